@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { formatCount, formatDuration, formatPercent } from './format';
+
+describe('format', () => {
+  it('formats durations for humans', () => {
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(850.4)).toBe('850 ms');
+    expect(formatDuration(4213)).toBe('4.21 s');
+    expect(formatDuration(42_150)).toBe('42.1 s');
+    expect(formatDuration(119_700)).toBe('2 min 0 s');
+    expect(formatDuration(65_000)).toBe('1 min 5 s');
+  });
+  it('formats percentages and counts', () => {
+    expect(formatPercent(1, 0)).toBe('—');
+    expect(formatPercent(0, 10)).toBe('0%');
+    expect(formatPercent(1, 3)).toBe('33%');
+    expect(formatPercent(1, 300)).toBe('0.3%');
+    expect(formatCount(1234567)).toBe('1,234,567');
+  });
+});

@@ -1,0 +1,78 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPostHogClient, PostHogError } from './posthogClient';
+import { BASE, mockPostHog } from './testing/mockPostHog';
+
+const QUERY_PATH = '/api/projects/7/query/';
+let mock = mockPostHog();
+const client = (timeoutMs?: number) => createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'phx_secret', fetch: mock.fetch, timeoutMs });
+
+afterEach(async () => {
+  await mock.agent.close();
+  mock = mockPostHog();
+});
+
+async function failure(promise: Promise<unknown>): Promise<PostHogError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PostHogError);
+  return error as PostHogError;
+}
+
+describe('PostHog client', () => {
+  it('sends a HogQLQuery with values and the Bearer key, and validates the answer', async () => {
+    let seen: { body?: unknown; auth?: unknown } = {};
+    mock.pool
+      .intercept({ path: QUERY_PATH, method: 'POST' })
+      .reply((request) => {
+        seen = { body: JSON.parse(String(request.body)), auth: (request.headers as Record<string, string>)['Authorization'] ?? (request.headers as Record<string, string>)['authorization'] };
+        return { statusCode: 200, data: { results: [[1]], columns: ['n'], is_cached: false } };
+      });
+    const answer = await client().hogql({ query: 'SELECT {x}', values: { x: 'a' } });
+    expect(answer.results).toEqual([[1]]);
+    expect(seen.auth).toBe('Bearer phx_secret');
+    expect(seen.body).toEqual({ query: { kind: 'HogQLQuery', query: 'SELECT {x}', values: { x: 'a' } } });
+  });
+
+  it.each([
+    [401, 'unauthorized', /rejected the personal API key.*invalid key/],
+    [403, 'forbidden', /not allowed.*query:read/],
+    [404, 'not_found', /Project 7 was not found on ph\.test/],
+    [400, 'query_error', /could not run the query: Unknown function/],
+    [500, 'server', /server error \(HTTP 500\)/],
+    [503, 'server', /HTTP 503/],
+  ] as const)('maps HTTP %i to %s with a specific message', async (status, kind, message) => {
+    const detail = { 401: 'invalid key', 403: "API key missing required scope 'query:read'", 400: 'Unknown function foo', 404: 'Not found.', 500: 'boom', 503: 'down' }[status];
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(status, { type: 'x', code: 'y', detail, attr: null });
+    const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(error.kind).toBe(kind);
+    expect(error.message).toMatch(message);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { detail: 'Request was throttled.' }, { headers: { 'Retry-After': '17' } });
+    const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(error).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 17 });
+  });
+
+  it('reports malformed JSON and drifted shapes as bad responses, naming the field', async () => {
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, '{"results": [', { headers: { 'content-type': 'application/json' } });
+    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).kind).toBe('bad_response');
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, { results: 'nope' });
+    const drift = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(drift.message).toMatch(/unexpected shape: results/);
+  });
+
+  it('reports refused connections and timeouts', async () => {
+    mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).replyWithError(new Error('connect ECONNREFUSED'));
+    const refused = await failure(client().me());
+    expect(refused.kind).toBe('network');
+    expect(refused.message).toMatch(/Could not reach ph\.test/);
+
+    mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'a@b.c' }).delay(500);
+    const slow = await failure(client(50).me());
+    expect(slow.kind).toBe('timeout');
+  });
+});

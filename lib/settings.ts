@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+export const HOSTS = {
+  us: { label: 'US Cloud', url: 'https://us.posthog.com' },
+  eu: { label: 'EU Cloud', url: 'https://eu.posthog.com' },
+  custom: { label: 'Self-hosted / custom URL', url: '' },
+} as const;
+export type HostKind = keyof typeof HOSTS;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A custom PostHog URL: https, or plain http only on this machine (the local server). */
+export function checkCustomHost(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'Enter a full URL, e.g. https://posthog.example.com';
+  }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return null;
+  return 'Use https:// (plain http is only allowed for localhost)';
+}
+
+export const settingsSchema = z
+  .object({
+    host: z.enum(['us', 'eu', 'custom']),
+    customHost: z.string().trim().max(500),
+    projectId: z.string().trim().regex(/^\d{1,12}$/, 'Project id is a number, e.g. 12345'),
+    apiKey: z.string().trim().min(1, 'Personal API key is required').max(200),
+  })
+  .superRefine((s, ctx) => {
+    if (s.host !== 'custom') return;
+    const problem = checkCustomHost(s.customHost);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['customHost'], message: problem });
+  });
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const EMPTY_SETTINGS = { host: 'us', customHost: '', projectId: '', apiKey: '' } as const;
+
+/** Base URL of the PostHog instance (API and app share it), without a trailing slash. */
+export function postHogBaseUrl(settings: Pick<Settings, 'host' | 'customHost'>): string {
+  const base = settings.host === 'custom' ? settings.customHost : HOSTS[settings.host].url;
+  return base.replace(/\/+$/, '');
+}
+
+export const SETTINGS_KEY = 'settings';
+
+export type SettingsState =
+  | { status: 'configured'; settings: Settings }
+  | { status: 'missing' }
+  | { status: 'invalid'; message: string };
+
+/** Reads stored settings; whatever is stored is validated, never trusted. */
+export function parseStoredSettings(raw: unknown): SettingsState {
+  if (raw === undefined || raw === null) return { status: 'missing' };
+  const parsed = settingsSchema.safeParse(raw);
+  if (parsed.success) return { status: 'configured', settings: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { status: 'invalid', message: issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings' };
+}

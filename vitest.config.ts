@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing/vitest-plugin';
+
+// Three suites, run by `npm test` in this order of cost:
+//  unit        — pure lib/ and components/, WXT's fakeBrowser, no network.
+//  integration — the real local PostHog server on embedded ClickHouse (chdb), real posthog-node client.
+//  e2e         — the built extension in Debian's Chromium driven by playwright-core.
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
+    projects: [
+      {
+        plugins: [WxtVitest()],
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.test.ts', 'components/**/*.test.tsx', 'entrypoints/**/*.test.ts'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,17 @@
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'wxt';
+
+export default defineConfig({
+  vite: () => ({
+    // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
+    plugins: [preact({ prefreshEnabled: false, devToolsEnabled: false })],
+  }),
+  manifest: {
+    name: 'Tool Lens',
+    description: 'Product analytics from PostHog on your own tool pages: funnel, latency and errors at a glance.',
+    permissions: ['storage', 'activeTab'],
+    // PostHog Cloud (US/EU) and the local PostHog server on this machine; self-hosted hosts are asked for when set.
+    host_permissions: ['https://us.posthog.com/*', 'https://eu.posthog.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
+    optional_host_permissions: ['https://*/*'],
+  },
+});
