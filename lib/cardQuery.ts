@@ -18,12 +18,13 @@ const inRange = 'timestamp >= now() - toIntervalSecond({range_seconds})';
  *  - 'funnel': one row per step reached, n = sessions that reached it in order (windowFunnel),
  *  - 'latency': n completed jobs with a duration, and their exact p50/p95/p99 in ms,
  *  - 'error': the most frequent error types of failed jobs.
+ * windowFunnel needs an unsigned timestamp: reinterpretAsUInt64 is the conversion HogQL exposes.
  * Every value (tool, event names, range) is a placeholder; only fixed identifiers are in the text.
  */
 export const CARD_QUERY = `SELECT 'funnel' AS section, toString(step) AS label, count() AS n, 0.0 AS p50, 0.0 AS p95, 0.0 AS p99
 FROM (
   SELECT ${propertyExpr('session_id')} AS session,
-         windowFunnel({window_ms})(toUInt64(toUnixTimestamp64Milli(timestamp)), event = {ev_viewed}, event = {ev_upload}, event = {ev_started}, event = {ev_completed}, event = {ev_downloaded}) AS level
+         windowFunnel({window_ms})(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), event = {ev_viewed}, event = {ev_upload}, event = {ev_started}, event = {ev_completed}, event = {ev_downloaded}) AS level
   FROM events
   WHERE event IN ({ev_viewed}, {ev_upload}, {ev_started}, {ev_completed}, {ev_downloaded})
     AND ${tool} = {tool}

@@ -2,23 +2,29 @@
  * The one message protocol between contexts. Every message is parsed with these schemas on arrival;
  * anything else is rejected.
  */
-import { z } from 'zod';
-import { RANGE_KEYS } from './ranges';
+// zod/mini: the same checks as zod, in a fraction of the bytes (this module ships in the content script).
+import * as z from 'zod/mini';
+import type { RangeKey } from './ranges';
 
-export const rangeSchema = z.enum(RANGE_KEYS as [string, ...string[]]).transform((r) => r as (typeof RANGE_KEYS)[number]);
+export const rangeSchema = z.enum(['1h', '24h', '7d', '30d']);
+// Compile-time guard: the schema and RANGES list the same keys.
+const sameRanges: [RangeKey, z.infer<typeof rangeSchema>] extends [z.infer<typeof rangeSchema>, RangeKey] ? true : never = true;
+void sameRanges;
+
+const count = () => z.int().check(z.nonnegative());
 
 export const toolMetricsSchema = z.object({
   tool: z.string(),
   range: rangeSchema,
   asOf: z.string(),
-  funnel: z.array(z.object({ label: z.string(), sessions: z.number().int().nonnegative() })),
+  funnel: z.array(z.object({ label: z.string(), sessions: count() })),
   latency: z.object({
-    n: z.number().int().nonnegative(),
-    p50Ms: z.number().nullable(),
-    p95Ms: z.number().nullable(),
-    p99Ms: z.number().nullable(),
+    n: count(),
+    p50Ms: z.nullable(z.number()),
+    p95Ms: z.nullable(z.number()),
+    p99Ms: z.nullable(z.number()),
   }),
-  errors: z.array(z.object({ type: z.string(), count: z.number().int().nonnegative() })),
+  errors: z.array(z.object({ type: z.string(), count: count() })),
 });
 export type ToolMetrics = z.infer<typeof toolMetricsSchema>;
 
@@ -44,9 +50,9 @@ export type Failure = z.infer<typeof failureSchema>;
 
 export const getToolMetricsRequest = z.object({
   type: z.literal('tool-metrics/get'),
-  tool: z.string().min(1).max(200),
+  tool: z.string().check(z.minLength(1), z.maxLength(200)),
   range: rangeSchema,
-  refresh: z.boolean().optional(),
+  refresh: z.optional(z.boolean()),
 });
 
 export const testConnectionRequest = z.object({ type: z.literal('connection/test') });

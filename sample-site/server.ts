@@ -86,6 +86,7 @@ export async function startSampleSite(options: SampleSiteOptions): Promise<Sampl
     };
     const file = files[path as keyof typeof files];
     if (file) return send(200, file.type, await readFile(file.path));
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/' || path === '/about') {
       return send(200, 'text/html', path === '/' ? indexPage() : layout('About', '<h1>About</h1><p>Not a tool page: Tool Lens shows nothing here.</p>'));
     }

@@ -11,6 +11,8 @@
     disable_surveys: true,
     persistence: 'memory',
     request_batching: false,
+    // The demo and tests drive this page with headless Chromium, which posthog-js would drop as a bot.
+    opt_out_useragent_filter: true,
   });
   const sessionId = posthog.get_session_id();
   let upload = null;

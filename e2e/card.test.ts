@@ -1,0 +1,195 @@
+/**
+ * End to end: the built extension in Debian's Chromium, on the sample tool site, reading from the
+ * local PostHog server (embedded ClickHouse) that was seeded for this test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { formatDuration } from '../lib/format';
+import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import { startSampleSite, type SampleSite } from '../sample-site/server';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import { expectedCard, type RawEvent } from './expected';
+
+let postHog: LocalPostHog;
+let site: SampleSite;
+let browser: ExtensionBrowser;
+const SEVEN_DAYS_MS = 7 * 86_400_000;
+
+const settings = () => ({ host: 'custom' as const, customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey });
+
+async function rawEvents(): Promise<RawEvent[]> {
+  const rows = (await postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{ event: string; ms: number | string; properties: string }>;
+  return rows.map((r) => ({ event: r.event, ms: Number(r.ms), properties: JSON.parse(r.properties) as Record<string, unknown> }));
+}
+
+async function openTool(tool: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${site.url}/tools/${tool}`);
+  return page;
+}
+
+const sessionOf = (page: Page) => page.evaluate(() => (window as unknown as { posthog: { get_session_id(): string } }).posthog.get_session_id());
+
+/**
+ * Opens a tool page and waits until the page's own `tool_viewed` (sent by posthog-js) is stored,
+ * so the expected figures and the card's can be compared on the same data after a refresh.
+ */
+async function openToolSettled(tool: string): Promise<{ page: Page; sessionId: string }> {
+  const page = await openTool(tool);
+  const sessionId = await sessionOf(page);
+  await expect.poll(async () => (await rawEvents()).some((e) => e.properties.session_id === sessionId), { timeout: 20_000 }).toBe(true);
+  await waitForCard(page);
+  return { page, sessionId };
+}
+
+const card = (page: Page) => page.locator('tool-lens-card');
+
+async function waitForCard(page: Page) {
+  await card(page).locator('[data-testid="card-ready"], [data-testid="card-error"]').first().waitFor({ timeout: 30_000 });
+}
+
+async function shownFigures(page: Page) {
+  await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+  const funnel = await card(page).locator('[data-testid^="funnel-step-"]').evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-sessions'))));
+  const errors = await card(page).locator('[data-testid="error-type"]').evaluateAll((items) => items.map((li) => [li.getAttribute('data-type'), Number(li.getAttribute('data-count'))] as [string, number]));
+  return {
+    funnel,
+    errors,
+    n: await card(page).locator('[data-testid="latency-n"]').textContent(),
+    p50: await card(page).locator('[data-testid="latency-p50"] dd').textContent(),
+    p95: await card(page).locator('[data-testid="latency-p95"] dd').textContent(),
+    p99: await card(page).locator('[data-testid="latency-p99"] dd').textContent(),
+    meta: await card(page).locator('[data-testid="card-meta"]').textContent(),
+  };
+}
+
+beforeAll(async () => {
+  // Six days of history: every seeded event falls inside the card's default 7-day range.
+  postHog = await startLocalPostHog({ seed: { seed: 7, days: 6, events: 6000 } });
+  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  browser = await launchWithExtension({ headless: true });
+  await configureExtension(browser, settings());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await postHog?.close();
+});
+
+describe('metrics card on the sample site', () => {
+  it.each(['news-analyzer', 'audio-transcriber', 'csv-cleaner'])('shows the funnel, p50/p95/p99 and error types the seeded events imply for %s', async (tool) => {
+    const { page } = await openToolSettled(tool);
+    await card(page).getByRole('button', { name: 'Refresh' }).click();
+    const expected = expectedCard(await rawEvents(), tool, Date.now() - SEVEN_DAYS_MS);
+    expect(expected.funnel[0]).toBeGreaterThan(1);
+    await expect.poll(async () => (await shownFigures(page)).funnel).toEqual(expected.funnel);
+    const shown = await shownFigures(page);
+    expect(shown.n).toContain(`n = ${expected.latency.n.toLocaleString('en-US')}`);
+    expect(shown.p50).toBe(formatDuration(expected.latency.p50));
+    expect(shown.p95).toBe(formatDuration(expected.latency.p95));
+    expect(shown.p99).toBe(formatDuration(expected.latency.p99));
+    expect(new Map(shown.errors)).toEqual(new Map(expected.errors.slice(0, 8)));
+    expect(shown.meta).toContain('Last 7 days');
+    expect(shown.meta).toContain('found by URL');
+    await page.close();
+  });
+
+  it('says which rule found the tool: the page marker wins on pdf-to-text', async () => {
+    const page = await openTool('pdf-to-text');
+    expect((await shownFigures(page)).meta).toContain('found by page marker');
+    await page.close();
+  });
+
+  it('shows no card on a page that is not a tool page', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/about`);
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(500);
+    expect(await page.locator('tool-lens-card').count()).toBe(0);
+    await page.close();
+  });
+
+  it('records what a person does on a tool page through posthog-js, and the card counts it after a refresh', async () => {
+    const { page, sessionId } = await openToolSettled('video-summarizer');
+    await card(page).getByRole('button', { name: 'Refresh' }).click();
+    const viewed = expectedCard(await rawEvents(), 'video-summarizer', Date.now() - SEVEN_DAYS_MS).funnel;
+    await expect.poll(async () => (await shownFigures(page)).funnel).toEqual(viewed);
+    await page.click('#sample');
+    await page.click('#process');
+    await page.locator('#download:not([disabled])').waitFor();
+    await page.click('#download');
+
+    // The real posthog-js client sent the six-event journey to the local server's capture endpoint.
+    await expect
+      .poll(async () => (await rawEvents()).filter((e) => e.properties.session_id === sessionId).map((e) => e.event).sort(), { timeout: 20_000 })
+      .toEqual(['tool_processing_completed', 'tool_processing_started', 'tool_result_downloaded', 'tool_upload_started', 'tool_viewed']);
+
+    await card(page).getByRole('button', { name: 'Refresh' }).click();
+    // The journey's session was already counted as a view; it now reaches every later step too.
+    await expect.poll(async () => (await shownFigures(page)).funnel, { timeout: 20_000 }).toEqual(viewed.map((n, i) => (i === 0 ? n : n + 1)));
+    await page.close();
+  });
+
+  it('switches range and collapses to a pill with Escape', async () => {
+    const { page } = await openToolSettled('image-compressor');
+    await card(page).getByRole('button', { name: '1h' }).click();
+    await expect.poll(async () => (await shownFigures(page)).meta).toContain('Last hour');
+    const expected = expectedCard(await rawEvents(), 'image-compressor', Date.now() - 3_600_000);
+    expect(expected.funnel[0]).toBeGreaterThan(0);
+    await expect.poll(async () => (await shownFigures(page)).funnel).toEqual(expected.funnel);
+    await page.keyboard.press('Escape');
+    await expect(card(page).locator('.tl-pill').textContent()).resolves.toContain('image-compressor');
+    await page.close();
+  });
+});
+
+describe('card states', () => {
+  it('says "not connected" with a way to the options when settings are missing', async () => {
+    await browser.worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { clear(): Promise<void> } } } }).chrome.storage.local.clear());
+    const page = await openTool('news-analyzer');
+    await waitForCard(page);
+    const error = card(page).locator('[data-testid="card-error"]');
+    expect(await error.getAttribute('data-kind')).toBe('not_configured');
+    expect(await error.textContent()).toContain('not connected to PostHog');
+    const optionsPage = browser.context.waitForEvent('page');
+    await card(page).getByRole('button', { name: 'Open Tool Lens options' }).click();
+    expect((await optionsPage).url()).toContain('/options.html');
+    await page.close();
+  });
+
+  it('says the key was rejected when it is wrong', async () => {
+    await configureExtension(browser, { ...settings(), apiKey: 'phx_wrong' });
+    const page = await openTool('news-analyzer');
+    await waitForCard(page);
+    const error = card(page).locator('[data-testid="card-error"]');
+    expect(await error.getAttribute('data-kind')).toBe('unauthorized');
+    expect(await error.textContent()).toContain('rejected the personal API key (401)');
+    await page.close();
+    await configureExtension(browser, settings());
+  });
+});
+
+describe('options page', () => {
+  it('saves settings and tests each step of the connection', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${browser.extensionId}/options.html`);
+    await page.selectOption('#host', 'custom');
+    await page.fill('#customHost', postHog.url);
+    await page.fill('#projectId', String(postHog.projectId));
+    await page.fill('#apiKey', 'phx_wrong');
+    await page.getByRole('button', { name: 'Save and test connection' }).click();
+    await expect.poll(() => page.locator('[data-testid="connection-checks"]').textContent()).toContain('✗ API key');
+
+    await page.fill('#apiKey', postHog.apiKey);
+    await page.getByRole('button', { name: 'Save and test connection' }).click();
+    const checks = page.locator('[data-testid="connection-checks"]');
+    await expect.poll(() => checks.textContent()).toContain('✓ Query API');
+    expect(await checks.textContent()).toMatch(/✓ API key.*✓ Project.*events in the last 7 days/);
+
+    await page.fill('#projectId', 'twelve');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect(await page.locator('#projectId-error').textContent()).toContain('Project id is a number');
+    await page.close();
+  });
+});

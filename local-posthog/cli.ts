@@ -1,0 +1,67 @@
+/**
+ * npx tsx local-posthog/cli.ts --port 8010 --seed 42 --days 14 --events 60000 [--data-dir DIR] [--host 127.0.0.1]
+ */
+import { parseArgs } from 'node:util';
+import { startLocalPostHog } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8010' },
+    host: { type: 'string', default: '127.0.0.1' },
+    seed: { type: 'string' },
+    days: { type: 'string', default: '14' },
+    events: { type: 'string', default: '60000' },
+    'data-dir': { type: 'string' },
+    'api-key': { type: 'string' },
+    'project-api-key': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log('Usage: npx tsx local-posthog/cli.ts [--port 8010] [--host 127.0.0.1] [--seed 42 --days 14 --events 60000] [--data-dir DIR] [--api-key phx_...] [--project-api-key phc_...]');
+  process.exit(0);
+}
+
+function num(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) {
+    console.error(`--${name} must be a number`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const started = Date.now();
+const ph = await startLocalPostHog({
+  port: num('port', values.port),
+  host: values.host,
+  dataDir: values['data-dir'],
+  apiKey: values['api-key'],
+  projectApiKey: values['project-api-key'],
+  seed: values.seed !== undefined ? { seed: num('seed', values.seed), days: num('days', values.days), events: num('events', values.events) } : false,
+});
+const [{ n } = { n: 0 }] = (await ph.query('SELECT count() AS n FROM events')) as { n: number }[];
+
+console.log(`Local PostHog listening on ${ph.url}  (started in ${Date.now() - started} ms, ${n} events)`);
+console.log(`  URL:              ${ph.url}`);
+console.log(`  Personal API key: ${ph.apiKey}`);
+console.log(`  Project API key:  ${ph.projectApiKey}`);
+console.log(`  Project id:       ${ph.projectId}`);
+console.log('Press Ctrl+C to stop.');
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal} received, closing…`);
+  ph.close().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));

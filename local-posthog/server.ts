@@ -1,0 +1,441 @@
+/**
+ * A PostHog-compatible local server: capture endpoints, posthog-js start-up endpoints, and the
+ * parts of the REST API Tool Lens uses (users/@me, projects, HogQL query), on embedded ClickHouse.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
+import { HogQLError, translateHogQL } from './hogql.js';
+import { generateSeedEvents } from './seed.js';
+import { EventStore } from './store.js';
+
+export interface LocalPostHog {
+  url: string;
+  apiKey: string;
+  projectApiKey: string;
+  projectId: number;
+  query(sql: string): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  apiKey?: string;
+  projectApiKey?: string;
+  seed?: { seed: number; days: number; events: number; now?: Date } | false;
+}
+
+const PROJECT_ID = 1;
+const ORG_ID = '01900000-0000-0000-0000-000000000001';
+const USER_UUID = '01900000-0000-0000-0000-0000000000a1';
+const MAX_BODY = 25 * 1024 * 1024;
+const CAPTURE_PATHS = new Set(['/e', '/batch', '/i/v0/e', '/capture', '/track', '/engage', '/s']);
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string,
+    detail: string,
+    readonly attr: string | null = null,
+  ) {
+    super(detail);
+  }
+}
+
+const notFound = () => new HttpError(404, 'invalid_request', 'not_found', 'Not found.');
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, 'validation_error', 'payload_too_large', 'Request body is too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  const requested = req.headers['access-control-request-headers'];
+  const allowHeaders = ['authorization', 'content-type', 'content-encoding', 'x-requested-with'];
+  if (typeof requested === 'string') for (const h of requested.split(',')) if (h.trim()) allowHeaders.push(h.trim().toLowerCase());
+  const h: Record<string, string> = {
+    'Access-Control-Allow-Origin': origin ?? '*',
+    'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+    'Access-Control-Allow-Headers': [...new Set(allowHeaders)].join(', '),
+    'Access-Control-Max-Age': '600',
+    Vary: 'Origin',
+  };
+  if (origin) h['Access-Control-Allow-Credentials'] = 'true';
+  if (req.headers['access-control-request-private-network']) h['Access-Control-Allow-Private-Network'] = 'true';
+  return h;
+}
+
+function send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown, contentType = 'application/json'): void {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { ...corsHeaders(req), 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function sendError(res: ServerResponse, req: IncomingMessage, e: { status: number; type: string; code: string; message: string; attr: string | null }): void {
+  send(res, req, e.status, { type: e.type, code: e.code, detail: e.message, attr: e.attr });
+}
+
+/** ClickHouse DateTime text → PostHog JSON (DRF isoformat, UTC as 'Z'). */
+function formatDateTime(s: string): string {
+  const [date, time] = s.split(' ');
+  if (!time) return s;
+  const t = time.replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1');
+  return `${date}T${t}Z`;
+}
+
+function convertValue(v: unknown, type: string): unknown {
+  if (v === null || v === undefined) return null;
+  let t = type;
+  while (t.startsWith('Nullable(') || t.startsWith('LowCardinality(')) t = t.slice(t.indexOf('(') + 1, -1);
+  if (t.startsWith('DateTime') && typeof v === 'string') return formatDateTime(v);
+  if (t.startsWith('Array(') && Array.isArray(v)) {
+    const inner = t.slice(6, -1);
+    return v.map((x) => convertValue(x, inner));
+  }
+  return v;
+}
+
+export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalPostHog> {
+  const apiKey = opts.apiKey ?? 'phx_tool_lens_local_demo_key';
+  const projectApiKey = opts.projectApiKey ?? 'phc_tool_lens_local';
+  const host = opts.host ?? '127.0.0.1';
+  const store = await EventStore.open(opts.dataDir);
+
+  if (opts.seed) {
+    try {
+      await store.insert(generateSeedEvents(opts.seed), 50_000);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  let baseUrl = '';
+  const createdAt = new Date().toISOString();
+
+  const project = () => ({
+    id: PROJECT_ID,
+    uuid: '01900000-0000-0000-0000-0000000000b1',
+    organization: ORG_ID,
+    api_token: projectApiKey,
+    name: 'Tool Lens (local)',
+    project_id: PROJECT_ID,
+    created_at: createdAt,
+    updated_at: createdAt,
+    timezone: 'UTC',
+    week_start_day: 1,
+    is_demo: false,
+    completed_snippet_onboarding: true,
+    ingested_event: true,
+    access_control: false,
+    app_urls: [],
+    anonymize_ips: false,
+    autocapture_opt_out: true,
+    session_recording_opt_in: false,
+    effective_membership_level: 15,
+    has_group_types: false,
+    live_events_token: null,
+    test_account_filters: [],
+    test_account_filters_default_checked: false,
+    path_cleaning_filters: [],
+    data_attributes: ['data-attr'],
+    person_display_name_properties: ['email', 'name'],
+    primary_dashboard: null,
+    default_modifiers: {},
+    modifiers: {},
+  });
+
+  const user = () => ({
+    id: 1,
+    uuid: USER_UUID,
+    distinct_id: 'local-user-1',
+    first_name: 'Local',
+    last_name: 'Developer',
+    email: 'dev@tool-lens.local',
+    pending_email: null,
+    is_email_verified: true,
+    date_joined: createdAt,
+    is_staff: false,
+    has_password: true,
+    is_2fa_enabled: false,
+    team: { id: PROJECT_ID, uuid: project().uuid, organization: ORG_ID, project_id: PROJECT_ID, api_token: projectApiKey, name: project().name, completed_snippet_onboarding: true, has_completed_onboarding_for: {}, ingested_event: true, is_demo: false, timezone: 'UTC', access_control: false },
+    organization: { id: ORG_ID, name: 'Tool Lens (local)', slug: 'tool-lens-local', created_at: createdAt, membership_level: 15, plugins_access_level: 0, teams: [{ id: PROJECT_ID, name: project().name }], available_product_features: [], is_member_join_email_enabled: false },
+    organizations: [{ id: ORG_ID, name: 'Tool Lens (local)', slug: 'tool-lens-local', membership_level: 15 }],
+    scopes: ['*'],
+  });
+
+  const flagsResponse = () => ({
+    config: { enable_collect_everything: true },
+    toolbarParams: {},
+    isAuthenticated: false,
+    supportedCompression: ['gzip', 'gzip-js'],
+    featureFlags: {},
+    featureFlagPayloads: {},
+    flags: {},
+    errorsWhileComputingFlags: false,
+    quotaLimited: [],
+    requestId: randomUUID(),
+    sessionRecording: false,
+    capturePerformance: false,
+    autocapture_opt_out: true,
+    autocaptureExceptions: false,
+    captureDeadClicks: false,
+    heatmaps: false,
+    surveys: false,
+    siteApps: [],
+    analytics: { endpoint: '/i/v0/e/' },
+    elementsChainAsString: true,
+    defaultIdentifiedOnly: true,
+    hasFeatureFlags: false,
+  });
+
+  const remoteConfig = (token: string) => ({
+    token,
+    supportedCompression: ['gzip', 'gzip-js'],
+    hasFeatureFlags: false,
+    captureDeadClicks: false,
+    capturePerformance: false,
+    autocapture_opt_out: true,
+    autocaptureExceptions: false,
+    analytics: { endpoint: '/i/v0/e/' },
+    elementsChainAsString: true,
+    sessionRecording: false,
+    heatmaps: false,
+    surveys: false,
+    defaultIdentifiedOnly: true,
+    siteApps: [],
+  });
+
+  function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null): void {
+    let key: string | null = null;
+    let source = '';
+    const auth = req.headers.authorization;
+    const m = typeof auth === 'string' ? /^Bearer\s+(\S.+)$/.exec(auth) : null;
+    if (m && m[1]) {
+      key = m[1].trim();
+      source = 'Authorization header';
+    } else if (body && typeof body.personal_api_key === 'string') {
+      key = body.personal_api_key;
+      source = 'body';
+    } else if (url.searchParams.get('personal_api_key')) {
+      key = url.searchParams.get('personal_api_key');
+      source = 'query string';
+    }
+    if (!key) throw new HttpError(401, 'authentication_error', 'not_authenticated', 'Authentication credentials were not provided.');
+    if (key !== apiKey) throw new HttpError(401, 'authentication_error', 'authentication_failed', `Personal API key found in request ${source} is invalid.`);
+  }
+
+  function checkProject(id: string): void {
+    if (id !== String(PROJECT_ID) && id !== '@current') throw notFound();
+  }
+
+  async function runQuery(body: Record<string, unknown> | null): Promise<unknown> {
+    const q = body?.query as Record<string, unknown> | undefined;
+    if (!q || typeof q !== 'object') throw new HttpError(400, 'validation_error', 'required', 'This field is required.', 'query');
+    const kind = q.kind;
+    if (kind !== 'HogQLQuery') {
+      throw new HttpError(400, 'validation_error', 'invalid_input', `Query kind '${String(kind)}' is not supported by the local PostHog server (only HogQLQuery).`, 'query');
+    }
+    if (typeof q.query !== 'string' || !q.query.trim()) throw new HttpError(400, 'validation_error', 'required', 'HogQLQuery.query must be a non-empty string.', 'query');
+    const values = q.values && typeof q.values === 'object' && !Array.isArray(q.values) ? (q.values as Record<string, unknown>) : {};
+    const hogql = q.query;
+    const t = await translateHogQL(hogql, values);
+    let result;
+    try {
+      result = await store.runSelect(t.sql);
+    } catch (e) {
+      const msg = String((e as Error).message ?? e).replace(/\s*\(version [^)]*\)\s*$/, '');
+      throw new HttpError(400, 'validation_error', 'hogql_query_error', `ClickHouse error: ${msg}`);
+    }
+    const types = result.meta.map((m) => m.type);
+    let rows = result.data.map((row) => row.map((v, i) => convertValue(v, types[i] ?? '')));
+    let hasMore = false;
+    if (t.fetchesExtraRow && t.limit !== null && rows.length > t.limit) {
+      hasMore = true;
+      rows = rows.slice(0, t.limit);
+    }
+    const columns = t.columns && t.columns.length === result.meta.length ? t.columns : result.meta.map((m) => m.name);
+    const now = new Date().toISOString();
+    return {
+      cache_key: `local_${randomUUID()}`,
+      cache_target_age: null,
+      clickhouse: t.sql,
+      columns,
+      error: null,
+      explain: null,
+      hasMore,
+      hogql,
+      is_cached: false,
+      last_refresh: now,
+      next_allowed_client_refresh: now,
+      limit: t.limit,
+      offset: t.offset ?? 0,
+      metadata: null,
+      modifiers: {},
+      query: hogql,
+      query_status: null,
+      results: rows,
+      timezone: 'UTC',
+      timings: [],
+      types: columns.map((c, i) => [c, types[i] ?? 'String']),
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method === 'OPTIONS') {
+      res.writeHead(204, corsHeaders(req));
+      res.end();
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+
+    if (path === '/_health' || path === '/_readyz') return send(res, req, 200, { status: 'ok' });
+
+    // Capture
+    if (CAPTURE_PATHS.has(path)) {
+      if (method !== 'POST' && method !== 'GET') throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
+      let payload: unknown;
+      if (method === 'GET') {
+        const data = url.searchParams.get('data');
+        if (!data) throw new CaptureError(400, 'validation_error', 'invalid_payload', 'Malformed request data: no data found.');
+        payload = decodeCaptureBody(Buffer.from(`data=${encodeURIComponent(data)}`), { 'content-type': 'application/x-www-form-urlencoded' }, url.searchParams);
+      } else {
+        const body = await readBody(req);
+        payload = decodeCaptureBody(body, req.headers, url.searchParams);
+      }
+      const batch = normalizeCapturePayload(payload, url.searchParams);
+      if (!batch.token) {
+        throw new CaptureError(401, 'authentication_error', 'missing_api_key', 'API key not provided. You can find your project API key in PostHog project settings.');
+      }
+      if (batch.token !== projectApiKey) {
+        throw new CaptureError(401, 'authentication_error', 'invalid_api_key', 'Project API key invalid. You can find your project API key in PostHog project settings.');
+      }
+      if (path !== '/engage' && path !== '/s') await store.insert(batch.events);
+      return send(res, req, 200, { status: 1 });
+    }
+
+    // posthog-js start-up
+    if (path === '/decide' || path === '/flags') {
+      if (method === 'POST') await readBody(req).catch(() => Buffer.alloc(0));
+      return send(res, req, 200, flagsResponse());
+    }
+    const cfg = /^\/array\/([^/]+)\/(config|config\.js)$/.exec(path);
+    if (cfg && method === 'GET') {
+      const token = decodeURIComponent(cfg[1] ?? '');
+      const conf = remoteConfig(token);
+      if (cfg[2] === 'config') return send(res, req, 200, conf);
+      const js = `(function() {\n  window._POSTHOG_REMOTE_CONFIG = window._POSTHOG_REMOTE_CONFIG || {};\n  window._POSTHOG_REMOTE_CONFIG[${JSON.stringify(token)}] = { config: ${JSON.stringify(conf)}, siteApps: [] };\n})();\n`;
+      return send(res, req, 200, js, 'application/javascript');
+    }
+
+    // REST API
+    if (path.startsWith('/api/')) {
+      let body: Record<string, unknown> | null = null;
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+        const raw = await readBody(req);
+        if (raw.length) {
+          try {
+            const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+            body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+          } catch {
+            throw new HttpError(400, 'validation_error', 'parse_error', 'JSON parse error - Expecting value.');
+          }
+        }
+      }
+      const seg = path.split('/').slice(2); // after /api
+      const route = ((): (() => Promise<unknown> | unknown) | null => {
+        if (seg[0] === 'users' && seg[1] === '@me' && seg.length === 2 && method === 'GET') return () => user();
+        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 1 && method === 'GET') {
+          return () => ({ count: 1, next: null, previous: null, results: [project()] });
+        }
+        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 2 && method === 'GET') {
+          return () => {
+            checkProject(seg[1] ?? '');
+            return project();
+          };
+        }
+        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 3 && seg[2] === 'query') {
+          if (method !== 'POST') return () => {
+            throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
+          };
+          return () => {
+            checkProject(seg[1] ?? '');
+            return runQuery(body);
+          };
+        }
+        return null;
+      })();
+      if (!route) throw notFound();
+      authenticate(req, url, body);
+      return send(res, req, 200, await route());
+    }
+
+    throw notFound();
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError || e instanceof CaptureError) return sendError(res, req, e);
+      if (e instanceof HogQLError) return sendError(res, req, { status: 400, type: 'validation_error', code: e.code, message: e.message, attr: null });
+      console.error('[local-posthog] internal error', e);
+      sendError(res, req, { status: 500, type: 'server_error', code: 'error', message: 'A server error occurred.', attr: null });
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e) => {
+    store.close();
+    throw e;
+  });
+  const addr = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${urlHost}:${addr.port}`;
+
+  let closed = false;
+  return {
+    url: baseUrl,
+    apiKey,
+    projectApiKey,
+    projectId: PROJECT_ID,
+    query: (sql: string) => store.queryRows(sql),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      store.close();
+    },
+  };
+}
