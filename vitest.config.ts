@@ -20,7 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts'],
+          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts', 'cli/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

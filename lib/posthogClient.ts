@@ -114,6 +114,8 @@ export function createPostHogClient(options: PostHogClientOptions) {
   return {
     baseUrl: options.baseUrl,
     projectId: options.projectId,
+    /** Any PostHog REST call, with the same auth, timeout, error mapping and zod validation. */
+    request,
     me: () => request('/api/users/@me/', userSchema),
     project: () => request(`/api/projects/${encodeURIComponent(options.projectId)}/`, projectSchema),
     hogql: (hogql: HogQLRequest) =>
