@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
 import { HogQLError, translateHogQL } from './hogql.js';
 import { generateSeedEvents } from './seed.js';
+import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { EventStore } from './store.js';
 
 export interface LocalPostHog {
@@ -224,6 +225,9 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     siteApps: [],
   });
 
+  const dashboardApi = new DashboardApi({ projectId: PROJECT_ID, baseUrl: () => baseUrl, user });
+  dashboardApi.seed();
+
   function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null): void {
     let key: string | null = null;
     let source = '';
@@ -383,11 +387,25 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
             return runQuery(body);
           };
         }
+        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length >= 3) {
+          const handler = dashboardApi.route(seg.slice(2), method, url.searchParams, body);
+          if (handler) return () => {
+            checkProject(seg[1] ?? '');
+            try {
+              return handler();
+            } catch (e) {
+              if (e instanceof ApiError) throw new HttpError(e.status, e.type, e.code, e.message, e.attr);
+              throw e;
+            }
+          };
+        }
         return null;
       })();
       if (!route) throw notFound();
       authenticate(req, url, body);
-      return send(res, req, 200, await route());
+      const out = await route();
+      if (out instanceof ApiResponse) return send(res, req, out.status, out.body);
+      return send(res, req, 200, out);
     }
 
     throw notFound();

@@ -1,0 +1,172 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Tool Lens from the command line, against PostHog Cloud, a self-hosted PostHog or the local server.
+ *
+ *   POSTHOG_PERSONAL_API_KEY=phx_… npx tsx cli/tool-lens.ts check     --host us|eu|URL --project ID
+ *   POSTHOG_PERSONAL_API_KEY=phx_… npx tsx cli/tool-lens.ts dashboard --host us|eu|URL --project ID
+ *
+ * Exit codes: 0 success, 1 PostHog refused or failed (or an insight could not be saved), 2 usage error.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fetch as undiciFetch } from 'undici';
+import { createPostHogClient, PostHogError, type PostHogClient } from '../lib/posthogClient';
+import { checkCustomHost, HOSTS } from '../lib/settings';
+import { CUSTOM_PROPERTIES } from '../lib/dashboardDefinition';
+import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/schemaDetect';
+import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/dashboards';
+
+export const USAGE = `Usage: tool-lens <command> [options]
+
+Commands:
+  check       Check the connection (key, project, query API), which tool events the project
+              sends and how it spells their properties (x or $x).
+  dashboard   Create the "Tool Usage Analytics" dashboard, or update the one Tool Lens created.
+
+Options:
+  --host <us|eu|URL>   PostHog US Cloud, EU Cloud, or your instance's URL (default: us)
+  --project <id>       Project id (a number, in your PostHog URL: /project/<id>)
+  --days <n>           Days of events to inspect for spelling detection (default: 30)
+  -h, --help           Show this help
+
+The personal API key is read from the environment variable POSTHOG_PERSONAL_API_KEY
+(scopes: user:read, project:read, query:read; dashboard:write and insight:write for "dashboard").`;
+
+class UsageError extends Error {}
+
+export function resolveHost(host: string): string {
+  if (host === 'us' || host === 'eu') return HOSTS[host].url;
+  const problem = checkCustomHost(host);
+  if (problem) throw new UsageError(`--host: ${problem} (or use "us" / "eu")`);
+  return host.replace(/\/+$/, '');
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function printDetection(d: SchemaDetection, log: (s: string) => void): void {
+  log(`Tool events (last ${d.days} days, ${fmt(d.totalEvents)} in all):`);
+  const w = Math.max(...TOOL_EVENT_NAMES.map((e) => e.length));
+  for (const e of TOOL_EVENT_NAMES) log(`  ${e.padEnd(w)}  ${d.events[e] > 0 ? fmt(d.events[e]) : 'missing'}`);
+  log('Property spelling (events carrying x / $x → spelling used):');
+  const pw = Math.max(...CUSTOM_PROPERTIES.map((p) => p.length));
+  for (const p of CUSTOM_PROPERTIES) {
+    const r = d.properties[p];
+    const used = r.usage === 'none' ? 'not found' : r.spelling === 'both' ? `both: coalesce(${p}, $${p})` : r.spelling;
+    log(`  ${p.padEnd(pw)}  ${fmt(r.plain).padStart(9)} / ${fmt(r.dollar).padStart(9)}  → ${used}`);
+  }
+}
+
+async function check(client: PostHogClient, days: number, log: (s: string) => void): Promise<number> {
+  const me = await client.me();
+  log(`Key: OK (user ${me.email})`);
+  const project = await client.project();
+  log(`Project: OK (${project.id} "${project.name}")`);
+  const t0 = Date.now();
+  const detection = await detectSchema(client, days);
+  log(`Query API: OK (${Date.now() - t0} ms)`);
+  printDetection(detection, log);
+  if (detection.missingEvents.length === TOOL_EVENT_NAMES.length) log('Warning: none of the tool events were found in this project.');
+  return 0;
+}
+
+function progressLine(p: EnsureProgress): string {
+  switch (p.type) {
+    case 'dashboard':
+      return p.action === 'created' ? `Created dashboard "${p.name}" (id ${p.id}): ${p.url}` : `Found dashboard "${p.name}" (id ${p.id}), updating it: ${p.url}`;
+    case 'insight':
+      return `  [${String(p.index).padStart(2)}/${p.total}] ${p.name}: ${p.action === 'failed' ? `FAILED — ${p.error}` : `${p.action} (insight ${p.id})`}`;
+    case 'layout':
+      return p.action === 'updated' ? `Layout: ${p.tiles} tiles placed in 4 rows` : `Layout: FAILED — ${p.error}`;
+  }
+}
+
+async function dashboard(client: PostHogClient, days: number, log: (s: string) => void): Promise<number> {
+  const detection = await detectSchema(client, days);
+  const spelled = CUSTOM_PROPERTIES.filter((p) => detection.properties[p].spelling !== p).map((p) => `${p} → ${detection.spelling[p]}`);
+  log(`Property spelling: ${spelled.length ? spelled.join(', ') : 'all without $'}`);
+  const result = await ensureToolUsageDashboard(client, detection.spelling, (p) => log(progressLine(p)));
+  const ok = result.insights.length - result.failed;
+  log(`Dashboard ${result.dashboardId} ${result.created ? 'created' : 'updated'}: ${ok} of ${result.insights.length} insights saved${result.failed ? `, ${result.failed} failed` : ''}${result.layoutError ? ', layout failed' : ''}. ${result.url}`);
+  return result.failed || result.layoutError ? 1 : 0;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console.log, error = console.error): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        host: { type: 'string', default: 'us' },
+        project: { type: 'string' },
+        days: { type: 'string', default: '30' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    log(USAGE);
+    return 0;
+  }
+  try {
+    const command = positionals[0];
+    if (positionals.length !== 1 || (command !== 'check' && command !== 'dashboard')) {
+      throw new UsageError(positionals.length ? `Unknown command: ${positionals.join(' ')}` : 'Missing command');
+    }
+    const baseUrl = resolveHost(values.host);
+    const projectId = values.project?.trim() ?? '';
+    if (!/^\d{1,12}$/.test(projectId)) throw new UsageError('--project: the project id is a number, e.g. --project 12345');
+    const days = Number(values.days);
+    if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError('--days: a whole number of days from 1 to 365');
+    const apiKey = env.POSTHOG_PERSONAL_API_KEY?.trim();
+    if (!apiKey) throw new UsageError('Set the personal API key in the environment variable POSTHOG_PERSONAL_API_KEY');
+
+    const client = createPostHogClient({
+      baseUrl,
+      projectId,
+      apiKey,
+      fetch: undiciFetch as unknown as typeof fetch,
+      timeoutMs: 60_000,
+    });
+    log(`PostHog: ${baseUrl}, project ${projectId}`);
+    return command === 'check' ? await check(client, days, log) : await dashboard(client, days, log);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      error(`Error: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof PostHogError || e instanceof SchemaDetectError) {
+      error(`Error: ${e.message}`);
+      return 1;
+    }
+    error(`Error: ${(e as Error)?.message ?? String(e)}`);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+const invokedDirectly = isEntryPoint();
+if (invokedDirectly) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}
