@@ -13,5 +13,8 @@ export default defineConfig({
     // PostHog Cloud (US/EU) and the local PostHog server on this machine; self-hosted hosts are asked for when set.
     host_permissions: ['https://us.posthog.com/*', 'https://eu.posthog.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
     optional_host_permissions: ['https://*/*'],
+    commands: {
+      'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
+    },
   },
 });

@@ -1,27 +1,39 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ToolMetrics, ToolMetricsResponse } from '../lib/messages';
-import { CardContainer } from './CardContainer';
+import type { CardLinks, ToolMetrics, ToolMetricsResponse, TriageResponse } from '../lib/messages';
+import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
 
+const q = (n: number, p50: number | null, p95: number | null, p99: number | null, mean: number | null) => ({ n, p50Ms: p50, p95Ms: p95, p99Ms: p99, meanMs: mean });
 const metrics: ToolMetrics = {
   tool: 'pdf-to-text',
   range: '7d',
   asOf: '2026-11-25T10:00:00Z',
-  funnel: [
-    { label: 'Viewed', sessions: 1000 },
-    { label: 'Uploaded', sessions: 640 },
-    { label: 'Processing started', sessions: 600 },
-    { label: 'Completed', sessions: 540 },
-    { label: 'Downloaded', sessions: 300 },
-  ],
-  latency: { n: 540, p50Ms: 1250, p95Ms: 7300, p99Ms: 15_800 },
+  segment: null,
+  funnel: {
+    unit: 'sessions',
+    windowHours: 24,
+    steps: [
+      { label: 'Viewed', current: 1000, previous: 900 },
+      { label: 'Uploaded', current: 640, previous: 600 },
+      { label: 'Processing started', current: 600, previous: 560 },
+      { label: 'Completed', current: 540, previous: 500 },
+      { label: 'Downloaded', current: 300, previous: 200 },
+    ],
+  },
+  latency: { current: q(540, 1250, 7300, 15_800, 2000), previous: q(500, 1200, 6000, 14_000, 1900), failed: q(60, 400, 30_000, 31_000, 9000), spark: [1, 2, 3].map((i) => ({ at: i * 86_400, n: 10, p95Ms: 7000 + i * 100 })) },
+  jobs: { current: { views: 1000, started: 600, completed: 540, failed: 60, cacheHits: 100, downloads: 300 }, previous: { views: 900, started: 560, completed: 500, failed: 40, cacheHits: 90, downloads: 200 } },
   errors: [
-    { type: '<img src=x onerror=alert(1)>', count: 40 },
-    { type: 'timeout', count: 20 },
+    { type: '<img src=x onerror=alert(1)>', current: 40, previous: 10 },
+    { type: 'timeout', current: 20, previous: 30 },
   ],
+  more: { auth: [{ label: 'anonymous', count: 700 }, { label: 'authenticated', count: 300 }], fileTypes: [{ type: 'pdf', count: 640, meanBytes: 900_000 }], formats: [{ format: 'txt', count: 300 }] },
+  llm: null,
+  health: { failuresLastHour: 2, completedLastHour: 40, meanDurationMsLastHour: 2000, status: 'ok', reasons: [] },
+  toolsSeen: null,
 };
+const links: CardLinks = { project: 'https://ph.test/project/1', funnel: 'https://ph.test/f', latencySql: 'https://ph.test/l', errors: 'https://ph.test/e', replays: 'https://ph.test/r' };
 
 let host: HTMLElement;
 afterEach(() => {
@@ -34,13 +46,19 @@ function mount(overrides: Partial<MetricsCardProps>) {
   document.body.append(host);
   const props: MetricsCardProps = {
     tool: 'pdf-to-text',
-    matchedBy: 'url',
+    matchedBy: 'URL',
     range: '7d',
     state: { status: 'loading' },
+    tab: 'overview',
+    triage: { status: 'loading' },
     collapsed: false,
     onRangeChange: vi.fn(),
+    onTabChange: vi.fn(),
     onRefresh: vi.fn(),
+    onRetryTriage: vi.fn(),
     onToggleCollapsed: vi.fn(),
+    onHide: vi.fn(),
+    onMove: vi.fn(),
     onOpenOptions: vi.fn(),
     ...overrides,
   };
@@ -49,71 +67,165 @@ function mount(overrides: Partial<MetricsCardProps>) {
 }
 
 const text = (selector: string) => host.querySelector(selector)?.textContent ?? '';
+const ready = (m: ToolMetrics = metrics) => ({ state: { status: 'ready' as const, metrics: m, links } });
 
-describe('MetricsCard', () => {
-  it('shows each funnel step with sessions and share of views', () => {
-    mount({ state: { status: 'ready', metrics, postHogUrl: 'https://ph.test/project/1/events' } });
+describe('MetricsCard overview', () => {
+  it('shows each funnel step with sessions, share of views and drop-off', () => {
+    mount(ready());
     expect(text('[data-testid="funnel-step-1"]')).toContain('1,000');
-    expect(text('[data-testid="funnel-step-2"]')).toMatch(/Uploaded.*640.*64%/);
+    expect(text('[data-testid="funnel-step-2"]')).toMatch(/Uploaded.*640.*64%.*−36%/);
     expect(text('[data-testid="funnel-step-5"]')).toMatch(/Downloaded.*300.*30%/);
+    expect(text('[data-testid="funnel"]')).toMatch(/View → download 30%.*▲ 7\.8 pts/);
+  });
+
+  it('shows p50/p95/p99/mean with n, the p95 change, a sparkline, and failed jobs apart', () => {
+    mount(ready());
     expect(text('[data-testid="latency-p95"]')).toBe('p957.30 s');
+    expect(text('[data-testid="latency-mean"]')).toBe('mean2.00 s');
     expect(text('[data-testid="latency-n"]')).toContain('n = 540');
-    expect(host.querySelector('a')?.getAttribute('href')).toBe('https://ph.test/project/1/events');
+    expect(text('[data-testid="latency"]')).toContain('▲ 22%');
+    expect(host.querySelector('[data-testid="latency"] svg path')?.getAttribute('d')).toMatch(/^M0/);
+    expect(text('[data-testid="latency-failed"]')).toContain('n = 60');
+  });
+
+  it('shows the failure rate, error types with share and change', () => {
+    mount(ready());
+    expect(text('[data-testid="failure-rate"]')).toContain('60 failed of 600 started (10%)');
+    expect(text('[data-testid="errors"]')).toContain('▲ 2.9 pts');
+    const items = [...host.querySelectorAll('[data-testid="error-type"]')].map((li) => li.textContent);
+    expect(items).toEqual(['<img src=x onerror=alert(1)>4067%+30', 'timeout2033%−10']);
   });
 
   it('renders event data as text, never as HTML', () => {
-    mount({ state: { status: 'ready', metrics, postHogUrl: 'https://ph.test' } });
+    mount(ready());
     expect(host.querySelector('img')).toBeNull();
-    expect(text('[data-testid="error-type"]')).toContain('<img src=x onerror=alert(1)>');
   });
 
-  it('has loading, empty, error and not-configured states', () => {
+  it('links each section to PostHog in a new tab', () => {
+    mount(ready());
+    const hrefs = [...host.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')]);
+    expect(hrefs.map((h) => h[0])).toEqual(expect.arrayContaining(['https://ph.test/f', 'https://ph.test/l', 'https://ph.test/e', 'https://ph.test/project/1']));
+    expect(hrefs.every(([, target, rel]) => target === '_blank' && rel?.includes('noopener'))).toBe(true);
+  });
+
+  it('shows LLM figures only when the tool has generations', () => {
+    mount(ready());
+    expect(host.querySelector('[data-testid="llm"]')).toBeNull();
+    render(null, host);
+    mount(ready({ ...metrics, llm: { generations: 12, p95LatencyS: 3.2, costUsd: 0.1234, errors: 1, inputTokens: 1000, outputTokens: 200 } }));
+    expect(text('[data-testid="llm"]')).toMatch(/12 generations.*3\.20 s.*\$0\.1234.*1 \(8\.3%\).*1,000 in · 200 out/);
+  });
+
+  it('shows a health banner over threshold, a stale banner and the segment', () => {
+    const alert = { ...metrics, segment: { kind: 'person' as const, property: 'platform', value: 'web' }, health: { ...metrics.health, status: 'alert' as const, reasons: ['12 failures in the last hour (alert above 10)'] } };
+    mount({ state: { status: 'ready', metrics: alert, links, stale: { kind: 'network', message: 'Could not reach ph.test.' } } });
+    expect(text('[data-testid="health-banner"]')).toContain('12 failures in the last hour');
+    expect(text('[data-testid="stale-banner"]')).toContain('Could not reach ph.test.');
+    expect(text('[data-testid="segment"]')).toContain('person property platform = “web”');
+  });
+});
+
+describe('MetricsCard states', () => {
+  it('has a loading skeleton', () => {
     mount({ state: { status: 'loading' } });
     expect(host.querySelector('[data-testid="card-loading"]')).not.toBeNull();
     expect(host.querySelector('section')?.getAttribute('aria-busy')).toBe('true');
-    render(null, host);
-
-    const empty = { ...metrics, funnel: metrics.funnel.map((s) => ({ ...s, sessions: 0 })), latency: { n: 0, p50Ms: null, p95Ms: null, p99Ms: null }, errors: [] };
-    mount({ state: { status: 'ready', metrics: empty, postHogUrl: 'https://ph.test' } });
-    expect(text('[data-testid="funnel-empty"]')).toContain('No tool_viewed sessions for pdf-to-text');
-    render(null, host);
-
-    const props = mount({ state: { status: 'error', error: { kind: 'not_configured', message: 'Not connected.' } } });
-    expect(text('[role="alert"]')).toContain('Not connected.');
-    (host.querySelector('.tl-button') as HTMLButtonElement).click();
-    expect(props.onOpenOptions).toHaveBeenCalled();
-    render(null, host);
-
-    const retry = mount({ state: { status: 'error', error: { kind: 'server', message: 'HTTP 500' } } });
-    (host.querySelector('.tl-button') as HTMLButtonElement).click();
-    expect(retry.onRefresh).toHaveBeenCalled();
   });
 
-  it('collapses to a pill with p95', () => {
-    mount({ collapsed: true, state: { status: 'ready', metrics, postHogUrl: 'https://ph.test' } });
-    expect(text('.tl-pill')).toContain('p95 7.30 s');
+  it('explains no data and suggests the tools that have views', () => {
+    const empty = { ...metrics, funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: 0 })) }, toolsSeen: [{ tool: 'pdf-to-text', views: 1 }, { tool: 'pdf2txt', views: 500 }] };
+    mount(ready(empty));
+    expect(text('[data-testid="card-nodata"]')).toContain('No tool_viewed for pdf-to-text in last 7 days');
+    expect(text('[data-testid="tools-seen"]')).toContain('pdf2txt (500)');
+    expect(text('[data-testid="tools-seen"]')).not.toContain('pdf-to-text (1)');
+  });
+
+  it.each([
+    ['not_configured', 'Open Tool Lens options', 'onOpenOptions'],
+    ['unauthorized', 'Open Tool Lens options', 'onOpenOptions'],
+    ['forbidden', 'Open Tool Lens options', 'onOpenOptions'],
+    ['server', 'Try again', 'onRefresh'],
+    ['rate_limited', 'Try again', 'onRefresh'],
+    ['timeout', 'Try again', 'onRefresh'],
+  ] as const)('gives %s its own message and next step', (kind, button, handler) => {
+    const props = mount({ state: { status: 'error', error: { kind, message: `the ${kind} message` } } });
+    expect(text('[role="alert"]')).toContain(`the ${kind} message`);
+    const action = host.querySelector('.tl-button') as HTMLButtonElement;
+    expect(action.textContent).toBe(button);
+    action.click();
+    expect(props[handler]).toHaveBeenCalled();
+  });
+
+  it('collapses to a pill with p95 and failure rate', () => {
+    mount({ collapsed: true, ...ready() });
+    expect(text('.tl-pill')).toContain('p95 7.30 s · 10% failed');
+  });
+});
+
+describe('triage tab', () => {
+  it('lists slow jobs and failures with links to the event and replay', () => {
+    mount({
+      ...ready(),
+      tab: 'triage',
+      triage: {
+        status: 'ready',
+        triage: {
+          slowest: [{ jobId: 'job_1', durationMs: 95_000, at: new Date(Date.now() - 120_000).toISOString(), detail: 'true', eventUrl: 'https://ph.test/ev1', replayUrl: null }],
+          failures: [{ jobId: 'job_2', durationMs: 300, at: new Date(Date.now() - 7_200_000).toISOString(), detail: 'ocr_failed', eventUrl: 'https://ph.test/ev2', replayUrl: 'https://ph.test/rep2' }],
+        },
+      },
+    });
+    expect(text('[data-testid="triage-slow"]')).toMatch(/1 min 35 s.*job_1 · cached.*2 min ago.*event/);
+    expect(text('[data-testid="triage-failure"]')).toMatch(/ocr_failed.*job_2 · 300 ms.*2 h ago.*event.*replay/);
+    expect(host.querySelector('[data-testid="triage-failure"] a[href="https://ph.test/rep2"]')).not.toBeNull();
   });
 });
 
 describe('CardContainer', () => {
+  function api(overrides: Partial<CardApi> = {}): CardApi {
+    return { loadMetrics: vi.fn(), loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn(), ...overrides };
+  }
+
   it('loads the default range, switches range, and ignores a stale answer', async () => {
     host = document.createElement('div');
     document.body.append(host);
     const resolvers: Array<(r: ToolMetricsResponse) => void> = [];
-    const loadMetrics = vi.fn(() => new Promise<ToolMetricsResponse>((resolve) => resolvers.push(resolve)));
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="url" loadMetrics={loadMetrics} openOptions={vi.fn()} />, host));
-    expect(loadMetrics).toHaveBeenLastCalledWith('7d', false);
+    const cardApi = api({ loadMetrics: vi.fn(() => new Promise<ToolMetricsResponse>((resolve) => resolvers.push(resolve))) });
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('7d', false);
 
     await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click()); // 1h
-    expect(loadMetrics).toHaveBeenLastCalledWith('1h', false);
-    await act(() => resolvers[1]!({ ok: true, metrics: { ...metrics, range: '1h' }, postHogUrl: 'https://ph.test' }));
+    expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('1h', false);
+    await act(() => resolvers[1]!({ ok: true, metrics: { ...metrics, range: '1h' }, links }));
     await act(() => resolvers[0]!({ ok: false, error: { kind: 'server', message: 'old answer' } }));
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
     expect(host.textContent).not.toContain('old answer');
 
+    // Escape inside the card collapses it.
     await act(() => {
-      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+      host.querySelector('button')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     });
     expect(host.querySelector('.tl-pill')).not.toBeNull();
+  });
+
+  it('loads triage when its tab opens, moves corners and hides on request', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const triage: TriageResponse = { ok: true, triage: { slowest: [], failures: [] } };
+    const onHide = vi.fn();
+    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })), loadTriage: vi.fn(async () => triage) });
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={onHide} />, host));
+    await act(() => (host.querySelector('[role="tab"][aria-selected="false"]') as HTMLButtonElement).click());
+    await act(async () => undefined); // let the triage answer land
+    expect(cardApi.loadTriage).toHaveBeenCalledWith('7d');
+    expect(text('[data-testid="triage-slowest"]')).toContain('No completed jobs');
+
+    await act(() => (host.querySelector('[aria-label="Move to the next corner"]') as HTMLButtonElement).click());
+    expect(host.querySelector('[data-testid="card-root"]')?.getAttribute('data-corner')).toBe('bottom-left');
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: false });
+
+    await act(() => (host.querySelector('[aria-label="Hide on this site"]') as HTMLButtonElement).click());
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true });
+    expect(onHide).toHaveBeenCalled();
   });
 });

@@ -1,12 +1,14 @@
-/** Options form: host, project, key, and a connection test that says exactly which step failed. */
+/** Options: connection (host, project, key, test), card metrics (funnel, thresholds, segment) and the data schema. */
 import { useState } from 'preact/hooks';
-import type { TestConnectionResponse } from '../lib/messages';
+import type { DetectSchemaResponse, TestConnectionResponse } from '../lib/messages';
+import { TOOL_EVENT_KEYS, TOOL_PROPERTIES, type SchemaMapping } from '../lib/schema';
 import { HOSTS, settingsSchema, type HostKind, type Settings } from '../lib/settings';
 
 export interface OptionsFormProps {
-  initial: { host: HostKind; customHost: string; projectId: string; apiKey: string };
+  initial: Settings | (Omit<Settings, 'apiKey' | 'projectId'> & { apiKey: string; projectId: string });
   onSave: (settings: Settings) => Promise<void>;
   onTest: () => Promise<TestConnectionResponse>;
+  onDetect: () => Promise<DetectSchemaResponse>;
 }
 
 const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], string> = {
@@ -16,27 +18,32 @@ const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], stri
   query: 'Query API',
 };
 
-export function OptionsForm({ initial, onSave, onTest }: OptionsFormProps) {
-  const [draft, setDraft] = useState(initial);
+type Draft = OptionsFormProps['initial'];
+
+export function OptionsForm({ initial, onSave, onTest, onDetect }: OptionsFormProps) {
+  const [draft, setDraft] = useState<Draft>(initial);
   const [showKey, setShowKey] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<{ kind: 'idle' | 'busy' | 'saved' | 'error'; text?: string }>({ kind: 'idle' });
   const [result, setResult] = useState<TestConnectionResponse | null>(null);
+  const [detected, setDetected] = useState<string | null>(null);
 
-  const update = (field: keyof typeof draft) => (event: Event) => {
-    const value = (event.currentTarget as HTMLInputElement | HTMLSelectElement).value;
-    setDraft((d) => ({ ...d, [field]: value }));
-    setFieldErrors((e) => ({ ...e, [field]: '' }));
+  const patch = (change: Partial<Draft>, field?: string) => {
+    setDraft((d) => ({ ...d, ...change }));
+    if (field) setFieldErrors((e) => ({ ...e, [field]: '' }));
     setResult(null);
   };
+  const text = (field: 'customHost' | 'projectId' | 'apiKey') => (event: Event) => patch({ [field]: (event.currentTarget as HTMLInputElement).value }, field);
+  const number = (event: Event) => Number((event.currentTarget as HTMLInputElement).value);
+  const setSchema = (schema: SchemaMapping) => patch({ schema }, 'schema');
 
   async function save(): Promise<Settings | null> {
     const parsed = settingsSchema.safeParse(draft);
     if (!parsed.success) {
       const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      for (const issue of parsed.error.issues) errors[issue.path.join('.')] ??= issue.message;
       setFieldErrors(errors);
-      setStatus({ kind: 'error', text: 'Fix the highlighted fields.' });
+      setStatus({ kind: 'error', text: `Fix the highlighted fields (${Object.keys(errors).join(', ')}).` });
       return null;
     }
     setStatus({ kind: 'busy', text: 'Saving…' });
@@ -62,9 +69,31 @@ export function OptionsForm({ initial, onSave, onTest }: OptionsFormProps) {
     }
   }
 
+  async function detect() {
+    if (!(await save())) return;
+    setStatus({ kind: 'busy', text: 'Looking at the last 30 days of events…' });
+    const answer = await onDetect().catch((error: Error) => ({ ok: false as const, error: { kind: 'bad_response' as const, message: error.message } }));
+    if (!answer.ok) {
+      setStatus({ kind: 'error', text: `Detection failed: ${answer.error.message}` });
+      return;
+    }
+    const properties = { ...draft.schema.properties };
+    const notes: string[] = [];
+    for (const name of TOOL_PROPERTIES) {
+      const found = answer.properties[name];
+      if (!found) continue;
+      properties[name] = found.spellings;
+      if (found.plain + found.dollar > 0) notes.push(`${name}: ${found.spellings.join(' + ')} (${found.plain} / ${found.dollar} events)`);
+    }
+    setSchema({ ...draft.schema, properties });
+    const missing = Object.entries(answer.events).filter(([, n]) => n === 0).map(([e]) => e);
+    setDetected(`${notes.join('; ')}${missing.length ? `. No events named ${missing.join(', ')} in ${answer.days} days.` : ''}`);
+    setStatus({ kind: 'idle', text: 'Detected: review and save.' });
+  }
+
   const error = (field: string) =>
     fieldErrors[field] ? (
-      <p class="field-error" id={`${field}-error`} role="alert">
+      <p class="field-error" id={`${field.replace(/\./g, '-')}-error`} role="alert">
         {fieldErrors[field]}
       </p>
     ) : null;
@@ -80,50 +109,129 @@ export function OptionsForm({ initial, onSave, onTest }: OptionsFormProps) {
       <h1>Tool Lens</h1>
       <p class="lead">Connect Tool Lens to the PostHog project that receives your tools' events.</p>
 
-      <label for="host">PostHog host</label>
-      <select id="host" value={draft.host} onChange={update('host')}>
-        {(Object.keys(HOSTS) as HostKind[]).map((kind) => (
-          <option key={kind} value={kind}>
-            {HOSTS[kind].label}
-            {HOSTS[kind].url ? ` — ${HOSTS[kind].url}` : ''}
-          </option>
-        ))}
-      </select>
+      <fieldset>
+        <legend>Connection</legend>
+        <label for="host">PostHog host</label>
+        <select id="host" value={draft.host} onChange={(e) => patch({ host: (e.currentTarget as HTMLSelectElement).value as HostKind })}>
+          {(Object.keys(HOSTS) as HostKind[]).map((kind) => (
+            <option key={kind} value={kind}>
+              {HOSTS[kind].label}
+              {HOSTS[kind].url ? ` — ${HOSTS[kind].url}` : ''}
+            </option>
+          ))}
+        </select>
+        {draft.host === 'custom' && (
+          <>
+            <label for="customHost">PostHog URL</label>
+            <input id="customHost" type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={text('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby="customHost-error" />
+            {error('customHost')}
+          </>
+        )}
+        <label for="projectId">Project id</label>
+        <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby="projectId-error" />
+        {error('projectId')}
+        <label for="apiKey">Personal API key</label>
+        <div class="key-row">
+          <input
+            id="apiKey"
+            {...(showKey ? { type: 'text' as const } : { type: 'password' as const })}
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="phx_…"
+            value={draft.apiKey}
+            onInput={text('apiKey')}
+            aria-invalid={!!fieldErrors.apiKey}
+            aria-describedby="apiKey-error apiKey-help"
+          />
+          <button type="button" onClick={() => setShowKey((s) => !s)} aria-pressed={showKey}>
+            {showKey ? 'Hide' : 'Show'}
+          </button>
+        </div>
+        <p class="help" id="apiKey-help">
+          Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code> (shortcuts). Kept in
+          this browser's extension storage and sent only to the PostHog host above.
+        </p>
+        {error('apiKey')}
+      </fieldset>
 
-      {draft.host === 'custom' && (
-        <>
-          <label for="customHost">PostHog URL</label>
-          <input id="customHost" type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={update('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby="customHost-error" />
-          {error('customHost')}
-        </>
-      )}
+      <fieldset>
+        <legend>Card</legend>
+        <div class="grid">
+          <label for="funnelWindowHours">Funnel conversion window (hours)</label>
+          <input id="funnelWindowHours" type="number" min={1} max={2160} value={draft.funnelWindowHours} onInput={(e) => patch({ funnelWindowHours: number(e) }, 'funnelWindowHours')} />
+          <label for="funnelUnit">Funnel counts</label>
+          <select id="funnelUnit" value={draft.funnelUnit} onChange={(e) => patch({ funnelUnit: (e.currentTarget as HTMLSelectElement).value as Settings['funnelUnit'] })}>
+            <option value="sessions">sessions (session id property)</option>
+            <option value="persons">persons</option>
+          </select>
+          <label for="failuresPerHour">Alert: failures in the last hour above</label>
+          <input id="failuresPerHour" type="number" min={0} value={draft.thresholds.failuresPerHour} onInput={(e) => patch({ thresholds: { ...draft.thresholds, failuresPerHour: number(e) } }, 'thresholds.failuresPerHour')} />
+          <label for="meanDurationSeconds">Alert: mean processing time above (s)</label>
+          <input id="meanDurationSeconds" type="number" min={0} value={draft.thresholds.meanDurationSeconds} onInput={(e) => patch({ thresholds: { ...draft.thresholds, meanDurationSeconds: number(e) } }, 'thresholds.meanDurationSeconds')} />
+        </div>
+        {error('funnelWindowHours')}
+        {error('thresholds.failuresPerHour')}
+        {error('thresholds.meanDurationSeconds')}
+        <label class="inline">
+          <input type="checkbox" checked={draft.segment !== null} onChange={(e) => patch({ segment: (e.currentTarget as HTMLInputElement).checked ? { kind: 'person', property: '', value: '' } : null })} /> Only a
+          segment (applies to every figure)
+        </label>
+        {draft.segment && (
+          <div class="segment-row">
+            <select aria-label="Segment property kind" value={draft.segment.kind} onChange={(e) => patch({ segment: { ...draft.segment!, kind: (e.currentTarget as HTMLSelectElement).value as 'event' | 'person' } })}>
+              <option value="person">person property</option>
+              <option value="event">event property</option>
+            </select>
+            <input aria-label="Segment property name" placeholder="platform" value={draft.segment.property} onInput={(e) => patch({ segment: { ...draft.segment!, property: (e.currentTarget as HTMLInputElement).value } }, 'segment.property')} />
+            <span>=</span>
+            <input aria-label="Segment value" placeholder="web" value={draft.segment.value} onInput={(e) => patch({ segment: { ...draft.segment!, value: (e.currentTarget as HTMLInputElement).value } })} />
+          </div>
+        )}
+        {error('segment.property')}
+      </fieldset>
 
-      <label for="projectId">Project id</label>
-      <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={update('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby="projectId-error" />
-      {error('projectId')}
-
-      <label for="apiKey">Personal API key</label>
-      <div class="key-row">
-        <input
-          id="apiKey"
-          {...(showKey ? { type: 'text' as const } : { type: 'password' as const })}
-          autoComplete="off"
-          spellcheck={false}
-          placeholder="phx_…"
-          value={draft.apiKey}
-          onInput={update('apiKey')}
-          aria-invalid={!!fieldErrors.apiKey}
-          aria-describedby="apiKey-error apiKey-help"
-        />
-        <button type="button" onClick={() => setShowKey((s) => !s)} aria-pressed={showKey}>
-          {showKey ? 'Hide' : 'Show'}
+      <fieldset>
+        <legend>Data schema</legend>
+        <p class="help">Event names, and for each property the spellings to read (first found wins). Real projects use both <code>tool_name</code> and <code>$tool_name</code>.</p>
+        <button type="button" onClick={() => void detect()} disabled={status.kind === 'busy'}>
+          Detect from data
         </button>
-      </div>
-      <p class="help" id="apiKey-help">
-        Needs the <code>query:read</code> and <code>project:read</code> scopes (and <code>user:read</code> for the connection test). It is kept in this browser's extension
-        storage and sent only to the PostHog host above.
-      </p>
-      {error('apiKey')}
+        {detected && (
+          <p class="help" data-testid="detected" role="status">
+            {detected}
+          </p>
+        )}
+        <div class="grid">
+          {TOOL_EVENT_KEYS.map((key) => (
+            <>
+              <label for={`ev-${key}`}>{key} event</label>
+              <input id={`ev-${key}`} value={draft.schema.events[key]} onInput={(e) => setSchema({ ...draft.schema, events: { ...draft.schema.events, [key]: (e.currentTarget as HTMLInputElement).value } })} />
+            </>
+          ))}
+          {TOOL_PROPERTIES.map((name) => (
+            <>
+              <label for={`prop-${name}`}>{name}</label>
+              <input
+                id={`prop-${name}`}
+                value={draft.schema.properties[name].join(', ')}
+                onInput={(e) =>
+                  setSchema({
+                    ...draft.schema,
+                    properties: { ...draft.schema.properties, [name]: (e.currentTarget as HTMLInputElement).value.split(',').map((s) => s.trim()).filter(Boolean) },
+                  })
+                }
+              />
+            </>
+          ))}
+        </div>
+        {Object.entries(fieldErrors)
+          .filter(([field, message]) => field.startsWith('schema') && message)
+          .map(([field, message]) => (
+            <p class="field-error" role="alert" key={field}>
+              {field.replace('schema.', '')}: {message}
+            </p>
+          ))}
+      </fieldset>
 
       <div class="actions">
         <button type="submit" disabled={status.kind === 'busy'}>
@@ -141,7 +249,10 @@ export function OptionsForm({ initial, onSave, onTest }: OptionsFormProps) {
         <ol class="checks" data-testid="connection-checks">
           {result.checks.map((check) => (
             <li key={check.step} class={check.ok ? 'ok' : 'failed'}>
-              <strong>{check.ok ? '✓' : '✗'} {STEP_LABELS[check.step]}:</strong> {check.detail}
+              <strong>
+                {check.ok ? '✓' : '✗'} {STEP_LABELS[check.step]}:
+              </strong>{' '}
+              {check.detail}
             </li>
           ))}
         </ol>

@@ -144,6 +144,81 @@ describe('metrics card on the sample site', () => {
   });
 });
 
+describe('card behaviour', () => {
+  it('opens the triage tab with the slowest jobs and latest failures, linked to PostHog', async () => {
+    const page = await openTool('audio-transcriber');
+    await shownFigures(page);
+    await card(page).getByRole('tab', { name: 'Triage' }).click();
+    const slow = card(page).locator('[data-testid="triage-slow"]');
+    await slow.first().waitFor();
+    expect(await slow.count()).toBeGreaterThan(0);
+    const expected = expectedCard(await rawEvents(), 'audio-transcriber', Date.now() - SEVEN_DAYS_MS);
+    // The slowest job shown is the slowest completed job of the range.
+    expect(await slow.first().locator('.tl-triage-main').textContent()).toBe(formatDuration(expected.latency.max));
+    const eventLink = await slow.first().getByRole('link', { name: /Open the event/ }).getAttribute('href');
+    expect(eventLink).toMatch(new RegExp(`^${postHog.url}/project/1/events/[0-9a-f-]{36}/`));
+    const failures = card(page).locator('[data-testid="triage-failure"]');
+    expect(await failures.count()).toBeGreaterThan(0);
+    expect(await failures.first().getByRole('link', { name: /session replay/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/replay/`));
+    await page.close();
+  });
+
+  it('moves to another corner, remembered for the site after a reload', async () => {
+    const page = await openTool('csv-cleaner');
+    await shownFigures(page);
+    const root = card(page).locator('[data-testid="card-root"]');
+    expect(await root.getAttribute('data-corner')).toBe('bottom-right');
+    // Drag the header to the top-left of the window.
+    const header = card(page).locator('.tl-header');
+    const box = (await header.boundingBox())!;
+    await page.mouse.move(box.x + 40, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(200, 120, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => root.getAttribute('data-corner')).toBe('top-left');
+    const cardBox = (await card(page).locator('.tl-card').boundingBox())!;
+    expect(cardBox.x).toBeLessThan(40);
+    expect(cardBox.y).toBeLessThan(40);
+    await page.reload();
+    await shownFigures(page);
+    expect(await card(page).locator('[data-testid="card-root"]').getAttribute('data-corner')).toBe('top-left');
+    // The keyboard-accessible way: the move button cycles corners.
+    await card(page).getByRole('button', { name: 'Move to the next corner' }).click();
+    expect(await card(page).locator('[data-testid="card-root"]').getAttribute('data-corner')).toBe('top-right');
+    await card(page).getByRole('button', { name: 'Move to the next corner' }).click();
+    await page.close();
+  });
+
+  it('hides on this site until the keyboard command brings it back', async () => {
+    const page = await openTool('news-analyzer');
+    await shownFigures(page);
+    await card(page).getByRole('button', { name: 'Hide on this site' }).click();
+    await expect.poll(() => page.locator('tool-lens-card').count()).toBe(0);
+    await page.reload();
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(500);
+    expect(await page.locator('tool-lens-card').count()).toBe(0);
+    // What the Alt+Shift+L command does: the worker tells the active tab to toggle the card.
+    await browser.worker.evaluate(async () => {
+      const c = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> } } }).chrome;
+      const tabs = await c.tabs.query({});
+      for (const tab of tabs) if (tab.url?.includes('/tools/news-analyzer')) await c.tabs.sendMessage(tab.id, { type: 'card/toggle' });
+    });
+    await shownFigures(page);
+    await page.close();
+  });
+
+  it('shows the LLM section for a tool that calls a model', async () => {
+    const page = await openTool('news-analyzer');
+    await shownFigures(page);
+    const llm = card(page).locator('[data-testid="llm"]');
+    const expected = (await rawEvents()).filter((e) => e.event === '$ai_generation' && e.properties.tool_name === 'news-analyzer' && e.ms >= Date.now() - SEVEN_DAYS_MS).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(await llm.textContent()).toContain(`${expected.toLocaleString('en-US')} generations`);
+    await page.close();
+  });
+});
+
 describe('card states', () => {
   it('says "not connected" with a way to the options when settings are missing', async () => {
     await browser.worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { clear(): Promise<void> } } } }).chrome.storage.local.clear());

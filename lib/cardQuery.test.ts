@@ -1,6 +1,8 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { buildCardQuery, CARD_QUERY } from './cardQuery';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, sparkBucketSeconds, type CardQueryInput } from './cardQuery';
+import { DEFAULT_SCHEMA } from './schema';
+import { DEFAULT_METRICS_OPTIONS } from './settings';
 
 async function parseSelect(query: string) {
   const parser = await (await import('@posthog/hogql-parser')).default();
@@ -8,33 +10,62 @@ async function parseSelect(query: string) {
 }
 
 function placeholders(query: string): string[] {
-  return [...new Set([...query.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!))].sort();
+  return [...new Set([...query.matchAll(/\{([a-z_0-9]+)\}/g)].map((m) => m[1]!))].sort();
 }
 
-describe('card query', () => {
-  it("parses with PostHog's own HogQL parser", async () => {
-    const ast = await parseSelect(CARD_QUERY);
-    expect(ast.error, ast.message).toBeUndefined();
-    expect(ast.node).toBe('SelectSetQuery');
+const input = (extra: Partial<CardQueryInput> = {}): CardQueryInput => ({ tool: 'news-analyzer', range: '7d', options: DEFAULT_METRICS_OPTIONS, ...extra });
+const hostile = `x' OR 1=1 -- {tool} \\ "select" events`;
+const builders = { card: buildCardQuery, triage: buildTriageQuery, latency: buildLatencyQuery, toolsSeen: (i: CardQueryInput) => buildToolsSeenQuery(i.range, i.options.schema) };
+
+describe.each(Object.entries(builders))('%s query', (_name, build) => {
+  it("parses with PostHog's own HogQL parser, with and without a segment", async () => {
+    for (const options of [DEFAULT_METRICS_OPTIONS, { ...DEFAULT_METRICS_OPTIONS, segment: { kind: 'person' as const, property: 'platform', value: 'web' } }]) {
+      const ast = await parseSelect(build(input({ options })).query);
+      expect(ast.error, ast.message).toBeUndefined();
+    }
   });
 
   it('has a value for every placeholder and no unused values', () => {
-    const { query, values } = buildCardQuery('news-analyzer', '7d');
+    const { query, values } = build(input());
     expect(placeholders(query)).toEqual(Object.keys(values).sort());
   });
 
-  it('never puts the tool name into the query text', () => {
-    const hostile = `x' OR 1=1 -- {tool} \\ "select"`;
-    const { query, values } = buildCardQuery(hostile, '24h');
-    expect(query).toBe(CARD_QUERY);
-    expect(values.tool).toBe(hostile);
-    expect(values.range_seconds).toBe(86_400);
+  it('keeps names and values out of the query text', () => {
+    const schema = { ...DEFAULT_SCHEMA, events: { ...DEFAULT_SCHEMA.events, processingFailed: `bad'; DROP` }, properties: { ...DEFAULT_SCHEMA.properties, tool_name: [`weird"name`] } };
+    const { query, values } = build(input({ tool: hostile, options: { ...DEFAULT_METRICS_OPTIONS, schema, segment: { kind: 'event', property: `p'}`, value: hostile } } }));
+    expect(query).not.toContain(hostile);
+    expect(query).not.toContain('DROP');
+    expect(query).not.toContain('weird');
+    expect(query).not.toContain('tool_processing');
+    expect(Object.values(values)).toContain('weird"name');
+  });
+});
+
+describe('card query', () => {
+  it('reads every custom property under both spellings by default, one when the schema says so', () => {
+    const { query, values } = buildCardQuery(input());
+    expect(query).toContain('coalesce(properties[{p_tool_name_0}], properties[{p_tool_name_1}])');
+    expect([values.p_tool_name_0, values.p_tool_name_1]).toEqual(['tool_name', '$tool_name']);
+    const single = buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, schema: { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'] } } } }));
+    expect(single.query).toContain('properties[{p_tool_name_0}] = {tool}');
+    expect(single.values.p_tool_name_1).toBeUndefined();
   });
 
-  it('reads every custom property under both spellings', () => {
-    for (const name of ['tool_name', 'session_id', 'processing_duration_ms']) {
-      expect(CARD_QUERY).toContain(`coalesce(properties.${name}, properties.$${name})`);
-    }
-    expect(CARD_QUERY).not.toMatch(/properties\.\$?tool_name\s*=/);
+  it('covers the range and the period before it, and the funnel window from the settings', () => {
+    const { values } = buildCardQuery(input({ range: '24h', options: { ...DEFAULT_METRICS_OPTIONS, funnelWindowHours: 2 } }));
+    expect(values.range_seconds).toBe(86_400);
+    expect(values.lookback_seconds).toBe(2 * 86_400);
+    expect(values.window_ms).toBe(7_200_000);
+  });
+
+  it('counts persons instead of sessions when asked', () => {
+    expect(buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, funnelUnit: 'persons' } })).query).toContain('toString(person_id) AS entity');
+  });
+
+  it('buckets the sparkline by day for long ranges', () => {
+    expect(sparkBucketSeconds('30d')).toBe(86_400);
+    expect(sparkBucketSeconds('7d')).toBe(86_400);
+    expect(sparkBucketSeconds('24h')).toBe(7_200);
+    expect(sparkBucketSeconds('1h')).toBe(300);
   });
 });

@@ -18,3 +18,18 @@ describe('format', () => {
     expect(formatCount(1234567)).toBe('1,234,567');
   });
 });
+
+describe('changes vs the previous period', () => {
+  it('says which way and whether that is good', async () => {
+    const { relativeChange, pointChange } = await import('./format');
+    expect(relativeChange(110, 100, 'lower', [100, 100])).toEqual({ text: '▲ 10%', direction: 'up', verdict: 'worse', lowSample: false });
+    expect(relativeChange(90, 100, 'lower', [100, 100])?.verdict).toBe('better');
+    expect(pointChange(0.05, 0.03, 'lower', [200, 200])?.text).toBe('▲ 2.0 pts');
+    expect(relativeChange(5, 0, 'lower', [1, 1])).toBeNull();
+    expect(relativeChange(null, 3, 'lower', [1, 1])).toBeNull();
+  });
+  it('marks a change on few observations as low sample and passes no verdict', async () => {
+    const { relativeChange } = await import('./format');
+    expect(relativeChange(200, 100, 'lower', [12, 400])).toMatchObject({ lowSample: true, verdict: 'neutral' });
+  });
+});

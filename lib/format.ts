@@ -6,14 +6,14 @@ export function formatCount(n: number): string {
   return integer.format(n);
 }
 
-/** 0.42 → "42%", 0.0042 → "0.4%"; null when there is no base to divide by. */
+/** Share as a percentage: "42%", "0.4%"; "—" when there is no base to divide by. */
 export function formatPercent(part: number, whole: number): string {
   if (whole <= 0) return '—';
   const pct = (part / whole) * 100;
   return `${pct >= 10 || pct === 0 ? Math.round(pct) : pct.toFixed(1)}%`;
 }
 
-/** Milliseconds for humans: "850 ms", "4.2 s", "1 min 5 s". */
+/** Milliseconds for humans: "850 ms", "4.21 s", "42.1 s", "1 min 5 s". */
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -23,8 +23,68 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(total / 60)} min ${total % 60} s`;
 }
 
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null || !Number.isFinite(bytes)) return '—';
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function formatUsd(usd: number): string {
+  return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '—';
   return date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
 }
+
+/** "5 min ago", "3 h ago", "2 d ago" — for triage rows. */
+export function formatAgo(iso: string, now = Date.now()): string {
+  const then = Date.parse(iso.includes('T') || iso.endsWith('Z') ? iso : `${iso.replace(' ', 'T')}Z`);
+  if (Number.isNaN(then)) return '—';
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86_400)} d ago`;
+}
+
+/** Fewer observations than this in either period and a change is marked "low sample". */
+export const LOW_SAMPLE = 30;
+
+export type Change = { text: string; direction: 'up' | 'down' | 'flat'; verdict: 'better' | 'worse' | 'neutral'; lowSample: boolean } | null;
+
+/**
+ * Relative change of a figure vs the previous period. `better` says which way is good.
+ * Null when there is nothing to compare with.
+ */
+export function relativeChange(current: number | null, previous: number | null, better: 'lower' | 'higher', samples: [number, number]): Change {
+  if (current === null || previous === null || !Number.isFinite(current) || !Number.isFinite(previous) || previous === 0) return null;
+  const pct = ((current - previous) / previous) * 100;
+  return describeChange(pct, `${Math.abs(pct) >= 10 ? Math.round(Math.abs(pct)) : Math.abs(pct).toFixed(1)}%`, better, samples);
+}
+
+/** Change of a rate in percentage points. */
+export function pointChange(current: number | null, previous: number | null, better: 'lower' | 'higher', samples: [number, number]): Change {
+  if (current === null || previous === null) return null;
+  const points = (current - previous) * 100;
+  return describeChange(points, `${Math.abs(points).toFixed(1)} pts`, better, samples);
+}
+
+function describeChange(delta: number, magnitude: string, better: 'lower' | 'higher', samples: [number, number]): Change {
+  const lowSample = Math.min(...samples) < LOW_SAMPLE;
+  if (Math.abs(delta) < 0.05) return { text: 'no change', direction: 'flat', verdict: 'neutral', lowSample };
+  const direction = delta > 0 ? 'up' : 'down';
+  const good = (direction === 'down') === (better === 'lower');
+  return { text: `${direction === 'up' ? '▲' : '▼'} ${magnitude}`, direction, verdict: lowSample ? 'neutral' : good ? 'better' : 'worse', lowSample };
+}
+
+export const rate = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);

@@ -13,20 +13,80 @@ void sameRanges;
 
 const count = () => z.int().check(z.nonnegative());
 
+const maybeNumber = () => z.nullable(z.number());
+const quantilesSchema = z.object({ n: count(), p50Ms: maybeNumber(), p95Ms: maybeNumber(), p99Ms: maybeNumber(), meanMs: maybeNumber() });
+export type Quantiles = z.infer<typeof quantilesSchema>;
+const jobsSchema = z.object({ views: count(), started: count(), completed: count(), failed: count(), cacheHits: count(), downloads: count() });
+export type JobCounts = z.infer<typeof jobsSchema>;
+
+export const healthSchema = z.object({
+  failuresLastHour: count(),
+  completedLastHour: count(),
+  meanDurationMsLastHour: maybeNumber(),
+  status: z.enum(['ok', 'alert']),
+  reasons: z.array(z.string()),
+});
+export type Health = z.infer<typeof healthSchema>;
+
 export const toolMetricsSchema = z.object({
   tool: z.string(),
   range: rangeSchema,
   asOf: z.string(),
-  funnel: z.array(z.object({ label: z.string(), sessions: count() })),
-  latency: z.object({
-    n: count(),
-    p50Ms: z.nullable(z.number()),
-    p95Ms: z.nullable(z.number()),
-    p99Ms: z.nullable(z.number()),
+  segment: z.nullable(z.object({ kind: z.enum(['event', 'person']), property: z.string(), value: z.string() })),
+  funnel: z.object({
+    unit: z.enum(['sessions', 'persons']),
+    windowHours: z.number(),
+    steps: z.array(z.object({ label: z.string(), current: count(), previous: count() })),
   }),
-  errors: z.array(z.object({ type: z.string(), count: count() })),
+  latency: z.object({
+    current: quantilesSchema,
+    previous: quantilesSchema,
+    failed: quantilesSchema,
+    spark: z.array(z.object({ at: z.number(), n: count(), p95Ms: maybeNumber() })),
+  }),
+  jobs: z.object({ current: jobsSchema, previous: jobsSchema }),
+  errors: z.array(z.object({ type: z.string(), current: count(), previous: count() })),
+  more: z.object({
+    auth: z.array(z.object({ label: z.string(), count: count() })),
+    fileTypes: z.array(z.object({ type: z.string(), count: count(), meanBytes: maybeNumber() })),
+    formats: z.array(z.object({ format: z.string(), count: count() })),
+  }),
+  llm: z.nullable(
+    z.object({
+      generations: count(),
+      p95LatencyS: maybeNumber(),
+      costUsd: z.number(),
+      errors: count(),
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+    }),
+  ),
+  health: healthSchema,
+  /** Only when this tool had no views: the tools that did, to suggest a fix. */
+  toolsSeen: z.nullable(z.array(z.object({ tool: z.string(), views: count() }))),
 });
 export type ToolMetrics = z.infer<typeof toolMetricsSchema>;
+
+export const cardLinksSchema = z.object({
+  project: z.string(),
+  funnel: z.string(),
+  latencySql: z.string(),
+  errors: z.string(),
+  replays: z.string(),
+});
+export type CardLinks = z.infer<typeof cardLinksSchema>;
+
+const triageRow = z.object({
+  jobId: z.nullable(z.string()),
+  durationMs: maybeNumber(),
+  at: z.string(),
+  detail: z.nullable(z.string()),
+  eventUrl: z.string(),
+  replayUrl: z.nullable(z.string()),
+});
+export const triageSchema = z.object({ slowest: z.array(triageRow), failures: z.array(triageRow) });
+export type Triage = z.infer<typeof triageSchema>;
+export type TriageRow = z.infer<typeof triageRow>;
 
 export const errorKindSchema = z.enum([
   'not_configured',
@@ -48,19 +108,38 @@ export type Failure = z.infer<typeof failureSchema>;
 
 // Requests -------------------------------------------------------------------------------------
 
+const toolName = () => z.string().check(z.minLength(1), z.maxLength(200));
+
 export const getToolMetricsRequest = z.object({
   type: z.literal('tool-metrics/get'),
-  tool: z.string().check(z.minLength(1), z.maxLength(200)),
+  tool: toolName(),
   range: rangeSchema,
   refresh: z.optional(z.boolean()),
 });
+export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
+
+/** Card placement and visibility, remembered per site (origin). */
+export const cardPrefsSchema = z.object({
+  corner: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']),
+  hidden: z.boolean(),
+});
+export type CardPrefs = z.infer<typeof cardPrefsSchema>;
+export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };
+const origin = () => z.string().check(z.maxLength(300));
+export const getCardPrefsRequest = z.object({ type: z.literal('card-prefs/get'), origin: origin() });
+export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
 
 export const testConnectionRequest = z.object({ type: z.literal('connection/test') });
+export const detectSchemaRequest = z.object({ type: z.literal('schema/detect') });
 export const openOptionsRequest = z.object({ type: z.literal('options/open') });
 
 export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
+  getTriageRequest,
+  getCardPrefsRequest,
+  setCardPrefsRequest,
   testConnectionRequest,
+  detectSchemaRequest,
   openOptionsRequest,
 ]);
 export type Request = z.infer<typeof requestSchema>;
@@ -68,9 +147,21 @@ export type Request = z.infer<typeof requestSchema>;
 // Responses ------------------------------------------------------------------------------------
 
 export const toolMetricsResponse = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), metrics: toolMetricsSchema, postHogUrl: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    metrics: toolMetricsSchema,
+    links: cardLinksSchema,
+    /** Set when these figures are an older answer served because a refresh failed. */
+    stale: z.optional(failureSchema),
+  }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
+export const triageResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), triage: triageSchema }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type TriageResponse = z.infer<typeof triageResponse>;
+export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
 export type ToolMetricsResponse = z.infer<typeof toolMetricsResponse>;
 
 export const connectionCheckSchema = z.object({
@@ -86,10 +177,26 @@ export type TestConnectionResponse = z.infer<typeof testConnectionResponse>;
 
 export const okResponse = z.object({ ok: z.boolean() });
 
+export const detectSchemaResponse = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    days: z.number(),
+    /** For each property, the spellings the data uses (plain first), with counts. */
+    properties: z.record(z.string(), z.object({ spellings: z.array(z.string()), plain: count(), dollar: count() })),
+    events: z.record(z.string(), count()),
+  }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type DetectSchemaResponse = z.infer<typeof detectSchemaResponse>;
+
 /** Maps each request type to the schema of its answer, so callers get typed, validated replies. */
 export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
+  'triage/get': triageResponse,
+  'card-prefs/get': cardPrefsResponse,
+  'card-prefs/set': cardPrefsResponse,
   'connection/test': testConnectionResponse,
+  'schema/detect': detectSchemaResponse,
   'options/open': okResponse,
 } as const;
 

@@ -1,19 +1,38 @@
 /**
  * Background logic behind the card: settings → one HogQL query → validated figures.
- * Caches answers briefly, shares one request among tabs asking for the same tool, and
- * honours PostHog's Retry-After. Pure of browser APIs: settings come in through `loadSettings`.
+ * Stale-while-revalidate: answers are cached (in extension storage, so they survive worker
+ * restarts), one request is shared by all tabs asking for the same figures, PostHog's
+ * Retry-After is honoured, and when a refresh fails the last good figures are served as stale.
+ * Pure of browser APIs: settings and the cache come in as dependencies.
  */
-import { buildCardQuery } from './cardQuery';
-import { toToolMetrics } from './cardMetrics';
-import type { Failure, TestConnectionResponse, ToolMetricsResponse } from './messages';
-import { createPostHogClient, PostHogError } from './posthogClient';
+import * as z from 'zod/mini';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from './cardQuery';
+import { toToolMetrics, toToolsSeen } from './cardMetrics';
+import { cardLinks, eventUrl, replayUrl } from './deepLinks';
+import { toolMetricsResponse, type DetectSchemaResponse, type Failure, type TestConnectionResponse, type ToolMetricsResponse, type TriageResponse } from './messages';
+import { detectSchema } from './schemaDetect';
+import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
 import type { RangeKey } from './ranges';
 import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
+
+export interface CacheStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+export function memoryCache(): CacheStore {
+  const map = new Map<string, unknown>();
+  return { get: async (key) => map.get(key), set: async (key, value) => void map.set(key, value) };
+}
+
+const cacheEntrySchema = z.object({ at: z.number(), response: toolMetricsResponse });
+type CacheEntry = z.infer<typeof cacheEntrySchema>;
 
 export interface MetricsServiceDeps {
   loadSettings: () => Promise<SettingsState>;
   fetch?: typeof fetch;
   now?: () => number;
+  cache?: CacheStore;
   /** How long an answer is served without asking PostHog again. */
   freshForMs?: number;
 }
@@ -28,10 +47,17 @@ export function toFailure(error: unknown): Failure {
   return { kind: 'bad_response', message: `Unexpected error: ${(error as Error)?.message ?? String(error)}` };
 }
 
+/** Identifies settings without keeping the key itself: answers for one key are never served for another. */
+async function fingerprint(settings: Settings): Promise<string> {
+  const text = JSON.stringify(settings);
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function createMetricsService(deps: MetricsServiceDeps) {
   const now = deps.now ?? Date.now;
   const freshForMs = deps.freshForMs ?? 60_000;
-  const cache = new Map<string, { at: number; response: ToolMetricsResponse }>();
+  const cache = deps.cache ?? memoryCache();
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
   let blockedUntil = 0;
 
@@ -51,44 +77,86 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { kind: 'not_configured', message: `Tool Lens settings are invalid (${state.message}). Open the options to fix them.` };
   }
 
+  function rateLimited(): Failure | null {
+    if (now() >= blockedUntil) return null;
+    return { kind: 'rate_limited', message: `PostHog is rate limiting this key; retrying in ${Math.ceil((blockedUntil - now()) / 1000)} s` };
+  }
+
+  function noteRetryAfter(error: unknown) {
+    if (error instanceof PostHogError && error.retryAfterSeconds) blockedUntil = Math.max(blockedUntil, now() + error.retryAfterSeconds * 1000);
+  }
+
   async function fetchMetrics(settings: Settings, tool: string, range: RangeKey): Promise<ToolMetricsResponse> {
     const client = clientFor(settings);
-    try {
-      const response = await client.hogql(buildCardQuery(tool, range));
-      const metrics = toToolMetrics(response, tool, range, new Date(now()));
-      const postHogUrl = `${client.baseUrl}/project/${settings.projectId}/events`;
-      return { ok: true, metrics, postHogUrl };
-    } catch (error) {
-      if (error instanceof PostHogError && error.retryAfterSeconds) {
-        blockedUntil = Math.max(blockedUntil, now() + error.retryAfterSeconds * 1000);
-      }
-      return { ok: false, error: toFailure(error) };
+    const input = { tool, range, options: settings };
+    const response = await client.hogql(buildCardQuery(input));
+    const metrics = toToolMetrics(response, input, new Date(now()));
+    if ((metrics.funnel.steps[0]?.current ?? 0) === 0) {
+      // No views: say which tools do have some, so the user can fix the mapping. Best effort.
+      metrics.toolsSeen = await client.hogql(buildToolsSeenQuery(range, settings.schema)).then(toToolsSeen, () => null);
     }
+    return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
+  }
+
+  async function readCache(key: string): Promise<CacheEntry | null> {
+    const parsed = cacheEntrySchema.safeParse(await cache.get(key).catch(() => undefined));
+    return parsed.success ? parsed.data : null;
   }
 
   async function getToolMetrics(tool: string, range: RangeKey, refresh = false): Promise<ToolMetricsResponse> {
     const settings = await settingsOrFailure();
     if ('kind' in settings) return { ok: false, error: settings };
 
-    const key = JSON.stringify([postHogBaseUrl(settings), settings.projectId, tool, range]);
-    const cached = cache.get(key);
-    if (cached && !refresh && now() - cached.at < freshForMs) return cached.response;
-    if (now() < blockedUntil) {
-      const seconds = Math.ceil((blockedUntil - now()) / 1000);
-      return { ok: false, error: { kind: 'rate_limited', message: `PostHog is rate limiting this key; retrying in ${seconds} s` } };
-    }
+    const key = `metrics:${await fingerprint(settings)}:${range}:${tool}`;
+    const cached = await readCache(key);
+    const serveStale = (failure: Failure): ToolMetricsResponse =>
+      cached?.response.ok ? { ...cached.response, stale: failure } : { ok: false, error: failure };
 
-    const pending = inFlight.get(key);
-    if (pending) return pending;
-    const request = fetchMetrics(settings, tool, range).then((response) => {
-      if (response.ok) cache.set(key, { at: now(), response });
-      return response;
-    });
-    inFlight.set(key, request);
+    if (cached && !refresh && now() - cached.at < freshForMs) return cached.response;
+    const limited = rateLimited();
+    if (limited) return serveStale(limited);
+
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = fetchMetrics(settings, tool, range)
+        .then(async (response) => {
+          await cache.set(key, { at: now(), response }).catch(() => undefined);
+          return response;
+        })
+        .catch((error: unknown) => {
+          noteRetryAfter(error);
+          return serveStale(toFailure(error));
+        })
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
+    const settings = await settingsOrFailure();
+    if ('kind' in settings) return { ok: false, error: settings };
+    const limited = rateLimited();
+    if (limited) return { ok: false, error: limited };
+    const client = clientFor(settings);
     try {
-      return await request;
-    } finally {
-      inFlight.delete(key);
+      const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
+      const rows = triageRowsSchema.safeParse(response.results);
+      if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
+      const toRow = ([, uuid, at, jobId, durationMs, , replaySession, detail]: z.infer<typeof triageRowSchema>) => ({
+        jobId,
+        durationMs,
+        at,
+        detail,
+        eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
+        replayUrl: replayUrl(client.baseUrl, settings.projectId, replaySession),
+      });
+      const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0));
+      const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2].localeCompare(a[2]));
+      return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
+    } catch (error) {
+      noteRetryAfter(error);
+      return { ok: false, error: toFailure(error) };
     }
   }
 
@@ -121,9 +189,30 @@ export function createMetricsService(deps: MetricsServiceDeps) {
         return { ok: false, checks };
       }
     }
-    cache.clear();
     return { ok: true, checks };
   }
 
-  return { getToolMetrics, testConnection, clearCache: () => cache.clear() };
+  /** Which spelling of each property the project's data uses, to remember in the settings. */
+  async function detectProjectSchema(): Promise<DetectSchemaResponse> {
+    const settings = await settingsOrFailure();
+    if ('kind' in settings) return { ok: false, error: settings };
+    try {
+      const detection = await detectSchema(clientFor(settings));
+      const properties: Extract<DetectSchemaResponse, { ok: true }>['properties'] = {};
+      for (const [name, found] of Object.entries(detection.properties)) {
+        // Detection's choice: one spelling, or both; `$session_id` beside `session_id` is PostHog's own id, not a spelling.
+        const spellings = found.usage === 'none' || found.spelling === 'both' ? [name, `$${name}`] : [found.spelling];
+        properties[name] = { spellings, plain: found.plain, dollar: found.dollar };
+      }
+      return { ok: true, days: detection.days, properties, events: { ...detection.events } };
+    } catch (error) {
+      return { ok: false, error: toFailure(error) };
+    }
+  }
+
+  return { getToolMetrics, getTriage, testConnection, detectProjectSchema };
 }
+
+const text = z.nullable(z.string());
+const triageRowSchema = z.tuple([z.enum(['slow', 'failure']), z.string(), z.string(), text, z.nullable(z.number()), text, text, text]);
+const triageRowsSchema = z.array(triageRowSchema);

@@ -30,10 +30,10 @@ export type HogQLResponse = z.infer<typeof hogqlResponseSchema>;
 /** PostHog's DRF error body: { type, code, detail, attr }. */
 const errorBodySchema = z.object({ detail: z.string().optional(), code: z.string().optional() }).passthrough();
 
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): string {
   const issue = error.issues[0];
   if (!issue) return 'PostHog answered in an unexpected shape';
-  const where = issue.path.length ? issue.path.join('.') : 'the response';
+  const where = issue.path.length ? issue.path.map(String).join('.') : 'the response';
   return `PostHog answered in an unexpected shape: ${where}: ${issue.message}`;
 }
 

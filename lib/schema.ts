@@ -1,8 +1,11 @@
 /**
- * The product's instrumentation, as described in the "Tool Usage Dashboard" spec (seed 000).
- * Real projects spell custom properties with or without a `$` prefix, so every property is read
- * through all of its spellings (see `propertyExpr`).
+ * The product's instrumentation, as described in the "Tool Usage Dashboard" spec (seed 000), and the
+ * mapping a project may override: event names, and for each property the spellings to read.
+ * Real projects spell custom properties with or without a `$` prefix, so by default every property
+ * is read under both (`coalesce(properties['x'], properties['$x'])`); detection can narrow that.
  */
+import * as z from 'zod/mini';
+
 export const TOOL_EVENTS = {
   viewed: 'tool_viewed',
   uploadStarted: 'tool_upload_started',
@@ -10,9 +13,10 @@ export const TOOL_EVENTS = {
   processingCompleted: 'tool_processing_completed',
   processingFailed: 'tool_processing_failed',
   resultDownloaded: 'tool_result_downloaded',
+  aiGeneration: '$ai_generation',
 } as const;
-
 export type ToolEventKey = keyof typeof TOOL_EVENTS;
+export const TOOL_EVENT_KEYS = Object.keys(TOOL_EVENTS) as ToolEventKey[];
 
 /** The funnel, in order. Labels are what the card shows. */
 export const FUNNEL_STEPS: ReadonlyArray<{ key: ToolEventKey; label: string }> = [
@@ -23,14 +27,61 @@ export const FUNNEL_STEPS: ReadonlyArray<{ key: ToolEventKey; label: string }> =
   { key: 'resultDownloaded', label: 'Downloaded' },
 ];
 
-/** Custom properties the card reads. Names are fixed here, never taken from user input. */
-export const TOOL_PROPERTIES = ['tool_name', 'session_id', 'processing_duration_ms', 'error_type'] as const;
+export const TOOL_PROPERTIES = [
+  'tool_name',
+  'session_id',
+  'job_id',
+  'processing_duration_ms',
+  'error_type',
+  'from_cache',
+  'file_type',
+  'file_size',
+  'download_format',
+  'is_authenticated',
+  'page_path',
+] as const;
 export type ToolProperty = (typeof TOOL_PROPERTIES)[number];
 
+const name = () => z.string().check(z.minLength(1), z.maxLength(200));
+
+export const schemaMappingSchema = z.object({
+  events: z.object(Object.fromEntries(TOOL_EVENT_KEYS.map((k) => [k, name()])) as Record<ToolEventKey, ReturnType<typeof name>>),
+  properties: z.object(
+    Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, z.array(name()).check(z.minLength(1), z.maxLength(4))])) as Record<
+      ToolProperty,
+      z.ZodMiniArray<ReturnType<typeof name>>
+    >,
+  ),
+});
+export type SchemaMapping = z.infer<typeof schemaMappingSchema>;
+
+export const DEFAULT_SCHEMA: SchemaMapping = {
+  events: { ...TOOL_EVENTS },
+  properties: Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, [p, `$${p}`]])) as Record<ToolProperty, string[]>,
+};
+
 /**
- * HogQL for a property under both spellings: `coalesce(properties.x, properties.$x)`.
- * Only names from TOOL_PROPERTIES reach this, so they are safe to print as identifiers.
+ * Collects the values of a HogQL query as placeholders, so that nothing variable is ever
+ * concatenated into the query text: event names, property names, the tool, numbers.
  */
-export function propertyExpr(name: ToolProperty): string {
-  return `coalesce(properties.${name}, properties.$${name})`;
+export class HogQLValues {
+  readonly values: Record<string, string | number> = {};
+
+  /** Registers a value under a fixed name and returns its placeholder, e.g. `{tool}`. */
+  add(name: string, value: string | number): string {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bad placeholder name ${name}`);
+    if (name in this.values && this.values[name] !== value) throw new Error(`placeholder ${name} reused with another value`);
+    this.values[name] = value;
+    return `{${name}}`;
+  }
+
+  event(schema: SchemaMapping, key: ToolEventKey): string {
+    return this.add(`ev_${key.toLowerCase()}`, schema.events[key]);
+  }
+
+  /** A custom property under each of its spellings: `coalesce(properties[{p_x_0}], properties[{p_x_1}])`. */
+  property(schema: SchemaMapping, property: ToolProperty): string {
+    const reads = schema.properties[property].map((spelling, i) => `properties[${this.add(`p_${property}_${i}`, spelling)}]`);
+    return reads.length === 1 ? reads[0]! : `coalesce(${reads.join(', ')})`;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SCHEMA, schemaMappingSchema } from './schema';
 
 export const HOSTS = {
   us: { label: 'US Cloud', url: 'https://us.posthog.com' },
@@ -22,12 +23,38 @@ export function checkCustomHost(value: string): string | null {
   return 'Use https:// (plain http is only allowed for localhost)';
 }
 
+/** Seed 000's alert thresholds: more than 10 failures in the last hour; mean processing time over 60 s. */
+export const DEFAULT_THRESHOLDS = { failuresPerHour: 10, meanDurationSeconds: 60 } as const;
+
+export const segmentSchema = z.object({
+  kind: z.enum(['event', 'person']),
+  property: z.string().trim().min(1, 'Name the property to filter on').max(200),
+  value: z.string().max(500),
+});
+export type Segment = z.infer<typeof segmentSchema>;
+
+export const metricsOptionsSchema = z.object({
+  funnelWindowHours: z.number().int().min(1, 'At least 1 hour').max(24 * 90, 'At most 90 days').default(24),
+  funnelUnit: z.enum(['sessions', 'persons']).default('sessions'),
+  thresholds: z
+    .object({
+      failuresPerHour: z.number().int().min(0).max(1_000_000),
+      meanDurationSeconds: z.number().min(0).max(86_400),
+    })
+    .default({ ...DEFAULT_THRESHOLDS }),
+  segment: segmentSchema.nullable().default(null),
+  schema: z._default(schemaMappingSchema, DEFAULT_SCHEMA),
+});
+export type MetricsOptions = z.infer<typeof metricsOptionsSchema>;
+export const DEFAULT_METRICS_OPTIONS: MetricsOptions = metricsOptionsSchema.parse({});
+
 export const settingsSchema = z
   .object({
     host: z.enum(['us', 'eu', 'custom']),
     customHost: z.string().trim().max(500),
     projectId: z.string().trim().regex(/^\d{1,12}$/, 'Project id is a number, e.g. 12345'),
     apiKey: z.string().trim().min(1, 'Personal API key is required').max(200),
+    ...metricsOptionsSchema.shape,
   })
   .superRefine((s, ctx) => {
     if (s.host !== 'custom') return;
@@ -36,7 +63,7 @@ export const settingsSchema = z
   });
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const EMPTY_SETTINGS = { host: 'us', customHost: '', projectId: '', apiKey: '' } as const;
+export const EMPTY_CONNECTION = { host: 'us', customHost: '', projectId: '', apiKey: '' } as const;
 
 /** Base URL of the PostHog instance (API and app share it), without a trailing slash. */
 export function postHogBaseUrl(settings: Pick<Settings, 'host' | 'customHost'>): string {

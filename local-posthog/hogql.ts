@@ -719,6 +719,10 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx): string {
       throw new HogQLError(`Field '${col}' has no nested fields (in ${full}).`);
     }
     if (rest.length === 1 && EVENT_PROPERTY_FIELDS.has(col)) return propertyAccess(`${qual}.properties`, [col]);
+    if (col === 'person' && rest.length >= 3 && String(rest[1]) === 'properties') {
+      // person.properties.x: the person's properties at the time of the event (persons on events).
+      return propertyAccess(`${qual}.person_properties`, rest.slice(2));
+    }
     if (['person', 'pdi', 'session', 'poe', 'goe_0', 'elements_chain_href', 'elements_chain_texts', 'group_0', 'override'].includes(col) || col.startsWith('$group_')) {
       unsupported(`Field '${full}'`);
     }
@@ -860,9 +864,17 @@ function printExpr(n: Node, scope: Scope, ctx: Ctx): string {
     case 'Array':
       assertOnly(n, ['exprs']);
       return `[${(n.exprs as Node[]).map((e) => printExpr(e, scope, ctx)).join(', ')}]`;
-    case 'ArrayAccess':
+    case 'ArrayAccess': {
       assertOnly(n, ['array', 'property', 'nullish']);
-      return `arrayElement(${printExpr(n.array, scope, ctx)}, ${printExpr(n.property, scope, ctx)})`;
+      // properties['x'] (or properties[{placeholder}]) means properties.x, as PostHog's resolver folds it.
+      const array = n.array as Node;
+      const key = n.property as Node;
+      const keyValue = key.node === 'Constant' ? key.value : key.node === 'Placeholder' ? placeholderValue(key, ctx) : undefined;
+      if (!n.nullish && array.node === 'Field' && typeof keyValue === 'string' && (array.chain as unknown[]).some((c) => String(c) === 'properties')) {
+        return resolveField([...(array.chain as unknown[]), keyValue], scope, ctx);
+      }
+      return `arrayElement(${printExpr(array, scope, ctx)}, ${printExpr(key, scope, ctx)})`;
+    }
     case 'TupleAccess': {
       assertOnly(n, ['tuple', 'index', 'nullish']);
       const t = n.tuple as Node;

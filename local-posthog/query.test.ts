@@ -234,7 +234,7 @@ describe('errors', () => {
       [`SELECT count() FROM events JOIN events AS b ON 1`, /JOIN/],
       [`SELECT count() OVER () FROM events`, /Window/],
       [`SELECT nosuchfn(event) FROM events`, /nosuchfn/],
-      [`SELECT person.properties.email FROM events`, /person\.properties\.email/],
+      [`SELECT person.created_at FROM events`, /person\.created_at/],
     ];
     for (const [query, re] of cases) {
       const r = await q(query);

@@ -37,6 +37,8 @@ interface ToolProfile {
   errors: [string, number][];
   formats: [string, number][];
   dollarNames?: boolean;
+  /** Tools that call a model send PostHog's `$ai_generation` events (seed 003). */
+  llm?: { model: string; medianLatencyS: number; inputTokens: number; outputTokens: number; usdPerKTokens: number };
 }
 
 export const SEED_TOOLS: ToolProfile[] = [
@@ -45,6 +47,7 @@ export const SEED_TOOLS: ToolProfile[] = [
     medianMs: 3200, sigma: 0.5, fileTypes: [['url', 5], ['html', 2], ['txt', 2]], fileSizeMedian: 40_000,
     errors: [['timeout', 3], ['internal_error', 2], ['rate_limited', 4], ['unsupported_format', 1]],
     formats: [['json', 4], ['pdf', 2], ['md', 3]],
+    llm: { model: 'gpt-4o-mini', medianLatencyS: 1.8, inputTokens: 2400, outputTokens: 450, usdPerKTokens: 0.0006 },
   },
   {
     name: 'pdf-to-text', weight: 22, pUpload: 0.71, pStart: 0.95, pCache: 0.18, failRate: 0.08, pDownload: 0.78,
@@ -76,6 +79,7 @@ export const SEED_TOOLS: ToolProfile[] = [
     medianMs: 8000, sigma: 0.6, fileTypes: [['mp4', 6], ['mov', 3], ['webm', 1]], fileSizeMedian: 60_000_000,
     errors: [['timeout', 4], ['file_too_large', 4], ['unsupported_format', 1], ['internal_error', 2], ['rate_limited', 1]],
     formats: [['txt', 3], ['md', 2], ['pdf', 2]],
+    llm: { model: 'gpt-4o', medianLatencyS: 6.5, inputTokens: 12_000, outputTokens: 900, usdPerKTokens: 0.005 },
   },
 ];
 
@@ -177,7 +181,13 @@ export function* generateSeedEvents(opts: SeedOptions): Generator<SeedEvent> {
       });
     };
 
-    push('tool_viewed', { page_path: `/tools/${tool.name}`, is_authenticated: authenticated });
+    // Person properties as the product's identify calls set them (seeds 001/004): role for users, platform and version for all.
+    const person = {
+      platform: rng.weighted<string>([['web', 7], ['desktop', 2], ['mobile', 1]]),
+      app_version: rng.weighted<string>([['3.2.1', 5], ['3.1.0', 3], ['3.0.0', 2]]),
+      ...(authenticated ? { role: rng.weighted<string>([['viewer', 6], ['editor', 3], ['admin', 1]]) } : {}),
+    };
+    push('tool_viewed', { page_path: `/tools/${tool.name}`, is_authenticated: authenticated, $set: person });
     let jobs = 0;
     while (jobs < 3) {
       jobs++;
@@ -200,6 +210,22 @@ export function* generateSeedEvents(opts: SeedOptions): Generator<SeedEvent> {
         continue;
       }
       const duration = Math.round(fromCache ? rng.logNormal(120, 0.5) : rng.logNormal(tool.medianMs, tool.sigma));
+      if (tool.llm && !fromCache) {
+        const llm = tool.llm;
+        const input = Math.round(rng.logNormal(llm.inputTokens, 0.5));
+        const output = Math.round(rng.logNormal(llm.outputTokens, 0.4));
+        push('$ai_generation', {
+          $ai_model: llm.model,
+          $ai_provider: 'openai',
+          $ai_trace_id: jobId,
+          $ai_latency: Math.round(rng.logNormal(llm.medianLatencyS, 0.5) * 1000) / 1000,
+          $ai_input_tokens: input,
+          $ai_output_tokens: output,
+          $ai_total_cost_usd: Math.round(((input + output) / 1000) * llm.usdPerKTokens * 1e6) / 1e6,
+          $ai_is_error: rng.chance(0.03),
+          $ai_http_status: 200,
+        });
+      }
       t += duration;
       push('tool_processing_completed', { job_id: jobId, [durationKey]: Math.max(1, duration), from_cache: fromCache });
       t += rng.logNormal(6000, 0.8);

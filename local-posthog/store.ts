@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS events (
   distinct_id String,
   elements_chain String,
   created_at DateTime64(6, 'UTC'),
-  person_id UUID
+  person_id UUID,
+  person_properties String DEFAULT '{}'
 ) ENGINE = MergeTree
 ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`;
 
@@ -60,7 +61,22 @@ export interface QueryResult {
 }
 
 export class EventStore {
+  /** Person properties by distinct_id, from `$set` / `$set_once`: stamped on each event as PostHog's persons-on-events does. */
+  private readonly persons = new Map<string, Record<string, unknown>>();
+
   private constructor(readonly session: Session) {}
+
+  private personPropertiesFor(e: StoredEvent): Record<string, unknown> {
+    const current = this.persons.get(e.distinct_id) ?? {};
+    const set = e.properties?.$set;
+    const setOnce = e.properties?.$set_once;
+    if ((set && typeof set === 'object') || (setOnce && typeof setOnce === 'object')) {
+      const next = { ...(setOnce && typeof setOnce === 'object' ? setOnce : {}), ...current, ...(set && typeof set === 'object' ? set : {}) };
+      this.persons.set(e.distinct_id, next);
+      return next;
+    }
+    return current;
+  }
 
   static async open(dataDir?: string): Promise<EventStore> {
     const session = new Session(dataDir, {
@@ -83,6 +99,7 @@ export class EventStore {
       elements_chain: e.elements_chain ?? '',
       created_at: e.created_at ? toClickHouseDateTime(e.created_at) : toClickHouseDateTime(new Date()),
       person_id: personIdFor(e.distinct_id),
+      person_properties: JSON.stringify(this.personPropertiesFor(e)),
     });
   }
 

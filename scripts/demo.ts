@@ -67,13 +67,28 @@ async function main() {
   await card.locator('[data-testid="card-ready"], [data-testid="card-error"]').first().waitFor({ timeout: 60_000 });
 
   await mkdir(outDir, { recursive: true });
-  const cardShot = resolve(outDir, 'card.png');
-  await page.screenshot({ path: cardShot });
+  const shots: string[] = [];
+  const shoot = async (name: string, target: { screenshot(o: { path: string }): Promise<unknown> } = page) => {
+    const path = resolve(outDir, `${name}.png`);
+    await target.screenshot({ path });
+    shots.push(path);
+  };
+  await shoot('card');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shoot('card-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await card.getByRole('tab', { name: 'Triage' }).click();
+  await card.locator('[data-testid="triage-slowest"], [data-testid="triage-error"]').first().waitFor({ timeout: 30_000 });
+  await shoot('card-triage');
+  await card.getByRole('tab', { name: 'Overview' }).click();
+  await card.getByRole('button', { name: 'Collapse' }).click();
+  await shoot('card-collapsed');
+  await card.locator('.tl-pill').click();
+
   const popup = await browser.context.newPage();
-  await popup.setViewportSize({ width: 360, height: 420 });
+  await popup.setViewportSize({ width: 360, height: 480 });
   await popup.goto(`chrome-extension://${browser.extensionId}/popup.html`);
-  const popupShot = resolve(outDir, 'popup.png');
-  await popup.screenshot({ path: popupShot });
+  await shoot('popup', popup);
   if (headless) await popup.close();
   await page.bringToFront();
 
@@ -82,8 +97,7 @@ Tool Lens demo is running.
   Sample tool site   ${site.url}/   (tool pages: ${SAMPLE_TOOLS.map((t) => `/tools/${t.slug}`).join(', ')})
   Local PostHog      ${postHog.url}   project ${postHog.projectId}, personal API key ${postHog.apiKey}
   Options page       chrome-extension://${browser.extensionId}/options.html
-  Screenshots        ${cardShot}
-                     ${popupShot}
+  Screenshots        ${shots.join('\n                     ')}
 `);
 
   const stop = async () => {

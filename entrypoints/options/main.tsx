@@ -1,9 +1,9 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { OptionsForm } from '../../components/OptionsForm';
+import { OptionsForm, type OptionsFormProps } from '../../components/OptionsForm';
 import '../../components/pages.css';
 import { sendRequest } from '../../lib/messaging';
-import { EMPTY_SETTINGS, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings';
+import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings';
 
 async function save(settings: Settings) {
   // Custom hosts need their origin granted; asked for here, on the user's click.
@@ -15,17 +15,34 @@ async function save(settings: Settings) {
   await browser.storage.local.set({ [SETTINGS_KEY]: settings });
 }
 
+/** Stored settings, or as much of them as is usable: a bad value does not wipe the rest. */
+function initialDraft(stored: unknown): OptionsFormProps['initial'] {
+  const parsed = settingsSchema.safeParse(stored);
+  if (parsed.success) return parsed.data;
+  const raw = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
+  const field = <K extends keyof Settings>(key: K, fallback: Settings[K]): Settings[K] => {
+    const one = settingsSchema.safeParse({ ...EMPTY_CONNECTION, projectId: '1', apiKey: 'x', ...DEFAULT_METRICS_OPTIONS, [key]: raw[key] });
+    return one.success ? one.data[key] : fallback;
+  };
+  return {
+    host: typeof raw.host === 'string' && raw.host in HOSTS ? (raw.host as Settings['host']) : 'us',
+    customHost: typeof raw.customHost === 'string' ? raw.customHost : '',
+    projectId: typeof raw.projectId === 'string' ? raw.projectId : '',
+    apiKey: typeof raw.apiKey === 'string' ? raw.apiKey : '',
+    funnelWindowHours: field('funnelWindowHours', DEFAULT_METRICS_OPTIONS.funnelWindowHours),
+    funnelUnit: field('funnelUnit', DEFAULT_METRICS_OPTIONS.funnelUnit),
+    thresholds: field('thresholds', DEFAULT_METRICS_OPTIONS.thresholds),
+    segment: field('segment', DEFAULT_METRICS_OPTIONS.segment),
+    schema: field('schema', DEFAULT_METRICS_OPTIONS.schema),
+  };
+}
+
 async function start() {
   const stored = (await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY];
-  // Keep whatever fields are usable so a bad value does not wipe the rest.
-  const partial = settingsSchema.safeParse(stored).data ?? { ...EMPTY_SETTINGS, ...(typeof stored === 'object' && stored ? stored : {}) };
-  const initial = {
-    host: (partial.host in HOSTS ? partial.host : 'us') as Settings['host'],
-    customHost: String(partial.customHost ?? ''),
-    projectId: String(partial.projectId ?? ''),
-    apiKey: String(partial.apiKey ?? ''),
-  };
-  render(<OptionsForm initial={initial} onSave={save} onTest={() => sendRequest({ type: 'connection/test' })} />, document.getElementById('app')!);
+  render(
+    <OptionsForm initial={initialDraft(stored)} onSave={save} onTest={() => sendRequest({ type: 'connection/test' })} onDetect={() => sendRequest({ type: 'schema/detect' })} />,
+    document.getElementById('app')!,
+  );
 }
 
 void start();

@@ -1,0 +1,176 @@
+/**
+ * The card's query (lib/cardQuery.ts) run on the local server against events written for this
+ * test, where every answer is known by construction: out-of-order and orphan events, a tool with
+ * no events, a tool with only failures, `$`-spelled properties, a person-property segment, LLM events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../lib/cardQuery';
+import { toToolMetrics, toToolsSeen } from '../lib/cardMetrics';
+import { createPostHogClient, type PostHogClient } from '../lib/posthogClient';
+import type { RangeKey } from '../lib/ranges';
+import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../lib/settings';
+import { startLocalPostHog, type LocalPostHog } from './server';
+import { captureBatch } from './test-helpers';
+
+let ph: LocalPostHog;
+let client: PostHogClient;
+const now = Date.now();
+const MIN = 60_000;
+const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+
+type Ev = [event: string, distinctId: string, msAgo: number, properties: Record<string, unknown>];
+const events: Ev[] = [];
+function session(tool: string, id: string, distinctId: string, startAgo: number, steps: Array<[string, Record<string, unknown>?]>, spelling: '' | '$' = '') {
+  steps.forEach(([event, props = {}], i) => {
+    events.push([event, distinctId, startAgo - i * 1000, { [`${spelling}tool_name`]: tool, session_id: id, ...props }]);
+  });
+}
+
+const VIEW = 'tool_viewed';
+const UP = 'tool_upload_started';
+const START = 'tool_processing_started';
+const DONE = 'tool_processing_completed';
+const FAIL = 'tool_processing_failed';
+const DL = 'tool_result_downloaded';
+
+// alpha, current period (last 30 minutes)
+session('alpha', 's1', 'u1', 30 * MIN, [[VIEW, { $set: { platform: 'web' }, is_authenticated: true }], [UP, { file_type: 'pdf', file_size: 1000 }], [START, { job_id: 'j1' }], [DONE, { job_id: 'j1', processing_duration_ms: 1000 }], [DL, { job_id: 'j1', download_format: 'txt' }]]);
+session('alpha', 's2', 'u2', 25 * MIN, [[VIEW, { $set: { platform: 'mobile' }, is_authenticated: false }], [UP, { file_type: 'pdf', file_size: 3000 }], [START, { job_id: 'j2' }], [FAIL, { job_id: 'j2', error_type: 'timeout', processing_duration_ms: 30_000 }]]);
+// out of order: the upload came before the view, so this session reaches only the first step
+session('alpha', 's3', 'u3', 20 * MIN, [[UP, { file_type: 'png', file_size: 500 }], [VIEW], [START, { job_id: 'j3', from_cache: true }], [DONE, { job_id: 'j3', processing_duration_ms: 2000, from_cache: true }]]);
+// orphan: a completed job without any view is not in the funnel (its duration still counts)
+session('alpha', 's4', 'u4', 15 * MIN, [[DONE, { job_id: 'j4', processing_duration_ms: 3000 }]]);
+session('alpha', 's5', 'u5', 10 * MIN, [[VIEW]]);
+events.push(['$ai_generation', 'u1', 29 * MIN, { tool_name: 'alpha', $ai_latency: 1.5, $ai_total_cost_usd: 0.01, $ai_input_tokens: 100, $ai_output_tokens: 10, $ai_is_error: false }]);
+events.push(['$ai_generation', 'u2', 24 * MIN, { tool_name: 'alpha', $ai_latency: 2.5, $ai_total_cost_usd: 0.02, $ai_input_tokens: 200, $ai_output_tokens: 20, $ai_is_error: true }]);
+// alpha, previous period (7d range: 7 days + 1 hour ago)
+session('alpha', 's7', 'u7', 7 * 24 * 60 * MIN + 60 * MIN, [[VIEW], [UP], [START, { job_id: 'j7' }], [FAIL, { job_id: 'j7', error_type: 'ocr_failed', processing_duration_ms: 500 }]]);
+// beta: only failures
+session('beta', 'b1', 'v1', 12 * MIN, [[VIEW], [UP], [START, { job_id: 'k1' }], [FAIL, { job_id: 'k1', error_type: 'internal_error', processing_duration_ms: 100 }]]);
+session('beta', 'b2', 'v2', 11 * MIN, [[VIEW], [UP], [START, { job_id: 'k2' }], [FAIL, { job_id: 'k2', error_type: 'internal_error', processing_duration_ms: 300 }]]);
+// gamma: `$`-spelled custom properties
+session('gamma', 'g1', 'w1', 9 * MIN, [[VIEW], [UP], [START, { job_id: 'm1' }], [DONE, { job_id: 'm1', $processing_duration_ms: 4000 }], [DL]], '$');
+
+const options = (extra: Partial<MetricsOptions> = {}): MetricsOptions => ({ ...DEFAULT_METRICS_OPTIONS, ...extra });
+
+async function card(tool: string, range: RangeKey = '7d', opts = options()) {
+  const input = { tool, range, options: opts };
+  return toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
+}
+
+beforeAll(async () => {
+  ph = await startLocalPostHog();
+  client = createPostHogClient({ baseUrl: ph.url, projectId: String(ph.projectId), apiKey: ph.apiKey });
+  await captureBatch(
+    ph,
+    events.map(([event, distinct_id, msAgo, properties]) => ({ event, distinct_id, timestamp: at(msAgo), properties })),
+  );
+});
+afterAll(() => ph?.close());
+
+describe('card query on known data', () => {
+  it('counts funnel steps per session, in order: out-of-order and orphan events do not inflate later steps', async () => {
+    const m = await card('alpha');
+    expect(m.funnel.steps.map((s) => s.current)).toEqual([4, 2, 2, 1, 1]);
+    expect(m.funnel.steps.map((s) => s.previous)).toEqual([1, 1, 1, 0, 0]);
+  });
+
+  it('computes exact p50/p95/p99/mean of completed jobs, failed jobs apart', async () => {
+    const m = await card('alpha');
+    expect(m.latency.current).toEqual({ n: 3, p50Ms: 2000, p95Ms: 3000, p99Ms: 3000, meanMs: 2000 });
+    expect(m.latency.failed).toMatchObject({ n: 1, p50Ms: 30_000 });
+    expect(m.latency.previous.n).toBe(0);
+    expect(m.latency.spark.reduce((sum, s) => sum + s.n, 0)).toBe(3);
+  });
+
+  it('counts jobs for the failure rate, cache hits and downloads, and errors vs the previous period', async () => {
+    const m = await card('alpha');
+    expect(m.jobs.current).toEqual({ views: 4, started: 3, completed: 3, failed: 1, cacheHits: 1, downloads: 1 });
+    expect(m.jobs.previous).toMatchObject({ views: 1, started: 1, failed: 1, completed: 0 });
+    expect(m.errors).toEqual([{ type: 'timeout', current: 1, previous: 0 }]);
+  });
+
+  it('breaks down sign-in, file types with mean size and download formats', async () => {
+    const m = await card('alpha');
+    expect(m.more.auth).toEqual([
+      { label: 'anonymous', count: 3 },
+      { label: 'authenticated', count: 1 },
+    ]);
+    expect(m.more.fileTypes).toEqual([
+      { type: 'pdf', count: 2, meanBytes: 2000 },
+      { type: 'png', count: 1, meanBytes: 500 },
+    ]);
+    expect(m.more.formats).toEqual([{ format: 'txt', count: 1 }]);
+  });
+
+  it('sums LLM generations of the tool', async () => {
+    const m = await card('alpha');
+    expect(m.llm).toMatchObject({ generations: 2, p95LatencyS: 2.5, errors: 1, inputTokens: 300, outputTokens: 30 });
+    expect(m.llm?.costUsd).toBeCloseTo(0.03, 10);
+    expect((await card('beta')).llm).toBeNull();
+  });
+
+  it('handles a tool with only failures, and raises health over the thresholds', async () => {
+    const m = await card('beta', '1h', options({ thresholds: { failuresPerHour: 1, meanDurationSeconds: 60 } }));
+    expect(m.funnel.steps.map((s) => s.current)).toEqual([2, 2, 2, 0, 0]);
+    expect(m.latency.current.n).toBe(0);
+    expect(m.latency.failed).toMatchObject({ n: 2, meanMs: 200 });
+    expect(m.errors).toEqual([{ type: 'internal_error', current: 2, previous: 0 }]);
+    expect(m.health).toMatchObject({ status: 'alert', failuresLastHour: 2 });
+    expect((await card('alpha', '1h', options({ thresholds: { failuresPerHour: 1, meanDurationSeconds: 60 } }))).health.status).toBe('ok');
+  });
+
+  it('answers zeros for a tool with no events, and names the tools that have views', async () => {
+    const m = await card('ghost');
+    expect(m.funnel.steps.every((s) => s.current === 0 && s.previous === 0)).toBe(true);
+    expect(m.latency.current.n).toBe(0);
+    const seen = toToolsSeen(await client.hogql(buildToolsSeenQuery('7d', DEFAULT_METRICS_OPTIONS.schema)));
+    expect(seen).toEqual([
+      { tool: 'alpha', views: 4 },
+      { tool: 'beta', views: 2 },
+      { tool: 'gamma', views: 1 },
+    ]);
+  });
+
+  it('reads `$`-spelled properties, and only that spelling when the schema says so', async () => {
+    const m = await card('gamma');
+    expect(m.funnel.steps.map((s) => s.current)).toEqual([1, 1, 1, 1, 1]);
+    expect(m.latency.current).toMatchObject({ n: 1, p50Ms: 4000 });
+    const plainOnly = { ...DEFAULT_METRICS_OPTIONS.schema, properties: { ...DEFAULT_METRICS_OPTIONS.schema.properties, tool_name: ['tool_name'] } };
+    expect((await card('gamma', '7d', options({ schema: plainOnly }))).funnel.steps[0]!.current).toBe(0);
+  });
+
+  it('applies a person-property segment to every figure', async () => {
+    const m = await card('alpha', '7d', options({ segment: { kind: 'person', property: 'platform', value: 'web' } }));
+    expect(m.funnel.steps.map((s) => s.current)).toEqual([1, 1, 1, 1, 1]);
+    expect(m.latency.current).toMatchObject({ n: 1, p50Ms: 1000 });
+    expect(m.jobs.current.failed).toBe(0);
+    const mobile = await card('alpha', '7d', options({ segment: { kind: 'person', property: 'platform', value: 'mobile' } }));
+    expect(mobile.errors).toEqual([{ type: 'timeout', current: 1, previous: 0 }]);
+  });
+
+  it('applies an event-property segment', async () => {
+    const m = await card('alpha', '7d', options({ segment: { kind: 'event', property: 'file_type', value: 'pdf' } }));
+    expect(m.jobs.current.views).toBe(0);
+    expect(m.more.fileTypes).toEqual([{ type: 'pdf', count: 2, meanBytes: 2000 }]);
+  });
+
+  it('counts persons instead of sessions when asked', async () => {
+    const m = await card('alpha', '7d', options({ funnelUnit: 'persons' }));
+    expect(m.funnel.steps.map((s) => s.current)).toEqual([4, 2, 2, 1, 1]);
+  });
+
+  it('lists the slowest jobs and the latest failures for triage, and the latency link query runs', async () => {
+    const input = { tool: 'alpha', range: '7d' as const, options: options() };
+    const triage = await client.hogql(buildTriageQuery(input));
+    const slow = triage.results.filter((r) => r[0] === 'slow').map((r) => [r[3], r[4]]);
+    expect(slow).toEqual([
+      ['j4', 3000],
+      ['j3', 2000],
+      ['j1', 1000],
+    ]);
+    expect(triage.results.filter((r) => r[0] === 'failure').map((r) => [r[3], r[7]])).toEqual([['j2', 'timeout']]);
+    const latency = await client.hogql(buildLatencyQuery(input));
+    expect(latency.results.reduce((sum, r) => sum + Number(r[1]), 0)).toBe(3);
+  });
+});
