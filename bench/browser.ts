@@ -1,0 +1,318 @@
+/**
+ * Browser-side benchmark, in its own process: the built extension in Debian's Chromium on the
+ * sample site, reading from the local PostHog server through a counting proxy.
+ *
+ *   npx tsx bench/browser.ts <out.json> [--runs 7]
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startLocalPostHog } from '../local-posthog/server';
+import { startSampleSite } from '../sample-site/server';
+import { chromiumPath, configureExtension, launchWithExtension } from '../scripts/chromium';
+import { median, p95, sleep } from './common';
+
+const out = process.argv[2];
+if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
+const CARD_READY = '[data-testid="card-ready"]';
+/**
+ * What "the popup is usable" means. The popup does not list dashboards yet: this is its first render
+ * (the connection line). When the dashboards list lands, point this at it, e.g. '[data-testid="dashboards-list"] li'.
+ */
+export const POPUP_READY_SELECTOR = '[data-testid="popup-status"]';
+const SETTLE_MS = 1000; // main-thread window: navigation → load (+ card ready) + this
+const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?$/;
+
+// Same quiet flags as scripts/chromium.ts, for the browser without the extension.
+const QUIET_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Forwards everything to the local PostHog; counts and times the query endpoint's requests. */
+async function startCountingProxy(target: string) {
+  const upstream = new URL(target);
+  const queries: Array<{ at: number; ms: number; tool: string | null }> = [];
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const isQuery = req.method === 'POST' && QUERY_PATH.test(new URL(req.url ?? '/', 'http://x').pathname);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const up = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+        upRes.on('end', () => {
+          if (!isQuery) return;
+          let tool: string | null = null;
+          try {
+            tool = String((JSON.parse(body.toString('utf8')) as { query?: { values?: { tool?: string } } }).query?.values?.tool ?? '') || null;
+          } catch {
+            /* not JSON */
+          }
+          queries.push({ at: started, ms: performance.now() - started, tool });
+        });
+      });
+      up.on('error', () => res.writeHead(502).end());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    queries,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+/** Main-world observer: when the card's figures are in the DOM, and the next animation frame. */
+const CARD_OBSERVER = `(() => {
+  const rec = (window.__toolLensBench = {});
+  const check = () => {
+    const host = document.querySelector('tool-lens-card');
+    const root = host && host.shadowRoot;
+    if (root && !host.__benchObserved) {
+      host.__benchObserved = true;
+      new MutationObserver(check).observe(root, { childList: true, subtree: true });
+    }
+    if (rec.ready === undefined && root && root.querySelector(${JSON.stringify(CARD_READY)})) {
+      rec.ready = performance.now();
+      requestAnimationFrame(() => { rec.frame = performance.now(); });
+    }
+  };
+  new MutationObserver(check).observe(document, { childList: true, subtree: true });
+})();`;
+
+const POPUP_OBSERVER = `(() => {
+  const rec = (window.__toolLensBench = {});
+  const check = () => {
+    if (rec.ready === undefined && document.querySelector(${JSON.stringify(POPUP_READY_SELECTOR)})) {
+      rec.ready = performance.now();
+      requestAnimationFrame(() => { rec.frame = performance.now(); });
+    }
+  };
+  new MutationObserver(check).observe(document, { childList: true, subtree: true });
+})();`;
+
+interface TraceEvent {
+  name: string;
+  cat: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: Record<string, unknown>;
+}
+
+/** Total of a set of [start, end] intervals, overlaps counted once. */
+function unionLength(intervals: Array<[number, number]>): number {
+  const s = [...intervals].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let cur: [number, number] | null = null;
+  for (const iv of s) {
+    if (!cur || iv[0] > cur[1]) {
+      if (cur) total += cur[1] - cur[0];
+      cur = [iv[0], iv[1]];
+    } else cur[1] = Math.max(cur[1], iv[1]);
+  }
+  if (cur) total += cur[1] - cur[0];
+  return total;
+}
+
+/**
+ * From a Chromium trace: the page renderer's main-thread busy time (union of top-level tasks), and
+ * the part of it in tasks that ran the content script's code (any event on that thread naming a
+ * chrome-extension:// URL: script evaluation, compilation, function calls, with their whole task).
+ */
+function analyseTrace(events: TraceEvent[], siteUrl: string) {
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && (e.args as { name?: string })?.name === 'CrRendererMain');
+  let best: { pid: number; tid: number; score: number } | null = null;
+  for (const m of mains) {
+    const score = events.filter((e) => e.pid === m.pid && e.tid === m.tid && JSON.stringify(e.args ?? {}).includes(siteUrl)).length;
+    if (!best || score > best.score) best = { pid: m.pid, tid: m.tid, score };
+  }
+  if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN };
+  const thread = events.filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number');
+  const tasks = thread.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+  const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
+  const ext = thread.filter((e) => e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask' && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
+  const extTasks = taskIv.filter(([s, end]) => ext.some((e) => e.ts >= s && e.ts < end));
+  return {
+    busyMs: unionLength(taskIv) / 1000,
+    extensionMs: unionLength(extTasks) / 1000,
+    extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
+  };
+}
+
+async function traced(context: BrowserContext, url: string, waitForCard: boolean) {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (p: { value: TraceEvent[] }) => events.push(...p.value));
+  const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'], recordMode: 'recordAsMuchAsPossible' },
+  });
+  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  if (waitForCard) await page.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 30_000 });
+  await sleep(SETTLE_MS);
+  await cdp.send('Tracing.end');
+  await Promise.race([complete, sleep(20_000)]);
+  await page.close();
+  return events;
+}
+
+async function timeCard(page: Page, url: string) {
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+  await page.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => (window as unknown as { __toolLensBench: { frame?: number } }).__toolLensBench.frame !== undefined, null, { timeout: 5_000 });
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const rec = (window as unknown as { __toolLensBench: { ready: number; frame: number } }).__toolLensBench;
+    return { dcl: nav.domContentLoadedEventStart, ready: rec.ready - nav.domContentLoadedEventStart, visible: rec.frame - nav.domContentLoadedEventStart };
+  });
+}
+
+async function main() {
+  const result: Record<string, unknown> = { runs: RUNS };
+  const save = () => writeFileSync(out!, JSON.stringify(result, null, 2));
+  const postHog = await startLocalPostHog({ seed: { seed: 42, days: 30, events: 60_000 } });
+  const proxy = await startCountingProxy(postHog.url);
+  const site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  const ext = await launchWithExtension({ headless: true });
+  const plain = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: QUIET_FLAGS });
+  const plainContext = await plain.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  try {
+    result.chromium = plain.version();
+    const settings = { host: 'custom' as const, customHost: proxy.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey };
+    await configureExtension(ext, settings);
+    /** Empties the background worker's cache: it clears it whenever the settings change. */
+    const clearCache = async () => {
+      await configureExtension(ext, { ...settings, projectId: '999' });
+      await configureExtension(ext, settings);
+      await sleep(100);
+    };
+    const toolUrl = (tool: string) => `${site.url}/tools/${tool}`;
+
+    // Warm up both browsers (HTTP cache, code cache, the worker) on both kinds of page.
+    for (const context of [ext.context, plainContext]) {
+      for (const url of [`${site.url}/about`, toolUrl('news-analyzer')]) {
+        const p = await context.newPage();
+        await p.goto(url, { waitUntil: 'load' });
+        if (context === ext.context && url.includes('/tools/')) await p.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 30_000 });
+        await p.close();
+      }
+    }
+
+    // 1. Main-thread time, with vs without the extension, same pages, alternating.
+    const main: Record<string, Record<string, number[]>> = {};
+    for (const [kind, url] of [['nonTool', `${site.url}/about`], ['tool', toolUrl('news-analyzer')]] as const) {
+      const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [] });
+      for (let i = 0; i < RUNS; i++) {
+        const a = analyseTrace(await traced(ext.context, url, kind === 'tool'), site.url);
+        const b = analyseTrace(await traced(plainContext, url, false), site.url);
+        m.withBusy.push(a.busyMs);
+        m.extensionTask.push(a.extensionMs);
+        m.extensionScript.push(a.extensionScriptMs);
+        m.withoutBusy.push(b.busyMs);
+      }
+    }
+    result.mainThread = main;
+    save();
+    console.error('[browser] main thread done');
+
+    // 2. DOMContentLoaded → card visible: cold (cache emptied, one query) and cached.
+    await ext.context.addInitScript(CARD_OBSERVER);
+    const cold: Array<{ visible: number; ready: number; queryMs: number; requests: number }> = [];
+    for (let i = 0; i < RUNS; i++) {
+      await clearCache();
+      const before = proxy.queries.length;
+      const page = await ext.context.newPage();
+      const t = await timeCard(page, toolUrl(TOOLS[i % TOOLS.length]!));
+      await sleep(500); // any late extra request would be counted
+      const qs = proxy.queries.slice(before);
+      cold.push({ ...t, queryMs: qs[0]?.ms ?? NaN, requests: qs.length });
+      await page.close();
+    }
+    const cached: Array<{ visible: number; ready: number; requests: number }> = [];
+    {
+      const warm = await ext.context.newPage(); // fills the cache for this tool
+      await timeCard(warm, toolUrl('news-analyzer'));
+      await warm.close();
+      for (let i = 0; i < RUNS; i++) {
+        const before = proxy.queries.length;
+        const page = await ext.context.newPage();
+        const t = await timeCard(page, toolUrl('news-analyzer'));
+        cached.push({ ...t, requests: proxy.queries.length - before });
+        await page.close();
+      }
+    }
+    result.cardTiming = { cold, cached };
+    save();
+    console.error('[browser] card timing done');
+
+    // 3. 20 tabs over 5 tools opened at once, cache emptied first.
+    const burst: Array<{ requests: number; perTool: Record<string, number>; allReadyMs: number }> = [];
+    for (let round = 0; round < 3; round++) {
+      await clearCache();
+      const before = proxy.queries.length;
+      const started = performance.now();
+      const urls = Array.from({ length: 20 }, (_, i) => toolUrl(TOOLS[i % 5]!));
+      const pages = await Promise.all(urls.map(() => ext.context.newPage()));
+      await Promise.all(pages.map((p, i) => p.goto(urls[i]!, { waitUntil: 'domcontentloaded', timeout: 60_000 })));
+      await Promise.all(pages.map((p) => p.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 60_000 })));
+      const allReadyMs = performance.now() - started;
+      await sleep(500);
+      const qs = proxy.queries.slice(before);
+      const perTool: Record<string, number> = {};
+      for (const q of qs) perTool[q.tool ?? '?'] = (perTool[q.tool ?? '?'] ?? 0) + 1;
+      burst.push({ requests: qs.length, perTool, allReadyMs });
+      await Promise.all(pages.map((p) => p.close()));
+    }
+    result.burst = burst;
+    save();
+    console.error('[browser] 20 tabs done');
+
+    // 4. Popup: time to first render (see POPUP_READY_SELECTOR), cached (after one warm-up open).
+    const popupUrl = `chrome-extension://${ext.extensionId}/popup.html`;
+    const popup: number[] = [];
+    const popupFrame: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const page = await ext.context.newPage();
+      await page.addInitScript(POPUP_OBSERVER);
+      await page.goto(popupUrl, { waitUntil: 'load', timeout: 30_000 });
+      await page.locator(POPUP_READY_SELECTOR).first().waitFor({ timeout: 10_000 });
+      await page.waitForFunction(() => (window as unknown as { __toolLensBench?: { frame?: number } }).__toolLensBench?.frame !== undefined, null, { timeout: 5_000 }).catch(() => undefined);
+      const r = await page.evaluate(() => (window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {});
+      if (i > 0) {
+        popup.push(r.ready ?? NaN);
+        popupFrame.push(r.frame ?? NaN);
+      }
+      await page.close();
+    }
+    result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame };
+    save();
+    console.error('[browser] popup done');
+  } finally {
+    save();
+    await plain.close().catch(() => undefined);
+    await ext.close().catch(() => undefined);
+    await site.close();
+    await proxy.close();
+    await postHog.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
+
+export { median, p95 };
