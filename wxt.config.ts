@@ -9,10 +9,11 @@ export default defineConfig({
   manifest: {
     name: 'Tool Lens',
     description: 'Product analytics from PostHog on your own tool pages: funnel, latency and errors at a glance.',
-    permissions: ['storage', 'activeTab'],
-    // PostHog Cloud (US/EU) and the local PostHog server on this machine; self-hosted hosts are asked for when set.
+    permissions: ['storage', 'activeTab', 'scripting', 'alarms'],
+    // PostHog Cloud (US/EU), and this machine (the embedded local PostHog and sample site). Every other
+    // site, and a self-hosted PostHog, is asked for when the user enables it.
     host_permissions: ['https://us.posthog.com/*', 'https://eu.posthog.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
-    optional_host_permissions: ['https://*/*'],
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
     commands: {
       'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
     },

@@ -68,7 +68,8 @@ beforeAll(async () => {
   postHog = await startLocalPostHog({ seed: { seed: 7, days: 6, events: 6000 } });
   site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
   browser = await launchWithExtension({ headless: true });
-  await configureExtension(browser, settings());
+  // The sample site is enabled with no rules: auto-mapping from its tool_viewed events finds the tools.
+  await configureExtension(browser, settings(), [site.url]);
 });
 
 afterAll(async () => {
@@ -91,7 +92,7 @@ describe('metrics card on the sample site', () => {
     expect(shown.p99).toBe(formatDuration(expected.latency.p99));
     expect(new Map(shown.errors)).toEqual(new Map(expected.errors.slice(0, 8)));
     expect(shown.meta).toContain('Last 7 days');
-    expect(shown.meta).toContain('found by URL');
+    expect(shown.meta).toContain('found by auto-mapping');
     await page.close();
   });
 
@@ -221,8 +222,9 @@ describe('card behaviour', () => {
 
 describe('card states', () => {
   it('says "not connected" with a way to the options when settings are missing', async () => {
-    await browser.worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { clear(): Promise<void> } } } }).chrome.storage.local.clear());
-    const page = await openTool('news-analyzer');
+    await browser.worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { remove(k: string): Promise<void> } } } }).chrome.storage.local.remove('settings'));
+    // Without a connection there is no auto-mapping: the page marker still names this tool.
+    const page = await openTool('pdf-to-text');
     await waitForCard(page);
     const error = card(page).locator('[data-testid="card-error"]');
     expect(await error.getAttribute('data-kind')).toBe('not_configured');

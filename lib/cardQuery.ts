@@ -154,6 +154,19 @@ GROUP BY day ORDER BY day`,
   };
 }
 
+/** Auto-mapping: which tool each page path belongs to, from the project's own tool_viewed events. */
+export function buildAutoMapQuery(schema: SchemaMapping): HogQLRequest {
+  const v = new HogQLValues();
+  const path = v.property(schema, 'page_path');
+  const tool = v.property(schema, 'tool_name');
+  return {
+    query: `SELECT ${path} AS path, ${tool} AS tool, count() AS views FROM events
+WHERE event = ${v.event(schema, 'viewed')} AND timestamp >= now() - toIntervalDay(${v.add('days', 30)}) AND path IS NOT NULL AND tool IS NOT NULL
+GROUP BY path, tool ORDER BY views DESC LIMIT 2000`,
+    values: v.values,
+  };
+}
+
 export const TRIAGE_ROWS = 8;
 
 /** Triage tab: the slowest recent completed jobs and the latest failures, each with ids for links. */

@@ -5,6 +5,7 @@
 // zod/mini: the same checks as zod, in a fraction of the bytes (this module ships in the content script).
 import * as z from 'zod/mini';
 import type { RangeKey } from './ranges';
+import { siteConfigSchema } from './sites';
 
 export const rangeSchema = z.enum(['1h', '24h', '7d', '30d']);
 // Compile-time guard: the schema and RANGES list the same keys.
@@ -127,6 +128,8 @@ export type CardPrefs = z.infer<typeof cardPrefsSchema>;
 export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };
 const origin = () => z.string().check(z.maxLength(300));
 export const getCardPrefsRequest = z.object({ type: z.literal('card-prefs/get'), origin: origin() });
+export const getSiteConfigRequest = z.object({ type: z.literal('site/config'), origin: origin() });
+export const refreshAutoMapRequest = z.object({ type: z.literal('auto-map/refresh') });
 export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
 
 export const testConnectionRequest = z.object({ type: z.literal('connection/test') });
@@ -138,6 +141,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   getTriageRequest,
   getCardPrefsRequest,
   setCardPrefsRequest,
+  getSiteConfigRequest,
+  refreshAutoMapRequest,
   testConnectionRequest,
   detectSchemaRequest,
   openOptionsRequest,
@@ -162,6 +167,8 @@ export const triageResponse = z.discriminatedUnion('ok', [
 ]);
 export type TriageResponse = z.infer<typeof triageResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
+export const siteConfigResponse = z.object({ config: z.nullable(siteConfigSchema) });
+export const autoMapResponse = z.object({ ok: z.boolean(), paths: count() });
 export type ToolMetricsResponse = z.infer<typeof toolMetricsResponse>;
 
 export const connectionCheckSchema = z.object({
@@ -195,6 +202,8 @@ export const responseSchemas = {
   'triage/get': triageResponse,
   'card-prefs/get': cardPrefsResponse,
   'card-prefs/set': cardPrefsResponse,
+  'site/config': siteConfigResponse,
+  'auto-map/refresh': autoMapResponse,
   'connection/test': testConnectionResponse,
   'schema/detect': detectSchemaResponse,
   'options/open': okResponse,

@@ -6,7 +6,8 @@
  * Pure of browser APIs: settings and the cache come in as dependencies.
  */
 import * as z from 'zod/mini';
-import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from './cardQuery';
+import { buildAutoMapQuery, buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from './cardQuery';
+import { buildAutoMap, type AutoMap } from './toolMatch';
 import { toToolMetrics, toToolsSeen } from './cardMetrics';
 import { cardLinks, eventUrl, replayUrl } from './deepLinks';
 import { toolMetricsResponse, type DetectSchemaResponse, type Failure, type TestConnectionResponse, type ToolMetricsResponse, type TriageResponse } from './messages';
@@ -53,6 +54,8 @@ async function fingerprint(settings: Settings): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+const projectKeyOf = (settings: Settings) => `${postHogBaseUrl(settings)}|${settings.projectId}`;
 
 export function createMetricsService(deps: MetricsServiceDeps) {
   const now = deps.now ?? Date.now;
@@ -192,6 +195,27 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { ok: true, checks };
   }
 
+  /** page_path → tool from the project's data; null when not configured or PostHog fails (auto-mapping then waits). */
+  async function fetchAutoMap(): Promise<{ map: AutoMap; settings: string } | null> {
+    const settings = await settingsOrFailure();
+    if ('kind' in settings || rateLimited()) return null;
+    try {
+      const response = await clientFor(settings).hogql(buildAutoMapQuery(settings.schema));
+      const rows = autoMapRowsSchema.safeParse(response.results);
+      if (!rows.success) return null;
+      return { map: buildAutoMap(rows.data.map(([path, tool, views]) => ({ path, tool, views }))), settings: projectKeyOf(settings) };
+    } catch (error) {
+      noteRetryAfter(error);
+      return null;
+    }
+  }
+
+  /** Which project's data this is: the auto-mapping survives a new key, not a new host or project. */
+  async function projectKey(): Promise<string | null> {
+    const settings = await settingsOrFailure();
+    return 'kind' in settings ? null : projectKeyOf(settings);
+  }
+
   /** Which spelling of each property the project's data uses, to remember in the settings. */
   async function detectProjectSchema(): Promise<DetectSchemaResponse> {
     const settings = await settingsOrFailure();
@@ -210,9 +234,10 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     }
   }
 
-  return { getToolMetrics, getTriage, testConnection, detectProjectSchema };
+  return { getToolMetrics, getTriage, testConnection, detectProjectSchema, fetchAutoMap, projectKey };
 }
 
 const text = z.nullable(z.string());
 const triageRowSchema = z.tuple([z.enum(['slow', 'failure']), z.string(), z.string(), text, z.nullable(z.number()), text, text, text]);
 const triageRowsSchema = z.array(triageRowSchema);
+const autoMapRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number()]));

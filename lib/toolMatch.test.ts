@@ -1,37 +1,126 @@
 import { describe, expect, it } from 'vitest';
-import { matchTool, toolFromPath } from './toolMatch';
+import { buildAutoMap, compilePattern, compileRegex, newSite, normalizePath, originOf, readMarker, resolveTool, type Site } from './toolMatch';
 
-describe('matchTool', () => {
-  it('finds the tool from /tools/:tool', () => {
-    expect(matchTool('http://127.0.0.1:8020/tools/news-analyzer', null)).toEqual({ tool: 'news-analyzer', rule: 'url' });
-    expect(matchTool('https://example.com/tools/pdf-to-text/?x=1#top', null)).toEqual({ tool: 'pdf-to-text', rule: 'url' });
-    expect(matchTool('https://example.com/tools/pdf-to-text/history', null)?.tool).toBe('pdf-to-text');
+const site = (extra: Partial<Site> = {}): Site => ({ ...newSite('https://tools.example.com'), ...extra });
+const rule = (value: string, map: Record<string, string> = {}, kind: 'pattern' | 'regex' = 'pattern') => ({ kind, value, map });
+const resolve = (url: string, s: Site | null = site(), autoMap: Record<string, string> | null = null, marker: string | null = null) => resolveTool({ url, marker, site: s, autoMap });
+
+describe('URL patterns', () => {
+  it('captures :tool, allows a trailing slash, * for the rest', () => {
+    const s = site({ urlRules: [rule('/tools/:tool'), rule('/app/:tool/*')] });
+    expect(resolve('https://tools.example.com/tools/pdf-to-text', s)).toEqual({ tool: 'pdf-to-text', rule: 'url-rule', detail: 'URL rule /tools/:tool' });
+    expect(resolve('https://tools.example.com/tools/pdf-to-text/?x=1#top', s)?.tool).toBe('pdf-to-text');
+    expect(resolve('https://tools.example.com/app/ocr/jobs/123', s)?.tool).toBe('ocr');
+    expect(resolve('https://tools.example.com/tools/', s)).toBeNull();
+    expect(resolve('https://tools.example.com/tools/a/b', s)).toBeNull();
   });
 
-  it('prefers the page marker over the URL', () => {
-    expect(matchTool('https://example.com/tools/pdf2txt', ' pdf-to-text ')).toEqual({ tool: 'pdf-to-text', rule: 'marker' });
+  it('maps captured values to tool names', () => {
+    const s = site({ urlRules: [rule('/t/:tool', { pdf2txt: 'pdf-to-text' })] });
+    expect(resolve('https://tools.example.com/t/pdf2txt', s)?.tool).toBe('pdf-to-text');
+    expect(resolve('https://tools.example.com/t/other', s)?.tool).toBe('other');
   });
 
-  it('ignores an unusable marker and falls back to the URL', () => {
-    expect(matchTool('https://example.com/tools/a', '<img src=x onerror=alert(1)>')).toEqual({ tool: 'a', rule: 'url' });
-    expect(matchTool('https://example.com/tools/a', '   ')).toEqual({ tool: 'a', rule: 'url' });
+  it('refuses patterns without :tool or a leading slash', () => {
+    expect(compilePattern('tools/:tool')).toMatch(/starts with \//);
+    expect(compilePattern('/tools/:name')).toMatch(/needs :tool/);
   });
 
-  it('answers null on pages that are not tool pages', () => {
-    expect(matchTool('https://example.com/', null)).toBeNull();
-    expect(matchTool('https://example.com/about', null)).toBeNull();
-    expect(matchTool('https://example.com/tools/', null)).toBeNull();
-    expect(matchTool('not a url', null)).toBeNull();
+  it('treats regex characters in a pattern literally', () => {
+    const s = site({ urlRules: [rule('/a.b/:tool')] });
+    expect(resolve('https://tools.example.com/a.b/x', s)?.tool).toBe('x');
+    expect(resolve('https://tools.example.com/aXb/x', s)).toBeNull();
+  });
+});
+
+describe('regex rules', () => {
+  it('uses the named group tool, else the first group', () => {
+    expect(resolve('https://tools.example.com/x/news', site({ urlRules: [rule('^/x/(?<tool>[a-z]+)$', {}, 'regex')] }))?.tool).toBe('news');
+    expect(resolve('https://tools.example.com/y/news', site({ urlRules: [rule('^/y/([a-z]+)$', {}, 'regex')] }))?.tool).toBe('news');
   });
 
-  it('decodes percent-encoding and rejects what is not a tool name', () => {
-    expect(toolFromPath('/tools/caf%C3%A9')).toBe('café');
-    expect(toolFromPath('/tools/%E0%A4%A')).toBeNull();
-    expect(toolFromPath('/tools/a%22%3E%3Cscript%3E')).toBeNull();
-    expect(toolFromPath(`/tools/${'x'.repeat(101)}`)).toBeNull();
+  it('refuses regexes that could backtrack for long, and invalid ones', () => {
+    expect(compileRegex('^(a+)+$')).toMatch(/Nested repetition/);
+    expect(compileRegex('^(\\w*)*x')).toMatch(/Nested repetition/);
+    expect(compileRegex('^((ab)*c)+$')).toMatch(/Nested repetition/);
+    expect(compileRegex('^(a|b)\\1$')).toMatch(/Backreferences/);
+    expect(compileRegex('^([')).toMatch(/Not a valid regex/);
+    expect(compileRegex('[(a+)+]')).toBeInstanceOf(RegExp); // inside a class, nothing nests
+    expect(compileRegex('^/t/(?<tool>[a-z-]+)/?$')).toBeInstanceOf(RegExp);
   });
 
-  it('stays fast and null on a huge path', () => {
-    expect(toolFromPath(`/${'a/'.repeat(200_000)}`)).toBeNull();
+  it('ignores a refused rule instead of running it on a hostile path', () => {
+    const s = site({ urlRules: [rule('^/(a+)+$', {}, 'regex')] });
+    expect(resolve(`https://tools.example.com/${'a'.repeat(50_000)}!`, s)).toBeNull();
+  });
+});
+
+describe('auto-mapping', () => {
+  it('normalises paths: no query or hash, no trailing slash, ids as :id', () => {
+    expect(normalizePath('/tools/pdf-to-text/?a=1#b')).toBe('/tools/pdf-to-text');
+    expect(normalizePath('/jobs/12345/result')).toBe('/jobs/:id/result');
+    expect(normalizePath('/j/3f2b8c1e-9a0d-4c1e-8b7a-1234567890ab')).toBe('/j/:id');
+    expect(normalizePath('/r/9f86d081884c7d65')).toBe('/r/:id');
+    expect(normalizePath('/')).toBe('/');
+    expect(normalizePath('/tools/news-analyzer')).toBe('/tools/news-analyzer');
+  });
+
+  it('builds the table from the data, the most viewed tool winning a path', () => {
+    const map = buildAutoMap([
+      { path: '/tools/pdf', tool: 'pdf-to-text', views: 10 },
+      { path: '/tools/pdf/', tool: 'legacy', views: 2 },
+      { path: '/jobs/1', tool: 'jobs', views: 3 },
+      { path: '/x', tool: '<script>', views: 99 },
+    ]);
+    expect(map).toEqual({ '/tools/pdf': 'pdf-to-text', '/jobs/:id': 'jobs' });
+  });
+
+  it('finds the tool with no rules at all, and nothing on other pages', () => {
+    const map = buildAutoMap([{ path: '/tools/pdf-to-text', tool: 'pdf-to-text', views: 1 }, { path: '/jobs/1', tool: 'jobs', views: 1 }]);
+    expect(resolve('https://tools.example.com/tools/pdf-to-text/', site(), map)).toEqual({ tool: 'pdf-to-text', rule: 'auto-map', detail: 'auto-mapping' });
+    expect(resolve('https://tools.example.com/jobs/987', site(), map)?.tool).toBe('jobs');
+    expect(resolve('https://tools.example.com/about', site(), map)).toBeNull();
+    expect(resolve('https://tools.example.com/tools/pdf-to-text', site({ autoMap: false }), map)).toBeNull();
+    expect(resolve('https://tools.example.com/constructor', site(), map)).toBeNull();
+  });
+});
+
+describe('priority and markers', () => {
+  const map = { '/tools/a': 'from-data' };
+  const s = site({ urlRules: [rule('/tools/:tool')] });
+  it('marker, then URL rules, then auto-mapping', () => {
+    expect(resolve('https://tools.example.com/tools/a', s, map, 'from-marker')).toMatchObject({ tool: 'from-marker', rule: 'marker' });
+    expect(resolve('https://tools.example.com/tools/a', s, map)).toMatchObject({ tool: 'a', rule: 'url-rule' });
+    expect(resolve('https://tools.example.com/tools/a', site(), map)).toMatchObject({ tool: 'from-data', rule: 'auto-map' });
+  });
+
+  it('ignores an unusable marker and falls back', () => {
+    expect(resolve('https://tools.example.com/tools/a', s, null, '<img src=x onerror=alert(1)>')).toMatchObject({ tool: 'a', rule: 'url-rule' });
+    expect(resolve('https://tools.example.com/tools/a', s, null, '   ')).toMatchObject({ rule: 'url-rule' });
+  });
+
+  it('reads the meta marker, else the site selector (attribute or text)', () => {
+    document.head.innerHTML = '';
+    document.body.innerHTML = '<div data-tool="ocr" class="t">  text-tool </div>';
+    expect(readMarker(document, site({ marker: { selector: '[data-tool]', attribute: 'data-tool' } }))).toBe('ocr');
+    expect(readMarker(document, site({ marker: { selector: '.t', attribute: '' } }))?.trim()).toBe('text-tool');
+    expect(readMarker(document, site({ marker: { selector: '[[[', attribute: '' } }))).toBeNull();
+    document.head.innerHTML = '<meta name="tool-lens:tool" content="meta-tool">';
+    expect(readMarker(document, site({ marker: { selector: '[data-tool]', attribute: 'data-tool' } }))).toBe('meta-tool');
+    expect(readMarker(document, null)).toBe('meta-tool');
+  });
+});
+
+describe('hostile input', () => {
+  it('handles unicode, bad encoding, huge paths and non-URLs', () => {
+    const s = site({ urlRules: [rule('/tools/:tool')] });
+    expect(resolve('https://tools.example.com/tools/caf%C3%A9', s)?.tool).toBe('café');
+    expect(resolve('https://tools.example.com/tools/%E0%A4%A', s)).toBeNull();
+    expect(resolve('https://tools.example.com/tools/a%22%3E%3Cscript%3E', s)).toBeNull();
+    expect(resolve(`https://tools.example.com/tools/${'x'.repeat(101)}`, s)).toBeNull();
+    expect(resolve(`https://tools.example.com/${'a/'.repeat(200_000)}`, s, { '/a': 'x' })).toBeNull();
+    expect(resolve('not a url', s)).toBeNull();
+    expect(originOf('javascript:alert(1)')).toBeNull();
+    expect(originOf('https://a.example:8443/x?y')).toBe('https://a.example:8443');
   });
 });

@@ -1,39 +1,213 @@
-/** Works out which tool a page is. Pure: takes the URL and the page marker, never the page itself. */
-
-export type ToolMatch = { tool: string; rule: 'marker' | 'url' };
+/**
+ * Works out which tool a page is. Pure: takes the URL, the marker value the page carries and the
+ * site's rules — never the page itself. First match wins:
+ *   1. a page marker: <meta name="tool-lens:tool">, or the site's own selector/attribute;
+ *   2. the site's URL rules: patterns with named captures (/tools/:tool, /app/:tool/*) or regexes;
+ *   3. auto-mapping: the project's own page_path → tool_name pairs from tool_viewed events.
+ */
+import * as z from 'zod/mini';
 
 export const TOOL_MARKER_NAME = 'tool-lens:tool';
+const MAX_PATH = 2048;
 
 /** Tool names are short slugs in practice; anything else is treated as "no tool" rather than queried. */
 const TOOL_NAME = /^[\p{L}\p{N}][\p{L}\p{N}_.\-]{0,99}$/u;
-
 export function isValidToolName(value: string): boolean {
   return TOOL_NAME.test(value);
 }
 
-/** The URL rule of the walking skeleton: `/tools/:tool` (trailing slash and sub-paths allowed). */
-export function toolFromPath(pathname: string): string | null {
-  const match = /^\/tools\/([^/]+)/.exec(pathname.slice(0, 2048));
-  if (!match?.[1]) return null;
-  let segment: string;
-  try {
-    segment = decodeURIComponent(match[1]);
-  } catch {
-    return null; // malformed percent-encoding: not a tool we can name
-  }
-  return isValidToolName(segment) ? segment : null;
+export const urlRuleSchema = z.object({
+  kind: z.enum(['pattern', 'regex']),
+  value: z.string().check(z.minLength(1), z.maxLength(300)),
+  /** Captured value → tool name, for products whose URLs do not spell the tool's event name. */
+  map: z.record(z.string().check(z.maxLength(200)), z.string().check(z.maxLength(200))),
+});
+export type UrlRule = z.infer<typeof urlRuleSchema>;
+
+export const siteSchema = z.object({
+  origin: z.string().check(z.regex(/^https?:\/\/[^/\s]+$/, 'An origin looks like https://tools.example.com')),
+  marker: z.nullable(z.object({ selector: z.string().check(z.minLength(1), z.maxLength(300)), attribute: z.string().check(z.maxLength(100)) })),
+  urlRules: z.array(urlRuleSchema).check(z.maxLength(50)),
+  autoMap: z.boolean(),
+});
+export type Site = z.infer<typeof siteSchema>;
+
+export const autoMapSchema = z.record(z.string(), z.string());
+export type AutoMap = z.infer<typeof autoMapSchema>;
+
+export type ToolMatch = { tool: string; rule: 'marker' | 'url-rule' | 'auto-map'; detail: string };
+
+export function newSite(origin: string): Site {
+  return { origin, marker: null, urlRules: [], autoMap: true };
 }
 
-/** First match wins: an explicit page marker beats the URL rule. */
-export function matchTool(url: string, marker: string | null | undefined): ToolMatch | null {
-  const fromMarker = marker?.trim();
-  if (fromMarker && isValidToolName(fromMarker)) return { tool: fromMarker, rule: 'marker' };
-  let pathname: string;
+/** "https://a.example:8443/x" → "https://a.example:8443"; null when it is not an http(s) page. */
+export function originOf(url: string): string | null {
   try {
-    pathname = new URL(url).pathname;
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
   } catch {
     return null;
   }
-  const tool = toolFromPath(pathname);
-  return tool ? { tool, rule: 'url' } : null;
+}
+
+// --- URL rules ---------------------------------------------------------------------------------
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `/tools/:tool`, `/app/:tool/*` → a regex with a named `tool` group. Other `:names` match one segment. */
+export function compilePattern(pattern: string): RegExp | string {
+  if (!pattern.startsWith('/')) return 'A pattern starts with /, e.g. /tools/:tool';
+  if (!pattern.includes(':tool')) return 'A pattern needs :tool where the tool name is, e.g. /tools/:tool';
+  const parts = pattern.split('/').map((segment, i, all) => {
+    if (segment === '*' && i === all.length - 1) return '.*';
+    if (segment === '*') return '[^/]+';
+    const named = /^:([a-z_][a-z0-9_]*)$/i.exec(segment);
+    if (named) return named[1] === 'tool' ? '(?<tool>[^/]+)' : '[^/]+';
+    return escapeRegex(segment);
+  });
+  return new RegExp(`^${parts.join('/')}/?$`);
+}
+
+/**
+ * A user's regex, refused when it could backtrack for long: no quantified group may contain a
+ * quantifier (star height 1), no backreferences, and a bounded length.
+ */
+export function compileRegex(source: string): RegExp | string {
+  if (source.length > 300) return 'Keep the regex under 300 characters';
+  if (/\\[1-9]|\\k</.test(source)) return 'Backreferences are not allowed';
+  if (starHeight(source) > 1) return 'Nested repetition like (a+)+ could hang the page: simplify the regex';
+  try {
+    const regex = new RegExp(source, 'u');
+    return regex;
+  } catch (error) {
+    return `Not a valid regex: ${(error as Error).message}`;
+  }
+}
+
+/** Depth of nested quantified groups, e.g. (a+)+ → 2. Character classes and escapes are skipped. */
+function starHeight(source: string): number {
+  const stack: number[] = [0];
+  let max = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+      continue;
+    }
+    if (c === '(') stack.push(0);
+    else if (c === ')') {
+      const inner = stack.pop() ?? 0;
+      const quantified = /[*+?{]/.test(source[i + 1] ?? '');
+      const height = inner + (quantified ? 1 : 0);
+      stack[stack.length - 1] = Math.max(stack[stack.length - 1] ?? 0, height);
+      max = Math.max(max, height);
+    } else if (/[*+{]/.test(c)) {
+      stack[stack.length - 1] = Math.max(stack[stack.length - 1] ?? 0, 1);
+      max = Math.max(max, 1);
+    }
+  }
+  return max;
+}
+
+export function compileRule(rule: UrlRule): RegExp | string {
+  return rule.kind === 'pattern' ? compilePattern(rule.value) : compileRegex(rule.value);
+}
+
+function decode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null; // malformed percent-encoding: not a tool we can name
+  }
+}
+
+function matchRule(rule: UrlRule, pathname: string): string | null {
+  const regex = compileRule(rule);
+  if (typeof regex === 'string') return null;
+  const m = regex.exec(pathname);
+  if (!m) return null;
+  const raw = m.groups?.tool ?? m[1];
+  const captured = raw === undefined ? null : decode(raw);
+  if (captured === null) return null;
+  const tool = rule.map[captured] ?? captured;
+  return isValidToolName(tool) ? tool : null;
+}
+
+// --- auto-mapping ------------------------------------------------------------------------------
+
+const ID_SEGMENT = [
+  /^\d+$/, // 12345
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, // uuid
+  /^[0-9a-f]{12,}$/i, // hashes
+  /^(?=.*\d)[A-Za-z0-9_-]{20,}$/, // long tokens with digits
+];
+
+/** Path without query or hash, no trailing slash, id-like segments replaced by `:id`. */
+export function normalizePath(path: string): string {
+  const bare = path.slice(0, MAX_PATH).split(/[?#]/)[0] ?? '';
+  const segments = bare.split('/').filter(Boolean).map((s) => (ID_SEGMENT.some((r) => r.test(s)) ? ':id' : s));
+  return `/${segments.join('/')}`;
+}
+
+/** Builds the lookup from the project's (page_path, tool, views) rows: the most viewed tool wins a path. */
+export function buildAutoMap(rows: Array<{ path: string; tool: string; views: number }>): AutoMap {
+  const best = new Map<string, { tool: string; views: number }>();
+  for (const row of rows) {
+    if (!isValidToolName(row.tool)) continue;
+    const key = normalizePath(row.path);
+    const current = best.get(key);
+    if (!current || row.views > current.views) best.set(key, { tool: row.tool, views: row.views });
+  }
+  return Object.fromEntries([...best].map(([path, { tool }]) => [path, tool]));
+}
+
+// --- resolution --------------------------------------------------------------------------------
+
+export interface ResolveInput {
+  url: string;
+  /** The marker value the page carries (meta tag or the site's selector), if any. */
+  marker: string | null | undefined;
+  site: Site | null;
+  autoMap: AutoMap | null;
+}
+
+export function resolveTool({ url, marker, site, autoMap }: ResolveInput): ToolMatch | null {
+  const fromMarker = marker?.trim();
+  if (fromMarker && isValidToolName(fromMarker)) return { tool: fromMarker, rule: 'marker', detail: 'page marker' };
+  let pathname: string;
+  try {
+    pathname = new URL(url).pathname.slice(0, MAX_PATH);
+  } catch {
+    return null;
+  }
+  for (const rule of site?.urlRules ?? []) {
+    const tool = matchRule(rule, pathname);
+    if (tool) return { tool, rule: 'url-rule', detail: `URL rule ${rule.value}` };
+  }
+  if (autoMap && (site?.autoMap ?? true)) {
+    const key = normalizePath(pathname);
+    const tool = Object.hasOwn(autoMap, key) ? autoMap[key] : undefined;
+    if (tool) return { tool, rule: 'auto-map', detail: 'auto-mapping' };
+  }
+  return null;
+}
+
+/** The page marker: the meta tag, else the site's selector (its attribute, or its text). Reads one element. */
+export function readMarker(doc: Pick<Document, 'querySelector'>, site: Site | null): string | null {
+  const meta = doc.querySelector(`meta[name="${TOOL_MARKER_NAME}"]`)?.getAttribute('content');
+  if (meta) return meta;
+  if (!site?.marker) return null;
+  let element: Element | null = null;
+  try {
+    element = doc.querySelector(site.marker.selector);
+  } catch {
+    return null; // an invalid selector is reported in the options, not here
+  }
+  if (!element) return null;
+  return (site.marker.attribute ? element.getAttribute(site.marker.attribute) : element.textContent)?.slice(0, 200) ?? null;
 }

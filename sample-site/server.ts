@@ -28,47 +28,31 @@ const STYLE_CSS = fileURLToPath(new URL('./public/site.css', import.meta.url));
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function layout(title: string, body: string, head = ''): string {
+/**
+ * One shell for every route: the site is a single-page app. The server renders the first view
+ * (so a direct load shows the right page at once); app.js takes over navigation with pushState.
+ */
+function shell(path: string, options: SampleSiteOptions): string {
+  const tool = toolFor(path);
+  const title = tool ? tool.title : path === '/about' ? 'About' : path === '/' ? 'Tools' : 'Not found';
+  // JSON in a script tag: escape "<" so no value can close the tag.
+  const config = JSON.stringify({ tools: SAMPLE_TOOLS, postHogUrl: options.postHogUrl, projectApiKey: options.projectApiKey, errorTypes: ERROR_TYPES }).replace(/</g, '\\u003c');
+  // The PDF tool also carries the page marker, as a product with unusual URLs would.
+  const marker = tool?.slug === 'pdf-to-text' ? `<meta name="tool-lens:tool" content="${tool.slug}">` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Toolbox</title><link rel="stylesheet" href="/static/site.css">${head}</head>
-<body><header class="site"><a href="/" class="brand">Toolbox</a><nav>${SAMPLE_TOOLS.map(
-    (t) => `<a href="/tools/${t.slug}">${escapeHtml(t.title)}</a>`,
-  ).join('')}<a href="/about">About</a></nav></header><main>${body}</main></body></html>`;
+<title>${escapeHtml(title)} · Toolbox</title><link rel="stylesheet" href="/static/site.css">${marker}</head>
+<body><header class="site"><a href="/" class="brand" data-link>Toolbox</a><nav>${SAMPLE_TOOLS.map(
+    (t) => `<a href="/tools/${t.slug}" data-link>${escapeHtml(t.title)}</a>`,
+  ).join('')}<a href="/about" data-link>About</a></nav></header>
+<main id="view"></main>
+<script id="site-config" type="application/json">${config}</script>
+<script src="/vendor/posthog.js"></script><script src="/static/app.js"></script></body></html>`;
 }
 
-function toolPage(tool: SampleTool, options: SampleSiteOptions): string {
-  // JSON in a script tag: escape "<" so no value can close the tag.
-  const config = JSON.stringify({ tool: tool.slug, postHogUrl: options.postHogUrl, projectApiKey: options.projectApiKey, errorTypes: ERROR_TYPES }).replace(/</g, '\\u003c');
-  // The PDF tool also carries the page marker, as a product with unusual URLs would.
-  const marker = tool.slug === 'pdf-to-text' ? `<meta name="tool-lens:tool" content="${tool.slug}">` : '';
-  return layout(
-    tool.title,
-    `<h1>${escapeHtml(tool.title)}</h1><p class="blurb">${escapeHtml(tool.blurb)}</p>
-<section class="panel">
-  <label>1. Choose a file <input type="file" id="file" accept="${escapeHtml(tool.accept)}"></label>
-  <button id="sample">…or use a sample file</button>
-  <label class="inline"><input type="checkbox" id="fail"> Make processing fail with
-    <select id="error-type">${ERROR_TYPES.map((e) => `<option>${e}</option>`).join('')}</select></label>
-  <button id="process" disabled>2. Process</button>
-  <label>3. Download as <select id="format">${tool.formats.map((f) => `<option>${f}</option>`).join('')}</select></label>
-  <button id="download" disabled>Download</button>
-  <p id="status" role="status">Ready.</p>
-</section>
-<h2>Events sent to PostHog</h2><ol id="log" class="log"></ol>
-<script id="tool-config" type="application/json">${config}</script>
-<script src="/vendor/posthog.js"></script><script src="/static/app.js"></script>`,
-    marker,
-  );
-}
-
-function indexPage(): string {
-  return layout(
-    'Tools',
-    `<h1>Toolbox</h1><p>Small tools that do one thing well.</p><ul class="cards">${SAMPLE_TOOLS.map(
-      (t) => `<li><a href="/tools/${t.slug}"><strong>${escapeHtml(t.title)}</strong><span>${escapeHtml(t.blurb)}</span></a></li>`,
-    ).join('')}</ul>`,
-  );
+function toolFor(path: string): SampleTool | undefined {
+  const slug = /^\/tools\/([^/]+)\/?$/.exec(path)?.[1];
+  return SAMPLE_TOOLS.find((t) => t.slug === slug);
 }
 
 export async function startSampleSite(options: SampleSiteOptions): Promise<SampleSite> {
@@ -87,13 +71,8 @@ export async function startSampleSite(options: SampleSiteOptions): Promise<Sampl
     const file = files[path as keyof typeof files];
     if (file) return send(200, file.type, await readFile(file.path));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
-    if (path === '/' || path === '/about') {
-      return send(200, 'text/html', path === '/' ? indexPage() : layout('About', '<h1>About</h1><p>Not a tool page: Tool Lens shows nothing here.</p>'));
-    }
-    const toolMatch = /^\/tools\/([^/]+)\/?$/.exec(path);
-    const tool = SAMPLE_TOOLS.find((t) => t.slug === toolMatch?.[1]);
-    if (tool) return send(200, 'text/html', toolPage(tool, options));
-    send(404, 'text/html', layout('Not found', '<h1>Not found</h1>'));
+    const known = path === '/' || path === '/about' || toolFor(path) !== undefined;
+    send(known ? 200 : 404, 'text/html', shell(path, options));
   }
 
   const server = createServer((req, res) => {

@@ -48,10 +48,41 @@ export async function launchWithExtension(options: { headless: boolean; colorSch
   };
 }
 
-/** Writes settings as the options page would, so the demo and tests need no typing of keys. */
-export async function configureExtension(browser: ExtensionBrowser, settings: { host: 'custom'; customHost: string; projectId: string; apiKey: string }) {
-  await browser.worker.evaluate(async (value) => {
-    // Runs inside the extension's service worker, where `chrome` is the extension API.
-    await (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ settings: value });
-  }, settings);
+type ExtensionGlobal = {
+  chrome: {
+    storage: { local: { set(v: object): Promise<void> }; session: { get(k: string): Promise<Record<string, unknown>> } };
+    scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> };
+  };
+};
+
+/**
+ * Writes settings (and the sites to enable) as the options page and popup would, so the demo and
+ * tests need no typing of keys, then waits until the worker has registered the content script there.
+ */
+export async function configureExtension(
+  browser: ExtensionBrowser,
+  settings: { host: 'custom'; customHost: string; projectId: string; apiKey: string },
+  siteOrigins: string[] = [],
+) {
+  await browser.worker.evaluate(
+    async ([value, origins]) => {
+      // Runs inside the extension's service worker, where `chrome` is the extension API.
+      const sites = origins.map((origin) => ({ origin, marker: null, urlRules: [], autoMap: true }));
+      await (globalThis as unknown as ExtensionGlobal).chrome.storage.local.set({ settings: value, ...(origins.length ? { sites } : {}) });
+    },
+    [settings, siteOrigins] as const,
+  );
+  if (siteOrigins.length === 0) return;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ready = await browser.worker.evaluate(async (origins) => {
+      const { chrome } = globalThis as unknown as ExtensionGlobal;
+      const scripts = await chrome.scripting.getRegisteredContentScripts();
+      const configs = await Promise.all(origins.map((o) => chrome.storage.session.get(`site:${o}`)));
+      return scripts.length > 0 && configs.every((c, i) => c[`site:${origins[i]}`] !== undefined);
+    }, siteOrigins);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error('Tool Lens did not register its content script for the enabled sites within 20 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

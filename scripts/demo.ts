@@ -58,7 +58,7 @@ async function main() {
 
   console.log(`▸ Opening Chromium (${headless ? 'headless' : 'window'}) with Tool Lens loaded…`);
   const browser: ExtensionBrowser = await launchWithExtension({ headless });
-  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey });
+  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
 
   const toolUrl = `${site.url}/tools/${SAMPLE_TOOLS[0].slug}`;
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());

@@ -1,11 +1,17 @@
 import { render } from 'preact';
+import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { OptionsForm, type OptionsFormProps } from '../../components/OptionsForm';
+import { SettingsTransfer } from '../../components/SettingsTransfer';
+import { SitesEditor } from '../../components/SitesEditor';
 import '../../components/pages.css';
 import { sendRequest } from '../../lib/messaging';
 import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings';
+import { exportSettings } from '../../lib/settingsTransfer';
+import { AUTO_MAP_KEY, matchPatternFor, parseSites, SITES_KEY, storedAutoMapSchema } from '../../lib/sites';
+import type { AutoMap, Site } from '../../lib/toolMatch';
 
-async function save(settings: Settings) {
+async function saveSettings(settings: Settings) {
   // Custom hosts need their origin granted; asked for here, on the user's click.
   if (settings.host === 'custom') {
     const origin = `${new URL(postHogBaseUrl(settings)).origin}/*`;
@@ -13,6 +19,23 @@ async function save(settings: Settings) {
     if (!granted) throw new Error(`Tool Lens needs permission to reach ${origin} to talk to this PostHog.`);
   }
   await browser.storage.local.set({ [SETTINGS_KEY]: settings });
+}
+
+/**
+ * Stores the new site list: asks for the origins it adds (in the click that added them) and gives
+ * back those no remaining site needs. The worker follows the stored list with its registration.
+ */
+async function saveSites(previous: Site[], next: Site[]): Promise<string | null> {
+  const patterns = (list: Site[]) => new Set(list.map((s) => matchPatternFor(s.origin)));
+  const before = patterns(previous);
+  const after = patterns(next);
+  const added = [...after].filter((p) => !before.has(p));
+  if (added.length && !(await browser.permissions.request({ origins: added }))) return `Permission for ${added.join(', ')} was not granted: the site was not added.`;
+  await browser.storage.local.set({ [SITES_KEY]: next });
+  const removed = [...before].filter((p) => !after.has(p));
+  // Loopback is granted by the manifest (the local PostHog): removing it fails, and that is fine.
+  if (removed.length) await browser.permissions.remove({ origins: removed }).catch(() => false);
+  return null;
 }
 
 /** Stored settings, or as much of them as is usable: a bad value does not wipe the rest. */
@@ -37,12 +60,61 @@ function initialDraft(stored: unknown): OptionsFormProps['initial'] {
   };
 }
 
+function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null }) {
+  const [sites, setSites] = useState(initialSites);
+  const [autoMap, setAutoMap] = useState(initialAutoMap);
+  return (
+    <>
+      <OptionsForm
+        initial={initialDraft(stored)}
+        onSave={saveSettings}
+        onTest={() => sendRequest({ type: 'connection/test' })}
+        onDetect={() => sendRequest({ type: 'schema/detect' })}
+      />
+      <div class="options">
+        <SitesEditor
+          sites={sites}
+          autoMap={autoMap}
+          onChange={async (next) => {
+            const problem = await saveSites(sites, next);
+            if (!problem) setSites(next);
+            return problem;
+          }}
+          onRefreshAutoMap={async () => {
+            const answer = await sendRequest({ type: 'auto-map/refresh' });
+            setAutoMap(await readAutoMap());
+            return answer.ok ? `Auto-mapping refreshed: ${answer.paths} page paths.` : 'Auto-mapping could not be refreshed: check the connection above.';
+          }}
+        />
+        <SettingsTransfer
+          exportJson={async () => {
+            const current = settingsSchema.safeParse((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+            return exportSettings(current.success ? current.data : null, sites);
+          }}
+          apply={async ({ settings, sites: imported }) => {
+            const current = (await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] as { apiKey?: unknown } | undefined;
+            await browser.storage.local.set({ [SETTINGS_KEY]: { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '' }, [SITES_KEY]: imported });
+            setSites(imported);
+            const missing: string[] = [];
+            for (const site of imported) if (!(await browser.permissions.contains({ origins: [matchPatternFor(site.origin)] }))) missing.push(site.origin);
+            setTimeout(() => location.reload(), 1500);
+            return missing.length ? `Tool Lens still needs permission for ${missing.join(', ')}: remove and add them again, or enable them from the popup.` : null;
+          }}
+        />
+      </div>
+    </>
+  );
+}
+
+async function readAutoMap(): Promise<AutoMap | null> {
+  const stored = storedAutoMapSchema.safeParse((await browser.storage.local.get(AUTO_MAP_KEY))[AUTO_MAP_KEY]);
+  return stored.success ? stored.data.map : null;
+}
+
 async function start() {
   const stored = (await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY];
-  render(
-    <OptionsForm initial={initialDraft(stored)} onSave={save} onTest={() => sendRequest({ type: 'connection/test' })} onDetect={() => sendRequest({ type: 'schema/detect' })} />,
-    document.getElementById('app')!,
-  );
+  const sites = parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]);
+  render(<OptionsPage stored={stored} initialSites={sites} autoMap={await readAutoMap()} />, document.getElementById('app')!);
 }
 
 void start();

@@ -1,21 +1,63 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { Popup } from '../../components/Popup';
+import { Popup, type TabState } from '../../components/Popup';
 import '../../components/pages.css';
 import { sendRequest } from '../../lib/messaging';
 import { parseStoredSettings, SETTINGS_KEY } from '../../lib/settings';
-import { matchTool } from '../../lib/toolMatch';
+import { matchPatternFor, parseSites, SITES_KEY } from '../../lib/sites';
+import { newSite, originOf } from '../../lib/toolMatch';
+
+async function sites() {
+  return parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]);
+}
+
+/** What the content script in the tab says this page is; null when it is not running there. */
+async function cardStatus(tabId: number): Promise<{ tool: string | null; detail: string | null; hidden: boolean } | null> {
+  const answer = (await browser.tabs.sendMessage(tabId, { type: 'card/status' }).catch(() => null)) as { tool?: unknown; detail?: unknown; hidden?: unknown } | null;
+  if (!answer || typeof answer !== 'object') return null;
+  return { tool: typeof answer.tool === 'string' ? answer.tool : null, detail: typeof answer.detail === 'string' ? answer.detail : null, hidden: answer.hidden === true };
+}
 
 async function start() {
   const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
   const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  const currentTool = tab?.url ? matchTool(tab.url, null) : null;
+  const origin = tab?.url ? originOf(tab.url) : null;
+  const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
+  const status = enabled && tab?.id !== undefined ? await cardStatus(tab.id) : null;
+  const tabState: TabState = !origin ? { kind: 'unsupported' } : enabled ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false } : { kind: 'disabled', origin };
+  const headline = tabState.kind === 'enabled' && tabState.tool && settings.status === 'configured' ? await sendRequest({ type: 'tool-metrics/get', tool: tabState.tool, range: '7d' }).catch(() => null) : null;
+
+  async function enableSite(): Promise<string | null> {
+    if (!origin || tab?.id === undefined) return null;
+    // Asked now, on the user's click, for this origin only.
+    const granted = await browser.permissions.request({ origins: [matchPatternFor(origin)] });
+    if (!granted) return `Tool Lens needs permission to read ${origin} to find its tool pages.`;
+    await browser.storage.local.set({ [SITES_KEY]: [...(await sites()), newSite(origin)] });
+    await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
+    window.close();
+    return null;
+  }
+
+  async function disableSite() {
+    if (!origin) return;
+    const remaining = (await sites()).filter((s) => s.origin !== origin);
+    await browser.storage.local.set({ [SITES_KEY]: remaining });
+    // Give the permission back unless another enabled site shares it (ports share a match pattern).
+    const pattern = matchPatternFor(origin);
+    if (!remaining.some((s) => matchPatternFor(s.origin) === pattern)) await browser.permissions.remove({ origins: [pattern] }).catch(() => false);
+    if (tab?.id !== undefined) await browser.tabs.reload(tab.id);
+    window.close();
+  }
+
   render(
     <Popup
       settings={settings}
-      currentTool={currentTool}
+      tab={tabState}
+      headline={headline}
       onTest={() => sendRequest({ type: 'connection/test' })}
       onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
+      onEnableSite={enableSite}
+      onDisableSite={disableSite}
     />,
     document.getElementById('app')!,
   );

@@ -1,0 +1,122 @@
+/**
+ * End to end: where Tool Lens runs. Sites are enabled and removed in the options, the content
+ * script follows a single-page app, and auto-mapping or URL rules name the tool.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import { startSampleSite, type SampleSite } from '../sample-site/server';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+
+let postHog: LocalPostHog;
+let site: SampleSite;
+let browser: ExtensionBrowser;
+
+type Chrome = { chrome: { scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> } } };
+const registeredMatches = () =>
+  browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.scripting.getRegisteredContentScripts()).flatMap((s) => s.matches ?? []));
+
+const card = (page: Page) => page.locator('tool-lens-card');
+const toolName = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent();
+
+beforeAll(async () => {
+  postHog = await startLocalPostHog({ seed: { seed: 11, days: 3, events: 3000 } });
+  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  browser = await launchWithExtension({ headless: true });
+  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await postHog?.close();
+});
+
+describe('single-page app', () => {
+  it('follows client-side navigation between tools and a non-tool page, one card at a time', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/tools/news-analyzer`);
+    await expect.poll(() => toolName(page)).toBe('news-analyzer');
+    expect(await card(page).locator('[data-testid="card-meta"]').textContent()).toContain('found by auto-mapping');
+
+    await page.click('header nav a[href="/tools/image-compressor"]');
+    await expect.poll(() => toolName(page)).toBe('image-compressor');
+    expect(await card(page).count()).toBe(1);
+
+    await page.click('header nav a[href="/tools/pdf-to-text"]');
+    await expect.poll(() => toolName(page)).toBe('pdf-to-text');
+    await expect.poll(() => card(page).locator('[data-testid="card-meta"]').textContent()).toContain('found by page marker');
+
+    await page.click('header nav a[href="/about"]');
+    await expect.poll(() => card(page).count()).toBe(0);
+
+    await page.goBack();
+    await expect.poll(() => toolName(page)).toBe('pdf-to-text');
+    await page.goBack();
+    await expect.poll(() => toolName(page)).toBe('image-compressor');
+    expect(await card(page).count()).toBe(1);
+    expect(page.url()).toBe(`${site.url}/tools/image-compressor`);
+    await page.close();
+  });
+
+  it('shows no card on the index page, which is not a tool page', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/`);
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(400);
+    expect(await card(page).count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('sites in the options', () => {
+  it('adding a site registers the content script there; removing it unregisters', async () => {
+    const other = site.url.replace('127.0.0.1', 'localhost');
+    const options = await browser.context.newPage();
+    await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+    await options.fill('[aria-label="Site to enable"]', other);
+    await options.getByRole('button', { name: 'Add site' }).click();
+    await expect.poll(() => options.locator('[data-testid="sites-status"]').textContent()).toContain(`Enabled on ${other}`);
+    await expect.poll(registeredMatches).toContain('http://localhost/*');
+
+    const page = await browser.context.newPage();
+    await page.goto(`${other}/tools/csv-cleaner`);
+    await expect.poll(() => toolName(page)).toBe('csv-cleaner');
+
+    // A URL rule instead of auto-mapping, with a mapping, and the test box saying why.
+    const row = options.locator(`[data-testid="site-row"][data-origin="${other}"]`);
+    await row.getByRole('checkbox').uncheck();
+    await row.locator('textarea').fill('/tools/:tool => csv-cleaner=csv-cleaner-v2');
+    await row.locator('textarea').blur();
+    await options.fill('#test-url', `${other}/tools/csv-cleaner?utm=1`);
+    await expect.poll(() => options.locator('[data-testid="test-url-result"]').textContent()).toContain('→ csv-cleaner-v2, found by URL rule /tools/:tool');
+    await options.fill('#test-url', `${other}/about`);
+    await expect.poll(() => options.locator('[data-testid="test-url-result"]').textContent()).toContain('No tool');
+    await page.reload();
+    await expect.poll(() => toolName(page)).toBe('csv-cleaner-v2');
+
+    await row.getByRole('button', { name: `Remove ${other}` }).click();
+    await expect.poll(registeredMatches).not.toContain('http://localhost/*');
+    expect(await registeredMatches()).toContain('http://127.0.0.1/*');
+    await page.reload();
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(400);
+    expect(await card(page).count()).toBe(0);
+    await page.close();
+    await options.close();
+  });
+
+  it('exports settings without the key and refuses a bad import with the reason', async () => {
+    const options = await browser.context.newPage();
+    await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+    await options.getByRole('button', { name: 'Export settings' }).click();
+    const href = await options.locator('[data-testid="export-link"]').getAttribute('href');
+    const exported = await options.evaluate(async (url) => (await fetch(url!)).text(), href);
+    expect(exported).toContain(site.url);
+    expect(exported).not.toContain(postHog.apiKey);
+
+    await options.setInputFiles('[data-testid="import-file"]', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"toolLens": 1, "connection": {"host": "mars"}}') });
+    await expect.poll(() => options.locator('[data-testid="import-status"]').textContent()).toContain('connection.host');
+    await options.close();
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_METRICS_OPTIONS } from './settings';
+import { exportSettings, importSettings } from './settingsTransfer';
+import { newSite } from './toolMatch';
+
+const settings = { host: 'eu' as const, customHost: '', projectId: '42', apiKey: 'phx_secret_key', ...DEFAULT_METRICS_OPTIONS, funnelWindowHours: 6 };
+
+describe('settings import/export', () => {
+  it('round-trips everything but the key', () => {
+    const text = exportSettings(settings, [{ ...newSite('https://a.example'), urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }] }]);
+    expect(text).not.toContain('phx_secret_key');
+    const back = importSettings(text);
+    expect(back.ok).toBe(true);
+    if (!back.ok) return;
+    expect(back.settings).toMatchObject({ host: 'eu', projectId: '42', funnelWindowHours: 6 });
+    expect('apiKey' in back.settings).toBe(false);
+    expect(back.sites[0]?.urlRules[0]?.value).toBe('/tools/:tool');
+  });
+
+  it('names each problem of a bad file', () => {
+    expect(importSettings('{')).toEqual({ ok: false, errors: [expect.stringMatching(/^Not valid JSON/)] });
+    expect(importSettings('[]')).toMatchObject({ ok: false });
+    const wrong = JSON.parse(exportSettings(settings, []));
+    wrong.options.funnelWindowHours = 'a day';
+    wrong.sites = [{ origin: 'ftp://x', marker: null, urlRules: [], autoMap: true }];
+    const result = importSettings(JSON.stringify(wrong));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual([expect.stringContaining('options.funnelWindowHours'), expect.stringContaining('sites.0.origin')]);
+    expect(importSettings(JSON.stringify({ toolLens: 2 }))).toMatchObject({ ok: false, errors: [expect.stringContaining('toolLens')] });
+  });
+
+  it('refuses huge files and duplicate sites', () => {
+    expect(importSettings(' '.repeat(300 * 1024))).toMatchObject({ ok: false, errors: [expect.stringContaining('larger than 256 KB')] });
+    const dup = JSON.parse(exportSettings(settings, [newSite('https://a.example'), newSite('https://a.example')]));
+    expect(importSettings(JSON.stringify(dup))).toMatchObject({ ok: false, errors: ['sites: https://a.example is listed twice'] });
+  });
+});

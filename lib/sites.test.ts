@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { matchPatternFor, parseSites, siteConfigs, syncRegistration, type RegistrationApi } from './sites';
+import { newSite } from './toolMatch';
+
+function fakeRegistration(granted: string[]) {
+  const calls: string[] = [];
+  let current: string[] | null = null;
+  const api: RegistrationApi = {
+    registered: async () => current,
+    register: async (m) => void (calls.push(`register ${m.join(' ')}`), (current = m)),
+    update: async (m) => void (calls.push(`update ${m.join(' ')}`), (current = m)),
+    unregister: async () => void (calls.push('unregister'), (current = null)),
+    hasPermission: async (p) => granted.includes(p),
+  };
+  return { api, calls };
+}
+
+describe('sites', () => {
+  it('keeps valid, unique sites and drops the rest', () => {
+    const sites = parseSites([newSite('https://a.example'), { origin: 'javascript:alert(1)' }, newSite('https://a.example'), 'x', newSite('http://127.0.0.1:8020')]);
+    expect(sites.map((s) => s.origin)).toEqual(['https://a.example', 'http://127.0.0.1:8020']);
+    expect(parseSites('nope')).toEqual([]);
+  });
+
+  it('asks for and matches the host on any port', () => {
+    expect(matchPatternFor('http://127.0.0.1:8020')).toBe('http://127.0.0.1/*');
+    expect(matchPatternFor('https://tools.example.com')).toBe('https://tools.example.com/*');
+  });
+
+  it('registers on permitted sites only, updates on change and unregisters when none is left', async () => {
+    const { api, calls } = fakeRegistration(['https://a.example/*', 'https://b.example/*']);
+    await syncRegistration([newSite('https://a.example'), newSite('https://nope.example')], api);
+    await syncRegistration([newSite('https://a.example'), newSite('https://nope.example')], api);
+    await syncRegistration([newSite('https://a.example'), newSite('https://b.example')], api);
+    await syncRegistration([], api);
+    expect(calls).toEqual(['register https://a.example/*', 'update https://a.example/* https://b.example/*', 'unregister']);
+  });
+
+  it('publishes each site its rules, with the auto-map only where enabled, and clears removed ones', () => {
+    const map = { '/tools/a': 'a' };
+    const { entries, remove } = siteConfigs([newSite('https://a.example'), { ...newSite('https://b.example'), autoMap: false }], map, ['site:https://old.example', 'site:https://a.example', 'other']);
+    expect(entries['site:https://a.example']?.autoMap).toEqual(map);
+    expect(entries['site:https://b.example']?.autoMap).toBeNull();
+    expect(remove).toEqual(['site:https://old.example']);
+  });
+});
