@@ -14,6 +14,8 @@ export default defineConfig({
     // site, and a self-hosted PostHog, is asked for when the user enables it.
     host_permissions: ['https://us.posthog.com/*', 'https://eu.posthog.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
+    // Only when the user turns on alert notifications.
+    optional_permissions: ['notifications'],
     commands: {
       'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
     },

@@ -1,6 +1,7 @@
 /** Options: connection (host, project, key, test), card metrics (funnel, thresholds, segment) and the data schema. */
 import { useState } from 'preact/hooks';
 import type { DetectSchemaResponse, TestConnectionResponse } from '../lib/messages';
+import { ALERT_METRICS, type AlertMetric } from '../lib/alerts';
 import { TOOL_EVENT_KEYS, TOOL_PROPERTIES, type SchemaMapping } from '../lib/schema';
 import { HOSTS, settingsSchema, type HostKind, type Settings } from '../lib/settings';
 
@@ -9,6 +10,8 @@ export interface OptionsFormProps {
   onSave: (settings: Settings) => Promise<void>;
   onTest: () => Promise<TestConnectionResponse>;
   onDetect: () => Promise<DetectSchemaResponse>;
+  /** Asks for the notifications permission (in the click that turns notifications on). */
+  onRequestNotifications: () => Promise<boolean>;
 }
 
 const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], string> = {
@@ -20,7 +23,7 @@ const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], stri
 
 type Draft = OptionsFormProps['initial'];
 
-export function OptionsForm({ initial, onSave, onTest, onDetect }: OptionsFormProps) {
+export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications }: OptionsFormProps) {
   const [draft, setDraft] = useState<Draft>(initial);
   const [showKey, setShowKey] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -155,7 +158,7 @@ export function OptionsForm({ initial, onSave, onTest, onDetect }: OptionsFormPr
       </fieldset>
 
       <fieldset>
-        <legend>Card</legend>
+        <legend>Card and alerts</legend>
         <div class="grid">
           <label for="funnelWindowHours">Funnel conversion window (hours)</label>
           <input id="funnelWindowHours" type="number" min={1} max={2160} value={draft.funnelWindowHours} onInput={(e) => patch({ funnelWindowHours: number(e) }, 'funnelWindowHours')} />
@@ -172,6 +175,50 @@ export function OptionsForm({ initial, onSave, onTest, onDetect }: OptionsFormPr
         {error('funnelWindowHours')}
         {error('thresholds.failuresPerHour')}
         {error('thresholds.meanDurationSeconds')}
+        <div class="grid">
+          <label for="alertEveryMinutes">Check every tool every (minutes)</label>
+          <input id="alertEveryMinutes" type="number" min={1} max={1440} value={draft.alertEveryMinutes} onInput={(e) => patch({ alertEveryMinutes: number(e) }, 'alertEveryMinutes')} />
+        </div>
+        {error('alertEveryMinutes')}
+        <p class="help">More rules (a tool over any of them counts on the icon badge and its card):</p>
+        {draft.extraAlertRules.map((rule, i) => (
+          <div class="segment-row" key={i} data-testid="alert-rule">
+            <select
+              aria-label="Alert metric"
+              value={rule.metric}
+              onChange={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, metric: (e.currentTarget as HTMLSelectElement).value as AlertMetric } : r)) })}
+            >
+              {(Object.keys(ALERT_METRICS) as AlertMetric[]).map((m) => (
+                <option key={m} value={m}>
+                  {ALERT_METRICS[m].label}
+                </option>
+              ))}
+            </select>
+            <span>above</span>
+            <input aria-label="Alert threshold" type="number" min={0} value={rule.above} onInput={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, above: number(e) } : r)) })} />
+            <button type="button" class="link" onClick={() => patch({ extraAlertRules: draft.extraAlertRules.filter((_, j) => j !== i) })}>
+              Remove
+            </button>
+          </div>
+        ))}
+        <button type="button" disabled={draft.extraAlertRules.length >= 10} onClick={() => patch({ extraAlertRules: [...draft.extraAlertRules, { metric: 'failure_rate_pct', above: 10 }] })}>
+          Add a rule
+        </button>
+        <label class="inline">
+          <input
+            type="checkbox"
+            checked={draft.alertNotifications}
+            onChange={async (e) => {
+              const on = (e.currentTarget as HTMLInputElement).checked;
+              if (on && !(await onRequestNotifications())) {
+                setStatus({ kind: 'error', text: 'Notifications were not allowed.' });
+                return;
+              }
+              patch({ alertNotifications: on });
+            }}
+          />{' '}
+          Also show a system notification when a tool goes over a threshold
+        </label>
         <label class="inline">
           <input type="checkbox" checked={draft.segment !== null} onChange={(e) => patch({ segment: (e.currentTarget as HTMLInputElement).checked ? { kind: 'person', property: '', value: '' } : null })} /> Only a
           segment (applies to every figure)

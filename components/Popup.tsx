@@ -1,9 +1,11 @@
-/** Toolbar popup: where Tool Lens is connected, this tab's tool (or enabling the site), shortcuts into PostHog. */
-import { useState } from 'preact/hooks';
-import type { TestConnectionResponse, ToolMetricsResponse } from '../lib/messages';
-import { formatDuration, formatPercent } from '../lib/format';
+/** Toolbar popup: connection, this tab's tool (or enabling the site), tools in trouble, dashboards. */
+import { useEffect, useState } from 'preact/hooks';
+import type { AlertsResponse, ConnectionStatusResponse, DashboardEntry, DashboardProgress, DashboardsResponse, ToolMetricsResponse } from '../lib/messages';
+import { formatAgo, formatDuration, formatPercent } from '../lib/format';
 import type { SettingsState } from '../lib/settings';
 import { postHogBaseUrl } from '../lib/settings';
+import { DashboardList } from './DashboardList';
+import { ToolUsageDashboard } from './ToolUsageDashboard';
 
 export type TabState =
   | { kind: 'unsupported' }
@@ -14,28 +16,23 @@ export interface PopupProps {
   settings: SettingsState;
   tab: TabState;
   headline: ToolMetricsResponse | null;
-  onTest: () => Promise<TestConnectionResponse>;
+  dashboards: DashboardsResponse | null;
+  alerts: AlertsResponse | null;
+  loadConnection: () => Promise<ConnectionStatusResponse>;
+  loadDashboards: (search?: string) => Promise<DashboardsResponse>;
+  openDashboard: (dashboard: DashboardEntry) => void;
+  checkAlerts: () => Promise<AlertsResponse>;
+  createToolUsage: (onMessage: (m: DashboardProgress) => void) => void;
   onOpenOptions: () => void;
   onEnableSite: () => Promise<string | null>;
   onDisableSite: () => Promise<void>;
+  serverSearchAbove: number;
 }
 
 export function Popup(props: PopupProps) {
   const { settings } = props;
-  const [check, setCheck] = useState<{ busy: boolean; result?: TestConnectionResponse; error?: string }>({ busy: false });
-
-  async function test() {
-    setCheck({ busy: true });
-    try {
-      setCheck({ busy: false, result: await props.onTest() });
-    } catch (error) {
-      setCheck({ busy: false, error: (error as Error).message });
-    }
-  }
-
-  const failed = check.result?.checks.find((c) => !c.ok);
+  const [showCreate, setShowCreate] = useState(false);
   const base = settings.status === 'configured' ? postHogBaseUrl(settings.settings) : null;
-  const project = settings.status === 'configured' ? settings.settings.projectId : null;
   return (
     <main class="popup">
       <header class="popup-header">
@@ -47,19 +44,7 @@ export function Popup(props: PopupProps) {
       {settings.status !== 'configured' ? (
         <p data-testid="popup-status">{settings.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${settings.message}`}</p>
       ) : (
-        <>
-          <p class="muted" data-testid="popup-status">
-            {new URL(base!).host} · project {project}
-          </p>
-          <div class="connection">
-            <button type="button" onClick={() => void test()} disabled={check.busy}>
-              {check.busy ? 'Checking…' : 'Check connection'}
-            </button>
-            <span role="status" data-testid="popup-connection" class={failed || check.error ? 'failed' : 'ok'}>
-              {check.error ?? (check.result ? (failed ? `✗ ${failed.detail}` : `✓ ${check.result.checks.at(-1)?.detail ?? 'Connected'}`) : '')}
-            </span>
-          </div>
-        </>
+        <Connection host={new URL(base!).host} project={settings.settings.projectId} load={props.loadConnection} />
       )}
 
       <h2>This tab</h2>
@@ -67,22 +52,98 @@ export function Popup(props: PopupProps) {
 
       {base && (
         <>
-          <h2>PostHog</h2>
-          <ul class="links">
-            <li>
-              <a href={`${base}/project/${project}/dashboard`} target="_blank" rel="noopener noreferrer">
-                Dashboards ↗
-              </a>
-            </li>
-            <li>
-              <a href={`${base}/project/${project}/activity/explore`} target="_blank" rel="noopener noreferrer">
-                Activity ↗
-              </a>
-            </li>
-          </ul>
+          <Trouble alerts={props.alerts} check={props.checkAlerts} />
+          <h2>Dashboards</h2>
+          <DashboardList
+            initial={props.dashboards}
+            load={props.loadDashboards}
+            open={props.openDashboard}
+            createToolUsage={() => setShowCreate(true)}
+            serverSearchAbove={props.serverSearchAbove}
+          />
+          {showCreate && <ToolUsageDashboard run={props.createToolUsage} />}
         </>
       )}
     </main>
+  );
+}
+
+function Connection({ host, project, load }: { host: string; project: string; load: () => Promise<ConnectionStatusResponse> }) {
+  const [status, setStatus] = useState<ConnectionStatusResponse | null>(null);
+  useEffect(() => {
+    void load().then(setStatus, (error: Error) => setStatus({ ok: false, error: { kind: 'bad_response', message: error.message } }));
+  }, [load]);
+  return (
+    <div class="connection-status" data-testid="popup-status">
+      <p class="muted">
+        {host} · project {project}
+      </p>
+      <p role="status" data-testid="popup-connection" class={status ? (status.ok ? 'ok' : 'failed') : 'muted'}>
+        {!status
+          ? 'Checking the key…'
+          : status.ok
+            ? `✓ Key works (${status.user})${status.scopes === null ? '; its scopes could not be read' : status.missing.length ? '' : ', with every scope Tool Lens uses'}`
+            : `✗ ${status.error.message}`}
+      </p>
+      {status?.ok && status.missing.length > 0 && (
+        <ul class="missing" data-testid="missing-scopes">
+          {status.missing.map((m) => (
+            <li key={m.scope}>
+              lacks <code>{m.scope}</code> — needed for {m.for}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null; check: () => Promise<AlertsResponse> }) {
+  const [alerts, setAlerts] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const tools = alerts?.state?.tools ?? [];
+  return (
+    <section data-testid="trouble">
+      <h2>
+        Tools in trouble{' '}
+        <button
+          type="button"
+          class="link small"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            setAlerts(await check());
+            setBusy(false);
+          }}
+        >
+          {busy ? 'checking…' : 'check now'}
+        </button>
+      </h2>
+      {!alerts?.state ? (
+        <p class="muted">Not checked yet.</p>
+      ) : tools.length === 0 ? (
+        <p class="muted">None over a threshold (checked {formatAgo(new Date(alerts.state.checkedAt).toISOString())}).</p>
+      ) : (
+        <ul class="trouble-list">
+          {tools.map((t) => (
+            <li key={t.tool} data-testid="trouble-tool">
+              <strong>{t.tool}</strong> <span class="failed">{t.reasons.join('; ')}</span>{' '}
+              {alerts.links[t.tool]?.page && (
+                <a href={alerts.links[t.tool]!.page!} target="_blank" rel="noopener noreferrer">
+                  page ↗
+                </a>
+              )}{' '}
+              {alerts.links[t.tool] && (
+                <a href={alerts.links[t.tool]!.posthog} target="_blank" rel="noopener noreferrer">
+                  failures in PostHog ↗
+                </a>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {alerts?.state?.error && <p class="failed">Last check failed: {alerts.state.error}</p>}
+    </section>
   );
 }
 
@@ -137,10 +198,10 @@ function ThisTab({ tab, headline, onEnableSite, onDisableSite }: PopupProps) {
         <p class="links-inline">
           <a href={headline.links.funnel} target="_blank" rel="noopener noreferrer">
             Funnel ↗
-          </a>{' '}
+          </a>
           <a href={headline.links.latencySql} target="_blank" rel="noopener noreferrer">
             Latency ↗
-          </a>{' '}
+          </a>
           <a href={headline.links.errors} target="_blank" rel="noopener noreferrer">
             Errors ↗
           </a>

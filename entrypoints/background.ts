@@ -1,8 +1,12 @@
 import { browser } from 'wxt/browser';
 import { CARD_PREFS_KEY, readCardPrefs, writeCardPrefs, type PrefsStorage } from '../lib/cardPrefs';
+import { buildLatencyQuery } from '../lib/cardQuery';
+import { cardLinks } from '../lib/deepLinks';
+import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/messages';
 import { createMessageListener } from '../lib/messaging';
+import { createProjectService } from '../lib/projectService';
 import { createMetricsService, type CacheStore } from '../lib/metricsService';
-import { parseStoredSettings, SETTINGS_KEY } from '../lib/settings';
+import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
 import {
   AUTO_MAP_KEY,
   AUTO_MAP_MAX_AGE_MS,
@@ -37,6 +41,11 @@ export default defineBackground(() => {
   const service = createMetricsService({
     loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
     cache,
+  });
+
+  const project = createProjectService({
+    loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
+    store: { get: async (key) => (await browser.storage.local.get(key))[key], set: (key, value) => browser.storage.local.set({ [key]: value }) },
   });
 
   const registration: RegistrationApi = {
@@ -84,8 +93,92 @@ export default defineBackground(() => {
     if (alarm.name === 'auto-map') void syncSites(true);
   });
 
+  // Alerts: one query for every tool on a timer; tools over a threshold show on the icon badge,
+  // on their card, and (if the user turned it on) as a system notification.
+  async function scheduleAlerts() {
+    const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+    if (settings.status !== 'configured') return browser.alarms?.clear('alerts');
+    browser.alarms?.create('alerts', { delayInMinutes: 0.1, periodInMinutes: settings.settings.alertEveryMinutes });
+  }
+  async function checkAlerts() {
+    const before = new Set((await project.alertState())?.tools.map((t) => t.tool) ?? []);
+    const state = await project.checkAlerts();
+    const count = state?.tools.length ?? 0;
+    await browser.action.setBadgeText({ text: count ? String(count) : '' });
+    await browser.action.setBadgeBackgroundColor({ color: '#c0262d' });
+    await browser.action.setTitle({ title: count ? `Tool Lens: ${count} tool${count > 1 ? 's' : ''} over a threshold` : 'Tool Lens' });
+    const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+    if (!state || settings.status !== 'configured' || !settings.settings.alertNotifications || !browser.notifications) return state;
+    for (const tool of state.tools.filter((t) => !before.has(t.tool))) {
+      await browser.notifications
+        .create(`tool-lens:${tool.tool}`, { type: 'basic', iconUrl: browser.runtime.getURL('/icon/128.png'), title: `${tool.tool} is over a threshold`, message: tool.reasons.join('; ') })
+        .catch(() => undefined);
+    }
+    return state;
+  }
+  browser.notifications?.onClicked.addListener(async (id) => {
+    if (!id.startsWith('tool-lens:')) return;
+    const link = (await alertLinks([id.slice('tool-lens:'.length)]))[id.slice('tool-lens:'.length)];
+    if (link) await browser.tabs.create({ url: link.page ?? link.posthog });
+  });
+  /** Where to go for each tool: its page on an enabled site (by auto-mapping), and its failures in PostHog. */
+  async function alertLinks(tools: string[]): Promise<AlertsResponse['links']> {
+    const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+    if (settings.status !== 'configured') return {};
+    const stored = storedAutoMapSchema.safeParse((await browser.storage.local.get(AUTO_MAP_KEY))[AUTO_MAP_KEY]);
+    const origin = parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY])[0]?.origin ?? null;
+    const links: AlertsResponse['links'] = {};
+    for (const tool of tools) {
+      const path = stored.success ? Object.entries(stored.data.map).find(([, t]) => t === tool)?.[0] : undefined;
+      const input = { tool, range: '1h' as const, options: settings.settings };
+      links[tool] = {
+        page: origin && path && !path.includes(':id') ? `${origin}${path}` : null,
+        posthog: cardLinks(postHogBaseUrl(settings.settings), settings.settings.projectId, tool, '1h', settings.settings, buildLatencyQuery(input)).errors,
+      };
+    }
+    return links;
+  }
+  /**
+   * The card computes seed 000's two rules from its own fresh figures; rules the user added
+   * (p95, failure rate) come from the last alert check and join its banner.
+   */
+  async function withAlerts(response: ToolMetricsResponse): Promise<ToolMetricsResponse> {
+    if (!response.ok) return response;
+    const trouble = (await project.alertState())?.tools.find((t) => t.tool === response.metrics.tool);
+    const extra = trouble?.reasons.filter((_, i) => !['failures_last_hour', 'mean_duration_s'].includes(trouble.metrics[i] ?? '')) ?? [];
+    if (!extra.length) return response;
+    const health = response.metrics.health;
+    return { ...response, metrics: { ...response.metrics, health: { ...health, status: 'alert', reasons: [...health.reasons, ...extra] } } };
+  }
+  void scheduleAlerts();
+  browser.alarms?.onAlarm.addListener((alarm) => {
+    if (alarm.name === 'alerts') void checkAlerts();
+  });
+
+  // Creating the Tool Usage dashboard reports each step over a port, so the page can show progress.
+  browser.runtime.onConnect.addListener((port) => {
+    // Only the extension's own pages (popup, options; they may sit in a tab), never a content script.
+    if (port.name !== DASHBOARD_PORT || port.sender?.id !== browser.runtime.id || !port.sender.url?.startsWith(browser.runtime.getURL('/'))) return;
+    const post = (message: DashboardProgress) => port.postMessage(message);
+    void project
+      .ensureDashboard((p) => {
+        if (p.type === 'dashboard') post({ type: 'progress', text: `${p.action === 'created' ? 'Created' : 'Found'} dashboard “${p.name}”`, failed: false });
+        else if (p.type === 'insight') post({ type: 'progress', text: `${p.index + 1}/${p.total} ${p.name}: ${p.action}${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' });
+        else post({ type: 'progress', text: `Layout ${p.action} (${p.tiles} tiles)${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' });
+      })
+      .then((answer) =>
+        post(
+          answer.ok
+            ? { type: 'done', ok: answer.result.failed === 0, url: answer.result.url, created: answer.result.created, failed: answer.result.failed, message: answer.result.failed ? `${answer.result.failed} insight(s) failed: see above.` : answer.result.created ? 'Dashboard created.' : 'Dashboard updated.' }
+            : { type: 'done', ok: false, url: null, created: false, failed: 0, message: answer.error.message },
+        ),
+      )
+      .catch((error: unknown) => post({ type: 'done', ok: false, url: null, created: false, failed: 0, message: String(error) }));
+  });
+
   browser.storage.onChanged.addListener((changes, area) => {
     if (area !== 'local') return;
+    if (SETTINGS_KEY in changes) void scheduleAlerts();
     // Old cached figures belong to old settings: drop them when the settings change.
     if (SETTINGS_KEY in changes) void dropCachedFigures();
     if (SETTINGS_KEY in changes || SITES_KEY in changes) void syncSites();
@@ -100,7 +193,24 @@ export default defineBackground(() => {
     createMessageListener(browser.runtime.id, async (request) => {
       switch (request.type) {
         case 'tool-metrics/get':
-          return service.getToolMetrics(request.tool, request.range, request.refresh);
+          return withAlerts(await service.getToolMetrics(request.tool, request.range, request.refresh));
+        case 'dashboards/list': {
+          if (!request.refresh && !request.search) {
+            const cached = await project.cachedDashboards();
+            if (cached) return { ok: true, fromCache: true, ...cached };
+          }
+          const answer = await project.fetchDashboards(request.search);
+          return answer.ok ? { ...answer, fromCache: false } : answer;
+        }
+        case 'dashboards/opened':
+          await project.dashboardOpened(request.id);
+          return { ok: true };
+        case 'alerts/get': {
+          const state = request.check ? await checkAlerts() : await project.alertState();
+          return { state, links: await alertLinks(state?.tools.map((t) => t.tool) ?? []) };
+        }
+        case 'connection/status':
+          return project.connectionStatus();
         case 'triage/get':
           return service.getTriage(request.tool, request.range);
         case 'card-prefs/get':

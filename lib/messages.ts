@@ -6,6 +6,8 @@
 import * as z from 'zod/mini';
 import type { RangeKey } from './ranges';
 import { siteConfigSchema } from './sites';
+import { alertStateSchema } from './alerts';
+
 
 export const rangeSchema = z.enum(['1h', '24h', '7d', '30d']);
 // Compile-time guard: the schema and RANGES list the same keys.
@@ -128,6 +130,15 @@ export type CardPrefs = z.infer<typeof cardPrefsSchema>;
 export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };
 const origin = () => z.string().check(z.maxLength(300));
 export const getCardPrefsRequest = z.object({ type: z.literal('card-prefs/get'), origin: origin() });
+export const listDashboardsRequest = z.object({
+  type: z.literal('dashboards/list'),
+  search: z.optional(z.string().check(z.maxLength(200))),
+  /** Ask PostHog even when a cached list exists (the popup shows the cache first, then this). */
+  refresh: z.optional(z.boolean()),
+});
+export const dashboardOpenedRequest = z.object({ type: z.literal('dashboards/opened'), id: z.int() });
+export const getAlertsRequest = z.object({ type: z.literal('alerts/get'), check: z.optional(z.boolean()) });
+export const connectionStatusRequest = z.object({ type: z.literal('connection/status') });
 export const getSiteConfigRequest = z.object({ type: z.literal('site/config'), origin: origin() });
 export const refreshAutoMapRequest = z.object({ type: z.literal('auto-map/refresh') });
 export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
@@ -143,6 +154,10 @@ export const requestSchema = z.discriminatedUnion('type', [
   setCardPrefsRequest,
   getSiteConfigRequest,
   refreshAutoMapRequest,
+  listDashboardsRequest,
+  dashboardOpenedRequest,
+  getAlertsRequest,
+  connectionStatusRequest,
   testConnectionRequest,
   detectSchemaRequest,
   openOptionsRequest,
@@ -167,6 +182,38 @@ export const triageResponse = z.discriminatedUnion('ok', [
 ]);
 export type TriageResponse = z.infer<typeof triageResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
+export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
+export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;
+export const dashboardsResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), at: z.number(), fromCache: z.boolean(), dashboards: z.array(dashboardEntrySchema) }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type DashboardsResponse = z.infer<typeof dashboardsResponse>;
+export const alertsResponse = z.object({
+  state: z.nullable(alertStateSchema),
+  /** Per tool in trouble: its page on an enabled site (from auto-mapping) and its failures in PostHog. */
+  links: z.record(z.string(), z.object({ page: z.nullable(z.string()), posthog: z.string() })),
+});
+export type AlertsResponse = z.infer<typeof alertsResponse>;
+export const connectionStatusResponse = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    user: z.string(),
+    scopes: z.nullable(z.array(z.string())),
+    missing: z.array(z.object({ scope: z.string(), for: z.string() })),
+  }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type ConnectionStatusResponse = z.infer<typeof connectionStatusResponse>;
+
+/** Port 'tool-usage-dashboard': the worker streams progress lines, then one result. */
+export const DASHBOARD_PORT = 'tool-usage-dashboard';
+export const dashboardProgressSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), text: z.string(), failed: z.boolean() }),
+  z.object({ type: z.literal('done'), ok: z.boolean(), url: z.nullable(z.string()), created: z.boolean(), failed: count(), message: z.string() }),
+]);
+export type DashboardProgress = z.infer<typeof dashboardProgressSchema>;
+
 export const siteConfigResponse = z.object({ config: z.nullable(siteConfigSchema) });
 export const autoMapResponse = z.object({ ok: z.boolean(), paths: count() });
 export type ToolMetricsResponse = z.infer<typeof toolMetricsResponse>;
@@ -204,6 +251,10 @@ export const responseSchemas = {
   'card-prefs/set': cardPrefsResponse,
   'site/config': siteConfigResponse,
   'auto-map/refresh': autoMapResponse,
+  'dashboards/list': dashboardsResponse,
+  'dashboards/opened': okResponse,
+  'alerts/get': alertsResponse,
+  'connection/status': connectionStatusResponse,
   'connection/test': testConnectionResponse,
   'schema/detect': detectSchemaResponse,
   'options/open': okResponse,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertRuleSchema } from './alerts';
 import { DEFAULT_SCHEMA, schemaMappingSchema } from './schema';
 
 export const HOSTS = {
@@ -43,6 +44,12 @@ export const metricsOptionsSchema = z.object({
     })
     .default({ ...DEFAULT_THRESHOLDS }),
   segment: segmentSchema.nullable().default(null),
+  /** Alert rules beyond the two thresholds above. */
+  extraAlertRules: z.array(alertRuleSchema).max(10).default([]),
+  /** How often the background checks every tool against the rules (minutes). */
+  alertEveryMinutes: z.number().int().min(1, 'At least every minute').max(1440).default(5),
+  /** A system notification when a tool goes over a threshold (off by default). */
+  alertNotifications: z.boolean().default(false),
   schema: z._default(schemaMappingSchema, DEFAULT_SCHEMA),
 });
 export type MetricsOptions = z.infer<typeof metricsOptionsSchema>;

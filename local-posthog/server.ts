@@ -25,6 +25,8 @@ export interface StartOptions {
   host?: string;
   dataDir?: string;
   apiKey?: string;
+  /** Scopes the personal API key reports at /api/personal_api_keys/@current/ (default: all). */
+  keyScopes?: string[];
   projectApiKey?: string;
   seed?: { seed: number; days: number; events: number; now?: Date } | false;
 }
@@ -116,6 +118,7 @@ function convertValue(v: unknown, type: string): unknown {
 
 export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalPostHog> {
   const apiKey = opts.apiKey ?? 'phx_tool_lens_local_demo_key';
+  const keyScopes = opts.keyScopes ?? ['*'];
   const projectApiKey = opts.projectApiKey ?? 'phc_tool_lens_local';
   const host = opts.host ?? '127.0.0.1';
   const store = await EventStore.open(opts.dataDir);
@@ -369,6 +372,10 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       const seg = path.split('/').slice(2); // after /api
       const route = ((): (() => Promise<unknown> | unknown) | null => {
         if (seg[0] === 'users' && seg[1] === '@me' && seg.length === 2 && method === 'GET') return () => user();
+        if (seg[0] === 'personal_api_keys' && seg[1] === '@current' && seg.length === 2 && method === 'GET') {
+          // The key inspecting itself, as PostHog answers it (the local key has every scope unless told otherwise).
+          return () => ({ id: 'local-key', label: 'Tool Lens local demo key', value: null, mask_value: `phx_...${apiKey.slice(-4)}`, scopes: keyScopes, scoped_teams: null, scoped_organizations: null, created_at: '2026-01-01T00:00:00Z', last_used_at: null });
+        }
         if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 1 && method === 'GET') {
           return () => ({ count: 1, next: null, previous: null, results: [project()] });
         }

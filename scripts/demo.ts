@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PostHog } from 'posthog-node';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
 import { SAMPLE_TOOLS } from '../sample-site/tools';
@@ -56,9 +57,21 @@ async function main() {
     startSampleSite({ port, postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey }),
   );
 
+  // A failure burst in the last hour, sent like any backend would (posthog-node): one tool in trouble.
+  const backend = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 100, flushInterval: 0 });
+  for (let i = 0; i < 14; i++) {
+    backend.capture({ distinctId: `demo-burst-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `burst-${i}`, session_id: `burst-${i}` } });
+    backend.capture({ distinctId: `demo-burst-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `burst-${i}`, session_id: `burst-${i}`, error_type: 'rate_limited', processing_duration_ms: 180 } });
+  }
+  await backend.shutdown();
+
   console.log(`▸ Opening Chromium (${headless ? 'headless' : 'window'}) with Tool Lens loaded…`);
   const browser: ExtensionBrowser = await launchWithExtension({ headless });
   await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+
+  // The first alert check runs a few seconds after connecting: wait for the badge.
+  const badge = async () => browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(o: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+  for (let i = 0; i < 60 && !(await badge()); i++) await new Promise((r) => setTimeout(r, 500));
 
   const toolUrl = `${site.url}/tools/${SAMPLE_TOOLS[0].slug}`;
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -86,9 +99,16 @@ async function main() {
   await card.locator('.tl-pill').click();
 
   const popup = await browser.context.newPage();
-  await popup.setViewportSize({ width: 360, height: 480 });
+  await popup.setViewportSize({ width: 360, height: 640 });
   await popup.goto(`chrome-extension://${browser.extensionId}/popup.html`);
+  await popup.locator('[data-testid="dashboard"]').first().waitFor({ timeout: 20_000 }).catch(() => undefined);
+  await popup.locator('[data-testid="popup-connection"].ok, [data-testid="popup-connection"].failed').first().waitFor({ timeout: 20_000 }).catch(() => undefined);
   await shoot('popup', popup);
+  const troubled = await browser.context.newPage();
+  await troubled.goto(`${site.url}/tools/video-summarizer`);
+  await troubled.locator('tool-lens-card [data-testid="card-ready"]').waitFor({ timeout: 30_000 }).catch(() => undefined);
+  await shoot('card-alert', troubled);
+  if (headless) await troubled.close();
   if (headless) await popup.close();
   await page.bringToFront();
 
@@ -97,6 +117,7 @@ Tool Lens demo is running.
   Sample tool site   ${site.url}/   (tool pages: ${SAMPLE_TOOLS.map((t) => `/tools/${t.slug}`).join(', ')})
   Local PostHog      ${postHog.url}   project ${postHog.projectId}, personal API key ${postHog.apiKey}
   Options page       chrome-extension://${browser.extensionId}/options.html
+  Icon badge         ${(await badge()) || 'none'} tool(s) over a threshold
   Screenshots        ${shots.join('\n                     ')}
 `);
 

@@ -4,6 +4,8 @@ import { browser } from 'wxt/browser';
 import { OptionsForm, type OptionsFormProps } from '../../components/OptionsForm';
 import { SettingsTransfer } from '../../components/SettingsTransfer';
 import { SitesEditor } from '../../components/SitesEditor';
+import { ToolUsageDashboard } from '../../components/ToolUsageDashboard';
+import { DASHBOARD_PORT, dashboardProgressSchema } from '../../lib/messages';
 import '../../components/pages.css';
 import { sendRequest } from '../../lib/messaging';
 import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings';
@@ -47,16 +49,15 @@ function initialDraft(stored: unknown): OptionsFormProps['initial'] {
     const one = settingsSchema.safeParse({ ...EMPTY_CONNECTION, projectId: '1', apiKey: 'x', ...DEFAULT_METRICS_OPTIONS, [key]: raw[key] });
     return one.success ? one.data[key] : fallback;
   };
+  const options = Object.fromEntries(
+    (Object.keys(DEFAULT_METRICS_OPTIONS) as Array<keyof typeof DEFAULT_METRICS_OPTIONS>).map((key) => [key, field(key, DEFAULT_METRICS_OPTIONS[key])]),
+  ) as typeof DEFAULT_METRICS_OPTIONS;
   return {
     host: typeof raw.host === 'string' && raw.host in HOSTS ? (raw.host as Settings['host']) : 'us',
     customHost: typeof raw.customHost === 'string' ? raw.customHost : '',
     projectId: typeof raw.projectId === 'string' ? raw.projectId : '',
     apiKey: typeof raw.apiKey === 'string' ? raw.apiKey : '',
-    funnelWindowHours: field('funnelWindowHours', DEFAULT_METRICS_OPTIONS.funnelWindowHours),
-    funnelUnit: field('funnelUnit', DEFAULT_METRICS_OPTIONS.funnelUnit),
-    thresholds: field('thresholds', DEFAULT_METRICS_OPTIONS.thresholds),
-    segment: field('segment', DEFAULT_METRICS_OPTIONS.segment),
-    schema: field('schema', DEFAULT_METRICS_OPTIONS.schema),
+    ...options,
   };
 }
 
@@ -70,6 +71,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         onSave={saveSettings}
         onTest={() => sendRequest({ type: 'connection/test' })}
         onDetect={() => sendRequest({ type: 'schema/detect' })}
+        onRequestNotifications={() => browser.permissions.request({ permissions: ['notifications'] })}
       />
       <div class="options">
         <SitesEditor
@@ -86,6 +88,19 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
             return answer.ok ? `Auto-mapping refreshed: ${answer.paths} page paths.` : 'Auto-mapping could not be refreshed: check the connection above.';
           }}
         />
+        <fieldset data-testid="dashboard">
+          <legend>Tool Usage dashboard</legend>
+          <p class="help">Creates “Tool Usage Analytics” in your project (12 insights in 4 rows, in your data's property spelling), or updates the one Tool Lens created before.</p>
+          <ToolUsageDashboard
+            run={(onMessage) => {
+              const port = browser.runtime.connect({ name: DASHBOARD_PORT });
+              port.onMessage.addListener((raw: unknown) => {
+                const parsed = dashboardProgressSchema.safeParse(raw);
+                if (parsed.success) onMessage(parsed.data);
+              });
+            }}
+          />
+        </fieldset>
         <SettingsTransfer
           exportJson={async () => {
             const current = settingsSchema.safeParse((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);

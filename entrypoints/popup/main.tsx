@@ -2,7 +2,9 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { Popup, type TabState } from '../../components/Popup';
 import '../../components/pages.css';
+import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/messages';
 import { sendRequest } from '../../lib/messaging';
+import { SERVER_SEARCH_ABOVE } from '../../lib/projectService';
 import { parseStoredSettings, SETTINGS_KEY } from '../../lib/settings';
 import { matchPatternFor, parseSites, SITES_KEY } from '../../lib/sites';
 import { newSite, originOf } from '../../lib/toolMatch';
@@ -18,14 +20,36 @@ async function cardStatus(tabId: number): Promise<{ tool: string | null; detail:
   return { tool: typeof answer.tool === 'string' ? answer.tool : null, detail: typeof answer.detail === 'string' ? answer.detail : null, hidden: answer.hidden === true };
 }
 
+function createToolUsage(onMessage: (m: DashboardProgress) => void) {
+  const port = browser.runtime.connect({ name: DASHBOARD_PORT });
+  port.onMessage.addListener((raw: unknown) => {
+    const parsed = dashboardProgressSchema.safeParse(raw);
+    if (!parsed.success) return;
+    onMessage(parsed.data);
+    if (parsed.data.type === 'done') port.disconnect();
+  });
+  port.onDisconnect.addListener(() => onMessage({ type: 'done', ok: false, url: null, created: false, failed: 0, message: 'The Tool Lens worker stopped before finishing; try again.' }));
+}
+
 async function start() {
-  const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  // Everything cached is read at once, in parallel; fresh answers replace it as they come.
+  const [stored, [tab], dashboards, alerts] = await Promise.all([
+    browser.storage.local.get(SETTINGS_KEY),
+    browser.tabs.query({ active: true, currentWindow: true }),
+    sendRequest({ type: 'dashboards/list' }).catch(() => null),
+    sendRequest({ type: 'alerts/get' }).catch(() => null),
+  ]);
+  const settings = parseStoredSettings(stored[SETTINGS_KEY]);
   const origin = tab?.url ? originOf(tab.url) : null;
   const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
   const status = enabled && tab?.id !== undefined ? await cardStatus(tab.id) : null;
-  const tabState: TabState = !origin ? { kind: 'unsupported' } : enabled ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false } : { kind: 'disabled', origin };
-  const headline = tabState.kind === 'enabled' && tabState.tool && settings.status === 'configured' ? await sendRequest({ type: 'tool-metrics/get', tool: tabState.tool, range: '7d' }).catch(() => null) : null;
+  const tabState: TabState = !origin
+    ? { kind: 'unsupported' }
+    : enabled
+      ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
+      : { kind: 'disabled', origin };
+  const headline =
+    tabState.kind === 'enabled' && tabState.tool && settings.status === 'configured' ? await sendRequest({ type: 'tool-metrics/get', tool: tabState.tool, range: '7d' }).catch(() => null) : null;
 
   async function enableSite(): Promise<string | null> {
     if (!origin || tab?.id === undefined) return null;
@@ -54,10 +78,20 @@ async function start() {
       settings={settings}
       tab={tabState}
       headline={headline}
-      onTest={() => sendRequest({ type: 'connection/test' })}
+      dashboards={dashboards}
+      alerts={alerts}
+      loadConnection={() => sendRequest({ type: 'connection/status' })}
+      loadDashboards={(search) => sendRequest({ type: 'dashboards/list', refresh: true, ...(search ? { search } : {}) })}
+      openDashboard={(d) => {
+        void sendRequest({ type: 'dashboards/opened', id: d.id });
+        void browser.tabs.create({ url: d.url });
+      }}
+      checkAlerts={() => sendRequest({ type: 'alerts/get', check: true })}
+      createToolUsage={createToolUsage}
       onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
       onEnableSite={enableSite}
       onDisableSite={disableSite}
+      serverSearchAbove={SERVER_SEARCH_ABOVE}
     />,
     document.getElementById('app')!,
   );

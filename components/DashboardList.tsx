@@ -1,0 +1,95 @@
+/** Popup: the project's dashboards — pinned, recent, the rest — with type-to-search and arrow keys. */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { DashboardEntry, DashboardsResponse } from '../lib/messages';
+
+export interface DashboardListProps {
+  initial: DashboardsResponse | null;
+  /** Server-side search (the list is long) or a fresh list. */
+  load: (search?: string) => Promise<DashboardsResponse>;
+  open: (dashboard: DashboardEntry) => void;
+  /** When the project has no Tool Usage dashboard yet. */
+  createToolUsage?: () => void;
+  serverSearchAbove: number;
+}
+
+export function DashboardList({ initial, load, open, createToolUsage, serverSearchAbove }: DashboardListProps) {
+  const [answer, setAnswer] = useState<DashboardsResponse | null>(initial);
+  const [query, setQuery] = useState('');
+  const [searched, setSearched] = useState<DashboardEntry[] | null>(null);
+  const [active, setActive] = useState(0);
+  const input = useRef<HTMLInputElement>(null);
+
+  // Cached list at once; the fresh one replaces it when it arrives.
+  useEffect(() => {
+    input.current?.focus();
+    void load().then((fresh) => setAnswer((current) => (fresh.ok || !current?.ok ? fresh : current)));
+  }, [load]);
+
+  const all = answer?.ok ? answer.dashboards : [];
+  const serverSide = all.length > serverSearchAbove;
+  useEffect(() => {
+    if (!serverSide || !query.trim()) return setSearched(null);
+    const timer = setTimeout(() => void load(query.trim()).then((r) => setSearched(r.ok ? r.dashboards : [])), 250);
+    return () => clearTimeout(timer);
+  }, [query, serverSide, load]);
+
+  const shown = useMemo(() => {
+    if (searched) return searched;
+    const q = query.trim().toLowerCase();
+    return q ? all.filter((d) => d.name.toLowerCase().includes(q) || d.description.toLowerCase().includes(q)) : all;
+  }, [all, query, searched]);
+  useEffect(() => setActive(0), [query]);
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'ArrowDown') setActive((i) => Math.min(shown.length - 1, i + 1));
+    else if (event.key === 'ArrowUp') setActive((i) => Math.max(0, i - 1));
+    else if (event.key === 'Enter' && shown[active]) open(shown[active]!);
+    else return;
+    event.preventDefault();
+  };
+
+  const hasToolUsage = all.some((d) => d.name === 'Tool Usage Analytics');
+  return (
+    <section class="dashboards" data-testid="dashboards">
+      <input
+        ref={input}
+        type="search"
+        placeholder="Search dashboards"
+        aria-label="Search dashboards"
+        aria-controls="dashboard-list"
+        aria-activedescendant={shown[active] ? `dashboard-${shown[active]!.id}` : undefined}
+        value={query}
+        onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
+        onKeyDown={onKeyDown}
+      />
+      {answer && !answer.ok && <p class="failed">{answer.error.message}</p>}
+      {!answer && <p class="muted">Loading dashboards…</p>}
+      <ul id="dashboard-list" role="listbox" aria-label="Dashboards" class="dashboard-list">
+        {shown.slice(0, 50).map((d, i) => (
+          <li
+            key={d.id}
+            id={`dashboard-${d.id}`}
+            role="option"
+            aria-selected={i === active}
+            class={i === active ? 'active' : ''}
+            onClick={() => open(d)}
+            onMouseEnter={() => setActive(i)}
+            data-testid="dashboard"
+          >
+            <span class="dash-mark" aria-hidden="true">
+              {d.pinned ? '★' : d.recent ? '↺' : ''}
+            </span>
+            <span class="dash-name">{d.name}</span>
+            <span class="visually-hidden">{d.pinned ? ' (pinned)' : d.recent ? ' (recently opened)' : ''}</span>
+          </li>
+        ))}
+      </ul>
+      {answer?.ok && shown.length === 0 && <p class="muted">{query ? `No dashboard matches “${query}”.` : 'This project has no dashboards yet.'}</p>}
+      {answer?.ok && !hasToolUsage && createToolUsage && (
+        <button type="button" onClick={createToolUsage} data-testid="create-tool-usage">
+          Create the Tool Usage dashboard
+        </button>
+      )}
+    </section>
+  );
+}

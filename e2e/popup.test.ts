@@ -1,0 +1,108 @@
+/**
+ * End to end: the toolbar popup — connection and scopes, dashboards (list, search, keyboard, open,
+ * recent), the Tool Usage dashboard created once, and a failure burst raising the badge and the card.
+ */
+import { PostHog } from 'posthog-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import { startSampleSite, type SampleSite } from '../sample-site/server';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+
+let postHog: LocalPostHog;
+let site: SampleSite;
+let browser: ExtensionBrowser;
+
+async function openPopup(): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/popup.html`);
+  return page;
+}
+const dashboardNames = (page: Page) => page.locator('[data-testid="dashboard"] .dash-name').allTextContents();
+type Chrome = { chrome: { action: { getBadgeText(o: object): Promise<string> } } };
+
+beforeAll(async () => {
+  postHog = await startLocalPostHog({ seed: { seed: 5, days: 2, events: 2000 }, keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'] });
+  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  browser = await launchWithExtension({ headless: true });
+  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await postHog?.close();
+});
+
+describe('popup', () => {
+  it('says the key works and which scope it lacks for what', async () => {
+    const popup = await openPopup();
+    await expect.poll(() => popup.locator('[data-testid="popup-connection"]').textContent()).toContain('✓ Key works');
+    expect(await popup.locator('[data-testid="missing-scopes"]').textContent()).toContain('insight:write — needed for creating the Tool Usage dashboard');
+    await popup.close();
+  });
+
+  it('lists dashboards pinned first, searches as you type, opens with Enter and remembers it', async () => {
+    const popup = await openPopup();
+    await expect.poll(() => dashboardNames(popup)).toEqual(['Product overview', 'Errors triage', 'Growth']);
+    await popup.keyboard.type('grow');
+    await expect.poll(() => dashboardNames(popup)).toEqual(['Growth']);
+    const opened = browser.context.waitForEvent('page');
+    await popup.keyboard.press('Enter');
+    const tab = await opened;
+    expect(tab.url()).toMatch(new RegExp(`^${postHog.url}/project/1/dashboard/\\d+$`));
+    await tab.close();
+    await popup.close();
+
+    const again = await openPopup();
+    await expect.poll(() => dashboardNames(again)).toEqual(['Product overview', 'Growth', 'Errors triage']);
+    expect(await again.locator('[data-testid="dashboard"]').nth(1).textContent()).toContain('recently opened');
+    // Arrow keys move the selection.
+    await again.locator('[aria-label="Search dashboards"]').press('ArrowDown');
+    expect(await again.locator('[data-testid="dashboard"][aria-selected="true"] .dash-name').textContent()).toBe('Growth');
+    await again.close();
+  });
+
+  it('creates the Tool Usage dashboard once, then updates it', async () => {
+    const popup = await openPopup();
+    await popup.getByTestId('create-tool-usage').click();
+    await popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' }).click();
+    await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('Dashboard created.');
+    expect(await popup.locator('.progress li').count()).toBeGreaterThanOrEqual(13);
+    await popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' }).click();
+    await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('Dashboard updated.');
+    await popup.close();
+
+    const list = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/?search=Tool%20Usage`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { results: Array<{ id: number; name: string }> };
+    const ours = list.results.filter((d) => d.name === 'Tool Usage Analytics');
+    expect(ours).toHaveLength(1);
+    const detail = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/${ours[0]!.id}/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { tiles: Array<{ layouts?: { sm?: { y: number } } }> };
+    expect(detail.tiles).toHaveLength(12);
+    expect(new Set(detail.tiles.map((t) => t.layouts?.sm?.y)).size).toBe(4);
+  });
+
+  it('a failure burst sent with posthog-node raises the badge, lists the tool in trouble and marks its card', async () => {
+    const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
+    for (let i = 0; i < 14; i++) {
+      client.capture({ distinctId: `burst-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `b${i}` } });
+      client.capture({ distinctId: `burst-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `b${i}`, error_type: 'rate_limited', processing_duration_ms: 120 } });
+    }
+    await client.shutdown();
+
+    const popup = await openPopup();
+    await popup.getByRole('button', { name: 'check now' }).click();
+    const trouble = popup.locator('[data-testid="trouble-tool"]', { hasText: 'video-summarizer' });
+    await expect.poll(() => trouble.count(), { timeout: 20_000 }).toBe(1);
+    expect(await trouble.textContent()).toMatch(/\d+ failures in the last hour \(alert above 10\)/);
+    expect(await trouble.getByRole('link', { name: 'page ↗' }).getAttribute('href')).toBe(`${site.url}/tools/video-summarizer`);
+    const count = await popup.locator('[data-testid="trouble-tool"]').count();
+    const badge = await browser.worker.evaluate(() => (globalThis as unknown as Chrome).chrome.action.getBadgeText({}));
+    expect(badge).toBe(String(count));
+    await popup.close();
+
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/tools/video-summarizer`);
+    await expect.poll(() => page.locator('tool-lens-card [data-testid="health-banner"]').textContent(), { timeout: 20_000 }).toMatch(/failures in the last hour/);
+    await page.close();
+  });
+});

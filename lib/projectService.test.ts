@@ -1,0 +1,61 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProjectService, missingScopes, spellingFor } from './projectService';
+import { DEFAULT_SCHEMA } from './schema';
+import { DEFAULT_METRICS_OPTIONS, type SettingsState } from './settings';
+import { BASE, mockPostHog } from './testing/mockPostHog';
+
+const settings: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS } };
+let mock = mockPostHog();
+afterEach(async () => {
+  await mock.agent.close();
+  mock = mockPostHog();
+});
+function memory() {
+  const map = new Map<string, unknown>();
+  return { get: async (k: string) => map.get(k), set: async (k: string, v: unknown) => void map.set(k, v) };
+}
+const dashboards = (list: Array<[number, string, boolean]>) => ({ count: list.length, next: null, results: list.map(([id, name, pinned]) => ({ id, name, pinned, description: '', tags: [] })) });
+
+describe('project service', () => {
+  it('names the scopes a key lacks and what for', () => {
+    expect(missingScopes(['*'])).toEqual([]);
+    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:write', 'insight:write'])).toEqual([]);
+    expect(missingScopes(['query:read']).map((m) => m.scope)).toEqual(['project:read', 'user:read', 'dashboard:read', 'dashboard:write', 'insight:write']);
+    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:read'])[0]).toEqual({ scope: 'dashboard:write', for: 'creating the Tool Usage dashboard' });
+  });
+
+  it('turns the schema mapping into the dashboard spelling', () => {
+    const schema = { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'], job_id: ['job_id'] } };
+    expect(spellingFor(schema)).toMatchObject({ tool_name: '$tool_name', job_id: 'job_id', session_id: 'both' });
+  });
+
+  it('lists dashboards pinned first, then recently opened, then by name; caches them', async () => {
+    mock.pool.intercept({ path: /\/api\/projects\/7\/dashboards\/\?/, method: 'GET' }).reply(200, dashboards([[1, 'Zeta', false], [2, 'Alpha', false], [3, 'Pinned', true], [4, 'Recent', false]])).times(2);
+    const store = memory();
+    const svc = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => 1000 });
+    expect(await svc.cachedDashboards()).toBeNull();
+    await svc.dashboardOpened(4);
+    const answer = await svc.fetchDashboards();
+    expect(answer.ok && answer.dashboards.map((d) => [d.name, d.recent])).toEqual([['Pinned', false], ['Recent', true], ['Alpha', false], ['Zeta', false]]);
+    expect(answer.ok && answer.dashboards[0]!.url).toBe(`${BASE}/project/7/dashboard/3`);
+    expect((await svc.cachedDashboards())?.dashboards.map((d) => d.id)).toEqual([3, 4, 2, 1]);
+  });
+
+  it('reports the key’s missing scopes from /api/personal_api_keys/@current/', async () => {
+    mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
+    mock.pool.intercept({ path: '/api/personal_api_keys/@current/', method: 'GET' }).reply(200, { scopes: ['query:read', 'project:read', 'user:read', 'dashboard:read'] });
+    const status = await createProjectService({ loadSettings: async () => settings, store: memory(), fetch: mock.fetch }).connectionStatus();
+    expect(status).toMatchObject({ ok: true, user: 'pm@example.com', missing: [{ scope: 'dashboard:write' }, { scope: 'insight:write' }] });
+  });
+
+  it('keeps the last tools in trouble when a check fails, and says so', async () => {
+    const store = memory();
+    const svc = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => 5 });
+    mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(200, { results: [['pdf', 12, 50, 38, 1000, 2000]] });
+    expect((await svc.checkAlerts())?.tools.map((t) => t.tool)).toEqual(['pdf']);
+    mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(503, 'down');
+    const after = await svc.checkAlerts();
+    expect(after).toMatchObject({ error: expect.stringContaining('503'), tools: [{ tool: 'pdf' }] });
+  });
+});
