@@ -12,30 +12,14 @@
  * `FunnelsQuery`), both broken down by a HogQL expression so that the spelling applies to them too.
  * Event names are fixed constants, printed as literals so the insights stay editable in PostHog.
  */
-/** The six tool events of the guide (seed 000). */
-export const TOOL_EVENTS = {
-  viewed: 'tool_viewed',
-  uploadStarted: 'tool_upload_started',
-  processingStarted: 'tool_processing_started',
-  processingCompleted: 'tool_processing_completed',
-  processingFailed: 'tool_processing_failed',
-  resultDownloaded: 'tool_result_downloaded',
-} as const;
+import { TOOL_EVENTS as ALL_TOOL_EVENTS, TOOL_PROPERTIES } from './schema';
+
+/** The six tool events of the guide (seed 000): the instrumentation's events without the LLM one. */
+const { aiGeneration: _aiGeneration, ...SIX_TOOL_EVENTS } = ALL_TOOL_EVENTS;
+export const TOOL_EVENTS = SIX_TOOL_EVENTS;
 
 /** Custom properties of the product's instrumentation (never PostHog's own `$…` properties). */
-export const CUSTOM_PROPERTIES = [
-  'tool_name',
-  'session_id',
-  'job_id',
-  'processing_duration_ms',
-  'error_type',
-  'from_cache',
-  'file_type',
-  'file_size',
-  'download_format',
-  'is_authenticated',
-  'page_path',
-] as const;
+export const CUSTOM_PROPERTIES = TOOL_PROPERTIES;
 export type CustomProperty = (typeof CUSTOM_PROPERTIES)[number];
 
 /**
