@@ -189,7 +189,8 @@ async function main() {
   try {
     result.chromium = plain.version();
     const settings = { host: 'custom' as const, customHost: proxy.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey };
-    await configureExtension(ext, settings);
+    // Tool Lens runs only on the sites the user enabled: enable the sample site.
+    await configureExtension(ext, settings, [site.url]);
     /** Empties the background worker's cache: it clears it whenever the settings change. */
     const clearCache = async () => {
       await configureExtension(ext, { ...settings, projectId: '999' });

@@ -46,7 +46,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         const response = await api.loadMetrics(nextRange, refresh);
         next = response.ok ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale } : { status: 'error', error: response.error };
       } catch (error) {
-        next = { status: 'error', error: { kind: 'bad_response', message: `Tool Lens could not get the figures: ${(error as Error)?.message ?? String(error)}` } };
+        next = { status: 'error', error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` } };
       }
       // A slower answer for an older request must not overwrite a newer one.
       if (id === latestRequest.current) setState(next);
@@ -63,7 +63,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         const response = await api.loadTriage(nextRange);
         next = response.ok ? { status: 'ready', triage: response.triage } : { status: 'error', error: response.error };
       } catch (error) {
-        next = { status: 'error', error: { kind: 'bad_response', message: (error as Error)?.message ?? String(error) } };
+        next = { status: 'error', error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` } };
       }
       if (id === latestTriage.current) setTriage(next);
     },

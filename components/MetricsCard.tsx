@@ -164,6 +164,7 @@ const NEXT_STEP: Record<Failure['kind'], { action: 'options' | 'retry'; hint: st
   bad_response: { action: 'retry', hint: 'This may be a PostHog change Tool Lens does not understand yet.' },
   query_error: { action: 'retry', hint: 'Check the event and property names in the options (Data schema).' },
   bad_request: { action: 'options', hint: 'Check the settings in the options.' },
+  extension: { action: 'retry', hint: 'Its background worker restarts by itself: try again.' },
 };
 
 function ErrorState({ error, onOpenOptions, onRetry }: { error: Failure; onOpenOptions: () => void; onRetry: () => void }) {

@@ -1,9 +1,10 @@
 import { browser } from 'wxt/browser';
 import { CARD_PREFS_KEY, readCardPrefs, writeCardPrefs, type PrefsStorage } from '../lib/cardPrefs';
+import { createRequestBudget } from '../lib/budget';
 import { buildLatencyQuery } from '../lib/cardQuery';
 import { cardLinks } from '../lib/deepLinks';
 import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/messages';
-import { createMessageListener } from '../lib/messaging';
+import { createMessageListener, senderOf } from '../lib/messaging';
 import { createProjectService } from '../lib/projectService';
 import { createMetricsService, type CacheStore } from '../lib/metricsService';
 import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
@@ -38,14 +39,18 @@ export default defineBackground(() => {
     get: async () => (await browser.storage.local.get(CARD_PREFS_KEY))[CARD_PREFS_KEY],
     set: (value) => browser.storage.local.set({ [CARD_PREFS_KEY]: value }),
   };
+  // One request budget for everything that asks PostHog: cards, triage, auto-mapping, popup, alerts.
+  const budget = createRequestBudget({ store: cache });
   const service = createMetricsService({
     loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
     cache,
+    budget,
   });
 
   const project = createProjectService({
     loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
     store: { get: async (key) => (await browser.storage.local.get(key))[key], set: (key, value) => browser.storage.local.set({ [key]: value }) },
+    budget,
   });
 
   const registration: RegistrationApi = {
@@ -95,10 +100,16 @@ export default defineBackground(() => {
 
   // Alerts: one query for every tool on a timer; tools over a threshold show on the icon badge,
   // on their card, and (if the user turned it on) as a system notification.
-  async function scheduleAlerts() {
+  // The worker wakes often (MV3): only a settings change, or never having checked, runs a check at once.
+  async function scheduleAlerts(checkNow: boolean) {
     const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
-    if (settings.status !== 'configured') return browser.alarms?.clear('alerts');
-    browser.alarms?.create('alerts', { delayInMinutes: 0.1, periodInMinutes: settings.settings.alertEveryMinutes });
+    if (settings.status !== 'configured') {
+      await browser.alarms?.clear('alerts');
+      return;
+    }
+    const every = settings.settings.alertEveryMinutes;
+    if ((await browser.alarms?.get('alerts'))?.periodInMinutes !== every) browser.alarms?.create('alerts', { delayInMinutes: every, periodInMinutes: every });
+    if (checkNow || !(await project.alertState())) await checkAlerts();
   }
   async function checkAlerts() {
     const before = new Set((await project.alertState())?.tools.map((t) => t.tool) ?? []);
@@ -150,7 +161,7 @@ export default defineBackground(() => {
     const health = response.metrics.health;
     return { ...response, metrics: { ...response.metrics, health: { ...health, status: 'alert', reasons: [...health.reasons, ...extra] } } };
   }
-  void scheduleAlerts();
+  void scheduleAlerts(false);
   browser.alarms?.onAlarm.addListener((alarm) => {
     if (alarm.name === 'alerts') void checkAlerts();
   });
@@ -178,7 +189,7 @@ export default defineBackground(() => {
 
   browser.storage.onChanged.addListener((changes, area) => {
     if (area !== 'local') return;
-    if (SETTINGS_KEY in changes) void scheduleAlerts();
+    if (SETTINGS_KEY in changes) void scheduleAlerts(true);
     // Old cached figures belong to old settings: drop them when the settings change.
     if (SETTINGS_KEY in changes) void dropCachedFigures();
     if (SETTINGS_KEY in changes || SITES_KEY in changes) void syncSites();
@@ -211,6 +222,8 @@ export default defineBackground(() => {
         }
         case 'connection/status':
           return project.connectionStatus();
+        case 'budget/status':
+          return service.budgetStatus();
         case 'triage/get':
           return service.getTriage(request.tool, request.range);
         case 'card-prefs/get':
@@ -235,6 +248,14 @@ export default defineBackground(() => {
         case 'options/open':
           await browser.runtime.openOptionsPage();
           return { ok: true };
+        case 'card/inject': {
+          // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
+          const sender = senderOf(request);
+          const tabId = sender?.tab?.id;
+          if (tabId === undefined) return { ok: false };
+          await browser.scripting.executeScript({ target: { tabId, frameIds: [sender?.frameId ?? 0] }, files: ['/card.js'] });
+          return { ok: true };
+        }
       }
     }),
   );

@@ -105,7 +105,7 @@ export function toToolMetrics(
     }
   }
 
-  // Rows of a UNION ALL come in no fixed order: sort everything that is a list.
+  // Rows come in no fixed order: sort everything that is a list.
   const byCount = <T extends { count: number }>(list: T[], key: (x: T) => string) => list.sort((x, y) => y.count - x.count || key(x).localeCompare(key(y)));
   const errorList = [...errors.entries()]
     .map(([type, counts]) => ({ type, ...counts }))

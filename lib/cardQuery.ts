@@ -1,6 +1,6 @@
 /**
- * The card's HogQL: one request per tool and range (UNION ALL of small parts), covering the range
- * and the equal period before it, so every figure can show its change.
+ * The card's HogQL: one request per tool and range, one pass over the tool's events, covering the
+ * range and the equal period before it, so every figure can show its change.
  */
 import { RANGES, type RangeKey } from './ranges';
 import { HogQLValues, type SchemaMapping } from './schema';
@@ -14,7 +14,7 @@ export interface HogQLRequest {
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;
 
-/** Row shape shared by every part: (section, period, label, n, a, b, c, d, e). */
+/** Row shape of the card query: (section, period, label, n, a, b, c, d, e). */
 export const CARD_COLUMNS = ['section', 'period', 'label', 'n', 'a', 'b', 'c', 'd', 'e'] as const;
 
 /** Sparkline buckets: days for 7d/30d (a daily p95), otherwise a twelfth of the range. */
@@ -46,81 +46,94 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   const prop = (name: Parameters<HogQLValues['property']>[1]) => v.property(schema, name);
 
   const filter = toolFilter(v, schema, tool, options.segment);
-  const rangeSeconds = v.add('range_seconds', RANGES[range].seconds);
-  const lookback = `timestamp >= now() - toIntervalSecond(${v.add('lookback_seconds', RANGES[range].seconds * 2)}) AND timestamp < now()`;
-  const current = `timestamp >= now() - toIntervalSecond(${rangeSeconds})`;
-  const period = `if(${current}, 'current', 'previous')`;
-  const duration = `toFloat64OrNull(${prop('processing_duration_ms')})`;
-  const funnelEvents = [ev('viewed'), ev('uploadStarted'), ev('processingStarted'), ev('processingCompleted'), ev('resultDownloaded')];
+  const viewed = ev('viewed');
+  const uploaded = ev('uploadStarted');
+  const started = ev('processingStarted');
+  const completed = ev('processingCompleted');
+  const failed = ev('processingFailed');
+  const downloaded = ev('resultDownloaded');
+  const ai = ev('aiGeneration');
+  const funnelEvents = [viewed, uploaded, started, completed, downloaded];
   const entity = options.funnelUnit === 'persons' ? 'toString(person_id)' : prop('session_id');
-  const lastHour = 'timestamp >= now() - toIntervalHour(1)';
+  const bucket = `toString(toUnixTimestamp(toStartOfInterval(timestamp, toIntervalSecond(${v.add('bucket_seconds', sparkBucketSeconds(range))}))))`;
+  const latencySections = `('latency', 'failed_latency')`;
+  // The value whose quantiles a section shows: durations for latency and the sparkline, model latency for LLM.
+  const q = `multiIf(section IN ${latencySections} OR section = 'spark', duration, section = 'llm', ai_latency, NULL)`;
 
-  const parts = [
-    // Job counts per period: failure rate = failed / started (seed 000, insight 6), cache hits, downloads.
-    `SELECT 'jobs', ${period} AS period, '', countIf(event = ${ev('processingStarted')}), toFloat64(countIf(event = ${ev('processingCompleted')})),
-       toFloat64(countIf(event = ${ev('processingFailed')})), toFloat64(countIf(event = ${ev('processingCompleted')} AND ${prop('from_cache')} = 'true')),
-       toFloat64(countIf(event = ${ev('resultDownloaded')})), toFloat64(countIf(event = ${ev('viewed')}))
-     FROM events WHERE event IN (${funnelEvents.join(', ')}, ${ev('processingFailed')}) AND ${filter} AND ${lookback}
-     GROUP BY period`,
-    // Processing time of completed jobs, and of failed ones apart, per period.
-    `SELECT if(event = ${ev('processingCompleted')}, 'latency', 'failed_latency'), period, '', count(),
-       quantileExact(0.5)(d), quantileExact(0.95)(d), quantileExact(0.99)(d), avg(d), 0.0
-     FROM (SELECT event, ${duration} AS d, ${period} AS period FROM events
-           WHERE event IN (${ev('processingCompleted')}, ${ev('processingFailed')}) AND ${filter} AND ${lookback})
-     WHERE d IS NOT NULL
-     GROUP BY event, period`,
-    // Funnel: each session (or person) counted once per step reached in order within the window.
-    `SELECT 'funnel', period, toString(step), count(), 0.0, 0.0, 0.0, 0.0, 0.0
-     FROM (
-       SELECT ${entity} AS entity, ${period} AS period,
-              windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), ${funnelEvents.map((e) => `event = ${e}`).join(', ')}) AS level
-       FROM events
-       WHERE event IN (${funnelEvents.join(', ')}) AND ${filter} AND ${lookback}
-       GROUP BY entity, period
-       HAVING entity IS NOT NULL
-     )
-     ARRAY JOIN range(1, level + 1) AS step
-     GROUP BY period, step`,
-    // Error types per period.
-    `SELECT 'error', period, label, n, 0.0, 0.0, 0.0, 0.0, 0.0
-     FROM (
-       SELECT ${period} AS period, coalesce(${prop('error_type')}, 'unknown') AS label, count() AS n
-       FROM events WHERE event = ${ev('processingFailed')} AND ${filter} AND ${lookback}
-       GROUP BY period, label ORDER BY n DESC LIMIT 40
-     )`,
-    // p95 sparkline over the current range.
-    `SELECT 'spark', 'current', toString(toUnixTimestamp(toStartOfInterval(timestamp, toIntervalSecond(${v.add('bucket_seconds', sparkBucketSeconds(range))})))) AS bucket,
-       count(), quantileExact(0.95)(d), 0.0, 0.0, 0.0, 0.0
-     FROM (SELECT timestamp, ${duration} AS d FROM events WHERE event = ${ev('processingCompleted')} AND ${filter} AND ${current})
-     WHERE d IS NOT NULL
-     GROUP BY bucket`,
-    // More: authenticated vs anonymous views, file types with mean size, download formats (seed 000, insights 8-11).
-    `SELECT 'auth', 'current', if(${prop('is_authenticated')} = 'true', 'authenticated', 'anonymous') AS label, count(), 0.0, 0.0, 0.0, 0.0, 0.0
-     FROM events WHERE event = ${ev('viewed')} AND ${filter} AND ${current}
-     GROUP BY label`,
-    `SELECT 'file_type', 'current', label, n, size, 0.0, 0.0, 0.0, 0.0
-     FROM (
-       SELECT coalesce(${prop('file_type')}, 'unknown') AS label, count() AS n, avg(toFloat64OrNull(${prop('file_size')})) AS size
-       FROM events WHERE event = ${ev('uploadStarted')} AND ${filter} AND ${current}
-       GROUP BY label ORDER BY n DESC LIMIT 6
-     )`,
-    `SELECT 'format', 'current', label, n, 0.0, 0.0, 0.0, 0.0, 0.0
-     FROM (
-       SELECT coalesce(${prop('download_format')}, 'unknown') AS label, count() AS n
-       FROM events WHERE event = ${ev('resultDownloaded')} AND ${filter} AND ${current}
-       GROUP BY label ORDER BY n DESC LIMIT 6
-     )`,
-    // LLM generations attributed to this tool (PostHog's own $ai_* properties).
-    `SELECT 'llm', 'current', '', count(), quantileExact(0.95)(toFloat64OrNull(properties.$ai_latency)),
-       sum(toFloat64OrNull(properties.$ai_total_cost_usd)), toFloat64(countIf(properties.$ai_is_error = 'true')),
-       sum(toFloat64OrNull(properties.$ai_input_tokens)), sum(toFloat64OrNull(properties.$ai_output_tokens))
-     FROM events WHERE event = ${ev('aiGeneration')} AND ${filter} AND ${current}`,
-    // Health over the last hour, whatever the range: seed 000's alert rules.
-    `SELECT 'health', 'current', '', countIf(event = ${ev('processingFailed')}),
-       avgIf(${duration}, event = ${ev('processingCompleted')}), toFloat64(countIf(event = ${ev('processingCompleted')})), 0.0, 0.0, 0.0
-     FROM events WHERE event IN (${ev('processingCompleted')}, ${ev('processingFailed')}) AND ${filter} AND ${lastHour}`,
-  ];
-  return { query: parts.map((p) => p.replace(/\n\s+/g, '\n  ')).join('\nUNION ALL\n'), values: v.values };
+  // One pass over the tool's events of the range and the period before it (the "look-back"). Each event
+  // row is fanned out (ARRAY JOIN) to the sections it counts in, as (section, period, label) keys; the
+  // funnel's key carries the session (or person) so that windowFunnel runs per session in the same
+  // GROUP BY. What each key counts is what the card's former UNION ALL parts counted:
+  //  - range and previous period end now (jobs, latency, funnel, errors); the current-range-only
+  //    sections (spark, sign-in, file types, formats, LLM) and the last hour (health) have no upper bound.
+  const rows = `SELECT event,
+       reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)) AS ts,
+       timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)}) AS is_current,
+       timestamp < now() AS until_now,
+       if(is_current, 'current', 'previous') AS period,
+       if(event IN (${completed}, ${failed}), toFloat64OrNull(${prop('processing_duration_ms')}), NULL) AS duration,
+       ${entity} AS entity,
+       event = ${completed} AND ${prop('from_cache')} = 'true' AS cache_hit,
+       if(event = ${uploaded}, toFloat64OrNull(${prop('file_size')}), NULL) AS file_size,
+       if(event = ${ai}, toFloat64OrNull(properties.$ai_latency), NULL) AS ai_latency,
+       if(event = ${ai}, toFloat64OrNull(properties.$ai_total_cost_usd), NULL) AS ai_cost,
+       event = ${ai} AND properties.$ai_is_error = 'true' AS ai_error,
+       if(event = ${ai}, toFloat64OrNull(properties.$ai_input_tokens), NULL) AS ai_input,
+       if(event = ${ai}, toFloat64OrNull(properties.$ai_output_tokens), NULL) AS ai_output,
+       arrayFilter(k -> tupleElement(k, 1) != '', [
+         tuple(if(until_now AND event != ${ai}, 'jobs', ''), period, ''),
+         tuple(if(until_now AND duration IS NOT NULL, if(event = ${completed}, 'latency', 'failed_latency'), ''), period, ''),
+         tuple(if(until_now AND event IN (${funnelEvents.join(', ')}) AND entity IS NOT NULL, 'funnel', ''), period, ifNull(entity, '')),
+         tuple(if(until_now AND event = ${failed}, 'error', ''), period, if(event = ${failed}, coalesce(${prop('error_type')}, 'unknown'), '')),
+         tuple(if(is_current AND event = ${completed} AND duration IS NOT NULL, 'spark', ''), 'current', if(is_current AND event = ${completed}, ${bucket}, '')),
+         tuple(if(is_current AND event = ${viewed}, 'auth', ''), 'current', if(event = ${viewed}, if(${prop('is_authenticated')} = 'true', 'authenticated', 'anonymous'), '')),
+         tuple(if(is_current AND event = ${uploaded}, 'file_type', ''), 'current', if(event = ${uploaded}, coalesce(${prop('file_type')}, 'unknown'), '')),
+         tuple(if(is_current AND event = ${downloaded}, 'format', ''), 'current', if(event = ${downloaded}, coalesce(${prop('download_format')}, 'unknown'), '')),
+         tuple(if(is_current AND event = ${ai}, 'llm', ''), 'current', ''),
+         tuple(if(timestamp >= now() - toIntervalHour(1) AND event IN (${completed}, ${failed}), 'health', ''), 'current', '')
+       ]) AS keys
+     FROM events
+     WHERE event IN (${[...funnelEvents, failed, ai].join(', ')}) AND ${filter}
+       AND timestamp >= now() - toIntervalSecond(${v.add('lookback_seconds', RANGES[range].seconds * 2)})`;
+
+  // Every figure of every key, in the card's row shape (section, period, label, n, a, b, c, d, e).
+  // Durations are kept only for the sections that need their quantiles (LLM latency rides along).
+  const sections = `SELECT tupleElement(key, 1) AS section, tupleElement(key, 2) AS key_period, tupleElement(key, 3) AS label,
+       multiIf(section = 'jobs', countIf(event = ${started}), section = 'health', countIf(event = ${failed}), count()) AS n,
+       multiIf(section = 'jobs', toFloat64(countIf(event = ${completed})), section IN ${latencySections}, quantileExact(0.5)(${q}),
+               section IN ('spark', 'llm'), quantileExact(0.95)(${q}), section = 'file_type', avg(file_size),
+               section = 'health', avgIf(duration, event = ${completed}), 0.0) AS a,
+       multiIf(section = 'jobs', toFloat64(countIf(event = ${failed})), section IN ${latencySections}, quantileExact(0.95)(${q}),
+               section = 'llm', sum(ai_cost), section = 'health', toFloat64(countIf(event = ${completed})), 0.0) AS b,
+       multiIf(section = 'jobs', toFloat64(countIf(cache_hit)), section IN ${latencySections}, quantileExact(0.99)(${q}),
+               section = 'llm', toFloat64(countIf(ai_error)), 0.0) AS c,
+       multiIf(section = 'jobs', toFloat64(countIf(event = ${downloaded})), section IN ${latencySections}, avg(${q}), section = 'llm', sum(ai_input), 0.0) AS d,
+       multiIf(section = 'jobs', toFloat64(countIf(event = ${viewed})), section = 'llm', sum(ai_output), 0.0) AS e,
+       windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${funnelEvents.map((e) => `section = 'funnel' AND event = ${e}`).join(', ')}) AS level
+     FROM (${rows})
+     ARRAY JOIN keys AS key
+     GROUP BY section, key_period, label`;
+
+  // Funnel: each session (or person) counted once per step reached in order within the window.
+  const steps = `SELECT section, key_period, if(section = 'funnel', toString(step), label) AS step_label,
+       if(section = 'funnel', count(), any(n)) AS step_n, any(a) AS sa, any(b) AS sb, any(c) AS sc, any(d) AS sd, any(e) AS se
+     FROM (${sections})
+     ARRAY JOIN if(section = 'funnel', range(1, level + 1), [0]) AS step
+     GROUP BY section, key_period, step_label`;
+
+  // The lists keep their former limits: the 40 most frequent error types over both periods, the 6 most
+  // frequent file types and download formats.
+  const limited = `SELECT section, arraySlice(arraySort(x -> tuple(negate(tupleElement(x, 3)), tupleElement(x, 2)), groupArray(tuple(key_period, step_label, step_n, sa, sb, sc, sd, se))), 1,
+         multiIf(section = 'error', 40, section IN ('file_type', 'format'), 6, 1000)) AS section_rows
+     FROM (${steps})
+     GROUP BY section, if(section = 'error', '', key_period)`;
+
+  const query = `SELECT section, tupleElement(r, 1) AS period, tupleElement(r, 2) AS label, tupleElement(r, 3) AS n,
+  tupleElement(r, 4) AS a, tupleElement(r, 5) AS b, tupleElement(r, 6) AS c, tupleElement(r, 7) AS d, tupleElement(r, 8) AS e
+FROM (${limited})
+ARRAY JOIN section_rows AS r
+LIMIT 1000`;
+  return { query: query.replace(/\n\s+/g, '\n  '), values: v.values };
 }
 
 /** When a tool has no views: which tools do have some, to suggest a mapping. */

@@ -103,6 +103,8 @@ export const errorKindSchema = z.enum([
   'bad_response',
   'query_error',
   'bad_request',
+  /** The extension's own background worker did not answer (it was stopped or restarted). */
+  'extension',
 ]);
 export type ErrorKind = z.infer<typeof errorKindSchema>;
 
@@ -139,6 +141,7 @@ export const listDashboardsRequest = z.object({
 export const dashboardOpenedRequest = z.object({ type: z.literal('dashboards/opened'), id: z.int() });
 export const getAlertsRequest = z.object({ type: z.literal('alerts/get'), check: z.optional(z.boolean()) });
 export const connectionStatusRequest = z.object({ type: z.literal('connection/status') });
+export const budgetStatusRequest = z.object({ type: z.literal('budget/status') });
 export const getSiteConfigRequest = z.object({ type: z.literal('site/config'), origin: origin() });
 export const refreshAutoMapRequest = z.object({ type: z.literal('auto-map/refresh') });
 export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
@@ -146,6 +149,8 @@ export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'),
 export const testConnectionRequest = z.object({ type: z.literal('connection/test') });
 export const detectSchemaRequest = z.object({ type: z.literal('schema/detect') });
 export const openOptionsRequest = z.object({ type: z.literal('options/open') });
+/** The content script on a tool page asks the worker to inject the card script into its own frame. */
+export const injectCardRequest = z.object({ type: z.literal('card/inject') });
 
 export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
@@ -158,9 +163,11 @@ export const requestSchema = z.discriminatedUnion('type', [
   dashboardOpenedRequest,
   getAlertsRequest,
   connectionStatusRequest,
+  budgetStatusRequest,
   testConnectionRequest,
   detectSchemaRequest,
   openOptionsRequest,
+  injectCardRequest,
 ]);
 export type Request = z.infer<typeof requestSchema>;
 
@@ -255,9 +262,11 @@ export const responseSchemas = {
   'dashboards/opened': okResponse,
   'alerts/get': alertsResponse,
   'connection/status': connectionStatusResponse,
+  'budget/status': z.object({ summary: z.string(), available: z.number(), capacity: z.number(), refillPerHour: z.number() }),
   'connection/test': testConnectionResponse,
   'schema/detect': detectSchemaResponse,
   'options/open': okResponse,
+  'card/inject': okResponse,
 } as const;
 
 export type ResponseFor<T extends Request['type']> = z.infer<(typeof responseSchemas)[T]>;

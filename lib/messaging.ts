@@ -21,10 +21,23 @@ export type RequestHandler = (request: Request) => Promise<unknown>;
  * Returns a listener for `runtime.onMessage`.
  */
 export function createMessageListener(extensionId: string, handle: RequestHandler) {
-  return (message: unknown, sender: { id?: string }): Promise<unknown> | undefined => {
+  return (message: unknown, sender: MessageSender): Promise<unknown> | undefined => {
     if (sender.id !== extensionId) return undefined;
     const parsed = requestSchema.safeParse(message);
     if (!parsed.success) return undefined;
+    senders.set(parsed.data, sender);
     return handle(parsed.data);
   };
+}
+
+export interface MessageSender {
+  id?: string;
+  tab?: { id?: number };
+  frameId?: number;
+}
+const senders = new WeakMap<Request, MessageSender>();
+
+/** Who sent a request that createMessageListener accepted (its tab and frame, for a content script). */
+export function senderOf(request: Request): MessageSender | undefined {
+  return senders.get(request);
 }

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetricsService, memoryCache, type CacheStore } from './metricsService';
+import { createRequestBudget } from './budget';
+import { createMetricsService, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './metricsService';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from './settings';
 import { BASE, mockPostHog } from './testing/mockPostHog';
 
@@ -133,5 +134,149 @@ describe('metrics service', () => {
       { step: 'user', ok: true, detail: 'Key accepted (user pm@example.com)' },
       { step: 'project', ok: false, detail: expect.stringContaining('Project 7 was not found') },
     ]);
+  });
+});
+
+/**
+ * The fault matrix, with undici's MockAgent: for each fault, the last good figures stay (marked
+ * stale, with their as-of time) with a message naming the fault, exactly one request reaches
+ * PostHog, and the next refresh after the fault clears answers fresh figures.
+ */
+describe('fault matrix (unit)', () => {
+  type Fault = (pool: ReturnType<typeof mockPostHog>['pool']) => void;
+  const reply =
+    (status: number, body: unknown, headers: Record<string, string> = {}): Fault =>
+    (pool) =>
+      void pool.intercept(QUERY).reply(status, body as object, { headers });
+  const FAULTS: Array<[string, Fault, string, RegExp]> = [
+    ['401 revoked key', reply(401, { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.' }), 'unauthorized', /rejected the personal API key \(401\)/],
+    ['403 missing scope', reply(403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'" }), 'forbidden', /not allowed.*\(403\).*query:read/],
+    ['404 wrong project', reply(404, { detail: 'Not found.' }), 'not_found', /Project 7 was not found on ph\.test \(404\)/],
+    ['429 rate limited', reply(429, { detail: 'Request was throttled.' }, { 'Retry-After': '30' }), 'rate_limited', /rate limiting this key; retrying in 30 s/],
+    ['500', reply(500, { detail: 'A server error occurred.' }), 'server', /server error \(HTTP 500\)/],
+    ['502', reply(502, '<html>Bad gateway</html>'), 'server', /HTTP 502/],
+    ['503', reply(503, 'Service Unavailable'), 'server', /HTTP 503/],
+    ['timeout', (pool) => void pool.intercept(QUERY).reply(200, { results: ROWS }).delay(400), 'timeout', /did not answer within/],
+    ['connection refused', (pool) => void pool.intercept(QUERY).replyWithError(new Error('connect ECONNREFUSED 127.0.0.1:443')), 'network', /Could not reach ph\.test/],
+    ['malformed JSON', reply(200, '{"results": [["funnel"'), 'bad_response', /body that is not JSON/],
+    ['drifted shape', reply(200, { result: ROWS }), 'bad_response', /PostHog answered in an unexpected shape: results: /],
+    ['drifted row', reply(200, { results: [['funnel', 'current', 1, 10, 0, 0, 0, 0, 0]] }), 'bad_response', /PostHog answered in an unexpected shape: (results\.)?0\.2: .*expected string/],
+    ['HogQL error', reply(400, { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam' }), 'query_error', /could not run the query: Unable to resolve field/],
+  ];
+
+  it.each(FAULTS)('%s: keeps the last figures as stale, names the fault, sends one request, recovers', async (_name, fault, kind, message) => {
+    const clock = { t: 1_000_000 };
+    let requests = 0;
+    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
+      requests++;
+      return mock.fetch(input, init);
+    }) as typeof fetch;
+    const logs: unknown[][] = [];
+    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((level) => {
+      const original = console[level];
+      console[level] = (...args: unknown[]) => void logs.push(args);
+      return () => (console[level] = original);
+    });
+    try {
+      const svc = createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, cache: memoryCache(), timeoutMs: 100 });
+      mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+      const good = await svc.getToolMetrics('a', '7d');
+      expect(good.ok).toBe(true);
+      const asOf = good.ok ? good.metrics.asOf : '';
+
+      clock.t += 120_000;
+      fault(mock.pool);
+      requests = 0;
+      const answers = await Promise.all([svc.getToolMetrics('a', '7d', true), svc.getToolMetrics('a', '7d'), svc.getToolMetrics('a', '7d')]);
+      for (const answer of answers) {
+        expect(answer).toMatchObject({ ok: true, stale: { kind, message: expect.stringMatching(message) } });
+        expect(answer.ok && answer.metrics.asOf).toBe(asOf);
+        expect(JSON.stringify(answer)).not.toContain(settings.apiKey);
+      }
+      expect(requests).toBe(1);
+      // A fresh service (another tab, nothing cached): the same failure, as an error.
+      fault(mock.pool);
+      const uncached = await createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, timeoutMs: 100 }).getToolMetrics('a', '7d');
+      expect(uncached).toMatchObject({ ok: false, error: { kind, message: expect.stringMatching(message) } });
+
+      // The fault clears: the next refresh answers fresh figures (after Retry-After for a 429).
+      if (kind === 'rate_limited') {
+        clock.t += 29_000;
+        requests = 0;
+        expect(await svc.getToolMetrics('a', '7d', true)).toMatchObject({ ok: true, stale: { kind: 'rate_limited' } });
+        expect(requests).toBe(0);
+        clock.t += 1_000;
+      }
+      mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+      const recovered = await svc.getToolMetrics('a', '7d', true);
+      expect(recovered.ok && recovered.stale).toBeUndefined();
+      expect(recovered.ok && recovered.metrics.asOf).not.toBe(asOf);
+      expect(logs.flat().join(' ')).not.toContain(settings.apiKey);
+    } finally {
+      spies.forEach((restore) => restore());
+    }
+  });
+
+  it('never retries sooner than Retry-After, for any caller, even after a worker restart', async () => {
+    const clock = { t: 1_000_000 };
+    const store = memoryCache();
+    let requests = 0;
+    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
+      requests++;
+      return mock.fetch(input, init);
+    }) as typeof fetch;
+    const make = () => createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, cache: store });
+    mock.pool.intercept(QUERY).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
+    await make().getToolMetrics('a', '7d');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await store.get(RETRY_AFTER_KEY)).toBe(1_000_000 + 120_000);
+    clock.t += 60_000;
+    const restarted = make();
+    expect(await restarted.getToolMetrics('a', '7d', true)).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('60 s') } });
+    expect(await restarted.getTriage('a', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    expect(await restarted.fetchAutoMap()).toBeNull();
+    expect(await restarted.testConnection()).toMatchObject({ ok: false, checks: [{ step: 'user', ok: false, detail: expect.stringContaining('rate limiting') }] });
+    expect(await restarted.detectProjectSchema()).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    expect(requests).toBe(1);
+  });
+
+  it('when the request budget is spent: serves the cache as stale, says when it refills, sends nothing', async () => {
+    const clock = { t: 1_000_000 };
+    let requests = 0;
+    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
+      requests++;
+      return mock.fetch(input, init);
+    }) as typeof fetch;
+    const budget = createRequestBudget({ now: () => clock.t, options: { capacity: 2, refillPerHour: 60 } });
+    const svc = createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, budget });
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS }).times(2);
+    await svc.getToolMetrics('a', '7d');
+    await svc.getToolMetrics('b', '7d');
+    expect(requests).toBe(2);
+    const spent = await svc.getToolMetrics('a', '7d', true);
+    expect(spent).toMatchObject({ ok: true, stale: { kind: 'rate_limited', message: expect.stringMatching(/request budget is spent.*available in 60 s/) } });
+    expect(await svc.getToolMetrics('c', '7d')).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
+    // Every caller spends from the same budget.
+    expect(await svc.getTriage('a', '7d')).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
+    expect(await svc.fetchAutoMap()).toBeNull();
+    expect((await svc.testConnection()).checks[0]?.detail).toContain('budget is spent');
+    expect(await svc.detectProjectSchema()).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
+    expect(requests).toBe(2);
+    expect((await svc.budgetStatus()).summary).toMatch(/^0 of 2 PostHog requests left \(60 an hour\); next in 60 s$/);
+    clock.t += 60_000;
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+    const recovered = await svc.getToolMetrics('a', '7d', true);
+    expect(recovered.ok && recovered.stale).toBeUndefined();
+    expect(requests).toBe(3);
+  });
+
+  it('keeps the triage tab bounded whatever PostHog sends (100 000 rows)', async () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u-${i}`, new Date(1_700_000_000_000 + i * 1000).toISOString(), `j${i}`, i, null, null, 'timeout']);
+    mock.pool.intercept(QUERY).reply(200, { results: rows });
+    const started = Date.now();
+    const answer = await service().getTriage('a', '7d');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(answer.ok && [answer.triage.slowest.length, answer.triage.failures.length]).toEqual([8, 8]);
+    expect(answer.ok && answer.triage.slowest[0]?.durationMs).toBe(99_999);
   });
 });

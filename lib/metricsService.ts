@@ -6,7 +6,8 @@
  * Pure of browser APIs: settings and the cache come in as dependencies.
  */
 import * as z from 'zod/mini';
-import { buildAutoMapQuery, buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from './cardQuery';
+import { buildAutoMapQuery, buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, TRIAGE_ROWS } from './cardQuery';
+import { createRequestBudget, describeWait, type BudgetOptions, type BudgetStatus, type RequestBudget } from './budget';
 import { buildAutoMap, type AutoMap } from './toolMatch';
 import { toToolMetrics, toToolsSeen } from './cardMetrics';
 import { cardLinks, eventUrl, replayUrl } from './deepLinks';
@@ -36,6 +37,26 @@ export interface MetricsServiceDeps {
   cache?: CacheStore;
   /** How long an answer is served without asking PostHog again. */
   freshForMs?: number;
+  /** The request budget every PostHog request spends from (default: lib/budget.ts's, kept in `cache`). */
+  budget?: RequestBudget | Partial<BudgetOptions>;
+  /** How long a PostHog request may take (default 20 s). */
+  timeoutMs?: number;
+}
+
+/** Where PostHog's last Retry-After is kept, so a restarted worker does not ask sooner. */
+export const RETRY_AFTER_KEY = 'rate-limit:until';
+/** Longest Retry-After honoured: a longer one (a broken proxy) would silence the card for good. */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+/** After a failed request, other callers (tabs, page loads) get the same answer this long without asking again; a refresh asks. */
+export const FAILURE_QUIET_MS = 10_000;
+
+/** The request budget is spent: nothing was sent. */
+export class BudgetSpentError extends PostHogError {
+  constructor(message: string) {
+    super('rate_limited', message);
+    this.name = 'BudgetSpentError';
+  }
 }
 
 const NOT_CONFIGURED: Failure = {
@@ -62,7 +83,28 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   const freshForMs = deps.freshForMs ?? 60_000;
   const cache = deps.cache ?? memoryCache();
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
+  const recentFailures = new Map<string, { at: number; failure: Failure }>();
+  const budget: RequestBudget =
+    deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store: cache, now, options: deps.budget as Partial<BudgetOptions> | undefined });
   let blockedUntil = 0;
+  // PostHog's last Retry-After, read once from the store: a restarted worker honours it too.
+  let blockLoaded: Promise<void> | null = null;
+  const loadBlock = () =>
+    (blockLoaded ??= cache
+      .get(RETRY_AFTER_KEY)
+      .then((stored) => {
+        if (typeof stored === 'number' && Number.isFinite(stored)) blockedUntil = Math.max(blockedUntil, Math.min(stored, now() + MAX_RETRY_AFTER_MS));
+      })
+      .catch(() => undefined));
+
+  /** Before every PostHog request: honour Retry-After, then spend from the budget. Throws instead of sending. */
+  async function gate(): Promise<void> {
+    await loadBlock();
+    const limited = rateLimited();
+    if (limited) throw new PostHogError('rate_limited', limited.message);
+    const taken = await budget.take();
+    if (!taken.ok) throw new BudgetSpentError(taken.message);
+  }
 
   function clientFor(settings: Settings) {
     return createPostHogClient({
@@ -70,6 +112,8 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       projectId: settings.projectId,
       apiKey: settings.apiKey,
       fetch: deps.fetch,
+      timeoutMs: deps.timeoutMs,
+      beforeRequest: gate,
     });
   }
 
@@ -86,7 +130,9 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   }
 
   function noteRetryAfter(error: unknown) {
-    if (error instanceof PostHogError && error.retryAfterSeconds) blockedUntil = Math.max(blockedUntil, now() + error.retryAfterSeconds * 1000);
+    if (!(error instanceof PostHogError) || !error.retryAfterSeconds) return;
+    blockedUntil = Math.max(blockedUntil, now() + Math.min(error.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
+    void cache.set(RETRY_AFTER_KEY, blockedUntil).catch(() => undefined);
   }
 
   async function fetchMetrics(settings: Settings, tool: string, range: RangeKey): Promise<ToolMetricsResponse> {
@@ -96,7 +142,8 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     const metrics = toToolMetrics(response, input, new Date(now()));
     if ((metrics.funnel.steps[0]?.current ?? 0) === 0) {
       // No views: say which tools do have some, so the user can fix the mapping. Best effort.
-      metrics.toolsSeen = await client.hogql(buildToolsSeenQuery(range, settings.schema)).then(toToolsSeen, () => null);
+      // At most 8 (the query's LIMIT), whatever PostHog sends.
+      metrics.toolsSeen = await client.hogql(buildToolsSeenQuery(range, settings.schema)).then((r) => toToolsSeen(r).slice(0, 8), () => null);
     }
     return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
   }
@@ -116,6 +163,9 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       cached?.response.ok ? { ...cached.response, stale: failure } : { ok: false, error: failure };
 
     if (cached && !refresh && now() - cached.at < freshForMs) return cached.response;
+    const failed = recentFailures.get(key);
+    if (failed && !refresh && !inFlight.has(key) && now() - failed.at < FAILURE_QUIET_MS) return serveStale(failed.failure);
+    await loadBlock();
     const limited = rateLimited();
     if (limited) return serveStale(limited);
 
@@ -123,12 +173,16 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     if (!pending) {
       pending = fetchMetrics(settings, tool, range)
         .then(async (response) => {
+          recentFailures.delete(key);
           await cache.set(key, { at: now(), response }).catch(() => undefined);
           return response;
         })
         .catch((error: unknown) => {
           noteRetryAfter(error);
-          return serveStale(toFailure(error));
+          const failure = toFailure(error);
+          if (recentFailures.size > 200) recentFailures.clear();
+          recentFailures.set(key, { at: now(), failure });
+          return serveStale(failure);
         })
         .finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
@@ -139,8 +193,6 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
     const settings = await settingsOrFailure();
     if ('kind' in settings) return { ok: false, error: settings };
-    const limited = rateLimited();
-    if (limited) return { ok: false, error: limited };
     const client = clientFor(settings);
     try {
       const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
@@ -154,8 +206,9 @@ export function createMetricsService(deps: MetricsServiceDeps) {
         eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
         replayUrl: replayUrl(client.baseUrl, settings.projectId, replaySession),
       });
-      const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0));
-      const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2].localeCompare(a[2]));
+      // At most TRIAGE_ROWS of each, whatever PostHog sends: the card never gets an unbounded list.
+      const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0)).slice(0, TRIAGE_ROWS);
+      const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2].localeCompare(a[2])).slice(0, TRIAGE_ROWS);
       return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
     } catch (error) {
       noteRetryAfter(error);
@@ -198,7 +251,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   /** page_path → tool from the project's data; null when not configured or PostHog fails (auto-mapping then waits). */
   async function fetchAutoMap(): Promise<{ map: AutoMap; settings: string } | null> {
     const settings = await settingsOrFailure();
-    if ('kind' in settings || rateLimited()) return null;
+    if ('kind' in settings) return null;
     try {
       const response = await clientFor(settings).hogql(buildAutoMapQuery(settings.schema));
       const rows = autoMapRowsSchema.safeParse(response.results);
@@ -234,7 +287,19 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     }
   }
 
-  return { getToolMetrics, getTriage, testConnection, detectProjectSchema, fetchAutoMap, projectKey };
+  /** What the options page shows: requests left, the bucket, when the next one comes, and any Retry-After wait. */
+  async function budgetStatus(): Promise<BudgetStatus & { retryAfterMs: number; summary: string }> {
+    await loadBlock();
+    const status = await budget.status();
+    const retryAfterMs = Math.max(0, blockedUntil - now());
+    const summary =
+      `${status.available} of ${status.capacity} PostHog requests left (${status.refillPerHour} an hour)` +
+      (status.available === 0 ? `; next in ${describeWait(status.nextInMs)}` : '') +
+      (retryAfterMs > 0 ? `; PostHog asked to wait ${describeWait(retryAfterMs)}` : '');
+    return { ...status, retryAfterMs, summary };
+  }
+
+  return { getToolMetrics, getTriage, testConnection, detectProjectSchema, fetchAutoMap, projectKey, budgetStatus };
 }
 
 const text = z.nullable(z.string());

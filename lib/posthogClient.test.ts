@@ -76,3 +76,56 @@ describe('PostHog client', () => {
     expect(slow.kind).toBe('timeout');
   });
 });
+
+describe('PostHog client: where the key goes', () => {
+  it.each(['http://ph.example.com', 'ftp://ph.example.com', 'http://10.0.0.5:8000', 'javascript:alert(1)//'])('refuses to send the key to %s', async (baseUrl) => {
+    let sent = 0;
+    const spy = (async () => {
+      sent++;
+      return new Response('{}');
+    }) as unknown as typeof fetch;
+    const c = createPostHogClient({ baseUrl, projectId: '7', apiKey: 'phx_secret', fetch: spy });
+    const error = await failure(c.me());
+    expect(error.message).toMatch(/sends the API key only to PostHog over https/);
+    expect(sent).toBe(0);
+  });
+
+  it('allows https anywhere and plain http only on this machine', async () => {
+    const urls: string[] = [];
+    const spy = (async (input: RequestInfo | URL) => {
+      urls.push(String(input));
+      return new Response(JSON.stringify({ email: 'a@b.c' }));
+    }) as unknown as typeof fetch;
+    for (const baseUrl of ['https://posthog.example.com', 'http://localhost:8010', 'http://127.0.0.1:8010']) {
+      await createPostHogClient({ baseUrl, projectId: '7', apiKey: 'phx_secret', fetch: spy }).me();
+    }
+    expect(urls).toEqual(['https://posthog.example.com/api/users/@me/', 'http://localhost:8010/api/users/@me/', 'http://127.0.0.1:8010/api/users/@me/']);
+  });
+
+  it('never follows a redirect (it could carry the key elsewhere) and never echoes the key', async () => {
+    let init: RequestInit | undefined;
+    const spy = (async (_input: RequestInfo | URL, i?: RequestInit) => {
+      init = i;
+      return new Response(JSON.stringify({ detail: 'Invalid key phx_secret' }), { status: 401 });
+    }) as unknown as typeof fetch;
+    const error = await failure(createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'phx_secret', fetch: spy }).me());
+    expect(init?.redirect).toBe('error');
+    expect(init?.credentials).toBe('omit');
+    expect(error.message).not.toContain('phx_secret');
+  });
+
+  it('refuses an answer larger than its limit without reading it all', async () => {
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, JSON.stringify({ results: Array.from({ length: 5000 }, (_, i) => ['x'.repeat(50), i]) }));
+    const c = createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'phx_secret', fetch: mock.fetch, maxResponseBytes: 64 * 1024 });
+    const error = await failure(c.hogql({ query: 'SELECT 1', values: {} }));
+    expect(error).toMatchObject({ kind: 'bad_response', message: expect.stringContaining('too large') });
+  });
+
+  it('reads Retry-After as an HTTP date too', async () => {
+    const at = new Date(Date.now() + 45_000).toUTCString();
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': at } });
+    const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(43);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(46);
+  });
+});

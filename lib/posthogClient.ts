@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { ErrorKind } from './messages';
 import type { HogQLRequest } from './cardQuery';
+import { checkCustomHost } from './settings';
 
 export class PostHogError extends Error {
   constructor(
@@ -43,6 +44,50 @@ export interface PostHogClientOptions {
   apiKey: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Called before every request; throwing (e.g. a PostHogError when the request budget is spent) sends nothing. */
+  beforeRequest?: (path: string) => Promise<void> | void;
+  /** Largest answer read, in bytes (default 16 MB): a bigger one is refused, not parsed. */
+  maxResponseBytes?: number;
+}
+
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the key may go: https, or plain http on this machine only (the same rule as the options'
+ * custom host). Anything else is refused before a request is made.
+ */
+export function checkKeyDestination(baseUrl: string): string | null {
+  return checkCustomHost(baseUrl);
+}
+
+/** Reads at most `max` bytes of a body; null when it is larger (the rest is not read). */
+async function readCapped(response: Response, max: number): Promise<string | null> {
+  const declared = Number(response.headers.get('Content-Length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await response.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
 }
 
 export type PostHogClient = ReturnType<typeof createPostHogClient>;
@@ -50,28 +95,45 @@ export type PostHogClient = ReturnType<typeof createPostHogClient>;
 export function createPostHogClient(options: PostHogClientOptions) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 20_000;
+  const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  const origin = new URL(options.baseUrl).origin;
   const host = new URL(options.baseUrl).host;
+  /** Never echo the key back, whatever a server puts in its error text. */
+  const scrub = (text: string) => (options.apiKey.length >= 4 ? text.split(options.apiKey).join('•••') : text);
 
   async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit = {}): Promise<T> {
+    const url = new URL(`${options.baseUrl}${path}`);
+    const refused = checkKeyDestination(options.baseUrl);
+    if (refused || url.origin !== origin) {
+      throw new PostHogError('bad_request', `Tool Lens sends the API key only to PostHog over https (or http on localhost), not to ${url.origin}. ${refused ?? ''}`.trim());
+    }
+    await options.beforeRequest?.(path);
     let response: Response;
+    let text: string | null;
     try {
-      response = await doFetch(`${options.baseUrl}${path}`, {
+      response = await doFetch(url.href, {
         ...init,
         headers: {
           Authorization: `Bearer ${options.apiKey}`,
           'Content-Type': 'application/json',
           ...init.headers,
         },
+        // A redirect could carry the key elsewhere: PostHog's API does not redirect, so none is followed.
+        redirect: 'error',
+        credentials: 'omit',
         signal: AbortSignal.timeout(timeoutMs),
       });
+      text = await readCapped(response, maxBytes);
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new PostHogError('timeout', `${host} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
       }
-      throw new PostHogError('network', `Could not reach ${host}: ${(error as Error)?.message ?? 'network error'}.`);
+      throw new PostHogError('network', scrub(`Could not reach ${host}: ${(error as Error)?.message ?? 'network error'}.`));
     }
-    const text = await response.text();
+    if (text === null) {
+      throw new PostHogError('bad_response', `${host} answered with more than ${Math.round(maxBytes / 1024 / 1024)} MB: too large to read.`);
+    }
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -87,7 +149,7 @@ export function createPostHogClient(options: PostHogClientOptions) {
 
   function errorFor(response: Response, body: unknown, path: string): PostHogError {
     const detail = errorBodySchema.safeParse(body).data?.detail;
-    const suffix = detail ? `: ${detail}` : '';
+    const suffix = detail ? `: ${scrub(detail.slice(0, 500))}` : '';
     switch (response.status) {
       case 400:
         return path.endsWith('/query/')
@@ -100,8 +162,11 @@ export function createPostHogClient(options: PostHogClientOptions) {
       case 404:
         return new PostHogError('not_found', `Project ${options.projectId} was not found on ${host} (404)${suffix}`);
       case 429: {
-        const retryAfter = Number(response.headers.get('Retry-After'));
-        const seconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60;
+        // Retry-After: seconds, or an HTTP date; without one, a minute.
+        const header = response.headers.get('Retry-After')?.trim() ?? '';
+        const asDate = /^\d+(\.\d+)?$/.test(header) ? NaN : (Date.parse(header) - Date.now()) / 1000;
+        const retryAfter = Number.isFinite(asDate) ? Math.ceil(asDate) : Math.ceil(Number(header));
+        const seconds = header && Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60;
         return new PostHogError('rate_limited', `PostHog is rate limiting this key; retrying in ${seconds} s`, seconds);
       }
       default:

@@ -6,6 +6,7 @@
 import { z as zod } from 'zod';
 import * as z from 'zod/mini';
 import { alertRowsSchema, alertRules, alertStateSchema, buildAlertsQuery, evaluateAlerts, type AlertState } from './alerts';
+import type { RequestBudget } from './budget';
 import type { PropertySpelling } from './dashboardDefinition';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
 import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
@@ -23,6 +24,8 @@ export interface ProjectServiceDeps {
   store: KeyValueStore;
   fetch?: typeof fetch;
   now?: () => number;
+  /** The request budget shared with the cards (lib/budget.ts); none in tests that do not need one. */
+  budget?: RequestBudget;
 }
 
 const dashboardCacheSchema = z.object({ project: z.string(), at: z.number(), dashboards: z.array(dashboardEntrySchema) });
@@ -75,6 +78,11 @@ export function createProjectService(deps: ProjectServiceDeps) {
     if (state.status === 'configured') return state.settings;
     return { kind: 'not_configured', message: state.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${state.message}` };
   }
+  /** Spends from the shared budget before asking PostHog; a failure to show when it is spent. */
+  async function spend(): Promise<Failure | null> {
+    const taken = await deps.budget?.take();
+    return taken && !taken.ok ? { kind: 'rate_limited', message: taken.message } : null;
+  }
   const clientFor = (s: Settings) => createPostHogClient({ baseUrl: postHogBaseUrl(s), projectId: s.projectId, apiKey: s.apiKey, fetch: deps.fetch });
   const projectOf = (s: Settings) => `${postHogBaseUrl(s)}|${s.projectId}`;
 
@@ -103,6 +111,8 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function fetchDashboards(search?: string) {
     const settings = await configured();
     if ('kind' in settings) return { ok: false as const, error: settings };
+    const spent = await spend();
+    if (spent) return { ok: false as const, error: spent };
     try {
       const client = clientFor(settings);
       const list = (await listDashboards(client, search ? { search } : {})).map((d) => ({
@@ -131,6 +141,9 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function ensureDashboard(onProgress: (p: EnsureProgress) => void): Promise<{ ok: true; result: EnsureResult } | { ok: false; error: Failure }> {
     const settings = await configured();
     if ('kind' in settings) return { ok: false, error: settings };
+    // One unit for the whole run: it is a deliberate click, and a half-made dashboard helps nobody.
+    const spent = await spend();
+    if (spent) return { ok: false, error: spent };
     try {
       const result = await ensureToolUsageDashboard(clientFor(settings), spellingFor(settings.schema), onProgress);
       await fetchDashboards();
@@ -144,6 +157,8 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function connectionStatus() {
     const settings = await configured();
     if ('kind' in settings) return { ok: false as const, error: settings };
+    const spent = await spend();
+    if (spent) return { ok: false as const, error: spent };
     const client = clientFor(settings);
     try {
       const user = await client.me();
@@ -159,7 +174,9 @@ export function createProjectService(deps: ProjectServiceDeps) {
     const settings = await configured();
     if ('kind' in settings) return null;
     let state: AlertState;
+    const spent = await spend();
     try {
+      if (spent) throw new PostHogError('rate_limited', spent.message);
       const response = await clientFor(settings).hogql(buildAlertsQuery(settings.schema));
       const rows = alertRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));

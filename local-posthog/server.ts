@@ -10,6 +10,7 @@ import { HogQLError, translateHogQL } from './hogql.js';
 import { generateSeedEvents } from './seed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { EventStore } from './store.js';
+import { faultFromJson, Faults } from './faults.js';
 
 export interface LocalPostHog {
   url: string;
@@ -17,6 +18,8 @@ export interface LocalPostHog {
   projectApiKey: string;
   projectId: number;
   query(sql: string): Promise<unknown[]>;
+  /** Fault injection and request counts (see faults.ts). */
+  faults: Faults;
   close(): Promise<void>;
 }
 
@@ -228,6 +231,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     siteApps: [],
   });
 
+  const faults = new Faults();
   const dashboardApi = new DashboardApi({ projectId: PROJECT_ID, baseUrl: () => baseUrl, user });
   dashboardApi.seed();
 
@@ -317,6 +321,21 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     const path = url.pathname.replace(/\/+$/, '') || '/';
 
     if (path === '/_health' || path === '/_readyz') return send(res, req, 200, { status: 'ok' });
+
+    // Fault injection: the admin route (personal API key required), then the faults themselves.
+    if (path === '/_admin/faults') {
+      const raw = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+      authenticate(req, url, null);
+      if (method === 'DELETE') faults.clear();
+      else if (method === 'POST') {
+        const fault = faultFromJson(((): unknown => { try { return JSON.parse(raw.toString('utf8')); } catch { return null; } })());
+        if (!fault) throw new HttpError(400, 'validation_error', 'invalid_input', 'A fault needs at least a "path".', 'path');
+        faults.set(fault);
+      }
+      return send(res, req, 200, { requests: faults.log.length, faulted: faults.log.filter((h) => h.faulted).length });
+    }
+    const fault = await faults.apply(req, res, corsHeaders(req));
+    if (fault.handled) return;
 
     // Capture
     if (CAPTURE_PATHS.has(path)) {
@@ -412,7 +431,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       authenticate(req, url, body);
       const out = await route();
       if (out instanceof ApiResponse) return send(res, req, out.status, out.body);
-      return send(res, req, 200, out);
+      return send(res, req, 200, fault.transform ? fault.transform(out) : out);
     }
 
     throw notFound();
@@ -453,6 +472,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     projectApiKey,
     projectId: PROJECT_ID,
     query: (sql: string) => store.queryRows(sql),
+    faults,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -460,6 +480,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      faults.clear(); // delayed requests find their connection gone and stop there
       store.close();
     },
   };

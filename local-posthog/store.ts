@@ -60,9 +60,34 @@ export interface QueryResult {
   rowsRead: number;
 }
 
+/** The columns an insert writes, in the order of the TabSeparated rows. */
+const INSERT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'team_id', 'distinct_id', 'elements_chain', 'created_at', 'person_id', 'person_properties'];
+
+/** TabSeparated escaping of one field: backslash, tab, newline (and the other control characters ClickHouse reads escaped). */
+function tsv(value: string): string {
+  return /[\\\t\n\r\0\b\f]/.test(value) ? value.replace(/[\\\t\n\r\0\b\f]/g, (c) => TSV_ESCAPES[c] ?? c) : value;
+}
+/** JSON.stringify escapes every control character, so only its backslashes need escaping. */
+function jsonField(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', '\b': '\\b', '\f': '\\f' };
+
+/** ISO timestamps as JS prints them (`2024-01-01T10:00:00.123Z`) convert by slicing; anything else goes through the parser. */
+const PLAIN_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+function fastClickHouseDateTime(value: string | Date): string {
+  if (typeof value === 'string' && value.length === 24 && PLAIN_ISO.test(value)) return `${value.slice(0, 10)} ${value.slice(11, 23)}000`;
+  return toClickHouseDateTime(value);
+}
+
+const PERSON_CACHE_LIMIT = 200_000;
+
 export class EventStore {
   /** Person properties by distinct_id, from `$set` / `$set_once`: stamped on each event as PostHog's persons-on-events does. */
   private readonly persons = new Map<string, Record<string, unknown>>();
+  /** The same, serialized, and the person id: computed once per person rather than once per event. */
+  private readonly personRows = new Map<string, string>();
 
   private constructor(readonly session: Session) {}
 
@@ -78,6 +103,18 @@ export class EventStore {
     return current;
   }
 
+  /** `person_id \t person_properties` of the event's person (after its own `$set`). */
+  private personColumns(e: StoredEvent): string {
+    const props = e.properties;
+    let row = props && (props.$set || props.$set_once) ? undefined : this.personRows.get(e.distinct_id);
+    if (row === undefined) {
+      row = `${personIdFor(e.distinct_id)}\t${tsv(JSON.stringify(this.personPropertiesFor(e)))}`;
+      if (this.personRows.size >= PERSON_CACHE_LIMIT) this.personRows.clear();
+      this.personRows.set(e.distinct_id, row);
+    }
+    return row;
+  }
+
   static async open(dataDir?: string): Promise<EventStore> {
     const session = new Session(dataDir, {
       connectionArgs: ['--output_format_json_quote_64bit_integers=0'],
@@ -87,37 +124,51 @@ export class EventStore {
     return store;
   }
 
-  private rowFor(e: StoredEvent): string {
-    const ts = toClickHouseDateTime(e.timestamp);
-    return JSON.stringify({
-      uuid: e.uuid,
-      event: e.event,
-      properties: JSON.stringify(e.properties ?? {}),
-      timestamp: ts,
-      team_id: TEAM_ID,
-      distinct_id: e.distinct_id,
-      elements_chain: e.elements_chain ?? '',
-      created_at: e.created_at ? toClickHouseDateTime(e.created_at) : toClickHouseDateTime(new Date()),
-      person_id: personIdFor(e.distinct_id),
-      person_properties: JSON.stringify(this.personPropertiesFor(e)),
-    });
+  /** One TabSeparated row (columns as INSERT_COLUMNS): one JSON.stringify per event, no intermediate row object. */
+  private rowFor(e: StoredEvent, createdAt: string): string {
+    return (
+      `${tsv(e.uuid)}\t${tsv(e.event)}\t${jsonField(e.properties ?? {})}\t${fastClickHouseDateTime(e.timestamp)}\t${TEAM_ID}\t` +
+      `${tsv(e.distinct_id)}\t${tsv(e.elements_chain ?? '')}\t${e.created_at ? fastClickHouseDateTime(e.created_at) : createdAt}\t${this.personColumns(e)}`
+    );
   }
 
+  /**
+   * Inserts events as TabSeparated chunks; the next chunk is built while ClickHouse parses the
+   * previous one (at most one insert in flight, so memory stays bounded).
+   */
   async insert(events: Iterable<StoredEvent>, chunkRows = 20000): Promise<number> {
+    const createdAt = toClickHouseDateTime(new Date());
     let lines: string[] = [];
     let total = 0;
+    let inFlight: Promise<void> | null = null;
+    let failure: { error: unknown } | null = null;
+    const settle = async () => {
+      if (inFlight) await inFlight;
+      inFlight = null;
+      if (failure) throw failure.error;
+    };
     const flush = async () => {
       if (!lines.length) return;
       const payload = Buffer.from(lines.join('\n') + '\n', 'utf8');
       lines = [];
-      await this.session.insert({ table: 'events', values: payload, format: 'JSONEachRow' });
+      await settle();
+      inFlight = this.session.insert({ table: 'events', values: payload, format: 'TabSeparated', columns: INSERT_COLUMNS }).then(
+        () => undefined,
+        (error: unknown) => {
+          failure = { error };
+        },
+      );
     };
-    for (const e of events) {
-      lines.push(this.rowFor(e));
-      total++;
-      if (lines.length >= chunkRows) await flush();
+    try {
+      for (const e of events) {
+        lines.push(this.rowFor(e, createdAt));
+        total++;
+        if (lines.length >= chunkRows) await flush();
+      }
+      await flush();
+    } finally {
+      await settle();
     }
-    await flush();
     return total;
   }
 

@@ -50,6 +50,41 @@ function shell(path: string, options: SampleSiteOptions): string {
 <script src="/vendor/posthog.js"></script><script src="/static/app.js"></script></body></html>`;
 }
 
+/**
+ * Hostile pages for the tests: each is a tool page (page marker "news-analyzer") that makes life hard
+ * for an extension — a strict CSP, CSS that styles every element, a script forging the extension's messages.
+ */
+const HOSTILE_CSS = `* { all: unset !important; font: italic 31px/3 "Comic Sans MS", serif !important; color: #f0f !important; letter-spacing: 4px !important; }
+div, section, p, button, span, h2, ul, li { display: inline !important; background: #ff0 !important; border: 7px dashed #0f0 !important; padding: 13px !important; margin: 9px !important; box-sizing: content-box !important; }
+body::before { content: "hostile CSS"; }`;
+const FORGE_JS = `(() => {
+  const forged = [
+    { type: 'tool-metrics/get', tool: 'news-analyzer', range: '7d', refresh: true },
+    { type: 'connection/test' },
+    { type: 'card/toggle' },
+    { type: 'card-prefs/set', origin: location.origin, prefs: { corner: 'top-left', hidden: true } },
+  ];
+  const results = { postMessage: 0, runtime: 'absent', errors: [] };
+  for (let i = 0; i < 20; i++) for (const m of forged) { window.postMessage(m, '*'); results.postMessage++; }
+  document.dispatchEvent(new CustomEvent('tool-lens:request', { detail: forged[0] }));
+  try {
+    if (window.chrome && window.chrome.runtime && window.chrome.runtime.sendMessage) {
+      results.runtime = 'present';
+      window.chrome.runtime.sendMessage(document.documentElement.dataset.extensionId || 'x', forged[0], () => {});
+    }
+  } catch (e) { results.errors.push(String(e && e.message || e)); }
+  window.__forgeResults = results;
+})();`;
+
+function hostilePage(kind: 'csp' | 'css' | 'plain' | 'forge'): { html: string; headers: Record<string, string> } {
+  const style = kind === 'css' ? `<style>${HOSTILE_CSS}</style>` : '';
+  const script = kind === 'forge' ? `<script>${FORGE_JS}</script>` : '';
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hostile: ${kind}</title><meta name="tool-lens:tool" content="news-analyzer">${style}</head>
+<body><div><p>A ${kind} page for Tool Lens tests.</p><button>Page button</button></div>${script}</body></html>`;
+  return { html, headers: kind === 'csp' ? { 'Content-Security-Policy': "default-src 'none'" } : {} };
+}
+
 function toolFor(path: string): SampleTool | undefined {
   const slug = /^\/tools\/([^/]+)\/?$/.exec(path)?.[1];
   return SAMPLE_TOOLS.find((t) => t.slug === slug);
@@ -71,6 +106,12 @@ export async function startSampleSite(options: SampleSiteOptions): Promise<Sampl
     const file = files[path as keyof typeof files];
     if (file) return send(200, file.type, await readFile(file.path));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
+    const hostile = /^\/hostile\/(csp|css|plain|forge)$/.exec(path)?.[1] as 'csp' | 'css' | 'plain' | 'forge' | undefined;
+    if (hostile) {
+      const page = hostilePage(hostile);
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...page.headers });
+      return void res.end(page.html);
+    }
     const known = path === '/' || path === '/about' || toolFor(path) !== undefined;
     send(known ? 200 : 404, 'text/html', shell(path, options));
   }

@@ -50,7 +50,7 @@ export async function launchWithExtension(options: { headless: boolean; colorSch
 
 type ExtensionGlobal = {
   chrome: {
-    storage: { local: { set(v: object): Promise<void> }; session: { get(k: string): Promise<Record<string, unknown>> } };
+    storage: { local: { set(v: object): Promise<void>; get(k: string): Promise<Record<string, unknown>> }; session: { get(k: string): Promise<Record<string, unknown>> } };
     scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> };
   };
 };
@@ -64,6 +64,7 @@ export async function configureExtension(
   settings: { host: 'custom'; customHost: string; projectId: string; apiKey: string },
   siteOrigins: string[] = [],
 ) {
+  const before = Date.now();
   await browser.worker.evaluate(
     async ([value, origins]) => {
       // Runs inside the extension's service worker, where `chrome` is the extension API.
@@ -72,6 +73,16 @@ export async function configureExtension(
     },
     [settings, siteOrigins] as const,
   );
+  // A new connection runs one alert check at once: let it finish so tests count only their own requests.
+  const alertDeadline = Date.now() + 20_000;
+  while (settings.apiKey && Date.now() < alertDeadline) {
+    const checkedAt = await browser.worker.evaluate(async () => {
+      const alerts = (await (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get('alerts')).alerts as { checkedAt?: number } | undefined;
+      return alerts?.checkedAt ?? 0;
+    });
+    if (checkedAt >= before - 1000) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   if (siteOrigins.length === 0) return;
   const deadline = Date.now() + 20_000;
   for (;;) {

@@ -1,15 +1,19 @@
-import { render } from 'preact';
-import { CardContainer, type CardApi } from '../../components/CardContainer';
-import cardCss from '../../components/card.css?inline';
-import type { CardPrefs } from '../../lib/messages';
-import { sendRequest } from '../../lib/messaging';
+import type { ZodMiniType } from 'zod/mini';
+import { DEFAULT_RANGE } from '../../lib/ranges';
+import { cardPrefsResponse, getCardPrefsRequest, getToolMetricsRequest, injectCardRequest, okResponse, setCardPrefsRequest, siteConfigResponse, getSiteConfigRequest, type CardPrefs } from '../../lib/messages';
 import { siteConfigKey, siteConfigSchema, type SiteConfig } from '../../lib/sites';
 import { readMarker, resolveTool, type ToolMatch } from '../../lib/toolMatch';
+import type { CardHost } from '../card';
 
 /**
- * Registered at run time, only on the sites the user enabled. On a page that is not a tool page
- * it reads the location, the marker and this site's rules (from storage, not a message) and stops.
+ * Registered at run time, only on the sites the user enabled. This script is only the matcher: it
+ * reads the location, the marker and this site's rules (from storage, not a message), and on a tool
+ * page asks the background worker to inject the card script (`card/inject`: Preact, the components
+ * and the CSS), which runs in this same isolated world and registers itself on `CARD_HOST`.
+ * On other pages nothing else is loaded.
  */
+const CARD_HOST = '__toolLensCard'; // entrypoints/card.tsx CARD_HOST_GLOBAL (not imported: it would pull the card in)
+
 export default defineContentScript({
   registration: 'runtime',
   matches: [],
@@ -19,55 +23,48 @@ export default defineContentScript({
     const config = await siteConfig(origin);
     if (!config) return;
 
-    let current: { match: ToolMatch; unmount: () => void } | null = null;
+    let current: { match: ToolMatch; remove: () => void; toggle: () => void } | null = null;
     let prefs: CardPrefs | null = null;
-    let toggles = 0;
-    let redraw = () => {};
+    let generation = 0;
 
-    async function show(match: ToolMatch) {
-      prefs ??= (await sendRequest({ type: 'card-prefs/get', origin })).prefs;
-      if (prefs.hidden) return;
-      const api: CardApi = {
-        loadMetrics: (range, refresh) => sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh }),
-        loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
-        openOptions: () => void sendRequest({ type: 'options/open' }),
+    const resolve = () => resolveTool({ url: location.href, marker: readMarker(document, config.site), site: config.site, autoMap: config.autoMap });
+
+    async function show(match: ToolMatch, mine: number) {
+      prefs ??= (await request(getCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/get', origin })).prefs;
+      if (prefs.hidden || mine !== generation) return;
+      // Ask for the figures now: the worker answers while the card script is injected and evaluated.
+      const early = { range: DEFAULT_RANGE, answer: rawRequest(getToolMetricsRequest, { type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE }) };
+      early.answer.catch(() => undefined);
+      const host = await cardHost();
+      if (!host || mine !== generation) return;
+      const card = await host.mount({
+        ctx,
+        origin,
+        match,
+        prefs,
+        early,
         savePrefs: (next) => {
           prefs = next;
-          void sendRequest({ type: 'card-prefs/set', origin, prefs: next });
+          void request(setCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/set', origin, prefs: next });
         },
-      };
-      const ui = await createShadowRootUi(ctx, {
-        name: 'tool-lens-card',
-        position: 'inline',
-        anchor: 'body',
-        mode: 'open',
-        css: cardCss,
-        onMount(container) {
-          const draw = () =>
-            render(<CardContainer key={match.tool} tool={match.tool} matchedBy={match.detail} api={api} prefs={prefs!} toggleSignal={toggles} onHide={hide} />, container);
-          redraw = draw;
-          draw();
-          return container;
-        },
-        onRemove(container) {
-          if (container) render(null, container);
-        },
+        onHide: hide,
       });
-      ui.mount();
-      current = { match, unmount: () => ui.remove() };
+      if (mine !== generation) return card.remove();
+      current = { match, ...card };
     }
 
     function hide() {
-      current?.unmount();
+      generation++;
+      current?.remove();
       current = null;
     }
 
     /** Resolves the tool for the current location; mounts, swaps or removes the card to match. */
     async function update() {
-      const match = resolveTool({ url: location.href, marker: readMarker(document, config!.site), site: config!.site, autoMap: config!.autoMap });
-      if (match?.tool === current?.match.tool && match?.detail === current?.match.detail) return;
+      const match = resolve();
+      if (current && match?.tool === current.match.tool && match?.detail === current.match.detail) return;
       hide();
-      if (match) await show(match);
+      if (match) await show(match, generation);
     }
 
     await update();
@@ -82,21 +79,46 @@ export default defineContentScript({
       if (sender.id !== browser.runtime.id || sender.tab) return;
       const type = (message as { type?: unknown })?.type;
       if (type === 'card/status') {
-        const match = resolveTool({ url: location.href, marker: readMarker(document, config.site), site: config.site, autoMap: config.autoMap });
+        const match = resolve();
         return Promise.resolve({ tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false });
       }
       if (type !== 'card/toggle') return;
       if (prefs?.hidden) {
         prefs = { ...prefs, hidden: false };
-        void sendRequest({ type: 'card-prefs/set', origin, prefs });
+        void request(setCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/set', origin, prefs });
         void update();
       } else if (current) {
-        toggles++;
-        redraw();
+        current.toggle();
       }
     });
   },
 });
+
+/** The card script, injected once per frame by the worker. */
+let injecting: Promise<CardHost | null> | null = null;
+function cardHost(): Promise<CardHost | null> {
+  const loaded = () => ((globalThis as Record<string, unknown>)[CARD_HOST] as CardHost | undefined) ?? null;
+  if (loaded()) return Promise.resolve(loaded());
+  injecting ??= request(injectCardRequest, okResponse, { type: 'card/inject' })
+    .then(() => loaded())
+    .catch(() => null)
+    .finally(() => {
+      injecting = null;
+    });
+  return injecting;
+}
+
+/** A request checked against its schema; the answer is the worker's, unchecked (the card checks the figures). */
+function rawRequest<T>(schema: ZodMiniType<T>, body: T): Promise<unknown> {
+  return browser.runtime.sendMessage(schema.parse(body));
+}
+
+/** A request and its answer, both checked against the message protocol (lib/messages). */
+async function request<T, R>(schema: ZodMiniType<T>, response: ZodMiniType<R>, body: T): Promise<R> {
+  const parsed = response.safeParse(await rawRequest(schema, body));
+  if (!parsed.success) throw new Error(`The Tool Lens background worker answered in an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  return parsed.data;
+}
 
 /** This site's rules, published by the background worker in storage.session; asked for only if missing. */
 async function siteConfig(origin: string): Promise<SiteConfig | null> {
@@ -104,5 +126,5 @@ async function siteConfig(origin: string): Promise<SiteConfig | null> {
   const area: Record<string, unknown> = await browser.storage.session.get(key).catch(() => ({}));
   const stored = siteConfigSchema.safeParse(area[key]);
   if (stored.success) return stored.data;
-  return (await sendRequest({ type: 'site/config', origin }).catch(() => ({ config: null }))).config;
+  return (await request(getSiteConfigRequest, siteConfigResponse, { type: 'site/config', origin }).catch(() => ({ config: null }))).config;
 }

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { OptionsForm, type OptionsFormProps } from '../../components/OptionsForm';
 import { SettingsTransfer } from '../../components/SettingsTransfer';
@@ -61,6 +61,27 @@ function initialDraft(stored: unknown): OptionsFormProps['initial'] {
   };
 }
 
+/** The request budget every PostHog call spends from (cards, popup, alerts), refreshed while the page is open. */
+function Budget() {
+  const [summary, setSummary] = useState<string | null>(null);
+  useEffect(() => {
+    const read = () => void sendRequest({ type: 'budget/status' }).then((b) => setSummary(b.summary), () => setSummary(null));
+    read();
+    const timer = setInterval(read, 5000);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <fieldset data-testid="budget">
+      <legend>PostHog request budget</legend>
+      <p class="help">
+        Cards, the popup and alerts share one budget, well below PostHog's per-team limit for the query API. When it is spent, Tool Lens shows cached figures
+        and says so.
+      </p>
+      <p role="status">{summary ?? '…'}</p>
+    </fieldset>
+  );
+}
+
 function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null }) {
   const [sites, setSites] = useState(initialSites);
   const [autoMap, setAutoMap] = useState(initialAutoMap);
@@ -88,6 +109,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
             return answer.ok ? `Auto-mapping refreshed: ${answer.paths} page paths.` : 'Auto-mapping could not be refreshed: check the connection above.';
           }}
         />
+        <Budget />
         <fieldset data-testid="dashboard">
           <legend>Tool Usage dashboard</legend>
           <p class="help">Creates “Tool Usage Analytics” in your project (12 insights in 4 rows, in your data's property spelling), or updates the one Tool Lens created before.</p>

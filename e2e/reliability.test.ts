@@ -1,0 +1,166 @@
+/**
+ * End to end, the fault matrix's representative subset in Chromium: the local PostHog answers 401,
+ * 429 with Retry-After, 503, or too slowly, and the MV3 worker is stopped in the middle of a
+ * request. Each time the card keeps its last figures with their as-of time and says what is wrong,
+ * the server sees no request storm, and the card recovers once the fault clears.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import { startSampleSite, type SampleSite } from '../sample-site/server';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+
+let postHog: LocalPostHog;
+let site: SampleSite;
+let browser: ExtensionBrowser;
+const QUERY = '/api/projects/1/query/';
+
+const card = (page: Page) => page.locator('tool-lens-card');
+const staleBanner = (page: Page) => card(page).locator('[data-testid="stale-banner"]');
+const meta = (page: Page) => card(page).locator('[data-testid="card-meta"]').textContent();
+const viewsShown = (page: Page) => card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions');
+
+async function openReady(tool: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${site.url}/tools/${tool}`);
+  await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+async function refresh(page: Page) {
+  await card(page).getByRole('button', { name: 'Refresh' }).click();
+}
+
+/** The card after a refresh settles: not refreshing any more. */
+async function settled(page: Page, timeout = 30_000) {
+  await expect.poll(() => card(page).getByRole('button', { name: 'Refresh' }).isEnabled(), { timeout }).toBe(true);
+}
+
+beforeAll(async () => {
+  postHog = await startLocalPostHog({ seed: { seed: 5, days: 3, events: 2500 } });
+  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  browser = await launchWithExtension({ headless: true });
+  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await postHog?.close();
+});
+
+beforeEach(() => {
+  postHog.faults.clear();
+  postHog.faults.resetCount();
+});
+
+describe('faults on the card', () => {
+  it('401: keeps the figures, says the key was rejected, recovers when the key works again', async () => {
+    const page = await openReady('news-analyzer');
+    const views = await viewsShown(page);
+    const before = await meta(page);
+    postHog.faults.set({ path: QUERY, status: 401, body: { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null } });
+    postHog.faults.resetCount();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).textContent(), { timeout: 20_000 }).toContain('rejected the personal API key (401)');
+    expect(await staleBanner(page).textContent()).toMatch(/^Showing figures as of /);
+    expect(await viewsShown(page)).toBe(views);
+    expect(await meta(page)).toBe(before);
+    expect(postHog.faults.count(QUERY)).toBe(1);
+
+    postHog.faults.clear();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).count(), { timeout: 20_000 }).toBe(0);
+    // The page's own tool_viewed may have arrived meanwhile.
+    expect(Number(await viewsShown(page))).toBeGreaterThanOrEqual(Number(views));
+    await page.close();
+  });
+
+  it('429 with Retry-After: says so, never asks sooner, then recovers', async () => {
+    const page = await openReady('csv-cleaner');
+    postHog.faults.set({ path: QUERY, status: 429, headers: { 'Retry-After': '4' }, body: { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled.', attr: null }, times: 1 });
+    postHog.faults.resetCount();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).textContent(), { timeout: 20_000 }).toContain('rate limiting this key; retrying in 4 s');
+    // Refreshing again at once: still stale, nothing sent.
+    for (let i = 0; i < 3; i++) {
+      await settled(page);
+      await refresh(page);
+    }
+    await settled(page);
+    expect(await staleBanner(page).textContent()).toContain('rate limiting');
+    expect(postHog.faults.count(QUERY)).toBe(1);
+    await page.waitForTimeout(4_200);
+    await refresh(page);
+    await settled(page);
+    await expect.poll(async () => ((await staleBanner(page).count()) ? await staleBanner(page).textContent() : 'fresh'), { timeout: 20_000 }).toBe('fresh');
+    expect(postHog.faults.count(QUERY)).toBe(2);
+    await page.close();
+  });
+
+  it('503, then recovery', async () => {
+    const page = await openReady('image-compressor');
+    const views = await viewsShown(page);
+    postHog.faults.set({ path: QUERY, status: 503, body: 'upstream connect error or disconnect/reset before headers' });
+    postHog.faults.resetCount();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).textContent(), { timeout: 20_000 }).toContain('PostHog had a server error (HTTP 503)');
+    expect(await viewsShown(page)).toBe(views);
+    // Another tab of the same tool meanwhile: it shows figures (cached or stale), and no storm follows.
+    const other = await browser.context.newPage();
+    await other.goto(`${site.url}/tools/image-compressor`);
+    await card(other).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+    expect(postHog.faults.count(QUERY)).toBeLessThanOrEqual(2);
+    postHog.faults.clear();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).count(), { timeout: 20_000 }).toBe(0);
+    await other.close();
+    await page.close();
+  });
+
+  it('request timeout: says PostHog did not answer, keeps the figures, recovers', async () => {
+    const page = await openReady('audio-transcriber');
+    postHog.faults.set({ path: QUERY, delayMs: 30_000 });
+    postHog.faults.resetCount();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).textContent(), { timeout: 40_000 }).toMatch(/did not answer within 20 s/);
+    expect(postHog.faults.count(QUERY)).toBe(1);
+    postHog.faults.clear();
+    await refresh(page);
+    await expect.poll(() => staleBanner(page).count(), { timeout: 20_000 }).toBe(0);
+    await page.close();
+  });
+});
+
+describe('MV3 worker restarts', () => {
+  it('the worker stopped in the middle of a request: the card says so, and answers after the worker restarts', async () => {
+    const page = await openReady('video-summarizer');
+    postHog.faults.set({ path: QUERY, delayMs: 10_000 });
+    await refresh(page);
+    await expect.poll(() => postHog.faults.count(QUERY), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    // Stop the extension's service worker from one of its own pages, as Chrome does to an idle worker.
+    const options = await browser.context.newPage();
+    await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+    const cdp = await browser.context.newCDPSession(options);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+    await options.close();
+
+    // The pending refresh ends before PostHog would have answered: with figures (stale or not) or a clear error, never stuck.
+    const stoppedAt = Date.now();
+    await settled(page, 40_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    const shown = await card(page).locator('[data-testid="card-ready"], [data-testid="card-error"]').first().textContent();
+    expect(shown?.length).toBeGreaterThan(0);
+
+    postHog.faults.clear();
+    await refresh(page);
+    await expect.poll(async () => (await card(page).locator('[data-testid="card-ready"]').count()) === 1 && (await staleBanner(page).count()) === 0, { timeout: 30_000 }).toBe(true);
+    // A new tab is served by the restarted worker too.
+    const again = await openReady('news-analyzer');
+    await again.close();
+    await page.close();
+  });
+});

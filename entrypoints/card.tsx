@@ -1,0 +1,85 @@
+import { render } from 'preact';
+import type { ContentScriptContext } from 'wxt/utils/content-script-context';
+import { CardContainer, type CardApi } from '../components/CardContainer';
+import cardCss from '../components/card.css?inline';
+import { responseSchemas, type CardPrefs, type ToolMetricsResponse } from '../lib/messages';
+import { sendRequest } from '../lib/messaging';
+import type { RangeKey } from '../lib/ranges';
+import type { ToolMatch } from '../lib/toolMatch';
+
+/**
+ * The card: injected by the background worker (`card/inject`) into the isolated world of a tool
+ * page's content script, only once that script has found a tool. It registers itself on a global of
+ * that isolated world (invisible to the page); the content script mounts and removes cards with it.
+ */
+export interface CardMount {
+  ctx: ContentScriptContext;
+  origin: string;
+  match: ToolMatch;
+  prefs: CardPrefs;
+  /** The figures of the default range, asked for by the content script before this script loaded (unvalidated). */
+  early: { range: RangeKey; answer: Promise<unknown> } | null;
+  savePrefs: (prefs: CardPrefs) => void;
+  onHide: () => void;
+}
+export interface CardHost {
+  mount(options: CardMount): Promise<{ remove: () => void; toggle: () => void }>;
+}
+export const CARD_HOST_GLOBAL = '__toolLensCard';
+
+export default defineUnlistedScript(() => {
+  const host: CardHost = {
+    async mount({ ctx, match, prefs, early, savePrefs, onHide }) {
+      let currentPrefs = prefs;
+      let toggles = 0;
+      let pending = early;
+      const api: CardApi = {
+        loadMetrics: (range, refresh) => {
+          const head = pending;
+          pending = null;
+          if (head && head.range === range && !refresh) return validated(head.answer);
+          return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh });
+        },
+        loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
+        openOptions: () => void sendRequest({ type: 'options/open' }),
+        savePrefs: (next) => {
+          currentPrefs = next;
+          savePrefs(next);
+        },
+      };
+      let draw = () => {};
+      const ui = await createShadowRootUi(ctx, {
+        name: 'tool-lens-card',
+        position: 'inline',
+        anchor: 'body',
+        mode: 'open',
+        css: cardCss,
+        onMount(container) {
+          draw = () =>
+            render(<CardContainer key={match.tool} tool={match.tool} matchedBy={match.detail} api={api} prefs={currentPrefs} toggleSignal={toggles} onHide={onHide} />, container);
+          draw();
+          return container;
+        },
+        onRemove(container) {
+          if (container) render(null, container);
+        },
+      });
+      ui.mount();
+      return {
+        remove: () => ui.remove(),
+        toggle: () => {
+          toggles++;
+          draw();
+        },
+      };
+    },
+  };
+  (globalThis as Record<string, unknown>)[CARD_HOST_GLOBAL] = host;
+});
+
+/** The early answer, checked against the protocol like every other answer. */
+async function validated(answer: Promise<unknown>): Promise<ToolMetricsResponse> {
+  const parsed = responseSchemas['tool-metrics/get'].safeParse(await answer);
+  if (!parsed.success) throw new Error(`The Tool Lens background worker answered in an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  return parsed.data;
+}
