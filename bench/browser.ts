@@ -195,7 +195,13 @@ async function main() {
     const clearCache = async () => {
       await configureExtension(ext, { ...settings, projectId: '999' });
       await configureExtension(ext, settings);
-      await sleep(100);
+      // A settings change also refreshes auto-mapping and runs an alert check: let those finish,
+      // so only the cards' own requests are counted.
+      for (let quiet = 0, seen = proxy.queries.length; quiet < 10; ) {
+        await sleep(100);
+        if (proxy.queries.length === seen) quiet++;
+        else (seen = proxy.queries.length), (quiet = 0);
+      }
     };
     const toolUrl = (tool: string) => `${site.url}/tools/${tool}`;
 

@@ -167,6 +167,8 @@ describe('fault matrix (unit)', () => {
   it.each(FAULTS)('%s: keeps the last figures as stale, names the fault, sends one request, recovers', async (_name, fault, kind, message) => {
     const clock = { t: 1_000_000 };
     let requests = 0;
+    // A PostHog of its own: nothing another test left running can take this one's answers.
+    const mock = mockPostHog();
     const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
       requests++;
       return mock.fetch(input, init);
@@ -213,6 +215,7 @@ describe('fault matrix (unit)', () => {
       expect(recovered.ok && recovered.metrics.asOf).not.toBe(asOf);
       expect(logs.flat().join(' ')).not.toContain(settings.apiKey);
     } finally {
+      await mock.agent.close();
       spies.forEach((restore) => restore());
     }
   });

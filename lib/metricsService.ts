@@ -84,6 +84,11 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   const cache = deps.cache ?? memoryCache();
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
   const recentFailures = new Map<string, { at: number; failure: Failure }>();
+  /** The last answer per key, in memory: a tab that asks just after another got its answer uses it. */
+  const recentAnswers = new Map<string, CacheEntry>();
+  /** What each key's last request answered, stamped with a call counter (see getToolMetrics). */
+  const settledAnswers = new Map<string, { tick: number; response: ToolMetricsResponse }>();
+  let tick = 0;
   const budget: RequestBudget =
     deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store: cache, now, options: deps.budget as Partial<BudgetOptions> | undefined });
   let blockedUntil = 0;
@@ -154,41 +159,55 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   }
 
   async function getToolMetrics(tool: string, range: RangeKey, refresh = false): Promise<ToolMetricsResponse> {
+    const asked = ++tick;
     const settings = await settingsOrFailure();
     if ('kind' in settings) return { ok: false, error: settings };
 
     const key = `metrics:${await fingerprint(settings)}:${range}:${tool}`;
-    const cached = await readCache(key);
-    const serveStale = (failure: Failure): ToolMetricsResponse =>
-      cached?.response.ok ? { ...cached.response, stale: failure } : { ok: false, error: failure };
-
-    if (cached && !refresh && now() - cached.at < freshForMs) return cached.response;
-    const failed = recentFailures.get(key);
-    if (failed && !refresh && !inFlight.has(key) && now() - failed.at < FAILURE_QUIET_MS) return serveStale(failed.failure);
+    const cached = (await readCache(key)) ?? null;
     await loadBlock();
+    // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
+    // request, answer or failure, whatever order their awaits above finished in.
+    const latest = recentAnswers.get(key) ?? cached;
+    const serveStale = (failure: Failure): ToolMetricsResponse =>
+      latest?.response.ok ? { ...latest.response, stale: failure } : { ok: false, error: failure };
+
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    // A request that finished after this call began answers it too, even a refresh.
+    const settled = settledAnswers.get(key);
+    if (settled && settled.tick > asked) return settled.response;
+    if (latest && !refresh && now() - latest.at < freshForMs) return latest.response;
+    const failed = recentFailures.get(key);
+    if (failed && !refresh && now() - failed.at < FAILURE_QUIET_MS) return serveStale(failed.failure);
     const limited = rateLimited();
     if (limited) return serveStale(limited);
 
-    let pending = inFlight.get(key);
-    if (!pending) {
-      pending = fetchMetrics(settings, tool, range)
-        .then(async (response) => {
-          recentFailures.delete(key);
-          await cache.set(key, { at: now(), response }).catch(() => undefined);
-          return response;
-        })
-        .catch((error: unknown) => {
-          noteRetryAfter(error);
-          const failure = toFailure(error);
-          if (recentFailures.size > 200) recentFailures.clear();
-          recentFailures.set(key, { at: now(), failure });
-          return serveStale(failure);
-        })
-        .finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    return pending;
+    const request = fetchMetrics(settings, tool, range)
+      .then(async (response) => {
+        recentFailures.delete(key);
+        if (recentAnswers.size > 200) recentAnswers.clear();
+        recentAnswers.set(key, { at: now(), response });
+        await cache.set(key, { at: now(), response }).catch(() => undefined);
+        return response;
+      })
+      .catch((error: unknown) => {
+        noteRetryAfter(error);
+        const failure = toFailure(error);
+        if (recentFailures.size > 200) recentFailures.clear();
+        recentFailures.set(key, { at: now(), failure });
+        return serveStale(failure);
+      })
+      .then((response) => {
+        if (settledAnswers.size > 200) settledAnswers.clear();
+        settledAnswers.set(key, { tick: ++tick, response });
+        return response;
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, request);
+    return request;
   }
+
 
   async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
     const settings = await settingsOrFailure();
