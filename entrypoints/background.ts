@@ -4,7 +4,7 @@ import { createRequestBudget } from '../lib/budget';
 import { buildLatencyQuery } from '../lib/cardQuery';
 import { cardLinks } from '../lib/deepLinks';
 import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/messages';
-import { createMessageListener, senderOf } from '../lib/messaging';
+import { createMessageListener } from '../lib/messaging';
 import { createProjectService } from '../lib/projectService';
 import { createMetricsService, type CacheStore } from '../lib/metricsService';
 import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
@@ -191,7 +191,10 @@ export default defineBackground(() => {
     if (area !== 'local') return;
     if (SETTINGS_KEY in changes) void scheduleAlerts(true);
     // Old cached figures belong to old settings: drop them when the settings change.
-    if (SETTINGS_KEY in changes) void dropCachedFigures();
+    if (SETTINGS_KEY in changes) {
+      service.forgetAnswers();
+      void dropCachedFigures();
+    }
     if (SETTINGS_KEY in changes || SITES_KEY in changes) void syncSites();
   });
   browser.permissions.onRemoved?.addListener(() => void syncSites());
@@ -201,7 +204,7 @@ export default defineBackground(() => {
   }
 
   browser.runtime.onMessage.addListener(
-    createMessageListener(browser.runtime.id, async (request) => {
+    createMessageListener(browser.runtime.id, async (request, sender) => {
       switch (request.type) {
         case 'tool-metrics/get':
           return withAlerts(await service.getToolMetrics(request.tool, request.range, request.refresh));
@@ -250,10 +253,9 @@ export default defineBackground(() => {
           return { ok: true };
         case 'card/inject': {
           // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
-          const sender = senderOf(request);
-          const tabId = sender?.tab?.id;
+          const tabId = sender.tab?.id;
           if (tabId === undefined) return { ok: false };
-          await browser.scripting.executeScript({ target: { tabId, frameIds: [sender?.frameId ?? 0] }, files: ['/card.js'] });
+          await browser.scripting.executeScript({ target: { tabId, frameIds: [sender.frameId ?? 0] }, files: ['/card.js'] });
           return { ok: true };
         }
       }

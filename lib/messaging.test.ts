@@ -10,7 +10,9 @@ describe('background message listener', () => {
     expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '5y' }, { id: 'self-id' })).toBeUndefined();
     expect(listen({ type: 'unknown' }, { id: 'self-id' })).toBeUndefined();
     expect(handle).not.toHaveBeenCalled();
-    await expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, { id: 'self-id' })).resolves.toEqual({ ok: true });
-    expect(handle).toHaveBeenCalledWith({ type: 'tool-metrics/get', tool: 'a', range: '7d' });
+    const sender = { id: 'self-id', tab: { id: 4 }, frameId: 0 };
+    await expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, sender)).resolves.toEqual({ ok: true });
+    // The handler learns who asked: the card script is injected into the sender's own tab and frame.
+    expect(handle).toHaveBeenCalledWith({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, sender);
   });
 });

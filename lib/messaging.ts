@@ -14,7 +14,13 @@ export async function sendRequest<R extends Request>(request: R): Promise<Respon
   return parsed.data as ResponseFor<R['type']>;
 }
 
-export type RequestHandler = (request: Request) => Promise<unknown>;
+export interface MessageSender {
+  id?: string;
+  tab?: { id?: number };
+  frameId?: number;
+}
+
+export type RequestHandler = (request: Request, sender: MessageSender) => Promise<unknown>;
 
 /**
  * Background side: accepts only well-formed requests from this extension's own contexts.
@@ -25,19 +31,6 @@ export function createMessageListener(extensionId: string, handle: RequestHandle
     if (sender.id !== extensionId) return undefined;
     const parsed = requestSchema.safeParse(message);
     if (!parsed.success) return undefined;
-    senders.set(parsed.data, sender);
-    return handle(parsed.data);
+    return handle(parsed.data, sender);
   };
-}
-
-export interface MessageSender {
-  id?: string;
-  tab?: { id?: number };
-  frameId?: number;
-}
-const senders = new WeakMap<Request, MessageSender>();
-
-/** Who sent a request that createMessageListener accepted (its tab and frame, for a content script). */
-export function senderOf(request: Request): MessageSender | undefined {
-  return senders.get(request);
 }

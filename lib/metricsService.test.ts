@@ -66,6 +66,28 @@ describe('metrics service', () => {
     expect(requests).toBe(3);
   });
 
+  it('forgets the answers it holds in memory when the settings change, as the stored ones are dropped', async () => {
+    let requests = 0;
+    mock.pool
+      .intercept(QUERY)
+      .reply(() => {
+        requests++;
+        return { statusCode: 200, data: { results: ROWS } };
+      })
+      .persist();
+    const entries = new Map<string, unknown>();
+    const store: CacheStore = { get: async (k) => entries.get(k), set: async (k, v) => void entries.set(k, v) };
+    const svc = service(configured, { t: 1_000_000 }, store);
+    await svc.getToolMetrics('a', '7d');
+    await svc.getToolMetrics('a', '7d');
+    expect(requests).toBe(1);
+    // What the worker does on a settings change: drop the stored figures and forget the rest.
+    entries.clear();
+    svc.forgetAnswers();
+    await svc.getToolMetrics('a', '7d');
+    expect(requests).toBe(2);
+  });
+
   it('keeps answers in the given store, so a restarted worker answers from it', async () => {
     const store = memoryCache();
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });

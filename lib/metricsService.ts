@@ -318,7 +318,14 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { ...status, retryAfterMs, summary };
   }
 
-  return { getToolMetrics, getTriage, testConnection, detectProjectSchema, fetchAutoMap, projectKey, budgetStatus };
+  /** Settings changed: forget every answer and failure held in memory, as the stored cache is dropped. */
+  function forgetAnswers() {
+    recentAnswers.clear();
+    recentFailures.clear();
+    settledAnswers.clear();
+  }
+
+  return { getToolMetrics, getTriage, testConnection, detectProjectSchema, fetchAutoMap, projectKey, budgetStatus, forgetAnswers };
 }
 
 const text = z.nullable(z.string());
