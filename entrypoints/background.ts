@@ -56,7 +56,7 @@ export default defineBackground(() => {
   const registration: RegistrationApi = {
     registered: async () => (await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID] }))[0]?.matches ?? null,
     register: (matches) =>
-      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: 'document_idle', persistAcrossSessions: true }]),
+      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: 'document_end', persistAcrossSessions: true }]),
     update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'] }]),
     unregister: () => browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }),
     hasPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
