@@ -5,14 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatDuration } from '../lib/format';
-import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
-import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import type { LocalPostHog } from '../local-posthog/server';
+import type { SampleSite } from '../sample-site/server';
+import { configureExtension, type ExtensionBrowser } from '../scripts/chromium';
+import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
 let browser: ExtensionBrowser;
+let stack: Stack;
 const SEVEN_DAYS_MS = 7 * 86_400_000;
 
 const settings = () => ({ host: 'custom' as const, customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey });
@@ -64,19 +66,13 @@ async function shownFigures(page: Page) {
 }
 
 beforeAll(async () => {
-  // Six days of history: every seeded event falls inside the card's default 7-day range.
-  postHog = await startLocalPostHog({ seed: { seed: 7, days: 6, events: 6000 } });
-  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  browser = await launchWithExtension({ headless: true });
-  // The sample site is enabled with no rules: auto-mapping from its tool_viewed events finds the tools.
-  await configureExtension(browser, settings(), [site.url]);
+  // Six days of history: every seeded event falls inside the card's default 7-day range. The sample
+  // site is enabled with no rules: auto-mapping from its tool_viewed events finds the tools.
+  stack = await startStack({ postHog: { seed: { seed: 7, days: 6, events: 6000 } } });
+  ({ postHog, site, browser } = stack);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await postHog?.close();
-});
+afterAll(() => stack?.close());
 
 describe('metrics card on the sample site', () => {
   it.each(['news-analyzer', 'audio-transcriber', 'csv-cleaner'])('shows the funnel, p50/p95/p99 and error types the seeded events imply for %s', async (tool) => {

@@ -6,14 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import type { LocalPostHog } from '../local-posthog/server';
 import { captureBatch } from '../local-posthog/test-helpers';
-import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import type { SampleSite } from '../sample-site/server';
+import type { ExtensionBrowser } from '../scripts/chromium';
+import { startStack, type Stack } from './stack';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
 let browser: ExtensionBrowser;
+let stack: Stack;
 const QUERY = '/api/projects/1/query/';
 const EVIL_TOOL = '<img src=x onerror=window.__pwned=1>';
 const EVIL_ERROR = '<script>window.__pwned=2</script>';
@@ -31,27 +33,25 @@ async function open(path: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  postHog = await startLocalPostHog({ seed: { seed: 9, days: 2, events: 1500 } });
-  const now = Date.now();
-  // Anyone can write event data: a tool named with markup on /tools/evil, and a tool whose error
-  // types and job ids are markup on /tools/evil-data.
-  const events = (tool: string, path: string, p: string) =>
-    [0, 1, 2].flatMap((i) => [
-      { event: 'tool_viewed', distinct_id: `${p}${i}`, timestamp: new Date(now - 60_000 * (i + 1)).toISOString(), properties: { tool_name: tool, page_path: path, session_id: `${p}s${i}` } },
-      { event: 'tool_processing_failed', distinct_id: `${p}${i}`, timestamp: new Date(now - 60_000 * (i + 1) + 1000).toISOString(), properties: { tool_name: tool, session_id: `${p}s${i}`, error_type: EVIL_ERROR, job_id: EVIL_JOB, processing_duration_ms: 10 } },
-    ]);
-  await captureBatch(postHog, [...events(EVIL_TOOL, '/tools/evil', 'a'), ...events('evil-data', '/tools/evil-data', 'b')]);
-  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  browser = await launchWithExtension({ headless: true });
-  browser.worker.on('console', (m) => logs.push(m.text()));
-  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+  stack = await startStack({
+    postHog: { seed: { seed: 9, days: 2, events: 1500 } },
+    prepare: async (server) => {
+      const now = Date.now();
+      // Anyone can write event data: a tool named with markup on /tools/evil, and a tool whose error
+      // types and job ids are markup on /tools/evil-data.
+      const events = (tool: string, path: string, p: string) =>
+        [0, 1, 2].flatMap((i) => [
+          { event: 'tool_viewed', distinct_id: `${p}${i}`, timestamp: new Date(now - 60_000 * (i + 1)).toISOString(), properties: { tool_name: tool, page_path: path, session_id: `${p}s${i}` } },
+          { event: 'tool_processing_failed', distinct_id: `${p}${i}`, timestamp: new Date(now - 60_000 * (i + 1) + 1000).toISOString(), properties: { tool_name: tool, session_id: `${p}s${i}`, error_type: EVIL_ERROR, job_id: EVIL_JOB, processing_duration_ms: 10 } },
+        ]);
+      await captureBatch(server, [...events(EVIL_TOOL, '/tools/evil', 'a'), ...events('evil-data', '/tools/evil-data', 'b')]);
+    },
+    onBrowser: (b) => b.worker.on('console', (m) => logs.push(m.text())),
+  });
+  ({ postHog, site, browser } = stack);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await postHog?.close();
-});
+afterAll(() => stack?.close());
 
 describe('event data is text', () => {
   it('a tool name carrying markup is refused as a tool name: no card, nothing run', async () => {

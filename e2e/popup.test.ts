@@ -5,13 +5,15 @@
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
-import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import type { LocalPostHog } from '../local-posthog/server';
+import type { SampleSite } from '../sample-site/server';
+import type { ExtensionBrowser } from '../scripts/chromium';
+import { startStack, type Stack } from './stack';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
 let browser: ExtensionBrowser;
+let stack: Stack;
 
 async function openPopup(): Promise<Page> {
   const page = await browser.context.newPage();
@@ -22,17 +24,11 @@ const dashboardNames = (page: Page) => page.locator('[data-testid="dashboard"] .
 type Chrome = { chrome: { action: { getBadgeText(o: object): Promise<string> } } };
 
 beforeAll(async () => {
-  postHog = await startLocalPostHog({ seed: { seed: 5, days: 2, events: 2000 }, keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'] });
-  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  browser = await launchWithExtension({ headless: true });
-  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+  stack = await startStack({ postHog: { seed: { seed: 5, days: 2, events: 2000 }, keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'] } });
+  ({ postHog, site, browser } = stack);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await postHog?.close();
-});
+afterAll(() => stack?.close());
 
 describe('popup', () => {
   it('says the key works and which scope it lacks for what', async () => {

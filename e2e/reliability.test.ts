@@ -6,13 +6,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
-import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import type { LocalPostHog } from '../local-posthog/server';
+import type { SampleSite } from '../sample-site/server';
+import type { ExtensionBrowser } from '../scripts/chromium';
+import { startStack, type Stack } from './stack';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
 let browser: ExtensionBrowser;
+let stack: Stack;
 const QUERY = '/api/projects/1/query/';
 
 const card = (page: Page) => page.locator('tool-lens-card');
@@ -37,17 +39,11 @@ async function settled(page: Page, timeout = 30_000) {
 }
 
 beforeAll(async () => {
-  postHog = await startLocalPostHog({ seed: { seed: 5, days: 3, events: 2500 } });
-  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  browser = await launchWithExtension({ headless: true });
-  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+  stack = await startStack({ postHog: { seed: { seed: 5, days: 3, events: 2500 } } });
+  ({ postHog, site, browser } = stack);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await postHog?.close();
-});
+afterAll(() => stack?.close());
 
 beforeEach(() => {
   postHog.faults.clear();

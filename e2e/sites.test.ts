@@ -4,13 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
-import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import type { LocalPostHog } from '../local-posthog/server';
+import type { SampleSite } from '../sample-site/server';
+import type { ExtensionBrowser } from '../scripts/chromium';
+import { startStack, type Stack } from './stack';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
 let browser: ExtensionBrowser;
+let stack: Stack;
 
 type Chrome = { chrome: { scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> } } };
 const registeredMatches = () =>
@@ -20,17 +22,11 @@ const card = (page: Page) => page.locator('tool-lens-card');
 const toolName = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent();
 
 beforeAll(async () => {
-  postHog = await startLocalPostHog({ seed: { seed: 11, days: 3, events: 3000 } });
-  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  browser = await launchWithExtension({ headless: true });
-  await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
+  stack = await startStack({ postHog: { seed: { seed: 11, days: 3, events: 3000 } } });
+  ({ postHog, site, browser } = stack);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  await postHog?.close();
-});
+afterAll(() => stack?.close());
 
 describe('single-page app', () => {
   it('follows client-side navigation between tools and a non-tool page, one card at a time', async () => {
