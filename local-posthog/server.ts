@@ -40,17 +40,8 @@ const USER_UUID = '01900000-0000-0000-0000-0000000000a1';
 const MAX_BODY = 25 * 1024 * 1024;
 const CAPTURE_PATHS = new Set(['/e', '/batch', '/i/v0/e', '/capture', '/track', '/engage', '/s']);
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly code: string,
-    detail: string,
-    readonly attr: string | null = null,
-  ) {
-    super(detail);
-  }
-}
+/** An answer in PostHog's DRF error shape; the dashboards API throws the same class. */
+const HttpError = ApiError;
 
 const notFound = () => new HttpError(404, 'invalid_request', 'not_found', 'Not found.');
 
@@ -417,12 +408,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
           const handler = dashboardApi.route(seg.slice(2), method, url.searchParams, body);
           if (handler) return () => {
             checkProject(seg[1] ?? '');
-            try {
-              return handler();
-            } catch (e) {
-              if (e instanceof ApiError) throw new HttpError(e.status, e.type, e.code, e.message, e.attr);
-              throw e;
-            }
+            return handler();
           };
         }
         return null;
