@@ -1,5 +1,6 @@
 /** Popup: the project's dashboards — pinned, recent, the rest — with type-to-search and arrow keys. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { DASHBOARD_NAME } from '../lib/dashboardDefinition';
 import type { DashboardEntry, DashboardsResponse } from '../lib/messages';
 
 export interface DashboardListProps {
@@ -48,7 +49,7 @@ export function DashboardList({ initial, load, open, createToolUsage, serverSear
     event.preventDefault();
   };
 
-  const hasToolUsage = all.some((d) => d.name === 'Tool Usage Analytics');
+  const hasToolUsage = all.some((d) => d.name === DASHBOARD_NAME);
   return (
     <section class="dashboards" data-testid="dashboards">
       <input

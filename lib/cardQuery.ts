@@ -14,9 +14,6 @@ export interface HogQLRequest {
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;
 
-/** Row shape of the card query: (section, period, label, n, a, b, c, d, e). */
-export const CARD_COLUMNS = ['section', 'period', 'label', 'n', 'a', 'b', 'c', 'd', 'e'] as const;
-
 /** Sparkline buckets: days for 7d/30d (a daily p95), otherwise a twelfth of the range. */
 export function sparkBucketSeconds(range: RangeKey): number {
   const seconds = RANGES[range].seconds;

@@ -5,7 +5,7 @@
  */
 import { z as zod } from 'zod';
 import * as z from 'zod/mini';
-import { alertRowsSchema, alertRules, alertStateSchema, buildAlertsQuery, evaluateAlerts, type AlertState } from './alerts';
+import { ALERTS_KEY, alertRowsSchema, alertRules, alertStateSchema, buildAlertsQuery, evaluateAlerts, type AlertState } from './alerts';
 import type { RequestBudget } from './budget';
 import type { PropertySpelling } from './dashboardDefinition';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
@@ -183,15 +183,15 @@ export function createProjectService(deps: ProjectServiceDeps) {
       state = { checkedAt: now(), error: null, tools: evaluateAlerts(rows.data, alertRules(settings)) };
     } catch (error) {
       // Keep the last known tools in trouble; say the check failed.
-      const previous = alertStateSchema.safeParse(await deps.store.get('alerts'));
+      const previous = alertStateSchema.safeParse(await deps.store.get(ALERTS_KEY));
       state = { checkedAt: now(), error: failureOf(error).message, tools: previous.success ? previous.data.tools : [] };
     }
-    await deps.store.set('alerts', state);
+    await deps.store.set(ALERTS_KEY, state);
     return state;
   }
 
   async function alertState(): Promise<AlertState | null> {
-    const parsed = alertStateSchema.safeParse(await deps.store.get('alerts'));
+    const parsed = alertStateSchema.safeParse(await deps.store.get(ALERTS_KEY));
     return parsed.success ? parsed.data : null;
   }
 
