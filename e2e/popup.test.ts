@@ -41,6 +41,8 @@ describe('popup', () => {
   it('lists dashboards pinned first, searches as you type, opens with Enter and remembers it', async () => {
     const popup = await openPopup();
     await expect.poll(() => dashboardNames(popup)).toEqual(['Product overview', 'Errors triage', 'Growth']);
+    // Type to search: the search box has the focus as soon as the popup opens.
+    await expect.poll(() => popup.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search dashboards');
     await popup.keyboard.type('grow');
     await expect.poll(() => dashboardNames(popup)).toEqual(['Growth']);
     const opened = browser.context.waitForEvent('page');
