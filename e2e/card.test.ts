@@ -10,6 +10,7 @@ import type { SampleSite } from '../sample-site/server';
 import { configureExtension, type ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
+import { cardHost, cardOf as card } from '../scripts/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -44,16 +45,14 @@ async function openToolSettled(tool: string): Promise<{ page: Page; sessionId: s
   return { page, sessionId };
 }
 
-const card = (page: Page) => page.locator('tool-lens-card');
-
 async function waitForCard(page: Page) {
   await card(page).locator('[data-testid="card-ready"], [data-testid="card-error"]').first().waitFor({ timeout: 30_000 });
 }
 
 async function shownFigures(page: Page) {
   await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
-  const funnel = await card(page).locator('[data-testid^="funnel-step-"]').evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-sessions'))));
-  const errors = await card(page).locator('[data-testid="error-type"]').evaluateAll((items) => items.map((li) => [li.getAttribute('data-type'), Number(li.getAttribute('data-count'))] as [string, number]));
+  const funnel = await card(page).evaluate((root) => [...root.querySelectorAll('[data-testid^="funnel-step-"]')].map((li) => Number(li.getAttribute('data-sessions'))));
+  const errors = await card(page).evaluate((root) => [...root.querySelectorAll('[data-testid="error-type"]')].map((li) => [li.getAttribute('data-type'), Number(li.getAttribute('data-count'))] as [string, number]));
   return {
     funnel,
     errors,
@@ -103,7 +102,7 @@ describe('metrics card on the sample site', () => {
     await page.goto(`${site.url}/about`);
     await page.waitForLoadState('load');
     await page.waitForTimeout(500);
-    expect(await page.locator('tool-lens-card').count()).toBe(0);
+    expect(await cardHost(page).count()).toBe(0);
     await page.close();
   });
 
@@ -190,11 +189,11 @@ describe('card behaviour', () => {
     const page = await openTool('news-analyzer');
     await shownFigures(page);
     await card(page).getByRole('button', { name: 'Hide on this site' }).click();
-    await expect.poll(() => page.locator('tool-lens-card').count()).toBe(0);
+    await expect.poll(() => cardHost(page).count()).toBe(0);
     await page.reload();
     await page.waitForLoadState('load');
     await page.waitForTimeout(500);
-    expect(await page.locator('tool-lens-card').count()).toBe(0);
+    expect(await cardHost(page).count()).toBe(0);
     // What the Alt+Shift+L command does: the worker tells the active tab to toggle the card.
     await browser.worker.evaluate(async () => {
       const c = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> } } }).chrome;

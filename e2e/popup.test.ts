@@ -9,6 +9,7 @@ import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
 import type { ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
+import { cardOf as card } from '../scripts/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -100,7 +101,7 @@ describe('popup', () => {
 
     const page = await browser.context.newPage();
     await page.goto(`${site.url}/tools/video-summarizer`);
-    await expect.poll(() => page.locator('tool-lens-card [data-testid="health-banner"]').textContent(), { timeout: 20_000 }).toMatch(/failures in the last hour/);
+    await expect.poll(() => card(page).locator('[data-testid="health-banner"]').textContent(), { timeout: 20_000 }).toMatch(/failures in the last hour/);
     await page.close();
   });
 });

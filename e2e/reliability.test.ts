@@ -10,6 +10,7 @@ import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
 import type { ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
+import { cardOf as card } from '../scripts/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -17,7 +18,6 @@ let browser: ExtensionBrowser;
 let stack: Stack;
 const QUERY = '/api/projects/1/query/';
 
-const card = (page: Page) => page.locator('tool-lens-card');
 const staleBanner = (page: Page) => card(page).locator('[data-testid="stale-banner"]');
 const meta = (page: Page) => card(page).locator('[data-testid="card-meta"]').textContent();
 const viewsShown = (page: Page) => card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions');

@@ -8,6 +8,7 @@ import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
 import type { ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
+import { cardHost, cardOf as card } from '../scripts/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -18,7 +19,6 @@ type Chrome = { chrome: { scripting: { getRegisteredContentScripts(): Promise<Ar
 const registeredMatches = () =>
   browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.scripting.getRegisteredContentScripts()).flatMap((s) => s.matches ?? []));
 
-const card = (page: Page) => page.locator('tool-lens-card');
 const toolName = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent();
 
 beforeAll(async () => {
@@ -37,20 +37,20 @@ describe('single-page app', () => {
 
     await page.click('header nav a[href="/tools/image-compressor"]');
     await expect.poll(() => toolName(page)).toBe('image-compressor');
-    expect(await card(page).count()).toBe(1);
+    expect(await cardHost(page).count()).toBe(1);
 
     await page.click('header nav a[href="/tools/pdf-to-text"]');
     await expect.poll(() => toolName(page)).toBe('pdf-to-text');
     await expect.poll(() => card(page).locator('[data-testid="card-meta"]').textContent()).toContain('found by page marker');
 
     await page.click('header nav a[href="/about"]');
-    await expect.poll(() => card(page).count()).toBe(0);
+    await expect.poll(() => cardHost(page).count()).toBe(0);
 
     await page.goBack();
     await expect.poll(() => toolName(page)).toBe('pdf-to-text');
     await page.goBack();
     await expect.poll(() => toolName(page)).toBe('image-compressor');
-    expect(await card(page).count()).toBe(1);
+    expect(await cardHost(page).count()).toBe(1);
     expect(page.url()).toBe(`${site.url}/tools/image-compressor`);
     await page.close();
   });
@@ -60,7 +60,7 @@ describe('single-page app', () => {
     await page.goto(`${site.url}/`);
     await page.waitForLoadState('load');
     await page.waitForTimeout(400);
-    expect(await card(page).count()).toBe(0);
+    expect(await cardHost(page).count()).toBe(0);
     await page.close();
   });
 });
@@ -97,7 +97,7 @@ describe('sites in the options', () => {
     await page.reload();
     await page.waitForLoadState('load');
     await page.waitForTimeout(400);
-    expect(await card(page).count()).toBe(0);
+    expect(await cardHost(page).count()).toBe(0);
     await page.close();
     await options.close();
   });

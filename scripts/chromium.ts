@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { registerCardSelector } from './closedCard';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '.output', 'chrome-mv3');
 
@@ -27,6 +28,7 @@ export interface ExtensionBrowser {
 export async function launchWithExtension(options: { headless: boolean; colorScheme?: 'light' | 'dark'; extensionDir?: string }): Promise<ExtensionBrowser> {
   const extensionDir = options.extensionDir ?? EXTENSION_DIR;
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No built extension in ${extensionDir}: run \`npx wxt build\` first.`);
+  await registerCardSelector();
   const userDataDir = await mkdtemp(join(tmpdir(), 'tool-lens-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),

@@ -17,6 +17,7 @@ import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
 import { SAMPLE_TOOLS } from '../sample-site/tools';
 import { configureExtension, launchWithExtension, type ExtensionBrowser } from './chromium';
+import { cardOf } from './closedCard';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,7 +77,7 @@ async function main() {
   const toolUrl = `${site.url}/tools/${SAMPLE_TOOLS[0].slug}`;
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(toolUrl);
-  const card = page.locator('tool-lens-card');
+  const card = cardOf(page);
   await card.locator('[data-testid="card-ready"], [data-testid="card-error"]').first().waitFor({ timeout: 60_000 });
 
   await mkdir(outDir, { recursive: true });
@@ -106,7 +107,7 @@ async function main() {
   await shoot('popup', popup);
   const troubled = await browser.context.newPage();
   await troubled.goto(`${site.url}/tools/video-summarizer`);
-  await troubled.locator('tool-lens-card [data-testid="card-ready"]').waitFor({ timeout: 30_000 }).catch(() => undefined);
+  await cardOf(troubled).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 }).catch(() => undefined);
   await shoot('card-alert', troubled);
   if (headless) await troubled.close();
   if (headless) await popup.close();
