@@ -1,8 +1,9 @@
 /**
  * End to end, hostile inputs and key handling in Chromium: event data carrying HTML and script
  * stays text, the card renders under `default-src 'none'` and looks the same under CSS that styles
- * every element, a page forging the extension's messages gets nothing, and the personal API key is
- * out of reach of the content script's world and of the page.
+ * every element, a page forging the extension's messages gets nothing, a page script cannot read
+ * the card (closed shadow root), and the personal API key is out of reach of the content script's
+ * world and of the page. The tests read the card over the DevTools protocol (scripts/closedCard.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -11,6 +12,7 @@ import { captureBatch } from '../local-posthog/test-helpers';
 import type { SampleSite } from '../sample-site/server';
 import type { ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
+import { cardHost, cardOf as card } from '../scripts/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -22,7 +24,6 @@ const EVIL_ERROR = '<script>window.__pwned=2</script>';
 const EVIL_JOB = 'javascript:window.__pwned=3';
 const logs: string[] = [];
 
-const card = (page: Page) => page.locator('tool-lens-card');
 
 async function open(path: string): Promise<Page> {
   const page = await browser.context.newPage();
@@ -59,7 +60,7 @@ describe('event data is text', () => {
     await page.goto(`${site.url}/tools/evil`);
     await page.waitForLoadState('load');
     await page.waitForTimeout(800);
-    expect(await card(page).count()).toBe(0);
+    expect(await cardHost(page).count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.close();
   });
@@ -73,8 +74,7 @@ describe('event data is text', () => {
     await failure.waitFor();
     expect(await failure.textContent()).toContain(EVIL_JOB);
     expect(await failure.textContent()).toContain(EVIL_ERROR);
-    const inCard = await card(page).evaluate((host) => {
-      const root = host.shadowRoot!;
+    const inCard = await card(page).evaluate((root) => {
       return {
         imgs: root.querySelectorAll('img, script, iframe, object').length,
         hrefs: [...root.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? ''),
@@ -91,8 +91,7 @@ describe('event data is text', () => {
 describe('hostile pages', () => {
   const CARD_PARTS = ['.tl-card', '.tl-header', '[data-testid="tool-name"]', '.tl-tabs button', '[data-testid="funnel"]', '.tl-footer a'];
   async function styles(page: Page) {
-    return card(page).evaluate((host, selectors) => {
-      const root = host.shadowRoot!;
+    return card(page).evaluate((root, selectors) => {
       return selectors.map((sel) => {
         const el = root.querySelector(sel);
         if (!el) return null;
@@ -110,7 +109,7 @@ describe('hostile pages', () => {
     expect(a.every((x) => x !== null)).toBe(true);
     expect(b).toEqual(a);
     // Styled: the card is a positioned box, not unstyled inline text.
-    expect(await card(strict).evaluate((host) => getComputedStyle(host.shadowRoot!.querySelector('.tl-root')!).position)).toBe('fixed');
+    expect(await card(strict).evaluate((root) => getComputedStyle(root.querySelector('.tl-root')!).position)).toBe('fixed');
     await plain.close();
     await strict.close();
   });
@@ -121,6 +120,30 @@ describe('hostile pages', () => {
     expect(await styles(loud)).toEqual(await styles(plain));
     await plain.close();
     await loud.close();
+  });
+
+  it("keeps the card closed to a page script: no shadow root, no patched attachShadow, no markup, text or event path", async () => {
+    const page = await open('/hostile/spy');
+    const toolName = await card(page).locator('[data-testid="tool-name"]').textContent();
+    const meta = (await card(page).locator('[data-testid="card-meta"]').textContent())!;
+    await card(page).getByRole('tab', { name: 'Triage' }).click();
+    await expect.poll(() => card(page).getByRole('tab', { name: 'Triage' }).getAttribute('aria-selected')).toBe('true');
+    type Spy = { host: boolean; shadowRoot: string; innerHTML: string; childCount: number; attachAgain: string; attachShadowCalls: string[]; clicks: string[][]; bodyText: string };
+    const spy = await page.evaluate(() => (window as unknown as { __spy: () => Spy }).__spy());
+    expect(toolName).toBe('news-analyzer');
+    expect(spy.host).toBe(true);
+    expect(spy.shadowRoot).toBe('null');
+    // The page's attachShadow (forcing mode 'open') never saw the card: it is made in the extension's world.
+    expect(spy.attachShadowCalls).toEqual([]);
+    expect(spy.attachAgain).toBe('NotSupportedError');
+    expect(spy.innerHTML).toBe('');
+    expect(spy.childCount).toBe(0);
+    expect(spy.bodyText).not.toContain(meta);
+    expect(spy.bodyText).not.toContain('Triage');
+    // A click in the card reaches the page's listeners retargeted to the host, with no path inside.
+    expect(spy.clicks.at(-1)?.[0]).toBe('TOOL-LENS-CARD');
+    expect(spy.clicks.flat()).not.toContain('BUTTON');
+    await page.close();
   });
 
   it('accepts no forged message: window.postMessage does nothing, chrome.runtime is not there for the page', async () => {
@@ -167,10 +190,9 @@ describe('the personal API key', () => {
     const session = await run(`chrome.storage.session.get(null).then((v) => JSON.stringify(v), (e) => 'refused: ' + e.message)`);
     expect(String(session.result.value)).not.toContain(postHog.apiKey);
     // Everything the card's DOM and the page hold: no key either.
-    const everything = await page.evaluate(() => {
-      const host = document.querySelector('tool-lens-card');
-      return document.documentElement.outerHTML + (host?.shadowRoot?.innerHTML ?? '') + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie;
-    });
+    const everything =
+      (await page.evaluate(() => document.documentElement.outerHTML + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)) +
+      (await card(page).evaluate((root) => root.outerHTML));
     expect(everything).not.toContain(postHog.apiKey);
     await cdp.detach();
     await page.close();

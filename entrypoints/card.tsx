@@ -52,7 +52,7 @@ export default defineUnlistedScript(() => {
         name: 'tool-lens-card',
         position: 'inline',
         anchor: 'body',
-        mode: 'open',
+        mode: 'closed',
         css: cardCss,
         onMount(container) {
           draw = () =>

@@ -52,7 +52,8 @@ function shell(path: string, options: SampleSiteOptions): string {
 
 /**
  * Hostile pages for the tests: each is a tool page (page marker "news-analyzer") that makes life hard
- * for an extension — a strict CSP, CSS that styles every element, a script forging the extension's messages.
+ * for an extension — a strict CSP, CSS that styles every element, a script forging the extension's
+ * messages, a script trying to read the card.
  */
 const HOSTILE_CSS = `* { all: unset !important; font: italic 31px/3 "Comic Sans MS", serif !important; color: #f0f !important; letter-spacing: 4px !important; }
 div, section, p, button, span, h2, ul, li { display: inline !important; background: #ff0 !important; border: 7px dashed #0f0 !important; padding: 13px !important; margin: 9px !important; box-sizing: content-box !important; }
@@ -76,11 +77,38 @@ const FORGE_JS = `(() => {
   window.__forgeResults = results;
 })();`;
 
-function hostilePage(kind: 'csp' | 'css' | 'plain' | 'forge'): { html: string; headers: Record<string, string> } {
+/** Tries every way a page script has to read the card: its shadow root, a patched attachShadow, the host's markup, text, events. */
+const SPY_JS = `(() => {
+  const spy = (window.__spyResults = { attachShadowCalls: [], clicks: [] });
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    spy.attachShadowCalls.push(this.localName);
+    return attach.call(this, { ...init, mode: 'open' });
+  };
+  document.addEventListener('click', (e) => spy.clicks.push(e.composedPath().map((n) => n.nodeName || String(n))), true);
+  window.__spy = () => {
+    const host = document.querySelector('tool-lens-card');
+    let attachAgain = 'allowed';
+    try { attach.call(host, { mode: 'open' }); } catch (e) { attachAgain = e.name; }
+    return {
+      ...spy,
+      host: !!host,
+      shadowRoot: host ? String(host.shadowRoot) : 'no host',
+      innerHTML: host ? host.innerHTML : '',
+      childCount: host ? host.childNodes.length : -1,
+      attachAgain,
+      bodyText: document.body.innerText,
+    };
+  };
+})();`;
+
+function hostilePage(kind: 'csp' | 'css' | 'plain' | 'forge' | 'spy'): { html: string; headers: Record<string, string> } {
   const style = kind === 'css' ? `<style>${HOSTILE_CSS}</style>` : '';
   const script = kind === 'forge' ? `<script>${FORGE_JS}</script>` : '';
+  // The spy's script is the first thing the page runs, before any extension code.
+  const spy = kind === 'spy' ? `<script>${SPY_JS}</script>` : '';
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Hostile: ${kind}</title><meta name="tool-lens:tool" content="news-analyzer">${style}</head>
+<html lang="en"><head><meta charset="utf-8">${spy}<title>Hostile: ${kind}</title><meta name="tool-lens:tool" content="news-analyzer">${style}</head>
 <body><div><p>A ${kind} page for Tool Lens tests.</p><button>Page button</button></div>${script}</body></html>`;
   return { html, headers: kind === 'csp' ? { 'Content-Security-Policy': "default-src 'none'" } : {} };
 }
@@ -106,7 +134,7 @@ export async function startSampleSite(options: SampleSiteOptions): Promise<Sampl
     const file = files[path as keyof typeof files];
     if (file) return send(200, file.type, await readFile(file.path));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
-    const hostile = /^\/hostile\/(csp|css|plain|forge)$/.exec(path)?.[1] as 'csp' | 'css' | 'plain' | 'forge' | undefined;
+    const hostile = /^\/hostile\/(csp|css|plain|forge|spy)$/.exec(path)?.[1] as 'csp' | 'css' | 'plain' | 'forge' | 'spy' | undefined;
     if (hostile) {
       const page = hostilePage(hostile);
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...page.headers });
