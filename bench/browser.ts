@@ -7,10 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startLocalPostHog } from '../local-posthog/server';
 import { startSampleSite } from '../sample-site/server';
 import { chromiumPath, configureExtension, launchWithExtension } from '../scripts/chromium';
+import { cardOf } from '../scripts/closedCard';
 import { median, p95, sleep } from './common';
 
 const out = process.argv[2];
@@ -67,14 +68,18 @@ async function startCountingProxy(target: string) {
   };
 }
 
-/** Main-world observer: when the card's figures are in the DOM, and the next animation frame. */
+/**
+ * When the card's figures are in the DOM, and the next animation frame. The card's shadow root is
+ * closed, so this runs in the content script's own isolated world, where
+ * `chrome.dom.openOrClosedShadowRoot` opens it. `late` means it was installed after the card existed.
+ */
 const CARD_OBSERVER = `(() => {
-  const rec = (window.__toolLensBench = {});
+  const rec = (globalThis.__toolLensBench = { late: !!document.querySelector('tool-lens-card') });
   const check = () => {
     const host = document.querySelector('tool-lens-card');
-    const root = host && host.shadowRoot;
-    if (root && !host.__benchObserved) {
-      host.__benchObserved = true;
+    const root = host && chrome.dom.openOrClosedShadowRoot(host);
+    if (root && !rec.observed) {
+      rec.observed = true;
       new MutationObserver(check).observe(root, { childList: true, subtree: true });
     }
     if (rec.ready === undefined && root && root.querySelector(${JSON.stringify(CARD_READY)})) {
@@ -84,6 +89,40 @@ const CARD_OBSERVER = `(() => {
   };
   new MutationObserver(check).observe(document, { childList: true, subtree: true });
 })();`;
+
+interface CardClock {
+  ready?: number;
+  frame?: number;
+  late?: boolean;
+}
+
+/**
+ * Installs CARD_OBSERVER in the page's Tool Lens world the moment Chromium creates it, i.e. when the
+ * content script starts. The card comes later (a round trip to the worker, then an injection), so
+ * the observer sees it arrive. Returns a wait for the card's first frame with figures.
+ */
+async function cardClock(cdp: CDPSession, extensionId: string): Promise<(timeoutMs: number) => Promise<Required<CardClock>>> {
+  let world: number | undefined;
+  cdp.on('Runtime.executionContextCreated', ({ context }) => {
+    if (context.auxData?.type !== 'isolated' || !context.origin.includes(extensionId)) return;
+    world = context.id;
+    void cdp.send('Runtime.evaluate', { contextId: context.id, expression: CARD_OBSERVER }).catch(() => undefined);
+  });
+  await cdp.send('Runtime.enable');
+  return async (timeoutMs) => {
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until) {
+      if (world !== undefined) {
+        const { result } = await cdp.send('Runtime.evaluate', { contextId: world, expression: 'globalThis.__toolLensBench ?? null', returnByValue: true }).catch(() => ({ result: { value: null } }));
+        const rec = result.value as CardClock | null;
+        if (rec?.late) throw new Error('The card was there before its observer: its timing would be wrong.');
+        if (rec?.ready !== undefined && rec.frame !== undefined) return rec as Required<CardClock>;
+      }
+      await sleep(50);
+    }
+    throw new Error(`No card with figures within ${timeoutMs} ms.`);
+  };
+}
 
 const POPUP_OBSERVER = `(() => {
   const rec = (window.__toolLensBench = {});
@@ -147,9 +186,11 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   };
 }
 
-async function traced(context: BrowserContext, url: string, waitForCard: boolean) {
+/** A page load traced; with `cardOfExtension`, until that extension's card shows figures. */
+async function traced(context: BrowserContext, url: string, cardOfExtension?: string) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
+  const cardShown = cardOfExtension ? await cardClock(cdp, cardOfExtension) : undefined;
   const events: TraceEvent[] = [];
   cdp.on('Tracing.dataCollected', (p: { value: TraceEvent[] }) => events.push(...p.value));
   const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -158,7 +199,7 @@ async function traced(context: BrowserContext, url: string, waitForCard: boolean
     traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'], recordMode: 'recordAsMuchAsPossible' },
   });
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-  if (waitForCard) await page.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 30_000 });
+  if (cardShown) await cardShown(30_000);
   await sleep(SETTLE_MS);
   await cdp.send('Tracing.end');
   await Promise.race([complete, sleep(20_000)]);
@@ -166,15 +207,15 @@ async function traced(context: BrowserContext, url: string, waitForCard: boolean
   return events;
 }
 
-async function timeCard(page: Page, url: string) {
+/** DOMContentLoaded → card figures in the DOM, and → the next frame (one clock: the page's). */
+async function timeCard(page: Page, url: string, extensionId: string) {
+  const cdp = await page.context().newCDPSession(page);
+  const cardShown = await cardClock(cdp, extensionId);
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
-  await page.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 30_000 });
-  await page.waitForFunction(() => (window as unknown as { __toolLensBench: { frame?: number } }).__toolLensBench.frame !== undefined, null, { timeout: 5_000 });
-  return page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-    const rec = (window as unknown as { __toolLensBench: { ready: number; frame: number } }).__toolLensBench;
-    return { dcl: nav.domContentLoadedEventStart, ready: rec.ready - nav.domContentLoadedEventStart, visible: rec.frame - nav.domContentLoadedEventStart };
-  });
+  const rec = await cardShown(30_000);
+  await cdp.detach();
+  const dcl = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventStart);
+  return { dcl, ready: rec.ready - dcl, visible: rec.frame - dcl };
 }
 
 async function main() {
@@ -210,7 +251,7 @@ async function main() {
       for (const url of [`${site.url}/about`, toolUrl('news-analyzer')]) {
         const p = await context.newPage();
         await p.goto(url, { waitUntil: 'load' });
-        if (context === ext.context && url.includes('/tools/')) await p.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 30_000 });
+        if (context === ext.context && url.includes('/tools/')) await cardOf(p).locator(CARD_READY).waitFor({ timeout: 30_000 });
         await p.close();
       }
     }
@@ -220,8 +261,8 @@ async function main() {
     for (const [kind, url] of [['nonTool', `${site.url}/about`], ['tool', toolUrl('news-analyzer')]] as const) {
       const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [] });
       for (let i = 0; i < RUNS; i++) {
-        const a = analyseTrace(await traced(ext.context, url, kind === 'tool'), site.url);
-        const b = analyseTrace(await traced(plainContext, url, false), site.url);
+        const a = analyseTrace(await traced(ext.context, url, kind === 'tool' ? ext.extensionId : undefined), site.url);
+        const b = analyseTrace(await traced(plainContext, url), site.url);
         m.withBusy.push(a.busyMs);
         m.extensionTask.push(a.extensionMs);
         m.extensionScript.push(a.extensionScriptMs);
@@ -233,13 +274,12 @@ async function main() {
     console.error('[browser] main thread done');
 
     // 2. DOMContentLoaded → card visible: cold (cache emptied, one query) and cached.
-    await ext.context.addInitScript(CARD_OBSERVER);
     const cold: Array<{ visible: number; ready: number; queryMs: number; requests: number }> = [];
     for (let i = 0; i < RUNS; i++) {
       await clearCache();
       const before = proxy.queries.length;
       const page = await ext.context.newPage();
-      const t = await timeCard(page, toolUrl(TOOLS[i % TOOLS.length]!));
+      const t = await timeCard(page, toolUrl(TOOLS[i % TOOLS.length]!), ext.extensionId);
       await sleep(500); // any late extra request would be counted
       const qs = proxy.queries.slice(before);
       cold.push({ ...t, queryMs: qs[0]?.ms ?? NaN, requests: qs.length });
@@ -248,12 +288,12 @@ async function main() {
     const cached: Array<{ visible: number; ready: number; requests: number }> = [];
     {
       const warm = await ext.context.newPage(); // fills the cache for this tool
-      await timeCard(warm, toolUrl('news-analyzer'));
+      await timeCard(warm, toolUrl('news-analyzer'), ext.extensionId);
       await warm.close();
       for (let i = 0; i < RUNS; i++) {
         const before = proxy.queries.length;
         const page = await ext.context.newPage();
-        const t = await timeCard(page, toolUrl('news-analyzer'));
+        const t = await timeCard(page, toolUrl('news-analyzer'), ext.extensionId);
         cached.push({ ...t, requests: proxy.queries.length - before });
         await page.close();
       }
@@ -271,7 +311,7 @@ async function main() {
       const urls = Array.from({ length: 20 }, (_, i) => toolUrl(TOOLS[i % 5]!));
       const pages = await Promise.all(urls.map(() => ext.context.newPage()));
       await Promise.all(pages.map((p, i) => p.goto(urls[i]!, { waitUntil: 'domcontentloaded', timeout: 60_000 })));
-      await Promise.all(pages.map((p) => p.locator('tool-lens-card').locator(CARD_READY).waitFor({ timeout: 60_000 })));
+      await Promise.all(pages.map((p) => cardOf(p).locator(CARD_READY).waitFor({ timeout: 60_000 })));
       const allReadyMs = performance.now() - started;
       await sleep(500);
       const qs = proxy.queries.slice(before);
