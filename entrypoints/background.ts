@@ -7,6 +7,7 @@ import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolM
 import { createMessageListener } from '../lib/messaging';
 import { createProjectService } from '../lib/projectService';
 import { createMetricsService, type CacheStore } from '../lib/metricsService';
+import { createRetryAfter } from '../lib/retryAfter';
 import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
 import {
   AUTO_MAP_KEY,
@@ -41,16 +42,20 @@ export default defineBackground(() => {
   };
   // One request budget for everything that asks PostHog: cards, triage, auto-mapping, popup, alerts.
   const budget = createRequestBudget({ store: cache });
+  // And one Retry-After: a 429 on any of them holds all of them back.
+  const retryAfter = createRetryAfter({ store: cache });
   const service = createMetricsService({
     loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
     cache,
     budget,
+    retryAfter,
   });
 
   const project = createProjectService({
     loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
-    store: { get: async (key) => (await browser.storage.local.get(key))[key], set: (key, value) => browser.storage.local.set({ [key]: value }) },
+    store: cache,
     budget,
+    retryAfter,
   });
 
   const registration: RegistrationApi = {

@@ -108,7 +108,12 @@ export const errorKindSchema = z.enum([
 ]);
 export type ErrorKind = z.infer<typeof errorKindSchema>;
 
-export const failureSchema = z.object({ kind: errorKindSchema, message: z.string() });
+export const failureSchema = z.object({
+  kind: errorKindSchema,
+  message: z.string(),
+  /** When asking again can help, as far as the worker knows (PostHog's Retry-After, the budget's refill). */
+  retryInMs: z.optional(z.number().check(z.nonnegative())),
+});
 export type Failure = z.infer<typeof failureSchema>;
 
 // Requests -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { toolMetricsResponse, type DetectSchemaResponse, type Failure, type Test
 import { detectSchema } from './schemaDetect';
 import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
 import type { RangeKey } from './ranges';
+import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from './retryAfter';
 import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
 
 export interface CacheStore {
@@ -39,25 +40,17 @@ export interface MetricsServiceDeps {
   freshForMs?: number;
   /** The request budget every PostHog request spends from (default: lib/budget.ts's, kept in `cache`). */
   budget?: RequestBudget | Partial<BudgetOptions>;
+  /** PostHog's Retry-After, shared with the popup and alerts (default: one of its own, kept in `cache`). */
+  retryAfter?: RetryAfter;
   /** How long a PostHog request may take (default 20 s). */
   timeoutMs?: number;
 }
 
-/** Where PostHog's last Retry-After is kept, so a restarted worker does not ask sooner. */
-export const RETRY_AFTER_KEY = 'rate-limit:until';
-/** Longest Retry-After honoured: a longer one (a broken proxy) would silence the card for good. */
-const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+export { RETRY_AFTER_KEY } from './retryAfter';
 
 /** After a failed request, other callers (tabs, page loads) get the same answer this long without asking again; a refresh asks. */
 export const FAILURE_QUIET_MS = 10_000;
 
-/** The request budget is spent: nothing was sent. */
-export class BudgetSpentError extends PostHogError {
-  constructor(message: string) {
-    super('rate_limited', message);
-    this.name = 'BudgetSpentError';
-  }
-}
 
 const NOT_CONFIGURED: Failure = {
   kind: 'not_configured',
@@ -65,7 +58,8 @@ const NOT_CONFIGURED: Failure = {
 };
 
 export function toFailure(error: unknown): Failure {
-  if (error instanceof PostHogError) return { kind: error.kind, message: error.message };
+  const retryInMs = retryInMsOf(error);
+  if (error instanceof PostHogError) return { kind: error.kind, message: error.message, ...(retryInMs !== undefined ? { retryInMs } : {}) };
   return { kind: 'bad_response', message: `Unexpected error: ${(error as Error)?.message ?? String(error)}` };
 }
 
@@ -91,24 +85,14 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   let tick = 0;
   const budget: RequestBudget =
     deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store: cache, now, options: deps.budget as Partial<BudgetOptions> | undefined });
-  let blockedUntil = 0;
-  // PostHog's last Retry-After, read once from the store: a restarted worker honours it too.
-  let blockLoaded: Promise<void> | null = null;
-  const loadBlock = () =>
-    (blockLoaded ??= cache
-      .get(RETRY_AFTER_KEY)
-      .then((stored) => {
-        if (typeof stored === 'number' && Number.isFinite(stored)) blockedUntil = Math.max(blockedUntil, Math.min(stored, now() + MAX_RETRY_AFTER_MS));
-      })
-      .catch(() => undefined));
+  const retryAfter = deps.retryAfter ?? createRetryAfter({ store: cache, now });
 
   /** Before every PostHog request: honour Retry-After, then spend from the budget. Throws instead of sending. */
   async function gate(): Promise<void> {
-    await loadBlock();
-    const limited = rateLimited();
-    if (limited) throw new PostHogError('rate_limited', limited.message);
+    const limited = await retryAfter.blocked();
+    if (limited) throw new NotSentError(limited.message, limited.retryInMs);
     const taken = await budget.take();
-    if (!taken.ok) throw new BudgetSpentError(taken.message);
+    if (!taken.ok) throw new NotSentError(taken.message, taken.retryInMs);
   }
 
   function clientFor(settings: Settings) {
@@ -129,16 +113,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { kind: 'not_configured', message: `Tool Lens settings are invalid (${state.message}). Open the options to fix them.` };
   }
 
-  function rateLimited(): Failure | null {
-    if (now() >= blockedUntil) return null;
-    return { kind: 'rate_limited', message: `PostHog is rate limiting this key; retrying in ${Math.ceil((blockedUntil - now()) / 1000)} s` };
-  }
-
-  function noteRetryAfter(error: unknown) {
-    if (!(error instanceof PostHogError) || !error.retryAfterSeconds) return;
-    blockedUntil = Math.max(blockedUntil, now() + Math.min(error.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
-    void cache.set(RETRY_AFTER_KEY, blockedUntil).catch(() => undefined);
-  }
+  const noteRetryAfter = (error: unknown) => retryAfter.note(error);
 
   async function fetchMetrics(settings: Settings, tool: string, range: RangeKey): Promise<ToolMetricsResponse> {
     const client = clientFor(settings);
@@ -165,7 +140,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
 
     const key = `metrics:${await fingerprint(settings)}:${range}:${tool}`;
     const cached = (await readCache(key)) ?? null;
-    await loadBlock();
+    const blocked = await retryAfter.blocked();
     // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
     // request, answer or failure, whatever order their awaits above finished in.
     const latest = recentAnswers.get(key) ?? cached;
@@ -180,8 +155,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     if (latest && !refresh && now() - latest.at < freshForMs) return latest.response;
     const failed = recentFailures.get(key);
     if (failed && !refresh && now() - failed.at < FAILURE_QUIET_MS) return serveStale(failed.failure);
-    const limited = rateLimited();
-    if (limited) return serveStale(limited);
+    if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
 
     const request = fetchMetrics(settings, tool, range)
       .then(async (response) => {
@@ -308,9 +282,8 @@ export function createMetricsService(deps: MetricsServiceDeps) {
 
   /** What the options page shows: requests left, the bucket, when the next one comes, and any Retry-After wait. */
   async function budgetStatus(): Promise<BudgetStatus & { retryAfterMs: number; summary: string }> {
-    await loadBlock();
     const status = await budget.status();
-    const retryAfterMs = Math.max(0, blockedUntil - now());
+    const retryAfterMs = (await retryAfter.blocked())?.retryInMs ?? 0;
     const summary =
       `${status.available} of ${status.capacity} PostHog requests left (${status.refillPerHour} an hour)` +
       (status.available === 0 ? `; next in ${describeWait(status.nextInMs)}` : '') +

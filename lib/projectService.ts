@@ -10,6 +10,7 @@ import type { RequestBudget } from './budget';
 import type { PropertySpelling } from './dashboardDefinition';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
 import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
+import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from './retryAfter';
 import type { SchemaMapping } from './schema';
 import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
 import { dashboardEntrySchema, type DashboardEntry } from './messages';
@@ -26,6 +27,8 @@ export interface ProjectServiceDeps {
   now?: () => number;
   /** The request budget shared with the cards (lib/budget.ts); none in tests that do not need one. */
   budget?: RequestBudget;
+  /** PostHog's Retry-After, shared with the cards (default: one of its own, kept in `store`). */
+  retryAfter?: RetryAfter;
 }
 
 const dashboardCacheSchema = z.object({ project: z.string(), at: z.number(), dashboards: z.array(dashboardEntrySchema) });
@@ -66,23 +69,31 @@ export function spellingFor(schema: SchemaMapping): Partial<PropertySpelling> {
   return out as Partial<PropertySpelling>;
 }
 
-type Failure = { kind: string; message: string };
-const failureOf = (error: unknown): Failure =>
-  error instanceof PostHogError ? { kind: error.kind, message: error.message } : { kind: 'bad_response', message: (error as Error)?.message ?? String(error) };
+type Failure = { kind: string; message: string; retryInMs?: number };
+function failureOf(error: unknown): Failure {
+  if (!(error instanceof PostHogError)) return { kind: 'bad_response', message: (error as Error)?.message ?? String(error) };
+  const retryInMs = retryInMsOf(error);
+  return { kind: error.kind, message: error.message, ...(retryInMs !== undefined ? { retryInMs } : {}) };
+}
 
 export function createProjectService(deps: ProjectServiceDeps) {
   const now = deps.now ?? Date.now;
+  const retryAfter = deps.retryAfter ?? createRetryAfter({ store: deps.store, now });
 
   async function configured(): Promise<Settings | Failure> {
     const state = await deps.loadSettings();
     if (state.status === 'configured') return state.settings;
     return { kind: 'not_configured', message: state.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${state.message}` };
   }
-  /** Spends from the shared budget before asking PostHog; a failure to show when it is spent. */
+  /** Before asking PostHog: honour its Retry-After, then spend from the shared budget; a failure to show instead. */
   async function spend(): Promise<Failure | null> {
+    const blocked = await retryAfter.blocked();
+    if (blocked) return { kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs };
     const taken = await deps.budget?.take();
-    return taken && !taken.ok ? { kind: 'rate_limited', message: taken.message } : null;
+    return taken && !taken.ok ? { kind: 'rate_limited', message: taken.message, retryInMs: taken.retryInMs } : null;
   }
+  /** A failure to show, after noting any Retry-After it carries for every caller. */
+  const failed = (error: unknown): Failure => (retryAfter.note(error), failureOf(error));
   const clientFor = (s: Settings) => createPostHogClient({ baseUrl: postHogBaseUrl(s), projectId: s.projectId, apiKey: s.apiKey, fetch: deps.fetch });
   const projectOf = (s: Settings) => `${postHogBaseUrl(s)}|${s.projectId}`;
 
@@ -126,7 +137,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
       if (!search) await deps.store.set(DASHBOARDS_KEY, { project: projectOf(settings), at: now(), dashboards: list });
       return { ok: true as const, at: now(), dashboards: order(list, await recent(projectOf(settings))) };
     } catch (error) {
-      return { ok: false as const, error: failureOf(error) };
+      return { ok: false as const, error: failed(error) };
     }
   }
 
@@ -149,7 +160,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
       await fetchDashboards();
       return { ok: true, result };
     } catch (error) {
-      return { ok: false, error: failureOf(error) };
+      return { ok: false, error: failed(error) };
     }
   }
 
@@ -165,7 +176,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
       const info = await client.request('/api/personal_api_keys/@current/', keyInfoSchema).catch(() => null);
       return { ok: true as const, user: user.email, scopes: info?.scopes ?? null, missing: info ? missingScopes(info.scopes) : [] };
     } catch (error) {
-      return { ok: false as const, error: failureOf(error) };
+      return { ok: false as const, error: failed(error) };
     }
   }
 
@@ -176,7 +187,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     let state: AlertState;
     const spent = await spend();
     try {
-      if (spent) throw new PostHogError('rate_limited', spent.message);
+      if (spent) throw new NotSentError(spent.message, spent.retryInMs ?? 0);
       const response = await clientFor(settings).hogql(buildAlertsQuery(settings.schema));
       const rows = alertRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
@@ -184,7 +195,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     } catch (error) {
       // Keep the last known tools in trouble; say the check failed.
       const previous = alertStateSchema.safeParse(await deps.store.get(ALERTS_KEY));
-      state = { checkedAt: now(), error: failureOf(error).message, tools: previous.success ? previous.data.tools : [] };
+      state = { checkedAt: now(), error: failed(error).message, tools: previous.success ? previous.data.tools : [] };
     }
     await deps.store.set(ALERTS_KEY, state);
     return state;
