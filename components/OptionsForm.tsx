@@ -1,7 +1,8 @@
-/** Options: connection (host, project, key, test), card metrics (funnel, thresholds, segment) and the data schema. */
+/** Options: connection (host, project, key, test), card metrics (funnel, thresholds, segment), the request budget and the data schema. */
 import { useState } from 'preact/hooks';
 import type { DetectSchemaResponse, TestConnectionResponse } from '../lib/messages';
 import { ALERT_METRICS, type AlertMetric } from '../lib/alerts';
+import { BUDGET_LIMITS, DEFAULT_BUDGET } from '../lib/budget';
 import { TOOL_EVENT_KEYS, TOOL_PROPERTIES, type SchemaMapping } from '../lib/schema';
 import { HOSTS, settingsSchema, type HostKind, type Settings } from '../lib/settings';
 
@@ -235,6 +236,44 @@ export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifi
           </div>
         )}
         {error('segment.property')}
+      </fieldset>
+
+      <fieldset>
+        <legend>Request budget</legend>
+        <p class="help" id="requestBudget-help">
+          Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled evenly over
+          the hour. PostHog limits its query API per team, for every key, teammate and dashboard of the project together (2,400 requests an hour), so keep this well below.
+          When it is spent, cards show their last figures marked stale and say when they will ask again. Default: {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an
+          hour.
+        </p>
+        <div class="grid">
+          <label for="budgetCapacity">Requests at once</label>
+          <input
+            id="budgetCapacity"
+            type="number"
+            min={BUDGET_LIMITS.capacity.min}
+            max={BUDGET_LIMITS.capacity.max}
+            step={1}
+            value={draft.requestBudget.capacity}
+            onInput={(e) => patch({ requestBudget: { ...draft.requestBudget, capacity: number(e) } }, 'requestBudget.capacity')}
+            aria-invalid={!!fieldErrors['requestBudget.capacity']}
+            aria-describedby="requestBudget-capacity-error requestBudget-help"
+          />
+          <label for="budgetRefillPerHour">Requests added per hour</label>
+          <input
+            id="budgetRefillPerHour"
+            type="number"
+            min={BUDGET_LIMITS.refillPerHour.min}
+            max={BUDGET_LIMITS.refillPerHour.max}
+            step={1}
+            value={draft.requestBudget.refillPerHour}
+            onInput={(e) => patch({ requestBudget: { ...draft.requestBudget, refillPerHour: number(e) } }, 'requestBudget.refillPerHour')}
+            aria-invalid={!!fieldErrors['requestBudget.refillPerHour']}
+            aria-describedby="requestBudget-refillPerHour-error requestBudget-help"
+          />
+        </div>
+        {error('requestBudget.capacity')}
+        {error('requestBudget.refillPerHour')}
       </fieldset>
 
       <fieldset>

@@ -6,7 +6,7 @@ import { cardLinks } from '../lib/deepLinks';
 import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/messages';
 import { createMessageListener } from '../lib/messaging';
 import { createProjectService } from '../lib/projectService';
-import { createMetricsService, type CacheStore } from '../lib/metricsService';
+import { createMetricsService, figuresChanged, type CacheStore } from '../lib/metricsService';
 import { createRetryAfter } from '../lib/retryAfter';
 import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
 import {
@@ -41,7 +41,14 @@ export default defineBackground(() => {
     set: (value) => browser.storage.local.set({ [CARD_PREFS_KEY]: value }),
   };
   // One request budget for everything that asks PostHog: cards, triage, auto-mapping, popup, alerts.
-  const budget = createRequestBudget({ store: cache });
+  const budget = createRequestBudget({
+    store: cache,
+    // Read at every request, so a budget changed in the options applies without restarting the worker.
+    options: async () => {
+      const state = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+      return state.status === 'configured' ? state.settings.requestBudget : undefined;
+    },
+  });
   // And one Retry-After: a 429 on any of them holds all of them back.
   const retryAfter = createRetryAfter({ store: cache });
   const service = createMetricsService({
@@ -195,8 +202,8 @@ export default defineBackground(() => {
   browser.storage.onChanged.addListener((changes, area) => {
     if (area !== 'local') return;
     if (SETTINGS_KEY in changes) void scheduleAlerts(true);
-    // Old cached figures belong to old settings: drop them when the settings change.
-    if (SETTINGS_KEY in changes) {
+    // Old cached figures belong to old settings: drop them when a setting they depend on changes.
+    if (SETTINGS_KEY in changes && figuresChanged(changes[SETTINGS_KEY]!.oldValue, changes[SETTINGS_KEY]!.newValue)) {
       service.forgetAnswers();
       void dropCachedFigures();
     }

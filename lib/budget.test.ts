@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { BUDGET_STATE_KEY, createRequestBudget, DEFAULT_BUDGET, type BudgetStore } from './budget';
+import { BUDGET_STATE_KEY, createRequestBudget, DEFAULT_BUDGET, type BudgetOptions, type BudgetStore } from './budget';
 import { memoryCache } from './metricsService';
 
 const clock = () => {
@@ -68,5 +68,62 @@ describe('request budget', () => {
     const budget = createRequestBudget({ store: failing, now: c.now, options: { capacity: Number.NaN, refillPerHour: -1 } });
     expect(await budget.status()).toMatchObject({ capacity: DEFAULT_BUDGET.capacity, refillPerHour: DEFAULT_BUDGET.refillPerHour });
     expect(await budget.take()).toEqual({ ok: true });
+  });
+
+  it('reads its options at every take and status, so a change applies without a restart', async () => {
+    const c = clock();
+    let options: BudgetOptions = { capacity: 2, refillPerHour: 60 };
+    const budget = createRequestBudget({ now: c.now, options: async () => options });
+    expect(await budget.take()).toEqual({ ok: true });
+    expect(await budget.take()).toEqual({ ok: true });
+    expect(await budget.take()).toMatchObject({ ok: false, retryInMs: 60_000, message: expect.stringContaining('2 PostHog requests at once, 60 an hour') });
+    // A faster refill: one request a second from now on.
+    options = { capacity: 5, refillPerHour: 3600 };
+    expect(await budget.take()).toMatchObject({ ok: false, retryInMs: 1000, message: expect.stringContaining('5 PostHog requests at once, 3600 an hour') });
+    c.t += 3000;
+    expect(await budget.status()).toEqual({ available: 3, capacity: 5, refillPerHour: 3600, nextInMs: 0 });
+    // A raised capacity fills by refill, not at once.
+    c.t += 10_000;
+    expect((await budget.status()).available).toBe(5);
+  });
+
+  it('drops the tokens above a lowered capacity at once, and keeps them dropped across a restart', async () => {
+    const c = clock();
+    const store = memoryCache();
+    let options: BudgetOptions = { capacity: 10, refillPerHour: 60 };
+    const budget = createRequestBudget({ store, now: c.now, options: () => options });
+    expect(await budget.take()).toEqual({ ok: true });
+    expect((await budget.status()).available).toBe(9);
+    options = { capacity: 3, refillPerHour: 60 };
+    expect(await budget.status()).toMatchObject({ available: 3, capacity: 3 });
+    for (let i = 0; i < 3; i++) expect(await budget.take()).toEqual({ ok: true });
+    expect(await budget.take()).toMatchObject({ ok: false });
+    // Raised again: what was dropped does not come back, in this worker or a restarted one.
+    options = { capacity: 10, refillPerHour: 60 };
+    expect((await budget.status()).available).toBe(0);
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await createRequestBudget({ store, now: c.now, options }).status()).available).toBe(0);
+  });
+
+  it('caps state stored under a larger capacity, and stores it in the same format', async () => {
+    const c = clock();
+    const store = memoryCache();
+    await store.set(BUDGET_STATE_KEY, { tokens: 50, at: c.t - 1000 });
+    const budget = createRequestBudget({ store, now: c.now, options: () => ({ capacity: 20, refillPerHour: 60 }) });
+    expect((await budget.status()).available).toBe(20);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await store.get(BUDGET_STATE_KEY)).toEqual({ tokens: 20, at: c.t });
+    expect(await budget.take()).toEqual({ ok: true });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await store.get(BUDGET_STATE_KEY)).toEqual({ tokens: 19, at: c.t });
+  });
+
+  it('falls back to the defaults when the options cannot be read or are missing', async () => {
+    const c = clock();
+    const failing = createRequestBudget({ now: c.now, options: () => Promise.reject(new Error('storage gone')) });
+    expect(await failing.status()).toMatchObject({ available: DEFAULT_BUDGET.capacity, capacity: DEFAULT_BUDGET.capacity, refillPerHour: DEFAULT_BUDGET.refillPerHour });
+    const unconfigured = createRequestBudget({ now: c.now, options: async () => undefined });
+    expect(await unconfigured.status()).toMatchObject({ capacity: DEFAULT_BUDGET.capacity, refillPerHour: DEFAULT_BUDGET.refillPerHour });
+    expect(await unconfigured.take()).toEqual({ ok: true });
   });
 });

@@ -10,6 +10,9 @@
  * 60 an hour — stays at half of the lower figure in the long run and at 5% of the documented one,
  * leaving the rest to teammates, dashboards and other tools on the same team.
  *
+ * The user can resize it in the options (within BUDGET_LIMITS). The options are read at every
+ * take/status, so a new size applies at once, without restarting the worker.
+ *
  * State lives in memory and is written to a storage-like dependency (the worker passes
  * storage.local), so a restarted MV3 worker continues where it was instead of starting full.
  */
@@ -21,6 +24,11 @@ export interface BudgetOptions {
 }
 
 export const DEFAULT_BUDGET: BudgetOptions = { capacity: 60, refillPerHour: 60 };
+/**
+ * What the options allow. A refill no faster than the query endpoint's whole-team 2,400 an hour, and
+ * a burst no larger than PostHog's 240 a minute for analytics endpoints: more could only earn 429s.
+ */
+export const BUDGET_LIMITS = { capacity: { min: 1, max: 240 }, refillPerHour: { min: 1, max: 2400 } } as const;
 export const BUDGET_STATE_KEY = 'budget:state';
 
 export interface BudgetStore {
@@ -64,16 +72,29 @@ export function describeWait(ms: number): string {
   return s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`;
 }
 
-export function createRequestBudget(deps: { store?: BudgetStore; now?: () => number; options?: Partial<BudgetOptions> } = {}): RequestBudget {
+type MaybeOptions = Partial<BudgetOptions> | undefined;
+/** Fixed options, or a function read at every take/status (e.g. the stored settings'). */
+export type BudgetOptionsSource = MaybeOptions | (() => MaybeOptions | Promise<MaybeOptions>);
+
+export function createRequestBudget(deps: { store?: BudgetStore; now?: () => number; options?: BudgetOptionsSource } = {}): RequestBudget {
   const now = deps.now ?? Date.now;
-  const { capacity, refillPerHour } = validOptions(deps.options);
-  const perMs = refillPerHour / 3_600_000;
   let state: State | null = null;
   let loading: Promise<State> | null = null;
   // Writes go out one after another, so an older state never lands after a newer one.
   let writing: Promise<void> = Promise.resolve();
 
-  async function load(): Promise<State> {
+  /** The options now; a source that fails means the defaults, never a budget that blocks everything. */
+  async function options(): Promise<BudgetOptions> {
+    const source = deps.options;
+    if (typeof source !== 'function') return validOptions(source);
+    try {
+      return validOptions(await source());
+    } catch {
+      return validOptions(undefined);
+    }
+  }
+
+  async function load(capacity: number): Promise<State> {
     if (state) return state;
     loading ??= (async () => {
       const raw = deps.store ? await deps.store.get(BUDGET_STATE_KEY).catch(() => undefined) : undefined;
@@ -81,19 +102,29 @@ export function createRequestBudget(deps: { store?: BudgetStore; now?: () => num
       const t = now();
       const valid =
         stored && typeof stored.tokens === 'number' && typeof stored.at === 'number' && Number.isFinite(stored.tokens) && Number.isFinite(stored.at) && stored.at <= t;
-      // Nothing stored (or nonsense, or a clock from the future): a full bucket.
-      state ??= valid ? { tokens: Math.min(Math.max(0, stored.tokens!), capacity), at: stored.at! } : { tokens: capacity, at: t };
+      // Nothing stored (or nonsense, or a clock from the future): a full bucket. settle() caps it.
+      state ??= valid ? { tokens: Math.max(0, stored.tokens!), at: stored.at! } : { tokens: capacity, at: t };
       return state;
     })();
     return loading;
   }
 
-  function refill(s: State) {
+  const perMs = (o: BudgetOptions) => o.refillPerHour / 3_600_000;
+
+  /**
+   * Adds what accrued since the last look, at the current rate, and caps at the current capacity:
+   * a lowered capacity drops the tokens above it at once; a raised one fills up by refill only.
+   * Returns whether the cap removed tokens.
+   */
+  function settle(s: State, o: BudgetOptions): boolean {
     const t = now();
     if (t > s.at) {
-      s.tokens = Math.min(capacity, s.tokens + (t - s.at) * perMs);
+      s.tokens += (t - s.at) * perMs(o);
       s.at = t;
     }
+    const clamped = s.tokens > o.capacity;
+    if (clamped) s.tokens = o.capacity;
+    return clamped;
   }
 
   function persist(s: State) {
@@ -102,18 +133,21 @@ export function createRequestBudget(deps: { store?: BudgetStore; now?: () => num
     writing = writing.then(() => deps.store!.set(BUDGET_STATE_KEY, snapshot)).catch(() => undefined);
   }
 
-  const waitFor = (s: State) => (s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) / perMs));
+  const waitFor = (s: State, o: BudgetOptions) => (s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) / perMs(o)));
 
+  // Each call awaits first, then reads and changes the shared state without awaiting: concurrent
+  // callers never spend the same token.
   return {
     async take() {
-      const s = await load();
-      refill(s);
+      const o = await options();
+      const s = await load(o.capacity);
+      settle(s, o);
       if (s.tokens < 1) {
-        const retryInMs = waitFor(s);
+        const retryInMs = waitFor(s, o);
         return {
           ok: false,
           retryInMs,
-          message: `Tool Lens's request budget is spent (${capacity} PostHog requests at once, ${refillPerHour} an hour); the next one is available in ${describeWait(retryInMs)}`,
+          message: `Tool Lens's request budget is spent (${o.capacity} PostHog requests at once, ${o.refillPerHour} an hour); the next one is available in ${describeWait(retryInMs)}`,
         };
       }
       s.tokens -= 1;
@@ -121,9 +155,11 @@ export function createRequestBudget(deps: { store?: BudgetStore; now?: () => num
       return { ok: true };
     },
     async status() {
-      const s = await load();
-      refill(s);
-      return { available: Math.floor(s.tokens), capacity, refillPerHour, nextInMs: waitFor(s) };
+      const o = await options();
+      const s = await load(o.capacity);
+      // Tokens dropped by a lowered capacity stay dropped, even if it is raised again after a restart.
+      if (settle(s, o)) persist(s);
+      return { available: Math.floor(s.tokens), capacity: o.capacity, refillPerHour: o.refillPerHour, nextInMs: waitFor(s, o) };
     },
   };
 }

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestBudget } from './budget';
-import { createMetricsService, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './metricsService';
+import { createMetricsService, figuresChanged, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './metricsService';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from './settings';
 import { BASE, mockPostHog } from './testing/mockPostHog';
 
@@ -305,3 +305,30 @@ describe('fault matrix (unit)', () => {
     expect(answer.ok && answer.triage.slowest[0]?.durationMs).toBe(99_999);
   });
 });
+
+describe('which settings changes drop the cached figures', () => {
+  const stored = { host: 'custom', customHost: 'https://ph.example.com', projectId: '7', apiKey: 'phx_a' };
+  it('drops them for another host, project, key, schema, funnel, threshold or segment', () => {
+    for (const change of [
+      { customHost: 'https://other.example.com' },
+      { host: 'eu' },
+      { projectId: '8' },
+      { apiKey: 'phx_b' },
+      { funnelWindowHours: 48 },
+      { thresholds: { failuresPerHour: 1, meanDurationSeconds: 60 } },
+      { segment: { kind: 'event', property: 'plan', value: 'pro' } },
+    ]) {
+      expect(figuresChanged(stored, { ...stored, ...change }), JSON.stringify(change)).toBe(true);
+    }
+    expect(figuresChanged(stored, undefined)).toBe(true);
+    expect(figuresChanged(undefined, stored)).toBe(true);
+  });
+
+  it('keeps them when only the budget or the alert options change', () => {
+    for (const change of [{ requestBudget: { capacity: 10, refillPerHour: 30 } }, { alertEveryMinutes: 30 }, { alertNotifications: true }, { extraAlertRules: [] }]) {
+      expect(figuresChanged(stored, { ...stored, ...change }), JSON.stringify(change)).toBe(false);
+    }
+    expect(figuresChanged(undefined, undefined)).toBe(false);
+  });
+});
+

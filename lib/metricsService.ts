@@ -16,7 +16,7 @@ import { detectSchema } from './schemaDetect';
 import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
 import type { RangeKey } from './ranges';
 import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from './retryAfter';
-import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
+import { parseStoredSettings, postHogBaseUrl, type Settings, type SettingsState } from './settings';
 
 export interface CacheStore {
   get(key: string): Promise<unknown>;
@@ -63,9 +63,26 @@ export function toFailure(error: unknown): Failure {
   return { kind: 'bad_response', message: `Unexpected error: ${(error as Error)?.message ?? String(error)}` };
 }
 
+/** Settings the card's figures do not depend on: changing them keeps the cached figures. */
+const NOT_IN_FIGURES = ['requestBudget', 'alertEveryMinutes', 'alertNotifications', 'extraAlertRules'] as const;
+
+/** The part of the settings the card's figures depend on (connection, key, schema, funnel, thresholds, segment). */
+export function figureSettings(settings: Settings): Omit<Settings, (typeof NOT_IN_FIGURES)[number]> {
+  const rest: Record<string, unknown> = { ...settings };
+  for (const name of NOT_IN_FIGURES) delete rest[name];
+  return rest as Omit<Settings, (typeof NOT_IN_FIGURES)[number]>;
+}
+
+/** Whether cached figures made under `before` may not be served under `after` (both as stored; unparsable counts as changed). */
+export function figuresChanged(before: unknown, after: unknown): boolean {
+  const [a, b] = [parseStoredSettings(before), parseStoredSettings(after)];
+  if (a.status !== 'configured' || b.status !== 'configured') return a.status !== b.status || a.status === 'invalid';
+  return JSON.stringify(figureSettings(a.settings)) !== JSON.stringify(figureSettings(b.settings));
+}
+
 /** Identifies settings without keeping the key itself: answers for one key are never served for another. */
 async function fingerprint(settings: Settings): Promise<string> {
-  const text = JSON.stringify(settings);
+  const text = JSON.stringify(figureSettings(settings));
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

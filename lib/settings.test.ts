@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BUDGET } from './budget';
 import { parseStoredSettings, postHogBaseUrl } from './settings';
 
 const good = { host: 'eu', customHost: '', projectId: '123', apiKey: 'phx_abc' };
@@ -25,5 +26,33 @@ describe('settings', () => {
       message: expect.stringContaining('https'),
     });
     expect(parseStoredSettings({ ...good, host: 'custom', customHost: 'javascript:alert(1)' }).status).toBe('invalid');
+  });
+
+  it('gives settings stored before the request budget existed the default budget', () => {
+    const state = parseStoredSettings(good);
+    expect(state.status === 'configured' && state.settings.requestBudget).toEqual(DEFAULT_BUDGET);
+    expect(DEFAULT_BUDGET).toEqual({ capacity: 60, refillPerHour: 60 });
+    const custom = parseStoredSettings({ ...good, requestBudget: { capacity: 240, refillPerHour: 2400 } });
+    expect(custom.status === 'configured' && custom.settings.requestBudget).toEqual({ capacity: 240, refillPerHour: 2400 });
+  });
+
+  it('keeps the request budget within bounds and whole, and names what is wrong', () => {
+    const budget = (requestBudget: unknown) => parseStoredSettings({ ...good, requestBudget });
+    expect(budget({ capacity: 1, refillPerHour: 1 }).status).toBe('configured');
+    expect(budget({ capacity: 0, refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: At least 1 request at once' });
+    expect(budget({ capacity: 241, refillPerHour: 60 })).toMatchObject({ status: 'invalid', message: expect.stringMatching(/^requestBudget\.capacity: At most 240/) });
+    expect(budget({ capacity: 60, refillPerHour: 0 })).toEqual({ status: 'invalid', message: 'requestBudget.refillPerHour: At least 1 request an hour' });
+    expect(budget({ capacity: 60, refillPerHour: 2401 })).toMatchObject({ status: 'invalid', message: expect.stringMatching(/^requestBudget\.refillPerHour: At most 2400/) });
+    expect(budget({ capacity: 2.5, refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: Requests at once must be a whole number' });
+  });
+
+  it('refuses a request budget of the wrong type', () => {
+    const budget = (requestBudget: unknown) => parseStoredSettings({ ...good, requestBudget });
+    expect(budget({ capacity: '60', refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: Requests at once must be a number' });
+    expect(budget({ capacity: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.refillPerHour: Requests per hour must be a number' });
+    expect(budget({ capacity: Number.NaN, refillPerHour: 60 })).toMatchObject({ status: 'invalid', message: expect.stringContaining('requestBudget.capacity') });
+    for (const wrong of [60, 'lots', null, [60, 60]]) {
+      expect(budget(wrong)).toEqual({ status: 'invalid', message: 'requestBudget: The request budget is { "capacity": number, "refillPerHour": number }' });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertRuleSchema } from './alerts';
+import { BUDGET_LIMITS, DEFAULT_BUDGET } from './budget';
 import { DEFAULT_SCHEMA, schemaMappingSchema } from './schema';
 
 export const HOSTS = {
@@ -51,6 +52,24 @@ export const metricsOptionsSchema = z.object({
   /** A system notification when a tool goes over a threshold (off by default). */
   alertNotifications: z.boolean().default(false),
   schema: z._default(schemaMappingSchema, DEFAULT_SCHEMA),
+  /** The request budget every PostHog request spends from (lib/budget.ts); settings from before it get the default. */
+  requestBudget: z
+    .object(
+      {
+        capacity: z
+          .number('Requests at once must be a number')
+          .int('Requests at once must be a whole number')
+          .min(BUDGET_LIMITS.capacity.min, `At least ${BUDGET_LIMITS.capacity.min} request at once`)
+          .max(BUDGET_LIMITS.capacity.max, `At most ${BUDGET_LIMITS.capacity.max} at once (PostHog's limit per minute)`),
+        refillPerHour: z
+          .number('Requests per hour must be a number')
+          .int('Requests per hour must be a whole number')
+          .min(BUDGET_LIMITS.refillPerHour.min, `At least ${BUDGET_LIMITS.refillPerHour.min} request an hour`)
+          .max(BUDGET_LIMITS.refillPerHour.max, `At most ${BUDGET_LIMITS.refillPerHour.max} an hour (PostHog's query limit for the whole team)`),
+      },
+      'The request budget is { "capacity": number, "refillPerHour": number }',
+    )
+    .default({ ...DEFAULT_BUDGET }),
 });
 export type MetricsOptions = z.infer<typeof metricsOptionsSchema>;
 export const DEFAULT_METRICS_OPTIONS: MetricsOptions = metricsOptionsSchema.parse({});

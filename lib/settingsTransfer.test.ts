@@ -34,4 +34,25 @@ describe('settings import/export', () => {
     const dup = JSON.parse(exportSettings(settings, [newSite('https://a.example'), newSite('https://a.example')]));
     expect(importSettings(JSON.stringify(dup))).toMatchObject({ ok: false, errors: ['sites: https://a.example is listed twice'] });
   });
+
+  it('carries the request budget, defaults it for older files, and names a wrong one', () => {
+    const text = exportSettings({ ...settings, requestBudget: { capacity: 30, refillPerHour: 120 } }, []);
+    expect(JSON.parse(text).options.requestBudget).toEqual({ capacity: 30, refillPerHour: 120 });
+    const back = importSettings(text);
+    expect(back.ok && back.settings.requestBudget).toEqual({ capacity: 30, refillPerHour: 120 });
+
+    const older = JSON.parse(text);
+    delete older.options.requestBudget;
+    const fromOlder = importSettings(JSON.stringify(older));
+    expect(fromOlder.ok && fromOlder.settings.requestBudget).toEqual(DEFAULT_METRICS_OPTIONS.requestBudget);
+
+    const wrong = JSON.parse(text);
+    wrong.options.requestBudget = { capacity: '30', refillPerHour: 5000 };
+    expect(importSettings(JSON.stringify(wrong))).toEqual({
+      ok: false,
+      errors: ['options.requestBudget.capacity: Requests at once must be a number', expect.stringMatching(/^options\.requestBudget\.refillPerHour: At most 2400 an hour/)],
+    });
+    wrong.options.requestBudget = 60;
+    expect(importSettings(JSON.stringify(wrong))).toEqual({ ok: false, errors: [expect.stringMatching(/^options\.requestBudget: The request budget is/)] });
+  });
 });

@@ -72,11 +72,8 @@ function Budget() {
   }, []);
   return (
     <fieldset data-testid="budget">
-      <legend>PostHog request budget</legend>
-      <p class="help">
-        Cards, the popup and alerts share one budget, well below PostHog's per-team limit for the query API. When it is spent, Tool Lens shows cached figures
-        and says so.
-      </p>
+      <legend>Request budget now</legend>
+      <p class="help">What is left of the budget set above, shared by cards, the popup and alerts. When it is spent, Tool Lens shows cached figures and says so.</p>
       <p role="status">{summary ?? '…'}</p>
     </fieldset>
   );
