@@ -1,6 +1,7 @@
 /** Card state machine: metrics, range, tabs, triage, collapse, corner. Talks to the world only through props. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { CardPrefs, ToolMetricsResponse, TriageResponse } from '../lib/messages';
+import { autoRetryDelayMs } from '../lib/autoRetry';
 import { DEFAULT_RANGE, type RangeKey } from '../lib/ranges';
 import { MetricsCard, type CardState, type CardTab } from './MetricsCard';
 import type { TriageState } from './CardTriage';
@@ -24,6 +25,12 @@ export interface CardContainerProps {
 
 const CORNERS: CardPrefs['corner'][] = ['bottom-right', 'bottom-left', 'top-left', 'top-right'];
 
+/** `first`: a new range, nothing to show yet; `refresh`: the user asked for new figures; `retry`: the card asks again by itself after a failure. */
+type LoadMode = 'first' | 'refresh' | 'retry';
+
+/** What went wrong with the figures on screen, if anything: a card error, or figures served stale. */
+const failureOf = (state: CardState) => (state.status === 'error' ? state.error : state.status === 'ready' ? state.stale : undefined);
+
 export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, onHide }: CardContainerProps) {
   const [range, setRange] = useState<RangeKey>(DEFAULT_RANGE);
   const [state, setState] = useState<CardState>({ status: 'loading' });
@@ -32,27 +39,72 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const [collapsed, setCollapsed] = useState(false);
   const [corner, setCorner] = useState(prefs.corner);
   const [drag, setDrag] = useState<{ x: number; y: number } | null>(null);
+  const [retryAt, setRetryAt] = useState<number | null>(null);
   const latestRequest = useRef(0);
   const latestTriage = useRef(0);
   const wrapper = useRef<HTMLDivElement>(null);
+  // The automatic retry: its timer, how many in a row, and whether it fell due while the tab was hidden.
+  const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const retries = useRef(0);
+  const retryDue = useRef(false);
+  const current = useRef({ state, range });
+  current.current = { state, range };
+
+  const cancelRetry = () => {
+    clearTimeout(retryTimer.current);
+    retryTimer.current = undefined;
+    retryDue.current = false;
+    setRetryAt(null);
+  };
 
   const load = useCallback(
-    async (nextRange: RangeKey, refresh: boolean) => {
+    async (nextRange: RangeKey, mode: LoadMode) => {
       const id = ++latestRequest.current;
-      // A refresh keeps the figures on screen; a new range has none yet.
-      setState((current) => (refresh && current.status === 'ready' ? { ...current, refreshing: true } : { status: 'loading' }));
+      cancelRetry();
+      if (mode === 'first') retries.current = 0;
+      // A refresh or retry keeps the figures (or the error) on screen; a new range has none yet.
+      setState((shown) => (mode === 'first' ? { status: 'loading' } : shown.status === 'ready' ? { ...shown, refreshing: true } : mode === 'retry' ? shown : { status: 'loading' }));
       let next: CardState;
       try {
-        const response = await api.loadMetrics(nextRange, refresh);
+        // A retry is not a refresh: the worker may answer it from another tab's newer request.
+        const response = await api.loadMetrics(nextRange, mode === 'refresh');
         next = response.ok ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale } : { status: 'error', error: response.error };
       } catch (error) {
         next = { status: 'error', error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` } };
       }
       // A slower answer for an older request must not overwrite a newer one.
-      if (id === latestRequest.current) setState(next);
+      if (id !== latestRequest.current) return;
+      setState(next);
+      const failure = failureOf(next);
+      if (!failure) {
+        retries.current = 0;
+        return;
+      }
+      const delay = autoRetryDelayMs(failure, retries.current++);
+      if (delay === null) return;
+      setRetryAt(Date.now() + delay);
+      retryTimer.current = setTimeout(() => {
+        retryTimer.current = undefined;
+        // A hidden tab spends nothing: it asks when it is looked at again.
+        if (document.hidden) retryDue.current = true;
+        else void load(current.current.range, 'retry');
+      }, delay);
     },
     [api],
   );
+
+  useEffect(() => {
+    const onVisibility = () => {
+      if (document.hidden) return;
+      // Back in view: a retry that fell due meanwhile, or settings the user may just have fixed.
+      if (retryDue.current || failureOf(current.current.state)?.kind === 'not_configured') void load(current.current.range, 'retry');
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      clearTimeout(retryTimer.current);
+    };
+  }, [load]);
 
   const loadTriage = useCallback(
     async (nextRange: RangeKey) => {
@@ -70,7 +122,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
     [api],
   );
 
-  useEffect(() => void load(range, false), [range, load]);
+  useEffect(() => void load(range, 'first'), [range, load]);
   useEffect(() => {
     if (tab === 'triage') void loadTriage(range);
   }, [tab, range, loadTriage]);
@@ -120,12 +172,13 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         matchedBy={matchedBy}
         range={range}
         state={state}
+        retryAt={retryAt}
         tab={tab}
         triage={triage}
         collapsed={collapsed}
         onRangeChange={setRange}
         onTabChange={setTab}
-        onRefresh={() => void load(range, true)}
+        onRefresh={() => void load(range, 'refresh')}
         onRetryTriage={() => void loadTriage(range)}
         onToggleCollapsed={() => setCollapsed((c) => !c)}
         onHide={() => {

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { formatClock } from '../lib/format';
 import type { CardLinks, ToolMetrics, ToolMetricsResponse, TriageResponse } from '../lib/messages';
 import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
@@ -228,4 +229,95 @@ describe('CardContainer', () => {
     expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true });
     expect(onHide).toHaveBeenCalled();
   });
+
+  describe('after a failure', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+      Object.defineProperty(document, 'hidden', { configurable: true, value: false });
+    });
+    const mountCard = async (cardApi: CardApi) => {
+      host = document.createElement('div');
+      document.body.append(host);
+      await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+      await act(async () => undefined);
+    };
+
+    it('asks again by itself, backing off, says when, and recovers when the fault clears', async () => {
+      vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const answers: ToolMetricsResponse[] = [
+        { ok: false, error: { kind: 'server', message: 'PostHog answered 503' } },
+        { ok: false, error: { kind: 'server', message: 'PostHog answered 503' } },
+        { ok: true, metrics, links },
+      ];
+      const cardApi = api({ loadMetrics: vi.fn(async () => answers.shift()!) });
+      await mountCard(cardApi);
+      expect(host.querySelector('[data-testid="card-error"]')?.textContent).toContain('503');
+      // First retry after 15 s (no jitter drawn here), and the card says when.
+      expect(text('[data-testid="retry-at"]')).toContain(`asks again by itself at ${formatClock(Date.parse('2026-11-25T10:00:15Z'))}`);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(14_900)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(200)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      // Not a refresh: the worker may answer from a newer request made by another tab.
+      expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('7d', false);
+      // The error stays on screen meanwhile; the second retry backs off to 30 s.
+      expect(host.querySelector('[data-testid="card-error"]')).not.toBeNull();
+      await act(async () => void (await vi.advanceTimersByTimeAsync(29_700)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(200)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
+      expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+      expect(host.querySelector('[data-testid="retry-at"]')).toBeNull();
+      // Recovered: no more requests.
+      await act(async () => void (await vi.advanceTimersByTimeAsync(600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
+    });
+
+    it('keeps stale figures while retrying, and never before Retry-After', async () => {
+      vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: true, metrics, links, stale: { kind: 'rate_limited', message: 'PostHog is rate limiting this key; retrying in 120 s', retryInMs: 120_000 } })
+          .mockResolvedValue({ ok: true, metrics, links }),
+      });
+      await mountCard(cardApi);
+      expect(text('[data-testid="stale-banner"]')).toContain('as of');
+      expect(text('[data-testid="retry-at"]')).toContain(formatClock(Date.parse('2026-11-25T10:02:01Z')));
+      await act(async () => void (await vi.advanceTimersByTimeAsync(120_500)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(1_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      expect(host.querySelector('[data-testid="stale-banner"]')).toBeNull();
+    });
+
+    it('spends nothing while its tab is hidden; asks when the tab is back in view', async () => {
+      vi.useFakeTimers();
+      const cardApi = api({ loadMetrics: vi.fn().mockResolvedValueOnce({ ok: false, error: { kind: 'network', message: 'offline' } }).mockResolvedValue({ ok: true, metrics, links }) });
+      await mountCard(cardApi);
+      Object.defineProperty(document, 'hidden', { configurable: true, value: true });
+      await act(async () => void (await vi.advanceTimersByTimeAsync(600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      Object.defineProperty(document, 'hidden', { configurable: true, value: false });
+      await act(async () => void document.dispatchEvent(new Event('visibilitychange')));
+      await act(async () => undefined);
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    });
+
+    it('leaves missing settings to the user, and looks again when the tab comes back (from the options)', async () => {
+      vi.useFakeTimers();
+      const cardApi = api({ loadMetrics: vi.fn().mockResolvedValueOnce({ ok: false, error: { kind: 'not_configured', message: 'not connected' } }).mockResolvedValue({ ok: true, metrics, links }) });
+      await mountCard(cardApi);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(3_600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      expect(host.querySelector('[data-testid="retry-at"]')).toBeNull();
+      await act(async () => void document.dispatchEvent(new Event('visibilitychange')));
+      await act(async () => undefined);
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+    });
+  });
 });
+

@@ -1,6 +1,6 @@
 /** The floating card: presentational only. Everything it shows arrives through props. */
 import type { CardLinks, Failure, ToolMetrics } from '../lib/messages';
-import { formatCount, formatDuration, formatPercent, formatTime } from '../lib/format';
+import { formatClock, formatCount, formatDuration, formatPercent, formatTime } from '../lib/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../lib/ranges';
 import { CardOverview } from './CardOverview';
 import { CardTriage, type TriageState } from './CardTriage';
@@ -17,6 +17,8 @@ export interface MetricsCardProps {
   matchedBy: string;
   range: RangeKey;
   state: CardState;
+  /** When the card asks PostHog again by itself after a failure (epoch ms); null when it does not. */
+  retryAt?: number | null;
   tab: CardTab;
   triage: TriageState;
   collapsed: boolean;
@@ -84,6 +86,7 @@ export function MetricsCard(props: MetricsCardProps) {
       {state.status === 'ready' && state.stale && (
         <p class="tl-banner tl-stale" role="status" data-testid="stale-banner">
           Showing figures as of {formatTime(state.metrics.asOf)}: {state.stale.message}
+          {props.retryAt ? <RetryNote at={props.retryAt} /> : null}
         </p>
       )}
       {state.status === 'ready' && state.metrics.segment && (
@@ -126,7 +129,7 @@ function CardBody(props: MetricsCardProps) {
       </div>
     );
   }
-  if (state.status === 'error') return <ErrorState error={state.error} onOpenOptions={onOpenOptions} onRetry={onRefresh} />;
+  if (state.status === 'error') return <ErrorState error={state.error} retryAt={props.retryAt ?? null} onOpenOptions={onOpenOptions} onRetry={onRefresh} />;
   const { metrics, links } = state;
   if (props.tab === 'triage') {
     return (
@@ -167,12 +170,27 @@ const NEXT_STEP: Record<Failure['kind'], { action: 'options' | 'retry'; hint: st
   extension: { action: 'retry', hint: 'Its background worker restarts by itself: try again.' },
 };
 
-function ErrorState({ error, onOpenOptions, onRetry }: { error: Failure; onOpenOptions: () => void; onRetry: () => void }) {
+/** Says when the card asks again by itself, so nobody has to sit clicking Try again. */
+function RetryNote({ at }: { at: number }) {
+  return (
+    <span class="tl-retry" data-testid="retry-at">
+      {' '}
+      Tool Lens asks again by itself at {formatClock(at)}.
+    </span>
+  );
+}
+
+function ErrorState({ error, retryAt, onOpenOptions, onRetry }: { error: Failure; retryAt: number | null; onOpenOptions: () => void; onRetry: () => void }) {
   const next = NEXT_STEP[error.kind];
   return (
     <div class="tl-error" role="alert" data-testid="card-error" data-kind={error.kind}>
       <p>{error.message}</p>
       {next.hint && <p class="tl-hint">{next.hint}</p>}
+      {retryAt ? (
+        <p class="tl-hint">
+          <RetryNote at={retryAt} />
+        </p>
+      ) : null}
       {next.action === 'options' ? (
         <button type="button" class="tl-button" onClick={onOpenOptions}>
           Open Tool Lens options

@@ -114,6 +114,22 @@ describe('faults on the card', () => {
     await page.close();
   });
 
+  it('recovers by itself once the fault clears: no click, one request', async () => {
+    // A tool with no figures cached yet: the card can only show the error, then recover.
+    postHog.faults.set({ path: QUERY, status: 502, body: 'Bad Gateway' });
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/tools/pdf-to-text`);
+    const error = card(page).locator('[data-testid="card-error"]');
+    await expect.poll(() => error.textContent(), { timeout: 20_000 }).toContain('HTTP 502');
+    expect(await error.textContent()).toMatch(/asks again by itself at \d\d:\d\d:\d\d/);
+    postHog.faults.clear();
+    postHog.faults.resetCount();
+    // The first automatic retry comes 15–18 s after the failure.
+    await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+    expect(postHog.faults.count(QUERY)).toBe(1);
+    await page.close();
+  });
+
   it('request timeout: says PostHog did not answer, keeps the figures, recovers', async () => {
     const page = await openReady('audio-transcriber');
     postHog.faults.set({ path: QUERY, delayMs: 30_000 });

@@ -46,6 +46,11 @@ export function formatTime(iso: string): string {
   return date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
 }
 
+/** A moment to the second, e.g. "14:05:09": when the card asks again. */
+export function formatClock(epochMs: number): string {
+  return new Date(epochMs).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 /** "5 min ago", "3 h ago", "2 d ago" — for triage rows. */
 export function formatAgo(iso: string, now = Date.now()): string {
   const then = Date.parse(iso.includes('T') || iso.endsWith('Z') ? iso : `${iso.replace(' ', 'T')}Z`);
