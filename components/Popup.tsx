@@ -1,7 +1,7 @@
 /** Toolbar popup: connection, this tab's tool (or enabling the site), tools in trouble, dashboards. */
 import { useEffect, useState } from 'preact/hooks';
 import type { AlertsResponse, ConnectionStatusResponse, DashboardEntry, DashboardProgress, DashboardsResponse, ToolMetricsResponse } from '../lib/messages';
-import { formatAgo, formatDuration, formatPercent } from '../lib/format';
+import { formatAgo, formatDuration, formatPercent, formatTime } from '../lib/format';
 import type { SettingsState } from '../lib/settings';
 import { postHogBaseUrl } from '../lib/settings';
 import { DashboardList } from './DashboardList';
@@ -207,7 +207,16 @@ function ThisTab({ tab, headline, onEnableSite, onDisableSite }: PopupProps) {
           </a>
         </p>
       )}
-      {headline && !headline.ok && <p class="failed">{headline.error.message}</p>}
+      {headline?.ok && headline.stale && (
+        <p class="failed" role="status" data-testid="popup-stale">
+          Figures as of {formatTime(headline.metrics.asOf)}: {headline.stale.message}
+        </p>
+      )}
+      {headline && !headline.ok && (
+        <p class="failed" role="status" data-testid="popup-tab-error">
+          {headline.error.message}
+        </p>
+      )}
       <button type="button" class="link" onClick={() => void onDisableSite()}>
         Turn off on {tab.origin}
       </button>
