@@ -216,7 +216,7 @@ export default defineBackground(() => {
   }
 
   browser.runtime.onMessage.addListener(
-    createMessageListener(browser.runtime.id, async (request, sender) => {
+    createMessageListener({ id: browser.runtime.id, pagesUrl: browser.runtime.getURL('/') }, async (request, sender) => {
       switch (request.type) {
         case 'tool-metrics/get':
           return withAlerts(await service.getToolMetrics(request.tool, request.range, request.refresh));

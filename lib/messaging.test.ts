@@ -1,18 +1,64 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createMessageListener } from './messaging';
+import type { Request } from './messages';
+import { CONTENT_SCRIPT_REQUESTS, createMessageListener } from './messaging';
+
+const SELF = { id: 'self-id', pagesUrl: 'chrome-extension://self-id/' };
+const popup = { id: 'self-id', url: 'chrome-extension://self-id/popup.html', origin: 'chrome-extension://self-id' };
+const contentScript = { id: 'self-id', url: 'https://tools.example.com/tools/pdf', origin: 'https://tools.example.com', tab: { id: 4 }, frameId: 0 };
+
+/** One well-formed request of every type in the protocol. */
+const EVERY_REQUEST: Request[] = [
+  { type: 'tool-metrics/get', tool: 'a', range: '7d' },
+  { type: 'triage/get', tool: 'a', range: '7d' },
+  { type: 'card-prefs/get', origin: 'https://tools.example.com' },
+  { type: 'card-prefs/set', origin: 'https://tools.example.com', prefs: { corner: 'top-left', hidden: false } },
+  { type: 'site/config', origin: 'https://tools.example.com' },
+  { type: 'auto-map/refresh' },
+  { type: 'dashboards/list' },
+  { type: 'dashboards/opened', id: 3 },
+  { type: 'alerts/get' },
+  { type: 'connection/status' },
+  { type: 'budget/status' },
+  { type: 'connection/test' },
+  { type: 'schema/detect' },
+  { type: 'options/open' },
+  { type: 'card/inject' },
+];
 
 describe('background message listener', () => {
   it('answers only well-formed requests from its own extension', async () => {
     const handle = vi.fn(async () => ({ ok: true }));
-    const listen = createMessageListener('self-id', handle);
-    expect(listen({ type: 'options/open' }, { id: 'other-extension' })).toBeUndefined();
-    expect(listen({ type: 'tool-metrics/get', tool: '', range: '7d' }, { id: 'self-id' })).toBeUndefined();
-    expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '5y' }, { id: 'self-id' })).toBeUndefined();
-    expect(listen({ type: 'unknown' }, { id: 'self-id' })).toBeUndefined();
+    const listen = createMessageListener(SELF, handle);
+    expect(listen({ type: 'options/open' }, { ...popup, id: 'other-extension' })).toBeUndefined();
+    expect(listen({ type: 'tool-metrics/get', tool: '', range: '7d' }, popup)).toBeUndefined();
+    expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '5y' }, popup)).toBeUndefined();
+    expect(listen({ type: 'unknown' }, popup)).toBeUndefined();
     expect(handle).not.toHaveBeenCalled();
-    const sender = { id: 'self-id', tab: { id: 4 }, frameId: 0 };
-    await expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, sender)).resolves.toEqual({ ok: true });
+    await expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).resolves.toEqual({ ok: true });
     // The handler learns who asked: the card script is injected into the sender's own tab and frame.
-    expect(handle).toHaveBeenCalledWith({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, sender);
+    expect(handle).toHaveBeenCalledWith({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript);
+  });
+
+  it('gives extension pages every request, content scripts only what their card needs', () => {
+    const handle = vi.fn(async () => ({ ok: true }));
+    const listen = createMessageListener(SELF, handle);
+    for (const request of EVERY_REQUEST) expect(listen(request, popup), request.type).toBeInstanceOf(Promise);
+    const allowed = EVERY_REQUEST.filter((r) => listen(r, contentScript) !== undefined).map((r) => r.type);
+    expect(allowed).toEqual(['tool-metrics/get', 'triage/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'options/open', 'card/inject']);
+    expect(new Set(allowed)).toEqual(CONTENT_SCRIPT_REQUESTS);
+    // A sender without a URL is not taken for an extension page.
+    expect(listen({ type: 'connection/test' }, { id: 'self-id', tab: { id: 4 } })).toBeUndefined();
+  });
+
+  it("refuses a content script's request about another site's card or rules", () => {
+    const handle = vi.fn(async () => ({ ok: true }));
+    const listen = createMessageListener(SELF, handle);
+    const elsewhere = 'https://other.example.com';
+    expect(listen({ type: 'card-prefs/set', origin: elsewhere, prefs: { corner: 'top-left', hidden: true } }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'card-prefs/get', origin: elsewhere }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'site/config', origin: elsewhere }, contentScript)).toBeUndefined();
+    expect(handle).not.toHaveBeenCalled();
+    // Sender.origin missing (older browsers): the URL's origin counts.
+    expect(listen({ type: 'site/config', origin: 'https://tools.example.com' }, { ...contentScript, origin: undefined })).toBeInstanceOf(Promise);
   });
 });

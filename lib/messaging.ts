@@ -16,6 +16,9 @@ export async function sendRequest<R extends Request>(request: R): Promise<Respon
 
 export interface MessageSender {
   id?: string;
+  /** The sending frame's URL: an extension page's own URL, or the web page a content script runs in. */
+  url?: string;
+  origin?: string;
   tab?: { id?: number };
   frameId?: number;
 }
@@ -23,14 +26,38 @@ export interface MessageSender {
 export type RequestHandler = (request: Request, sender: MessageSender) => Promise<unknown>;
 
 /**
- * Background side: accepts only well-formed requests from this extension's own contexts.
+ * What a content script may ask for: its own card (figures, triage, corner), its own site's rules,
+ * the card script, the options page. Never the key's scopes, the project's dashboards, alerts or
+ * connection tests: those are for the popup and options pages.
+ */
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<Request['type']> = new Set(['tool-metrics/get', 'triage/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'card/inject', 'options/open']);
+
+const originOf = (url: string | undefined) => {
+  try {
+    return url ? new URL(url).origin : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Background side: accepts only well-formed requests from this extension's own contexts, and from
+ * content scripts only what their card needs, about their own page's origin.
+ * `self` is this extension's id and the URL its pages start with (runtime.getURL('/')).
  * Returns a listener for `runtime.onMessage`.
  */
-export function createMessageListener(extensionId: string, handle: RequestHandler) {
+export function createMessageListener(self: { id: string; pagesUrl: string }, handle: RequestHandler) {
   return (message: unknown, sender: MessageSender): Promise<unknown> | undefined => {
-    if (sender.id !== extensionId) return undefined;
+    if (sender.id !== self.id) return undefined;
     const parsed = requestSchema.safeParse(message);
     if (!parsed.success) return undefined;
-    return handle(parsed.data, sender);
+    const request = parsed.data;
+    const fromExtensionPage = sender.url?.startsWith(self.pagesUrl) === true;
+    if (!fromExtensionPage) {
+      if (!CONTENT_SCRIPT_REQUESTS.has(request.type)) return undefined;
+      // A content script speaks for the page it runs in, not for another site.
+      if ('origin' in request && request.origin !== (sender.origin ?? originOf(sender.url))) return undefined;
+    }
+    return handle(request, sender);
   };
 }
