@@ -146,7 +146,7 @@ describe('hostile pages', () => {
     await page.close();
   });
 
-  it('accepts no forged message: window.postMessage does nothing, chrome.runtime is not there for the page', async () => {
+  it('accepts no forged message, before or after the card is up: window.postMessage does nothing, chrome.runtime is not there for the page', async () => {
     const before = postHog.faults.count(QUERY);
     const page = await open('/hostile/forge');
     await page.waitForTimeout(1_000);
@@ -165,15 +165,26 @@ describe('hostile pages', () => {
       }
     }, browser.extensionId);
     expect(direct).not.toBe('sent');
-    // The card is still there, where it was, not hidden or moved by the forged prefs; one card request at most was made.
+    // Again, now that the card and its content script are listening: a refresh, a toggle, new prefs.
+    const queriesWithCardUp = postHog.faults.count(QUERY);
+    expect(await page.evaluate(() => (window as unknown as { __forgeAgain: () => { postMessage: number } }).__forgeAgain().postMessage)).toBe(160);
+    await page.waitForTimeout(1_000);
+    // The card is still there, where it was, expanded, not hidden or moved by the forged prefs; one card request at most was made.
     expect(await card(page).locator('[data-testid="card-root"]').getAttribute('data-corner')).toBe('bottom-right');
+    expect(await card(page).locator('[data-testid="card-ready"]').count()).toBe(1);
+    expect(await card(page).locator('.tl-pill').count()).toBe(0);
+    expect(postHog.faults.count(QUERY)).toBe(queriesWithCardUp);
     expect(postHog.faults.count(QUERY) - before).toBeLessThanOrEqual(1);
+    // And the stored prefs were not touched: a reload puts the card where it was.
+    await page.reload();
+    await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+    expect(await card(page).locator('[data-testid="card-root"]').getAttribute('data-corner')).toBe('bottom-right');
     await page.close();
   });
 });
 
 describe('the personal API key', () => {
-  it("is out of the content script's reach: storage.local is closed to it, storage.session does not hold the key", async () => {
+  it("is out of the content script's reach: storage.local is closed to it, storage.session and the worker's answers do not hold it", async () => {
     const page = await browser.context.newPage();
     const cdp = await browser.context.newCDPSession(page);
     const contexts: Array<{ id: number; origin: string; name: string; auxData?: { type?: string } }> = [];
@@ -189,6 +200,16 @@ describe('the personal API key', () => {
     expect(String(local.result.value)).toMatch(/^refused: /);
     const session = await run(`chrome.storage.session.get(null).then((v) => JSON.stringify(v), (e) => 'refused: ' + e.message)`);
     expect(String(session.result.value)).not.toContain(postHog.apiKey);
+    // What the worker answers the content script's world: figures without the key; nothing at all for
+    // the popup's and options' requests, or for another site's card.
+    const ask = (message: object) =>
+      run(`chrome.runtime.sendMessage(${JSON.stringify(message)}).then((v) => v === undefined ? 'no answer' : 'answer: ' + JSON.stringify(v), (e) => 'no answer: ' + e.message)`).then((r) => String(r.result.value));
+    const figures = await ask({ type: 'tool-metrics/get', tool: 'news-analyzer', range: '7d' });
+    expect(figures).toMatch(/^answer: \{"ok":true/);
+    expect(figures).not.toContain(postHog.apiKey);
+    for (const message of [{ type: 'connection/test' }, { type: 'connection/status' }, { type: 'dashboards/list' }, { type: 'schema/detect' }, { type: 'alerts/get', check: true }, { type: 'site/config', origin: 'https://example.com' }]) {
+      expect(await ask(message), JSON.stringify(message)).toMatch(/^no answer/);
+    }
     // Everything the card's DOM and the page hold: no key either.
     const everything =
       (await page.evaluate(() => document.documentElement.outerHTML + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)) +

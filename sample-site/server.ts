@@ -66,15 +66,21 @@ const FORGE_JS = `(() => {
     { type: 'card-prefs/set', origin: location.origin, prefs: { corner: 'top-left', hidden: true } },
   ];
   const results = { postMessage: 0, runtime: 'absent', errors: [] };
-  for (let i = 0; i < 20; i++) for (const m of forged) { window.postMessage(m, '*'); results.postMessage++; }
-  document.dispatchEvent(new CustomEvent('tool-lens:request', { detail: forged[0] }));
-  try {
-    if (window.chrome && window.chrome.runtime && window.chrome.runtime.sendMessage) {
-      results.runtime = 'present';
-      window.chrome.runtime.sendMessage(document.documentElement.dataset.extensionId || 'x', forged[0], () => {});
-    }
-  } catch (e) { results.errors.push(String(e && e.message || e)); }
+  // Once while the page loads (before any extension code), and again on demand once the card is up.
+  const forge = () => {
+    for (let i = 0; i < 20; i++) for (const m of forged) { window.postMessage(m, '*'); results.postMessage++; }
+    document.dispatchEvent(new CustomEvent('tool-lens:request', { detail: forged[0] }));
+    try {
+      if (window.chrome && window.chrome.runtime && window.chrome.runtime.sendMessage) {
+        results.runtime = 'present';
+        window.chrome.runtime.sendMessage(document.documentElement.dataset.extensionId || 'x', forged[0], () => {});
+      }
+    } catch (e) { results.errors.push(String(e && e.message || e)); }
+    return results;
+  };
+  forge();
   window.__forgeResults = results;
+  window.__forgeAgain = forge;
 })();`;
 
 /** Tries every way a page script has to read the card: its shadow root, a patched attachShadow, the host's markup, text, events. */
