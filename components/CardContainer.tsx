@@ -74,7 +74,9 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
       }
       // A slower answer for an older request must not overwrite a newer one.
       if (id !== latestRequest.current) return;
-      setState(next);
+      // A failed refresh or retry (the worker stopped, say) keeps the figures on screen, marked stale.
+      const failed = next.status === 'error' && mode !== 'first' ? next.error : null;
+      setState((shown) => (failed && shown.status === 'ready' ? { ...shown, refreshing: false, stale: failed } : next));
       const failure = failureOf(next);
       if (!failure) {
         retries.current = 0;

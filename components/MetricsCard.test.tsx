@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatClock } from '../lib/format';
+import { formatClock, formatTime } from '../lib/format';
 import type { CardLinks, ToolMetrics, ToolMetricsResponse, TriageResponse } from '../lib/messages';
 import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
@@ -290,6 +290,26 @@ describe('CardContainer', () => {
       expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
       await act(async () => void (await vi.advanceTimersByTimeAsync(1_000)));
       expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      expect(host.querySelector('[data-testid="stale-banner"]')).toBeNull();
+    });
+
+    it('keeps its figures, marked stale, when a refresh loses the worker, and recovers by itself', async () => {
+      vi.useFakeTimers();
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: true, metrics, links })
+          .mockRejectedValueOnce(new Error('Could not establish connection. Receiving end does not exist.'))
+          .mockResolvedValue({ ok: true, metrics: { ...metrics, asOf: '2026-11-25T11:00:00Z' }, links }),
+      });
+      await mountCard(cardApi);
+      await act(() => (host.querySelector('[aria-label="Refresh"]') as HTMLButtonElement).click());
+      await act(async () => undefined);
+      expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+      expect(text('[data-testid="stale-banner"]')).toContain('lost touch with its background worker');
+      expect(text('[data-testid="stale-banner"]')).toContain(`as of ${formatTime(metrics.asOf)}`);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(20_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
       expect(host.querySelector('[data-testid="stale-banner"]')).toBeNull();
     });
 
