@@ -1,6 +1,7 @@
 /** Popup: the project's dashboards — pinned, recent, the rest — with type-to-search and arrow keys. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { DASHBOARD_NAME } from '../lib/dashboardDefinition';
+import { formatTime } from '../lib/format';
 import type { DashboardEntry, DashboardsResponse } from '../lib/messages';
 
 export interface DashboardListProps {
@@ -18,12 +19,17 @@ export function DashboardList({ initial, load, open, createToolUsage, serverSear
   const [query, setQuery] = useState('');
   const [searched, setSearched] = useState<DashboardEntry[] | null>(null);
   const [active, setActive] = useState(0);
+  /** Why the fresh list did not come, while the cached one stays on screen. */
+  const [refreshFailed, setRefreshFailed] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
-  // Cached list at once; the fresh one replaces it when it arrives.
+  // Cached list at once; the fresh one replaces it when it arrives. If it fails, the cached one stays, dated.
   useEffect(() => {
     input.current?.focus();
-    void load().then((fresh) => setAnswer((current) => (fresh.ok || !current?.ok ? fresh : current)));
+    void load().then((fresh) => {
+      setAnswer((current) => (fresh.ok || !current?.ok ? fresh : current));
+      setRefreshFailed(fresh.ok ? null : fresh.error.message);
+    });
   }, [load]);
 
   const all = answer?.ok ? answer.dashboards : [];
@@ -63,7 +69,16 @@ export function DashboardList({ initial, load, open, createToolUsage, serverSear
         onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
         onKeyDown={onKeyDown}
       />
-      {answer && !answer.ok && <p class="failed">{answer.error.message}</p>}
+      {answer && !answer.ok && (
+        <p class="failed" role="status" data-testid="dashboards-error">
+          {answer.error.message}
+        </p>
+      )}
+      {answer?.ok && refreshFailed && (
+        <p class="failed" role="status" data-testid="dashboards-stale">
+          Dashboards as of {formatTime(new Date(answer.at).toISOString())}; could not refresh: {refreshFailed}
+        </p>
+      )}
       {!answer && <p class="muted">Loading dashboards…</p>}
       <ul id="dashboard-list" role="listbox" aria-label="Dashboards" class="dashboard-list">
         {shown.slice(0, 50).map((d, i) => (

@@ -62,6 +62,24 @@ describe('popup', () => {
     await again.close();
   });
 
+  it('under faults says what failed, keeps the dashboards it had with their time, and recovers', async () => {
+    postHog.faults.set({ path: '/api/users/@me/', status: 401, body: { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null } });
+    postHog.faults.set({ path: /^\/api\/projects\/1\/dashboards\/?$/, status: 503, body: 'upstream connect error' });
+    const popup = await openPopup();
+    await expect.poll(() => popup.locator('[data-testid="popup-connection"]').textContent(), { timeout: 20_000 }).toMatch(/^✗ .*rejected the personal API key \(401\)/);
+    await expect.poll(() => popup.locator('[data-testid="dashboards-stale"]').textContent(), { timeout: 20_000 }).toMatch(/^Dashboards as of \d\d:\d\d; could not refresh: .*503/);
+    expect((await dashboardNames(popup)).length).toBe(3);
+    expect(await popup.locator('body').textContent()).not.toContain(postHog.apiKey);
+    await popup.close();
+
+    postHog.faults.clear();
+    const again = await openPopup();
+    await expect.poll(() => again.locator('[data-testid="popup-connection"]').textContent(), { timeout: 20_000 }).toContain('✓ Key works');
+    await expect.poll(() => dashboardNames(again)).toHaveLength(3);
+    expect(await again.locator('[data-testid="dashboards-stale"]').count()).toBe(0);
+    await again.close();
+  });
+
   it('creates the Tool Usage dashboard once, then updates it', async () => {
     const popup = await openPopup();
     await popup.getByTestId('create-tool-usage').click();
