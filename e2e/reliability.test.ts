@@ -2,13 +2,17 @@
  * End to end, the fault matrix's representative subset in Chromium: the local PostHog answers 401,
  * 429 with Retry-After, 503, or too slowly, and the MV3 worker is stopped in the middle of a
  * request. Each time the card keeps its last figures with their as-of time and says what is wrong,
- * the server sees no request storm, and the card recovers once the fault clears.
+ * the server sees no request storm, and the card recovers once the fault clears. The cached figures
+ * also outlive the browser: restarted on the same profile while PostHog is down, the card shows them.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
 import { cardOf as card } from '../scripts/closedCard';
 
@@ -178,3 +182,34 @@ describe('MV3 worker restarts', () => {
     await page.close();
   });
 });
+
+describe('browser restarts', () => {
+  it('the cached figures survive a browser restart: shown while PostHog is down', async () => {
+    const profile = await mkdtemp(join(tmpdir(), 'tool-lens-restart-'));
+    try {
+      const first = await launchWithExtension({ headless: true, userDataDir: profile });
+      await configureExtension(first, stack.settings, [site.url]);
+      const page = await first.context.newPage();
+      await page.goto(`${site.url}/tools/csv-cleaner`);
+      await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+      const views = await viewsShown(page);
+      await first.close();
+
+      // PostHog down: a card with nothing cached could only show an error.
+      postHog.faults.set({ path: QUERY, status: 503, body: 'upstream connect error' });
+      const second = await launchWithExtension({ headless: true, userDataDir: profile });
+      try {
+        const again = await second.context.newPage();
+        await again.goto(`${site.url}/tools/csv-cleaner`);
+        await card(again).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+        expect(await viewsShown(again)).toBe(views);
+        expect(await card(again).locator('[data-testid="card-error"]').count()).toBe(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -25,11 +25,17 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(options: { headless: boolean; colorScheme?: 'light' | 'dark'; extensionDir?: string }): Promise<ExtensionBrowser> {
+export async function launchWithExtension(options: {
+  headless: boolean;
+  colorScheme?: 'light' | 'dark';
+  extensionDir?: string;
+  /** A profile to reuse (e.g. to restart the browser); kept on close. By default a fresh one, removed on close. */
+  userDataDir?: string;
+}): Promise<ExtensionBrowser> {
   const extensionDir = options.extensionDir ?? EXTENSION_DIR;
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No built extension in ${extensionDir}: run \`npx wxt build\` first.`);
   await registerCardSelector();
-  const userDataDir = await mkdtemp(join(tmpdir(), 'tool-lens-chromium-'));
+  const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'tool-lens-chromium-')));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: options.headless,
@@ -45,7 +51,7 @@ export async function launchWithExtension(options: { headless: boolean; colorSch
     extensionId,
     async close() {
       await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
+      if (!options.userDataDir) await rm(userDataDir, { recursive: true, force: true });
     },
   };
 }
