@@ -21,6 +21,8 @@ let site: SampleSite;
 let browser: ExtensionBrowser;
 let stack: Stack;
 const QUERY = '/api/projects/1/query/';
+/** Everything the worker and the pages print to the console, to check the key is never among it. */
+const logs: string[] = [];
 
 const staleBanner = (page: Page) => card(page).locator('[data-testid="stale-banner"]');
 const meta = (page: Page) => card(page).locator('[data-testid="card-meta"]').textContent();
@@ -43,7 +45,14 @@ async function settled(page: Page, timeout = 30_000) {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ postHog: { seed: { seed: 5, days: 3, events: 2500 } } });
+  stack = await startStack({
+    postHog: { seed: { seed: 5, days: 3, events: 2500 } },
+    onBrowser: (b) => {
+      b.worker.on('console', (m) => logs.push(m.text()));
+      b.context.on('serviceworker', (w) => w.on('console', (m) => logs.push(m.text())));
+      b.context.on('page', (p) => p.on('console', (m) => logs.push(m.text())));
+    },
+  });
   ({ postHog, site, browser } = stack);
 });
 
@@ -145,6 +154,29 @@ describe('faults on the card', () => {
     await refresh(page);
     await expect.poll(() => staleBanner(page).count(), { timeout: 20_000 }).toBe(0);
     await page.close();
+  });
+});
+
+describe('settings changes', () => {
+  it('another project never sees this one’s cached figures; back to this one, they are served again', async () => {
+    // pdf-to-text carries the page marker: it stays a tool page without this project's auto-mapping.
+    const page = await openReady('pdf-to-text');
+    try {
+      await configureExtension(browser, { ...stack.settings, projectId: '2' });
+      await page.reload();
+      const error = card(page).locator('[data-testid="card-error"]');
+      await expect.poll(() => error.getAttribute('data-kind'), { timeout: 20_000 }).toBe('not_found');
+      expect(await card(page).locator('[data-testid="card-ready"]').count()).toBe(0);
+    } finally {
+      await configureExtension(browser, stack.settings);
+    }
+    await page.reload();
+    await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+
+  it('never logs the key, whatever failed (worker and page consoles)', () => {
+    expect(logs.join('\n')).not.toContain(postHog.apiKey);
   });
 });
 
