@@ -128,4 +128,56 @@ describe('PostHog client: where the key goes', () => {
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(43);
     expect(error.retryAfterSeconds).toBeLessThanOrEqual(46);
   });
+
+  describe('look-alike and disguised hosts', () => {
+    async function attempt(baseUrl: string) {
+      const urls: string[] = [];
+      const spy = (async (input: RequestInfo | URL) => {
+        urls.push(String(input));
+        return new Response(JSON.stringify({ email: 'a@b.c' }));
+      }) as unknown as typeof fetch;
+      const outcome = await createPostHogClient({ baseUrl, projectId: '7', apiKey: 'phx_secret', fetch: spy })
+        .me()
+        .then(
+          () => null,
+          (e: unknown) => e as PostHogError,
+        );
+      return { urls, error: outcome };
+    }
+
+    it.each([
+      // Names that start like this machine but resolve anywhere.
+      'http://localhost.evil.com',
+      'http://localhost.evil.com:8010',
+      'http://127.0.0.1.nip.io',
+      'http://localhost%2eevil.com',
+      // Every interface, not loopback.
+      'http://0.0.0.0',
+      'http://0.0.0.0:8010',
+      // "localhost:8010" is the user name here: the host is evil.com.
+      'http://localhost:8010@evil.com',
+      'http://127.0.0.1@evil.com',
+      // Over https the connection is private, but the user name disguises the host.
+      'https://us.posthog.com@evil.com',
+      'https://user:password@posthog.example.com',
+    ])('refuses %s before sending anything', async (baseUrl) => {
+      const { urls, error } = await attempt(baseUrl);
+      expect(urls).toEqual([]);
+      expect(error).toBeInstanceOf(PostHogError);
+      expect(error?.kind).toBe('bad_request');
+      expect(error?.message).toMatch(/sends the API key only to PostHog over https/);
+      expect(error?.message).not.toContain('phx_secret');
+    });
+
+    it.each([
+      ['http://[::1]:8010', 'http://[::1]:8010/api/users/@me/'],
+      ['http://[0:0:0:0:0:0:0:1]:8010', 'http://[::1]:8010/api/users/@me/'],
+      ['http://127.1:8010', 'http://127.0.0.1:8010/api/users/@me/'],
+      ['http://LOCALHOST:8010', 'http://localhost:8010/api/users/@me/'],
+    ])('allows IPv6 loopback and other spellings of this machine over http: %s', async (baseUrl, sent) => {
+      const { urls, error } = await attempt(baseUrl);
+      expect(error).toBeNull();
+      expect(urls).toEqual([sent]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUDGET } from './budget';
-import { parseStoredSettings, postHogBaseUrl } from './settings';
+import { checkCustomHost, parseStoredSettings, postHogBaseUrl } from './settings';
 
 const good = { host: 'eu', customHost: '', projectId: '123', apiKey: 'phx_abc' };
 
@@ -54,5 +54,25 @@ describe('settings', () => {
     for (const wrong of [60, 'lots', null, [60, 60]]) {
       expect(budget(wrong)).toEqual({ status: 'invalid', message: 'requestBudget: The request budget is { "capacity": number, "refillPerHour": number }' });
     }
+  });
+
+  it.each([
+    ['http://localhost.evil.com', /https/],
+    ['http://127.0.0.1.nip.io', /https/],
+    ['http://localhost%2eevil.com', /https/],
+    ['http://0.0.0.0', /https/],
+    ['http://localhost:8010@evil.com', /user/],
+    ['http://127.0.0.1@evil.com', /user/],
+    ['https://us.posthog.com@evil.com', /user/],
+    ['https://user:password@posthog.example.com', /user/],
+    ['https://:password@posthog.example.com', /user/],
+  ])('refuses the look-alike or disguised host %s, saying why', (customHost, why) => {
+    expect(checkCustomHost(customHost)).toMatch(why);
+    expect(parseStoredSettings({ ...good, host: 'custom', customHost })).toMatchObject({ status: 'invalid', message: expect.stringMatching(/^customHost: /) });
+  });
+
+  it.each(['http://[::1]', 'http://[::1]:8010', 'http://localhost:8010', 'http://127.0.0.1', 'https://posthog.example.com:8443/'])('accepts this machine over http, and https anywhere: %s', (customHost) => {
+    expect(checkCustomHost(customHost)).toBeNull();
+    expect(parseStoredSettings({ ...good, host: 'custom', customHost }).status).toBe('configured');
   });
 });

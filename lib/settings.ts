@@ -20,6 +20,8 @@ export function checkCustomHost(value: string): string | null {
   } catch {
     return 'Enter a full URL, e.g. https://posthog.example.com';
   }
+  // "https://us.posthog.com@evil.com" goes to evil.com: a user name or password only disguises the host.
+  if (url.username || url.password) return 'Leave out the user name and password before "@": the host is what follows it';
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return null;
   return 'Use https:// (plain http is only allowed for localhost)';
