@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatTime } from '../lib/format';
-import type { ToolMetrics, ToolMetricsResponse } from '../lib/messages';
+import type { AlertsResponse, ToolMetrics, ToolMetricsResponse } from '../lib/messages';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings';
 import { Popup, type PopupProps } from './Popup';
 
@@ -29,7 +29,7 @@ afterEach(() => {
   host.remove();
 });
 
-async function mount(headline: ToolMetricsResponse | null) {
+async function mount(headline: ToolMetricsResponse | null, alerts: AlertsResponse | null = null) {
   host = document.createElement('div');
   document.body.append(host);
   const props: PopupProps = {
@@ -37,7 +37,7 @@ async function mount(headline: ToolMetricsResponse | null) {
     tab: { kind: 'enabled', origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false },
     headline,
     dashboards: null,
-    alerts: null,
+    alerts,
     loadConnection: vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'PostHog rejected the personal API key (401).' } })),
     loadDashboards: vi.fn(async () => ({ ok: false as const, error: { kind: 'server' as const, message: 'PostHog answered 503.' } })),
     openDashboard: vi.fn(),
@@ -72,5 +72,51 @@ describe('popup under faults', () => {
     await mount({ ok: true, metrics, links });
     expect(host.querySelector('[data-testid="popup-stale"]')).toBeNull();
     expect(host.querySelector('[data-testid="popup-tab-error"]')).toBeNull();
+  });
+});
+
+describe('popup: tools in trouble from hostile event data', () => {
+  // Tool names come from PostHog event data, which anyone with the project's public token can write.
+  const tool = (name: string, reasons: string[]) => ({ tool: name, reasons, metrics: ['failures_last_hour' as const], failures: 12, meanMs: null });
+  const trouble = () => [...host.querySelectorAll('[data-testid="trouble-tool"]')];
+  const hrefs = () => [...host.querySelectorAll('[data-testid="trouble"] a')].map((a) => a.getAttribute('href'));
+
+  it('shows hostile tool names and reasons as text, and links only what it was given', async () => {
+    await mount(null, {
+      state: {
+        checkedAt: Date.now(),
+        error: null,
+        tools: [
+          tool('<img src=x onerror=alert(1)>', ['<script>alert(1)</script> failures in the last hour']),
+          tool('javascript:alert(1)', ['<a href="https://evil.test">click</a>']),
+        ],
+      },
+      links: {
+        '<img src=x onerror=alert(1)>': { page: null, posthog: 'https://ph.test/project/1/events#img' },
+        'javascript:alert(1)': { page: 'https://tools.test/tools/x', posthog: 'https://ph.test/project/1/events#js' },
+      },
+    });
+    const [img, js] = trouble();
+    expect(img!.querySelector('strong')?.textContent).toBe('<img src=x onerror=alert(1)>');
+    expect(img!.querySelector('.failed')?.textContent).toBe('<script>alert(1)</script> failures in the last hour');
+    expect(js!.querySelector('strong')?.textContent).toBe('javascript:alert(1)');
+    expect(js!.querySelector('.failed')?.textContent).toBe('<a href="https://evil.test">click</a>');
+    expect(host.querySelector('img, script, [onerror]')).toBeNull();
+    expect(hrefs()).toEqual(['https://ph.test/project/1/events#img', 'https://tools.test/tools/x', 'https://ph.test/project/1/events#js']);
+  });
+
+  it('gives a tool without links none, even when its name is an Object.prototype key', async () => {
+    await mount(null, {
+      state: { checkedAt: Date.now(), error: null, tools: [tool('constructor', ['12 failures']), tool('__proto__', ['12 failures']), tool('toString', ['12 failures'])] },
+      links: {},
+    });
+    expect(trouble().map((li) => li.querySelector('strong')?.textContent)).toEqual(['constructor', '__proto__', 'toString']);
+    expect(host.querySelectorAll('[data-testid="trouble"] a')).toHaveLength(0);
+  });
+
+  it('shows a hostile error of the last check as text', async () => {
+    await mount(null, { state: { checkedAt: Date.now(), error: '<img src=x onerror=alert(1)>', tools: [] }, links: {} });
+    expect(text('[data-testid="trouble"]')).toContain('Last check failed: <img src=x onerror=alert(1)>');
+    expect(host.querySelector('img')).toBeNull();
   });
 });

@@ -102,6 +102,8 @@ function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null; ch
   const [alerts, setAlerts] = useState(initial);
   const [busy, setBusy] = useState(false);
   const tools = alerts?.state?.tools ?? [];
+  // Tool names come from event data: "constructor" or "toString" must not find Object.prototype's.
+  const linkOf = (tool: string) => (alerts && Object.hasOwn(alerts.links, tool) ? alerts.links[tool] : undefined);
   return (
     <section data-testid="trouble">
       <h2>
@@ -128,13 +130,13 @@ function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null; ch
           {tools.map((t) => (
             <li key={t.tool} data-testid="trouble-tool">
               <strong>{t.tool}</strong> <span class="failed">{t.reasons.join('; ')}</span>{' '}
-              {alerts.links[t.tool]?.page && (
-                <a href={alerts.links[t.tool]!.page!} target="_blank" rel="noopener noreferrer">
+              {linkOf(t.tool)?.page && (
+                <a href={linkOf(t.tool)!.page!} target="_blank" rel="noopener noreferrer">
                   page ↗
                 </a>
               )}{' '}
-              {alerts.links[t.tool] && (
-                <a href={alerts.links[t.tool]!.posthog} target="_blank" rel="noopener noreferrer">
+              {linkOf(t.tool) && (
+                <a href={linkOf(t.tool)!.posthog} target="_blank" rel="noopener noreferrer">
                   failures in PostHog ↗
                 </a>
               )}
