@@ -15,7 +15,7 @@ export function SettingsTransfer({ exportJson, apply }: SettingsTransferProps) {
   async function onFile(event: Event) {
     const file = (event.currentTarget as HTMLInputElement).files?.[0];
     if (!file) return;
-    if (file.size > MAX_IMPORT_BYTES) return setStatus({ ok: false, lines: [`${file.name} is ${Math.round(file.size / 1024)} KB: a settings file is far smaller.`] });
+    if (file.size > MAX_IMPORT_BYTES) return setStatus({ ok: false, lines: [`${file.name} is ${Math.ceil(file.size / 1024)} KB: a settings file is at most ${MAX_IMPORT_BYTES / 1024} KB.`] });
     const result = importSettings(await file.text());
     if (!result.ok) return setStatus({ ok: false, lines: [`${file.name} was not imported:`, ...result.errors] });
     const todo = await apply(result);

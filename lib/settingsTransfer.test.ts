@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_OPTIONS } from './settings';
-import { exportSettings, importSettings } from './settingsTransfer';
+import { exportSettings, importSettings, MAX_IMPORT_BYTES } from './settingsTransfer';
 import { newSite } from './toolMatch';
 
 const settings = { host: 'eu' as const, customHost: '', projectId: '42', apiKey: 'phx_secret_key', ...DEFAULT_METRICS_OPTIONS, funnelWindowHours: 6 };
@@ -54,5 +54,51 @@ describe('settings import/export', () => {
     });
     wrong.options.requestBudget = 60;
     expect(importSettings(JSON.stringify(wrong))).toEqual({ ok: false, errors: [expect.stringMatching(/^options\.requestBudget: The request budget is/)] });
+  });
+
+  describe('at the size limit', () => {
+    /** An exported file with `change` applied, padded with JSON whitespace to exactly `bytes` bytes. */
+    const fileOf = (change: (file: Record<string, any>) => void, bytes = MAX_IMPORT_BYTES) => {
+      const file = JSON.parse(exportSettings(settings, []));
+      change(file);
+      const text = JSON.stringify(file);
+      expect(text.length).toBeLessThanOrEqual(bytes);
+      return text.padEnd(bytes, ' ');
+    };
+    const timed = (text: string) => {
+      const started = Date.now();
+      const result = importSettings(text);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      return result;
+    };
+
+    it('reads a file of exactly the limit and refuses one byte more, naming the limit', () => {
+      expect(timed(fileOf(() => undefined))).toMatchObject({ ok: true });
+      expect(timed(fileOf(() => undefined, MAX_IMPORT_BYTES + 1))).toEqual({ ok: false, errors: ['The file is larger than 256 KB: not a settings file'] });
+      // Bytes, not characters: 140 000 characters of Arabic (two bytes each in UTF-8) are over the limit.
+      const arabic = JSON.stringify({ toolLens: 1, note: 'م'.repeat(140_000) });
+      expect(arabic.length).toBeLessThan(MAX_IMPORT_BYTES);
+      expect(timed(arabic)).toMatchObject({ ok: false, errors: [expect.stringContaining('larger than 256 KB')] });
+    });
+
+    it('refuses 100 000 sites in a file just under the limit by the schema, saying how many are allowed', () => {
+      const result = timed(fileOf((file) => void (file.sites = Array.from({ length: 100_000 }, () => 0))));
+      expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^sites: .*200/)] });
+      // Well-formed sites too: thousands of them, each valid on its own.
+      const sites = Array.from({ length: 3_000 }, (_, i) => newSite(`https://s${i}.example`));
+      expect(timed(fileOf((file) => void (file.sites = sites)))).toEqual({ ok: false, errors: [expect.stringMatching(/^sites: .*200/)] });
+    });
+
+    it('refuses 100 000 URL rules in one site by the schema', () => {
+      const result = timed(fileOf((file) => void (file.sites = [{ ...newSite('https://a.example'), urlRules: Array.from({ length: 100_000 }, () => 0) }])));
+      expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^sites\.0\.urlRules: .*50/)] });
+    });
+
+    it('reports at most 10 problems, whatever the file holds', () => {
+      const result = timed(fileOf((file) => void (file.sites = Array.from({ length: 150 }, () => ({ origin: 'ftp://x', marker: null, urlRules: 'none', autoMap: 'yes' })))));
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.errors).toHaveLength(10);
+      expect(!result.ok && result.errors[0]).toMatch(/^sites\.0\./);
+    });
   });
 });
