@@ -341,3 +341,79 @@ describe('CardContainer', () => {
   });
 });
 
+
+describe('hostile and unusual event data', () => {
+  // Anyone who can send events to the project writes these strings: they must stay text.
+  const HOSTILE = ['<img src=x onerror=alert(1)>', 'javascript:alert(1)', '<script>alert(1)</script>', '"><svg onload=alert(1)>'];
+  const noData = (toolsSeen: ToolMetrics['toolsSeen']): ToolMetrics => ({
+    ...metrics,
+    funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: 0 })) },
+    toolsSeen,
+  });
+  /** `length` code points cycling through `parts`: emoji (surrogate pairs, ZWJ), RTL text, combining marks. */
+  const longText = (parts: string[], length = 10_000) => Array.from({ length }, (_, i) => parts[i % parts.length]).join('');
+  const EMOJI = longText(['😀', '👩‍💻', '🏳️‍🌈', ' ']);
+  const RTL = longText(['م', 'ر', 'ح', 'ب', 'ا', ' ', '\u200F']);
+  const COMBINING = longText(['e\u0301', 'Z\u0351\u0352\u0353', 'n\u0303', '\u0300']);
+
+  it('shows hostile tool names in the "tools seen" hint as text: no element, no link', () => {
+    mount(ready(noData(HOSTILE.map((tool, i) => ({ tool, views: 10 - i })))));
+    const hint = host.querySelector('[data-testid="tools-seen"]')!;
+    expect(hint.textContent).toContain('<img src=x onerror=alert(1)> (10), javascript:alert(1) (9), <script>alert(1)</script> (8), "><svg onload=alert(1)> (7)');
+    // The hint is a single paragraph of text: nothing inside it was parsed as markup.
+    expect(hint.children).toHaveLength(0);
+    expect(host.querySelector('img, script, svg:not(.tl-spark), [onerror], [onload]')).toBeNull();
+    expect([...host.querySelectorAll('a')].map((a) => a.getAttribute('href'))).not.toContain('javascript:alert(1)');
+  });
+
+  it('shows a hostile tool name of its own as text in the "no data" explanation', () => {
+    mount(ready({ ...noData([{ tool: 'pdf2txt', views: 5 }]), tool: '<img src=x onerror=alert(1)>' }));
+    expect(text('[data-testid="card-nodata"] strong')).toBe('<img src=x onerror=alert(1)>');
+    expect(host.querySelector('img')).toBeNull();
+  });
+
+  it('keeps 10 000-character error types with emoji, RTL and combining marks intact, as text', () => {
+    const errors = [
+      { type: EMOJI, current: 3, previous: 1 },
+      { type: RTL, current: 2, previous: 2 },
+      { type: COMBINING, current: 1, previous: 0 },
+    ];
+    mount(ready({ ...metrics, errors }));
+    const items = [...host.querySelectorAll('[data-testid="error-type"]')];
+    // Not cut nor normalised in the DOM: the card's CSS ellipsis only shortens what is painted.
+    expect(items.map((li) => li.querySelector('.tl-error-type')?.textContent)).toEqual([EMOJI, RTL, COMBINING]);
+    expect(items.map((li) => li.getAttribute('data-type'))).toEqual([EMOJI, RTL, COMBINING]);
+    expect(items.map((li) => li.querySelector('.tl-error-count')?.textContent)).toEqual(['3', '2', '1']);
+    expect(EMOJI.length).toBeGreaterThan(10_000);
+    expect(COMBINING.normalize('NFC')).not.toBe(COMBINING); // the input really holds decomposed marks
+  });
+
+  it('keeps long Unicode job ids and failure details intact in the triage rows', () => {
+    const at = new Date(Date.now() - 60_000).toISOString();
+    mount({
+      ...ready(),
+      tab: 'triage',
+      triage: {
+        status: 'ready',
+        triage: {
+          slowest: [{ jobId: RTL, durationMs: 95_000, at, detail: 'false', eventUrl: 'https://ph.test/ev1', replayUrl: null }],
+          failures: [
+            { jobId: EMOJI, durationMs: null, at, detail: COMBINING, eventUrl: 'https://ph.test/ev2', replayUrl: 'https://ph.test/rep2' },
+            { jobId: '<img src=x onerror=alert(1)>', durationMs: null, at, detail: '<script>alert(1)</script>', eventUrl: 'https://ph.test/ev3', replayUrl: null },
+          ],
+        },
+      },
+    });
+    const slow = host.querySelector('[data-testid="triage-slow"] .tl-triage-job')!;
+    expect(slow.textContent).toBe(RTL);
+    expect(slow.getAttribute('title')).toBe(RTL);
+    const [failure, hostile] = [...host.querySelectorAll('[data-testid="triage-failure"]')];
+    expect(failure!.querySelector('.tl-error-type')?.textContent).toBe(COMBINING);
+    expect(failure!.querySelector('.tl-triage-job')?.textContent).toBe(EMOJI);
+    expect(failure!.querySelector('a[href="https://ph.test/rep2"]')?.getAttribute('aria-label')).toBe(`Watch the session replay for job ${EMOJI}`);
+    expect(hostile!.querySelector('.tl-error-type')?.textContent).toBe('<script>alert(1)</script>');
+    expect(hostile!.querySelector('.tl-triage-job')?.textContent).toBe('<img src=x onerror=alert(1)>');
+    expect(host.querySelector('img, script')).toBeNull();
+    expect([...host.querySelectorAll('[data-testid="card-triage"] a')].map((a) => a.getAttribute('href'))).toEqual(['https://ph.test/ev1', 'https://ph.test/ev2', 'https://ph.test/rep2', 'https://ph.test/ev3']);
+  });
+});

@@ -88,6 +88,46 @@ describe('metrics service', () => {
     expect(requests).toBe(2);
   });
 
+  it('keeps one cache entry per segment: another segment asks PostHog, the same one is served from cache', async () => {
+    const asked: Array<string | null> = [];
+    mock.pool
+      .intercept(QUERY)
+      .reply((request) => {
+        const values = JSON.parse(String(request.body)).query.values as Record<string, unknown>;
+        const segment = typeof values['segment_value'] === 'string' ? values['segment_value'] : null;
+        asked.push(segment);
+        // Each segment's own figures, so an answer served for the wrong one shows.
+        const views = { web: 10, ios: 20 }[segment ?? ''] ?? 30;
+        return { statusCode: 200, data: { results: [row('funnel', 'current', '1', views), ...ROWS.slice(1)] } };
+      })
+      .persist();
+    const state: { current: SettingsState } = { current: configured };
+    const withSegment = (value: string | null): SettingsState => ({
+      status: 'configured',
+      settings: { ...settings, segment: value === null ? null : { kind: 'person', property: 'platform', value } },
+    });
+    const clock = { t: 1_000_000 };
+    const svc = createMetricsService({ loadSettings: async () => state.current, fetch: mock.fetch, now: () => clock.t, cache: memoryCache() });
+    const ask = async (value: string | null) => {
+      state.current = withSegment(value);
+      const answer = await svc.getToolMetrics('news-analyzer', '7d');
+      expect(answer.ok).toBe(true);
+      return answer.ok ? [answer.metrics.segment?.value ?? null, answer.metrics.funnel.steps[0]!.current] : null;
+    };
+
+    expect(await ask('web')).toEqual(['web', 10]);
+    expect(await ask('ios')).toEqual(['ios', 20]);
+    expect(asked).toEqual(['web', 'ios']);
+    // Within the fresh period each segment is served its own entry, without asking again.
+    clock.t += 30_000;
+    expect(await ask('web')).toEqual(['web', 10]);
+    expect(await ask('ios')).toEqual(['ios', 20]);
+    expect(asked).toEqual(['web', 'ios']);
+    // No segment is a segment of its own too.
+    expect(await ask(null)).toEqual([null, 30]);
+    expect(asked).toEqual(['web', 'ios', null]);
+  });
+
   it('keeps answers in the given store, so a restarted worker answers from it', async () => {
     const store = memoryCache();
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
