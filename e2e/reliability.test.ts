@@ -245,3 +245,29 @@ describe('browser restarts', () => {
   });
 });
 
+describe('request budget', () => {
+  it('set small in the options: once spent, the card serves its cached figures and says so, and the options show it', async () => {
+    const page = await openReady('image-compressor');
+    try {
+      // Only the budget changes: the cached figures stay.
+      await configureExtension(browser, { ...stack.settings, requestBudget: { capacity: 2, refillPerHour: 1 } });
+      postHog.faults.resetCount();
+      for (let i = 0; i < 4; i++) {
+        await refresh(page);
+        await settled(page);
+      }
+      await expect.poll(() => staleBanner(page).textContent(), { timeout: 10_000 }).toMatch(/^Showing figures as of .*request budget is spent \(2 PostHog requests at once, 1 an hour\)/);
+      expect(postHog.faults.count(QUERY)).toBeLessThanOrEqual(2);
+
+      const options = await browser.context.newPage();
+      await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+      await expect.poll(() => options.locator('#budgetCapacity').inputValue(), { timeout: 10_000 }).toBe('2');
+      await expect.poll(() => options.locator('[data-testid="budget"]').textContent(), { timeout: 10_000 }).toMatch(/0 of 2 PostHog requests left \(1 an hour\); next in \d+ min/);
+      await options.close();
+    } finally {
+      await configureExtension(browser, stack.settings);
+    }
+    await page.close();
+  });
+});
+

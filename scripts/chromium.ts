@@ -69,7 +69,8 @@ type ExtensionGlobal = {
  */
 export async function configureExtension(
   browser: ExtensionBrowser,
-  settings: { host: 'custom'; customHost: string; projectId: string; apiKey: string },
+  /** The connection, and any other setting to store with it (e.g. `requestBudget`). */
+  settings: { host: 'custom'; customHost: string; projectId: string; apiKey: string } & Record<string, unknown>,
   siteOrigins: string[] = [],
 ) {
   const before = Date.now();
