@@ -29,13 +29,13 @@ afterEach(() => {
   host.remove();
 });
 
-async function mount(headline: ToolMetricsResponse | null, alerts: AlertsResponse | null = null) {
+async function mount(headline: ToolMetricsResponse | null | (() => Promise<ToolMetricsResponse>), alerts: AlertsResponse | null = null) {
   host = document.createElement('div');
   document.body.append(host);
   const props: PopupProps = {
     settings: { status: 'configured', settings: { host: 'custom', customHost: 'https://ph.test', projectId: '1', apiKey: 'phx_secret', ...DEFAULT_METRICS_OPTIONS } },
     tab: { kind: 'enabled', origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false },
-    headline,
+    loadHeadline: typeof headline === 'function' ? headline : headline ? async () => headline : null,
     dashboards: null,
     alerts,
     loadConnection: vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'PostHog rejected the personal API key (401).' } })),
@@ -66,6 +66,19 @@ describe('popup under faults', () => {
     expect(text('[data-testid="popup-tab-error"]')).toBe('The key lacks the query:read scope.');
     expect(text('[data-testid="popup-connection"]')).toContain('rejected the personal API key (401)');
     expect(host.textContent).not.toContain('phx_secret');
+  });
+
+  it('is on screen at once while this tab’s figures are still coming, and says so', async () => {
+    await mount(() => new Promise<ToolMetricsResponse>(() => undefined));
+    expect(text('[data-testid="popup-headline-loading"]')).toBe("Loading this tool's figures…");
+    expect(host.querySelector('[data-testid="popup-status"]')).not.toBeNull();
+    expect(host.querySelector('[data-testid="dashboards"]')).not.toBeNull();
+  });
+
+  it('says so when the worker does not answer for this tab', async () => {
+    await mount(() => Promise.reject(new Error('Could not establish connection.')));
+    expect(text('[data-testid="popup-tab-error"]')).toContain('lost touch with its background worker');
+    expect(host.querySelector('[data-testid="popup-headline-loading"]')).toBeNull();
   });
 
   it('shows fresh figures without a warning', async () => {

@@ -15,7 +15,8 @@ export type TabState =
 export interface PopupProps {
   settings: SettingsState;
   tab: TabState;
-  headline: ToolMetricsResponse | null;
+  /** This tab's tool's figures (7 days), asked for once the popup is on screen; null when there is no tool to ask about. */
+  loadHeadline: (() => Promise<ToolMetricsResponse>) | null;
   dashboards: DashboardsResponse | null;
   alerts: AlertsResponse | null;
   loadConnection: () => Promise<ConnectionStatusResponse>;
@@ -149,9 +150,14 @@ function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null; ch
   );
 }
 
-function ThisTab({ tab, headline, onEnableSite, onDisableSite }: PopupProps) {
+function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  // Asked after the first render: a slow PostHog must not keep the whole popup blank.
+  const [headline, setHeadline] = useState<ToolMetricsResponse | null>(null);
+  useEffect(() => {
+    void loadHeadline?.().then(setHeadline, (error: Error) => setHeadline({ ok: false, error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${error.message}).` } }));
+  }, [loadHeadline]);
   if (tab.kind === 'unsupported') return <p data-testid="popup-tab">Tool Lens works on web pages (http and https).</p>;
   if (tab.kind === 'disabled') {
     return (
@@ -185,6 +191,11 @@ function ThisTab({ tab, headline, onEnableSite, onDisableSite }: PopupProps) {
         </p>
       ) : (
         <p>Not a tool page.</p>
+      )}
+      {loadHeadline && !headline && (
+        <p class="muted" data-testid="popup-headline-loading">
+          Loading this tool's figures…
+        </p>
       )}
       {figures && (
         <dl class="headline" data-testid="popup-headline">

@@ -48,8 +48,8 @@ async function start() {
     : enabled
       ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
       : { kind: 'disabled', origin };
-  const headline =
-    tabState.kind === 'enabled' && tabState.tool && settings.status === 'configured' ? await sendRequest({ type: 'tool-metrics/get', tool: tabState.tool, range: '7d' }).catch(() => null) : null;
+  const tool = tabState.kind === 'enabled' && settings.status === 'configured' ? tabState.tool : null;
+  const loadHeadline = tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null;
 
   async function enableSite(): Promise<string | null> {
     if (!origin || tab?.id === undefined) return null;
@@ -77,7 +77,7 @@ async function start() {
     <Popup
       settings={settings}
       tab={tabState}
-      headline={headline}
+      loadHeadline={loadHeadline}
       dashboards={dashboards}
       alerts={alerts}
       loadConnection={() => sendRequest({ type: 'connection/status' })}
