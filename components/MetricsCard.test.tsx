@@ -285,6 +285,7 @@ describe('CardContainer', () => {
       });
       await mountCard(cardApi);
       expect(text('[data-testid="stale-banner"]')).toContain('as of');
+      expect(text('[data-testid="stale-banner"]')).toContain('retrying in 120 s. Tool Lens asks again by itself at');
       expect(text('[data-testid="retry-at"]')).toContain(formatClock(Date.parse('2026-11-25T10:02:01Z')));
       await act(async () => void (await vi.advanceTimersByTimeAsync(120_500)));
       expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);

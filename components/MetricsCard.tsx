@@ -85,7 +85,7 @@ export function MetricsCard(props: MetricsCardProps) {
       )}
       {state.status === 'ready' && state.stale && (
         <p class="tl-banner tl-stale" role="status" data-testid="stale-banner">
-          Showing figures as of {formatTime(state.metrics.asOf)}: {state.stale.message}
+          Showing figures as of {formatTime(state.metrics.asOf)}: {props.retryAt ? asSentence(state.stale.message) : state.stale.message}
           {props.retryAt ? <RetryNote at={props.retryAt} /> : null}
         </p>
       )}
@@ -169,6 +169,9 @@ const NEXT_STEP: Record<Failure['kind'], { action: 'options' | 'retry'; hint: st
   bad_request: { action: 'options', hint: 'Check the settings in the options.' },
   extension: { action: 'retry', hint: 'Its background worker restarts by itself: try again.' },
 };
+
+/** Ends a message with a full stop when it has none, so another sentence can follow it. */
+const asSentence = (message: string) => (/[.!?)]$/.test(message.trim()) ? message : `${message}.`);
 
 /** Says when the card asks again by itself, so nobody has to sit clicking Try again. */
 function RetryNote({ at }: { at: number }) {
