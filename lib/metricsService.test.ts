@@ -228,13 +228,8 @@ describe('fault matrix (unit)', () => {
 
   it.each(FAULTS)('%s: keeps the last figures as stale, names the fault, sends one request, recovers', async (_name, fault, kind, message) => {
     const clock = { t: 1_000_000 };
-    let requests = 0;
     // A PostHog of its own: nothing another test left running can take this one's answers.
     const mock = mockPostHog();
-    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
-      requests++;
-      return mock.fetch(input, init);
-    }) as typeof fetch;
     const logs: unknown[][] = [];
     const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((level) => {
       const original = console[level];
@@ -242,7 +237,7 @@ describe('fault matrix (unit)', () => {
       return () => (console[level] = original);
     });
     try {
-      const svc = createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, cache: memoryCache(), timeoutMs: 100 });
+      const svc = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, cache: memoryCache(), timeoutMs: 100 });
       mock.pool.intercept(QUERY).reply(200, { results: ROWS });
       const good = await svc.getToolMetrics('a', '7d');
       expect(good.ok).toBe(true);
@@ -250,25 +245,25 @@ describe('fault matrix (unit)', () => {
 
       clock.t += 120_000;
       fault(mock.pool);
-      requests = 0;
+      mock.resetRequests();
       const answers = await Promise.all([svc.getToolMetrics('a', '7d', true), svc.getToolMetrics('a', '7d'), svc.getToolMetrics('a', '7d')]);
       for (const answer of answers) {
         expect(answer).toMatchObject({ ok: true, stale: { kind, message: expect.stringMatching(message) } });
         expect(answer.ok && answer.metrics.asOf).toBe(asOf);
         expect(JSON.stringify(answer)).not.toContain(settings.apiKey);
       }
-      expect(requests).toBe(1);
+      expect(mock.requests()).toBe(1);
       // A fresh service (another tab, nothing cached): the same failure, as an error.
       fault(mock.pool);
-      const uncached = await createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, timeoutMs: 100 }).getToolMetrics('a', '7d');
+      const uncached = await createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, timeoutMs: 100 }).getToolMetrics('a', '7d');
       expect(uncached).toMatchObject({ ok: false, error: { kind, message: expect.stringMatching(message) } });
 
       // The fault clears: the next refresh answers fresh figures (after Retry-After for a 429).
       if (kind === 'rate_limited') {
         clock.t += 29_000;
-        requests = 0;
+        mock.resetRequests();
         expect(await svc.getToolMetrics('a', '7d', true)).toMatchObject({ ok: true, stale: { kind: 'rate_limited' } });
-        expect(requests).toBe(0);
+        expect(mock.requests()).toBe(0);
         clock.t += 1_000;
       }
       mock.pool.intercept(QUERY).reply(200, { results: ROWS });
@@ -285,12 +280,7 @@ describe('fault matrix (unit)', () => {
   it('never retries sooner than Retry-After, for any caller, even after a worker restart', async () => {
     const clock = { t: 1_000_000 };
     const store = memoryCache();
-    let requests = 0;
-    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
-      requests++;
-      return mock.fetch(input, init);
-    }) as typeof fetch;
-    const make = () => createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, cache: store });
+    const make = () => createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, cache: store });
     mock.pool.intercept(QUERY).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
     await make().getToolMetrics('a', '7d');
     await new Promise((r) => setTimeout(r, 0));
@@ -302,22 +292,17 @@ describe('fault matrix (unit)', () => {
     expect(await restarted.fetchAutoMap()).toBeNull();
     expect(await restarted.testConnection()).toMatchObject({ ok: false, checks: [{ step: 'user', ok: false, detail: expect.stringContaining('rate limiting') }] });
     expect(await restarted.detectProjectSchema()).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
-    expect(requests).toBe(1);
+    expect(mock.requests()).toBe(1);
   });
 
   it('when the request budget is spent: serves the cache as stale, says when it refills, sends nothing', async () => {
     const clock = { t: 1_000_000 };
-    let requests = 0;
-    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
-      requests++;
-      return mock.fetch(input, init);
-    }) as typeof fetch;
     const budget = createRequestBudget({ now: () => clock.t, options: { capacity: 2, refillPerHour: 60 } });
-    const svc = createMetricsService({ loadSettings: async () => configured, fetch: counting, now: () => clock.t, budget });
+    const svc = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, budget });
     mock.pool.intercept(QUERY).reply(200, { results: ROWS }).times(2);
     await svc.getToolMetrics('a', '7d');
     await svc.getToolMetrics('b', '7d');
-    expect(requests).toBe(2);
+    expect(mock.requests()).toBe(2);
     const spent = await svc.getToolMetrics('a', '7d', true);
     expect(spent).toMatchObject({ ok: true, stale: { kind: 'rate_limited', message: expect.stringMatching(/request budget is spent.*available in 60 s/) } });
     expect(await svc.getToolMetrics('c', '7d')).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
@@ -326,13 +311,13 @@ describe('fault matrix (unit)', () => {
     expect(await svc.fetchAutoMap()).toBeNull();
     expect((await svc.testConnection()).checks[0]?.detail).toContain('budget is spent');
     expect(await svc.detectProjectSchema()).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
-    expect(requests).toBe(2);
+    expect(mock.requests()).toBe(2);
     expect((await svc.budgetStatus()).summary).toMatch(/^0 of 2 PostHog requests left \(60 an hour\); next in 60 s$/);
     clock.t += 60_000;
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
     const recovered = await svc.getToolMetrics('a', '7d', true);
     expect(recovered.ok && recovered.stale).toBeUndefined();
-    expect(requests).toBe(3);
+    expect(mock.requests()).toBe(3);
   });
 
   it('keeps the triage tab bounded whatever PostHog sends (100 000 rows)', async () => {

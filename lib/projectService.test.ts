@@ -64,28 +64,23 @@ describe('project service', () => {
   it('honours the Retry-After a card got: no dashboards, connection or alert request until it has passed, and vice versa', async () => {
     const clock = { t: 1_000_000 };
     const store = memoryCache();
-    let requests = 0;
-    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
-      requests++;
-      return mock.fetch(input, init);
-    }) as typeof fetch;
     const retryAfter = createRetryAfter({ store, now: () => clock.t });
-    const cards = createMetricsService({ loadSettings: async () => settings, fetch: counting, now: () => clock.t, cache: store, retryAfter });
-    const popup = createProjectService({ loadSettings: async () => settings, store, fetch: counting, now: () => clock.t, retryAfter });
+    const cards = createMetricsService({ loadSettings: async () => settings, fetch: mock.fetch, now: () => clock.t, cache: store, retryAfter });
+    const popup = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => clock.t, retryAfter });
     mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
     expect(await cards.getToolMetrics('pdf', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: 120_000 } });
-    expect(requests).toBe(1);
+    expect(mock.requests()).toBe(1);
     clock.t += 30_000;
     expect(await popup.fetchDashboards()).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('90 s'), retryInMs: 90_000 } });
     expect(await popup.connectionStatus()).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
     expect(await popup.checkAlerts()).toMatchObject({ error: expect.stringContaining('rate limiting') });
-    expect(requests).toBe(1);
+    expect(mock.requests()).toBe(1);
     // Once it has passed, the popup asks again; a 429 the popup gets holds the cards back in turn.
     clock.t += 90_000;
     mock.pool.intercept({ path: /\/api\/projects\/7\/dashboards\/\?/, method: 'GET' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '45' } });
     expect(await popup.fetchDashboards()).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: 45_000 } });
-    expect(requests).toBe(2);
+    expect(mock.requests()).toBe(2);
     expect(await cards.getToolMetrics('pdf', '7d', true)).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: 45_000 } });
-    expect(requests).toBe(2);
+    expect(mock.requests()).toBe(2);
   });
 });
