@@ -47,6 +47,8 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const retries = useRef(0);
   const retryDue = useRef(false);
+  /** False once the card is removed: an answer still on its way then schedules nothing. */
+  const mounted = useRef(true);
   const current = useRef({ state, range });
   current.current = { state, range };
 
@@ -73,7 +75,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         next = { status: 'error', error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` } };
       }
       // A slower answer for an older request must not overwrite a newer one.
-      if (id !== latestRequest.current) return;
+      if (id !== latestRequest.current || !mounted.current) return;
       // A failed refresh or retry (the worker stopped, say) keeps the figures on screen, marked stale.
       const failed = next.status === 'error' && mode !== 'first' ? next.error : null;
       setState((shown) => (failed && shown.status === 'ready' ? { ...shown, refreshing: false, stale: failed } : next));
@@ -87,6 +89,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
       setRetryAt(Date.now() + delay);
       retryTimer.current = setTimeout(() => {
         retryTimer.current = undefined;
+        if (!mounted.current) return;
         // A hidden tab spends nothing: it asks when it is looked at again.
         if (document.hidden) retryDue.current = true;
         else void load(current.current.range, 'retry');
@@ -96,6 +99,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   );
 
   useEffect(() => {
+    mounted.current = true;
     const onVisibility = () => {
       if (document.hidden) return;
       // Back in view: a retry that fell due meanwhile, or settings the user may just have fixed.
@@ -103,6 +107,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
     };
     document.addEventListener('visibilitychange', onVisibility);
     return () => {
+      mounted.current = false;
       document.removeEventListener('visibilitychange', onVisibility);
       clearTimeout(retryTimer.current);
     };
