@@ -277,6 +277,7 @@ describe('CardContainer', () => {
 
     it('keeps stale figures while retrying, and never before Retry-After', async () => {
       vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
       const cardApi = api({
         loadMetrics: vi
           .fn()
@@ -312,6 +313,25 @@ describe('CardContainer', () => {
       await act(async () => void (await vi.advanceTimersByTimeAsync(20_000)));
       expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
       expect(host.querySelector('[data-testid="stale-banner"]')).toBeNull();
+    });
+
+    it('once removed, asks nothing more, even when an answer was still on its way', async () => {
+      vi.useFakeTimers();
+      let answer: (r: ToolMetricsResponse) => void = () => undefined;
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: true, metrics, links })
+          .mockImplementationOnce(() => new Promise<ToolMetricsResponse>((resolve) => (answer = resolve)))
+          .mockResolvedValue({ ok: false, error: { kind: 'server', message: 'down' } }),
+      });
+      await mountCard(cardApi);
+      await act(() => (host.querySelector('[aria-label="Refresh"]') as HTMLButtonElement).click());
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      await act(() => render(null, host));
+      await act(async () => answer({ ok: false, error: { kind: 'server', message: 'PostHog answered 503' } }));
+      await act(async () => void (await vi.advanceTimersByTimeAsync(3_600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
     });
 
     it('spends nothing while its tab is hidden; asks when the tab is back in view', async () => {

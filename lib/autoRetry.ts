@@ -1,8 +1,9 @@
 /**
  * When a card whose figures failed (stale or missing) asks again by itself, so it recovers when
- * the fault clears without anyone clicking, and without a request storm: the delays back off, every
- * tab draws its own jitter, and the worker still answers a repeat within its quiet window from
- * memory (metricsService's FAILURE_QUIET_MS, shorter than the first delay).
+ * the fault clears without anyone clicking, and without a request storm: the delays back off, no
+ * card asks before the moment the worker named (`retryInMs`: Retry-After, the budget's refill, or
+ * the worker's own schedule for that tool, which it answers from memory until then), and every tab
+ * draws its own jitter after that moment, so the first one asks and the others get its answer.
  */
 import type { Failure } from './messages';
 
@@ -23,6 +24,8 @@ export function autoRetryDelayMs(failure: Failure, attempt: number, random: () =
   if (failure.kind === 'not_configured') return null;
   const steps = LASTING.has(failure.kind) ? LASTING_STEPS_MS : PASSING_STEPS_MS;
   const base = steps[Math.min(Math.max(0, attempt), steps.length - 1)]!;
-  const delay = Math.round(base * (1 + JITTER * random()));
-  return failure.retryInMs !== undefined ? Math.max(delay, failure.retryInMs + 1_000) : delay;
+  // The worker's moment (Retry-After, the budget, its own schedule for this key) is shared by every
+  // tab: wait for it, then spread the tabs out after it.
+  const floor = failure.retryInMs !== undefined ? Math.max(base, failure.retryInMs + 1_000) : base;
+  return Math.round(floor * (1 + JITTER * random()));
 }

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestBudget } from './budget';
-import { createMetricsService, figuresChanged, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './metricsService';
+import { createMetricsService, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './metricsService';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from './settings';
 import { BASE, mockPostHog } from './testing/mockPostHog';
 
@@ -155,6 +155,36 @@ describe('metrics service', () => {
     mock.pool.intercept(QUERY).reply(502, 'Bad gateway');
     const answer = await svc.getToolMetrics('a', '7d', true);
     expect(answer).toMatchObject({ ok: true, stale: { kind: 'server', message: expect.stringContaining('502') } });
+  });
+
+  it('after a failure, tabs asking again get it from memory until the moment it names: one request per round, backing off', async () => {
+    const clock = { t: 1_000_000 };
+    const svc = service(configured, clock);
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+    await svc.getToolMetrics('a', '7d');
+    clock.t += 120_000; // the figures are no longer fresh
+    mock.pool.intercept(QUERY).reply(503, 'down').times(2);
+    mock.resetRequests();
+    expect(await svc.getToolMetrics('a', '7d', true)).toMatchObject({ ok: true, stale: { kind: 'server', retryInMs: 15_000 } });
+    // Five tabs' cards asking before that moment: nothing sent, each told how long is left.
+    clock.t += 5_000;
+    const early = await Promise.all([1, 2, 3, 4, 5].map(() => svc.getToolMetrics('a', '7d')));
+    expect(early.map((a) => a.ok && a.stale?.retryInMs)).toEqual([10_000, 10_000, 10_000, 10_000, 10_000]);
+    expect(mock.requests()).toBe(1);
+    // Past it (with their jitter): the first asks, fails again; the schedule backs off to 30 s.
+    clock.t += 11_000;
+    expect(await svc.getToolMetrics('a', '7d')).toMatchObject({ ok: true, stale: { retryInMs: 30_000 } });
+    clock.t += 2_000;
+    expect(await svc.getToolMetrics('a', '7d')).toMatchObject({ ok: true, stale: { retryInMs: 28_000 } });
+    expect(mock.requests()).toBe(2);
+    // PostHog is back: the next round's first card gets fresh figures, the others share them.
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+    clock.t += 29_000;
+    const round = await Promise.all([1, 2, 3].map(() => svc.getToolMetrics('a', '7d')));
+    clock.t += 3_000;
+    round.push(await svc.getToolMetrics('a', '7d'));
+    expect(round.every((a) => a.ok && a.stale === undefined)).toBe(true);
+    expect(mock.requests()).toBe(3);
   });
 
   it('waits out Retry-After before asking again', async () => {
@@ -328,32 +358,6 @@ describe('fault matrix (unit)', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(answer.ok && [answer.triage.slowest.length, answer.triage.failures.length]).toEqual([8, 8]);
     expect(answer.ok && answer.triage.slowest[0]?.durationMs).toBe(99_999);
-  });
-});
-
-describe('which settings changes drop the cached figures', () => {
-  const stored = { host: 'custom', customHost: 'https://ph.example.com', projectId: '7', apiKey: 'phx_a' };
-  it('drops them for another host, project, key, schema, funnel, threshold or segment', () => {
-    for (const change of [
-      { customHost: 'https://other.example.com' },
-      { host: 'eu' },
-      { projectId: '8' },
-      { apiKey: 'phx_b' },
-      { funnelWindowHours: 48 },
-      { thresholds: { failuresPerHour: 1, meanDurationSeconds: 60 } },
-      { segment: { kind: 'event', property: 'plan', value: 'pro' } },
-    ]) {
-      expect(figuresChanged(stored, { ...stored, ...change }), JSON.stringify(change)).toBe(true);
-    }
-    expect(figuresChanged(stored, undefined)).toBe(true);
-    expect(figuresChanged(undefined, stored)).toBe(true);
-  });
-
-  it('keeps them when only the budget or the alert options change', () => {
-    for (const change of [{ requestBudget: { capacity: 10, refillPerHour: 30 } }, { alertEveryMinutes: 30 }, { alertNotifications: true }, { extraAlertRules: [] }]) {
-      expect(figuresChanged(stored, { ...stored, ...change }), JSON.stringify(change)).toBe(false);
-    }
-    expect(figuresChanged(undefined, undefined)).toBe(false);
   });
 });
 

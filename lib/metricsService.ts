@@ -15,8 +15,10 @@ import { toolMetricsResponse, type DetectSchemaResponse, type Failure, type Test
 import { detectSchema } from './schemaDetect';
 import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
 import type { RangeKey } from './ranges';
+import { autoRetryDelayMs } from './autoRetry';
 import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from './retryAfter';
-import { parseStoredSettings, postHogBaseUrl, type Settings, type SettingsState } from './settings';
+import { figureSettings } from './settingsChange';
+import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
 
 export interface CacheStore {
   get(key: string): Promise<unknown>;
@@ -48,7 +50,7 @@ export interface MetricsServiceDeps {
 
 export { RETRY_AFTER_KEY } from './retryAfter';
 
-/** After a failed request, other callers (tabs, page loads) get the same answer this long without asking again; a refresh asks. */
+/** After a failed request, other callers (tabs, page loads) get the same answer at least this long without asking again (longer as failures repeat: lib/autoRetry.ts); a refresh asks. */
 export const FAILURE_QUIET_MS = 10_000;
 
 
@@ -61,23 +63,6 @@ export function toFailure(error: unknown): Failure {
   const retryInMs = retryInMsOf(error);
   if (error instanceof PostHogError) return { kind: error.kind, message: error.message, ...(retryInMs !== undefined ? { retryInMs } : {}) };
   return { kind: 'bad_response', message: `Unexpected error: ${(error as Error)?.message ?? String(error)}` };
-}
-
-/** Settings the card's figures do not depend on: changing them keeps the cached figures. */
-const NOT_IN_FIGURES = ['requestBudget', 'alertEveryMinutes', 'alertNotifications', 'extraAlertRules'] as const;
-
-/** The part of the settings the card's figures depend on (connection, key, schema, funnel, thresholds, segment). */
-export function figureSettings(settings: Settings): Omit<Settings, (typeof NOT_IN_FIGURES)[number]> {
-  const rest: Record<string, unknown> = { ...settings };
-  for (const name of NOT_IN_FIGURES) delete rest[name];
-  return rest as Omit<Settings, (typeof NOT_IN_FIGURES)[number]>;
-}
-
-/** Whether cached figures made under `before` may not be served under `after` (both as stored; unparsable counts as changed). */
-export function figuresChanged(before: unknown, after: unknown): boolean {
-  const [a, b] = [parseStoredSettings(before), parseStoredSettings(after)];
-  if (a.status !== 'configured' || b.status !== 'configured') return a.status !== b.status || a.status === 'invalid';
-  return JSON.stringify(figureSettings(a.settings)) !== JSON.stringify(figureSettings(b.settings));
 }
 
 /** Identifies settings without keeping the key itself: answers for one key are never served for another. */
@@ -94,7 +79,12 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   const freshForMs = deps.freshForMs ?? 60_000;
   const cache = deps.cache ?? memoryCache();
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
-  const recentFailures = new Map<string, { at: number; failure: Failure }>();
+  /**
+   * The last failure per key, and when it is worth asking PostHog again (the retry schedule of
+   * lib/autoRetry.ts, without jitter): until then every tab gets it from memory, told that moment,
+   * so the cards of N tabs retry together and are answered by one request.
+   */
+  const recentFailures = new Map<string, { failure: Failure; attempt: number; nextAt: number }>();
   /** The last answer per key, in memory: a tab that asks just after another got its answer uses it. */
   const recentAnswers = new Map<string, CacheEntry>();
   /** What each key's last request answered, stamped with a call counter (see getToolMetrics). */
@@ -170,9 +160,9 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     const settled = settledAnswers.get(key);
     if (settled && settled.tick > asked) return settled.response;
     if (latest && !refresh && now() - latest.at < freshForMs) return latest.response;
-    const failed = recentFailures.get(key);
-    if (failed && !refresh && now() - failed.at < FAILURE_QUIET_MS) return serveStale(failed.failure);
     if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
+    const failed = recentFailures.get(key);
+    if (failed && !refresh && now() < failed.nextAt) return serveStale({ ...failed.failure, retryInMs: failed.nextAt - now() });
 
     const request = fetchMetrics(settings, tool, range)
       .then(async (response) => {
@@ -184,9 +174,12 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       })
       .catch((error: unknown) => {
         noteRetryAfter(error);
-        const failure = toFailure(error);
+        const raw = toFailure(error);
+        const attempt = (recentFailures.get(key)?.attempt ?? -1) + 1;
+        const waitMs = autoRetryDelayMs(raw, attempt, () => 0) ?? FAILURE_QUIET_MS;
+        const failure = { ...raw, retryInMs: waitMs };
         if (recentFailures.size > 200) recentFailures.clear();
-        recentFailures.set(key, { at: now(), failure });
+        recentFailures.set(key, { failure, attempt, nextAt: now() + waitMs });
         return serveStale(failure);
       })
       .then((response) => {

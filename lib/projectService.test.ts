@@ -68,7 +68,8 @@ describe('project service', () => {
     const cards = createMetricsService({ loadSettings: async () => settings, fetch: mock.fetch, now: () => clock.t, cache: store, retryAfter });
     const popup = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => clock.t, retryAfter });
     mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
-    expect(await cards.getToolMetrics('pdf', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: 120_000 } });
+    // The card is told to come back just after the wait.
+    expect(await cards.getToolMetrics('pdf', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: 121_000 } });
     expect(mock.requests()).toBe(1);
     clock.t += 30_000;
     expect(await popup.fetchDashboards()).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('90 s'), retryInMs: 90_000 } });
