@@ -6,7 +6,8 @@ import { cardLinks } from '../lib/deepLinks';
 import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/messages';
 import { createMessageListener } from '../lib/messaging';
 import { createProjectService } from '../lib/projectService';
-import { createMetricsService, figuresChanged, type CacheStore } from '../lib/metricsService';
+import { createMetricsService, type CacheStore } from '../lib/metricsService';
+import { describeSettingsChange } from '../lib/settingsChange';
 import { createRetryAfter } from '../lib/retryAfter';
 import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
 import {
@@ -201,11 +202,16 @@ export default defineBackground(() => {
 
   browser.storage.onChanged.addListener((changes, area) => {
     if (area !== 'local') return;
-    if (SETTINGS_KEY in changes) void scheduleAlerts(true);
-    // Old cached figures belong to old settings: drop them when a setting they depend on changes.
-    if (SETTINGS_KEY in changes && figuresChanged(changes[SETTINGS_KEY]!.oldValue, changes[SETTINGS_KEY]!.newValue)) {
-      service.forgetAnswers();
-      void dropCachedFigures();
+    if (SETTINGS_KEY in changes) {
+      const change = describeSettingsChange(changes[SETTINGS_KEY]!.oldValue, changes[SETTINGS_KEY]!.newValue);
+      // Old cached figures belong to old settings: drop them when a setting they depend on changes.
+      if (change.dropFigures) {
+        service.forgetAnswers();
+        void dropCachedFigures();
+      }
+      if (change.forgetRetryAfter) retryAfter.forget();
+      // The alarm follows the period in any case; a PostHog request only when the check would differ.
+      void scheduleAlerts(change.checkAlertsNow);
     }
     if (SETTINGS_KEY in changes || SITES_KEY in changes) void syncSites();
   });

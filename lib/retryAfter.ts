@@ -19,19 +19,25 @@ export interface RetryAfter {
   blocked(): Promise<{ retryInMs: number; message: string } | null>;
   /** Starts (or lengthens) the wait when `error` is a 429 carrying Retry-After. */
   note(error: unknown): void;
+  /** Ends the wait: it was PostHog's answer for another host, project or key. */
+  forget(): void;
 }
 
 export function createRetryAfter(deps: { store: RetryAfterStore; now?: () => number }): RetryAfter {
   const now = deps.now ?? Date.now;
   let until = 0;
   let loaded: Promise<void> | null = null;
-  const load = () =>
-    (loaded ??= deps.store
+  let forgotten = 0;
+  const load = () => {
+    const at = forgotten;
+    return (loaded ??= deps.store
       .get(RETRY_AFTER_KEY)
       .then((stored) => {
-        if (typeof stored === 'number' && Number.isFinite(stored)) until = Math.max(until, Math.min(stored, now() + MAX_RETRY_AFTER_MS));
+        // A forget() meanwhile wins over what was stored before it.
+        if (at === forgotten && typeof stored === 'number' && Number.isFinite(stored)) until = Math.max(until, Math.min(stored, now() + MAX_RETRY_AFTER_MS));
       })
       .catch(() => undefined));
+  };
 
   return {
     async blocked() {
@@ -44,6 +50,13 @@ export function createRetryAfter(deps: { store: RetryAfterStore; now?: () => num
       if (!(error instanceof PostHogError) || !error.retryAfterSeconds) return;
       until = Math.max(until, now() + Math.min(error.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
       void deps.store.set(RETRY_AFTER_KEY, until).catch(() => undefined);
+    },
+    forget() {
+      forgotten++;
+      until = 0;
+      // A wait stored before this worker read it must not come back either.
+      loaded = Promise.resolve();
+      void deps.store.set(RETRY_AFTER_KEY, 0).catch(() => undefined);
     },
   };
 }
