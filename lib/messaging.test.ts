@@ -58,7 +58,9 @@ describe('background message listener', () => {
     expect(listen({ type: 'card-prefs/get', origin: elsewhere }, contentScript)).toBeUndefined();
     expect(listen({ type: 'site/config', origin: elsewhere }, contentScript)).toBeUndefined();
     expect(handle).not.toHaveBeenCalled();
-    // Sender.origin missing (older browsers): the URL's origin counts.
+    // The frame's URL counts: sender.origin missing (older browsers) or "null" (a sandboxed page).
     expect(listen({ type: 'site/config', origin: 'https://tools.example.com' }, { ...contentScript, origin: undefined })).toBeInstanceOf(Promise);
+    expect(listen({ type: 'card-prefs/get', origin: 'https://tools.example.com' }, { ...contentScript, origin: 'null' })).toBeInstanceOf(Promise);
+    expect(listen({ type: 'card-prefs/get', origin: 'https://tools.example.com' }, { ...contentScript, url: 'https://other.example.com/x', origin: 'https://tools.example.com' })).toBeUndefined();
   });
 });

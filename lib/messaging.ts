@@ -55,8 +55,9 @@ export function createMessageListener(self: { id: string; pagesUrl: string }, ha
     const fromExtensionPage = sender.url?.startsWith(self.pagesUrl) === true;
     if (!fromExtensionPage) {
       if (!CONTENT_SCRIPT_REQUESTS.has(request.type)) return undefined;
-      // A content script speaks for the page it runs in, not for another site.
-      if ('origin' in request && request.origin !== (sender.origin ?? originOf(sender.url))) return undefined;
+      // A content script speaks for the page it runs in, not for another site. The frame's URL names
+      // it (sender.origin is "null" on a sandboxed page, whose location still has an origin).
+      if ('origin' in request && request.origin !== (originOf(sender.url) ?? sender.origin)) return undefined;
     }
     return handle(request, sender);
   };
