@@ -63,6 +63,10 @@ describe('popup', () => {
   });
 
   it('under faults says what failed, keeps the dashboards it had with their time, and recovers', async () => {
+    // The dashboards are cached first, as after any earlier opening of the popup.
+    const before = await openPopup();
+    await expect.poll(() => dashboardNames(before)).toHaveLength(3);
+    await before.close();
     postHog.faults.set({ path: '/api/users/@me/', status: 401, body: { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null } });
     postHog.faults.set({ path: /^\/api\/projects\/1\/dashboards\/?$/, status: 503, body: 'upstream connect error' });
     const popup = await openPopup();
