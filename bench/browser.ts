@@ -25,7 +25,7 @@ const CARD_READY = '[data-testid="card-ready"]';
  * (the connection line). When the dashboards list lands, point this at it, e.g. '[data-testid="dashboards-list"] li'.
  */
 export const POPUP_READY_SELECTOR = '[data-testid="popup-status"]';
-const SETTLE_MS = 1000; // main-thread window: navigation → load (+ card ready) + this
+const SETTLE_MS = 1000; // main-thread window: navigation → load + this (+ until the card is ready, if later)
 const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?$/;
 
 // Same quiet flags as scripts/chromium.ts, for the browser without the extension.
@@ -199,8 +199,9 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
     traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'], recordMode: 'recordAsMuchAsPossible' },
   });
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-  if (cardShown) await cardShown(30_000);
+  // Settle first, then look once: polling the card during the trace would add work to this arm only.
   await sleep(SETTLE_MS);
+  if (cardShown) await cardShown(30_000);
   await cdp.send('Tracing.end');
   await Promise.race([complete, sleep(20_000)]);
   await page.close();

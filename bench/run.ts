@@ -127,7 +127,7 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
       `${f(attributed, 1)} ms median (p95 ${f(p95(mt.extensionTask), 1)}); JS alone ${f(median(mt.extensionScript), 1)} ms; with − without: ${f(diff, 1)} ms`,
       `≤ ${target} ms`,
       attributed <= target,
-      `Chromium trace (CDP Tracing) of the page's renderer main thread, navigation → load${kind === 'tool' ? ' + card ready' : ''} + 1 s, ${b!.runs} runs each. Measured value: total of the main-thread tasks that run the content script's code (any event naming its chrome-extension:// URL: compile, evaluate, callbacks); "JS alone" = those events only; "with − without" = median busy time with the extension minus without (same page, second browser without the extension; ${f(median(mt.withBusy), 1)} vs ${f(median(mt.withoutBusy), 1)} ms) — noisy, includes the card's style/layout`,
+      `Chromium trace (CDP Tracing) of the page's renderer main thread, navigation → load + 1 s${kind === 'tool' ? ' (and the card ready, checked once after)' : ''}, ${b!.runs} runs each. Measured value: total of the main-thread tasks that run the content script's code (any event naming its chrome-extension:// URL: compile, evaluate, callbacks); "JS alone" = those events only; "with − without" = median busy time with the extension minus without (same page, second browser without the extension; ${f(median(mt.withBusy), 1)} vs ${f(median(mt.withoutBusy), 1)} ms) — noisy, includes the card's style/layout`,
     );
   }
 
