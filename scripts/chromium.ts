@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { describeSettingsChange } from '../lib/settingsChange';
 import { registerCardSelector } from './closedCard';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '.output', 'chrome-mv3');
@@ -74,17 +75,22 @@ export async function configureExtension(
   siteOrigins: string[] = [],
 ) {
   const before = Date.now();
-  await browser.worker.evaluate(
+  const previous = await browser.worker.evaluate(
     async ([value, origins]) => {
       // Runs inside the extension's service worker, where `chrome` is the extension API.
+      const { chrome } = globalThis as unknown as ExtensionGlobal;
+      const stored = (await chrome.storage.local.get('settings')).settings;
       const sites = origins.map((origin) => ({ origin, marker: null, urlRules: [], autoMap: true }));
-      await (globalThis as unknown as ExtensionGlobal).chrome.storage.local.set({ settings: value, ...(origins.length ? { sites } : {}) });
+      await chrome.storage.local.set({ settings: value, ...(origins.length ? { sites } : {}) });
+      return stored;
     },
     [settings, siteOrigins] as const,
   );
-  // A new connection runs one alert check at once: let it finish so tests count only their own requests.
+  // A change the alerts read (a new connection, say) runs one alert check at once: let it finish so
+  // tests count only their own requests. Others (the budget alone) run none.
   const alertDeadline = Date.now() + 20_000;
-  while (settings.apiKey && Date.now() < alertDeadline) {
+  const checks = Boolean(settings.apiKey) && describeSettingsChange(previous, settings).checkAlertsNow;
+  while (checks && Date.now() < alertDeadline) {
     const checkedAt = await browser.worker.evaluate(async () => {
       const alerts = (await (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get('alerts')).alerts as { checkedAt?: number } | undefined;
       return alerts?.checkedAt ?? 0;
