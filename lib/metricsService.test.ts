@@ -162,7 +162,8 @@ describe('metrics service', () => {
     const svc = service(configured, clock);
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
     await svc.getToolMetrics('a', '7d');
-    clock.t += 120_000; // the figures are no longer fresh
+    // Still fresh by age: once a refresh has failed, every tab is told, not only the one that asked.
+    clock.t += 5_000;
     mock.pool.intercept(QUERY).reply(503, 'down').times(2);
     mock.resetRequests();
     expect(await svc.getToolMetrics('a', '7d', true)).toMatchObject({ ok: true, stale: { kind: 'server', retryInMs: 15_000 } });

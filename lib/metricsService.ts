@@ -159,9 +159,11 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     // A request that finished after this call began answers it too, even a refresh.
     const settled = settledAnswers.get(key);
     if (settled && settled.tick > asked) return settled.response;
-    if (latest && !refresh && now() - latest.at < freshForMs) return latest.response;
-    if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
+    // A failure is always newer than the last answer (an answer clears it): once one is known, the
+    // figures are served as stale to every tab, however fresh, until asking again is due.
     const failed = recentFailures.get(key);
+    if (latest && !failed && !refresh && now() - latest.at < freshForMs) return latest.response;
+    if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
     if (failed && !refresh && now() < failed.nextAt) return serveStale({ ...failed.failure, retryInMs: failed.nextAt - now() });
 
     const request = fetchMetrics(settings, tool, range)
