@@ -45,47 +45,39 @@ describe('metrics service', () => {
   });
 
   it('shares one request among tabs asking at once, then serves the cache', async () => {
-    let requests = 0;
     mock.pool
       .intercept(QUERY)
-      .reply(() => {
-        requests++;
-        return { statusCode: 200, data: { results: ROWS } };
-      })
+      .reply(200, { results: ROWS })
       .delay(30)
       .persist();
     const svc = service();
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => svc.getToolMetrics('news-analyzer', '7d')));
-    expect(requests).toBe(1);
+    expect(mock.requests()).toBe(1);
     expect(answers.every((a) => a.ok && a.metrics.funnel.steps[0]!.current === 10)).toBe(true);
     await svc.getToolMetrics('news-analyzer', '7d');
-    expect(requests).toBe(1);
+    expect(mock.requests()).toBe(1);
     await svc.getToolMetrics('news-analyzer', '24h');
-    expect(requests).toBe(2);
+    expect(mock.requests()).toBe(2);
     await svc.getToolMetrics('news-analyzer', '7d', true);
-    expect(requests).toBe(3);
+    expect(mock.requests()).toBe(3);
   });
 
   it('forgets the answers it holds in memory when the settings change, as the stored ones are dropped', async () => {
-    let requests = 0;
     mock.pool
       .intercept(QUERY)
-      .reply(() => {
-        requests++;
-        return { statusCode: 200, data: { results: ROWS } };
-      })
+      .reply(200, { results: ROWS })
       .persist();
     const entries = new Map<string, unknown>();
     const store: CacheStore = { get: async (k) => entries.get(k), set: async (k, v) => void entries.set(k, v) };
     const svc = service(configured, { t: 1_000_000 }, store);
     await svc.getToolMetrics('a', '7d');
     await svc.getToolMetrics('a', '7d');
-    expect(requests).toBe(1);
+    expect(mock.requests()).toBe(1);
     // What the worker does on a settings change: drop the stored figures and forget the rest.
     entries.clear();
     svc.forgetAnswers();
     await svc.getToolMetrics('a', '7d');
-    expect(requests).toBe(2);
+    expect(mock.requests()).toBe(2);
   });
 
   it('keeps one cache entry per segment: another segment asks PostHog, the same one is served from cache', async () => {
