@@ -120,8 +120,6 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { kind: 'not_configured', message: `Tool Lens settings are invalid (${state.message}). Open the options to fix them.` };
   }
 
-  const noteRetryAfter = (error: unknown) => retryAfter.note(error);
-
   async function fetchMetrics(settings: Settings, tool: string, range: RangeKey): Promise<ToolMetricsResponse> {
     const client = clientFor(settings);
     const input = { tool, range, options: settings };
@@ -175,7 +173,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
         return response;
       })
       .catch((error: unknown) => {
-        noteRetryAfter(error);
+        retryAfter.note(error);
         const raw = toFailure(error);
         const attempt = (recentFailures.get(key)?.attempt ?? -1) + 1;
         const waitMs = autoRetryDelayMs(raw, attempt, () => 0) ?? FAILURE_QUIET_MS;
@@ -216,7 +214,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2].localeCompare(a[2])).slice(0, TRIAGE_ROWS);
       return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
     } catch (error) {
-      noteRetryAfter(error);
+      retryAfter.note(error);
       return { ok: false, error: toFailure(error) };
     }
   }
@@ -263,7 +261,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       if (!rows.success) return null;
       return { map: buildAutoMap(rows.data.map(([path, tool, views]) => ({ path, tool, views }))), settings: projectKeyOf(settings) };
     } catch (error) {
-      noteRetryAfter(error);
+      retryAfter.note(error);
       return null;
     }
   }

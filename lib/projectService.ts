@@ -10,7 +10,8 @@ import type { RequestBudget } from './budget';
 import type { PropertySpelling } from './dashboardDefinition';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
 import { createPostHogClient, describeZodError, PostHogError } from './posthogClient';
-import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from './retryAfter';
+import { toFailure } from './metricsService';
+import { createRetryAfter, NotSentError, type RetryAfter } from './retryAfter';
 import type { SchemaMapping } from './schema';
 import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
 import { dashboardEntrySchema, type DashboardEntry } from './messages';
@@ -70,11 +71,9 @@ export function spellingFor(schema: SchemaMapping): Partial<PropertySpelling> {
 }
 
 type Failure = { kind: string; message: string; retryInMs?: number };
-function failureOf(error: unknown): Failure {
-  if (!(error instanceof PostHogError)) return { kind: 'bad_response', message: (error as Error)?.message ?? String(error) };
-  const retryInMs = retryInMsOf(error);
-  return { kind: error.kind, message: error.message, ...(retryInMs !== undefined ? { retryInMs } : {}) };
-}
+/** PostHog's errors as the cards word them (lib/metricsService.ts); anything else by its own message. */
+const failureOf = (error: unknown): Failure =>
+  error instanceof PostHogError ? toFailure(error) : { kind: 'bad_response', message: (error as Error)?.message ?? String(error) };
 
 export function createProjectService(deps: ProjectServiceDeps) {
   const now = deps.now ?? Date.now;
