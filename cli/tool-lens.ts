@@ -4,6 +4,8 @@
  *
  *   POSTHOG_PERSONAL_API_KEY=phx_… npx tsx cli/tool-lens.ts check     --host us|eu|URL --project ID
  *   POSTHOG_PERSONAL_API_KEY=phx_… npx tsx cli/tool-lens.ts dashboard --host us|eu|URL --project ID
+ *   POSTHOG_PERSONAL_API_KEY=phx_… npx tsx cli/tool-lens.ts card      --host us|eu|URL --project ID --tool NAME --range 7d [--json]
+ *                                  npx tsx cli/tool-lens.ts queries   [--json]
  *
  * Exit codes: 0 success, 1 PostHog refused or failed (or an insight could not be saved), 2 usage error.
  */
@@ -16,6 +18,13 @@ import { checkCustomHost, HOSTS } from '../lib/settings';
 import { CUSTOM_PROPERTIES } from '../lib/dashboardDefinition';
 import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/schemaDetect';
 import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/dashboards';
+import { buildCardQuery } from '../lib/cardQuery';
+import { toToolMetrics } from '../lib/cardMetrics';
+import { queryCatalog } from '../lib/queryCatalog';
+import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/ranges';
+import { FUNNEL_STEPS } from '../lib/schema';
+import { DEFAULT_METRICS_OPTIONS } from '../lib/settings';
+import type { ToolMetrics } from '../lib/messages';
 
 export const USAGE = `Usage: tool-lens <command> [options]
 
@@ -23,15 +32,21 @@ Commands:
   check       Check the connection (key, project, query API), which tool events the project
               sends and how it spells their properties (x or $x).
   dashboard   Create the "Tool Usage Analytics" dashboard, or update the one Tool Lens created.
+  card        One tool's figures exactly as the card computes them (same query, same mapping).
+  queries     Every HogQL query Tool Lens can send, in each form its options give it (no key needed).
 
 Options:
   --host <us|eu|URL>   PostHog US Cloud, EU Cloud, or your instance's URL (default: us)
   --project <id>       Project id (a number, in your PostHog URL: /project/<id>)
   --days <n>           Days of events to inspect for spelling detection (default: 30)
+  --tool <name>        card: the tool, as its events name it (tool_name)
+  --range <r>          card: 1h, 24h, 7d or 30d (default: 7d)
+  --json               card, queries: JSON (queries: one object a line: {"name", "query", "values"})
   -h, --help           Show this help
 
 The personal API key is read from the environment variable POSTHOG_PERSONAL_API_KEY
-(scopes: user:read, project:read, query:read; dashboard:write and insight:write for "dashboard").`;
+(scopes: user:read, project:read, query:read; dashboard:write and insight:write for "dashboard";
+query:read alone for "card").`;
 
 class UsageError extends Error {}
 
@@ -91,6 +106,37 @@ async function dashboard(client: PostHogClient, days: number, log: (s: string) =
   return result.failed || result.layoutError ? 1 : 0;
 }
 
+/** The card's figures, as `card --json` prints them. */
+export function cardJson(m: ToolMetrics) {
+  const events = DEFAULT_METRICS_OPTIONS.schema.events;
+  const q = m.latency.current;
+  return {
+    tool: m.tool,
+    range: m.range,
+    asOf: m.asOf,
+    funnel: FUNNEL_STEPS.map((step, i) => ({ step: events[step.key], sessions: m.funnel.steps[i]?.current ?? 0, previous: m.funnel.steps[i]?.previous ?? 0 })),
+    funnelUnit: m.funnel.unit,
+    jobs: { started: m.jobs.current.started, completed: m.jobs.current.completed, failed: m.jobs.current.failed, cacheHits: m.jobs.current.cacheHits, downloads: m.jobs.current.downloads, views: m.jobs.current.views },
+    latency: { n: q.n, p50: q.p50Ms, p95: q.p95Ms, p99: q.p99Ms, mean: q.meanMs },
+    failedLatency: { n: m.latency.failed.n, p50: m.latency.failed.p50Ms, p95: m.latency.failed.p95Ms, p99: m.latency.failed.p99Ms, mean: m.latency.failed.meanMs },
+    errors: m.errors.map((e) => ({ type: e.type, count: e.current, previous: e.previous })),
+    health: m.health,
+  };
+}
+
+function printCard(m: ToolMetrics, log: (s: string) => void): void {
+  const j = cardJson(m);
+  const ms = (v: number | null) => (v === null ? '—' : `${fmt(Math.round(v))} ms`);
+  log(`${j.tool} — ${RANGES[j.range as RangeKey].label.toLowerCase()}, as of ${j.asOf}`);
+  log(`Funnel (${j.funnelUnit}):`);
+  const w = Math.max(...j.funnel.map((s) => s.step.length));
+  for (const s of j.funnel) log(`  ${s.step.padEnd(w)}  ${fmt(s.sessions).padStart(9)}`);
+  log(`Jobs: ${fmt(j.jobs.started)} started, ${fmt(j.jobs.completed)} completed, ${fmt(j.jobs.failed)} failed`);
+  log(`Processing time (n = ${fmt(j.latency.n)}): p50 ${ms(j.latency.p50)}, p95 ${ms(j.latency.p95)}, p99 ${ms(j.latency.p99)}, mean ${ms(j.latency.mean)}`);
+  log(j.errors.length ? 'Errors:' : 'Errors: none');
+  for (const e of j.errors) log(`  ${fmt(e.count).padStart(7)}  ${e.type}`);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console.log, error = console.error): Promise<number> {
   let parsed;
   try {
@@ -101,6 +147,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console
         host: { type: 'string', default: 'us' },
         project: { type: 'string' },
         days: { type: 'string', default: '30' },
+        tool: { type: 'string' },
+        range: { type: 'string', default: '7d' },
+        json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -115,8 +164,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console
   }
   try {
     const command = positionals[0];
-    if (positionals.length !== 1 || (command !== 'check' && command !== 'dashboard')) {
+    if (positionals.length !== 1 || !['check', 'dashboard', 'card', 'queries'].includes(command ?? '')) {
       throw new UsageError(positionals.length ? `Unknown command: ${positionals.join(' ')}` : 'Missing command');
+    }
+    if (command === 'queries') {
+      for (const q of queryCatalog()) log(values.json ? JSON.stringify(q) : `-- ${q.name}  values: ${JSON.stringify(q.values)}\n${q.query}\n`);
+      return 0;
+    }
+    const range = values.range as RangeKey;
+    if (command === 'card') {
+      if (!values.tool?.trim()) throw new UsageError('--tool: name the tool, e.g. --tool pdf-to-text');
+      if (!RANGE_KEYS.includes(range)) throw new UsageError(`--range: one of ${RANGE_KEYS.join(', ')}`);
     }
     const baseUrl = resolveHost(values.host);
     const projectId = values.project?.trim() ?? '';
@@ -133,6 +191,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console
       fetch: undiciFetch as unknown as typeof fetch,
       timeoutMs: 60_000,
     });
+    if (command === 'card') {
+      const input = { tool: values.tool!.trim(), range, options: DEFAULT_METRICS_OPTIONS };
+      const metrics = toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
+      if (values.json) log(JSON.stringify(cardJson(metrics), null, 2));
+      else printCard(metrics, log);
+      return 0;
+    }
     log(`PostHog: ${baseUrl}, project ${projectId}`);
     return command === 'check' ? await check(client, days, log) : await dashboard(client, days, log);
   } catch (e) {

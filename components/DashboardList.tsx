@@ -6,18 +6,16 @@ import type { DashboardEntry, DashboardsResponse } from '../lib/messages';
 
 export interface DashboardListProps {
   initial: DashboardsResponse | null;
-  /** Server-side search (the list is long) or a fresh list. */
-  load: (search?: string) => Promise<DashboardsResponse>;
+  /** A fresh list (the popup shows its cached copy first). */
+  load: () => Promise<DashboardsResponse>;
   open: (dashboard: DashboardEntry) => void;
   /** When the project has no Tool Usage dashboard yet. */
   createToolUsage?: () => void;
-  serverSearchAbove: number;
 }
 
-export function DashboardList({ initial, load, open, createToolUsage, serverSearchAbove }: DashboardListProps) {
+export function DashboardList({ initial, load, open, createToolUsage }: DashboardListProps) {
   const [answer, setAnswer] = useState<DashboardsResponse | null>(initial);
   const [query, setQuery] = useState('');
-  const [searched, setSearched] = useState<DashboardEntry[] | null>(null);
   const [active, setActive] = useState(0);
   /** Why the fresh list did not come, while the cached one stays on screen. */
   const [refreshFailed, setRefreshFailed] = useState<string | null>(null);
@@ -33,18 +31,11 @@ export function DashboardList({ initial, load, open, createToolUsage, serverSear
   }, [load]);
 
   const all = answer?.ok ? answer.dashboards : [];
-  const serverSide = all.length > serverSearchAbove;
-  useEffect(() => {
-    if (!serverSide || !query.trim()) return setSearched(null);
-    const timer = setTimeout(() => void load(query.trim()).then((r) => setSearched(r.ok ? r.dashboards : [])), 250);
-    return () => clearTimeout(timer);
-  }, [query, serverSide, load]);
-
+  // Search is here, on the whole list: PostHog's dashboards list ignores ?search=.
   const shown = useMemo(() => {
-    if (searched) return searched;
     const q = query.trim().toLowerCase();
     return q ? all.filter((d) => d.name.toLowerCase().includes(q) || d.description.toLowerCase().includes(q)) : all;
-  }, [all, query, searched]);
+  }, [all, query]);
   useEffect(() => setActive(0), [query]);
 
   const onKeyDown = (event: KeyboardEvent) => {

@@ -46,7 +46,6 @@ async function mount(headline: ToolMetricsResponse | null | (() => Promise<ToolM
     onOpenOptions: vi.fn(),
     onEnableSite: vi.fn(async () => null),
     onDisableSite: vi.fn(async () => undefined),
-    serverSearchAbove: 200,
   };
   await act(() => render(<Popup {...props} />, host));
   await act(async () => undefined);

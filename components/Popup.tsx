@@ -20,14 +20,13 @@ export interface PopupProps {
   dashboards: DashboardsResponse | null;
   alerts: AlertsResponse | null;
   loadConnection: () => Promise<ConnectionStatusResponse>;
-  loadDashboards: (search?: string) => Promise<DashboardsResponse>;
+  loadDashboards: () => Promise<DashboardsResponse>;
   openDashboard: (dashboard: DashboardEntry) => void;
   checkAlerts: () => Promise<AlertsResponse>;
   createToolUsage: (onMessage: (m: DashboardProgress) => void) => void;
   onOpenOptions: () => void;
   onEnableSite: () => Promise<string | null>;
   onDisableSite: () => Promise<void>;
-  serverSearchAbove: number;
 }
 
 export function Popup(props: PopupProps) {
@@ -60,7 +59,6 @@ export function Popup(props: PopupProps) {
             load={props.loadDashboards}
             open={props.openDashboard}
             createToolUsage={() => setShowCreate(true)}
-            serverSearchAbove={props.serverSearchAbove}
           />
           {showCreate && <ToolUsageDashboard run={props.createToolUsage} />}
         </>

@@ -9,6 +9,7 @@ import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
 import type { ExtensionBrowser } from '../scripts/chromium';
 import { startStack, type Stack } from './stack';
+import { configureExtension } from '../scripts/chromium';
 import { cardOf as card } from '../scripts/closedCard';
 
 let postHog: LocalPostHog;
@@ -23,9 +24,13 @@ async function openPopup(): Promise<Page> {
 }
 const dashboardNames = (page: Page) => page.locator('[data-testid="dashboard"] .dash-name').allTextContents();
 type Chrome = { chrome: { action: { getBadgeText(o: object): Promise<string> } } };
+const FULL_KEY = 'phx_tool_lens_every_scope';
 
 beforeAll(async () => {
-  stack = await startStack({ postHog: { seed: { seed: 5, days: 2, events: 2000 }, keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'] } });
+  // The extension's key lacks insight:write; a second key has every scope.
+  stack = await startStack({
+    postHog: { seed: { seed: 5, days: 2, events: 2000 }, keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'], apiKeys: [{ key: FULL_KEY, scopes: ['*'] }] },
+  });
   ({ postHog, site, browser } = stack);
 });
 
@@ -84,17 +89,24 @@ describe('popup', () => {
     await again.close();
   });
 
-  it('creates the Tool Usage dashboard once, then updates it', async () => {
+  it('says which scope is missing when the key may not save insights; with one that may, creates the Tool Usage dashboard once, then updates it', async () => {
+    // PostHog refuses each insight of a key without insight:write (posthog/permissions.py APIScopePermission).
     const popup = await openPopup();
     await popup.getByTestId('create-tool-usage').click();
     await popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' }).click();
-    await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('Dashboard created.');
+    await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('12 insight(s) failed');
+    expect(await popup.locator('.progress').textContent()).toContain("API key missing required scope 'insight:write'");
+
+    // With a key that may, the same button fills the dashboard it made.
+    await configureExtension(browser, { ...stack.settings, apiKey: FULL_KEY });
+    await popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' }).click();
+    await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('Dashboard updated.');
     expect(await popup.locator('.progress li').count()).toBeGreaterThanOrEqual(13);
     await popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' }).click();
     await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('Dashboard updated.');
     await popup.close();
 
-    const list = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/?search=Tool%20Usage`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { results: Array<{ id: number; name: string }> };
+    const list = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { results: Array<{ id: number; name: string }> };
     const ours = list.results.filter((d) => d.name === 'Tool Usage Analytics');
     expect(ours).toHaveLength(1);
     const detail = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/${ours[0]!.id}/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { tiles: Array<{ layouts?: { sm?: { y: number } } }> };

@@ -124,9 +124,9 @@ export default defineBackground(() => {
     if ((await browser.alarms?.get('alerts'))?.periodInMinutes !== every) browser.alarms?.create('alerts', { delayInMinutes: every, periodInMinutes: every });
     if (checkNow || !(await project.alertState())) await checkAlerts();
   }
-  async function checkAlerts() {
+  async function checkAlerts(refresh = false) {
     const before = new Set((await project.alertState())?.tools.map((t) => t.tool) ?? []);
-    const state = await project.checkAlerts();
+    const state = await project.checkAlerts(refresh);
     const count = state?.tools.length ?? 0;
     await browser.action.setBadgeText({ text: count ? String(count) : '' });
     await browser.action.setBadgeBackgroundColor({ color: '#c0262d' });
@@ -227,18 +227,18 @@ export default defineBackground(() => {
         case 'tool-metrics/get':
           return withAlerts(await service.getToolMetrics(request.tool, request.range, request.refresh));
         case 'dashboards/list': {
-          if (!request.refresh && !request.search) {
+          if (!request.refresh) {
             const cached = await project.cachedDashboards();
             if (cached) return { ok: true, fromCache: true, ...cached };
           }
-          const answer = await project.fetchDashboards(request.search);
+          const answer = await project.fetchDashboards();
           return answer.ok ? { ...answer, fromCache: false } : answer;
         }
         case 'dashboards/opened':
           await project.dashboardOpened(request.id);
           return { ok: true };
         case 'alerts/get': {
-          const state = request.check ? await checkAlerts() : await project.alertState();
+          const state = request.check ? await checkAlerts(true) : await project.alertState();
           return { state, links: await alertLinks(state?.tools.map((t) => t.tool) ?? []) };
         }
         case 'connection/status':

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import type { HogQLRequest } from './cardQuery';
-import { HogQLValues, type SchemaMapping } from './schema';
+import { fromStoredForm, HogQLValues, type SchemaMapping } from './schema';
 import type { MetricsOptions } from './settings';
 
 export const ALERT_METRICS = {
@@ -35,8 +35,8 @@ export function buildAlertsQuery(schema: SchemaMapping): HogQLRequest {
   const completed = v.event(schema, 'processingCompleted');
   const failed = v.event(schema, 'processingFailed');
   const started = v.event(schema, 'processingStarted');
-  const duration = `toFloat64OrNull(${v.property(schema, 'processing_duration_ms')})`;
-  const tool = v.property(schema, 'tool_name');
+  const duration = v.number(schema, 'processing_duration_ms');
+  const tool = v.text(schema, 'tool_name');
   return {
     query: `SELECT ${tool} AS tool, countIf(event = ${failed}) AS failures, countIf(event = ${started}) AS started,
   countIf(event = ${completed}) AS completed, avgIf(${duration}, event = ${completed}) AS mean_ms,
@@ -92,7 +92,8 @@ export function evaluateAlerts(rows: z.infer<typeof alertRowsSchema>, rules: Ale
         metrics.push(rule.metric);
       }
     }
-    if (reasons.length) out.push({ tool: row[0], reasons, metrics, failures: row[1], meanMs: row[4] });
+    // Tool names are property values: PostHog reads them JSON-escaped.
+    if (reasons.length) out.push({ tool: fromStoredForm(row[0]), reasons, metrics, failures: row[1], meanMs: row[4] });
   }
   return out.sort((a, b) => b.failures - a.failures || a.tool.localeCompare(b.tool));
 }

@@ -3,7 +3,7 @@
  * range and the equal period before it, so every figure can show its change.
  */
 import { RANGES, type RangeKey } from './ranges';
-import { HogQLValues, type SchemaMapping } from './schema';
+import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping } from './schema';
 import type { MetricsOptions, Segment } from './settings';
 
 export interface HogQLRequest {
@@ -26,126 +26,102 @@ export interface CardQueryInput {
   options: Pick<MetricsOptions, 'funnelWindowHours' | 'funnelUnit' | 'segment' | 'schema'>;
 }
 
-/** The filter every part shares: this tool, the segment, and a time window. */
+/** The filter every part shares: this tool, the segment (values compared as PostHog stores strings). */
 function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment: Segment | null): string {
-  const conditions = [`${v.property(schema, 'tool_name')} = ${v.add('tool', tool)}`];
+  const conditions = [`${v.text(schema, 'tool_name')} = ${v.addText('tool', tool)}`];
   if (segment) {
     const base = segment.kind === 'person' ? 'person.properties' : 'properties';
-    conditions.push(`${base}[${v.add('segment_property', segment.property)}] = ${v.add('segment_value', segment.value)}`);
+    conditions.push(`toString(${base}[${v.add('segment_property', segment.property)}]) = ${v.addText('segment_value', segment.value)}`);
   }
   return conditions.join(' AND ');
 }
 
+/** The value at `level` of a sorted array of n values, as ClickHouse's quantileExact picks it: element ⌊level·n⌋ (0-based). */
+const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) => `${sorted}[toInt(floor(${level} * ${n})) + 1]`;
+
+/** A totals row's counts and figures, in order (see buildCardQuery). */
+export const TOTALS_COUNTS = ['all', 'untilNow', 'cacheHits', 'authenticated', 'lastHour', 'errors', 'n', 'nLastHour'] as const;
+export const TOTALS_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'p50', 'p95', 'p99'] as const;
+
+/**
+ * One request per tool and range, covering the range and the equal period before it (so every
+ * figure can show its change). PostHog's parser runs on every request and call nesting is what costs
+ * it, so the query is flat: one CTE reads the tool's events and each property once, and six parts
+ * over it are joined with UNION ALL (ClickHouse keeps of the CTE only the columns and events each part
+ * needs). Every row is `(section, label, counts, figures)` — two arrays, since ClickHouse has no common
+ * type for counts (UInt64) and figures (Float64):
+ *  - "current" / "previous": per event of that period (label: the event's name), TOTALS_COUNTS (all;
+ *    until now, as the range and previous period end now; cache hits, signed-in views, the last hour,
+ *    LLM errors, values until now and in the last hour) and TOTALS_FIGURES (the sums of those values,
+ *    LLM sums, and exact percentiles of the values). An event's value is its duration (model latency
+ *    for LLM events, which count to the end of the range as the other current-only figures do).
+ *  - funnel: per period, [level reached, sessions (or persons)] — windowFunnel in order within the window.
+ *  - error: per error type, [failures now, failures in both periods] (the 40 most frequent now).
+ *  - spark: per bucket of the current range (label: its start, epoch seconds), [completed jobs], [p95].
+ *  - file_type / format: the 6 most frequent of the current range ([uploads], [mean size] / [downloads]).
+ * Percentiles are exact (quantileExact's rule) from sorted arrays: HogQL releases of the past year lack quantileExact.
+ */
 export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLRequest {
   const { schema } = options;
   const v = new HogQLValues();
-  const ev = (key: Parameters<HogQLValues['event']>[1]) => v.event(schema, key);
-  const prop = (name: Parameters<HogQLValues['property']>[1]) => v.property(schema, name);
+  const events = TOOL_EVENT_KEYS.map((key) => v.event(schema, key));
+  const [viewed, uploaded, started, completed, failed, downloaded, ai] = events as [string, string, string, string, string, string, string];
+  const bucketSeconds = v.add('bucket_seconds', sparkBucketSeconds(range));
+  const entity = options.funnelUnit === 'persons' ? 'toString(person_id)' : v.text(schema, 'session_id');
 
-  const filter = toolFilter(v, schema, tool, options.segment);
-  const viewed = ev('viewed');
-  const uploaded = ev('uploadStarted');
-  const started = ev('processingStarted');
-  const completed = ev('processingCompleted');
-  const failed = ev('processingFailed');
-  const downloaded = ev('resultDownloaded');
-  const ai = ev('aiGeneration');
-  const funnelEvents = [viewed, uploaded, started, completed, downloaded];
-  const entity = options.funnelUnit === 'persons' ? 'toString(person_id)' : prop('session_id');
-  const bucket = `toString(toUnixTimestamp(toStartOfInterval(timestamp, toIntervalSecond(${v.add('bucket_seconds', sparkBucketSeconds(range))}))))`;
-  const latencySections = `('latency', 'failed_latency')`;
-  // The value whose quantiles a section shows: durations for latency and the sparkline, model latency for LLM.
-  const q = `multiIf(section IN ${latencySections} OR section = 'spark', duration, section = 'llm', ai_latency, NULL)`;
+  const rows = `SELECT event, timestamp, if(timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)}), 'current', 'previous') AS period,
+    timestamp < now() OR event = ${ai} AS u, timestamp >= now() - toIntervalHour(1) AS h, reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)) AS ts,
+    if(event = ${ai}, toFloat(properties.$ai_latency), ${v.number(schema, 'processing_duration_ms')}) AS x, if(u, x, NULL) AS xu, if(h, x, NULL) AS xh,
+    ${entity} AS entity, ${v.text(schema, 'error_type')} AS error_type, ${v.text(schema, 'file_type')} AS file_type,
+    ${v.text(schema, 'download_format')} AS format, ${v.number(schema, 'file_size')} AS size,
+    ${v.flag(schema, 'from_cache')} AS cached, ${v.flag(schema, 'is_authenticated')} AS auth,
+    toFloat(properties.$ai_total_cost_usd) AS cost, toString(properties.$ai_is_error) = 'true' AS err,
+    toFloat(properties.$ai_input_tokens) AS input, toFloat(properties.$ai_output_tokens) AS output
+  FROM events
+  WHERE event IN (${events.join(', ')}) AND ${toolFilter(v, schema, tool, options.segment)} AND timestamp >= now() - toIntervalSecond(${v.add('lookback_seconds', RANGES[range].seconds * 2)})`;
 
-  // One pass over the tool's events of the range and the period before it (the "look-back"). Each event
-  // row is fanned out (ARRAY JOIN) to the sections it counts in, as (section, period, label) keys; the
-  // funnel's key carries the session (or person) so that windowFunnel runs per session in the same
-  // GROUP BY. What each key counts is what the card's former UNION ALL parts counted:
-  //  - range and previous period end now (jobs, latency, funnel, errors); the current-range-only
-  //    sections (spark, sign-in, file types, formats, LLM) and the last hour (health) have no upper bound.
-  const rows = `SELECT event,
-       reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)) AS ts,
-       timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)}) AS is_current,
-       timestamp < now() AS until_now,
-       if(is_current, 'current', 'previous') AS period,
-       if(event IN (${completed}, ${failed}), toFloat64OrNull(${prop('processing_duration_ms')}), NULL) AS duration,
-       ${entity} AS entity,
-       event = ${completed} AND ${prop('from_cache')} = 'true' AS cache_hit,
-       if(event = ${uploaded}, toFloat64OrNull(${prop('file_size')}), NULL) AS file_size,
-       if(event = ${ai}, toFloat64OrNull(properties.$ai_latency), NULL) AS ai_latency,
-       if(event = ${ai}, toFloat64OrNull(properties.$ai_total_cost_usd), NULL) AS ai_cost,
-       event = ${ai} AND properties.$ai_is_error = 'true' AS ai_error,
-       if(event = ${ai}, toFloat64OrNull(properties.$ai_input_tokens), NULL) AS ai_input,
-       if(event = ${ai}, toFloat64OrNull(properties.$ai_output_tokens), NULL) AS ai_output,
-       arrayFilter(k -> tupleElement(k, 1) != '', [
-         tuple(if(until_now AND event != ${ai}, 'jobs', ''), period, ''),
-         tuple(if(until_now AND duration IS NOT NULL, if(event = ${completed}, 'latency', 'failed_latency'), ''), period, ''),
-         tuple(if(until_now AND event IN (${funnelEvents.join(', ')}) AND entity IS NOT NULL, 'funnel', ''), period, ifNull(entity, '')),
-         tuple(if(until_now AND event = ${failed}, 'error', ''), period, if(event = ${failed}, coalesce(${prop('error_type')}, 'unknown'), '')),
-         tuple(if(is_current AND event = ${completed} AND duration IS NOT NULL, 'spark', ''), 'current', if(is_current AND event = ${completed}, ${bucket}, '')),
-         tuple(if(is_current AND event = ${viewed}, 'auth', ''), 'current', if(event = ${viewed}, if(${prop('is_authenticated')} = 'true', 'authenticated', 'anonymous'), '')),
-         tuple(if(is_current AND event = ${uploaded}, 'file_type', ''), 'current', if(event = ${uploaded}, coalesce(${prop('file_type')}, 'unknown'), '')),
-         tuple(if(is_current AND event = ${downloaded}, 'format', ''), 'current', if(event = ${downloaded}, coalesce(${prop('download_format')}, 'unknown'), '')),
-         tuple(if(is_current AND event = ${ai}, 'llm', ''), 'current', ''),
-         tuple(if(timestamp >= now() - toIntervalHour(1) AND event IN (${completed}, ${failed}), 'health', ''), 'current', '')
-       ]) AS keys
-     FROM events
-     WHERE event IN (${[...funnelEvents, failed, ai].join(', ')}) AND ${filter}
-       AND timestamp >= now() - toIntervalSecond(${v.add('lookback_seconds', RANGES[range].seconds * 2)})`;
+  const totals = `SELECT period AS section, event AS label, c AS counts, arrayConcat(s, arrayMap(level -> ${exactQuantile('xs', 'level')}, [0.5, 0.95, 0.99])) AS figures
+    FROM (SELECT period, event, sumForEach([1, u, u AND cached, auth, h, err, xu IS NOT NULL, xh IS NOT NULL]) AS c,
+        sumForEach([xu, xh, cost, input, output]) AS s, arraySort(groupArray(xu)) AS xs
+      FROM rows GROUP BY period, event)`;
+  const funnel = `SELECT 'funnel' AS section, period AS label, [level, count()] AS counts, [] AS figures
+    FROM (SELECT period, windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level
+      FROM rows WHERE event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL GROUP BY entity, period)
+    GROUP BY period, level`;
+  const errors = `SELECT 'error' AS section, coalesce(error_type, 'unknown') AS label, [countIf(period = 'current'), count()] AS counts, [] AS figures
+    FROM rows WHERE event = ${failed} AND u GROUP BY label ORDER BY counts[1] DESC, counts[2] DESC, label LIMIT 40`;
+  const spark = `SELECT 'spark' AS section, toString(intDiv(toUnixTimestamp(timestamp), ${bucketSeconds}) * ${bucketSeconds}) AS label, [count()] AS counts, [${exactQuantile('arraySort(groupArray(x))', '0.95', 'count()')}] AS figures
+    FROM rows WHERE event = ${completed} AND period = 'current' AND x IS NOT NULL GROUP BY label`;
+  const fileTypes = `SELECT 'file_type' AS section, coalesce(file_type, 'unknown') AS label, [count()] AS counts, [avg(size)] AS figures
+    FROM rows WHERE event = ${uploaded} AND period = 'current' GROUP BY label ORDER BY counts[1] DESC, label LIMIT 6`;
+  const formats = `SELECT 'format' AS section, coalesce(format, 'unknown') AS label, [count()] AS counts, [] AS figures
+    FROM rows WHERE event = ${downloaded} AND period = 'current' GROUP BY label ORDER BY counts[1] DESC, label LIMIT 6`;
 
-  // Every figure of every key, in the card's row shape (section, period, label, n, a, b, c, d, e).
-  // Durations are kept only for the sections that need their quantiles (LLM latency rides along).
-  const sections = `SELECT tupleElement(key, 1) AS section, tupleElement(key, 2) AS key_period, tupleElement(key, 3) AS label,
-       multiIf(section = 'jobs', countIf(event = ${started}), section = 'health', countIf(event = ${failed}), count()) AS n,
-       multiIf(section = 'jobs', toFloat64(countIf(event = ${completed})), section IN ${latencySections}, quantileExact(0.5)(${q}),
-               section IN ('spark', 'llm'), quantileExact(0.95)(${q}), section = 'file_type', avg(file_size),
-               section = 'health', avgIf(duration, event = ${completed}), 0.0) AS a,
-       multiIf(section = 'jobs', toFloat64(countIf(event = ${failed})), section IN ${latencySections}, quantileExact(0.95)(${q}),
-               section = 'llm', sum(ai_cost), section = 'health', toFloat64(countIf(event = ${completed})), 0.0) AS b,
-       multiIf(section = 'jobs', toFloat64(countIf(cache_hit)), section IN ${latencySections}, quantileExact(0.99)(${q}),
-               section = 'llm', toFloat64(countIf(ai_error)), 0.0) AS c,
-       multiIf(section = 'jobs', toFloat64(countIf(event = ${downloaded})), section IN ${latencySections}, avg(${q}), section = 'llm', sum(ai_input), 0.0) AS d,
-       multiIf(section = 'jobs', toFloat64(countIf(event = ${viewed})), section = 'llm', sum(ai_output), 0.0) AS e,
-       windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${funnelEvents.map((e) => `section = 'funnel' AND event = ${e}`).join(', ')}) AS level
-     FROM (${rows})
-     ARRAY JOIN keys AS key
-     GROUP BY section, key_period, label`;
-
-  // Funnel: each session (or person) counted once per step reached in order within the window.
-  const steps = `SELECT section, key_period, if(section = 'funnel', toString(step), label) AS step_label,
-       if(section = 'funnel', count(), any(n)) AS step_n, any(a) AS sa, any(b) AS sb, any(c) AS sc, any(d) AS sd, any(e) AS se
-     FROM (${sections})
-     ARRAY JOIN if(section = 'funnel', range(1, level + 1), [0]) AS step
-     GROUP BY section, key_period, step_label`;
-
-  // The lists keep their former limits: the 40 most frequent error types over both periods, the 6 most
-  // frequent file types and download formats.
-  const limited = `SELECT section, arraySlice(arraySort(x -> tuple(negate(tupleElement(x, 3)), tupleElement(x, 2)), groupArray(tuple(key_period, step_label, step_n, sa, sb, sc, sd, se))), 1,
-         multiIf(section = 'error', 40, section IN ('file_type', 'format'), 6, 1000)) AS section_rows
-     FROM (${steps})
-     GROUP BY section, if(section = 'error', '', key_period)`;
-
-  const query = `SELECT section, tupleElement(r, 1) AS period, tupleElement(r, 2) AS label, tupleElement(r, 3) AS n,
-  tupleElement(r, 4) AS a, tupleElement(r, 5) AS b, tupleElement(r, 6) AS c, tupleElement(r, 7) AS d, tupleElement(r, 8) AS e
-FROM (${limited})
-ARRAY JOIN section_rows AS r
+  const query = `WITH rows AS (${rows})
+SELECT section, label, counts, figures FROM (
+${[totals, funnel, errors, spark, fileTypes, formats].join('\nUNION ALL\n')})
 LIMIT 1000`;
-  return { query: query.replace(/\n\s+/g, '\n  '), values: v.values };
+  return { query, values: v.values };
+}
+
+/** The connection test's query step: how many events the project has of late. */
+export function buildEventCountQuery(days = 7): HogQLRequest {
+  return { query: 'SELECT count() FROM events WHERE timestamp >= now() - toIntervalDay({days})', values: { days } };
 }
 
 /** When a tool has no views: which tools do have some, to suggest a mapping. */
 export function buildToolsSeenQuery(range: RangeKey, schema: SchemaMapping): HogQLRequest {
   const v = new HogQLValues();
-  const tool = v.property(schema, 'tool_name');
+  const tool = v.text(schema, 'tool_name');
   return {
     query: `SELECT ${tool} AS tool, count() AS views FROM events
-WHERE event = ${v.event(schema, 'viewed')} AND timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)}) AND ${tool} IS NOT NULL
+WHERE event = ${v.event(schema, 'viewed')} AND timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)}) AND tool IS NOT NULL
 GROUP BY tool ORDER BY views DESC LIMIT 8`,
     values: v.values,
   };
 }
 
-/** Processing time per day, readable on its own: what the card's latency link opens in PostHog. */
+/** Processing time per day, readable on its own: what the card's latency link opens in PostHog (days of the project's time zone). */
 export function buildLatencyQuery({ tool, range, options }: CardQueryInput): HogQLRequest {
   const { schema } = options;
   const v = new HogQLValues();
@@ -154,7 +130,7 @@ export function buildLatencyQuery({ tool, range, options }: CardQueryInput): Hog
     query: `SELECT toStartOfDay(timestamp) AS day, count() AS jobs,
   round(quantile(0.5)(d)) AS p50_ms, round(quantile(0.95)(d)) AS p95_ms, round(quantile(0.99)(d)) AS p99_ms, round(avg(d)) AS mean_ms
 FROM (
-  SELECT timestamp, toFloat64OrNull(${v.property(schema, 'processing_duration_ms')}) AS d FROM events
+  SELECT timestamp, ${v.number(schema, 'processing_duration_ms')} AS d FROM events
   WHERE event = ${v.event(schema, 'processingCompleted')} AND ${filter}
     AND timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)})
 )
@@ -167,8 +143,8 @@ GROUP BY day ORDER BY day`,
 /** Auto-mapping: which tool each page path belongs to, from the project's own tool_viewed events. */
 export function buildAutoMapQuery(schema: SchemaMapping): HogQLRequest {
   const v = new HogQLValues();
-  const path = v.property(schema, 'page_path');
-  const tool = v.property(schema, 'tool_name');
+  const path = v.text(schema, 'page_path');
+  const tool = v.text(schema, 'tool_name');
   return {
     query: `SELECT ${path} AS path, ${tool} AS tool, count() AS views FROM events
 WHERE event = ${v.event(schema, 'viewed')} AND timestamp >= now() - toIntervalDay(${v.add('days', 30)}) AND path IS NOT NULL AND tool IS NOT NULL
@@ -179,22 +155,27 @@ GROUP BY path, tool ORDER BY views DESC LIMIT 2000`,
 
 export const TRIAGE_ROWS = 8;
 
-/** Triage tab: the slowest recent completed jobs and the latest failures, each with ids for links. */
+/**
+ * Triage tab: the slowest recent completed jobs and the latest failures, each with ids for links.
+ * Times come as epoch milliseconds: PostHog writes `timestamp` in the project's time zone, and a
+ * number cannot be misread as UTC. The last column is text in both parts (cached or the error type),
+ * since UNION ALL needs one type and PostHog types from_cache Boolean.
+ */
 export function buildTriageQuery({ tool, range, options }: CardQueryInput): HogQLRequest {
   const { schema } = options;
   const v = new HogQLValues();
   const filter = toolFilter(v, schema, tool, options.segment);
   const current = `timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)})`;
-  const duration = `toFloat64OrNull(${v.property(schema, 'processing_duration_ms')})`;
-  const row = `toString(uuid), toString(timestamp), ${v.property(schema, 'job_id')}, ${duration} AS d, ${v.property(schema, 'session_id')}, properties.$session_id`;
+  const duration = v.number(schema, 'processing_duration_ms');
+  const row = `toString(uuid), toUnixTimestamp64Milli(timestamp) AS at, ${v.text(schema, 'job_id')}, ${duration} AS d, ${v.text(schema, 'session_id')}, toString(properties.$session_id)`;
   return {
-    query: `SELECT 'slow', ${row}, ${v.property(schema, 'from_cache')}
+    query: `SELECT 'slow', ${row}, ${v.text(schema, 'from_cache')}
 FROM events WHERE event = ${v.event(schema, 'processingCompleted')} AND ${filter} AND ${current} AND ${duration} IS NOT NULL
 ORDER BY d DESC LIMIT ${TRIAGE_ROWS}
 UNION ALL
-SELECT 'failure', ${row}, ${v.property(schema, 'error_type')}
+SELECT 'failure', ${row}, ${v.text(schema, 'error_type')}
 FROM events WHERE event = ${v.event(schema, 'processingFailed')} AND ${filter} AND ${current}
-ORDER BY timestamp DESC LIMIT ${TRIAGE_ROWS}`,
+ORDER BY at DESC LIMIT ${TRIAGE_ROWS}`,
     values: v.values,
   };
 }

@@ -122,12 +122,12 @@ describe('Tool Usage Analytics dashboard definition', () => {
 
   it('reads both spellings with coalesce where the project has both', () => {
     const text = allText({ tool_name: 'both', processing_duration_ms: 'both' });
-    expect(text).toContain('coalesce(properties.tool_name, properties.$tool_name)');
-    expect(text).toContain('coalesce(properties.processing_duration_ms, properties.$processing_duration_ms)');
+    expect(text).toContain('coalesce(toString(properties.tool_name), toString(properties.$tool_name))');
+    expect(text).toContain('coalesce(toFloat(properties.processing_duration_ms), toFloat(properties.$processing_duration_ms))');
     expect(text).not.toContain('properties.$error_type');
     // the trend and funnel break down by the same expression
     const trend = buildToolUsageDashboard({ tool_name: 'both' }).insights.find((i) => i.key === '02-daily-usage-trend')!;
-    expect(insightExpressions(trend.query).exprs).toEqual(['coalesce(properties.tool_name, properties.$tool_name)']);
+    expect(insightExpressions(trend.query).exprs).toEqual(['coalesce(toString(properties.tool_name), toString(properties.$tool_name))']);
   });
 
   it('puts only fixed event names into the HogQL, and reads each insight on its event', () => {

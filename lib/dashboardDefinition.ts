@@ -39,15 +39,20 @@ export function completeSpelling(partial: Partial<PropertySpelling> = {}): Prope
 }
 
 /**
- * HogQL for one property in the given spelling. Property names come from CUSTOM_PROPERTIES only,
- * and the spelling is checked against them, so nothing else can reach the query text.
+ * HogQL for one property in the given spelling, as text or as a number. Property names come from
+ * CUSTOM_PROPERTIES only, and the spelling is checked against them, so nothing else can reach the
+ * query text. PostHog types each spelling from its property definition (a number Numeric, a flag
+ * Boolean), so two spellings are coalesced only once cast to one type.
  */
-export function propertyRef(spelling: PropertySpelling, name: CustomProperty): string {
+export function propertyRef(spelling: PropertySpelling, name: CustomProperty, as: 'text' | 'number' = 'text'): string {
   const s: string = spelling[name];
-  if (s === name) return `properties.${name}`;
-  if (s === `$${name}`) return `properties.$${name}`;
-  if (s === 'both') return `coalesce(properties.${name}, properties.$${name})`;
-  throw new Error(`Invalid spelling for ${name}: ${JSON.stringify(s)}`);
+  const reads = s === name ? [`properties.${name}`] : s === `$${name}` ? [`properties.$${name}`] : s === 'both' ? [`properties.${name}`, `properties.$${name}`] : null;
+  if (!reads) throw new Error(`Invalid spelling for ${name}: ${JSON.stringify(s)}`);
+  if (as === 'number') {
+    const numbers = reads.map((r) => `toFloat(${r})`);
+    return numbers.length === 1 ? numbers[0]! : `coalesce(${numbers.join(', ')})`;
+  }
+  return reads.length === 1 ? reads[0]! : `coalesce(${reads.map((r) => `toString(${r})`).join(', ')})`;
 }
 
 export const TOOL_LENS_TAG = 'tool-lens';
@@ -153,8 +158,10 @@ export function buildToolUsageDashboard(partialSpelling: Partial<PropertySpellin
   const spelling = completeSpelling(partialSpelling);
   const p = (name: CustomProperty) => propertyRef(spelling, name);
   const tool = p('tool_name');
-  const duration = `toFloat64OrNull(toString(${p('processing_duration_ms')}))`;
-  const fromCache = `toString(${p('from_cache')})`;
+  const duration = propertyRef(spelling, 'processing_duration_ms', 'number');
+  // A flag is a JSON boolean (typed Boolean by PostHog) or the string "true": compared as text, both read alike.
+  const flag = (name: CustomProperty) => (spelling[name] === 'both' ? p(name) : `toString(${p(name)})`);
+  const fromCache = flag('from_cache');
 
   const defs: Array<Omit<InsightDefinition, 'row' | 'layout'>> = [
     {
@@ -196,9 +203,9 @@ ORDER BY usage_count DESC`,
       query: hogql(
         `SELECT
     ${tool} AS tool_name,
-    countDistinct(${p('session_id')}) AS unique_sessions,
+    count(DISTINCT ${p('session_id')}) AS unique_sessions,
     count() AS total_uses,
-    round(count() / countDistinct(${p('session_id')}), 2) AS uses_per_session
+    round(count() / count(DISTINCT ${p('session_id')}), 2) AS uses_per_session
 FROM events
 WHERE event = ${lit(E.processingCompleted)}
     AND ${LAST_30_DAYS}
@@ -315,7 +322,7 @@ ORDER BY download_rate_pct DESC`,
         `SELECT
     ${tool} AS tool_name,
     CASE
-        WHEN toString(${p('is_authenticated')}) = 'true' THEN 'Authenticated'
+        WHEN ${flag('is_authenticated')} = 'true' THEN 'Authenticated'
         ELSE 'Anonymous'
     END AS user_type,
     count() AS usage_count
@@ -336,7 +343,7 @@ ORDER BY tool_name, user_type`,
     ${tool} AS tool_name,
     ${p('file_type')} AS file_type,
     count() AS upload_count,
-    round(avg(toFloat64OrNull(toString(${p('file_size')}))) / 1024, 2) AS avg_size_kb
+    round(avg(${propertyRef(spelling, 'file_size', 'number')}) / 1024, 2) AS avg_size_kb
 FROM events
 WHERE event = ${lit(E.uploadStarted)}
     AND ${LAST_30_DAYS}
@@ -368,7 +375,8 @@ ORDER BY cache_hit_rate_pct DESC`,
     {
       key: '12-usage-heatmap',
       name: 'Tool Usage Heatmap (Weekly)',
-      description: 'When tools are used: completed jobs by day of week (rows) and hour of day (UTC, columns), last 30 days.',
+      // PostHog reads `timestamp` in the project's time zone (transforms/property_types.py): so are these days and hours.
+      description: "When tools are used: completed jobs by day of week (rows) and hour of day (columns), in the project's time zone, last 30 days.",
       query: hogql(
         `SELECT
     toDayOfWeek(timestamp) AS day_number,

@@ -65,12 +65,15 @@ const MAX_PAGES = 20;
 
 const projectPath = (client: Client, rest: string) => `/api/projects/${encodeURIComponent(client.projectId)}/${rest}`;
 
-/** Dashboards of the project (not deleted), pinned first then by name. `search` matches name or description. */
-export async function listDashboards(client: Client, options: { search?: string } = {}): Promise<DashboardSummary[]> {
+/**
+ * Dashboards of the project (not deleted), pinned first then by name — all of them, page by page: PostHog's
+ * dashboards list ignores `?search=` in its releases (posthog/api/dashboards/dashboard.py), so any search is
+ * the caller's, on this list.
+ */
+export async function listDashboards(client: Client): Promise<DashboardSummary[]> {
   const all: DashboardSummary[] = [];
   for (let page = 0; page < MAX_PAGES; page++) {
     const q = new URLSearchParams({ limit: String(PAGE), offset: String(page * PAGE) });
-    if (options.search) q.set('search', options.search);
     const res = await client.request(projectPath(client, `dashboards/?${q}`), dashboardPageSchema);
     all.push(...res.results);
     if (!res.next || res.results.length === 0) break;
@@ -124,7 +127,7 @@ export async function ensureToolUsageDashboard(
   onProgress: (p: EnsureProgress) => void = () => {},
   definition: DashboardDefinition = buildToolUsageDashboard(spelling),
 ): Promise<EnsureResult> {
-  const candidates = (await listDashboards(client, { search: definition.name }))
+  const candidates = (await listDashboards(client))
     .filter((d) => isToolLensDashboard(d, definition.name))
     .sort((a, b) => a.id - b.id);
   let dashboardId: number;

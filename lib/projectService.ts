@@ -38,8 +38,6 @@ const recentSchema = z.array(z.object({ project: z.string(), id: z.number(), at:
 export const DASHBOARDS_KEY = 'dashboards';
 export const RECENT_DASHBOARDS_KEY = 'recentDashboards';
 const RECENT_MAX = 8;
-/** Above this many dashboards the popup searches on the server instead of filtering its copy. */
-export const SERVER_SEARCH_ABOVE = 200;
 
 /** What Tool Lens does, and the scope each needs. */
 export const NEEDED_SCOPES = [
@@ -118,14 +116,14 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return { at: cache.data.at, dashboards: order(cache.data.dashboards, await recent(projectOf(settings))) };
   }
 
-  async function fetchDashboards(search?: string) {
+  async function fetchDashboards() {
     const settings = await configured();
     if ('kind' in settings) return { ok: false as const, error: settings };
     const spent = await spend();
     if (spent) return { ok: false as const, error: spent };
     try {
       const client = clientFor(settings);
-      const list = (await listDashboards(client, search ? { search } : {})).map((d) => ({
+      const list = (await listDashboards(client)).map((d) => ({
         id: d.id,
         name: d.name || `Dashboard ${d.id}`,
         description: d.description,
@@ -133,7 +131,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
         url: dashboardUrl(client, d.id),
         recent: false,
       }));
-      if (!search) await deps.store.set(DASHBOARDS_KEY, { project: projectOf(settings), at: now(), dashboards: list });
+      await deps.store.set(DASHBOARDS_KEY, { project: projectOf(settings), at: now(), dashboards: list });
       return { ok: true as const, at: now(), dashboards: order(list, await recent(projectOf(settings))) };
     } catch (error) {
       return { ok: false as const, error: failed(error) };
@@ -179,15 +177,18 @@ export function createProjectService(deps: ProjectServiceDeps) {
     }
   }
 
-  /** One query for every tool; the result is kept so the popup, badge and cards read it at once. */
-  async function checkAlerts(): Promise<AlertState | null> {
+  /**
+   * One query for every tool; the result is kept so the popup, badge and cards read it at once.
+   * `refresh`: the user asked ("check now"), so PostHog runs the query rather than answer from its cache.
+   */
+  async function checkAlerts(refresh = false): Promise<AlertState | null> {
     const settings = await configured();
     if ('kind' in settings) return null;
     let state: AlertState;
     const spent = await spend();
     try {
       if (spent) throw new NotSentError(spent.message, spent.retryInMs ?? 0);
-      const response = await clientFor(settings).hogql(buildAlertsQuery(settings.schema));
+      const response = await clientFor(settings).hogql(buildAlertsQuery(settings.schema), { refresh });
       const rows = alertRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
       state = { checkedAt: now(), error: null, tools: evaluateAlerts(rows.data, alertRules(settings)) };

@@ -2,7 +2,7 @@
  * The product's instrumentation, as described in the "Tool Usage Dashboard" spec (seed 000), and the
  * mapping a project may override: event names, and for each property the spellings to read.
  * Real projects spell custom properties with or without a `$` prefix, so by default every property
- * is read under both (`coalesce(properties['x'], properties['$x'])`); detection can narrow that.
+ * is read under both (`coalesce(toString(properties['x']), toString(properties['$x']))`); detection can narrow that.
  */
 import * as z from 'zod/mini';
 
@@ -61,8 +61,32 @@ export const DEFAULT_SCHEMA: SchemaMapping = {
 };
 
 /**
+ * How PostHog reads a string property: as the raw JSON of the value with its outer quotes removed, so
+ * JSON escapes stay in (`o'reilly "x"` reads as `o'reilly \"x\"`; printer/base.py
+ * `_unsafe_json_extract_trim_quotes`). A value compared with a string property must take that form.
+ */
+export function storedForm(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
+
+/** The text a string property read from PostHog stands for (the inverse of storedForm); as is when it is not an escaped string. */
+export function fromStoredForm(value: string): string {
+  if (!value.includes('\\')) return value;
+  try {
+    const decoded: unknown = JSON.parse(`"${value}"`);
+    return typeof decoded === 'string' ? decoded : value;
+  } catch {
+    return value;
+  }
+}
+
+/**
  * Collects the values of a HogQL query as placeholders, so that nothing variable is ever
  * concatenated into the query text: event names, property names, the tool, numbers.
+ *
+ * Properties are read so that the query runs whatever type PostHog gave each spelling (property
+ * definitions type them at ingestion: Numeric, Boolean, String): text as `toString(…)`, numbers as
+ * `toFloat(…)`, flags as `toString(…) = 'true'`, so two spellings of different types still coalesce.
  */
 export class HogQLValues {
   readonly values: Record<string, string | number> = {};
@@ -75,13 +99,32 @@ export class HogQLValues {
     return `{${name}}`;
   }
 
+  /** A string to compare with a string property, in the form PostHog reads it (storedForm). */
+  addText(name: string, value: string): string {
+    return this.add(name, storedForm(value));
+  }
+
   event(schema: SchemaMapping, key: ToolEventKey): string {
     return this.add(`ev_${key.toLowerCase()}`, schema.events[key]);
   }
 
-  /** A custom property under each of its spellings: `coalesce(properties[{p_x_0}], properties[{p_x_1}])`. */
-  property(schema: SchemaMapping, property: ToolProperty): string {
-    const reads = schema.properties[property].map((spelling, i) => `properties[${this.add(`p_${property}_${i}`, spelling)}]`);
+  private read(schema: SchemaMapping, property: ToolProperty, cast: 'toString' | 'toFloat'): string {
+    const reads = schema.properties[property].map((spelling, i) => `${cast}(properties[${this.add(`p_${property}_${i}`, spelling)}])`);
     return reads.length === 1 ? reads[0]! : `coalesce(${reads.join(', ')})`;
+  }
+
+  /** A custom property as text, under each of its spellings: `coalesce(toString(properties[{p_x_0}]), …)`. */
+  text(schema: SchemaMapping, property: ToolProperty): string {
+    return this.read(schema, property, 'toString');
+  }
+
+  /** A custom property as a number (null when it is not one). */
+  number(schema: SchemaMapping, property: ToolProperty): string {
+    return this.read(schema, property, 'toFloat');
+  }
+
+  /** Whether a custom property is true: a JSON boolean (typed Boolean by PostHog) or the string "true". */
+  flag(schema: SchemaMapping, property: ToolProperty): string {
+    return `${this.text(schema, property)} = 'true'`;
   }
 }

@@ -33,9 +33,12 @@ describe('capture', () => {
     client.capture({ distinctId: 'node-2', event: 'tool_viewed', uuid: uuids[2], timestamp: new Date('2025-03-01T10:00:09.000Z'), properties: { tool_name: 'audio-transcriber' } });
     await client.shutdown();
     const rows = await eventsFor('node-');
+    // file_size arrived as a JSON number, so its property definition is Numeric and HogQL reads it as one
+    // (posthog/hogql/transforms/property_types.py); times are RFC 3339 with microseconds when there are
+    // some (posthog/renderers.py, orjson).
     expect(rows).toEqual([
-      [uuids[0], 'tool_viewed', 'node-1', '2025-03-01T10:00:00Z', 'pdf-to-text', null, '1234', null],
-      [uuids[1], 'tool_upload_started', 'node-1', '2025-03-01T10:00:05.25Z', null, 'csv-cleaner', null, 'x'],
+      [uuids[0], 'tool_viewed', 'node-1', '2025-03-01T10:00:00Z', 'pdf-to-text', null, 1234, null],
+      [uuids[1], 'tool_upload_started', 'node-1', '2025-03-01T10:00:05.250000Z', null, 'csv-cleaner', null, 'x'],
       [uuids[2], 'tool_viewed', 'node-2', '2025-03-01T10:00:09Z', 'audio-transcriber', null, null, null],
     ]);
     const raw = (await ph.query(`SELECT properties FROM events WHERE distinct_id = 'node-2'`)) as { properties: string }[];
@@ -71,11 +74,12 @@ describe('capture', () => {
     expect(res.status).toBe(200);
 
     const rows = (await hogql(ph, `SELECT event, properties.n, properties.s, distinct_id FROM events WHERE startsWith(event, 'js_event_') ORDER BY event`)).results;
+    // n is a JSON number (property type Numeric); s a string, returned as its raw JSON text (escapes kept).
     expect(rows).toEqual([
-      ['js_event_1', '1', 'ünï \\"q\\" \\\\ {x}', 'js-1'], // PostHog returns the raw JSON text of the property (escapes kept)
-      ['js_event_2', '2', null, 'js-1'],
-      ['js_event_3', '3', null, 'js-1'],
-      ['js_event_4', '4', null, 'js-1'],
+      ['js_event_1', 1, 'ünï \\"q\\" \\\\ {x}', 'js-1'],
+      ['js_event_2', 2, null, 'js-1'],
+      ['js_event_3', 3, null, 'js-1'],
+      ['js_event_4', 4, null, 'js-1'],
       ['js_event_5', null, null, 'js-2'],
     ]);
     const [recent] = (await ph.query(`SELECT dateDiff('second', timestamp, now64()) AS age FROM events WHERE event = 'js_event_5'`)) as { age: number }[];

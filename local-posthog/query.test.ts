@@ -60,7 +60,7 @@ ev('tool_processing_completed', 's11', NOW - 10 * 24 * HOUR + 1_000, { processin
 const CARD_QUERY = `SELECT 'funnel' AS section, toString(step) AS label, count() AS n, 0.0 AS p50, 0.0 AS p95, 0.0 AS p99
 FROM (
   SELECT coalesce(properties.session_id, properties.$session_id) AS session,
-         windowFunnel({window_ms})(toUInt64(toUnixTimestamp64Milli(timestamp)), event = {ev_viewed}, event = {ev_upload}, event = {ev_started}, event = {ev_completed}, event = {ev_downloaded}) AS level
+         windowFunnel({window_ms})(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), event = {ev_viewed}, event = {ev_upload}, event = {ev_started}, event = {ev_completed}, event = {ev_downloaded}) AS level
   FROM events
   WHERE event IN ({ev_viewed}, {ev_upload}, {ev_started}, {ev_completed}, {ev_downloaded})
     AND coalesce(properties.tool_name, properties.$tool_name) = {tool}
@@ -73,7 +73,7 @@ GROUP BY step
 UNION ALL
 SELECT 'latency', '', count(), quantileExact(0.5)(d), quantileExact(0.95)(d), quantileExact(0.99)(d)
 FROM (
-  SELECT toFloat64OrNull(coalesce(properties.processing_duration_ms, properties.$processing_duration_ms)) AS d
+  SELECT toFloat(coalesce(properties.processing_duration_ms, properties.$processing_duration_ms)) AS d
   FROM events
   WHERE event = {ev_completed} AND coalesce(properties.tool_name, properties.$tool_name) = {tool}
     AND timestamp >= now() - toIntervalSecond({range_seconds})
@@ -173,7 +173,8 @@ describe('HogQL query API', () => {
 
   it('placeholders are data, never SQL', async () => {
     const r = await hogql(ph, `SELECT {s} AS v, {n} AS n, {b} AS b, {z} AS z, {arr} AS arr`, { s: NASTY, n: 1.5, b: true, z: null, arr: ['a', "b'c"] });
-    expect(r.results).toEqual([[NASTY, 1.5, true, null, ['a', "b'c"]]]);
+    // PostHog's ClickHouse printer writes booleans as 1 and 0 (posthog/hogql/printer/clickhouse.py, PR #23455).
+    expect(r.results).toEqual([[NASTY, 1.5, 1, null, ['a', "b'c"]]]);
     const c = await hogql(ph, `SELECT count() FROM events WHERE event = {s}`, { s: NASTY });
     expect(c.results).toEqual([[1]]);
     const all = await ph.query('SELECT count() AS n FROM events');

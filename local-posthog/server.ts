@@ -1,6 +1,10 @@
 /**
  * A PostHog-compatible local server: capture endpoints, posthog-js start-up endpoints, and the
- * parts of the REST API Tool Lens uses (users/@me, projects, HogQL query), on embedded ClickHouse.
+ * parts of the REST API Tool Lens uses (users/@me, projects, HogQL query, dashboards, insights), on
+ * embedded ClickHouse. It holds queries to what real PostHog accepts and answers them as it does:
+ * PostHog's function table, property types from property definitions, the project's time zone, the
+ * query cache and refresh modes, rate limits, key scopes, and PostHog's error bodies and statuses.
+ * What it does not emulate is listed in local-posthog/README.md.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,15 +15,52 @@ import { generateSeedEvents } from './seed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { EventStore } from './store.js';
 import { faultFromJson, Faults } from './faults.js';
+import { atCapacity, clickHouseError, POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
+import { CACHE_TARGET_AGE_MS, cacheKey, cacheUseFor, QueryCache, REFRESH_FREQUENCY_MS, STALE_AFTER_MS } from './queryCache.js';
+import { renderValue } from './render.js';
+
+export interface ProjectOptions {
+  id: number;
+  name?: string;
+  /** Team.timezone (default UTC): HogQL reads timestamps in it. */
+  timezone?: string;
+  /** The project API key (phc_…) capture takes. */
+  apiToken?: string;
+  /** Team.week_start_day: 0 Sunday, 1 Monday. */
+  weekStartDay?: 0 | 1;
+}
+
+export interface KeyOptions {
+  key: string;
+  label?: string;
+  /** PostHog scopes such as "query:read" (a ":write" scope also grants ":read"); ["*"]: everything. */
+  scopes?: string[];
+  /** Projects the key is limited to (null: all). */
+  scopedTeams?: number[] | null;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  timezone: string;
+  apiToken: string;
+  weekStartDay: 0 | 1;
+}
 
 export interface LocalPostHog {
   url: string;
   apiKey: string;
   projectApiKey: string;
   projectId: number;
+  projects: Project[];
   query(sql: string): Promise<unknown[]>;
   /** Fault injection and request counts (see faults.ts). */
   faults: Faults;
+  /** The limits in force; `setLimits` changes them for the requests that follow (tests). */
+  limits(): Limits;
+  setLimits(limits: Partial<Limits>): void;
+  /** Forgets cached query answers and the rate limits' history. */
+  resetQueryState(): void;
   close(): Promise<void>;
 }
 
@@ -27,14 +68,24 @@ export interface StartOptions {
   port?: number;
   host?: string;
   dataDir?: string;
+  /** The default personal API key, and its scopes (default: all). */
   apiKey?: string;
-  /** Scopes the personal API key reports at /api/personal_api_keys/@current/ (default: all). */
   keyScopes?: string[];
+  /** More personal API keys, with their own scopes and projects. */
+  apiKeys?: KeyOptions[];
+  /** The default project's API key (capture), and its time zone. */
   projectApiKey?: string;
+  timezone?: string;
+  /** More projects beside the default one (id 1), in the same organisation. */
+  projects?: ProjectOptions[];
   seed?: { seed: number; days: number; events: number; now?: Date } | false;
+  /** PostHog's limits by default (limits.ts); tests loosen or tighten them. */
+  limits?: Partial<Limits>;
+  /** How long a query without `refresh` is answered from the cache (PostHog: 5 minutes). */
+  cacheStaleAfterMs?: number;
 }
 
-const PROJECT_ID = 1;
+const DEFAULT_PROJECT_ID = 1;
 const ORG_ID = '01900000-0000-0000-0000-000000000001';
 const USER_UUID = '01900000-0000-0000-0000-0000000000a1';
 const MAX_BODY = 25 * 1024 * 1024;
@@ -90,33 +141,55 @@ function sendError(res: ServerResponse, req: IncomingMessage, e: { status: numbe
   send(res, req, e.status, { type: e.type, code: e.code, detail: e.message, attr: e.attr });
 }
 
-/** ClickHouse DateTime text → PostHog JSON (DRF isoformat, UTC as 'Z'). */
-function formatDateTime(s: string): string {
-  const [date, time] = s.split(' ');
-  if (!time) return s;
-  const t = time.replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1');
-  return `${date}T${t}Z`;
-}
-
-function convertValue(v: unknown, type: string): unknown {
-  if (v === null || v === undefined) return null;
-  let t = type;
-  while (t.startsWith('Nullable(') || t.startsWith('LowCardinality(')) t = t.slice(t.indexOf('(') + 1, -1);
-  if (t.startsWith('DateTime') && typeof v === 'string') return formatDateTime(v);
-  if (t.startsWith('Array(') && Array.isArray(v)) {
-    const inner = t.slice(6, -1);
-    return v.map((x) => convertValue(x, inner));
+/** The scope object PostHog checks for each API route (the viewsets' `scope_object`), or null when none is checked. */
+function scopeObjectOf(segments: string[]): string | null {
+  const [first, , third] = segments;
+  if (first === 'users') return 'user';
+  if (first === 'personal_api_keys') return null; // a key may read itself (PersonalApiKeySelfAccessPermission)
+  if (first === 'projects' || first === 'environments') {
+    if (third === undefined) return 'project';
+    if (third === 'query') return 'query';
+    if (third === 'dashboards') return 'dashboard';
+    if (third === 'insights') return 'insight';
   }
-  return v;
+  return null;
 }
 
 export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalPostHog> {
   const apiKey = opts.apiKey ?? 'phx_tool_lens_local_demo_key';
-  const keyScopes = opts.keyScopes ?? ['*'];
-  const projectApiKey = opts.projectApiKey ?? 'phc_tool_lens_local';
   const host = opts.host ?? '127.0.0.1';
-  const store = await EventStore.open(opts.dataDir);
+  const createdAt = new Date().toISOString();
 
+  const projects: Project[] = [
+    { id: DEFAULT_PROJECT_ID, name: 'Tool Lens (local)', timezone: opts.timezone ?? 'UTC', apiToken: opts.projectApiKey ?? 'phc_tool_lens_local', weekStartDay: 1 },
+    ...(opts.projects ?? []).map((p) => ({
+      id: p.id,
+      name: p.name ?? `Project ${p.id}`,
+      timezone: p.timezone ?? 'UTC',
+      apiToken: p.apiToken ?? `phc_tool_lens_local_${p.id}`,
+      weekStartDay: p.weekStartDay ?? 1,
+    })),
+  ];
+  for (const p of projects) {
+    // An unknown zone would fail every query; PostHog refuses it the same way (test_print_timezone_gibberish).
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: p.timezone });
+    } catch {
+      throw new Error(`Unknown timezone: '${p.timezone}'`);
+    }
+  }
+  const projectById = new Map(projects.map((p) => [p.id, p]));
+  const projectByToken = new Map(projects.map((p) => [p.apiToken, p]));
+  const keys = new Map<string, KeyOptions>([[apiKey, { key: apiKey, label: 'Tool Lens local demo key', scopes: opts.keyScopes ?? ['*'], scopedTeams: null }], ...(opts.apiKeys ?? []).map((k) => [k.key, k] as const)]);
+
+  let limits: Limits = { ...POSTHOG_LIMITS, ...opts.limits };
+  const queryThrottle = new RateThrottle(() => limits.queriesPerHour, 3_600_000);
+  const burstThrottle = new RateThrottle(() => limits.requestsPerMinute, 60_000);
+  const sustainedThrottle = new RateThrottle(() => limits.requestsPerHour, 3_600_000);
+  const queryCache = new QueryCache(opts.cacheStaleAfterMs ?? STALE_AFTER_MS);
+  let runningQueries = 0;
+
+  const store = await EventStore.open(opts.dataDir);
   if (opts.seed) {
     try {
       await store.insert(generateSeedEvents(opts.seed), 50_000);
@@ -127,19 +200,18 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   }
 
   let baseUrl = '';
-  const createdAt = new Date().toISOString();
 
-  const project = () => ({
-    id: PROJECT_ID,
-    uuid: '01900000-0000-0000-0000-0000000000b1',
+  const projectJson = (p: Project) => ({
+    id: p.id,
+    uuid: `01900000-0000-0000-0000-${String(p.id).padStart(12, '0')}`,
     organization: ORG_ID,
-    api_token: projectApiKey,
-    name: 'Tool Lens (local)',
-    project_id: PROJECT_ID,
+    api_token: p.apiToken,
+    name: p.name,
+    project_id: p.id,
     created_at: createdAt,
     updated_at: createdAt,
-    timezone: 'UTC',
-    week_start_day: 1,
+    timezone: p.timezone,
+    week_start_day: p.weekStartDay,
     is_demo: false,
     completed_snippet_onboarding: true,
     ingested_event: true,
@@ -161,6 +233,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     modifiers: {},
   });
 
+  const defaultProject = projects[0]!;
   const user = () => ({
     id: 1,
     uuid: USER_UUID,
@@ -174,10 +247,20 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     is_staff: false,
     has_password: true,
     is_2fa_enabled: false,
-    team: { id: PROJECT_ID, uuid: project().uuid, organization: ORG_ID, project_id: PROJECT_ID, api_token: projectApiKey, name: project().name, completed_snippet_onboarding: true, has_completed_onboarding_for: {}, ingested_event: true, is_demo: false, timezone: 'UTC', access_control: false },
-    organization: { id: ORG_ID, name: 'Tool Lens (local)', slug: 'tool-lens-local', created_at: createdAt, membership_level: 15, plugins_access_level: 0, teams: [{ id: PROJECT_ID, name: project().name }], available_product_features: [], is_member_join_email_enabled: false },
-    organizations: [{ id: ORG_ID, name: 'Tool Lens (local)', slug: 'tool-lens-local', membership_level: 15 }],
-    scopes: ['*'],
+    team: { ...projectJson(defaultProject), has_completed_onboarding_for: {} },
+    organization: {
+      id: ORG_ID,
+      name: 'Tool Lens (local)',
+      slug: 'tool-lens-local',
+      created_at: createdAt,
+      membership_level: 15,
+      plugins_access_level: 0,
+      teams: projects.map((p) => ({ id: p.id, name: p.name, project_id: p.id, timezone: p.timezone })),
+      projects: projects.map((p) => ({ id: p.id, name: p.name })),
+      available_product_features: [],
+      is_member_join_email_enabled: false,
+    },
+    organizations: [{ id: ORG_ID, name: 'Tool Lens (local)', slug: 'tool-lens-local', membership_level: 15, is_active: true }],
   });
 
   const flagsResponse = () => ({
@@ -223,10 +306,11 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   });
 
   const faults = new Faults();
-  const dashboardApi = new DashboardApi({ projectId: PROJECT_ID, baseUrl: () => baseUrl, user });
-  dashboardApi.seed();
+  const dashboardApis = new Map(projects.map((p) => [p.id, new DashboardApi({ projectId: p.id, baseUrl: () => baseUrl, user })]));
+  dashboardApis.get(DEFAULT_PROJECT_ID)!.seed();
 
-  function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null): void {
+  /** posthog/auth.py PersonalAPIKeyAuthentication: the Authorization header, else the body, else the query string. */
+  function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null): KeyOptions {
     let key: string | null = null;
     let source = '';
     const auth = req.headers.authorization;
@@ -242,14 +326,33 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       source = 'query string';
     }
     if (!key) throw new HttpError(401, 'authentication_error', 'not_authenticated', 'Authentication credentials were not provided.');
-    if (key !== apiKey) throw new HttpError(401, 'authentication_error', 'authentication_failed', `Personal API key found in request ${source} is invalid.`);
+    const found = keys.get(key);
+    if (!found) throw new HttpError(401, 'authentication_error', 'authentication_failed', `Personal API key found in request ${source} is invalid.`);
+    return found;
   }
 
-  function checkProject(id: string): void {
-    if (id !== String(PROJECT_ID) && id !== '@current') throw notFound();
+  /** posthog/permissions.py APIScopePermission: the project first (even for "*" keys), then the scope. */
+  function authorize(key: KeyOptions, segments: string[], method: string, project: Project | null): void {
+    if (project && key.scopedTeams && !key.scopedTeams.includes(project.id)) {
+      throw new HttpError(403, 'authentication_error', 'permission_denied', `API key does not have access to the requested project: ID ${project.id}.`);
+    }
+    const object = scopeObjectOf(segments);
+    const scopes = key.scopes ?? ['*'];
+    if (!object || !scopes.length || scopes.includes('*')) return;
+    // Every /query action is a read (posthog/api/query.py); elsewhere GET reads and the rest writes.
+    const action = object === 'query' || method === 'GET' ? 'read' : 'write';
+    const required = `${object}:${action}`;
+    const valid = action === 'read' ? [required, `${object}:write`] : [required];
+    if (!valid.some((s) => scopes.includes(s))) throw new HttpError(403, 'authentication_error', 'permission_denied', `API key missing required scope '${required}'`);
   }
 
-  async function runQuery(body: Record<string, unknown> | null): Promise<unknown> {
+  function projectFor(id: string): Project {
+    const project = id === '@current' ? defaultProject : /^\d+$/.test(id) ? projectById.get(Number(id)) : undefined;
+    if (!project) throw notFound();
+    return project;
+  }
+
+  async function runQuery(project: Project, body: Record<string, unknown> | null): Promise<unknown> {
     const q = body?.query as Record<string, unknown> | undefined;
     if (!q || typeof q !== 'object') throw new HttpError(400, 'validation_error', 'required', 'This field is required.', 'query');
     const kind = q.kind;
@@ -257,28 +360,44 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       throw new HttpError(400, 'validation_error', 'invalid_input', `Query kind '${String(kind)}' is not supported by the local PostHog server (only HogQLQuery).`, 'query');
     }
     if (typeof q.query !== 'string' || !q.query.trim()) throw new HttpError(400, 'validation_error', 'required', 'HogQLQuery.query must be a non-empty string.', 'query');
+    const use = cacheUseFor(body?.refresh);
     const values = q.values && typeof q.values === 'object' && !Array.isArray(q.values) ? (q.values as Record<string, unknown>) : {};
+    const key = cacheKey({ teamId: project.id, timezone: project.timezone, weekStartDay: project.weekStartDay, query: q });
+    if (use === 'cache_if_fresh') {
+      const cached = queryCache.fresh(key);
+      if (cached) return cached;
+    }
+
     const hogql = q.query;
-    const t = await translateHogQL(hogql, values);
+    const t = await translateHogQL(hogql, values, {
+      teamId: project.id,
+      timezone: project.timezone,
+      weekStartDay: project.weekStartDay,
+      eventProperties: store.definitions.eventProperties(project.id),
+      personProperties: store.definitions.personProperties(project.id),
+    });
+    if (limits.maxConcurrentQueries > 0 && runningQueries >= limits.maxConcurrentQueries) throw atCapacity();
     let result;
+    runningQueries++;
     try {
-      result = await store.runSelect(t.sql);
+      result = await store.runSelect(t.sql, limits);
     } catch (e) {
-      const msg = String((e as Error).message ?? e).replace(/\s*\(version [^)]*\)\s*$/, '');
-      throw new HttpError(400, 'validation_error', 'hogql_query_error', `ClickHouse error: ${msg}`);
+      throw clickHouseError(String((e as Error).message ?? e));
+    } finally {
+      runningQueries--;
     }
     const types = result.meta.map((m) => m.type);
-    let rows = result.data.map((row) => row.map((v, i) => convertValue(v, types[i] ?? '')));
+    let rows = result.data.map((row) => row.map((v, i) => renderValue(v, types[i] ?? '')));
     let hasMore = false;
     if (t.fetchesExtraRow && t.limit !== null && rows.length > t.limit) {
       hasMore = true;
       rows = rows.slice(0, t.limit);
     }
     const columns = t.columns && t.columns.length === result.meta.length ? t.columns : result.meta.map((m) => m.name);
-    const now = new Date().toISOString();
-    return {
-      cache_key: `local_${randomUUID()}`,
-      cache_target_age: null,
+    const now = Date.now();
+    const response = {
+      cache_key: key,
+      cache_target_age: new Date(now + CACHE_TARGET_AGE_MS).toISOString(),
       clickhouse: t.sql,
       columns,
       error: null,
@@ -286,8 +405,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       hasMore,
       hogql,
       is_cached: false,
-      last_refresh: now,
-      next_allowed_client_refresh: now,
+      last_refresh: new Date(now).toISOString(),
+      next_allowed_client_refresh: new Date(now + REFRESH_FREQUENCY_MS).toISOString(),
       limit: t.limit,
       offset: t.offset ?? 0,
       metadata: null,
@@ -295,10 +414,19 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       query: hogql,
       query_status: null,
       results: rows,
-      timezone: 'UTC',
+      timezone: project.timezone,
       timings: [],
       types: columns.map((c, i) => [c, types[i] ?? 'String']),
     };
+    queryCache.set(key, response);
+    return response;
+  }
+
+  /** PostHog's throttles run after authentication and permissions, before the view (DRF `initial`). */
+  function throttle(key: KeyOptions, isHogQLQuery: boolean): void {
+    const waits = isHogQLQuery ? [queryThrottle.take(key.key)] : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
+    const wait = Math.max(...waits.map((w) => w ?? -1));
+    if (wait >= 0) throw throttledError(wait);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -344,10 +472,11 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       if (!batch.token) {
         throw new CaptureError(401, 'authentication_error', 'missing_api_key', 'API key not provided. You can find your project API key in PostHog project settings.');
       }
-      if (batch.token !== projectApiKey) {
+      const project = projectByToken.get(batch.token);
+      if (!project) {
         throw new CaptureError(401, 'authentication_error', 'invalid_api_key', 'Project API key invalid. You can find your project API key in PostHog project settings.');
       }
-      if (path !== '/engage' && path !== '/s') await store.insert(batch.events);
+      if (path !== '/engage' && path !== '/s') await store.insert(batch.events, 20_000, project.id);
       return send(res, req, 200, { status: 1 });
     }
 
@@ -380,42 +509,38 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         }
       }
       const seg = path.split('/').slice(2); // after /api
-      const route = ((): (() => Promise<unknown> | unknown) | null => {
+      const projectScoped = (seg[0] === 'projects' || seg[0] === 'environments') && seg.length >= 2;
+      let key: KeyOptions | null = null;
+      const route = ((): ((project: Project | null) => Promise<unknown> | unknown) | null => {
         if (seg[0] === 'users' && seg[1] === '@me' && seg.length === 2 && method === 'GET') return () => user();
         if (seg[0] === 'personal_api_keys' && seg[1] === '@current' && seg.length === 2 && method === 'GET') {
-          // The key inspecting itself, as PostHog answers it (the local key has every scope unless told otherwise).
-          return () => ({ id: 'local-key', label: 'Tool Lens local demo key', value: null, mask_value: `phx_...${apiKey.slice(-4)}`, scopes: keyScopes, scoped_teams: null, scoped_organizations: null, created_at: '2026-01-01T00:00:00Z', last_used_at: null });
+          // The key inspecting itself, as PostHog answers it.
+          return () => ({ id: `local-key-${key!.key.slice(-4)}`, label: key!.label ?? 'Local key', value: null, mask_value: `phx_...${key!.key.slice(-4)}`, scopes: key!.scopes ?? ['*'], scoped_teams: key!.scopedTeams ?? null, scoped_organizations: null, created_at: '2026-01-01T00:00:00Z', last_used_at: null });
         }
         if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 1 && method === 'GET') {
-          return () => ({ count: 1, next: null, previous: null, results: [project()] });
-        }
-        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 2 && method === 'GET') {
           return () => {
-            checkProject(seg[1] ?? '');
-            return project();
+            const visible = projects.filter((p) => !key!.scopedTeams || key!.scopedTeams.includes(p.id)).map(projectJson);
+            return { count: visible.length, next: null, previous: null, results: visible };
           };
         }
-        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 3 && seg[2] === 'query') {
+        if (projectScoped && seg.length === 2 && method === 'GET') return (project) => projectJson(project!);
+        if (projectScoped && seg.length === 3 && seg[2] === 'query') {
           if (method !== 'POST') return () => {
             throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
           };
-          return () => {
-            checkProject(seg[1] ?? '');
-            return runQuery(body);
-          };
+          return (project) => runQuery(project!, body);
         }
-        if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length >= 3) {
-          const handler = dashboardApi.route(seg.slice(2), method, url.searchParams, body);
-          if (handler) return () => {
-            checkProject(seg[1] ?? '');
-            return handler();
-          };
+        if (projectScoped && DashboardApi.handles(seg.slice(2))) {
+          return (project) => dashboardApis.get(project!.id)!.route(seg.slice(2), method, url.searchParams, body)!();
         }
         return null;
       })();
       if (!route) throw notFound();
-      authenticate(req, url, body);
-      const out = await route();
+      key = authenticate(req, url, body);
+      const project = projectScoped ? projectFor(seg[1] ?? '') : null;
+      authorize(key, seg, method, project);
+      throttle(key, projectScoped && seg[2] === 'query' && method === 'POST' && (body?.query as { kind?: unknown } | undefined)?.kind === 'HogQLQuery');
+      const out = await route(project);
       if (out instanceof ApiResponse) return send(res, req, out.status, out.body);
       return send(res, req, 200, fault.transform ? fault.transform(out) : out);
     }
@@ -455,10 +580,21 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   return {
     url: baseUrl,
     apiKey,
-    projectApiKey,
-    projectId: PROJECT_ID,
+    projectApiKey: defaultProject.apiToken,
+    projectId: DEFAULT_PROJECT_ID,
+    projects,
     query: (sql: string) => store.queryRows(sql),
     faults,
+    limits: () => ({ ...limits }),
+    setLimits: (next) => {
+      limits = { ...limits, ...next };
+    },
+    resetQueryState: () => {
+      queryCache.clear();
+      queryThrottle.reset();
+      burstThrottle.reset();
+      sustainedThrottle.reset();
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,10 +1,14 @@
 /**
- * Event store on embedded ClickHouse (chdb): one Session per server, a PostHog-shaped `events` table.
+ * Event store on embedded ClickHouse (chdb): one Session per server, a PostHog-shaped `events` table
+ * (one team_id per project), and the property definitions PostHog would keep from the same events.
  */
 import { createHash } from 'node:crypto';
 import { Session } from 'chdb';
+import { PropertyDefinitions, type NewDefinition } from './propertyDefinitions.js';
+import type { PropertyType } from './hogql.js';
 
-export const TEAM_ID = 1;
+/** The project events go to when none is named. */
+export const DEFAULT_TEAM_ID = 1;
 
 export interface StoredEvent {
   uuid: string;
@@ -15,6 +19,15 @@ export interface StoredEvent {
   timestamp: string | Date;
   elements_chain?: string;
   created_at?: string | Date;
+}
+
+/** Limits on one query, as PostHog's ClickHouse applies them (see limits in server.ts). */
+export interface QueryLimits {
+  maxExecutionSeconds: number;
+  /** ClickHouse `max_memory_usage` in bytes (0: no limit). */
+  maxMemoryBytes: number;
+  /** Refuse a query whose estimated time is above this (ClickHouse TOO_SLOW); 0: off. */
+  maxEstimatedExecutionSeconds: number;
 }
 
 const CREATE_EVENTS = `
@@ -32,8 +45,23 @@ CREATE TABLE IF NOT EXISTS events (
 ) ENGINE = MergeTree
 ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`;
 
-/** Settings applied to every user query (PostHog runs HogQL with readonly=2 and max_execution_time=60). */
-const QUERY_SETTINGS = 'readonly=2, max_execution_time=60, output_format_json_quote_64bit_integers=0, date_time_input_format=\'best_effort\'';
+const CREATE_DEFINITIONS = `
+CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
+
+/**
+ * Settings applied to every user query: PostHog's HogQL defaults (hogql/constants.py: readonly=2,
+ * max_execution_time=60, transform_null_in=1), and no Variant papering over a missing common type
+ * (PostHog's ClickHouse refuses `if(c, true, 'x')`; chdb's default would accept it). DateTimes come out as
+ * unix timestamps, for the server to render in each column's time zone as PostHog does.
+ */
+const QUERY_SETTINGS = [
+  'readonly=2',
+  'transform_null_in=1',
+  'use_variant_as_common_type=0',
+  'output_format_json_quote_64bit_integers=0',
+  "date_time_input_format='best_effort'",
+  "date_time_output_format='unix_timestamp'",
+].join(', ');
 
 /** Deterministic person id from distinct_id (UUID-shaped SHA-1 digest). */
 export function personIdFor(distinctId: string): string {
@@ -84,6 +112,8 @@ function fastClickHouseDateTime(value: string | Date): string {
 const PERSON_CACHE_LIMIT = 200_000;
 
 export class EventStore {
+  readonly definitions = new PropertyDefinitions();
+
   /** Person properties by distinct_id, from `$set` / `$set_once`: stamped on each event as PostHog's persons-on-events does. */
   private readonly persons = new Map<string, Record<string, unknown>>();
   /** The same, serialized, and the person id: computed once per person rather than once per event. */
@@ -121,13 +151,18 @@ export class EventStore {
     });
     const store = new EventStore(session);
     await session.queryAsync(CREATE_EVENTS);
+    await session.queryAsync(CREATE_DEFINITIONS);
+    for (const row of await store.queryRows('SELECT team_id, kind, name, property_type FROM property_definitions')) {
+      const r = row as { team_id: number; kind: 'event' | 'person'; name: string; property_type: PropertyType };
+      store.definitions.restore({ teamId: Number(r.team_id), kind: r.kind, name: r.name, type: r.property_type });
+    }
     return store;
   }
 
   /** One TabSeparated row (columns as INSERT_COLUMNS): one JSON.stringify per event, no intermediate row object. */
-  private rowFor(e: StoredEvent, createdAt: string): string {
+  private rowFor(e: StoredEvent, createdAt: string, teamId: number): string {
     return (
-      `${tsv(e.uuid)}\t${tsv(e.event)}\t${jsonField(e.properties ?? {})}\t${fastClickHouseDateTime(e.timestamp)}\t${TEAM_ID}\t` +
+      `${tsv(e.uuid)}\t${tsv(e.event)}\t${jsonField(e.properties ?? {})}\t${fastClickHouseDateTime(e.timestamp)}\t${teamId}\t` +
       `${tsv(e.distinct_id)}\t${tsv(e.elements_chain ?? '')}\t${e.created_at ? fastClickHouseDateTime(e.created_at) : createdAt}\t${this.personColumns(e)}`
     );
   }
@@ -136,8 +171,10 @@ export class EventStore {
    * Inserts events as TabSeparated chunks; the next chunk is built while ClickHouse parses the
    * previous one (at most one insert in flight, so memory stays bounded).
    */
-  async insert(events: Iterable<StoredEvent>, chunkRows = 20000): Promise<number> {
+  async insert(events: Iterable<StoredEvent>, chunkRows = 20000, teamId = DEFAULT_TEAM_ID): Promise<number> {
     const createdAt = toClickHouseDateTime(new Date());
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const newDefinitions: NewDefinition[] = [];
     let lines: string[] = [];
     let total = 0;
     let inFlight: Promise<void> | null = null;
@@ -161,13 +198,19 @@ export class EventStore {
     };
     try {
       for (const e of events) {
-        lines.push(this.rowFor(e, createdAt));
+        const defined = this.definitions.observe(teamId, e.properties, nowSeconds);
+        if (defined.length) newDefinitions.push(...defined);
+        lines.push(this.rowFor(e, createdAt, teamId));
         total++;
         if (lines.length >= chunkRows) await flush();
       }
       await flush();
     } finally {
       await settle();
+    }
+    if (newDefinitions.length) {
+      const rows = newDefinitions.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';
+      await this.session.insert({ table: 'property_definitions', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'kind', 'name', 'property_type'] });
     }
     return total;
   }
@@ -182,9 +225,12 @@ export class EventStore {
       .map((l) => JSON.parse(l) as unknown);
   }
 
-  /** Run a translated (trusted) SELECT with PostHog's query settings. */
-  async runSelect(sql: string): Promise<QueryResult> {
-    const r = await this.session.queryAsync(`${sql} SETTINGS ${QUERY_SETTINGS}`, { format: 'JSONCompact' });
+  /** Run a translated (trusted) SELECT with PostHog's query settings and the server's limits. */
+  async runSelect(sql: string, limits: QueryLimits = { maxExecutionSeconds: 60, maxMemoryBytes: 0, maxEstimatedExecutionSeconds: 0 }): Promise<QueryResult> {
+    const settings = [QUERY_SETTINGS, `max_execution_time=${limits.maxExecutionSeconds}`, "timeout_overflow_mode='throw'"];
+    if (limits.maxMemoryBytes > 0) settings.push(`max_memory_usage=${Math.round(limits.maxMemoryBytes)}`);
+    if (limits.maxEstimatedExecutionSeconds > 0) settings.push(`max_estimated_execution_time=${limits.maxEstimatedExecutionSeconds}`, 'timeout_before_checking_execution_speed=0.05');
+    const r = await this.session.queryAsync(`${sql} SETTINGS ${settings.join(', ')}`, { format: 'JSONCompact' });
     const parsed = r.json<{ meta: { name: string; type: string }[]; data: unknown[][] }>();
     return { meta: parsed.meta ?? [], data: parsed.data ?? [], rowsRead: r.rowsRead };
   }

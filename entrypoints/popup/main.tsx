@@ -4,7 +4,6 @@ import { Popup, type TabState } from '../../components/Popup';
 import '../../components/pages.css';
 import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/messages';
 import { sendRequest } from '../../lib/messaging';
-import { SERVER_SEARCH_ABOVE } from '../../lib/projectService';
 import { parseStoredSettings, SETTINGS_KEY } from '../../lib/settings';
 import { matchPatternFor, parseSites, SITES_KEY } from '../../lib/sites';
 import { newSite, originOf } from '../../lib/toolMatch';
@@ -81,7 +80,7 @@ async function start() {
       dashboards={dashboards}
       alerts={alerts}
       loadConnection={() => sendRequest({ type: 'connection/status' })}
-      loadDashboards={(search) => sendRequest({ type: 'dashboards/list', refresh: true, ...(search ? { search } : {}) })}
+      loadDashboards={() => sendRequest({ type: 'dashboards/list', refresh: true })}
       openDashboard={(d) => {
         void sendRequest({ type: 'dashboards/opened', id: d.id });
         void browser.tabs.create({ url: d.url });
@@ -91,7 +90,6 @@ async function start() {
       onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
       onEnableSite={enableSite}
       onDisableSite={disableSite}
-      serverSearchAbove={SERVER_SEARCH_ABOVE}
     />,
     document.getElementById('app')!,
   );

@@ -1,0 +1,36 @@
+/**
+ * Rows of the card query's answer (lib/cardQuery.ts buildCardQuery), built by name, for unit tests that
+ * stand in for PostHog: `[section, label, counts, figures]`.
+ */
+import { TOTALS_COUNTS, TOTALS_FIGURES } from '../cardQuery';
+
+type Count = (typeof TOTALS_COUNTS)[number];
+type Figure = (typeof TOTALS_FIGURES)[number];
+
+/** One event's totals of a period: unnamed counts are 0, unnamed figures null. */
+export function totalsRow(period: 'current' | 'previous', event: string, values: Partial<Record<Count, number> & Record<Figure, number | null>>): unknown[] {
+  const v = values as Record<string, number | null | undefined>;
+  return [period, event, TOTALS_COUNTS.map((name) => v[name] ?? 0), TOTALS_FIGURES.map((name) => v[name] ?? null)];
+}
+
+/** Completed jobs of a period with these durations: counts, sums and exact percentiles as the query computes them. */
+export function completedRow(period: 'current' | 'previous', durations: number[], extra: Partial<Record<Count, number>> = {}, event = 'tool_processing_completed'): unknown[] {
+  const sorted = [...durations].sort((a, b) => a - b);
+  const at = (level: number) => (sorted.length ? sorted[Math.floor(level * sorted.length)]! : null);
+  return totalsRow(period, event, {
+    all: durations.length,
+    untilNow: durations.length,
+    n: durations.length,
+    sum: durations.length ? durations.reduce((s, d) => s + d, 0) : null,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    ...extra,
+  });
+}
+
+export const funnelRow = (period: 'current' | 'previous', level: number, sessions: number): unknown[] => ['funnel', period, [level, sessions], []];
+export const errorRow = (type: string, current: number, bothPeriods: number): unknown[] => ['error', type, [current, bothPeriods], []];
+export const sparkRow = (at: number, n: number, p95: number | null): unknown[] => ['spark', String(at), [n], [p95]];
+export const fileTypeRow = (type: string, count: number, meanBytes: number | null): unknown[] => ['file_type', type, [count], [meanBytes]];
+export const formatRow = (format: string, count: number): unknown[] => ['format', format, [count], []];

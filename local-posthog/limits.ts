@@ -1,0 +1,112 @@
+/**
+ * What PostHog refuses, and how: rate limits per personal API key, and ClickHouse's limits turned into
+ * PostHog's HTTP errors. Each rule names the PostHog file it mirrors.
+ */
+import { ApiError } from './dashboards.js';
+
+export interface Limits {
+  /**
+   * HogQL queries an hour per personal API key: PostHog's HogQLQueryThrottle (posthog/rate_limit.py@00b34d82,
+   * scope `query`, "120/hour"; a team's `api_query_rate_limit` changes the rate). null: no limit.
+   */
+  queriesPerHour: number | null;
+  /** Other API requests per key: PostHog's default burst (480/minute) and sustained (4800/hour) throttles. null: no limit. */
+  requestsPerMinute: number | null;
+  requestsPerHour: number | null;
+  /** ClickHouse max_execution_time for a query (hogql/constants.py: 60 s). */
+  maxExecutionSeconds: number;
+  /** ClickHouse max_memory_usage in bytes; 0: no limit. */
+  maxMemoryBytes: number;
+  /** Refuse a query ClickHouse estimates to run longer (TOO_SLOW); 0: off. */
+  maxEstimatedExecutionSeconds: number;
+  /** Queries running at once; past it ClickHouse answers TOO_MANY_SIMULTANEOUS_QUERIES. 0: no limit. */
+  maxConcurrentQueries: number;
+}
+
+export const POSTHOG_LIMITS: Limits = {
+  queriesPerHour: 120,
+  requestsPerMinute: 480,
+  requestsPerHour: 4800,
+  maxExecutionSeconds: 60,
+  maxMemoryBytes: 0,
+  maxEstimatedExecutionSeconds: 0,
+  maxConcurrentQueries: 0,
+};
+
+/**
+ * DRF's SimpleRateThrottle, as PostHog's throttles use it: a history of request times per key within
+ * the window; when it is full, the wait is what is left of the window for the oldest request.
+ */
+export class RateThrottle {
+  private readonly history = new Map<string, number[]>();
+
+  constructor(
+    private readonly rate: () => number | null,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records the request and returns null, or the seconds to wait (the request is then not recorded). */
+  take(key: string): number | null {
+    const rate = this.rate();
+    if (rate === null) return null;
+    const now = this.now();
+    const times = this.history.get(key) ?? [];
+    while (times.length && times[times.length - 1]! <= now - this.windowMs) times.pop();
+    if (times.length >= rate) {
+      const oldest = times[times.length - 1] ?? now;
+      const remaining = this.windowMs - (now - oldest);
+      return remaining / 1000 / Math.max(1, rate - times.length + 1);
+    }
+    times.unshift(now);
+    this.history.set(key, times);
+    return null;
+  }
+
+  reset(): void {
+    this.history.clear();
+  }
+}
+
+/** DRF's Throttled (rest_framework/exceptions.py) as exceptions_hog renders it: no Retry-After header, the wait in the text. */
+export function throttledError(waitSeconds: number): ApiError {
+  const wait = Math.ceil(waitSeconds);
+  return new ApiError(429, 'throttled_error', 'throttled', `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`);
+}
+
+/**
+ * A ClickHouse error as PostHog's /query answers it (posthog/errors.py@00cc6947 `wrap_clickhouse_query_error`,
+ * posthog/exceptions.py): timeouts 504, estimated too slow 512, out of memory 513, a busy cluster 503.
+ * Other errors are the query's fault here: 400 with ClickHouse's reason (PostHog exposes the user-safe ones so).
+ */
+export function clickHouseError(raw: string): ApiError {
+  const message = raw.replace(/\s*\(version [^)]*\)\s*$/, '');
+  const name = /\(([A-Z][A-Z_0-9]+)\)\s*$/.exec(message)?.[1] ?? '';
+  switch (name) {
+    case 'TIMEOUT_EXCEEDED':
+      return new ApiError(504, 'server_error', 'error', 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.');
+    case 'TOO_SLOW': {
+      const estimate = /Estimated query execution time \(.* seconds\) is too long\./.exec(message)?.[0] ?? 'Estimated query execution time is too long';
+      return new ApiError(512, 'server_error', 'error', `${estimate} Try reducing its scope by changing the time range.`);
+    }
+    case 'MEMORY_LIMIT_EXCEEDED':
+      return new ApiError(
+        513,
+        'server_error',
+        'clickhouse_memory_limit_exceeded',
+        message.includes('(for query)') || message.includes('Query memory limit exceeded')
+          ? "This query ran out of memory before it could finish, usually because it's scanning too much data. Try a shorter date range or narrower filters, or see our docs for more ways to speed it up: https://posthog.com/docs/product-analytics/troubleshooting#how-do-i-speed-up-my-insights-and-queries"
+          : "We're under heavy load right now and couldn't finish this query. Please try again in a few minutes.",
+      );
+    case 'TOO_MANY_SIMULTANEOUS_QUERIES':
+    case 'CANNOT_SCHEDULE_TASK':
+      return atCapacity();
+    default:
+      return new ApiError(400, 'validation_error', name ? name.toLowerCase() : 'hogql_query_error', `ClickHouse error: ${message}`);
+  }
+}
+
+/** posthog/exceptions.py ClickHouseAtCapacity. */
+export function atCapacity(): ApiError {
+  return new ApiError(503, 'server_error', 'error', "Queries are a little too busy right now. We're working to free up resources. Please try again later.");
+}
