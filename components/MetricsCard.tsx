@@ -166,6 +166,7 @@ const NEXT_STEP: Record<Failure['kind'], { action: 'options' | 'retry'; hint: st
   timeout: { action: 'retry', hint: 'PostHog is slow to answer; try again, or pick a shorter range.' },
   bad_response: { action: 'retry', hint: 'This may be a PostHog change Tool Lens does not understand yet.' },
   query_error: { action: 'retry', hint: 'Check the event and property names in the options (Data schema).' },
+  too_slow: { action: 'retry', hint: 'A shorter range scans less; the card asks again only every few minutes meanwhile.' },
   bad_request: { action: 'options', hint: 'Check the settings in the options.' },
   extension: { action: 'retry', hint: 'Its background worker restarts by itself: try again.' },
 };

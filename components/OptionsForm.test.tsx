@@ -45,7 +45,9 @@ describe('options form: request budget', () => {
     expect(input('budgetRefillPerHour').value).toBe('60');
     expect(host.querySelector('label[for="budgetCapacity"]')?.textContent).toBe('Requests at once');
     expect(host.querySelector('label[for="budgetRefillPerHour"]')?.textContent).toBe('Requests added per hour');
-    expect(host.querySelector('#requestBudget-help')?.textContent).toMatch(/cards, triage, the popup, alerts.*2,400 requests an hour/);
+    expect(host.querySelector('#requestBudget-help')?.textContent).toMatch(/cards, triage, the popup, alerts.*120 HogQL queries an hour.*api_query_rate_limit/);
+    expect(host.querySelector('label[for="queryLimitPerHour"]')?.textContent).toBe("PostHog's query limit for this key (per hour)");
+    expect(input('queryLimitPerHour').value).toBe('120');
 
     await type('budgetCapacity', '20');
     await type('budgetRefillPerHour', '120');
@@ -64,7 +66,7 @@ describe('options form: request budget', () => {
     await submit();
     expect(onSave).not.toHaveBeenCalled();
     expect(host.querySelector('#requestBudget-capacity-error')?.textContent).toBe('At least 1 request at once');
-    expect(host.querySelector('#requestBudget-refillPerHour-error')?.textContent).toMatch(/^At most 2400 an hour/);
+    expect(host.querySelector('#requestBudget-refillPerHour-error')?.textContent).toBe('At most 120 an hour: PostHog allows this key 120 queries an hour');
     expect(input('budgetCapacity').getAttribute('aria-invalid')).toBe('true');
     expect(status()).toMatch(/Fix the highlighted fields \(requestBudget\.capacity, requestBudget\.refillPerHour\)/);
     expect(input('funnelWindowHours').value).toBe('6');
@@ -78,7 +80,11 @@ describe('options form: request budget', () => {
     await type('budgetCapacity', '240');
     await type('budgetRefillPerHour', '2400');
     await submit();
+    expect(onSave).not.toHaveBeenCalled();
+    // A team whose limit PostHog raised says so, and the budget may grow up to it.
+    await type('queryLimitPerHour', '2400');
+    await submit();
     expect(onSave).toHaveBeenCalledTimes(1);
-    expect(onSave.mock.calls[0]![0]).toMatchObject({ requestBudget: { capacity: 240, refillPerHour: 2400 }, funnelWindowHours: 6 });
+    expect(onSave.mock.calls[0]![0]).toMatchObject({ requestBudget: { capacity: 240, refillPerHour: 2400 }, queryLimitPerHour: 2400, funnelWindowHours: 6 });
   });
 });

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { DetectSchemaResponse, TestConnectionResponse } from '../lib/messages';
 import { ALERT_METRICS, type AlertMetric } from '../lib/alerts';
-import { BUDGET_LIMITS, DEFAULT_BUDGET } from '../lib/budget';
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../lib/budget';
 import { TOOL_EVENT_KEYS, TOOL_PROPERTIES, type SchemaMapping } from '../lib/schema';
 import { HOSTS, settingsSchema, type HostKind, type Settings } from '../lib/settings';
 
@@ -242,9 +242,10 @@ export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifi
         <legend>Request budget</legend>
         <p class="help" id="requestBudget-help">
           Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled evenly over
-          the hour. PostHog limits its query API per team, for every key, teammate and dashboard of the project together (2,400 requests an hour), so keep this well below.
-          When it is spent, cards show their last figures marked stale and say when they will ask again. Default: {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an
-          hour.
+          the hour. PostHog allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so the budget cannot go
+          above the key's limit. If PostHog raised your team's limit (its <code>api_query_rate_limit</code>, set by PostHog or on a self-hosted instance), enter the new
+          limit and the budget may grow up to it. When the budget is spent, cards show their last figures marked stale and say when they will ask again. Default:{' '}
+          {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an hour.
         </p>
         <div class="grid">
           <label for="budgetCapacity">Requests at once</label>
@@ -271,9 +272,21 @@ export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifi
             aria-invalid={!!fieldErrors['requestBudget.refillPerHour']}
             aria-describedby="requestBudget-refillPerHour-error requestBudget-help"
           />
+          <label for="queryLimitPerHour">PostHog's query limit for this key (per hour)</label>
+          <input
+            id="queryLimitPerHour"
+            type="number"
+            min={1}
+            step={1}
+            value={draft.queryLimitPerHour}
+            onInput={(e) => patch({ queryLimitPerHour: number(e) }, 'queryLimitPerHour')}
+            aria-invalid={!!fieldErrors['queryLimitPerHour']}
+            aria-describedby="queryLimitPerHour-error requestBudget-help"
+          />
         </div>
         {error('requestBudget.capacity')}
         {error('requestBudget.refillPerHour')}
+        {error('queryLimitPerHour')}
       </fieldset>
 
       <fieldset>

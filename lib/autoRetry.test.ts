@@ -17,6 +17,10 @@ describe('automatic retry after a failure', () => {
     expect(autoRetryDelayMs(fault('timeout'), 0, () => 0)).toBe(15_000);
   });
 
+  it('does not ask every 15 s for a query PostHog stopped as too slow or too big (504, 512, 513)', () => {
+    expect([0, 1, 2, 3].map((attempt) => autoRetryDelayMs(fault('too_slow'), attempt, () => 0))).toEqual([60_000, 300_000, 900_000, 900_000]);
+  });
+
   it('never asks sooner than Retry-After or the budget allow', () => {
     expect(autoRetryDelayMs(fault('rate_limited', 120_000), 0, () => 0)).toBe(121_000);
     expect(autoRetryDelayMs(fault('rate_limited', 2_000), 0, () => 0)).toBe(15_000);

@@ -9,9 +9,9 @@ import type { Failure } from './messages';
 
 /** Faults that clear on their own: PostHog down or slow, the network, a rate limit, the worker. */
 const PASSING_STEPS_MS = [15_000, 30_000, 60_000, 120_000, 300_000];
-/** Faults a person usually clears (key, scope, project, query): still asked again, but rarely. */
+/** Faults a person usually clears (key, scope, project, query, a query too heavy for PostHog): still asked again, but rarely. */
 const LASTING_STEPS_MS = [60_000, 300_000, 900_000];
-const LASTING = new Set<Failure['kind']>(['unauthorized', 'forbidden', 'not_found', 'query_error', 'bad_request', 'bad_response']);
+const LASTING = new Set<Failure['kind']>(['unauthorized', 'forbidden', 'not_found', 'query_error', 'too_slow', 'bad_request', 'bad_response']);
 /** Each tab waits up to this much longer, so tabs that failed together do not ask together. */
 const JITTER = 0.2;
 

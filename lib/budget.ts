@@ -1,14 +1,13 @@
 /**
  * The request budget: a token bucket shared by every PostHog request Tool Lens makes (cards, the
  * triage tab, auto-mapping, schema detection, the connection test, alerts), so one browser never
- * spends a team's query allowance.
+ * spends its key's query allowance.
  *
- * PostHog rate-limits its query API per team (every key and user of the project shares it): its API
- * docs (https://posthog.com/docs/api, "Rate limiting") give 2,400 requests per hour for the query
- * endpoint /api/projects/:id/query/, and its repository's API docs list a default of 120 an hour for
- * HogQL queries; a spent limit answers 429 with Retry-After. The default here — bursts of 60, then
- * 60 an hour — stays at half of the lower figure in the long run and at 5% of the documented one,
- * leaving the rest to teammates, dashboards and other tools on the same team.
+ * PostHog limits HogQL queries per personal API key: 120 an hour (posthog/rate_limit.py
+ * HogQLQueryThrottle; a team's `api_query_rate_limit` changes the rate), answered past it with a 429
+ * whose text says when the next is available (no Retry-After header). Cache hits count too. The
+ * default here — bursts of 60, then 60 an hour — stays within that, whatever the key's other uses; the
+ * budget can never be set above the key's limit (POSTHOG_QUERY_LIMIT_PER_HOUR, or the team's own).
  *
  * The user can resize it in the options (within BUDGET_LIMITS). The options are read at every
  * take/status, so a new size applies at once, without restarting the worker.
@@ -24,11 +23,13 @@ export interface BudgetOptions {
 }
 
 export const DEFAULT_BUDGET: BudgetOptions = { capacity: 60, refillPerHour: 60 };
+/** HogQL queries an hour PostHog allows a personal API key by default (posthog/rate_limit.py HogQLQueryThrottle, "120/hour"). */
+export const POSTHOG_QUERY_LIMIT_PER_HOUR = 120;
 /**
- * What the options allow. A refill no faster than the query endpoint's whole-team 2,400 an hour, and
- * a burst no larger than PostHog's 240 a minute for analytics endpoints: more could only earn 429s.
+ * What the options allow, whatever the key's limit: at least one request, and no more than PostHog's
+ * default burst for its other endpoints (480 a minute) at once. The key's HogQL limit bounds both too.
  */
-export const BUDGET_LIMITS = { capacity: { min: 1, max: 240 }, refillPerHour: { min: 1, max: 2400 } } as const;
+export const BUDGET_LIMITS = { capacity: { min: 1, max: 480 }, refillPerHour: { min: 1, max: 100_000 } } as const;
 export const BUDGET_STATE_KEY = 'budget:state';
 
 export interface BudgetStore {

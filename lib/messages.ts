@@ -102,6 +102,8 @@ export const errorKindSchema = z.enum([
   'timeout',
   'bad_response',
   'query_error',
+  /** PostHog stopped the query: too slow, or out of memory (504, 512, 513). */
+  'too_slow',
   'bad_request',
   /** The extension's own background worker did not answer (it was stopped or restarted). */
   'extension',

@@ -238,7 +238,7 @@ describe('fault matrix (unit)', () => {
     ['401 revoked key', reply(401, { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.' }), 'unauthorized', /rejected the personal API key \(401\)/],
     ['403 missing scope', reply(403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'" }), 'forbidden', /not allowed.*\(403\).*query:read/],
     ['404 wrong project', reply(404, { detail: 'Not found.' }), 'not_found', /Project 7 was not found on ph\.test \(404\)/],
-    ['429 rate limited', reply(429, { detail: 'Request was throttled.' }, { 'Retry-After': '30' }), 'rate_limited', /rate limiting this key; retrying in 30 s/],
+    ['429 rate limited', reply(429, { detail: 'Request was throttled.' }, { 'Retry-After': '30' }), 'rate_limited', /rate limiting this key.*; retrying in 30 s/],
     ['500', reply(500, { detail: 'A server error occurred.' }), 'server', /server error \(HTTP 500\)/],
     ['502', reply(502, '<html>Bad gateway</html>'), 'server', /HTTP 502/],
     ['503', reply(503, 'Service Unavailable'), 'server', /HTTP 503/],

@@ -121,6 +121,30 @@ describe('PostHog client: where the key goes', () => {
     expect(error).toMatchObject({ kind: 'bad_response', message: expect.stringContaining('too large') });
   });
 
+  it("reads PostHog's wait from the 429's text, as PostHog sends no Retry-After (exceptions_hog handler.py; DRF Throttled)", async () => {
+    const body = { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 1734 seconds.', attr: null };
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, body);
+    const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(error).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 1734, message: expect.stringContaining('retrying in 29 min') });
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...body, detail: 'Request was throttled. Expected available in 1 second.' });
+    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).retryAfterSeconds).toBe(1);
+    // The concurrency limit names no wait: a minute.
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...body, detail: 'Too many queries are running right now — please try again in a moment.' });
+    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).retryAfterSeconds).toBe(60);
+  });
+
+  it.each([
+    [504, 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.'],
+    [512, 'Estimated query execution time (34.5 seconds) is too long. Try reducing its scope by changing the time range.'],
+    [513, "This query ran out of memory before it could finish, usually because it's scanning too much data."],
+  ])('takes a %i (posthog/exceptions.py) as a query too heavy to retry soon, with what to do', async (status, detail) => {
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(status, { type: 'server_error', code: 'error', detail, attr: null });
+    const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(error.kind).toBe('too_slow');
+    expect(error.message).toContain(detail);
+    expect(error.message).toMatch(/shorter range/);
+  });
+
   it('reads Retry-After as an HTTP date too', async () => {
     const at = new Date(Date.now() + 45_000).toUTCString();
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': at } });

@@ -28,6 +28,8 @@ export const hogqlResponseSchema = z.object({
 });
 export type HogQLResponse = z.infer<typeof hogqlResponseSchema>;
 
+const describeSeconds = (s: number) => (s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
+
 /** PostHog's DRF error body: { type, code, detail, attr }. */
 const errorBodySchema = z.object({ detail: z.string().optional(), code: z.string().optional() }).passthrough();
 
@@ -162,13 +164,25 @@ export function createPostHogClient(options: PostHogClientOptions) {
       case 404:
         return new PostHogError('not_found', `Project ${options.projectId} was not found on ${host} (404)${suffix}`);
       case 429: {
-        // Retry-After: seconds, or an HTTP date; without one, a minute.
+        // PostHog sends no Retry-After (exceptions_hog builds the answer without headers): its wait is
+        // in the text, "Request was throttled. Expected available in 62 seconds." (DRF Throttled). A
+        // proxy's Retry-After (seconds, or an HTTP date) wins; with neither, a minute.
         const header = response.headers.get('Retry-After')?.trim() ?? '';
         const asDate = /^\d+(\.\d+)?$/.test(header) ? NaN : (Date.parse(header) - Date.now()) / 1000;
-        const retryAfter = Number.isFinite(asDate) ? Math.ceil(asDate) : Math.ceil(Number(header));
-        const seconds = header && Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60;
-        return new PostHogError('rate_limited', `PostHog is rate limiting this key; retrying in ${seconds} s`, seconds);
+        const fromHeader = Number.isFinite(asDate) ? Math.ceil(asDate) : Math.ceil(Number(header));
+        const fromDetail = Number(/Expected available in (\d+) seconds?/.exec(detail ?? '')?.[1]);
+        const seconds = header && Number.isFinite(fromHeader) && fromHeader > 0 ? fromHeader : fromDetail > 0 ? fromDetail : 60;
+        return new PostHogError('rate_limited', `PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in ${describeSeconds(seconds)}`, seconds);
       }
+      case 504:
+      case 512:
+      case 513:
+        // Timeout (504), estimated too slow (512), out of memory (513; 504 or 512 in older releases): asking
+        // again soon gives the same answer (posthog/exceptions.py).
+        return new PostHogError(
+          'too_slow',
+          `PostHog stopped the query (HTTP ${response.status})${suffix}. Try a shorter range, or let Tool Lens read one spelling of each property (options → Data schema → Detect from data).`,
+        );
       default:
         return response.status >= 500
           ? new PostHogError('server', `PostHog had a server error (HTTP ${response.status})${suffix}`)

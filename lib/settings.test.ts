@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUDGET } from './budget';
-import { checkCustomHost, parseStoredSettings, postHogBaseUrl } from './settings';
+import { checkCustomHost, parseStoredSettings, postHogBaseUrl, settingsSchema } from './settings';
 
 const good = { host: 'eu', customHost: '', projectId: '123', apiKey: 'phx_abc' };
 
@@ -32,17 +32,34 @@ describe('settings', () => {
     const state = parseStoredSettings(good);
     expect(state.status === 'configured' && state.settings.requestBudget).toEqual(DEFAULT_BUDGET);
     expect(DEFAULT_BUDGET).toEqual({ capacity: 60, refillPerHour: 60 });
-    const custom = parseStoredSettings({ ...good, requestBudget: { capacity: 240, refillPerHour: 2400 } });
-    expect(custom.status === 'configured' && custom.settings.requestBudget).toEqual({ capacity: 240, refillPerHour: 2400 });
+    const custom = parseStoredSettings({ ...good, requestBudget: { capacity: 30, refillPerHour: 90 } });
+    expect(custom.status === 'configured' && custom.settings.requestBudget).toEqual({ capacity: 30, refillPerHour: 90 });
+  });
+
+  it("lowers a budget stored by an older release (up to 2,400 an hour) to the key's query limit", () => {
+    // PostHog allows a personal API key 120 HogQL queries an hour (posthog/rate_limit.py HogQLQueryThrottle).
+    const older = parseStoredSettings({ ...good, requestBudget: { capacity: 240, refillPerHour: 2400 } });
+    expect(older.status === 'configured' && older.settings.requestBudget).toEqual({ capacity: 120, refillPerHour: 120 });
+    expect(older.status === 'configured' && older.settings.queryLimitPerHour).toBe(120);
+    // A team whose limit PostHog raised keeps a budget up to it.
+    const raised = parseStoredSettings({ ...good, queryLimitPerHour: 2400, requestBudget: { capacity: 240, refillPerHour: 2400 } });
+    expect(raised.status === 'configured' && raised.settings.requestBudget).toEqual({ capacity: 240, refillPerHour: 2400 });
+  });
+
+  it("refuses, on save, a budget above the key's query limit, naming the limit", () => {
+    const parsed = settingsSchema.safeParse({ ...good, requestBudget: { capacity: 121, refillPerHour: 500 } });
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['requestBudget.capacity', 'At most 120 at once: PostHog allows this key 120 queries an hour'],
+      ['requestBudget.refillPerHour', 'At most 120 an hour: PostHog allows this key 120 queries an hour'],
+    ]);
+    expect(settingsSchema.safeParse({ ...good, queryLimitPerHour: 600, requestBudget: { capacity: 121, refillPerHour: 500 } }).success).toBe(true);
   });
 
   it('keeps the request budget within bounds and whole, and names what is wrong', () => {
     const budget = (requestBudget: unknown) => parseStoredSettings({ ...good, requestBudget });
     expect(budget({ capacity: 1, refillPerHour: 1 }).status).toBe('configured');
     expect(budget({ capacity: 0, refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: At least 1 request at once' });
-    expect(budget({ capacity: 241, refillPerHour: 60 })).toMatchObject({ status: 'invalid', message: expect.stringMatching(/^requestBudget\.capacity: At most 240/) });
     expect(budget({ capacity: 60, refillPerHour: 0 })).toEqual({ status: 'invalid', message: 'requestBudget.refillPerHour: At least 1 request an hour' });
-    expect(budget({ capacity: 60, refillPerHour: 2401 })).toMatchObject({ status: 'invalid', message: expect.stringMatching(/^requestBudget\.refillPerHour: At most 2400/) });
     expect(budget({ capacity: 2.5, refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: Requests at once must be a whole number' });
   });
 

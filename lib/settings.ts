@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { alertRuleSchema } from './alerts';
-import { BUDGET_LIMITS, DEFAULT_BUDGET } from './budget';
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from './budget';
 import { DEFAULT_SCHEMA, schemaMappingSchema } from './schema';
 
 export const HOSTS = {
@@ -62,18 +62,35 @@ export const metricsOptionsSchema = z.object({
           .number('Requests at once must be a number')
           .int('Requests at once must be a whole number')
           .min(BUDGET_LIMITS.capacity.min, `At least ${BUDGET_LIMITS.capacity.min} request at once`)
-          .max(BUDGET_LIMITS.capacity.max, `At most ${BUDGET_LIMITS.capacity.max} at once (PostHog's limit per minute)`),
+          .max(BUDGET_LIMITS.capacity.max, `At most ${BUDGET_LIMITS.capacity.max} at once (PostHog's burst limit per minute)`),
         refillPerHour: z
           .number('Requests per hour must be a number')
           .int('Requests per hour must be a whole number')
           .min(BUDGET_LIMITS.refillPerHour.min, `At least ${BUDGET_LIMITS.refillPerHour.min} request an hour`)
-          .max(BUDGET_LIMITS.refillPerHour.max, `At most ${BUDGET_LIMITS.refillPerHour.max} an hour (PostHog's query limit for the whole team)`),
+          .max(BUDGET_LIMITS.refillPerHour.max, `At most ${BUDGET_LIMITS.refillPerHour.max} an hour`),
       },
       'The request budget is { "capacity": number, "refillPerHour": number }',
     )
     .default({ ...DEFAULT_BUDGET }),
+  /**
+   * HogQL queries an hour PostHog allows this key: 120 unless the team has its own `api_query_rate_limit`
+   * (set by PostHog, or on a self-hosted instance). The budget may not exceed it.
+   */
+  queryLimitPerHour: z
+    .number('The query limit must be a number')
+    .int('The query limit is a whole number of queries an hour')
+    .min(1, 'At least 1 query an hour')
+    .max(100_000, 'At most 100,000 queries an hour')
+    .default(POSTHOG_QUERY_LIMIT_PER_HOUR),
 });
 export type MetricsOptions = z.infer<typeof metricsOptionsSchema>;
+
+/** The budget may not exceed the key's HogQL query limit (at once, or an hour). */
+export function checkBudgetWithinLimit(options: Pick<MetricsOptions, 'requestBudget' | 'queryLimitPerHour'>, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  const limit = options.queryLimitPerHour;
+  if (options.requestBudget.capacity > limit) ctx.addIssue({ code: 'custom', path: [...path, 'requestBudget', 'capacity'], message: `At most ${limit} at once: PostHog allows this key ${limit} queries an hour` });
+  if (options.requestBudget.refillPerHour > limit) ctx.addIssue({ code: 'custom', path: [...path, 'requestBudget', 'refillPerHour'], message: `At most ${limit} an hour: PostHog allows this key ${limit} queries an hour` });
+}
 export const DEFAULT_METRICS_OPTIONS: MetricsOptions = metricsOptionsSchema.parse({});
 
 export const settingsSchema = z
@@ -85,6 +102,7 @@ export const settingsSchema = z
     ...metricsOptionsSchema.shape,
   })
   .superRefine((s, ctx) => {
+    checkBudgetWithinLimit(s, ctx);
     if (s.host !== 'custom') return;
     const problem = checkCustomHost(s.customHost);
     if (problem) ctx.addIssue({ code: 'custom', path: ['customHost'], message: problem });
@@ -106,10 +124,24 @@ export type SettingsState =
   | { status: 'missing' }
   | { status: 'invalid'; message: string };
 
+/**
+ * Settings stored by an older Tool Lens, brought to the current rules: budgets above the key's
+ * query limit (older releases allowed 2,400 an hour) are lowered to it rather than refused.
+ */
+function migrateStored(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const s = raw as Record<string, unknown>;
+  const budget = s.requestBudget as { capacity?: unknown; refillPerHour?: unknown } | undefined;
+  const limit = typeof s.queryLimitPerHour === 'number' ? s.queryLimitPerHour : POSTHOG_QUERY_LIMIT_PER_HOUR;
+  if (!budget || typeof budget !== 'object' || Array.isArray(budget)) return raw;
+  const lower = (v: unknown) => (typeof v === 'number' && v > limit ? limit : v);
+  return { ...s, requestBudget: { ...budget, capacity: lower(budget.capacity), refillPerHour: lower(budget.refillPerHour) } };
+}
+
 /** Reads stored settings; whatever is stored is validated, never trusted. */
 export function parseStoredSettings(raw: unknown): SettingsState {
   if (raw === undefined || raw === null) return { status: 'missing' };
-  const parsed = settingsSchema.safeParse(raw);
+  const parsed = settingsSchema.safeParse(migrateStored(raw));
   if (parsed.success) return { status: 'configured', settings: parsed.data };
   const issue = parsed.error.issues[0];
   return { status: 'invalid', message: issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings' };

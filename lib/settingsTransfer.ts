@@ -1,6 +1,6 @@
 /** Settings export and import: JSON, validated, never carrying the API key. */
 import { z } from 'zod';
-import { metricsOptionsSchema, settingsSchema, type Settings } from './settings';
+import { checkBudgetWithinLimit, metricsOptionsSchema, settingsSchema, type Settings } from './settings';
 import { siteSchema, type Site } from './toolMatch';
 
 export const MAX_IMPORT_BYTES = 256 * 1024;
@@ -10,7 +10,7 @@ const exportSchema = z.object({
   connection: z.object({ host: z.enum(['us', 'eu', 'custom']), customHost: z.string().max(500), projectId: z.string().regex(/^\d{0,12}$/, 'Project id is a number') }),
   options: metricsOptionsSchema,
   sites: z.array(siteSchema).max(200),
-});
+}).superRefine((file, ctx) => checkBudgetWithinLimit(file.options, ctx, ['options']));
 
 export function exportSettings(settings: Settings | null, sites: Site[]): string {
   const { apiKey: _key, host, customHost, projectId, ...options } = settings ?? settingsSchema.parse({ host: 'us', customHost: '', projectId: '0', apiKey: 'x' });
