@@ -71,8 +71,10 @@ describe('auto-mapping', () => {
       { path: '/tools/pdf/', tool: 'legacy', views: 2 },
       { path: '/jobs/1', tool: 'jobs', views: 3 },
       { path: '/x', tool: '<script>', views: 99 },
+      { path: '/y', tool: 'two\nlines', views: 99 },
     ]);
-    expect(map).toEqual({ '/tools/pdf': 'pdf-to-text', '/jobs/:id': 'jobs' });
+    // A name with markup is a name (shown as text); one no event could carry as text is not.
+    expect(map).toEqual({ '/tools/pdf': 'pdf-to-text', '/jobs/:id': 'jobs', '/x': '<script>' });
   });
 
   it('finds the tool with no rules at all, and nothing on other pages', () => {
@@ -95,7 +97,7 @@ describe('priority and markers', () => {
   });
 
   it('ignores an unusable marker and falls back', () => {
-    expect(resolve('https://tools.example.com/tools/a', s, null, '<img src=x onerror=alert(1)>')).toMatchObject({ tool: 'a', rule: 'url-rule' });
+    expect(resolve('https://tools.example.com/tools/a', s, null, 'two\nlines')).toMatchObject({ tool: 'a', rule: 'url-rule' });
     expect(resolve('https://tools.example.com/tools/a', s, null, '   ')).toMatchObject({ rule: 'url-rule' });
   });
 
@@ -111,13 +113,27 @@ describe('priority and markers', () => {
   });
 });
 
+describe('names as the events spell them', () => {
+  it("accepts quotes, braces and markup in a tool's name, from the marker, a URL rule or auto-mapping", () => {
+    const name = `o'reilly "quote" {tool}`;
+    const s = site({ urlRules: [rule('/tools/:tool')] });
+    expect(resolve('https://tools.example.com/x', s, {}, name)?.tool).toBe(name);
+    expect(resolve(`https://tools.example.com/tools/${encodeURIComponent(name)}`, s)?.tool).toBe(name);
+    expect(buildAutoMap([{ path: '/t/quoted', tool: name, views: 3 }, { path: '/t/markup', tool: '<b class="x">', views: 1 }])).toEqual({ '/t/quoted': name, '/t/markup': '<b class="x">' });
+  });
+});
+
 describe('hostile input', () => {
   it('handles unicode, bad encoding, huge paths and non-URLs', () => {
     const s = site({ urlRules: [rule('/tools/:tool')] });
     expect(resolve('https://tools.example.com/tools/caf%C3%A9', s)?.tool).toBe('café');
     expect(resolve('https://tools.example.com/tools/%E0%A4%A', s)).toBeNull();
-    expect(resolve('https://tools.example.com/tools/a%22%3E%3Cscript%3E', s)).toBeNull();
-    expect(resolve(`https://tools.example.com/tools/${'x'.repeat(101)}`, s)).toBeNull();
+    // A name is data: markup and quotes are kept (the card shows text; queries take placeholders).
+    expect(resolve('https://tools.example.com/tools/a%22%3E%3Cscript%3E', s)?.tool).toBe('a"><script>');
+    expect(resolve(`https://tools.example.com/tools/${'x'.repeat(200)}`, s)?.tool).toHaveLength(200);
+    expect(resolve(`https://tools.example.com/tools/${'x'.repeat(201)}`, s)).toBeNull();
+    expect(resolve('https://tools.example.com/tools/a%0Ab', s)).toBeNull();
+    expect(resolve('https://tools.example.com/tools/%20x', s)).toBeNull();
     expect(resolve(`https://tools.example.com/${'a/'.repeat(200_000)}`, s, { '/a': 'x' })).toBeNull();
     expect(resolve('not a url', s)).toBeNull();
     expect(originOf('javascript:alert(1)')).toBeNull();

@@ -10,10 +10,15 @@ import * as z from 'zod/mini';
 export const TOOL_MARKER_NAME = 'tool-lens:tool';
 const MAX_PATH = 2048;
 
-/** Tool names are short slugs in practice; anything else is treated as "no tool" rather than queried. */
-const TOOL_NAME = /^[\p{L}\p{N}][\p{L}\p{N}_.\-]{0,99}$/u;
+/**
+ * A tool name is whatever the product's events call it — `o'reilly "quote" {tool}` and `<b>` included:
+ * it only ever reaches a query as a placeholder value and the card as text. Refused: empty or
+ * blank, longer than the protocol's 200 characters, surrounding spaces, control characters and
+ * lone surrogates (no event could carry them as text).
+ */
+const UNUSABLE = /[\p{Cc}\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 export function isValidToolName(value: string): boolean {
-  return TOOL_NAME.test(value);
+  return value.length > 0 && value.length <= 200 && value.trim() === value && !UNUSABLE.test(value);
 }
 
 export const urlRuleSchema = z.object({

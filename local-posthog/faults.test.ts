@@ -191,9 +191,7 @@ describe('hostile inputs on the local server', () => {
     expect(triage.ok && triage.triage.failures.every((f) => f.eventUrl.startsWith(`${ph.url}/project/1/events/`))).toBe(true);
   });
 
-  // A property value holding `"` or `\` is read by HogQL's property access (JSONExtractRaw with the
-  // outer quotes stripped) in its JSON-escaped form. Tool Lens never asks for such a tool: lib/toolMatch.ts
-  // does not accept `"` or `\` in a tool name (see lib/toolMatch.test.ts, "hostile input").
+  // Values with `"` or `\` (read by HogQL in their JSON-escaped form): local-posthog/quotedValues.test.ts.
 
   it('a 100 000-row answer (tools seen, triage) neither hangs nor reaches the card unbounded', async () => {
     const many = (columns: string[], row: (i: number) => unknown[]) => (body: unknown) => {
