@@ -1,11 +1,23 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server.js';
+import { captureBatch } from '../local-posthog/test-helpers.js';
+import { queryCatalog } from '../lib/queryCatalog';
 
 let ph: LocalPostHog;
 
+// A tool with figures known by construction, well inside the last day.
+const CLI_TOOL = `cli "quoted" tool`;
 beforeAll(async () => {
   ph = await startLocalPostHog({ seed: { seed: 42, days: 30, events: 10_000 } });
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  const e = (event: string, session: string, minutesAgo: number, extra: Record<string, unknown> = {}) => ({ event, distinct_id: session, timestamp: at(minutesAgo), properties: { tool_name: CLI_TOOL, session_id: session, ...extra } });
+  await captureBatch(ph, [
+    e('tool_viewed', 'a', 60), e('tool_upload_started', 'a', 59), e('tool_processing_started', 'a', 58), e('tool_processing_completed', 'a', 57, { processing_duration_ms: 300 }), e('tool_result_downloaded', 'a', 56),
+    e('tool_viewed', 'b', 50), e('tool_upload_started', 'b', 49), e('tool_processing_started', 'b', 48), e('tool_processing_completed', 'b', 47, { processing_duration_ms: 100 }),
+    e('tool_viewed', 'c', 40), e('tool_upload_started', 'c', 39), e('tool_processing_started', 'c', 38), e('tool_processing_failed', 'c', 37, { error_type: '<b class="x">' }),
+    e('tool_viewed', 'd', 30), e('tool_processing_completed', 'd', 29, { processing_duration_ms: 200 }),
+  ]);
 });
 afterAll(async () => {
   await ph?.close();
@@ -69,6 +81,52 @@ describe('tool-lens CLI', () => {
     const help = await run(['--help'], undefined);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: tool-lens <command>');
+  });
+
+  it('queries: every query the extension can send, one JSON object a line, with no key and no network', async () => {
+    const { code, stdout } = await run(['queries', '--json'], undefined);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; query: string; values: Record<string, unknown> });
+    expect(lines).toEqual(queryCatalog());
+    expect(lines.map((l) => l.name)).toContain('card (both, no segment, sessions, 7d)');
+    const readable = await run(['queries'], undefined);
+    expect(readable.stdout).toMatch(/^-- card \(plain, person segment, persons, 7d\)  values: \{/m);
+  });
+
+  it('card --json: the figures the card computes, error types decoded', async () => {
+    const { code, stdout, stderr } = await run(['card', ...hostArgs(), '--tool', CLI_TOOL, '--range', '24h', '--json'], ph.apiKey);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const card = JSON.parse(stdout);
+    expect(card).toMatchObject({
+      tool: CLI_TOOL,
+      range: '24h',
+      funnel: [
+        { step: 'tool_viewed', sessions: 4 },
+        { step: 'tool_upload_started', sessions: 3 },
+        { step: 'tool_processing_started', sessions: 3 },
+        { step: 'tool_processing_completed', sessions: 2 },
+        { step: 'tool_result_downloaded', sessions: 1 },
+      ],
+      jobs: { started: 3, completed: 3, failed: 1 },
+      // quantileExact's rule: element ⌊level·n⌋ of [100, 200, 300].
+      latency: { n: 3, p50: 200, p95: 300, p99: 300, mean: 200 },
+      errors: [{ type: '<b class="x">', count: 1 }],
+    });
+    expect(Date.parse(card.asOf)).toBeGreaterThan(Date.now() - 120_000);
+  });
+
+  it('card: a readable table; exit 1 with PostHog\'s reason on failure, 2 on a wrong range', async () => {
+    const table = await run(['card', ...hostArgs(), '--tool', CLI_TOOL, '--range', '24h'], ph.apiKey);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^ {2}tool_viewed\s+4$/m);
+    expect(table.stdout).toContain('p50 200 ms, p95 300 ms, p99 300 ms');
+    const wrongProject = await run(['card', '--host', ph.url, '--project', '999', '--tool', CLI_TOOL], ph.apiKey);
+    expect(wrongProject.code).toBe(1);
+    expect(wrongProject.stderr).toContain('Error: Project 999 was not found');
+    const badRange = await run(['card', ...hostArgs(), '--tool', CLI_TOOL, '--range', '2w'], ph.apiKey);
+    expect(badRange.code).toBe(2);
+    expect(badRange.stderr).toContain('--range: one of 1h, 24h, 7d, 30d');
   });
 
   it('dashboard: creates, then updates the same dashboard, printing progress', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatPercent } from './format';
+import { formatAgo, formatCount, formatDuration, formatPercent } from './format';
 
 describe('format', () => {
   it('formats durations for humans', () => {
@@ -31,5 +31,19 @@ describe('changes vs the previous period', () => {
   it('marks a change on few observations as low sample and passes no verdict', async () => {
     const { relativeChange } = await import('./format');
     expect(relativeChange(200, 100, 'lower', [12, 400])).toMatchObject({ lowSample: true, verdict: 'neutral' });
+  });
+});
+
+describe('formatAgo', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  it('reads instants with their offset', () => {
+    expect(formatAgo('2026-12-01T11:55:00.000Z', now)).toBe('5 min ago');
+    // 17:25 in Kolkata is 11:55 UTC.
+    expect(formatAgo('2026-12-01T17:25:00+05:30', now)).toBe('5 min ago');
+    expect(formatAgo('2026-12-01T09:00:00-03:00', now)).toBe('0 s ago');
+  });
+  it('refuses a time without an offset rather than read a local time as UTC', () => {
+    expect(formatAgo('2026-12-01 17:25:00.000000', now)).toBe('—');
+    expect(formatAgo('2026-12-01T17:25:00', now)).toBe('—');
   });
 });

@@ -51,9 +51,13 @@ export function formatClock(epochMs: number): string {
   return new Date(epochMs).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
-/** "5 min ago", "3 h ago", "2 d ago" — for triage rows. */
+/**
+ * "5 min ago", "3 h ago", "2 d ago" — for triage rows. Only an instant with its offset (ISO 8601, `Z`
+ * or ±hh:mm) is read: a time without one may be a project's local time (PostHog's toString(timestamp)),
+ * and reading it as UTC would be hours off.
+ */
 export function formatAgo(iso: string, now = Date.now()): string {
-  const then = Date.parse(iso.includes('T') || iso.endsWith('Z') ? iso : `${iso.replace(' ', 'T')}Z`);
+  const then = /T.*(Z|[+-]\d\d:?\d\d)$/.test(iso) ? Date.parse(iso) : NaN;
   if (Number.isNaN(then)) return '—';
   const seconds = Math.max(0, Math.round((now - then) / 1000));
   if (seconds < 60) return `${seconds} s ago`;

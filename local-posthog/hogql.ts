@@ -225,6 +225,26 @@ export function printHogQL(ast: Node, query: string, values: Record<string, unkn
   return printTop(ast, ctx);
 }
 
+/** posthog/hogql/user_query_validator.py: the answer to OFFSET in a query sent with a personal API key. */
+export const OFFSET_NOT_ALLOWED_MESSAGE =
+  'OFFSET is not supported on queries made with a personal API key. ' +
+  'For pagination, use keyset pagination on the `timestamp` column, e.g. ' +
+  '`WHERE timestamp > :last_seen_timestamp ORDER BY timestamp LIMIT N`. ' +
+  'For bulk data extraction, use batch exports: https://posthog.com/docs/cdp/batch-exports';
+
+/**
+ * What PostHog checks of a query sent with a personal API key before running it
+ * (user_query_validator.py): no OFFSET anywhere, nor LIMIT n BY … OFFSET m.
+ */
+export function validateUserQuery(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(validateUserQuery);
+  if (!node || typeof node !== 'object') return;
+  const n = node as Node;
+  if ((n.node === 'SelectQuery' || n.node === 'SelectSetQuery') && n.offset != null) throw new HogQLError(OFFSET_NOT_ALLOWED_MESSAGE);
+  if (n.node === 'SelectQuery' && n.limit_by && (n.limit_by as Node).offset_value != null) throw new HogQLError(OFFSET_NOT_ALLOWED_MESSAGE);
+  for (const [key, value] of Object.entries(n)) if (key !== 'start' && key !== 'end' && value && typeof value === 'object') validateUserQuery(value);
+}
+
 /** Every function call of a parsed query, by the name written. */
 export function callsOf(node: unknown, out: string[] = []): string[] {
   if (Array.isArray(node)) for (const n of node) callsOf(n, out);

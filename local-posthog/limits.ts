@@ -19,8 +19,8 @@ export interface Limits {
   maxMemoryBytes: number;
   /** Refuse a query ClickHouse estimates to run longer (TOO_SLOW); 0: off. */
   maxEstimatedExecutionSeconds: number;
-  /** Queries running at once; past it ClickHouse answers TOO_MANY_SIMULTANEOUS_QUERIES. 0: no limit. */
-  maxConcurrentQueries: number;
+  /** Queries running at once; past it ClickHouse answers TOO_MANY_SIMULTANEOUS_QUERIES (0: the cluster is full). null: no limit. */
+  maxConcurrentQueries: number | null;
 }
 
 export const POSTHOG_LIMITS: Limits = {
@@ -30,7 +30,7 @@ export const POSTHOG_LIMITS: Limits = {
   maxExecutionSeconds: 60,
   maxMemoryBytes: 0,
   maxEstimatedExecutionSeconds: 0,
-  maxConcurrentQueries: 0,
+  maxConcurrentQueries: null,
 };
 
 /**

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
-import { HogQLError, translateHogQL } from './hogql.js';
+import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql.js';
 import { generateSeedEvents } from './seed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { EventStore } from './store.js';
@@ -369,14 +369,17 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     }
 
     const hogql = q.query;
-    const t = await translateHogQL(hogql, values, {
+    const ast = await parseHogQLSelect(hogql);
+    // Every query here comes with a personal API key.
+    validateUserQuery(ast);
+    const t = printHogQL(ast, hogql, values, {
       teamId: project.id,
       timezone: project.timezone,
       weekStartDay: project.weekStartDay,
       eventProperties: store.definitions.eventProperties(project.id),
       personProperties: store.definitions.personProperties(project.id),
     });
-    if (limits.maxConcurrentQueries > 0 && runningQueries >= limits.maxConcurrentQueries) throw atCapacity();
+    if (limits.maxConcurrentQueries !== null && runningQueries >= limits.maxConcurrentQueries) throw atCapacity();
     let result;
     runningQueries++;
     try {

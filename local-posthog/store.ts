@@ -111,6 +111,17 @@ function fastClickHouseDateTime(value: string | Date): string {
 
 const PERSON_CACHE_LIMIT = 200_000;
 
+/** The last of the JSON documents in chdb's output: a failed query's partial output may come before it. */
+function lastJsonDocument(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const start = text.lastIndexOf('\n{\n');
+    if (start < 0) throw error;
+    return JSON.parse(text.slice(start + 1));
+  }
+}
+
 export class EventStore {
   readonly definitions = new PropertyDefinitions();
 
@@ -230,8 +241,15 @@ export class EventStore {
     const settings = [QUERY_SETTINGS, `max_execution_time=${limits.maxExecutionSeconds}`, "timeout_overflow_mode='throw'"];
     if (limits.maxMemoryBytes > 0) settings.push(`max_memory_usage=${Math.round(limits.maxMemoryBytes)}`);
     if (limits.maxEstimatedExecutionSeconds > 0) settings.push(`max_estimated_execution_time=${limits.maxEstimatedExecutionSeconds}`, 'timeout_before_checking_execution_speed=0.05');
-    const r = await this.session.queryAsync(`${sql} SETTINGS ${settings.join(', ')}`, { format: 'JSONCompact' });
-    const parsed = r.json<{ meta: { name: string; type: string }[]; data: unknown[][] }>();
+    let r;
+    try {
+      r = await this.session.queryAsync(`${sql} SETTINGS ${settings.join(', ')}`, { format: 'JSONCompact' });
+    } catch (error) {
+      // chdb keeps what a failed query had written and hands it out with the next answer: drain it now.
+      await this.session.queryAsync('SELECT 1', { format: 'JSONCompact' }).catch(() => undefined);
+      throw error;
+    }
+    const parsed = lastJsonDocument(r.text()) as { meta?: { name: string; type: string }[]; data?: unknown[][] };
     return { meta: parsed.meta ?? [], data: parsed.data ?? [], rowsRead: r.rowsRead };
   }
 

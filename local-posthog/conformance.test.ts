@@ -1,0 +1,274 @@
+/**
+ * The local server held to PostHog: each test pins one behaviour to PostHog's and names the PostHog
+ * file it mirrors (PostHog/posthog unless said otherwise). Where PostHog refuses, so does the local
+ * server, with PostHog's status and body; where it answers, it answers in PostHog's form.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { functionTable, projectFunctionTable } from './functionTable';
+import { OFFSET_NOT_ALLOWED_MESSAGE } from './hogql';
+import { clickHouseError, POSTHOG_LIMITS } from './limits';
+import { startLocalPostHog, type LocalPostHog } from './server';
+import { captureBatch } from './test-helpers';
+
+const KOLKATA = 2;
+const LOS_ANGELES = 3;
+const QUERY_ONLY_KEY = 'phx_query_only';
+const PROJECT_2_KEY = 'phx_project_2_only';
+let ph: LocalPostHog;
+
+type Answer = { status: number; body: Record<string, unknown>; headers: Headers };
+async function query(hogql: string, opts: { values?: Record<string, unknown>; refresh?: unknown; project?: number; key?: string } = {}): Promise<Answer> {
+  const res = await fetch(`${ph.url}/api/projects/${opts.project ?? 1}/query/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.key ?? ph.apiKey}` },
+    body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql, values: opts.values ?? {} }, ...(opts.refresh === undefined ? {} : { refresh: opts.refresh }) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+const results = async (hogql: string, opts: Parameters<typeof query>[1] = {}) => {
+  const r = await query(hogql, { refresh: 'force_blocking', ...opts });
+  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.results as unknown[][];
+};
+const refusal = async (hogql: string, opts: Parameters<typeof query>[1] = {}) => {
+  const r = await query(hogql, { refresh: 'force_blocking', ...opts });
+  return { status: r.status, ...(r.body as { type: string; code: string; detail: string }) };
+};
+
+async function capture(token: string, batch: unknown[]) {
+  const res = await fetch(`${ph.url}/batch/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api_key: token, batch }) });
+  expect(res.status).toBe(200);
+}
+
+beforeAll(async () => {
+  ph = await startLocalPostHog({
+    projects: [
+      { id: KOLKATA, name: 'Kolkata', timezone: 'Asia/Kolkata' },
+      { id: LOS_ANGELES, name: 'Los Angeles', timezone: 'America/Los_Angeles' },
+    ],
+    apiKeys: [
+      { key: QUERY_ONLY_KEY, scopes: ['query:read'] },
+      { key: PROJECT_2_KEY, scopes: ['*'], scopedTeams: [KOLKATA] },
+    ],
+  });
+  const e = (event: string, timestamp: string, properties: Record<string, unknown>, distinct_id = 'c1') => ({ event, distinct_id, timestamp, properties });
+  await captureBatch(ph, [
+    e('typed', '2026-01-01T20:00:00.000Z', { n: 5, flag: true, text_flag: 'true', cap_flag: 'True', first_text: 'abc', quote: 'a"b', $set: { plan: 'pro', seats: 3 } }),
+    e('typed', '2026-01-01T20:00:01.000Z', { n: 7, flag: false, first_text: 5, first_null: null }),
+    e('typed', '2026-01-01T20:00:02.000Z', { first_null: 9 }),
+  ]);
+  for (const project of ph.projects.filter((p) => p.id !== 1)) {
+    await capture(project.apiToken, [e('zoned', '2026-01-01T20:00:00.000Z', {}), e('zoned', '2026-07-01T20:00:00.123Z', {})]);
+  }
+});
+afterAll(async () => {
+  await ph?.close();
+});
+afterEach(() => {
+  ph.setLimits(POSTHOG_LIMITS);
+  ph.resetQueryState();
+});
+
+describe('function surface (posthog/hogql/functions/mapping.py, core.py; printer/base.py visit_call)', () => {
+  it('copies PostHog\'s function table (../shared/reference/hogql-functions.json, read from PostHog\'s source)', () => {
+    const table = functionTable();
+    expect(table.functions).toHaveLength(1184);
+    expect(table.source.repo).toBe('PostHog/posthog');
+    const reference = new URL('../../shared/reference/hogql-functions.json', import.meta.url);
+    // Beside the project in CI: the copy must be exactly what scripts/sync-hogql-functions.ts makes of it.
+    if (existsSync(reference)) expect(table).toEqual(projectFunctionTable(JSON.parse(readFileSync(reference, 'utf8'))));
+  });
+
+  it("refuses a name HogQL does not have with PostHog's 400 and its suggestion", async () => {
+    expect(await refusal('SELECT toFloat64(1)')).toEqual({ status: 400, type: 'validation_error', code: 'hogql_query_error', detail: "Unsupported function call 'toFloat64(...)'. Perhaps you meant 'toFloat(...)'?", attr: null });
+    expect((await refusal('SELECT toUInt64(1)')).detail).toBe("Unsupported function call 'toUInt64(...)'. Perhaps you meant 'toInt(...)'?");
+    expect((await refusal('SELECT quantileExactIf(0.5)(1, 1)')).detail).toBe("Unsupported function call 'quantileExactIf(...)'. Perhaps you meant 'quantileExact(...)'?");
+  });
+
+  it('takes a name in another case only where PostHog marks the entry case-insensitive', async () => {
+    expect(await results('SELECT COUNT(), Sum(1), IfNull(NULL, 2)')).toEqual([[1, 1, 2]]);
+    expect((await refusal('SELECT TOFLOAT(1)')).detail).toBe("Unsupported function call 'TOFLOAT(...)'");
+  });
+
+  it("checks arities with PostHog's words: functions, aggregations, comparisons", async () => {
+    expect((await refusal('SELECT if(1, 2)')).detail).toBe("Function 'if' expects 3 arguments, found 2");
+    expect((await refusal('SELECT toString()')).detail).toBe("Function 'toString' expects at least 1 argument, found 0");
+    expect((await refusal("SELECT countIf(1, 2, 3) FROM events")).detail).toBe("Aggregation 'countIf' expects at most 2 arguments, found 3");
+    expect((await refusal('SELECT equals(1)')).detail).toBe("Comparison 'equals' requires exactly two arguments");
+  });
+
+  it('checks parameters only where the function declares min_params; never nests aggregations', async () => {
+    expect((await refusal('SELECT quantile(1) FROM events')).detail).toBe("Aggregation 'quantile' requires parameters in addition to arguments");
+    expect((await refusal('SELECT quantile(0.5, 0.9)(1) FROM events')).detail).toBe("Aggregation 'quantile' expects 1 parameter, found 2");
+    // windowFunnel declares none: HogQL passes its parameter through and ClickHouse needs it.
+    expect(await results("SELECT windowFunnel(60)(toUnixTimestamp(timestamp), event = 'typed') FROM events")).toEqual([[1]]);
+    expect((await refusal('SELECT sum(count()) FROM events')).detail).toBe("Aggregation 'count' cannot be nested inside another aggregation 'sum'.");
+  });
+
+  it('prints booleans as 1 and 0, as the ClickHouse printer does', async () => {
+    expect(await results('SELECT true, false')).toEqual([[1, 0]]);
+  });
+
+  it('refuses OFFSET from a personal API key, at any depth (posthog/hogql/user_query_validator.py)', async () => {
+    for (const q of ['SELECT 1 LIMIT 1 OFFSET 1', 'SELECT x FROM (SELECT 1 AS x LIMIT 1 OFFSET 1)', 'SELECT event FROM events LIMIT 1 OFFSET 1 BY event']) {
+      expect(await refusal(q)).toMatchObject({ status: 400, detail: OFFSET_NOT_ALLOWED_MESSAGE });
+    }
+  });
+});
+
+describe('property types (posthog/hogql/transforms/property_types.py; rust/property-defs-rs/src/types.rs)', () => {
+  it('reads each property with the type its first typed value gave it', async () => {
+    const [row] = await results(
+      `SELECT toTypeName(properties.n), toTypeName(properties.flag), toTypeName(properties.text_flag), toTypeName(properties.cap_flag), toTypeName(properties.first_text), toTypeName(properties.first_null)
+       FROM events WHERE event = 'typed' LIMIT 1`,
+    );
+    // JSON numbers → Numeric; JSON booleans and "true"/"false" → Boolean; "True" → String; a string
+    // then a number → String (the type is set only while it is NULL); null first, then 9 → Numeric.
+    expect(row).toEqual(['Nullable(Float64)', 'Nullable(Bool)', 'Nullable(Bool)', 'Nullable(String)', 'Nullable(String)', 'Nullable(Float64)']);
+    expect(await results(`SELECT properties.n, properties.flag, properties.first_text FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 2`)).toEqual([
+      [5, true, 'abc'],
+      [7, false, '5'],
+    ]);
+  });
+
+  it('types person properties from $set, and brackets and placeholders as dot access', async () => {
+    expect(await results(`SELECT toTypeName(person.properties.seats), person.properties.plan FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['Nullable(Float64)', 'pro']]);
+    expect(await results(`SELECT toTypeName(properties['n']), toTypeName(properties[{p}]) FROM events LIMIT 1`, { values: { p: 'n' } })).toEqual([['Nullable(Float64)', 'Nullable(Float64)']]);
+  });
+
+  it('reads the direct argument of toFloatOrZero raw, without the cast', async () => {
+    expect(await results(`SELECT toFloatOrZero(properties.first_text) FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 2`)).toEqual([[0], [5]]);
+  });
+
+  it('has no common type for a Numeric and a String spelling, nor for Bool and String in UNION ALL (use_variant_as_common_type off)', async () => {
+    expect(await refusal(`SELECT coalesce(properties.n, properties.first_text) FROM events`)).toMatchObject({ status: 400, code: 'no_common_type' });
+    expect(await refusal(`SELECT properties.flag FROM events UNION ALL SELECT properties.first_text FROM events`)).toMatchObject({ status: 400 });
+    expect(await results(`SELECT coalesce(toString(properties.n), toString(properties.first_text)) FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['5']]);
+  });
+
+  it('returns string properties as their raw JSON text: escapes stay (printer/base.py _unsafe_json_extract_trim_quotes)', async () => {
+    expect(await results(`SELECT properties.quote FROM events WHERE properties.quote IS NOT NULL`)).toEqual([['a\\"b']]);
+  });
+});
+
+describe("the project's time zone (printer/base.py, transforms/property_types.py, renderers.py)", () => {
+  it('reads timestamp in the project\'s zone and renders it with that offset; toString gives the wall time', async () => {
+    const q = `SELECT timestamp, toString(timestamp), toStartOfDay(timestamp), toHour(timestamp) FROM events WHERE event = 'zoned' ORDER BY timestamp`;
+    expect(await results(q, { project: KOLKATA })).toEqual([
+      ['2026-01-02T01:30:00+05:30', '2026-01-02 01:30:00.000000', '2026-01-02T00:00:00+05:30', 1],
+      ['2026-07-02T01:30:00.123000+05:30', '2026-07-02 01:30:00.123000', '2026-07-02T00:00:00+05:30', 1],
+    ]);
+    expect(await results(q, { project: LOS_ANGELES })).toEqual([
+      ['2026-01-01T12:00:00-08:00', '2026-01-01 12:00:00.000000', '2026-01-01T00:00:00-08:00', 12],
+      ['2026-07-01T13:00:00.123000-07:00', '2026-07-01 13:00:00.123000', '2026-07-01T00:00:00-07:00', 13],
+    ]);
+    expect(await results(`SELECT timestamp FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['2026-01-01T20:00:00Z']]);
+  });
+
+  it('compares instants whatever the zone, and reads a date string in the project\'s zone', async () => {
+    expect(await results(`SELECT count() FROM events WHERE event = 'zoned' AND toUnixTimestamp(timestamp) = 1767297600`, { project: KOLKATA })).toEqual([[1]]);
+    // 2026-01-02 00:00 in Kolkata is 18:30 UTC on the 1st: the 20:00 UTC event is after it.
+    expect(await results(`SELECT count() FROM events WHERE event = 'zoned' AND timestamp >= '2026-01-02 00:00:00' AND timestamp < '2026-01-03'`, { project: KOLKATA })).toEqual([[1]]);
+    expect(await results(`SELECT count() FROM events WHERE event = 'zoned' AND timestamp >= '2026-01-02 00:00:00' AND timestamp < '2026-01-03'`, { project: LOS_ANGELES })).toEqual([[0]]);
+  });
+
+  it('answers with the project\'s zone and sees only the project\'s events (the team guard)', async () => {
+    const r = await query(`SELECT count() FROM events`, { project: KOLKATA, refresh: true });
+    expect(r.body).toMatchObject({ timezone: 'Asia/Kolkata', results: [[2]] });
+  });
+});
+
+describe('the query cache and refresh (posthog/hogql_queries/query_runner.py, hogql_query_runner.py)', () => {
+  it('answers a repeated query from the cache with its first last_refresh; force_blocking runs it again', async () => {
+    const q = `SELECT count() FROM events WHERE event = 'cached'`;
+    const first = await query(q);
+    expect(first.body).toMatchObject({ is_cached: false, results: [[0]] });
+    const lastRefresh = Date.parse(first.body.last_refresh as string);
+    expect(Date.parse(first.body.next_allowed_client_refresh as string) - lastRefresh).toBe(60_000);
+    expect(Date.parse(first.body.cache_target_age as string) - lastRefresh).toBe(6 * 3_600_000);
+    await captureBatch(ph, [{ event: 'cached', distinct_id: 'c', timestamp: new Date().toISOString(), properties: {} }]);
+    const again = await query(q);
+    expect(again.body).toMatchObject({ is_cached: true, last_refresh: first.body.last_refresh, results: [[0]] });
+    expect((await query(q, { refresh: 'blocking' })).body).toMatchObject({ is_cached: true });
+    const fresh = await query(q, { refresh: 'force_blocking' });
+    expect(fresh.body).toMatchObject({ is_cached: false, results: [[1]] });
+    expect((await query(q, { refresh: true })).body).toMatchObject({ is_cached: false });
+    // Other values are another query.
+    expect((await query(`SELECT count() FROM events WHERE event = {e}`, { values: { e: 'cached' } })).body).toMatchObject({ is_cached: false, results: [[1]] });
+  });
+
+  it('refuses a refresh mode PostHog does not know; asynchronous modes are not emulated', async () => {
+    expect((await query('SELECT 1', { refresh: 'sometimes' })).status).toBe(400);
+    expect((await query('SELECT 1', { refresh: 'async' })).body).toMatchObject({ attr: 'refresh', detail: expect.stringContaining('not supported by the local PostHog server') });
+  });
+});
+
+describe('limits (posthog/rate_limit.py; posthog/errors.py, posthog/exceptions.py)', () => {
+  it('allows a key so many HogQL queries an hour, cache hits included; then 429 with the wait in the text and no Retry-After', async () => {
+    ph.setLimits({ queriesPerHour: 3 });
+    for (let i = 0; i < 3; i++) expect((await query('SELECT 1')).status).toBe(200);
+    const throttled = await query('SELECT 1');
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBeNull();
+    expect(throttled.body).toEqual({ type: 'throttled_error', code: 'throttled', detail: expect.stringMatching(/^Request was throttled\. Expected available in (3[5-6]\d\d|3600) seconds\.$/), attr: null });
+    // Per key: another key has its own allowance.
+    expect((await query('SELECT 1', { key: QUERY_ONLY_KEY })).status).toBe(200);
+  });
+
+  it("answers a timeout 504, an estimate too slow 512, out of memory 513 and a full cluster 503, with PostHog's bodies", async () => {
+    await captureBatch(ph, Array.from({ length: 400 }, (_, i) => ({ event: 'heavy', distinct_id: `h${i}`, timestamp: new Date().toISOString(), properties: { pad: 'abc'.repeat(200) } })));
+    const heavy = `SELECT count() FROM events ARRAY JOIN range(2000) AS x WHERE event = 'heavy' AND match(concat(toString(x), properties.pad), 'a.*b.*c.*z')`;
+    ph.setLimits({ maxExecutionSeconds: 0.01 });
+    expect(await refusal(heavy)).toEqual({ status: 504, type: 'server_error', code: 'error', detail: 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.', attr: null });
+    // ClickHouse's own estimate is what PostHog answers 512 for: a billion rows cannot be read in 50 ms.
+    const tooSlow = await ph.query('SELECT count() FROM numbers(1000000000) WHERE sipHash64(number) % 7 = 3 SETTINGS max_estimated_execution_time = 1, timeout_before_checking_execution_speed = 0.05').then(
+      () => null,
+      (e: Error) => clickHouseError(e.message),
+    );
+    expect(tooSlow).toMatchObject({ status: 512, type: 'server_error', code: 'error', message: expect.stringMatching(/^Estimated query execution time \(.* seconds\) is too long\. Try reducing its scope by changing the time range\.$/) });
+    ph.setLimits({ maxExecutionSeconds: 60, maxMemoryBytes: 1_000_000 });
+    expect(await refusal(`SELECT x, uuid, count() FROM events ARRAY JOIN range(3000) AS x GROUP BY x, uuid`)).toMatchObject({ status: 513, type: 'server_error', code: 'clickhouse_memory_limit_exceeded' });
+    ph.setLimits({ maxMemoryBytes: 0, maxConcurrentQueries: 0 });
+    expect(await refusal('SELECT 1')).toEqual({ status: 503, type: 'server_error', code: 'error', detail: "Queries are a little too busy right now. We're working to free up resources. Please try again later.", attr: null });
+  });
+});
+
+describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/auth.py)', () => {
+  const get = async (path: string, key: string) => {
+    const res = await fetch(`${ph.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('refuses what a key has no scope for, naming the scope; :write grants :read', async () => {
+    expect((await query('SELECT 1', { key: QUERY_ONLY_KEY })).status).toBe(200);
+    expect(await get('/api/projects/1/', QUERY_ONLY_KEY)).toEqual({ status: 403, body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'project:read'", attr: null } });
+    expect((await get('/api/projects/1/dashboards/', QUERY_ONLY_KEY)).body.detail).toBe("API key missing required scope 'dashboard:read'");
+    expect((await get('/api/users/@me/', QUERY_ONLY_KEY)).body.detail).toBe("API key missing required scope 'user:read'");
+    // A key may always read itself (posthog/api/personal_api_key.py).
+    expect(await get('/api/personal_api_keys/@current/', QUERY_ONLY_KEY)).toMatchObject({ status: 200, body: { scopes: ['query:read'] } });
+  });
+
+  it('keeps a key scoped to projects out of the others, even with every scope', async () => {
+    expect((await query('SELECT 1', { key: PROJECT_2_KEY, project: KOLKATA })).status).toBe(200);
+    expect(await refusal('SELECT 1', { key: PROJECT_2_KEY, project: 1 })).toEqual({ status: 403, type: 'authentication_error', code: 'permission_denied', detail: 'API key does not have access to the requested project: ID 1.', attr: null });
+  });
+
+  it('answers a bad key 401', async () => {
+    expect(await refusal('SELECT 1', { key: 'phx_nope' })).toEqual({ status: 401, type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null });
+  });
+
+  it('lists the projects a key may see, with their time zones', async () => {
+    const all = await get('/api/projects/', ph.apiKey);
+    expect((all.body.results as Array<{ id: number; timezone: string }>).map((p) => [p.id, p.timezone])).toEqual([[1, 'UTC'], [KOLKATA, 'Asia/Kolkata'], [LOS_ANGELES, 'America/Los_Angeles']]);
+    const scoped = await get('/api/projects/', PROJECT_2_KEY);
+    expect((scoped.body.results as Array<{ id: number }>).map((p) => p.id)).toEqual([KOLKATA]);
+  });
+});
+
+describe('dashboards (posthog/api/dashboards/dashboard.py@4f7b4308)', () => {
+  it('ignores ?search= on the dashboards list: only ?tags= filters', async () => {
+    const list = async (q: string) => ((await (await fetch(`${ph.url}/api/projects/1/dashboards/${q}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as { results: unknown[] }).results;
+    expect(await list('?search=no-such-dashboard')).toEqual(await list(''));
+  });
+});
