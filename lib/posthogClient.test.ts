@@ -51,6 +51,23 @@ describe('PostHog client', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('asks PostHog to run the query now (refresh: "force_blocking") only when told to; else it may answer from its cache', async () => {
+    const bodies: unknown[] = [];
+    mock.pool
+      .intercept({ path: QUERY_PATH, method: 'POST' })
+      .reply((req) => {
+        bodies.push(JSON.parse(String(req.body)));
+        return { statusCode: 200, data: { results: [] } };
+      })
+      .times(2);
+    await client().hogql({ query: 'SELECT 1', values: {} });
+    await client().hogql({ query: 'SELECT 1', values: {} }, { refresh: true });
+    expect(bodies).toEqual([
+      { query: { kind: 'HogQLQuery', query: 'SELECT 1', values: {} } },
+      { query: { kind: 'HogQLQuery', query: 'SELECT 1', values: {} }, refresh: 'force_blocking' },
+    ]);
+  });
+
   it('honours Retry-After on 429', async () => {
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { detail: 'Request was throttled.' }, { headers: { 'Retry-After': '17' } });
     const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));

@@ -121,6 +121,30 @@ describe('fault matrix on the local server', () => {
     expect(ph.faults.log.at(-1)!.at - sentAt).toBeGreaterThanOrEqual(2_000);
   });
 
+  it("PostHog's own throttle (per key, no Retry-After): honoured from its text, without a storm, for every tool and the triage tab", async () => {
+    // posthog/rate_limit.py HogQLQueryThrottle: 120 an hour in PostHog; 3 here to reach it quickly.
+    ph.resetQueryState();
+    ph.setLimits({ queriesPerHour: 3 });
+    try {
+      const svc = service();
+      for (const tool of ['news-analyzer', 'pdf-to-text', 'image-compressor']) expect((await svc.getToolMetrics(tool, '7d')).ok).toBe(true);
+      ph.faults.resetCount();
+      const limited = await svc.getToolMetrics('csv-cleaner', '7d');
+      expect(limited).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringMatching(/retrying in (59|60) min/) } });
+      expect(limited.ok ? 0 : (limited.error.retryInMs ?? 0)).toBeGreaterThan(3_500_000);
+      // Other tools, refreshes and the triage tab all wait: nothing more reaches PostHog.
+      for (const tool of ['csv-cleaner', 'audio-transcriber', 'news-analyzer']) {
+        const answer = await svc.getToolMetrics(tool, '7d', true);
+        expect(answer.ok ? answer.stale?.kind : answer.error.kind).toBe('rate_limited');
+      }
+      expect(await svc.getTriage('news-analyzer', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+      expect(ph.faults.count(QUERY)).toBe(1);
+    } finally {
+      ph.setLimits({ queriesPerHour: null });
+      ph.resetQueryState();
+    }
+  });
+
   it('connection refused (PostHog offline), then back', async () => {
     // A forwarding port in front of the server: closing it makes connections fail with ECONNREFUSED.
     const sockets = new Set<Socket>();
