@@ -1,7 +1,7 @@
 /** Shared helpers for the benchmark: statistics, the card query as the extension builds it, ClickHouse read statistics. */
-import * as cardQuery from '../lib/cardQuery';
-import * as settings from '../lib/settings';
-import type { RangeKey } from '../lib/ranges';
+import * as cardQuery from '../lib/card/query';
+import * as settings from '../lib/settings/settings';
+import type { RangeKey } from '../lib/card/ranges';
 
 export const median = (xs: number[]): number => quantile(xs, 0.5);
 export const p95 = (xs: number[]): number => quantile(xs, 0.95);
@@ -19,7 +19,7 @@ export function quantile(xs: number[], q: number): number {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The card's HogQL exactly as the background worker builds it with default options. `lib/cardQuery.ts`
+ * The card's HogQL exactly as the background worker builds it with default options. `lib/card/query.ts`
  * is being reworked: accept both the `(tool, range)` and the `({ tool, range, options })` signatures.
  */
 export function cardQueryFor(tool: string, range: RangeKey): { query: string; values: Record<string, string | number> } {

@@ -6,9 +6,9 @@
  *   npx tsx bench/queries.ts <out.json> [--events 10000000]
  */
 import { writeFileSync } from 'node:fs';
-import { translateHogQL } from '../local-posthog/hogql';
+import { translateHogQL } from '../local-posthog/hogql/index';
 import { startLocalPostHog } from '../local-posthog/server';
-import { RANGES, type RangeKey } from '../lib/ranges';
+import { RANGES, type RangeKey } from '../lib/card/ranges';
 import { cardQueryFor, median, p95, QUERY_SETTINGS, readStats, type ReadStats } from './common';
 
 const out = process.argv[2];

@@ -13,18 +13,18 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetch as undiciFetch } from 'undici';
-import { createPostHogClient, PostHogError, type PostHogClient } from '../lib/posthogClient';
-import { checkCustomHost, HOSTS } from '../lib/settings';
-import { CUSTOM_PROPERTIES } from '../lib/dashboardDefinition';
-import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/schemaDetect';
-import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/dashboards';
-import { buildCardQuery } from '../lib/cardQuery';
-import { toToolMetrics } from '../lib/cardMetrics';
-import { queryCatalog } from '../lib/queryCatalog';
-import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/ranges';
-import { FUNNEL_STEPS } from '../lib/schema';
-import { DEFAULT_METRICS_OPTIONS } from '../lib/settings';
-import type { ToolMetrics } from '../lib/messages';
+import { createPostHogClient, PostHogError, type PostHogClient } from '../lib/posthog/client';
+import { checkCustomHost, HOSTS } from '../lib/settings/settings';
+import { CUSTOM_PROPERTIES } from '../lib/project/dashboardDefinition';
+import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/instrumentation/detect';
+import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/project/dashboards';
+import { buildCardQuery } from '../lib/card/query';
+import { toToolMetrics } from '../lib/card/metrics';
+import { queryCatalog } from '../lib/instrumentation/queryCatalog';
+import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/card/ranges';
+import { FUNNEL_STEPS } from '../lib/instrumentation/schema';
+import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
+import type { ToolMetrics } from '../lib/protocol/messages';
 
 export const USAGE = `Usage: tool-lens <command> [options]
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { formatDuration } from '../lib/format';
+import { formatDuration } from '../lib/helpers/format';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
 import { configureExtension, type ExtensionBrowser } from '../scripts/chromium';

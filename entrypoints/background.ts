@@ -1,15 +1,15 @@
 import { browser } from 'wxt/browser';
-import { CARD_PREFS_KEY, readCardPrefs, writeCardPrefs, type PrefsStorage } from '../lib/cardPrefs';
-import { createRequestBudget } from '../lib/budget';
-import { buildLatencyQuery } from '../lib/cardQuery';
-import { cardLinks } from '../lib/deepLinks';
-import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/messages';
-import { createMessageListener } from '../lib/messaging';
-import { createProjectService } from '../lib/projectService';
-import { createMetricsService, type CacheStore } from '../lib/metricsService';
-import { describeSettingsChange } from '../lib/settingsChange';
-import { createRetryAfter } from '../lib/retryAfter';
-import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings';
+import { CARD_PREFS_KEY, readCardPrefs, writeCardPrefs, type PrefsStorage } from '../lib/card/prefs';
+import { createRequestBudget } from '../lib/posthog/budget';
+import { buildLatencyQuery } from '../lib/card/query';
+import { cardLinks } from '../lib/posthog/deepLinks';
+import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/protocol/messages';
+import { createMessageListener } from '../lib/protocol/messaging';
+import { createProjectService } from '../lib/project/service';
+import { createMetricsService, type CacheStore } from '../lib/card/service';
+import { describeSettingsChange } from '../lib/settings/change';
+import { createRetryAfter } from '../lib/posthog/retryAfter';
+import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings/settings';
 import {
   AUTO_MAP_KEY,
   AUTO_MAP_MAX_AGE_MS,
@@ -21,7 +21,7 @@ import {
   storedAutoMapSchema,
   syncRegistration,
   type RegistrationApi,
-} from '../lib/sites';
+} from '../lib/matching/sites';
 
 type AccessLevelArea = { setAccessLevel?: (o: { accessLevel: string }) => Promise<void> };
 

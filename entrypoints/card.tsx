@@ -1,11 +1,11 @@
 import { render } from 'preact';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
-import { CardContainer, type CardApi } from '../components/CardContainer';
-import cardCss from '../components/card.css?inline';
-import { responseSchemas, type CardPrefs, type ToolMetricsResponse } from '../lib/messages';
-import { sendRequest } from '../lib/messaging';
-import type { RangeKey } from '../lib/ranges';
-import type { ToolMatch } from '../lib/toolMatch';
+import { CardContainer, type CardApi } from '../components/card/CardContainer';
+import cardCss from '../components/card/card.css?inline';
+import { responseSchemas, type CardPrefs, type ToolMetricsResponse } from '../lib/protocol/messages';
+import { sendRequest } from '../lib/protocol/messaging';
+import type { RangeKey } from '../lib/card/ranges';
+import type { ToolMatch } from '../lib/matching/toolMatch';
 
 /**
  * The card: injected by the background worker (`card/inject`) into the isolated world of a tool

@@ -1,7 +1,7 @@
-/** The alert check (lib/alerts.ts + lib/projectService.ts) on the local server, on events written for the test. */
+/** The alert check (lib/project/alerts.ts + lib/project/service.ts) on the local server, on events written for the test. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProjectService } from '../lib/projectService';
-import { DEFAULT_METRICS_OPTIONS } from '../lib/settings';
+import { createProjectService } from '../lib/project/service';
+import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { captureBatch } from './test-helpers';
 

@@ -1,14 +1,14 @@
 /**
- * The card's query (lib/cardQuery.ts) run on the local server against events written for this
+ * The card's query (lib/card/query.ts) run on the local server against events written for this
  * test, where every answer is known by construction: out-of-order and orphan events, a tool with
  * no events, a tool with only failures, `$`-spelled properties, a person-property segment, LLM events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../lib/cardQuery';
-import { toToolMetrics, toToolsSeen } from '../lib/cardMetrics';
-import { createPostHogClient, type PostHogClient } from '../lib/posthogClient';
-import type { RangeKey } from '../lib/ranges';
-import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../lib/settings';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../lib/card/query';
+import { toToolMetrics, toToolsSeen } from '../lib/card/metrics';
+import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
+import type { RangeKey } from '../lib/card/ranges';
+import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { captureBatch } from './test-helpers';
 

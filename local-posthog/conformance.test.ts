@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { functionTable, projectFunctionTable } from './functionTable';
-import { OFFSET_NOT_ALLOWED_MESSAGE } from './hogql';
+import { functionTable, projectFunctionTable } from './hogql/functions';
+import { OFFSET_NOT_ALLOWED_MESSAGE } from './hogql/index';
 import { clickHouseError, POSTHOG_LIMITS } from './limits';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { captureBatch } from './test-helpers';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPostHog, type LocalPostHog } from './server.js';
 import { hogql } from './test-helpers.js';
-import { createPostHogClient, type PostHogClient } from '../lib/posthogClient';
-import { ensureToolUsageDashboard, getDashboard, listDashboards, type EnsureProgress } from '../lib/dashboards';
-import { buildToolUsageDashboard, insightHogQL, type InsightQuery } from '../lib/dashboardDefinition';
-import { detectSchema } from '../lib/schemaDetect';
+import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
+import { ensureToolUsageDashboard, getDashboard, listDashboards, type EnsureProgress } from '../lib/project/dashboards';
+import { buildToolUsageDashboard, insightHogQL, type InsightQuery } from '../lib/project/dashboardDefinition';
+import { detectSchema } from '../lib/instrumentation/detect';
 
 let ph: LocalPostHog;
 let client: PostHogClient;

@@ -7,8 +7,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMetricsService, memoryCache } from '../lib/metricsService';
-import { DEFAULT_METRICS_OPTIONS, type Settings, type SettingsState } from '../lib/settings';
+import { createMetricsService, memoryCache } from '../lib/card/service';
+import { DEFAULT_METRICS_OPTIONS, type Settings, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { captureBatch } from './test-helpers';
 

@@ -6,7 +6,7 @@
  * `detect_property_type`) and its upsert (v2_batch_ingestion.rs@dd90f5d7: the type is set only while
  * it is NULL, so the first typed value fixes it for good).
  */
-import type { PropertyType } from './hogql.js';
+import type { PropertyType } from './hogql/index.js';
 
 /** Event properties PostHog never defines (types.rs SKIP_PROPERTIES). */
 const SKIP_PROPERTIES = new Set(['$set', '$set_once', '$unset', '$group_0', '$group_1', '$group_2', '$group_3', '$group_4', '$groups']);

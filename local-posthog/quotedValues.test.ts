@@ -6,9 +6,9 @@
  */
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetricsService, memoryCache } from '../lib/metricsService';
-import { createProjectService } from '../lib/projectService';
-import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings';
+import { createMetricsService, memoryCache } from '../lib/card/service';
+import { createProjectService } from '../lib/project/service';
+import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { hogql } from './test-helpers';
 

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
-import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql.js';
+import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql/index.js';
 import { generateSeedEvents } from './seed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { EventStore } from './store.js';

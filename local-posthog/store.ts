@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Session } from 'chdb';
 import { PropertyDefinitions, type NewDefinition } from './propertyDefinitions.js';
-import type { PropertyType } from './hogql.js';
+import type { PropertyType } from './hogql/index.js';
 
 /** The project events go to when none is named. */
 export const DEFAULT_TEAM_ID = 1;

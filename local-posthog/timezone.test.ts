@@ -6,9 +6,9 @@
  * against the instants the events were sent at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatAgo } from '../lib/format';
-import { createMetricsService, memoryCache } from '../lib/metricsService';
-import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings';
+import { formatAgo } from '../lib/helpers/format';
+import { createMetricsService, memoryCache } from '../lib/card/service';
+import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 
 let ph: LocalPostHog;

@@ -1,8 +1,8 @@
 import type { ZodMiniType } from 'zod/mini';
-import { DEFAULT_RANGE } from '../../lib/ranges';
-import { cardPrefsResponse, getCardPrefsRequest, getToolMetricsRequest, injectCardRequest, okResponse, setCardPrefsRequest, siteConfigResponse, getSiteConfigRequest, type CardPrefs } from '../../lib/messages';
-import { siteConfigKey, siteConfigSchema, type SiteConfig } from '../../lib/sites';
-import { readMarker, resolveTool, type ToolMatch } from '../../lib/toolMatch';
+import { DEFAULT_RANGE } from '../../lib/card/ranges';
+import { cardPrefsResponse, getCardPrefsRequest, getToolMetricsRequest, injectCardRequest, okResponse, setCardPrefsRequest, siteConfigResponse, getSiteConfigRequest, type CardPrefs } from '../../lib/protocol/messages';
+import { siteConfigKey, siteConfigSchema, type SiteConfig } from '../../lib/matching/sites';
+import { readMarker, resolveTool, type ToolMatch } from '../../lib/matching/toolMatch';
 import type { CardHost } from '../card';
 
 /**
@@ -113,7 +113,7 @@ function rawRequest<T>(schema: ZodMiniType<T>, body: T): Promise<unknown> {
   return browser.runtime.sendMessage(schema.parse(body));
 }
 
-/** A request and its answer, both checked against the message protocol (lib/messages). */
+/** A request and its answer, both checked against the message protocol (lib/protocol/messages.ts). */
 async function request<T, R>(schema: ZodMiniType<T>, response: ZodMiniType<R>, body: T): Promise<R> {
   const parsed = response.safeParse(await rawRequest(schema, body));
   if (!parsed.success) throw new Error(`The Tool Lens background worker answered in an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);

@@ -1,17 +1,17 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import { OptionsForm, type OptionsFormProps } from '../../components/OptionsForm';
-import { SettingsTransfer } from '../../components/SettingsTransfer';
-import { SitesEditor } from '../../components/SitesEditor';
-import { ToolUsageDashboard } from '../../components/ToolUsageDashboard';
-import { DASHBOARD_PORT, dashboardProgressSchema } from '../../lib/messages';
+import { OptionsForm, type OptionsFormProps } from '../../components/options/OptionsForm';
+import { SettingsTransfer } from '../../components/options/SettingsTransfer';
+import { SitesEditor } from '../../components/options/SitesEditor';
+import { ToolUsageDashboard } from '../../components/popup/ToolUsageDashboard';
+import { DASHBOARD_PORT, dashboardProgressSchema } from '../../lib/protocol/messages';
 import '../../components/pages.css';
-import { sendRequest } from '../../lib/messaging';
-import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings';
-import { exportSettings } from '../../lib/settingsTransfer';
-import { AUTO_MAP_KEY, matchPatternFor, parseSites, SITES_KEY, storedAutoMapSchema } from '../../lib/sites';
-import type { AutoMap, Site } from '../../lib/toolMatch';
+import { sendRequest } from '../../lib/protocol/messaging';
+import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings/settings';
+import { exportSettings } from '../../lib/settings/transfer';
+import { AUTO_MAP_KEY, matchPatternFor, parseSites, SITES_KEY, storedAutoMapSchema } from '../../lib/matching/sites';
+import type { AutoMap, Site } from '../../lib/matching/toolMatch';
 
 async function saveSettings(settings: Settings) {
   // Custom hosts need their origin granted; asked for here, on the user's click.

@@ -1,12 +1,12 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { Popup, type TabState } from '../../components/Popup';
+import { Popup, type TabState } from '../../components/popup/Popup';
 import '../../components/pages.css';
-import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/messages';
-import { sendRequest } from '../../lib/messaging';
-import { parseStoredSettings, SETTINGS_KEY } from '../../lib/settings';
-import { matchPatternFor, parseSites, SITES_KEY } from '../../lib/sites';
-import { newSite, originOf } from '../../lib/toolMatch';
+import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
+import { sendRequest } from '../../lib/protocol/messaging';
+import { parseStoredSettings, SETTINGS_KEY } from '../../lib/settings/settings';
+import { matchPatternFor, parseSites, SITES_KEY } from '../../lib/matching/sites';
+import { newSite, originOf } from '../../lib/matching/toolMatch';
 
 async function sites() {
   return parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]);

@@ -1,8 +1,8 @@
 /**
- * Rows of the card query's answer (lib/cardQuery.ts buildCardQuery), built by name, for unit tests that
+ * Rows of the card query's answer (lib/card/query.ts buildCardQuery), built by name, for unit tests that
  * stand in for PostHog: `[section, label, counts, figures]`.
  */
-import { TOTALS_COUNTS, TOTALS_FIGURES } from '../cardQuery';
+import { TOTALS_COUNTS, TOTALS_FIGURES } from '../card/query';
 
 type Count = (typeof TOTALS_COUNTS)[number];
 type Figure = (typeof TOTALS_FIGURES)[number];

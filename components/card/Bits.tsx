@@ -1,0 +1,49 @@
+/** Small presentational pieces shared by the card's sections. */
+import type { Change } from '../../lib/helpers/format';
+
+export function Delta({ change, label }: { change: Change; label: string }) {
+  if (!change) return <span class="tl-delta tl-delta-none">no previous data</span>;
+  return (
+    <span class={`tl-delta tl-delta-${change.verdict}`} title={`${label} vs the previous period`} aria-label={`${label} ${change.text} vs the previous period${change.lowSample ? ', low sample' : ''}`}>
+      {change.text}
+      {change.lowSample && <span class="tl-low-sample"> low sample</span>}
+    </span>
+  );
+}
+
+export function SectionLink({ href, label }: { href: string; label: string }) {
+  return (
+    <a class="tl-section-link" href={href} target="_blank" rel="noopener noreferrer" aria-label={label} title={label}>
+      ↗
+    </a>
+  );
+}
+
+/** A small SVG line of values; gaps where a bucket had no data. */
+export function Sparkline({ values, label }: { values: Array<number | null>; label: string }) {
+  const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (known.length < 2) return null;
+  const width = 120;
+  const height = 28;
+  const max = Math.max(...known);
+  const min = Math.min(...known);
+  const span = max - min || 1;
+  const step = width / Math.max(1, values.length - 1);
+  let path = '';
+  let pen = false;
+  values.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v)) {
+      pen = false;
+      return;
+    }
+    const x = (i * step).toFixed(1);
+    const y = (height - 2 - ((v - min) / span) * (height - 4)).toFixed(1);
+    path += `${pen ? 'L' : 'M'}${x} ${y} `;
+    pen = true;
+  });
+  return (
+    <svg class="tl-spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+      <path d={path.trim()} fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
+    </svg>
+  );
+}

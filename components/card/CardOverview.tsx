@@ -1,0 +1,194 @@
+/** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
+import type { CardLinks, ToolMetrics } from '../../lib/protocol/messages';
+import { formatBytes, formatCount, formatDuration, formatPercent, formatUsd, pointChange, rate, relativeChange } from '../../lib/helpers/format';
+import { Delta, SectionLink, Sparkline } from './Bits';
+
+export function CardOverview({ metrics, links }: { metrics: ToolMetrics; links: CardLinks }) {
+  return (
+    <>
+      <Funnel metrics={metrics} link={links.funnel} />
+      <Latency metrics={metrics} link={links.latencySql} />
+      <Errors metrics={metrics} link={links.errors} />
+      <More metrics={metrics} />
+      {metrics.llm && <Llm llm={metrics.llm} />}
+    </>
+  );
+}
+
+function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
+  const { steps, unit, windowHours } = metrics.funnel;
+  const first = steps[0]?.current ?? 0;
+  const firstBefore = steps[0]?.previous ?? 0;
+  const last = steps.at(-1);
+  if (first === 0) return null; // the card shows the "no data" explanation instead
+  const conversion = pointChange(rate(last?.current ?? 0, first), rate(last?.previous ?? 0, firstBefore), 'higher', [first, firstBefore]);
+  return (
+    <section class="tl-section" data-testid="funnel" aria-labelledby="tl-funnel-h">
+      <h3 id="tl-funnel-h">
+        Funnel{' '}
+        <small>
+          {unit}, in order, within {windowHours % 24 === 0 ? `${windowHours / 24} d` : `${windowHours} h`} of the view
+        </small>
+        <SectionLink href={link} label="Open this funnel in PostHog" />
+      </h3>
+      <ol class="tl-funnel">
+        {steps.map((step, i) => {
+          const before = i > 0 ? (steps[i - 1]?.current ?? 0) : 0;
+          const drop = i > 0 && before > 0 ? formatPercent(before - step.current, before) : null;
+          return (
+            <li key={step.label} data-testid={`funnel-step-${i + 1}`} data-sessions={step.current} title={drop ? `${drop} of the previous step dropped off` : undefined}>
+              <span class="tl-step-label">{step.label}</span>
+              <span class="tl-bar" aria-hidden="true">
+                <span style={{ width: `${(step.current / first) * 100}%` }} />
+              </span>
+              <span class="tl-step-count">{formatCount(step.current)}</span>
+              <span class="tl-step-pct">{formatPercent(step.current, first)}</span>
+              <span class="tl-step-drop" data-testid={`funnel-drop-${i + 1}`}>
+                {drop ? `−${drop}` : ''}
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+      <p class="tl-foot">
+        View → download {formatPercent(last?.current ?? 0, first)} <Delta change={conversion} label="conversion" />
+      </p>
+    </section>
+  );
+}
+
+function Latency({ metrics, link }: { metrics: ToolMetrics; link: string }) {
+  const { current, previous, failed, spark } = metrics.latency;
+  const p95Change = relativeChange(current.p95Ms, previous.p95Ms, 'lower', [current.n, previous.n]);
+  return (
+    <section class="tl-section" data-testid="latency" aria-labelledby="tl-latency-h">
+      <h3 id="tl-latency-h">
+        Processing time <small data-testid="latency-n">n = {formatCount(current.n)} completed jobs</small>
+        <SectionLink href={link} label="Open the processing-time query in PostHog" />
+      </h3>
+      {current.n === 0 ? (
+        <p class="tl-empty">No completed jobs with a duration in this range.</p>
+      ) : (
+        <>
+          <dl class="tl-quantiles">
+            {(
+              [
+                ['p50', current.p50Ms],
+                ['p95', current.p95Ms],
+                ['p99', current.p99Ms],
+                ['mean', current.meanMs],
+              ] as const
+            ).map(([name, value]) => (
+              <div key={name} data-testid={`latency-${name}`}>
+                <dt>{name}</dt>
+                <dd>{formatDuration(value)}</dd>
+              </div>
+            ))}
+          </dl>
+          <div class="tl-row">
+            <span>
+              p95 <Delta change={p95Change} label="p95" />
+            </span>
+            <Sparkline values={spark.map((s) => s.p95Ms)} label={`p95 over the range, from ${formatDuration(spark[0]?.p95Ms ?? null)} to ${formatDuration(spark.at(-1)?.p95Ms ?? null)}`} />
+          </div>
+        </>
+      )}
+      {failed.n > 0 && (
+        <p class="tl-foot" data-testid="latency-failed">
+          Failed jobs apart: n = {formatCount(failed.n)}, p50 {formatDuration(failed.p50Ms)}, p95 {formatDuration(failed.p95Ms)}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
+  const { current, previous } = metrics.jobs;
+  const failureRate = rate(current.failed, current.started);
+  const change = pointChange(failureRate, rate(previous.failed, previous.started), 'lower', [current.started, previous.started]);
+  const total = metrics.errors.reduce((sum, e) => sum + e.current, 0);
+  return (
+    <section class="tl-section" data-testid="errors" aria-labelledby="tl-errors-h">
+      <h3 id="tl-errors-h">
+        Errors{' '}
+        <small data-testid="failure-rate">
+          {formatCount(current.failed)} failed of {formatCount(current.started)} started ({formatPercent(current.failed, current.started)})
+        </small>
+        <SectionLink href={link} label="Open the failed jobs in PostHog" />
+      </h3>
+      <p class="tl-foot">
+        Failure rate <Delta change={change} label="failure rate" />
+      </p>
+      {metrics.errors.length === 0 ? (
+        <p class="tl-empty">No failed jobs in this range.</p>
+      ) : (
+        <ul class="tl-errors">
+          {metrics.errors.map((error) => {
+            const diff = error.current - error.previous;
+            return (
+              <li key={error.type} data-testid="error-type" data-type={error.type} data-count={error.current}>
+                <span class="tl-error-type">{error.type}</span>
+                <span class="tl-error-count">{formatCount(error.current)}</span>
+                <span class="tl-step-pct">{formatPercent(error.current, total)}</span>
+                <span class={`tl-step-drop ${diff > 0 ? 'tl-worse' : diff < 0 ? 'tl-better' : ''}`} title="vs the previous period">
+                  {diff === 0 ? '=' : `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function More({ metrics }: { metrics: ToolMetrics }) {
+  const { current } = metrics.jobs;
+  const { auth, fileTypes, formats } = metrics.more;
+  const views = auth.reduce((sum, a) => sum + a.count, 0);
+  return (
+    <details class="tl-section tl-more" data-testid="more">
+      <summary>More: cache, sign-in, files, downloads</summary>
+      <dl class="tl-facts">
+        <dt>Cache hit rate</dt>
+        <dd data-testid="cache-rate">
+          {formatPercent(current.cacheHits, current.completed)} <small>of {formatCount(current.completed)} completed jobs</small>
+        </dd>
+        <dt>Signed in</dt>
+        <dd data-testid="auth-share">
+          {auth.map((a) => `${a.label} ${formatPercent(a.count, views)}`).join(' · ') || '—'} <small>of {formatCount(views)} views</small>
+        </dd>
+        <dt>File types</dt>
+        <dd>{fileTypes.map((f) => `${f.type} ${formatCount(f.count)} (avg ${formatBytes(f.meanBytes)})`).join(' · ') || '—'}</dd>
+        <dt>Downloads</dt>
+        <dd>
+          {formats.map((f) => `${f.format} ${formatCount(f.count)}`).join(' · ') || '—'} <small>{formatPercent(current.downloads, current.completed)} of completed jobs</small>
+        </dd>
+      </dl>
+    </details>
+  );
+}
+
+function Llm({ llm }: { llm: NonNullable<ToolMetrics['llm']> }) {
+  return (
+    <section class="tl-section" data-testid="llm" aria-labelledby="tl-llm-h">
+      <h3 id="tl-llm-h">
+        LLM <small>{formatCount(llm.generations)} generations</small>
+      </h3>
+      <dl class="tl-facts">
+        <dt>p95 latency</dt>
+        <dd>{llm.p95LatencyS === null ? '—' : `${llm.p95LatencyS.toFixed(2)} s`}</dd>
+        <dt>Cost</dt>
+        <dd>{formatUsd(llm.costUsd)}</dd>
+        <dt>Errors</dt>
+        <dd>
+          {formatCount(llm.errors)} ({formatPercent(llm.errors, llm.generations)})
+        </dd>
+        <dt>Tokens</dt>
+        <dd>
+          {formatCount(llm.inputTokens)} in · {formatCount(llm.outputTokens)} out
+        </dd>
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,440 @@
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { formatClock, formatTime } from '../../lib/helpers/format';
+import type { CardLinks, ToolMetrics, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import { CardContainer, type CardApi } from './CardContainer';
+import { MetricsCard, type MetricsCardProps } from './MetricsCard';
+
+const q = (n: number, p50: number | null, p95: number | null, p99: number | null, mean: number | null) => ({ n, p50Ms: p50, p95Ms: p95, p99Ms: p99, meanMs: mean });
+const metrics: ToolMetrics = {
+  tool: 'pdf-to-text',
+  range: '7d',
+  asOf: '2026-11-25T10:00:00Z',
+  segment: null,
+  funnel: {
+    unit: 'sessions',
+    windowHours: 24,
+    steps: [
+      { label: 'Viewed', current: 1000, previous: 900 },
+      { label: 'Uploaded', current: 640, previous: 600 },
+      { label: 'Processing started', current: 600, previous: 560 },
+      { label: 'Completed', current: 540, previous: 500 },
+      { label: 'Downloaded', current: 300, previous: 200 },
+    ],
+  },
+  latency: { current: q(540, 1250, 7300, 15_800, 2000), previous: q(500, 1200, 6000, 14_000, 1900), failed: q(60, 400, 30_000, 31_000, 9000), spark: [1, 2, 3].map((i) => ({ at: i * 86_400, n: 10, p95Ms: 7000 + i * 100 })) },
+  jobs: { current: { views: 1000, started: 600, completed: 540, failed: 60, cacheHits: 100, downloads: 300 }, previous: { views: 900, started: 560, completed: 500, failed: 40, cacheHits: 90, downloads: 200 } },
+  errors: [
+    { type: '<img src=x onerror=alert(1)>', current: 40, previous: 10 },
+    { type: 'timeout', current: 20, previous: 30 },
+  ],
+  more: { auth: [{ label: 'anonymous', count: 700 }, { label: 'authenticated', count: 300 }], fileTypes: [{ type: 'pdf', count: 640, meanBytes: 900_000 }], formats: [{ format: 'txt', count: 300 }] },
+  llm: null,
+  health: { failuresLastHour: 2, completedLastHour: 40, meanDurationMsLastHour: 2000, status: 'ok', reasons: [] },
+  toolsSeen: null,
+};
+const links: CardLinks = { project: 'https://ph.test/project/1', funnel: 'https://ph.test/f', latencySql: 'https://ph.test/l', errors: 'https://ph.test/e', replays: 'https://ph.test/r' };
+
+let host: HTMLElement;
+afterEach(() => {
+  render(null, host);
+  host.remove();
+});
+
+function mount(overrides: Partial<MetricsCardProps>) {
+  host = document.createElement('div');
+  document.body.append(host);
+  const props: MetricsCardProps = {
+    tool: 'pdf-to-text',
+    matchedBy: 'URL',
+    range: '7d',
+    state: { status: 'loading' },
+    tab: 'overview',
+    triage: { status: 'loading' },
+    collapsed: false,
+    onRangeChange: vi.fn(),
+    onTabChange: vi.fn(),
+    onRefresh: vi.fn(),
+    onRetryTriage: vi.fn(),
+    onToggleCollapsed: vi.fn(),
+    onHide: vi.fn(),
+    onMove: vi.fn(),
+    onOpenOptions: vi.fn(),
+    ...overrides,
+  };
+  render(<MetricsCard {...props} />, host);
+  return props;
+}
+
+const text = (selector: string) => host.querySelector(selector)?.textContent ?? '';
+const ready = (m: ToolMetrics = metrics) => ({ state: { status: 'ready' as const, metrics: m, links } });
+
+describe('MetricsCard overview', () => {
+  it('shows each funnel step with sessions, share of views and drop-off', () => {
+    mount(ready());
+    expect(text('[data-testid="funnel-step-1"]')).toContain('1,000');
+    expect(text('[data-testid="funnel-step-2"]')).toMatch(/Uploaded.*640.*64%.*−36%/);
+    expect(text('[data-testid="funnel-step-5"]')).toMatch(/Downloaded.*300.*30%/);
+    expect(text('[data-testid="funnel"]')).toMatch(/View → download 30%.*▲ 7\.8 pts/);
+  });
+
+  it('shows p50/p95/p99/mean with n, the p95 change, a sparkline, and failed jobs apart', () => {
+    mount(ready());
+    expect(text('[data-testid="latency-p95"]')).toBe('p957.30 s');
+    expect(text('[data-testid="latency-mean"]')).toBe('mean2.00 s');
+    expect(text('[data-testid="latency-n"]')).toContain('n = 540');
+    expect(text('[data-testid="latency"]')).toContain('▲ 22%');
+    expect(host.querySelector('[data-testid="latency"] svg path')?.getAttribute('d')).toMatch(/^M0/);
+    expect(text('[data-testid="latency-failed"]')).toContain('n = 60');
+  });
+
+  it('shows the failure rate, error types with share and change', () => {
+    mount(ready());
+    expect(text('[data-testid="failure-rate"]')).toContain('60 failed of 600 started (10%)');
+    expect(text('[data-testid="errors"]')).toContain('▲ 2.9 pts');
+    const items = [...host.querySelectorAll('[data-testid="error-type"]')].map((li) => li.textContent);
+    expect(items).toEqual(['<img src=x onerror=alert(1)>4067%+30', 'timeout2033%−10']);
+  });
+
+  it('renders event data as text, never as HTML', () => {
+    mount(ready());
+    expect(host.querySelector('img')).toBeNull();
+  });
+
+  it('links each section to PostHog in a new tab', () => {
+    mount(ready());
+    const hrefs = [...host.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')]);
+    expect(hrefs.map((h) => h[0])).toEqual(expect.arrayContaining(['https://ph.test/f', 'https://ph.test/l', 'https://ph.test/e', 'https://ph.test/project/1']));
+    expect(hrefs.every(([, target, rel]) => target === '_blank' && rel?.includes('noopener'))).toBe(true);
+  });
+
+  it('shows LLM figures only when the tool has generations', () => {
+    mount(ready());
+    expect(host.querySelector('[data-testid="llm"]')).toBeNull();
+    render(null, host);
+    mount(ready({ ...metrics, llm: { generations: 12, p95LatencyS: 3.2, costUsd: 0.1234, errors: 1, inputTokens: 1000, outputTokens: 200 } }));
+    expect(text('[data-testid="llm"]')).toMatch(/12 generations.*3\.20 s.*\$0\.1234.*1 \(8\.3%\).*1,000 in · 200 out/);
+  });
+
+  it('shows a health banner over threshold, a stale banner and the segment', () => {
+    const alert = { ...metrics, segment: { kind: 'person' as const, property: 'platform', value: 'web' }, health: { ...metrics.health, status: 'alert' as const, reasons: ['12 failures in the last hour (alert above 10)'] } };
+    mount({ state: { status: 'ready', metrics: alert, links, stale: { kind: 'network', message: 'Could not reach ph.test.' } } });
+    expect(text('[data-testid="health-banner"]')).toContain('12 failures in the last hour');
+    expect(text('[data-testid="stale-banner"]')).toContain('Could not reach ph.test.');
+    expect(text('[data-testid="segment"]')).toContain('person property platform = “web”');
+  });
+});
+
+describe('MetricsCard states', () => {
+  it('has a loading skeleton', () => {
+    mount({ state: { status: 'loading' } });
+    expect(host.querySelector('[data-testid="card-loading"]')).not.toBeNull();
+    expect(host.querySelector('section')?.getAttribute('aria-busy')).toBe('true');
+  });
+
+  it('explains no data and suggests the tools that have views', () => {
+    const empty = { ...metrics, funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: 0 })) }, toolsSeen: [{ tool: 'pdf-to-text', views: 1 }, { tool: 'pdf2txt', views: 500 }] };
+    mount(ready(empty));
+    expect(text('[data-testid="card-nodata"]')).toContain('No tool_viewed for pdf-to-text in last 7 days');
+    expect(text('[data-testid="tools-seen"]')).toContain('pdf2txt (500)');
+    expect(text('[data-testid="tools-seen"]')).not.toContain('pdf-to-text (1)');
+  });
+
+  it.each([
+    ['not_configured', 'Open Tool Lens options', 'onOpenOptions'],
+    ['unauthorized', 'Open Tool Lens options', 'onOpenOptions'],
+    ['forbidden', 'Open Tool Lens options', 'onOpenOptions'],
+    ['server', 'Try again', 'onRefresh'],
+    ['rate_limited', 'Try again', 'onRefresh'],
+    ['timeout', 'Try again', 'onRefresh'],
+  ] as const)('gives %s its own message and next step', (kind, button, handler) => {
+    const props = mount({ state: { status: 'error', error: { kind, message: `the ${kind} message` } } });
+    expect(text('[role="alert"]')).toContain(`the ${kind} message`);
+    const action = host.querySelector('.tl-button') as HTMLButtonElement;
+    expect(action.textContent).toBe(button);
+    action.click();
+    expect(props[handler]).toHaveBeenCalled();
+  });
+
+  it('collapses to a pill with p95 and failure rate', () => {
+    mount({ collapsed: true, ...ready() });
+    expect(text('.tl-pill')).toContain('p95 7.30 s · 10% failed');
+  });
+});
+
+describe('triage tab', () => {
+  it('lists slow jobs and failures with links to the event and replay', () => {
+    mount({
+      ...ready(),
+      tab: 'triage',
+      triage: {
+        status: 'ready',
+        triage: {
+          slowest: [{ jobId: 'job_1', durationMs: 95_000, at: new Date(Date.now() - 120_000).toISOString(), detail: 'true', eventUrl: 'https://ph.test/ev1', replayUrl: null }],
+          failures: [{ jobId: 'job_2', durationMs: 300, at: new Date(Date.now() - 7_200_000).toISOString(), detail: 'ocr_failed', eventUrl: 'https://ph.test/ev2', replayUrl: 'https://ph.test/rep2' }],
+        },
+      },
+    });
+    expect(text('[data-testid="triage-slow"]')).toMatch(/1 min 35 s.*job_1 · cached.*2 min ago.*event/);
+    expect(text('[data-testid="triage-failure"]')).toMatch(/ocr_failed.*job_2 · 300 ms.*2 h ago.*event.*replay/);
+    expect(host.querySelector('[data-testid="triage-failure"] a[href="https://ph.test/rep2"]')).not.toBeNull();
+  });
+});
+
+describe('CardContainer', () => {
+  function api(overrides: Partial<CardApi> = {}): CardApi {
+    return { loadMetrics: vi.fn(), loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn(), ...overrides };
+  }
+
+  it('loads the default range, switches range, and ignores a stale answer', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const resolvers: Array<(r: ToolMetricsResponse) => void> = [];
+    const cardApi = api({ loadMetrics: vi.fn(() => new Promise<ToolMetricsResponse>((resolve) => resolvers.push(resolve))) });
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('7d', false);
+
+    await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click()); // 1h
+    expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('1h', false);
+    await act(() => resolvers[1]!({ ok: true, metrics: { ...metrics, range: '1h' }, links }));
+    await act(() => resolvers[0]!({ ok: false, error: { kind: 'server', message: 'old answer' } }));
+    expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    expect(host.textContent).not.toContain('old answer');
+
+    // Escape inside the card collapses it.
+    await act(() => {
+      host.querySelector('button')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    });
+    expect(host.querySelector('.tl-pill')).not.toBeNull();
+  });
+
+  it('loads triage when its tab opens, moves corners and hides on request', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const triage: TriageResponse = { ok: true, triage: { slowest: [], failures: [] } };
+    const onHide = vi.fn();
+    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })), loadTriage: vi.fn(async () => triage) });
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={onHide} />, host));
+    await act(() => (host.querySelector('[role="tab"][aria-selected="false"]') as HTMLButtonElement).click());
+    await act(async () => undefined); // let the triage answer land
+    expect(cardApi.loadTriage).toHaveBeenCalledWith('7d');
+    expect(text('[data-testid="triage-slowest"]')).toContain('No completed jobs');
+
+    await act(() => (host.querySelector('[aria-label="Move to the next corner"]') as HTMLButtonElement).click());
+    expect(host.querySelector('[data-testid="card-root"]')?.getAttribute('data-corner')).toBe('bottom-left');
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: false });
+
+    await act(() => (host.querySelector('[aria-label="Hide on this site"]') as HTMLButtonElement).click());
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true });
+    expect(onHide).toHaveBeenCalled();
+  });
+
+  describe('after a failure', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+      Object.defineProperty(document, 'hidden', { configurable: true, value: false });
+    });
+    const mountCard = async (cardApi: CardApi) => {
+      host = document.createElement('div');
+      document.body.append(host);
+      await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+      await act(async () => undefined);
+    };
+
+    it('asks again by itself, backing off, says when, and recovers when the fault clears', async () => {
+      vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const answers: ToolMetricsResponse[] = [
+        { ok: false, error: { kind: 'server', message: 'PostHog answered 503' } },
+        { ok: false, error: { kind: 'server', message: 'PostHog answered 503' } },
+        { ok: true, metrics, links },
+      ];
+      const cardApi = api({ loadMetrics: vi.fn(async () => answers.shift()!) });
+      await mountCard(cardApi);
+      expect(host.querySelector('[data-testid="card-error"]')?.textContent).toContain('503');
+      // First retry after 15 s (no jitter drawn here), and the card says when.
+      expect(text('[data-testid="retry-at"]')).toContain(`asks again by itself at ${formatClock(Date.parse('2026-11-25T10:00:15Z'))}`);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(14_900)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(200)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      // Not a refresh: the worker may answer from a newer request made by another tab.
+      expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('7d', false);
+      // The error stays on screen meanwhile; the second retry backs off to 30 s.
+      expect(host.querySelector('[data-testid="card-error"]')).not.toBeNull();
+      await act(async () => void (await vi.advanceTimersByTimeAsync(29_700)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(200)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
+      expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+      expect(host.querySelector('[data-testid="retry-at"]')).toBeNull();
+      // Recovered: no more requests.
+      await act(async () => void (await vi.advanceTimersByTimeAsync(600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
+    });
+
+    it('keeps stale figures while retrying, and never before Retry-After', async () => {
+      vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: true, metrics, links, stale: { kind: 'rate_limited', message: 'PostHog is rate limiting this key; retrying in 120 s', retryInMs: 120_000 } })
+          .mockResolvedValue({ ok: true, metrics, links }),
+      });
+      await mountCard(cardApi);
+      expect(text('[data-testid="stale-banner"]')).toContain('as of');
+      expect(text('[data-testid="stale-banner"]')).toContain('retrying in 120 s. Tool Lens asks again by itself at');
+      expect(text('[data-testid="retry-at"]')).toContain(formatClock(Date.parse('2026-11-25T10:02:01Z')));
+      await act(async () => void (await vi.advanceTimersByTimeAsync(120_500)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(1_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      expect(host.querySelector('[data-testid="stale-banner"]')).toBeNull();
+    });
+
+    it('keeps its figures, marked stale, when a refresh loses the worker, and recovers by itself', async () => {
+      vi.useFakeTimers();
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: true, metrics, links })
+          .mockRejectedValueOnce(new Error('Could not establish connection. Receiving end does not exist.'))
+          .mockResolvedValue({ ok: true, metrics: { ...metrics, asOf: '2026-11-25T11:00:00Z' }, links }),
+      });
+      await mountCard(cardApi);
+      await act(() => (host.querySelector('[aria-label="Refresh"]') as HTMLButtonElement).click());
+      await act(async () => undefined);
+      expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+      expect(text('[data-testid="stale-banner"]')).toContain('lost touch with its background worker');
+      expect(text('[data-testid="stale-banner"]')).toContain(`as of ${formatTime(metrics.asOf)}`);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(20_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(3);
+      expect(host.querySelector('[data-testid="stale-banner"]')).toBeNull();
+    });
+
+    it('once removed, asks nothing more, even when an answer was still on its way', async () => {
+      vi.useFakeTimers();
+      let answer: (r: ToolMetricsResponse) => void = () => undefined;
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: true, metrics, links })
+          .mockImplementationOnce(() => new Promise<ToolMetricsResponse>((resolve) => (answer = resolve)))
+          .mockResolvedValue({ ok: false, error: { kind: 'server', message: 'down' } }),
+      });
+      await mountCard(cardApi);
+      await act(() => (host.querySelector('[aria-label="Refresh"]') as HTMLButtonElement).click());
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      await act(() => render(null, host));
+      await act(async () => answer({ ok: false, error: { kind: 'server', message: 'PostHog answered 503' } }));
+      await act(async () => void (await vi.advanceTimersByTimeAsync(3_600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+    });
+
+    it('spends nothing while its tab is hidden; asks when the tab is back in view', async () => {
+      vi.useFakeTimers();
+      const cardApi = api({ loadMetrics: vi.fn().mockResolvedValueOnce({ ok: false, error: { kind: 'network', message: 'offline' } }).mockResolvedValue({ ok: true, metrics, links }) });
+      await mountCard(cardApi);
+      Object.defineProperty(document, 'hidden', { configurable: true, value: true });
+      await act(async () => void (await vi.advanceTimersByTimeAsync(600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      Object.defineProperty(document, 'hidden', { configurable: true, value: false });
+      await act(async () => void document.dispatchEvent(new Event('visibilitychange')));
+      await act(async () => undefined);
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+      expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    });
+
+    it('leaves missing settings to the user, and looks again when the tab comes back (from the options)', async () => {
+      vi.useFakeTimers();
+      const cardApi = api({ loadMetrics: vi.fn().mockResolvedValueOnce({ ok: false, error: { kind: 'not_configured', message: 'not connected' } }).mockResolvedValue({ ok: true, metrics, links }) });
+      await mountCard(cardApi);
+      await act(async () => void (await vi.advanceTimersByTimeAsync(3_600_000)));
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
+      expect(host.querySelector('[data-testid="retry-at"]')).toBeNull();
+      await act(async () => void document.dispatchEvent(new Event('visibilitychange')));
+      await act(async () => undefined);
+      expect(cardApi.loadMetrics).toHaveBeenCalledTimes(2);
+    });
+  });
+});
+
+
+describe('hostile and unusual event data', () => {
+  // Anyone who can send events to the project writes these strings: they must stay text.
+  const HOSTILE = ['<img src=x onerror=alert(1)>', 'javascript:alert(1)', '<script>alert(1)</script>', '"><svg onload=alert(1)>'];
+  const noData = (toolsSeen: ToolMetrics['toolsSeen']): ToolMetrics => ({
+    ...metrics,
+    funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: 0 })) },
+    toolsSeen,
+  });
+  /** `length` code points cycling through `parts`: emoji (surrogate pairs, ZWJ), RTL text, combining marks. */
+  const longText = (parts: string[], length = 10_000) => Array.from({ length }, (_, i) => parts[i % parts.length]).join('');
+  const EMOJI = longText(['😀', '👩‍💻', '🏳️‍🌈', ' ']);
+  const RTL = longText(['م', 'ر', 'ح', 'ب', 'ا', ' ', '\u200F']);
+  const COMBINING = longText(['e\u0301', 'Z\u0351\u0352\u0353', 'n\u0303', '\u0300']);
+
+  it('shows hostile tool names in the "tools seen" hint as text: no element, no link', () => {
+    mount(ready(noData(HOSTILE.map((tool, i) => ({ tool, views: 10 - i })))));
+    const hint = host.querySelector('[data-testid="tools-seen"]')!;
+    expect(hint.textContent).toContain('<img src=x onerror=alert(1)> (10), javascript:alert(1) (9), <script>alert(1)</script> (8), "><svg onload=alert(1)> (7)');
+    // The hint is a single paragraph of text: nothing inside it was parsed as markup.
+    expect(hint.children).toHaveLength(0);
+    expect(host.querySelector('img, script, svg:not(.tl-spark), [onerror], [onload]')).toBeNull();
+    expect([...host.querySelectorAll('a')].map((a) => a.getAttribute('href'))).not.toContain('javascript:alert(1)');
+  });
+
+  it('shows a hostile tool name of its own as text in the "no data" explanation', () => {
+    mount(ready({ ...noData([{ tool: 'pdf2txt', views: 5 }]), tool: '<img src=x onerror=alert(1)>' }));
+    expect(text('[data-testid="card-nodata"] strong')).toBe('<img src=x onerror=alert(1)>');
+    expect(host.querySelector('img')).toBeNull();
+  });
+
+  it('keeps 10 000-character error types with emoji, RTL and combining marks intact, as text', () => {
+    const errors = [
+      { type: EMOJI, current: 3, previous: 1 },
+      { type: RTL, current: 2, previous: 2 },
+      { type: COMBINING, current: 1, previous: 0 },
+    ];
+    mount(ready({ ...metrics, errors }));
+    const items = [...host.querySelectorAll('[data-testid="error-type"]')];
+    // Not cut nor normalised in the DOM: the card's CSS ellipsis only shortens what is painted.
+    expect(items.map((li) => li.querySelector('.tl-error-type')?.textContent)).toEqual([EMOJI, RTL, COMBINING]);
+    expect(items.map((li) => li.getAttribute('data-type'))).toEqual([EMOJI, RTL, COMBINING]);
+    expect(items.map((li) => li.querySelector('.tl-error-count')?.textContent)).toEqual(['3', '2', '1']);
+    expect(EMOJI.length).toBeGreaterThan(10_000);
+    expect(COMBINING.normalize('NFC')).not.toBe(COMBINING); // the input really holds decomposed marks
+  });
+
+  it('keeps long Unicode job ids and failure details intact in the triage rows', () => {
+    const at = new Date(Date.now() - 60_000).toISOString();
+    mount({
+      ...ready(),
+      tab: 'triage',
+      triage: {
+        status: 'ready',
+        triage: {
+          slowest: [{ jobId: RTL, durationMs: 95_000, at, detail: 'false', eventUrl: 'https://ph.test/ev1', replayUrl: null }],
+          failures: [
+            { jobId: EMOJI, durationMs: null, at, detail: COMBINING, eventUrl: 'https://ph.test/ev2', replayUrl: 'https://ph.test/rep2' },
+            { jobId: '<img src=x onerror=alert(1)>', durationMs: null, at, detail: '<script>alert(1)</script>', eventUrl: 'https://ph.test/ev3', replayUrl: null },
+          ],
+        },
+      },
+    });
+    const slow = host.querySelector('[data-testid="triage-slow"] .tl-triage-job')!;
+    expect(slow.textContent).toBe(RTL);
+    expect(slow.getAttribute('title')).toBe(RTL);
+    const [failure, hostile] = [...host.querySelectorAll('[data-testid="triage-failure"]')];
+    expect(failure!.querySelector('.tl-error-type')?.textContent).toBe(COMBINING);
+    expect(failure!.querySelector('.tl-triage-job')?.textContent).toBe(EMOJI);
+    expect(failure!.querySelector('a[href="https://ph.test/rep2"]')?.getAttribute('aria-label')).toBe(`Watch the session replay for job ${EMOJI}`);
+    expect(hostile!.querySelector('.tl-error-type')?.textContent).toBe('<script>alert(1)</script>');
+    expect(hostile!.querySelector('.tl-triage-job')?.textContent).toBe('<img src=x onerror=alert(1)>');
+    expect(host.querySelector('img, script')).toBeNull();
+    expect([...host.querySelectorAll('[data-testid="card-triage"] a')].map((a) => a.getAttribute('href'))).toEqual(['https://ph.test/ev1', 'https://ph.test/ev2', 'https://ph.test/rep2', 'https://ph.test/ev3']);
+  });
+});

@@ -1,0 +1,229 @@
+/** The floating card: presentational only. Everything it shows arrives through props. */
+import type { CardLinks, Failure, ToolMetrics } from '../../lib/protocol/messages';
+import { formatClock, formatCount, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
+import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
+import { CardOverview } from './CardOverview';
+import { CardTriage, type TriageState } from './CardTriage';
+
+export type CardState =
+  | { status: 'loading' }
+  | { status: 'error'; error: Failure }
+  | { status: 'ready'; metrics: ToolMetrics; links: CardLinks; stale?: Failure | undefined; refreshing?: boolean };
+
+export type CardTab = 'overview' | 'triage';
+
+export interface MetricsCardProps {
+  tool: string;
+  matchedBy: string;
+  range: RangeKey;
+  state: CardState;
+  /** When the card asks PostHog again by itself after a failure (epoch ms); null when it does not. */
+  retryAt?: number | null;
+  tab: CardTab;
+  triage: TriageState;
+  collapsed: boolean;
+  onRangeChange: (range: RangeKey) => void;
+  onTabChange: (tab: CardTab) => void;
+  onRefresh: () => void;
+  onRetryTriage: () => void;
+  onToggleCollapsed: () => void;
+  onHide: () => void;
+  onMove: () => void;
+  onOpenOptions: () => void;
+  /** Pointer down on the header: the container turns it into a drag. */
+  onDragStart?: (event: PointerEvent) => void;
+}
+
+function failureRate(metrics: ToolMetrics): string {
+  return formatPercent(metrics.jobs.current.failed, metrics.jobs.current.started);
+}
+
+export function MetricsCard(props: MetricsCardProps) {
+  const { tool, state, collapsed } = props;
+  const health = state.status === 'ready' ? state.metrics.health : null;
+  if (collapsed) {
+    const figures = state.status === 'ready' ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed` : '…';
+    return (
+      <button class={`tl-pill ${health?.status === 'alert' ? 'tl-alert' : ''}`} type="button" onClick={props.onToggleCollapsed} aria-label={`Show Tool Lens metrics for ${tool}: ${figures}`}>
+        <span class="tl-logo" aria-hidden="true" />
+        <span>{tool}</span>
+        <span class="tl-pill-figure">{figures}</span>
+      </button>
+    );
+  }
+  return (
+    <section class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`} aria-label={`Tool Lens metrics for ${tool}`} aria-busy={state.status === 'loading'}>
+      <header class="tl-header" onPointerDown={(e) => props.onDragStart?.(e as unknown as PointerEvent)}>
+        <span class={`tl-logo ${health ? `tl-health-${health.status}` : ''}`} aria-hidden="true" />
+        <div class="tl-heading">
+          <h2 class="tl-tool" data-testid="tool-name">
+            {tool}
+          </h2>
+          <p class="tl-meta" data-testid="card-meta">
+            {RANGES[props.range].label}
+            {state.status === 'ready' && ` · as of ${formatTime(state.metrics.asOf)}`}
+            {` · found by ${props.matchedBy}`}
+          </p>
+        </div>
+        <button type="button" class="tl-icon" onClick={props.onRefresh} aria-label="Refresh" title="Refresh" disabled={state.status === 'loading' || (state.status === 'ready' && state.refreshing)}>
+          ↻
+        </button>
+        <button type="button" class="tl-icon" onClick={props.onMove} aria-label="Move to the next corner" title="Move (or drag the header)">
+          ⇲
+        </button>
+        <button type="button" class="tl-icon" onClick={props.onToggleCollapsed} aria-label="Collapse" title="Collapse (Esc)">
+          –
+        </button>
+        <button type="button" class="tl-icon" onClick={props.onHide} aria-label="Hide on this site" title="Hide on this site (Alt+Shift+L brings it back)">
+          ×
+        </button>
+      </header>
+      {health?.status === 'alert' && (
+        <p class="tl-banner" role="status" data-testid="health-banner">
+          Over threshold: {health.reasons.join('; ')}
+        </p>
+      )}
+      {state.status === 'ready' && state.stale && (
+        <p class="tl-banner tl-stale" role="status" data-testid="stale-banner">
+          Showing figures as of {formatTime(state.metrics.asOf)}: {props.retryAt ? asSentence(state.stale.message) : state.stale.message}
+          {props.retryAt ? <RetryNote at={props.retryAt} /> : null}
+        </p>
+      )}
+      {state.status === 'ready' && state.metrics.segment && (
+        <p class="tl-meta tl-segment" data-testid="segment">
+          Segment: {state.metrics.segment.kind} property {state.metrics.segment.property} = “{state.metrics.segment.value}”
+        </p>
+      )}
+      <div class="tl-controls">
+        <div class="tl-tabs" role="tablist" aria-label="Card view">
+          {(['overview', 'triage'] as const).map((tab) => (
+            <button key={tab} type="button" role="tab" aria-selected={props.tab === tab} onClick={() => props.onTabChange(tab)}>
+              {tab === 'overview' ? 'Overview' : 'Triage'}
+            </button>
+          ))}
+        </div>
+        <div class="tl-ranges" role="group" aria-label="Time range">
+          {RANGE_KEYS.map((key) => (
+            <button type="button" key={key} aria-pressed={key === props.range} onClick={() => props.onRangeChange(key)}>
+              {key}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div class="tl-body" role="tabpanel">
+        <CardBody {...props} />
+      </div>
+    </section>
+  );
+}
+
+function CardBody(props: MetricsCardProps) {
+  const { state, onOpenOptions, onRefresh } = props;
+  if (state.status === 'loading') {
+    return (
+      <div data-testid="card-loading">
+        <p class="tl-visually-hidden">Loading metrics…</p>
+        {[0, 1, 2, 3].map((i) => (
+          <div key={i} class="tl-skeleton" />
+        ))}
+      </div>
+    );
+  }
+  if (state.status === 'error') return <ErrorState error={state.error} retryAt={props.retryAt ?? null} onOpenOptions={onOpenOptions} onRetry={onRefresh} />;
+  const { metrics, links } = state;
+  if (props.tab === 'triage') {
+    return (
+      <div data-testid="card-triage">
+        <CardTriage state={props.triage} onRetry={props.onRetryTriage} />
+      </div>
+    );
+  }
+  return (
+    <div data-testid="card-ready">
+      {(metrics.funnel.steps[0]?.current ?? 0) === 0 && <NoData metrics={metrics} />}
+      <CardOverview metrics={metrics} links={links} />
+      <footer class="tl-footer">
+        <a href={links.project} target="_blank" rel="noopener noreferrer">
+          Open project in PostHog ↗
+        </a>
+        <a href={links.replays} target="_blank" rel="noopener noreferrer">
+          Replays ↗
+        </a>
+      </footer>
+    </div>
+  );
+}
+
+/** Each kind of failure with its own next step. */
+const NEXT_STEP: Record<Failure['kind'], { action: 'options' | 'retry'; hint: string }> = {
+  not_configured: { action: 'options', hint: '' },
+  unauthorized: { action: 'options', hint: 'Create a new personal API key in PostHog (Settings → Personal API keys) and paste it in the options.' },
+  forbidden: { action: 'options', hint: 'Give the key the query:read scope (and project:read) in PostHog, or use another key.' },
+  not_found: { action: 'options', hint: 'Check the project id and host in the options.' },
+  rate_limited: { action: 'retry', hint: 'Tool Lens waits as PostHog asked and retries by itself.' },
+  server: { action: 'retry', hint: 'PostHog had a problem; try again in a moment.' },
+  network: { action: 'retry', hint: 'Check your connection or the PostHog host in the options.' },
+  timeout: { action: 'retry', hint: 'PostHog is slow to answer; try again, or pick a shorter range.' },
+  bad_response: { action: 'retry', hint: 'This may be a PostHog change Tool Lens does not understand yet.' },
+  query_error: { action: 'retry', hint: 'Check the event and property names in the options (Data schema).' },
+  too_slow: { action: 'retry', hint: 'A shorter range scans less; the card asks again only every few minutes meanwhile.' },
+  bad_request: { action: 'options', hint: 'Check the settings in the options.' },
+  extension: { action: 'retry', hint: 'Its background worker restarts by itself: try again.' },
+};
+
+/** Ends a message with a full stop when it has none, so another sentence can follow it. */
+const asSentence = (message: string) => (/[.!?)]$/.test(message.trim()) ? message : `${message}.`);
+
+/** Says when the card asks again by itself, so nobody has to sit clicking Try again. */
+function RetryNote({ at }: { at: number }) {
+  return (
+    <span class="tl-retry" data-testid="retry-at">
+      {' '}
+      Tool Lens asks again by itself at {formatClock(at)}.
+    </span>
+  );
+}
+
+function ErrorState({ error, retryAt, onOpenOptions, onRetry }: { error: Failure; retryAt: number | null; onOpenOptions: () => void; onRetry: () => void }) {
+  const next = NEXT_STEP[error.kind];
+  return (
+    <div class="tl-error" role="alert" data-testid="card-error" data-kind={error.kind}>
+      <p>{error.message}</p>
+      {next.hint && <p class="tl-hint">{next.hint}</p>}
+      {retryAt ? (
+        <p class="tl-hint">
+          <RetryNote at={retryAt} />
+        </p>
+      ) : null}
+      {next.action === 'options' ? (
+        <button type="button" class="tl-button" onClick={onOpenOptions}>
+          Open Tool Lens options
+        </button>
+      ) : (
+        <button type="button" class="tl-button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+function NoData({ metrics }: { metrics: ToolMetrics }) {
+  const others = (metrics.toolsSeen ?? []).filter((t) => t.tool !== metrics.tool);
+  return (
+    <div class="tl-nodata" data-testid="card-nodata">
+      <p>
+        No <code>tool_viewed</code> for <strong>{metrics.tool}</strong> in {RANGES[metrics.range].label.toLowerCase()}
+        {metrics.segment ? ' in this segment' : ''}.
+      </p>
+      {others.length > 0 ? (
+        <p class="tl-hint" data-testid="tools-seen">
+          Tools with views in this project: {others.map((t) => `${t.tool} (${formatCount(t.views)})`).join(', ')}. If this page is one of them, set the page
+          marker or a URL rule.
+        </p>
+      ) : (
+        <p class="tl-hint">Try a longer range, or check that this tool sends its events to this PostHog project.</p>
+      )}
+    </div>
+  );
+}

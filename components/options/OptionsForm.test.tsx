@@ -1,0 +1,90 @@
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_METRICS_OPTIONS, type Settings } from '../../lib/settings/settings';
+import { OptionsForm } from './OptionsForm';
+
+const initial: Settings = { host: 'eu', customHost: '', projectId: '42', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS };
+
+let host: HTMLElement;
+afterEach(() => {
+  render(null, host);
+  host.remove();
+});
+
+function mount() {
+  host = document.createElement('div');
+  document.body.append(host);
+  const onSave = vi.fn(async (_settings: Settings) => undefined);
+  const never = () => new Promise<never>(() => undefined);
+  act(() => {
+    render(<OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => false} />, host);
+  });
+  return onSave;
+}
+
+const input = (id: string) => host.querySelector<HTMLInputElement>(`#${id}`)!;
+async function type(id: string, value: string) {
+  await act(() => {
+    input(id).value = value;
+    input(id).dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+async function submit() {
+  await act(async () => {
+    host.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await new Promise((r) => setTimeout(r, 0));
+  });
+}
+const status = () => host.querySelector('[data-testid="options-status"]')!.textContent;
+
+describe('options form: request budget', () => {
+  it('shows the budget with labels and saves a new one with the rest of the settings', async () => {
+    const onSave = mount();
+    expect(input('budgetCapacity').value).toBe('60');
+    expect(input('budgetRefillPerHour').value).toBe('60');
+    expect(host.querySelector('label[for="budgetCapacity"]')?.textContent).toBe('Requests at once');
+    expect(host.querySelector('label[for="budgetRefillPerHour"]')?.textContent).toBe('Requests added per hour');
+    expect(host.querySelector('#requestBudget-help')?.textContent).toMatch(/cards, triage, the popup, alerts.*120 HogQL queries an hour.*api_query_rate_limit/);
+    expect(host.querySelector('label[for="queryLimitPerHour"]')?.textContent).toBe("PostHog's query limit for this key (per hour)");
+    expect(input('queryLimitPerHour').value).toBe('120');
+
+    await type('budgetCapacity', '20');
+    await type('budgetRefillPerHour', '120');
+    await type('funnelWindowHours', '6');
+    await submit();
+    expect(onSave).toHaveBeenCalledTimes(1);
+    expect(onSave.mock.calls[0]![0]).toMatchObject({ requestBudget: { capacity: 20, refillPerHour: 120 }, funnelWindowHours: 6, projectId: '42', apiKey: 'phx_k' });
+    expect(status()).toBe('Saved.');
+  });
+
+  it('refuses a bad budget with a message by the field, and loses nothing typed', async () => {
+    const onSave = mount();
+    await type('funnelWindowHours', '6');
+    await type('budgetCapacity', '0');
+    await type('budgetRefillPerHour', '5000');
+    await submit();
+    expect(onSave).not.toHaveBeenCalled();
+    expect(host.querySelector('#requestBudget-capacity-error')?.textContent).toBe('At least 1 request at once');
+    expect(host.querySelector('#requestBudget-refillPerHour-error')?.textContent).toBe('At most 120 an hour: PostHog allows this key 120 queries an hour');
+    expect(input('budgetCapacity').getAttribute('aria-invalid')).toBe('true');
+    expect(status()).toMatch(/Fix the highlighted fields \(requestBudget\.capacity, requestBudget\.refillPerHour\)/);
+    expect(input('funnelWindowHours').value).toBe('6');
+    expect(input('budgetRefillPerHour').value).toBe('5000');
+
+    // Editing a field clears its message; fixing both saves everything typed before.
+    await type('budgetCapacity', '1.5');
+    expect(host.querySelector('#requestBudget-capacity-error')).toBeNull();
+    await submit();
+    expect(host.querySelector('#requestBudget-capacity-error')?.textContent).toBe('Requests at once must be a whole number');
+    await type('budgetCapacity', '240');
+    await type('budgetRefillPerHour', '2400');
+    await submit();
+    expect(onSave).not.toHaveBeenCalled();
+    // A team whose limit PostHog raised says so, and the budget may grow up to it.
+    await type('queryLimitPerHour', '2400');
+    await submit();
+    expect(onSave).toHaveBeenCalledTimes(1);
+    expect(onSave.mock.calls[0]![0]).toMatchObject({ requestBudget: { capacity: 240, refillPerHour: 2400 }, queryLimitPerHour: 2400, funnelWindowHours: 6 });
+  });
+});

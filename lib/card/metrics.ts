@@ -1,0 +1,171 @@
+/** Turns the card query's rows into the figures the card shows. Pure. */
+import { z } from 'zod';
+import { FUNNEL_STEPS, fromStoredForm } from '../instrumentation/schema';
+import type { RangeKey } from './ranges';
+import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/messages';
+import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
+import type { MetricsOptions } from '../settings/settings';
+import { TOP_ERROR_TYPES, TOTALS_COUNTS, TOTALS_FIGURES } from './query';
+
+// ClickHouse writes NaN (a mean of nothing) as null in JSON.
+const cardRowSchema = z.tuple([
+  z.enum(['current', 'previous', 'funnel', 'error', 'spark', 'file_type', 'format']),
+  z.string(),
+  z.array(z.number().int().nonnegative()).max(16),
+  z.array(z.number().nullable()).max(16),
+]);
+const cardRowsSchema = z.array(cardRowSchema);
+type Period = 'current' | 'previous';
+
+const NO_QUANTILES: Quantiles = { n: 0, p50Ms: null, p95Ms: null, p99Ms: null, meanMs: null };
+const NO_JOBS: JobCounts = { views: 0, started: 0, completed: 0, failed: 0, cacheHits: 0, downloads: 0 };
+const int = (x: number | null | undefined) => Math.max(0, Math.round(x ?? 0));
+
+export function evaluateHealth(
+  lastHour: { failures: number; completed: number; meanMs: number | null },
+  thresholds: MetricsOptions['thresholds'],
+): Health {
+  const reasons: string[] = [];
+  if (lastHour.failures > thresholds.failuresPerHour) reasons.push(`${lastHour.failures} failures in the last hour (alert above ${thresholds.failuresPerHour})`);
+  if (lastHour.completed > 0 && lastHour.meanMs !== null && lastHour.meanMs > thresholds.meanDurationSeconds * 1000) {
+    reasons.push(`mean processing time ${(lastHour.meanMs / 1000).toFixed(1)} s in the last hour (alert above ${thresholds.meanDurationSeconds} s)`);
+  }
+  return {
+    failuresLastHour: lastHour.failures,
+    completedLastHour: lastHour.completed,
+    meanDurationMsLastHour: lastHour.completed > 0 ? lastHour.meanMs : null,
+    status: reasons.length ? 'alert' : 'ok',
+    reasons,
+  };
+}
+
+export function toToolMetrics(
+  response: HogQLResponse,
+  input: { tool: string; range: RangeKey; options: Pick<MetricsOptions, 'funnelUnit' | 'funnelWindowHours' | 'segment' | 'thresholds' | 'schema'> },
+  asOf: Date,
+): ToolMetrics {
+  const parsed = cardRowsSchema.safeParse(response.results);
+  if (!parsed.success) throw new PostHogError('bad_response', describeZodError(parsed.error).replace('the response', 'results'));
+
+  const steps = { current: new Array<number>(FUNNEL_STEPS.length).fill(0), previous: new Array<number>(FUNNEL_STEPS.length).fill(0) };
+  const jobs: Record<Period, JobCounts> = { current: NO_JOBS, previous: NO_JOBS };
+  const latency: Record<Period | 'failed', Quantiles> = { current: NO_QUANTILES, previous: NO_QUANTILES, failed: NO_QUANTILES };
+  const errors = new Map<string, { current: number; previous: number }>();
+  const spark: ToolMetrics['latency']['spark'] = [];
+  const more: ToolMetrics['more'] = { auth: [], fileTypes: [], formats: [] };
+  let llm: ToolMetrics['llm'] = null;
+  let lastHour = { failures: 0, completed: 0, meanMs: null as number | null };
+  type Totals = Record<(typeof TOTALS_COUNTS)[number], number> & Record<(typeof TOTALS_FIGURES)[number], number | null>;
+  const totals: Record<Period, Map<string, Totals>> = { current: new Map(), previous: new Map() };
+
+  for (const [section, rawLabel, counts, figures] of parsed.data) {
+    // Labels are property values (error types, file types, formats): PostHog reads them JSON-escaped.
+    const label = fromStoredForm(rawLabel);
+    const period: Period | null = rawLabel === 'current' || rawLabel === 'previous' ? rawLabel : null;
+    switch (section) {
+      case 'current':
+      case 'previous':
+        // Per event: the label is the event's name, as stored (event names are not JSON-escaped).
+        totals[section].set(rawLabel, {
+          ...Object.fromEntries(TOTALS_COUNTS.map((name, i) => [name, counts[i] ?? 0])),
+          ...Object.fromEntries(TOTALS_FIGURES.map((name, i) => [name, figures[i] ?? null])),
+        } as Totals);
+        break;
+      case 'funnel': {
+        // [level reached, sessions]: a session at level k counts for every step up to k.
+        const [level = 0, sessions = 0] = counts;
+        if (period) for (let i = 0; i < Math.min(level, FUNNEL_STEPS.length); i++) steps[period][i]! += sessions;
+        break;
+      }
+      case 'error': {
+        const entry = errors.get(label) ?? { current: 0, previous: 0 };
+        const [now = 0, both = 0] = counts;
+        entry.current += now;
+        entry.previous += both - now;
+        errors.set(label, entry);
+        break;
+      }
+      case 'spark':
+        spark.push({ at: Number(rawLabel), n: counts[0] ?? 0, p95Ms: figures[0] ?? null });
+        break;
+      case 'file_type':
+        more.fileTypes.push({ type: label, count: counts[0] ?? 0, meanBytes: figures[0] ?? null });
+        break;
+      case 'format':
+        more.formats.push({ format: label, count: counts[0] ?? 0 });
+        break;
+    }
+  }
+
+  const { events } = input.options.schema;
+  const quantiles = (row: Totals | undefined): Quantiles =>
+    !row || row.n === 0 ? NO_QUANTILES : { n: row.n, p50Ms: row.p50, p95Ms: row.p95, p99Ms: row.p99, meanMs: row.sum === null ? null : row.sum / row.n };
+  for (const period of ['current', 'previous'] as const) {
+    const of = (key: keyof typeof events) => totals[period].get(events[key]);
+    const untilNow = (key: keyof typeof events) => int(of(key)?.untilNow);
+    jobs[period] = {
+      started: untilNow('processingStarted'),
+      completed: untilNow('processingCompleted'),
+      failed: untilNow('processingFailed'),
+      cacheHits: int(of('processingCompleted')?.cacheHits),
+      downloads: untilNow('resultDownloaded'),
+      views: untilNow('viewed'),
+    };
+    latency[period] = quantiles(of('processingCompleted'));
+  }
+  // Figures of the current range only (sign-in, failed jobs, LLM) and of its last hour (health).
+  const now = (key: keyof typeof events) => totals.current.get(events[key]);
+  latency.failed = quantiles(now('processingFailed'));
+  const views = now('viewed');
+  const authenticated = int(views?.authenticated);
+  const anonymous = int(views?.all) - authenticated;
+  if (authenticated > 0) more.auth.push({ label: 'authenticated', count: authenticated });
+  if (anonymous > 0) more.auth.push({ label: 'anonymous', count: anonymous });
+  const generations = now('aiGeneration');
+  if (generations && int(generations.all) > 0) {
+    llm = { generations: int(generations.all), p95LatencyS: generations.p95, costUsd: generations.cost ?? 0, errors: int(generations.errors), inputTokens: generations.inputTokens ?? 0, outputTokens: generations.outputTokens ?? 0 };
+  }
+  const completedLastHour = int(now('processingCompleted')?.lastHour);
+  const completedNow = now('processingCompleted');
+  const lastHourMean = completedNow && completedNow.nLastHour > 0 && completedNow.sumLastHour !== null ? completedNow.sumLastHour / completedNow.nLastHour : null;
+  lastHour = { failures: int(now('processingFailed')?.lastHour), completed: completedLastHour, meanMs: completedLastHour > 0 ? lastHourMean : null };
+
+  // Rows come in no fixed order: sort everything that is a list.
+  const byCount = <T extends { count: number }>(list: T[], key: (x: T) => string) => list.sort((x, y) => y.count - x.count || key(x).localeCompare(key(y)));
+  const errorList = [...errors.entries()]
+    .map(([type, counts]) => ({ type, ...counts }))
+    .sort((x, y) => y.current - x.current || y.previous - x.previous || x.type.localeCompare(y.type))
+    .filter((entry) => entry.current > 0)
+    .slice(0, TOP_ERROR_TYPES);
+
+  return {
+    tool: input.tool,
+    range: input.range,
+    asOf: (response.last_refresh ? new Date(response.last_refresh) : asOf).toISOString(),
+    segment: input.options.segment,
+    funnel: {
+      unit: input.options.funnelUnit,
+      windowHours: input.options.funnelWindowHours,
+      steps: FUNNEL_STEPS.map((step, i) => ({ label: step.label, current: steps.current[i] ?? 0, previous: steps.previous[i] ?? 0 })),
+    },
+    latency: { ...latency, spark: spark.sort((x, y) => x.at - y.at) },
+    jobs,
+    errors: errorList,
+    more: {
+      auth: byCount(more.auth, (x) => x.label),
+      fileTypes: byCount(more.fileTypes, (x) => x.type),
+      formats: byCount(more.formats, (x) => x.format),
+    },
+    llm,
+    health: evaluateHealth(lastHour, input.options.thresholds),
+    toolsSeen: null,
+  };
+}
+
+const toolsSeenSchema = z.array(z.tuple([z.string(), z.number().int().nonnegative()]));
+
+export function toToolsSeen(response: HogQLResponse): NonNullable<ToolMetrics['toolsSeen']> {
+  const parsed = toolsSeenSchema.safeParse(response.results);
+  if (!parsed.success) throw new PostHogError('bad_response', describeZodError(parsed.error).replace('the response', 'results'));
+  return parsed.data.map(([tool, views]) => ({ tool: fromStoredForm(tool), views }));
+}

@@ -1,0 +1,54 @@
+// @vitest-environment node
+/**
+ * Every query `tool-lens queries` prints, held to PostHog's HogQL: the local server's strict translator
+ * (PostHog's function table, arities, parameters, case rules: local-posthog/functionTable.ts) accepts
+ * it, and it uses no function that HogQL releases of the past year lack (`recent` in the table, from
+ * ../shared/reference/hogql-functions.json: e.g. quantileExact, toFloat64OrNull).
+ */
+import { describe, expect, it } from 'vitest';
+import { callsOf, parseHogQLSelect, printHogQL } from '../../local-posthog/hogql/index';
+import { findFunction } from '../../local-posthog/hogql/functions';
+import { queryCatalog } from './queryCatalog';
+
+const catalog = queryCatalog();
+
+describe('every HogQL query Tool Lens can send', () => {
+  it('has a distinct name, a text and values', () => {
+    expect(new Set(catalog.map((q) => q.name)).size).toBe(catalog.length);
+    expect(catalog.length).toBeGreaterThan(50);
+    for (const q of catalog) expect(q.query.trim().length).toBeGreaterThan(0);
+  });
+
+  it('changes only values, not text, with the range', () => {
+    const byOptions = new Map<string, { texts: Set<string>; ranges: number }>();
+    for (const q of catalog) {
+      const key = q.name.replace(/, (1h|24h|7d|30d)\)$/, ')');
+      if (key === q.name) continue;
+      const entry = byOptions.get(key) ?? { texts: new Set(), ranges: 0 };
+      entry.texts.add(q.query);
+      entry.ranges++;
+      byOptions.set(key, entry);
+    }
+    const withEveryRange = [...byOptions.entries()].filter(([, e]) => e.ranges === 4);
+    expect(withEveryRange.map(([key]) => key.split(' (')[0])).toEqual(['card', 'triage', 'latency link', 'tools seen']);
+    for (const [, entry] of withEveryRange) expect(entry.texts.size).toBe(1);
+  });
+
+  // PostHog's parser is slow on purpose-built queries and the machine may be loaded: a generous timeout.
+  it('runs through the strict translator and uses only functions every PostHog release of the past year has', { timeout: 600_000 }, async () => {
+    const problems: string[] = [];
+    for (const q of catalog) {
+      try {
+        const ast = await parseHogQLSelect(q.query);
+        printHogQL(ast, q.query, q.values);
+        for (const name of callsOf(ast)) {
+          const meta = findFunction(name);
+          if (meta?.recent) problems.push(`${q.name}: ${name}() is missing from older PostHog releases`);
+        }
+      } catch (e) {
+        problems.push(`${q.name}: ${(e as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

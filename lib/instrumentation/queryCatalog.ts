@@ -1,0 +1,78 @@
+/**
+ * Every HogQL query Tool Lens can send, in each form its options give it: what `tool-lens queries`
+ * prints (for users who audit an extension's queries) and what the tests check against PostHog's
+ * function table. Pure.
+ */
+import { buildAlertsQuery } from '../project/alerts';
+import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, type HogQLRequest } from '../card/query';
+import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type PropertySpelling } from '../project/dashboardDefinition';
+import { RANGE_KEYS } from '../card/ranges';
+import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type SchemaMapping } from './schema';
+import { buildDetectQuery } from './detect';
+import { DEFAULT_METRICS_OPTIONS, type MetricsOptions, type Segment } from '../settings/settings';
+
+export interface CatalogEntry extends HogQLRequest {
+  name: string;
+}
+
+/** The three ways a project spells its custom properties. */
+export const SPELLINGS = {
+  plain: { ...DEFAULT_SCHEMA, properties: Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, [p]])) } as SchemaMapping,
+  dollar: { ...DEFAULT_SCHEMA, properties: Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, [`$${p}`]])) } as SchemaMapping,
+  both: DEFAULT_SCHEMA,
+} as const;
+
+const DASHBOARD_SPELLINGS: Record<keyof typeof SPELLINGS, PropertySpelling> = {
+  plain: Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, p])) as PropertySpelling,
+  dollar: Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, `$${p}`])) as PropertySpelling,
+  both: Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, 'both'])) as PropertySpelling,
+};
+
+const SEGMENTS: Record<string, Segment | null> = {
+  'no segment': null,
+  'event segment': { kind: 'event', property: 'plan', value: 'pro' },
+  'person segment': { kind: 'person', property: 'platform', value: 'web' },
+};
+
+const EXAMPLE_TOOL = 'pdf-to-text';
+
+/**
+ * Each builder with every combination of the options that shape its text (spelling, segment, funnel
+ * unit), for the card's default range; and, with the default options, every other range (the range
+ * changes only values: the tests check the text stays the same).
+ */
+export function queryCatalog(): CatalogEntry[] {
+  const out: CatalogEntry[] = [];
+  const add = (name: string, request: HogQLRequest) => out.push({ name, ...request });
+  const defaultRange = '7d';
+  for (const [spellingName, schema] of Object.entries(SPELLINGS)) {
+    for (const [segmentName, segment] of Object.entries(SEGMENTS)) {
+      for (const funnelUnit of ['sessions', 'persons'] as const) {
+        const options: MetricsOptions = { ...DEFAULT_METRICS_OPTIONS, schema, segment, funnelUnit };
+        add(`card (${spellingName}, ${segmentName}, ${funnelUnit}, ${defaultRange})`, buildCardQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
+      }
+      const options: MetricsOptions = { ...DEFAULT_METRICS_OPTIONS, schema, segment };
+      add(`triage (${spellingName}, ${segmentName}, ${defaultRange})`, buildTriageQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
+      add(`latency link (${spellingName}, ${segmentName}, ${defaultRange})`, buildLatencyQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
+    }
+    add(`tools seen (${spellingName}, ${defaultRange})`, buildToolsSeenQuery(defaultRange, schema));
+    add(`auto-mapping (${spellingName})`, buildAutoMapQuery(schema));
+    add(`alerts (${spellingName})`, buildAlertsQuery(schema));
+    for (const insight of buildToolUsageDashboard(DASHBOARD_SPELLINGS[spellingName as keyof typeof SPELLINGS]).insights) {
+      const { selects, exprs } = insightExpressions(insight.query);
+      for (const query of selects) add(`dashboard insight ${insight.key} (${spellingName})`, { query, values: {} });
+      // Trends and funnels insights carry HogQL expressions (breakdown, aggregation): checked as a SELECT of them.
+      exprs.forEach((expr, i) => add(`dashboard insight ${insight.key} expression ${i + 1} (${spellingName})`, { query: `SELECT ${expr} FROM events`, values: {} }));
+    }
+  }
+  for (const range of RANGE_KEYS.filter((r) => r !== defaultRange)) {
+    const input = { tool: EXAMPLE_TOOL, range, options: DEFAULT_METRICS_OPTIONS };
+    add(`card (both, no segment, sessions, ${range})`, buildCardQuery(input));
+    add(`triage (both, no segment, ${range})`, buildTriageQuery(input));
+    add(`latency link (both, no segment, ${range})`, buildLatencyQuery(input));
+    add(`tools seen (both, ${range})`, buildToolsSeenQuery(range, DEFAULT_SCHEMA));
+  }
+  add('schema detection', buildDetectQuery());
+  add('connection test', buildEventCountQuery());
+  return out;
+}
