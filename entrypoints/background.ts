@@ -1,27 +1,18 @@
 import { browser } from 'wxt/browser';
-import { CARD_PREFS_KEY, readCardPrefs, writeCardPrefs, type PrefsStorage } from '../lib/card/prefs';
+import { readCardPrefs, writeCardPrefs } from '../lib/card/prefs';
 import { createRequestBudget } from '../lib/posthog/budget';
 import { buildLatencyQuery } from '../lib/card/query';
 import { cardLinks } from '../lib/posthog/deepLinks';
 import { DASHBOARD_PORT, type AlertsResponse, type DashboardProgress, type ToolMetricsResponse } from '../lib/protocol/messages';
 import { createMessageListener } from '../lib/protocol/messaging';
 import { createProjectService } from '../lib/project/service';
-import { createMetricsService, type CacheStore } from '../lib/card/service';
+import { createMetricsService } from '../lib/card/service';
 import { describeSettingsChange } from '../lib/settings/change';
 import { createRetryAfter } from '../lib/posthog/retryAfter';
-import { parseStoredSettings, postHogBaseUrl, SETTINGS_KEY } from '../lib/settings/settings';
-import {
-  AUTO_MAP_KEY,
-  AUTO_MAP_MAX_AGE_MS,
-  CONTENT_SCRIPT_ID,
-  parseSites,
-  siteConfigKey,
-  siteConfigs,
-  SITES_KEY,
-  storedAutoMapSchema,
-  syncRegistration,
-  type RegistrationApi,
-} from '../lib/matching/sites';
+import { postHogBaseUrl } from '../lib/settings/settings';
+import { AUTO_MAP_MAX_AGE_MS, CONTENT_SCRIPT_ID, siteConfigs, syncRegistration, type RegistrationApi } from '../lib/matching/sites';
+import { browserStore } from '../lib/storage/browser';
+import { autoMapItem, cachedFigures, settingsItem, siteRules, sitesItem } from '../lib/storage/items';
 
 type AccessLevelArea = { setAccessLevel?: (o: { accessLevel: string }) => Promise<void> };
 
@@ -31,40 +22,24 @@ export default defineBackground(() => {
   void (browser.storage.local as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
   void (browser.storage.session as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' }).catch(() => undefined);
 
-  // Figures are cached in storage.local so a restarted worker (or browser) answers at once.
-  // Entries are keyed by a fingerprint of the settings: a new host, project or key starts afresh.
-  const cache: CacheStore = {
-    get: async (key) => (await browser.storage.local.get(key))[key],
-    set: (key, value) => browser.storage.local.set({ [key]: value }),
-  };
-  const prefsStorage: PrefsStorage = {
-    get: async () => (await browser.storage.local.get(CARD_PREFS_KEY))[CARD_PREFS_KEY],
-    set: (value) => browser.storage.local.set({ [CARD_PREFS_KEY]: value }),
-  };
+  // Everything kept goes through the declared items (lib/storage/items.ts): figures are cached in
+  // storage.local so a restarted worker (or browser) answers at once, keyed by a fingerprint of the
+  // settings so a new host, project or key starts afresh.
+  const store = browserStore();
+  const loadSettings = () => store.get(settingsItem);
   // One request budget for everything that asks PostHog: cards, triage, auto-mapping, popup, alerts.
   const budget = createRequestBudget({
-    store: cache,
+    store,
     // Read at every request, so a budget changed in the options applies without restarting the worker.
     options: async () => {
-      const state = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+      const state = await loadSettings();
       return state.status === 'configured' ? state.settings.requestBudget : undefined;
     },
   });
   // And one Retry-After: a 429 on any of them holds all of them back.
-  const retryAfter = createRetryAfter({ store: cache });
-  const service = createMetricsService({
-    loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
-    cache,
-    budget,
-    retryAfter,
-  });
-
-  const project = createProjectService({
-    loadSettings: async () => parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]),
-    store: cache,
-    budget,
-    retryAfter,
-  });
+  const retryAfter = createRetryAfter({ store });
+  const service = createMetricsService({ loadSettings, store, budget, retryAfter });
+  const project = createProjectService({ loadSettings, store, budget, retryAfter });
 
   const registration: RegistrationApi = {
     registered: async () => (await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID] }))[0]?.matches ?? null,
@@ -81,14 +56,14 @@ export default defineBackground(() => {
    * so tool pages keep their card and it can say what is wrong.
    */
   async function autoMap(force = false) {
-    const stored = storedAutoMapSchema.safeParse((await browser.storage.local.get(AUTO_MAP_KEY))[AUTO_MAP_KEY]);
+    const stored = await store.get(autoMapItem);
     const project = await service.projectKey();
     if (!project) return null;
-    const sameProject = stored.success && stored.data.settings === project;
-    if (!force && sameProject && Date.now() - stored.data.at < AUTO_MAP_MAX_AGE_MS) return stored.data.map;
+    const sameProject = stored?.settings === project;
+    if (!force && stored && sameProject && Date.now() - stored.at < AUTO_MAP_MAX_AGE_MS) return stored.map;
     const fresh = await service.fetchAutoMap();
-    if (!fresh) return sameProject ? stored.data.map : null;
-    await browser.storage.local.set({ [AUTO_MAP_KEY]: { at: Date.now(), settings: fresh.settings, map: fresh.map } });
+    if (!fresh) return sameProject ? stored.map : null;
+    await store.set(autoMapItem, { at: Date.now(), settings: fresh.settings, map: fresh.map });
     return fresh.map;
   }
 
@@ -96,12 +71,12 @@ export default defineBackground(() => {
   let syncing: Promise<void> = Promise.resolve();
   function syncSites(forceAutoMap = false) {
     syncing = syncing.then(async () => {
-      const sites = parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]);
+      const sites = await store.get(sitesItem);
       await syncRegistration(sites, registration).catch((error) => console.warn('Tool Lens: content script registration failed', error));
       const map = sites.some((s) => s.autoMap) ? await autoMap(forceAutoMap) : null;
-      const { entries, remove } = siteConfigs(sites, map, Object.keys(await browser.storage.session.get(null)));
-      if (remove.length) await browser.storage.session.remove(remove);
-      await browser.storage.session.set(entries);
+      const { entries, remove } = siteConfigs(sites, map, await store.entryIds(siteRules));
+      if (remove.length) await store.removeEntries(siteRules, remove);
+      await store.setEntries(siteRules, entries);
     });
     return syncing;
   }
@@ -115,7 +90,7 @@ export default defineBackground(() => {
   // on their card, and (if the user turned it on) as a system notification.
   // The worker wakes often (MV3): only a settings change, or never having checked, runs a check at once.
   async function scheduleAlerts(checkNow: boolean) {
-    const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+    const settings = await loadSettings();
     if (settings.status !== 'configured') {
       await browser.alarms?.clear('alerts');
       return;
@@ -131,7 +106,7 @@ export default defineBackground(() => {
     await browser.action.setBadgeText({ text: count ? String(count) : '' });
     await browser.action.setBadgeBackgroundColor({ color: '#c0262d' });
     await browser.action.setTitle({ title: count ? `Tool Lens: ${count} tool${count > 1 ? 's' : ''} over a threshold` : 'Tool Lens' });
-    const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+    const settings = await loadSettings();
     if (!state || settings.status !== 'configured' || !settings.settings.alertNotifications || !browser.notifications) return state;
     for (const tool of state.tools.filter((t) => !before.has(t.tool))) {
       await browser.notifications
@@ -147,13 +122,13 @@ export default defineBackground(() => {
   });
   /** Where to go for each tool: its page on an enabled site (by auto-mapping), and its failures in PostHog. */
   async function alertLinks(tools: string[]): Promise<AlertsResponse['links']> {
-    const settings = parseStoredSettings((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+    const settings = await loadSettings();
     if (settings.status !== 'configured') return {};
-    const stored = storedAutoMapSchema.safeParse((await browser.storage.local.get(AUTO_MAP_KEY))[AUTO_MAP_KEY]);
-    const origin = parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY])[0]?.origin ?? null;
+    const stored = await store.get(autoMapItem);
+    const origin = (await store.get(sitesItem))[0]?.origin ?? null;
     const links: AlertsResponse['links'] = {};
     for (const tool of tools) {
-      const path = stored.success ? Object.entries(stored.data.map).find(([, t]) => t === tool)?.[0] : undefined;
+      const path = stored ? Object.entries(stored.map).find(([, t]) => t === tool)?.[0] : undefined;
       const input = { tool, range: '1h' as const, options: settings.settings };
       links[tool] = {
         page: origin && path && !path.includes(':id') ? `${origin}${path}` : null,
@@ -200,25 +175,23 @@ export default defineBackground(() => {
       .catch((error: unknown) => post({ type: 'done', ok: false, url: null, created: false, failed: 0, message: String(error) }));
   });
 
-  browser.storage.onChanged.addListener((changes, area) => {
-    if (area !== 'local') return;
-    if (SETTINGS_KEY in changes) {
-      const change = describeSettingsChange(changes[SETTINGS_KEY]!.oldValue, changes[SETTINGS_KEY]!.newValue);
-      // Old cached figures belong to old settings: drop them when a setting they depend on changes.
-      if (change.dropFigures) {
-        service.forgetAnswers();
-        void dropCachedFigures();
-      }
-      if (change.forgetRetryAfter) retryAfter.forget();
-      // The alarm follows the period in any case; a PostHog request only when the check would differ.
-      void scheduleAlerts(change.checkAlertsNow);
+  store.watch(settingsItem, (value, old) => {
+    const change = describeSettingsChange(old, value);
+    // Old cached figures belong to old settings: drop them when a setting they depend on changes.
+    if (change.dropFigures) {
+      service.forgetAnswers();
+      void dropCachedFigures();
     }
-    if (SETTINGS_KEY in changes || SITES_KEY in changes) void syncSites();
+    if (change.forgetRetryAfter) retryAfter.forget();
+    // The alarm follows the period in any case; a PostHog request only when the check would differ.
+    void scheduleAlerts(change.checkAlertsNow);
+    void syncSites();
   });
+  store.watch(sitesItem, () => void syncSites());
   browser.permissions.onRemoved?.addListener(() => void syncSites());
   async function dropCachedFigures() {
-    const keys = Object.keys(await browser.storage.local.get(null)).filter((k) => k.startsWith('metrics:'));
-    if (keys.length) await browser.storage.local.remove(keys);
+    const ids = await store.entryIds(cachedFigures);
+    if (ids.length) await store.removeEntries(cachedFigures, ids);
   }
 
   browser.runtime.onMessage.addListener(
@@ -248,19 +221,18 @@ export default defineBackground(() => {
         case 'triage/get':
           return service.getTriage(request.tool, request.range);
         case 'card-prefs/get':
-          return { prefs: await readCardPrefs(prefsStorage, request.origin) };
+          return { prefs: await readCardPrefs(store, request.origin) };
         case 'card-prefs/set':
-          return { prefs: await writeCardPrefs(prefsStorage, request.origin, request.prefs) };
+          return { prefs: await writeCardPrefs(store, request.origin, request.prefs) };
         case 'site/config': {
           await syncSites();
-          const key = siteConfigKey(request.origin);
-          const { entries } = siteConfigs(parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]), null, []);
-          return { config: key in entries ? ((await browser.storage.session.get(key))[key] ?? null) : null };
+          const enabled = (await store.get(sitesItem)).some((s) => s.origin === request.origin);
+          return { config: enabled ? await store.getEntry(siteRules, request.origin) : null };
         }
         case 'auto-map/refresh': {
           await syncSites(true);
-          const stored = storedAutoMapSchema.safeParse((await browser.storage.local.get(AUTO_MAP_KEY))[AUTO_MAP_KEY]);
-          return { ok: stored.success, paths: stored.success ? Object.keys(stored.data.map).length : 0 };
+          const stored = await store.get(autoMapItem);
+          return { ok: stored !== null, paths: stored ? Object.keys(stored.map).length : 0 };
         }
         case 'connection/test':
           return service.testConnection();

@@ -1,5 +1,6 @@
 /** The alert check (lib/project/alerts.ts + lib/project/service.ts) on the local server, on events written for the test. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStore } from '../lib/storage/store';
 import { createProjectService } from '../lib/project/service';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
@@ -37,10 +38,9 @@ describe('alert check on the local server', () => {
       if (String(input).endsWith('/query/')) queries++;
       return fetch(input, init);
     };
-    const store = new Map<string, unknown>();
     const svc = createProjectService({
       loadSettings: async () => ({ status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } }),
-      store: { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v) },
+      store: memoryStore(),
       fetch: counting,
     });
     const state = await svc.checkAlerts();

@@ -6,7 +6,8 @@
  */
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetricsService, memoryCache } from '../lib/card/service';
+import { createMetricsService } from '../lib/card/service';
+import { memoryStore } from '../lib/storage/store';
 import { createProjectService } from '../lib/project/service';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
@@ -37,11 +38,11 @@ afterAll(async () => {
   await ph?.close();
 });
 
-const metrics = () => createMetricsService({ loadSettings: async () => state, cache: memoryCache(), budget: { capacity: 1000, refillPerHour: 1000 } });
+const metrics = () => createMetricsService({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 1000, refillPerHour: 1000 } });
 
 describe('values with quotes, backslashes and markup', () => {
   it('are stored as JSON and read by HogQL in their escaped form, as PostHog reads them', async () => {
-    const r = await hogql(ph, `SELECT properties.tool_name, properties.error_type FROM events WHERE event = 'tool_processing_failed' LIMIT 1`);
+    const r = await hogql(ph, `SELECT properties.tool_name, properties.error_type FROM events WHERE event = 'tool_processing_failed' AND distinct_id = 'q-0' LIMIT 1`);
     expect(r.results).toEqual([[`o'reilly \\"quote\\" {tool}`, '<b class=\\"x\\">']]);
   });
 
@@ -66,7 +67,7 @@ describe('values with quotes, backslashes and markup', () => {
     expect(none.ok && none.metrics.toolsSeen?.map((t) => t.tool)).toContain(TOOL);
     const map = await metrics().fetchAutoMap();
     expect(map?.map[PATH]).toBe(TOOL);
-    const store = memoryCache();
+    const store = memoryStore();
     const alerts = await createProjectService({ loadSettings: async () => state, store }).checkAlerts(true);
     expect(alerts?.tools.map((t) => t.tool)).toContain(TOOL);
   });

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAgo } from '../lib/helpers/format';
-import { createMetricsService, memoryCache } from '../lib/card/service';
+import { createMetricsService } from '../lib/card/service';
+import { memoryStore } from '../lib/storage/store';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 
@@ -36,7 +37,7 @@ afterAll(async () => {
 
 const service = (projectId: string) => {
   const state: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId, apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } };
-  return createMetricsService({ loadSettings: async () => state, cache: memoryCache(), budget: { capacity: 100, refillPerHour: 100 } });
+  return createMetricsService({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 100, refillPerHour: 100 } });
 };
 
 describe.each([

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { DetectSchemaResponse, TestConnectionResponse } from '../../lib/protocol/messages';
 import { ALERT_METRICS, type AlertMetric } from '../../lib/project/alerts';
-import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/posthog/budget';
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/posthog/limits';
 import { TOOL_EVENT_KEYS, TOOL_PROPERTIES, type SchemaMapping } from '../../lib/instrumentation/schema';
 import { HOSTS, settingsSchema, type HostKind, type Settings } from '../../lib/settings/settings';
 

@@ -8,10 +8,14 @@ import { ToolUsageDashboard } from '../../components/popup/ToolUsageDashboard';
 import { DASHBOARD_PORT, dashboardProgressSchema } from '../../lib/protocol/messages';
 import '../../components/pages.css';
 import { sendRequest } from '../../lib/protocol/messaging';
-import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, SETTINGS_KEY, type Settings } from '../../lib/settings/settings';
+import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, type Settings } from '../../lib/settings/settings';
 import { exportSettings } from '../../lib/settings/transfer';
-import { AUTO_MAP_KEY, matchPatternFor, parseSites, SITES_KEY, storedAutoMapSchema } from '../../lib/matching/sites';
+import { matchPatternFor } from '../../lib/matching/sites';
 import type { AutoMap, Site } from '../../lib/matching/toolMatch';
+import { browserStore } from '../../lib/storage/browser';
+import { autoMapItem, settingsItem, sitesItem } from '../../lib/storage/items';
+
+const store = browserStore();
 
 async function saveSettings(settings: Settings) {
   // Custom hosts need their origin granted; asked for here, on the user's click.
@@ -20,7 +24,7 @@ async function saveSettings(settings: Settings) {
     const granted = await browser.permissions.request({ origins: [origin] });
     if (!granted) throw new Error(`Tool Lens needs permission to reach ${origin} to talk to this PostHog.`);
   }
-  await browser.storage.local.set({ [SETTINGS_KEY]: settings });
+  await store.set(settingsItem, settings);
 }
 
 /**
@@ -33,7 +37,7 @@ async function saveSites(previous: Site[], next: Site[]): Promise<string | null>
   const after = patterns(next);
   const added = [...after].filter((p) => !before.has(p));
   if (added.length && !(await browser.permissions.request({ origins: added }))) return `Permission for ${added.join(', ')} was not granted: the site was not added.`;
-  await browser.storage.local.set({ [SITES_KEY]: next });
+  await store.set(sitesItem, next);
   const removed = [...before].filter((p) => !after.has(p));
   // Loopback is granted by the manifest (the local PostHog): removing it fails, and that is fine.
   if (removed.length) await browser.permissions.remove({ origins: removed }).catch(() => false);
@@ -122,12 +126,14 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         </fieldset>
         <SettingsTransfer
           exportJson={async () => {
-            const current = settingsSchema.safeParse((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
-            return exportSettings(current.success ? current.data : null, sites);
+            const current = await store.get(settingsItem);
+            return exportSettings(current.status === 'configured' ? current.settings : null, sites);
           }}
           apply={async ({ settings, sites: imported }) => {
-            const current = (await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] as { apiKey?: unknown } | undefined;
-            await browser.storage.local.set({ [SETTINGS_KEY]: { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '' }, [SITES_KEY]: imported });
+            // The key stays the one stored: exported files never carry it.
+            const current = (await store.getRaw(settingsItem)) as { apiKey?: unknown } | undefined;
+            await store.set(settingsItem, { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '' });
+            await store.set(sitesItem, imported);
             setSites(imported);
             const missing: string[] = [];
             for (const site of imported) if (!(await browser.permissions.contains({ origins: [matchPatternFor(site.origin)] }))) missing.push(site.origin);
@@ -141,13 +147,13 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
 }
 
 async function readAutoMap(): Promise<AutoMap | null> {
-  const stored = storedAutoMapSchema.safeParse((await browser.storage.local.get(AUTO_MAP_KEY))[AUTO_MAP_KEY]);
-  return stored.success ? stored.data.map : null;
+  return (await store.get(autoMapItem))?.map ?? null;
 }
 
 async function start() {
-  const stored = (await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY];
-  const sites = parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]);
+  // Raw: a damaged value keeps what can be kept of it (initialDraft).
+  const stored = await store.getRaw(settingsItem);
+  const sites = await store.get(sitesItem);
   render(<OptionsPage stored={stored} initialSites={sites} autoMap={await readAutoMap()} />, document.getElementById('app')!);
 }
 

@@ -4,13 +4,13 @@ import { Popup, type TabState } from '../../components/popup/Popup';
 import '../../components/pages.css';
 import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
 import { sendRequest } from '../../lib/protocol/messaging';
-import { parseStoredSettings, SETTINGS_KEY } from '../../lib/settings/settings';
-import { matchPatternFor, parseSites, SITES_KEY } from '../../lib/matching/sites';
+import { matchPatternFor } from '../../lib/matching/sites';
 import { newSite, originOf } from '../../lib/matching/toolMatch';
+import { browserStore } from '../../lib/storage/browser';
+import { settingsItem, sitesItem } from '../../lib/storage/items';
 
-async function sites() {
-  return parseSites((await browser.storage.local.get(SITES_KEY))[SITES_KEY]);
-}
+const store = browserStore();
+const sites = () => store.get(sitesItem);
 
 /** What the content script in the tab says this page is; null when it is not running there. */
 async function cardStatus(tabId: number): Promise<{ tool: string | null; detail: string | null; hidden: boolean } | null> {
@@ -32,13 +32,12 @@ function createToolUsage(onMessage: (m: DashboardProgress) => void) {
 
 async function start() {
   // Everything cached is read at once, in parallel; fresh answers replace it as they come.
-  const [stored, [tab], dashboards, alerts] = await Promise.all([
-    browser.storage.local.get(SETTINGS_KEY),
+  const [settings, [tab], dashboards, alerts] = await Promise.all([
+    store.get(settingsItem),
     browser.tabs.query({ active: true, currentWindow: true }),
     sendRequest({ type: 'dashboards/list' }).catch(() => null),
     sendRequest({ type: 'alerts/get' }).catch(() => null),
   ]);
-  const settings = parseStoredSettings(stored[SETTINGS_KEY]);
   const origin = tab?.url ? originOf(tab.url) : null;
   const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
   const status = enabled && tab?.id !== undefined ? await cardStatus(tab.id) : null;
@@ -55,7 +54,7 @@ async function start() {
     // Asked now, on the user's click, for this origin only.
     const granted = await browser.permissions.request({ origins: [matchPatternFor(origin)] });
     if (!granted) return `Tool Lens needs permission to read ${origin} to find its tool pages.`;
-    await browser.storage.local.set({ [SITES_KEY]: [...(await sites()), newSite(origin)] });
+    await store.set(sitesItem, [...(await sites()), newSite(origin)]);
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
     window.close();
     return null;
@@ -64,7 +63,7 @@ async function start() {
   async function disableSite() {
     if (!origin) return;
     const remaining = (await sites()).filter((s) => s.origin !== origin);
-    await browser.storage.local.set({ [SITES_KEY]: remaining });
+    await store.set(sitesItem, remaining);
     // Give the permission back unless another enabled site shares it (ports share a match pattern).
     const pattern = matchPatternFor(origin);
     if (!remaining.some((s) => matchPatternFor(s.origin) === pattern)) await browser.permissions.remove({ origins: [pattern] }).catch(() => false);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readCardPrefs, writeCardPrefs, type PrefsStorage } from './prefs';
+import { readCardPrefs, writeCardPrefs } from './prefs';
+import { cardPrefsItem } from '../storage/items';
+import { memoryStore } from '../storage/store';
 
-function memory(initial?: unknown): PrefsStorage & { value: unknown } {
-  const store = { value: initial as unknown, get: async () => store.value, set: async (v: unknown) => void (store.value = v) };
-  return store as PrefsStorage & { value: unknown };
-}
+const memory = (initial?: unknown) => memoryStore(initial === undefined ? {} : { [cardPrefsItem.key]: initial });
 
 describe('card prefs per site', () => {
   it('remembers corner and hidden per origin, defaulting elsewhere', async () => {
@@ -26,7 +25,7 @@ describe('card prefs per site', () => {
   it('stays bounded', async () => {
     const storage = memory();
     for (let i = 0; i < 510; i++) await writeCardPrefs(storage, `https://s${i}.example`, { corner: 'top-left', hidden: false });
-    expect(Object.keys(storage.value as object)).toHaveLength(500);
+    expect(Object.keys(await storage.get(cardPrefsItem))).toHaveLength(500);
     expect(await readCardPrefs(storage, 'https://s0.example')).toEqual({ corner: 'bottom-right', hidden: false });
   });
 });

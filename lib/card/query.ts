@@ -5,11 +5,7 @@
 import { RANGES, type RangeKey } from './ranges';
 import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping } from '../instrumentation/schema';
 import type { MetricsOptions, Segment } from '../settings/settings';
-
-export interface HogQLRequest {
-  query: string;
-  values: Record<string, string | number>;
-}
+import type { HogQLRequest } from '../posthog/hogql';
 
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;

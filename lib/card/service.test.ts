@@ -1,7 +1,9 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestBudget } from '../posthog/budget';
-import { createMetricsService, memoryCache, RETRY_AFTER_KEY, type CacheStore } from './service';
+import { createMetricsService } from './service';
+import { cachedFigures, retryAfterItem } from '../storage/items';
+import { memoryStore, type Store } from '../storage/store';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../settings/settings';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { funnelRow, totalsRow } from '../testing/cardRows';
@@ -17,8 +19,8 @@ afterEach(async () => {
   mock = mockPostHog();
 });
 
-function service(state: SettingsState = configured, clock = { t: 1_000_000 }, cache: CacheStore = memoryCache()) {
-  return createMetricsService({ loadSettings: async () => state, fetch: mock.fetch, now: () => clock.t, cache });
+function service(state: SettingsState = configured, clock = { t: 1_000_000 }, store: Store = memoryStore()) {
+  return createMetricsService({ loadSettings: async () => state, fetch: mock.fetch, now: () => clock.t, store });
 }
 
 describe('metrics service', () => {
@@ -68,14 +70,13 @@ describe('metrics service', () => {
       .intercept(QUERY)
       .reply(200, { results: ROWS })
       .persist();
-    const entries = new Map<string, unknown>();
-    const store: CacheStore = { get: async (k) => entries.get(k), set: async (k, v) => void entries.set(k, v) };
+    const store = memoryStore();
     const svc = service(configured, { t: 1_000_000 }, store);
     await svc.getToolMetrics('a', '7d');
     await svc.getToolMetrics('a', '7d');
     expect(mock.requests()).toBe(1);
     // What the worker does on a settings change: drop the stored figures and forget the rest.
-    entries.clear();
+    await store.removeEntries(cachedFigures, await store.entryIds(cachedFigures));
     svc.forgetAnswers();
     await svc.getToolMetrics('a', '7d');
     expect(mock.requests()).toBe(2);
@@ -100,7 +101,7 @@ describe('metrics service', () => {
       settings: { ...settings, segment: value === null ? null : { kind: 'person', property: 'platform', value } },
     });
     const clock = { t: 1_000_000 };
-    const svc = createMetricsService({ loadSettings: async () => state.current, fetch: mock.fetch, now: () => clock.t, cache: memoryCache() });
+    const svc = createMetricsService({ loadSettings: async () => state.current, fetch: mock.fetch, now: () => clock.t, store: memoryStore() });
     const ask = async (value: string | null) => {
       state.current = withSegment(value);
       const answer = await svc.getToolMetrics('news-analyzer', '7d');
@@ -122,7 +123,7 @@ describe('metrics service', () => {
   });
 
   it('keeps answers in the given store, so a restarted worker answers from it', async () => {
-    const store = memoryCache();
+    const store = memoryStore();
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
     await service(configured, { t: 1_000_000 }, store).getToolMetrics('a', '7d');
     // A new service (a restarted worker) with the same store: no request needed while fresh.
@@ -135,9 +136,16 @@ describe('metrics service', () => {
   });
 
   it('ignores a corrupted cache entry instead of failing', async () => {
-    const store: CacheStore = { get: async () => ({ at: 'yesterday', response: '<b>' }), set: async () => undefined };
+    const store = memoryStore();
+    const probe = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, store });
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+    await probe.getToolMetrics('a', '7d');
+    // Whatever was stored under that key is now garbage: it is read as nothing, and PostHog is asked.
+    const [id] = await store.entryIds(cachedFigures);
+    await store.setEntries(cachedFigures, { [id!]: { at: 'yesterday', response: '<b>' } as never });
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
     expect((await service(configured, { t: 1 }, store).getToolMetrics('a', '7d')).ok).toBe(true);
+    expect(mock.requests()).toBe(2);
   });
 
   it('serves the last good figures as stale when a refresh fails', async () => {
@@ -261,7 +269,7 @@ describe('fault matrix (unit)', () => {
       return () => (console[level] = original);
     });
     try {
-      const svc = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, cache: memoryCache(), timeoutMs: 100 });
+      const svc = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store: memoryStore(), timeoutMs: 100 });
       mock.pool.intercept(QUERY).reply(200, { results: ROWS });
       const good = await svc.getToolMetrics('a', '7d');
       expect(good.ok).toBe(true);
@@ -303,12 +311,12 @@ describe('fault matrix (unit)', () => {
 
   it('never retries sooner than Retry-After, for any caller, even after a worker restart', async () => {
     const clock = { t: 1_000_000 };
-    const store = memoryCache();
-    const make = () => createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, cache: store });
+    const store = memoryStore();
+    const make = () => createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store });
     mock.pool.intercept(QUERY).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
     await make().getToolMetrics('a', '7d');
     await new Promise((r) => setTimeout(r, 0));
-    expect(await store.get(RETRY_AFTER_KEY)).toBe(1_000_000 + 120_000);
+    expect(await store.get(retryAfterItem)).toBe(1_000_000 + 120_000);
     clock.t += 60_000;
     const restarted = make();
     expect(await restarted.getToolMetrics('a', '7d', true)).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('60 s') } });

@@ -3,15 +3,16 @@
  * Stale-while-revalidate: answers are cached (in extension storage, so they survive worker
  * restarts), one request is shared by all tabs asking for the same figures, PostHog's
  * Retry-After is honoured, and when a refresh fails the last good figures are served as stale.
- * Pure of browser APIs: settings and the cache come in as dependencies.
+ * Pure of browser APIs: settings and the Store come in as dependencies.
  */
 import * as z from 'zod/mini';
 import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, TRIAGE_ROWS } from './query';
-import { createRequestBudget, describeWait, type BudgetOptions, type BudgetStatus, type RequestBudget } from '../posthog/budget';
+import { createRequestBudget, describeWait, type BudgetStatus, type RequestBudget } from '../posthog/budget';
+import type { BudgetOptions } from '../posthog/limits';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { toToolMetrics, toToolsSeen } from './metrics';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
-import { toolMetricsResponse, type DetectSchemaResponse, type Failure, type TestConnectionResponse, type ToolMetricsResponse, type TriageResponse } from '../protocol/messages';
+import { type DetectSchemaResponse, type Failure, type TestConnectionResponse, type ToolMetricsResponse, type TriageResponse } from '../protocol/messages';
 import { detectSchema } from '../instrumentation/detect';
 import { createPostHogClient, describeZodError, PostHogError } from '../posthog/client';
 import type { RangeKey } from './ranges';
@@ -20,36 +21,27 @@ import { createRetryAfter, NotSentError, retryInMsOf, type RetryAfter } from '..
 import { figureSettings } from '../settings/change';
 import { postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
 import { fromStoredForm } from '../instrumentation/schema';
+import { cachedFigures, type CachedFigures } from '../storage/items';
+import { memoryStore, type Store } from '../storage/store';
 
-export interface CacheStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-}
-
-export function memoryCache(): CacheStore {
-  const map = new Map<string, unknown>();
-  return { get: async (key) => map.get(key), set: async (key, value) => void map.set(key, value) };
-}
-
-const cacheEntrySchema = z.object({ at: z.number(), response: toolMetricsResponse });
-type CacheEntry = z.infer<typeof cacheEntrySchema>;
+type CacheEntry = CachedFigures;
 
 export interface MetricsServiceDeps {
   loadSettings: () => Promise<SettingsState>;
   fetch?: typeof fetch;
   now?: () => number;
-  cache?: CacheStore;
+  /** Where figures, the budget and Retry-After are kept (default: in memory). */
+  store?: Store;
   /** How long an answer is served without asking PostHog again. */
   freshForMs?: number;
-  /** The request budget every PostHog request spends from (default: lib/budget.ts's, kept in `cache`). */
+  /** The request budget every PostHog request spends from (default: lib/posthog/budget.ts's, kept in `store`). */
   budget?: RequestBudget | Partial<BudgetOptions>;
-  /** PostHog's Retry-After, shared with the popup and alerts (default: one of its own, kept in `cache`). */
+  /** PostHog's Retry-After, shared with the popup and alerts (default: one of its own, kept in `store`). */
   retryAfter?: RetryAfter;
   /** How long a PostHog request may take (default 20 s). */
   timeoutMs?: number;
 }
 
-export { RETRY_AFTER_KEY } from '../posthog/retryAfter';
 
 /** After a failed request, other callers (tabs, page loads) get the same answer at least this long without asking again (longer as failures repeat: lib/card/autoRetry.ts); a refresh asks. */
 export const FAILURE_QUIET_MS = 10_000;
@@ -78,7 +70,7 @@ const projectKeyOf = (settings: Settings) => `${postHogBaseUrl(settings)}|${sett
 export function createMetricsService(deps: MetricsServiceDeps) {
   const now = deps.now ?? Date.now;
   const freshForMs = deps.freshForMs ?? 60_000;
-  const cache = deps.cache ?? memoryCache();
+  const store = deps.store ?? memoryStore();
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
   /**
    * The last failure per key, and when it is worth asking PostHog again (the retry schedule of
@@ -92,8 +84,8 @@ export function createMetricsService(deps: MetricsServiceDeps) {
   const settledAnswers = new Map<string, { tick: number; response: ToolMetricsResponse }>();
   let tick = 0;
   const budget: RequestBudget =
-    deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store: cache, now, options: deps.budget as Partial<BudgetOptions> | undefined });
-  const retryAfter = deps.retryAfter ?? createRetryAfter({ store: cache, now });
+    deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store, now, options: deps.budget as Partial<BudgetOptions> | undefined });
+  const retryAfter = deps.retryAfter ?? createRetryAfter({ store, now });
 
   /** Before every PostHog request: honour Retry-After, then spend from the budget. Throws instead of sending. */
   async function gate(): Promise<void> {
@@ -135,17 +127,14 @@ export function createMetricsService(deps: MetricsServiceDeps) {
     return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
   }
 
-  async function readCache(key: string): Promise<CacheEntry | null> {
-    const parsed = cacheEntrySchema.safeParse(await cache.get(key).catch(() => undefined));
-    return parsed.success ? parsed.data : null;
-  }
+  const readCache = (key: string): Promise<CacheEntry | null> => store.getEntry(cachedFigures, key).catch(() => null);
 
   async function getToolMetrics(tool: string, range: RangeKey, refresh = false): Promise<ToolMetricsResponse> {
     const asked = ++tick;
     const settings = await settingsOrFailure();
     if ('kind' in settings) return { ok: false, error: settings };
 
-    const key = `metrics:${await fingerprint(settings)}:${range}:${tool}`;
+    const key = `${await fingerprint(settings)}:${range}:${tool}`;
     const cached = (await readCache(key)) ?? null;
     const blocked = await retryAfter.blocked();
     // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
@@ -171,7 +160,7 @@ export function createMetricsService(deps: MetricsServiceDeps) {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
         recentAnswers.set(key, { at: now(), response });
-        await cache.set(key, { at: now(), response }).catch(() => undefined);
+        await store.setEntries(cachedFigures, { [key]: { at: now(), response } }).catch(() => undefined);
         return response;
       })
       .catch((error: unknown) => {

@@ -3,7 +3,7 @@
  * six tool events it sends — with one HogQL query over recent tool events.
  */
 import { z } from 'zod';
-import type { HogQLRequest } from '../card/query';
+import type { HogQLRequest } from '../posthog/hogql';
 import type { HogQLResponse } from '../posthog/client';
 import { CUSTOM_PROPERTIES, TOOL_EVENTS, type CustomProperty, type PropertySpelling, type SpellingOf } from '../project/dashboardDefinition';
 

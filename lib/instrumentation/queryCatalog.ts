@@ -4,7 +4,8 @@
  * function table. Pure.
  */
 import { buildAlertsQuery } from '../project/alerts';
-import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, type HogQLRequest } from '../card/query';
+import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
+import type { HogQLRequest } from '../posthog/hogql';
 import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type PropertySpelling } from '../project/dashboardDefinition';
 import { RANGE_KEYS } from '../card/ranges';
 import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type SchemaMapping } from './schema';

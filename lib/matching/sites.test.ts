@@ -38,9 +38,9 @@ describe('sites', () => {
 
   it('publishes each site its rules, with the auto-map only where enabled, and clears removed ones', () => {
     const map = { '/tools/a': 'a' };
-    const { entries, remove } = siteConfigs([newSite('https://a.example'), { ...newSite('https://b.example'), autoMap: false }], map, ['site:https://old.example', 'site:https://a.example', 'other']);
-    expect(entries['site:https://a.example']?.autoMap).toEqual(map);
-    expect(entries['site:https://b.example']?.autoMap).toBeNull();
-    expect(remove).toEqual(['site:https://old.example']);
+    const { entries, remove } = siteConfigs([newSite('https://a.example'), { ...newSite('https://b.example'), autoMap: false }], map, ['https://old.example', 'https://a.example']);
+    expect(entries['https://a.example']?.autoMap).toEqual(map);
+    expect(entries['https://b.example']?.autoMap).toBeNull();
+    expect(remove).toEqual(['https://old.example']);
   });
 });

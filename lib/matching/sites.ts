@@ -6,8 +6,6 @@
 import * as z from 'zod/mini';
 import { autoMapSchema, siteSchema, type AutoMap, type Site } from './toolMatch';
 
-export const SITES_KEY = 'sites';
-export const AUTO_MAP_KEY = 'autoMap';
 export const CONTENT_SCRIPT_ID = 'tool-lens-card';
 export const AUTO_MAP_MAX_AGE_MS = 86_400_000;
 
@@ -34,7 +32,9 @@ export function matchPatternFor(origin: string): string {
   return `${url.protocol}//${url.hostname}/*`;
 }
 
-export const siteConfigKey = (origin: string) => `site:${origin}`;
+/** The storage.session key of a site's rules (lib/storage/items.ts siteRules): what the content script reads. */
+export const SITE_RULES_PREFIX = 'site:';
+export const siteConfigKey = (origin: string) => `${SITE_RULES_PREFIX}${origin}`;
 export const siteConfigSchema = z.object({ site: siteSchema, autoMap: z.nullable(autoMapSchema) });
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
 
@@ -68,10 +68,10 @@ export async function syncRegistration(sites: Site[], api: RegistrationApi): Pro
   return patterns;
 }
 
-/** What content scripts read, per origin. Stale entries of removed sites are listed for removal. */
-export function siteConfigs(sites: Site[], autoMap: AutoMap | null, existingKeys: string[]) {
+/** What content scripts read, by origin. Origins published before and no longer enabled are listed for removal. */
+export function siteConfigs(sites: Site[], autoMap: AutoMap | null, publishedOrigins: string[]) {
   const entries: Record<string, SiteConfig> = {};
-  for (const site of sites) entries[siteConfigKey(site.origin)] = { site, autoMap: site.autoMap ? autoMap : null };
-  const remove = existingKeys.filter((key) => key.startsWith('site:') && !(key in entries));
+  for (const site of sites) entries[site.origin] = { site, autoMap: site.autoMap ? autoMap : null };
+  const remove = publishedOrigins.filter((origin) => !Object.hasOwn(entries, origin));
   return { entries, remove };
 }

@@ -1,7 +1,9 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { BUDGET_STATE_KEY, createRequestBudget, DEFAULT_BUDGET, type BudgetOptions, type BudgetStore } from './budget';
-import { memoryCache } from '../card/service';
+import { createRequestBudget } from './budget';
+import { DEFAULT_BUDGET, type BudgetOptions } from './limits';
+import { budgetStateItem } from '../storage/items';
+import { memoryStore, type Store } from '../storage/store';
 
 const clock = () => {
   const c = { t: 1_000_000, now: () => c.t };
@@ -39,12 +41,12 @@ describe('request budget', () => {
 
   it('persists its state, so a restarted worker does not start with a full bucket', async () => {
     const c = clock();
-    const store = memoryCache();
+    const store = memoryStore();
     const first = createRequestBudget({ store, now: c.now, options: { capacity: 2, refillPerHour: 60 } });
     await first.take();
     await first.take();
     await new Promise((r) => setTimeout(r, 0));
-    expect(await store.get(BUDGET_STATE_KEY)).toEqual({ tokens: 0, at: c.t });
+    expect(await store.get(budgetStateItem)).toEqual({ tokens: 0, at: c.t });
     // A new worker, 30 s later: still spent.
     c.t += 30_000;
     const restarted = createRequestBudget({ store, now: c.now, options: { capacity: 2, refillPerHour: 60 } });
@@ -60,11 +62,11 @@ describe('request budget', () => {
 
   it('ignores corrupted or future state and invalid options', async () => {
     const c = clock();
-    for (const stored of ['full', { tokens: 'x', at: 1 }, { tokens: -5, at: c.t + 1e9 }, null]) {
-      const store: BudgetStore = { get: async () => stored, set: async () => undefined };
+    for (const stored of ['full', { tokens: 'x', at: 1 }, { tokens: -5, at: c.t + 1e9 }, { tokens: 5, at: c.t + 1e9 }, null]) {
+      const store = memoryStore({ [budgetStateItem.key]: stored });
       expect((await createRequestBudget({ store, now: c.now, options: { capacity: 4, refillPerHour: 60 } }).status()).available).toBe(4);
     }
-    const failing: BudgetStore = { get: () => Promise.reject(new Error('quota')), set: () => Promise.reject(new Error('quota')) };
+    const failing = { ...memoryStore(), get: () => Promise.reject(new Error('quota')), set: () => Promise.reject(new Error('quota')) } as Store;
     const budget = createRequestBudget({ store: failing, now: c.now, options: { capacity: Number.NaN, refillPerHour: -1 } });
     expect(await budget.status()).toMatchObject({ capacity: DEFAULT_BUDGET.capacity, refillPerHour: DEFAULT_BUDGET.refillPerHour });
     expect(await budget.take()).toEqual({ ok: true });
@@ -89,7 +91,7 @@ describe('request budget', () => {
 
   it('drops the tokens above a lowered capacity at once, and keeps them dropped across a restart', async () => {
     const c = clock();
-    const store = memoryCache();
+    const store = memoryStore();
     let options: BudgetOptions = { capacity: 10, refillPerHour: 60 };
     const budget = createRequestBudget({ store, now: c.now, options: () => options });
     expect(await budget.take()).toEqual({ ok: true });
@@ -107,15 +109,15 @@ describe('request budget', () => {
 
   it('caps state stored under a larger capacity, and stores it in the same format', async () => {
     const c = clock();
-    const store = memoryCache();
-    await store.set(BUDGET_STATE_KEY, { tokens: 50, at: c.t - 1000 });
+    const store = memoryStore();
+    await store.set(budgetStateItem, { tokens: 50, at: c.t - 1000 });
     const budget = createRequestBudget({ store, now: c.now, options: () => ({ capacity: 20, refillPerHour: 60 }) });
     expect((await budget.status()).available).toBe(20);
     await new Promise((r) => setTimeout(r, 0));
-    expect(await store.get(BUDGET_STATE_KEY)).toEqual({ tokens: 20, at: c.t });
+    expect(await store.get(budgetStateItem)).toEqual({ tokens: 20, at: c.t });
     expect(await budget.take()).toEqual({ ok: true });
     await new Promise((r) => setTimeout(r, 0));
-    expect(await store.get(BUDGET_STATE_KEY)).toEqual({ tokens: 19, at: c.t });
+    expect(await store.get(budgetStateItem)).toEqual({ tokens: 19, at: c.t });
   });
 
   it('falls back to the defaults when the options cannot be read or are missing', async () => {

@@ -12,31 +12,12 @@
  * The user can resize it in the options (within BUDGET_LIMITS). The options are read at every
  * take/status, so a new size applies at once, without restarting the worker.
  *
- * State lives in memory and is written to a storage-like dependency (the worker passes
- * storage.local), so a restarted MV3 worker continues where it was instead of starting full.
+ * State lives in memory and is written to the Store (lib/storage/items.ts budgetStateItem), so a
+ * restarted MV3 worker continues where it was instead of starting full.
  */
-export interface BudgetOptions {
-  /** Most requests at once (the bucket's size). */
-  capacity: number;
-  /** Tokens added per hour, spread evenly. */
-  refillPerHour: number;
-}
-
-export const DEFAULT_BUDGET: BudgetOptions = { capacity: 60, refillPerHour: 60 };
-/** HogQL queries an hour PostHog allows a personal API key by default (posthog/rate_limit.py HogQLQueryThrottle, "120/hour"). */
-export const POSTHOG_QUERY_LIMIT_PER_HOUR = 120;
-/**
- * What the options allow, whatever the key's limit: at least one request, and no more than PostHog's
- * default burst for its other endpoints (480 a minute) at once. The key's HogQL limit bounds both too.
- */
-export const BUDGET_LIMITS = { capacity: { min: 1, max: 480 }, refillPerHour: { min: 1, max: 100_000 } } as const;
-export const BUDGET_STATE_KEY = 'budget:state';
-
-export interface BudgetStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-}
-
+import type { Store } from '../storage/store';
+import { budgetStateItem } from '../storage/items';
+import { DEFAULT_BUDGET, type BudgetOptions } from './limits';
 export interface BudgetStatus {
   /** Whole requests available now. */
   available: number;
@@ -77,7 +58,7 @@ type MaybeOptions = Partial<BudgetOptions> | undefined;
 /** Fixed options, or a function read at every take/status (e.g. the stored settings'). */
 export type BudgetOptionsSource = MaybeOptions | (() => MaybeOptions | Promise<MaybeOptions>);
 
-export function createRequestBudget(deps: { store?: BudgetStore; now?: () => number; options?: BudgetOptionsSource } = {}): RequestBudget {
+export function createRequestBudget(deps: { store?: Store; now?: () => number; options?: BudgetOptionsSource } = {}): RequestBudget {
   const now = deps.now ?? Date.now;
   let state: State | null = null;
   let loading: Promise<State> | null = null;
@@ -98,13 +79,10 @@ export function createRequestBudget(deps: { store?: BudgetStore; now?: () => num
   async function load(capacity: number): Promise<State> {
     if (state) return state;
     loading ??= (async () => {
-      const raw = deps.store ? await deps.store.get(BUDGET_STATE_KEY).catch(() => undefined) : undefined;
-      const stored = raw as Partial<State> | undefined;
+      const stored = deps.store ? await deps.store.get(budgetStateItem).catch(() => null) : null;
       const t = now();
-      const valid =
-        stored && typeof stored.tokens === 'number' && typeof stored.at === 'number' && Number.isFinite(stored.tokens) && Number.isFinite(stored.at) && stored.at <= t;
       // Nothing stored (or nonsense, or a clock from the future): a full bucket. settle() caps it.
-      state ??= valid ? { tokens: Math.max(0, stored.tokens!), at: stored.at! } : { tokens: capacity, at: t };
+      state ??= stored && Number.isFinite(stored.tokens) && Number.isFinite(stored.at) && stored.at <= t ? { tokens: stored.tokens, at: stored.at } : { tokens: capacity, at: t };
       return state;
     })();
     return loading;
@@ -131,7 +109,7 @@ export function createRequestBudget(deps: { store?: BudgetStore; now?: () => num
   function persist(s: State) {
     if (!deps.store) return;
     const snapshot = { tokens: s.tokens, at: s.at };
-    writing = writing.then(() => deps.store!.set(BUDGET_STATE_KEY, snapshot)).catch(() => undefined);
+    writing = writing.then(() => deps.store!.set(budgetStateItem, snapshot)).catch(() => undefined);
   }
 
   const waitFor = (s: State, o: BudgetOptions) => (s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) / perMs(o)));

@@ -1,7 +1,7 @@
 /** The only code that talks to PostHog. Runs in the background worker (and the Node CLI/tests). */
 import { z } from 'zod';
 import type { ErrorKind } from '../protocol/messages';
-import type { HogQLRequest } from '../card/query';
+import type { HogQLRequest } from './hogql';
 import { checkCustomHost } from '../settings/settings';
 
 export class PostHogError extends Error {

@@ -6,7 +6,7 @@
 import type { CardLinks } from '../protocol/messages';
 import type { RangeKey } from '../card/ranges';
 import { FUNNEL_STEPS, type SchemaMapping } from '../instrumentation/schema';
-import type { HogQLRequest } from '../card/query';
+import type { HogQLRequest } from './hogql';
 import type { MetricsOptions } from '../settings/settings';
 
 const RELATIVE_DATE: Record<RangeKey, string> = { '1h': '-1h', '24h': '-24h', '7d': '-7d', '30d': '-30d' };

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PostHogError } from './client';
-import { createRetryAfter, NotSentError, RETRY_AFTER_KEY, retryInMsOf } from './retryAfter';
+import { createRetryAfter, NotSentError, retryInMsOf } from './retryAfter';
+import { retryAfterItem } from '../storage/items';
+import { memoryStore } from '../storage/store';
 
-function memory() {
-  const map = new Map<string, unknown>();
-  return { map, get: async (k: string) => map.get(k), set: async (k: string, v: unknown) => void map.set(k, v) };
-}
+const memory = () => memoryStore();
 
 describe("PostHog's Retry-After", () => {
   it('holds every caller back until it has passed, across a worker restart', async () => {
@@ -16,7 +15,7 @@ describe("PostHog's Retry-After", () => {
     first.note(new PostHogError('rate_limited', 'throttled', 30));
     expect(await first.blocked()).toEqual({ retryInMs: 30_000, message: 'PostHog is rate limiting this key; retrying in 30 s' });
     await Promise.resolve();
-    expect(store.map.get(RETRY_AFTER_KEY)).toBe(31_000);
+    expect(await store.get(retryAfterItem)).toBe(31_000);
     clock.t += 10_000;
     expect((await createRetryAfter({ store, now: () => clock.t }).blocked())?.retryInMs).toBe(20_000);
     clock.t += 20_000;

@@ -3,16 +3,11 @@
  * and kept in storage, so neither another caller nor a restarted worker asks sooner.
  */
 import { PostHogError } from './client';
+import type { Store } from '../storage/store';
+import { retryAfterItem } from '../storage/items';
 
-/** Where the end of the wait is kept. */
-export const RETRY_AFTER_KEY = 'rate-limit:until';
 /** Longest Retry-After honoured: a longer one (a broken proxy) would silence Tool Lens for good. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
-
-export interface RetryAfterStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-}
 
 export interface RetryAfter {
   /** The wait still running, with what to tell the user; null when PostHog may be asked. */
@@ -23,7 +18,7 @@ export interface RetryAfter {
   forget(): void;
 }
 
-export function createRetryAfter(deps: { store: RetryAfterStore; now?: () => number }): RetryAfter {
+export function createRetryAfter(deps: { store: Store; now?: () => number }): RetryAfter {
   const now = deps.now ?? Date.now;
   let until = 0;
   let loaded: Promise<void> | null = null;
@@ -31,10 +26,10 @@ export function createRetryAfter(deps: { store: RetryAfterStore; now?: () => num
   const load = () => {
     const at = forgotten;
     return (loaded ??= deps.store
-      .get(RETRY_AFTER_KEY)
+      .get(retryAfterItem)
       .then((stored) => {
         // A forget() meanwhile wins over what was stored before it.
-        if (at === forgotten && typeof stored === 'number' && Number.isFinite(stored)) until = Math.max(until, Math.min(stored, now() + MAX_RETRY_AFTER_MS));
+        if (at === forgotten && Number.isFinite(stored)) until = Math.max(until, Math.min(stored, now() + MAX_RETRY_AFTER_MS));
       })
       .catch(() => undefined));
   };
@@ -49,14 +44,14 @@ export function createRetryAfter(deps: { store: RetryAfterStore; now?: () => num
     note(error) {
       if (!(error instanceof PostHogError) || !error.retryAfterSeconds) return;
       until = Math.max(until, now() + Math.min(error.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
-      void deps.store.set(RETRY_AFTER_KEY, until).catch(() => undefined);
+      void deps.store.set(retryAfterItem, until).catch(() => undefined);
     },
     forget() {
       forgotten++;
       until = 0;
       // A wait stored before this worker read it must not come back either.
       loaded = Promise.resolve();
-      void deps.store.set(RETRY_AFTER_KEY, 0).catch(() => undefined);
+      void deps.store.set(retryAfterItem, 0).catch(() => undefined);
     },
   };
 }

@@ -3,9 +3,8 @@
  * per check for every tool at once, evaluated here. Pure.
  */
 import * as z from 'zod/mini';
-import type { HogQLRequest } from '../card/query';
+import type { HogQLRequest } from '../posthog/hogql';
 import { fromStoredForm, HogQLValues, type SchemaMapping } from '../instrumentation/schema';
-import type { MetricsOptions } from '../settings/settings';
 
 export const ALERT_METRICS = {
   failures_last_hour: { label: 'failures in the last hour', unit: '' },
@@ -22,7 +21,7 @@ export const alertRuleSchema = z.object({
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 
 /** The rules in force: seed 000's thresholds first, then the ones the user added. */
-export function alertRules(options: Pick<MetricsOptions, 'thresholds'> & { extraAlertRules?: AlertRule[] }): AlertRule[] {
+export function alertRules(options: { thresholds: { failuresPerHour: number; meanDurationSeconds: number }; extraAlertRules?: AlertRule[] }): AlertRule[] {
   return [
     { metric: 'failures_last_hour', above: options.thresholds.failuresPerHour },
     { metric: 'mean_duration_s', above: options.thresholds.meanDurationSeconds },
@@ -98,7 +97,6 @@ export function evaluateAlerts(rows: z.infer<typeof alertRowsSchema>, rules: Ale
   return out.sort((a, b) => b.failures - a.failures || a.tool.localeCompare(b.tool));
 }
 
-export const ALERTS_KEY = 'alerts';
 export const alertStateSchema = z.object({
   checkedAt: z.number(),
   error: z.nullable(z.string()),

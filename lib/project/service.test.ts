@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetricsService, memoryCache } from '../card/service';
+import { createMetricsService } from '../card/service';
+import { memoryStore } from '../storage/store';
 import { createProjectService, missingScopes, spellingFor } from './service';
 import { createRetryAfter } from '../posthog/retryAfter';
 import { DEFAULT_SCHEMA } from '../instrumentation/schema';
@@ -13,10 +14,7 @@ afterEach(async () => {
   await mock.agent.close();
   mock = mockPostHog();
 });
-function memory() {
-  const map = new Map<string, unknown>();
-  return { get: async (k: string) => map.get(k), set: async (k: string, v: unknown) => void map.set(k, v) };
-}
+const memory = () => memoryStore();
 const dashboards = (list: Array<[number, string, boolean]>) => ({ count: list.length, next: null, results: list.map(([id, name, pinned]) => ({ id, name, pinned, description: '', tags: [] })) });
 
 describe('project service', () => {
@@ -63,9 +61,9 @@ describe('project service', () => {
 
   it('honours the Retry-After a card got: no dashboards, connection or alert request until it has passed, and vice versa', async () => {
     const clock = { t: 1_000_000 };
-    const store = memoryCache();
+    const store = memoryStore();
     const retryAfter = createRetryAfter({ store, now: () => clock.t });
-    const cards = createMetricsService({ loadSettings: async () => settings, fetch: mock.fetch, now: () => clock.t, cache: store, retryAfter });
+    const cards = createMetricsService({ loadSettings: async () => settings, fetch: mock.fetch, now: () => clock.t, store, retryAfter });
     const popup = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => clock.t, retryAfter });
     mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
     // The card is told to come back just after the wait.

@@ -5,7 +5,7 @@
  */
 import { z as zod } from 'zod';
 import * as z from 'zod/mini';
-import { ALERTS_KEY, alertRowsSchema, alertRules, alertStateSchema, buildAlertsQuery, evaluateAlerts, type AlertState } from './alerts';
+import { alertRowsSchema, alertRules, buildAlertsQuery, evaluateAlerts, type AlertState } from './alerts';
 import type { RequestBudget } from '../posthog/budget';
 import type { PropertySpelling } from './dashboardDefinition';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
@@ -14,16 +14,13 @@ import { toFailure } from '../card/service';
 import { createRetryAfter, NotSentError, type RetryAfter } from '../posthog/retryAfter';
 import type { SchemaMapping } from '../instrumentation/schema';
 import { postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
-import { dashboardEntrySchema, type DashboardEntry } from '../protocol/messages';
-
-export interface KeyValueStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-}
+import type { DashboardEntry } from '../protocol/messages';
+import { alertsItem, dashboardsItem, recentDashboardsItem } from '../storage/items';
+import type { Store } from '../storage/store';
 
 export interface ProjectServiceDeps {
   loadSettings: () => Promise<SettingsState>;
-  store: KeyValueStore;
+  store: Store;
   fetch?: typeof fetch;
   now?: () => number;
   /** The request budget shared with the cards (lib/budget.ts); none in tests that do not need one. */
@@ -32,11 +29,6 @@ export interface ProjectServiceDeps {
   retryAfter?: RetryAfter;
 }
 
-const dashboardCacheSchema = z.object({ project: z.string(), at: z.number(), dashboards: z.array(dashboardEntrySchema) });
-const recentSchema = z.array(z.object({ project: z.string(), id: z.number(), at: z.number() }));
-
-export const DASHBOARDS_KEY = 'dashboards';
-export const RECENT_DASHBOARDS_KEY = 'recentDashboards';
 const RECENT_MAX = 8;
 
 /** What Tool Lens does, and the scope each needs. */
@@ -95,8 +87,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
   const projectOf = (s: Settings) => `${postHogBaseUrl(s)}|${s.projectId}`;
 
   async function recent(project: string): Promise<number[]> {
-    const parsed = recentSchema.safeParse(await deps.store.get(RECENT_DASHBOARDS_KEY));
-    return parsed.success ? parsed.data.filter((r) => r.project === project).sort((a, b) => b.at - a.at).map((r) => r.id) : [];
+    return (await deps.store.get(recentDashboardsItem)).filter((r) => r.project === project).sort((a, b) => b.at - a.at).map((r) => r.id);
   }
 
   /** Pinned first, then recently opened through Tool Lens, then the rest by name. */
@@ -111,9 +102,9 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function cachedDashboards() {
     const settings = await configured();
     if ('kind' in settings) return null;
-    const cache = dashboardCacheSchema.safeParse(await deps.store.get(DASHBOARDS_KEY));
-    if (!cache.success || cache.data.project !== projectOf(settings)) return null;
-    return { at: cache.data.at, dashboards: order(cache.data.dashboards, await recent(projectOf(settings))) };
+    const cache = await deps.store.get(dashboardsItem);
+    if (!cache || cache.project !== projectOf(settings)) return null;
+    return { at: cache.at, dashboards: order(cache.dashboards, await recent(projectOf(settings))) };
   }
 
   async function fetchDashboards() {
@@ -131,7 +122,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
         url: dashboardUrl(client, d.id),
         recent: false,
       }));
-      await deps.store.set(DASHBOARDS_KEY, { project: projectOf(settings), at: now(), dashboards: list });
+      await deps.store.set(dashboardsItem, { project: projectOf(settings), at: now(), dashboards: list });
       return { ok: true as const, at: now(), dashboards: order(list, await recent(projectOf(settings))) };
     } catch (error) {
       return { ok: false as const, error: failed(error) };
@@ -141,9 +132,8 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function dashboardOpened(id: number) {
     const settings = await configured();
     if ('kind' in settings) return;
-    const parsed = recentSchema.safeParse(await deps.store.get(RECENT_DASHBOARDS_KEY));
-    const list = (parsed.success ? parsed.data : []).filter((r) => !(r.project === projectOf(settings) && r.id === id));
-    await deps.store.set(RECENT_DASHBOARDS_KEY, [{ project: projectOf(settings), id, at: now() }, ...list].slice(0, RECENT_MAX * 4));
+    const list = (await deps.store.get(recentDashboardsItem)).filter((r) => !(r.project === projectOf(settings) && r.id === id));
+    await deps.store.set(recentDashboardsItem, [{ project: projectOf(settings), id, at: now() }, ...list].slice(0, RECENT_MAX * 4));
   }
 
   async function ensureDashboard(onProgress: (p: EnsureProgress) => void): Promise<{ ok: true; result: EnsureResult } | { ok: false; error: Failure }> {
@@ -194,16 +184,15 @@ export function createProjectService(deps: ProjectServiceDeps) {
       state = { checkedAt: now(), error: null, tools: evaluateAlerts(rows.data, alertRules(settings)) };
     } catch (error) {
       // Keep the last known tools in trouble; say the check failed.
-      const previous = alertStateSchema.safeParse(await deps.store.get(ALERTS_KEY));
-      state = { checkedAt: now(), error: failed(error).message, tools: previous.success ? previous.data.tools : [] };
+      const previous = await deps.store.get(alertsItem);
+      state = { checkedAt: now(), error: failed(error).message, tools: previous?.tools ?? [] };
     }
-    await deps.store.set(ALERTS_KEY, state);
+    await deps.store.set(alertsItem, state);
     return state;
   }
 
   async function alertState(): Promise<AlertState | null> {
-    const parsed = alertStateSchema.safeParse(await deps.store.get(ALERTS_KEY));
-    return parsed.success ? parsed.data : null;
+    return deps.store.get(alertsItem);
   }
 
   return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, connectionStatus, checkAlerts, alertState };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUDGET } from '../posthog/budget';
+import { DEFAULT_BUDGET } from '../posthog/limits';
 import { checkCustomHost, parseStoredSettings, postHogBaseUrl, settingsSchema } from './settings';
 
 const good = { host: 'eu', customHost: '', projectId: '123', apiKey: 'phx_abc' };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { alertRuleSchema } from '../project/alerts';
-import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../posthog/budget';
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../posthog/limits';
 import { DEFAULT_SCHEMA, schemaMappingSchema } from '../instrumentation/schema';
 
 export const HOSTS = {
@@ -117,8 +117,6 @@ export function postHogBaseUrl(settings: Pick<Settings, 'host' | 'customHost'>):
   return base.replace(/\/+$/, '');
 }
 
-export const SETTINGS_KEY = 'settings';
-
 export type SettingsState =
   | { status: 'configured'; settings: Settings }
   | { status: 'missing' }
@@ -126,9 +124,11 @@ export type SettingsState =
 
 /**
  * Settings stored by an older Tool Lens, brought to the current rules: budgets above the key's
- * query limit (older releases allowed 2,400 an hour) are lowered to it rather than refused.
+ * query limit (older releases allowed 2,400 an hour) are lowered to it rather than refused. The
+ * settings item's version-2 migration (lib/storage/items.ts); reads apply it too, for values a test
+ * or an older context wrote without a version.
  */
-function migrateStored(raw: unknown): unknown {
+export function upgradeStoredSettings(raw: unknown): unknown {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const s = raw as Record<string, unknown>;
   const budget = s.requestBudget as { capacity?: unknown; refillPerHour?: unknown } | undefined;
@@ -141,7 +141,7 @@ function migrateStored(raw: unknown): unknown {
 /** Reads stored settings; whatever is stored is validated, never trusted. */
 export function parseStoredSettings(raw: unknown): SettingsState {
   if (raw === undefined || raw === null) return { status: 'missing' };
-  const parsed = settingsSchema.safeParse(migrateStored(raw));
+  const parsed = settingsSchema.safeParse(upgradeStoredSettings(raw));
   if (parsed.success) return { status: 'configured', settings: parsed.data };
   const issue = parsed.error.issues[0];
   return { status: 'invalid', message: issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings' };

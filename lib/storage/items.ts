@@ -1,0 +1,68 @@
+/**
+ * Everything Tool Lens stores, declared once: where it lives, how a stored value is checked (a
+ * value that fails reads as the fallback, never as a crash), and its version with migrations.
+ *
+ * storage.local (closed to content scripts: setAccessLevel TRUSTED_CONTEXTS) holds the settings
+ * with the key, and what the worker keeps; storage.session holds only each enabled site's rules,
+ * which the content script reads.
+ */
+import * as z from 'zod/mini';
+import { alertStateSchema, type AlertState } from '../project/alerts';
+import { parseSites, SITE_RULES_PREFIX, siteConfigSchema, storedAutoMapSchema, type SiteConfig, type StoredAutoMap } from '../matching/sites';
+import type { Site } from '../matching/toolMatch';
+import { cardPrefsSchema, dashboardEntrySchema, toolMetricsResponse, type CardPrefs } from '../protocol/messages';
+import { parseStoredSettings, upgradeStoredSettings, type Settings, type SettingsState } from '../settings/settings';
+import type { StoredFamily, StoredItem } from './store';
+
+/** Reads with a zod schema: the parsed value, or the fallback. */
+const checked = <T>(schema: z.ZodMiniType<T>, fallback: T) => (raw: unknown): T => {
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : fallback;
+};
+
+/**
+ * The connection (host, project, key) and every option. Version 2: budgets above the key's HogQL
+ * query limit — older releases allowed 2,400 an hour — are lowered to it.
+ */
+export const settingsItem: StoredItem<SettingsState, Settings> = {
+  key: 'local:settings',
+  read: parseStoredSettings,
+  version: 2,
+  migrations: { 2: upgradeStoredSettings },
+};
+
+/** The sites Tool Lens runs on, with their rules. One bad entry does not take the others down. */
+export const sitesItem: StoredItem<Site[]> = { key: 'local:sites', read: parseSites };
+
+/** The project's page path → tool pairs (auto-mapping), with when and for which project they were read. */
+export const autoMapItem: StoredItem<StoredAutoMap | null> = { key: 'local:autoMap', read: checked(storedAutoMapSchema, null) };
+
+/** Where the card sits and whether it is hidden, per site (origin); at most CARD_PREFS_SITES sites. */
+export const CARD_PREFS_SITES = 500;
+export const cardPrefsItem: StoredItem<Record<string, CardPrefs>> = { key: 'local:cardPrefs', read: checked(z.record(z.string(), cardPrefsSchema), {}) };
+
+/** The last alert check: the tools over a threshold, or why the check failed. */
+export const alertsItem: StoredItem<AlertState | null> = { key: 'local:alerts', read: checked(alertStateSchema, null) };
+
+/** The project's dashboards as last listed, for the popup to show at once. */
+export const dashboardListSchema = z.object({ project: z.string(), at: z.number(), dashboards: z.array(dashboardEntrySchema) });
+export const dashboardsItem: StoredItem<z.infer<typeof dashboardListSchema> | null> = { key: 'local:dashboards', read: checked(dashboardListSchema, null) };
+
+/** Dashboards opened through Tool Lens, most recent first, per project. */
+export const recentDashboardsSchema = z.array(z.object({ project: z.string(), id: z.number(), at: z.number() }));
+export const recentDashboardsItem: StoredItem<z.infer<typeof recentDashboardsSchema>> = { key: 'local:recentDashboards', read: checked(recentDashboardsSchema, []) };
+
+/** The request budget's bucket, so a restarted worker goes on where it was. */
+export const budgetStateSchema = z.object({ tokens: z.number().check(z.nonnegative()), at: z.number() });
+export const budgetStateItem: StoredItem<z.infer<typeof budgetStateSchema> | null> = { key: 'local:budget:state', read: checked(budgetStateSchema, null) };
+
+/** Until when PostHog asked Tool Lens to wait (epoch ms; 0: no wait). */
+export const retryAfterItem: StoredItem<number> = { key: 'local:rate-limit:until', read: checked(z.number().check(z.nonnegative()), 0) };
+
+/** The last figures per settings fingerprint, range and tool, with when they came. */
+export const cachedFiguresSchema = z.object({ at: z.number(), response: toolMetricsResponse });
+export type CachedFigures = z.infer<typeof cachedFiguresSchema>;
+export const cachedFigures: StoredFamily<CachedFigures> = { prefix: 'local:metrics:', read: checked(cachedFiguresSchema, null) };
+
+/** Each enabled site's rules and auto-mapping, published for the content script, by origin. */
+export const siteRules: StoredFamily<SiteConfig> = { prefix: `session:${SITE_RULES_PREFIX}`, read: checked(siteConfigSchema, null) };
