@@ -1,0 +1,104 @@
+/**
+ * The shape docs/architecture.md describes, checked: imports run one way (no circle, type-only
+ * imports included), lib/ knows nothing of screens, and the content script's code never includes
+ * what holds or uses the key.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..');
+const SOURCE_DIRS = ['lib', 'components', 'entrypoints', 'local-posthog', 'cli', 'sample-site'];
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return out;
+  for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const rel = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFiles(rel));
+    else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) out.push(rel);
+  }
+  return out;
+}
+
+/** The repository files a file imports (relative specifiers only; packages are not ours). */
+function importsOf(file: string): string[] {
+  const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  const out: string[] = [];
+  source.forEachChild((node) => {
+    if (!(ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) || !node.moduleSpecifier) return;
+    const spec = (node.moduleSpecifier as ts.StringLiteral).text;
+    if (!spec.startsWith('.')) return;
+    const base = path.join(path.dirname(file), spec);
+    const target = [base, `${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts'), path.join(base, 'index.tsx')].find(
+      (candidate) => fs.existsSync(path.join(ROOT, candidate)) && fs.statSync(path.join(ROOT, candidate)).isFile(),
+    );
+    if (target && /\.tsx?$/.test(target)) out.push(target);
+  });
+  return out;
+}
+
+const files = SOURCE_DIRS.flatMap(sourceFiles);
+const graph = new Map(files.map((f) => [f, importsOf(f)]));
+
+function closure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const d of graph.get(f) ?? importsOf(f)) visit(d);
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('architecture', () => {
+  it('finds the source tree', () => {
+    expect(files).toContain('lib/protocol/messages.ts');
+    expect(files).toContain('entrypoints/background.ts');
+    expect(graph.get('entrypoints/background.ts')!.length).toBeGreaterThan(3);
+  });
+
+  it('has no import circle', () => {
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const circles: string[] = [];
+    const visit = (f: string) => {
+      state.set(f, 'open');
+      stack.push(f);
+      for (const d of graph.get(f) ?? []) {
+        if (state.get(d) === 'open') circles.push([...stack.slice(stack.indexOf(d)), d].join(' → '));
+        else if (!state.has(d)) visit(d);
+      }
+      stack.pop();
+      state.set(f, 'done');
+    };
+    for (const f of files) if (!state.has(f)) visit(f);
+    expect(circles).toEqual([]);
+  });
+
+  it('keeps lib/ free of screens and entrypoints', () => {
+    const wrong = files
+      .filter((f) => f.startsWith('lib/'))
+      .flatMap((f) => graph.get(f)!.filter((d) => !d.startsWith('lib/')).map((d) => `${f} → ${d}`));
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps components/ presentational: no storage, no PostHog client, no entrypoints', () => {
+    const wrong = files
+      .filter((f) => f.startsWith('components/'))
+      .flatMap((f) => graph.get(f)!.filter((d) => /^(lib\/storage\/|lib\/posthog\/client|entrypoints\/)/.test(d)).map((d) => `${f} → ${d}`));
+    expect(wrong).toEqual([]);
+  });
+
+  it("leaves the key's code out of the content script", () => {
+    const entry = files.find((f) => /^entrypoints\/content(\/index)?\.tsx?$/.test(f))!;
+    expect(entry).toBeDefined();
+    const code = [...closure(entry)];
+    expect(code).toContain('lib/protocol/messaging.ts');
+    expect(code.filter((f) => /^lib\/(storage|settings|posthog\/(client|budget|retryAfter))/.test(f))).toEqual([]);
+  });
+});
