@@ -4,6 +4,7 @@ import { cardPrefsResponse, getCardPrefsRequest, getToolMetricsRequest, injectCa
 import { siteConfigKey, siteConfigSchema, type SiteConfig } from '../../lib/matching/sites';
 import { readMarker, resolveTool, type ToolMatch } from '../../lib/matching/toolMatch';
 import type { CardHost } from '../card';
+import { createTabListener } from '../../lib/protocol/messaging';
 
 /**
  * Registered at run time, only on the sites the user enabled. This script is only the matcher: it
@@ -75,22 +76,24 @@ export default defineContentScript({
     });
 
     // From this extension only (worker or popup): the keyboard command, and the popup asking what this page is.
-    browser.runtime.onMessage.addListener((message: unknown, sender: { id?: string; tab?: unknown }) => {
-      if (sender.id !== browser.runtime.id || sender.tab) return;
-      const type = (message as { type?: unknown })?.type;
-      if (type === 'card/status') {
-        const match = resolve();
-        return Promise.resolve({ tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false });
-      }
-      if (type !== 'card/toggle') return;
-      if (prefs?.hidden) {
-        prefs = { ...prefs, hidden: false };
-        void request(setCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/set', origin, prefs });
-        void update();
-      } else if (current) {
-        current.toggle();
-      }
-    });
+    browser.runtime.onMessage.addListener(
+      createTabListener(browser.runtime.id, {
+        'card/status': async () => {
+          const match = resolve();
+          return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
+        },
+        'card/toggle': async () => {
+          if (prefs?.hidden) {
+            prefs = { ...prefs, hidden: false };
+            void request(setCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/set', origin, prefs });
+            void update();
+          } else {
+            current?.toggle();
+          }
+          return { ok: true };
+        },
+      }),
+    );
   },
 });
 

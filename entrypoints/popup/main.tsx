@@ -3,7 +3,7 @@ import { browser } from 'wxt/browser';
 import { Popup, type TabState } from '../../components/popup/Popup';
 import '../../components/pages.css';
 import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
-import { sendRequest } from '../../lib/protocol/messaging';
+import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
 import { matchPatternFor } from '../../lib/matching/sites';
 import { newSite, originOf } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
@@ -11,13 +11,6 @@ import { settingsItem, sitesItem } from '../../lib/storage/items';
 
 const store = browserStore();
 const sites = () => store.get(sitesItem);
-
-/** What the content script in the tab says this page is; null when it is not running there. */
-async function cardStatus(tabId: number): Promise<{ tool: string | null; detail: string | null; hidden: boolean } | null> {
-  const answer = (await browser.tabs.sendMessage(tabId, { type: 'card/status' }).catch(() => null)) as { tool?: unknown; detail?: unknown; hidden?: unknown } | null;
-  if (!answer || typeof answer !== 'object') return null;
-  return { tool: typeof answer.tool === 'string' ? answer.tool : null, detail: typeof answer.detail === 'string' ? answer.detail : null, hidden: answer.hidden === true };
-}
 
 function createToolUsage(onMessage: (m: DashboardProgress) => void) {
   const port = browser.runtime.connect({ name: DASHBOARD_PORT });
@@ -40,7 +33,7 @@ async function start() {
   ]);
   const origin = tab?.url ? originOf(tab.url) : null;
   const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
-  const status = enabled && tab?.id !== undefined ? await cardStatus(tab.id) : null;
+  const status = enabled && tab?.id !== undefined ? await sendToTab(tab.id, { type: 'card/status' }) : null;
   const tabState: TabState = !origin
     ? { kind: 'unsupported' }
     : enabled

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { matchPatternFor, parseSites, siteConfigs, syncRegistration, type RegistrationApi } from './sites';
+import { matchPatternFor, parseSites, siteConfigs, syncRegistration } from './sites';
+import { fakeRegistration } from '../testing/registration';
 import { newSite } from './toolMatch';
-
-function fakeRegistration(granted: string[]) {
-  const calls: string[] = [];
-  let current: string[] | null = null;
-  const api: RegistrationApi = {
-    registered: async () => current,
-    register: async (m) => void (calls.push(`register ${m.join(' ')}`), (current = m)),
-    update: async (m) => void (calls.push(`update ${m.join(' ')}`), (current = m)),
-    unregister: async () => void (calls.push('unregister'), (current = null)),
-    hasPermission: async (p) => granted.includes(p),
-  };
-  return { api, calls };
-}
 
 describe('sites', () => {
   it('keeps valid, unique sites and drops the rest', () => {

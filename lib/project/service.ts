@@ -14,7 +14,7 @@ import { toFailure } from '../card/service';
 import { createRetryAfter, NotSentError, type RetryAfter } from '../posthog/retryAfter';
 import type { SchemaMapping } from '../instrumentation/schema';
 import { postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
-import type { DashboardEntry } from '../protocol/messages';
+import type { DashboardEntry, Failure } from '../protocol/messages';
 import { alertsItem, dashboardsItem, recentDashboardsItem } from '../storage/items';
 import type { Store } from '../storage/store';
 
@@ -60,7 +60,6 @@ export function spellingFor(schema: SchemaMapping): Partial<PropertySpelling> {
   return out as Partial<PropertySpelling>;
 }
 
-type Failure = { kind: string; message: string; retryInMs?: number };
 /** PostHog's errors as the cards word them (lib/card/service.ts); anything else by its own message. */
 const failureOf = (error: unknown): Failure =>
   error instanceof PostHogError ? toFailure(error) : { kind: 'bad_response', message: (error as Error)?.message ?? String(error) };

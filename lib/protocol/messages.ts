@@ -276,3 +276,21 @@ export const responseSchemas = {
 } as const;
 
 export type ResponseFor<T extends Request['type']> = z.infer<(typeof responseSchemas)[T]>;
+
+// Messages to a tab's content script ------------------------------------------------------------
+// From this extension only: the worker's keyboard command, and the popup asking what the page is.
+
+export const toggleCardRequest = z.object({ type: z.literal('card/toggle') });
+export const cardStatusRequest = z.object({ type: z.literal('card/status') });
+export const tabRequestSchema = z.discriminatedUnion('type', [toggleCardRequest, cardStatusRequest]);
+export type TabRequest = z.infer<typeof tabRequestSchema>;
+
+/** What the page is, as its content script sees it: the tool (null on other pages) and whether the card is hidden. */
+export const cardStatusResponse = z.object({ tool: z.nullable(z.string()), detail: z.nullable(z.string()), hidden: z.boolean() });
+export type CardStatus = z.infer<typeof cardStatusResponse>;
+
+export const tabResponseSchemas = {
+  'card/toggle': okResponse,
+  'card/status': cardStatusResponse,
+} as const;
+export type TabResponseFor<T extends TabRequest['type']> = z.infer<(typeof tabResponseSchemas)[T]>;

@@ -1,6 +1,6 @@
 /** Typed, validated messaging between extension contexts. */
 import { browser } from 'wxt/browser';
-import { requestSchema, responseSchemas, type Request, type ResponseFor } from './messages';
+import { requestSchema, responseSchemas, tabRequestSchema, tabResponseSchemas, type Request, type ResponseFor, type TabRequest, type TabResponseFor } from './messages';
 
 /** Sends a request to the background worker and validates its answer against the protocol. */
 export async function sendRequest<R extends Request>(request: R): Promise<ResponseFor<R['type']>> {
@@ -23,7 +23,13 @@ export interface MessageSender {
   frameId?: number;
 }
 
-export type RequestHandler = (request: Request, sender: MessageSender) => Promise<unknown>;
+/**
+ * The worker's answers: one handler per request type, each typed to return exactly that type's
+ * response (lib/protocol/messages.ts responseSchemas), so a wrong answer fails to compile.
+ */
+export type Handlers = {
+  [T in Request['type']]: (request: Extract<Request, { type: T }>, sender: MessageSender) => Promise<ResponseFor<T>>;
+};
 
 /**
  * What a content script may ask for: its own card (figures, triage, corner), its own site's rules,
@@ -46,7 +52,8 @@ const originOf = (url: string | undefined) => {
  * `self` is this extension's id and the URL its pages start with (runtime.getURL('/')).
  * Returns a listener for `runtime.onMessage`.
  */
-export function createMessageListener(self: { id: string; pagesUrl: string }, handle: RequestHandler) {
+export function createMessageListener(self: { id: string; pagesUrl: string }, handlers: Handlers) {
+  const handle = (request: Request, sender: MessageSender) => (handlers[request.type] as (r: Request, s: MessageSender) => Promise<unknown>)(request, sender);
   return (message: unknown, sender: MessageSender): Promise<unknown> | undefined => {
     if (sender.id !== self.id) return undefined;
     const parsed = requestSchema.safeParse(message);
@@ -60,5 +67,29 @@ export function createMessageListener(self: { id: string; pagesUrl: string }, ha
       if ('origin' in request && request.origin !== (originOf(sender.url) ?? sender.origin)) return undefined;
     }
     return handle(request, sender);
+  };
+}
+
+// To a tab's content script ------------------------------------------------------------------
+
+/** Asks the content script in a tab; null when none runs there or its answer is not the protocol's. */
+export async function sendToTab<R extends TabRequest>(tabId: number, request: R): Promise<TabResponseFor<R['type']> | null> {
+  const raw: unknown = await browser.tabs.sendMessage(tabId, tabRequestSchema.parse(request)).catch(() => null);
+  const parsed = tabResponseSchemas[request.type].safeParse(raw);
+  return parsed.success ? (parsed.data as TabResponseFor<R['type']>) : null;
+}
+
+export type TabHandlers = { [T in TabRequest['type']]: (request: Extract<TabRequest, { type: T }>) => Promise<TabResponseFor<T>> };
+
+/**
+ * Content-script side: answers well-formed tab requests from this extension's worker or pages,
+ * never from another content script (those come with a tab) or another extension.
+ */
+export function createTabListener(selfId: string, handlers: TabHandlers) {
+  return (message: unknown, sender: { id?: string; tab?: unknown }): Promise<unknown> | undefined => {
+    if (sender.id !== selfId || sender.tab) return undefined;
+    const parsed = tabRequestSchema.safeParse(message);
+    if (!parsed.success) return undefined;
+    return (handlers[parsed.data.type] as (r: TabRequest) => Promise<unknown>)(parsed.data);
   };
 }

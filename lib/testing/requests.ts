@@ -1,0 +1,21 @@
+import type { Request } from '../protocol/messages';
+
+/** One well-formed request of every type in the protocol: a type added there fails to compile here until added. */
+const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
+  'tool-metrics/get': { type: 'tool-metrics/get', tool: 'a', range: '7d' },
+  'triage/get': { type: 'triage/get', tool: 'a', range: '7d' },
+  'card-prefs/get': { type: 'card-prefs/get', origin: 'https://tools.example.com' },
+  'card-prefs/set': { type: 'card-prefs/set', origin: 'https://tools.example.com', prefs: { corner: 'top-left', hidden: false } },
+  'site/config': { type: 'site/config', origin: 'https://tools.example.com' },
+  'auto-map/refresh': { type: 'auto-map/refresh' },
+  'dashboards/list': { type: 'dashboards/list' },
+  'dashboards/opened': { type: 'dashboards/opened', id: 3 },
+  'alerts/get': { type: 'alerts/get' },
+  'connection/status': { type: 'connection/status' },
+  'budget/status': { type: 'budget/status' },
+  'connection/test': { type: 'connection/test' },
+  'schema/detect': { type: 'schema/detect' },
+  'options/open': { type: 'options/open' },
+  'card/inject': { type: 'card/inject' },
+};
+export const EVERY_REQUEST: Request[] = Object.values(ONE_OF_EACH);

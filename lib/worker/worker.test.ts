@@ -1,0 +1,197 @@
+/**
+ * The worker's logic over WXT's fakeBrowser (alarms, badge, notifications), a memory Store and
+ * undici's MockAgent for PostHog: what each request answers, and what each browser event does.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { newSite } from '../matching/toolMatch';
+import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
+import type { MessageSender } from '../protocol/messaging';
+import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
+import { alertsItem, autoMapItem, cachedFigures, settingsItem, siteRules, sitesItem } from '../storage/items';
+import { memoryStore, type Store } from '../storage/store';
+import { BASE, mockPostHog } from '../testing/mockPostHog';
+import { fakeRegistration } from '../testing/registration';
+import { funnelRow } from '../testing/cardRows';
+import { EVERY_REQUEST } from '../testing/requests';
+import { ALERTS_ALARM } from './alerts';
+import { AUTO_MAP_ALARM } from './sites';
+import { createWorker } from './worker';
+
+const SETTINGS: Settings = { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS, alertNotifications: true };
+const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
+const SITE = 'https://tools.example.com';
+const popup: MessageSender = { id: 'self', url: 'chrome-extension://self/popup.html' };
+const contentScript: MessageSender = { id: 'self', url: `${SITE}/tools/a`, tab: { id: 4 }, frameId: 2 };
+
+let mock = mockPostHog();
+beforeEach(() => fakeBrowser.reset());
+afterEach(async () => {
+  await mock.agent.close();
+  mock = mockPostHog();
+});
+
+/** Alert rows: tool, failures, started, completed, mean ms, p95 ms (lib/project/alerts.ts). */
+const alertQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS failures') }).reply(200, { results: rows });
+const autoMapQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS path') }).reply(200, { results: rows });
+
+function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`]) {
+  const registration = fakeRegistration(granted);
+  const opened: string[] = [];
+  const injected: Array<[number, number]> = [];
+  let optionsOpened = 0;
+  const w = createWorker({
+    store,
+    registration: registration.api,
+    alarms: fakeBrowser.alarms,
+    badge: fakeBrowser.action,
+    notifications: fakeBrowser.notifications,
+    iconUrl: 'chrome-extension://self/icon/128.png',
+    openTab: async (url) => opened.push(url),
+    openOptions: async () => void optionsOpened++,
+    injectCard: async (tab, frame) => void injected.push([tab, frame]),
+    fetch: mock.fetch,
+  });
+  const ask = <R extends Request>(request: R, sender: MessageSender = popup) =>
+    (w.handlers[request.type] as (r: R, s: MessageSender) => Promise<unknown>)(request, sender);
+  return { ...w, ask, store, registration, opened, injected, optionsOpened: () => optionsOpened };
+}
+
+describe('worker', () => {
+  it("answers every request in its protocol's shape, before any settings exist, without asking PostHog", async () => {
+    const w = worker();
+    for (const request of EVERY_REQUEST) {
+      const answer = await w.ask(request, request.type === 'card/inject' ? contentScript : popup);
+      expect(responseSchemas[request.type].safeParse(answer).success, `${request.type}: ${JSON.stringify(answer)}`).toBe(true);
+    }
+    expect(mock.requests()).toBe(0);
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: false, error: { kind: 'not_configured' } });
+  });
+
+  it("injects the card into the asking content script's own tab and frame, and opens the options", async () => {
+    const w = worker();
+    expect(await w.ask({ type: 'card/inject' }, contentScript)).toEqual({ ok: true });
+    expect(await w.ask({ type: 'card/inject' }, popup)).toEqual({ ok: false });
+    expect(w.injected).toEqual([[4, 2]]);
+    await w.ask({ type: 'options/open' });
+    expect(w.optionsOpened()).toBe(1);
+  });
+
+  it('sets the alarms at start, at the period in the settings, and clears the alerts alarm without settings', async () => {
+    const store = memoryStore();
+    await worker(store).start();
+    expect(await fakeBrowser.alarms.get(AUTO_MAP_ALARM)).toMatchObject({ periodInMinutes: 24 * 60 });
+    expect(await fakeBrowser.alarms.get(ALERTS_ALARM)).toBeUndefined();
+
+    await store.set(settingsItem, { ...SETTINGS, alertEveryMinutes: 15 });
+    alertQuery([]);
+    const w = worker(store);
+    await w.start();
+    expect(await fakeBrowser.alarms.get(ALERTS_ALARM)).toMatchObject({ periodInMinutes: 15 });
+    // Never checked before: the start checks once; a second start does not ask again.
+    expect(mock.requests()).toBe(1);
+    await w.start();
+    expect(mock.requests()).toBe(1);
+
+    await store.remove(settingsItem);
+    await w.settingsChanged({ ...SETTINGS, alertEveryMinutes: 15 }, undefined);
+    expect(await fakeBrowser.alarms.get(ALERTS_ALARM)).toBeUndefined();
+  });
+
+  it('shows tools over a threshold on the badge, notifies each new one once, and opens its failures on a click', async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    const w = worker(store);
+    alertQuery([['pdf-to-text', 25, 40, 15, 1200, 2000]]);
+    await w.alarm(ALERTS_ALARM);
+    expect(await fakeBrowser.action.getBadgeText({})).toBe('1');
+    expect(await fakeBrowser.action.getTitle({})).toBe('Tool Lens: 1 tool over a threshold');
+    expect(Object.keys(await fakeBrowser.notifications.getAll())).toEqual(['tool-lens:pdf-to-text']);
+
+    // Still in trouble at the next check, with a second tool: only the new one is notified.
+    await fakeBrowser.notifications.clear('tool-lens:pdf-to-text');
+    alertQuery([
+      ['pdf-to-text', 30, 40, 10, 1200, 2000],
+      ['news-analyzer', 12, 20, 8, 900, 1000],
+    ]);
+    await w.alarm(ALERTS_ALARM);
+    expect(await fakeBrowser.action.getBadgeText({})).toBe('2');
+    expect(Object.keys(await fakeBrowser.notifications.getAll())).toEqual(['tool-lens:news-analyzer']);
+
+    await w.notificationClicked('tool-lens:news-analyzer');
+    await w.notificationClicked('another-extension:x');
+    expect(w.opened).toHaveLength(1);
+    expect(w.opened[0]).toMatch(new RegExp(`^${BASE}/project/7/`));
+
+    // All well again: the badge clears.
+    alertQuery([['pdf-to-text', 0, 10, 10, 100, 200]]);
+    await w.alarm(ALERTS_ALARM);
+    expect(await fakeBrowser.action.getBadgeText({})).toBe('');
+    expect(await fakeBrowser.action.getTitle({})).toBe('Tool Lens');
+  });
+
+  it("leads a tool in trouble to its own page when auto-mapping knows it, and adds the check's extra rules to its card", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, { ...SETTINGS, extraAlertRules: [{ metric: 'failure_rate_pct', above: 50 }] });
+    await store.set(sitesItem, [newSite(SITE)]);
+    await store.set(autoMapItem, { at: Date.now(), settings: `${BASE}|7`, map: { '/tools/pdf': 'pdf-to-text' } });
+    const w = worker(store);
+    alertQuery([['pdf-to-text', 3, 4, 1, 100, 100]]);
+    const answer = await w.ask({ type: 'alerts/get', check: true });
+    expect(responseSchemas['alerts/get'].parse(answer).links['pdf-to-text']?.page).toBe(`${SITE}/tools/pdf`);
+
+    expect((await store.get(alertsItem))?.tools[0]?.metrics).toEqual(['failure_rate_pct']);
+
+    mock.pool.intercept(QUERY).reply(200, { results: [funnelRow('current', 1, 10)] });
+    const card = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }));
+    expect(card.ok && card.metrics.health).toMatchObject({ status: 'alert', reasons: [expect.stringContaining('failure rate')] });
+  });
+
+  it("registers the content script where the user enabled a site, publishes its rules, and asks PostHog's auto-mapping once a day", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    await store.set(sitesItem, [newSite(SITE), newSite('https://not-granted.example')]);
+    const w = worker(store);
+    autoMapQuery([['/tools/pdf', 'pdf-to-text', 40]]);
+    await w.sitesChanged();
+    expect(w.registration.calls).toEqual([`register ${SITE}/*`]);
+    expect(await store.getEntry(siteRules, SITE)).toMatchObject({ site: { origin: SITE }, autoMap: { '/tools/pdf': 'pdf-to-text' } });
+    expect(mock.requests()).toBe(1);
+
+    await w.sitesChanged();
+    expect(mock.requests()).toBe(1);
+    expect(await w.ask({ type: 'site/config', origin: SITE }, contentScript)).toMatchObject({ config: { autoMap: { '/tools/pdf': 'pdf-to-text' } } });
+    expect(await w.ask({ type: 'site/config', origin: 'https://elsewhere.example' })).toEqual({ config: null });
+
+    // The daily alarm asks again; PostHog failing keeps the last table.
+    mock.pool.intercept(QUERY).reply(503, 'down');
+    await w.alarm(AUTO_MAP_ALARM);
+    expect(mock.requests()).toBe(2);
+    expect(await store.getEntry(siteRules, SITE)).toMatchObject({ autoMap: { '/tools/pdf': 'pdf-to-text' } });
+
+    // A site removed: its rules go, and the registration with it.
+    await store.set(sitesItem, []);
+    await w.sitesChanged();
+    expect(await store.entryIds(siteRules)).toEqual([]);
+    expect(w.registration.calls.at(-1)).toBe('unregister');
+  });
+
+  it('drops cached figures when a setting they depend on changes, and keeps them when only the budget does', async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    await store.setEntries(cachedFigures, { 'fp:7d:a': { at: 1, response: { ok: false, error: { kind: 'network', message: 'x' } } } });
+    const w = worker(store);
+    alertQuery([]).persist();
+    await w.settingsChanged(SETTINGS, { ...SETTINGS, requestBudget: { capacity: 10, refillPerHour: 10 } });
+    expect(await store.entryIds(cachedFigures)).toEqual(['fp:7d:a']);
+    await w.settingsChanged(SETTINGS, { ...SETTINGS, projectId: '8' });
+    expect(await store.entryIds(cachedFigures)).toEqual([]);
+  });
+
+  it('reports creating the dashboard as steps, then one result, also when it cannot start', async () => {
+    const w = worker();
+    const posted: DashboardProgress[] = [];
+    await w.createDashboard((m) => posted.push(m));
+    expect(posted).toEqual([{ type: 'done', ok: false, url: null, created: false, failed: 0, message: expect.stringContaining('options') }]);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The background worker's logic, apart from the browser: the services wired together, the answer to
+ * each request (a handler map typed against the protocol), and what each browser event calls for.
+ * entrypoints/background.ts only connects the browser's events and APIs to this.
+ */
+import { readCardPrefs, writeCardPrefs } from '../card/prefs';
+import { createMetricsService } from '../card/service';
+import { createProjectService } from '../project/service';
+import type { EnsureProgress } from '../project/dashboards';
+import type { DashboardProgress } from '../protocol/messages';
+import type { Handlers } from '../protocol/messaging';
+import { createRequestBudget } from '../posthog/budget';
+import { createRetryAfter } from '../posthog/retryAfter';
+import { describeSettingsChange } from '../settings/change';
+import type { RegistrationApi } from '../matching/sites';
+import { cachedFigures, settingsItem } from '../storage/items';
+import type { Store } from '../storage/store';
+import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
+import { AUTO_MAP_ALARM, createSiteSync } from './sites';
+
+export interface WorkerDeps {
+  store: Store;
+  registration: RegistrationApi;
+  alarms?: AlarmsApi;
+  badge: BadgeApi;
+  notifications?: NotificationsApi;
+  iconUrl: string;
+  openTab(url: string): Promise<unknown>;
+  openOptions(): Promise<void>;
+  /** Runs the card script in a content script's own tab and frame. */
+  injectCard(tabId: number, frameId: number): Promise<void>;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** One line per step of creating the Tool Usage dashboard, as the popup and options show it. */
+export function describeDashboardProgress(p: EnsureProgress): DashboardProgress {
+  if (p.type === 'dashboard') return { type: 'progress', text: `${p.action === 'created' ? 'Created' : 'Found'} dashboard “${p.name}”`, failed: false };
+  if (p.type === 'insight') return { type: 'progress', text: `${p.index + 1}/${p.total} ${p.name}: ${p.action}${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' };
+  return { type: 'progress', text: `Layout ${p.action} (${p.tiles} tiles)${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' };
+}
+
+export function createWorker(deps: WorkerDeps) {
+  const { store } = deps;
+  const loadSettings = () => store.get(settingsItem);
+  // One request budget for everything that asks PostHog, read from the settings at every request so
+  // a budget changed in the options applies at once; and one Retry-After: a 429 holds all back.
+  const budget = createRequestBudget({
+    store,
+    now: deps.now,
+    options: async () => {
+      const state = await loadSettings();
+      return state.status === 'configured' ? state.settings.requestBudget : undefined;
+    },
+  });
+  const retryAfter = createRetryAfter({ store, now: deps.now });
+  const metrics = createMetricsService({ loadSettings, store, budget, retryAfter, fetch: deps.fetch, now: deps.now });
+  const project = createProjectService({ loadSettings, store, budget, retryAfter, fetch: deps.fetch, now: deps.now });
+  const sites = createSiteSync({ store, registration: deps.registration, autoMap: metrics, now: deps.now });
+  const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
+
+  const handlers: Handlers = {
+    'tool-metrics/get': async (r) => alerts.withAlerts(await metrics.getToolMetrics(r.tool, r.range, r.refresh)),
+    'triage/get': (r) => metrics.getTriage(r.tool, r.range),
+    'card-prefs/get': async (r) => ({ prefs: await readCardPrefs(store, r.origin) }),
+    'card-prefs/set': async (r) => ({ prefs: await writeCardPrefs(store, r.origin, r.prefs) }),
+    'site/config': async (r) => ({ config: await sites.configFor(r.origin) }),
+    'auto-map/refresh': () => sites.refreshAutoMap(),
+    'dashboards/list': async (r) => {
+      if (!r.refresh) {
+        const cached = await project.cachedDashboards();
+        if (cached) return { ok: true, fromCache: true, ...cached };
+      }
+      const answer = await project.fetchDashboards();
+      return answer.ok ? { ...answer, fromCache: false } : answer;
+    },
+    'dashboards/opened': async (r) => {
+      await project.dashboardOpened(r.id);
+      return { ok: true };
+    },
+    'alerts/get': (r) => alerts.answer(r.check === true),
+    'connection/status': () => project.connectionStatus(),
+    'budget/status': () => metrics.budgetStatus(),
+    'connection/test': () => metrics.testConnection(),
+    'schema/detect': () => metrics.detectProjectSchema(),
+    'options/open': async () => {
+      await deps.openOptions();
+      return { ok: true };
+    },
+    // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
+    'card/inject': async (_r, sender) => {
+      if (sender.tab?.id === undefined) return { ok: false };
+      await deps.injectCard(sender.tab.id, sender.frameId ?? 0);
+      return { ok: true };
+    },
+  };
+
+  return {
+    handlers,
+    /** At every worker start: the registration and rules in step, the alarms set, alerts checked if never. */
+    async start() {
+      deps.alarms?.create(AUTO_MAP_ALARM, { periodInMinutes: 24 * 60 });
+      await Promise.all([sites.sync(), alerts.schedule(false)]);
+    },
+    async alarm(name: string) {
+      if (name === AUTO_MAP_ALARM) await sites.sync(true);
+      if (name === ALERTS_ALARM) await alerts.check();
+    },
+    /** The stored settings changed (`old` and `value` as stored). */
+    async settingsChanged(old: unknown, value: unknown) {
+      const change = describeSettingsChange(old, value);
+      // Cached figures belong to old settings: drop them when a setting they depend on changes.
+      if (change.dropFigures) {
+        metrics.forgetAnswers();
+        const ids = await store.entryIds(cachedFigures);
+        if (ids.length) await store.removeEntries(cachedFigures, ids);
+      }
+      if (change.forgetRetryAfter) retryAfter.forget();
+      // The alarm follows the period in any case; a PostHog request only when the check would differ.
+      await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
+    },
+    /** The sites changed, or a host permission was removed. */
+    sitesChanged: () => sites.sync(),
+    notificationClicked: (id: string) => alerts.notificationClicked(id),
+    /** Creates or updates the Tool Usage dashboard, telling `post` each step, then the result. */
+    async createDashboard(post: (message: DashboardProgress) => void): Promise<void> {
+      const done = (ok: boolean, url: string | null, created: boolean, failed: number, message: string) => post({ type: 'done', ok, url, created, failed, message });
+      try {
+        const answer = await project.ensureDashboard((p) => post(describeDashboardProgress(p)));
+        if (!answer.ok) return done(false, null, false, 0, answer.error.message);
+        const { failed, created, url } = answer.result;
+        done(failed === 0, url, created, failed, failed ? `${failed} insight(s) failed: see above.` : created ? 'Dashboard created.' : 'Dashboard updated.');
+      } catch (error) {
+        done(false, null, false, 0, String(error));
+      }
+    },
+  };
+}
