@@ -1,7 +1,7 @@
 /** The alert check (lib/project/alerts.ts + lib/project/service.ts) on the local server, on events written for the test. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStore } from '../lib/storage/store';
-import { createProjectService } from '../lib/project/service';
+import { servicesFor } from '../lib/testing/services';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { captureBatch } from './test-helpers';
@@ -38,11 +38,11 @@ describe('alert check on the local server', () => {
       if (String(input).endsWith('/query/')) queries++;
       return fetch(input, init);
     };
-    const svc = createProjectService({
+    const svc = servicesFor({
       loadSettings: async () => ({ status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } }),
       store: memoryStore(),
       fetch: counting,
-    });
+    }).project;
     const state = await svc.checkAlerts();
     expect(queries).toBe(1);
     expect(state?.error).toBeNull();

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMetricsService } from '../lib/card/service';
+import { servicesFor } from '../lib/testing/services';
 import { memoryStore } from '../lib/storage/store';
 import { DEFAULT_METRICS_OPTIONS, type Settings, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
@@ -20,7 +20,7 @@ const now = Date.now();
 const settingsFor = (url: string, apiKey = ph.apiKey): Settings => ({ host: 'custom', customHost: url, projectId: '1', apiKey, ...DEFAULT_METRICS_OPTIONS });
 function service(url = ph.url, timeoutMs = 8_000, freshForMs?: number) {
   const state: SettingsState = { status: 'configured', settings: settingsFor(url) };
-  return createMetricsService({ loadSettings: async () => state, store: memoryStore(), timeoutMs, freshForMs, budget: { capacity: 1000, refillPerHour: 1000 } });
+  return servicesFor({ loadSettings: async () => state, store: memoryStore(), timeoutMs, freshForMs, budget: { capacity: 1000, refillPerHour: 1000 } }).card;
 }
 
 // Tools whose names are hostile to HTML, to HogQL, or just long and unicode.

@@ -6,9 +6,8 @@
  */
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetricsService } from '../lib/card/service';
 import { memoryStore } from '../lib/storage/store';
-import { createProjectService } from '../lib/project/service';
+import { servicesFor } from '../lib/testing/services';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { hogql } from './test-helpers';
@@ -38,7 +37,8 @@ afterAll(async () => {
   await ph?.close();
 });
 
-const metrics = () => createMetricsService({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 1000, refillPerHour: 1000 } });
+const services = () => servicesFor({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 1000, refillPerHour: 1000 } });
+const metrics = () => services().card;
 
 describe('values with quotes, backslashes and markup', () => {
   it('are stored as JSON and read by HogQL in their escaped form, as PostHog reads them', async () => {
@@ -65,10 +65,10 @@ describe('values with quotes, backslashes and markup', () => {
   it('are named right where Tool Lens lists tools: tools seen, auto-mapping, alerts', async () => {
     const none = await metrics().getToolMetrics('no-such-tool', '24h');
     expect(none.ok && none.metrics.toolsSeen?.map((t) => t.tool)).toContain(TOOL);
-    const map = await metrics().fetchAutoMap();
+    const map = await services().project.fetchAutoMap();
     expect(map?.map[PATH]).toBe(TOOL);
     const store = memoryStore();
-    const alerts = await createProjectService({ loadSettings: async () => state, store }).checkAlerts(true);
+    const alerts = await servicesFor({ loadSettings: async () => state, store }).project.checkAlerts(true);
     expect(alerts?.tools.map((t) => t.tool)).toContain(TOOL);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAgo } from '../lib/helpers/format';
-import { createMetricsService } from '../lib/card/service';
+import { servicesFor } from '../lib/testing/services';
 import { memoryStore } from '../lib/storage/store';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const service = (projectId: string) => {
   const state: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId, apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } };
-  return createMetricsService({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 100, refillPerHour: 100 } });
+  return servicesFor({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 100, refillPerHour: 100 } }).card;
 };
 
 describe.each([

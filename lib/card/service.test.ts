@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestBudget } from '../posthog/budget';
-import { createMetricsService } from './service';
+import { servicesFor } from '../testing/services';
 import { cachedFigures, retryAfterItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../settings/settings';
@@ -14,13 +14,19 @@ const COMPLETED = settings.schema.events.processingCompleted;
 const ROWS = [funnelRow('current', 1, 10), totalsRow('current', COMPLETED, { untilNow: 4, n: 4, sum: 600, p50: 100, p95: 200, p99: 300 })];
 const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
 let mock = mockPostHog();
+
+/** The card service, with the other services on its session: every caller shares one budget and Retry-After. */
+function createServices(deps: Parameters<typeof servicesFor>[0]) {
+  const { card, connection, project } = servicesFor(deps);
+  return { ...card, ...connection, fetchAutoMap: project.fetchAutoMap };
+}
 afterEach(async () => {
   await mock.agent.close();
   mock = mockPostHog();
 });
 
 function service(state: SettingsState = configured, clock = { t: 1_000_000 }, store: Store = memoryStore()) {
-  return createMetricsService({ loadSettings: async () => state, fetch: mock.fetch, now: () => clock.t, store });
+  return createServices({ loadSettings: async () => state, fetch: mock.fetch, now: () => clock.t, store });
 }
 
 describe('metrics service', () => {
@@ -101,7 +107,7 @@ describe('metrics service', () => {
       settings: { ...settings, segment: value === null ? null : { kind: 'person', property: 'platform', value } },
     });
     const clock = { t: 1_000_000 };
-    const svc = createMetricsService({ loadSettings: async () => state.current, fetch: mock.fetch, now: () => clock.t, store: memoryStore() });
+    const svc = createServices({ loadSettings: async () => state.current, fetch: mock.fetch, now: () => clock.t, store: memoryStore() });
     const ask = async (value: string | null) => {
       state.current = withSegment(value);
       const answer = await svc.getToolMetrics('news-analyzer', '7d');
@@ -137,7 +143,7 @@ describe('metrics service', () => {
 
   it('ignores a corrupted cache entry instead of failing', async () => {
     const store = memoryStore();
-    const probe = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, store });
+    const probe = createServices({ loadSettings: async () => configured, fetch: mock.fetch, store });
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
     await probe.getToolMetrics('a', '7d');
     // Whatever was stored under that key is now garbage: it is read as nothing, and PostHog is asked.
@@ -218,17 +224,6 @@ describe('metrics service', () => {
       },
     });
   });
-
-  it('connection test names the step that failed', async () => {
-    mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
-    mock.pool.intercept({ path: '/api/projects/7/', method: 'GET' }).reply(404, { detail: 'Not found.' });
-    const answer = await service().testConnection();
-    expect(answer.ok).toBe(false);
-    expect(answer.checks).toEqual([
-      { step: 'user', ok: true, detail: 'Key accepted (user pm@example.com)' },
-      { step: 'project', ok: false, detail: expect.stringContaining('Project 7 was not found') },
-    ]);
-  });
 });
 
 /**
@@ -269,7 +264,7 @@ describe('fault matrix (unit)', () => {
       return () => (console[level] = original);
     });
     try {
-      const svc = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store: memoryStore(), timeoutMs: 100 });
+      const svc = createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store: memoryStore(), timeoutMs: 100 });
       mock.pool.intercept(QUERY).reply(200, { results: ROWS });
       const good = await svc.getToolMetrics('a', '7d');
       expect(good.ok).toBe(true);
@@ -287,7 +282,7 @@ describe('fault matrix (unit)', () => {
       expect(mock.requests()).toBe(1);
       // A fresh service (another tab, nothing cached): the same failure, as an error.
       fault(mock.pool);
-      const uncached = await createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, timeoutMs: 100 }).getToolMetrics('a', '7d');
+      const uncached = await createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, timeoutMs: 100 }).getToolMetrics('a', '7d');
       expect(uncached).toMatchObject({ ok: false, error: { kind, message: expect.stringMatching(message) } });
 
       // The fault clears: the next refresh answers fresh figures (after Retry-After for a 429).
@@ -312,7 +307,7 @@ describe('fault matrix (unit)', () => {
   it('never retries sooner than Retry-After, for any caller, even after a worker restart', async () => {
     const clock = { t: 1_000_000 };
     const store = memoryStore();
-    const make = () => createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store });
+    const make = () => createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store });
     mock.pool.intercept(QUERY).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
     await make().getToolMetrics('a', '7d');
     await new Promise((r) => setTimeout(r, 0));
@@ -330,7 +325,7 @@ describe('fault matrix (unit)', () => {
   it('when the request budget is spent: serves the cache as stale, says when it refills, sends nothing', async () => {
     const clock = { t: 1_000_000 };
     const budget = createRequestBudget({ now: () => clock.t, options: { capacity: 2, refillPerHour: 60 } });
-    const svc = createMetricsService({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, budget });
+    const svc = createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, budget });
     mock.pool.intercept(QUERY).reply(200, { results: ROWS }).times(2);
     await svc.getToolMetrics('a', '7d');
     await svc.getToolMetrics('b', '7d');

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { HogQLRequest } from '../posthog/hogql';
-import type { HogQLResponse } from '../posthog/client';
+import { PostHogError, type HogQLResponse } from '../posthog/client';
 import { CUSTOM_PROPERTIES, TOOL_EVENTS, type CustomProperty, type PropertySpelling, type SpellingOf } from '../project/dashboardDefinition';
 
 export const DETECT_DAYS = 30;
@@ -71,8 +71,12 @@ const detectResponseSchema = z.object({
   results: z.array(z.array(z.union([z.string(), z.number()]))),
 });
 
-export class SchemaDetectError extends Error {
-  override name = 'SchemaDetectError';
+/** PostHog answered the schema query in a shape Tool Lens does not know. */
+export class SchemaDetectError extends PostHogError {
+  constructor(message: string) {
+    super('bad_response', message);
+    this.name = 'SchemaDetectError';
+  }
 }
 
 function chooseSpelling<K extends CustomProperty>(name: K, plain: number, dollar: number): { usage: PropertyUsage; spelling: SpellingOf<K> } {

@@ -48,6 +48,8 @@ export interface PostHogClientOptions {
   timeoutMs?: number;
   /** Called before every request; throwing (e.g. a PostHogError when the request budget is spent) sends nothing. */
   beforeRequest?: (path: string) => Promise<void> | void;
+  /** Told of every PostHog failure (not of what beforeRequest throws), e.g. to note a Retry-After. */
+  onFailure?: (error: PostHogError) => void;
   /** Largest answer read, in bytes (default 16 MB): a bigger one is refused, not parsed. */
   maxResponseBytes?: number;
 }
@@ -110,6 +112,15 @@ export function createPostHogClient(options: PostHogClientOptions) {
       throw new PostHogError('bad_request', `Tool Lens sends the API key only to PostHog over https (or http on localhost), not to ${url.origin}. ${refused ?? ''}`.trim());
     }
     await options.beforeRequest?.(path);
+    try {
+      return await send(url, path, schema, init);
+    } catch (error) {
+      if (error instanceof PostHogError) options.onFailure?.(error);
+      throw error;
+    }
+  }
+
+  async function send<T>(url: URL, path: string, schema: z.ZodType<T>, init: RequestInit): Promise<T> {
     let response: Response;
     let text: string | null;
     try {

@@ -1,9 +1,8 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetricsService } from '../card/service';
 import { memoryStore } from '../storage/store';
-import { createProjectService, missingScopes, spellingFor } from './service';
-import { createRetryAfter } from '../posthog/retryAfter';
+import { spellingFor } from './service';
+import { servicesFor } from '../testing/services';
 import { DEFAULT_SCHEMA } from '../instrumentation/schema';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../settings/settings';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
@@ -18,13 +17,6 @@ const memory = () => memoryStore();
 const dashboards = (list: Array<[number, string, boolean]>) => ({ count: list.length, next: null, results: list.map(([id, name, pinned]) => ({ id, name, pinned, description: '', tags: [] })) });
 
 describe('project service', () => {
-  it('names the scopes a key lacks and what for', () => {
-    expect(missingScopes(['*'])).toEqual([]);
-    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:write', 'insight:write'])).toEqual([]);
-    expect(missingScopes(['query:read']).map((m) => m.scope)).toEqual(['project:read', 'user:read', 'dashboard:read', 'dashboard:write', 'insight:write']);
-    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:read'])[0]).toEqual({ scope: 'dashboard:write', for: 'creating the Tool Usage dashboard' });
-  });
-
   it('turns the schema mapping into the dashboard spelling', () => {
     const schema = { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'], job_id: ['job_id'] } };
     expect(spellingFor(schema)).toMatchObject({ tool_name: '$tool_name', job_id: 'job_id', session_id: 'both' });
@@ -33,7 +25,7 @@ describe('project service', () => {
   it('lists dashboards pinned first, then recently opened, then by name; caches them', async () => {
     mock.pool.intercept({ path: /\/api\/projects\/7\/dashboards\/\?/, method: 'GET' }).reply(200, dashboards([[1, 'Zeta', false], [2, 'Alpha', false], [3, 'Pinned', true], [4, 'Recent', false]])).times(2);
     const store = memory();
-    const svc = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => 1000 });
+    const svc = servicesFor({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => 1000 }).project;
     expect(await svc.cachedDashboards()).toBeNull();
     await svc.dashboardOpened(4);
     const answer = await svc.fetchDashboards();
@@ -42,16 +34,9 @@ describe('project service', () => {
     expect((await svc.cachedDashboards())?.dashboards.map((d) => d.id)).toEqual([3, 4, 2, 1]);
   });
 
-  it('reports the key’s missing scopes from /api/personal_api_keys/@current/', async () => {
-    mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
-    mock.pool.intercept({ path: '/api/personal_api_keys/@current/', method: 'GET' }).reply(200, { scopes: ['query:read', 'project:read', 'user:read', 'dashboard:read'] });
-    const status = await createProjectService({ loadSettings: async () => settings, store: memory(), fetch: mock.fetch }).connectionStatus();
-    expect(status).toMatchObject({ ok: true, user: 'pm@example.com', missing: [{ scope: 'dashboard:write' }, { scope: 'insight:write' }] });
-  });
-
   it('keeps the last tools in trouble when a check fails, and says so', async () => {
     const store = memory();
-    const svc = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => 5 });
+    const svc = servicesFor({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => 5 }).project;
     mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(200, { results: [['pdf', 12, 50, 38, 1000, 2000]] });
     expect((await svc.checkAlerts())?.tools.map((t) => t.tool)).toEqual(['pdf']);
     mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(503, 'down');
@@ -62,16 +47,14 @@ describe('project service', () => {
   it('honours the Retry-After a card got: no dashboards, connection or alert request until it has passed, and vice versa', async () => {
     const clock = { t: 1_000_000 };
     const store = memoryStore();
-    const retryAfter = createRetryAfter({ store, now: () => clock.t });
-    const cards = createMetricsService({ loadSettings: async () => settings, fetch: mock.fetch, now: () => clock.t, store, retryAfter });
-    const popup = createProjectService({ loadSettings: async () => settings, store, fetch: mock.fetch, now: () => clock.t, retryAfter });
+    const { card: cards, project: popup, connection } = servicesFor({ loadSettings: async () => settings, fetch: mock.fetch, now: () => clock.t, store });
     mock.pool.intercept({ path: '/api/projects/7/query/', method: 'POST' }).reply(429, { detail: 'throttled' }, { headers: { 'Retry-After': '120' } });
     // The card is told to come back just after the wait.
     expect(await cards.getToolMetrics('pdf', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: 121_000 } });
     expect(mock.requests()).toBe(1);
     clock.t += 30_000;
     expect(await popup.fetchDashboards()).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('90 s'), retryInMs: 90_000 } });
-    expect(await popup.connectionStatus()).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    expect(await connection.connectionStatus()).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
     expect(await popup.checkAlerts()).toMatchObject({ error: expect.stringContaining('rate limiting') });
     expect(mock.requests()).toBe(1);
     // Once it has passed, the popup asks again; a 429 the popup gets holds the cards back in turn.

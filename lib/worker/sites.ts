@@ -15,7 +15,7 @@ export interface SiteSyncDeps {
   store: Store;
   registration: RegistrationApi;
   /** The project's page path → tool pairs, and which project they are of (null: not configured, or PostHog failed). */
-  autoMap: { projectKey(): Promise<string | null>; fetchAutoMap(): Promise<{ map: AutoMap; settings: string } | null> };
+  autoMap: { project(): Promise<string | null>; fetchAutoMap(): Promise<{ map: AutoMap; settings: string } | null> };
   now?: () => number;
   warn?: (message: string, error: unknown) => void;
 }
@@ -33,7 +33,7 @@ export function createSiteSync(deps: SiteSyncDeps) {
    */
   async function autoMap(force: boolean): Promise<AutoMap | null> {
     const stored = await deps.store.get(autoMapItem);
-    const project = await deps.autoMap.projectKey();
+    const project = await deps.autoMap.project();
     if (!project) return null;
     const sameProject = stored?.settings === project;
     if (!force && stored && sameProject && now() - stored.at < AUTO_MAP_MAX_AGE_MS) return stored.map;

@@ -4,13 +4,14 @@
  * entrypoints/background.ts only connects the browser's events and APIs to this.
  */
 import { readCardPrefs, writeCardPrefs } from '../card/prefs';
-import { createMetricsService } from '../card/service';
+import { createCardService } from '../card/service';
+import { createConnectionService } from '../connection/service';
+import { createSession } from '../connection/session';
 import { createProjectService } from '../project/service';
 import type { EnsureProgress } from '../project/dashboards';
 import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
-import { createRetryAfter } from '../posthog/retryAfter';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/sites';
 import { cachedFigures, settingsItem } from '../storage/items';
@@ -43,8 +44,8 @@ export function describeDashboardProgress(p: EnsureProgress): DashboardProgress 
 export function createWorker(deps: WorkerDeps) {
   const { store } = deps;
   const loadSettings = () => store.get(settingsItem);
-  // One request budget for everything that asks PostHog, read from the settings at every request so
-  // a budget changed in the options applies at once; and one Retry-After: a 429 holds all back.
+  // One session for everything that asks PostHog, with one request budget, read from the settings at
+  // every request so a budget changed in the options applies at once.
   const budget = createRequestBudget({
     store,
     now: deps.now,
@@ -53,15 +54,16 @@ export function createWorker(deps: WorkerDeps) {
       return state.status === 'configured' ? state.settings.requestBudget : undefined;
     },
   });
-  const retryAfter = createRetryAfter({ store, now: deps.now });
-  const metrics = createMetricsService({ loadSettings, store, budget, retryAfter, fetch: deps.fetch, now: deps.now });
-  const project = createProjectService({ loadSettings, store, budget, retryAfter, fetch: deps.fetch, now: deps.now });
-  const sites = createSiteSync({ store, registration: deps.registration, autoMap: metrics, now: deps.now });
+  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now });
+  const card = createCardService({ session, store, now: deps.now });
+  const connection = createConnectionService(session);
+  const project = createProjectService({ session, store, now: deps.now });
+  const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
 
   const handlers: Handlers = {
-    'tool-metrics/get': async (r) => alerts.withAlerts(await metrics.getToolMetrics(r.tool, r.range, r.refresh)),
-    'triage/get': (r) => metrics.getTriage(r.tool, r.range),
+    'tool-metrics/get': async (r) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh)),
+    'triage/get': (r) => card.getTriage(r.tool, r.range),
     'card-prefs/get': async (r) => ({ prefs: await readCardPrefs(store, r.origin) }),
     'card-prefs/set': async (r) => ({ prefs: await writeCardPrefs(store, r.origin, r.prefs) }),
     'site/config': async (r) => ({ config: await sites.configFor(r.origin) }),
@@ -71,18 +73,17 @@ export function createWorker(deps: WorkerDeps) {
         const cached = await project.cachedDashboards();
         if (cached) return { ok: true, fromCache: true, ...cached };
       }
-      const answer = await project.fetchDashboards();
-      return answer.ok ? { ...answer, fromCache: false } : answer;
+      return project.fetchDashboards();
     },
     'dashboards/opened': async (r) => {
       await project.dashboardOpened(r.id);
       return { ok: true };
     },
     'alerts/get': (r) => alerts.answer(r.check === true),
-    'connection/status': () => project.connectionStatus(),
-    'budget/status': () => metrics.budgetStatus(),
-    'connection/test': () => metrics.testConnection(),
-    'schema/detect': () => metrics.detectProjectSchema(),
+    'connection/status': () => connection.connectionStatus(),
+    'budget/status': () => connection.budgetStatus(),
+    'connection/test': () => connection.testConnection(),
+    'schema/detect': () => connection.detectProjectSchema(),
     'options/open': async () => {
       await deps.openOptions();
       return { ok: true };
@@ -111,11 +112,11 @@ export function createWorker(deps: WorkerDeps) {
       const change = describeSettingsChange(old, value);
       // Cached figures belong to old settings: drop them when a setting they depend on changes.
       if (change.dropFigures) {
-        metrics.forgetAnswers();
+        card.forgetAnswers();
         const ids = await store.entryIds(cachedFigures);
         if (ids.length) await store.removeEntries(cachedFigures, ids);
       }
-      if (change.forgetRetryAfter) retryAfter.forget();
+      if (change.forgetRetryAfter) session.forgetRetryAfter();
       // The alarm follows the period in any case; a PostHog request only when the check would differ.
       await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
     },

@@ -1,0 +1,118 @@
+/**
+ * One PostHog session for everything the worker asks (cards, triage, popup, alerts, auto-mapping,
+ * the options' checks): settings → a client whose every request honours PostHog's Retry-After and
+ * spends from the request budget → the project it names; or the Failure that says why there is none.
+ * A 429 from any request holds back all of them (lib/posthog/retryAfter.ts).
+ */
+import { createPostHogClient, type PostHogClient } from '../posthog/client';
+import { createRequestBudget, describeWait, type BudgetStatus, type RequestBudget } from '../posthog/budget';
+import type { BudgetOptions } from '../posthog/limits';
+import { createRetryAfter, NotSentError, type RetryAfter } from '../posthog/retryAfter';
+import type { Failure } from '../protocol/messages';
+import { toFailure } from '../posthog/failure';
+import { postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
+import { memoryStore, type Store } from '../storage/store';
+
+export interface SessionDeps {
+  loadSettings: () => Promise<SettingsState>;
+  /** Where the budget and Retry-After are kept (default: in memory). */
+  store?: Store;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** How long a PostHog request may take (default 20 s). */
+  timeoutMs?: number;
+  /** The request budget (default: lib/posthog/budget.ts's, kept in `store`), or options for one. */
+  budget?: RequestBudget | Partial<BudgetOptions>;
+  /** PostHog's Retry-After (default: one of its own, kept in `store`). */
+  retryAfter?: RetryAfter;
+}
+
+export interface Connection {
+  settings: Settings;
+  client: PostHogClient;
+  /** Which project's data this is (host and project id): what survives a new key but not a new project. */
+  project: string;
+}
+export type Connected = { ok: true; connection: Connection } | { ok: false; error: Failure };
+
+export type Session = ReturnType<typeof createSession>;
+
+/** Why there is no connection, from the stored settings' state. */
+export function notConfigured(state: Exclude<SettingsState, { status: 'configured' }>): Failure {
+  return state.status === 'missing'
+    ? { kind: 'not_configured', message: 'Tool Lens is not connected to PostHog yet. Open the options to add your host, project and key.' }
+    : { kind: 'not_configured', message: `Tool Lens settings are invalid (${state.message}). Open the options to fix them.` };
+}
+
+export const projectOf = (settings: Settings) => `${postHogBaseUrl(settings)}|${settings.projectId}`;
+
+export function createSession(deps: SessionDeps) {
+  const now = deps.now ?? Date.now;
+  const store = deps.store ?? memoryStore();
+  const budget: RequestBudget = deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store, now, options: deps.budget });
+  const retryAfter = deps.retryAfter ?? createRetryAfter({ store, now });
+
+  /** Honour Retry-After, then spend one request from the budget; throws NotSentError instead of sending. */
+  async function gate(): Promise<void> {
+    const limited = await retryAfter.blocked();
+    if (limited) throw new NotSentError(limited.message, limited.retryInMs);
+    const taken = await budget.take();
+    if (!taken.ok) throw new NotSentError(taken.message, taken.retryInMs);
+  }
+
+  /**
+   * A client for the stored settings. `spend: 'once'` spends one request for a whole run of them (a
+   * deliberate click, such as creating the dashboard: half a dashboard helps nobody); by default each
+   * request spends one.
+   */
+  async function connect(opts: { spend?: 'each' | 'once' } = {}): Promise<Connected> {
+    const state = await deps.loadSettings();
+    if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
+    const settings = state.settings;
+    if (opts.spend === 'once') {
+      try {
+        await gate();
+      } catch (error) {
+        return { ok: false, error: toFailure(error) };
+      }
+    }
+    const client = createPostHogClient({
+      baseUrl: postHogBaseUrl(settings),
+      projectId: settings.projectId,
+      apiKey: settings.apiKey,
+      fetch: deps.fetch,
+      timeoutMs: deps.timeoutMs,
+      beforeRequest: opts.spend === 'once' ? undefined : gate,
+      onFailure: (error) => retryAfter.note(error),
+    });
+    return { ok: true, connection: { settings, client, project: projectOf(settings) } };
+  }
+
+  /** The project the settings name; null when not configured. */
+  async function project(): Promise<string | null> {
+    const state = await deps.loadSettings();
+    return state.status === 'configured' ? projectOf(state.settings) : null;
+  }
+
+  /** What the options page shows: requests left, the bucket, when the next one comes, and any Retry-After wait. */
+  async function budgetStatus(): Promise<BudgetStatus & { retryAfterMs: number; summary: string }> {
+    const status = await budget.status();
+    const retryAfterMs = (await retryAfter.blocked())?.retryInMs ?? 0;
+    const summary =
+      `${status.available} of ${status.capacity} PostHog requests left (${status.refillPerHour} an hour)` +
+      (status.available === 0 ? `; next in ${describeWait(status.nextInMs)}` : '') +
+      (retryAfterMs > 0 ? `; PostHog asked to wait ${describeWait(retryAfterMs)}` : '');
+    return { ...status, retryAfterMs, summary };
+  }
+
+  return {
+    connect,
+    project,
+    budgetStatus,
+    /** PostHog's wait still running, if any: a card serves its last figures rather than ask. */
+    blocked: () => retryAfter.blocked(),
+    /** Another host, project or key: PostHog's wait for the old one does not apply. */
+    forgetRetryAfter: () => retryAfter.forget(),
+    loadSettings: deps.loadSettings,
+  };
+}
