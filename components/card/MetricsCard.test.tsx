@@ -230,6 +230,30 @@ describe('CardContainer', () => {
     expect(onHide).toHaveBeenCalled();
   });
 
+  it('follows a drag by its header and settles in the nearest corner; a click is not a drag', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })) });
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    const root = () => host.querySelector<HTMLElement>('[data-testid="card-root"]')!;
+    const header = host.querySelector('.tl-header')!;
+    const pointer = (type: string, x: number, y: number) => new PointerEvent(type, { clientX: x, clientY: y, button: 0, bubbles: true });
+
+    await act(() => void header.dispatchEvent(pointer('pointerdown', 900, 700)));
+    await act(() => void window.dispatchEvent(pointer('pointermove', 300, 200)));
+    expect(root().classList.contains('tl-dragging')).toBe(true);
+    expect(root().style.transform).toBe('translate(-600px, -500px)');
+    await act(() => void window.dispatchEvent(pointer('pointerup', 10, 10)));
+    expect(root().getAttribute('data-corner')).toBe('top-left');
+    expect(root().classList.contains('tl-dragging')).toBe(false);
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false });
+
+    await act(() => void header.dispatchEvent(pointer('pointerdown', 10, 10)));
+    await act(() => void window.dispatchEvent(pointer('pointerup', 12, 11)));
+    expect(root().getAttribute('data-corner')).toBe('top-left');
+    expect(cardApi.savePrefs).toHaveBeenCalledTimes(1);
+  });
+
   describe('after a failure', () => {
     afterEach(() => {
       vi.useRealTimers();

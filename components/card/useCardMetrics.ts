@@ -1,0 +1,99 @@
+/**
+ * The card's figures for a range: loaded on a new range, refreshed on request, and asked again by
+ * themselves after a failure (lib/card/autoRetry.ts's schedule) — never by a hidden tab, which asks
+ * when it is looked at again. A slower answer to an older request never overwrites a newer one.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { autoRetryDelayMs } from '../../lib/card/autoRetry';
+import type { RangeKey } from '../../lib/card/ranges';
+import type { Failure, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { CardState } from './MetricsCard';
+
+/** `first`: a new range, nothing to show yet; `refresh`: the user asked for new figures; `retry`: the card asks again by itself after a failure. */
+type LoadMode = 'first' | 'refresh' | 'retry';
+
+/** What went wrong with the figures on screen, if anything: a card error, or figures served stale. */
+const failureOf = (state: CardState) => (state.status === 'error' ? state.error : state.status === 'ready' ? state.stale : undefined);
+
+/** The worker did not answer (stopped, restarted, or the extension reloaded). */
+export const lostWorker = (error: unknown): Failure => ({
+  kind: 'extension',
+  message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).`,
+});
+
+export function useCardMetrics(range: RangeKey, loadMetrics: (range: RangeKey, refresh: boolean) => Promise<ToolMetricsResponse>) {
+  const [state, setState] = useState<CardState>({ status: 'loading' });
+  const [retryAt, setRetryAt] = useState<number | null>(null);
+  const latestRequest = useRef(0);
+  // The automatic retry: its timer, how many in a row, and whether it fell due while the tab was hidden.
+  const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const retries = useRef(0);
+  const retryDue = useRef(false);
+  /** False once the card is removed: an answer still on its way then schedules nothing. */
+  const mounted = useRef(true);
+  const current = useRef({ state, range });
+  current.current = { state, range };
+
+  const cancelRetry = () => {
+    clearTimeout(retryTimer.current);
+    retryTimer.current = undefined;
+    retryDue.current = false;
+    setRetryAt(null);
+  };
+
+  const load = useCallback(
+    async (nextRange: RangeKey, mode: LoadMode) => {
+      const id = ++latestRequest.current;
+      cancelRetry();
+      if (mode === 'first') retries.current = 0;
+      // A refresh or retry keeps the figures (or the error) on screen; a new range has none yet.
+      setState((shown) => (mode === 'first' ? { status: 'loading' } : shown.status === 'ready' ? { ...shown, refreshing: true } : mode === 'retry' ? shown : { status: 'loading' }));
+      let next: CardState;
+      try {
+        // A retry is not a refresh: the worker may answer it from another tab's newer request.
+        const response = await loadMetrics(nextRange, mode === 'refresh');
+        next = response.ok ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale } : { status: 'error', error: response.error };
+      } catch (error) {
+        next = { status: 'error', error: lostWorker(error) };
+      }
+      if (id !== latestRequest.current || !mounted.current) return;
+      // A failed refresh or retry (the worker stopped, say) keeps the figures on screen, marked stale.
+      const failed = next.status === 'error' && mode !== 'first' ? next.error : null;
+      setState((shown) => (failed && shown.status === 'ready' ? { ...shown, refreshing: false, stale: failed } : next));
+      const failure = failureOf(next);
+      if (!failure) {
+        retries.current = 0;
+        return;
+      }
+      const delay = autoRetryDelayMs(failure, retries.current++);
+      if (delay === null) return;
+      setRetryAt(Date.now() + delay);
+      retryTimer.current = setTimeout(() => {
+        retryTimer.current = undefined;
+        if (!mounted.current) return;
+        if (document.hidden) retryDue.current = true;
+        else void load(current.current.range, 'retry');
+      }, delay);
+    },
+    [loadMetrics],
+  );
+
+  useEffect(() => {
+    mounted.current = true;
+    const onVisibility = () => {
+      if (document.hidden) return;
+      // Back in view: a retry that fell due meanwhile, or settings the user may just have fixed.
+      if (retryDue.current || failureOf(current.current.state)?.kind === 'not_configured') void load(current.current.range, 'retry');
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      mounted.current = false;
+      document.removeEventListener('visibilitychange', onVisibility);
+      clearTimeout(retryTimer.current);
+    };
+  }, [load]);
+
+  useEffect(() => void load(range, 'first'), [range, load]);
+
+  return { state, retryAt, refresh: () => void load(range, 'refresh') };
+}

@@ -1,0 +1,59 @@
+/** Options → Request budget: how many PostHog requests Tool Lens may make, within the key's limit. */
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/posthog/limits';
+import { numberOf, type SettingsDraft } from './useSettingsDraft';
+
+export function BudgetSection({ form }: { form: SettingsDraft }) {
+  const { draft, patch, fieldErrors, error } = form;
+  return (
+    <fieldset>
+      <legend>Request budget</legend>
+      <p class="help" id="requestBudget-help">
+        Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled evenly over
+        the hour. PostHog allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so the budget cannot go
+        above the key's limit. If PostHog raised your team's limit (its <code>api_query_rate_limit</code>, set by PostHog or on a self-hosted instance), enter the new
+        limit and the budget may grow up to it. When the budget is spent, cards show their last figures marked stale and say when they will ask again. Default:{' '}
+        {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an hour.
+      </p>
+      <div class="grid">
+        <label for="budgetCapacity">Requests at once</label>
+        <input
+          id="budgetCapacity"
+          type="number"
+          min={BUDGET_LIMITS.capacity.min}
+          max={BUDGET_LIMITS.capacity.max}
+          step={1}
+          value={draft.requestBudget.capacity}
+          onInput={(e) => patch({ requestBudget: { ...draft.requestBudget, capacity: numberOf(e) } }, 'requestBudget.capacity')}
+          aria-invalid={!!fieldErrors['requestBudget.capacity']}
+          aria-describedby="requestBudget-capacity-error requestBudget-help"
+        />
+        <label for="budgetRefillPerHour">Requests added per hour</label>
+        <input
+          id="budgetRefillPerHour"
+          type="number"
+          min={BUDGET_LIMITS.refillPerHour.min}
+          max={BUDGET_LIMITS.refillPerHour.max}
+          step={1}
+          value={draft.requestBudget.refillPerHour}
+          onInput={(e) => patch({ requestBudget: { ...draft.requestBudget, refillPerHour: numberOf(e) } }, 'requestBudget.refillPerHour')}
+          aria-invalid={!!fieldErrors['requestBudget.refillPerHour']}
+          aria-describedby="requestBudget-refillPerHour-error requestBudget-help"
+        />
+        <label for="queryLimitPerHour">PostHog's query limit for this key (per hour)</label>
+        <input
+          id="queryLimitPerHour"
+          type="number"
+          min={1}
+          step={1}
+          value={draft.queryLimitPerHour}
+          onInput={(e) => patch({ queryLimitPerHour: numberOf(e) }, 'queryLimitPerHour')}
+          aria-invalid={!!fieldErrors['queryLimitPerHour']}
+          aria-describedby="queryLimitPerHour-error requestBudget-help"
+        />
+      </div>
+      {error('requestBudget.capacity')}
+      {error('requestBudget.refillPerHour')}
+      {error('queryLimitPerHour')}
+    </fieldset>
+  );
+}

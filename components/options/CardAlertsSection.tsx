@@ -1,0 +1,89 @@
+/** Options → Card and alerts: the funnel, the alert thresholds and rules, notifications, a segment. */
+import { ALERT_METRICS, type AlertMetric } from '../../lib/project/alerts';
+import type { Settings } from '../../lib/settings/settings';
+import { numberOf, type SettingsDraft } from './useSettingsDraft';
+
+export function CardAlertsSection({ form, onRequestNotifications }: { form: SettingsDraft; onRequestNotifications: () => Promise<boolean> }) {
+  const { draft, patch, error, setStatus } = form;
+  return (
+    <fieldset>
+      <legend>Card and alerts</legend>
+      <div class="grid">
+        <label for="funnelWindowHours">Funnel conversion window (hours)</label>
+        <input id="funnelWindowHours" type="number" min={1} max={2160} value={draft.funnelWindowHours} onInput={(e) => patch({ funnelWindowHours: numberOf(e) }, 'funnelWindowHours')} />
+        <label for="funnelUnit">Funnel counts</label>
+        <select id="funnelUnit" value={draft.funnelUnit} onChange={(e) => patch({ funnelUnit: (e.currentTarget as HTMLSelectElement).value as Settings['funnelUnit'] })}>
+          <option value="sessions">sessions (session id property)</option>
+          <option value="persons">persons</option>
+        </select>
+        <label for="failuresPerHour">Alert: failures in the last hour above</label>
+        <input id="failuresPerHour" type="number" min={0} value={draft.thresholds.failuresPerHour} onInput={(e) => patch({ thresholds: { ...draft.thresholds, failuresPerHour: numberOf(e) } }, 'thresholds.failuresPerHour')} />
+        <label for="meanDurationSeconds">Alert: mean processing time above (s)</label>
+        <input id="meanDurationSeconds" type="number" min={0} value={draft.thresholds.meanDurationSeconds} onInput={(e) => patch({ thresholds: { ...draft.thresholds, meanDurationSeconds: numberOf(e) } }, 'thresholds.meanDurationSeconds')} />
+      </div>
+      {error('funnelWindowHours')}
+      {error('thresholds.failuresPerHour')}
+      {error('thresholds.meanDurationSeconds')}
+      <div class="grid">
+        <label for="alertEveryMinutes">Check every tool every (minutes)</label>
+        <input id="alertEveryMinutes" type="number" min={1} max={1440} value={draft.alertEveryMinutes} onInput={(e) => patch({ alertEveryMinutes: numberOf(e) }, 'alertEveryMinutes')} />
+      </div>
+      {error('alertEveryMinutes')}
+      <p class="help">More rules (a tool over any of them counts on the icon badge and its card):</p>
+      {draft.extraAlertRules.map((rule, i) => (
+        <div class="segment-row" key={i} data-testid="alert-rule">
+          <select
+            aria-label="Alert metric"
+            value={rule.metric}
+            onChange={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, metric: (e.currentTarget as HTMLSelectElement).value as AlertMetric } : r)) })}
+          >
+            {(Object.keys(ALERT_METRICS) as AlertMetric[]).map((m) => (
+              <option key={m} value={m}>
+                {ALERT_METRICS[m].label}
+              </option>
+            ))}
+          </select>
+          <span>above</span>
+          <input aria-label="Alert threshold" type="number" min={0} value={rule.above} onInput={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, above: numberOf(e) } : r)) })} />
+          <button type="button" class="link" onClick={() => patch({ extraAlertRules: draft.extraAlertRules.filter((_, j) => j !== i) })}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" disabled={draft.extraAlertRules.length >= 10} onClick={() => patch({ extraAlertRules: [...draft.extraAlertRules, { metric: 'failure_rate_pct', above: 10 }] })}>
+        Add a rule
+      </button>
+      <label class="inline">
+        <input
+          type="checkbox"
+          checked={draft.alertNotifications}
+          onChange={async (e) => {
+            const on = (e.currentTarget as HTMLInputElement).checked;
+            if (on && !(await onRequestNotifications())) {
+              setStatus({ kind: 'error', text: 'Notifications were not allowed.' });
+              return;
+            }
+            patch({ alertNotifications: on });
+          }}
+        />{' '}
+        Also show a system notification when a tool goes over a threshold
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={draft.segment !== null} onChange={(e) => patch({ segment: (e.currentTarget as HTMLInputElement).checked ? { kind: 'person', property: '', value: '' } : null })} /> Only a
+        segment (applies to every figure)
+      </label>
+      {draft.segment && (
+        <div class="segment-row">
+          <select aria-label="Segment property kind" value={draft.segment.kind} onChange={(e) => patch({ segment: { ...draft.segment!, kind: (e.currentTarget as HTMLSelectElement).value as 'event' | 'person' } })}>
+            <option value="person">person property</option>
+            <option value="event">event property</option>
+          </select>
+          <input aria-label="Segment property name" placeholder="platform" value={draft.segment.property} onInput={(e) => patch({ segment: { ...draft.segment!, property: (e.currentTarget as HTMLInputElement).value } }, 'segment.property')} />
+          <span>=</span>
+          <input aria-label="Segment value" placeholder="web" value={draft.segment.value} onInput={(e) => patch({ segment: { ...draft.segment!, value: (e.currentTarget as HTMLInputElement).value } })} />
+        </div>
+      )}
+      {error('segment.property')}
+    </fieldset>
+  );
+}
