@@ -94,6 +94,27 @@ describe('architecture', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('names every folder of lib/ and components/ in the README and docs/architecture.md, and no folder that is gone', () => {
+    const folders = ['lib', 'components'].flatMap((dir) =>
+      fs
+        .readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => `${dir}/${e.name}`),
+    );
+    expect(folders).toContain('lib/storage');
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const architecture = fs.readFileSync(path.join(ROOT, 'docs/architecture.md'), 'utf8');
+    const libSection = readme.slice(readme.indexOf('## How it fits together'));
+    for (const folder of folders) {
+      const [dir, name] = folder.split('/');
+      expect(libSection.includes(`\`${name}/\``) || libSection.includes(`${folder}`), `README names ${folder}`).toBe(true);
+      if (dir === 'lib' && name !== 'helpers') expect(architecture, `docs/architecture.md names ${folder}`).toContain(folder);
+    }
+    for (const named of architecture.matchAll(/\b(lib|components)\/([a-z]+)\//g)) {
+      expect(folders, `docs/architecture.md names ${named[0]}, which does not exist`).toContain(`${named[1]}/${named[2]}`);
+    }
+  });
+
   it("leaves the key's code out of the content script", () => {
     const entry = files.find((f) => /^entrypoints\/content(\/index)?\.tsx?$/.test(f))!;
     expect(entry).toBeDefined();
