@@ -3,8 +3,9 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
 // Three suites, run by `npm test` in this order of cost:
 //  unit        — pure lib/ and components/, WXT's fakeBrowser, no network.
-//  integration — the real local PostHog server on embedded ClickHouse (chdb), real posthog-node client.
-//  e2e         — the built extension in Debian's Chromium driven by playwright-core.
+//  integration — the real local PostHog server on embedded ClickHouse (chdb), real posthog-node client;
+//                the store packages (`npm run zip`) and Mozilla's addons-linter.
+//  e2e         — the built extension in Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core, BiDi).
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
@@ -20,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts', 'cli/**/*.test.ts'],
+          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

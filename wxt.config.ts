@@ -1,23 +1,58 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
+import { textOnlyPreact } from './scripts/textOnlyPreact';
+
+/**
+ * Two builds of one extension:
+ * - production (`wxt build`, `npm run zip`): no host is granted at install. A PostHog host is asked for
+ *   when the user picks it (US, EU or self-hosted), a tool site when the user enables it.
+ * - localhost (`--mode localhost`, into `.output/*-localhost`): the same, plus this machine's loopback hosts granted
+ *   at install, so the demo and the tests reach the local PostHog and the sample site without a prompt.
+ *
+ * Firefox gets Manifest V3 as Chrome does: the same `action`, `storage.session`, `scripting` and
+ * `optional_host_permissions` (Firefox's MV2 has none of the last, so a site could never be added).
+ */
+const LOOPBACK = ['http://localhost/*', 'http://127.0.0.1/*'];
 
 export default defineConfig({
+  manifestVersion: 3,
+  // `npm run zip`: the stores' zips, and for AMO the sources that build the Firefox one
+  // (docs/store/SOURCES.md says how). The local PostHog, sample site, tests and bench are not in them.
+  zip: {
+    excludeSources: ['local-posthog/**', 'sample-site/**', 'e2e/**', 'bench/**', 'cli/**', 'docs/**', 'scripts/**', 'lib/testing/**', 'BENCHMARKS.md', 'vitest.config.ts'],
+    includeSources: ['scripts/textOnlyPreact.ts', 'docs/store/SOURCES.md'],
+  },
   vite: () => ({
     // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
-    plugins: [preact({ prefreshEnabled: false, devToolsEnabled: false })],
+    plugins: [textOnlyPreact(), preact({ prefreshEnabled: false, devToolsEnabled: false })],
   }),
-  manifest: {
+  manifest: ({ mode, browser }) => ({
     name: 'Tool Lens',
     description: 'Product analytics from PostHog on your own tool pages: funnel, latency and errors at a glance.',
     permissions: ['storage', 'activeTab', 'scripting', 'alarms'],
-    // PostHog Cloud (US/EU), and this machine (the embedded local PostHog and sample site). Every other
-    // site, and a self-hosted PostHog, is asked for when the user enables it.
-    host_permissions: ['https://us.posthog.com/*', 'https://eu.posthog.com/*', 'http://localhost/*', 'http://127.0.0.1/*'],
-    optional_host_permissions: ['https://*/*', 'http://*/*'],
+    host_permissions: mode === 'localhost' ? LOOPBACK : [],
+    // Tool sites and PostHog hosts over https; plain http only on this machine.
+    optional_host_permissions: ['https://*/*', ...LOOPBACK],
     // Only when the user turns on alert notifications.
     optional_permissions: ['notifications'],
     commands: {
       'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
     },
-  },
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: 'tool-lens@tool-lens.dev',
+              // data_collection_permissions (below) is read from Firefox 140 on.
+              strict_min_version: '140.0',
+              // What leaves the browser, and only to the PostHog host the user chose: their own key
+              // (authentication information) and the tool a page of an enabled site is (browsing
+              // activity: asked for by name). Tool Lens collects nothing for itself (docs/store/PRIVACY.md).
+              data_collection_permissions: { required: ['authenticationInfo', 'browsingActivity'], optional: [] },
+            },
+            gecko_android: { strict_min_version: '142.0' },
+          },
+        }
+      : {}),
+  }),
 });

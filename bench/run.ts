@@ -74,7 +74,9 @@ async function main() {
   let build = 'skipped (--no-build): measured the existing .output/chrome-mv3';
   if (!flag('--no-build')) {
     const t0 = performance.now();
+    // Sizes are the production build's; the browser benchmark loads the localhost one (loopback granted).
     const r = spawnSync('npx', ['wxt', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    if (r.status === 0) spawnSync('npx', ['wxt', 'build', '--mode', 'localhost'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     build = r.status === 0 ? `\`npx wxt build\` (${f((performance.now() - t0) / 1000)} s)` : `\`npx wxt build\` FAILED (exit ${r.status}): measured the previous build in .output/chrome-mv3`;
     if (r.status !== 0) log(`build failed:\n${(r.stdout ?? '').slice(-1500)}\n${(r.stderr ?? '').slice(-1500)}`);
     log(build);

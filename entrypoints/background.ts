@@ -33,6 +33,7 @@ export default defineBackground(() => {
     notifications: browser.notifications,
     iconUrl: browser.runtime.getURL('/icon/128.png'),
     openTab: (url) => browser.tabs.create({ url }),
+    hasHostAccess: (pattern) => browser.permissions.contains({ origins: [pattern] }),
     openOptions: () => browser.runtime.openOptionsPage(),
     injectCard: async (tabId, frameId) => {
       await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['/card.js'] });

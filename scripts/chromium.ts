@@ -7,7 +7,8 @@ import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 import { describeSettingsChange } from '../lib/settings/change';
 import { registerCardSelector } from './closedCard';
 
-export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '.output', 'chrome-mv3');
+/** The localhost build (wxt.config.ts): loopback granted at install, for the local PostHog and sample site. */
+export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '.output', 'chrome-mv3-localhost');
 
 export function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
@@ -34,7 +35,7 @@ export async function launchWithExtension(options: {
   userDataDir?: string;
 }): Promise<ExtensionBrowser> {
   const extensionDir = options.extensionDir ?? EXTENSION_DIR;
-  if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No built extension in ${extensionDir}: run \`npx wxt build\` first.`);
+  if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No built extension in ${extensionDir}: run \`npm run build:localhost\` first.`);
   await registerCardSelector();
   const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'tool-lens-chromium-')));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -31,8 +31,9 @@ const root = resolve(import.meta.dirname, '..');
 const outDir = resolve(root, '.demo');
 
 function build() {
-  console.log('▸ Building the extension (wxt build)…');
-  const result = spawnSync(resolve(root, 'node_modules/.bin/wxt'), ['build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The localhost build: the production one grants no host at install, and the demo runs on loopback.
+  console.log('▸ Building the extension (wxt build --mode localhost)…');
+  const result = spawnSync(resolve(root, 'node_modules/.bin/wxt'), ['build', '--mode', 'localhost'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error('wxt build failed');
 }
 

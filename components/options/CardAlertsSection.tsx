@@ -3,7 +3,7 @@ import { ALERT_METRICS, type AlertMetric } from '../../lib/project/alerts';
 import type { Settings } from '../../lib/settings/settings';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
 
-export function CardAlertsSection({ form, onRequestNotifications }: { form: SettingsDraft; onRequestNotifications: () => Promise<boolean> }) {
+export function CardAlertsSection({ form, onRequestNotifications }: { form: SettingsDraft; onRequestNotifications: () => Promise<string | null> }) {
   const { draft, patch, error, setStatus } = form;
   return (
     <fieldset>
@@ -59,8 +59,10 @@ export function CardAlertsSection({ form, onRequestNotifications }: { form: Sett
           checked={draft.alertNotifications}
           onChange={async (e) => {
             const on = (e.currentTarget as HTMLInputElement).checked;
-            if (on && !(await onRequestNotifications())) {
-              setStatus({ kind: 'error', text: 'Notifications were not allowed.' });
+            const problem = on ? await onRequestNotifications() : null;
+            if (problem) {
+              (e.currentTarget as HTMLInputElement).checked = false;
+              setStatus({ kind: 'error', text: problem });
               return;
             }
             patch({ alertNotifications: on });

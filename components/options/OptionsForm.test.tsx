@@ -18,7 +18,7 @@ function mount() {
   const onSave = vi.fn(async (_settings: Settings) => undefined);
   const never = () => new Promise<never>(() => undefined);
   act(() => {
-    render(<OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => false} />, host);
+    render(<OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'} />, host);
   });
   return onSave;
 }

@@ -12,8 +12,8 @@ export interface OptionsFormProps {
   onSave: (settings: Settings) => Promise<void>;
   onTest: () => Promise<TestConnectionResponse>;
   onDetect: () => Promise<DetectSchemaResponse>;
-  /** Asks for the notifications permission (in the click that turns notifications on). */
-  onRequestNotifications: () => Promise<boolean>;
+  /** Asks for the notifications permission (in the click that turns notifications on): null when granted, else why not. */
+  onRequestNotifications: () => Promise<string | null>;
 }
 
 const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], string> = {

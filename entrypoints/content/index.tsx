@@ -126,7 +126,9 @@ async function request<T, R>(schema: ZodMiniType<T>, response: ZodMiniType<R>, b
 /** This site's rules, published by the background worker in storage.session; asked for only if missing. */
 async function siteConfig(origin: string): Promise<SiteConfig | null> {
   const key = siteConfigKey(origin);
-  const area: Record<string, unknown> = await browser.storage.session.get(key).catch(() => ({}));
+  // Firefox gives content scripts no storage.session at all: there the worker answers instead.
+  const session = browser.storage.session as typeof browser.storage.session | undefined;
+  const area: Record<string, unknown> = session ? await session.get(key).catch(() => ({})) : {};
   const stored = siteConfigSchema.safeParse(area[key]);
   if (stored.success) return stored.data;
   return (await request(getSiteConfigRequest, siteConfigResponse, { type: 'site/config', origin }).catch(() => ({ config: null }))).config;

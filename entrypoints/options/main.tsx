@@ -11,6 +11,7 @@ import { sendRequest } from '../../lib/protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, type Settings } from '../../lib/settings/settings';
 import { exportSettings } from '../../lib/settings/transfer';
 import { matchPatternFor } from '../../lib/matching/sites';
+import { requestOrigins, requestPermission } from '../../lib/helpers/permissions';
 import type { AutoMap, Site } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
 import { autoMapItem, settingsItem, sitesItem } from '../../lib/storage/items';
@@ -18,12 +19,10 @@ import { autoMapItem, settingsItem, sitesItem } from '../../lib/storage/items';
 const store = browserStore();
 
 async function saveSettings(settings: Settings) {
-  // Custom hosts need their origin granted; asked for here, on the user's click.
-  if (settings.host === 'custom') {
-    const origin = `${new URL(postHogBaseUrl(settings)).origin}/*`;
-    const granted = await browser.permissions.request({ origins: [origin] });
-    if (!granted) throw new Error(`Tool Lens needs permission to reach ${origin} to talk to this PostHog.`);
-  }
+  // No PostHog host is granted at install: the one picked (US, EU or self-hosted) is asked for here,
+  // in the click that saves it.
+  const problem = await requestOrigins(browser.permissions, [matchPatternFor(postHogBaseUrl(settings))], 'Tool Lens cannot reach this PostHog and the settings were not saved');
+  if (problem) throw new Error(problem);
   await store.set(settingsItem, settings);
 }
 
@@ -36,7 +35,10 @@ async function saveSites(previous: Site[], next: Site[]): Promise<string | null>
   const before = patterns(previous);
   const after = patterns(next);
   const added = [...after].filter((p) => !before.has(p));
-  if (added.length && !(await browser.permissions.request({ origins: added }))) return `Permission for ${added.join(', ')} was not granted: the site was not added.`;
+  if (added.length) {
+    const problem = await requestOrigins(browser.permissions, added, 'the site was not added');
+    if (problem) return problem;
+  }
   await store.set(sitesItem, next);
   const removed = [...before].filter((p) => !after.has(p));
   // Loopback is granted by the manifest (the local PostHog): removing it fails, and that is fine.
@@ -93,7 +95,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         onSave={saveSettings}
         onTest={() => sendRequest({ type: 'connection/test' })}
         onDetect={() => sendRequest({ type: 'schema/detect' })}
-        onRequestNotifications={() => browser.permissions.request({ permissions: ['notifications'] })}
+        onRequestNotifications={() => requestPermission(browser.permissions, 'notifications', 'notifications stay off')}
       />
       <div class="options">
         <SitesEditor

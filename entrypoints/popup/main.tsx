@@ -5,6 +5,7 @@ import '../../components/pages.css';
 import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
 import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
 import { matchPatternFor } from '../../lib/matching/sites';
+import { requestOrigins } from '../../lib/helpers/permissions';
 import { newSite, originOf } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
 import { settingsItem, sitesItem } from '../../lib/storage/items';
@@ -45,8 +46,8 @@ async function start() {
   async function enableSite(): Promise<string | null> {
     if (!origin || tab?.id === undefined) return null;
     // Asked now, on the user's click, for this origin only.
-    const granted = await browser.permissions.request({ origins: [matchPatternFor(origin)] });
-    if (!granted) return `Tool Lens needs permission to read ${origin} to find its tool pages.`;
+    const problem = await requestOrigins(browser.permissions, [matchPatternFor(origin)], `Tool Lens cannot look for tool pages on ${origin}`);
+    if (problem) return problem;
     await store.set(sitesItem, [...(await sites()), newSite(origin)]);
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
     window.close();

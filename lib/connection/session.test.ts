@@ -24,6 +24,16 @@ describe('PostHog session', () => {
     expect(await createSession({ loadSettings: async () => ({ status: 'missing' }) }).project()).toBeNull();
   });
 
+  it('says the PostHog host is not granted, and sends nothing, when the browser has not given it', async () => {
+    const asked: string[] = [];
+    const session = createSession({ loadSettings: async () => configured, fetch: mock.fetch, hasHostAccess: async (p) => (asked.push(p), false) });
+    expect(await session.connect()).toEqual({ ok: false, error: { kind: 'not_configured', message: expect.stringMatching(/may not reach ph\.test \(no permission for https:\/\/ph\.test\/\*\)\. Open the options/) } });
+    expect(asked).toEqual(['https://ph.test/*']);
+    expect(mock.requests()).toBe(0);
+    const granted = createSession({ loadSettings: async () => configured, hasHostAccess: async () => true });
+    expect((await granted.connect()).ok).toBe(true);
+  });
+
   it('names the project by host and id, whatever the key', async () => {
     const session = createSession({ loadSettings: async () => configured });
     const connected = await session.connect();

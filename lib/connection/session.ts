@@ -12,6 +12,7 @@ import type { Failure } from '../protocol/messages';
 import { toFailure } from '../posthog/failure';
 import { postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
 import { memoryStore, type Store } from '../storage/store';
+import { matchPatternFor } from '../matching/sites';
 
 export interface SessionDeps {
   loadSettings: () => Promise<SettingsState>;
@@ -25,6 +26,8 @@ export interface SessionDeps {
   budget?: RequestBudget | Partial<BudgetOptions>;
   /** PostHog's Retry-After (default: one of its own, kept in `store`). */
   retryAfter?: RetryAfter;
+  /** Whether the browser lets Tool Lens reach a host (a match pattern); unchecked when absent (Node). */
+  hasHostAccess?: (pattern: string) => Promise<boolean>;
 }
 
 export interface Connection {
@@ -69,6 +72,12 @@ export function createSession(deps: SessionDeps) {
     const state = await deps.loadSettings();
     if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
     const settings = state.settings;
+    // No host is granted at install: the options ask for the PostHog host when it is saved, and the
+    // user may take it back. Without it the request would fail as an unexplained network error.
+    const pattern = matchPatternFor(postHogBaseUrl(settings));
+    if (deps.hasHostAccess && !(await deps.hasHostAccess(pattern).catch(() => false))) {
+      return { ok: false, error: { kind: 'not_configured', message: `Tool Lens may not reach ${new URL(postHogBaseUrl(settings)).host} (no permission for ${pattern}). Open the options and save the connection to grant it.` } };
+    }
     if (opts.spend === 'once') {
       try {
         await gate();

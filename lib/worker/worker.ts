@@ -30,6 +30,8 @@ export interface WorkerDeps {
   openOptions(): Promise<void>;
   /** Runs the card script in a content script's own tab and frame. */
   injectCard(tabId: number, frameId: number): Promise<void>;
+  /** Whether the browser lets Tool Lens reach a host (permissions.contains). */
+  hasHostAccess?: (pattern: string) => Promise<boolean>;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -54,7 +56,7 @@ export function createWorker(deps: WorkerDeps) {
       return state.status === 'configured' ? state.settings.requestBudget : undefined;
     },
   });
-  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now });
+  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess });
   const card = createCardService({ session, store, now: deps.now });
   const connection = createConnectionService(session);
   const project = createProjectService({ session, store, now: deps.now });

@@ -1,0 +1,111 @@
+/**
+ * End to end in Firefox: the built add-on (Manifest V3) in Debian's Firefox ESR, installed as a
+ * temporary add-on and driven over WebDriver BiDi, set up as a new user would: the connection and the
+ * site entered in the options, then the card on a tool page, the popup and the badge.
+ */
+import { PostHog } from 'posthog-node';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDuration } from '../lib/helpers/format';
+import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import { startSampleSite, type SampleSite } from '../sample-site/server';
+import { firefoxCard, launchFirefoxWithExtension, type FirefoxExtension } from '../scripts/firefox';
+import { expectedCard, type RawEvent } from './expected';
+
+let postHog: LocalPostHog;
+let site: SampleSite;
+let firefox: FirefoxExtension;
+const SEVEN_DAYS_MS = 7 * 86_400_000;
+
+async function rawEvents(): Promise<RawEvent[]> {
+  const rows = (await postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{ event: string; ms: number | string; properties: string }>;
+  return rows.map((r) => ({ event: r.event, ms: Number(r.ms), properties: JSON.parse(r.properties) as Record<string, unknown> }));
+}
+
+const textOf = (page: Page, selector: string) => page.$eval(selector, (e) => e.textContent ?? '').catch(() => '');
+const clickButton = async (page: Page, name: string) => {
+  const button = await page.waitForSelector(`::-p-aria([name="${name}"][role="button"])`, { timeout: 10_000 });
+  await button!.click();
+};
+
+beforeAll(async () => {
+  postHog = await startLocalPostHog({ seed: { seed: 13, days: 6, events: 4000 } });
+  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  firefox = await launchFirefoxWithExtension({ headless: true });
+});
+
+afterAll(async () => {
+  await firefox?.close();
+  await site?.close();
+  await postHog?.close();
+});
+
+describe('Firefox', () => {
+  it('saves a self-hosted PostHog typed into the options, and the connection test passes each step', async () => {
+    const options = await firefox.openPage('options.html');
+    await options.waitForSelector('#host');
+    await options.select('#host', 'custom');
+    await options.type('#customHost', postHog.url);
+    await options.type('#projectId', String(postHog.projectId));
+    await options.type('#apiKey', postHog.apiKey);
+    await clickButton(options, 'Save and test connection');
+    await expect.poll(() => textOf(options, '[data-testid="options-status"]'), { timeout: 30_000 }).toBe('Connected.');
+    const checks = await options.$$eval('[data-testid="connection-checks"] li', (items) => items.map((li) => li.className));
+    expect(checks).toEqual(['ok', 'ok', 'ok']);
+    await options.close();
+  });
+
+  it('adds the sample site in the options', async () => {
+    const options = await firefox.openPage('options.html');
+    await options.waitForSelector('[aria-label="Site to enable"]');
+    await options.type('[aria-label="Site to enable"]', site.url);
+    await clickButton(options, 'Add site');
+    await expect.poll(() => textOf(options, '[data-testid="sites-status"]')).toBe(`Enabled on ${site.url}.`);
+    await options.close();
+  });
+
+  it('shows the card on a tool page with the figures the events imply, in a shadow root closed to the page', async () => {
+    const page = await firefox.browser.newPage();
+    await page.goto(`${site.url}/tools/news-analyzer`);
+    const card = firefoxCard(firefox.browser, page);
+    await expect.poll(() => card.count('[data-testid="card-ready"], [data-testid="card-error"]'), { timeout: 30_000 }).toBe(1);
+    expect(await card.text('[data-testid="tool-name"]')).toBe('news-analyzer');
+    expect(await card.text('[data-testid="card-meta"]')).toContain('found by auto-mapping');
+    // The page sees the card's host element and nothing inside it.
+    expect(await page.evaluate(() => [document.querySelectorAll('tool-lens-card').length, document.querySelector('tool-lens-card')?.shadowRoot ?? null])).toEqual([1, null]);
+
+    // The page's own tool_viewed (posthog-js) is stored before the figures are compared.
+    const sessionId = await page.evaluate(() => (window as unknown as { posthog: { get_session_id(): string } }).posthog.get_session_id());
+    await expect.poll(async () => (await rawEvents()).some((e) => e.properties.session_id === sessionId), { timeout: 20_000 }).toBe(true);
+    expect(await card.clickButton('Refresh')).toBe(true);
+    const expected = expectedCard(await rawEvents(), 'news-analyzer', Date.now() - SEVEN_DAYS_MS);
+    expect(expected.funnel[0]).toBeGreaterThan(1);
+    const funnel = () => card.run<number[]>(`(root) => [...root.querySelectorAll('[data-testid^="funnel-step-"]')].map((li) => Number(li.getAttribute('data-sessions')))`);
+    await expect.poll(funnel, { timeout: 30_000 }).toEqual(expected.funnel);
+    expect(await card.text('[data-testid="latency-p95"] dd')).toBe(formatDuration(expected.latency.p95));
+    await page.close();
+  });
+
+  it('the popup says the key works', async () => {
+    const popup = await firefox.openPage('popup.html');
+    await expect.poll(() => textOf(popup, '[data-testid="popup-connection"]'), { timeout: 30_000 }).toContain('✓ Key works');
+    await popup.close();
+  });
+
+  it('a failure burst raises the badge to the number of tools in trouble', async () => {
+    const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
+    for (let i = 0; i < 14; i++) {
+      client.capture({ distinctId: `ff-burst-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `f${i}` } });
+      client.capture({ distinctId: `ff-burst-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `f${i}`, error_type: 'rate_limited', processing_duration_ms: 120 } });
+    }
+    await client.shutdown();
+
+    const popup = await firefox.openPage('popup.html');
+    await clickButton(popup, 'check now');
+    await expect.poll(() => popup.$$eval('[data-testid="trouble-tool"]', (items) => items.map((i) => i.textContent ?? '')), { timeout: 30_000 }).toContainEqual(expect.stringContaining('video-summarizer'));
+    const count = await popup.$$eval('[data-testid="trouble-tool"]', (items) => items.length);
+    const badge = await popup.evaluate(() => (globalThis as unknown as { browser: { action: { getBadgeText(o: object): Promise<string> } } }).browser.action.getBadgeText({}));
+    expect(badge).toBe(String(count));
+    await popup.close();
+  });
+});
