@@ -1,7 +1,7 @@
 /**
  * End to end in Firefox: the built add-on (Manifest V3) in Debian's Firefox ESR, installed as a
- * temporary add-on and driven over WebDriver BiDi, set up as a new user would: the connection and the
- * site entered in the options, then the card on a tool page, the popup and the badge.
+ * temporary add-on and driven over WebDriver BiDi, set up as a new user would: the first run (host,
+ * key, project, site), then the card on a tool page, the popup and the badge.
  */
 import { PostHog } from 'posthog-node';
 import type { Page } from 'puppeteer-core';
@@ -41,26 +41,43 @@ afterAll(async () => {
 });
 
 describe('Firefox', () => {
-  it('saves a self-hosted PostHog typed into the options, and the connection test passes each step', async () => {
+  it('sets up through the first run with only a key: host, key, project picked from a list, the site proposed', async () => {
+    // Someone used a tool on the sample site: its tool_viewed names the site for the first run.
+    const visit = await firefox.browser.newPage();
+    await visit.goto(`${site.url}/tools/csv-cleaner`);
+    const fromSite = async () => (await rawEvents()).some((e) => e.event === 'tool_viewed' && String(e.properties.$current_url ?? '').startsWith(site.url));
+    await expect.poll(fromSite, { timeout: 20_000 }).toBe(true);
+    await visit.close();
+
     const options = await firefox.openPage('options.html');
-    await options.waitForSelector('#host');
-    await options.select('#host', 'custom');
-    await options.type('#customHost', postHog.url);
-    await options.type('#projectId', String(postHog.projectId));
-    await options.type('#apiKey', postHog.apiKey);
+    await options.waitForSelector('[data-testid="first-run"]');
+    await options.click('input[name="host"][value="custom"]');
+    await options.type('#first-run-host', postHog.url);
+    await clickButton(options, 'Continue');
+    await options.waitForSelector('#first-run-key');
+    await options.type('#first-run-key', postHog.apiKey);
+    await clickButton(options, 'Continue');
+    await options.waitForSelector('input[name="project"]:checked');
+    await clickButton(options, 'Use this project');
+    await options.waitForSelector('[data-testid="proposed-site"]', { timeout: 30_000 });
+    // Only the sample site: the seed's tools.example.com is not served here.
+    await options.$$eval('[data-testid="proposed-site"] input', (boxes, url) => {
+      for (const box of boxes as HTMLInputElement[]) if (box.checked !== (box.parentElement?.textContent ?? '').includes(url)) box.click();
+    }, site.url);
+    await clickButton(options, 'Enable this site');
+    await options.waitForSelector('[data-testid="try-link"]', { timeout: 30_000 });
+    expect(await options.$eval('[data-testid="try-link"]', (a) => a.getAttribute('href'))).toMatch(new RegExp(`^${site.url}/tools/`));
+    await options.close();
+  });
+
+  it('tests the saved connection from the options, each step passing', async () => {
+    const options = await firefox.openPage('options.html');
+    await options.waitForSelector('#projectId');
+    expect(await options.$eval('#projectId', (i) => (i as HTMLInputElement).value)).toBe(String(postHog.projectId));
     await clickButton(options, 'Save and test connection');
     await expect.poll(() => textOf(options, '[data-testid="options-status"]'), { timeout: 30_000 }).toBe('Connected.');
     const checks = await options.$$eval('[data-testid="connection-checks"] li', (items) => items.map((li) => li.className));
     expect(checks).toEqual(['ok', 'ok', 'ok']);
-    await options.close();
-  });
-
-  it('adds the sample site in the options', async () => {
-    const options = await firefox.openPage('options.html');
-    await options.waitForSelector('[aria-label="Site to enable"]');
-    await options.type('[aria-label="Site to enable"]', site.url);
-    await clickButton(options, 'Add site');
-    await expect.poll(() => textOf(options, '[data-testid="sites-status"]')).toBe(`Enabled on ${site.url}.`);
     await options.close();
   });
 

@@ -21,14 +21,16 @@ export async function startStack(options: {
   prepare?: (postHog: LocalPostHog) => Promise<void>;
   /** Runs once the browser is up, before it connects (e.g. to listen to the worker's console). */
   onBrowser?: (browser: ExtensionBrowser) => void;
+  /** False: leave the extension as a new install finds it (no settings, no site). */
+  configure?: boolean;
 }): Promise<Stack> {
   const postHog = await startLocalPostHog(options.postHog);
   await options.prepare?.(postHog);
   const site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  const browser = await launchWithExtension({ headless: true });
+  const browser = await launchWithExtension({ headless: true, keepFirstRunTab: options.configure === false });
   options.onBrowser?.(browser);
   const settings = { host: 'custom' as const, customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey };
-  await configureExtension(browser, settings, [site.url]);
+  if (options.configure !== false) await configureExtension(browser, settings, [site.url]);
   return {
     postHog,
     site,

@@ -62,5 +62,10 @@ export default defineBackground(() => {
     if (tab?.id !== undefined) await sendToTab(tab.id, { type: 'card/toggle' });
   });
 
+  // A new install opens the first run (the options page shows it while nothing is saved).
+  browser.runtime.onInstalled.addListener(({ reason }) => {
+    if (reason === 'install') void browser.runtime.openOptionsPage();
+  });
+
   void worker.start();
 });

@@ -15,6 +15,7 @@ const KOLKATA = 2;
 const LOS_ANGELES = 3;
 const QUERY_ONLY_KEY = 'phx_query_only';
 const PROJECT_2_KEY = 'phx_project_2_only';
+const OTHER_ORG = '01900000-0000-0000-0000-0000000000b2';
 let ph: LocalPostHog;
 
 type Answer = { status: number; body: Record<string, unknown>; headers: Headers };
@@ -45,8 +46,9 @@ beforeAll(async () => {
   ph = await startLocalPostHog({
     projects: [
       { id: KOLKATA, name: 'Kolkata', timezone: 'Asia/Kolkata' },
-      { id: LOS_ANGELES, name: 'Los Angeles', timezone: 'America/Los_Angeles' },
+      { id: LOS_ANGELES, name: 'Los Angeles', timezone: 'America/Los_Angeles', organizationId: OTHER_ORG },
     ],
+    organizations: [{ id: OTHER_ORG, name: 'Other org' }],
     apiKeys: [
       { key: QUERY_ONLY_KEY, scopes: ['query:read'] },
       { key: PROJECT_2_KEY, scopes: ['*'], scopedTeams: [KOLKATA] },
@@ -258,11 +260,38 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
     expect(await refusal('SELECT 1', { key: 'phx_nope' })).toEqual({ status: 401, type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null });
   });
 
-  it('lists the projects a key may see, with their time zones', async () => {
+  it('lists the projects a key may see, in all its organisations, with their time zones (posthog/api/project.py)', async () => {
     const all = await get('/api/projects/', ph.apiKey);
-    expect((all.body.results as Array<{ id: number; timezone: string }>).map((p) => [p.id, p.timezone])).toEqual([[1, 'UTC'], [KOLKATA, 'Asia/Kolkata'], [LOS_ANGELES, 'America/Los_Angeles']]);
-    const scoped = await get('/api/projects/', PROJECT_2_KEY);
-    expect((scoped.body.results as Array<{ id: number }>).map((p) => p.id)).toEqual([KOLKATA]);
+    expect(all.body).toMatchObject({ count: 3, next: null, previous: null });
+    expect((all.body.results as Array<{ id: number; project_id: number; timezone: string }>).map((p) => [p.id, p.project_id, p.timezone])).toEqual([[1, 1, 'UTC'], [KOLKATA, KOLKATA, 'Asia/Kolkata'], [LOS_ANGELES, LOS_ANGELES, 'America/Los_Angeles']]);
+    const other = await get(`/api/organizations/${OTHER_ORG}/projects/`, ph.apiKey);
+    expect((other.body.results as Array<{ id: number; organization: string }>).map((p) => [p.id, p.organization])).toEqual([[LOS_ANGELES, OTHER_ORG]]);
+    expect((await get('/api/organizations/@current/projects/', ph.apiKey)).body.count).toBe(2);
+    expect((await get('/api/organizations/nope/projects/', ph.apiKey)).status).toBe(404);
+    expect((await get(`/api/organizations/${OTHER_ORG}/projects/`, QUERY_ONLY_KEY)).body.detail).toBe("API key missing required scope 'project:read'");
+  });
+
+  it('refuses a key scoped to projects any list of projects (posthog/permissions.py, scoped_teams on a list)', async () => {
+    const refused = { status: 403, body: { type: 'authentication_error', code: 'permission_denied', detail: 'API keys with scoped projects are only supported on project-based endpoints.', attr: null } };
+    expect(await get('/api/projects/', PROJECT_2_KEY)).toEqual(refused);
+    expect(await get(`/api/organizations/${OTHER_ORG}/projects/`, PROJECT_2_KEY)).toEqual(refused);
+    expect((await get(`/api/projects/${KOLKATA}/`, PROJECT_2_KEY)).status).toBe(200);
+  });
+
+  it("names the user's current organisation with its projects, and only the names of the others (posthog/api/user.py, api/shared.py)", async () => {
+    const me = (await get('/api/users/@me/', ph.apiKey)).body as {
+      team: Record<string, unknown>;
+      organization: { id: string; teams: Array<{ id: number; project_id: number; api_token: string }>; projects: Array<{ id: number; organization_id: string; name: string }> };
+      organizations: Array<Record<string, unknown>>;
+    };
+    expect(Object.keys(me.team).sort()).toEqual(['access_control', 'api_token', 'completed_snippet_onboarding', 'has_completed_onboarding_for', 'id', 'ingested_event', 'is_demo', 'name', 'organization', 'project_id', 'timezone', 'uuid']);
+    expect(me.organization.teams.map((t) => t.id)).toEqual([1, KOLKATA]);
+    expect(me.organization.projects).toEqual([
+      { id: 1, organization_id: me.organization.id, name: 'Tool Lens (local)' },
+      { id: KOLKATA, organization_id: me.organization.id, name: 'Kolkata' },
+    ]);
+    expect(me.organizations.map((o) => o.name)).toEqual(['Tool Lens (local)', 'Other org']);
+    expect(me.organizations.every((o) => !('teams' in o) && !('projects' in o))).toBe(true);
   });
 });
 

@@ -28,6 +28,13 @@ export interface ProjectOptions {
   apiToken?: string;
   /** Team.week_start_day: 0 Sunday, 1 Monday. */
   weekStartDay?: 0 | 1;
+  /** The organisation it belongs to (StartOptions.organizations); the default one when unset. */
+  organizationId?: string;
+}
+
+export interface OrganizationOptions {
+  id: string;
+  name: string;
 }
 
 export interface KeyOptions {
@@ -45,6 +52,7 @@ export interface Project {
   timezone: string;
   apiToken: string;
   weekStartDay: 0 | 1;
+  organizationId: string;
 }
 
 export interface LocalPostHog {
@@ -76,8 +84,10 @@ export interface StartOptions {
   /** The default project's API key (capture), and its time zone. */
   projectApiKey?: string;
   timezone?: string;
-  /** More projects beside the default one (id 1), in the same organisation. */
+  /** More projects beside the default one (id 1), in the default organisation unless they name another. */
   projects?: ProjectOptions[];
+  /** More organisations the user belongs to, beside the default one (the user's current organisation). */
+  organizations?: OrganizationOptions[];
   seed?: { seed: number; days: number; events: number; now?: Date } | false;
   /** PostHog's limits by default (limits.ts); tests loosen or tighten them. */
   limits?: Partial<Limits>;
@@ -145,6 +155,7 @@ function sendError(res: ServerResponse, req: IncomingMessage, e: { status: numbe
 function scopeObjectOf(segments: string[]): string | null {
   const [first, , third] = segments;
   if (first === 'users') return 'user';
+  if (first === 'organizations') return third === 'projects' ? 'project' : 'organization';
   if (first === 'personal_api_keys') return null; // a key may read itself (PersonalApiKeySelfAccessPermission)
   if (first === 'projects' || first === 'environments') {
     if (third === undefined) return 'project';
@@ -161,15 +172,18 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const createdAt = new Date().toISOString();
 
   const projects: Project[] = [
-    { id: DEFAULT_PROJECT_ID, name: 'Tool Lens (local)', timezone: opts.timezone ?? 'UTC', apiToken: opts.projectApiKey ?? 'phc_tool_lens_local', weekStartDay: 1 },
+    { id: DEFAULT_PROJECT_ID, name: 'Tool Lens (local)', timezone: opts.timezone ?? 'UTC', apiToken: opts.projectApiKey ?? 'phc_tool_lens_local', weekStartDay: 1, organizationId: ORG_ID },
     ...(opts.projects ?? []).map((p) => ({
       id: p.id,
       name: p.name ?? `Project ${p.id}`,
       timezone: p.timezone ?? 'UTC',
       apiToken: p.apiToken ?? `phc_tool_lens_local_${p.id}`,
       weekStartDay: p.weekStartDay ?? 1,
+      organizationId: p.organizationId ?? ORG_ID,
     })),
   ];
+  const organizations: OrganizationOptions[] = [{ id: ORG_ID, name: 'Tool Lens (local)' }, ...(opts.organizations ?? [])];
+  for (const p of projects) if (!organizations.some((o) => o.id === p.organizationId)) throw new Error(`Project ${p.id}: unknown organization ${p.organizationId}`);
   for (const p of projects) {
     // An unknown zone would fail every query; PostHog refuses it the same way (test_print_timezone_gibberish).
     try {
@@ -201,10 +215,39 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
 
   let baseUrl = '';
 
+  /** TeamBasicSerializer / ProjectBackwardCompatBasicSerializer (posthog/api/shared.py): a project in a list or in @me. */
+  const teamBasicJson = (p: Project) => ({
+    id: p.id,
+    uuid: `01900000-0000-0000-0000-${String(p.id).padStart(12, '0')}`,
+    organization: p.organizationId,
+    project_id: p.id,
+    api_token: p.apiToken,
+    name: p.name,
+    completed_snippet_onboarding: true,
+    has_completed_onboarding_for: {},
+    ingested_event: true,
+    is_demo: false,
+    timezone: p.timezone,
+    access_control: false,
+  });
+  /** OrganizationBasicSerializer (posthog/api/shared.py): no projects in it. */
+  const organizationBasicJson = (o: OrganizationOptions) => ({
+    id: o.id,
+    name: o.name,
+    slug: o.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+    logo_media_id: null,
+    membership_level: 15,
+    members_can_use_personal_api_keys: true,
+    is_active: true,
+    is_not_active_reason: null,
+    is_pending_deletion: false,
+  });
+  const page = <T>(results: T[]) => ({ count: results.length, next: null, previous: null, results });
+
   const projectJson = (p: Project) => ({
     id: p.id,
     uuid: `01900000-0000-0000-0000-${String(p.id).padStart(12, '0')}`,
-    organization: ORG_ID,
+    organization: p.organizationId,
     api_token: p.apiToken,
     name: p.name,
     project_id: p.id,
@@ -247,20 +290,19 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     is_staff: false,
     has_password: true,
     is_2fa_enabled: false,
-    team: { ...projectJson(defaultProject), has_completed_onboarding_for: {} },
+    // The current team and organisation in full; of the others only their names (posthog/api/user.py).
+    team: teamBasicJson(defaultProject),
     organization: {
-      id: ORG_ID,
-      name: 'Tool Lens (local)',
-      slug: 'tool-lens-local',
+      ...organizationBasicJson(organizations[0]!),
       created_at: createdAt,
-      membership_level: 15,
+      updated_at: createdAt,
       plugins_access_level: 0,
-      teams: projects.map((p) => ({ id: p.id, name: p.name, project_id: p.id, timezone: p.timezone })),
-      projects: projects.map((p) => ({ id: p.id, name: p.name })),
+      teams: projects.filter((p) => p.organizationId === ORG_ID).map(teamBasicJson),
+      projects: projects.filter((p) => p.organizationId === ORG_ID).map((p) => ({ id: p.id, organization_id: p.organizationId, name: p.name })),
       available_product_features: [],
       is_member_join_email_enabled: false,
     },
-    organizations: [{ id: ORG_ID, name: 'Tool Lens (local)', slug: 'tool-lens-local', membership_level: 15, is_active: true }],
+    organizations: organizations.map(organizationBasicJson),
   });
 
   const flagsResponse = () => ({
@@ -520,10 +562,24 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
           // The key inspecting itself, as PostHog answers it.
           return () => ({ id: `local-key-${key!.key.slice(-4)}`, label: key!.label ?? 'Local key', value: null, mask_value: `phx_...${key!.key.slice(-4)}`, scopes: key!.scopes ?? ['*'], scoped_teams: key!.scopedTeams ?? null, scoped_organizations: null, created_at: '2026-01-01T00:00:00Z', last_used_at: null });
         }
+        // Lists of projects: every one the user may see (all their organisations), or one organisation's.
+        // A key limited to projects may not list them (posthog/permissions.py, scoped_teams on a list).
+        const refuseProjectScopedKey = () => {
+          if (key!.scopedTeams) throw new HttpError(403, 'authentication_error', 'permission_denied', 'API keys with scoped projects are only supported on project-based endpoints.');
+        };
         if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 1 && method === 'GET') {
           return () => {
-            const visible = projects.filter((p) => !key!.scopedTeams || key!.scopedTeams.includes(p.id)).map(projectJson);
-            return { count: visible.length, next: null, previous: null, results: visible };
+            refuseProjectScopedKey();
+            return page(projects.map(teamBasicJson));
+          };
+        }
+        if (seg[0] === 'organizations' && seg.length === 1 && method === 'GET') return () => page(organizations.map(organizationBasicJson));
+        if (seg[0] === 'organizations' && seg.length === 3 && seg[2] === 'projects' && method === 'GET') {
+          return () => {
+            refuseProjectScopedKey();
+            const org = seg[1] === '@current' ? organizations[0] : organizations.find((o) => o.id === seg[1]);
+            if (!org) throw notFound();
+            return page(projects.filter((p) => p.organizationId === org.id).map(teamBasicJson));
           };
         }
         if (projectScoped && seg.length === 2 && method === 'GET') return (project) => projectJson(project!);

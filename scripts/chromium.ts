@@ -33,6 +33,8 @@ export async function launchWithExtension(options: {
   extensionDir?: string;
   /** A profile to reuse (e.g. to restart the browser); kept on close. By default a fresh one, removed on close. */
   userDataDir?: string;
+  /** Keep the options tab a new install opens (the first run); by default it is closed once it is there. */
+  keepFirstRunTab?: boolean;
 }): Promise<ExtensionBrowser> {
   const extensionDir = options.extensionDir ?? EXTENSION_DIR;
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No built extension in ${extensionDir}: run \`npm run build:localhost\` first.`);
@@ -47,6 +49,20 @@ export async function launchWithExtension(options: {
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
   const extensionId = new URL(worker.url()).host;
+  if (!options.userDataDir && !options.keepFirstRunTab) {
+    // A fresh profile is a new install: the worker opens the first run. Closed here, so that tests and
+    // the demo start from a browser with no page of the extension's own.
+    // A new tab's URL shows after its 'page' event, so the pages are polled.
+    const isOptions = (p: { url(): string }) => p.url().startsWith(`chrome-extension://${extensionId}/options.html`);
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      const tab = context.pages().find(isOptions);
+      if (tab) {
+        await tab.close();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   return {
     context,
     worker,

@@ -7,6 +7,8 @@
  *                  forced by CI=true)
  *   --headless     headless even when a display is available
  *   --port N       local PostHog port (default 8010; sample site uses N+10)
+ *   --firefox      also open Firefox ESR with the add-on, connected, and screenshot it there
+ *   --store        also write the store listing's screenshots (1280×800) to docs/store/
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -18,23 +20,33 @@ import { startSampleSite, type SampleSite } from '../sample-site/server';
 import { SAMPLE_TOOLS } from '../sample-site/tools';
 import { configureExtension, launchWithExtension, type ExtensionBrowser } from './chromium';
 import { cardOf } from './closedCard';
+import { firefoxCard, launchFirefoxWithExtension } from './firefox';
+import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 
 const { values: args } = parseArgs({
   options: {
     once: { type: 'boolean', default: process.env.CI === 'true' },
     headless: { type: 'boolean', default: false },
     port: { type: 'string', default: '8010' },
+    firefox: { type: 'boolean', default: false },
+    store: { type: 'boolean', default: false },
   },
 });
 const headless = args.headless || !process.env.DISPLAY;
 const root = resolve(import.meta.dirname, '..');
 const outDir = resolve(root, '.demo');
 
+const STORE_SIZE = { width: 1280, height: 800 };
+
 function build() {
   // The localhost build: the production one grants no host at install, and the demo runs on loopback.
   console.log('▸ Building the extension (wxt build --mode localhost)…');
-  const result = spawnSync(resolve(root, 'node_modules/.bin/wxt'), ['build', '--mode', 'localhost'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error('wxt build failed');
+  const result = spawnSync(resolve(root, 'node_modules/.bin/wxt'), ['build', '--mode', 'localhost'], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`wxt build failed:\n${result.stderr}`);
+  if (args.firefox) {
+    const firefox = spawnSync(resolve(root, 'node_modules/.bin/wxt'), ['build', '-b', 'firefox', '--mode', 'localhost'], { cwd: root, encoding: 'utf8' });
+    if (firefox.status !== 0) throw new Error(`wxt build -b firefox failed:\n${firefox.stderr}`);
+  }
 }
 
 /** Prefer the documented port; fall back to a free one when it is taken. */
@@ -110,9 +122,30 @@ async function main() {
   await troubled.goto(`${site.url}/tools/video-summarizer`);
   await cardOf(troubled).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 }).catch(() => undefined);
   await shoot('card-alert', troubled);
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.locator('#projectId').waitFor({ timeout: 20_000 });
+  await shoot('options', options);
+
+  if (args.store) {
+    // The stores' size, 1280×800: a tool page with its card, the popup on a page, the options.
+    const storeDir = resolve(root, 'docs/store');
+    const storeShot = async (name: string, target: typeof page) => {
+      await target.setViewportSize(STORE_SIZE);
+      const path = resolve(storeDir, `${name}.png`);
+      await target.screenshot({ path });
+      shots.push(path);
+    };
+    await storeShot('screenshot-card', troubled);
+    await popup.addStyleTag({ content: 'html, :root { background: #e9ecf3 !important; } body { width: 352px; margin: 60px auto; box-shadow: 0 8px 30px rgba(0,0,0,.18); border-radius: 10px; background: var(--bg); }' });
+    await storeShot('screenshot-popup', popup);
+    await storeShot('screenshot-options', options);
+  }
+  if (headless) await options.close();
   if (headless) await troubled.close();
   if (headless) await popup.close();
   await page.bringToFront();
+  if (args.firefox) shots.push(...(await firefoxDemo(postHog, site, toolUrl)));
 
   console.log(`
 Tool Lens demo is running.
@@ -140,6 +173,49 @@ Tool Lens demo is running.
     });
   }
   if (!headless) browser.context.on('close', () => void stop().then(() => process.exit(0)));
+}
+
+/** The same, in Firefox ESR: the add-on installed and connected, screenshots of the card, popup and options. */
+async function firefoxDemo(postHog: LocalPostHog, site: SampleSite, toolUrl: string): Promise<string[]> {
+  console.log('▸ Opening Firefox ESR (headless) with Tool Lens installed…');
+  const firefox = await launchFirefoxWithExtension({ headless: true });
+  const shots: string[] = [];
+  try {
+    const options = await firefox.openPage('options.html');
+    const settings = { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey, ...DEFAULT_METRICS_OPTIONS };
+    // As the first run would leave it: the connection and the site stored (loopback is granted in this build).
+    await options.evaluate(
+      async (value, origin) => {
+        const ext = (globalThis as unknown as { browser: { storage: { local: { set(v: object): Promise<void> } } } }).browser;
+        await ext.storage.local.set({ settings: value, sites: [{ origin, marker: null, urlRules: [], autoMap: true }] });
+      },
+      settings,
+      site.url,
+    );
+    await options.close();
+    const saved = await firefox.openPage('options.html');
+    await saved.waitForSelector('#projectId');
+    const page = await firefox.browser.newPage();
+    await page.setViewport({ width: 1280, height: 860 });
+    await page.goto(toolUrl);
+    const card = firefoxCard(firefox.browser, page);
+    for (let i = 0; i < 120 && !(await card.count('[data-testid="card-ready"], [data-testid="card-error"]')); i++) await new Promise((r) => setTimeout(r, 250));
+    const shoot = async (name: string, target: typeof page) => {
+      const path = resolve(outDir, `${name}.png`);
+      await target.screenshot({ path });
+      shots.push(path);
+    };
+    await shoot('firefox-card', page);
+    const popup = await firefox.openPage('popup.html');
+    await popup.setViewport({ width: 360, height: 640 });
+    await popup.waitForSelector('[data-testid="popup-connection"].ok, [data-testid="popup-connection"].failed', { timeout: 20_000 }).catch(() => undefined);
+    await shoot('firefox-popup', popup);
+    await saved.setViewport({ width: 1280, height: 860 });
+    await shoot('firefox-options', saved);
+  } finally {
+    await firefox.close();
+  }
+  return shots;
 }
 
 main().catch((error) => {

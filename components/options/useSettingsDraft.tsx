@@ -4,7 +4,8 @@
  */
 import { useState } from 'preact/hooks';
 import type { DetectSchemaResponse, TestConnectionResponse } from '../../lib/protocol/messages';
-import { TOOL_PROPERTIES, type SchemaMapping } from '../../lib/instrumentation/schema';
+import type { SchemaMapping } from '../../lib/instrumentation/schema';
+import { applyDetection } from '../../lib/instrumentation/detect';
 import { settingsSchema, type Settings } from '../../lib/settings/settings';
 
 export type Draft = Settings | (Omit<Settings, 'apiKey' | 'projectId'> & { apiKey: string; projectId: string });
@@ -74,17 +75,9 @@ export function useSettingsDraft(initial: Draft, deps: DraftDeps) {
       setStatus({ kind: 'error', text: `Detection failed: ${answer.error.message}` });
       return;
     }
-    const properties = { ...draft.schema.properties };
-    const notes: string[] = [];
-    for (const name of TOOL_PROPERTIES) {
-      const found = answer.properties[name];
-      if (!found) continue;
-      properties[name] = found.spellings;
-      if (found.plain + found.dollar > 0) notes.push(`${name}: ${found.spellings.join(' + ')} (${found.plain} / ${found.dollar} events)`);
-    }
-    setSchema({ ...draft.schema, properties });
-    const missing = Object.entries(answer.events).filter(([, n]) => n === 0).map(([e]) => e);
-    setDetected(`${notes.join('; ')}${missing.length ? `. No events named ${missing.join(', ')} in ${answer.days} days.` : ''}`);
+    const { schema, notes, missingEvents } = applyDetection(draft.schema, answer);
+    setSchema(schema);
+    setDetected(`${notes.join('; ')}${missingEvents.length ? `. No events named ${missingEvents.join(', ')} in ${answer.days} days.` : ''}`);
     setStatus({ kind: 'idle', text: 'Detected: review and save.' });
   }
 

@@ -4,6 +4,9 @@ import { browser } from 'wxt/browser';
 import { OptionsForm, type OptionsFormProps } from '../../components/options/OptionsForm';
 import { SettingsTransfer } from '../../components/options/SettingsTransfer';
 import { SitesEditor } from '../../components/options/SitesEditor';
+import { FirstRun } from '../../components/options/FirstRun';
+import type { FirstRunDeps } from '../../components/options/useFirstRun';
+import { newSite } from '../../lib/matching/toolMatch';
 import { ToolUsageDashboard } from '../../components/popup/ToolUsageDashboard';
 import { DASHBOARD_PORT, dashboardProgressSchema } from '../../lib/protocol/messages';
 import '../../components/pages.css';
@@ -152,11 +155,28 @@ async function readAutoMap(): Promise<AutoMap | null> {
   return (await store.get(autoMapItem))?.map ?? null;
 }
 
+/** The first run's ways into the browser and the worker (components/options/useFirstRun.ts says what each step does). */
+function firstRunDeps(sites: Site[]): FirstRunDeps {
+  return {
+    grantHost: (baseUrl) => requestOrigins(browser.permissions, [matchPatternFor(baseUrl)], 'Tool Lens cannot reach this PostHog'),
+    listProjects: (candidate) => sendRequest({ type: 'onboarding/projects', ...candidate }),
+    // The host was granted at the first step: saving asks for nothing more.
+    saveSettings: (settings) => store.set(settingsItem, settings),
+    detect: () => sendRequest({ type: 'schema/detect' }),
+    proposeSites: () => sendRequest({ type: 'onboarding/sites' }),
+    // No await before saveSites: Firefox takes a permission request only in the click's own turn.
+    enableSites: (origins) => saveSites(sites, [...sites, ...origins.filter((o) => !sites.some((s) => s.origin === o)).map(newSite)]),
+  };
+}
+
 async function start() {
+  const app = document.getElementById('app')!;
   // Raw: a damaged value keeps what can be kept of it (initialDraft).
   const stored = await store.getRaw(settingsItem);
-  const sites = await store.get(sitesItem);
-  render(<OptionsPage stored={stored} initialSites={sites} autoMap={await readAutoMap()} />, document.getElementById('app')!);
+  const showAll = async () => render(<OptionsPage stored={await store.getRaw(settingsItem)} initialSites={await store.get(sitesItem)} autoMap={await readAutoMap()} />, app);
+  // Nothing saved yet: the first run, step by step; afterwards (or when asked to) every option.
+  if (stored === undefined && location.hash !== '#all') return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} onDone={() => void showAll()} />, app);
+  await showAll();
 }
 
 void start();

@@ -10,7 +10,7 @@ import type { BudgetOptions } from '../posthog/limits';
 import { createRetryAfter, NotSentError, type RetryAfter } from '../posthog/retryAfter';
 import type { Failure } from '../protocol/messages';
 import { toFailure } from '../posthog/failure';
-import { postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
+import { checkCustomHost, postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
 import { memoryStore, type Store } from '../storage/store';
 import { matchPatternFor } from '../matching/sites';
 
@@ -64,21 +64,18 @@ export function createSession(deps: SessionDeps) {
   }
 
   /**
-   * A client for the stored settings. `spend: 'once'` spends one request for a whole run of them (a
-   * deliberate click, such as creating the dashboard: half a dashboard helps nobody); by default each
-   * request spends one.
+   * A client for a host and key, after checking the browser lets Tool Lens reach the host.
+   * `spend: 'once'` spends one request for a whole run of them (a deliberate click, such as creating
+   * the dashboard: half a dashboard helps nobody); by default each request spends one.
    */
-  async function connect(opts: { spend?: 'each' | 'once' } = {}): Promise<Connected> {
-    const state = await deps.loadSettings();
-    if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
-    const settings = state.settings;
+  async function clientFor(target: { baseUrl: string; apiKey: string; projectId: string }, spend: 'each' | 'once'): Promise<{ ok: true; client: PostHogClient } | { ok: false; error: Failure }> {
     // No host is granted at install: the options ask for the PostHog host when it is saved, and the
     // user may take it back. Without it the request would fail as an unexplained network error.
-    const pattern = matchPatternFor(postHogBaseUrl(settings));
+    const pattern = matchPatternFor(target.baseUrl);
     if (deps.hasHostAccess && !(await deps.hasHostAccess(pattern).catch(() => false))) {
-      return { ok: false, error: { kind: 'not_configured', message: `Tool Lens may not reach ${new URL(postHogBaseUrl(settings)).host} (no permission for ${pattern}). Open the options and save the connection to grant it.` } };
+      return { ok: false, error: { kind: 'not_configured', message: `Tool Lens may not reach ${new URL(target.baseUrl).host} (no permission for ${pattern}). Open the options and save the connection to grant it.` } };
     }
-    if (opts.spend === 'once') {
+    if (spend === 'once') {
       try {
         await gate();
       } catch (error) {
@@ -86,15 +83,33 @@ export function createSession(deps: SessionDeps) {
       }
     }
     const client = createPostHogClient({
-      baseUrl: postHogBaseUrl(settings),
-      projectId: settings.projectId,
-      apiKey: settings.apiKey,
+      ...target,
       fetch: deps.fetch,
       timeoutMs: deps.timeoutMs,
-      beforeRequest: opts.spend === 'once' ? undefined : gate,
+      beforeRequest: spend === 'once' ? undefined : gate,
       onFailure: (error) => retryAfter.note(error),
     });
-    return { ok: true, connection: { settings, client, project: projectOf(settings) } };
+    return { ok: true, client };
+  }
+
+  /** A client for the stored settings, with the project they name; or why there is none. */
+  async function connect(opts: { spend?: 'each' | 'once' } = {}): Promise<Connected> {
+    const state = await deps.loadSettings();
+    if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
+    const settings = state.settings;
+    const made = await clientFor({ baseUrl: postHogBaseUrl(settings), projectId: settings.projectId, apiKey: settings.apiKey }, opts.spend ?? 'each');
+    if (!made.ok) return made;
+    return { ok: true, connection: { settings, client: made.client, project: projectOf(settings) } };
+  }
+
+  /**
+   * A client for a host and key not saved yet (the first run lists the key's projects before one is
+   * chosen): the same host check, budget and Retry-After as every other request.
+   */
+  async function connectTo(target: { baseUrl: string; apiKey: string }) {
+    const problem = checkCustomHost(target.baseUrl);
+    if (problem) return { ok: false as const, error: { kind: 'bad_request' as const, message: problem } };
+    return clientFor({ ...target, projectId: '' }, 'each');
   }
 
   /** The project the settings name; null when not configured. */
@@ -116,6 +131,7 @@ export function createSession(deps: SessionDeps) {
 
   return {
     connect,
+    connectTo,
     project,
     budgetStatus,
     /** PostHog's wait still running, if any: a card serves its last figures rather than ask. */

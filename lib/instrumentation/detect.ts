@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { HogQLRequest } from '../posthog/hogql';
 import { PostHogError, type HogQLResponse } from '../posthog/client';
 import { CUSTOM_PROPERTIES, TOOL_EVENTS, type CustomProperty, type PropertySpelling, type SpellingOf } from '../project/dashboardDefinition';
+import { TOOL_PROPERTIES, type SchemaMapping } from './schema';
+import type { DetectSchemaResponse } from '../protocol/messages';
 
 export const DETECT_DAYS = 30;
 export const TOOL_EVENT_NAMES = Object.values(TOOL_EVENTS);
@@ -146,4 +148,20 @@ export function mapDetection(response: Pick<HogQLResponse, 'results' | 'columns'
 /** Runs the detection query with a PostHog client (anything with `hogql`). */
 export async function detectSchema(client: { hogql(q: HogQLRequest): Promise<HogQLResponse> }, days: number = DETECT_DAYS): Promise<SchemaDetection> {
   return mapDetection(await client.hogql(buildDetectQuery(days)), days);
+}
+
+/** What detection found, applied to a schema: each property's spellings, with a line per property found and the events missing. */
+export function applyDetection(schema: SchemaMapping, found: Extract<DetectSchemaResponse, { ok: true }>): { schema: SchemaMapping; notes: string[]; missingEvents: string[] } {
+  const properties = { ...schema.properties };
+  const notes: string[] = [];
+  for (const name of TOOL_PROPERTIES) {
+    const spelling = found.properties[name];
+    if (!spelling) continue;
+    properties[name] = spelling.spellings;
+    if (spelling.plain + spelling.dollar > 0) notes.push(`${name}: ${spelling.spellings.join(' + ')} (${spelling.plain} / ${spelling.dollar} events)`);
+  }
+  const missingEvents = Object.entries(found.events)
+    .filter(([, n]) => n === 0)
+    .map(([e]) => e);
+  return { schema: { ...schema, properties }, notes, missingEvents };
 }

@@ -10,6 +10,7 @@ import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type Pr
 import { RANGE_KEYS } from '../card/ranges';
 import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type SchemaMapping } from './schema';
 import { buildDetectQuery } from './detect';
+import { buildSiteProposalQuery } from '../onboarding/sites';
 import { DEFAULT_METRICS_OPTIONS, type MetricsOptions, type Segment } from '../settings/settings';
 
 export interface CatalogEntry extends HogQLRequest {
@@ -59,6 +60,7 @@ export function queryCatalog(): CatalogEntry[] {
     add(`tools seen (${spellingName}, ${defaultRange})`, buildToolsSeenQuery(defaultRange, schema));
     add(`auto-mapping (${spellingName})`, buildAutoMapQuery(schema));
     add(`alerts (${spellingName})`, buildAlertsQuery(schema));
+    add(`first run: sites (${spellingName})`, buildSiteProposalQuery(schema));
     for (const insight of buildToolUsageDashboard(DASHBOARD_SPELLINGS[spellingName as keyof typeof SPELLINGS]).insights) {
       const { selects, exprs } = insightExpressions(insight.query);
       for (const query of selects) add(`dashboard insight ${insight.key} (${spellingName})`, { query, values: {} });

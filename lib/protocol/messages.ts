@@ -158,6 +158,16 @@ export const openOptionsRequest = z.object({ type: z.literal('options/open') });
 /** The content script on a tool page asks the worker to inject the card script into its own frame. */
 export const injectCardRequest = z.object({ type: z.literal('card/inject') });
 
+/** First run: the projects a key can see, before anything is saved (the options page only). */
+export const onboardingProjectsRequest = z.object({
+  type: z.literal('onboarding/projects'),
+  host: z.enum(['us', 'eu', 'custom']),
+  customHost: z.string().check(z.maxLength(500)),
+  apiKey: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+/** First run: the sites the saved project's own tool_viewed events happened on. */
+export const onboardingSitesRequest = z.object({ type: z.literal('onboarding/sites') });
+
 export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
   getTriageRequest,
@@ -174,6 +184,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   detectSchemaRequest,
   openOptionsRequest,
   injectCardRequest,
+  onboardingProjectsRequest,
+  onboardingSitesRequest,
 ]);
 export type Request = z.infer<typeof requestSchema>;
 
@@ -256,6 +268,29 @@ export const detectSchemaResponse = z.discriminatedUnion('ok', [
 ]);
 export type DetectSchemaResponse = z.infer<typeof detectSchemaResponse>;
 
+export const onboardingProjectsResponse = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    user: z.string(),
+    organizations: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        projects: z.array(z.object({ id: z.string(), name: z.string(), timezone: z.nullable(z.string()) })),
+        /** Why its projects could not be listed, when they could not. */
+        problem: z.nullable(z.string()),
+      }),
+    ),
+  }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type OnboardingProjectsResponse = z.infer<typeof onboardingProjectsResponse>;
+export const onboardingSitesResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), days: count(), sites: z.array(z.object({ origin: z.string(), views: count(), tools: count(), example: z.nullable(z.string()) })) }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type OnboardingSitesResponse = z.infer<typeof onboardingSitesResponse>;
+
 /** Maps each request type to the schema of its answer, so callers get typed, validated replies. */
 export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
@@ -273,6 +308,8 @@ export const responseSchemas = {
   'schema/detect': detectSchemaResponse,
   'options/open': okResponse,
   'card/inject': okResponse,
+  'onboarding/projects': onboardingProjectsResponse,
+  'onboarding/sites': onboardingSitesResponse,
 } as const;
 
 export type ResponseFor<T extends Request['type']> = z.infer<(typeof responseSchemas)[T]>;

@@ -17,5 +17,7 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'schema/detect': { type: 'schema/detect' },
   'options/open': { type: 'options/open' },
   'card/inject': { type: 'card/inject' },
+  'onboarding/projects': { type: 'onboarding/projects', host: 'eu', customHost: '', apiKey: 'phx_k' },
+  'onboarding/sites': { type: 'onboarding/sites' },
 };
 export const EVERY_REQUEST: Request[] = Object.values(ONE_OF_EACH);

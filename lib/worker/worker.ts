@@ -8,6 +8,7 @@ import { createCardService } from '../card/service';
 import { createConnectionService } from '../connection/service';
 import { createSession } from '../connection/session';
 import { createProjectService } from '../project/service';
+import { createOnboardingService } from '../onboarding/service';
 import type { EnsureProgress } from '../project/dashboards';
 import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
@@ -60,6 +61,7 @@ export function createWorker(deps: WorkerDeps) {
   const card = createCardService({ session, store, now: deps.now });
   const connection = createConnectionService(session);
   const project = createProjectService({ session, store, now: deps.now });
+  const onboarding = createOnboardingService(session);
   const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
 
@@ -90,6 +92,8 @@ export function createWorker(deps: WorkerDeps) {
       await deps.openOptions();
       return { ok: true };
     },
+    'onboarding/projects': (r) => onboarding.projectsFor(r),
+    'onboarding/sites': () => onboarding.proposeSites(),
     // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
     'card/inject': async (_r, sender) => {
       if (sender.tab?.id === undefined) return { ok: false };
