@@ -42,7 +42,8 @@ export function registerCardSelector(): Promise<void> {
   return registered;
 }
 
-const watched = new WeakSet<Page>();
+/** Per watched page: its CDP session and the utility world's context id (undefined between navigations). */
+const watched = new WeakMap<Page, { cdp: CDPSession; world: () => number | undefined; handOver: () => Promise<void> }>();
 
 /**
  * The card's content on a page (the `<html>` inside its shadow root), for locators. The first call
@@ -51,16 +52,47 @@ const watched = new WeakSet<Page>();
  * `cardOf(page).evaluate((root) => root.querySelectorAll(…))` instead.
  */
 export function cardOf(page: Page): Locator {
-  if (!watched.has(page)) {
-    watched.add(page);
-    void watchCards(page).catch(() => watched.delete(page));
-  }
+  startWatching(page);
   return page.locator(`${ENGINE}=html`);
 }
 
 /** The card's host element in the page's DOM: the only part of the card the page can see. */
 export function cardHost(page: Page): Locator {
   return page.locator(HOST);
+}
+
+const starting = new WeakMap<Page, Promise<void>>();
+function startWatching(page: Page): Promise<void> {
+  let started = starting.get(page);
+  if (!started) {
+    started = watchCards(page).catch(() => {
+      starting.delete(page);
+      watched.delete(page);
+    });
+    starting.set(page, started);
+  }
+  return started;
+}
+
+/**
+ * Evaluates `expression` in the world where the card roots are (Playwright's utility world of the
+ * main frame, invisible to the page), after handing it every card root now in the page. For
+ * auditing tools (axe) that need the whole card; the answer is returned by value.
+ */
+export async function evaluateWithCards<T>(page: Page, expression: string): Promise<T> {
+  await startWatching(page);
+  const watch = watched.get(page);
+  if (!watch) throw new Error('cannot watch the cards of this page');
+  for (let waited = 0; watch.world() === undefined; waited += POLL_MS) {
+    if (waited > 30_000) throw new Error('no utility world for the page');
+    // Playwright creates its utility world on its first use: a locator query makes it.
+    await cardHost(page).count();
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  await watch.handOver();
+  const answer = await watch.cdp.send('Runtime.evaluate', { contextId: watch.world()!, expression, returnByValue: true, awaitPromise: true });
+  if (answer.exceptionDetails) throw new Error(`in the card world: ${answer.exceptionDetails.exception?.description ?? answer.exceptionDetails.text}`);
+  return answer.result.value as T;
 }
 
 /**
@@ -80,6 +112,13 @@ async function watchCards(page: Page): Promise<void> {
   });
   cdp.on('Runtime.executionContextsCleared', () => (world = undefined));
   await cdp.send('Runtime.enable');
+  watched.set(page, {
+    cdp,
+    world: () => world,
+    handOver: async () => {
+      if (world !== undefined) await handOver(cdp, world);
+    },
+  });
   let closed = false;
   page.once('close', () => (closed = true));
   const tick = async () => {
@@ -105,7 +144,7 @@ async function handOver(cdp: CDPSession, context: number) {
     const shadow = node.shadowRoots?.[0];
     if (!shadow) continue;
     const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: shadow.backendNodeId, executionContextId: context });
-    await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId!, functionDeclaration: `function () { globalThis.${ROOTS}.add(this); }` });
+    await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId!, functionDeclaration: `function () { (globalThis.${ROOTS} ??= new Set()).add(this); }` });
     await cdp.send('Runtime.releaseObject', { objectId: object.objectId! });
   }
 }

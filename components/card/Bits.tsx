@@ -1,11 +1,15 @@
 /** Small presentational pieces shared by the card's sections. */
 import type { Change } from '../../lib/helpers/format';
 
+/** A change vs the previous period: arrows for the eye, words for a screen reader (a span's aria-label is not read). */
 export function Delta({ change, label }: { change: Change; label: string }) {
   if (!change) return <span class="tl-delta tl-delta-none">no previous data</span>;
+  const spoken = change.direction === 'flat' ? change.text : `${change.direction} ${change.text.replace(/^[▲▼]\s*/, '')}`;
+  const verdict = change.verdict === 'neutral' ? '' : `, ${change.verdict}`;
   return (
-    <span class={`tl-delta tl-delta-${change.verdict}`} title={`${label} vs the previous period`} aria-label={`${label} ${change.text} vs the previous period${change.lowSample ? ', low sample' : ''}`}>
-      {change.text}
+    <span class={`tl-delta tl-delta-${change.verdict}`} title={`${label} vs the previous period`}>
+      <span aria-hidden="true">{change.text}</span>
+      <span class="tl-visually-hidden">{`${label} ${spoken} vs the previous period${verdict}`}</span>
       {change.lowSample && <span class="tl-low-sample"> low sample</span>}
     </span>
   );
@@ -14,7 +18,7 @@ export function Delta({ change, label }: { change: Change; label: string }) {
 export function SectionLink({ href, label }: { href: string; label: string }) {
   return (
     <a class="tl-section-link" href={href} target="_blank" rel="noopener noreferrer" aria-label={label} title={label}>
-      ↗
+      <span aria-hidden="true">↗</span>
     </a>
   );
 }

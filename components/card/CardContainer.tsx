@@ -1,11 +1,12 @@
 /** The card: range, tab and collapse here; figures, triage and corner in their hooks. Talks to the world only through props. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CardPrefs, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
 import { DEFAULT_RANGE, type RangeKey } from '../../lib/card/ranges';
 import { MetricsCard, type CardTab } from './MetricsCard';
 import { useCardMetrics } from './useCardMetrics';
 import { useCornerDrag } from './useCornerDrag';
 import { useTriage } from './useTriage';
+import { useCardFocus } from './useCardFocus';
 
 export interface CardApi {
   loadMetrics: (range: RangeKey, refresh: boolean) => Promise<ToolMetricsResponse>;
@@ -33,20 +34,44 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 
+  const focus = useCardFocus(collapsed);
+  const collapse = (next: boolean, moveFocus: boolean) => {
+    if (moveFocus) focus.moveOnNextRender();
+    setCollapsed(next);
+  };
+
+  // The keyboard command: the way in from the page, so expanding takes the focus into the card.
+  const lastToggle = useRef(toggleSignal);
   useEffect(() => {
-    if (toggleSignal > 0) setCollapsed((c) => !c);
+    if (toggleSignal === lastToggle.current) return;
+    lastToggle.current = toggleSignal;
+    if (collapsed) focus.rememberPageFocus();
+    collapse(!collapsed, collapsed || focus.isInside());
   }, [toggleSignal]);
+
+  // Escape with nothing focused on the page (focus on <body>) collapses the card too; a page's own use
+  // of Escape (a dialog, a field) is left alone.
+  useEffect(() => {
+    if (collapsed) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented && (document.activeElement === null || document.activeElement === document.body)) collapse(true, false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [collapsed]);
 
   return (
     <div
+      ref={focus.rootRef}
       class={`tl-root tl-${corner}${offset ? ' tl-dragging' : ''}`}
       style={offset ? { transform: `translate(${offset.x}px, ${offset.y}px)` } : undefined}
       data-testid="card-root"
       data-corner={corner}
+      onFocusIn={focus.onFocusIn}
       onKeyDown={(e) => {
         if (e.key === 'Escape' && !collapsed) {
           e.stopPropagation();
-          setCollapsed(true);
+          collapse(true, true);
         }
       }}
     >
@@ -63,11 +88,14 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         onTabChange={setTab}
         onRefresh={refresh}
         onRetryTriage={retryTriage}
-        onToggleCollapsed={() => setCollapsed((c) => !c)}
+        onToggleCollapsed={() => collapse(!collapsed, true)}
         onHide={() => {
           api.savePrefs({ corner, hidden: true });
+          focus.returnToPage();
           onHide();
         }}
+        pillRef={focus.pillRef}
+        cardRef={focus.cardRef}
         onMove={moveToNext}
         onOpenOptions={api.openOptions}
         onDragStart={onDragStart}

@@ -157,9 +157,33 @@ describe('MetricsCard states', () => {
     expect(props[handler]).toHaveBeenCalled();
   });
 
-  it('collapses to a pill with p95 and failure rate', () => {
+  it('collapses to a pill with p95 and failure rate, named by its own visible text', () => {
     mount({ collapsed: true, ...ready() });
-    expect(text('.tl-pill')).toContain('p95 7.30 s · 10% failed');
+    const pill = host.querySelector('.tl-pill')!;
+    expect(pill.textContent).toBe('Show Tool Lens metrics for pdf-to-text: p95 7.30 s · 10% failed');
+    // No aria-label that could drift from what is seen (axe: label-content-name-mismatch).
+    expect(pill.hasAttribute('aria-label')).toBe(false);
+  });
+
+  it('says each change in words for a screen reader, the arrows hidden from it', () => {
+    mount(ready());
+    const p95 = [...host.querySelectorAll('[data-testid="latency"] .tl-delta')][0]!;
+    expect(p95.hasAttribute('aria-label')).toBe(false);
+    expect(p95.querySelector('[aria-hidden="true"]')?.textContent).toBe('▲ 22%');
+    expect(p95.querySelector('.tl-visually-hidden')?.textContent).toBe('p95 up 22% vs the previous period, worse');
+  });
+
+  it('follows the tabs pattern: one Tab stop, arrows and Home/End select', () => {
+    const props = mount({ ...ready() });
+    const [overview, triage] = [...host.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+    expect([overview!.tabIndex, triage!.tabIndex]).toEqual([0, -1]);
+    const key = (k: string) => overview!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+    key('ArrowRight');
+    key('End');
+    key('ArrowLeft');
+    key('Home');
+    expect(vi.mocked(props.onTabChange).mock.calls.map((c) => c[0])).toEqual(['triage', 'triage', 'triage', 'overview']);
+    expect(host.querySelector('[role="tabpanel"]')?.getAttribute('aria-labelledby')).toBe('tl-tab-overview');
   });
 });
 

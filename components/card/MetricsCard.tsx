@@ -1,4 +1,5 @@
 /** The floating card: presentational only. Everything it shows arrives through props. */
+import type { Ref } from 'preact';
 import type { CardLinks, Failure, ToolMetrics } from '../../lib/protocol/messages';
 import { formatClock, formatCount, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
@@ -11,6 +12,20 @@ export type CardState =
   | { status: 'ready'; metrics: ToolMetrics; links: CardLinks; stale?: Failure | undefined; refreshing?: boolean };
 
 export type CardTab = 'overview' | 'triage';
+const TABS: readonly CardTab[] = ['overview', 'triage'];
+
+/** WAI-ARIA's tabs pattern: arrows move between tabs (and select them), Home and End go to the ends. */
+function onTabKey(event: KeyboardEvent, current: CardTab, select: (tab: CardTab) => void) {
+  const at = TABS.indexOf(current);
+  const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[event.key];
+  if (next === undefined) return;
+  event.preventDefault();
+  const tab = TABS[(next + TABS.length) % TABS.length]!;
+  select(tab);
+  const list = event.currentTarget as HTMLElement;
+  // The tab buttons stay mounted: focus follows the selection at once.
+  (list.querySelector(`#tl-tab-${tab}`) as HTMLElement | null)?.focus();
+}
 
 export interface MetricsCardProps {
   tool: string;
@@ -30,6 +45,9 @@ export interface MetricsCardProps {
   onHide: () => void;
   onMove: () => void;
   onOpenOptions: () => void;
+  /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
+  pillRef?: Ref<HTMLButtonElement>;
+  cardRef?: Ref<HTMLElement>;
   /** Pointer down on the header: the container turns it into a drag. */
   onDragStart?: (event: PointerEvent) => void;
 }
@@ -44,15 +62,18 @@ export function MetricsCard(props: MetricsCardProps) {
   if (collapsed) {
     const figures = state.status === 'ready' ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed` : '…';
     return (
-      <button class={`tl-pill ${health?.status === 'alert' ? 'tl-alert' : ''}`} type="button" onClick={props.onToggleCollapsed} aria-label={`Show Tool Lens metrics for ${tool}: ${figures}`}>
+      // Named by its own text (what is seen is what is said), with the words the eye does not need hidden.
+      <button ref={props.pillRef} class={`tl-pill ${health?.status === 'alert' ? 'tl-alert' : ''}`} type="button" onClick={props.onToggleCollapsed} data-testid="card-pill">
         <span class="tl-logo" aria-hidden="true" />
+        <span class="tl-visually-hidden">Show Tool Lens metrics for </span>
         <span>{tool}</span>
+        <span class="tl-visually-hidden">: </span>
         <span class="tl-pill-figure">{figures}</span>
       </button>
     );
   }
   return (
-    <section class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`} aria-label={`Tool Lens metrics for ${tool}`} aria-busy={state.status === 'loading'}>
+    <section ref={props.cardRef} class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`} aria-label={`Tool Lens metrics for ${tool}`} aria-busy={state.status === 'loading'}>
       <header class="tl-header" onPointerDown={(e) => props.onDragStart?.(e as unknown as PointerEvent)}>
         <span class={`tl-logo ${health ? `tl-health-${health.status}` : ''}`} aria-hidden="true" />
         <div class="tl-heading">
@@ -66,16 +87,16 @@ export function MetricsCard(props: MetricsCardProps) {
           </p>
         </div>
         <button type="button" class="tl-icon" onClick={props.onRefresh} aria-label="Refresh" title="Refresh" disabled={state.status === 'loading' || (state.status === 'ready' && state.refreshing)}>
-          ↻
+          <span aria-hidden="true">↻</span>
         </button>
         <button type="button" class="tl-icon" onClick={props.onMove} aria-label="Move to the next corner" title="Move (or drag the header)">
-          ⇲
+          <span aria-hidden="true">⇲</span>
         </button>
         <button type="button" class="tl-icon" onClick={props.onToggleCollapsed} aria-label="Collapse" title="Collapse (Esc)">
-          –
+          <span aria-hidden="true">–</span>
         </button>
         <button type="button" class="tl-icon" onClick={props.onHide} aria-label="Hide on this site" title="Hide on this site (Alt+Shift+L brings it back)">
-          ×
+          <span aria-hidden="true">×</span>
         </button>
       </header>
       {health?.status === 'alert' && (
@@ -95,9 +116,18 @@ export function MetricsCard(props: MetricsCardProps) {
         </p>
       )}
       <div class="tl-controls">
-        <div class="tl-tabs" role="tablist" aria-label="Card view">
-          {(['overview', 'triage'] as const).map((tab) => (
-            <button key={tab} type="button" role="tab" aria-selected={props.tab === tab} onClick={() => props.onTabChange(tab)}>
+        <div class="tl-tabs" role="tablist" aria-label="Card view" onKeyDown={(e) => onTabKey(e, props.tab, props.onTabChange)}>
+          {TABS.map((tab) => (
+            <button
+              key={tab}
+              id={`tl-tab-${tab}`}
+              type="button"
+              role="tab"
+              aria-selected={props.tab === tab}
+              aria-controls="tl-tabpanel"
+              tabIndex={props.tab === tab ? 0 : -1}
+              onClick={() => props.onTabChange(tab)}
+            >
               {tab === 'overview' ? 'Overview' : 'Triage'}
             </button>
           ))}
@@ -110,7 +140,7 @@ export function MetricsCard(props: MetricsCardProps) {
           ))}
         </div>
       </div>
-      <div class="tl-body" role="tabpanel">
+      <div class="tl-body" role="tabpanel" id="tl-tabpanel" aria-labelledby={`tl-tab-${props.tab}`}>
         <CardBody {...props} />
       </div>
     </section>

@@ -3,7 +3,7 @@ import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
 
 export function BudgetSection({ form }: { form: SettingsDraft }) {
-  const { draft, patch, fieldErrors, error } = form;
+  const { draft, patch, fieldErrors, error, describedBy } = form;
   return (
     <fieldset>
       <legend>Request budget</legend>
@@ -25,7 +25,7 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
           value={draft.requestBudget.capacity}
           onInput={(e) => patch({ requestBudget: { ...draft.requestBudget, capacity: numberOf(e) } }, 'requestBudget.capacity')}
           aria-invalid={!!fieldErrors['requestBudget.capacity']}
-          aria-describedby="requestBudget-capacity-error requestBudget-help"
+          aria-describedby={describedBy('requestBudget.capacity', 'requestBudget-help')}
         />
         <label for="budgetRefillPerHour">Requests added per hour</label>
         <input
@@ -37,7 +37,7 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
           value={draft.requestBudget.refillPerHour}
           onInput={(e) => patch({ requestBudget: { ...draft.requestBudget, refillPerHour: numberOf(e) } }, 'requestBudget.refillPerHour')}
           aria-invalid={!!fieldErrors['requestBudget.refillPerHour']}
-          aria-describedby="requestBudget-refillPerHour-error requestBudget-help"
+          aria-describedby={describedBy('requestBudget.refillPerHour', 'requestBudget-help')}
         />
         <label for="queryLimitPerHour">PostHog's query limit for this key (per hour)</label>
         <input
@@ -48,7 +48,7 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
           value={draft.queryLimitPerHour}
           onInput={(e) => patch({ queryLimitPerHour: numberOf(e) }, 'queryLimitPerHour')}
           aria-invalid={!!fieldErrors['queryLimitPerHour']}
-          aria-describedby="queryLimitPerHour-error requestBudget-help"
+          aria-describedby={describedBy('queryLimitPerHour', 'requestBudget-help')}
         />
       </div>
       {error('requestBudget.capacity')}

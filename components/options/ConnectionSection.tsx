@@ -4,7 +4,7 @@ import { HOSTS, type HostKind } from '../../lib/settings/settings';
 import type { SettingsDraft } from './useSettingsDraft';
 
 export function ConnectionSection({ form }: { form: SettingsDraft }) {
-  const { draft, patch, fieldErrors, error } = form;
+  const { draft, patch, fieldErrors, error, describedBy } = form;
   const [showKey, setShowKey] = useState(false);
   const text = (field: 'customHost' | 'projectId' | 'apiKey') => (event: Event) => patch({ [field]: (event.currentTarget as HTMLInputElement).value }, field);
   return (
@@ -22,12 +22,12 @@ export function ConnectionSection({ form }: { form: SettingsDraft }) {
       {draft.host === 'custom' && (
         <>
           <label for="customHost">PostHog URL</label>
-          <input id="customHost" type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={text('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby="customHost-error" />
+          <input id="customHost" type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={text('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby={describedBy('customHost')} />
           {error('customHost')}
         </>
       )}
       <label for="projectId">Project id</label>
-      <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby="projectId-error" />
+      <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby={describedBy('projectId')} />
       {error('projectId')}
       <label for="apiKey">Personal API key</label>
       <div class="key-row">
@@ -40,7 +40,7 @@ export function ConnectionSection({ form }: { form: SettingsDraft }) {
           value={draft.apiKey}
           onInput={text('apiKey')}
           aria-invalid={!!fieldErrors.apiKey}
-          aria-describedby="apiKey-error apiKey-help"
+          aria-describedby={describedBy('apiKey', 'apiKey-help')}
         />
         <button type="button" onClick={() => setShowKey((s) => !s)} aria-pressed={showKey}>
           {showKey ? 'Hide' : 'Show'}

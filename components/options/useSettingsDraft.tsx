@@ -89,7 +89,10 @@ export function useSettingsDraft(initial: Draft, deps: DraftDeps) {
       </p>
     ) : null;
 
-  return { draft, patch, setSchema, fieldErrors, error, status, setStatus, result, detected, save, saveAndTest, detect };
+  /** aria-describedby for a field: its error's id only while the error is shown, then any help ids. */
+  const describedBy = (field: string, ...help: string[]) => [fieldErrors[field] ? `${field.replace(/\./g, '-')}-error` : null, ...help].filter(Boolean).join(' ') || undefined;
+
+  return { draft, patch, setSchema, fieldErrors, error, describedBy, status, setStatus, result, detected, save, saveAndTest, detect };
 }
 
 /** A number input's value. */
