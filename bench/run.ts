@@ -92,24 +92,26 @@ async function main() {
   const gzCard = existsSync(cardJs) ? gzipSync(readFileSync(cardJs), { level: 9 }).length : NaN;
   const builtAt = existsSync(contentJs) ? statSync(contentJs).mtime.toISOString() : 'missing';
 
-  // The browser first, while nothing else runs; then the queries.
+  // The browser first, while nothing else runs; then the parser; then the queries.
   log('browser benchmark…');
   const browser = await child('browser.ts', 'browser.json', ['--runs', String(RUNS)], 420_000);
+  log('parse benchmark (PostHog\'s parser on every query the extension sends, beside insight 6)…');
+  const parse = await child('parse.ts', 'parse.json', ['--runs', QUICK ? '5' : '9'], 600_000);
   log(`queries on ${f(SIDE_EVENTS)} events (insights side by side, table layouts)…`);
   const side = await child('queries.ts', 'side.json', ['--events', String(SIDE_EVENTS)], 300_000);
   log(`queries on ${f(EVENTS)} events (seeding, card latency)…`);
   const scale = await child('queries.ts', 'scale.json', ['--events', String(EVENTS), '--scale', '--latency-budget-ms', '150000'], 560_000);
 
   const totalS = (performance.now() - started) / 1000;
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), report({ m, build, builtAt, raw, gz, br, gzJs, gzCard, browser, side, scale, totalS }));
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), report({ m, build, builtAt, raw, gz, br, gzJs, gzCard, browser, parse, side, scale, totalS }));
   rmSync(tmp, { recursive: true, force: true });
   log(`BENCHMARKS.md written; total ${f(totalS)} s`);
 }
 
 type R = Record<string, any> | null;
 
-function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: string; raw: number; gz: number; br: number; gzJs: number; gzCard: number; browser: R; side: R; scale: R; totalS: number }): string {
-  const { m, browser: b, side, scale } = x;
+function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: string; raw: number; gz: number; br: number; gzJs: number; gzCard: number; browser: R; parse: R; side: R; scale: R; totalS: number }): string {
+  const { m, browser: b, side, scale, parse } = x;
   const KB = 1024;
   const rows: string[][] = [];
   const row = (figure: string, measured: string, target: string, ok: boolean | null, how: string) => rows.push([figure, measured, target, verdict(ok), how]);
@@ -132,6 +134,16 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
       `Chromium trace (CDP Tracing) of the page's renderer main thread, navigation → load + 1 s${kind === 'tool' ? ' (and the card ready, checked once after)' : ''}, ${b!.runs} runs each. Measured value: total of the main-thread tasks that run the content script's code (any event naming its chrome-extension:// URL: compile, evaluate, callbacks); "JS alone" = those events only; "with − without" = median busy time with the extension minus without (same page, second browser without the extension; ${f(median(mt.withBusy), 1)} vs ${f(median(mt.withoutBusy), 1)} ms) — noisy, includes the card's style/layout`,
     );
   }
+
+  const parsed = (parse?.results ?? []) as Array<{ name: string; chars: number; ms: number; insightMs: number; ratio: number }>;
+  const heaviest = parsed[0];
+  row(
+    "PostHog's parser: the heaviest query the extension sends vs seed 000's insight 6",
+    heaviest ? `${f(heaviest.ratio, 1)}× (${heaviest.name}: ${f(heaviest.ms)} ms, ${f(heaviest.chars)} chars; insight 6: ${f(heaviest.insightMs)} ms, ${f(parse!.insight6Chars)} chars)` : 'not measured',
+    '≤ 10×',
+    heaviest ? heaviest.ratio <= 10 : false,
+    `@posthog/hogql-parser (the parser PostHog and the local server run) on each distinct query of lib/instrumentation/queryCatalog.ts, uncached, ${parse?.runs ?? '?'} runs each interleaved with insight 6 in the same process (medians); every query's ratio under "Parse cost per query"`,
+  );
 
   const cold = (b?.cardTiming?.cold ?? []) as Array<{ visible: number; queryMs: number; requests: number }>;
   const cached = (b?.cardTiming?.cached ?? []) as Array<{ visible: number; requests: number }>;
@@ -194,6 +206,10 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
       ].join('\n')
     : '_not measured_';
 
+  const parseTable = parsed.length
+    ? ['| query | chars | parse ms | insight 6 ms | ratio |', '|---|---|---|---|---|', ...parsed.map((p) => `| ${p.name} | ${f(p.chars)} | ${f(p.ms)} | ${f(p.insightMs)} | ${f(p.ratio, 1)}× |`)].join('\n')
+    : '_not measured_';
+
   const mt = b?.mainThread;
   return `# Benchmarks
 
@@ -216,6 +232,16 @@ Medians of ${b?.runs ?? RUNS} runs unless stated; p95 of so few runs is close to
 ## Results
 
 ${table}
+
+## Parse cost per query
+
+PostHog's parser on each distinct query the extension sends, beside seed 000's insight 6 parsed in the same runs.
+What the parser pays for is function calls (each one's arguments are scanned again to tell a plain call from a
+parametric or window call), nested ones most; operators (\`??\`, \`? :\`, \`INTERVAL\`) cost a third of the calls
+they stand for. The local server parses each text once (local-posthog/hogql/parse.ts), so this is paid on the first
+card only; PostHog pays it on every request.
+
+${parseTable}
 
 ## Insights side by side (${f(side?.events ?? SIDE_EVENTS)} events over 30 days)
 

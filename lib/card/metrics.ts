@@ -5,7 +5,7 @@ import type { RangeKey } from './ranges';
 import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/messages';
 import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
 import type { MetricsOptions } from '../settings/settings';
-import { TOP_ERROR_TYPES, TOTALS_COUNTS, TOTALS_FIGURES } from './query';
+import { sparkBucketSeconds, TOP_ERROR_TYPES, TOTALS_COUNTS, TOTALS_FIGURES } from './query';
 
 // ClickHouse writes NaN (a mean of nothing) as null in JSON.
 const cardRowSchema = z.tuple([
@@ -86,7 +86,8 @@ export function toToolMetrics(
         break;
       }
       case 'spark':
-        spark.push({ at: Number(rawLabel), n: counts[0] ?? 0, p95Ms: figures[0] ?? null });
+        // The label is the bucket's number since the epoch.
+        spark.push({ at: Number(rawLabel) * sparkBucketSeconds(input.range), n: counts[0] ?? 0, p95Ms: figures[0] ?? null });
         break;
       case 'file_type':
         more.fileTypes.push({ type: label, count: counts[0] ?? 0, meanBytes: figures[0] ?? null });

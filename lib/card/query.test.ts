@@ -48,10 +48,12 @@ describe('card query', () => {
   it('reads every custom property under both spellings by default, one when the schema says so', () => {
     const { query, values } = buildCardQuery(input());
     // Each spelling read as text, so spellings PostHog typed differently still coalesce.
-    expect(query).toContain('coalesce(toString(properties[{p_tool_name_0}]), toString(properties[{p_tool_name_1}]))');
+    expect(query).toContain('toString(properties[{p_tool_name_0}]) AS tool_0,\n    toString(properties[{p_tool_name_1}]) AS tool_1,\n    tool_0 ?? tool_1 AS tool');
+    expect(query).toContain('tool = {tool}');
     expect([values.p_tool_name_0, values.p_tool_name_1]).toEqual(['tool_name', '$tool_name']);
     const single = buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, schema: { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'] } } } }));
-    expect(single.query).toContain('toString(properties[{p_tool_name_0}]) = {tool}');
+    expect(single.query).toContain('toString(properties[{p_tool_name_0}]) AS tool,');
+    expect(single.query).not.toContain('tool_0');
     expect(single.values.p_tool_name_1).toBeUndefined();
   });
 

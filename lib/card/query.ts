@@ -3,7 +3,7 @@
  * range and the equal period before it, so every figure can show its change.
  */
 import { RANGES, type RangeKey } from './ranges';
-import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping } from '../instrumentation/schema';
+import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
 import type { MetricsOptions, Segment } from '../settings/settings';
 import type { HogQLRequest } from '../posthog/hogql';
 
@@ -40,12 +40,35 @@ export const TOTALS_COUNTS = ['all', 'untilNow', 'cacheHits', 'authenticated', '
 export const TOTALS_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'p50', 'p95', 'p99'] as const;
 
 /**
+ * A select list of shallow definitions, `expression AS alias`, later ones naming earlier ones.
+ * PostHog's parser runs on every request, and what costs it is function calls — each one's
+ * arguments are scanned again to tell a call from a parametric or window call — nested ones most:
+ * `coalesce(toString(a), toString(b))` costs nearly twice `toString(a) AS a0, toString(b) AS b0,
+ * a0 ?? b0`. So operators stand in for calls wherever HogQL has one, with the same meaning (its parser
+ * turns them into the calls): `a ?? b` for ifNull, `c ? x : y` for if, `INTERVAL n SECOND` for
+ * toIntervalSecond. bench/parse.ts measures the query against seed 000's insight 6.
+ */
+class Columns {
+  readonly defs: string[] = [];
+  def(alias: string, expression: string): string {
+    this.defs.push(`${expression} AS ${alias}`);
+    return alias;
+  }
+  /** A custom property under each of its spellings, cast one by one (no common type otherwise), the first present wins. */
+  read(v: HogQLValues, schema: SchemaMapping, property: ToolProperty, cast: 'toString' | 'toFloat', alias: string): string {
+    const each = schema.properties[property].map((spelling, i) => `${cast}(properties[${v.add(`p_${property}_${i}`, spelling)}])`);
+    if (each.length === 1) return this.def(alias, each[0]!);
+    return this.def(alias, each.map((read, i) => this.def(`${alias}_${i}`, read)).join(' ?? '));
+  }
+}
+
+/**
  * One request per tool and range, covering the range and the equal period before it (so every
- * figure can show its change). PostHog's parser runs on every request and call nesting is what costs
- * it, so the query is flat: one CTE reads the tool's events and each property once, and six parts
- * over it are joined with UNION ALL (ClickHouse keeps of the CTE only the columns and events each part
- * needs). Every row is `(section, label, counts, figures)` — two arrays, since ClickHouse has no common
- * type for counts (UInt64) and figures (Float64):
+ * figure can show its change). The query is flat for PostHog's parser: one CTE reads the tool's
+ * events and each property once, in shallow definitions (Columns), and six parts over it are joined
+ * with UNION ALL (ClickHouse keeps of the CTE only the columns and events each part needs). Every row
+ * is `(section, label, counts, figures)` — two arrays, since ClickHouse has no common type for counts
+ * (UInt64) and figures (Float64):
  *  - "current" / "previous": per event of that period (label: the event's name), TOTALS_COUNTS (all;
  *    until now, as the range and previous period end now; cache hits, signed-in views, the last hour,
  *    LLM errors, values until now and in the last hour) and TOTALS_FIGURES (the sums of those values,
@@ -53,44 +76,69 @@ export const TOTALS_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'out
  *    for LLM events, which count to the end of the range as the other current-only figures do).
  *  - funnel: per period, [level reached, sessions (or persons)] — windowFunnel in order within the window.
  *  - error: per error type, [failures now, failures in both periods] (the 40 most frequent now).
- *  - spark: per bucket of the current range (label: its start, epoch seconds), [completed jobs], [p95].
+ *  - spark: per bucket of the current range (label: its number, epoch ms ÷ bucket), [completed jobs], [p95].
  *  - file_type / format: the 6 most frequent of the current range ([uploads], [mean size] / [downloads]).
  * Percentiles are exact (quantileExact's rule) from sorted arrays: HogQL releases of the past year lack quantileExact.
  */
 export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLRequest {
-  const { schema } = options;
+  const { schema, segment } = options;
   const v = new HogQLValues();
   const events = TOOL_EVENT_KEYS.map((key) => v.event(schema, key));
   const [viewed, uploaded, started, completed, failed, downloaded, ai] = events as [string, string, string, string, string, string, string];
-  const bucketSeconds = v.add('bucket_seconds', sparkBucketSeconds(range));
-  const entity = options.funnelUnit === 'persons' ? 'toString(person_id)' : v.text(schema, 'session_id');
+  const bucketMs = v.add('bucket_ms', sparkBucketSeconds(range) * 1000);
 
-  const rows = `SELECT event, timestamp, if(timestamp >= now() - toIntervalSecond(${v.add('range_seconds', RANGES[range].seconds)}), 'current', 'previous') AS period,
-    timestamp < now() OR event = ${ai} AS u, timestamp >= now() - toIntervalHour(1) AS h, reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)) AS ts,
-    if(event = ${ai}, toFloat(properties.$ai_latency), ${v.number(schema, 'processing_duration_ms')}) AS x, if(u, x, NULL) AS xu, if(h, x, NULL) AS xh,
-    ${entity} AS entity, ${v.text(schema, 'error_type')} AS error_type, ${v.text(schema, 'file_type')} AS file_type,
-    ${v.text(schema, 'download_format')} AS format, ${v.number(schema, 'file_size')} AS size,
-    ${v.flag(schema, 'from_cache')} AS cached, ${v.flag(schema, 'is_authenticated')} AS auth,
-    toFloat(properties.$ai_total_cost_usd) AS cost, toString(properties.$ai_is_error) = 'true' AS err,
-    toFloat(properties.$ai_input_tokens) AS input, toFloat(properties.$ai_output_tokens) AS output
+  const c = new Columns();
+  c.defs.push('event', 'timestamp');
+  const toolName = c.read(v, schema, 'tool_name', 'toString', 'tool');
+  const segmentValue = segment ? c.def('segment_value', `toString(${segment.kind === 'person' ? 'person.properties' : 'properties'}[${v.add('segment_property', segment.property)}])`) : null;
+  c.def('since', `now() - INTERVAL ${v.add('range_seconds', RANGES[range].seconds)} SECOND`);
+  c.def('period', `(timestamp >= since) ? 'current' : 'previous'`);
+  c.def('is_ai', `event = ${ai}`);
+  c.def('u', 'timestamp < now() OR is_ai');
+  c.def('h', 'timestamp >= now() - INTERVAL 1 HOUR');
+  c.def('ts', 'reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp))');
+  c.def('latency', 'toFloat(properties.$ai_latency)');
+  c.read(v, schema, 'processing_duration_ms', 'toFloat', 'duration');
+  c.def('x', 'is_ai ? latency : duration');
+  c.def('xu', 'u ? x : NULL');
+  c.def('xh', 'h ? x : NULL');
+  if (options.funnelUnit === 'persons') c.def('entity', 'toString(person_id)');
+  else c.read(v, schema, 'session_id', 'toString', 'entity');
+  c.read(v, schema, 'error_type', 'toString', 'error_type');
+  c.read(v, schema, 'file_type', 'toString', 'file_type');
+  c.read(v, schema, 'download_format', 'toString', 'format');
+  c.read(v, schema, 'file_size', 'toFloat', 'size');
+  c.def('cached', `${c.read(v, schema, 'from_cache', 'toString', 'cached_text')} = 'true'`);
+  c.def('auth', `${c.read(v, schema, 'is_authenticated', 'toString', 'auth_text')} = 'true'`);
+  c.def('cost', 'toFloat(properties.$ai_total_cost_usd)');
+  c.def('err', `toString(properties.$ai_is_error) = 'true'`);
+  c.def('input', 'toFloat(properties.$ai_input_tokens)');
+  c.def('output', 'toFloat(properties.$ai_output_tokens)');
+  // The bucket's number: its start is number × bucket (metrics.ts), a product the parser need not see.
+  c.def('spark_bucket', `intDiv(ts, ${bucketMs})`);
+  // The aliases above serve the WHERE too: ClickHouse (and HogQL) resolve select aliases there.
+  const where = [`event IN (${events.join(', ')})`, `${toolName} = ${v.addText('tool', tool)}`];
+  if (segmentValue) where.push(`${segmentValue} = ${v.addText('segment_value', segment!.value)}`);
+  where.push(`timestamp >= now() - INTERVAL ${v.add('lookback_seconds', RANGES[range].seconds * 2)} SECOND`);
+  const rows = `SELECT ${c.defs.join(',\n    ')}
   FROM events
-  WHERE event IN (${events.join(', ')}) AND ${toolFilter(v, schema, tool, options.segment)} AND timestamp >= now() - toIntervalSecond(${v.add('lookback_seconds', RANGES[range].seconds * 2)})`;
+  WHERE ${where.join(' AND ')}`;
 
-  const totals = `SELECT period AS section, event AS label, c AS counts, arrayConcat(s, arrayMap(level -> ${exactQuantile('xs', 'level')}, [0.5, 0.95, 0.99])) AS figures
+  const totals = `SELECT period AS section, event AS label, c AS counts, arrayConcat(s, arrayMap(level -> ${exactQuantile('xs', 'level', 'n')}, [0.5, 0.95, 0.99])) AS figures
     FROM (SELECT period, event, sumForEach([1, u, u AND cached, auth, h, err, xu IS NOT NULL, xh IS NOT NULL]) AS c,
-        sumForEach([xu, xh, cost, input, output]) AS s, arraySort(groupArray(xu)) AS xs
+        sumForEach([xu, xh, cost, input, output]) AS s, arraySort(groupArray(xu)) AS xs, count(xu) AS n
       FROM rows GROUP BY period, event)`;
   const funnel = `SELECT 'funnel' AS section, period AS label, [level, count()] AS counts, [] AS figures
     FROM (SELECT period, windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level
       FROM rows WHERE event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL GROUP BY entity, period)
     GROUP BY period, level`;
-  const errors = `SELECT 'error' AS section, coalesce(error_type, 'unknown') AS label, [countIf(period = 'current'), count()] AS counts, [] AS figures
+  const errors = `SELECT 'error' AS section, error_type ?? 'unknown' AS label, [countIf(period = 'current'), count()] AS counts, [] AS figures
     FROM rows WHERE event = ${failed} AND u GROUP BY label ORDER BY counts[1] DESC, counts[2] DESC, label LIMIT 40`;
-  const spark = `SELECT 'spark' AS section, toString(intDiv(toUnixTimestamp(timestamp), ${bucketSeconds}) * ${bucketSeconds}) AS label, [count()] AS counts, [${exactQuantile('arraySort(groupArray(x))', '0.95', 'count()')}] AS figures
+  const spark = `SELECT 'spark' AS section, toString(spark_bucket) AS label, [count()] AS counts, [${exactQuantile('arraySort(groupArray(x))', '0.95', 'count()')}] AS figures
     FROM rows WHERE event = ${completed} AND period = 'current' AND x IS NOT NULL GROUP BY label`;
-  const fileTypes = `SELECT 'file_type' AS section, coalesce(file_type, 'unknown') AS label, [count()] AS counts, [avg(size)] AS figures
+  const fileTypes = `SELECT 'file_type' AS section, file_type ?? 'unknown' AS label, [count()] AS counts, [avg(size)] AS figures
     FROM rows WHERE event = ${uploaded} AND period = 'current' GROUP BY label ORDER BY counts[1] DESC, label LIMIT 6`;
-  const formats = `SELECT 'format' AS section, coalesce(format, 'unknown') AS label, [count()] AS counts, [] AS figures
+  const formats = `SELECT 'format' AS section, format ?? 'unknown' AS label, [count()] AS counts, [] AS figures
     FROM rows WHERE event = ${downloaded} AND period = 'current' GROUP BY label ORDER BY counts[1] DESC, label LIMIT 6`;
 
   const query = `WITH rows AS (${rows})

@@ -31,6 +31,7 @@ export function completedRow(period: 'current' | 'previous', durations: number[]
 
 export const funnelRow = (period: 'current' | 'previous', level: number, sessions: number): unknown[] => ['funnel', period, [level, sessions], []];
 export const errorRow = (type: string, current: number, bothPeriods: number): unknown[] => ['error', type, [current, bothPeriods], []];
-export const sparkRow = (at: number, n: number, p95: number | null): unknown[] => ['spark', String(at), [n], [p95]];
+/** A sparkline bucket starting at `at` (epoch seconds): the query labels it with its number, at ÷ bucket. */
+export const sparkRow = (at: number, n: number, p95: number | null, bucketSeconds = 86_400): unknown[] => ['spark', String(at / bucketSeconds), [n], [p95]];
 export const fileTypeRow = (type: string, count: number, meanBytes: number | null): unknown[] => ['file_type', type, [count], [meanBytes]];
 export const formatRow = (format: string, count: number): unknown[] => ['format', format, [count], []];

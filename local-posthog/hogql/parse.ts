@@ -44,14 +44,41 @@ function getParser(): Promise<HogQLParser> {
   return parserPromise;
 }
 
-export async function parseHogQLSelect(query: string): Promise<Node> {
-  const parser = await getParser();
-  const ast = JSON.parse(parser.parseSelect(query, false)) as Node & { error?: boolean; message?: string };
+/**
+ * Parsed query texts, most recent last. Values are placeholders, so one text serves every tool and
+ * range: from the second request on, a query costs its JSON, not PostHog's parser (which takes
+ * hundreds of milliseconds on the card's query). The parser's JSON is kept, not the tree, so every
+ * caller gets a fresh tree to walk. Syntax errors are kept too: the same text fails the same way.
+ */
+const parsed = new Map<string, string>();
+let parses = 0;
+export const PARSE_CACHE_SIZE = 256;
+
+/** PostHog's parser, through the cache of parsed texts (`cache: false` for measuring the parser itself). */
+export async function parseHogQLSelect(query: string, options: { cache?: boolean } = {}): Promise<Node> {
+  let json = options.cache === false ? undefined : parsed.get(query);
+  if (json === undefined) {
+    json = (await getParser()).parseSelect(query, false);
+    parses++;
+    if (options.cache !== false) {
+      parsed.delete(query);
+      parsed.set(query, json);
+      if (parsed.size > PARSE_CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
+    }
+  } else {
+    // Most recently used last: the oldest goes first when the cache is full.
+    parsed.delete(query);
+    parsed.set(query, json);
+  }
+  const ast = JSON.parse(json) as Node & { error?: boolean; message?: string };
   if ((ast as any).error) {
     throw new HogQLError(String(ast.message ?? 'Syntax error'), 'hogql_syntax_error');
   }
   return ast;
 }
+
+/** How many texts the parse cache holds, and how often PostHog's parser has run (for the cache's test). */
+export const parseCacheStats = () => ({ size: parsed.size, parses });
 
 /** posthog/hogql/user_query_validator.py: the answer to OFFSET in a query sent with a personal API key. */
 export const OFFSET_NOT_ALLOWED_MESSAGE =
