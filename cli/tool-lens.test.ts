@@ -114,6 +114,12 @@ describe('tool-lens CLI', () => {
       errors: [{ type: '<b class="x">', count: 1 }],
     });
     expect(Date.parse(card.asOf)).toBeGreaterThan(Date.now() - 120_000);
+    // Each change with its test: nothing happened the day before, so nothing to compare the rates with,
+    // and one failure against none is no evidence (exact Poisson test, p = 1).
+    expect(card.compare.viewToDownload).toEqual({ current: 0.25, previous: null, significant: false, interval: null });
+    expect(card.compare.failureRate).toMatchObject({ current: 1 / 3, previous: null, significant: false });
+    expect(card.compare.p95).toMatchObject({ current: 300, previous: null, significant: false });
+    expect(card.errors[0].compare).toEqual({ current: 1, previous: 0, significant: false, pValue: expect.closeTo(1, 10), interval: [expect.closeTo(1 / 39, 6), null] });
   });
 
   it('card: a readable table; exit 1 with PostHog\'s reason on failure, 2 on a wrong range', async () => {

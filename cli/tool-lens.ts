@@ -9,6 +9,7 @@
  *
  * Exit codes: 0 success, 1 PostHog refused or failed (or an insight could not be saved), 2 usage error.
  */
+import { compareCounts, compareQuantileIntervals, compareRates } from '../lib/stats/intervals';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -119,9 +120,34 @@ export function cardJson(m: ToolMetrics) {
     jobs: { started: m.jobs.current.started, completed: m.jobs.current.completed, failed: m.jobs.current.failed, cacheHits: m.jobs.current.cacheHits, downloads: m.jobs.current.downloads, views: m.jobs.current.views },
     latency: { n: q.n, p50: q.p50Ms, p95: q.p95Ms, p99: q.p99Ms, mean: q.meanMs },
     failedLatency: { n: m.latency.failed.n, p50: m.latency.failed.p50Ms, p95: m.latency.failed.p95Ms, p99: m.latency.failed.p99Ms, mean: m.latency.failed.meanMs },
-    errors: m.errors.map((e) => ({ type: e.type, count: e.current, previous: e.previous })),
+    errors: m.errors.map((e) => ({ type: e.type, count: e.current, previous: e.previous, compare: countCompare(e.current, e.previous) })),
     health: m.health,
+    compare: compareJson(m),
   };
+}
+
+/** Each change the card shows, with its test (lib/stats/intervals.ts): the card's arrow is `significant`. */
+function compareJson(m: ToolMetrics) {
+  const steps = m.funnel.steps;
+  const [views, downloads] = [steps[0], steps.at(-1)];
+  const rateOf = (x1: number, n1: number, x2: number, n2: number) => {
+    const test = compareRates(x1, n1, x2, n2);
+    return { current: n1 > 0 ? x1 / n1 : null, previous: n2 > 0 ? x2 / n2 : null, significant: test?.significant ?? false, interval: test?.interval ?? null };
+  };
+  const [now, before] = [m.latency.current, m.latency.previous];
+  const p95 = compareQuantileIntervals(now.p95IntervalMs ?? [null, null], before.p95IntervalMs ?? [null, null]);
+  return {
+    viewToDownload: rateOf(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0),
+    failureRate: rateOf(m.jobs.current.failed, m.jobs.current.started, m.jobs.previous.failed, m.jobs.previous.started),
+    p95: { current: now.p95Ms, previous: before.p95Ms, significant: p95.significant, interval: { current: now.p95IntervalMs ?? [null, null], previous: before.p95IntervalMs ?? [null, null] } },
+  };
+}
+
+function countCompare(current: number, previous: number) {
+  const test = compareCounts(current, previous);
+  // JSON has no Infinity: an unbounded side is null.
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  return { current, previous, significant: test.significant, pValue: test.pValue, interval: test.interval ? test.interval.map(finite) : null };
 }
 
 function printCard(m: ToolMetrics, log: (s: string) => void): void {

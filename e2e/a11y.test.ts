@@ -11,6 +11,7 @@ import { startStack, type Stack } from './stack';
 import { axeCard, axePage, describeViolations, type AxeReport } from '../scripts/axe';
 import { cardOf as card } from '../scripts/closedCard';
 import { configureExtension } from '../scripts/chromium';
+import { compareCounts, compareRates } from '../lib/stats/intervals';
 
 let stack: Stack;
 const QUERY = '/api/projects/1/query/';
@@ -194,5 +195,46 @@ describe('axe finds nothing', () => {
     await expectClean(first, await axePage(first));
     await first.close();
     await configureExtension(stack.browser, stack.settings);
+  });
+});
+
+/**
+ * The same 14 days of data hold a previous period: the card's changes are labelled by their tests
+ * (lib/stats/intervals.ts) on the events' own counts. A count that moves while the test runs (an
+ * event crossing the 7-day boundary) can flip a borderline case, so those are left out.
+ */
+describe("the card's changes say whether they are more than chance", () => {
+  it('failure rate (Newcombe) and each error type (exact Poisson) on every sample tool', async () => {
+    const rows = (await stack.postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{ event: string; ms: number | string; properties: string }>;
+    const events = rows.map((r) => ({ event: r.event, ms: Number(r.ms), p: JSON.parse(r.properties) as Record<string, unknown> }));
+    const labelled = { clear: 0, unclear: 0 };
+    for (const tool of ['news-analyzer', 'pdf-to-text', 'csv-cleaner', 'audio-transcriber']) {
+      const page = await openTool(tool);
+      const now = Date.now();
+      const week = 7 * 86_400_000;
+      const mine = (from: number, to: number) => events.filter((e) => (e.p.tool_name ?? e.p.$tool_name) === tool && e.ms >= from && e.ms < to);
+      const [current, previous] = [mine(now - week, now), mine(now - 2 * week, now - week)];
+      const count = (list: typeof current, event: string) => list.filter((e) => e.event === event).length;
+      const test = compareRates(count(current, 'tool_processing_failed'), count(current, 'tool_processing_started'), count(previous, 'tool_processing_failed'), count(previous, 'tool_processing_started'))!;
+      const delta = card(page).locator('[data-testid="errors"] .tl-foot .tl-delta');
+      const shown = (await delta.getAttribute('data-testid')) === 'delta-clear';
+      const borderline = Math.min(Math.abs(test.interval[0]), Math.abs(test.interval[1])) < 0.003;
+      if (!borderline) expect(shown, `${tool}: failure rate ${JSON.stringify(test)}`).toBe(test.significant);
+      labelled[shown ? 'clear' : 'unclear']++;
+      if (!shown) expect(await delta.getAttribute('data-detail')).toMatch(/^95 % interval of the change: /);
+
+      const types = await card(page).evaluate((root) =>
+        [...root.querySelectorAll('[data-testid="error-type"]')].map((li) => [li.getAttribute('data-type'), li.querySelector('[data-significant]')?.getAttribute('data-significant')] as const),
+      );
+      for (const [type, significant] of types) {
+        const of = (list: typeof current) => list.filter((e) => e.event === 'tool_processing_failed' && (e.p.error_type ?? e.p.$error_type ?? 'unknown') === type).length;
+        const t = compareCounts(of(current), of(previous));
+        if (t.pValue > 0.03 && t.pValue < 0.07) continue;
+        expect(significant, `${tool} ${type}: ${of(current)} vs ${of(previous)}, p = ${t.pValue}`).toBe(String(t.significant));
+      }
+      await page.close();
+    }
+    // The labels were compared, not skipped.
+    expect(labelled.clear + labelled.unclear).toBe(4);
   });
 });

@@ -51,6 +51,12 @@ session('beta', 'b2', 'v2', 11 * MIN, [[VIEW], [UP], [START, { job_id: 'k2' }], 
 // gamma: `$`-spelled custom properties
 session('gamma', 'g1', 'w1', 9 * MIN, [[VIEW], [UP], [START, { job_id: 'm1' }], [DONE, { job_id: 'm1', $processing_duration_ms: 4000 }], [DL]], '$');
 
+// delta: 200 completed jobs of 1…200 ms now, 200 of 1001…1200 ms a week before: p95's interval is known by rank.
+for (let i = 1; i <= 200; i++) {
+  events.push([DONE, `d${i}`, 20 * MIN + i * 1000, { tool_name: 'delta', job_id: `dn${i}`, processing_duration_ms: i }]);
+  events.push([DONE, `d${i}`, 7 * 24 * 60 * MIN + 60 * MIN + i * 1000, { tool_name: 'delta', job_id: `dp${i}`, processing_duration_ms: 1000 + i }]);
+}
+
 const options = (extra: Partial<MetricsOptions> = {}): MetricsOptions => ({ ...DEFAULT_METRICS_OPTIONS, ...extra });
 
 async function card(tool: string, range: RangeKey = '7d', opts = options()) {
@@ -77,10 +83,18 @@ describe('card query on known data', () => {
 
   it('computes exact p50/p95/p99/mean of completed jobs, failed jobs apart', async () => {
     const m = await card('alpha');
-    expect(m.latency.current).toEqual({ n: 3, p50Ms: 2000, p95Ms: 3000, p99Ms: 3000, meanMs: 2000 });
+    // p95's interval: rank ⌊3·0.95 − 1.96·√(3·0.0475)⌋ = 2 below; above, 3 values cannot bound it.
+    expect(m.latency.current).toEqual({ n: 3, p50Ms: 2000, p95Ms: 3000, p99Ms: 3000, meanMs: 2000, p95IntervalMs: [2000, null] });
     expect(m.latency.failed).toMatchObject({ n: 1, p50Ms: 30_000 });
     expect(m.latency.previous.n).toBe(0);
     expect(m.latency.spark.reduce((sum, s) => sum + s.n, 0)).toBe(3);
+  });
+
+  it("bounds p95 by order statistics: 200 values 1…200 ms give ranks 183 and 198 (Conover's large-sample rule)", async () => {
+    const m = await card('delta');
+    // 200·0.95 = 190 ∓ 1.96·√(200·0.95·0.05) = 6.04 → ranks ⌊183.96⌋ = 183 and ⌈196.04⌉ + 1 = 198; value = rank here.
+    expect(m.latency.current).toMatchObject({ n: 200, p95Ms: 191, p95IntervalMs: [183, 198] });
+    expect(m.latency.previous).toMatchObject({ n: 200, p95Ms: 1191, p95IntervalMs: [1183, 1198] });
   });
 
   it('counts jobs for the failure rate, cache hits and downloads, and errors vs the previous period', async () => {

@@ -1,16 +1,30 @@
 /** Small presentational pieces shared by the card's sections. */
 import type { Change } from '../../lib/helpers/format';
+import type { TestedChange } from '../../lib/card/compare';
 
-/** A change vs the previous period: arrows for the eye, words for a screen reader (a span's aria-label is not read). */
-export function Delta({ change, label }: { change: Change; label: string }) {
+/**
+ * A change vs the previous period. Tested (lib/card/compare.ts): the arrow only when the change is
+ * more than chance, else "no clear change"; either way the interval on hover and on focus. Arrows
+ * for the eye, words for a screen reader (a span's aria-label is not read).
+ */
+export function Delta({ change, label }: { change: Change | TestedChange; label: string }) {
   if (!change) return <span class="tl-delta tl-delta-none">no previous data</span>;
+  const tested = 'significant' in change ? change : null;
+  if (tested && !tested.significant) {
+    return (
+      <span class="tl-delta tl-delta-unclear" tabIndex={0} title={tested.detail} data-detail={tested.detail} data-testid="delta-unclear">
+        <span aria-hidden="true">no clear change</span>
+        <span class="tl-visually-hidden">{`${label}: no clear change vs the previous period (${change.text.replace(/^[▲▼]\s*/, change.direction === 'flat' ? '' : `${change.direction} `)}); ${tested.detail}`}</span>
+      </span>
+    );
+  }
   const spoken = change.direction === 'flat' ? change.text : `${change.direction} ${change.text.replace(/^[▲▼]\s*/, '')}`;
   const verdict = change.verdict === 'neutral' ? '' : `, ${change.verdict}`;
   return (
-    <span class={`tl-delta tl-delta-${change.verdict}`} title={`${label} vs the previous period`}>
+    <span class={`tl-delta tl-delta-${change.verdict}`} title={tested ? tested.detail : `${label} vs the previous period`} data-testid={tested ? 'delta-clear' : undefined} {...(tested ? { tabIndex: 0, 'data-detail': tested.detail } : {})}>
       <span aria-hidden="true">{change.text}</span>
-      <span class="tl-visually-hidden">{`${label} ${spoken} vs the previous period${verdict}`}</span>
-      {change.lowSample && <span class="tl-low-sample"> low sample</span>}
+      <span class="tl-visually-hidden">{`${label} ${spoken} vs the previous period${verdict}${tested ? `; ${tested.detail}` : ''}`}</span>
+      {!tested && change.lowSample && <span class="tl-low-sample"> low sample</span>}
     </span>
   );
 }

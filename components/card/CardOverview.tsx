@@ -1,6 +1,7 @@
 /** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
 import type { CardLinks, ToolMetrics } from '../../lib/protocol/messages';
-import { formatBytes, formatCount, formatDuration, formatPercent, formatUsd, pointChange, rate, relativeChange } from '../../lib/helpers/format';
+import { formatBytes, formatCount, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
+import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
 
 export function CardOverview({ metrics, links }: { metrics: ToolMetrics; links: CardLinks }) {
@@ -21,7 +22,7 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   const firstBefore = steps[0]?.previous ?? 0;
   const last = steps.at(-1);
   if (first === 0) return null; // the card shows the "no data" explanation instead
-  const conversion = pointChange(rate(last?.current ?? 0, first), rate(last?.previous ?? 0, firstBefore), 'higher', [first, firstBefore]);
+  const conversion = rateDelta(last?.current ?? 0, first, last?.previous ?? 0, firstBefore, 'higher');
   return (
     <section class="tl-section" data-testid="funnel" aria-labelledby="tl-funnel-h">
       <h3 id="tl-funnel-h">
@@ -59,7 +60,7 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
 
 function Latency({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   const { current, previous, failed, spark } = metrics.latency;
-  const p95Change = relativeChange(current.p95Ms, previous.p95Ms, 'lower', [current.n, previous.n]);
+  const p95Change = p95Delta(current, previous);
   return (
     <section class="tl-section" data-testid="latency" aria-labelledby="tl-latency-h">
       <h3 id="tl-latency-h">
@@ -104,8 +105,7 @@ function Latency({ metrics, link }: { metrics: ToolMetrics; link: string }) {
 
 function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   const { current, previous } = metrics.jobs;
-  const failureRate = rate(current.failed, current.started);
-  const change = pointChange(failureRate, rate(previous.failed, previous.started), 'lower', [current.started, previous.started]);
+  const change = rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower');
   const total = metrics.errors.reduce((sum, e) => sum + e.current, 0);
   return (
     <section class="tl-section" data-testid="errors" aria-labelledby="tl-errors-h">
@@ -125,13 +125,16 @@ function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
         <ul class="tl-errors">
           {metrics.errors.map((error) => {
             const diff = error.current - error.previous;
+            const test = countDelta(error.current, error.previous);
             return (
               <li key={error.type} data-testid="error-type" data-type={error.type} data-count={error.current}>
                 <span class="tl-error-type">{error.type}</span>
                 <span class="tl-error-count">{formatCount(error.current)}</span>
                 <span class="tl-step-pct">{formatPercent(error.current, total)}</span>
-                <span class={`tl-step-drop ${diff > 0 ? 'tl-worse' : diff < 0 ? 'tl-better' : ''}`} title="vs the previous period">
+                {/* Coloured only when more than chance (exact Poisson test); the numbers either way. */}
+                <span class={`tl-step-drop ${test.significant ? (diff > 0 ? 'tl-worse' : 'tl-better') : ''}`} title={`vs the previous period: ${test.significant ? '' : 'no clear change, '}${test.detail}`} data-significant={test.significant}>
                   {diff === 0 ? '=' : `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`}
+                  <span class="tl-visually-hidden">{` vs the previous period${test.significant ? '' : ', no clear change'}`}</span>
                 </span>
               </li>
             );

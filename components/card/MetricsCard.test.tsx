@@ -23,7 +23,7 @@ const metrics: ToolMetrics = {
       { label: 'Downloaded', current: 300, previous: 200 },
     ],
   },
-  latency: { current: q(540, 1250, 7300, 15_800, 2000), previous: q(500, 1200, 6000, 14_000, 1900), failed: q(60, 400, 30_000, 31_000, 9000), spark: [1, 2, 3].map((i) => ({ at: i * 86_400, n: 10, p95Ms: 7000 + i * 100 })) },
+  latency: { current: { ...q(540, 1250, 7300, 15_800, 2000), p95IntervalMs: [7000, 7700] }, previous: { ...q(500, 1200, 6000, 14_000, 1900), p95IntervalMs: [5600, 6500] }, failed: q(60, 400, 30_000, 31_000, 9000), spark: [1, 2, 3].map((i) => ({ at: i * 86_400, n: 10, p95Ms: 7000 + i * 100 })) },
   jobs: { current: { views: 1000, started: 600, completed: 540, failed: 60, cacheHits: 100, downloads: 300 }, previous: { views: 900, started: 560, completed: 500, failed: 40, cacheHits: 90, downloads: 200 } },
   errors: [
     { type: '<img src=x onerror=alert(1)>', current: 40, previous: 10 },
@@ -92,9 +92,16 @@ describe('MetricsCard overview', () => {
   it('shows the failure rate, error types with share and change', () => {
     mount(ready());
     expect(text('[data-testid="failure-rate"]')).toContain('60 failed of 600 started (10%)');
-    expect(text('[data-testid="errors"]')).toContain('▲ 2.9 pts');
+    // 60/600 vs the previous period's rate: +2.9 pts, but within chance (Newcombe's interval holds 0).
+    expect(text('[data-testid="errors"] .tl-delta-unclear')).toContain('no clear change');
+    expect(host.querySelector('[data-testid="errors"] .tl-delta-unclear')?.getAttribute('data-detail')).toMatch(/^95 % interval of the change: −\d\.\d to \+\d\.\d pts$/);
     const items = [...host.querySelectorAll('[data-testid="error-type"]')].map((li) => li.textContent);
-    expect(items).toEqual(['<img src=x onerror=alert(1)>4067%+30', 'timeout2033%−10']);
+    // 40 vs 10 is more than chance (exact Poisson test); 20 vs 30 is not, and is not coloured.
+    expect(items).toEqual(['<img src=x onerror=alert(1)>4067%+30 vs the previous period', 'timeout2033%−10 vs the previous period, no clear change']);
+    expect([...host.querySelectorAll('[data-testid="error-type"] [data-significant]')].map((e) => [e.getAttribute('data-significant'), e.className.trim()])).toEqual([
+      ['true', 'tl-step-drop tl-worse'],
+      ['false', 'tl-step-drop'],
+    ]);
   });
 
   it('renders event data as text, never as HTML', () => {
@@ -170,7 +177,7 @@ describe('MetricsCard states', () => {
     const p95 = [...host.querySelectorAll('[data-testid="latency"] .tl-delta')][0]!;
     expect(p95.hasAttribute('aria-label')).toBe(false);
     expect(p95.querySelector('[aria-hidden="true"]')?.textContent).toBe('▲ 22%');
-    expect(p95.querySelector('.tl-visually-hidden')?.textContent).toBe('p95 up 22% vs the previous period, worse');
+    expect(p95.querySelector('.tl-visually-hidden')?.textContent).toBe('p95 up 22% vs the previous period, worse; 95 % interval of p95: now 7.00 s to 7.70 s, before 5.60 s to 6.50 s');
   });
 
   it('follows the tabs pattern: one Tab stop, arrows and Home/End select', () => {

@@ -18,7 +18,7 @@ describe('toToolMetrics', () => {
           funnelRow('current', 1, 40),
           funnelRow('previous', 1, 80),
           funnelRow('current', 0, 12), // sessions that reached no step
-          totalsRow('current', E.processingCompleted, { all: 43, untilNow: 42, cacheHits: 10, n: 42, sum: 84_000, p50: 1200, p95: 5300.5, p99: 9100, lastHour: 9, nLastHour: 9, sumLastHour: 18_000 }),
+          totalsRow('current', E.processingCompleted, { all: 43, untilNow: 42, cacheHits: 10, n: 42, sum: 84_000, p50: 1200, p95: 5300.5, p99: 9100, p95Low: 4100, p95High: 9999, lastHour: 9, nLastHour: 9, sumLastHour: 18_000 }),
           totalsRow('previous', E.processingCompleted, { untilNow: 10, n: 10, sum: 15_000, p50: 1000, p95: 4000, p99: 8000 }),
           totalsRow('current', E.processingFailed, { untilNow: 5, n: 5, sum: 2000, p50: 300, p95: 900, p99: 950, lastHour: 12 }),
           totalsRow('current', E.processingStarted, { untilNow: 50 }),
@@ -38,8 +38,9 @@ describe('toToolMetrics', () => {
     );
     expect(m.funnel.steps.map((s) => [s.current, s.previous])).toEqual([[100, 80], [60, 0], [0, 0], [0, 0], [0, 0]]);
     expect(m.funnel).toMatchObject({ unit: 'sessions', windowHours: 24 });
-    expect(m.latency.current).toEqual({ n: 42, p50Ms: 1200, p95Ms: 5300.5, p99Ms: 9100, meanMs: 2000 });
-    expect(m.latency.previous).toEqual({ n: 10, p50Ms: 1000, p95Ms: 4000, p99Ms: 8000, meanMs: 1500 });
+    // p95's interval: 42 values bound it below (rank 37) but not above (rank 44 > 42): what was read there is dropped.
+    expect(m.latency.current).toEqual({ n: 42, p50Ms: 1200, p95Ms: 5300.5, p99Ms: 9100, meanMs: 2000, p95IntervalMs: [4100, null] });
+    expect(m.latency.previous).toEqual({ n: 10, p50Ms: 1000, p95Ms: 4000, p99Ms: 8000, meanMs: 1500, p95IntervalMs: [null, null] });
     expect(m.latency.failed).toMatchObject({ n: 5, p50Ms: 300, meanMs: 400 });
     expect(m.latency.spark.map((s) => s.at)).toEqual([1763942400, 1764028800]);
     expect(m.jobs.current).toEqual({ started: 50, completed: 42, failed: 5, cacheHits: 10, downloads: 20, views: 100 });

@@ -1,6 +1,7 @@
 /** Turns the card query's rows into the figures the card shows. Pure. */
 import { z } from 'zod';
 import { FUNNEL_STEPS, fromStoredForm } from '../instrumentation/schema';
+import { p95IntervalRanks } from '../stats/intervals';
 import type { RangeKey } from './ranges';
 import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/messages';
 import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
@@ -16,6 +17,12 @@ const cardRowSchema = z.tuple([
 ]);
 const cardRowsSchema = z.array(cardRowSchema);
 type Period = 'current' | 'previous';
+
+/** The p95's interval from the values the query read at p95IntervalRanks(n): a side it cannot bound is null, whatever was read there. */
+function p95Interval(n: number, low: number | null, high: number | null): [number | null, number | null] {
+  const ranks = p95IntervalRanks(n);
+  return [ranks.low === null ? null : low, ranks.high === null ? null : high];
+}
 
 const NO_QUANTILES: Quantiles = { n: 0, p50Ms: null, p95Ms: null, p99Ms: null, meanMs: null };
 const NO_JOBS: JobCounts = { views: 0, started: 0, completed: 0, failed: 0, cacheHits: 0, downloads: 0 };
@@ -100,7 +107,9 @@ export function toToolMetrics(
 
   const { events } = input.options.schema;
   const quantiles = (row: Totals | undefined): Quantiles =>
-    !row || row.n === 0 ? NO_QUANTILES : { n: row.n, p50Ms: row.p50, p95Ms: row.p95, p99Ms: row.p99, meanMs: row.sum === null ? null : row.sum / row.n };
+    !row || row.n === 0
+      ? NO_QUANTILES
+      : { n: row.n, p50Ms: row.p50, p95Ms: row.p95, p99Ms: row.p99, meanMs: row.sum === null ? null : row.sum / row.n, p95IntervalMs: p95Interval(row.n, row.p95Low, row.p95High) };
   for (const period of ['current', 'previous'] as const) {
     const of = (key: keyof typeof events) => totals[period].get(events[key]);
     const untilNow = (key: keyof typeof events) => int(of(key)?.untilNow);

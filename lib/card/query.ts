@@ -6,6 +6,7 @@ import { RANGES, type RangeKey } from './ranges';
 import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
 import type { MetricsOptions, Segment } from '../settings/settings';
 import type { HogQLRequest } from '../posthog/hogql';
+import { P95_RANKS_SQL } from '../stats/intervals';
 
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;
@@ -37,7 +38,7 @@ const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) =
 
 /** A totals row's counts and figures, in order (see buildCardQuery). */
 export const TOTALS_COUNTS = ['all', 'untilNow', 'cacheHits', 'authenticated', 'lastHour', 'errors', 'n', 'nLastHour'] as const;
-export const TOTALS_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'p50', 'p95', 'p99'] as const;
+export const TOTALS_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'p50', 'p95', 'p99', 'p95Low', 'p95High'] as const;
 
 /**
  * A select list of shallow definitions, `expression AS alias`, later ones naming earlier ones.
@@ -72,7 +73,7 @@ class Columns {
  *  - "current" / "previous": per event of that period (label: the event's name), TOTALS_COUNTS (all;
  *    until now, as the range and previous period end now; cache hits, signed-in views, the last hour,
  *    LLM errors, values until now and in the last hour) and TOTALS_FIGURES (the sums of those values,
- *    LLM sums, and exact percentiles of the values). An event's value is its duration (model latency
+ *    LLM sums, exact percentiles of the values, and the order statistics bounding p95). An event's value is its duration (model latency
  *    for LLM events, which count to the end of the range as the other current-only figures do).
  *  - funnel: per period, [level reached, sessions (or persons)] — windowFunnel in order within the window.
  *  - error: per error type, [failures now, failures in both periods] (the 40 most frequent now).
@@ -124,9 +125,10 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   FROM events
   WHERE ${where.join(' AND ')}`;
 
-  const totals = `SELECT period AS section, event AS label, c AS counts, arrayConcat(s, arrayMap(level -> ${exactQuantile('xs', 'level', 'n')}, [0.5, 0.95, 0.99])) AS figures
+  // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).
+  const totals = `SELECT period AS section, event AS label, c AS counts, arrayConcat(s, arrayMap(level -> ${exactQuantile('xs', 'level', 'n')}, [0.5, 0.95, 0.99]), [xs[p95_low_rank], xs[p95_high_rank]]) AS figures
     FROM (SELECT period, event, sumForEach([1, u, u AND cached, auth, h, err, xu IS NOT NULL, xh IS NOT NULL]) AS c,
-        sumForEach([xu, xh, cost, input, output]) AS s, arraySort(groupArray(xu)) AS xs, count(xu) AS n
+        sumForEach([xu, xh, cost, input, output]) AS s, arraySort(groupArray(xu)) AS xs, count(xu) AS n, ${P95_RANKS_SQL('n').join(', ')}
       FROM rows GROUP BY period, event)`;
   const funnel = `SELECT 'funnel' AS section, period AS label, [level, count()] AS counts, [] AS figures
     FROM (SELECT period, windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level

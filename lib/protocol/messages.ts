@@ -17,7 +17,15 @@ void sameRanges;
 const count = () => z.int().check(z.nonnegative());
 
 const maybeNumber = () => z.nullable(z.number());
-const quantilesSchema = z.object({ n: count(), p50Ms: maybeNumber(), p95Ms: maybeNumber(), p99Ms: maybeNumber(), meanMs: maybeNumber() });
+const quantilesSchema = z.object({
+  n: count(),
+  p50Ms: maybeNumber(),
+  p95Ms: maybeNumber(),
+  p99Ms: maybeNumber(),
+  meanMs: maybeNumber(),
+  /** The distribution-free 95 % interval of p95 (lib/stats/intervals.ts); a side null when the sample cannot bound it. */
+  p95IntervalMs: z.optional(z.tuple([maybeNumber(), maybeNumber()])),
+});
 export type Quantiles = z.infer<typeof quantilesSchema>;
 const jobsSchema = z.object({ views: count(), started: count(), completed: count(), failed: count(), cacheHits: count(), downloads: count() });
 export type JobCounts = z.infer<typeof jobsSchema>;

@@ -1,0 +1,51 @@
+/**
+ * Honest deltas: each change the card shows, with a test of whether it is more than chance at 95 %
+ * (lib/stats/intervals.ts). The arrow shows only when it is; otherwise the card says "no clear
+ * change" and, on hover or focus, the interval.
+ *  - view → download and failure rate: Newcombe's interval for the difference of two proportions;
+ *  - p95: the distribution-free intervals of each period's p95, apart or not;
+ *  - an error type's count: the exact test for two Poisson counts over equal periods.
+ */
+import type { Quantiles } from '../protocol/messages';
+import { formatDuration, pointChange, rate, relativeChange, type Change } from '../helpers/format';
+import { compareCounts, compareQuantileIntervals, compareRates } from '../stats/intervals';
+
+/** A change and its test: `significant` false means "no clear change"; `detail` says the interval in words. */
+export type TestedChange = NonNullable<Change> & { significant: boolean; detail: string };
+
+const signed = (x: number, digits = 1) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(digits)}`;
+
+/** A rate x/n now vs before, better when `better`. */
+export function rateDelta(x1: number, n1: number, x2: number, n2: number, better: 'higher' | 'lower'): TestedChange | null {
+  const change = pointChange(rate(x1, n1), rate(x2, n2), better, [n1, n2]);
+  const test = compareRates(x1, n1, x2, n2);
+  if (!change || !test) return null;
+  const [low, high] = test.interval;
+  return { ...change, ...verdictOf(change, test.significant, better), significant: test.significant, detail: `95 % interval of the change: ${signed(low * 100)} to ${signed(high * 100)} pts` };
+}
+
+/** p95 now vs before (lower is better). */
+export function p95Delta(current: Quantiles, previous: Quantiles): TestedChange | null {
+  const change = relativeChange(current.p95Ms, previous.p95Ms, 'lower', [current.n, previous.n]);
+  if (!change) return null;
+  const now = current.p95IntervalMs ?? [null, null];
+  const before = previous.p95IntervalMs ?? [null, null];
+  const test = compareQuantileIntervals(now, before);
+  const words = (i: [number | null, number | null]) => `${i[0] === null ? 'unbounded' : formatDuration(i[0])} to ${i[1] === null ? 'unbounded' : formatDuration(i[1])}`;
+  return { ...change, ...verdictOf(change, test.significant, 'lower'), significant: test.significant, detail: `95 % interval of p95: now ${words(now)}, before ${words(before)}` };
+}
+
+/** A count now vs in the equal period before (fewer is better: failures). */
+export function countDelta(current: number, previous: number): { significant: boolean; detail: string } {
+  const test = compareCounts(current, previous);
+  if (test.ratio === null) return { significant: false, detail: 'none in either period' };
+  const ratio = test.ratio === Infinity ? 'new' : `${test.ratio.toFixed(2)}×`;
+  const interval = test.interval ? ` (95 %: ${test.interval[0].toFixed(2)}× to ${test.interval[1] === Infinity ? '∞' : `${test.interval[1].toFixed(2)}×`})` : '';
+  return { significant: test.significant, detail: `${ratio} the previous period${interval}, p = ${test.pValue < 0.001 ? '< 0.001' : test.pValue.toFixed(3)}` };
+}
+
+/** Red or green only for a change that is more than chance, whatever the sample size. */
+function verdictOf(change: NonNullable<Change>, significant: boolean, better: 'higher' | 'lower'): Pick<NonNullable<Change>, 'verdict'> {
+  if (!significant || change.direction === 'flat') return { verdict: 'neutral' };
+  return { verdict: (change.direction === 'up') === (better === 'higher') ? 'better' : 'worse' };
+}
