@@ -159,6 +159,24 @@ describe('card behaviour', () => {
     await page.close();
   });
 
+  it('copies a summary of the card and of a triage row to the clipboard', async () => {
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.url });
+    const page = await openTool('news-analyzer');
+    const shown = await shownFigures(page);
+    await card(page).getByRole('button', { name: 'Copy summary' }).click();
+    await expect.poll(() => card(page).locator('[data-testid="copy-status"]').textContent()).toBe('Summary copied.');
+    const summary = await page.evaluate(() => navigator.clipboard.readText());
+    expect(summary).toMatch(/^\*\*Tool Lens: `news-analyzer`\*\*, last 7 days/);
+    expect(summary).toContain(`p95 ${shown.p95}`);
+    expect(summary).toContain(`${postHog.url}/project/1/`);
+    await card(page).getByRole('tab', { name: 'Triage' }).click();
+    await card(page).locator('[data-testid="triage-failure"]').first().waitFor();
+    await card(page).locator('[data-testid="triage-failure"]').first().getByRole('button', { name: /Copy a summary of job/ }).click();
+    await expect.poll(() => card(page).locator('[data-testid="copy-status"]').textContent()).toBe('Job summary copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^Job `[^`]+` on `news-analyzer` failed with `[^`]+`.* \[event\]\(http/);
+    await page.close();
+  });
+
   it('moves to another corner, remembered for the site after a reload', async () => {
     const page = await openTool('csv-cleaner');
     await shownFigures(page);

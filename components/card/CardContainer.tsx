@@ -7,12 +7,15 @@ import { useCardMetrics } from './useCardMetrics';
 import { useCornerDrag } from './useCornerDrag';
 import { useTriage } from './useTriage';
 import { useCardFocus } from './useCardFocus';
+import { useCopy, writeToClipboard } from './useCopy';
 
 export interface CardApi {
   loadMetrics: (range: RangeKey, refresh: boolean) => Promise<ToolMetricsResponse>;
   loadTriage: (range: RangeKey) => Promise<TriageResponse>;
   openOptions: () => void;
   savePrefs: (prefs: CardPrefs) => void;
+  /** Writes text to the clipboard (rejects with why not). */
+  copyText?: (text: string) => Promise<void>;
 }
 
 export interface CardContainerProps {
@@ -35,6 +38,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 
   const focus = useCardFocus(collapsed);
+  const { status: copyStatus, copy } = useCopy((text) => (api.copyText ? api.copyText(text) : writeToClipboard(text, focus.rootRef.current!)));
   const collapse = (next: boolean, moveFocus: boolean) => {
     if (moveFocus) focus.moveOnNextRender();
     setCollapsed(next);
@@ -94,6 +98,8 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
           focus.returnToPage();
           onHide();
         }}
+        onCopy={(text, what) => void copy(text, what)}
+        copyStatus={copyStatus}
         pillRef={focus.pillRef}
         cardRef={focus.cardRef}
         onMove={moveToNext}

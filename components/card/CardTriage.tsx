@@ -4,7 +4,7 @@ import { formatAgo, formatDuration } from '../../lib/helpers/format';
 
 export type TriageState = { status: 'loading' } | { status: 'error'; error: Failure } | { status: 'ready'; triage: Triage };
 
-export function CardTriage({ state, onRetry }: { state: TriageState; onRetry: () => void }) {
+export function CardTriage({ state, onRetry, onCopy }: { state: TriageState; onRetry: () => void; onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined }) {
   if (state.status === 'loading') return <div class="tl-skeleton" data-testid="triage-loading" aria-label="Loading triage" />;
   if (state.status === 'error') {
     return (
@@ -21,17 +21,17 @@ export function CardTriage({ state, onRetry }: { state: TriageState; onRetry: ()
     <>
       <section class="tl-section" data-testid="triage-slowest" aria-labelledby="tl-slow-h">
         <h3 id="tl-slow-h">Slowest completed jobs</h3>
-        {slowest.length === 0 ? <p class="tl-empty">No completed jobs in this range.</p> : <Rows rows={slowest} kind="slow" />}
+        {slowest.length === 0 ? <p class="tl-empty">No completed jobs in this range.</p> : <Rows rows={slowest} kind="slow" onCopy={onCopy} />}
       </section>
       <section class="tl-section" data-testid="triage-failures" aria-labelledby="tl-fail-h">
         <h3 id="tl-fail-h">Latest failures</h3>
-        {failures.length === 0 ? <p class="tl-empty">No failed jobs in this range.</p> : <Rows rows={failures} kind="failure" />}
+        {failures.length === 0 ? <p class="tl-empty">No failed jobs in this range.</p> : <Rows rows={failures} kind="failure" onCopy={onCopy} />}
       </section>
     </>
   );
 }
 
-function Rows({ rows, kind }: { rows: TriageRow[]; kind: 'slow' | 'failure' }) {
+function Rows({ rows, kind, onCopy }: { rows: TriageRow[]; kind: 'slow' | 'failure'; onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined }) {
   return (
     <ul class="tl-triage">
       {rows.map((row, i) => (
@@ -51,6 +51,11 @@ function Rows({ rows, kind }: { rows: TriageRow[]; kind: 'slow' | 'failure' }) {
               <a href={row.replayUrl} target="_blank" rel="noopener noreferrer" aria-label={`Watch the session replay for job ${row.jobId ?? ''}`}>
                 replay
               </a>
+            )}
+            {onCopy && (
+              <button type="button" class="tl-link-button" data-testid="copy-row" aria-label={`Copy a summary of job ${row.jobId ?? ''}`} onClick={() => onCopy(row, kind)}>
+                copy
+              </button>
             )}
           </span>
         </li>

@@ -172,6 +172,19 @@ describe('MetricsCard states', () => {
     expect(pill.hasAttribute('aria-label')).toBe(false);
   });
 
+  it('copies a summary with the headline figures, their tests and the links', () => {
+    const onCopy = vi.fn();
+    mount({ ...ready(), onCopy });
+    (host.querySelector('[data-testid="copy-summary"]') as HTMLButtonElement).click();
+    const [text, what] = onCopy.mock.calls[0]!;
+    expect(what).toBe('Summary');
+    expect(text).toMatch(/^\*\*Tool Lens: `pdf-to-text`\*\*, last 7 days \(as of /);
+    expect(text).toContain('- Processing time (n = 540): p50 1.25 s, p95 7.30 s, p99 15.8 s; p95 ▲ 22% vs the previous period, more than chance (95 % interval of p95: now 7.00 s to 7.70 s, before 5.60 s to 6.50 s)');
+    expect(text).toMatch(/- Failure rate: 60 of 600 started \(10%\); no clear change \(95 % interval of the change: /);
+    expect(text).toContain('- Errors: `<img src=x onerror=alert(1)>` 40, `timeout` 20');
+    expect(text).toContain(`[funnel](${links.funnel})`);
+  });
+
   it('says each change in words for a screen reader, the arrows hidden from it', () => {
     mount(ready());
     const p95 = [...host.querySelectorAll('[data-testid="latency"] .tl-delta')][0]!;

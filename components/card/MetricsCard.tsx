@@ -5,6 +5,7 @@ import { formatClock, formatCount, formatDuration, formatPercent, formatTime } f
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
 import { CardTriage, type TriageState } from './CardTriage';
+import { cardSummary, triageRowSummary } from '../../lib/card/summary';
 
 export type CardState =
   | { status: 'loading' }
@@ -45,6 +46,9 @@ export interface MetricsCardProps {
   onHide: () => void;
   onMove: () => void;
   onOpenOptions: () => void;
+  /** Copies a summary (Markdown) to the clipboard; what the card says about it after. */
+  onCopy?: (text: string, what: string) => void;
+  copyStatus?: string;
   /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
   pillRef?: Ref<HTMLButtonElement>;
   cardRef?: Ref<HTMLElement>;
@@ -143,6 +147,9 @@ export function MetricsCard(props: MetricsCardProps) {
       <div class="tl-body" role="tabpanel" id="tl-tabpanel" aria-labelledby={`tl-tab-${props.tab}`}>
         <CardBody {...props} />
       </div>
+      <p class="tl-copy-status" role="status" data-testid="copy-status">
+        {props.copyStatus}
+      </p>
     </section>
   );
 }
@@ -164,7 +171,7 @@ function CardBody(props: MetricsCardProps) {
   if (props.tab === 'triage') {
     return (
       <div data-testid="card-triage">
-        <CardTriage state={props.triage} onRetry={props.onRetryTriage} />
+        <CardTriage state={props.triage} onRetry={props.onRetryTriage} onCopy={props.onCopy ? (row, kind) => props.onCopy!(triageRowSummary(row, kind, props.tool), 'Job summary') : undefined} />
       </div>
     );
   }
@@ -179,6 +186,11 @@ function CardBody(props: MetricsCardProps) {
         <a href={links.replays} target="_blank" rel="noopener noreferrer">
           Replays ↗
         </a>
+        {props.onCopy && (
+          <button type="button" class="tl-link-button" data-testid="copy-summary" onClick={() => props.onCopy!(cardSummary(metrics, links), 'Summary')}>
+            Copy summary
+          </button>
+        )}
       </footer>
     </div>
   );

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { codeSpan, triageRowSummary } from './summary';
+
+describe('summary to paste', () => {
+  it('keeps event data as text in Markdown: a code span no backtick inside can close', () => {
+    expect(codeSpan('pdf-to-text')).toBe('`pdf-to-text`');
+    expect(codeSpan('a`b')).toBe('``a`b``');
+    expect(codeSpan('`x`')).toBe('`` `x` ``');
+    expect(codeSpan('**bold** [link](javascript:alert(1))')).toBe('`**bold** [link](javascript:alert(1))`');
+  });
+
+  it('says what happened to one job, with its links', () => {
+    const row = { jobId: 'j-42', durationMs: 30_000, at: '2026-12-01T10:00:00.000Z', detail: 'timeout', eventUrl: 'https://ph.test/e/1', replayUrl: 'https://ph.test/r/1' };
+    expect(triageRowSummary(row, 'failure', 'pdf-to-text')).toBe('Job `j-42` on `pdf-to-text` failed with `timeout` after 30.0 s, at 2026-12-01T10:00:00.000Z. [event](https://ph.test/e/1) · [replay](https://ph.test/r/1)');
+    expect(triageRowSummary({ ...row, jobId: null, durationMs: null, replayUrl: null }, 'slow', 'x')).toBe('Job (no job id) on `x` completed, at 2026-12-01T10:00:00.000Z. [event](https://ph.test/e/1)');
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * A summary to paste into a ticket or a chat: the card's headline figures with their tests, and one
+ * triage row, in Markdown that reads as plain text too. Event data (tool names, error types, job
+ * ids) is put in code spans, so a name with Markdown in it stays text where it is pasted.
+ */
+import type { CardLinks, ToolMetrics, TriageRow } from '../protocol/messages';
+import { formatCount, formatDuration, formatPercent } from '../helpers/format';
+import { RANGES } from './ranges';
+import { p95Delta, rateDelta, type TestedChange } from './compare';
+
+/** `text` in a Markdown code span that no backtick inside can close. */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+const changeWords = (change: TestedChange | null) =>
+  !change ? 'no previous data' : change.significant ? `${change.text} vs the previous period, more than chance (${change.detail})` : `no clear change (${change.detail})`;
+
+export function cardSummary(m: ToolMetrics, links: CardLinks): string {
+  const steps = m.funnel.steps;
+  const [views, downloads] = [steps[0], steps.at(-1)];
+  const { current, previous } = m.jobs;
+  const q = m.latency.current;
+  const lines = [
+    `**Tool Lens: ${codeSpan(m.tool)}**, ${RANGES[m.range].label.toLowerCase()} (as of ${m.asOf})`,
+    `- Funnel (${m.funnel.unit}): ${steps.map((s) => `${s.label} ${formatCount(s.current)}`).join(' → ')}`,
+    `- View → download: ${formatPercent(downloads?.current ?? 0, views?.current ?? 0)}; ${changeWords(rateDelta(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0, 'higher'))}`,
+    `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(p95Delta(q, m.latency.previous))}`,
+    `- Failure rate: ${formatCount(current.failed)} of ${formatCount(current.started)} started (${formatPercent(current.failed, current.started)}); ${changeWords(rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower'))}`,
+  ];
+  if (m.errors.length) lines.push(`- Errors: ${m.errors.slice(0, 5).map((e) => `${codeSpan(e.type)} ${formatCount(e.current)}`).join(', ')}`);
+  if (m.health.status === 'alert') lines.push(`- Over threshold: ${m.health.reasons.join('; ')}`);
+  if (m.segment) lines.push(`- Segment: ${m.segment.kind} property ${codeSpan(m.segment.property)} = ${codeSpan(m.segment.value)}`);
+  lines.push(`- In PostHog: [funnel](${links.funnel}) · [processing time](${links.latencySql}) · [failed jobs](${links.errors}) · [replays](${links.replays})`);
+  return lines.join('\n');
+}
+
+export function triageRowSummary(row: TriageRow, kind: 'slow' | 'failure', tool: string): string {
+  const what = kind === 'failure' ? `failed with ${codeSpan(row.detail ?? 'unknown')}` : 'completed';
+  const links = [`[event](${row.eventUrl})`, ...(row.replayUrl ? [`[replay](${row.replayUrl})`] : [])].join(' · ');
+  return `Job ${row.jobId === null ? '(no job id)' : codeSpan(row.jobId)} on ${codeSpan(tool)} ${what}${row.durationMs !== null ? ` after ${formatDuration(row.durationMs)}` : ''}, at ${row.at}. ${links}`;
+}
