@@ -2,6 +2,7 @@
  * End to end: the built extension in Debian's Chromium, on the sample tool site, reading from the
  * local PostHog server (embedded ClickHouse) that was seeded for this test.
  */
+import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatDuration } from '../lib/helpers/format';
@@ -174,6 +175,39 @@ describe('card behaviour', () => {
     await card(page).locator('[data-testid="triage-failure"]').first().getByRole('button', { name: /Copy a summary of job/ }).click();
     await expect.poll(() => card(page).locator('[data-testid="copy-status"]').textContent()).toBe('Job summary copied.');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^Job `[^`]+` on `news-analyzer` failed with `[^`]+`.* \[event\]\(http/);
+    await page.close();
+  });
+
+  it("finds one person's jobs by email in the Triage tab (support)", async () => {
+    // A person known by email, sent with the real posthog-node client: one failed job, one completed.
+    const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 20, flushInterval: 0 });
+    const person = 'support-case-17';
+    const props = (extra: Record<string, unknown>) => ({ tool_name: 'pdf-to-text', session_id: 'sess-support-17', ...extra });
+    client.capture({ distinctId: person, event: 'tool_viewed', properties: props({ $set: { email: 'grace@example.com' } }) });
+    client.capture({ distinctId: person, event: 'tool_processing_started', properties: props({ job_id: 'case-17-a' }) });
+    client.capture({ distinctId: person, event: 'tool_processing_failed', properties: props({ job_id: 'case-17-a', error_type: 'ocr_failed', processing_duration_ms: 4200 }) });
+    client.capture({ distinctId: person, event: 'tool_processing_started', properties: props({ job_id: 'case-17-b' }) });
+    client.capture({ distinctId: person, event: 'tool_processing_completed', properties: props({ job_id: 'case-17-b', processing_duration_ms: 1500 }) });
+    await client.shutdown();
+    await expect.poll(async () => (await rawEvents()).filter((e) => e.properties.job_id === 'case-17-b').length, { timeout: 20_000 }).toBe(2);
+
+    const page = await openTool('pdf-to-text');
+    await shownFigures(page);
+    await card(page).getByRole('tab', { name: 'Triage' }).click();
+    const lookup = card(page).locator('[data-testid="job-lookup"]');
+    await lookup.getByLabel('Email to look up').fill('grace@example.com');
+    await lookup.getByRole('button', { name: 'Find' }).click();
+    const jobs = lookup.locator('[data-testid="lookup-job"]');
+    await expect.poll(() => jobs.count(), { timeout: 20_000 }).toBe(2);
+    expect(await card(page).evaluate((root) => [...root.querySelectorAll('[data-testid="lookup-job"]')].map((l) => l.getAttribute('data-status')))).toEqual(['completed', 'failed']);
+    expect(await jobs.nth(1).textContent()).toContain('failed: ocr_failed');
+    expect(await jobs.nth(1).textContent()).toContain('case-17-a · 4.20 s');
+    expect(await jobs.nth(0).getByRole('link', { name: /Open the event for job case-17-b/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/events/`));
+    // By distinct id too; someone unknown finds nothing, and says so.
+    await lookup.getByLabel('Look up by').selectOption('distinct_id');
+    await lookup.getByLabel('Distinct id to look up').fill('nobody-at-all');
+    await lookup.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => lookup.locator('[data-testid="lookup-empty"]').count(), { timeout: 20_000 }).toBe(1);
     await page.close();
   });
 

@@ -41,6 +41,7 @@ export default defineUnlistedScript(() => {
           return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh });
         },
         loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
+        lookupJobs: (range, by, value) => sendRequest({ type: 'jobs/lookup', tool: match.tool, range, by, value }),
         openOptions: () => void sendRequest({ type: 'options/open' }),
         savePrefs: (next) => {
           currentPrefs = next;

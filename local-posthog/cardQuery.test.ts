@@ -4,7 +4,7 @@
  * no events, a tool with only failures, `$`-spelled properties, a person-property segment, LLM events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../lib/card/query';
+import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, type LookupBy } from '../lib/card/query';
 import { toToolMetrics, toToolsSeen } from '../lib/card/metrics';
 import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
 import type { RangeKey } from '../lib/card/ranges';
@@ -34,7 +34,7 @@ const FAIL = 'tool_processing_failed';
 const DL = 'tool_result_downloaded';
 
 // alpha, current period (last 30 minutes)
-session('alpha', 's1', 'u1', 30 * MIN, [[VIEW, { $set: { platform: 'web' }, is_authenticated: true }], [UP, { file_type: 'pdf', file_size: 1000 }], [START, { job_id: 'j1' }], [DONE, { job_id: 'j1', processing_duration_ms: 1000 }], [DL, { job_id: 'j1', download_format: 'txt' }]]);
+session('alpha', 's1', 'u1', 30 * MIN, [[VIEW, { $set: { platform: 'web', email: 'ada@example.com' }, is_authenticated: true }], [UP, { file_type: 'pdf', file_size: 1000 }], [START, { job_id: 'j1' }], [DONE, { job_id: 'j1', processing_duration_ms: 1000 }], [DL, { job_id: 'j1', download_format: 'txt' }]]);
 session('alpha', 's2', 'u2', 25 * MIN, [[VIEW, { $set: { platform: 'mobile' }, is_authenticated: false }], [UP, { file_type: 'pdf', file_size: 3000 }], [START, { job_id: 'j2' }], [FAIL, { job_id: 'j2', error_type: 'timeout', processing_duration_ms: 30_000 }]]);
 // out of order: the upload came before the view, so this session reaches only the first step
 session('alpha', 's3', 'u3', 20 * MIN, [[UP, { file_type: 'png', file_size: 500 }], [VIEW], [START, { job_id: 'j3', from_cache: true }], [DONE, { job_id: 'j3', processing_duration_ms: 2000, from_cache: true }]]);
@@ -152,6 +152,28 @@ describe('card query on known data', () => {
     expect(m.latency.current).toMatchObject({ n: 1, p50Ms: 4000 });
     const plainOnly = { ...DEFAULT_METRICS_OPTIONS.schema, properties: { ...DEFAULT_METRICS_OPTIONS.schema.properties, tool_name: ['tool_name'] } };
     expect((await card('gamma', '7d', options({ schema: plainOnly }))).funnel.steps[0]!.current).toBe(0);
+  });
+
+  it("looks up one person's jobs by email, distinct id or session id, newest first", async () => {
+    const lookup = async (by: LookupBy, value: string) =>
+      (await client.hogql(buildJobLookupQuery({ tool: 'alpha', range: '7d', options: options(), by, value }))).results.map((r) => {
+        const row = r as [string, string, number, string | null, number | null, string | null];
+        return [row[1], row[3], row[4], row[5]];
+      });
+    // ada's person (u1, email set on her view) started and completed j1.
+    expect(await lookup('email', 'ada@example.com')).toEqual([
+      [DONE, 'j1', 1000, null],
+      [START, 'j1', null, null],
+    ]);
+    expect(await lookup('distinct_id', 'u2')).toEqual([
+      [FAIL, 'j2', 30_000, 'timeout'],
+      [START, 'j2', null, null],
+    ]);
+    expect((await lookup('session_id', 's3')).map((r) => r[1])).toEqual(['j3', 'j3']);
+    // Another tool's jobs, nobody's email, and a value that is SQL in disguise find nothing.
+    expect(await lookup('email', 'nobody@example.com')).toEqual([]);
+    expect(await lookup('email', "x' OR 1=1 --")).toEqual([]);
+    expect(await lookup('distinct_id', 'v1')).toEqual([]);
   });
 
   it('applies a person-property segment to every figure', async () => {

@@ -4,7 +4,7 @@ import type { CardLinks, Failure, ToolMetrics } from '../../lib/protocol/message
 import { formatClock, formatCount, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
-import { CardTriage, type TriageState } from './CardTriage';
+import { CardTriage, type LookupProps, type TriageState } from './CardTriage';
 import { cardSummary, triageRowSummary } from '../../lib/card/summary';
 
 export type CardState =
@@ -49,6 +49,8 @@ export interface MetricsCardProps {
   /** Copies a summary (Markdown) to the clipboard; what the card says about it after. */
   onCopy?: (text: string, what: string) => void;
   copyStatus?: string;
+  /** Support's lookup of one person's jobs, in the Triage tab. */
+  lookup?: LookupProps;
   /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
   pillRef?: Ref<HTMLButtonElement>;
   cardRef?: Ref<HTMLElement>;
@@ -171,7 +173,7 @@ function CardBody(props: MetricsCardProps) {
   if (props.tab === 'triage') {
     return (
       <div data-testid="card-triage">
-        <CardTriage state={props.triage} onRetry={props.onRetryTriage} onCopy={props.onCopy ? (row, kind) => props.onCopy!(triageRowSummary(row, kind, props.tool), 'Job summary') : undefined} />
+        <CardTriage state={props.triage} onRetry={props.onRetryTriage} lookup={props.lookup} onCopy={props.onCopy ? (row, kind) => props.onCopy!(triageRowSummary(row, kind, props.tool), 'Job summary') : undefined} />
       </div>
     );
   }

@@ -86,6 +86,16 @@ export function CardAlertsSection({ form, onRequestNotifications }: { form: Sett
         </div>
       )}
       {error('segment.property')}
+      <label for="personEmailProperty">Person property with the email (for looking up one person's jobs in Triage)</label>
+      <input
+        id="personEmailProperty"
+        placeholder="email"
+        value={draft.personEmailProperty}
+        onInput={(e) => patch({ personEmailProperty: (e.currentTarget as HTMLInputElement).value }, 'personEmailProperty')}
+        aria-invalid={!!form.fieldErrors.personEmailProperty}
+        aria-describedby={form.describedBy('personEmailProperty')}
+      />
+      {error('personEmailProperty')}
     </fieldset>
   );
 }

@@ -4,7 +4,7 @@
  * function table. Pure.
  */
 import { buildAlertsQuery } from '../project/alerts';
-import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
+import { buildAutoMapQuery, buildCardQuery, buildJobLookupQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
 import type { HogQLRequest } from '../posthog/hogql';
 import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type PropertySpelling } from '../project/dashboardDefinition';
 import { RANGE_KEYS } from '../card/ranges';
@@ -56,6 +56,9 @@ export function queryCatalog(): CatalogEntry[] {
       const options: MetricsOptions = { ...DEFAULT_METRICS_OPTIONS, schema, segment };
       add(`triage (${spellingName}, ${segmentName}, ${defaultRange})`, buildTriageQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
       add(`latency link (${spellingName}, ${segmentName}, ${defaultRange})`, buildLatencyQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
+    }
+    for (const by of ['email', 'distinct_id', 'session_id'] as const) {
+      add(`job lookup by ${by} (${spellingName}, ${defaultRange})`, buildJobLookupQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, by, value: 'someone@example.com' }));
     }
     add(`tools seen (${spellingName}, ${defaultRange})`, buildToolsSeenQuery(defaultRange, schema));
     add(`auto-mapping (${spellingName})`, buildAutoMapQuery(schema));

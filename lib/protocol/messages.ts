@@ -98,6 +98,17 @@ const triageRow = z.object({
 export const triageSchema = z.object({ slowest: z.array(triageRow), failures: z.array(triageRow) });
 export type Triage = z.infer<typeof triageSchema>;
 export type TriageRow = z.infer<typeof triageRow>;
+export const lookedUpJob = z.object({
+  jobId: z.nullable(z.string()),
+  status: z.enum(['started', 'completed', 'failed']),
+  errorType: z.nullable(z.string()),
+  durationMs: maybeNumber(),
+  /** Its latest event, ISO 8601 in UTC. */
+  at: z.string(),
+  eventUrl: z.string(),
+  replayUrl: z.nullable(z.string()),
+});
+export type LookedUpJob = z.infer<typeof lookedUpJob>;
 
 export const errorKindSchema = z.enum([
   'not_configured',
@@ -137,6 +148,16 @@ export const getToolMetricsRequest = z.object({
   refresh: z.optional(z.boolean()),
 });
 export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
+export const lookupBySchema = z.enum(['distinct_id', 'email', 'session_id']);
+export type LookupBy = z.infer<typeof lookupBySchema>;
+/** Support: one person's recent jobs on this tool, by distinct id, email (a person property) or session id. */
+export const lookupJobsRequest = z.object({
+  type: z.literal('jobs/lookup'),
+  tool: toolName(),
+  range: rangeSchema,
+  by: lookupBySchema,
+  value: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+});
 
 /** Card placement and visibility, remembered per site (origin). */
 export const cardPrefsSchema = z.object({
@@ -179,6 +200,7 @@ export const onboardingSitesRequest = z.object({ type: z.literal('onboarding/sit
 export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
   getTriageRequest,
+  lookupJobsRequest,
   getCardPrefsRequest,
   setCardPrefsRequest,
   getSiteConfigRequest,
@@ -214,6 +236,11 @@ export const triageResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export type TriageResponse = z.infer<typeof triageResponse>;
+export const lookupJobsResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), jobs: z.array(lookedUpJob).check(z.maxLength(100)) }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type LookupJobsResponse = z.infer<typeof lookupJobsResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
 export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
 export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;
@@ -303,6 +330,7 @@ export type OnboardingSitesResponse = z.infer<typeof onboardingSitesResponse>;
 export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
   'triage/get': triageResponse,
+  'jobs/lookup': lookupJobsResponse,
   'card-prefs/get': cardPrefsResponse,
   'card-prefs/set': cardPrefsResponse,
   'site/config': siteConfigResponse,

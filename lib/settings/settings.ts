@@ -47,6 +47,8 @@ export const metricsOptionsSchema = z.object({
     })
     .default({ ...DEFAULT_THRESHOLDS }),
   segment: segmentSchema.nullable().default(null),
+  /** The person property that holds an email, for looking up one person's jobs in the Triage tab. */
+  personEmailProperty: z.string().trim().min(1, 'Name the person property').max(200).default('email'),
   /** Alert rules beyond the two thresholds above. */
   extraAlertRules: z.array(alertRuleSchema).max(10).default([]),
   /** How often the background checks every tool against the rules (minutes). */
