@@ -114,6 +114,31 @@ describe('popup', () => {
     expect(new Set(detail.tiles.map((t) => t.layouts?.sm?.y)).size).toBe(4);
   });
 
+  it('lists every tool with p95, failure rate and view → download, sortable, and the card says where its tool stands', async () => {
+    const popup = await openPopup();
+    await popup.getByText('All tools, last 7 days').click();
+    const rows = popup.locator('[data-testid="ranked-tool"]');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
+    const names = () => rows.evaluateAll((tr) => tr.map((r) => r.getAttribute('data-tool')));
+    const byName = [...(await names())].sort();
+    await popup.getByRole('button', { name: 'Tool' }).click();
+    expect(await names()).toEqual(byName);
+    expect(await popup.locator('th[aria-sort="ascending"]').textContent()).toContain('Tool');
+    // Failure rate, highest first: the column's own numbers in order.
+    await popup.getByRole('button', { name: 'Failure rate' }).click();
+    const rates = await rows.evaluateAll((tr) => tr.map((r) => r.querySelectorAll('td')[1]!.textContent!).filter((t) => t !== '—').map((t) => parseFloat(t)));
+    expect(rates).toEqual([...rates].sort((a, b) => b - a));
+    const first = (await names())[0]!;
+    await popup.close();
+
+    // That tool's card: the highest failure rate of all.
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/tools/${first}`);
+    const standing = card(page).locator('[data-testid="standing"]');
+    await expect.poll(() => standing.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^Among ${byName.length} tools: .*failure rate [0-9.]+× the median, highest of \\d+`));
+    await page.close();
+  });
+
   it('a failure burst sent with posthog-node raises the badge, lists the tool in trouble and marks its card', async () => {
     const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
     for (let i = 0; i < 14; i++) {

@@ -42,6 +42,7 @@ export default defineUnlistedScript(() => {
         },
         loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
         lookupJobs: (range, by, value) => sendRequest({ type: 'jobs/lookup', tool: match.tool, range, by, value }),
+        loadRanking: (range) => sendRequest({ type: 'ranking/get', range }),
         openOptions: () => void sendRequest({ type: 'options/open' }),
         savePrefs: (next) => {
           currentPrefs = next;

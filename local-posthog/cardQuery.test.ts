@@ -10,6 +10,7 @@ import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
 import type { RangeKey } from '../lib/card/ranges';
 import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
+import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from '../lib/project/ranking';
 import { captureBatch } from './test-helpers';
 
 let ph: LocalPostHog;
@@ -174,6 +175,27 @@ describe('card query on known data', () => {
     expect(await lookup('email', 'nobody@example.com')).toEqual([]);
     expect(await lookup('email', "x' OR 1=1 --")).toEqual([]);
     expect(await lookup('distinct_id', 'v1')).toEqual([]);
+  });
+
+  it('ranks the tools as worked out by hand from the events above', async () => {
+    const response = await client.hogql(buildRankingQuery('7d', options()));
+    const figures = toToolFigures(rankingRowsSchema.parse(response.results));
+    const by = new Map(figures.map((f) => [f.tool, f]));
+    // Each tool's figures are the card's own.
+    expect(by.get('alpha')).toEqual({ tool: 'alpha', started: 3, failed: 1, viewers: 4, downloaders: 1, n: 3, p95Ms: 3000 });
+    expect(by.get('beta')).toEqual({ tool: 'beta', started: 2, failed: 2, viewers: 2, downloaders: 0, n: 0, p95Ms: null });
+    expect(by.get('gamma')).toEqual({ tool: 'gamma', started: 1, failed: 0, viewers: 1, downloaders: 1, n: 1, p95Ms: 4000 });
+    expect(by.get('delta')).toMatchObject({ started: 0, viewers: 0, n: 200, p95Ms: 191 });
+    const standing = new Map(rankTools(figures).map((s) => [s.tool, s]));
+    // p95, slowest first: gamma 4 s, alpha 3 s, delta 191 ms (beta has no completed job).
+    expect(['gamma', 'alpha', 'delta', 'beta'].map((t) => standing.get(t)!.p95)).toEqual([{ position: 1, of: 3 }, { position: 2, of: 3 }, { position: 3, of: 3 }, null]);
+    // Failure rate, highest first: beta 2/2, alpha 1/3, gamma 0/1; the median is alpha's 1/3.
+    expect(standing.get('beta')!.failureRate).toEqual({ position: 1, of: 3, timesMedian: 3 });
+    expect(standing.get('alpha')!.failureRate).toEqual({ position: 2, of: 3, timesMedian: 1 });
+    expect(standing.get('gamma')!.failureRate).toEqual({ position: 3, of: 3, timesMedian: 0 });
+    expect(standing.get('delta')!.failureRate).toBeNull();
+    // View → download, best first: gamma 1/1, alpha 1/4, beta 0/2.
+    expect(['gamma', 'alpha', 'beta'].map((t) => standing.get(t)!.viewToDownload)).toEqual([{ position: 1, of: 3 }, { position: 2, of: 3 }, { position: 3, of: 3 }]);
   });
 
   it('applies a person-property segment to every figure', async () => {

@@ -1,6 +1,7 @@
 /** The card: range, tab and collapse here; figures, triage and corner in their hooks. Talks to the world only through props. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CardPrefs, LookupBy, LookupJobsResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { CardPrefs, LookupBy, LookupJobsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import { useRanking } from './useRanking';
 import { useJobLookup } from './useJobLookup';
 import { DEFAULT_RANGE, type RangeKey } from '../../lib/card/ranges';
 import { MetricsCard, type CardTab } from './MetricsCard';
@@ -14,6 +15,7 @@ export interface CardApi {
   loadMetrics: (range: RangeKey, refresh: boolean) => Promise<ToolMetricsResponse>;
   loadTriage: (range: RangeKey) => Promise<TriageResponse>;
   lookupJobs?: (range: RangeKey, by: LookupBy, value: string) => Promise<LookupJobsResponse>;
+  loadRanking?: (range: RangeKey) => Promise<RankingResponse>;
   openOptions: () => void;
   savePrefs: (prefs: CardPrefs) => void;
   /** Writes text to the clipboard (rejects with why not). */
@@ -40,6 +42,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 
   const focus = useCardFocus(collapsed);
+  const standing = useRanking(state.status === 'ready', tool, range, api.loadRanking);
   const jobs = useJobLookup(range, api.lookupJobs ?? (async () => ({ ok: false as const, error: { kind: 'extension' as const, message: 'Looking up jobs is not available here.' } })));
   const { status: copyStatus, copy } = useCopy((text) => (api.copyText ? api.copyText(text) : writeToClipboard(text, focus.rootRef.current!)));
   const collapse = (next: boolean, moveFocus: boolean) => {
@@ -103,6 +106,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         }}
         onCopy={(text, what) => void copy(text, what)}
         copyStatus={copyStatus}
+        standing={standing}
         lookup={api.lookupJobs ? { lookup: jobs.lookup, onFind: jobs.find, onClear: jobs.clear } : undefined}
         pillRef={focus.pillRef}
         cardRef={focus.cardRef}

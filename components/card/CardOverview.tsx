@@ -3,10 +3,13 @@ import type { CardLinks, ToolMetrics } from '../../lib/protocol/messages';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
 import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
+import { ordinal } from '../../lib/project/ranking';
+import type { StandingView } from './useRanking';
 
-export function CardOverview({ metrics, links }: { metrics: ToolMetrics; links: CardLinks }) {
+export function CardOverview({ metrics, links, standing }: { metrics: ToolMetrics; links: CardLinks; standing?: StandingView | null }) {
   return (
     <>
+      {standing && <Standing view={standing} />}
       <Funnel metrics={metrics} link={links.funnel} />
       <Latency metrics={metrics} link={links.latencySql} />
       <Errors metrics={metrics} link={links.errors} />
@@ -193,5 +196,23 @@ function Llm({ llm }: { llm: NonNullable<ToolMetrics['llm']> }) {
         </dd>
       </dl>
     </section>
+  );
+}
+
+/** "Among 12 tools: p95 3rd slowest · failure rate 2.1× the median · view → download 4th best". */
+function Standing({ view }: { view: StandingView }) {
+  const { p95, failureRate, viewToDownload } = view.standing;
+  const parts: string[] = [];
+  if (p95) parts.push(`p95 ${p95.position === 1 ? 'slowest' : `${ordinal(p95.position)} slowest`} of ${p95.of}`);
+  if (failureRate) {
+    const times = failureRate.timesMedian === null ? '' : `${failureRate.timesMedian.toFixed(1)}× the median, `;
+    parts.push(`failure rate ${times}${failureRate.position === 1 ? 'highest' : `${ordinal(failureRate.position)} highest`} of ${failureRate.of}`);
+  }
+  if (viewToDownload) parts.push(`view → download ${viewToDownload.position === 1 ? 'best' : `${ordinal(viewToDownload.position)} best`} of ${viewToDownload.of}`);
+  if (parts.length === 0) return null;
+  return (
+    <p class="tl-meta tl-standing" data-testid="standing">
+      Among {view.tools} tools: {parts.join(' · ')}
+    </p>
   );
 }

@@ -5,6 +5,7 @@ import { formatClock, formatCount, formatDuration, formatPercent, formatTime } f
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
 import { CardTriage, type LookupProps, type TriageState } from './CardTriage';
+import type { StandingView } from './useRanking';
 import { cardSummary, triageRowSummary } from '../../lib/card/summary';
 
 export type CardState =
@@ -49,6 +50,8 @@ export interface MetricsCardProps {
   /** Copies a summary (Markdown) to the clipboard; what the card says about it after. */
   onCopy?: (text: string, what: string) => void;
   copyStatus?: string;
+  /** Where this tool stands among the project's tools (null until known, or when it cannot be). */
+  standing?: StandingView | null;
   /** Support's lookup of one person's jobs, in the Triage tab. */
   lookup?: LookupProps;
   /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
@@ -180,7 +183,7 @@ function CardBody(props: MetricsCardProps) {
   return (
     <div data-testid="card-ready">
       {(metrics.funnel.steps[0]?.current ?? 0) === 0 && <NoData metrics={metrics} />}
-      <CardOverview metrics={metrics} links={links} />
+      <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} />
       <footer class="tl-footer">
         <a href={links.project} target="_blank" rel="noopener noreferrer">
           Open project in PostHog ↗

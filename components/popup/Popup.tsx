@@ -1,6 +1,7 @@
 /** Toolbar popup: connection, this tab's tool (or enabling the site), tools in trouble, dashboards. */
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertsResponse, ConnectionStatusResponse, DashboardEntry, DashboardProgress, DashboardsResponse, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { AlertsResponse, ConnectionStatusResponse, DashboardEntry, DashboardProgress, DashboardsResponse, RankingResponse, ToolMetricsResponse } from '../../lib/protocol/messages';
+import { ToolsTable } from './ToolsTable';
 import { formatAgo, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import type { SettingsState } from '../../lib/settings/settings';
 import { postHogBaseUrl } from '../../lib/settings/settings';
@@ -23,6 +24,8 @@ export interface PopupProps {
   loadDashboards: () => Promise<DashboardsResponse>;
   openDashboard: (dashboard: DashboardEntry) => void;
   checkAlerts: () => Promise<AlertsResponse>;
+  /** Every tool's figures (7 days), asked for when the list is opened. */
+  loadRanking?: () => Promise<RankingResponse>;
   createToolUsage: (onMessage: (m: DashboardProgress) => void) => void;
   onOpenOptions: () => void;
   onEnableSite: () => Promise<string | null>;
@@ -53,6 +56,7 @@ export function Popup(props: PopupProps) {
       {base && (
         <>
           <Trouble alerts={props.alerts} check={props.checkAlerts} />
+          {props.loadRanking && <ToolsTable load={props.loadRanking} />}
           <h2>Dashboards</h2>
           <DashboardList
             initial={props.dashboards}

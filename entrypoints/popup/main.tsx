@@ -79,6 +79,7 @@ async function start() {
         void browser.tabs.create({ url: d.url });
       }}
       checkAlerts={() => sendRequest({ type: 'alerts/get', check: true })}
+      loadRanking={() => sendRequest({ type: 'ranking/get', range: '7d' })}
       createToolUsage={createToolUsage}
       onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
       onEnableSite={enableSite}

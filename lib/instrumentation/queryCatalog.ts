@@ -4,6 +4,7 @@
  * function table. Pure.
  */
 import { buildAlertsQuery } from '../project/alerts';
+import { buildRankingQuery } from '../project/ranking';
 import { buildAutoMapQuery, buildCardQuery, buildJobLookupQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
 import type { HogQLRequest } from '../posthog/hogql';
 import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type PropertySpelling } from '../project/dashboardDefinition';
@@ -60,6 +61,7 @@ export function queryCatalog(): CatalogEntry[] {
     for (const by of ['email', 'distinct_id', 'session_id'] as const) {
       add(`job lookup by ${by} (${spellingName}, ${defaultRange})`, buildJobLookupQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, by, value: 'someone@example.com' }));
     }
+    add(`ranking (${spellingName}, ${defaultRange})`, buildRankingQuery(defaultRange, { ...DEFAULT_METRICS_OPTIONS, schema }));
     add(`tools seen (${spellingName}, ${defaultRange})`, buildToolsSeenQuery(defaultRange, schema));
     add(`auto-mapping (${spellingName})`, buildAutoMapQuery(schema));
     add(`alerts (${spellingName})`, buildAlertsQuery(schema));

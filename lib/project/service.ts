@@ -13,7 +13,9 @@ import { fromStoredForm, type SchemaMapping } from '../instrumentation/schema';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
-import type { DashboardEntry, DashboardsResponse, Failure } from '../protocol/messages';
+import type { DashboardEntry, DashboardsResponse, Failure, RankingResponse } from '../protocol/messages';
+import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from './ranking';
+import type { RangeKey } from '../card/ranges';
 import { alertsItem, dashboardsItem, recentDashboardsItem } from '../storage/items';
 import type { Store } from '../storage/store';
 
@@ -24,6 +26,8 @@ export interface ProjectServiceDeps {
 }
 
 const RECENT_MAX = 8;
+/** How long a ranking serves before it is asked again: like the card's figures, minutes matter little here. */
+export const RANKING_TTL_MS = 5 * 60_000;
 
 /** The schema mapping's spellings in the form the dashboard definition takes. */
 export function spellingFor(schema: SchemaMapping): Partial<PropertySpelling> {
@@ -118,6 +122,36 @@ export function createProjectService(deps: ProjectServiceDeps) {
     }
   }
 
+  /** The standing of every tool per range (and project): one query shared by every card and the popup. */
+  const rankings = new Map<string, { at: number; answer: RankingResponse }>();
+  const rankingsInFlight = new Map<string, Promise<RankingResponse>>();
+  async function getRanking(range: RangeKey): Promise<RankingResponse> {
+    const connected = await session.connect();
+    if (!connected.ok) return connected;
+    const { client, settings, project } = connected.connection;
+    const key = `${project}|${range}|${settings.funnelUnit}|${settings.funnelWindowHours}`;
+    const held = rankings.get(key);
+    if (held && now() - held.at < RANKING_TTL_MS) return held.answer;
+    const running = rankingsInFlight.get(key);
+    if (running) return running;
+    const request = (async (): Promise<RankingResponse> => {
+      try {
+        const rows = rankingRowsSchema.safeParse((await client.hogql(buildRankingQuery(range, settings))).results);
+        if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
+        const tools = toToolFigures(rows.data);
+        const standings = new Map(rankTools(tools).map((st) => [st.tool, st]));
+        const answer: RankingResponse = { ok: true, ranking: { range, at: now(), tools: tools.map((t) => ({ ...t, standing: standings.get(t.tool)! })) } };
+        if (rankings.size > 20) rankings.clear();
+        rankings.set(key, { at: now(), answer });
+        return answer;
+      } catch (error) {
+        return { ok: false, error: toFailure(error) };
+      }
+    })().finally(() => rankingsInFlight.delete(key));
+    rankingsInFlight.set(key, request);
+    return request;
+  }
+
   /**
    * One query for every tool; the result is kept so the popup, badge and cards read it at once.
    * `refresh`: the user asked ("check now"), so PostHog runs the query rather than answer from its cache.
@@ -149,7 +183,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return store.get(alertsItem);
   }
 
-  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState };
+  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState, getRanking };
 }
 
 const autoMapRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number()]));

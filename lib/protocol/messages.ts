@@ -150,6 +150,26 @@ export const getToolMetricsRequest = z.object({
 export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
 export const lookupBySchema = z.enum(['distinct_id', 'email', 'session_id']);
 export type LookupBy = z.infer<typeof lookupBySchema>;
+/** Every tool's figures and standing for a range (lib/project/ranking.ts): for the card's "where it stands" and the popup. */
+export const getRankingRequest = z.object({ type: z.literal('ranking/get'), range: rangeSchema });
+const positionSchema = z.object({ position: z.number(), of: z.number() });
+export const rankedToolSchema = z.object({
+  tool: z.string(),
+  started: count(),
+  failed: count(),
+  viewers: count(),
+  downloaders: count(),
+  n: count(),
+  p95Ms: maybeNumber(),
+  standing: z.object({
+    tool: z.string(),
+    p95: z.nullable(positionSchema),
+    failureRate: z.nullable(z.object({ position: z.number(), of: z.number(), timesMedian: maybeNumber() })),
+    viewToDownload: z.nullable(positionSchema),
+  }),
+});
+export type RankedTool = z.infer<typeof rankedToolSchema>;
+
 /** Support: one person's recent jobs on this tool, by distinct id, email (a person property) or session id. */
 export const lookupJobsRequest = z.object({
   type: z.literal('jobs/lookup'),
@@ -201,6 +221,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
   getTriageRequest,
   lookupJobsRequest,
+  getRankingRequest,
   getCardPrefsRequest,
   setCardPrefsRequest,
   getSiteConfigRequest,
@@ -241,6 +262,11 @@ export const lookupJobsResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export type LookupJobsResponse = z.infer<typeof lookupJobsResponse>;
+export const rankingResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), ranking: z.object({ range: rangeSchema, at: z.number(), tools: z.array(rankedToolSchema).check(z.maxLength(200)) }) }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type RankingResponse = z.infer<typeof rankingResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
 export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
 export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;
@@ -331,6 +357,7 @@ export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
   'triage/get': triageResponse,
   'jobs/lookup': lookupJobsResponse,
+  'ranking/get': rankingResponse,
   'card-prefs/get': cardPrefsResponse,
   'card-prefs/set': cardPrefsResponse,
   'site/config': siteConfigResponse,
