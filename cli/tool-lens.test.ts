@@ -119,6 +119,10 @@ describe('tool-lens CLI', () => {
     expect(card.compare.viewToDownload).toEqual({ current: 0.25, previous: null, significant: false, interval: null });
     expect(card.compare.failureRate).toMatchObject({ current: 1 / 3, previous: null, significant: false });
     expect(card.compare.p95).toMatchObject({ current: 300, previous: null, significant: false });
+    // Its place among the project's tools, from the query the cards share.
+    expect(card.rank.p95).toEqual({ position: expect.any(Number), of: expect.any(Number) });
+    expect(card.rank.p95.position).toBeLessThanOrEqual(card.rank.p95.of);
+    expect(card.rank.failureRate).toMatchObject({ position: expect.any(Number), of: expect.any(Number) });
     expect(card.errors[0].compare).toEqual({ current: 1, previous: 0, significant: false, pValue: expect.closeTo(1, 10), interval: [expect.closeTo(1 / 39, 6), null] });
   });
 

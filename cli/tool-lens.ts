@@ -9,6 +9,7 @@
  *
  * Exit codes: 0 success, 1 PostHog refused or failed (or an insight could not be saved), 2 usage error.
  */
+import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from '../lib/project/ranking';
 import { compareCounts, compareQuantileIntervals, compareRates } from '../lib/stats/intervals';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -220,7 +221,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console
     if (command === 'card') {
       const input = { tool: values.tool!.trim(), range, options: DEFAULT_METRICS_OPTIONS };
       const metrics = toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
-      if (values.json) log(JSON.stringify(cardJson(metrics), null, 2));
+      if (values.json) {
+        // Where the tool stands among the project's tools: the query every card and the popup share.
+        const tools = toToolFigures(rankingRowsSchema.parse((await client.hogql(buildRankingQuery(range, DEFAULT_METRICS_OPTIONS))).results));
+        const standing = rankTools(tools).find((t) => t.tool === input.tool) ?? null;
+        log(JSON.stringify({ ...cardJson(metrics), rank: { p95: standing?.p95 ?? null, failureRate: standing?.failureRate ?? null, viewToDownload: standing?.viewToDownload ?? null } }, null, 2));
+      }
       else printCard(metrics, log);
       return 0;
     }
