@@ -211,6 +211,17 @@ describe('card behaviour', () => {
     await page.close();
   });
 
+  it("marks the project's annotations on the p95 line, with their text", async () => {
+    const page = await openTool('news-analyzer');
+    await shownFigures(page);
+    // The local server's demo annotation, 3 days ago: inside the card's 7 days.
+    const annotation = card(page).locator('[data-testid="annotation"]');
+    await expect.poll(() => annotation.count(), { timeout: 20_000 }).toBe(1);
+    expect(await annotation.textContent()).toContain('Deployed OCR engine v2 (pdf-to-text, news-analyzer)');
+    expect(await card(page).locator('[data-testid="annotation-mark"]').count()).toBe(1);
+    await page.close();
+  });
+
   it('moves to another corner, remembered for the site after a reload', async () => {
     const page = await openTool('csv-cleaner');
     await shownFigures(page);

@@ -43,6 +43,7 @@ export default defineUnlistedScript(() => {
         loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
         lookupJobs: (range, by, value) => sendRequest({ type: 'jobs/lookup', tool: match.tool, range, by, value }),
         loadRanking: (range) => sendRequest({ type: 'ranking/get', range }),
+        loadAnnotations: (range) => sendRequest({ type: 'annotations/get', range }),
         openOptions: () => void sendRequest({ type: 'options/open' }),
         savePrefs: (next) => {
           currentPrefs = next;

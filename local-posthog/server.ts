@@ -13,6 +13,7 @@ import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capt
 import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql/index.js';
 import { generateSeedEvents } from './seed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
+import { AnnotationApi } from './annotations.js';
 import { EventStore } from './store.js';
 import { faultFromJson, Faults } from './faults.js';
 import { atCapacity, clickHouseError, POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
@@ -162,6 +163,7 @@ function scopeObjectOf(segments: string[]): string | null {
     if (third === 'query') return 'query';
     if (third === 'dashboards') return 'dashboard';
     if (third === 'insights') return 'insight';
+    if (third === 'annotations') return 'annotation';
   }
   return null;
 }
@@ -350,6 +352,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const faults = new Faults();
   const dashboardApis = new Map(projects.map((p) => [p.id, new DashboardApi({ projectId: p.id, baseUrl: () => baseUrl, user })]));
   dashboardApis.get(DEFAULT_PROJECT_ID)!.seed();
+  const annotationApis = new Map(projects.map((p) => [p.id, new AnnotationApi(() => { const u = user(); return { id: u.id, uuid: u.uuid, distinct_id: u.distinct_id, first_name: u.first_name, email: u.email }; })]));
+  annotationApis.get(DEFAULT_PROJECT_ID)!.seed();
 
   /** posthog/auth.py PersonalAPIKeyAuthentication: the Authorization header, else the body, else the query string. */
   function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null): KeyOptions {
@@ -588,6 +592,9 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
             throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
           };
           return (project) => runQuery(project!, body);
+        }
+        if (projectScoped && AnnotationApi.handles(seg.slice(2))) {
+          return (project) => annotationApis.get(project!.id)!.route(seg.slice(2), method, url.searchParams, body)();
         }
         if (projectScoped && DashboardApi.handles(seg.slice(2))) {
           return (project) => dashboardApis.get(project!.id)!.route(seg.slice(2), method, url.searchParams, body)!();

@@ -38,7 +38,7 @@ export function SectionLink({ href, label }: { href: string; label: string }) {
 }
 
 /** A small SVG line of values; gaps where a bucket had no data. */
-export function Sparkline({ values, label }: { values: Array<number | null>; label: string }) {
+export function Sparkline({ values, label, marks = [] }: { values: Array<number | null>; label: string; marks?: Array<{ at: number; label: string }> }) {
   const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (known.length < 2) return null;
   const width = 120;
@@ -61,6 +61,11 @@ export function Sparkline({ values, label }: { values: Array<number | null>; lab
   });
   return (
     <svg class="tl-spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+      {marks.map((m, i) => (
+        <line key={i} class="tl-mark" data-testid="annotation-mark" x1={(m.at * width).toFixed(1)} x2={(m.at * width).toFixed(1)} y1="0" y2={height} stroke-width="1" stroke-dasharray="2 2">
+          <title>{m.label}</title>
+        </line>
+      ))}
       <path d={path.trim()} fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
     </svg>
   );

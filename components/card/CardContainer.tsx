@@ -1,7 +1,8 @@
 /** The card: range, tab and collapse here; figures, triage and corner in their hooks. Talks to the world only through props. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CardPrefs, LookupBy, LookupJobsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { AnnotationsResponse, CardPrefs, LookupBy, LookupJobsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
 import { useRanking } from './useRanking';
+import { useAnnotations } from './useAnnotations';
 import { useJobLookup } from './useJobLookup';
 import { DEFAULT_RANGE, type RangeKey } from '../../lib/card/ranges';
 import { MetricsCard, type CardTab } from './MetricsCard';
@@ -16,6 +17,7 @@ export interface CardApi {
   loadTriage: (range: RangeKey) => Promise<TriageResponse>;
   lookupJobs?: (range: RangeKey, by: LookupBy, value: string) => Promise<LookupJobsResponse>;
   loadRanking?: (range: RangeKey) => Promise<RankingResponse>;
+  loadAnnotations?: (range: RangeKey) => Promise<AnnotationsResponse>;
   openOptions: () => void;
   savePrefs: (prefs: CardPrefs) => void;
   /** Writes text to the clipboard (rejects with why not). */
@@ -43,6 +45,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
 
   const focus = useCardFocus(collapsed);
   const standing = useRanking(state.status === 'ready', tool, range, api.loadRanking);
+  const annotations = useAnnotations(state.status === 'ready', range, api.loadAnnotations);
   const jobs = useJobLookup(range, api.lookupJobs ?? (async () => ({ ok: false as const, error: { kind: 'extension' as const, message: 'Looking up jobs is not available here.' } })));
   const { status: copyStatus, copy } = useCopy((text) => (api.copyText ? api.copyText(text) : writeToClipboard(text, focus.rootRef.current!)));
   const collapse = (next: boolean, moveFocus: boolean) => {
@@ -107,6 +110,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         onCopy={(text, what) => void copy(text, what)}
         copyStatus={copyStatus}
         standing={standing}
+        annotations={annotations}
         lookup={api.lookupJobs ? { lookup: jobs.lookup, onFind: jobs.find, onClear: jobs.clear } : undefined}
         pillRef={focus.pillRef}
         cardRef={focus.cardRef}

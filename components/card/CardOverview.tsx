@@ -5,13 +5,14 @@ import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
 import { ordinal } from '../../lib/project/ranking';
 import type { StandingView } from './useRanking';
+import type { CardAnnotation } from './useAnnotations';
 
-export function CardOverview({ metrics, links, standing }: { metrics: ToolMetrics; links: CardLinks; standing?: StandingView | null }) {
+export function CardOverview({ metrics, links, standing, annotations = [] }: { metrics: ToolMetrics; links: CardLinks; standing?: StandingView | null; annotations?: CardAnnotation[] }) {
   return (
     <>
       {standing && <Standing view={standing} />}
       <Funnel metrics={metrics} link={links.funnel} />
-      <Latency metrics={metrics} link={links.latencySql} />
+      <Latency metrics={metrics} link={links.latencySql} annotations={annotations} />
       <Errors metrics={metrics} link={links.errors} />
       <More metrics={metrics} />
       {metrics.llm && <Llm llm={metrics.llm} />}
@@ -61,7 +62,7 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   );
 }
 
-function Latency({ metrics, link }: { metrics: ToolMetrics; link: string }) {
+function Latency({ metrics, link, annotations }: { metrics: ToolMetrics; link: string; annotations: CardAnnotation[] }) {
   const { current, previous, failed, spark } = metrics.latency;
   const p95Change = p95Delta(current, previous);
   return (
@@ -93,8 +94,21 @@ function Latency({ metrics, link }: { metrics: ToolMetrics; link: string }) {
             <span>
               p95 <Delta change={p95Change} label="p95" />
             </span>
-            <Sparkline values={spark.map((s) => s.p95Ms)} label={`p95 over the range, from ${formatDuration(spark[0]?.p95Ms ?? null)} to ${formatDuration(spark.at(-1)?.p95Ms ?? null)}`} />
+            <Sparkline
+              values={spark.map((s) => s.p95Ms)}
+              label={`p95 over the range, from ${formatDuration(spark[0]?.p95Ms ?? null)} to ${formatDuration(spark.at(-1)?.p95Ms ?? null)}${annotations.length ? `, ${annotations.length} annotation${annotations.length > 1 ? 's' : ''} marked` : ''}`}
+              marks={annotationMarks(annotations, spark)}
+            />
           </div>
+          {annotations.length > 0 && (
+            <ul class="tl-annotations" data-testid="annotations" aria-label="Annotations in this range">
+              {annotations.map((a) => (
+                <li key={a.id} data-testid="annotation">
+                  <time dateTime={new Date(a.at).toISOString()}>{formatDayTime(a.at)}</time> {a.content}
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       )}
       {failed.n > 0 && (
@@ -216,3 +230,13 @@ function Standing({ view }: { view: StandingView }) {
     </p>
   );
 }
+
+/** Where each annotation falls along the line: between the first and the last bucket's start (0…1), by time. */
+function annotationMarks(annotations: CardAnnotation[], spark: Array<{ at: number }>): Array<{ at: number; label: string }> {
+  if (spark.length < 2) return [];
+  const [first, last] = [spark[0]!.at * 1000, spark.at(-1)!.at * 1000];
+  const span = last - first || 1;
+  return annotations.map((a) => ({ at: Math.min(1, Math.max(0, (a.at - first) / span)), label: a.content }));
+}
+
+const formatDayTime = (ms: number) => new Date(ms).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });

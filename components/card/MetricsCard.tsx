@@ -6,6 +6,7 @@ import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
 import { CardTriage, type LookupProps, type TriageState } from './CardTriage';
 import type { StandingView } from './useRanking';
+import type { CardAnnotation } from './useAnnotations';
 import { cardSummary, triageRowSummary } from '../../lib/card/summary';
 
 export type CardState =
@@ -52,6 +53,8 @@ export interface MetricsCardProps {
   copyStatus?: string;
   /** Where this tool stands among the project's tools (null until known, or when it cannot be). */
   standing?: StandingView | null;
+  /** The project's annotations in the range: marks on the p95 line. */
+  annotations?: CardAnnotation[];
   /** Support's lookup of one person's jobs, in the Triage tab. */
   lookup?: LookupProps;
   /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
@@ -183,7 +186,7 @@ function CardBody(props: MetricsCardProps) {
   return (
     <div data-testid="card-ready">
       {(metrics.funnel.steps[0]?.current ?? 0) === 0 && <NoData metrics={metrics} />}
-      <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} />
+      <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} annotations={props.annotations ?? []} />
       <footer class="tl-footer">
         <a href={links.project} target="_blank" rel="noopener noreferrer">
           Open project in PostHog ↗

@@ -16,6 +16,7 @@ export const NEEDED_SCOPES = [
   { scope: 'project:read', for: 'the connection check' },
   { scope: 'user:read', for: 'the connection check' },
   { scope: 'dashboard:read', for: 'dashboard shortcuts' },
+  { scope: 'annotation:read', for: 'annotations on the card' },
   { scope: 'dashboard:write', for: 'creating the Tool Usage dashboard' },
   { scope: 'insight:write', for: 'creating the Tool Usage dashboard' },
 ] as const;

@@ -63,7 +63,7 @@ export type DashboardDetail = z.infer<typeof dashboardDetailSchema>;
 const PAGE = 100;
 const MAX_PAGES = 20;
 
-const projectPath = (client: Client, rest: string) => `/api/projects/${encodeURIComponent(client.projectId)}/${rest}`;
+export const projectPath = (client: Pick<PostHogClient, "projectId">, rest: string) => `/api/projects/${encodeURIComponent(client.projectId)}/${rest}`;
 
 /**
  * Dashboards of the project (not deleted), pinned first then by name — all of them, page by page: PostHog's

@@ -13,7 +13,9 @@ import { fromStoredForm, type SchemaMapping } from '../instrumentation/schema';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
-import type { DashboardEntry, DashboardsResponse, Failure, RankingResponse } from '../protocol/messages';
+import type { AnnotationsResponse, DashboardEntry, DashboardsResponse, Failure, RankingResponse } from '../protocol/messages';
+import { fetchAnnotations } from './annotations';
+import { RANGES } from '../card/ranges';
 import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from './ranking';
 import type { RangeKey } from '../card/ranges';
 import { alertsItem, dashboardsItem, recentDashboardsItem } from '../storage/items';
@@ -122,6 +124,26 @@ export function createProjectService(deps: ProjectServiceDeps) {
     }
   }
 
+  /** The project's annotations in a range, for the card's line: kept as long as a ranking; none when the key may not read them. */
+  const annotations = new Map<string, { at: number; answer: AnnotationsResponse }>();
+  async function getAnnotations(range: RangeKey): Promise<AnnotationsResponse> {
+    const connected = await session.connect();
+    if (!connected.ok) return connected;
+    const { client, project } = connected.connection;
+    const key = `${project}|${range}`;
+    const held = annotations.get(key);
+    if (held && now() - held.at < RANKING_TTL_MS) return held.answer;
+    try {
+      const until = now();
+      const answer: AnnotationsResponse = { ok: true, annotations: await fetchAnnotations(client, until - RANGES[range].seconds * 1000, until) };
+      if (annotations.size > 20) annotations.clear();
+      annotations.set(key, { at: now(), answer });
+      return answer;
+    } catch (error) {
+      return { ok: false, error: toFailure(error) };
+    }
+  }
+
   /** The standing of every tool per range (and project): one query shared by every card and the popup. */
   const rankings = new Map<string, { at: number; answer: RankingResponse }>();
   const rankingsInFlight = new Map<string, Promise<RankingResponse>>();
@@ -183,7 +205,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return store.get(alertsItem);
   }
 
-  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState, getRanking };
+  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState, getRanking, getAnnotations };
 }
 
 const autoMapRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number()]));

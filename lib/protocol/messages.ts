@@ -170,6 +170,9 @@ export const rankedToolSchema = z.object({
 });
 export type RankedTool = z.infer<typeof rankedToolSchema>;
 
+/** The project's annotations in a range (PostHog REST, scope annotation:read): marks on the card's line. */
+export const getAnnotationsRequest = z.object({ type: z.literal('annotations/get'), range: rangeSchema });
+
 /** Support: one person's recent jobs on this tool, by distinct id, email (a person property) or session id. */
 export const lookupJobsRequest = z.object({
   type: z.literal('jobs/lookup'),
@@ -222,6 +225,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   getTriageRequest,
   lookupJobsRequest,
   getRankingRequest,
+  getAnnotationsRequest,
   getCardPrefsRequest,
   setCardPrefsRequest,
   getSiteConfigRequest,
@@ -267,6 +271,11 @@ export const rankingResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export type RankingResponse = z.infer<typeof rankingResponse>;
+export const annotationsResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), annotations: z.array(z.object({ id: z.number(), content: z.string().check(z.maxLength(400)), at: z.number() })).check(z.maxLength(50)) }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type AnnotationsResponse = z.infer<typeof annotationsResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
 export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
 export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;
@@ -358,6 +367,7 @@ export const responseSchemas = {
   'triage/get': triageResponse,
   'jobs/lookup': lookupJobsResponse,
   'ranking/get': rankingResponse,
+  'annotations/get': annotationsResponse,
   'card-prefs/get': cardPrefsResponse,
   'card-prefs/set': cardPrefsResponse,
   'site/config': siteConfigResponse,

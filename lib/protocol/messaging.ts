@@ -36,7 +36,7 @@ export type Handlers = {
  * the card script, the options page. Never the key's scopes, the project's dashboards, alerts or
  * connection tests: those are for the popup and options pages.
  */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<Request['type']> = new Set(['tool-metrics/get', 'triage/get', 'jobs/lookup', 'ranking/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'card/inject', 'options/open']);
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<Request['type']> = new Set(['tool-metrics/get', 'triage/get', 'jobs/lookup', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'card/inject', 'options/open']);
 
 const originOf = (url: string | undefined) => {
   try {

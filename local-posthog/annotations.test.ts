@@ -1,0 +1,42 @@
+/** The local server's annotations, as PostHog serves them (posthog/api/annotation.py), read by the extension's fetchAnnotations. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPostHog, type LocalPostHog } from './server';
+import { createPostHogClient } from '../lib/posthog/client';
+import { fetchAnnotations } from '../lib/project/annotations';
+
+let ph: LocalPostHog;
+const NO_ANNOTATIONS = 'phx_no_annotation_scope';
+beforeAll(async () => {
+  ph = await startLocalPostHog({ apiKeys: [{ key: NO_ANNOTATIONS, scopes: ['query:read', 'project:read'] }] });
+});
+afterAll(() => ph?.close());
+
+const api = (path: string, init: RequestInit = {}, key = ph.apiKey) => fetch(`${ph.url}/api/projects/${ph.projectId}/${path}`, { ...init, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } });
+
+describe('annotations', () => {
+  it('lists in pages of results, newest first with order=-date_marker, and creates', async () => {
+    const made = await api('annotations/', { method: 'POST', body: JSON.stringify({ content: 'Switched <b>queue</b>', date_marker: new Date(Date.now() - 3_600_000).toISOString() }) });
+    expect(made.status).toBe(200);
+    const page = (await (await api('annotations/?order=-date_marker')).json()) as { count: number; next: null; results: Array<{ content: string; date_marker: string; scope: string; creation_type: string }> };
+    expect(page.count).toBe(3);
+    expect(page.results[0]).toMatchObject({ content: 'Switched <b>queue</b>', scope: 'project', creation_type: 'USR' });
+    const markers = page.results.map((r) => r.date_marker);
+    expect(markers).toEqual([...markers].sort().reverse());
+    const bad = await api('annotations/', { method: 'POST', body: JSON.stringify({ content: 'x', date_marker: 'yesterday' }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ type: 'validation_error', attr: 'date_marker' });
+  });
+
+  it("answers 403 naming annotation:read to a key without it (PostHog's scope_object)", async () => {
+    const res = await api('annotations/', {}, NO_ANNOTATIONS);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { detail: string }).detail).toBe("API key missing required scope 'annotation:read'");
+  });
+
+  it('gives the card the ones in its range, oldest first, as text', async () => {
+    const client = createPostHogClient({ baseUrl: ph.url, projectId: String(ph.projectId), apiKey: ph.apiKey });
+    const week = await fetchAnnotations(client, Date.now() - 7 * 86_400_000, Date.now());
+    expect(week.map((a) => a.content)).toEqual(['Deployed OCR engine v2 (pdf-to-text, news-analyzer)', 'Switched <b>queue</b>']);
+    expect((await fetchAnnotations(client, Date.now() - 30 * 86_400_000, Date.now())).length).toBe(3);
+  });
+});
