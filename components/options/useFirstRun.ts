@@ -30,6 +30,7 @@ export const KEY_SCOPES = [
   { scope: 'project:read', for: 'finding your projects' },
   { scope: 'organization:read', for: 'projects in your other organisations' },
   { scope: 'dashboard:read', for: 'dashboard shortcuts (optional)' },
+  { scope: 'annotation:read', for: 'annotations on the card (optional)' },
 ] as const;
 
 const fromError = (error: unknown): Failure => ({ kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` });

@@ -16,16 +16,16 @@ const connection = (state: SettingsState = settings) => servicesFor({ loadSettin
 describe('connection service', () => {
   it('names the scopes a key lacks and what for', () => {
     expect(missingScopes(['*'])).toEqual([]);
-    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:write', 'insight:write'])).toEqual([]);
-    expect(missingScopes(['query:read']).map((m) => m.scope)).toEqual(['project:read', 'user:read', 'dashboard:read', 'dashboard:write', 'insight:write']);
-    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:read'])[0]).toEqual({ scope: 'dashboard:write', for: 'creating the Tool Usage dashboard' });
+    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:write', 'insight:write', 'annotation:read'])).toEqual([]);
+    expect(missingScopes(['query:read']).map((m) => m.scope)).toEqual(['project:read', 'user:read', 'dashboard:read', 'annotation:read', 'dashboard:write', 'insight:write']);
+    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:read'])[0]).toEqual({ scope: 'annotation:read', for: 'annotations on the card' });
   });
 
   it('reports the key’s missing scopes from /api/personal_api_keys/@current/', async () => {
     mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
     mock.pool.intercept({ path: '/api/personal_api_keys/@current/', method: 'GET' }).reply(200, { scopes: ['query:read', 'project:read', 'user:read', 'dashboard:read'] });
     const status = await connection().connectionStatus();
-    expect(status).toMatchObject({ ok: true, user: 'pm@example.com', missing: [{ scope: 'dashboard:write' }, { scope: 'insight:write' }] });
+    expect(status).toMatchObject({ ok: true, user: 'pm@example.com', missing: [{ scope: 'annotation:read' }, { scope: 'dashboard:write' }, { scope: 'insight:write' }] });
   });
 
   it('says the scopes are unknown, not missing, where PostHog has no key endpoint', async () => {
