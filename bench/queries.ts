@@ -113,7 +113,8 @@ async function main() {
     for (const tool of RATIO_TOOLS) {
       const q = card(tool);
       const clickhouse = await sql(q.query, q.values);
-      if (!toolExpr) toolExpr = toolExpression(clickhouse, tool);
+      // The tool filter as the translator prints it, from the filter alone (the card's query names it by an alias).
+      if (!toolExpr) toolExpr = toolExpression(await sql(`SELECT count() AS c FROM events WHERE ${ONE_TOOL}`, { tool }), tool);
       const s = await stats(clickhouse);
       const inRange = await count(`SELECT count() AS c FROM events WHERE ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, { tool, s: rangeS });
       const inLookback = await count(`SELECT count() AS c FROM events WHERE ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, { tool, s: rangeS * 2 });
