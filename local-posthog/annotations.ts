@@ -1,8 +1,10 @@
 /**
  * Annotations for the local PostHog server: the project's notes on its timeline (a deploy, an
  * incident), as PostHog's REST API serves them — posthog/api/annotation.py (AnnotationSerializer's
- * fields; list filters after/before on created_at, scope, deleted, order; LimitOffset pages) — with
- * scope object "annotation" (annotation:read to list, annotation:write to create).
+ * fields; AnnotationsViewSet: list newest first by date_marker, deleted ones never listed, `scope`
+ * checked (400 "Invalid scope", "insight" read as "dashboard_item"), `date_from`/`date_to` on
+ * date_marker, `search` in the content, LimitOffset pages of 1000 by default) — with scope object
+ * "annotation" (annotation:read to list, annotation:write to create).
  */
 import { ApiError } from './dashboards.js';
 
@@ -15,11 +17,18 @@ export interface Annotation {
   creation_type: 'USR' | 'GIT';
   dashboard_item: null;
   dashboard_id: null;
+  dashboard_name: null;
+  insight_short_id: null;
+  insight_name: null;
+  insight_derived_name: null;
   created_by: unknown;
   created_at: string;
   updated_at: string;
   deleted: boolean;
   scope: 'project' | 'organization' | 'dashboard_item' | 'dashboard' | 'recording';
+  recording_id: null;
+  is_emoji: boolean;
+  tagged_users: string[];
 }
 
 const SCOPES = ['project', 'organization', 'dashboard_item', 'dashboard', 'recording'] as const;
@@ -27,7 +36,11 @@ const SCOPES = ['project', 'organization', 'dashboard_item', 'dashboard', 'recor
 export class AnnotationApi {
   private readonly items: Annotation[] = [];
   private nextId = 1;
-  constructor(private readonly user: () => unknown) {}
+  constructor(
+    private readonly user: () => unknown,
+    /** This project's list URL, for the pages' next and previous. */
+    private readonly listUrl: () => string,
+  ) {}
 
   static handles(rest: string[]): boolean {
     return rest[0] === 'annotations' && rest.length <= 2;
@@ -35,7 +48,7 @@ export class AnnotationApi {
 
   create(fields: { content: string; date_marker: string; scope?: Annotation['scope'] }): Annotation {
     const now = new Date().toISOString();
-    const a: Annotation = { id: this.nextId++, content: fields.content, date_marker: fields.date_marker, creation_type: 'USR', dashboard_item: null, dashboard_id: null, created_by: this.user(), created_at: now, updated_at: now, deleted: false, scope: fields.scope ?? 'project' };
+    const a: Annotation = { id: this.nextId++, content: fields.content, date_marker: fields.date_marker, creation_type: 'USR', dashboard_item: null, dashboard_id: null, dashboard_name: null, insight_short_id: null, insight_name: null, insight_derived_name: null, created_by: this.user(), created_at: now, updated_at: now, deleted: false, scope: fields.scope ?? 'project', recording_id: null, is_emoji: false, tagged_users: [] };
     this.items.push(a);
     return a;
   }
@@ -72,21 +85,31 @@ export class AnnotationApi {
     }
     if (method !== 'GET') return notAllowed;
     return () => {
-      let list = [...this.items];
-      for (const [key, value] of params) {
-        if (key === 'after') list = list.filter((a) => a.created_at > value);
-        else if (key === 'before') list = list.filter((a) => a.created_at < value);
-        else if (key === 'scope') list = list.filter((a) => a.scope === value);
-        else if (key === 'deleted') list = list.filter((a) => a.deleted === ['true', '1', 'yes'].includes(value.toLowerCase()));
+      let list = this.items.filter((a) => !a.deleted);
+      const scope = params.get('scope');
+      if (scope) {
+        const wanted = scope === 'insight' ? 'dashboard_item' : scope;
+        if (!(SCOPES as readonly string[]).includes(wanted)) throw new ApiError(400, 'validation_error', 'invalid_input', `Invalid scope: ${scope}`);
+        list = list.filter((a) => a.scope === wanted);
       }
-      const order = params.get('order');
-      if (order) {
-        const field = order.replace(/^-/, '') as keyof Annotation;
-        list.sort((a, b) => String(a[field]).localeCompare(String(b[field])) * (order.startsWith('-') ? -1 : 1));
-      }
-      const limit = Math.min(Number(params.get('limit') ?? 100) || 100, 1000);
-      const offset = Number(params.get('offset') ?? 0) || 0;
-      return { count: list.length, next: null, previous: null, results: list.slice(offset, offset + limit) };
+      const bound = (name: 'date_from' | 'date_to') => {
+        const raw = params.get(name);
+        if (!raw) return null;
+        const at = Date.parse(raw);
+        if (Number.isNaN(at)) throw new ApiError(400, 'validation_error', 'invalid_input', `Invalid date range: ${name} must be a valid ISO 8601 date`);
+        return at;
+      };
+      const [from, to] = [bound('date_from'), bound('date_to')];
+      if (from !== null && to !== null && from > to) throw new ApiError(400, 'validation_error', 'invalid_input', 'Invalid date range: date_from must be before date_to');
+      if (from !== null) list = list.filter((a) => Date.parse(a.date_marker) >= from);
+      if (to !== null) list = list.filter((a) => Date.parse(a.date_marker) <= to);
+      const search = params.get('search')?.toLowerCase();
+      if (search) list = list.filter((a) => a.content.toLowerCase().includes(search));
+      list.sort((a, b) => Date.parse(b.date_marker) - Date.parse(a.date_marker));
+      const limit = Math.max(1, Number(params.get('limit') ?? 1000) || 1000);
+      const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+      const pageAt = (o: number) => `${this.listUrl()}?limit=${limit}&offset=${o}`;
+      return { count: list.length, next: offset + limit < list.length ? pageAt(offset + limit) : null, previous: offset > 0 ? pageAt(Math.max(0, offset - limit)) : null, results: list.slice(offset, offset + limit) };
     };
   }
 }

@@ -352,7 +352,12 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const faults = new Faults();
   const dashboardApis = new Map(projects.map((p) => [p.id, new DashboardApi({ projectId: p.id, baseUrl: () => baseUrl, user })]));
   dashboardApis.get(DEFAULT_PROJECT_ID)!.seed();
-  const annotationApis = new Map(projects.map((p) => [p.id, new AnnotationApi(() => { const u = user(); return { id: u.id, uuid: u.uuid, distinct_id: u.distinct_id, first_name: u.first_name, email: u.email }; })]));
+  // UserBasicSerializer's part of the user, as created_by.
+  const userBasic = () => {
+    const u = user();
+    return { id: u.id, uuid: u.uuid, distinct_id: u.distinct_id, first_name: u.first_name, last_name: u.last_name, email: u.email };
+  };
+  const annotationApis = new Map(projects.map((p) => [p.id, new AnnotationApi(userBasic, () => `${baseUrl}/api/projects/${p.id}/annotations/`)]));
   annotationApis.get(DEFAULT_PROJECT_ID)!.seed();
 
   /** posthog/auth.py PersonalAPIKeyAuthentication: the Authorization header, else the body, else the query string. */

@@ -1,6 +1,6 @@
 /**
  * The project's annotations (a deploy, an incident) in a range: PostHog's REST list
- * (posthog/api/annotation.py: `order`, LimitOffset pages; scope annotation:read), the ones that
+ * (posthog/api/annotation.py: newest first, date_from/date_to, LimitOffset pages; scope annotation:read), the ones that
  * apply to the whole project or organisation, not deleted. Their text is data: shown as text only.
  */
 import { z } from 'zod';
@@ -29,7 +29,9 @@ export interface ProjectAnnotation {
 }
 
 export async function fetchAnnotations(client: Pick<PostHogClient, 'request' | 'projectId'>, sinceMs: number, untilMs: number): Promise<ProjectAnnotation[]> {
-  const q = new URLSearchParams({ limit: '200', order: '-date_marker' });
+  // PostHog lists newest first and filters by date_marker itself (date_from/date_to); releases
+  // without those filters take `order` and ignore the rest, so the range is checked here too.
+  const q = new URLSearchParams({ limit: '200', order: '-date_marker', date_from: new Date(sinceMs).toISOString(), date_to: new Date(untilMs).toISOString() });
   const page = await client.request(projectPath(client, `annotations/?${q}`), annotationPageSchema);
   return page.results
     .filter((a) => !a.deleted && (a.scope === undefined || a.scope === 'project' || a.scope === 'organization'))
