@@ -10,15 +10,16 @@ import type { TestedChange } from '../../lib/card/compare';
 export function Delta({ change, label }: { change: Change | TestedChange; label: string }) {
   if (!change) return <span class="tl-delta tl-delta-none">no previous data</span>;
   const tested = 'significant' in change ? change : null;
+  // "▲ 22%" said as "up 22%".
+  const spoken = change.direction === 'flat' ? change.text : `${change.direction} ${change.text.replace(/^[▲▼]\s*/, '')}`;
   if (tested && !tested.significant) {
     return (
       <span class="tl-delta tl-delta-unclear" tabIndex={0} title={tested.detail} data-detail={tested.detail} data-testid="delta-unclear">
         <span aria-hidden="true">no clear change</span>
-        <span class="tl-visually-hidden">{`${label}: no clear change vs the previous period (${change.text.replace(/^[▲▼]\s*/, change.direction === 'flat' ? '' : `${change.direction} `)}); ${tested.detail}`}</span>
+        <span class="tl-visually-hidden">{`${label}: no clear change vs the previous period (${spoken}); ${tested.detail}`}</span>
       </span>
     );
   }
-  const spoken = change.direction === 'flat' ? change.text : `${change.direction} ${change.text.replace(/^[▲▼]\s*/, '')}`;
   const verdict = change.verdict === 'neutral' ? '' : `, ${change.verdict}`;
   return (
     <span class={`tl-delta tl-delta-${change.verdict}`} title={tested ? tested.detail : `${label} vs the previous period`} data-testid={tested ? 'delta-clear' : undefined} {...(tested ? { tabIndex: 0, 'data-detail': tested.detail } : {})}>

@@ -1,4 +1,5 @@
 /** Triage tab: slowest recent completed jobs and latest failures, each linking into PostHog. */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Failure, LookedUpJob, LookupBy, Triage, TriageRow } from '../../lib/protocol/messages';
 import { formatAgo, formatDuration } from '../../lib/helpers/format';
@@ -65,21 +66,13 @@ function Rows({ rows, kind, onCopy }: { rows: TriageRow[]; kind: 'slow' | 'failu
             {kind === 'failure' && row.durationMs !== null ? ` · ${formatDuration(row.durationMs)}` : ''}
           </span>
           <span class="tl-triage-when">{formatAgo(row.at)}</span>
-          <span class="tl-triage-links">
-            <a href={row.eventUrl} target="_blank" rel="noopener noreferrer" aria-label={`Open the event for job ${row.jobId ?? ''} in PostHog`}>
-              event
-            </a>
-            {row.replayUrl && (
-              <a href={row.replayUrl} target="_blank" rel="noopener noreferrer" aria-label={`Watch the session replay for job ${row.jobId ?? ''}`}>
-                replay
-              </a>
-            )}
+          <JobLinks job={row}>
             {onCopy && (
               <button type="button" class="tl-link-button" data-testid="copy-row" aria-label={`Copy a summary of job ${row.jobId ?? ''}`} onClick={() => onCopy(row, kind)}>
                 copy
               </button>
             )}
-          </span>
+          </JobLinks>
         </li>
       ))}
     </ul>
@@ -172,18 +165,26 @@ function LookupResult({ lookup }: { lookup: LookupState }) {
             {job.durationMs !== null ? ` · ${formatDuration(job.durationMs)}` : ''}
           </span>
           <span class="tl-triage-when">{formatAgo(job.at)}</span>
-          <span class="tl-triage-links">
-            <a href={job.eventUrl} target="_blank" rel="noopener noreferrer" aria-label={`Open the event for job ${job.jobId ?? ''} in PostHog`}>
-              event
-            </a>
-            {job.replayUrl && (
-              <a href={job.replayUrl} target="_blank" rel="noopener noreferrer" aria-label={`Watch the session replay for job ${job.jobId ?? ''}`}>
-                replay
-              </a>
-            )}
-          </span>
+          <JobLinks job={job} />
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A job's way into PostHog: its event, its session replay when it has one, and anything else the row adds. */
+function JobLinks({ job, children }: { job: Pick<TriageRow, 'jobId' | 'eventUrl' | 'replayUrl'>; children?: ComponentChildren }) {
+  return (
+    <span class="tl-triage-links">
+      <a href={job.eventUrl} target="_blank" rel="noopener noreferrer" aria-label={`Open the event for job ${job.jobId ?? ''} in PostHog`}>
+        event
+      </a>
+      {job.replayUrl && (
+        <a href={job.replayUrl} target="_blank" rel="noopener noreferrer" aria-label={`Watch the session replay for job ${job.jobId ?? ''}`}>
+          replay
+        </a>
+      )}
+      {children}
+    </span>
   );
 }
