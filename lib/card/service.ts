@@ -171,14 +171,15 @@ export function createCardService(deps: CardServiceDeps) {
       const { events } = settings.schema;
       const jobs = new Map<string, LookedUpJob>();
       // Newest first, at most LOOKUP_ROWS whatever PostHog sends.
-      for (const [uuid, event, atMs, rawJob, durationMs, errorType, sessionId, replaySession] of [...rows.data].sort((a, b) => b[2] - a[2]).slice(0, LOOKUP_ROWS)) {
+      for (const [uuid, event, atMs, rawJob, durationMs, errorType, , replaySession] of [...rows.data].sort((a, b) => b[2] - a[2]).slice(0, LOOKUP_ROWS)) {
         const jobId = decodeText(rawJob);
         const key = jobId ?? `event:${uuid}`;
         const status = event === events.processingFailed ? 'failed' : event === events.processingCompleted ? 'completed' : 'started';
         const known = jobs.get(key);
         if (known) {
           known.durationMs ??= durationMs;
-          known.replayUrl ??= replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession) ?? decodeText(sessionId));
+          // A replay is found by PostHog's own $session_id, never the tool's session_id.
+          known.replayUrl ??= replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession));
           continue;
         }
         const at = new Date(atMs).toISOString();
