@@ -79,6 +79,20 @@ describe('Clopper–Pearson and the binomial', () => {
     [10, 10, [0.6915, 1]],
   ])('%i of %i → %j', (x, n, expected) => close(clopperPearson(x, n), expected));
 
+  it('agrees with the binomial summed term by term, for large counts too', () => {
+    const bySum = (k: number, n: number, p: number) => {
+      // Terms in log space: (1 − p)^n alone underflows for n in the thousands.
+      let log = n * Math.log(1 - p);
+      let sum = 0;
+      for (let i = 0; i <= k; i++) {
+        sum += Math.exp(log);
+        log += Math.log((n - i) / (i + 1)) + Math.log(p / (1 - p));
+      }
+      return sum;
+    };
+    for (const [k, n, p] of [[3, 10, 0.5], [940, 2000, 0.5], [1000, 2000, 0.5], [12, 400, 0.02], [150, 160, 0.9]] as const) expect(binomialCdf(k, n, p)).toBeCloseTo(bySum(k, n, p), 9);
+  });
+
   it('sums the binomial', () => {
     expect(binomialCdf(2, 4, 0.5)).toBeCloseTo(11 / 16, 12);
     expect(binomialCdf(-1, 4, 0.5)).toBe(0);
