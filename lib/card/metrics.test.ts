@@ -75,10 +75,12 @@ describe('toToolMetrics', () => {
   });
 
   it('rejects rows of the wrong shape, naming the field', () => {
-    const bad = () => toToolMetrics({ results: [['funnel', 'current', ['many'], []]] }, input, asOf);
+    const bad = () => toToolMetrics({ results: [['funnel', 'current', ['many']]] }, input, asOf);
     expect(bad).toThrow(PostHogError);
     expect(bad).toThrow(/unexpected shape: 0\.2\.0/);
-    expect(() => toToolMetrics({ results: [['surprise', 'current', [], []]] }, input, asOf)).toThrow(/0\.0/);
+    expect(() => toToolMetrics({ results: [['surprise', 'current', []]] }, input, asOf)).toThrow(/0\.0/);
+    // A count that is not a whole number is not a count.
+    expect(() => toToolMetrics({ results: [['current', 'tool_viewed', [1.5]]] }, input, asOf)).toThrow(/whole numbers/);
     expect(() => toToolsSeen({ results: [[1, 'x']] })).toThrow(/0\.0/);
   });
 });

@@ -6,14 +6,19 @@ import type { RangeKey } from './ranges';
 import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/messages';
 import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
 import type { MetricsOptions } from '../settings/settings';
-import { sparkBucketSeconds, TOP_ERROR_TYPES, TOTALS_COUNTS, TOTALS_FIGURES } from './query';
+import { ROW_COUNTS, ROW_FIGURES, sparkBucketSeconds, TOP_ERROR_TYPES } from './query';
 
-// ClickHouse writes NaN (a mean of nothing) as null in JSON.
+/** File types and download formats shown, the most frequent first. */
+export const TOP_VALUES = 6;
+
+// Counts are whole numbers; ClickHouse writes NaN (a mean of nothing) as null in JSON.
 const cardRowSchema = z.tuple([
   z.enum(['current', 'previous', 'funnel', 'error', 'spark', 'file_type', 'format']),
   z.string(),
-  z.array(z.number().int().nonnegative()).max(16),
-  z.array(z.number().nullable()).max(16),
+  z
+    .array(z.number().nullable())
+    .max(ROW_COUNTS.length + ROW_FIGURES.length)
+    .refine((numbers) => numbers.slice(0, ROW_COUNTS.length).every((x) => x !== null && Number.isInteger(x) && x >= 0), 'counts must be whole numbers'),
 ]);
 const cardRowsSchema = z.array(cardRowSchema);
 type Period = 'current' | 'previous';
@@ -62,10 +67,14 @@ export function toToolMetrics(
   const more: ToolMetrics['more'] = { auth: [], fileTypes: [], formats: [] };
   let llm: ToolMetrics['llm'] = null;
   let lastHour = { failures: 0, completed: 0, meanMs: null as number | null };
-  type Totals = Record<(typeof TOTALS_COUNTS)[number], number> & Record<(typeof TOTALS_FIGURES)[number], number | null>;
+  type Totals = Record<(typeof ROW_COUNTS)[number], number> & Record<(typeof ROW_FIGURES)[number], number | null>;
   const totals: Record<Period, Map<string, Totals>> = { current: new Map(), previous: new Map() };
 
-  for (const [section, rawLabel, counts, figures] of parsed.data) {
+  for (const [section, rawLabel, numbers] of parsed.data) {
+    const row = {
+      ...Object.fromEntries(ROW_COUNTS.map((name, i) => [name, numbers[i] ?? 0])),
+      ...Object.fromEntries(ROW_FIGURES.map((name, i) => [name, numbers[ROW_COUNTS.length + i] ?? null])),
+    } as Totals;
     // Labels are property values (error types, file types, formats): PostHog reads them JSON-escaped.
     const label = fromStoredForm(rawLabel);
     const period: Period | null = rawLabel === 'current' || rawLabel === 'previous' ? rawLabel : null;
@@ -73,34 +82,31 @@ export function toToolMetrics(
       case 'current':
       case 'previous':
         // Per event: the label is the event's name, as stored (event names are not JSON-escaped).
-        totals[section].set(rawLabel, {
-          ...Object.fromEntries(TOTALS_COUNTS.map((name, i) => [name, counts[i] ?? 0])),
-          ...Object.fromEntries(TOTALS_FIGURES.map((name, i) => [name, figures[i] ?? null])),
-        } as Totals);
+        totals[section].set(rawLabel, row);
         break;
       case 'funnel': {
         // [level reached, sessions]: a session at level k counts for every step up to k.
-        const [level = 0, sessions = 0] = counts;
+        const [level = 0, sessions = 0] = numbers as number[];
         if (period) for (let i = 0; i < Math.min(level, FUNNEL_STEPS.length); i++) steps[period][i]! += sessions;
         break;
       }
       case 'error': {
+        // Failures until now of both periods, and of the current one.
         const entry = errors.get(label) ?? { current: 0, previous: 0 };
-        const [now = 0, both = 0] = counts;
-        entry.current += now;
-        entry.previous += both - now;
+        entry.current += row.current;
+        entry.previous += row.all - row.current;
         errors.set(label, entry);
         break;
       }
       case 'spark':
         // The label is the bucket's number since the epoch.
-        spark.push({ at: Number(rawLabel) * sparkBucketSeconds(input.range), n: counts[0] ?? 0, p95Ms: figures[0] ?? null });
+        spark.push({ at: Number(rawLabel) * sparkBucketSeconds(input.range), n: row.all, p95Ms: row.p95 });
         break;
       case 'file_type':
-        more.fileTypes.push({ type: label, count: counts[0] ?? 0, meanBytes: figures[0] ?? null });
+        more.fileTypes.push({ type: label, count: row.all, meanBytes: row.nSize > 0 && row.sumSize !== null ? row.sumSize / row.nSize : null });
         break;
       case 'format':
-        more.formats.push({ format: label, count: counts[0] ?? 0 });
+        more.formats.push({ format: label, count: row.all });
         break;
     }
   }
@@ -140,8 +146,18 @@ export function toToolMetrics(
   const lastHourMean = completedNow && completedNow.nLastHour > 0 && completedNow.sumLastHour !== null ? completedNow.sumLastHour / completedNow.nLastHour : null;
   lastHour = { failures: int(now('processingFailed')?.lastHour), completed: completedLastHour, meanMs: completedLastHour > 0 ? lastHourMean : null };
 
-  // Rows come in no fixed order: sort everything that is a list.
-  const byCount = <T extends { count: number }>(list: T[], key: (x: T) => string) => list.sort((x, y) => y.count - x.count || key(x).localeCompare(key(y)));
+  // Rows come in no fixed order: sort everything that is a list. The most frequent values are kept
+  // (ties by code point, the order of ClickHouse's UTF-8 bytes), then shown by count and name.
+  const byBytes = (a: string, b: string) => {
+    const [x, y] = [[...a], [...b]];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    return x.length - y.length;
+  };
+  const byCount = <T extends { count: number }>(list: T[], key: (x: T) => string) =>
+    list
+      .sort((x, y) => y.count - x.count || byBytes(key(x), key(y)))
+      .slice(0, TOP_VALUES)
+      .sort((x, y) => y.count - x.count || key(x).localeCompare(key(y)));
   const errorList = [...errors.entries()]
     .map(([type, counts]) => ({ type, ...counts }))
     .sort((x, y) => y.current - x.current || y.previous - x.previous || x.type.localeCompare(y.type))

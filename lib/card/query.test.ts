@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, sparkBucketSeconds, type CardQueryInput } from './query';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, sparkBucketSeconds, toolInJson, type CardQueryInput } from './query';
 import { DEFAULT_SCHEMA } from '../instrumentation/schema';
 import { DEFAULT_METRICS_OPTIONS } from '../settings/settings';
 
@@ -47,12 +47,14 @@ describe.each(Object.entries(builders))('%s query', (_name, build) => {
 describe('card query', () => {
   it('reads every custom property under both spellings by default, one when the schema says so', () => {
     const { query, values } = buildCardQuery(input());
-    // Each spelling read as text, so spellings PostHog typed differently still coalesce.
-    expect(query).toContain('toString(properties[{p_tool_name_0}]) AS tool_0,\n    toString(properties[{p_tool_name_1}]) AS tool_1,\n    tool_0 ?? tool_1 AS tool');
+    // Each spelling cast on its own, so spellings PostHog typed differently still coalesce; a tool's name is always text.
+    const flat = query.replace(/\s+/g, ' ');
+    expect(flat).toContain('toString(properties[{p_session_id_0}]) AS entity_0, toString(properties[{p_session_id_1}]) AS entity_1, entity_0 ?? entity_1 AS entity');
+    expect(flat).toContain('properties[{p_tool_name_0}] AS tool_0, properties[{p_tool_name_1}] AS tool_1, tool_0 ?? tool_1 AS tool');
     expect(query).toContain('tool = {tool}');
     expect([values.p_tool_name_0, values.p_tool_name_1]).toEqual(['tool_name', '$tool_name']);
     const single = buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, schema: { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'] } } } }));
-    expect(single.query).toContain('toString(properties[{p_tool_name_0}]) AS tool,');
+    expect(single.query).toContain('properties[{p_tool_name_0}] AS tool,');
     expect(single.query).not.toContain('tool_0');
     expect(single.values.p_tool_name_1).toBeUndefined();
   });
@@ -62,6 +64,16 @@ describe('card query', () => {
     expect(values.range_seconds).toBe(86_400);
     expect(values.lookback_seconds).toBe(2 * 86_400);
     expect(values.window_ms).toBe(7_200_000);
+  });
+
+  it('skips other tools by a substring of the JSON only when the name is plain text no encoder escapes', () => {
+    expect(toolInJson('news-analyzer')).toBe('"news-analyzer"');
+    expect(toolInJson('PDF to text v2.1')).toBe('"PDF to text v2.1"');
+    // Quotes, backslashes, slashes and non-ASCII may be escaped in the JSON: '' is in every text.
+    for (const name of [`o'reilly "q"`, 'a\\b', 'a/b', 'café', '']) expect(toolInJson(name)).toBe('');
+    const { query, values } = buildCardQuery(input());
+    expect(query).toContain('position(properties, {tool_in_json}) > 0 AND tool = {tool}');
+    expect(values.tool_in_json).toBe('"news-analyzer"');
   });
 
   it('counts persons instead of sessions when asked', () => {

@@ -3,7 +3,7 @@
  * range and the equal period before it, so every figure can show its change.
  */
 import { RANGES, type RangeKey } from './ranges';
-import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
+import { HogQLValues, storedForm, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
 import type { MetricsOptions, Segment } from '../settings/settings';
 import type { HogQLRequest } from '../posthog/hogql';
 import { P95_RANKS_SQL } from '../stats/intervals';
@@ -34,11 +34,17 @@ function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment
 }
 
 /** The value at `level` of a sorted array of n values, as ClickHouse's quantileExact picks it: element ⌊level·n⌋ (0-based). */
-const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) => `${sorted}[toInt(floor(${level} * ${n})) + 1]`;
+// intDiv(y, 1) is ⌊y⌋ for y ≥ 0 in one call (it rounds toward zero; toInt would answer NULL for a fraction).
+const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) => `${sorted}[intDiv(${level} * ${n}, 1) + 1]`;
 
-/** A totals row's counts and figures, in order (see buildCardQuery). */
-export const TOTALS_COUNTS = ['all', 'untilNow', 'cacheHits', 'authenticated', 'lastHour', 'errors', 'n', 'nLastHour'] as const;
-export const TOTALS_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'p50', 'p95', 'p99', 'p95Low', 'p95High'] as const;
+/**
+ * A row's numbers, in order (see buildCardQuery): every row but the funnel's carries all of them, and
+ * each section reads the ones it needs (metrics.ts). Counts first (whole numbers), then figures.
+ */
+export const ROW_COUNTS = ['all', 'untilNow', 'cacheHits', 'authenticated', 'lastHour', 'errors', 'n', 'nLastHour', 'current', 'nSize'] as const;
+export const ROW_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'sumSize', 'p50', 'p95', 'p99', 'p95Low', 'p95High'] as const;
+/** Rows at most: every section is small (7 events × 2 periods, ≤ 12 funnel rows, ≤ 30 spark buckets) but for property values. */
+export const CARD_ROWS = 1000;
 
 /**
  * A select list of shallow definitions, `expression AS alias`, later ones naming earlier ones.
@@ -55,30 +61,54 @@ class Columns {
     this.defs.push(`${expression} AS ${alias}`);
     return alias;
   }
-  /** A custom property under each of its spellings, cast one by one (no common type otherwise), the first present wins. */
-  read(v: HogQLValues, schema: SchemaMapping, property: ToolProperty, cast: 'toString' | 'toFloat', alias: string): string {
-    const each = schema.properties[property].map((spelling, i) => `${cast}(properties[${v.add(`p_${property}_${i}`, spelling)}])`);
+  /**
+   * A custom property under each of its spellings, cast one by one (PostHog types each spelling by the
+   * JSON it has seen: no common type otherwise), the first present wins. 'text' reads it as PostHog
+   * types it, for a property only ever sent as a JSON string (PostHog then types it String).
+   */
+  read(v: HogQLValues, schema: SchemaMapping, property: ToolProperty, cast: 'toString' | 'toFloat' | 'text', alias: string): string {
+    const each = schema.properties[property].map((spelling, i) => {
+      const read = `properties[${v.add(`p_${property}_${i}`, spelling)}]`;
+      return cast === 'text' ? read : `${cast}(${read})`;
+    });
     if (each.length === 1) return this.def(alias, each[0]!);
     return this.def(alias, each.map((read, i) => this.def(`${alias}_${i}`, read)).join(' ?? '));
   }
 }
 
 /**
+ * What the tool's name must appear as in an event's JSON properties for it to be the tool's: its
+ * stored form when that is plain text no encoder escapes, else '' (which every text contains). Most of
+ * the card query's cost is reading the name out of every event's JSON; a substring test first skips
+ * the other tools' events for a fraction of that (the same text for every tool: only the value varies).
+ */
+export function toolInJson(tool: string): string {
+  const stored = storedForm(tool);
+  return /^[A-Za-z0-9 _.:-]+$/.test(stored) ? `"${stored}"` : '';
+}
+
+/**
  * One request per tool and range, covering the range and the equal period before it (so every
- * figure can show its change). The query is flat for PostHog's parser: one CTE reads the tool's
- * events and each property once, in shallow definitions (Columns), and six parts over it are joined
- * with UNION ALL (ClickHouse keeps of the CTE only the columns and events each part needs). Every row
- * is `(section, label, counts, figures)` — two arrays, since ClickHouse has no common type for counts
- * (UInt64) and figures (Float64):
- *  - "current" / "previous": per event of that period (label: the event's name), TOTALS_COUNTS (all;
- *    until now, as the range and previous period end now; cache hits, signed-in views, the last hour,
- *    LLM errors, values until now and in the last hour) and TOTALS_FIGURES (the sums of those values,
- *    LLM sums, exact percentiles of the values, and the order statistics bounding p95). An event's value is its duration (model latency
- *    for LLM events, which count to the end of the range as the other current-only figures do).
- *  - funnel: per period, [level reached, sessions (or persons)] — windowFunnel in order within the window.
- *  - error: per error type, [failures now, failures in both periods] (the 40 most frequent now).
- *  - spark: per bucket of the current range (label: its number, epoch ms ÷ bucket), [completed jobs], [p95].
- *  - file_type / format: the 6 most frequent of the current range ([uploads], [mean size] / [downloads]).
+ * figure can show its change), and one pass over the tool's events: ClickHouse would scan the
+ * events once for every part of a UNION ALL (a CTE is inlined), and reading the tool's name out of
+ * every event's JSON is most of the cost. So the innermost select reads the tool's events and each
+ * property once — only on the events that use it: `c ? read : NULL` and `c AND read` are evaluated
+ * lazily — in shallow definitions (Columns), and names for each event the sections it feeds:
+ *  - "current" / "previous" (label: the event's name): every event, by its period;
+ *  - "funnel" (label: the period), per session or person: the funnel's events until now;
+ *  - one of "error" (label: the error type; failures until now, both periods), "spark" (label: the
+ *    bucket's number, epoch ms ÷ bucket; completed jobs with a duration now), "file_type" (uploads now)
+ *    or "format" (downloads now).
+ * ARRAY JOIN repeats the event once per section (one to three times), one GROUP BY aggregates every
+ * section at once, and an outer GROUP BY counts the funnel's sessions per level reached
+ * (windowFunnel, in order within the window). Every row is `(section, label, numbers)`: ROW_COUNTS
+ * (all; until now, as the range and previous period end now; cache hits, signed-in views, the last
+ * hour, LLM errors, values until now and in the last hour, in the current period, file sizes) then
+ * ROW_FIGURES (the sums of those values, LLM sums, the sum of file sizes, exact percentiles of the
+ * values, the order statistics bounding p95), all from one sumForEach; funnel rows are
+ * [level reached, sessions].
+ * An event's value is its duration (model latency for LLM events, which count to the end of the
+ * range as the other current-only figures do), until now: the values' count is n.
  * Percentiles are exact (quantileExact's rule) from sorted arrays: HogQL releases of the past year lack quantileExact.
  */
 export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLRequest {
@@ -90,17 +120,19 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
 
   const c = new Columns();
   c.defs.push('event', 'timestamp');
-  const toolName = c.read(v, schema, 'tool_name', 'toString', 'tool');
+  // A tool's name is text wherever it is sent (session ids, error codes and file types may be numbers).
+  const toolName = c.read(v, schema, 'tool_name', 'text', 'tool');
   const segmentValue = segment ? c.def('segment_value', `toString(${segment.kind === 'person' ? 'person.properties' : 'properties'}[${v.add('segment_property', segment.property)}])`) : null;
-  c.def('since', `now() - INTERVAL ${v.add('range_seconds', RANGES[range].seconds)} SECOND`);
-  c.def('period', `(timestamp >= since) ? 'current' : 'previous'`);
+  c.def('query_time', 'now()');
+  c.def('cur', `timestamp >= query_time - INTERVAL ${v.add('range_seconds', RANGES[range].seconds)} SECOND`);
+  c.def('period', `cur ? 'current' : 'previous'`);
   c.def('is_ai', `event = ${ai}`);
-  c.def('u', 'timestamp < now() OR is_ai');
-  c.def('h', 'timestamp >= now() - INTERVAL 1 HOUR');
+  c.def('u', 'timestamp < query_time OR is_ai');
+  c.def('h', 'timestamp >= query_time - INTERVAL 1 HOUR');
   c.def('ts', 'reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp))');
   c.def('latency', 'toFloat(properties.$ai_latency)');
   c.read(v, schema, 'processing_duration_ms', 'toFloat', 'duration');
-  c.def('x', 'is_ai ? latency : duration');
+  c.def('x', `is_ai ? latency : event IN (${completed}, ${failed}) ? duration : NULL`);
   c.def('xu', 'u ? x : NULL');
   c.def('xh', 'h ? x : NULL');
   if (options.funnelUnit === 'persons') c.def('entity', 'toString(person_id)');
@@ -108,45 +140,46 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   c.read(v, schema, 'error_type', 'toString', 'error_type');
   c.read(v, schema, 'file_type', 'toString', 'file_type');
   c.read(v, schema, 'download_format', 'toString', 'format');
-  c.read(v, schema, 'file_size', 'toFloat', 'size');
-  c.def('cached', `${c.read(v, schema, 'from_cache', 'toString', 'cached_text')} = 'true'`);
-  c.def('auth', `${c.read(v, schema, 'is_authenticated', 'toString', 'auth_text')} = 'true'`);
-  c.def('cost', 'toFloat(properties.$ai_total_cost_usd)');
-  c.def('err', `toString(properties.$ai_is_error) = 'true'`);
-  c.def('input', 'toFloat(properties.$ai_input_tokens)');
-  c.def('output', 'toFloat(properties.$ai_output_tokens)');
+  c.read(v, schema, 'file_size', 'toFloat', 'file_size');
+  c.def('size', `event = ${uploaded} ? file_size : NULL`);
+  c.def('cached', `event = ${completed} AND ${c.read(v, schema, 'from_cache', 'toString', 'cached_text')} = 'true'`);
+  c.def('auth', `event = ${viewed} AND ${c.read(v, schema, 'is_authenticated', 'toString', 'auth_text')} = 'true'`);
+  c.def('cost', 'is_ai ? toFloat(properties.$ai_total_cost_usd) : NULL');
+  c.def('err', `is_ai AND toString(properties.$ai_is_error) = 'true'`);
+  c.def('input', 'is_ai ? toFloat(properties.$ai_input_tokens) : NULL');
+  c.def('output', 'is_ai ? toFloat(properties.$ai_output_tokens) : NULL');
+  // The sections each event feeds, as parallel arrays for ARRAY JOIN ('' where it feeds none).
+  c.def('funnel', `event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL ? 'funnel' : ''`);
+  c.def('detail', `event = ${failed} AND u ? 'error' : cur AND event = ${completed} AND xu IS NOT NULL ? 'spark' : cur AND event = ${uploaded} ? 'file_type' : cur AND event = ${downloaded} ? 'format' : ''`);
   // The bucket's number: its start is number × bucket (metrics.ts), a product the parser need not see.
-  c.def('spark_bucket', `intDiv(ts, ${bucketMs})`);
+  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : toString(intDiv(ts, ${bucketMs}))) ?? 'unknown'`);
+  c.def('sections', '[period, funnel, detail]');
+  c.def('labels', '[event, period, detail_label]');
+  c.def('entities', "['', entity, '']");
   // The aliases above serve the WHERE too: ClickHouse (and HogQL) resolve select aliases there.
-  const where = [`event IN (${events.join(', ')})`, `${toolName} = ${v.addText('tool', tool)}`];
+  const where = [`event IN (${events.join(', ')})`, `position(properties, ${v.add('tool_in_json', toolInJson(tool))}) > 0`, `${toolName} = ${v.addText('tool', tool)}`];
   if (segmentValue) where.push(`${segmentValue} = ${v.addText('segment_value', segment!.value)}`);
-  where.push(`timestamp >= now() - INTERVAL ${v.add('lookback_seconds', RANGES[range].seconds * 2)} SECOND`);
-  const rows = `SELECT ${c.defs.join(',\n    ')}
-  FROM events
-  WHERE ${where.join(' AND ')}`;
+  where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', RANGES[range].seconds * 2)} SECOND`);
 
   // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).
-  const totals = `SELECT period AS section, event AS label, c AS counts, arrayConcat(s, arrayMap(level -> ${exactQuantile('xs', 'level', 'n')}, [0.5, 0.95, 0.99]), [xs[p95_low_rank], xs[p95_high_rank]]) AS figures
-    FROM (SELECT period, event, sumForEach([1, u, u AND cached, auth, h, err, xu IS NOT NULL, xh IS NOT NULL]) AS c,
-        sumForEach([xu, xh, cost, input, output]) AS s, arraySort(groupArray(xu)) AS xs, count(xu) AS n, ${P95_RANKS_SQL('n').join(', ')}
-      FROM rows GROUP BY period, event)`;
-  const funnel = `SELECT 'funnel' AS section, period AS label, [level, count()] AS counts, [] AS figures
-    FROM (SELECT period, windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level
-      FROM rows WHERE event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL GROUP BY entity, period)
-    GROUP BY period, level`;
-  const errors = `SELECT 'error' AS section, error_type ?? 'unknown' AS label, [countIf(period = 'current'), count()] AS counts, [] AS figures
-    FROM rows WHERE event = ${failed} AND u GROUP BY label ORDER BY counts[1] DESC, counts[2] DESC, label LIMIT 40`;
-  const spark = `SELECT 'spark' AS section, toString(spark_bucket) AS label, [count()] AS counts, [${exactQuantile('arraySort(groupArray(x))', '0.95', 'count()')}] AS figures
-    FROM rows WHERE event = ${completed} AND period = 'current' AND x IS NOT NULL GROUP BY label`;
-  const fileTypes = `SELECT 'file_type' AS section, file_type ?? 'unknown' AS label, [count()] AS counts, [avg(size)] AS figures
-    FROM rows WHERE event = ${uploaded} AND period = 'current' GROUP BY label ORDER BY counts[1] DESC, label LIMIT 6`;
-  const formats = `SELECT 'format' AS section, format ?? 'unknown' AS label, [count()] AS counts, [] AS figures
-    FROM rows WHERE event = ${downloaded} AND period = 'current' GROUP BY label ORDER BY counts[1] DESC, label LIMIT 6`;
-
-  const query = `WITH rows AS (${rows})
-SELECT section, label, counts, figures FROM (
-${[totals, funnel, errors, spark, fileTypes, formats].join('\nUNION ALL\n')})
-LIMIT 1000`;
+  const quantiles = ['0.5', '0.95', '0.99'];
+  const query = `SELECT section, label, section = 'funnel' ? [level, count() / 1] : any(numbers) AS numbers
+FROM (
+  SELECT section, label, entity_key,
+    sumForEach([1, u, u AND cached, auth, h, err, xu IS NOT NULL, xh IS NOT NULL, cur, size IS NOT NULL, xu, xh, cost, input, output, size]) AS sums,
+    arraySort(groupArray(xu)) AS xs, sums[7] AS n, ${P95_RANKS_SQL('n').join(', ')},
+    arrayConcat(sums, arrayMap(q -> ${exactQuantile('xs', 'q', 'n')}, [${quantiles.join(', ')}]), [xs[p95_low_rank], xs[p95_high_rank]]) AS numbers,
+    windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level
+  FROM (
+    SELECT ${c.defs.join(',\n      ')}
+    FROM events
+    WHERE ${where.join(' AND ')})
+  ARRAY JOIN sections AS section, labels AS label, entities AS entity_key
+  WHERE section != ''
+  GROUP BY section, label, entity_key)
+GROUP BY section, label, level
+ORDER BY section IN ('error', 'file_type', 'format'), numbers[9] DESC, numbers[1] DESC, label
+LIMIT ${CARD_ROWS}`;
   return { query, values: v.values };
 }
 

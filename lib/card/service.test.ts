@@ -249,7 +249,7 @@ describe('fault matrix (unit)', () => {
     ['connection refused', (pool) => void pool.intercept(QUERY).replyWithError(new Error('connect ECONNREFUSED 127.0.0.1:443')), 'network', /Could not reach ph\.test/],
     ['malformed JSON', reply(200, '{"results": [["funnel"'), 'bad_response', /body that is not JSON/],
     ['drifted shape', reply(200, { result: ROWS }), 'bad_response', /PostHog answered in an unexpected shape: results: /],
-    ['drifted row', reply(200, { results: [['funnel', 1, [1, 10], []]] }), 'bad_response', /PostHog answered in an unexpected shape: (results\.)?0\.1: .*expected string/],
+    ['drifted row', reply(200, { results: [['funnel', 1, [1, 10]]] }), 'bad_response', /PostHog answered in an unexpected shape: (results\.)?0\.1: .*expected string/],
     ['HogQL error', reply(400, { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam' }), 'query_error', /could not run the query: Unable to resolve field/],
   ];
 

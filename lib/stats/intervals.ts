@@ -175,8 +175,12 @@ export function p95IntervalRanks(n: number): { low: number | null; high: number 
   return { low: r >= 1 ? r : null, high: s <= n ? s : null };
 }
 
-/** p95IntervalRanks in HogQL, for a count `n` (aliases: p95_spread, p95_low_rank, p95_high_rank). */
-export const P95_RANKS_SQL = (n: string) => [`${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`, `toInt(floor(0.95 * ${n} - p95_spread)) AS p95_low_rank`, `toInt(ceil(0.95 * ${n} + p95_spread)) + 1 AS p95_high_rank`];
+/**
+ * p95IntervalRanks in HogQL, for a count `n` (aliases: p95_spread, p95_low_rank, p95_high_rank). The low rank
+ * by intDiv(·, 1), one call for toInt(floor(·)): it rounds toward zero, which differs only below 1, where
+ * the rank is unbounded anyway.
+ */
+export const P95_RANKS_SQL = (n: string) => [`${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`, `intDiv(0.95 * ${n} - p95_spread, 1) AS p95_low_rank`, `toInt(ceil(0.95 * ${n} + p95_spread)) + 1 AS p95_high_rank`];
 
 export interface QuantileComparison {
   current: Interval | null;
