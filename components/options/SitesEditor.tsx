@@ -1,6 +1,7 @@
 /** Options: the sites Tool Lens runs on, their tool rules, and a live "test a URL" box. */
 import { useState } from 'preact/hooks';
-import { compileRule, newSite, originOf, resolveTool, siteSchema, type AutoMap, type Site, type UrlRule } from '../../lib/matching/toolMatch';
+import { compileRule, newSite, originOf, resolveTool, type AutoMap, type Site, type UrlRule } from '../../lib/matching/toolMatch';
+import { siteSchema } from '../../lib/matching/siteSchema';
 
 export interface SitesEditorProps {
   sites: Site[];

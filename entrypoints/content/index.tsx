@@ -1,17 +1,18 @@
-import type { ZodMiniType } from 'zod/mini';
 import { DEFAULT_RANGE } from '../../lib/card/ranges';
-import { cardPrefsResponse, getCardPrefsRequest, getToolMetricsRequest, injectCardRequest, okResponse, setCardPrefsRequest, siteConfigResponse, getSiteConfigRequest, type CardPrefs } from '../../lib/protocol/messages';
-import { siteConfigKey, siteConfigSchema, type SiteConfig } from '../../lib/matching/sites';
+import type { CardPrefs, Request, TabResponseFor } from '../../lib/protocol/messages';
+import { parseCardPrefs } from '../../lib/protocol/plainChecks';
+import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../../lib/matching/siteConfig';
 import { readMarker, resolveTool, type ToolMatch } from '../../lib/matching/toolMatch';
 import type { CardHost } from '../card';
-import { createTabListener } from '../../lib/protocol/messaging';
 
 /**
  * Registered at run time, only on the sites the user enabled. This script is only the matcher: it
  * reads the location, the marker and this site's rules (from storage, not a message), and on a tool
  * page asks the background worker to inject the card script (`card/inject`: Preact, the components
  * and the CSS), which runs in this same isolated world and registers itself on `CARD_HOST`.
- * On other pages nothing else is loaded.
+ * On other pages nothing else is loaded. It runs on every page of an enabled site, so it carries no
+ * zod and no Preact: the few answers it reads are checked in plain code (lib/protocol/plainChecks.ts,
+ * lib/matching/siteConfig.ts); the worker checks every message it sends, the card every answer it shows.
  */
 const CARD_HOST = '__toolLensCard'; // entrypoints/card.tsx CARD_HOST_GLOBAL (not imported: it would pull the card in)
 
@@ -31,10 +32,10 @@ export default defineContentScript({
     const resolve = () => resolveTool({ url: location.href, marker: readMarker(document, config.site), site: config.site, autoMap: config.autoMap });
 
     async function show(match: ToolMatch, mine: number) {
-      prefs ??= (await request(getCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/get', origin })).prefs;
+      prefs ??= await loadPrefs(origin);
       if (prefs.hidden || mine !== generation) return;
       // Ask for the figures now: the worker answers while the card script is injected and evaluated.
-      const early = { range: DEFAULT_RANGE, answer: rawRequest(getToolMetricsRequest, { type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE }) };
+      const early = { range: DEFAULT_RANGE, answer: send({ type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE }) };
       early.answer.catch(() => undefined);
       const host = await cardHost();
       if (!host || mine !== generation) return;
@@ -46,7 +47,7 @@ export default defineContentScript({
         early,
         savePrefs: (next) => {
           prefs = next;
-          void request(setCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/set', origin, prefs: next });
+          void send({ type: 'card-prefs/set', origin, prefs: next }).catch(() => undefined);
         },
         onHide: hide,
       });
@@ -76,24 +77,27 @@ export default defineContentScript({
     });
 
     // From this extension only (worker or popup): the keyboard command, and the popup asking what this page is.
-    browser.runtime.onMessage.addListener(
-      createTabListener(browser.runtime.id, {
-        'card/status': async () => {
-          const match = resolve();
-          return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
-        },
-        'card/toggle': async () => {
-          if (prefs?.hidden) {
-            prefs = { ...prefs, hidden: false };
-            void request(setCardPrefsRequest, cardPrefsResponse, { type: 'card-prefs/set', origin, prefs });
-            void update();
-          } else {
-            current?.toggle();
-          }
-          return { ok: true };
-        },
-      }),
-    );
+    browser.runtime.onMessage.addListener((message: unknown, sender: { id?: string; tab?: unknown }) => {
+      if (sender.id !== browser.runtime.id || sender.tab) return undefined;
+      const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+      if (type === 'card/status') {
+        const match = resolve();
+        const status: TabResponseFor<'card/status'> = { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
+        return Promise.resolve(status);
+      }
+      if (type === 'card/toggle') {
+        if (prefs?.hidden) {
+          prefs = { ...prefs, hidden: false };
+          void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
+          void update();
+        } else {
+          current?.toggle();
+        }
+        const ok: TabResponseFor<'card/toggle'> = { ok: true };
+        return Promise.resolve(ok);
+      }
+      return undefined;
+    });
   },
 });
 
@@ -102,7 +106,7 @@ let injecting: Promise<CardHost | null> | null = null;
 function cardHost(): Promise<CardHost | null> {
   const loaded = () => ((globalThis as Record<string, unknown>)[CARD_HOST] as CardHost | undefined) ?? null;
   if (loaded()) return Promise.resolve(loaded());
-  injecting ??= request(injectCardRequest, okResponse, { type: 'card/inject' })
+  injecting ??= send({ type: 'card/inject' })
     .then(() => loaded())
     .catch(() => null)
     .finally(() => {
@@ -111,16 +115,15 @@ function cardHost(): Promise<CardHost | null> {
   return injecting;
 }
 
-/** A request checked against its schema; the answer is the worker's, unchecked (the card checks the figures). */
-function rawRequest<T>(schema: ZodMiniType<T>, body: T): Promise<unknown> {
-  return browser.runtime.sendMessage(schema.parse(body));
+/** A message to the worker, which checks it against the protocol; the answer is unchecked here. */
+function send(body: Request): Promise<unknown> {
+  return browser.runtime.sendMessage(body);
 }
 
-/** A request and its answer, both checked against the message protocol (lib/protocol/messages.ts). */
-async function request<T, R>(schema: ZodMiniType<T>, response: ZodMiniType<R>, body: T): Promise<R> {
-  const parsed = response.safeParse(await rawRequest(schema, body));
-  if (!parsed.success) throw new Error(`The Tool Lens background worker answered in an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-  return parsed.data;
+/** This site's card prefs; the defaults when the worker's answer is not prefs (the card still shows). */
+async function loadPrefs(origin: string): Promise<CardPrefs> {
+  const answer = await send({ type: 'card-prefs/get', origin }).catch(() => null);
+  return parseCardPrefs((answer as { prefs?: unknown } | null)?.prefs) ?? { corner: 'bottom-right', hidden: false }; // DEFAULT_CARD_PREFS (messages.ts carries zod)
 }
 
 /** This site's rules, published by the background worker in storage.session; asked for only if missing. */
@@ -129,7 +132,8 @@ async function siteConfig(origin: string): Promise<SiteConfig | null> {
   // Firefox gives content scripts no storage.session at all: there the worker answers instead.
   const session = browser.storage.session as typeof browser.storage.session | undefined;
   const area: Record<string, unknown> = session ? await session.get(key).catch(() => ({})) : {};
-  const stored = siteConfigSchema.safeParse(area[key]);
-  if (stored.success) return stored.data;
-  return (await request(getSiteConfigRequest, siteConfigResponse, { type: 'site/config', origin }).catch(() => ({ config: null }))).config;
+  const stored = parseSiteConfig(area[key]);
+  if (stored) return stored;
+  const answer = await send({ type: 'site/config', origin }).catch(() => null);
+  return parseSiteConfig((answer as { config?: unknown } | null)?.config);
 }

@@ -4,7 +4,8 @@
  * (storage.session, no messaging) in step with it.
  */
 import * as z from 'zod/mini';
-import { autoMapSchema, siteSchema, type AutoMap, type Site } from './toolMatch';
+import { autoMapSchema, siteSchema, type AutoMap, type Site } from './siteSchema';
+import type { SiteConfig } from './siteConfig';
 
 export const CONTENT_SCRIPT_ID = 'tool-lens-card';
 export const AUTO_MAP_MAX_AGE_MS = 86_400_000;
@@ -32,11 +33,8 @@ export function matchPatternFor(origin: string): string {
   return `${url.protocol}//${url.hostname}/*`;
 }
 
-/** The storage.session key of a site's rules (lib/storage/items.ts siteRules): what the content script reads. */
-export const SITE_RULES_PREFIX = 'site:';
-export const siteConfigKey = (origin: string) => `${SITE_RULES_PREFIX}${origin}`;
+export { SITE_RULES_PREFIX, siteConfigKey, type SiteConfig } from './siteConfig';
 export const siteConfigSchema = z.object({ site: siteSchema, autoMap: z.nullable(autoMapSchema) });
-export type SiteConfig = z.infer<typeof siteConfigSchema>;
 
 export const storedAutoMapSchema = z.object({ at: z.number(), settings: z.string(), map: autoMapSchema });
 export type StoredAutoMap = z.infer<typeof storedAutoMapSchema>;

@@ -1,11 +1,14 @@
 /**
- * Works out which tool a page is. Pure: takes the URL, the marker value the page carries and the
+ * Works out which tool a page is. Pure, and without zod (it runs on every page of an enabled site:
+ * lib/matching/siteSchema.ts holds the schemas). Takes the URL, the marker value the page carries and the
  * site's rules — never the page itself. First match wins:
  *   1. a page marker: <meta name="tool-lens:tool">, or the site's own selector/attribute;
  *   2. the site's URL rules: patterns with named captures (/tools/:tool, /app/:tool/*) or regexes;
  *   3. auto-mapping: the project's own page_path → tool_name pairs from tool_viewed events.
  */
-import * as z from 'zod/mini';
+import type { AutoMap, Site, UrlRule } from './siteSchema';
+
+export type { AutoMap, Site, UrlRule } from './siteSchema';
 
 export const TOOL_MARKER_NAME = 'tool-lens:tool';
 const MAX_PATH = 2048;
@@ -20,25 +23,6 @@ const UNUSABLE = /[\p{Cc}\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\
 export function isValidToolName(value: string): boolean {
   return value.length > 0 && value.length <= 200 && value.trim() === value && !UNUSABLE.test(value);
 }
-
-export const urlRuleSchema = z.object({
-  kind: z.enum(['pattern', 'regex']),
-  value: z.string().check(z.minLength(1), z.maxLength(300)),
-  /** Captured value → tool name, for products whose URLs do not spell the tool's event name. */
-  map: z.record(z.string().check(z.maxLength(200)), z.string().check(z.maxLength(200))),
-});
-export type UrlRule = z.infer<typeof urlRuleSchema>;
-
-export const siteSchema = z.object({
-  origin: z.string().check(z.regex(/^https?:\/\/[^/\s]+$/, 'An origin looks like https://tools.example.com')),
-  marker: z.nullable(z.object({ selector: z.string().check(z.minLength(1), z.maxLength(300)), attribute: z.string().check(z.maxLength(100)) })),
-  urlRules: z.array(urlRuleSchema).check(z.maxLength(50)),
-  autoMap: z.boolean(),
-});
-export type Site = z.infer<typeof siteSchema>;
-
-export const autoMapSchema = z.record(z.string(), z.string());
-export type AutoMap = z.infer<typeof autoMapSchema>;
 
 export type ToolMatch = { tool: string; rule: 'marker' | 'url-rule' | 'auto-map'; detail: string };
 

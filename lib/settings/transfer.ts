@@ -1,7 +1,7 @@
 /** Settings export and import: JSON, validated, never carrying the API key. */
 import { z } from 'zod';
 import { checkBudgetWithinLimit, metricsOptionsSchema, settingsSchema, type Settings } from './settings';
-import { siteSchema, type Site } from '../matching/toolMatch';
+import { siteSchema, type Site } from '../matching/siteSchema';
 
 export const MAX_IMPORT_BYTES = 256 * 1024;
 

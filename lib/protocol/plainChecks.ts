@@ -1,0 +1,15 @@
+/**
+ * Plain-code checks of the few answers the content script reads (card prefs, the site's rules:
+ * lib/matching/siteConfig.ts). The content script runs on every page of an enabled site, so it
+ * carries no zod; plainChecks.test.ts holds these to the protocol's schemas.
+ */
+import type { CardPrefs } from './messages';
+
+const CORNERS: ReadonlyArray<CardPrefs['corner']> = ['bottom-right', 'bottom-left', 'top-right', 'top-left'];
+
+/** The card's prefs as cardPrefsSchema would parse them, or null. */
+export function parseCardPrefs(raw: unknown): CardPrefs | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { corner, hidden } = raw as Record<string, unknown>;
+  return CORNERS.includes(corner as CardPrefs['corner']) && typeof hidden === 'boolean' ? { corner: corner as CardPrefs['corner'], hidden } : null;
+}
