@@ -69,54 +69,39 @@ async function startCountingProxy(target: string) {
 }
 
 /**
- * When the card's figures are in the DOM, and the next animation frame. The card's shadow root is
- * closed, so this runs in the content script's own isolated world, where
- * `chrome.dom.openOrClosedShadowRoot` opens it. `late` means it was installed after the card existed.
+ * When the card's figures entered the DOM, and the frame after: the card stamps its figures' element
+ * with both (components/card/useReadyStamp.ts, performance.now() on the page's clock). The card's
+ * shadow root is closed, so this runs in the content script's own isolated world, where
+ * `chrome.dom.openOrClosedShadowRoot` opens it. Read after the fact, so nothing has to be installed
+ * before the card arrives (an observer installed over CDP could lose that race on a loaded machine).
  */
-const CARD_OBSERVER = `(() => {
-  const rec = (globalThis.__toolLensBench = { late: !!document.querySelector('tool-lens-card') });
-  const check = () => {
-    const host = document.querySelector('tool-lens-card');
-    const root = host && chrome.dom.openOrClosedShadowRoot(host);
-    if (root && !rec.observed) {
-      rec.observed = true;
-      new MutationObserver(check).observe(root, { childList: true, subtree: true });
-    }
-    if (rec.ready === undefined && root && root.querySelector(${JSON.stringify(CARD_READY)})) {
-      rec.ready = performance.now();
-      requestAnimationFrame(() => { rec.frame = performance.now(); });
-    }
-  };
-  new MutationObserver(check).observe(document, { childList: true, subtree: true });
-})();`;
+const CARD_STAMP = `(() => {
+  const host = document.querySelector('tool-lens-card');
+  const root = host && chrome.dom.openOrClosedShadowRoot(host);
+  const el = root && root.querySelector(${JSON.stringify(CARD_READY)});
+  return el && el.dataset.frameAt ? { ready: Number(el.dataset.readyAt), frame: Number(el.dataset.frameAt) } : null;
+})()`;
 
 interface CardClock {
-  ready?: number;
-  frame?: number;
-  late?: boolean;
+  ready: number;
+  frame: number;
 }
 
-/**
- * Installs CARD_OBSERVER in the page's Tool Lens world the moment Chromium creates it, i.e. when the
- * content script starts. The card comes later (a round trip to the worker, then an injection), so
- * the observer sees it arrive. Returns a wait for the card's first frame with figures.
- */
-async function cardClock(cdp: CDPSession, extensionId: string): Promise<(timeoutMs: number) => Promise<Required<CardClock>>> {
+/** Finds the page's Tool Lens world (the content script's isolated world) and returns a wait for the card's stamps. */
+async function cardClock(cdp: CDPSession, extensionId: string): Promise<(timeoutMs: number) => Promise<CardClock>> {
   let world: number | undefined;
   cdp.on('Runtime.executionContextCreated', ({ context }) => {
     if (context.auxData?.type !== 'isolated' || !context.origin.includes(extensionId)) return;
     world = context.id;
-    void cdp.send('Runtime.evaluate', { contextId: context.id, expression: CARD_OBSERVER }).catch(() => undefined);
   });
   await cdp.send('Runtime.enable');
   return async (timeoutMs) => {
     const until = performance.now() + timeoutMs;
     while (performance.now() < until) {
       if (world !== undefined) {
-        const { result } = await cdp.send('Runtime.evaluate', { contextId: world, expression: 'globalThis.__toolLensBench ?? null', returnByValue: true }).catch(() => ({ result: { value: null } }));
+        const { result } = await cdp.send('Runtime.evaluate', { contextId: world, expression: CARD_STAMP, returnByValue: true }).catch(() => ({ result: { value: null } }));
         const rec = result.value as CardClock | null;
-        if (rec?.late) throw new Error('The card was there before its observer: its timing would be wrong.');
-        if (rec?.ready !== undefined && rec.frame !== undefined) return rec as Required<CardClock>;
+        if (rec) return rec;
       }
       await sleep(50);
     }

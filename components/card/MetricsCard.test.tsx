@@ -244,6 +244,8 @@ describe('CardContainer', () => {
     await act(() => resolvers[1]!({ ok: true, metrics: { ...metrics, range: '1h' }, links }));
     await act(() => resolvers[0]!({ ok: false, error: { kind: 'server', message: 'old answer' } }));
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    // Stamped once with when the figures arrived, on the page's clock (what the benchmark reads).
+    expect(Number((host.querySelector('[data-testid="card-ready"]') as HTMLElement).dataset.readyAt)).toBeGreaterThan(0);
     expect(host.textContent).not.toContain('old answer');
 
     // Escape inside the card collapses it.

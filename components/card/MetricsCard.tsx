@@ -4,6 +4,7 @@ import type { CardLinks, Failure, ToolMetrics } from '../../lib/protocol/message
 import { formatClock, formatCount, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
+import { useReadyStamp } from './useReadyStamp';
 import { CardTriage, type LookupProps, type TriageState } from './CardTriage';
 import type { StandingView } from './useRanking';
 import type { CardAnnotation } from './useAnnotations';
@@ -164,6 +165,7 @@ export function MetricsCard(props: MetricsCardProps) {
 
 function CardBody(props: MetricsCardProps) {
   const { state, onOpenOptions, onRefresh } = props;
+  const readyStamp = useReadyStamp();
   if (state.status === 'loading') {
     return (
       <div data-testid="card-loading">
@@ -184,7 +186,7 @@ function CardBody(props: MetricsCardProps) {
     );
   }
   return (
-    <div data-testid="card-ready">
+    <div data-testid="card-ready" ref={readyStamp}>
       {(metrics.funnel.steps[0]?.current ?? 0) === 0 && <NoData metrics={metrics} />}
       <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} annotations={props.annotations ?? []} />
       <footer class="tl-footer">
