@@ -152,7 +152,7 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   c.def('funnel', `event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL ? 'funnel' : ''`);
   c.def('detail', `event = ${failed} AND u ? 'error' : cur AND event = ${completed} AND xu IS NOT NULL ? 'spark' : cur AND event = ${uploaded} ? 'file_type' : cur AND event = ${downloaded} ? 'format' : ''`);
   // The bucket's number: its start is number × bucket (metrics.ts), a product the parser need not see.
-  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : toString(intDiv(ts, ${bucketMs}))) ?? 'unknown'`);
+  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : '' || intDiv(ts, ${bucketMs})) ?? 'unknown'`);
   c.def('sections', '[period, funnel, detail]');
   c.def('labels', '[event, period, detail_label]');
   c.def('entities', "['', entity, '']");
