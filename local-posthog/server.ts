@@ -164,6 +164,7 @@ function scopeObjectOf(segments: string[]): string | null {
     if (third === 'dashboards') return 'dashboard';
     if (third === 'insights') return 'insight';
     if (third === 'annotations') return 'annotation';
+    if (third === 'groups_types') return 'group';
   }
   return null;
 }
@@ -597,6 +598,11 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
             throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
           };
           return (project) => runQuery(project!, body);
+        }
+        // The project's group types, as posthog/api/group.py GroupsTypesViewSet lists them (a plain list).
+        if (projectScoped && seg.length === 3 && seg[2] === 'groups_types' && method === 'GET') {
+          return (project) =>
+            store.groupTypesOf(project!.id).map((type, index) => ({ group_type: type, group_type_index: index, name_singular: null, name_plural: null, detail_dashboard: null, default_columns: null, created_at: createdAt }));
         }
         if (projectScoped && AnnotationApi.handles(seg.slice(2))) {
           return (project) => annotationApis.get(project!.id)!.route(seg.slice(2), method, url.searchParams, body)();

@@ -30,6 +30,17 @@ export interface QueryLimits {
   maxEstimatedExecutionSeconds: number;
 }
 
+/**
+ * PostHog's five group slots per event: the group's key (PostHog's `$group_N`; named `groupN_key`
+ * here, chdb inserts take plain names only) and its properties at the time (groups on events).
+ */
+export const GROUP_SLOTS = 5;
+const GROUP_KEY_COLUMNS = Array.from({ length: GROUP_SLOTS }, (_, i) => `group${i}_key`);
+const GROUP_PROPERTY_COLUMNS = Array.from({ length: GROUP_SLOTS }, (_, i) => `group${i}_properties`);
+const GROUP_COLUMNS = [...GROUP_KEY_COLUMNS, ...GROUP_PROPERTY_COLUMNS];
+/** An event in no group: empty keys, empty properties (the TabSeparated fields after person_properties). */
+const NO_GROUPS = '\t'.repeat(GROUP_SLOTS) + '\t{}'.repeat(GROUP_SLOTS);
+
 const CREATE_EVENTS = `
 CREATE TABLE IF NOT EXISTS events (
   uuid UUID,
@@ -41,7 +52,8 @@ CREATE TABLE IF NOT EXISTS events (
   elements_chain String,
   created_at DateTime64(6, 'UTC'),
   person_id UUID,
-  person_properties String DEFAULT '{}'
+  person_properties String DEFAULT '{}',
+${GROUP_COLUMNS.map((c) => `  ${c} String DEFAULT ''`).join(',\n')}
 ) ENGINE = MergeTree
 ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`;
 
@@ -89,7 +101,7 @@ export interface QueryResult {
 }
 
 /** The columns an insert writes, in the order of the TabSeparated rows. */
-const INSERT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'team_id', 'distinct_id', 'elements_chain', 'created_at', 'person_id', 'person_properties'];
+const INSERT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'team_id', 'distinct_id', 'elements_chain', 'created_at', 'person_id', 'person_properties', ...GROUP_COLUMNS];
 
 /** TabSeparated escaping of one field: backslash, tab, newline (and the other control characters ClickHouse reads escaped). */
 function tsv(value: string): string {
@@ -130,7 +142,58 @@ export class EventStore {
   /** The same, serialized, and the person id: computed once per person rather than once per event. */
   private readonly personRows = new Map<string, string>();
 
+  /** Group type names per project, in the order first seen: their index is the slot (PostHog's GroupTypeMapping, at most 5). */
+  private readonly groupTypes = new Map<number, string[]>();
+  /** Group properties by `team:index:key`, from `$groupidentify` events' `$group_set`. */
+  private readonly groups = new Map<string, Record<string, unknown>>();
+
   private constructor(readonly session: Session) {}
+
+  /** The project's group types, by index (`/api/projects/:id/groups_types/`). */
+  groupTypesOf(teamId: number): string[] {
+    return [...(this.groupTypes.get(teamId) ?? [])];
+  }
+
+  private groupIndex(teamId: number, type: unknown): number | null {
+    if (typeof type !== 'string' || !type) return null;
+    const types = this.groupTypes.get(teamId) ?? [];
+    let index = types.indexOf(type);
+    if (index < 0 && types.length < GROUP_SLOTS) {
+      index = types.push(type) - 1;
+      this.groupTypes.set(teamId, types);
+    }
+    return index < 0 ? null : index;
+  }
+
+  /**
+   * The group columns of an event: `$groupidentify` sets a group's properties, and an event's
+   * `$groups` ({type: key}) puts it in each group's slot with the group's properties at that time.
+   */
+  private groupColumns(e: StoredEvent, teamId: number): string {
+    const props = e.properties;
+    if (!props || (props.$groups === undefined && e.event !== '$groupidentify')) return NO_GROUPS;
+    if (e.event === '$groupidentify') {
+      const index = this.groupIndex(teamId, props.$group_type);
+      const key = props.$group_key;
+      const set = props.$group_set;
+      if (index !== null && (typeof key === 'string' || typeof key === 'number')) {
+        const id = `${teamId}:${index}:${key}`;
+        this.groups.set(id, { ...(this.groups.get(id) ?? {}), ...(set && typeof set === 'object' ? (set as Record<string, unknown>) : {}) });
+      }
+    }
+    const keys: string[] = new Array<string>(GROUP_SLOTS).fill('');
+    const properties: string[] = new Array<string>(GROUP_SLOTS).fill('{}');
+    const memberships = props.$groups;
+    if (memberships && typeof memberships === 'object') {
+      for (const [type, key] of Object.entries(memberships as Record<string, unknown>)) {
+        const index = this.groupIndex(teamId, type);
+        if (index === null || (typeof key !== 'string' && typeof key !== 'number')) continue;
+        keys[index] = tsv(String(key));
+        properties[index] = tsv(JSON.stringify(this.groups.get(`${teamId}:${index}:${key}`) ?? {}));
+      }
+    }
+    return `\t${keys.join('\t')}\t${properties.join('\t')}`;
+  }
 
   private personPropertiesFor(e: StoredEvent): Record<string, unknown> {
     const current = this.persons.get(e.distinct_id) ?? {};
@@ -162,6 +225,8 @@ export class EventStore {
     });
     const store = new EventStore(session);
     await session.queryAsync(CREATE_EVENTS);
+    // A data directory from before the group columns: add them.
+    for (const column of GROUP_COLUMNS) await session.queryAsync(`ALTER TABLE events ADD COLUMN IF NOT EXISTS ${column} String DEFAULT ''`);
     await session.queryAsync(CREATE_DEFINITIONS);
     for (const row of await store.queryRows('SELECT team_id, kind, name, property_type FROM property_definitions')) {
       const r = row as { team_id: number; kind: 'event' | 'person'; name: string; property_type: PropertyType };
@@ -174,7 +239,7 @@ export class EventStore {
   private rowFor(e: StoredEvent, createdAt: string, teamId: number): string {
     return (
       `${tsv(e.uuid)}\t${tsv(e.event)}\t${jsonField(e.properties ?? {})}\t${fastClickHouseDateTime(e.timestamp)}\t${teamId}\t` +
-      `${tsv(e.distinct_id)}\t${tsv(e.elements_chain ?? '')}\t${e.created_at ? fastClickHouseDateTime(e.created_at) : createdAt}\t${this.personColumns(e)}`
+      `${tsv(e.distinct_id)}\t${tsv(e.elements_chain ?? '')}\t${e.created_at ? fastClickHouseDateTime(e.created_at) : createdAt}\t${this.personColumns(e)}${this.groupColumns(e, teamId)}`
     );
   }
 

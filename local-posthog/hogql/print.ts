@@ -351,6 +351,9 @@ function propertyAccess(base: string, keys: unknown[]): string {
  * (transforms/property_types.py `_field_type_to_property_call`): Numeric → toFloat, Boolean → toBool of
  * 'true'/'false', DateTime → toDateTime in the project's time zone; String, Duration or no definition: as read.
  */
+/** Group properties are read untyped: the local server keeps no group property definitions. */
+const NO_DEFINITIONS: ReadonlyMap<string, PropertyType> = new Map();
+
 function typedProperty(read: string, keys: unknown[], definitions: ReadonlyMap<string, PropertyType>, ctx: Ctx, raw: boolean): string {
   if (raw || keys.length !== 1 || typeof keys[0] !== 'string') return read;
   const name = keys[0];
@@ -400,7 +403,14 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx, raw = false): st
       // person.properties.x: the person's properties at the time of the event (persons on events).
       return typedProperty(propertyAccess(`${qual}.person_properties`, rest.slice(2)), rest.slice(2), ctx.personProperties, ctx, raw);
     }
-    if (['person', 'pdi', 'session', 'poe', 'goe_0', 'elements_chain_href', 'elements_chain_texts', 'group_0', 'override'].includes(col) || col.startsWith('$group_')) {
+    const group = /^group_([0-4])$/.exec(col);
+    if (group && rest.length >= 3 && String(rest[1]) === 'properties') {
+      // group_N.properties.x: the group's properties at the time of the event (PostHog swaps its group_N
+      // lazy joins for the groups-on-events columns in persons-on-events mode, as the local server runs).
+      return typedProperty(propertyAccess(`${qual}.group${group[1]}_properties`, rest.slice(2)), rest.slice(2), NO_DEFINITIONS, ctx, raw);
+    }
+    if (/^\$group_[0-4]$/.test(col) && rest.length === 1) return `${qual}.group${col.slice(-1)}_key`; // store.ts GROUP_KEY_COLUMNS
+    if (['person', 'pdi', 'session', 'poe', 'elements_chain_href', 'elements_chain_texts', 'override'].includes(col) || col.startsWith('goe_') || col.startsWith('group_') || col.startsWith('$group_')) {
       unsupported(`Field '${full}'`);
     }
     throw new HogQLError(`Unable to resolve field: ${full}`);
