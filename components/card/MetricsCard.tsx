@@ -8,7 +8,7 @@ import { useReadyStamp } from './useReadyStamp';
 import { CardTriage, type LookupProps, type TriageState } from './CardTriage';
 import type { StandingView } from './useRanking';
 import type { CardAnnotation } from './useAnnotations';
-import { cardSummary, triageRowSummary } from '../../lib/card/summary';
+import { cardSummary, segmentKindLabel, triageRowSummary } from '../../lib/card/summary';
 
 export type CardState =
   | { status: 'loading' }
@@ -125,7 +125,7 @@ export function MetricsCard(props: MetricsCardProps) {
       )}
       {state.status === 'ready' && state.metrics.segment && (
         <p class="tl-meta tl-segment" data-testid="segment">
-          Segment: {state.metrics.segment.kind} property {state.metrics.segment.property} = “{state.metrics.segment.value}”
+          Segment: {segmentKindLabel(state.metrics.segment)} property {state.metrics.segment.property} = “{state.metrics.segment.value}”
         </p>
       )}
       <div class="tl-controls">

@@ -1,10 +1,21 @@
 /** Options → Card and alerts: the funnel, the alert thresholds and rules, notifications, a segment. */
 import { ALERT_METRICS, type AlertMetric } from '../../lib/project/alerts';
 import type { Settings } from '../../lib/settings/settings';
+import type { GroupTypesResponse } from '../../lib/protocol/messages';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
+import { GROUP_SLOTS, useGroupTypes } from './useGroupTypes';
 
-export function CardAlertsSection({ form, onRequestNotifications }: { form: SettingsDraft; onRequestNotifications: () => Promise<string | null> }) {
+export function CardAlertsSection({
+  form,
+  onRequestNotifications,
+  onLoadGroupTypes,
+}: {
+  form: SettingsDraft;
+  onRequestNotifications: () => Promise<string | null>;
+  onLoadGroupTypes: () => Promise<GroupTypesResponse>;
+}) {
   const { draft, patch, error, setStatus } = form;
+  const groupTypes = useGroupTypes(onLoadGroupTypes, draft.segment?.kind === 'group');
   return (
     <fieldset>
       <legend>Card and alerts</legend>
@@ -76,14 +87,54 @@ export function CardAlertsSection({ form, onRequestNotifications }: { form: Sett
       </label>
       {draft.segment && (
         <div class="segment-row">
-          <select aria-label="Segment property kind" value={draft.segment.kind} onChange={(e) => patch({ segment: { ...draft.segment!, kind: (e.currentTarget as HTMLSelectElement).value as 'event' | 'person' } })}>
+          <select
+            aria-label="Segment property kind"
+            value={draft.segment.kind}
+            onChange={(e) => {
+              const kind = (e.currentTarget as HTMLSelectElement).value as 'event' | 'person' | 'group';
+              const { groupIndex: _index, groupType: _type, ...rest } = draft.segment!;
+              patch({ segment: kind === 'group' ? { ...rest, kind, groupIndex: 0 } : { ...rest, kind } });
+            }}
+          >
             <option value="person">person property</option>
             <option value="event">event property</option>
+            <option value="group">group property</option>
           </select>
+          {draft.segment.kind === 'group' && (
+            <select
+              aria-label="Group type"
+              data-testid="segment-group-type"
+              value={String(draft.segment.groupIndex ?? 0)}
+              onChange={(e) => {
+                const index = Number((e.currentTarget as HTMLSelectElement).value);
+                const name = groupTypes.status === 'ready' ? groupTypes.types.find((t) => t.index === index)?.name : undefined;
+                patch({ segment: { ...draft.segment!, groupIndex: index, ...(name ? { groupType: name } : { groupType: undefined }) } });
+              }}
+            >
+              {GROUP_SLOTS.map((index) => {
+                const type = groupTypes.status === 'ready' ? groupTypes.types.find((t) => t.index === index) : undefined;
+                return (
+                  <option key={index} value={String(index)}>
+                    {type ? type.name : `group type ${index + 1}`}
+                  </option>
+                );
+              })}
+            </select>
+          )}
           <input aria-label="Segment property name" placeholder="platform" value={draft.segment.property} onInput={(e) => patch({ segment: { ...draft.segment!, property: (e.currentTarget as HTMLInputElement).value } }, 'segment.property')} />
           <span>=</span>
           <input aria-label="Segment value" placeholder="web" value={draft.segment.value} onInput={(e) => patch({ segment: { ...draft.segment!, value: (e.currentTarget as HTMLInputElement).value } })} />
         </div>
+      )}
+      {draft.segment?.kind === 'group' && groupTypes.status === 'unavailable' && (
+        <p class="hint" data-testid="group-types-note">
+          Could not list the project's group types ({groupTypes.message}): pick the type by its place in PostHog's list (Settings → Groups), or give the key the group:read scope.
+        </p>
+      )}
+      {draft.segment?.kind === 'group' && groupTypes.status === 'ready' && groupTypes.types.length === 0 && (
+        <p class="hint" data-testid="group-types-note">
+          The project has no group types yet: events join groups when they are sent with groups (PostHog group analytics).
+        </p>
       )}
       {error('segment.property')}
       <label for="personEmailProperty">Person property with the email (for looking up one person's jobs in Triage)</label>

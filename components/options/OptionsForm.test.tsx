@@ -3,6 +3,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../../lib/settings/settings';
 import { OptionsForm } from './OptionsForm';
+import type { GroupTypesResponse } from '../../lib/protocol/messages';
 
 const initial: Settings = { host: 'eu', customHost: '', projectId: '42', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS };
 
@@ -12,13 +13,16 @@ afterEach(() => {
   host.remove();
 });
 
-function mount() {
+function mount(onLoadGroupTypes: () => Promise<GroupTypesResponse> = () => new Promise<never>(() => undefined)) {
   host = document.createElement('div');
   document.body.append(host);
   const onSave = vi.fn(async (_settings: Settings) => undefined);
   const never = () => new Promise<never>(() => undefined);
   act(() => {
-    render(<OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'} />, host);
+    render(
+      <OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'} onLoadGroupTypes={onLoadGroupTypes} />,
+      host,
+    );
   });
   return onSave;
 }
@@ -86,5 +90,55 @@ describe('options form: request budget', () => {
     await submit();
     expect(onSave).toHaveBeenCalledTimes(1);
     expect(onSave.mock.calls[0]![0]).toMatchObject({ requestBudget: { capacity: 240, refillPerHour: 2400 }, queryLimitPerHour: 2400, funnelWindowHours: 6 });
+  });
+});
+
+describe('options form: a segment on a group property', () => {
+  const select = (label: string) => host.querySelector<HTMLSelectElement>(`select[aria-label="${label}"]`)!;
+  async function choose(label: string, value: string) {
+    await act(async () => {
+      select(label).value = value;
+      select(label).dispatchEvent(new Event('change', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 0));
+    });
+  }
+  async function segmentOn() {
+    await act(() => {
+      const box = [...host.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')].find((b) => b.parentElement?.textContent?.includes('segment'))!;
+      box.click();
+    });
+  }
+
+  it("lists the project's group types by name and saves the chosen one's slot and name", async () => {
+    const load = vi.fn(async (): Promise<GroupTypesResponse> => ({ ok: true, groupTypes: [{ index: 0, name: 'company' }, { index: 1, name: 'team' }] }));
+    const onSave = mount(load);
+    await segmentOn();
+    expect(load).not.toHaveBeenCalled(); // asked for only when a group property is chosen
+    await choose('Segment property kind', 'group');
+    expect(load).toHaveBeenCalledTimes(1);
+    expect([...select('Group type').options].map((o) => o.textContent)).toEqual(['company', 'team', 'group type 3', 'group type 4', 'group type 5']);
+    await choose('Group type', '1');
+    await type('funnelWindowHours', '24');
+    await act(() => {
+      const name = host.querySelector<HTMLInputElement>('input[aria-label="Segment property name"]')!;
+      name.value = 'plan';
+      name.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(() => {
+      const value = host.querySelector<HTMLInputElement>('input[aria-label="Segment value"]')!;
+      value.value = 'enterprise';
+      value.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await submit();
+    expect(status()).toBe('Saved.');
+    expect(onSave.mock.calls[0]![0].segment).toEqual({ kind: 'group', groupIndex: 1, groupType: 'team', property: 'plan', value: 'enterprise' });
+  });
+
+  it('offers the slots by number and says why when the list cannot be read', async () => {
+    mount(async () => ({ ok: false, error: { kind: 'forbidden', message: 'The key lacks the group:read scope' } }) as GroupTypesResponse);
+    await segmentOn();
+    await choose('Segment property kind', 'group');
+    expect([...select('Group type').options].map((o) => o.textContent)).toEqual(['group type 1', 'group type 2', 'group type 3', 'group type 4', 'group type 5']);
+    expect(host.querySelector('[data-testid="group-types-note"]')?.textContent).toMatch(/group:read/);
   });
 });

@@ -1,5 +1,5 @@
 /** Options: one section per concern (connection, card and alerts, request budget, data schema); the logic is useSettingsDraft's. */
-import type { DetectSchemaResponse, TestConnectionResponse } from '../../lib/protocol/messages';
+import type { DetectSchemaResponse, GroupTypesResponse, TestConnectionResponse } from '../../lib/protocol/messages';
 import type { Settings } from '../../lib/settings/settings';
 import { BudgetSection } from './BudgetSection';
 import { CardAlertsSection } from './CardAlertsSection';
@@ -14,6 +14,8 @@ export interface OptionsFormProps {
   onDetect: () => Promise<DetectSchemaResponse>;
   /** Asks for the notifications permission (in the click that turns notifications on): null when granted, else why not. */
   onRequestNotifications: () => Promise<string | null>;
+  /** The project's group types, for a segment on a group property. */
+  onLoadGroupTypes: () => Promise<GroupTypesResponse>;
 }
 
 const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], string> = {
@@ -23,7 +25,7 @@ const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], stri
   query: 'Query API',
 };
 
-export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications }: OptionsFormProps) {
+export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications, onLoadGroupTypes }: OptionsFormProps) {
   const form = useSettingsDraft(initial, { onSave, onTest, onDetect });
   const { status, result, save, saveAndTest } = form;
   return (
@@ -38,7 +40,7 @@ export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifi
       <p class="lead">Connect Tool Lens to the PostHog project that receives your tools' events.</p>
 
       <ConnectionSection form={form} />
-      <CardAlertsSection form={form} onRequestNotifications={onRequestNotifications} />
+      <CardAlertsSection form={form} onRequestNotifications={onRequestNotifications} onLoadGroupTypes={onLoadGroupTypes} />
       <BudgetSection form={form} />
       <SchemaSection form={form} />
 

@@ -99,6 +99,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         onTest={() => sendRequest({ type: 'connection/test' })}
         onDetect={() => sendRequest({ type: 'schema/detect' })}
         onRequestNotifications={() => requestPermission(browser.permissions, 'notifications', 'notifications stay off')}
+        onLoadGroupTypes={() => sendRequest({ type: 'groups/types' })}
       />
       <div class="options">
         <SitesEditor

@@ -76,6 +76,15 @@ describe('card query', () => {
     expect(values.tool_in_json).toBe('"news-analyzer"');
   });
 
+  it("reads a group segment from the group type's slot, the only part of a segment in the text", () => {
+    const group = (groupIndex: number) => buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, segment: { kind: 'group', groupIndex, property: 'plan', value: 'pro' } } }));
+    const { query, values } = group(2);
+    expect(query).toContain('toString(group_2.properties[{segment_property}]) AS segment_value');
+    expect(values.segment_property).toBe('plan');
+    expect(() => group(5)).toThrow(/bad group index/);
+    expect(() => group(1.5)).toThrow(/bad group index/);
+  });
+
   it('counts persons instead of sessions when asked', () => {
     expect(buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, funnelUnit: 'persons' } })).query).toContain('toString(person_id) AS entity');
   });

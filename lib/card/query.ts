@@ -23,13 +23,26 @@ export interface CardQueryInput {
   options: Pick<MetricsOptions, 'funnelWindowHours' | 'funnelUnit' | 'segment' | 'schema'>;
 }
 
+/**
+ * The segment's property as text: the event's, its person's (person.properties) or its group's
+ * (group_N.properties, N the group type's index: a number the settings bound to 0–4, the only part
+ * of a segment in the query text).
+ */
+export function segmentRead(v: HogQLValues, segment: Segment): string {
+  const base = segment.kind === 'person' ? 'person.properties' : segment.kind === 'group' ? `group_${groupSlot(segment)}.properties` : 'properties';
+  return `toString(${base}[${v.add('segment_property', segment.property)}])`;
+}
+
+function groupSlot(segment: Segment): number {
+  const index = segment.groupIndex ?? 0;
+  if (!Number.isInteger(index) || index < 0 || index > 4) throw new Error(`bad group index ${String(index)}`);
+  return index;
+}
+
 /** The filter every part shares: this tool, the segment (values compared as PostHog stores strings). */
 function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment: Segment | null): string {
   const conditions = [`${v.text(schema, 'tool_name')} = ${v.addText('tool', tool)}`];
-  if (segment) {
-    const base = segment.kind === 'person' ? 'person.properties' : 'properties';
-    conditions.push(`toString(${base}[${v.add('segment_property', segment.property)}]) = ${v.addText('segment_value', segment.value)}`);
-  }
+  if (segment) conditions.push(`${segmentRead(v, segment)} = ${v.addText('segment_value', segment.value)}`);
   return conditions.join(' AND ');
 }
 
@@ -122,7 +135,7 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   c.defs.push('event', 'timestamp');
   // A tool's name is text wherever it is sent (session ids, error codes and file types may be numbers).
   const toolName = c.read(v, schema, 'tool_name', 'text', 'tool');
-  const segmentValue = segment ? c.def('segment_value', `toString(${segment.kind === 'person' ? 'person.properties' : 'properties'}[${v.add('segment_property', segment.property)}])`) : null;
+  const segmentValue = segment ? c.def('segment_value', segmentRead(v, segment)) : null;
   c.def('query_time', 'now()');
   c.def('cur', `timestamp >= query_time - INTERVAL ${v.add('range_seconds', RANGES[range].seconds)} SECOND`);
   c.def('period', `cur ? 'current' : 'previous'`);

@@ -33,7 +33,7 @@ export function cardSummary(m: ToolMetrics, links: CardLinks): string {
   ];
   if (m.errors.length) lines.push(`- Errors: ${m.errors.slice(0, 5).map((e) => `${codeSpan(e.type)} ${formatCount(e.current)}`).join(', ')}`);
   if (m.health.status === 'alert') lines.push(`- Over threshold: ${m.health.reasons.join('; ')}`);
-  if (m.segment) lines.push(`- Segment: ${m.segment.kind} property ${codeSpan(m.segment.property)} = ${codeSpan(m.segment.value)}`);
+  if (m.segment) lines.push(`- Segment: ${segmentKindLabel(m.segment)} property ${codeSpan(m.segment.property)} = ${codeSpan(m.segment.value)}`);
   lines.push(`- In PostHog: [funnel](${links.funnel}) · [processing time](${links.latencySql}) · [failed jobs](${links.errors}) · [replays](${links.replays})`);
   return lines.join('\n');
 }
@@ -42,4 +42,10 @@ export function triageRowSummary(row: TriageRow, kind: 'slow' | 'failure', tool:
   const what = kind === 'failure' ? `failed with ${codeSpan(row.detail ?? 'unknown')}` : 'completed';
   const links = [`[event](${row.eventUrl})`, ...(row.replayUrl ? [`[replay](${row.replayUrl})`] : [])].join(' · ');
   return `Job ${row.jobId === null ? '(no job id)' : codeSpan(row.jobId)} on ${codeSpan(tool)} ${what}${row.durationMs !== null ? ` after ${formatDuration(row.durationMs)}` : ''}, at ${row.at}. ${links}`;
+}
+
+/** What a segment's property belongs to, in words: "event", "person", or the group type ("company", else "group 1"). */
+export function segmentKindLabel(segment: { kind: 'event' | 'person' | 'group'; groupIndex?: number; groupType?: string }): string {
+  if (segment.kind !== 'group') return segment.kind;
+  return segment.groupType || `group ${(segment.groupIndex ?? 0) + 1}`;
 }

@@ -35,6 +35,7 @@ const SEGMENTS: Record<string, Segment | null> = {
   'no segment': null,
   'event segment': { kind: 'event', property: 'plan', value: 'pro' },
   'person segment': { kind: 'person', property: 'platform', value: 'web' },
+  'group segment': { kind: 'group', groupIndex: 2, groupType: 'company', property: 'plan', value: 'enterprise' },
 };
 
 const EXAMPLE_TOOL = 'pdf-to-text';

@@ -13,8 +13,9 @@ import { fromStoredForm, type SchemaMapping } from '../instrumentation/schema';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
-import type { AnnotationsResponse, DashboardEntry, DashboardsResponse, Failure, RankingResponse } from '../protocol/messages';
+import type { AnnotationsResponse, DashboardEntry, DashboardsResponse, Failure, GroupTypesResponse, RankingResponse } from '../protocol/messages';
 import { fetchAnnotations } from './annotations';
+import { fetchGroupTypes } from './groupTypes';
 import { RANGES } from '../card/ranges';
 import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from './ranking';
 import type { RangeKey } from '../card/ranges';
@@ -144,6 +145,17 @@ export function createProjectService(deps: ProjectServiceDeps) {
     }
   }
 
+  /** The project's group types, for the segment picker (asked for when the picker opens; not kept). */
+  async function getGroupTypes(): Promise<GroupTypesResponse> {
+    const connected = await session.connect();
+    if (!connected.ok) return connected;
+    try {
+      return { ok: true, groupTypes: await fetchGroupTypes(connected.connection.client) };
+    } catch (error) {
+      return { ok: false, error: toFailure(error) };
+    }
+  }
+
   /** The standing of every tool per range (and project): one query shared by every card and the popup. */
   const rankings = new Map<string, { at: number; answer: RankingResponse }>();
   const rankingsInFlight = new Map<string, Promise<RankingResponse>>();
@@ -205,7 +217,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return store.get(alertsItem);
   }
 
-  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState, getRanking, getAnnotations };
+  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState, getRanking, getAnnotations, getGroupTypes };
 }
 
 const autoMapRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number()]));

@@ -43,7 +43,7 @@ export const toolMetricsSchema = z.object({
   tool: z.string(),
   range: rangeSchema,
   asOf: z.string(),
-  segment: z.nullable(z.object({ kind: z.enum(['event', 'person']), property: z.string(), value: z.string() })),
+  segment: z.nullable(z.object({ kind: z.enum(['event', 'person', 'group']), property: z.string(), value: z.string(), groupIndex: z.optional(z.number()), groupType: z.optional(z.string()) })),
   funnel: z.object({
     unit: z.enum(['sessions', 'persons']),
     windowHours: z.number(),
@@ -172,6 +172,8 @@ export type RankedTool = z.infer<typeof rankedToolSchema>;
 
 /** The project's annotations in a range (PostHog REST, scope annotation:read): marks on the card's line. */
 export const getAnnotationsRequest = z.object({ type: z.literal('annotations/get'), range: rangeSchema });
+/** The project's group types (PostHog REST groups_types, scope group:read), for the options' segment picker. */
+export const getGroupTypesRequest = z.object({ type: z.literal('groups/types') });
 
 /** Support: one person's recent jobs on this tool, by distinct id, email (a person property) or session id. */
 export const lookupJobsRequest = z.object({
@@ -226,6 +228,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   lookupJobsRequest,
   getRankingRequest,
   getAnnotationsRequest,
+  getGroupTypesRequest,
   getCardPrefsRequest,
   setCardPrefsRequest,
   getSiteConfigRequest,
@@ -276,6 +279,11 @@ export const annotationsResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export type AnnotationsResponse = z.infer<typeof annotationsResponse>;
+export const groupTypesResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), groupTypes: z.array(z.object({ index: z.number().check(z.int(), z.minimum(0), z.maximum(4)), name: z.string().check(z.maxLength(200)) })).check(z.maxLength(5)) }),
+  z.object({ ok: z.literal(false), error: failureSchema }),
+]);
+export type GroupTypesResponse = z.infer<typeof groupTypesResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
 export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
 export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;
@@ -368,6 +376,7 @@ export const responseSchemas = {
   'jobs/lookup': lookupJobsResponse,
   'ranking/get': rankingResponse,
   'annotations/get': annotationsResponse,
+  'groups/types': groupTypesResponse,
   'card-prefs/get': cardPrefsResponse,
   'card-prefs/set': cardPrefsResponse,
   'site/config': siteConfigResponse,

@@ -30,10 +30,16 @@ export function checkCustomHost(value: string): string | null {
 /** Seed 000's alert thresholds: more than 10 failures in the last hour; mean processing time over 60 s. */
 export const DEFAULT_THRESHOLDS = { failuresPerHour: 10, meanDurationSeconds: 60 } as const;
 
+export const GROUP_SLOTS = 5; // PostHog's group types per project: group_0 … group_4
 export const segmentSchema = z.object({
-  kind: z.enum(['event', 'person']),
+  /** An event's, its person's or one of its groups' property (PostHog group analytics). */
+  kind: z.enum(['event', 'person', 'group']),
   property: z.string().trim().min(1, 'Name the property to filter on').max(200),
   value: z.string().max(500),
+  /** For a group property: the group type's index in the project (its slot, 0–4). */
+  groupIndex: z.number().int().min(0).max(GROUP_SLOTS - 1).optional(),
+  /** …and its name there (`company`), for the card to say what it filters on. */
+  groupType: z.string().max(200).optional(),
 });
 export type Segment = z.infer<typeof segmentSchema>;
 

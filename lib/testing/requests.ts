@@ -7,6 +7,7 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'jobs/lookup': { type: 'jobs/lookup', tool: 'a', range: '7d', by: 'email', value: 'a@example.com' },
   'ranking/get': { type: 'ranking/get', range: '7d' },
   'annotations/get': { type: 'annotations/get', range: '7d' },
+  'groups/types': { type: 'groups/types' },
   'card-prefs/get': { type: 'card-prefs/get', origin: 'https://tools.example.com' },
   'card-prefs/set': { type: 'card-prefs/set', origin: 'https://tools.example.com', prefs: { corner: 'top-left', hidden: false } },
   'site/config': { type: 'site/config', origin: 'https://tools.example.com' },

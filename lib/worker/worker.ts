@@ -71,6 +71,7 @@ export function createWorker(deps: WorkerDeps) {
     'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
     'ranking/get': (r) => project.getRanking(r.range),
     'annotations/get': (r) => project.getAnnotations(r.range),
+    'groups/types': () => project.getGroupTypes(),
     'card-prefs/get': async (r) => ({ prefs: await readCardPrefs(store, r.origin) }),
     'card-prefs/set': async (r) => ({ prefs: await writeCardPrefs(store, r.origin, r.prefs) }),
     'site/config': async (r) => ({ config: await sites.configFor(r.origin) }),
