@@ -219,6 +219,19 @@ describe('card behaviour', () => {
     await expect.poll(() => annotation.count(), { timeout: 20_000 }).toBe(1);
     expect(await annotation.textContent()).toContain('Deployed OCR engine v2 (pdf-to-text, news-analyzer)');
     expect(await card(page).locator('[data-testid="annotation-mark"]').count()).toBe(1);
+    // A click compares the time since it with as long before it: other figures, said so, and back.
+    const viewsInRange = await card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions');
+    await card(page).getByRole('button', { name: 'Compare before and after: Deployed OCR engine v2 (pdf-to-text, news-analyzer)' }).click();
+    const banner = card(page).locator('[data-testid="split-banner"]');
+    await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(1);
+    expect(await banner.textContent()).toMatch(/Before \/ after .*Deployed OCR engine v2.*the 3 d( \d+ h)? since, against as long before/);
+    await shownFigures(page);
+    const viewsSince = Number(await card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'));
+    expect(viewsSince).toBeGreaterThan(0);
+    expect(viewsSince).toBeLessThan(Number(viewsInRange));
+    await card(page).getByRole('button', { name: /Back to last 7 days/ }).click();
+    await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(async () => card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 20_000 }).toBe(viewsInRange);
     await page.close();
   });
 

@@ -34,11 +34,11 @@ export default defineUnlistedScript(() => {
       let toggles = 0;
       let pending = early;
       const api: CardApi = {
-        loadMetrics: (range, refresh) => {
+        loadMetrics: (range, refresh, since) => {
           const head = pending;
           pending = null;
-          if (head && head.range === range && !refresh) return validated(head.answer);
-          return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh });
+          if (head && head.range === range && !refresh && since === undefined) return validated(head.answer);
+          return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }) });
         },
         loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
         lookupJobs: (range, by, value) => sendRequest({ type: 'jobs/lookup', tool: match.tool, range, by, value }),

@@ -4,7 +4,7 @@
  * no events, a tool with only failures, `$`-spelled properties, a person-property segment, LLM events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, type LookupBy } from '../lib/card/query';
+import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, periodForSplit, type LookupBy } from '../lib/card/query';
 import { toToolMetrics, toToolsSeen } from '../lib/card/metrics';
 import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
 import type { RangeKey } from '../lib/card/ranges';
@@ -96,6 +96,21 @@ describe('card query on known data', () => {
     // 200·0.95 = 190 ∓ 1.96·√(200·0.95·0.05) = 6.04 → ranks ⌊183.96⌋ = 183 and ⌈196.04⌉ + 1 = 198; value = rank here.
     expect(m.latency.current).toMatchObject({ n: 200, p95Ms: 191, p95IntervalMs: [183, 198] });
     expect(m.latency.previous).toMatchObject({ n: 200, p95Ms: 1191, p95IntervalMs: [1183, 1198] });
+  });
+
+  it('compares after a moment (an annotation) with as long before it: delta\'s jobs of 1…200 ms split at 22 min ago', async () => {
+    // Job i (value i ms) is 20 min + i s old: after the split are i = 1…120, before it (as long again) i = 121…200.
+    const splitAt = now - (22 * MIN + 500);
+    const periodSeconds = periodForSplit(splitAt, Date.now())!;
+    const input = { tool: 'delta', range: '7d' as const, options: options(), periodSeconds, splitAt };
+    const m = toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
+    expect(m.jobs.current.completed).toBe(120);
+    expect(m.jobs.previous.completed).toBe(80);
+    expect(m.latency.current).toMatchObject({ n: 120, p50Ms: 61, p95Ms: 115 });
+    expect(m.latency.previous).toMatchObject({ n: 80, p50Ms: 161 });
+    expect(m.split).toEqual({ at: splitAt, seconds: periodSeconds });
+    // Buckets are a twelfth of the period since the split.
+    expect(m.latency.spark.reduce((n, b) => n + b.n, 0)).toBe(120);
   });
 
   it('counts jobs for the failure rate, cache hits and downloads, and errors vs the previous period', async () => {

@@ -13,7 +13,8 @@ import { useCardFocus } from './useCardFocus';
 import { useCopy, writeToClipboard } from './useCopy';
 
 export interface CardApi {
-  loadMetrics: (range: RangeKey, refresh: boolean) => Promise<ToolMetricsResponse>;
+  /** `since`: compare after that moment with as long before it (before / after an annotation). */
+  loadMetrics: (range: RangeKey, refresh: boolean, since?: number) => Promise<ToolMetricsResponse>;
   loadTriage: (range: RangeKey) => Promise<TriageResponse>;
   lookupJobs?: (range: RangeKey, by: LookupBy, value: string) => Promise<LookupJobsResponse>;
   loadRanking?: (range: RangeKey) => Promise<RankingResponse>;
@@ -37,9 +38,11 @@ export interface CardContainerProps {
 /** The card's state, in hooks (figures, triage, corner); what it shows is MetricsCard's. */
 export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, onHide }: CardContainerProps) {
   const [range, setRange] = useState<RangeKey>(DEFAULT_RANGE);
+  /** Before / after an annotation: its moment; a new range goes back to the range against the one before. */
+  const [since, setSince] = useState<number | null>(null);
   const [tab, setTab] = useState<CardTab>('overview');
   const [collapsed, setCollapsed] = useState(false);
-  const { state, retryAt, refresh } = useCardMetrics(range, api.loadMetrics);
+  const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics);
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 
@@ -97,7 +100,10 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         tab={tab}
         triage={triage}
         collapsed={collapsed}
-        onRangeChange={setRange}
+        onRangeChange={(next) => {
+          setSince(null);
+          setRange(next);
+        }}
         onTabChange={setTab}
         onRefresh={refresh}
         onRetryTriage={retryTriage}
@@ -111,6 +117,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         copyStatus={copyStatus}
         standing={standing}
         annotations={annotations}
+        onCompareAt={setSince}
         lookup={api.lookupJobs ? { lookup: jobs.lookup, onFind: jobs.find, onClear: jobs.clear } : undefined}
         pillRef={focus.pillRef}
         cardRef={focus.cardRef}

@@ -1,18 +1,30 @@
 /** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
 import type { CardLinks, ToolMetrics } from '../../lib/protocol/messages';
-import { formatBytes, formatCount, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
+import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
 import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
 import { ordinal } from '../../lib/project/ranking';
 import type { StandingView } from './useRanking';
 import type { CardAnnotation } from './useAnnotations';
 
-export function CardOverview({ metrics, links, standing, annotations = [] }: { metrics: ToolMetrics; links: CardLinks; standing?: StandingView | null; annotations?: CardAnnotation[] }) {
+export function CardOverview({
+  metrics,
+  links,
+  standing,
+  annotations = [],
+  onCompareAt,
+}: {
+  metrics: ToolMetrics;
+  links: CardLinks;
+  standing?: StandingView | null;
+  annotations?: CardAnnotation[];
+  onCompareAt?: (at: number | null) => void;
+}) {
   return (
     <>
       {standing && <Standing view={standing} />}
       <Funnel metrics={metrics} link={links.funnel} />
-      <Latency metrics={metrics} link={links.latencySql} annotations={annotations} />
+      <Latency metrics={metrics} link={links.latencySql} annotations={annotations} onCompareAt={onCompareAt} />
       <Errors metrics={metrics} link={links.errors} />
       <More metrics={metrics} />
       {metrics.llm && <Llm llm={metrics.llm} />}
@@ -62,7 +74,7 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   );
 }
 
-function Latency({ metrics, link, annotations }: { metrics: ToolMetrics; link: string; annotations: CardAnnotation[] }) {
+function Latency({ metrics, link, annotations, onCompareAt }: { metrics: ToolMetrics; link: string; annotations: CardAnnotation[]; onCompareAt?: (at: number | null) => void }) {
   const { current, previous, failed, spark } = metrics.latency;
   const p95Change = p95Delta(current, previous);
   return (
@@ -105,6 +117,14 @@ function Latency({ metrics, link, annotations }: { metrics: ToolMetrics; link: s
               {annotations.map((a) => (
                 <li key={a.id} data-testid="annotation">
                   <time dateTime={new Date(a.at).toISOString()}>{formatDayTime(a.at)}</time> {a.content}
+                  {onCompareAt && metrics.split?.at !== a.at && (
+                    <>
+                      {' '}
+                      <button type="button" class="tl-link-button" data-testid="annotation-compare" onClick={() => onCompareAt(a.at)} aria-label={`Compare before and after: ${a.content}`}>
+                        before / after
+                      </button>
+                    </>
+                  )}
                 </li>
               ))}
             </ul>
@@ -239,4 +259,3 @@ function annotationMarks(annotations: CardAnnotation[], spark: Array<{ at: numbe
   return annotations.map((a) => ({ at: Math.min(1, Math.max(0, (a.at - first) / span)), label: a.content }));
 }
 
-const formatDayTime = (ms: number) => new Date(ms).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });

@@ -3,6 +3,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatClock, formatTime } from '../../lib/helpers/format';
 import type { CardLinks, ToolMetrics, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { RangeKey } from '../../lib/card/ranges';
 import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
 
@@ -274,6 +275,32 @@ describe('CardContainer', () => {
     await act(() => (host.querySelector('[aria-label="Hide on this site"]') as HTMLButtonElement).click());
     expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true });
     expect(onHide).toHaveBeenCalled();
+  });
+
+  it('compares before / after an annotation on a click, and goes back to the range', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const at = Date.now() - 3_600_000;
+    const loadMetrics = vi.fn(async (_range: RangeKey, _refresh: boolean, since?: number) => ({ ok: true as const, metrics: since === undefined ? metrics : { ...metrics, split: { at: since, seconds: 7_200 } }, links }));
+    const cardApi = api({ loadMetrics, loadAnnotations: vi.fn(async () => ({ ok: true as const, annotations: [{ id: 1, content: 'Deployed v2', at }] })) });
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    for (let i = 0; i < 3; i++) await act(async () => await new Promise((r) => setTimeout(r, 0)));
+    const compare = host.querySelector<HTMLButtonElement>('[data-testid="annotation-compare"]');
+    expect(compare?.getAttribute('aria-label')).toBe('Compare before and after: Deployed v2');
+    await act(async () => {
+      compare!.click();
+    });
+    for (let i = 0; i < 3; i++) await act(async () => await new Promise((r) => setTimeout(r, 0)));
+    expect(loadMetrics).toHaveBeenLastCalledWith('7d', false, at);
+    expect(host.querySelector('[data-testid="split-banner"]')?.textContent).toMatch(/Before \/ after .*“Deployed v2”.*the 2 h since, against as long before\. Back to last 7 days/);
+    // The annotation compared against offers no second click on itself.
+    expect(host.querySelector('[data-testid="annotation-compare"]')).toBeNull();
+    await act(async () => {
+      host.querySelector<HTMLButtonElement>('[data-testid="split-back"]')!.click();
+    });
+    for (let i = 0; i < 3; i++) await act(async () => await new Promise((r) => setTimeout(r, 0)));
+    expect(loadMetrics).toHaveBeenLastCalledWith('7d', false);
+    expect(host.querySelector('[data-testid="split-banner"]')).toBeNull();
   });
 
   it('follows a drag by its header and settles in the nearest corner; a click is not a drag', async () => {

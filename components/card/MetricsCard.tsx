@@ -1,7 +1,7 @@
 /** The floating card: presentational only. Everything it shows arrives through props. */
 import type { Ref } from 'preact';
 import type { CardLinks, Failure, ToolMetrics } from '../../lib/protocol/messages';
-import { formatClock, formatCount, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
+import { formatClock, formatCount, formatDayTime, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
 import { useReadyStamp } from './useReadyStamp';
@@ -56,6 +56,8 @@ export interface MetricsCardProps {
   standing?: StandingView | null;
   /** The project's annotations in the range: marks on the p95 line. */
   annotations?: CardAnnotation[];
+  /** Compare after an annotation (its moment, epoch ms) with as long before it; null: back to the range. */
+  onCompareAt?: (at: number | null) => void;
   /** Support's lookup of one person's jobs, in the Triage tab. */
   lookup?: LookupProps;
   /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
@@ -123,6 +125,15 @@ export function MetricsCard(props: MetricsCardProps) {
           {props.retryAt ? <RetryNote at={props.retryAt} /> : null}
         </p>
       )}
+      {state.status === 'ready' && state.metrics.split && (
+        <p class="tl-banner tl-split" role="status" data-testid="split-banner">
+          Before / after {formatDayTime(state.metrics.split.at)}
+          {splitLabel(state.metrics.split.at, props.annotations ?? [])}: the {formatSpan(state.metrics.split.seconds)} since, against as long before.{' '}
+          <button type="button" class="tl-link-button" data-testid="split-back" onClick={() => props.onCompareAt?.(null)}>
+            Back to {RANGES[props.range].label.toLowerCase()}
+          </button>
+        </p>
+      )}
       {state.status === 'ready' && state.metrics.segment && (
         <p class="tl-meta tl-segment" data-testid="segment">
           Segment: {segmentKindLabel(state.metrics.segment)} property {state.metrics.segment.property} = “{state.metrics.segment.value}”
@@ -188,7 +199,7 @@ function CardBody(props: MetricsCardProps) {
   return (
     <div data-testid="card-ready" ref={readyStamp}>
       {(metrics.funnel.steps[0]?.current ?? 0) === 0 && <NoData metrics={metrics} />}
-      <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} annotations={props.annotations ?? []} />
+      <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} annotations={props.annotations ?? []} onCompareAt={props.onCompareAt} />
       <footer class="tl-footer">
         <a href={links.project} target="_blank" rel="noopener noreferrer">
           Open project in PostHog ↗
@@ -278,4 +289,20 @@ function NoData({ metrics }: { metrics: ToolMetrics }) {
       )}
     </div>
   );
+}
+
+/** The annotation at a split point, named in the banner (its text, quoted). */
+function splitLabel(at: number, annotations: CardAnnotation[]): string {
+  const annotation = annotations.find((a) => a.at === at);
+  return annotation ? ` (“${annotation.content}”)` : '';
+}
+
+/** A period's length in words: "3 h 20 min", "2 d 4 h". */
+function formatSpan(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }

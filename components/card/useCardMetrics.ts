@@ -21,7 +21,8 @@ export const lostWorker = (error: unknown): Failure => ({
   message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).`,
 });
 
-export function useCardMetrics(range: RangeKey, loadMetrics: (range: RangeKey, refresh: boolean) => Promise<ToolMetricsResponse>) {
+/** `since`: compare after that moment (an annotation's) with as long before it; null: the range against the one before. */
+export function useCardMetrics(range: RangeKey, since: number | null, loadMetrics: (range: RangeKey, refresh: boolean, since?: number) => Promise<ToolMetricsResponse>) {
   const [state, setState] = useState<CardState>({ status: 'loading' });
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const latestRequest = useRef(0);
@@ -31,8 +32,8 @@ export function useCardMetrics(range: RangeKey, loadMetrics: (range: RangeKey, r
   const retryDue = useRef(false);
   /** False once the card is removed: an answer still on its way then schedules nothing. */
   const mounted = useRef(true);
-  const current = useRef({ state, range });
-  current.current = { state, range };
+  const current = useRef({ state, range, since });
+  current.current = { state, range, since };
 
   const cancelRetry = () => {
     clearTimeout(retryTimer.current);
@@ -51,7 +52,8 @@ export function useCardMetrics(range: RangeKey, loadMetrics: (range: RangeKey, r
       let next: CardState;
       try {
         // A retry is not a refresh: the worker may answer it from another tab's newer request.
-        const response = await loadMetrics(nextRange, mode === 'refresh');
+        const split = current.current.since;
+        const response = await (split === null ? loadMetrics(nextRange, mode === 'refresh') : loadMetrics(nextRange, mode === 'refresh', split));
         next = response.ok ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale } : { status: 'error', error: response.error };
       } catch (error) {
         next = { status: 'error', error: lostWorker(error) };
@@ -93,7 +95,7 @@ export function useCardMetrics(range: RangeKey, loadMetrics: (range: RangeKey, r
     };
   }, [load]);
 
-  useEffect(() => void load(range, 'first'), [range, load]);
+  useEffect(() => void load(range, 'first'), [range, since, load]);
 
   return { state, retryAt, refresh: () => void load(range, 'refresh') };
 }

@@ -53,7 +53,7 @@ export function evaluateHealth(
 
 export function toToolMetrics(
   response: HogQLResponse,
-  input: { tool: string; range: RangeKey; options: Pick<MetricsOptions, 'funnelUnit' | 'funnelWindowHours' | 'segment' | 'thresholds' | 'schema'> },
+  input: { tool: string; range: RangeKey; options: Pick<MetricsOptions, 'funnelUnit' | 'funnelWindowHours' | 'segment' | 'thresholds' | 'schema'>; periodSeconds?: number; splitAt?: number },
   asOf: Date,
 ): ToolMetrics {
   const parsed = cardRowsSchema.safeParse(response.results);
@@ -100,7 +100,7 @@ export function toToolMetrics(
       }
       case 'spark':
         // The label is the bucket's number since the epoch.
-        spark.push({ at: Number(rawLabel) * sparkBucketSeconds(input.range), n: row.all, p95Ms: row.p95 });
+        spark.push({ at: Number(rawLabel) * sparkBucketSeconds(input.range, input.periodSeconds), n: row.all, p95Ms: row.p95 });
         break;
       case 'file_type':
         more.fileTypes.push({ type: label, count: row.all, meanBytes: row.nSize > 0 && row.sumSize !== null ? row.sumSize / row.nSize : null });
@@ -185,6 +185,8 @@ export function toToolMetrics(
     llm,
     health: evaluateHealth(lastHour, input.options.thresholds),
     toolsSeen: null,
+    // Before / after a split point: the periods are the time since it and as long before.
+    ...(input.splitAt !== undefined && input.periodSeconds !== undefined ? { split: { at: input.splitAt, seconds: input.periodSeconds } } : {}),
   };
 }
 

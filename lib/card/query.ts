@@ -11,16 +11,29 @@ import { P95_RANKS_SQL } from '../stats/intervals';
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;
 
-/** Sparkline buckets: days for 7d/30d (a daily p95), otherwise a twelfth of the range. */
-export function sparkBucketSeconds(range: RangeKey): number {
-  const seconds = RANGES[range].seconds;
-  return seconds >= 7 * 86_400 ? 86_400 : seconds / SPARK_POINTS;
+/** Sparkline buckets: days for a week or more (a daily p95), otherwise a twelfth of the period (whole milliseconds). */
+export function sparkBucketSeconds(range: RangeKey, periodSeconds = RANGES[range].seconds): number {
+  return periodSeconds >= 7 * 86_400 ? 86_400 : Math.max(1, Math.round((periodSeconds * 1000) / SPARK_POINTS)) / 1000;
 }
 
 export interface CardQueryInput {
   tool: string;
   range: RangeKey;
   options: Pick<MetricsOptions, 'funnelWindowHours' | 'funnelUnit' | 'segment' | 'schema'>;
+  /**
+   * The compared periods' length when it is not the range's: "before / after an annotation" compares
+   * the time since the annotation with as long before it (periodForSplit). The query text stays the same.
+   */
+  periodSeconds?: number;
+}
+
+/** The longest a split may look back: the card's longest range. */
+export const MAX_SPLIT_SECONDS = RANGES['30d'].seconds;
+
+/** The period after a split point (an annotation at `at`, epoch ms) up to now, in whole seconds; null when it is not within the last 30 days or under a minute ago. */
+export function periodForSplit(at: number, now: number): number | null {
+  const seconds = Math.round((now - at) / 1000);
+  return Number.isFinite(seconds) && seconds >= 60 && seconds <= MAX_SPLIT_SECONDS ? seconds : null;
 }
 
 /**
@@ -124,12 +137,13 @@ export function toolInJson(tool: string): string {
  * range as the other current-only figures do), until now: the values' count is n.
  * Percentiles are exact (quantileExact's rule) from sorted arrays: HogQL releases of the past year lack quantileExact.
  */
-export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLRequest {
+export function buildCardQuery({ tool, range, options, periodSeconds }: CardQueryInput): HogQLRequest {
+  const period = periodSeconds ?? RANGES[range].seconds;
   const { schema, segment } = options;
   const v = new HogQLValues();
   const events = TOOL_EVENT_KEYS.map((key) => v.event(schema, key));
   const [viewed, uploaded, started, completed, failed, downloaded, ai] = events as [string, string, string, string, string, string, string];
-  const bucketMs = v.add('bucket_ms', sparkBucketSeconds(range) * 1000);
+  const bucketMs = v.add('bucket_ms', Math.round(sparkBucketSeconds(range, period) * 1000));
 
   const c = new Columns();
   c.defs.push('event', 'timestamp');
@@ -137,7 +151,7 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   const toolName = c.read(v, schema, 'tool_name', 'text', 'tool');
   const segmentValue = segment ? c.def('segment_value', segmentRead(v, segment)) : null;
   c.def('query_time', 'now()');
-  c.def('cur', `timestamp >= query_time - INTERVAL ${v.add('range_seconds', RANGES[range].seconds)} SECOND`);
+  c.def('cur', `timestamp >= query_time - INTERVAL ${v.add('range_seconds', period)} SECOND`);
   c.def('period', `cur ? 'current' : 'previous'`);
   c.def('is_ai', `event = ${ai}`);
   c.def('u', 'timestamp < query_time OR is_ai');
@@ -172,7 +186,7 @@ export function buildCardQuery({ tool, range, options }: CardQueryInput): HogQLR
   // The aliases above serve the WHERE too: ClickHouse (and HogQL) resolve select aliases there.
   const where = [`event IN (${events.join(', ')})`, `position(properties, ${v.add('tool_in_json', toolInJson(tool))}) > 0`, `${toolName} = ${v.addText('tool', tool)}`];
   if (segmentValue) where.push(`${segmentValue} = ${v.addText('segment_value', segment!.value)}`);
-  where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', RANGES[range].seconds * 2)} SECOND`);
+  where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', period * 2)} SECOND`);
 
   // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).
   const quantiles = ['0.5', '0.95', '0.99'];

@@ -46,6 +46,24 @@ describe('metrics service', () => {
     expect(answer.stale).toBeUndefined();
   });
 
+  it('compares before / after a moment as its own figures, sent as the period since it, and refuses one out of reach', async () => {
+    const clock = { t: 10_000_000_000 };
+    const svc = service(configured, clock);
+    const bodies: Array<{ query: { values: Record<string, unknown> } }> = [];
+    mock.pool.intercept({ ...QUERY, body: (b) => (bodies.push(JSON.parse(b)), true) }).reply(200, { results: ROWS });
+    mock.pool.intercept({ ...QUERY, body: (b) => (bodies.push(JSON.parse(b)), true) }).reply(200, { results: ROWS });
+    const split = await svc.getToolMetrics('a', '7d', false, clock.t - 3_600_000);
+    expect(split.ok && split.metrics.split).toEqual({ at: clock.t - 3_600_000, seconds: 3600 });
+    expect(bodies[0]!.query.values).toMatchObject({ range_seconds: 3600, lookback_seconds: 7200 });
+    // The range's own figures are another answer (another request), not the split's.
+    const plain = await svc.getToolMetrics('a', '7d');
+    expect(plain.ok && plain.metrics.split).toBeUndefined();
+    expect(bodies.at(-1)!.query.values).toMatchObject({ range_seconds: 7 * 86_400 });
+    for (const since of [clock.t - 10_000, clock.t - 31 * 86_400_000, clock.t + 60_000, Number.NaN]) {
+      expect(await svc.getToolMetrics('a', '7d', false, since)).toMatchObject({ ok: false, error: { kind: 'bad_request' } });
+    }
+  });
+
   it('asks which tools have views when this one has none', async () => {
     mock.pool.intercept(QUERY).reply(200, { results: [totalsRow('current', COMPLETED, {})] });
     mock.pool.intercept(QUERY).reply(200, { results: [['pdf-to-text', 12]] });

@@ -5,7 +5,7 @@
  * session's), and when a refresh fails the last good figures are served as stale.
  */
 import * as z from 'zod/mini';
-import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, LOOKUP_ROWS, TRIAGE_ROWS, type LookupBy } from './query';
+import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, LOOKUP_ROWS, periodForSplit, TRIAGE_ROWS, type LookupBy } from './query';
 import { toToolMetrics, toToolsSeen } from './metrics';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
 import type { Failure, LookedUpJob, LookupJobsResponse, ToolMetricsResponse, TriageResponse } from '../protocol/messages';
@@ -62,8 +62,8 @@ export function createCardService(deps: CardServiceDeps) {
   let tick = 0;
   const { session } = deps;
 
-  async function fetchMetrics({ settings, client }: Connection, tool: string, range: RangeKey, refresh: boolean): Promise<ToolMetricsResponse> {
-    const input = { tool, range, options: settings };
+  async function fetchMetrics({ settings, client }: Connection, tool: string, range: RangeKey, refresh: boolean, split: { at: number; seconds: number } | null): Promise<ToolMetricsResponse> {
+    const input = { tool, range, options: settings, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
     // A user's refresh asks PostHog to run the query now, not to answer from its own cache.
     const response = await client.hogql(buildCardQuery(input), { refresh });
     const metrics = toToolMetrics(response, input, new Date(now()));
@@ -77,12 +77,19 @@ export function createCardService(deps: CardServiceDeps) {
 
   const readCache = (key: string): Promise<CacheEntry | null> => store.getEntry(cachedFigures, key).catch(() => null);
 
-  async function getToolMetrics(tool: string, range: RangeKey, refresh = false): Promise<ToolMetricsResponse> {
+  /** `since`: compare after that moment (an annotation's, epoch ms) with as long before it. */
+  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number): Promise<ToolMetricsResponse> {
     const asked = ++tick;
     const connected = await session.connect();
     if (!connected.ok) return connected;
+    let split: { at: number; seconds: number } | null = null;
+    if (since !== undefined) {
+      const seconds = periodForSplit(since, now());
+      if (seconds === null) return { ok: false, error: { kind: 'bad_request', message: 'A before / after comparison needs a moment between a minute and 30 days ago.' } };
+      split = { at: since, seconds };
+    }
 
-    const key = `${await fingerprint(connected.connection.settings)}:${range}:${tool}`;
+    const key = `${await fingerprint(connected.connection.settings)}:${range}:${tool}${split ? `:split:${split.at}` : ''}`;
     const cached = (await readCache(key)) ?? null;
     const blocked = await session.blocked();
     // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
@@ -103,7 +110,7 @@ export function createCardService(deps: CardServiceDeps) {
     if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
     if (failed && !refresh && now() < failed.nextAt) return serveStale({ ...failed.failure, retryInMs: failed.nextAt - now() });
 
-    const request = fetchMetrics(connected.connection, tool, range, refresh)
+    const request = fetchMetrics(connected.connection, tool, range, refresh, split)
       .then(async (response) => {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();

@@ -24,8 +24,9 @@ export function cardSummary(m: ToolMetrics, links: CardLinks): string {
   const [views, downloads] = [steps[0], steps.at(-1)];
   const { current, previous } = m.jobs;
   const q = m.latency.current;
+  const period = m.split ? `after ${new Date(m.split.at).toISOString()} against as long before it` : RANGES[m.range].label.toLowerCase();
   const lines = [
-    `**Tool Lens: ${codeSpan(m.tool)}**, ${RANGES[m.range].label.toLowerCase()} (as of ${m.asOf})`,
+    `**Tool Lens: ${codeSpan(m.tool)}**, ${period} (as of ${m.asOf})`,
     `- Funnel (${m.funnel.unit}): ${steps.map((s) => `${s.label} ${formatCount(s.current)}`).join(' → ')}`,
     `- View → download: ${formatPercent(downloads?.current ?? 0, views?.current ?? 0)}; ${changeWords(rateDelta(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0, 'higher'))}`,
     `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(p95Delta(q, m.latency.previous))}`,

@@ -97,3 +97,6 @@ function describeChange(delta: number, magnitude: string, better: 'lower' | 'hig
 }
 
 export const rate = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+
+/** A moment as the card dates marks: "29 Nov, 05:23". */
+export const formatDayTime = (ms: number) => new Date(ms).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });

@@ -44,6 +44,8 @@ export const toolMetricsSchema = z.object({
   range: rangeSchema,
   asOf: z.string(),
   segment: z.nullable(z.object({ kind: z.enum(['event', 'person', 'group']), property: z.string(), value: z.string(), groupIndex: z.optional(z.number()), groupType: z.optional(z.string()) })),
+  /** Set when the periods compared are after and before a split point (an annotation, epoch ms), not the range and the one before. */
+  split: z.optional(z.object({ at: z.number(), seconds: z.number() })),
   funnel: z.object({
     unit: z.enum(['sessions', 'persons']),
     windowHours: z.number(),
@@ -146,6 +148,8 @@ export const getToolMetricsRequest = z.object({
   tool: toolName(),
   range: rangeSchema,
   refresh: z.optional(z.boolean()),
+  /** Compare after this moment (epoch ms: an annotation's) with as long before it, instead of the range with the one before. */
+  since: z.optional(z.number()),
 });
 export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
 export const lookupBySchema = z.enum(['distinct_id', 'email', 'session_id']);
