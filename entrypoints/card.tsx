@@ -4,7 +4,7 @@ import { CardContainer, type CardApi } from '../components/card/CardContainer';
 import cardCss from '../components/card/card.css?inline';
 import { responseSchemas, type CardPrefs, type ToolMetricsResponse } from '../lib/protocol/messages';
 import { sendRequest } from '../lib/protocol/messaging';
-import type { RangeKey } from '../lib/card/ranges';
+import { DEFAULT_RANGE, type RangeKey } from '../lib/card/ranges';
 import type { ToolMatch } from '../lib/matching/toolMatch';
 
 /**
@@ -33,6 +33,9 @@ export default defineUnlistedScript(() => {
       let currentPrefs = prefs;
       let toggles = 0;
       let pending = early;
+      // The figures already here (the usual case with the worker's cache): the card's first render shows them.
+      const initial = pending && pending.range === DEFAULT_RANGE ? await alreadyAnswered(pending.answer) : null;
+      if (initial) pending = null;
       const api: CardApi = {
         loadMetrics: (range, refresh, since) => {
           const head = pending;
@@ -59,7 +62,7 @@ export default defineUnlistedScript(() => {
         css: cardCss,
         onMount(container) {
           draw = () =>
-            render(<CardContainer key={match.tool} tool={match.tool} matchedBy={match.detail} api={api} prefs={currentPrefs} toggleSignal={toggles} onHide={onHide} />, container);
+            render(<CardContainer key={match.tool} tool={match.tool} matchedBy={match.detail} api={api} prefs={currentPrefs} toggleSignal={toggles} onHide={onHide} initial={initial} />, container);
           draw();
           return container;
         },
@@ -79,6 +82,19 @@ export default defineUnlistedScript(() => {
   };
   (globalThis as Record<string, unknown>)[CARD_HOST_GLOBAL] = host;
 });
+
+/**
+ * The early answer if it has already arrived and is good figures (checked), else null: the card
+ * then loads as usual. `Promise.race` with a settled promise answers with `answer` only when it was
+ * already fulfilled (its reaction is queued first), so nothing here waits.
+ */
+async function alreadyAnswered(answer: Promise<unknown>): Promise<ToolMetricsResponse | null> {
+  const NOT_YET = Symbol('not yet');
+  const value = await Promise.race([answer, Promise.resolve(NOT_YET)]).catch(() => NOT_YET);
+  if (value === NOT_YET) return null;
+  const parsed = responseSchemas['tool-metrics/get'].safeParse(value);
+  return parsed.success && parsed.data.ok && !parsed.data.stale ? parsed.data : null;
+}
 
 /** The early answer, checked against the protocol like every other answer. */
 async function validated(answer: Promise<unknown>): Promise<ToolMetricsResponse> {

@@ -32,17 +32,19 @@ export interface CardContainerProps {
   prefs: CardPrefs;
   /** Bumped by the keyboard command: toggles between expanded and collapsed. */
   toggleSignal?: number;
+  /** Figures of the default range already at hand: shown by the first render, not loaded again. */
+  initial?: ToolMetricsResponse | null;
   onHide: () => void;
 }
 
 /** The card's state, in hooks (figures, triage, corner); what it shows is MetricsCard's. */
-export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, onHide }: CardContainerProps) {
+export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, onHide, initial = null }: CardContainerProps) {
   const [range, setRange] = useState<RangeKey>(DEFAULT_RANGE);
   /** Before / after an annotation: its moment; a new range goes back to the range against the one before. */
   const [since, setSince] = useState<number | null>(null);
   const [tab, setTab] = useState<CardTab>('overview');
   const [collapsed, setCollapsed] = useState(false);
-  const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics);
+  const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics, initial);
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 

@@ -277,6 +277,20 @@ describe('CardContainer', () => {
     expect(onHide).toHaveBeenCalled();
   });
 
+  it('shows figures already at hand in its first render, without loading them again; a new range loads', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const loadMetrics = vi.fn(async () => ({ ok: true as const, metrics, links }));
+    const cardApi = api({ loadMetrics });
+    act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} initial={{ ok: true, metrics, links }} />, host));
+    expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    expect(host.querySelector('[data-testid="card-loading"]')).toBeNull();
+    await act(async () => await new Promise((r) => setTimeout(r, 0)));
+    expect(loadMetrics).not.toHaveBeenCalled();
+    await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click());
+    expect(loadMetrics).toHaveBeenCalledTimes(1);
+  });
+
   it('compares before / after an annotation on a click, and goes back to the range', async () => {
     host = document.createElement('div');
     document.body.append(host);

@@ -22,8 +22,15 @@ export const lostWorker = (error: unknown): Failure => ({
 });
 
 /** `since`: compare after that moment (an annotation's) with as long before it; null: the range against the one before. */
-export function useCardMetrics(range: RangeKey, since: number | null, loadMetrics: (range: RangeKey, refresh: boolean, since?: number) => Promise<ToolMetricsResponse>) {
-  const [state, setState] = useState<CardState>({ status: 'loading' });
+export function useCardMetrics(
+  range: RangeKey,
+  since: number | null,
+  loadMetrics: (range: RangeKey, refresh: boolean, since?: number) => Promise<ToolMetricsResponse>,
+  /** Good figures already at hand for the first range: the first render shows them and nothing is loaded. */
+  initial: ToolMetricsResponse | null = null,
+) {
+  const [state, setState] = useState<CardState>(() => (initial?.ok ? { status: 'ready', metrics: initial.metrics, links: initial.links, stale: initial.stale } : { status: 'loading' }));
+  const usedInitial = useRef(!!initial?.ok);
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const latestRequest = useRef(0);
   // The automatic retry: its timer, how many in a row, and whether it fell due while the tab was hidden.
@@ -95,7 +102,13 @@ export function useCardMetrics(range: RangeKey, since: number | null, loadMetric
     };
   }, [load]);
 
-  useEffect(() => void load(range, 'first'), [range, since, load]);
+  useEffect(() => {
+    if (usedInitial.current) {
+      usedInitial.current = false;
+      return;
+    }
+    void load(range, 'first');
+  }, [range, since, load]);
 
   return { state, retryAt, refresh: () => void load(range, 'refresh') };
 }
