@@ -221,7 +221,7 @@ describe('card behaviour', () => {
     expect(await card(page).locator('[data-testid="annotation-mark"]').count()).toBe(1);
     // A click compares the time since it with as long before it: other figures, said so, and back.
     const viewsInRange = await card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions');
-    await card(page).getByRole('button', { name: 'Compare before and after: Deployed OCR engine v2 (pdf-to-text, news-analyzer)' }).click();
+    await card(page).getByRole('button', { name: 'before / after Deployed OCR engine v2 (pdf-to-text, news-analyzer)' }).click();
     const banner = card(page).locator('[data-testid="split-banner"]');
     await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(1);
     expect(await banner.textContent()).toMatch(/Before \/ after .*Deployed OCR engine v2.*the 3 d( \d+ h)? since, against as long before/);

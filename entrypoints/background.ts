@@ -62,9 +62,14 @@ export default defineBackground(() => {
     if (tab?.id !== undefined) await sendToTab(tab.id, { type: 'card/toggle' });
   });
 
-  // A new install opens the first run (the options page shows it while nothing is saved).
+  // A new install opens the first run (the options page shows it while nothing is saved), unless
+  // settings are already there: Chromium reports an unpacked extension loaded again as installed.
   browser.runtime.onInstalled.addListener(({ reason }) => {
-    if (reason === 'install') void browser.runtime.openOptionsPage();
+    if (reason !== 'install') return;
+    void store.get(settingsItem).then(
+      (saved) => (saved.status === 'missing' ? browser.runtime.openOptionsPage() : undefined),
+      () => browser.runtime.openOptionsPage(),
+    );
   });
 
   void worker.start();

@@ -120,7 +120,7 @@ function Latency({ metrics, link, annotations, onCompareAt }: { metrics: ToolMet
                   {onCompareAt && metrics.split?.at !== a.at && (
                     <>
                       {' '}
-                      <button type="button" class="tl-link-button" data-testid="annotation-compare" onClick={() => onCompareAt(a.at)} aria-label={`Compare before and after: ${a.content}`}>
+                      <button type="button" class="tl-link-button" data-testid="annotation-compare" onClick={() => onCompareAt(a.at)} aria-label={`before / after ${a.content}`}>
                         before / after
                       </button>
                     </>
