@@ -2,8 +2,9 @@
  * Group segments, end to end with the real posthog-node client: `groupIdentify` gives groups their
  * properties, `capture({ groups })` puts events in them, and the card filtered on a group property
  * counts exactly that group's events. PostHog reads a group's properties in HogQL as
- * `group_N.properties.x`, N the group type's index (posthog/hogql/database/schema/groups.py lazy joins
- * `group_0`…`group_4`); the local server keeps them on the event, as persons-on-events mode does.
+ * `group_N.properties.x`, N the group type's index: a lazy join to the group's latest properties
+ * (posthog/hogql/database/schema/events.py `group_0`…`group_4`, groups.py argMax by updated_at), so a
+ * group's properties changed later apply to its earlier events too.
  */
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,9 +45,10 @@ beforeAll(async () => {
 });
 afterAll(() => ph?.close());
 
-const card = async (segment: MetricsOptions['segment']) => {
+// `refresh`: run the query now, not from the query cache (PostHog's as the local server's).
+const card = async (segment: MetricsOptions['segment'], refresh = false) => {
   const input = { tool: 'grouped', range: '7d' as const, options: { ...DEFAULT_METRICS_OPTIONS, segment } };
-  return toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
+  return toToolMetrics(await client.hogql(buildCardQuery(input), { refresh }), input, new Date());
 };
 
 describe('group segments', () => {
@@ -70,6 +72,15 @@ describe('group segments', () => {
     const team = await card({ kind: 'group', groupIndex: 1, property: 'plan', value: 'enterprise' });
     expect(team.jobs.current).toMatchObject({ views: 1, completed: 1, failed: 0 });
     expect(team.segment).toMatchObject({ kind: 'group', groupIndex: 1 });
+  });
+
+  it("reads a group's latest properties, as PostHog's lazy join does: globex upgraded now counts as enterprise", async () => {
+    const node = new PostHog(ph.projectApiKey, { host: ph.url, flushAt: 100, flushInterval: 0 });
+    node.groupIdentify({ groupType: 'company', groupKey: 'globex', properties: { plan: 'enterprise' } });
+    await node.shutdown();
+    const enterprise = await card({ kind: 'group', groupIndex: 0, property: 'plan', value: 'enterprise' }, true);
+    expect(enterprise.jobs.current).toMatchObject({ views: 5, completed: 4, failed: 1 });
+    expect((await card({ kind: 'group', groupIndex: 0, property: 'plan', value: 'free' }, true)).jobs.current.views).toBe(0);
   });
 
   it('keeps the group index in the settings to the five slots', () => {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { Session } from 'chdb';
 import { PropertyDefinitions, type NewDefinition } from './propertyDefinitions.js';
 import type { PropertyType } from './hogql/index.js';
+import { GROUPS_TABLE } from './hogql/scope.js';
 
 /** The project events go to when none is named. */
 export const DEFAULT_TEAM_ID = 1;
@@ -32,14 +33,21 @@ export interface QueryLimits {
 
 /**
  * PostHog's five group slots per event: the group's key (PostHog's `$group_N`; named `groupN_key`
- * here, chdb inserts take plain names only) and its properties at the time (groups on events).
+ * here, chdb inserts take plain names only). The group's properties are the group's own, latest:
+ * GROUPS below.
  */
 export const GROUP_SLOTS = 5;
 const GROUP_KEY_COLUMNS = Array.from({ length: GROUP_SLOTS }, (_, i) => `group${i}_key`);
-const GROUP_PROPERTY_COLUMNS = Array.from({ length: GROUP_SLOTS }, (_, i) => `group${i}_properties`);
-const GROUP_COLUMNS = [...GROUP_KEY_COLUMNS, ...GROUP_PROPERTY_COLUMNS];
-/** An event in no group: empty keys, empty properties (the TabSeparated fields after person_properties). */
-const NO_GROUPS = '\t'.repeat(GROUP_SLOTS) + '\t{}'.repeat(GROUP_SLOTS);
+/** An event in no group: empty keys (the TabSeparated fields after person_properties). */
+const NO_GROUPS = '\t'.repeat(GROUP_SLOTS);
+
+/**
+ * Each group's properties, latest written wins: what PostHog's `group_N` lazy join reads (argMax of
+ * raw_groups by updated_at; posthog/hogql/database/schema/groups.py). A Join table keeping the last
+ * row per key serves `joinGet` in the printer (hogql/print.ts), so no query needs a JOIN clause.
+ */
+const CREATE_GROUPS = `CREATE TABLE IF NOT EXISTS ${GROUPS_TABLE} (team_id Int64, group_type_index UInt8, group_key String, group_properties String)
+ENGINE = Join(ANY, LEFT, team_id, group_type_index, group_key) SETTINGS join_any_take_last_row = 1`;
 
 const CREATE_EVENTS = `
 CREATE TABLE IF NOT EXISTS events (
@@ -53,7 +61,7 @@ CREATE TABLE IF NOT EXISTS events (
   created_at DateTime64(6, 'UTC'),
   person_id UUID,
   person_properties String DEFAULT '{}',
-${GROUP_COLUMNS.map((c) => `  ${c} String DEFAULT ''`).join(',\n')}
+${GROUP_KEY_COLUMNS.map((c) => `  ${c} String DEFAULT ''`).join(',\n')}
 ) ENGINE = MergeTree
 ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`;
 
@@ -101,7 +109,7 @@ export interface QueryResult {
 }
 
 /** The columns an insert writes, in the order of the TabSeparated rows. */
-const INSERT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'team_id', 'distinct_id', 'elements_chain', 'created_at', 'person_id', 'person_properties', ...GROUP_COLUMNS];
+const INSERT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'team_id', 'distinct_id', 'elements_chain', 'created_at', 'person_id', 'person_properties', ...GROUP_KEY_COLUMNS];
 
 /** TabSeparated escaping of one field: backslash, tab, newline (and the other control characters ClickHouse reads escaped). */
 function tsv(value: string): string {
@@ -166,10 +174,11 @@ export class EventStore {
   }
 
   /**
-   * The group columns of an event: `$groupidentify` sets a group's properties, and an event's
-   * `$groups` ({type: key}) puts it in each group's slot with the group's properties at that time.
+   * The group keys of an event (its `$groups`, {type: key}, each in its type's slot). A
+   * `$groupidentify` merges its `$group_set` into the group's properties, queued in `groupRows` for
+   * the groups table (as `team \t index \t key \t properties`).
    */
-  private groupColumns(e: StoredEvent, teamId: number): string {
+  private groupColumns(e: StoredEvent, teamId: number, groupRows: string[]): string {
     const props = e.properties;
     if (!props || (props.$groups === undefined && e.event !== '$groupidentify')) return NO_GROUPS;
     if (e.event === '$groupidentify') {
@@ -178,21 +187,20 @@ export class EventStore {
       const set = props.$group_set;
       if (index !== null && (typeof key === 'string' || typeof key === 'number')) {
         const id = `${teamId}:${index}:${key}`;
-        this.groups.set(id, { ...(this.groups.get(id) ?? {}), ...(set && typeof set === 'object' ? (set as Record<string, unknown>) : {}) });
+        const merged = { ...(this.groups.get(id) ?? {}), ...(set && typeof set === 'object' ? (set as Record<string, unknown>) : {}) };
+        this.groups.set(id, merged);
+        groupRows.push(`${teamId}\t${index}\t${tsv(String(key))}\t${tsv(JSON.stringify(merged))}`);
       }
     }
     const keys: string[] = new Array<string>(GROUP_SLOTS).fill('');
-    const properties: string[] = new Array<string>(GROUP_SLOTS).fill('{}');
     const memberships = props.$groups;
     if (memberships && typeof memberships === 'object') {
       for (const [type, key] of Object.entries(memberships as Record<string, unknown>)) {
         const index = this.groupIndex(teamId, type);
-        if (index === null || (typeof key !== 'string' && typeof key !== 'number')) continue;
-        keys[index] = tsv(String(key));
-        properties[index] = tsv(JSON.stringify(this.groups.get(`${teamId}:${index}:${key}`) ?? {}));
+        if (index !== null && (typeof key === 'string' || typeof key === 'number')) keys[index] = tsv(String(key));
       }
     }
-    return `\t${keys.join('\t')}\t${properties.join('\t')}`;
+    return `\t${keys.join('\t')}`;
   }
 
   private personPropertiesFor(e: StoredEvent): Record<string, unknown> {
@@ -225,8 +233,9 @@ export class EventStore {
     });
     const store = new EventStore(session);
     await session.queryAsync(CREATE_EVENTS);
+    await session.queryAsync(CREATE_GROUPS);
     // A data directory from before the group columns: add them.
-    for (const column of GROUP_COLUMNS) await session.queryAsync(`ALTER TABLE events ADD COLUMN IF NOT EXISTS ${column} String DEFAULT ''`);
+    for (const column of GROUP_KEY_COLUMNS) await session.queryAsync(`ALTER TABLE events ADD COLUMN IF NOT EXISTS ${column} String DEFAULT ''`);
     await session.queryAsync(CREATE_DEFINITIONS);
     for (const row of await store.queryRows('SELECT team_id, kind, name, property_type FROM property_definitions')) {
       const r = row as { team_id: number; kind: 'event' | 'person'; name: string; property_type: PropertyType };
@@ -236,10 +245,10 @@ export class EventStore {
   }
 
   /** One TabSeparated row (columns as INSERT_COLUMNS): one JSON.stringify per event, no intermediate row object. */
-  private rowFor(e: StoredEvent, createdAt: string, teamId: number): string {
+  private rowFor(e: StoredEvent, createdAt: string, teamId: number, groupRows: string[]): string {
     return (
       `${tsv(e.uuid)}\t${tsv(e.event)}\t${jsonField(e.properties ?? {})}\t${fastClickHouseDateTime(e.timestamp)}\t${teamId}\t` +
-      `${tsv(e.distinct_id)}\t${tsv(e.elements_chain ?? '')}\t${e.created_at ? fastClickHouseDateTime(e.created_at) : createdAt}\t${this.personColumns(e)}${this.groupColumns(e, teamId)}`
+      `${tsv(e.distinct_id)}\t${tsv(e.elements_chain ?? '')}\t${e.created_at ? fastClickHouseDateTime(e.created_at) : createdAt}\t${this.personColumns(e)}${this.groupColumns(e, teamId, groupRows)}`
     );
   }
 
@@ -251,6 +260,7 @@ export class EventStore {
     const createdAt = toClickHouseDateTime(new Date());
     const nowSeconds = Math.floor(Date.now() / 1000);
     const newDefinitions: NewDefinition[] = [];
+    const groupRows: string[] = [];
     let lines: string[] = [];
     let total = 0;
     let inFlight: Promise<void> | null = null;
@@ -276,13 +286,16 @@ export class EventStore {
       for (const e of events) {
         const defined = this.definitions.observe(teamId, e.properties, nowSeconds);
         if (defined.length) newDefinitions.push(...defined);
-        lines.push(this.rowFor(e, createdAt, teamId));
+        lines.push(this.rowFor(e, createdAt, teamId, groupRows));
         total++;
         if (lines.length >= chunkRows) await flush();
       }
       await flush();
     } finally {
       await settle();
+    }
+    if (groupRows.length) {
+      await this.session.insert({ table: GROUPS_TABLE, values: Buffer.from(groupRows.join('\n') + '\n', 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type_index', 'group_key', 'group_properties'] });
     }
     if (newDefinitions.length) {
       const rows = newDefinitions.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';

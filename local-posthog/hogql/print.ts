@@ -13,7 +13,7 @@ import { arityError, COMPARISON_FUNCTIONS, findFunction, functionTable, unsuppor
 import { escapeClickHouseString, escapeIdentifier, printNumber, valueToSql } from './escape.js';
 import { HogQLError, parseHogQLSelect, unsupported, type Node } from './parse.js';
 import {
-  assertOnly, AI_STRING_ID_PROPERTIES, DATETIME_COLUMNS, DEFAULT_TRANSLATION_CONTEXT, EVENT_COLUMN_SET, EVENT_COLUMNS, EVENT_PROPERTY_FIELDS, sourceText,
+  assertOnly, AI_STRING_ID_PROPERTIES, DATETIME_COLUMNS, DEFAULT_TRANSLATION_CONTEXT, EVENT_COLUMN_SET, EVENT_COLUMNS, EVENT_PROPERTY_FIELDS, GROUPS_TABLE, sourceText,
   type CteDef, type Ctx, type PropertyType, type Scope, type Translation, type TranslationContext,
 } from './scope.js';
 import { DEFAULT_RETURNED_ROWS, MAX_SELECT_RETURNED_ROWS } from './parse.js';
@@ -405,9 +405,10 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx, raw = false): st
     }
     const group = /^group_([0-4])$/.exec(col);
     if (group && rest.length >= 3 && String(rest[1]) === 'properties') {
-      // group_N.properties.x: the group's properties at the time of the event (PostHog swaps its group_N
-      // lazy joins for the groups-on-events columns in persons-on-events mode, as the local server runs).
-      return typedProperty(propertyAccess(`${qual}.group${group[1]}_properties`, rest.slice(2)), rest.slice(2), NO_DEFINITIONS, ctx, raw);
+      // group_N.properties.x: the group's latest properties, as PostHog's group_N lazy join reads them
+      // (posthog/hogql/database/schema/events.py, groups.py), from the store's groups table.
+      const latest = `joinGet('${GROUPS_TABLE}', 'group_properties', toInt64(${printNumber(ctx.teamId)}), toUInt8(${group[1]}), ${qual}.group${group[1]}_key)`;
+      return typedProperty(propertyAccess(latest, rest.slice(2)), rest.slice(2), NO_DEFINITIONS, ctx, raw);
     }
     if (/^\$group_[0-4]$/.test(col) && rest.length === 1) return `${qual}.group${col.slice(-1)}_key`; // store.ts GROUP_KEY_COLUMNS
     if (['person', 'pdi', 'session', 'poe', 'elements_chain_href', 'elements_chain_texts', 'override'].includes(col) || col.startsWith('goe_') || col.startsWith('group_') || col.startsWith('$group_')) {

@@ -8,6 +8,9 @@ import { HogQLError, unsupported, type Node } from './parse.js';
 // Scopes
 // ---------------------------------------------------------------------------------------------
 
+/** The store's table of each group's latest properties (local-posthog/store.ts), read by joinGet. */
+export const GROUPS_TABLE = 'groups_latest';
+
 export const EVENT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'distinct_id', 'elements_chain', 'created_at', 'person_id'] as const;
 export const EVENT_COLUMN_SET = new Set<string>(EVENT_COLUMNS);
 /** Virtual fields PostHog exposes on events that map to a property here. */
