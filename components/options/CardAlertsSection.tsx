@@ -3,7 +3,7 @@ import { ALERT_METRICS, type AlertMetric } from '../../lib/project/alerts';
 import type { Settings } from '../../lib/settings/settings';
 import type { GroupTypesResponse } from '../../lib/protocol/messages';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
-import { GROUP_SLOTS, useGroupTypes } from './useGroupTypes';
+import { GROUP_INDEXES, useGroupTypes } from './useGroupTypes';
 
 export function CardAlertsSection({
   form,
@@ -111,7 +111,7 @@ export function CardAlertsSection({
                 patch({ segment: { ...draft.segment!, groupIndex: index, ...(name ? { groupType: name } : { groupType: undefined }) } });
               }}
             >
-              {GROUP_SLOTS.map((index) => {
+              {GROUP_INDEXES.map((index) => {
                 const type = groupTypes.status === 'ready' ? groupTypes.types.find((t) => t.index === index) : undefined;
                 return (
                   <option key={index} value={String(index)}>

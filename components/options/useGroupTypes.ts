@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { GroupTypesResponse } from '../../lib/protocol/messages';
+import { GROUP_SLOTS } from '../../lib/settings/settings';
 
-export const GROUP_SLOTS = [0, 1, 2, 3, 4] as const;
+/** Every group type's index, for the picker to offer each slot. */
+export const GROUP_INDEXES = Array.from({ length: GROUP_SLOTS }, (_, i) => i);
 
 export type GroupTypesState =
   | { status: 'idle' | 'loading' }

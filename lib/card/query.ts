@@ -4,7 +4,7 @@
  */
 import { RANGES, type RangeKey } from './ranges';
 import { HogQLValues, storedForm, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
-import type { MetricsOptions, Segment } from '../settings/settings';
+import { GROUP_SLOTS, type MetricsOptions, type Segment } from '../settings/settings';
 import type { HogQLRequest } from '../posthog/hogql';
 import { P95_RANKS_SQL } from '../stats/intervals';
 
@@ -48,7 +48,7 @@ export function segmentRead(v: HogQLValues, segment: Segment): string {
 
 function groupSlot(segment: Segment): number {
   const index = segment.groupIndex ?? 0;
-  if (!Number.isInteger(index) || index < 0 || index > 4) throw new Error(`bad group index ${String(index)}`);
+  if (!Number.isInteger(index) || index < 0 || index >= GROUP_SLOTS) throw new Error(`bad group index ${String(index)}`);
   return index;
 }
 

@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import type { PostHogClient } from '../posthog/client';
 import { projectPath } from './dashboards';
+import { GROUP_SLOTS } from '../settings/settings';
 
-const groupTypeSchema = z.object({ group_type: z.string(), group_type_index: z.number().int().min(0).max(4) });
+const groupTypeSchema = z.object({ group_type: z.string(), group_type_index: z.number().int().min(0).max(GROUP_SLOTS - 1) });
 // A plain list; accepted as a page too, should a release paginate it.
 const groupTypesSchema = z.union([z.array(groupTypeSchema), z.object({ results: z.array(groupTypeSchema) })]);
 
