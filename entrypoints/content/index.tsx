@@ -1,5 +1,6 @@
 import { DEFAULT_RANGE } from '../../lib/card/ranges';
-import type { CardPrefs, Request, TabResponseFor } from '../../lib/protocol/messages';
+import type { CardPrefs, Request } from '../../lib/protocol/messages';
+import { createTabListener } from '../../lib/protocol/tabListener';
 import { parseCardPrefs } from '../../lib/protocol/plainChecks';
 import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../../lib/matching/siteConfig';
 import { readMarker, resolveTool, type ToolMatch } from '../../lib/matching/toolMatch';
@@ -77,27 +78,24 @@ export default defineContentScript({
     });
 
     // From this extension only (worker or popup): the keyboard command, and the popup asking what this page is.
-    browser.runtime.onMessage.addListener((message: unknown, sender: { id?: string; tab?: unknown }) => {
-      if (sender.id !== browser.runtime.id || sender.tab) return undefined;
-      const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
-      if (type === 'card/status') {
-        const match = resolve();
-        const status: TabResponseFor<'card/status'> = { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
-        return Promise.resolve(status);
-      }
-      if (type === 'card/toggle') {
-        if (prefs?.hidden) {
-          prefs = { ...prefs, hidden: false };
-          void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
-          void update();
-        } else {
-          current?.toggle();
-        }
-        const ok: TabResponseFor<'card/toggle'> = { ok: true };
-        return Promise.resolve(ok);
-      }
-      return undefined;
-    });
+    browser.runtime.onMessage.addListener(
+      createTabListener(browser.runtime.id, {
+        'card/status': async () => {
+          const match = resolve();
+          return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
+        },
+        'card/toggle': async () => {
+          if (prefs?.hidden) {
+            prefs = { ...prefs, hidden: false };
+            void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
+            void update();
+          } else {
+            current?.toggle();
+          }
+          return { ok: true };
+        },
+      }),
+    );
   },
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Request } from './messages';
 import { EVERY_REQUEST } from '../testing/requests';
-import { CONTENT_SCRIPT_REQUESTS, createMessageListener, createTabListener, type Handlers } from './messaging';
+import { CONTENT_SCRIPT_REQUESTS, createMessageListener, type Handlers } from './messaging';
+import { createTabListener } from './tabListener';
 
 const SELF = { id: 'self-id', pagesUrl: 'chrome-extension://self-id/' };
 const popup = { id: 'self-id', url: 'chrome-extension://self-id/popup.html', origin: 'chrome-extension://self-id' };

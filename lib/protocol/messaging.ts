@@ -79,17 +79,3 @@ export async function sendToTab<R extends TabRequest>(tabId: number, request: R)
   return parsed.success ? (parsed.data as TabResponseFor<R['type']>) : null;
 }
 
-export type TabHandlers = { [T in TabRequest['type']]: (request: Extract<TabRequest, { type: T }>) => Promise<TabResponseFor<T>> };
-
-/**
- * Content-script side: answers well-formed tab requests from this extension's worker or pages,
- * never from another content script (those come with a tab) or another extension.
- */
-export function createTabListener(selfId: string, handlers: TabHandlers) {
-  return (message: unknown, sender: { id?: string; tab?: unknown }): Promise<unknown> | undefined => {
-    if (sender.id !== selfId || sender.tab) return undefined;
-    const parsed = tabRequestSchema.safeParse(message);
-    if (!parsed.success) return undefined;
-    return (handlers[parsed.data.type] as (r: TabRequest) => Promise<unknown>)(parsed.data);
-  };
-}
