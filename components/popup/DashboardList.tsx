@@ -5,7 +5,8 @@ import { formatTime } from '../../lib/helpers/format';
 import type { DashboardEntry, DashboardsResponse } from '../../lib/protocol/messages';
 
 export interface DashboardListProps {
-  initial: DashboardsResponse | null;
+  /** The cached list: undefined while it is still asked for, null when there is none. */
+  initial: DashboardsResponse | null | undefined;
   /** A fresh list (the popup shows its cached copy first). */
   load: () => Promise<DashboardsResponse>;
   open: (dashboard: DashboardEntry) => void;
@@ -14,12 +15,18 @@ export interface DashboardListProps {
 }
 
 export function DashboardList({ initial, load, open, createToolUsage }: DashboardListProps) {
-  const [answer, setAnswer] = useState<DashboardsResponse | null>(initial);
+  const [answer, setAnswer] = useState<DashboardsResponse | null>(initial ?? null);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   /** Why the fresh list did not come, while the cached one stays on screen. */
   const [refreshFailed, setRefreshFailed] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
+
+  // The cached list may land after the first render: a fresh list that came first stays, a failed
+  // refresh gives way to it (dated, with why it is not fresh), as when the cache came first.
+  useEffect(() => {
+    if (initial) setAnswer((current) => (current?.ok ? current : initial.ok ? initial : (current ?? initial)));
+  }, [initial]);
 
   // Cached list at once; the fresh one replaces it when it arrives. If it fails, the cached one stays, dated.
   useEffect(() => {

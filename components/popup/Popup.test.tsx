@@ -29,10 +29,8 @@ afterEach(() => {
   host.remove();
 });
 
-async function mount(headline: ToolMetricsResponse | null | (() => Promise<ToolMetricsResponse>), alerts: AlertsResponse | null = null) {
-  host = document.createElement('div');
-  document.body.append(host);
-  const props: PopupProps = {
+function baseProps(headline: ToolMetricsResponse | null | (() => Promise<ToolMetricsResponse>), alerts: AlertsResponse | null | undefined = null): PopupProps {
+  return {
     settings: { status: 'configured', settings: { host: 'custom', customHost: 'https://ph.test', projectId: '1', apiKey: 'phx_secret', ...DEFAULT_METRICS_OPTIONS } },
     tab: { kind: 'enabled', origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false },
     loadHeadline: typeof headline === 'function' ? headline : headline ? async () => headline : null,
@@ -47,6 +45,12 @@ async function mount(headline: ToolMetricsResponse | null | (() => Promise<ToolM
     onEnableSite: vi.fn(async () => null),
     onDisableSite: vi.fn(async () => undefined),
   };
+}
+
+async function mount(headline: ToolMetricsResponse | null | (() => Promise<ToolMetricsResponse>), alerts: AlertsResponse | null = null) {
+  host = document.createElement('div');
+  document.body.append(host);
+  const props = baseProps(headline, alerts);
   await act(() => render(<Popup {...props} />, host));
   await act(async () => undefined);
 }
@@ -84,6 +88,32 @@ describe('popup under faults', () => {
     await mount({ ok: true, metrics, links });
     expect(host.querySelector('[data-testid="popup-stale"]')).toBeNull();
     expect(host.querySelector('[data-testid="popup-tab-error"]')).toBeNull();
+  });
+});
+
+describe('popup: shell first, sections as their answers land', () => {
+  it('renders the connection before the tab and the cached lists are known, then fills them in without re-asking', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const shell = { ...baseProps(null), tab: null, dashboards: undefined, alerts: undefined };
+    await act(() => render(<Popup {...shell} />, host));
+    expect(host.querySelector('[data-testid="popup-status"]')).not.toBeNull();
+    expect(text('[data-testid="popup-tab-loading"]')).toBe('Looking at this tab…');
+    expect(text('[data-testid="trouble"]')).toContain('Loading…');
+    expect(text('[data-testid="dashboards"]')).toContain('Loading dashboards…');
+
+    const alerts: AlertsResponse = { state: { checkedAt: Date.now(), tools: [{ tool: 'csv-cleaner', reasons: ['12 failures in the last hour (alert above 10)'] }], error: null }, links: {} } as unknown as AlertsResponse;
+    const cached = { ok: true as const, at: Date.now(), fromCache: true, dashboards: [{ id: 7, name: 'Tool Usage', description: '', url: 'https://ph.test/project/1/dashboard/7', pinned: true, recent: false }] };
+    const filled = { ...shell, tab: { kind: 'enabled' as const, origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false }, alerts, dashboards: cached };
+    await act(() => render(<Popup {...(filled as PopupProps)} />, host));
+    await act(async () => undefined);
+    expect(host.querySelector('[data-testid="popup-tab-loading"]')).toBeNull();
+    expect(text('[data-testid="popup-tab"]')).toContain('pdf-to-text');
+    expect(text('[data-testid="trouble-tool"]')).toContain('csv-cleaner');
+    // The fresh list failed (503): the cached one that landed late stays on screen, dated.
+    expect(text('[data-testid="dashboards"]')).toContain('Tool Usage');
+    expect(shell.loadDashboards).toHaveBeenCalledTimes(1);
+    expect(shell.loadConnection).toHaveBeenCalledTimes(1);
   });
 });
 

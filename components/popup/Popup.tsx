@@ -15,11 +15,13 @@ export type TabState =
 
 export interface PopupProps {
   settings: SettingsState;
-  tab: TabState;
+  /** null while the popup is still asking the tab (the shell renders before that). */
+  tab: TabState | null;
   /** This tab's tool's figures (7 days), asked for once the popup is on screen; null when there is no tool to ask about. */
   loadHeadline: (() => Promise<ToolMetricsResponse>) | null;
-  dashboards: DashboardsResponse | null;
-  alerts: AlertsResponse | null;
+  /** Cached answers: undefined while still asked for, null when the worker did not answer. */
+  dashboards: DashboardsResponse | null | undefined;
+  alerts: AlertsResponse | null | undefined;
   loadConnection: () => Promise<ConnectionStatusResponse>;
   loadDashboards: () => Promise<DashboardsResponse>;
   openDashboard: (dashboard: DashboardEntry) => void;
@@ -101,9 +103,13 @@ function Connection({ host, project, load }: { host: string; project: string; lo
   );
 }
 
-function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null; check: () => Promise<AlertsResponse> }) {
+function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null | undefined; check: () => Promise<AlertsResponse> }) {
   const [alerts, setAlerts] = useState(initial);
   const [busy, setBusy] = useState(false);
+  // The cached answer may land after the first render; a fresher one from "check now" wins.
+  useEffect(() => {
+    if (initial) setAlerts((current) => current ?? initial);
+  }, [initial]);
   const tools = alerts?.state?.tools ?? [];
   // Tool names come from event data: "constructor" or "toString" must not find Object.prototype's.
   const linkOf = (tool: string) => (alerts && Object.hasOwn(alerts.links, tool) ? alerts.links[tool] : undefined);
@@ -124,7 +130,9 @@ function Trouble({ alerts: initial, check }: { alerts: AlertsResponse | null; ch
           {busy ? 'checking…' : 'check now'}
         </button>
       </h2>
-      {!alerts?.state ? (
+      {alerts === undefined ? (
+        <p class="muted">Loading…</p>
+      ) : !alerts?.state ? (
         <p class="muted">Not checked yet.</p>
       ) : tools.length === 0 ? (
         <p class="muted">None over a threshold (checked {formatAgo(new Date(alerts.state.checkedAt).toISOString())}).</p>
@@ -160,6 +168,12 @@ function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps)
   useEffect(() => {
     void loadHeadline?.().then(setHeadline, (error: Error) => setHeadline({ ok: false, error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${error.message}).` } }));
   }, [loadHeadline]);
+  if (!tab)
+    return (
+      <p data-testid="popup-tab-loading" class="muted">
+        Looking at this tab…
+      </p>
+    );
   if (tab.kind === 'unsupported') return <p data-testid="popup-tab">Tool Lens works on web pages (http and https).</p>;
   if (tab.kind === 'disabled') {
     return (

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { browser } from 'wxt/browser';
-import { Popup, type TabState } from '../../components/popup/Popup';
+import { Popup, type PopupProps, type TabState } from '../../components/popup/Popup';
 import '../../components/pages.css';
 import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
 import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
@@ -25,25 +25,35 @@ function createToolUsage(onMessage: (m: DashboardProgress) => void) {
 }
 
 async function start() {
-  // Everything cached is read at once, in parallel; fresh answers replace it as they come.
-  const [settings, [tab], dashboards, alerts] = await Promise.all([
-    store.get(settingsItem),
-    browser.tabs.query({ active: true, currentWindow: true }),
-    sendRequest({ type: 'dashboards/list' }).catch(() => null),
-    sendRequest({ type: 'alerts/get' }).catch(() => null),
-  ]);
-  const origin = tab?.url ? originOf(tab.url) : null;
-  const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
-  const status = enabled && tab?.id !== undefined ? await sendToTab(tab.id, { type: 'card/status' }) : null;
-  const tabState: TabState = !origin
-    ? { kind: 'unsupported' }
-    : enabled
-      ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
-      : { kind: 'disabled', origin };
-  const tool = tabState.kind === 'enabled' && settings.status === 'configured' ? tabState.tool : null;
-  const loadHeadline = tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null;
+  // The shell renders as soon as the settings are read; the tab, the cached dashboards and the
+  // alerts fill in as each answer lands, so a sleeping worker never keeps the popup blank.
+  const tabQuery = browser.tabs.query({ active: true, currentWindow: true }).then(([t]) => t);
+  const cachedDashboards = sendRequest({ type: 'dashboards/list' }).catch(() => null);
+  const cachedAlerts = sendRequest({ type: 'alerts/get' }).catch(() => null);
+  const settings = await store.get(settingsItem);
+  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null };
+  const fill = (part: Partial<typeof loaded>) => {
+    Object.assign(loaded, part);
+    paint();
+  };
+  void cachedDashboards.then((dashboards) => fill({ dashboards }));
+  void cachedAlerts.then((alerts) => fill({ alerts }));
+  void tabQuery.then(async (tab) => {
+    const origin = tab?.url ? originOf(tab.url) : null;
+    const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
+    const status = enabled && tab?.id !== undefined ? await sendToTab(tab.id, { type: 'card/status' }) : null;
+    const tabState: TabState = !origin
+      ? { kind: 'unsupported' }
+      : enabled
+        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
+        : { kind: 'disabled', origin };
+    const tool = tabState.kind === 'enabled' && settings.status === 'configured' ? tabState.tool : null;
+    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null });
+  });
 
   async function enableSite(): Promise<string | null> {
+    const tab = await tabQuery;
+    const origin = tab?.url ? originOf(tab.url) : null;
     if (!origin || tab?.id === undefined) return null;
     // Asked now, on the user's click, for this origin only.
     const problem = await requestOrigins(browser.permissions, [matchPatternFor(origin)], `Tool Lens cannot look for tool pages on ${origin}`);
@@ -55,6 +65,8 @@ async function start() {
   }
 
   async function disableSite() {
+    const tab = await tabQuery;
+    const origin = tab?.url ? originOf(tab.url) : null;
     if (!origin) return;
     const remaining = (await sites()).filter((s) => s.origin !== origin);
     await store.set(sitesItem, remaining);
@@ -65,28 +77,32 @@ async function start() {
     window.close();
   }
 
-  render(
-    <Popup
-      settings={settings}
-      tab={tabState}
-      loadHeadline={loadHeadline}
-      dashboards={dashboards}
-      alerts={alerts}
-      loadConnection={() => sendRequest({ type: 'connection/status' })}
-      loadDashboards={() => sendRequest({ type: 'dashboards/list', refresh: true })}
-      openDashboard={(d) => {
-        void sendRequest({ type: 'dashboards/opened', id: d.id });
-        void browser.tabs.create({ url: d.url });
-      }}
-      checkAlerts={() => sendRequest({ type: 'alerts/get', check: true })}
-      loadRanking={() => sendRequest({ type: 'ranking/get', range: '7d' })}
-      createToolUsage={createToolUsage}
-      onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
-      onEnableSite={enableSite}
-      onDisableSite={disableSite}
-    />,
-    document.getElementById('app')!,
-  );
+  // Callbacks are made once, so a repaint does not hand the sections new loaders (and re-run them).
+  const loadConnection = () => sendRequest({ type: 'connection/status' });
+  const loadDashboards = () => sendRequest({ type: 'dashboards/list', refresh: true });
+  const checkAlerts = () => sendRequest({ type: 'alerts/get', check: true });
+  const loadRanking = () => sendRequest({ type: 'ranking/get', range: '7d' });
+  const paint = () =>
+    render(
+      <Popup
+        settings={settings}
+        {...loaded}
+        loadConnection={loadConnection}
+        loadDashboards={loadDashboards}
+        openDashboard={(d) => {
+          void sendRequest({ type: 'dashboards/opened', id: d.id });
+          void browser.tabs.create({ url: d.url });
+        }}
+        checkAlerts={checkAlerts}
+        loadRanking={loadRanking}
+        createToolUsage={createToolUsage}
+        onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
+        onEnableSite={enableSite}
+        onDisableSite={disableSite}
+      />,
+      document.getElementById('app')!,
+    );
+  paint();
 }
 
 void start();
