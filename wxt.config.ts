@@ -29,7 +29,8 @@ export default defineConfig({
   manifest: ({ mode, browser }) => ({
     name: 'Tool Lens',
     description: 'Product analytics from PostHog on your own tool pages: funnel, latency and errors at a glance.',
-    permissions: ['storage', 'activeTab', 'scripting', 'alarms'],
+    // identity: the sign-in window for "Sign in with PostHog" (launchWebAuthFlow; no install warning).
+    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity'],
     host_permissions: mode === 'localhost' ? LOOPBACK : [],
     // Tool sites and PostHog hosts over https; plain http only on this machine.
     optional_host_permissions: ['https://*/*', ...LOOPBACK],

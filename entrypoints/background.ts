@@ -38,6 +38,10 @@ export default defineBackground(() => {
     injectCard: async (tabId, frameId) => {
       await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['/card.js'] });
     },
+    // "Sign in with PostHog": the browser's own window for PostHog's consent screen.
+    identity: browser.identity
+      ? { launchWebAuthFlow: (url) => browser.identity.launchWebAuthFlow({ url, interactive: true }), redirectUrl: () => browser.identity.getRedirectURL() }
+      : undefined,
   });
 
   browser.runtime.onMessage.addListener(createMessageListener({ id: browser.runtime.id, pagesUrl: browser.runtime.getURL('/') }, worker.handlers));

@@ -19,6 +19,7 @@ import { faultFromJson, Faults } from './faults.js';
 import { atCapacity, clickHouseError, POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
 import { CACHE_TARGET_AGE_MS, cacheKey, cacheUseFor, QueryCache, REFRESH_FREQUENCY_MS, STALE_AFTER_MS } from './queryCache.js';
 import { renderValue } from './render.js';
+import { OAUTH_PATHS, OAuthServer, type OAuthAnswer } from './oauth.js';
 
 export interface ProjectOptions {
   id: number;
@@ -40,6 +41,8 @@ export interface OrganizationOptions {
 
 export interface KeyOptions {
   key: string;
+  /** An OAuth access token (oauth.ts), not a personal API key: with no scopes it may read nothing. */
+  oauth?: boolean;
   label?: string;
   /** PostHog scopes such as "query:read" (a ":write" scope also grants ":read"); ["*"]: everything. */
   scopes?: string[];
@@ -146,6 +149,35 @@ function send(res: ServerResponse, req: IncomingMessage, status: number, body: u
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { ...corsHeaders(req), 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
   res.end(payload);
+}
+
+function sendOAuth(res: ServerResponse, req: IncomingMessage, answer: OAuthAnswer): void {
+  if (answer.kind === 'redirect') {
+    res.writeHead(302, { Location: answer.location, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+    res.end();
+  } else if (answer.kind === 'html') {
+    // The consent screen is PostHog's own page: it must not be framed by another site.
+    res.writeHead(answer.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.body), 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'" });
+    res.end(answer.body);
+  } else {
+    const payload = JSON.stringify(answer.body);
+    res.writeHead(answer.status, { ...corsHeaders(req), 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...answer.headers });
+    res.end(payload);
+  }
+}
+
+/** The token and consent endpoints take a form, or JSON "for convenience" (OAuthTokenView). */
+function oauthForm(raw: string, contentType: string | undefined): URLSearchParams | null {
+  if (!contentType?.includes('application/json')) return new URLSearchParams(raw);
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+    const entries = Object.entries(parsed as Record<string, unknown>);
+    if (entries.some(([, v]) => typeof v !== 'string')) return null;
+    return new URLSearchParams(entries as Array<[string, string]>);
+  } catch {
+    return null;
+  }
 }
 
 function sendError(res: ServerResponse, req: IncomingMessage, e: { status: number; type: string; code: string; message: string; attr: string | null }): void {
@@ -361,8 +393,14 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const annotationApis = new Map(projects.map((p) => [p.id, new AnnotationApi(userBasic, () => `${baseUrl}/api/projects/${p.id}/annotations/`)]));
   annotationApis.get(DEFAULT_PROJECT_ID)!.seed();
 
-  /** posthog/auth.py PersonalAPIKeyAuthentication: the Authorization header, else the body, else the query string. */
-  function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null): KeyOptions {
+  const oauth = new OAuthServer({ baseUrl: () => baseUrl, projects: () => projects.map((p) => ({ id: p.id, name: p.name })) });
+
+  /**
+   * posthog/auth.py: OAuthAccessTokenAuthentication first (`Bearer pha_…`; an unknown one falls through),
+   * then PersonalAPIKeyAuthentication: the Authorization header, else the body, else the query string.
+   * `personalKeysOnly`: views that list only PersonalAPIKeyAuthentication (personal_api_key.py).
+   */
+  function authenticate(req: IncomingMessage, url: URL, body: Record<string, unknown> | null, personalKeysOnly = false): KeyOptions {
     let key: string | null = null;
     let source = '';
     const auth = req.headers.authorization;
@@ -378,6 +416,11 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       source = 'query string';
     }
     if (!key) throw new HttpError(401, 'authentication_error', 'not_authenticated', 'Authentication credentials were not provided.');
+    if (source === 'Authorization header' && key.startsWith('pha_') && !personalKeysOnly) {
+      const access = oauth.accessToken(key);
+      if (access === 'expired') throw new HttpError(401, 'authentication_error', 'authentication_failed', 'Access token has expired.');
+      if (access) return { key: access.token, label: 'OAuth access token', scopes: access.scopes, scopedTeams: access.scopedTeams.length ? access.scopedTeams : null, oauth: true };
+    }
     const found = keys.get(key);
     if (!found) throw new HttpError(401, 'authentication_error', 'authentication_failed', `Personal API key found in request ${source} is invalid.`);
     return found;
@@ -390,6 +433,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     }
     const object = scopeObjectOf(segments);
     const scopes = key.scopes ?? ['*'];
+    if (object && key.oauth && !scopes.length) throw new HttpError(403, 'authentication_error', 'permission_denied', 'OAuth token has no scopes and cannot access this resource');
     if (!object || !scopes.length || scopes.includes('*')) return;
     // Every /query action is a read (posthog/api/query.py); elsewhere GET reads and the rest writes.
     const action = object === 'query' || method === 'GET' ? 'read' : 'write';
@@ -549,6 +593,27 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       return send(res, req, 200, js, 'application/javascript');
     }
 
+    // OAuth 2.0 (oauth.ts): registration, the consent screen, tokens
+    if (path === OAUTH_PATHS.metadata && method === 'GET') return sendOAuth(res, req, oauth.metadata());
+    if (path === OAUTH_PATHS.register || path === OAUTH_PATHS.authorize || path === OAUTH_PATHS.token || path === OAUTH_PATHS.revoke) {
+      if (path === OAUTH_PATHS.authorize && method === 'GET') return sendOAuth(res, req, oauth.authorizePage(url.searchParams));
+      if (method !== 'POST') throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
+      const raw = (await readBody(req)).toString('utf8');
+      if (path === OAUTH_PATHS.register) {
+        let parsed: unknown = null;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          return sendOAuth(res, req, { kind: 'json', status: 400, body: { error: 'invalid_client_metadata', error_description: 'Request body must be JSON.' } });
+        }
+        return sendOAuth(res, req, oauth.register(parsed));
+      }
+      const form = oauthForm(raw, req.headers['content-type']);
+      if (!form) return sendOAuth(res, req, { kind: 'json', status: 400, body: { error: 'invalid_request', error_description: 'Invalid JSON payload' } });
+      if (path === OAUTH_PATHS.authorize) return sendOAuth(res, req, oauth.consent(form));
+      return sendOAuth(res, req, path === OAUTH_PATHS.token ? oauth.token(form) : oauth.revoke(form));
+    }
+
     // REST API
     if (path.startsWith('/api/')) {
       let body: Record<string, unknown> | null = null;
@@ -613,7 +678,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         return null;
       })();
       if (!route) throw notFound();
-      key = authenticate(req, url, body);
+      key = authenticate(req, url, body, seg[0] === 'personal_api_keys');
       const project = projectScoped ? projectFor(seg[1] ?? '') : null;
       authorize(key, seg, method, project);
       throttle(key, projectScoped && seg[2] === 'query' && method === 'POST' && (body?.query as { kind?: unknown } | undefined)?.kind === 'HogQLQuery');

@@ -35,7 +35,7 @@ describe('store packages', () => {
       expect(manifest.manifest_version).toBe(3);
       expect(manifest.host_permissions ?? []).toEqual([]);
       expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']);
-      expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms']);
+      expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms', 'identity']);
       expect(JSON.stringify(manifest.content_scripts ?? [])).not.toMatch(/localhost|127\.0\.0\.1/);
     }
   });

@@ -136,9 +136,9 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
             return exportSettings(current.status === 'configured' ? current.settings : null, sites);
           }}
           apply={async ({ settings, sites: imported }) => {
-            // The key stays the one stored: exported files never carry it.
-            const current = (await store.getRaw(settingsItem)) as { apiKey?: unknown } | undefined;
-            await store.set(settingsItem, { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '' });
+            // The key (or the sign-in) stays the one stored: exported files never carry it.
+            const current = (await store.getRaw(settingsItem)) as { apiKey?: unknown; auth?: unknown } | undefined;
+            await store.set(settingsItem, { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '', ...(current?.auth === 'signIn' ? { auth: 'signIn' as const } : {}) });
             await store.set(sitesItem, imported);
             setSites(imported);
             const missing: string[] = [];

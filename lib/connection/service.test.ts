@@ -31,7 +31,7 @@ describe('connection service', () => {
   it('says the scopes are unknown, not missing, where PostHog has no key endpoint', async () => {
     mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
     mock.pool.intercept({ path: '/api/personal_api_keys/@current/', method: 'GET' }).reply(404, { detail: 'Not found.' });
-    expect(await connection().connectionStatus()).toEqual({ ok: true, user: 'pm@example.com', scopes: null, missing: [] });
+    expect(await connection().connectionStatus()).toEqual({ ok: true, via: 'key', user: 'pm@example.com', scopes: null, missing: [] });
   });
 
   it('names the step that failed in the connection test', async () => {

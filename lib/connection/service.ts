@@ -31,7 +31,13 @@ const keyInfoSchema = z.object({ scopes: z.array(z.string()) });
 
 export type ConnectionService = ReturnType<typeof createConnectionService>;
 
-export function createConnectionService(session: Session) {
+/** The sign-in's granted scopes, and a place to note whose it is (lib/connection/signIn.ts). */
+export interface SignInView {
+  signedIn?: () => Promise<{ scopes: string[] } | null>;
+  noteUser?: (user: string) => Promise<void>;
+}
+
+export function createConnectionService(session: Session, { signedIn, noteUser }: SignInView = {}) {
   /** Checks each link of the chain and says exactly which one failed. */
   async function testConnection(): Promise<TestConnectionResponse> {
     const connected = await session.connect();
@@ -65,12 +71,19 @@ export function createConnectionService(session: Session) {
   async function connectionStatus(): Promise<ConnectionStatusResponse> {
     const connected = await session.connect();
     if (!connected.ok) return connected;
-    const { client } = connected.connection;
+    const { client, settings } = connected.connection;
     try {
       const user = await client.me();
+      if (settings.auth === 'signIn') {
+        // A sign-in's scopes are those PostHog granted with the token (its @current key endpoint takes keys only).
+        const held = await signedIn?.();
+        await noteUser?.(user.email);
+        const scopes = held?.scopes ?? null;
+        return { ok: true, via: 'signIn', user: user.email, scopes, missing: scopes ? missingScopes(scopes) : [] };
+      }
       // Older PostHog releases have no @current key endpoint: the scopes are then unknown, not missing.
       const info = await client.request('/api/personal_api_keys/@current/', keyInfoSchema).catch(() => null);
-      return { ok: true, user: user.email, scopes: info?.scopes ?? null, missing: info ? missingScopes(info.scopes) : [] };
+      return { ok: true, via: 'key', user: user.email, scopes: info?.scopes ?? null, missing: info ? missingScopes(info.scopes) : [] };
     } catch (error) {
       return { ok: false, error: toFailure(error) };
     }

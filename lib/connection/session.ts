@@ -28,6 +28,8 @@ export interface SessionDeps {
   retryAfter?: RetryAfter;
   /** Whether the browser lets Tool Lens reach a host (a match pattern); unchecked when absent (Node). */
   hasHostAccess?: (pattern: string) => Promise<boolean>;
+  /** The sign-in's access token for a host (lib/connection/signIn.ts), for settings with `auth: 'signIn'`. */
+  accessToken?: (baseUrl: string) => Promise<{ ok: true; token: string } | { ok: false; error: Failure }>;
 }
 
 export interface Connection {
@@ -64,17 +66,23 @@ export function createSession(deps: SessionDeps) {
   }
 
   /**
+   * No host is granted at install: the options ask for the PostHog host when it is saved, and the
+   * user may take it back. Without it a request would fail as an unexplained network error.
+   */
+  async function hostDenied(baseUrl: string): Promise<Failure | null> {
+    const pattern = matchPatternFor(baseUrl);
+    if (!deps.hasHostAccess || (await deps.hasHostAccess(pattern).catch(() => false))) return null;
+    return { kind: 'not_configured', message: `Tool Lens may not reach ${new URL(baseUrl).host} (no permission for ${pattern}). Open the options and save the connection to grant it.` };
+  }
+
+  /**
    * A client for a host and key, after checking the browser lets Tool Lens reach the host.
    * `spend: 'once'` spends one request for a whole run of them (a deliberate click, such as creating
    * the dashboard: half a dashboard helps nobody); by default each request spends one.
    */
-  async function clientFor(target: { baseUrl: string; apiKey: string; projectId: string }, spend: 'each' | 'once'): Promise<{ ok: true; client: PostHogClient } | { ok: false; error: Failure }> {
-    // No host is granted at install: the options ask for the PostHog host when it is saved, and the
-    // user may take it back. Without it the request would fail as an unexplained network error.
-    const pattern = matchPatternFor(target.baseUrl);
-    if (deps.hasHostAccess && !(await deps.hasHostAccess(pattern).catch(() => false))) {
-      return { ok: false, error: { kind: 'not_configured', message: `Tool Lens may not reach ${new URL(target.baseUrl).host} (no permission for ${pattern}). Open the options and save the connection to grant it.` } };
-    }
+  async function clientFor(target: { baseUrl: string; apiKey: string; projectId: string; credential?: 'key' | 'signIn' }, spend: 'each' | 'once'): Promise<{ ok: true; client: PostHogClient } | { ok: false; error: Failure }> {
+    const denied = await hostDenied(target.baseUrl);
+    if (denied) return { ok: false, error: denied };
     if (spend === 'once') {
       try {
         await gate();
@@ -97,7 +105,16 @@ export function createSession(deps: SessionDeps) {
     const state = await deps.loadSettings();
     if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
     const settings = state.settings;
-    const made = await clientFor({ baseUrl: postHogBaseUrl(settings), projectId: settings.projectId, apiKey: settings.apiKey }, opts.spend ?? 'each');
+    const baseUrl = postHogBaseUrl(settings);
+    let apiKey = settings.apiKey;
+    if (settings.auth === 'signIn') {
+      const denied = await hostDenied(baseUrl);
+      if (denied) return { ok: false, error: denied };
+      const token = deps.accessToken ? await deps.accessToken(baseUrl) : { ok: false as const, error: { kind: 'not_configured' as const, message: 'Sign-in is not available here.' } };
+      if (!token.ok) return token;
+      apiKey = token.token;
+    }
+    const made = await clientFor({ baseUrl, projectId: settings.projectId, apiKey, credential: settings.auth ?? 'key' }, opts.spend ?? 'each');
     if (!made.ok) return made;
     return { ok: true, connection: { settings, client: made.client, project: projectOf(settings) } };
   }
@@ -106,7 +123,7 @@ export function createSession(deps: SessionDeps) {
    * A client for a host and key not saved yet (the first run lists the key's projects before one is
    * chosen): the same host check, budget and Retry-After as every other request.
    */
-  async function connectTo(target: { baseUrl: string; apiKey: string }) {
+  async function connectTo(target: { baseUrl: string; apiKey: string; credential?: 'key' | 'signIn' }) {
     const problem = checkCustomHost(target.baseUrl);
     if (problem) return { ok: false as const, error: { kind: 'bad_request' as const, message: problem } };
     return clientFor({ ...target, projectId: '' }, 'each');
@@ -132,6 +149,8 @@ export function createSession(deps: SessionDeps) {
   return {
     connect,
     connectTo,
+    /** Why Tool Lens may not reach a host (no permission), or null. */
+    hostDenied,
     project,
     budgetStatus,
     /** PostHog's wait still running, if any: a card serves its last figures rather than ask. */

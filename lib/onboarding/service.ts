@@ -13,13 +13,19 @@ export type OnboardingService = ReturnType<typeof createOnboardingService>;
 
 export function createOnboardingService(session: Session) {
   async function projectsFor(candidate: Pick<Settings, 'host' | 'customHost' | 'apiKey'>): Promise<OnboardingProjectsResponse> {
-    const made = await session.connectTo({ baseUrl: postHogBaseUrl(candidate), apiKey: candidate.apiKey.trim() });
+    return projectsWith({ baseUrl: postHogBaseUrl(candidate), apiKey: candidate.apiKey.trim(), credential: 'key' });
+  }
+
+  /** The projects a key, or a sign-in's access token, can see, by organisation. */
+  async function projectsWith(target: { baseUrl: string; apiKey: string; credential: 'key' | 'signIn' }): Promise<OnboardingProjectsResponse> {
+    const made = await session.connectTo(target);
     if (!made.ok) return made;
     try {
       const found = await listKeyProjects(made.client);
       if (!found.organizations.some((o) => o.projects.length)) {
         const why = found.organizations.map((o) => o.problem).find(Boolean);
-        return { ok: false, error: { kind: 'not_found', message: `This key (${found.user}) can see no project${why ? `: ${why}` : ''}. Give it access to the project Tool Lens should read, or use another key.` } };
+        const fix = target.credential === 'signIn' ? 'Sign in again and give Tool Lens a project on PostHog’s consent screen, or paste a key.' : 'Give it access to the project Tool Lens should read, or use another key.';
+        return { ok: false, error: { kind: 'not_found', message: `This ${target.credential === 'signIn' ? 'sign-in' : 'key'} (${found.user}) can see no project${why ? `: ${why}` : ''}. ${fix}` } };
       }
       return { ok: true, ...found };
     } catch (error) {
@@ -38,5 +44,5 @@ export function createOnboardingService(session: Session) {
     }
   }
 
-  return { projectsFor, proposeSites };
+  return { projectsFor, projectsWith, proposeSites };
 }

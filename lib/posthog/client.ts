@@ -44,6 +44,8 @@ export interface PostHogClientOptions {
   baseUrl: string;
   projectId: string;
   apiKey: string;
+  /** What `apiKey` is, for the words of a 401/403: a pasted personal API key (default) or a sign-in's access token. */
+  credential?: 'key' | 'signIn';
   fetch?: typeof fetch;
   timeoutMs?: number;
   /** Called before every request; throwing (e.g. a PostHogError when the request budget is spent) sends nothing. */
@@ -169,9 +171,11 @@ export function createPostHogClient(options: PostHogClientOptions) {
           ? new PostHogError('query_error', `PostHog could not run the query${suffix}`)
           : new PostHogError('bad_request', `PostHog rejected the request (400)${suffix}`);
       case 401:
-        return new PostHogError('unauthorized', `PostHog rejected the personal API key (401)${suffix}`);
+        return options.credential === 'signIn'
+          ? new PostHogError('unauthorized', `PostHog no longer accepts this sign-in (401)${suffix}. Sign in again in the Tool Lens options.`)
+          : new PostHogError('unauthorized', `PostHog rejected the personal API key (401)${suffix}`);
       case 403:
-        return new PostHogError('forbidden', `The personal API key is not allowed to do this (403)${suffix}`);
+        return new PostHogError('forbidden', `${options.credential === 'signIn' ? 'The sign-in' : 'The personal API key'} is not allowed to do this (403)${suffix}`);
       case 404:
         return new PostHogError('not_found', `Project ${options.projectId} was not found on ${host} (404)${suffix}`);
       case 429: {

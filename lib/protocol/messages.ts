@@ -223,6 +223,13 @@ export const onboardingProjectsRequest = z.object({
   customHost: z.string().check(z.maxLength(500)),
   apiKey: z.string().check(z.minLength(1), z.maxLength(200)),
 });
+/**
+ * "Sign in with PostHog" on a host (the options page only, in the user's click): the worker runs the
+ * OAuth flow, keeps the tokens, and answers with the projects the sign-in can see, as for a key.
+ */
+export const signInRequest = z.object({ type: z.literal('auth/sign-in'), host: z.enum(['us', 'eu', 'custom']), customHost: z.string().check(z.maxLength(500)) });
+/** Forgets the sign-in's tokens (PostHog is asked to revoke them). */
+export const signOutRequest = z.object({ type: z.literal('auth/sign-out') });
 /** First run: the sites the saved project's own tool_viewed events happened on. */
 export const onboardingSitesRequest = z.object({ type: z.literal('onboarding/sites') });
 
@@ -248,6 +255,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   injectCardRequest,
   onboardingProjectsRequest,
   onboardingSitesRequest,
+  signInRequest,
+  signOutRequest,
 ]);
 export type Request = z.infer<typeof requestSchema>;
 
@@ -308,6 +317,8 @@ export const connectionStatusResponse = z.discriminatedUnion('ok', [
     user: z.string(),
     scopes: z.nullable(z.array(z.string())),
     missing: z.array(z.object({ scope: z.string(), for: z.string() })),
+    /** How Tool Lens is connected: a pasted key, or a sign-in (then `scopes` are those PostHog granted). */
+    via: z.optional(z.enum(['key', 'signIn'])),
   }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
@@ -396,6 +407,8 @@ export const responseSchemas = {
   'card/inject': okResponse,
   'onboarding/projects': onboardingProjectsResponse,
   'onboarding/sites': onboardingSitesResponse,
+  'auth/sign-in': onboardingProjectsResponse,
+  'auth/sign-out': okResponse,
 } as const;
 
 export type ResponseFor<T extends Request['type']> = z.infer<(typeof responseSchemas)[T]>;

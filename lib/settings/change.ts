@@ -16,7 +16,7 @@ export function figureSettings(settings: Settings): FigureSettings {
   return rest as FigureSettings;
 }
 
-const connectionOf = (s: Settings) => [s.host, s.host === 'custom' ? s.customHost : '', s.projectId, s.apiKey];
+const connectionOf = (s: Settings) => [s.host, s.host === 'custom' ? s.customHost : '', s.projectId, s.auth ?? 'key', s.apiKey];
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export interface SettingsChange {

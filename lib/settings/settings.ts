@@ -106,10 +106,13 @@ export const settingsSchema = z
     host: z.enum(['us', 'eu', 'custom']),
     customHost: z.string().trim().max(500),
     projectId: z.string().trim().regex(/^\d{1,12}$/, 'Project id is a number, e.g. 12345'),
-    apiKey: z.string().trim().min(1, 'Personal API key is required').max(200),
+    apiKey: z.string().trim().max(200),
+    /** How Tool Lens reaches PostHog: the pasted personal API key (the default), or "Sign in with PostHog" (lib/connection/signIn.ts; the tokens are kept apart). */
+    auth: z.optional(z.enum(['key', 'signIn'])),
     ...metricsOptionsSchema.shape,
   })
   .superRefine((s, ctx) => {
+    if (s.auth !== 'signIn' && !s.apiKey) ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'Personal API key is required' });
     checkBudgetWithinLimit(s, ctx);
     if (s.host !== 'custom') return;
     const problem = checkCustomHost(s.customHost);

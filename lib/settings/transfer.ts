@@ -13,11 +13,11 @@ const exportSchema = z.object({
 }).superRefine((file, ctx) => checkBudgetWithinLimit(file.options, ctx, ['options']));
 
 export function exportSettings(settings: Settings | null, sites: Site[]): string {
-  const { apiKey: _key, host, customHost, projectId, ...options } = settings ?? settingsSchema.parse({ host: 'us', customHost: '', projectId: '0', apiKey: 'x' });
+  const { apiKey: _key, auth: _auth, host, customHost, projectId, ...options } = settings ?? settingsSchema.parse({ host: 'us', customHost: '', projectId: '0', apiKey: 'x' });
   return JSON.stringify({ toolLens: 1, connection: { host, customHost, projectId: settings ? projectId : '' }, options, sites }, null, 2);
 }
 
-export type ImportResult = { ok: true; settings: Omit<Settings, 'apiKey'>; sites: Site[] } | { ok: false; errors: string[] };
+export type ImportResult = { ok: true; settings: Omit<Settings, 'apiKey' | 'auth'>; sites: Site[] } | { ok: false; errors: string[] };
 
 /** Parses an exported file; every problem is reported with where it is. The current key is kept by the caller. */
 export function importSettings(text: string): ImportResult {

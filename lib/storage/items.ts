@@ -66,3 +66,21 @@ export const cachedFigures: StoredFamily<CachedFigures> = { prefix: 'local:metri
 
 /** Each enabled site's rules and auto-mapping, published for the content script, by origin. */
 export const siteRules: StoredFamily<SiteConfig> = { prefix: `session:${SITE_RULES_PREFIX}`, read: checked(siteConfigSchema, null) };
+
+export const storedSignInSchema = z.object({
+  baseUrl: z.string(),
+  clientId: z.string(),
+  redirectUri: z.string(),
+  accessToken: z.string().check(z.minLength(1)),
+  refreshToken: z.nullable(z.string()),
+  expiresAt: z.number(),
+  scopes: z.array(z.string()),
+  /** Projects the user gave Tool Lens at PostHog's consent screen; empty: all. */
+  scopedTeams: z.array(z.number()),
+  user: z.optional(z.string()),
+});
+export type StoredSignIn = z.infer<typeof storedSignInSchema>;
+/** "Sign in with PostHog" (lib/connection/signIn.ts): the tokens of the last sign-in (storage.local, closed to content scripts like the key). */
+export const signInItem: StoredItem<StoredSignIn | null> = { key: 'local:signIn', read: checked(z.nullable(storedSignInSchema), null) };
+/** Client ids this extension registered, by host and redirect URL: registering again is throttled (60 a minute per IP). */
+export const oauthClientsItem: StoredItem<Record<string, string>> = { key: 'local:oauthClients', read: checked(z.record(z.string(), z.string()), {}) };

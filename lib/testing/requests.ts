@@ -22,6 +22,8 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'options/open': { type: 'options/open' },
   'card/inject': { type: 'card/inject' },
   'onboarding/projects': { type: 'onboarding/projects', host: 'eu', customHost: '', apiKey: 'phx_k' },
+  'auth/sign-in': { type: 'auth/sign-in', host: 'eu', customHost: '' },
+  'auth/sign-out': { type: 'auth/sign-out' },
   'onboarding/sites': { type: 'onboarding/sites' },
 };
 export const EVERY_REQUEST: Request[] = Object.values(ONE_OF_EACH);

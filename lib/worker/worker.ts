@@ -9,6 +9,8 @@ import { createConnectionService } from '../connection/service';
 import { createSession } from '../connection/session';
 import { createProjectService } from '../project/service';
 import { createOnboardingService } from '../onboarding/service';
+import { createSignIn, type SignInDeps } from '../connection/signIn';
+import { checkCustomHost, postHogBaseUrl } from '../settings/settings';
 import type { EnsureProgress } from '../project/dashboards';
 import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
@@ -35,6 +37,8 @@ export interface WorkerDeps {
   hasHostAccess?: (pattern: string) => Promise<boolean>;
   fetch?: typeof fetch;
   now?: () => number;
+  /** The browser's identity API, for "Sign in with PostHog" (absent: sign-in is not offered). */
+  identity?: Pick<SignInDeps, 'launchWebAuthFlow' | 'redirectUrl'>;
 }
 
 /** One line per step of creating the Tool Usage dashboard, as the popup and options show it. */
@@ -57,9 +61,16 @@ export function createWorker(deps: WorkerDeps) {
       return state.status === 'configured' ? state.settings.requestBudget : undefined;
     },
   });
-  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess });
+  const signIn = createSignIn({
+    store,
+    fetch: deps.fetch,
+    now: deps.now,
+    launchWebAuthFlow: deps.identity?.launchWebAuthFlow ?? (async () => Promise.reject(new Error('this browser offers no sign-in window'))),
+    redirectUrl: deps.identity?.redirectUrl ?? (() => ''),
+  });
+  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
   const card = createCardService({ session, store, now: deps.now });
-  const connection = createConnectionService(session);
+  const connection = createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser });
   const project = createProjectService({ session, store, now: deps.now });
   const onboarding = createOnboardingService(session);
   const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
@@ -98,6 +109,24 @@ export function createWorker(deps: WorkerDeps) {
     },
     'onboarding/projects': (r) => onboarding.projectsFor(r),
     'onboarding/sites': () => onboarding.proposeSites(),
+    'auth/sign-in': async (r) => {
+      const baseUrl = postHogBaseUrl(r);
+      const problem = r.host === 'custom' ? checkCustomHost(baseUrl) : null;
+      if (problem) return { ok: false, error: { kind: 'bad_request', message: problem } };
+      if (!deps.identity) return { ok: false, error: { kind: 'extension', message: 'This browser gives Tool Lens no sign-in window (identity API): paste a personal API key instead.' } };
+      // Asked before any window opens: without the host, the flow would fail at the token exchange.
+      const denied = await session.hostDenied(baseUrl);
+      if (denied) return { ok: false, error: denied };
+      const signed = await signIn.signIn(baseUrl);
+      if (!signed.ok) return signed;
+      const projects = await onboarding.projectsWith({ baseUrl, apiKey: signed.signIn.accessToken, credential: 'signIn' });
+      if (projects.ok) await signIn.noteUser(projects.user);
+      return projects;
+    },
+    'auth/sign-out': async () => {
+      await signIn.signOut();
+      return { ok: true };
+    },
     // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
     'card/inject': async (_r, sender) => {
       if (sender.tab?.id === undefined) return { ok: false };
