@@ -157,7 +157,7 @@ function sendOAuth(res: ServerResponse, req: IncomingMessage, answer: OAuthAnswe
     res.end();
   } else if (answer.kind === 'html') {
     // The consent screen is PostHog's own page: it must not be framed by another site.
-    res.writeHead(answer.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.body), 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'" });
+    res.writeHead(answer.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.body), 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" });
     res.end(answer.body);
   } else {
     const payload = JSON.stringify(answer.body);

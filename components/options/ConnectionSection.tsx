@@ -1,11 +1,15 @@
-/** Options → Connection: which PostHog (US, EU, self-hosted), the project and the personal API key. */
+/** Options → Connection: which PostHog (US, EU, self-hosted), the project, and a sign-in or the personal API key. */
 import { useState } from 'preact/hooks';
+import type { OnboardingProjectsResponse } from '../../lib/protocol/messages';
 import { HOSTS, type HostKind } from '../../lib/settings/settings';
 import type { SettingsDraft } from './useSettingsDraft';
 
-export function ConnectionSection({ form }: { form: SettingsDraft }) {
+type SignIn = (candidate: { host: HostKind; customHost: string }) => Promise<OnboardingProjectsResponse>;
+
+export function ConnectionSection({ form, onSignIn }: { form: SettingsDraft; onSignIn?: SignIn }) {
   const { draft, patch, fieldErrors, error, describedBy } = form;
   const [showKey, setShowKey] = useState(false);
+  const auth = draft.auth ?? 'key';
   const text = (field: 'customHost' | 'projectId' | 'apiKey') => (event: Event) => patch({ [field]: (event.currentTarget as HTMLInputElement).value }, field);
   return (
     <fieldset>
@@ -29,28 +33,80 @@ export function ConnectionSection({ form }: { form: SettingsDraft }) {
       <label for="projectId">Project id</label>
       <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby={describedBy('projectId')} />
       {error('projectId')}
-      <label for="apiKey">Personal API key</label>
-      <div class="key-row">
-        <input
-          id="apiKey"
-          {...(showKey ? { type: 'text' as const } : { type: 'password' as const })}
-          autoComplete="off"
-          spellcheck={false}
-          placeholder="phx_…"
-          value={draft.apiKey}
-          onInput={text('apiKey')}
-          aria-invalid={!!fieldErrors.apiKey}
-          aria-describedby={describedBy('apiKey', 'apiKey-help')}
-        />
-        <button type="button" onClick={() => setShowKey((s) => !s)} aria-pressed={showKey}>
-          {showKey ? 'Hide' : 'Show'}
-        </button>
-      </div>
-      <p class="help" id="apiKey-help">
-        Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code> (shortcuts), <code>annotation:read</code> (annotations on the card). Kept in
-        this browser's extension storage and sent only to the PostHog host above.
-      </p>
-      {error('apiKey')}
+      {onSignIn && (
+        <fieldset class="choices" data-testid="auth-choice">
+          <legend>How Tool Lens reaches PostHog</legend>
+          <label class="inline">
+            <input type="radio" name="auth" value="signIn" checked={auth === 'signIn'} onChange={() => patch({ auth: 'signIn' }, 'apiKey')} /> Sign in with PostHog (read access only)
+          </label>
+          <label class="inline">
+            <input type="radio" name="auth" value="key" checked={auth === 'key'} onChange={() => patch({ auth: 'key' }, 'apiKey')} /> Personal API key
+          </label>
+        </fieldset>
+      )}
+      {auth === 'signIn' && onSignIn ? (
+        <SignInRow form={form} onSignIn={onSignIn} />
+      ) : (
+        <>
+          <label for="apiKey">Personal API key</label>
+          <div class="key-row">
+            <input
+              id="apiKey"
+              {...(showKey ? { type: 'text' as const } : { type: 'password' as const })}
+              autoComplete="off"
+              spellcheck={false}
+              placeholder="phx_…"
+              value={draft.apiKey}
+              onInput={text('apiKey')}
+              aria-invalid={!!fieldErrors.apiKey}
+              aria-describedby={describedBy('apiKey', 'apiKey-help')}
+            />
+            <button type="button" onClick={() => setShowKey((s) => !s)} aria-pressed={showKey}>
+              {showKey ? 'Hide' : 'Show'}
+            </button>
+          </div>
+          <p class="help" id="apiKey-help">
+            Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code> (shortcuts), <code>annotation:read</code> (annotations on the card). Kept in
+            this browser's extension storage and sent only to the PostHog host above.
+          </p>
+          {error('apiKey')}
+        </>
+      )}
     </fieldset>
+  );
+}
+
+/** Signed in: the sign-in window on the drafted host; what PostHog answered, said in place. */
+function SignInRow({ form, onSignIn }: { form: SettingsDraft; onSignIn: SignIn }) {
+  const { draft, patch } = form;
+  const [busy, setBusy] = useState(false);
+  const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
+  async function signIn() {
+    setBusy(true);
+    setSaid(null);
+    const answer = await onSignIn({ host: draft.host, customHost: draft.customHost.trim() }).catch((e: unknown) => ({ ok: false as const, error: { kind: 'extension' as const, message: `Tool Lens lost touch with its background worker (${(e as Error).message}).` } }));
+    setBusy(false);
+    if (!answer.ok) return setSaid({ ok: false, text: answer.error.message });
+    const projects = answer.organizations.flatMap((o) => o.projects);
+    const current = projects.find((p) => p.id === draft.projectId);
+    // The one project the sign-in allows is picked; a choice among several stays the user's.
+    if (!current && projects.length === 1) patch({ projectId: projects[0]!.id }, 'projectId');
+    setSaid({
+      ok: true,
+      text: `Signed in as ${answer.user}: ${projects.length} project${projects.length === 1 ? '' : 's'} (${projects.map((p) => `${p.name} ${p.id}`).join(', ')}). Save to use it.`,
+    });
+  }
+  return (
+    <div class="sign-in" data-testid="sign-in-row">
+      <button type="button" data-testid="options-sign-in" disabled={busy} onClick={() => void signIn()}>
+        {busy ? 'Waiting for the sign-in window…' : 'Sign in with PostHog'}
+      </button>
+      <p class="help">PostHog asks which projects Tool Lens may read; the tokens stay in this browser's extension storage and go only to the host above.</p>
+      {said && (
+        <p role={said.ok ? 'status' : 'alert'} class={said.ok ? 'ok' : 'field-error'} data-testid="sign-in-result">
+          {said.text}
+        </p>
+      )}
+    </div>
   );
 }

@@ -26,6 +26,7 @@ function deps(overrides: Partial<FirstRunDeps> = {}): FirstRunDeps {
   return {
     grantHost: vi.fn(async () => null),
     listProjects: vi.fn(async () => PROJECTS),
+    signIn: vi.fn(async () => ONE_PROJECT),
     saveSettings: vi.fn(async () => undefined),
     detect: vi.fn(async () => ({ ok: true as const, days: 30, properties: { tool_name: { spellings: ['$tool_name'], plain: 0, dollar: 40 } }, events: { tool_viewed: 40, tool_result_downloaded: 0 } })),
     proposeSites: vi.fn(async () => ({ ok: true as const, days: 30, sites: [{ origin: 'https://tools.example.com', views: 40, tools: 3, example: 'https://tools.example.com/tools/web' }] })),
@@ -91,6 +92,37 @@ describe('first run', () => {
     expect(host.querySelector<HTMLAnchorElement>('[data-testid="try-link"]')!.href).toBe('https://tools.example.com/tools/web');
     await act(() => (host.querySelector('[data-testid="first-run-done"] button') as HTMLButtonElement).click());
     expect(onDone).toHaveBeenCalled();
+  });
+
+  it('signs in with PostHog instead of a key: no key saved, the sign-in named, the one project picked', async () => {
+    const d = deps();
+    await mount(d);
+    await choose('input[value="custom"]');
+    await type('#first-run-host', 'https://posthog.internal.example');
+    await submit();
+    await act(async () => {
+      (host.querySelector('[data-testid="sign-in"]') as HTMLButtonElement).click();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(d.signIn).toHaveBeenCalledWith({ host: 'custom', customHost: 'https://posthog.internal.example' });
+    expect(d.listProjects).not.toHaveBeenCalled();
+    expect(step()).toBe('project');
+    expect(host.textContent).toContain('The projects this sign-in (pm@example.com) can see');
+    await submit();
+    expect(d.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ host: 'custom', customHost: 'https://posthog.internal.example', projectId: '12', apiKey: '', auth: 'signIn' }));
+  });
+
+  it('stays on the key step and says why when the sign-in fails', async () => {
+    const d = deps({ signIn: vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'You cancelled the sign-in on PostHog: nothing was saved.' } })) });
+    await mount(d);
+    await submit();
+    await act(async () => {
+      (host.querySelector('[data-testid="sign-in"]') as HTMLButtonElement).click();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(step()).toBe('key');
+    expect(problem()).toBe('You cancelled the sign-in on PostHog: nothing was saved.');
+    expect(d.saveSettings).not.toHaveBeenCalled();
   });
 
   it('stays on the step that failed and says why: a bad URL, a refused permission, a bad key', async () => {

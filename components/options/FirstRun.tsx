@@ -67,8 +67,15 @@ export function FirstRun({ deps, onDone }: { deps: FirstRunDeps; onDone: () => v
           }}
         >
           <h2 ref={heading} tabIndex={-1}>
-            Your personal API key
+            Sign in, or paste a personal API key
           </h2>
+          <p>
+            <button type="button" data-testid="sign-in" disabled={!!run.busy} onClick={() => void run.signIn()}>
+              Sign in with PostHog
+            </button>{' '}
+            <span class="help">No key to create: {run.hostLabel()} asks you which projects Tool Lens may read (read access only).</span>
+          </p>
+          <p>Or</p>
           <p>
             <a href={run.keyPageUrl()} target="_blank" rel="noreferrer">
               Create a personal API key in PostHog ↗
@@ -99,7 +106,9 @@ export function FirstRun({ deps, onDone }: { deps: FirstRunDeps; onDone: () => v
           <h2 ref={heading} tabIndex={-1}>
             Which project?
           </h2>
-          <p class="help">The projects this key ({run.user}) can see:</p>
+          <p class="help">
+            The projects this {run.auth === 'signIn' ? 'sign-in' : 'key'} ({run.user}) can see:
+          </p>
           {run.organizations.map((org) => (
             <fieldset class="choices" key={org.id} data-testid="organization">
               <legend>{org.name}</legend>

@@ -16,6 +16,8 @@ export interface FirstRunDeps {
   /** Asks for the PostHog host in the click (null when granted, else why not). */
   grantHost: (baseUrl: string) => Promise<string | null>;
   listProjects: (candidate: { host: HostKind; customHost: string; apiKey: string }) => Promise<OnboardingProjectsResponse>;
+  /** "Sign in with PostHog": the worker's OAuth flow on this host, answered with the projects the sign-in sees. */
+  signIn: (candidate: { host: HostKind; customHost: string }) => Promise<OnboardingProjectsResponse>;
   saveSettings: (settings: Settings) => Promise<void>;
   detect: () => Promise<DetectSchemaResponse>;
   proposeSites: () => Promise<OnboardingSitesResponse>;
@@ -48,6 +50,8 @@ export function useFirstRun(deps: FirstRunDeps) {
   const [host, setHost] = useState<HostKind>('us');
   const [customHost, setCustomHost] = useState('');
   const [apiKey, setApiKey] = useState('');
+  /** How the projects were found: the pasted key, or a sign-in (then no key is saved). */
+  const [auth, setAuth] = useState<'key' | 'signIn'>('key');
   const [organizations, setOrganizations] = useState<Organizations>([]);
   const [user, setUser] = useState('');
   const [projectId, setProjectId] = useState<string | null>(null);
@@ -86,8 +90,21 @@ export function useFirstRun(deps: FirstRunDeps) {
     if (!apiKey.trim()) return fail('Paste the personal API key first.');
     setBusy('Asking PostHog which projects this key can see…');
     const answer = await deps.listProjects({ host, customHost: customHost.trim(), apiKey: apiKey.trim() }).catch((e: unknown) => ({ ok: false as const, error: fromError(e) }));
+    found(answer, 'key');
+  }
+
+  /** Step 2, without a key: PostHog's consent screen in the browser's sign-in window, then the projects it allowed. */
+  async function signIn() {
+    setProblem(null);
+    setBusy('Waiting for you to sign in to PostHog in the window that opened…');
+    const answer = await deps.signIn({ host, customHost: customHost.trim() }).catch((e: unknown) => ({ ok: false as const, error: fromError(e) }));
+    found(answer, 'signIn');
+  }
+
+  function found(answer: OnboardingProjectsResponse, via: 'key' | 'signIn') {
     setBusy(null);
-    if (!answer.ok) return fail(explainKeyFailure(answer.error));
+    if (!answer.ok) return fail(via === 'key' ? explainKeyFailure(answer.error) : answer.error.message);
+    setAuth(via);
     setUser(answer.user);
     setOrganizations(answer.organizations);
     const all = answer.organizations.flatMap((o) => o.projects);
@@ -99,7 +116,7 @@ export function useFirstRun(deps: FirstRunDeps) {
   async function chooseProject() {
     setProblem(null);
     if (!projectId) return fail('Pick the project whose events Tool Lens should show.');
-    const settings: Settings = { host, customHost: host === 'custom' ? customHost.trim() : '', projectId, apiKey: apiKey.trim(), ...DEFAULT_METRICS_OPTIONS };
+    const settings: Settings = { host, customHost: host === 'custom' ? customHost.trim() : '', projectId, ...(auth === 'signIn' ? { apiKey: '', auth } : { apiKey: apiKey.trim() }), ...DEFAULT_METRICS_OPTIONS };
     setBusy('Saving, then reading the last 30 days of events for the property spellings…');
     try {
       await deps.saveSettings(settings);
@@ -159,6 +176,7 @@ export function useFirstRun(deps: FirstRunDeps) {
     setCustomHost,
     apiKey,
     setApiKey,
+    auth,
     user,
     organizations,
     projectId,
@@ -179,6 +197,7 @@ export function useFirstRun(deps: FirstRunDeps) {
     },
     chooseHost,
     checkKey,
+    signIn,
     chooseProject,
     enableChosen,
   };

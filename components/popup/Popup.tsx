@@ -87,7 +87,7 @@ function Connection({ host, project, load }: { host: string; project: string; lo
         {!status
           ? 'Checking the key…'
           : status.ok
-            ? `✓ Key works (${status.user})${status.scopes === null ? '; its scopes could not be read' : status.missing.length ? '' : ', with every scope Tool Lens uses'}`
+            ? `✓ ${status.via === 'signIn' ? 'Signed in' : 'Key works'} (${status.user})${status.scopes === null ? '; its scopes could not be read' : status.missing.length ? '' : ', with every scope Tool Lens uses'}`
             : `✗ ${status.error.message}`}
       </p>
       {status?.ok && status.missing.length > 0 && (

@@ -66,6 +66,7 @@ function initialDraft(stored: unknown): OptionsFormProps['initial'] {
     customHost: typeof raw.customHost === 'string' ? raw.customHost : '',
     projectId: typeof raw.projectId === 'string' ? raw.projectId : '',
     apiKey: typeof raw.apiKey === 'string' ? raw.apiKey : '',
+    ...(raw.auth === 'signIn' ? { auth: 'signIn' as const } : {}),
     ...options,
   };
 }
@@ -100,6 +101,12 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         onDetect={() => sendRequest({ type: 'schema/detect' })}
         onRequestNotifications={() => requestPermission(browser.permissions, 'notifications', 'notifications stay off')}
         onLoadGroupTypes={() => sendRequest({ type: 'groups/types' })}
+        onSignIn={async (candidate) => {
+          // The host first, in the click (nothing is granted at install), then PostHog's sign-in window.
+          const denied = await requestOrigins(browser.permissions, [matchPatternFor(postHogBaseUrl(candidate))], 'Tool Lens cannot reach this PostHog');
+          if (denied) return { ok: false, error: { kind: 'not_configured', message: denied } };
+          return sendRequest({ type: 'auth/sign-in', ...candidate });
+        }}
       />
       <div class="options">
         <SitesEditor
@@ -161,6 +168,7 @@ function firstRunDeps(sites: Site[]): FirstRunDeps {
   return {
     grantHost: (baseUrl) => requestOrigins(browser.permissions, [matchPatternFor(baseUrl)], 'Tool Lens cannot reach this PostHog'),
     listProjects: (candidate) => sendRequest({ type: 'onboarding/projects', ...candidate }),
+    signIn: (candidate) => sendRequest({ type: 'auth/sign-in', ...candidate }),
     // The host was granted at the first step: saving asks for nothing more.
     saveSettings: (settings) => store.set(settingsItem, settings),
     detect: () => sendRequest({ type: 'schema/detect' }),

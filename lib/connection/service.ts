@@ -45,7 +45,7 @@ export function createConnectionService(session: Session, { signedIn, noteUser }
     const { client, settings } = connected.connection;
     const checks: TestConnectionResponse['checks'] = [];
     const steps: Array<[TestConnectionResponse['checks'][number]['step'], () => Promise<string>]> = [
-      ['user', async () => `Key accepted (user ${(await client.me()).email})`],
+      ['user', async () => `${settings.auth === 'signIn' ? 'Sign-in' : 'Key'} accepted (user ${(await client.me()).email})`],
       ['project', async () => `Project "${(await client.project()).name}" (${settings.projectId})`],
       [
         'query',
