@@ -125,4 +125,25 @@ describe('Firefox', () => {
     expect(badge).toBe(String(count));
     await popup.close();
   });
+
+  it('signs in with PostHog instead of the key, from the options, through Firefox’s own sign-in window', async () => {
+    const options = await firefox.openPage('options.html');
+    await options.waitForSelector('#projectId');
+    await options.click('input[name="auth"][value="signIn"]');
+    const consentTarget = firefox.browser.waitForTarget((t) => t.url().includes('/oauth/authorize'), { timeout: 30_000 });
+    await clickButton(options, 'Sign in with PostHog');
+    const consent = (await (await consentTarget).page())!;
+    // Firefox's redirect URL for this add-on: the consent screen names it.
+    expect(await consent.$eval('body', (b) => b.textContent ?? '')).toMatch(/https:\/\/[0-9a-f]{40}\.extensions\.allizom\.org\//);
+    await consent.click('[data-testid="oauth-allow"]');
+    await expect.poll(() => textOf(options, '[data-testid="sign-in-result"]'), { timeout: 30_000 }).toMatch(/^Signed in as dev@tool-lens\.local: 1 project/);
+    await clickButton(options, 'Save and test connection');
+    await expect.poll(() => textOf(options, '[data-testid="options-status"]'), { timeout: 30_000 }).toBe('Connected.');
+    expect(await textOf(options, '[data-testid="connection-checks"]')).toContain('Sign-in accepted');
+    await options.close();
+
+    const popup = await firefox.openPage('popup.html');
+    await expect.poll(() => textOf(popup, '[data-testid="popup-connection"]'), { timeout: 30_000 }).toMatch(/^✓ Signed in \(dev@tool-lens\.local\)/);
+    await popup.close();
+  });
 });
