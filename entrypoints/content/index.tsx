@@ -33,12 +33,15 @@ export default defineContentScript({
     const resolve = () => resolveTool({ url: location.href, marker: readMarker(document, config.site), site: config.site, autoMap: config.autoMap });
 
     async function show(match: ToolMatch, mine: number) {
+      // The card script is injected while the prefs are read: on a tool page it is almost always shown.
+      const loading = cardHost();
       prefs ??= await loadPrefs(origin);
       if (prefs.hidden || mine !== generation) return;
-      // Ask for the figures now: the worker answers while the card script is injected and evaluated.
+      // Ask for the figures now (not before the prefs: a hidden card must not spend a query); the
+      // worker answers while the card script is still evaluated.
       const early = { range: DEFAULT_RANGE, answer: send({ type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE }) };
       early.answer.catch(() => undefined);
-      const host = await cardHost();
+      const host = await loading;
       if (!host || mine !== generation) return;
       const card = await host.mount({
         ctx,
