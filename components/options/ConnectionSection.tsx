@@ -5,8 +5,13 @@ import { HOSTS, type HostKind } from '../../lib/settings/settings';
 import type { SettingsDraft } from './useSettingsDraft';
 
 type SignIn = (candidate: { host: HostKind; customHost: string }) => Promise<OnboardingProjectsResponse>;
+export interface SignInActions {
+  signIn: SignIn;
+  /** Forgets the sign-in (PostHog revokes its tokens). */
+  signOut: () => Promise<void>;
+}
 
-export function ConnectionSection({ form, onSignIn }: { form: SettingsDraft; onSignIn?: SignIn }) {
+export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signIn?: SignInActions }) {
   const { draft, patch, fieldErrors, error, describedBy } = form;
   const [showKey, setShowKey] = useState(false);
   const auth = draft.auth ?? 'key';
@@ -33,7 +38,7 @@ export function ConnectionSection({ form, onSignIn }: { form: SettingsDraft; onS
       <label for="projectId">Project id</label>
       <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby={describedBy('projectId')} />
       {error('projectId')}
-      {onSignIn && (
+      {signIn && (
         <fieldset class="choices" data-testid="auth-choice">
           <legend>How Tool Lens reaches PostHog</legend>
           <label class="inline">
@@ -44,8 +49,8 @@ export function ConnectionSection({ form, onSignIn }: { form: SettingsDraft; onS
           </label>
         </fieldset>
       )}
-      {auth === 'signIn' && onSignIn ? (
-        <SignInRow form={form} onSignIn={onSignIn} />
+      {auth === 'signIn' && signIn ? (
+        <SignInRow form={form} actions={signIn} />
       ) : (
         <>
           <label for="apiKey">Personal API key</label>
@@ -77,14 +82,14 @@ export function ConnectionSection({ form, onSignIn }: { form: SettingsDraft; onS
 }
 
 /** Signed in: the sign-in window on the drafted host; what PostHog answered, said in place. */
-function SignInRow({ form, onSignIn }: { form: SettingsDraft; onSignIn: SignIn }) {
+function SignInRow({ form, actions }: { form: SettingsDraft; actions: SignInActions }) {
   const { draft, patch } = form;
   const [busy, setBusy] = useState(false);
   const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
   async function signIn() {
     setBusy(true);
     setSaid(null);
-    const answer = await onSignIn({ host: draft.host, customHost: draft.customHost.trim() }).catch((e: unknown) => ({ ok: false as const, error: { kind: 'extension' as const, message: `Tool Lens lost touch with its background worker (${(e as Error).message}).` } }));
+    const answer = await actions.signIn({ host: draft.host, customHost: draft.customHost.trim() }).catch((e: unknown) => ({ ok: false as const, error: { kind: 'extension' as const, message: `Tool Lens lost touch with its background worker (${(e as Error).message}).` } }));
     setBusy(false);
     if (!answer.ok) return setSaid({ ok: false, text: answer.error.message });
     const projects = answer.organizations.flatMap((o) => o.projects);
@@ -98,9 +103,24 @@ function SignInRow({ form, onSignIn }: { form: SettingsDraft; onSignIn: SignIn }
   }
   return (
     <div class="sign-in" data-testid="sign-in-row">
-      <button type="button" data-testid="options-sign-in" disabled={busy} onClick={() => void signIn()}>
-        {busy ? 'Waiting for the sign-in window…' : 'Sign in with PostHog'}
-      </button>
+      <div class="actions">
+        <button type="button" data-testid="options-sign-in" disabled={busy} onClick={() => void signIn()}>
+          {busy ? 'Waiting for the sign-in window…' : 'Sign in with PostHog'}
+        </button>
+        <button
+          type="button"
+          class="link"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            await actions.signOut().catch(() => undefined);
+            setBusy(false);
+            setSaid({ ok: true, text: 'Signed out: PostHog was asked to revoke the sign-in, and Tool Lens forgot it. Sign in again, or use a personal API key.' });
+          }}
+        >
+          Sign out
+        </button>
+      </div>
       <p class="help">PostHog asks which projects Tool Lens may read; the tokens stay in this browser's extension storage and go only to the host above.</p>
       {said && (
         <p role={said.ok ? 'status' : 'alert'} class={said.ok ? 'ok' : 'field-error'} data-testid="sign-in-result">

@@ -3,6 +3,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../../lib/settings/settings';
 import { OptionsForm } from './OptionsForm';
+import type { SignInActions } from './ConnectionSection';
 import type { GroupTypesResponse } from '../../lib/protocol/messages';
 
 const initial: Settings = { host: 'eu', customHost: '', projectId: '42', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS };
@@ -13,14 +14,14 @@ afterEach(() => {
   host.remove();
 });
 
-function mount(onLoadGroupTypes: () => Promise<GroupTypesResponse> = () => new Promise<never>(() => undefined)) {
+function mount(onLoadGroupTypes: () => Promise<GroupTypesResponse> = () => new Promise<never>(() => undefined), signIn?: SignInActions) {
   host = document.createElement('div');
   document.body.append(host);
   const onSave = vi.fn(async (_settings: Settings) => undefined);
   const never = () => new Promise<never>(() => undefined);
   act(() => {
     render(
-      <OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'} onLoadGroupTypes={onLoadGroupTypes} />,
+      <OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'} onLoadGroupTypes={onLoadGroupTypes} signIn={signIn} />,
       host,
     );
   });
@@ -140,5 +141,38 @@ describe('options form: a segment on a group property', () => {
     await choose('Segment property kind', 'group');
     expect([...select('Group type').options].map((o) => o.textContent)).toEqual(['group type 1', 'group type 2', 'group type 3', 'group type 4', 'group type 5']);
     expect(host.querySelector('[data-testid="group-types-note"]')?.textContent).toMatch(/group:read/);
+  });
+});
+
+describe('options form: sign in with PostHog instead of a key', () => {
+  const click = (selector: string) =>
+    act(async () => {
+      host.querySelector<HTMLElement>(selector)!.click();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    });
+
+  it('switches to a sign-in, picks the one project it allows, and saves with no key', async () => {
+    const signIn = vi.fn(async () => ({ ok: true as const, user: 'pm@example.com', organizations: [{ id: 'o', name: 'Acme', problem: null, projects: [{ id: '77', name: 'Web', timezone: 'UTC' }] }] }));
+    const onSave = mount(undefined, { signIn, signOut: vi.fn(async () => undefined) });
+    expect(host.querySelector('#apiKey')).not.toBeNull();
+    await click('input[name="auth"][value="signIn"]');
+    expect(host.querySelector('#apiKey')).toBeNull();
+    await click('[data-testid="options-sign-in"]');
+    expect(signIn).toHaveBeenCalledWith({ host: 'eu', customHost: '' });
+    expect(host.querySelector('[data-testid="sign-in-result"]')!.textContent).toBe('Signed in as pm@example.com: 1 project (Web 77). Save to use it.');
+    expect(input('projectId').value).toBe('77');
+    await submit();
+    expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ host: 'eu', projectId: '77', auth: 'signIn' }));
+  });
+
+  it('says why when the sign-in fails, in place, and keeps the draft', async () => {
+    const signIn = vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'You cancelled the sign-in on PostHog: nothing was saved.' } }));
+    mount(undefined, { signIn, signOut: vi.fn(async () => undefined) });
+    await click('input[name="auth"][value="signIn"]');
+    await click('[data-testid="options-sign-in"]');
+    const said = host.querySelector('[data-testid="sign-in-result"]')!;
+    expect(said.getAttribute('role')).toBe('alert');
+    expect(said.textContent).toBe('You cancelled the sign-in on PostHog: nothing was saved.');
+    expect(input('projectId').value).toBe('42');
   });
 });

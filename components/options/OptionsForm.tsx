@@ -1,9 +1,9 @@
 /** Options: one section per concern (connection, card and alerts, request budget, data schema); the logic is useSettingsDraft's. */
-import type { DetectSchemaResponse, GroupTypesResponse, OnboardingProjectsResponse, TestConnectionResponse } from '../../lib/protocol/messages';
-import type { HostKind, Settings } from '../../lib/settings/settings';
+import type { DetectSchemaResponse, GroupTypesResponse, TestConnectionResponse } from '../../lib/protocol/messages';
+import type { Settings } from '../../lib/settings/settings';
 import { BudgetSection } from './BudgetSection';
 import { CardAlertsSection } from './CardAlertsSection';
-import { ConnectionSection } from './ConnectionSection';
+import { ConnectionSection, type SignInActions } from './ConnectionSection';
 import { SchemaSection } from './SchemaSection';
 import { useSettingsDraft, type Draft } from './useSettingsDraft';
 
@@ -16,8 +16,8 @@ export interface OptionsFormProps {
   onRequestNotifications: () => Promise<string | null>;
   /** The project's group types, for a segment on a group property. */
   onLoadGroupTypes: () => Promise<GroupTypesResponse>;
-  /** "Sign in with PostHog" on the drafted host: the projects the sign-in sees, or why it failed. */
-  onSignIn?: (candidate: { host: HostKind; customHost: string }) => Promise<OnboardingProjectsResponse>;
+  /** "Sign in with PostHog" on the drafted host (the projects the sign-in sees, or why it failed), and signing out. */
+  signIn?: SignInActions;
 }
 
 const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], string> = {
@@ -27,7 +27,7 @@ const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], stri
   query: 'Query API',
 };
 
-export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications, onLoadGroupTypes, onSignIn }: OptionsFormProps) {
+export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications, onLoadGroupTypes, signIn }: OptionsFormProps) {
   const form = useSettingsDraft(initial, { onSave, onTest, onDetect });
   const { status, result, save, saveAndTest } = form;
   return (
@@ -41,7 +41,7 @@ export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifi
       <h1>Tool Lens</h1>
       <p class="lead">Connect Tool Lens to the PostHog project that receives your tools' events.</p>
 
-      <ConnectionSection form={form} onSignIn={onSignIn} />
+      <ConnectionSection form={form} signIn={signIn} />
       <CardAlertsSection form={form} onRequestNotifications={onRequestNotifications} onLoadGroupTypes={onLoadGroupTypes} />
       <BudgetSection form={form} />
       <SchemaSection form={form} />

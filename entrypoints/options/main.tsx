@@ -101,11 +101,14 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         onDetect={() => sendRequest({ type: 'schema/detect' })}
         onRequestNotifications={() => requestPermission(browser.permissions, 'notifications', 'notifications stay off')}
         onLoadGroupTypes={() => sendRequest({ type: 'groups/types' })}
-        onSignIn={async (candidate) => {
-          // The host first, in the click (nothing is granted at install), then PostHog's sign-in window.
-          const denied = await requestOrigins(browser.permissions, [matchPatternFor(postHogBaseUrl(candidate))], 'Tool Lens cannot reach this PostHog');
-          if (denied) return { ok: false, error: { kind: 'not_configured', message: denied } };
-          return sendRequest({ type: 'auth/sign-in', ...candidate });
+        signIn={{
+          signIn: async (candidate) => {
+            // The host first, in the click (nothing is granted at install), then PostHog's sign-in window.
+            const denied = await requestOrigins(browser.permissions, [matchPatternFor(postHogBaseUrl(candidate))], 'Tool Lens cannot reach this PostHog');
+            if (denied) return { ok: false, error: { kind: 'not_configured', message: denied } };
+            return sendRequest({ type: 'auth/sign-in', ...candidate });
+          },
+          signOut: async () => void (await sendRequest({ type: 'auth/sign-out' })),
         }}
       />
       <div class="options">

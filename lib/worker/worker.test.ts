@@ -8,7 +8,7 @@ import { newSite } from '../matching/toolMatch';
 import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
 import type { MessageSender } from '../protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
-import { alertsItem, autoMapItem, cachedFigures, settingsItem, siteRules, sitesItem } from '../storage/items';
+import { alertsItem, autoMapItem, cachedFigures, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
@@ -189,6 +189,25 @@ describe('worker', () => {
     expect(await store.entryIds(cachedFigures)).toEqual(['fp:7d:a']);
     await w.settingsChanged(SETTINGS, { ...SETTINGS, projectId: '8' });
     expect(await store.entryIds(cachedFigures)).toEqual([]);
+  });
+
+  it('revokes a sign-in left behind when the settings go back to a key, and keeps it while they stay signed in', async () => {
+    const store = memoryStore();
+    const held = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_a', refreshToken: 'phr_r', expiresAt: Date.now() + 3_600_000, scopes: ['query:read'], scopedTeams: [] };
+    await store.set(signInItem, held);
+    const w = worker(store);
+    alertQuery([]).persist();
+    const revoked: string[] = [];
+    mock.pool.intercept({ path: '/oauth/revoke/', method: 'POST' }).reply(200, (opts) => {
+      revoked.push(String(opts.body));
+      return {};
+    });
+    const signedIn = { ...SETTINGS, apiKey: '', auth: 'signIn' as const };
+    await w.settingsChanged(signedIn, { ...signedIn, projectId: '8' });
+    expect(await store.get(signInItem)).toEqual(held);
+    await w.settingsChanged(signedIn, SETTINGS);
+    expect(await store.get(signInItem)).toBeNull();
+    expect(revoked).toEqual(['token=phr_r&client_id=c1']);
   });
 
   it('reports creating the dashboard as steps, then one result, also when it cannot start', async () => {

@@ -48,6 +48,8 @@ export function describeDashboardProgress(p: EnsureProgress): DashboardProgress 
   return { type: 'progress', text: `Layout ${p.action} (${p.tiles} tiles)${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' };
 }
 
+const isSignIn = (stored: unknown) => typeof stored === 'object' && stored !== null && (stored as { auth?: unknown }).auth === 'signIn';
+
 export function createWorker(deps: WorkerDeps) {
   const { store } = deps;
   const loadSettings = () => store.get(settingsItem);
@@ -156,6 +158,8 @@ export function createWorker(deps: WorkerDeps) {
         if (ids.length) await store.removeEntries(cachedFigures, ids);
       }
       if (change.forgetRetryAfter) session.forgetRetryAfter();
+      // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
+      if (isSignIn(old) && !isSignIn(value)) await signIn.signOut();
       // The alarm follows the period in any case; a PostHog request only when the check would differ.
       await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
     },
