@@ -2,7 +2,10 @@
  * Browser-side benchmark, in its own process: the built extension in Debian's Chromium on the
  * sample site, reading from the local PostHog server through a counting proxy.
  *
- *   npx tsx bench/browser.ts <out.json> [--runs 7]
+ *   npx tsx bench/browser.ts <out.json> [--runs 7] [--only burst]
+ *
+ * `--only burst`: the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
+ * core busy, to see whether the sharing holds under load).
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -18,6 +21,9 @@ const out = process.argv[2];
 if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+const onlyArg = process.argv.indexOf('--only');
+const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
+const runs = (part: 'main' | 'card' | 'burst' | 'popup') => ONLY === null || ONLY === part;
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
 /**
@@ -243,6 +249,7 @@ async function main() {
     }
 
     // 1. Main-thread time, with vs without the extension, same pages, alternating.
+    if (runs('main')) {
     const main: Record<string, Record<string, number[]>> = {};
     for (const [kind, url] of [['nonTool', `${site.url}/about`], ['tool', toolUrl('news-analyzer')]] as const) {
       const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [] });
@@ -258,8 +265,10 @@ async function main() {
     result.mainThread = main;
     save();
     console.error('[browser] main thread done');
+    }
 
     // 2. DOMContentLoaded → card visible: cold (cache emptied, one query) and cached.
+    if (runs('card')) {
     const cold: Array<{ visible: number; ready: number; queryMs: number; requests: number }> = [];
     for (let i = 0; i < RUNS; i++) {
       await clearCache();
@@ -287,8 +296,10 @@ async function main() {
     result.cardTiming = { cold, cached };
     save();
     console.error('[browser] card timing done');
+    }
 
     // 3. 20 tabs over 5 tools opened at once, cache emptied first.
+    if (runs('burst')) {
     const burst: Array<{ requests: number; perTool: Record<string, number>; allReadyMs: number }> = [];
     for (let round = 0; round < 3; round++) {
       await clearCache();
@@ -309,27 +320,38 @@ async function main() {
     result.burst = burst;
     save();
     console.error('[browser] 20 tabs done');
+    }
 
     // 4. Popup: time to first render (see POPUP_READY_SELECTOR), cached (after one warm-up open).
+    if (runs('popup')) {
     const popupUrl = `chrome-extension://${ext.extensionId}/popup.html`;
     const popup: number[] = [];
     const popupFrame: number[] = [];
+    // The browser's own part: the page's HTML parsed (domInteractive), and its module scripts run (DOMContentLoaded).
+    const popupParsed: number[] = [];
+    const popupScripts: number[] = [];
     for (let i = 0; i <= RUNS; i++) {
       const page = await ext.context.newPage();
       await page.addInitScript(POPUP_OBSERVER);
       await page.goto(popupUrl, { waitUntil: 'load', timeout: 30_000 });
       await page.locator(POPUP_READY_SELECTOR).first().waitFor({ timeout: 10_000 });
       await page.waitForFunction(() => (window as unknown as { __toolLensBench?: { frame?: number } }).__toolLensBench?.frame !== undefined, null, { timeout: 5_000 }).catch(() => undefined);
-      const r = await page.evaluate(() => (window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {});
+      const r = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        return { ...((window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {}), parsed: nav?.domInteractive, scripts: nav?.domContentLoadedEventStart };
+      });
       if (i > 0) {
         popup.push(r.ready ?? NaN);
         popupFrame.push(r.frame ?? NaN);
+        popupParsed.push(r.parsed ?? NaN);
+        popupScripts.push(r.scripts ?? NaN);
       }
       await page.close();
     }
-    result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame };
+    result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame, parsed: popupParsed, scripts: popupScripts };
     save();
     console.error('[browser] popup done');
+    }
   } finally {
     save();
     await plain.close().catch(() => undefined);
