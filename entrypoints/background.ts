@@ -70,10 +70,16 @@ export default defineBackground(() => {
   // settings are already there: Chromium reports an unpacked extension loaded again as installed.
   browser.runtime.onInstalled.addListener(({ reason }) => {
     if (reason !== 'install') return;
-    void store.get(settingsItem).then(
-      (saved) => (saved.status === 'missing' ? browser.runtime.openOptionsPage() : undefined),
-      () => browser.runtime.openOptionsPage(),
-    );
+    // openOptionsPage fails when the browser has no window yet (a browser started with the add-on
+    // just installed): then the options open as a plain tab, which makes a window.
+    const openFirstRun = () => browser.runtime.openOptionsPage().catch(() => browser.tabs.create({ url: browser.runtime.getURL('/options.html') }));
+    void store
+      .get(settingsItem)
+      .then(
+        (saved) => (saved.status === 'missing' ? openFirstRun() : undefined),
+        () => openFirstRun(),
+      )
+      .catch(() => undefined);
   });
 
   void worker.start();
