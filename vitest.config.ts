@@ -8,6 +8,10 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 //  e2e         — the built extension in Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core, BiDi).
 export default defineConfig({
   test: {
+    // Two files at a time even on 2 cores (vitest's default there is one): the browser suites spend most
+    // of their time waiting on a browser, a timeout or a retry. Every file starts its own servers on free
+    // ports and its own browser profile, so any two can run side by side.
+    maxWorkers: 2,
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
     projects: [
       {
@@ -34,7 +38,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 240_000,
-          fileParallelism: false,
         },
       },
     ],

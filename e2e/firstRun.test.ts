@@ -60,7 +60,7 @@ async function toKeyStep(page: Page) {
 
 describe('first run', () => {
   it('opens by itself on install', async () => {
-    await expect.poll(() => browser.context.pages().some((p) => p.url() === `chrome-extension://${browser.extensionId}/options.html`), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => browser.context.pages().some((p) => p.url() === `chrome-extension://${browser.extensionId}/options.html`), { timeout: 60_000 }).toBe(true);
   });
 
   it('says what is wrong with a bad key, a key lacking a scope and a key that sees no project, and stays on that step', async () => {

@@ -3,8 +3,8 @@
  * recent), the Tool Usage dashboard created once, and a failure burst raising the badge and the card.
  */
 import { PostHog } from 'posthog-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
 import type { ExtensionBrowser } from '../scripts/chromium';
@@ -21,6 +21,19 @@ async function openPopup(): Promise<Page> {
   const page = await browser.context.newPage();
   await page.goto(`chrome-extension://${browser.extensionId}/popup.html`);
   return page;
+}
+/**
+ * Clicks `target` until `shown` appears. The popup renders its shell first and fills each section as
+ * its answer lands, so a section growing above `target` can move it between Playwright's aim and its click.
+ */
+async function clickUntilShown(target: Locator, shown: Locator) {
+  await vi.waitFor(
+    async () => {
+      if (!(await shown.isVisible())) await target.click({ timeout: 10_000 });
+      await shown.waitFor({ state: 'visible', timeout: 2_000 });
+    },
+    { timeout: 40_000, interval: 200 },
+  );
 }
 const dashboardNames = (page: Page) => page.locator('[data-testid="dashboard"] .dash-name').allTextContents();
 type Chrome = { chrome: { action: { getBadgeText(o: object): Promise<string> } } };
@@ -92,8 +105,9 @@ describe('popup', () => {
   it('says which scope is missing when the key may not save insights; with one that may, creates the Tool Usage dashboard once, then updates it', async () => {
     // PostHog refuses each insight of a key without insight:write (posthog/permissions.py APIScopePermission).
     const popup = await openPopup();
-    await popup.getByTestId('create-tool-usage').click();
-    await popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' }).click();
+    const createOrUpdate = popup.getByRole('button', { name: 'Create or update the Tool Usage dashboard' });
+    await clickUntilShown(popup.getByTestId('create-tool-usage'), createOrUpdate);
+    await createOrUpdate.click();
     await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('12 insight(s) failed');
     expect(await popup.locator('.progress').textContent()).toContain("API key missing required scope 'insight:write'");
 
@@ -121,7 +135,7 @@ describe('popup', () => {
     await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
     const names = () => rows.evaluateAll((tr) => tr.map((r) => r.getAttribute('data-tool')));
     const byName = [...(await names())].sort();
-    await popup.getByRole('button', { name: 'Tool' }).click();
+    await popup.getByRole('button', { name: 'Tool', exact: true }).click();
     expect(await names()).toEqual(byName);
     expect(await popup.locator('th[aria-sort="ascending"]').textContent()).toContain('Tool');
     // Failure rate, highest first: the column's own numbers in order.

@@ -194,11 +194,9 @@ describe('MV3 worker restarts', () => {
     await cdp.detach();
     await options.close();
 
-    // The pending refresh ends before PostHog would have answered, never stuck: the figures stay,
-    // marked stale, with what happened.
-    const stoppedAt = Date.now();
+    // The pending refresh ends, never stuck: the figures stay, marked stale, with what happened (the
+    // worker lost, not PostHog's late answer nor the client's timeout: the banner tells them apart).
     await settled(page, 40_000);
-    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
     expect(await staleBanner(page).textContent()).toMatch(/^Showing figures as of .*lost touch with its background worker/);
     expect(await viewsShown(page)).toBe(views);
 
