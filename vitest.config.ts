@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
-// Three suites, run by `npm test` in this order of cost:
+// Three suites, run together by `npm test` (e2e files first: vitest orders projects by name):
 //  unit        — pure lib/ and components/, WXT's fakeBrowser, no network.
 //  integration — the real local PostHog server on embedded ClickHouse (chdb), real posthog-node client;
 //                the store packages (`npm run zip`) and Mozilla's addons-linter.
