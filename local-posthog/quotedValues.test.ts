@@ -31,6 +31,10 @@ beforeAll(async () => {
     client.capture({ distinctId: `q-${i}`, event: 'tool_processing_started', timestamp: at(49 - i), properties: { ...properties, job_id: `${JOB}-${i}` } });
     client.capture({ distinctId: `q-${i}`, event: 'tool_processing_failed', timestamp: at(48 - i), properties: { ...properties, job_id: `${JOB}-${i}`, error_type: ERROR, processing_duration_ms: 100 + i } });
   }
+  // `_` is LIKE's one-character wildcard: the card's pre-filter escapes it (lib/card/query.ts toolInJson).
+  for (const [tool, views] of [['pdf_to_text', 5], ['pdfXtoXtext', 3]] as const) {
+    for (let i = 0; i < views; i++) client.capture({ distinctId: `${tool}-${i}`, event: 'tool_viewed', timestamp: at(30 - i), properties: { tool_name: tool, session_id: `${tool}-${i}` } });
+  }
   await client.shutdown();
 });
 afterAll(async () => {
@@ -55,6 +59,13 @@ describe('values with quotes, backslashes and markup', () => {
     expect(answer.metrics.jobs.current).toMatchObject({ started: 12, failed: 12 });
     expect(answer.metrics.errors).toEqual([{ type: ERROR, current: 12, previous: 0 }]);
     expect(answer.metrics.health.failuresLastHour).toBe(12);
+  });
+
+  it('give a tool named with `_` its own figures, not those of names it would match as a wildcard', async () => {
+    for (const [tool, views] of [['pdf_to_text', 5], ['pdfXtoXtext', 3]] as const) {
+      const answer = await metrics().getToolMetrics(tool, '24h');
+      expect(answer.ok && answer.metrics.funnel.steps[0]!.current).toBe(views);
+    }
   });
 
   it('give the triage tab the job ids and error types as sent', async () => {

@@ -66,14 +66,16 @@ describe('card query', () => {
     expect(values.window_ms).toBe(7_200_000);
   });
 
-  it('skips other tools by a substring of the JSON only when the name is plain text no encoder escapes', () => {
-    expect(toolInJson('news-analyzer')).toBe('"news-analyzer"');
-    expect(toolInJson('PDF to text v2.1')).toBe('"PDF to text v2.1"');
-    // Quotes, backslashes, slashes and non-ASCII may be escaped in the JSON: '' is in every text.
-    for (const name of [`o'reilly "q"`, 'a\\b', 'a/b', 'café', '']) expect(toolInJson(name)).toBe('');
+  it('skips other tools by a pattern of the JSON only when the name is plain text no encoder escapes', () => {
+    expect(toolInJson('news-analyzer')).toBe('%"news-analyzer"%');
+    expect(toolInJson('PDF to text v2.1')).toBe('%"PDF to text v2.1"%');
+    // `_` is LIKE's one-character wildcard: escaped, so only the name itself matches.
+    expect(toolInJson('pdf_to_text')).toBe('%"pdf\\_to\\_text"%');
+    // Quotes, backslashes, slashes and non-ASCII may be escaped in the JSON: '%' matches every text.
+    for (const name of [`o'reilly "q"`, 'a\\b', 'a/b', 'café', '', '100%']) expect(toolInJson(name)).toBe('%');
     const { query, values } = buildCardQuery(input());
-    expect(query).toContain('position(properties, {tool_in_json}) > 0 AND tool = {tool}');
-    expect(values.tool_in_json).toBe('"news-analyzer"');
+    expect(query).toContain('properties LIKE {tool_in_json} AND tool = {tool}');
+    expect(values.tool_in_json).toBe('%"news-analyzer"%');
   });
 
   it("reads a group segment from the group type's slot, the only part of a segment in the text", () => {

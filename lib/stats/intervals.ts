@@ -180,7 +180,7 @@ export function p95IntervalRanks(n: number): { low: number | null; high: number 
  * by intDiv(·, 1), one call for toInt(floor(·)): it rounds toward zero, which differs only below 1, where
  * the rank is unbounded anyway.
  */
-export const P95_RANKS_SQL = (n: string) => [`${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`, `intDiv(0.95 * ${n} - p95_spread, 1) AS p95_low_rank`, `toInt(ceil(0.95 * ${n} + p95_spread)) + 1 AS p95_high_rank`];
+export const P95_RANKS_SQL = (n: string) => [`${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`, `intDiv(0.95 * ${n} - p95_spread, 1) AS p95_low_rank`, `ceil(0.95 * ${n} + p95_spread) AS p95_high_ceil`, `toInt(p95_high_ceil) + 1 AS p95_high_rank`];
 
 export interface QuantileComparison {
   current: Interval | null;
