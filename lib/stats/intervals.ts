@@ -176,9 +176,10 @@ export function p95IntervalRanks(n: number): { low: number | null; high: number 
 }
 
 /**
- * p95IntervalRanks in HogQL, for a count `n` (aliases: p95_spread, p95_low_rank, p95_high_rank). The low rank
+ * p95IntervalRanks in HogQL, for a count `n` (aliases: p95_spread, p95_low_rank, p95_high_ceil, p95_high_rank). The low rank
  * by intDiv(·, 1), one call for toInt(floor(·)): it rounds toward zero, which differs only below 1, where
- * the rank is unbounded anyway.
+ * the rank is unbounded anyway. The high rank's ceil and toInt are two definitions, not a call in a call,
+ * which PostHog's parser pays more for.
  */
 export const P95_RANKS_SQL = (n: string) => [`${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`, `intDiv(0.95 * ${n} - p95_spread, 1) AS p95_low_rank`, `ceil(0.95 * ${n} + p95_spread) AS p95_high_ceil`, `toInt(p95_high_ceil) + 1 AS p95_high_rank`];
 
