@@ -194,6 +194,9 @@ describe('card query on known data', () => {
 
   it('ranks the tools as worked out by hand from the events above', async () => {
     const response = await client.hogql(buildRankingQuery('7d', options()));
+    // Only what the ranking shows comes back: no durations (a busy project's would be megabytes).
+    expect(response.columns).toEqual(['tool', 'started', 'failed', 'viewers', 'downloaders', 'n', 'p95']);
+    expect(response.results.flat().some((cell) => Array.isArray(cell))).toBe(false);
     const figures = toToolFigures(rankingRowsSchema.parse(response.results));
     const by = new Map(figures.map((f) => [f.tool, f]));
     // Each tool's figures are the card's own.
