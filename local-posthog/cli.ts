@@ -1,6 +1,6 @@
 /**
  * npx tsx local-posthog/cli.ts --port 8010 --seed 42 --days 14 --events 60000 [--data-dir DIR] [--host 127.0.0.1]
- *   [--timezone Asia/Kolkata] [--queries-per-hour 120]
+ *   [--timezone Asia/Kolkata] [--queries-per-hour 120] [--api-timeout 10] [--concurrent-queries 3] [--materialize tool_name,$tool_name]
  */
 import { parseArgs } from 'node:util';
 import { startLocalPostHog } from './server.js';
@@ -17,6 +17,9 @@ const { values } = parseArgs({
     'project-api-key': { type: 'string' },
     timezone: { type: 'string', default: 'UTC' },
     'queries-per-hour': { type: 'string', default: '120' },
+    'api-timeout': { type: 'string', default: '10' },
+    'concurrent-queries': { type: 'string', default: '3' },
+    materialize: { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -24,7 +27,9 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     'Usage: npx tsx local-posthog/cli.ts [--port 8010] [--host 127.0.0.1] [--seed 42 --days 14 --events 60000] [--data-dir DIR]\n' +
-      '         [--api-key phx_...] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]',
+      '         [--api-key phx_...] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]\n' +
+      '         [--api-timeout 10 (seconds a blocking API query may run; 0: none, 60 s as for a legacy team)] [--concurrent-queries 3 (0: no limit)]\n' +
+      '         [--materialize tool_name,$tool_name (event properties with a mat_ column, as PostHog materializes hot ones)]',
   );
   process.exit(0);
 }
@@ -46,7 +51,12 @@ const ph = await startLocalPostHog({
   apiKey: values['api-key'],
   projectApiKey: values['project-api-key'],
   timezone: values.timezone,
-  limits: { queriesPerHour: num('queries-per-hour', values['queries-per-hour']) || null },
+  limits: {
+    queriesPerHour: num('queries-per-hour', values['queries-per-hour']) || null,
+    apiMaxExecutionSeconds: num('api-timeout', values['api-timeout']) || null,
+    apiConcurrentQueries: num('concurrent-queries', values['concurrent-queries']) || null,
+  },
+  materialized: values.materialize.split(',').map((p) => p.trim()).filter(Boolean),
   seed: values.seed !== undefined ? { seed: num('seed', values.seed), days: num('days', values.days), events: num('events', values.events) } : false,
 });
 const [{ n } = { n: 0 }] = (await ph.query('SELECT count() AS n FROM events')) as { n: number }[];
@@ -57,6 +67,8 @@ console.log(`  Personal API key: ${ph.apiKey}`);
 console.log(`  Project API key:  ${ph.projectApiKey}`);
 console.log(`  Project id:       ${ph.projectId} (time zone ${ph.projects[0]!.timezone})`);
 console.log(`  HogQL queries:    ${ph.limits().queriesPerHour ?? 'no limit'} an hour per key (PostHog: 120)`);
+console.log(`  API time limit:   ${ph.limits().apiMaxExecutionSeconds ?? 'none'} s for a blocking query, then 504 (async queries: ${ph.limits().asyncMaxExecutionSeconds} s)`);
+console.log(`  Concurrency:      ${ph.limits().apiConcurrentQueries ?? 'no limit'} queries running at once per project`);
 console.log('Press Ctrl+C to stop.');
 
 let stopping = false;

@@ -200,9 +200,167 @@ describe('the query cache and refresh (posthog/hogql_queries/query_runner.py, ho
     expect((await query(`SELECT count() FROM events WHERE event = {e}`, { values: { e: 'cached' } })).body).toMatchObject({ is_cached: false, results: [[1]] });
   });
 
-  it('refuses a refresh mode PostHog does not know; asynchronous modes are not emulated', async () => {
-    expect((await query('SELECT 1', { refresh: 'sometimes' })).status).toBe(400);
-    expect((await query('SELECT 1', { refresh: 'async' })).body).toMatchObject({ attr: 'refresh', detail: expect.stringContaining('not supported by the local PostHog server') });
+  it('refuses a refresh mode PostHog does not know', async () => {
+    expect((await query('SELECT 1', { refresh: 'sometimes' })).body).toMatchObject({ attr: 'refresh', detail: expect.stringContaining('Input should be') });
+  });
+});
+
+describe('the API time ceiling, async queries, concurrency (hogql_query_runner.py; api/query.py; clickhouse/client/execute_async.py, limit.py)', () => {
+  const status = async (id: string, opts: { method?: string; progress?: boolean; project?: number } = {}) => {
+    const res = await fetch(`${ph.url}/api/projects/${opts.project ?? 1}/query/${id}/${opts.progress ? '?show_progress=true' : ''}`, { method: opts.method ?? 'GET', headers: { authorization: `Bearer ${ph.apiKey}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  /** Polls an async query until it is complete (each poll is a real request). */
+  const settle = async (id: string) => {
+    for (;;) {
+      const r = await status(id);
+      if (r.status !== 202) return r;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it("stops a query sent with a personal API key at the API's ceiling: 504 telling to submit it async (api_timeout_detail)", async () => {
+    ph.setLimits({ apiMaxExecutionSeconds: 1 });
+    ph.slowDownQueries({ extraMs: 1500, times: 1 });
+    expect(await refusal('SELECT 1')).toEqual({
+      status: 504,
+      type: 'server_error',
+      code: 'error',
+      detail:
+        'This query hit the 1-second time limit for queries run through the API. Submit it as an async query to give it more time: https://posthog.com/docs/api/queries#asynchronous-queries. You can also narrow the date range or the filters so it scans less data: https://posthog.com/docs/api/queries#writing-performant-queries',
+      attr: null,
+    });
+    // The default is PostHog's 10 s (hogql_query_runner.py@00f113df); a legacy team has none, and ClickHouse's 60 s applies.
+    expect(POSTHOG_LIMITS.apiMaxExecutionSeconds).toBe(10);
+  });
+
+  it('runs a query async: 202 with a query_status at once, polled by id until complete with the whole answer, then cached', async () => {
+    ph.slowDownQueries({ extraMs: 1500, times: 1 });
+    ph.setLimits({ apiMaxExecutionSeconds: 1 });
+    const started = await query('SELECT count() FROM events WHERE event = {e}', { values: { e: 'typed' }, refresh: 'async' });
+    expect(started.status).toBe(202);
+    // A cache miss answers CacheMissResponse: the cache key and the status (query.py handle_cache_and_async_logic).
+    expect(Object.keys(started.body).sort()).toEqual(['cache_key', 'query_status']);
+    const queued = started.body.query_status as Record<string, unknown>;
+    expect(queued).toMatchObject({ team_id: 1, query_async: true, complete: false, error: false, error_message: null, results: null, end_time: null });
+    expect(queued.id).toMatch(/^[0-9a-f]{32}$/); // uuid7().hex
+    expect(Object.keys(queued).sort()).toEqual(
+      ['complete', 'dashboard_id', 'end_time', 'error', 'error_code', 'error_message', 'expiration_time', 'id', 'insight_id', 'labels', 'pickup_time', 'query_async', 'query_progress', 'results', 'start_time', 'task_id', 'team_id'].sort(),
+    );
+    const id = queued.id as string;
+    // While it runs: 202, with progress when asked for (the time so far and ClickHouse's estimate of the rows).
+    const running = await status(id, { progress: true });
+    expect(running.status).toBe(202);
+    expect(running.body.query_status.query_progress).toMatchObject({ time_elapsed: expect.any(Number), estimated_rows_total: expect.any(Number) });
+    // Slower than the API's ceiling, but async queries get HOGQL_INCREASED_MAX_EXECUTION_TIME.
+    const done = await settle(id);
+    expect(done.status).toBe(200);
+    expect(done.body.query_status).toMatchObject({ id, complete: true, error: false, query_progress: null, results: { results: [[3]], columns: ['count()'], is_cached: false } });
+    expect(Date.parse(done.body.query_status.end_time)).toBeGreaterThanOrEqual(Date.parse(done.body.query_status.start_time));
+    // The result is in the cache now: the same query answers at once.
+    expect((await query('SELECT count() FROM events WHERE event = {e}', { values: { e: 'typed' } })).body).toMatchObject({ is_cached: true, results: [[3]] });
+    // Another project's id space: 404 (the status key names the team).
+    expect(await status(id, { project: KOLKATA })).toEqual({ status: 404, body: { type: 'invalid_request', code: 'not_found', detail: `Query ${id} not found for team ${KOLKATA}`, attr: null } });
+  });
+
+  it('answers a failed async query 400 with its message; force_async always runs and answers the status alone', async () => {
+    const started = await query('SELECT nosuchfunction(1)', { refresh: 'force_async' });
+    expect(started.status).toBe(202);
+    expect(Object.keys(started.body)).toEqual(['query_status']);
+    const failed = await settle((started.body.query_status as { id: string }).id);
+    expect(failed.status).toBe(400);
+    expect(failed.body.query_status).toMatchObject({ complete: true, error: true, results: null, error_message: expect.stringContaining("Unsupported function call 'nosuchfunction(...)'") });
+  });
+
+  it('serves a fresh cached answer to refresh "async" at once (200), and a client_query_id names the query', async () => {
+    await results('SELECT 42');
+    expect(await query('SELECT 42', { refresh: 'async' })).toMatchObject({ status: 200, body: { is_cached: true, results: [[42]], query_status: null } });
+    const res = await fetch(`${ph.url}/api/projects/1/query/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ph.apiKey}` },
+      body: JSON.stringify({ query: { kind: 'HogQLQuery', query: 'SELECT 43' }, refresh: 'force_async', client_query_id: 'my-card-1' }),
+    });
+    expect(((await res.json()) as { query_status: { id: string } }).query_status.id).toBe('my-card-1');
+    expect((await settle('my-card-1')).body.query_status.results.results).toEqual([[43]]);
+  });
+
+  it('cancels an async query: DELETE answers 200 with a message, and the status is gone', async () => {
+    ph.slowDownQueries({ extraMs: 60_000, times: 1 });
+    const started = await query('SELECT 7', { refresh: 'force_async' });
+    const id = (started.body.query_status as { id: string }).id;
+    expect((await status(id)).status).toBe(202);
+    expect(await status(id, { method: 'DELETE' })).toEqual({ status: 200, body: { message: 'Cancelled query on clickhouse' } });
+    expect((await status(id)).status).toBe(404);
+    // A complete one stays: "Query already complete".
+    const quick = await query('SELECT 8', { refresh: 'force_async' });
+    const quickId = (quick.body.query_status as { id: string }).id;
+    await settle(quickId);
+    expect(await status(quickId, { method: 'DELETE' })).toEqual({ status: 200, body: { message: 'Query already complete' } });
+    expect((await status(quickId)).status).toBe(200);
+  });
+
+  it('holds a project to 3 running API queries, async ones included: the next waits for a slot, then 429 with no Retry-After', async () => {
+    ph.setLimits({ concurrencyWaitSeconds: 0.5 });
+    ph.slowDownQueries({ extraMs: 60_000, times: 3 });
+    const slow = await Promise.all([0, 1, 2].map((i) => query(`SELECT ${i}`, { refresh: 'force_async' })));
+    const ids = slow.map((r) => (r.body.query_status as { id: string }).id);
+    const refused = await query('SELECT 3', { refresh: 'force_blocking' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(refused.body).toEqual({ type: 'throttled_error', code: 'throttled', detail: 'Too many queries are running right now — please try again in a moment.', attr: null });
+    // Another project has its own slots.
+    expect((await query('SELECT 4', { project: KOLKATA, refresh: 'force_blocking' })).status).toBe(200);
+    // A slot freed while a query waits lets it run.
+    const waiting = query('SELECT 5', { refresh: 'force_blocking' });
+    ph.setLimits({ concurrencyWaitSeconds: 30 });
+    await status(ids[0]!, { method: 'DELETE' });
+    expect((await waiting).status).toBe(200);
+    for (const id of ids.slice(1)) await status(id, { method: 'DELETE' });
+  });
+
+  it('throttles polls as ClickHouse requests (240 a minute), not as HogQL queries (query.py get_throttles)', async () => {
+    ph.setLimits({ queriesPerHour: 1, pollsPerMinute: 2 });
+    const started = await query('SELECT 9', { refresh: 'force_async' });
+    const id = (started.body.query_status as { id: string }).id;
+    expect((await status(id)).status).not.toBe(429);
+    expect((await status(id)).status).not.toBe(429);
+    expect((await status(id)).status).toBe(429);
+  });
+});
+
+describe('materialized properties and SAMPLE (ee/clickhouse/materialized_columns/columns.py; hogql printer; posthog/models/event/sql.py)', () => {
+  it("reads a materialized property from its mat_ column, named as PostHog names it, with the same answers and types", async () => {
+    const q = 'SELECT properties.first_text, properties.n, properties.quote FROM events WHERE event = {e} ORDER BY timestamp';
+    const before = await query(q, { values: { e: 'typed' }, refresh: 'force_blocking' });
+    await ph.materialize(['first_text', 'n', 'quote']);
+    try {
+      const after = await query(q, { values: { e: 'typed' }, refresh: 'force_blocking' });
+      expect(after.body.results).toEqual(before.body.results);
+      // test_printer.py: properties['withoutdollar'] → nullIf(nullIf(events.mat_withoutdollar, ''), 'null'); Numeric still cast.
+      expect(after.body.clickhouse).toContain("nullIf(nullIf(`events`.`mat_first_text`, ''), 'null')");
+      expect(after.body.clickhouse).toContain("accurateCastOrNull(nullIf(nullIf(`events`.`mat_n`, ''), 'null'), 'Float64')");
+      expect(after.body.clickhouse).not.toContain('JSONExtractRaw(`events`.properties');
+    } finally {
+      await ph.dematerialize(['first_text', 'n', 'quote']);
+    }
+    const { materializedColumnName } = await import('./store');
+    // `$` kept, anything else but letters and digits made `_` (test_printer.py: `mat_$browser_and_string`).
+    expect(['withoutdollar', '$browser', '$browser and string', '$browser%%%#@!@'].map(materializedColumnName)).toEqual(['mat_withoutdollar', 'mat_$browser', 'mat_$browser_and_string', 'mat_$browser_______']);
+  });
+
+  it("samples by person: SAMPLE 1/2 keeps each person's events together (SAMPLE BY cityHash64(distinct_id))", async () => {
+    await captureBatch(ph, Array.from({ length: 400 }, (_, i) => ({ event: 'sampled', distinct_id: `s${i % 100}`, timestamp: new Date().toISOString(), properties: {} })));
+    const all = await results("SELECT count(), count(DISTINCT distinct_id) FROM events WHERE event = 'sampled'");
+    expect(all).toEqual([[400, 100]]);
+    const half = await results("SELECT count(), count(DISTINCT distinct_id) FROM events SAMPLE 1/2 WHERE event = 'sampled'");
+    const [events, people] = half[0] as [number, number];
+    expect(events).toBe(people * 4); // every sampled person with all 4 of their events
+    expect(people).toBeGreaterThan(25);
+    expect(people).toBeLessThan(75);
+    // The two halves are the whole.
+    const other = await results("SELECT count() FROM events SAMPLE 1/2 OFFSET 1/2 WHERE event = 'sampled'");
+    expect(events + (other[0]![0] as number)).toBe(400);
+    expect((await query('SELECT 1 FROM events SAMPLE 1/10', { refresh: 'force_blocking' })).body.clickhouse).toContain('FROM events SAMPLE 1/10 WHERE');
   });
 });
 
@@ -221,7 +379,8 @@ describe('limits (posthog/rate_limit.py; posthog/errors.py, posthog/exceptions.p
   it("answers a timeout 504, an estimate too slow 512, out of memory 513 and a full cluster 503, with PostHog's bodies", async () => {
     await captureBatch(ph, Array.from({ length: 400 }, (_, i) => ({ event: 'heavy', distinct_id: `h${i}`, timestamp: new Date().toISOString(), properties: { pad: 'abc'.repeat(200) } })));
     const heavy = `SELECT count() FROM events ARRAY JOIN range(2000) AS x WHERE event = 'heavy' AND match(concat(toString(x), properties.pad), 'a.*b.*c.*z')`;
-    ph.setLimits({ maxExecutionSeconds: 0.01 });
+    // A legacy team (no API ceiling): ClickHouse's own limit, and PostHog's default text.
+    ph.setLimits({ maxExecutionSeconds: 0.01, apiMaxExecutionSeconds: null });
     expect(await refusal(heavy)).toEqual({ status: 504, type: 'server_error', code: 'error', detail: 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.', attr: null });
     // ClickHouse's own estimate is what PostHog answers 512 for: a billion rows cannot be read in 50 ms.
     const tooSlow = await ph.query('SELECT count() FROM numbers(1000000000) WHERE sipHash64(number) % 7 = 3 SETTINGS max_estimated_execution_time = 1, timeout_before_checking_execution_speed = 0.05').then(

@@ -15,6 +15,22 @@ export interface Limits {
   requestsPerHour: number | null;
   /** ClickHouse max_execution_time for a query (hogql/constants.py: 60 s). */
   maxExecutionSeconds: number;
+  /**
+   * The API's own ceiling for queries sent with a personal API key, answered 504 "This query hit the
+   * N-second time limit for queries run through the API…" (hogql_query_runner.py `api_query_max_execution_time`,
+   * `api_timeout_detail`). 10 s, the value PostHog's source sets (hogql_query_runner.py@00f113df: `max_execution_time = 10`
+   * for API queries); newer releases read API_QUERIES_MAX_EXECUTION_TIME. null: none (a legacy team: maxExecutionSeconds applies).
+   */
+  apiMaxExecutionSeconds: number | null;
+  /** What an async query may take: HOGQL_INCREASED_MAX_EXECUTION_TIME (posthog/settings/__init__.py, 600 s; posthog/hogql/query.py). */
+  asyncMaxExecutionSeconds: number;
+  /** API queries running at once per project, async ones included (limit.py `get_api_team_rate_limiter`: 3). null: no limit. */
+  apiConcurrentQueries: number | null;
+  /** How long a query over the concurrency limit waits for a slot before the 429 (limit.py retry_timeout: 30 s). */
+  concurrencyWaitSeconds: number;
+  /** Polls and cancels of async queries (GET/DELETE /query/:id/): ClickHouse burst and sustained throttles (rate_limit.py: 240/minute, 1200/hour). null: no limit. */
+  pollsPerMinute: number | null;
+  pollsPerHour: number | null;
   /** ClickHouse max_memory_usage in bytes; 0: no limit. */
   maxMemoryBytes: number;
   /** Refuse a query ClickHouse estimates to run longer (TOO_SLOW); 0: off. */
@@ -28,6 +44,12 @@ export const POSTHOG_LIMITS: Limits = {
   requestsPerMinute: 480,
   requestsPerHour: 4800,
   maxExecutionSeconds: 60,
+  apiMaxExecutionSeconds: 10,
+  asyncMaxExecutionSeconds: 600,
+  apiConcurrentQueries: 3,
+  concurrencyWaitSeconds: 30,
+  pollsPerMinute: 240,
+  pollsPerHour: 1200,
   maxMemoryBytes: 0,
   maxEstimatedExecutionSeconds: 0,
   maxConcurrentQueries: null,

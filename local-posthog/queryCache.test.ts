@@ -4,7 +4,8 @@
  * (query_runner.py `get_cache_payload`).
  */
 import { describe, expect, it } from 'vitest';
-import { cacheKey, cacheUseFor, QueryCache, STALE_AFTER_MS } from './queryCache';
+import { cacheKey, QueryCache, STALE_AFTER_MS } from './queryCache';
+import { executionMode } from './queryApi';
 
 describe('query cache', () => {
   it('serves an answer for 5 minutes, marked cached, then asks for a new one', () => {
@@ -27,8 +28,9 @@ describe('query cache', () => {
   });
 
   it('reads refresh as /query does: absent, false, "blocking" and "force_cache" may use the cache; true and "force_blocking" run', () => {
-    for (const r of [undefined, false, 'blocking', 'force_cache']) expect(cacheUseFor(r)).toBe('cache_if_fresh');
-    for (const r of [true, 'force_blocking']) expect(cacheUseFor(r)).toBe('always_run');
-    expect(() => cacheUseFor('soon')).toThrow(/Input should be/);
+    for (const r of [undefined, false, 'blocking', 'force_cache']) expect(executionMode(r)).toBe('blocking');
+    for (const r of [true, 'force_blocking']) expect(executionMode(r)).toBe('force_blocking');
+    for (const r of ['async', 'force_async', 'lazy_async', 'async_except_on_cache_miss']) expect(executionMode(r)).toBe(r);
+    expect(() => executionMode('soon')).toThrow(/Input should be/);
   });
 });

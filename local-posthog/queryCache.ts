@@ -4,33 +4,17 @@
  *  - no `refresh` (or false, "blocking", "force_cache"): a cached answer is served while it is at most
  *    5 minutes old (the "minute" staleness of a query without a date range), marked `is_cached: true`
  *    with its original `last_refresh`; otherwise the query runs.
- *  - `refresh: true` or "force_blocking": the query always runs (and the cache is written).
+ *  - `refresh: true` or "force_blocking": the query always runs (and the cache is written);
+ *  - the async modes: queryApi.ts.
  * The key is the whole query (minus `tags`) with the team, its time zone and week start.
  */
 import { createHash } from 'node:crypto';
-import { ApiError } from './dashboards.js';
 
 export const STALE_AFTER_MS = 5 * 60_000;
 /** Reported only, never enforced on /query (query_runner.py `_refresh_frequency`). */
 export const REFRESH_FREQUENCY_MS = 60_000;
 /** HogQL answers report the "day" target age (hogql_query_runner.py `cache_target_age`). */
 export const CACHE_TARGET_AGE_MS = 6 * 3_600_000;
-
-const MODES = new Set(['blocking', 'async', 'lazy_async', 'force_blocking', 'force_async', 'force_cache', 'async_except_on_cache_miss']);
-const ASYNC = new Set(['async', 'lazy_async', 'force_async', 'async_except_on_cache_miss']);
-
-/** `refresh` of a /query body → whether a cached answer may be served. */
-export function cacheUseFor(refresh: unknown): 'cache_if_fresh' | 'always_run' {
-  if (refresh === undefined || refresh === null || refresh === false) return 'cache_if_fresh';
-  if (refresh === true) return 'always_run';
-  if (typeof refresh !== 'string' || !MODES.has(refresh)) {
-    throw new ApiError(400, 'validation_error', 'invalid_input', `Input should be ${[...MODES].map((m) => `'${m}'`).join(', ')} or a boolean.`, 'refresh');
-  }
-  if (ASYNC.has(refresh)) {
-    throw new ApiError(400, 'validation_error', 'invalid_input', `refresh: '${refresh}' (asynchronous queries) is not supported by the local PostHog server; use "blocking" or "force_blocking".`, 'refresh');
-  }
-  return refresh === 'force_blocking' ? 'always_run' : 'cache_if_fresh';
-}
 
 export function cacheKey(parts: { teamId: number; timezone: string; weekStartDay: number; query: Record<string, unknown> }): string {
   const { tags: _tags, ...query } = parts.query;
@@ -47,11 +31,22 @@ export class QueryCache {
     private readonly maxEntries = 500,
   ) {}
 
-  /** A cached answer no older than the staleness window, marked as cached. */
-  fresh(key: string): Record<string, unknown> | null {
+  /** A cached answer no older than the staleness window (or `staleAfterMs`), marked as cached. */
+  fresh(key: string, staleAfterMs = this.staleAfterMs): Record<string, unknown> | null {
     const entry = this.entries.get(key);
-    if (!entry || this.now() - entry.at > this.staleAfterMs) return null;
+    if (!entry || this.now() - entry.at > staleAfterMs) return null;
     return { ...entry.response, is_cached: true };
+  }
+
+  /** Whether any answer is kept for the key, however old. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** The kept answer however old (an async run serves it with its status), marked as cached. */
+  any(key: string): Record<string, unknown> | null {
+    const entry = this.entries.get(key);
+    return entry ? { ...entry.response, is_cached: true } : null;
   }
 
   set(key: string, response: Record<string, unknown>): void {

@@ -10,15 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
-import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql/index.js';
+import { HogQLError } from './hogql/index.js';
 import { generateSeedEvents } from './seed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { AnnotationApi } from './annotations.js';
 import { EventStore } from './store.js';
 import { faultFromJson, Faults } from './faults.js';
-import { atCapacity, clickHouseError, POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
-import { CACHE_TARGET_AGE_MS, cacheKey, cacheUseFor, QueryCache, REFRESH_FREQUENCY_MS, STALE_AFTER_MS } from './queryCache.js';
-import { renderValue } from './render.js';
+import { POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
+import { QueryCache, STALE_AFTER_MS } from './queryCache.js';
+import { QueryApi, type QuerySlowdown } from './queryApi.js';
 import { OAUTH_PATHS, OAuthServer, type OAuthAnswer } from './oauth.js';
 
 export interface ProjectOptions {
@@ -71,8 +71,14 @@ export interface LocalPostHog {
   /** The limits in force; `setLimits` changes them for the requests that follow (tests). */
   limits(): Limits;
   setLimits(limits: Partial<Limits>): void;
-  /** Forgets cached query answers and the rate limits' history. */
+  /** Forgets cached query answers, async queries, slowdowns and the rate limits' history. */
   resetQueryState(): void;
+  /** Tests: ClickHouse takes `extraMs` longer on the next matching queries, counted against every time ceiling. */
+  slowDownQueries(slowdown: QuerySlowdown): void;
+  /** Materializes event properties as PostHog does for hot ones (a `mat_*` column each; the printer reads it). */
+  materialize(properties: string[]): Promise<void>;
+  /** Drops materialized properties again (the same data with and without, for the bench). */
+  dematerialize(properties: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,6 +103,8 @@ export interface StartOptions {
   limits?: Partial<Limits>;
   /** How long a query without `refresh` is answered from the cache (PostHog: 5 minutes). */
   cacheStaleAfterMs?: number;
+  /** Event properties to materialize (`mat_*` columns, as PostHog materializes hot properties). */
+  materialized?: string[];
 }
 
 const DEFAULT_PROJECT_ID = 1;
@@ -236,9 +244,12 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const burstThrottle = new RateThrottle(() => limits.requestsPerMinute, 60_000);
   const sustainedThrottle = new RateThrottle(() => limits.requestsPerHour, 3_600_000);
   const queryCache = new QueryCache(opts.cacheStaleAfterMs ?? STALE_AFTER_MS);
-  let runningQueries = 0;
+  const pollBurstThrottle = new RateThrottle(() => limits.pollsPerMinute, 60_000);
+  const pollSustainedThrottle = new RateThrottle(() => limits.pollsPerHour, 3_600_000);
 
   const store = await EventStore.open(opts.dataDir);
+  const queries = new QueryApi({ store, cache: queryCache, limits: () => limits });
+  if (opts.materialized?.length) await store.materialize(opts.materialized);
   if (opts.seed) {
     try {
       await store.insert(generateSeedEvents(opts.seed), 50_000);
@@ -448,82 +459,14 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     return project;
   }
 
-  async function runQuery(project: Project, body: Record<string, unknown> | null): Promise<unknown> {
-    const q = body?.query as Record<string, unknown> | undefined;
-    if (!q || typeof q !== 'object') throw new HttpError(400, 'validation_error', 'required', 'This field is required.', 'query');
-    const kind = q.kind;
-    if (kind !== 'HogQLQuery') {
-      throw new HttpError(400, 'validation_error', 'invalid_input', `Query kind '${String(kind)}' is not supported by the local PostHog server (only HogQLQuery).`, 'query');
-    }
-    if (typeof q.query !== 'string' || !q.query.trim()) throw new HttpError(400, 'validation_error', 'required', 'HogQLQuery.query must be a non-empty string.', 'query');
-    const use = cacheUseFor(body?.refresh);
-    const values = q.values && typeof q.values === 'object' && !Array.isArray(q.values) ? (q.values as Record<string, unknown>) : {};
-    const key = cacheKey({ teamId: project.id, timezone: project.timezone, weekStartDay: project.weekStartDay, query: q });
-    if (use === 'cache_if_fresh') {
-      const cached = queryCache.fresh(key);
-      if (cached) return cached;
-    }
-
-    const hogql = q.query;
-    const ast = await parseHogQLSelect(hogql);
-    // Every query here comes with a personal API key.
-    validateUserQuery(ast);
-    const t = printHogQL(ast, hogql, values, {
-      teamId: project.id,
-      timezone: project.timezone,
-      weekStartDay: project.weekStartDay,
-      eventProperties: store.definitions.eventProperties(project.id),
-      personProperties: store.definitions.personProperties(project.id),
-    });
-    if (limits.maxConcurrentQueries !== null && runningQueries >= limits.maxConcurrentQueries) throw atCapacity();
-    let result;
-    runningQueries++;
-    try {
-      result = await store.runSelect(t.sql, limits);
-    } catch (e) {
-      throw clickHouseError(String((e as Error).message ?? e));
-    } finally {
-      runningQueries--;
-    }
-    const types = result.meta.map((m) => m.type);
-    let rows = result.data.map((row) => row.map((v, i) => renderValue(v, types[i] ?? '')));
-    let hasMore = false;
-    if (t.fetchesExtraRow && t.limit !== null && rows.length > t.limit) {
-      hasMore = true;
-      rows = rows.slice(0, t.limit);
-    }
-    const columns = t.columns && t.columns.length === result.meta.length ? t.columns : result.meta.map((m) => m.name);
-    const now = Date.now();
-    const response = {
-      cache_key: key,
-      cache_target_age: new Date(now + CACHE_TARGET_AGE_MS).toISOString(),
-      clickhouse: t.sql,
-      columns,
-      error: null,
-      explain: null,
-      hasMore,
-      hogql,
-      is_cached: false,
-      last_refresh: new Date(now).toISOString(),
-      next_allowed_client_refresh: new Date(now + REFRESH_FREQUENCY_MS).toISOString(),
-      limit: t.limit,
-      offset: t.offset ?? 0,
-      metadata: null,
-      modifiers: {},
-      query: hogql,
-      query_status: null,
-      results: rows,
-      timezone: project.timezone,
-      timings: [],
-      types: columns.map((c, i) => [c, types[i] ?? 'String']),
-    };
-    queryCache.set(key, response);
-    return response;
-  }
-
-  /** PostHog's throttles run after authentication and permissions, before the view (DRF `initial`). */
-  function throttle(key: KeyOptions, isHogQLQuery: boolean): void {
-    const waits = isHogQLQuery ? [queryThrottle.take(key.key)] : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
+  /**
+   * PostHog's throttles run after authentication and permissions, before the view (DRF `initial`). On
+   * /query (query.py `get_throttles`): a HogQLQuery body → HogQLQueryThrottle; no body (an async query's
+   * poll or cancel) → the ClickHouse burst and sustained throttles; elsewhere the default ones.
+   */
+  function throttle(key: KeyOptions, kind: 'hogql' | 'poll' | 'other'): void {
+    const waits =
+      kind === 'hogql' ? [queryThrottle.take(key.key)] : kind === 'poll' ? [pollBurstThrottle.take(key.key), pollSustainedThrottle.take(key.key)] : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
     const wait = Math.max(...waits.map((w) => w ?? -1));
     if (wait >= 0) throw throttledError(wait);
   }
@@ -662,7 +605,12 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
           if (method !== 'POST') return () => {
             throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
           };
-          return (project) => runQuery(project!, body);
+          return (project) => queries.post(project!, body);
+        }
+        // An async query's status and its cancellation (query.py `retrieve`, `destroy`).
+        if (projectScoped && seg.length === 4 && seg[2] === 'query' && (method === 'GET' || method === 'DELETE')) {
+          const id = decodeURIComponent(seg[3] ?? '');
+          return (project) => (method === 'GET' ? queries.status(project!, id, ['true', '1'].includes(url.searchParams.get('show_progress') ?? url.searchParams.get('showProgress') ?? '')) : queries.cancel(project!, id));
         }
         // The project's group types, as posthog/api/group.py GroupsTypesViewSet lists them (a plain list).
         if (projectScoped && seg.length === 3 && seg[2] === 'groups_types' && method === 'GET') {
@@ -681,7 +629,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       key = authenticate(req, url, body, seg[0] === 'personal_api_keys');
       const project = projectScoped ? projectFor(seg[1] ?? '') : null;
       authorize(key, seg, method, project);
-      throttle(key, projectScoped && seg[2] === 'query' && method === 'POST' && (body?.query as { kind?: unknown } | undefined)?.kind === 'HogQLQuery');
+      const onQuery = projectScoped && seg[2] === 'query';
+      throttle(key, onQuery && method === 'POST' && (body?.query as { kind?: unknown } | undefined)?.kind === 'HogQLQuery' ? 'hogql' : onQuery && seg.length === 4 ? 'poll' : 'other');
       const out = await route(project);
       if (out instanceof ApiResponse) return send(res, req, out.status, out.body);
       return send(res, req, 200, fault.transform ? fault.transform(out) : out);
@@ -731,8 +680,14 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     setLimits: (next) => {
       limits = { ...limits, ...next };
     },
+    slowDownQueries: (slowdown) => queries.slowDown(slowdown),
+    materialize: (properties) => store.materialize(properties),
+    dematerialize: (properties) => store.dematerialize(properties),
     resetQueryState: () => {
       queryCache.clear();
+      queries.reset();
+      pollBurstThrottle.reset();
+      pollSustainedThrottle.reset();
       queryThrottle.reset();
       burstThrottle.reset();
       sustainedThrottle.reset();
@@ -745,6 +700,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         server.closeAllConnections();
       });
       faults.clear(); // delayed requests find their connection gone and stop there
+      queries.reset(); // async queries stop where they are
       store.close();
     },
   };

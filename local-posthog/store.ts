@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Session } from 'chdb';
 import { PropertyDefinitions, type NewDefinition } from './propertyDefinitions.js';
-import type { PropertyType } from './hogql/index.js';
+import { escapeClickHouseString, escapeIdentifier, type PropertyType } from './hogql/index.js';
 import { GROUPS_TABLE } from './hogql/scope.js';
 
 /** The project events go to when none is named. */
@@ -63,7 +63,18 @@ CREATE TABLE IF NOT EXISTS events (
   person_properties String DEFAULT '{}',
 ${GROUP_KEY_COLUMNS.map((c) => `  ${c} String DEFAULT ''`).join(',\n')}
 ) ENGINE = MergeTree
-ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`;
+ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))
+SAMPLE BY cityHash64(distinct_id)`;
+
+/**
+ * A materialized property's column, named as PostHog names it (ee/clickhouse/materialized_columns/columns.py:
+ * `mat_` + the property with every character but letters, digits and `$` made `_`), and filled as
+ * PostHog fills a non-nullable one: the property's raw JSON, outer quotes trimmed.
+ */
+export function materializedColumnName(property: string): string {
+  return `mat_${property.replace(/[^0-9a-zA-Z$]/g, '_')}`;
+}
+
 
 const CREATE_DEFINITIONS = `
 CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
@@ -155,7 +166,48 @@ export class EventStore {
   /** Group properties by `team:index:key`, from `$groupidentify` events' `$group_set`. */
   private readonly groups = new Map<string, Record<string, unknown>>();
 
+  /** Materialized properties of the events table: property → column (PostHog's printer reads these columns). */
+  private readonly materialized = new Map<string, string>();
+
   private constructor(readonly session: Session) {}
+
+  /** The materialized properties, property → column, for the printer. */
+  materializedColumns(): ReadonlyMap<string, string> {
+    return new Map(this.materialized);
+  }
+
+  /**
+   * Materializes properties as PostHog does for hot ones: a column per property, computed for the rows
+   * already stored (ALTER … MATERIALIZE COLUMN) and for every row inserted after. The printer then reads
+   * the column instead of the JSON (hogql/print.ts).
+   */
+  async materialize(properties: Iterable<string>): Promise<void> {
+    for (const property of properties) {
+      const column = materializedColumnName(property);
+      if ([...this.materialized.values()].includes(column) && this.materialized.get(property) !== column) throw new Error(`Materialized column ${column} is taken by another property`);
+      await this.session.queryAsync(
+        `ALTER TABLE events ADD COLUMN IF NOT EXISTS ${escapeIdentifier(column)} String MATERIALIZED replaceRegexpAll(JSONExtractRaw(properties, ${escapeClickHouseString(property)}), '^"|"$', '')`,
+      );
+      await this.session.queryAsync(`ALTER TABLE events MATERIALIZE COLUMN ${escapeIdentifier(column)} SETTINGS mutations_sync = 2`);
+      this.materialized.set(property, column);
+    }
+  }
+
+  /** Drops materialized columns (the bench compares the same data with and without them). */
+  async dematerialize(properties: Iterable<string>): Promise<void> {
+    for (const property of properties) {
+      const column = this.materialized.get(property);
+      if (!column) continue;
+      this.materialized.delete(property);
+      await this.session.queryAsync(`ALTER TABLE events DROP COLUMN IF EXISTS ${escapeIdentifier(column)} SETTINGS mutations_sync = 2`);
+    }
+  }
+
+  /** The rows ClickHouse expects to read for a translated SELECT (its primary-key analysis: EXPLAIN ESTIMATE). */
+  async estimateRows(sql: string): Promise<number> {
+    const rows = (await this.queryRows(`EXPLAIN ESTIMATE ${sql}`)) as Array<{ rows?: number | string }>;
+    return rows.reduce((sum, r) => sum + Number(r.rows ?? 0), 0);
+  }
 
   /** The project's group types, by index (`/api/projects/:id/groups_types/`). */
   groupTypesOf(teamId: number): string[] {
@@ -236,7 +288,15 @@ export class EventStore {
     await session.queryAsync(CREATE_GROUPS);
     // A data directory from before the group columns: add them.
     for (const column of GROUP_KEY_COLUMNS) await session.queryAsync(`ALTER TABLE events ADD COLUMN IF NOT EXISTS ${column} String DEFAULT ''`);
+    // A data directory from before the sampling key: PostHog's events table samples by person (posthog/models/event/sql.py).
+    await session.queryAsync('ALTER TABLE events MODIFY SAMPLE BY cityHash64(distinct_id)');
     await session.queryAsync(CREATE_DEFINITIONS);
+    // Materialized columns a data directory already has are read as such.
+    for (const row of await store.queryRows(`SELECT name, default_expression FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name LIKE 'mat\\_%' AND default_kind = 'MATERIALIZED'`)) {
+      const r = row as { name: string; default_expression: string };
+      const property = /JSONExtractRaw\(properties, '((?:[^'\\]|\\.)*)'\)/.exec(r.default_expression)?.[1];
+      if (property !== undefined) store.materialized.set(property.replace(/\\(.)/g, '$1'), r.name);
+    }
     for (const row of await store.queryRows('SELECT team_id, kind, name, property_type FROM property_definitions')) {
       const r = row as { team_id: number; kind: 'event' | 'person'; name: string; property_type: PropertyType };
       store.definitions.restore({ teamId: Number(r.team_id), kind: r.kind, name: r.name, type: r.property_type });

@@ -168,7 +168,7 @@ function printSelect(
     if (Array.isArray(j.table_args) && j.table_args.length && j.table?.node === 'Field') {
       unsupported(`Table function '${(j.table.chain as unknown[]).join('.')}'`);
     }
-    assertOnly(j, ['table', 'alias']);
+    assertOnly(j, ['table', 'alias', 'sample']);
     const alias: string | null = j.alias ?? null;
     const t = j.table as Node;
     if (t.node === 'Field') {
@@ -181,7 +181,7 @@ function printSelect(
         fromSql = ` FROM ${wrapSubquery(sub.sql)} AS ${escapeIdentifier(a)}`;
         scope.source = { kind: 'subquery', alias: a, columns: sub.columns };
       } else if (name === 'events') {
-        fromSql = ` FROM events` + (alias ? ` AS ${escapeIdentifier(alias)}` : '');
+        fromSql = ` FROM events` + (alias ? ` AS ${escapeIdentifier(alias)}` : '') + sampleClause(j.sample as Node | undefined, ctx);
         scope.source = { kind: 'events', alias };
       } else {
         unsupported(`Table '${chain.join('.')}'`);
@@ -320,6 +320,32 @@ function printWhere(n: Node, scope: Scope, ctx: Ctx): string {
   return printExpr(n, scope, ctx);
 }
 
+/**
+ * HogQL's SAMPLE as PostHog prints it (printer/base.py visit_sample_expr, visit_ratio_expr): `SAMPLE a/b`
+ * or `SAMPLE x`, then `OFFSET c/d`; `SAMPLE 1` with no offset prints nothing. The events table samples by
+ * person (SAMPLE BY cityHash64(distinct_id)), so a sample keeps each person's events together.
+ */
+function sampleClause(sample: Node | undefined, ctx: Ctx): string {
+  if (!sample) return '';
+  if (sample.node !== 'SampleExpr') unsupported(`SAMPLE ${sample.node}`);
+  assertOnly(sample, ['sample_value', 'offset_value']);
+  const ratio = (r: Node): string => {
+    if (r.node === 'Constant' || r.node === 'Placeholder') return ratio({ node: 'RatioExpr', left: r, right: null });
+    if (r.node !== 'RatioExpr') unsupported(`SAMPLE ${r.node}`);
+    assertOnly(r, ['left', 'right']);
+    const side = (c: Node): string => {
+      const v = c.node === 'Placeholder' ? placeholderValue(c, ctx) : c.node === 'Constant' ? c.value : undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new HogQLError('SAMPLE takes a non-negative number or ratio.');
+      return printNumber(v);
+    };
+    return r.right ? `${side(r.left)}/${side(r.right)}` : side(r.left);
+  };
+  const value = ratio(sample.sample_value as Node);
+  const offset = sample.offset_value ? ratio(sample.offset_value as Node) : null;
+  if (value === '1' && !offset) return '';
+  return ` SAMPLE ${value}${offset ? ` OFFSET ${offset}` : ''}`;
+}
+
 function wrapSubquery(sql: string): string {
   return sql.startsWith('(') && sql.endsWith(')') ? sql : `(${sql})`;
 }
@@ -344,6 +370,18 @@ function expandStar(item: Node, scope: Scope): { sql: string; name: string }[] |
 function propertyAccess(base: string, keys: unknown[]): string {
   const args = keys.map((k) => (typeof k === 'number' ? printNumber(k) : escapeClickHouseString(String(k))));
   return `replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(${base}, ${args.join(', ')}), ''), 'null'), '^"|"$', '')`;
+}
+
+/**
+ * An event property read: from its materialized column when it has one, as PostHog's property
+ * resolution prints it (`nullIf(nullIf(events.mat_x, ''), 'null')`; deeper keys read the column's JSON:
+ * posthog/hogql/transforms/clickhouse_property_resolution.py, printer test_printer.py), else from the JSON.
+ */
+function eventPropertyAccess(qual: string, keys: unknown[], ctx: Ctx): string {
+  const column = typeof keys[0] === 'string' ? ctx.materialized.get(keys[0]) : undefined;
+  if (!column) return propertyAccess(`${qual}.properties`, keys);
+  const read = `nullIf(nullIf(${qual}.${escapeIdentifier(column)}, ''), 'null')`;
+  return keys.length === 1 ? read : propertyAccess(read, keys.slice(1));
 }
 
 /**
@@ -395,7 +433,7 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx, raw = false): st
         // PostHog reads DateTime fields in the project's time zone, in every clause (transforms/property_types.py).
         return DATETIME_COLUMNS.has(col) && !ctx.bareDateTime ? `toTimeZone(${base}, ${escapeClickHouseString(ctx.timezone)})` : base;
       }
-      if (col === 'properties') return typedProperty(propertyAccess(base, rest.slice(1)), rest.slice(1), ctx.eventProperties, ctx, raw);
+      if (col === 'properties') return typedProperty(eventPropertyAccess(qual, rest.slice(1), ctx), rest.slice(1), ctx.eventProperties, ctx, raw);
       throw new HogQLError(`Field '${col}' has no nested fields (in ${full}).`);
     }
     if (rest.length === 1 && EVENT_PROPERTY_FIELDS.has(col)) return propertyAccess(`${qual}.properties`, [col]);

@@ -52,6 +52,8 @@ export interface TranslationContext {
   /** Property definitions of the project, by property name. */
   eventProperties: ReadonlyMap<string, PropertyType>;
   personProperties: ReadonlyMap<string, PropertyType>;
+  /** Materialized event properties: property → its column on events (PostHog's `mat_*`), read instead of the JSON. */
+  materialized: ReadonlyMap<string, string>;
 }
 
 export const DEFAULT_TRANSLATION_CONTEXT: TranslationContext = {
@@ -60,6 +62,7 @@ export const DEFAULT_TRANSLATION_CONTEXT: TranslationContext = {
   weekStartDay: 1,
   eventProperties: new Map(),
   personProperties: new Map(),
+  materialized: new Map(),
 };
 
 export interface Ctx extends TranslationContext {
