@@ -31,7 +31,7 @@ beforeAll(async () => {
     client.capture({ distinctId: `q-${i}`, event: 'tool_processing_started', timestamp: at(49 - i), properties: { ...properties, job_id: `${JOB}-${i}` } });
     client.capture({ distinctId: `q-${i}`, event: 'tool_processing_failed', timestamp: at(48 - i), properties: { ...properties, job_id: `${JOB}-${i}`, error_type: ERROR, processing_duration_ms: 100 + i } });
   }
-  // `_` is LIKE's one-character wildcard: the card's pre-filter escapes it (lib/card/query.ts toolInJson).
+  // `_` is LIKE's one-character wildcard: a tool named with it is matched as itself, never as a pattern.
   for (const [tool, views] of [['pdf_to_text', 5], ['pdfXtoXtext', 3]] as const) {
     for (let i = 0; i < views; i++) client.capture({ distinctId: `${tool}-${i}`, event: 'tool_viewed', timestamp: at(30 - i), properties: { tool_name: tool, session_id: `${tool}-${i}` } });
   }

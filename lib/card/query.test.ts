@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, sparkBucketSeconds, toolInJson, type CardQueryInput } from './query';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, sparkBucketSeconds, type CardQueryInput } from './query';
 import { DEFAULT_SCHEMA } from '../instrumentation/schema';
 import { DEFAULT_METRICS_OPTIONS } from '../settings/settings';
 
@@ -66,16 +66,10 @@ describe('card query', () => {
     expect(values.window_ms).toBe(7_200_000);
   });
 
-  it('skips other tools by a pattern of the JSON only when the name is plain text no encoder escapes', () => {
-    expect(toolInJson('news-analyzer')).toBe('%"news-analyzer"%');
-    expect(toolInJson('PDF to text v2.1')).toBe('%"PDF to text v2.1"%');
-    // `_` is LIKE's one-character wildcard: escaped, so only the name itself matches.
-    expect(toolInJson('pdf_to_text')).toBe('%"pdf\\_to\\_text"%');
-    // Quotes, backslashes, slashes and non-ASCII may be escaped in the JSON: '%' matches every text.
-    for (const name of [`o'reilly "q"`, 'a\\b', 'a/b', 'café', '', '100%']) expect(toolInJson(name)).toBe('%');
-    const { query, values } = buildCardQuery(input());
-    expect(query).toContain('properties LIKE {tool_in_json} AND tool = {tool}');
-    expect(values.tool_in_json).toBe('%"news-analyzer"%');
+  it('filters the tool by a typed property read, never by the whole properties JSON', () => {
+    const { query } = buildCardQuery(input());
+    expect(query).toContain('WHERE event IN ({ev_viewed}, {ev_uploadstarted}, {ev_processingstarted}, {ev_processingcompleted}, {ev_processingfailed}, {ev_resultdownloaded}, {ev_aigeneration}) AND tool = {tool} AND timestamp');
+    expect(query).not.toMatch(/properties LIKE/);
   });
 
   it("reads a group segment from the group type's slot, the only part of a segment in the text", () => {

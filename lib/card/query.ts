@@ -3,7 +3,7 @@
  * range and the equal period before it, so every figure can show its change.
  */
 import { RANGES, type RangeKey } from './ranges';
-import { HogQLValues, storedForm, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
+import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
 import { GROUP_SLOTS, type MetricsOptions, type Segment } from '../settings/settings';
 import type { HogQLRequest } from '../posthog/hogql';
 import { P95_RANKS_SQL } from '../stats/intervals';
@@ -103,19 +103,6 @@ class Columns {
 }
 
 /**
- * A LIKE pattern the events of the tool match in their JSON properties: its stored form in quotes,
- * when that is plain text no encoder escapes (`_` escaped: LIKE's one-character wildcard), else `%`
- * (every text). Most of the card query's cost is reading the name out of every event's JSON; this
- * test first skips the other tools' events for a fraction of that (the same text for every tool: only
- * the value varies). LIKE, an operator, costs PostHog's parser nearly nothing; `position(…) > 0`, a
- * call, as much as any other call.
- */
-export function toolInJson(tool: string): string {
-  const stored = storedForm(tool);
-  return /^[A-Za-z0-9 _.:-]+$/.test(stored) ? `%"${stored.replaceAll('_', '\\_')}"%` : '%';
-}
-
-/**
  * One request per tool and range, covering the range and the equal period before it (so every
  * figure can show its change), and one pass over the tool's events: ClickHouse would scan the
  * events once for every part of a UNION ALL (a CTE is inlined), and reading the tool's name out of
@@ -186,8 +173,11 @@ export function buildCardQuery({ tool, range, options, periodSeconds }: CardQuer
   c.def('sections', '[period, funnel, detail]');
   c.def('labels', '[event, period, detail_label]');
   c.def('entities', "['', entity, '']");
-  // The aliases above serve the WHERE too: ClickHouse (and HogQL) resolve select aliases there.
-  const where = [`event IN (${events.join(', ')})`, `properties LIKE ${v.add('tool_in_json', toolInJson(tool))}`, `${toolName} = ${v.addText('tool', tool)}`];
+  // The aliases above serve the WHERE too: ClickHouse (and HogQL) resolve select aliases there. The
+  // tool is a typed property read, which PostHog serves from a materialized column when the project
+  // has one (`mat_tool_name`); never a read of the whole `properties`, which PostHog's JSON-typed
+  // events table rebuilds row by row (posthog/hogql/printer.py `_serialize_events_json_field`).
+  const where = [`event IN (${events.join(', ')})`, `${toolName} = ${v.addText('tool', tool)}`];
   if (segmentValue) where.push(`${segmentValue} = ${v.addText('segment_value', segment!.value)}`);
   where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', period * 2)} SECOND`);
 

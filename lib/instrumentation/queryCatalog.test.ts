@@ -34,6 +34,25 @@ describe('every HogQL query Tool Lens can send', () => {
     for (const [, entry] of withEveryRange) expect(entry.texts.size).toBe(1);
   });
 
+  // On PostHog's JSON-typed events table a bare `properties` (or `person_properties`) is rebuilt as a JSON string
+  // row by row, and no materialized column can serve it (posthog/hogql/printer.py `_serialize_events_json_field`):
+  // every property is read by name. A field `properties` is bare unless something reads a key out of it.
+  it('never reads the whole properties JSON', { timeout: 600_000 }, async () => {
+    const bare: string[] = [];
+    const walk = (node: unknown, keyed: boolean, name: string) => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node)) return node.forEach((n) => walk(n, false, name));
+      const n = node as Record<string, unknown>;
+      if (n.node === 'Field' && !keyed) {
+        const chain = (n.chain as unknown[]).map(String);
+        if (['properties', 'person_properties'].includes(chain[chain.length - 1]!) && chain.length <= 2) bare.push(`${name}: ${chain.join('.')}`);
+      }
+      for (const [k, v] of Object.entries(n)) walk(v, (n.node === 'ArrayAccess' && k === 'array') || (n.node === 'TupleAccess' && k === 'tuple'), name);
+    };
+    for (const q of catalog) walk(await parseHogQLSelect(q.query), false, q.name);
+    expect(bare).toEqual([]);
+  });
+
   // PostHog's parser is slow on purpose-built queries and the machine may be loaded: a generous timeout.
   it('runs through the strict translator and uses only functions every PostHog release of the past year has', { timeout: 600_000 }, async () => {
     const problems: string[] = [];
