@@ -5,6 +5,7 @@
  * A 429 from any request holds back all of them (lib/posthog/retryAfter.ts).
  */
 import { createPostHogClient, type PostHogClient } from '../posthog/client';
+import { slotsFor } from '../posthog/querySlots';
 import { createRequestBudget, describeWait, type BudgetStatus, type RequestBudget } from '../posthog/budget';
 import type { BudgetOptions } from '../posthog/limits';
 import { createRetryAfter, NotSentError, type RetryAfter } from '../posthog/retryAfter';
@@ -13,6 +14,9 @@ import { toFailure } from '../posthog/failure';
 import { checkCustomHost, postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
 import { memoryStore, type Store } from '../storage/store';
 import { matchPatternFor } from '../matching/sites';
+
+/** An async query's status or cancellation: /api/projects/:id/query/:query_id/. */
+const ASYNC_QUERY_PATH = /^\/api\/projects\/[^/]+\/query\/[^/?]+\/(\?|$)/;
 
 export interface SessionDeps {
   loadSettings: () => Promise<SettingsState>;
@@ -57,10 +61,15 @@ export function createSession(deps: SessionDeps) {
   const budget: RequestBudget = deps.budget && 'take' in deps.budget ? deps.budget : createRequestBudget({ store, now, options: deps.budget });
   const retryAfter = deps.retryAfter ?? createRetryAfter({ store, now });
 
-  /** Honour Retry-After, then spend one request from the budget; throws NotSentError instead of sending. */
-  async function gate(): Promise<void> {
+  /**
+   * Honour Retry-After, then spend one request from the budget; throws NotSentError instead of sending.
+   * Polling or cancelling an async query spends nothing: PostHog counts those apart from HogQL queries
+   * (query.py get_throttles: the ClickHouse throttles, 240 a minute), and the poll's backoff bounds them.
+   */
+  async function gate(path: string, method = 'POST'): Promise<void> {
     const limited = await retryAfter.blocked();
     if (limited) throw new NotSentError(limited.message, limited.retryInMs);
+    if ((method === 'GET' || method === 'DELETE') && ASYNC_QUERY_PATH.test(path)) return;
     const taken = await budget.take();
     if (!taken.ok) throw new NotSentError(taken.message, taken.retryInMs);
   }
@@ -85,7 +94,7 @@ export function createSession(deps: SessionDeps) {
     if (denied) return { ok: false, error: denied };
     if (spend === 'once') {
       try {
-        await gate();
+        await gate('');
       } catch (error) {
         return { ok: false, error: toFailure(error) };
       }
@@ -96,6 +105,7 @@ export function createSession(deps: SessionDeps) {
       timeoutMs: deps.timeoutMs,
       beforeRequest: spend === 'once' ? undefined : gate,
       onFailure: (error) => retryAfter.note(error),
+      slots: slotsFor(target.baseUrl, target.projectId),
     });
     return { ok: true, client };
   }

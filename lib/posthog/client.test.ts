@@ -145,9 +145,54 @@ describe('PostHog client: where the key goes', () => {
     expect(error).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 1734, message: expect.stringContaining('retrying in 29 min') });
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...body, detail: 'Request was throttled. Expected available in 1 second.' });
     expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).retryAfterSeconds).toBe(1);
-    // The concurrency limit names no wait: a minute.
-    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...body, detail: 'Too many queries are running right now — please try again in a moment.' });
-    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).retryAfterSeconds).toBe(60);
+  });
+
+  it('asks again after a concurrency refusal, in line: no rate-limit wait (limit.py; query.py CONCURRENCY_LIMIT_USER_MESSAGE)', async () => {
+    const refusal = { type: 'throttled_error', code: 'throttled', attr: null };
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...refusal, detail: 'Too many queries are running right now — please try again in a moment.' });
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...refusal, detail: 'Exceeded maximum concurrency limit: 3 for key: api:query:per-team:7 and task: abc' });
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, { results: [[1]] });
+    const failures: PostHogError[] = [];
+    const patient = createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'phx_secret', fetch: mock.fetch, concurrencyBackoffMs: () => 1, onFailure: (e) => failures.push(e) });
+    expect((await patient.hogql({ query: 'SELECT 1', values: {} })).results).toEqual([[1]]);
+    // Both refusals were concurrency, not a rate limit: nothing to hold every other request back.
+    expect(failures.map((f) => [f.kind, f.detail.concurrency, f.retryAfterSeconds])).toEqual([
+      ['rate_limited', true, undefined],
+      ['rate_limited', true, undefined],
+    ]);
+  });
+
+  it("reads PostHog's API ceiling from its 504: the query may run longer as an async query (hogql_query_runner.py api_timeout_detail)", async () => {
+    const detail =
+      'This query hit the 10-second time limit for queries run through the API. Submit it as an async query to give it more time: https://posthog.com/docs/api/queries#asynchronous-queries. You can also narrow the date range or the filters so it scans less data: https://posthog.com/docs/api/queries#writing-performant-queries';
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(504, { type: 'server_error', code: 'error', detail, attr: null });
+    const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
+    expect(error).toMatchObject({ kind: 'too_slow', detail: { asyncAdvised: true, ceilingSeconds: 10 } });
+  });
+
+  it('starts an async query, reads its status and progress, its answer when complete, and cancels (posthog/api/query.py)', async () => {
+    let started: unknown;
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply((request) => {
+      started = JSON.parse(String(request.body));
+      return { statusCode: 202, data: { cache_key: 'cache_x', query_status: { id: 'q1', team_id: 7, complete: false, error: false } } };
+    });
+    const c = client();
+    expect(await c.startAsync({ query: 'SELECT 1', values: {} })).toEqual({ running: expect.objectContaining({ id: 'q1', complete: false }) });
+    expect(started).toMatchObject({ refresh: 'async' });
+    mock.pool.intercept({ path: `${QUERY_PATH}q1/?show_progress=true`, method: 'GET' }).reply(202, { query_status: { id: 'q1', complete: false, query_progress: { rows_read: 50, estimated_rows_total: 200, bytes_read: 1, time_elapsed: 2, active_cpu_time: 3 } } });
+    expect(await c.queryStatus('q1')).toEqual({ running: expect.objectContaining({ query_progress: expect.objectContaining({ rows_read: 50, estimated_rows_total: 200 }) }) });
+    mock.pool.intercept({ path: `${QUERY_PATH}q1/?show_progress=true`, method: 'GET' }).reply(200, { query_status: { id: 'q1', complete: true, error: false, results: { results: [[42]], columns: ['x'] } } });
+    expect(await c.queryStatus('q1')).toEqual({ done: expect.objectContaining({ results: [[42]] }) });
+    // A failed one says why, as PostHog does: 400 with the message, 500 without.
+    mock.pool.intercept({ path: `${QUERY_PATH}q2/?show_progress=true`, method: 'GET' }).reply(400, { query_status: { id: 'q2', complete: true, error: true, error_message: "Unsupported function call 'nope(...)'" } });
+    expect(await c.queryStatus('q2')).toEqual({ failed: expect.objectContaining({ kind: 'query_error', message: expect.stringContaining('nope') }) });
+    mock.pool.intercept({ path: `${QUERY_PATH}q3/?show_progress=true`, method: 'GET' }).reply(500, { query_status: { id: 'q3', complete: true, error: true, error_message: null } });
+    expect(await c.queryStatus('q3')).toEqual({ failed: expect.objectContaining({ kind: 'server' }) });
+    mock.pool.intercept({ path: `${QUERY_PATH}q1/`, method: 'DELETE' }).reply(200, { message: 'Cancelled query on clickhouse' });
+    await c.cancelQuery('q1');
+    // A fresh cached answer comes whole, at once.
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, { results: [[7]], is_cached: true, query_status: null });
+    expect(await c.startAsync({ query: 'SELECT 7', values: {} }, { refresh: true })).toEqual({ done: expect.objectContaining({ results: [[7]] }) });
   });
 
   it.each([

@@ -4,11 +4,22 @@ import type { ErrorKind } from '../protocol/messages';
 import type { HogQLRequest } from './hogql';
 import { checkCustomHost } from '../settings/settings';
 
+/** What PostHog's answer said beyond the kind of failure. */
+export interface PostHogErrorDetail {
+  /** A 504 telling to submit the query as an async query (hogql_query_runner.py `api_timeout_detail`). */
+  asyncAdvised?: boolean;
+  /** The API's time ceiling, when the answer names it ("hit the 10-second time limit"). */
+  ceilingSeconds?: number;
+  /** A 429 for too many queries running at once (limit.py): wait for a slot, not for a rate limit. */
+  concurrency?: boolean;
+}
+
 export class PostHogError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
     readonly retryAfterSeconds?: number,
+    readonly detail: PostHogErrorDetail = {},
   ) {
     super(message);
     this.name = 'PostHogError';
@@ -27,6 +38,28 @@ export const hogqlResponseSchema = z.object({
   last_refresh: z.string().nullish(),
 });
 export type HogQLResponse = z.infer<typeof hogqlResponseSchema>;
+
+/** An async query's status (posthog/schema.py QueryStatus; ClickhouseQueryProgress while it runs, when asked). */
+export const queryStatusSchema = z.object({
+  id: z.string().min(1).max(200),
+  complete: z.boolean().nullish(),
+  error: z.boolean().nullish(),
+  error_message: z.string().nullish(),
+  results: z.unknown().nullish(),
+  start_time: z.string().nullish(),
+  query_progress: z
+    .object({ rows_read: z.number().nonnegative().nullish(), estimated_rows_total: z.number().nonnegative().nullish(), bytes_read: z.number().nonnegative().nullish(), time_elapsed: z.number().nonnegative().nullish() })
+    .nullish(),
+});
+export type QueryStatus = z.infer<typeof queryStatusSchema>;
+const queryStatusBodySchema = z.object({ query_status: queryStatusSchema });
+/** POST /query/ with an async refresh: a whole answer (a cache hit) or a status to poll (query.py). */
+const asyncStartSchema = z.union([hogqlResponseSchema.extend({ query_status: queryStatusSchema.nullish() }), queryStatusBodySchema]);
+
+/** PostHog's words for a concurrency refusal, old and new (limit.py ConcurrencyLimitExceeded; query.py CONCURRENCY_LIMIT_USER_MESSAGE). */
+const CONCURRENCY_REFUSAL = /Exceeded maximum concurrency limit|Too many queries are running/i;
+/** A blocking query waits up to 30 s for a slot at PostHog, then runs up to the API's ceiling: its own, longer timeout. */
+export const QUERY_TIMEOUT_MS = 45_000;
 
 const describeSeconds = (s: number) => (s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
 
@@ -49,7 +82,11 @@ export interface PostHogClientOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
   /** Called before every request; throwing (e.g. a PostHogError when the request budget is spent) sends nothing. */
-  beforeRequest?: (path: string) => Promise<void> | void;
+  beforeRequest?: (path: string, method: string) => Promise<void> | void;
+  /** The project's query slots (./querySlots.ts): a blocking query waits for one. None: no limit here. */
+  slots?: import('./querySlots').QuerySlots;
+  /** How long to wait before asking again after a concurrency refusal (tests shorten it). */
+  concurrencyBackoffMs?: (attempt: number) => number;
   /** Told of every PostHog failure (not of what beforeRequest throws), e.g. to note a Retry-After. */
   onFailure?: (error: PostHogError) => void;
   /** Largest answer read, in bytes (default 16 MB): a bigger one is refused, not parsed. */
@@ -101,19 +138,25 @@ export type PostHogClient = ReturnType<typeof createPostHogClient>;
 export function createPostHogClient(options: PostHogClientOptions) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 20_000;
+  /** A query may wait for a slot at PostHog first: longer, unless a timeout was set. */
+  const queryTimeoutMs = options.timeoutMs ?? QUERY_TIMEOUT_MS;
   const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const origin = new URL(options.baseUrl).origin;
   const host = new URL(options.baseUrl).host;
   /** Never echo the key back, whatever a server puts in its error text. */
   const scrub = (text: string) => (options.apiKey.length >= 4 ? text.split(options.apiKey).join('•••') : text);
+  const queryPath = `/api/projects/${encodeURIComponent(options.projectId)}/query/`;
 
-  async function request<T>(path: string, schema: z.ZodType<T>, init: RequestInit = {}): Promise<T> {
+  /** `errorBodies`: a 400 or 500 answer in the schema's shape is an answer (an async query's failed status). */
+  type RequestOptions = RequestInit & { timeoutMs?: number; errorBodies?: boolean };
+
+  async function request<T>(path: string, schema: z.ZodType<T>, init: RequestOptions = {}): Promise<T> {
     const url = new URL(`${options.baseUrl}${path}`);
     const refused = checkKeyDestination(options.baseUrl);
     if (refused || url.origin !== origin) {
       throw new PostHogError('bad_request', `Tool Lens sends the API key only to PostHog over https (or http on localhost), not to ${url.origin}. ${refused ?? ''}`.trim());
     }
-    await options.beforeRequest?.(path);
+    await options.beforeRequest?.(path, (init.method ?? 'GET').toUpperCase());
     try {
       return await send(url, path, schema, init);
     } catch (error) {
@@ -122,7 +165,8 @@ export function createPostHogClient(options: PostHogClientOptions) {
     }
   }
 
-  async function send<T>(url: URL, path: string, schema: z.ZodType<T>, init: RequestInit): Promise<T> {
+  async function send<T>(url: URL, path: string, schema: z.ZodType<T>, { timeoutMs: requestTimeoutMs, errorBodies, ...init }: RequestOptions): Promise<T> {
+    const wait = requestTimeoutMs ?? timeoutMs;
     let response: Response;
     let text: string | null;
     try {
@@ -136,13 +180,13 @@ export function createPostHogClient(options: PostHogClientOptions) {
         // A redirect could carry the key elsewhere: PostHog's API does not redirect, so none is followed.
         redirect: 'error',
         credentials: 'omit',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(wait),
       });
       text = await readCapped(response, maxBytes);
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new PostHogError('timeout', `${host} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+        throw new PostHogError('timeout', `${host} did not answer within ${Math.round(wait / 1000)} s.`);
       }
       throw new PostHogError('network', scrub(`Could not reach ${host}: ${(error as Error)?.message ?? 'network error'}.`));
     }
@@ -156,7 +200,8 @@ export function createPostHogClient(options: PostHogClientOptions) {
       body = undefined;
       if (response.ok) throw new PostHogError('bad_response', `${host} answered HTTP ${response.status} with a body that is not JSON.`);
     }
-    if (!response.ok) throw errorFor(response, body, path);
+    const answered = response.ok || (errorBodies && (response.status === 400 || response.status === 500) && schema.safeParse(body).success);
+    if (!answered) throw errorFor(response, body, path);
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw new PostHogError('bad_response', describeZodError(parsed.error));
     return parsed.data;
@@ -179,6 +224,10 @@ export function createPostHogClient(options: PostHogClientOptions) {
       case 404:
         return new PostHogError('not_found', `Project ${options.projectId} was not found on ${host} (404)${suffix}`);
       case 429: {
+        // Too many of the project's queries at once: a slot frees up in seconds, no rate limit applies.
+        if (CONCURRENCY_REFUSAL.test(detail ?? '')) {
+          return new PostHogError('rate_limited', `PostHog is running too many of this project's queries at once${suffix}`, undefined, { concurrency: true });
+        }
         // PostHog sends no Retry-After (exceptions_hog builds the answer without headers): its wait is
         // in the text, "Request was throttled. Expected available in 62 seconds." (DRF Throttled). A
         // proxy's Retry-After (seconds, or an HTTP date) wins; with neither, a minute.
@@ -190,6 +239,15 @@ export function createPostHogClient(options: PostHogClientOptions) {
         return new PostHogError('rate_limited', `PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in ${describeSeconds(seconds)}`, seconds);
       }
       case 504:
+        // The API's own ceiling: the query may run longer as an async query (hogql_query_runner.py api_timeout_detail).
+        if (/async query/i.test(detail ?? '')) {
+          const ceiling = Number(/hit the (\d+(?:\.\d+)?)-second time limit/.exec(detail ?? '')?.[1]);
+          return new PostHogError('too_slow', `PostHog's API stopped the query at its ${Number.isFinite(ceiling) ? `${ceiling}-second ` : ''}time limit${suffix}`, undefined, {
+            asyncAdvised: true,
+            ...(Number.isFinite(ceiling) ? { ceilingSeconds: ceiling } : {}),
+          });
+        }
+      // falls through
       case 512:
       case 513:
         // Timeout (504), estimated too slow (512), out of memory (513; 504 or 512 in older releases): asking
@@ -205,9 +263,11 @@ export function createPostHogClient(options: PostHogClientOptions) {
     }
   }
 
-  return {
+  const client = {
     baseUrl: options.baseUrl,
     projectId: options.projectId,
+    /** The project's query slots, for an async query to hold one (./asyncQuery.ts). */
+    slots: options.slots,
     /** Any PostHog REST call, with the same auth, timeout, error mapping and zod validation. */
     request,
     me: () => request('/api/users/@me/', userSchema),
@@ -218,9 +278,77 @@ export function createPostHogClient(options: PostHogClientOptions) {
      * explicit refresh (posthog/hogql_queries/query_runner.py, ExecutionMode).
      */
     hogql: (hogql: HogQLRequest, opts: { refresh?: boolean } = {}) =>
-      request(`/api/projects/${encodeURIComponent(options.projectId)}/query/`, hogqlResponseSchema, {
-        method: 'POST',
-        body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, ...(opts.refresh ? { refresh: 'force_blocking' } : {}) }),
-      }),
+      withSlot('blocking', () =>
+        request(queryPath, hogqlResponseSchema, {
+          method: 'POST',
+          timeoutMs: queryTimeoutMs,
+          body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, ...(opts.refresh ? { refresh: 'force_blocking' } : {}) }),
+        }),
+      ),
+    /**
+     * Starts a HogQL query as an async query (`refresh: 'async'`; 'force_async' to run it even when
+     * PostHog has a fresh answer): a whole answer when PostHog had one, else the status to poll. The
+     * caller holds an async slot until the query is complete or cancelled (./asyncQuery.ts).
+     */
+    startAsync: async (hogql: HogQLRequest, opts: { refresh?: boolean } = {}): Promise<{ done: HogQLResponse } | { running: QueryStatus }> => {
+      const body = await retryOnConcurrency(() =>
+        request(queryPath, asyncStartSchema, {
+          method: 'POST',
+          timeoutMs: queryTimeoutMs,
+          body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, refresh: opts.refresh ? 'force_async' : 'async' }),
+        }),
+      );
+      if ('results' in body && (!body.query_status || body.query_status.complete)) return { done: body };
+      const status = body.query_status!;
+      return status.complete ? { done: doneResults(status) } : { running: status };
+    },
+    /** An async query's status, with PostHog's progress while it runs: done, running, or failed (with why). */
+    queryStatus: async (id: string): Promise<{ done: HogQLResponse } | { running: QueryStatus } | { failed: PostHogError }> => {
+      const { query_status: status } = await request(`${queryPath}${encodeURIComponent(id)}/?show_progress=true`, queryStatusBodySchema, { errorBodies: true });
+      if (status.error) {
+        const message = scrub((status.error_message ?? '').slice(0, 500));
+        if (/max execution time|time limit/i.test(message)) return { failed: new PostHogError('too_slow', `PostHog stopped the query even given more time: ${message}`) };
+        return { failed: message ? new PostHogError('query_error', `PostHog could not run the query: ${message}`) : new PostHogError('server', 'PostHog could not finish the query (its status says it failed, without a reason).') };
+      }
+      return status.complete ? { done: doneResults(status) } : { running: status };
+    },
+    /** Cancels an async query (PostHog answers 200 whatever the id). */
+    cancelQuery: (id: string) => request(`${queryPath}${encodeURIComponent(id)}/`, z.unknown(), { method: 'DELETE' }).then(() => undefined),
   };
+  return client;
+
+  /** A complete status's answer: the whole query response is its `results` (execute_async.py). */
+  function doneResults(status: QueryStatus): HogQLResponse {
+    const parsed = hogqlResponseSchema.safeParse(status.results);
+    if (!parsed.success) throw new PostHogError('bad_response', describeZodError(parsed.error));
+    return parsed.data;
+  }
+
+  /** A blocking query takes one of the project's slots for its request. */
+  async function withSlot<T>(kind: 'blocking', run: () => Promise<T>): Promise<T> {
+    return retryOnConcurrency(async () => {
+      const release = options.slots ? await options.slots.acquire(kind) : () => undefined;
+      try {
+        return await run();
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /**
+   * PostHog refused for too many queries at once (other people's count too): ask again when a slot may
+   * have freed, in line, never dropped; after about two minutes of refusals, say so.
+   */
+  async function retryOnConcurrency<T>(run: () => Promise<T>): Promise<T> {
+    const backoff = options.concurrencyBackoffMs ?? ((attempt: number) => Math.min(1000 * 1.5 ** attempt, 10_000));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!(error instanceof PostHogError && error.detail.concurrency) || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+      }
+    }
+  }
 }
