@@ -21,6 +21,7 @@ import { CUSTOM_PROPERTIES } from '../lib/project/dashboardDefinition';
 import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/instrumentation/detect';
 import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/project/dashboards';
 import { buildCardQuery } from '../lib/card/query';
+import { runHogQL } from '../lib/posthog/asyncQuery';
 import { toToolMetrics } from '../lib/card/metrics';
 import { queryCatalog } from '../lib/instrumentation/queryCatalog';
 import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/card/ranges';
@@ -121,9 +122,11 @@ export function cardJson(m: ToolMetrics) {
     jobs: { started: m.jobs.current.started, completed: m.jobs.current.completed, failed: m.jobs.current.failed, cacheHits: m.jobs.current.cacheHits, downloads: m.jobs.current.downloads, views: m.jobs.current.views },
     latency: { n: q.n, p50: q.p50Ms, p95: q.p95Ms, p99: q.p99Ms, mean: q.meanMs },
     failedLatency: { n: m.latency.failed.n, p50: m.latency.failed.p50Ms, p95: m.latency.failed.p95Ms, p99: m.latency.failed.p99Ms, mean: m.latency.failed.meanMs },
-    errors: m.errors.map((e) => ({ type: e.type, count: e.current, previous: e.previous, compare: countCompare(e.current, e.previous) })),
+    errors: m.errors.map((e) => ({ type: e.type, count: e.current, previous: e.previous, compare: countCompare(e.current, e.previous, m.sample?.factor ?? 1) })),
     health: m.health,
     compare: compareJson(m),
+    // A 1-in-N sample of users: counts above are estimates (×N); the tests ran on the sample's own counts.
+    sample: m.sample ?? null,
   };
 }
 
@@ -131,8 +134,9 @@ export function cardJson(m: ToolMetrics) {
 function compareJson(m: ToolMetrics) {
   const steps = m.funnel.steps;
   const [views, downloads] = [steps[0], steps.at(-1)];
+  const factor = m.sample?.factor ?? 1;
   const rateOf = (x1: number, n1: number, x2: number, n2: number) => {
-    const test = compareRates(x1, n1, x2, n2);
+    const test = compareRates(...([x1, n1, x2, n2].map((c) => Math.round(c / factor)) as [number, number, number, number]));
     return { current: n1 > 0 ? x1 / n1 : null, previous: n2 > 0 ? x2 / n2 : null, significant: test?.significant ?? false, interval: test?.interval ?? null };
   };
   const [now, before] = [m.latency.current, m.latency.previous];
@@ -144,8 +148,8 @@ function compareJson(m: ToolMetrics) {
   };
 }
 
-function countCompare(current: number, previous: number) {
-  const test = compareCounts(current, previous);
+function countCompare(current: number, previous: number, factor: number) {
+  const test = compareCounts(Math.round(current / factor), Math.round(previous / factor));
   // JSON has no Infinity: an unbounded side is null.
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   return { current, previous, significant: test.significant, pValue: test.pValue, interval: test.interval ? test.interval.map(finite) : null };
@@ -220,7 +224,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console
     });
     if (command === 'card') {
       const input = { tool: values.tool!.trim(), range, options: DEFAULT_METRICS_OPTIONS };
-      const metrics = toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
+      // However long it takes: past PostHog's API ceiling the card query runs as an async query.
+      const metrics = toToolMetrics((await runHogQL(client, buildCardQuery(input))).response, input, new Date());
       if (values.json) {
         // Where the tool stands among the project's tools: the query every card and the popup share.
         const tools = toToolFigures(rankingRowsSchema.parse((await client.hogql(buildRankingQuery(range, DEFAULT_METRICS_OPTIONS))).results));

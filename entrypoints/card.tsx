@@ -37,11 +37,11 @@ export default defineUnlistedScript(() => {
       const initial = pending && pending.range === DEFAULT_RANGE ? await alreadyAnswered(pending.answer) : null;
       if (initial) pending = null;
       const api: CardApi = {
-        loadMetrics: (range, refresh, since) => {
+        loadMetrics: (range, refresh, since, allData) => {
           const head = pending;
           pending = null;
-          if (head && head.range === range && !refresh && since === undefined) return validated(head.answer);
-          return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }) });
+          if (head && head.range === range && !refresh && since === undefined && !allData) return validated(head.answer);
+          return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }), ...(allData ? { allData } : {}) });
         },
         loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
         lookupJobs: (range, by, value) => sendRequest({ type: 'jobs/lookup', tool: match.tool, range, by, value }),
@@ -93,7 +93,7 @@ async function alreadyAnswered(answer: Promise<unknown>): Promise<ToolMetricsRes
   const value = await Promise.race([answer, Promise.resolve(NOT_YET)]).catch(() => NOT_YET);
   if (value === NOT_YET) return null;
   const parsed = responseSchemas['tool-metrics/get'].safeParse(value);
-  return parsed.success && parsed.data.ok && !parsed.data.stale ? parsed.data : null;
+  return parsed.success && parsed.data.ok && !parsed.data.stale && !parsed.data.computing ? parsed.data : null;
 }
 
 /** The early answer, checked against the protocol like every other answer. */

@@ -14,7 +14,7 @@ import { useCopy, writeToClipboard } from './useCopy';
 
 export interface CardApi {
   /** `since`: compare after that moment with as long before it (before / after an annotation). */
-  loadMetrics: (range: RangeKey, refresh: boolean, since?: number) => Promise<ToolMetricsResponse>;
+  loadMetrics: (range: RangeKey, refresh: boolean, since?: number, allData?: boolean) => Promise<ToolMetricsResponse>;
   loadTriage: (range: RangeKey) => Promise<TriageResponse>;
   lookupJobs?: (range: RangeKey, by: LookupBy, value: string) => Promise<LookupJobsResponse>;
   loadRanking?: (range: RangeKey) => Promise<RankingResponse>;
@@ -44,7 +44,9 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const [since, setSince] = useState<number | null>(null);
   const [tab, setTab] = useState<CardTab>('overview');
   const [collapsed, setCollapsed] = useState(false);
-  const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics, initial);
+  /** Every event instead of a sample, once asked for ("Use all data"): for every range after. */
+  const [allData, setAllData] = useState(false);
+  const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics, initial, allData);
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 
@@ -120,6 +122,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         standing={standing}
         annotations={annotations}
         onCompareAt={setSince}
+        onUseAllData={() => setAllData(true)}
         lookup={api.lookupJobs ? { lookup: jobs.lookup, onFind: jobs.find, onClear: jobs.clear } : undefined}
         pillRef={focus.pillRef}
         cardRef={focus.cardRef}

@@ -38,7 +38,7 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   const firstBefore = steps[0]?.previous ?? 0;
   const last = steps.at(-1);
   if (first === 0) return null; // the card shows the "no data" explanation instead
-  const conversion = rateDelta(last?.current ?? 0, first, last?.previous ?? 0, firstBefore, 'higher');
+  const conversion = rateDelta(last?.current ?? 0, first, last?.previous ?? 0, firstBefore, 'higher', metrics.sample?.factor);
   return (
     <section class="tl-section" data-testid="funnel" aria-labelledby="tl-funnel-h">
       <h3 id="tl-funnel-h">
@@ -76,7 +76,7 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
 
 function Latency({ metrics, link, annotations, onCompareAt }: { metrics: ToolMetrics; link: string; annotations: CardAnnotation[]; onCompareAt?: (at: number | null) => void }) {
   const { current, previous, failed, spark } = metrics.latency;
-  const p95Change = p95Delta(current, previous);
+  const p95Change = p95Delta(current, previous, metrics.sample?.factor);
   return (
     <section class="tl-section" data-testid="latency" aria-labelledby="tl-latency-h">
       <h3 id="tl-latency-h">
@@ -142,7 +142,7 @@ function Latency({ metrics, link, annotations, onCompareAt }: { metrics: ToolMet
 
 function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   const { current, previous } = metrics.jobs;
-  const change = rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower');
+  const change = rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower', metrics.sample?.factor);
   const total = metrics.errors.reduce((sum, e) => sum + e.current, 0);
   return (
     <section class="tl-section" data-testid="errors" aria-labelledby="tl-errors-h">
@@ -162,7 +162,7 @@ function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
         <ul class="tl-errors">
           {metrics.errors.map((error) => {
             const diff = error.current - error.previous;
-            const test = countDelta(error.current, error.previous);
+            const test = countDelta(error.current, error.previous, metrics.sample?.factor);
             return (
               <li key={error.type} data-testid="error-type" data-type={error.type} data-count={error.current}>
                 <span class="tl-error-type">{error.type}</span>

@@ -475,6 +475,82 @@ describe('CardContainer', () => {
 });
 
 
+describe('a card PostHog computes as an async query, and a sampled one', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    Object.defineProperty(document, 'hidden', { configurable: true, value: false });
+  });
+  const computing = (since: number, rowsRead: number | null = null, rowsTotal: number | null = null) => ({ since, rowsRead, rowsTotal, askAgainInMs: 3000 });
+
+  it('says PostHog is computing, for how long and how far, as a status; no figures, no error', () => {
+    mount({ state: { status: 'computing', computing: computing(Date.now() - 12_000, 400, 1_000) } });
+    expect(text('[data-testid="card-computing"]')).toMatch(/PostHog is computing these figures \(1[2-3] s so far, 40 % of 1,000 rows read\)/);
+    expect(host.querySelector('[data-testid="card-computing"]')!.getAttribute('role')).toBe('status');
+    expect((host.querySelector('progress') as HTMLProgressElement).value).toBeCloseTo(0.4);
+    expect(host.querySelector('[data-testid="card-error"]')).toBeNull();
+    expect(host.querySelector('section')!.getAttribute('aria-busy')).toBe('true');
+    expect((host.querySelector('[aria-label="Refresh"]') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('keeps the last figures on screen while new ones are computed, and says so', () => {
+    mount({ state: { status: 'ready', metrics, links, computing: computing(Date.now() - 5_000) } });
+    expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    expect(text('[data-testid="computing-banner"]')).toMatch(/PostHog is computing new figures \([5-6] s so far\); showing those as of/);
+  });
+
+  it('labels sampled figures "1 in N users" and asks for all data on a click', () => {
+    const onUseAllData = vi.fn();
+    mount({ ...ready({ ...metrics, sample: { factor: 10, events: 2_000_000 } }), onUseAllData });
+    expect(text('[data-testid="sample"]')).toContain('Sampled: 1 in 10 users, counts estimated (×10).');
+    (host.querySelector('[data-testid="use-all-data"]') as HTMLButtonElement).click();
+    expect(onUseAllData).toHaveBeenCalledOnce();
+    render(null, host);
+    mount(ready());
+    expect(host.querySelector('[data-testid="sample"]')).toBeNull();
+  });
+
+  it('asks again while PostHog computes, even from a hidden tab (each ask keeps the query wanted), then shows the figures', async () => {
+    vi.useFakeTimers();
+    const loadMetrics = vi
+      .fn()
+      .mockResolvedValueOnce({ ok: false, error: { kind: 'computing', message: 'computing', retryInMs: 3000 }, computing: computing(Date.now()) })
+      .mockResolvedValueOnce({ ok: false, error: { kind: 'computing', message: 'computing', retryInMs: 3000 }, computing: computing(Date.now(), 10, 100) })
+      .mockResolvedValue({ ok: true, metrics, links });
+    host = document.createElement('div');
+    document.body.append(host);
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={{ loadMetrics, loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn() }} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(async () => undefined);
+    expect(host.querySelector('[data-testid="card-computing"]')).not.toBeNull();
+    Object.defineProperty(document, 'hidden', { configurable: true, value: true });
+    await act(async () => void (await vi.advanceTimersByTimeAsync(3000)));
+    expect(loadMetrics).toHaveBeenCalledTimes(2);
+    expect(text('[data-testid="card-computing"]')).toContain('10 % of 100 rows read');
+    await act(async () => void (await vi.advanceTimersByTimeAsync(3000)));
+    expect(loadMetrics).toHaveBeenCalledTimes(3);
+    expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    // Figures in: nothing more is asked.
+    await act(async () => void (await vi.advanceTimersByTimeAsync(60_000)));
+    expect(loadMetrics).toHaveBeenCalledTimes(3);
+  });
+
+  it('switches to all data keeping the sample on screen until the exact figures come', async () => {
+    const sampled = { ok: true as const, metrics: { ...metrics, sample: { factor: 10, events: 3_000_000 } }, links };
+    let answerAll: (r: ToolMetricsResponse) => void = () => {};
+    const loadMetrics = vi.fn((_r: RangeKey, _refresh: boolean, _since?: number, allData?: boolean) => (allData ? new Promise<ToolMetricsResponse>((resolve) => (answerAll = resolve)) : Promise.resolve(sampled)));
+    host = document.createElement('div');
+    document.body.append(host);
+    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={{ loadMetrics, loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn() }} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(async () => undefined);
+    await act(() => (host.querySelector('[data-testid="use-all-data"]') as HTMLButtonElement).click());
+    expect(loadMetrics).toHaveBeenLastCalledWith('7d', false, undefined, true);
+    expect(host.querySelector('[data-testid="sample"]')).not.toBeNull(); // still the sample meanwhile
+    await act(async () => answerAll({ ok: true, metrics, links }));
+    await act(async () => undefined);
+    expect(host.querySelector('[data-testid="sample"]')).toBeNull();
+    expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+  });
+});
+
 describe('hostile and unusual event data', () => {
   // Anyone who can send events to the project writes these strings: they must stay text.
   const HOSTILE = ['<img src=x onerror=alert(1)>', 'javascript:alert(1)', '<script>alert(1)</script>', '"><svg onload=alert(1)>'];

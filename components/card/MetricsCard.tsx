@@ -1,6 +1,6 @@
 /** The floating card: presentational only. Everything it shows arrives through props. */
 import type { Ref } from 'preact';
-import type { CardLinks, Failure, ToolMetrics } from '../../lib/protocol/messages';
+import type { CardLinks, Computing, Failure, ToolMetrics } from '../../lib/protocol/messages';
 import { formatClock, formatCount, formatDayTime, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
 import { CardOverview } from './CardOverview';
@@ -13,7 +13,9 @@ import { cardSummary, segmentKindLabel, triageRowSummary } from '../../lib/card/
 export type CardState =
   | { status: 'loading' }
   | { status: 'error'; error: Failure }
-  | { status: 'ready'; metrics: ToolMetrics; links: CardLinks; stale?: Failure | undefined; refreshing?: boolean };
+  /** PostHog computes the figures as an async query, and there are none to show meanwhile. */
+  | { status: 'computing'; computing: Computing }
+  | { status: 'ready'; metrics: ToolMetrics; links: CardLinks; stale?: Failure | undefined; refreshing?: boolean; computing?: Computing | undefined };
 
 export type CardTab = 'overview' | 'triage';
 const TABS: readonly CardTab[] = ['overview', 'triage'];
@@ -60,6 +62,8 @@ export interface MetricsCardProps {
   onCompareAt?: (at: number | null) => void;
   /** Support's lookup of one person's jobs, in the Triage tab. */
   lookup?: LookupProps;
+  /** Figures from a sample of users: ask for every event instead. */
+  onUseAllData?: () => void;
   /** Where the container puts the focus: the pill once collapsed, the card's first control once expanded. */
   pillRef?: Ref<HTMLButtonElement>;
   cardRef?: Ref<HTMLElement>;
@@ -88,7 +92,7 @@ export function MetricsCard(props: MetricsCardProps) {
     );
   }
   return (
-    <section ref={props.cardRef} class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`} aria-label={`Tool Lens metrics for ${tool}`} aria-busy={state.status === 'loading'}>
+    <section ref={props.cardRef} class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`} aria-label={`Tool Lens metrics for ${tool}`} aria-busy={state.status === 'loading' || state.status === 'computing'}>
       <header class="tl-header" onPointerDown={(e) => props.onDragStart?.(e as unknown as PointerEvent)}>
         <span class={`tl-logo ${health ? `tl-health-${health.status}` : ''}`} aria-hidden="true" />
         <div class="tl-heading">
@@ -101,7 +105,7 @@ export function MetricsCard(props: MetricsCardProps) {
             {` · found by ${props.matchedBy}`}
           </p>
         </div>
-        <button type="button" class="tl-icon" onClick={props.onRefresh} aria-label="Refresh" title="Refresh" disabled={state.status === 'loading' || (state.status === 'ready' && state.refreshing)}>
+        <button type="button" class="tl-icon" onClick={props.onRefresh} aria-label="Refresh" title="Refresh" disabled={state.status === 'loading' || state.status === 'computing' || (state.status === 'ready' && (state.refreshing || !!state.computing))}>
           <span aria-hidden="true">↻</span>
         </button>
         <button type="button" class="tl-icon" onClick={props.onMove} aria-label="Move to the next corner" title="Move (or drag the header)">
@@ -125,6 +129,11 @@ export function MetricsCard(props: MetricsCardProps) {
           {props.retryAt ? <RetryNote at={props.retryAt} /> : null}
         </p>
       )}
+      {state.status === 'ready' && state.computing && (
+        <p class="tl-banner tl-computing-banner" role="status" data-testid="computing-banner">
+          PostHog is computing new figures ({progressWords(state.computing)}); showing those as of {formatTime(state.metrics.asOf)}.
+        </p>
+      )}
       {state.status === 'ready' && state.metrics.split && (
         <p class="tl-banner tl-split" role="status" data-testid="split-banner">
           Before / after {formatDayTime(state.metrics.split.at)}
@@ -132,6 +141,16 @@ export function MetricsCard(props: MetricsCardProps) {
           <button type="button" class="tl-link-button" data-testid="split-back" onClick={() => props.onCompareAt?.(null)}>
             Back to {RANGES[props.range].label.toLowerCase()}
           </button>
+        </p>
+      )}
+      {state.status === 'ready' && state.metrics.sample && (
+        <p class="tl-meta tl-sample" data-testid="sample">
+          Sampled: 1 in {formatCount(state.metrics.sample.factor)} users, counts estimated (×{formatCount(state.metrics.sample.factor)}).{' '}
+          {props.onUseAllData && (
+            <button type="button" class="tl-link-button" data-testid="use-all-data" onClick={props.onUseAllData}>
+              Use all data
+            </button>
+          )}
         </p>
       )}
       {state.status === 'ready' && state.metrics.segment && (
@@ -188,6 +207,7 @@ function CardBody(props: MetricsCardProps) {
     );
   }
   if (state.status === 'error') return <ErrorState error={state.error} retryAt={props.retryAt ?? null} onOpenOptions={onOpenOptions} onRetry={onRefresh} />;
+  if (state.status === 'computing') return <ComputingState computing={state.computing} />;
   const { metrics, links } = state;
   if (props.tab === 'triage') {
     return (
@@ -230,9 +250,29 @@ const NEXT_STEP: Record<Failure['kind'], { action: 'options' | 'retry'; hint: st
   bad_response: { action: 'retry', hint: 'This may be a PostHog change Tool Lens does not understand yet.' },
   query_error: { action: 'retry', hint: 'Check the event and property names in the options (Data schema).' },
   too_slow: { action: 'retry', hint: 'A shorter range scans less; the card asks again only every few minutes meanwhile.' },
+  computing: { action: 'retry', hint: '' },
   bad_request: { action: 'options', hint: 'Check the settings in the options.' },
   extension: { action: 'retry', hint: 'Its background worker restarts by itself: try again.' },
 };
+
+/** How far PostHog is: the time so far, and the share of rows read when PostHog says. */
+function progressWords(c: Computing): string {
+  const seconds = Math.max(0, Math.round((Date.now() - c.since) / 1000));
+  const share = c.rowsRead !== null && c.rowsTotal ? Math.min(1, c.rowsRead / c.rowsTotal) : null;
+  return `${seconds} s so far${share !== null && share > 0 ? `, ${Math.round(share * 100)} % of ${formatCount(c.rowsTotal!)} rows read` : ''}`;
+}
+
+/** No figures yet, and PostHog needs longer than one request for them: say so, and how far it is. */
+function ComputingState({ computing }: { computing: Computing }) {
+  const share = computing.rowsRead !== null && computing.rowsTotal ? Math.min(1, computing.rowsRead / computing.rowsTotal) : null;
+  return (
+    <div class="tl-computing" data-testid="card-computing" role="status">
+      <p>PostHog is computing these figures ({progressWords(computing)}).</p>
+      <p class="tl-hint">Too much data for one request: PostHog runs it as an async query and the card fills in when it is done.</p>
+      {share !== null && share > 0 ? <progress value={share} max={1} aria-label="Query progress" /> : <progress aria-label="Query progress" />}
+    </div>
+  );
+}
 
 /** Ends a message with a full stop when it has none, so another sentence can follow it. */
 const asSentence = (message: string) => (/[.!?)]$/.test(message.trim()) ? message : `${message}.`);

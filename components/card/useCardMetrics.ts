@@ -9,8 +9,12 @@ import type { RangeKey } from '../../lib/card/ranges';
 import type { Failure, ToolMetricsResponse } from '../../lib/protocol/messages';
 import type { CardState } from './MetricsCard';
 
-/** `first`: a new range, nothing to show yet; `refresh`: the user asked for new figures; `retry`: the card asks again by itself after a failure. */
-type LoadMode = 'first' | 'refresh' | 'retry';
+/**
+ * `first`: a new range, nothing to show yet; `refresh`: the user asked for new figures; `retry`: the card
+ * asks again by itself (after a failure, or while PostHog computes); `switch`: other figures of the same
+ * range (all data instead of a sample), the ones on screen kept meanwhile.
+ */
+type LoadMode = 'first' | 'refresh' | 'retry' | 'switch';
 
 /** What went wrong with the figures on screen, if anything: a card error, or figures served stale. */
 const failureOf = (state: CardState) => (state.status === 'error' ? state.error : state.status === 'ready' ? state.stale : undefined);
@@ -25,9 +29,11 @@ export const lostWorker = (error: unknown): Failure => ({
 export function useCardMetrics(
   range: RangeKey,
   since: number | null,
-  loadMetrics: (range: RangeKey, refresh: boolean, since?: number) => Promise<ToolMetricsResponse>,
+  loadMetrics: (range: RangeKey, refresh: boolean, since?: number, allData?: boolean) => Promise<ToolMetricsResponse>,
   /** Good figures already at hand for the first range: the first render shows them and nothing is loaded. */
   initial: ToolMetricsResponse | null = null,
+  /** Every event rather than a sample, however big the tool. */
+  allData = false,
 ) {
   const [state, setState] = useState<CardState>(() => (initial?.ok ? { status: 'ready', metrics: initial.metrics, links: initial.links, stale: initial.stale } : { status: 'loading' }));
   const usedInitial = useRef(!!initial?.ok);
@@ -39,8 +45,8 @@ export function useCardMetrics(
   const retryDue = useRef(false);
   /** False once the card is removed: an answer still on its way then schedules nothing. */
   const mounted = useRef(true);
-  const current = useRef({ state, range, since });
-  current.current = { state, range, since };
+  const current = useRef({ state, range, since, allData });
+  current.current = { state, range, since, allData };
 
   const cancelRetry = () => {
     clearTimeout(retryTimer.current);
@@ -54,21 +60,43 @@ export function useCardMetrics(
       const id = ++latestRequest.current;
       cancelRetry();
       if (mode === 'first') retries.current = 0;
-      // A refresh or retry keeps the figures (or the error) on screen; a new range has none yet.
-      setState((shown) => (mode === 'first' ? { status: 'loading' } : shown.status === 'ready' ? { ...shown, refreshing: true } : mode === 'retry' ? shown : { status: 'loading' }));
+      // A refresh, retry or switch keeps the figures (or the error, or the progress) on screen; a new range has none yet.
+      setState((shown) =>
+        mode === 'first' ? { status: 'loading' } : shown.status === 'ready' ? { ...shown, refreshing: mode === 'retry' && shown.computing ? shown.refreshing : true } : mode === 'retry' || shown.status === 'computing' ? shown : { status: 'loading' },
+      );
       let next: CardState;
       try {
         // A retry is not a refresh: the worker may answer it from another tab's newer request.
-        const split = current.current.since;
-        const response = await (split === null ? loadMetrics(nextRange, mode === 'refresh') : loadMetrics(nextRange, mode === 'refresh', split));
-        next = response.ok ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale } : { status: 'error', error: response.error };
+        const { since: split, allData: all } = current.current;
+        const response = await (all ? loadMetrics(nextRange, mode === 'refresh', split ?? undefined, true) : split === null ? loadMetrics(nextRange, mode === 'refresh') : loadMetrics(nextRange, mode === 'refresh', split));
+        next = response.ok
+          ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale, computing: response.computing }
+          : response.computing
+            ? { status: 'computing', computing: response.computing }
+            : { status: 'error', error: response.error };
       } catch (error) {
         next = { status: 'error', error: lostWorker(error) };
       }
       if (id !== latestRequest.current || !mounted.current) return;
-      // A failed refresh or retry (the worker stopped, say) keeps the figures on screen, marked stale.
+      // A failed refresh or retry (the worker stopped, say) keeps the figures on screen, marked stale;
+      // figures being computed anew keep the ones on screen, with the progress.
       const failed = next.status === 'error' && mode !== 'first' ? next.error : null;
-      setState((shown) => (failed && shown.status === 'ready' ? { ...shown, refreshing: false, stale: failed } : next));
+      const computingNow = next.status === 'computing' || next.status === 'ready' ? next.computing : undefined;
+      setState((shown) =>
+        failed && shown.status === 'ready'
+          ? { ...shown, refreshing: false, stale: failed }
+          : next.status === 'computing' && shown.status === 'ready' && mode !== 'first'
+            ? { ...shown, refreshing: false, computing: next.computing }
+            : next,
+      );
+      if (computingNow) {
+        // Asking again is what tells the worker a card still wants the figures: hidden tabs ask too.
+        retryTimer.current = setTimeout(() => {
+          retryTimer.current = undefined;
+          if (mounted.current) void load(current.current.range, 'retry');
+        }, computingNow.askAgainInMs);
+        return;
+      }
       const failure = failureOf(next);
       if (!failure) {
         retries.current = 0;
@@ -109,6 +137,14 @@ export function useCardMetrics(
     }
     void load(range, 'first');
   }, [range, since, load]);
+
+  // All data instead of a sample: the sample's figures stay until the others come.
+  const firstAllData = useRef(allData);
+  useEffect(() => {
+    if (allData === firstAllData.current) return;
+    firstAllData.current = allData;
+    void load(current.current.range, 'switch');
+  }, [allData, load]);
 
   return { state, retryAt, refresh: () => void load(range, 'refresh') };
 }

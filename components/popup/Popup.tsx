@@ -241,11 +241,15 @@ function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps)
           Figures as of {formatTime(headline.metrics.asOf)}: {headline.stale.message}
         </p>
       )}
-      {headline && !headline.ok && (
+      {headline && !headline.ok && (headline.computing ? (
+        <p class="muted" role="status" data-testid="popup-computing">
+          PostHog is computing this tool's figures (an async query); the card shows them when they are ready.
+        </p>
+      ) : (
         <p class="failed" role="status" data-testid="popup-tab-error">
           {headline.error.message}
         </p>
-      )}
+      ))}
       <button type="button" class="link" onClick={() => void onDisableSite()}>
         Turn off on {tab.origin}
       </button>

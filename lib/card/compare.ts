@@ -15,18 +15,23 @@ export type TestedChange = NonNullable<Change> & { significant: boolean; detail:
 
 const signed = (x: number, digits = 1) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(digits)}`;
 
-/** A rate x/n now vs before, better when `better`. */
-export function rateDelta(x1: number, n1: number, x2: number, n2: number, better: 'higher' | 'lower'): TestedChange | null {
-  const change = pointChange(rate(x1, n1), rate(x2, n2), better, [n1, n2]);
-  const test = compareRates(x1, n1, x2, n2);
+/**
+ * A rate x/n now vs before, better when `better`. `sampleFactor`: the counts are a 1-in-N sample's
+ * times N (lib/card/sampling.ts); the test is run on the sample's own counts, so its interval is as
+ * wide as what was really measured.
+ */
+export function rateDelta(x1: number, n1: number, x2: number, n2: number, better: 'higher' | 'lower', sampleFactor = 1): TestedChange | null {
+  const [a1, b1, a2, b2] = [x1, n1, x2, n2].map((c) => Math.round(c / sampleFactor)) as [number, number, number, number];
+  const change = pointChange(rate(x1, n1), rate(x2, n2), better, [b1, b2]);
+  const test = compareRates(a1, b1, a2, b2);
   if (!change || !test) return null;
   const [low, high] = test.interval;
   return { ...change, ...verdictOf(change, test.significant, better), significant: test.significant, detail: `95 % interval of the change: ${signed(low * 100)} to ${signed(high * 100)} pts` };
 }
 
-/** p95 now vs before (lower is better). */
-export function p95Delta(current: Quantiles, previous: Quantiles): TestedChange | null {
-  const change = relativeChange(current.p95Ms, previous.p95Ms, 'lower', [current.n, previous.n]);
+/** p95 now vs before (lower is better); its intervals come from the sample itself (its own n). */
+export function p95Delta(current: Quantiles, previous: Quantiles, sampleFactor = 1): TestedChange | null {
+  const change = relativeChange(current.p95Ms, previous.p95Ms, 'lower', [Math.round(current.n / sampleFactor), Math.round(previous.n / sampleFactor)]);
   if (!change) return null;
   const now = current.p95IntervalMs ?? [null, null];
   const before = previous.p95IntervalMs ?? [null, null];
@@ -35,9 +40,9 @@ export function p95Delta(current: Quantiles, previous: Quantiles): TestedChange 
   return { ...change, ...verdictOf(change, test.significant, 'lower'), significant: test.significant, detail: `95 % interval of p95: now ${words(now)}, before ${words(before)}` };
 }
 
-/** A count now vs in the equal period before (fewer is better: failures). */
-export function countDelta(current: number, previous: number): { significant: boolean; detail: string } {
-  const test = compareCounts(current, previous);
+/** A count now vs in the equal period before (fewer is better: failures), tested on the sample's own counts. */
+export function countDelta(current: number, previous: number, sampleFactor = 1): { significant: boolean; detail: string } {
+  const test = compareCounts(Math.round(current / sampleFactor), Math.round(previous / sampleFactor));
   if (test.ratio === null) return { significant: false, detail: 'none in either period' };
   const ratio = test.ratio === Infinity ? 'new' : `${test.ratio.toFixed(2)}×`;
   const interval = test.interval ? ` (95 %: ${test.interval[0].toFixed(2)}× to ${test.interval[1] === Infinity ? '∞' : `${test.interval[1].toFixed(2)}×`})` : '';

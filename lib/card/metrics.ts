@@ -7,6 +7,7 @@ import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/mess
 import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
 import type { MetricsOptions } from '../settings/settings';
 import { ROW_COUNTS, ROW_FIGURES, sparkBucketSeconds, TOP_ERROR_TYPES } from './query';
+import { scaleSample } from './sampling';
 
 /** File types and download formats shown, the most frequent first. */
 export const TOP_VALUES = 6;
@@ -53,7 +54,15 @@ export function evaluateHealth(
 
 export function toToolMetrics(
   response: HogQLResponse,
-  input: { tool: string; range: RangeKey; options: Pick<MetricsOptions, 'funnelUnit' | 'funnelWindowHours' | 'segment' | 'thresholds' | 'schema'>; periodSeconds?: number; splitAt?: number },
+  input: {
+    tool: string;
+    range: RangeKey;
+    options: Pick<MetricsOptions, 'funnelUnit' | 'funnelWindowHours' | 'segment' | 'thresholds' | 'schema'>;
+    periodSeconds?: number;
+    splitAt?: number;
+    /** The query read 1 in this many users (lib/card/sampling.ts): counts are scaled back up. */
+    sampleFactor?: number;
+  },
   asOf: Date,
 ): ToolMetrics {
   const parsed = cardRowsSchema.safeParse(response.results);
@@ -144,7 +153,12 @@ export function toToolMetrics(
   const completedLastHour = int(now('processingCompleted')?.lastHour);
   const completedNow = now('processingCompleted');
   const lastHourMean = completedNow && completedNow.nLastHour > 0 && completedNow.sumLastHour !== null ? completedNow.sumLastHour / completedNow.nLastHour : null;
-  lastHour = { failures: int(now('processingFailed')?.lastHour), completed: completedLastHour, meanMs: completedLastHour > 0 ? lastHourMean : null };
+  const factor = input.sampleFactor ?? 1;
+  // Health is judged on estimates for everyone: a sample's counts times its factor.
+  lastHour = { failures: int(now('processingFailed')?.lastHour) * factor, completed: completedLastHour * factor, meanMs: completedLastHour > 0 ? lastHourMean : null };
+  // Every event the query read, both periods: what the next card decides its sampling by.
+  let eventsRead = 0;
+  for (const period of ['current', 'previous'] as const) for (const row of totals[period].values()) eventsRead += int(row.all);
 
   // Rows come in no fixed order: sort everything that is a list. The most frequent values are kept
   // (ties by code point, the order of ClickHouse's UTF-8 bytes), then shown by count and name.
@@ -164,7 +178,7 @@ export function toToolMetrics(
     .filter((entry) => entry.current > 0)
     .slice(0, TOP_ERROR_TYPES);
 
-  return {
+  return scaleSample({
     tool: input.tool,
     range: input.range,
     asOf: (response.last_refresh ? new Date(response.last_refresh) : asOf).toISOString(),
@@ -187,7 +201,8 @@ export function toToolMetrics(
     toolsSeen: null,
     // Before / after a split point: the periods are the time since it and as long before.
     ...(input.splitAt !== undefined && input.periodSeconds !== undefined ? { split: { at: input.splitAt, seconds: input.periodSeconds } } : {}),
-  };
+    events: eventsRead,
+  }, factor);
 }
 
 const toolsSeenSchema = z.array(z.tuple([z.string(), z.number().int().nonnegative()]));

@@ -25,6 +25,12 @@ export interface CardQueryInput {
    * the time since the annotation with as long before it (periodForSplit). The query text stays the same.
    */
   periodSeconds?: number;
+  /**
+   * Read 1 in this many users (lib/card/sampling.ts): HogQL `SAMPLE 1/N` on events, by person. A whole
+   * number the worker picks from a fixed list, never page input: the one number in the text besides the
+   * group slot. 1 or absent: every event, and the query text of an exact card.
+   */
+  sampleFactor?: number;
 }
 
 /** The longest a split may look back: the card's longest range. */
@@ -126,7 +132,8 @@ class Columns {
  * range as the other current-only figures do), until now: the values' count is n.
  * Percentiles are exact (quantileExact's rule) from sorted arrays: HogQL releases of the past year lack quantileExact.
  */
-export function buildCardQuery({ tool, range, options, periodSeconds }: CardQueryInput): HogQLRequest {
+export function buildCardQuery({ tool, range, options, periodSeconds, sampleFactor = 1 }: CardQueryInput): HogQLRequest {
+  if (!Number.isInteger(sampleFactor) || sampleFactor < 1 || sampleFactor > 1000) throw new Error(`bad sample factor ${String(sampleFactor)}`);
   const period = periodSeconds ?? RANGES[range].seconds;
   const { schema, segment } = options;
   const v = new HogQLValues();
@@ -192,7 +199,7 @@ FROM (
     windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level
   FROM (
     SELECT ${c.defs.join(',\n      ')}
-    FROM events
+    FROM events${sampleFactor > 1 ? ` SAMPLE 1/${sampleFactor}` : ''}
     WHERE ${where.join(' AND ')})
   ARRAY JOIN sections AS section, labels AS label, entities AS entity_key
   WHERE section != ''

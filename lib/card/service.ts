@@ -7,11 +7,13 @@
 import * as z from 'zod/mini';
 import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, LOOKUP_ROWS, periodForSplit, TRIAGE_ROWS, type LookupBy } from './query';
 import { toToolMetrics, toToolsSeen } from './metrics';
+import { estimateEvents as estimateFromAnswers, sampleFactorFor, type SamplingRule } from './sampling';
+import { runHogQL, type QueryProgress } from '../posthog/asyncQuery';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
 import type { Failure, LookedUpJob, LookupJobsResponse, ToolMetricsResponse, TriageResponse } from '../protocol/messages';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
-import type { RangeKey } from './ranges';
+import { RANGE_KEYS, RANGES, type RangeKey } from './ranges';
 import { autoRetryDelayMs } from './autoRetry';
 import { figureSettings } from '../settings/change';
 import type { Settings } from '../settings/settings';
@@ -30,10 +32,29 @@ export interface CardServiceDeps {
   now?: () => number;
   /** How long an answer is served without asking PostHog again. */
   freshForMs?: number;
+  /** When a tool is read from a sample of its users (default: lib/card/sampling.ts's). */
+  sampling?: SamplingRule;
+  /** The wait before each poll of an async query (default: lib/posthog/asyncQuery.ts's backoff). */
+  pollDelayMs?: (attempt: number) => number;
 }
 
 /** After a failed request, other callers (tabs, page loads) get the same answer at least this long without asking again (longer as failures repeat: lib/card/autoRetry.ts); a refresh asks. */
 export const FAILURE_QUIET_MS = 10_000;
+
+/** While PostHog computes a card as an async query, cards ask this often (each ask says a card still wants it). */
+export const COMPUTING_ASK_MS = 3_000;
+/**
+ * No card asked for this long: nobody needs the figures any more (tabs closed or gone elsewhere), so the
+ * query is cancelled at PostHog. Longer than a hidden tab's slowest timer (browsers run them once a minute).
+ */
+export const COMPUTING_LEASE_MS = 90_000;
+/** PostHog's API ceiling until an answer names it (hogql_query_runner.py: 10 s for API queries). */
+export const API_CEILING_MS = 10_000;
+/** A card whose last run took more than this share of the ceiling starts as an async query at once. */
+const NEAR_CEILING = 0.5;
+
+/** Why a computing card query was dropped: no card asked for it within the lease. */
+class NobodyAsked extends Error {}
 
 /** Identifies settings without keeping the key itself: answers for one key are never served for another. */
 async function fingerprint(settings: Settings): Promise<string> {
@@ -59,13 +80,45 @@ export function createCardService(deps: CardServiceDeps) {
   const recentAnswers = new Map<string, CacheEntry>();
   /** What each key's last request answered, stamped with a call counter (see getToolMetrics). */
   const settledAnswers = new Map<string, { tick: number; response: ToolMetricsResponse }>();
+  /** Card queries PostHog is running as async queries: since when, its progress, and when a card last asked. */
+  const computing = new Map<string, { since: number; progress: QueryProgress; askedAt: number }>();
+  /** How long each key's last run took (ms), to start a slow card async at once. */
+  const lastRunMs = new Map<string, number>();
+  let ceilingMs = API_CEILING_MS;
   let tick = 0;
   const { session } = deps;
 
-  async function fetchMetrics({ settings, client }: Connection, tool: string, range: RangeKey, refresh: boolean, split: { at: number; seconds: number } | null): Promise<ToolMetricsResponse> {
-    const input = { tool, range, options: settings, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
-    // A user's refresh asks PostHog to run the query now, not to answer from its own cache.
-    const response = await client.hogql(buildCardQuery(input), { refresh });
+  async function fetchMetrics(
+    { settings, client }: Connection,
+    job: { key: string; tool: string; range: RangeKey; refresh: boolean; split: { at: number; seconds: number } | null; sampleFactor: number; onAsync: () => void },
+  ): Promise<ToolMetricsResponse> {
+    const { key, tool, range, refresh, split, sampleFactor } = job;
+    const input = { tool, range, options: settings, sampleFactor, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
+    const abort = new AbortController();
+    // A user's refresh asks PostHog to run the query now, not to answer from its own cache. Blocking
+    // first; past PostHog's API ceiling (or near it last time) the same query runs async, polled.
+    const run = await runHogQL(client, buildCardQuery(input), {
+      refresh,
+      preferAsync: (lastRunMs.get(key) ?? 0) > ceilingMs * NEAR_CEILING,
+      slots: client.slots,
+      signal: abort.signal,
+      now,
+      pollDelayMs: deps.pollDelayMs,
+      onAsync: ({ at }) => {
+        computing.set(key, { since: at, progress: { rowsRead: null, rowsTotal: null }, askedAt: now() });
+        job.onAsync();
+      },
+      onProgress: (progress) => {
+        const held = computing.get(key);
+        if (!held) return;
+        held.progress = progress;
+        if (now() - held.askedAt > COMPUTING_LEASE_MS) abort.abort(new NobodyAsked());
+      },
+    });
+    if (run.ceilingSeconds) ceilingMs = run.ceilingSeconds * 1000;
+    if (lastRunMs.size > 200) lastRunMs.clear();
+    lastRunMs.set(key, run.ms);
+    const response = run.response;
     const metrics = toToolMetrics(response, input, new Date(now()));
     if ((metrics.funnel.steps[0]?.current ?? 0) === 0) {
       // No views: say which tools do have some, so the user can fix the mapping. Best effort.
@@ -77,8 +130,29 @@ export function createCardService(deps: CardServiceDeps) {
 
   const readCache = (key: string): Promise<CacheEntry | null> => store.getEntry(cachedFigures, key).catch(() => null);
 
-  /** `since`: compare after that moment (an annotation's, epoch ms) with as long before it. */
-  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number): Promise<ToolMetricsResponse> {
+  /** What a card asking while PostHog computes is told: the last figures if any, and how far it is. */
+  function computingAnswer(held: { since: number; progress: QueryProgress }, latest: CacheEntry | null): ToolMetricsResponse {
+    const info = { since: held.since, rowsRead: held.progress.rowsRead, rowsTotal: held.progress.rowsTotal, askAgainInMs: COMPUTING_ASK_MS };
+    if (latest?.response.ok) return { ...latest.response, computing: info };
+    return { ok: false, error: { kind: 'computing', message: 'PostHog is computing these figures as an async query (too long for one request).', retryInMs: COMPUTING_ASK_MS }, computing: info };
+  }
+
+  /** The tool's events in a look-back, from the last answers for it (any range); null when none is known. */
+  async function estimateEvents(prefix: string, tool: string, lookbackSeconds: number): Promise<number | null> {
+    const known = [];
+    for (const r of RANGE_KEYS) {
+      const k = `${prefix}:${r}:${tool}`;
+      const entry = recentAnswers.get(k) ?? (await readCache(k));
+      if (entry?.response.ok) known.push({ ...entry.response.metrics, lookbackSeconds: 2 * RANGES[r].seconds });
+    }
+    return estimateFromAnswers(known, lookbackSeconds);
+  }
+
+  /**
+   * `since`: compare after that moment (an annotation's, epoch ms) with as long before it. `allData`:
+   * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
+   */
+  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean } = {}): Promise<ToolMetricsResponse> {
     const asked = ++tick;
     const connected = await session.connect();
     if (!connected.ok) return connected;
@@ -89,15 +163,24 @@ export function createCardService(deps: CardServiceDeps) {
       split = { at: since, seconds };
     }
 
-    const key = `${await fingerprint(connected.connection.settings)}:${range}:${tool}${split ? `:split:${split.at}` : ''}`;
+    const prefix = await fingerprint(connected.connection.settings);
+    const key = `${prefix}:${range}:${tool}${split ? `:split:${split.at}` : ''}${opts.allData ? ':all' : ''}`;
     const cached = (await readCache(key)) ?? null;
     const blocked = await session.blocked();
+    // A huge tool is read from a sample of its users (lib/card/sampling.ts), judged by its last answers.
+    const sampleFactor = opts.allData ? 1 : sampleFactorFor(await estimateEvents(prefix, tool, 2 * (split?.seconds ?? RANGES[range].seconds)), deps.sampling);
     // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
     // request, answer or failure, whatever order their awaits above finished in.
     const latest = recentAnswers.get(key) ?? cached;
     const serveStale = (failure: Failure): ToolMetricsResponse =>
       latest?.response.ok ? { ...latest.response, stale: failure } : { ok: false, error: failure };
 
+    // PostHog is computing it: say how far, and note that a card still wants it.
+    const held = computing.get(key);
+    if (held) {
+      held.askedAt = now();
+      return computingAnswer(held, latest);
+    }
     const pending = inFlight.get(key);
     if (pending) return pending;
     // A request that finished after this call began answers it too, even a refresh.
@@ -110,7 +193,12 @@ export function createCardService(deps: CardServiceDeps) {
     if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
     if (failed && !refresh && now() < failed.nextAt) return serveStale({ ...failed.failure, retryInMs: failed.nextAt - now() });
 
-    const request = fetchMetrics(connected.connection, tool, range, refresh, split)
+    // The first answer is the figures, or — as soon as PostHog takes the query async — that it is computing.
+    let wentAsync = () => {};
+    const early = new Promise<ToolMetricsResponse>((resolve) => {
+      wentAsync = () => resolve(computingAnswer(computing.get(key)!, latest));
+    });
+    const request = fetchMetrics(connected.connection, { key, tool, range, refresh, split, sampleFactor, onAsync: () => wentAsync() })
       .then(async (response) => {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
@@ -119,6 +207,8 @@ export function createCardService(deps: CardServiceDeps) {
         return response;
       })
       .catch((error: unknown) => {
+        // Cancelled because no card asked: nobody to tell, nothing to hold against the next ask.
+        if (error instanceof NobodyAsked) return serveStale({ kind: 'timeout', message: 'No card asked for these figures any more; the query was cancelled.' });
         const raw = toFailure(error);
         const attempt = (recentFailures.get(key)?.attempt ?? -1) + 1;
         const waitMs = autoRetryDelayMs(raw, attempt, () => 0) ?? FAILURE_QUIET_MS;
@@ -132,9 +222,13 @@ export function createCardService(deps: CardServiceDeps) {
         settledAnswers.set(key, { tick: ++tick, response });
         return response;
       })
-      .finally(() => inFlight.delete(key));
-    inFlight.set(key, request);
-    return request;
+      .finally(() => {
+        inFlight.delete(key);
+        computing.delete(key);
+      });
+    const first = Promise.race([request, early]);
+    inFlight.set(key, first);
+    return first;
   }
 
 
@@ -211,6 +305,7 @@ export function createCardService(deps: CardServiceDeps) {
     recentAnswers.clear();
     recentFailures.clear();
     settledAnswers.clear();
+    lastRunMs.clear();
   }
 
   return { getToolMetrics, getTriage, lookupJobs, forgetAnswers };

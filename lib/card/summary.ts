@@ -28,10 +28,11 @@ export function cardSummary(m: ToolMetrics, links: CardLinks): string {
   const lines = [
     `**Tool Lens: ${codeSpan(m.tool)}**, ${period} (as of ${m.asOf})`,
     `- Funnel (${m.funnel.unit}): ${steps.map((s) => `${s.label} ${formatCount(s.current)}`).join(' → ')}`,
-    `- View → download: ${formatPercent(downloads?.current ?? 0, views?.current ?? 0)}; ${changeWords(rateDelta(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0, 'higher'))}`,
-    `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(p95Delta(q, m.latency.previous))}`,
-    `- Failure rate: ${formatCount(current.failed)} of ${formatCount(current.started)} started (${formatPercent(current.failed, current.started)}); ${changeWords(rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower'))}`,
+    `- View → download: ${formatPercent(downloads?.current ?? 0, views?.current ?? 0)}; ${changeWords(rateDelta(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0, 'higher', m.sample?.factor))}`,
+    `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(p95Delta(q, m.latency.previous, m.sample?.factor))}`,
+    `- Failure rate: ${formatCount(current.failed)} of ${formatCount(current.started)} started (${formatPercent(current.failed, current.started)}); ${changeWords(rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower', m.sample?.factor))}`,
   ];
+  if (m.sample) lines.splice(1, 0, `- Sampled: 1 in ${formatCount(m.sample.factor)} users; counts are estimates (×${formatCount(m.sample.factor)}), tests use the sample`);
   if (m.errors.length) lines.push(`- Errors: ${m.errors.slice(0, 5).map((e) => `${codeSpan(e.type)} ${formatCount(e.current)}`).join(', ')}`);
   if (m.health.status === 'alert') lines.push(`- Over threshold: ${m.health.reasons.join('; ')}`);
   if (m.segment) lines.push(`- Segment: ${segmentKindLabel(m.segment)} property ${codeSpan(m.segment.property)} = ${codeSpan(m.segment.value)}`);

@@ -62,6 +62,8 @@ export function queryCatalog(): CatalogEntry[] {
     for (const by of ['email', 'distinct_id', 'session_id'] as const) {
       add(`job lookup by ${by} (${spellingName}, ${defaultRange})`, buildJobLookupQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, by, value: 'someone@example.com' }));
     }
+    // A huge tool's card reads a sample of users (lib/card/sampling.ts): the only text the factor changes.
+    add(`card (${spellingName}, no segment, sessions, ${defaultRange}, sampled 1/10)`, buildCardQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, sampleFactor: 10 }));
     add(`ranking (${spellingName}, ${defaultRange})`, buildRankingQuery(defaultRange, { ...DEFAULT_METRICS_OPTIONS, schema }));
     add(`tools seen (${spellingName}, ${defaultRange})`, buildToolsSeenQuery(defaultRange, schema));
     add(`auto-mapping (${spellingName})`, buildAutoMapQuery(schema));

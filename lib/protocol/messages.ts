@@ -75,6 +75,13 @@ export const toolMetricsSchema = z.object({
     }),
   ),
   health: healthSchema,
+  /**
+   * Set when the figures come from a sample of users (HogQL SAMPLE 1/factor, by person): counts are
+   * the sample's times `factor` (estimates), the tests of change use the sample's own counts.
+   */
+  sample: z.optional(z.object({ factor: z.int().check(z.minimum(2)), events: count() })),
+  /** The tool's events the query read (times the sample factor): what the next card's sampling is decided by. */
+  events: z.optional(count()),
   /** Only when this tool had no views: the tools that did, to suggest a fix. */
   toolsSeen: z.nullable(z.array(z.object({ tool: z.string(), views: count() }))),
 });
@@ -125,6 +132,8 @@ export const errorKindSchema = z.enum([
   'query_error',
   /** PostHog stopped the query: too slow, or out of memory (504, 512, 513). */
   'too_slow',
+  /** Not a failure: PostHog is still computing the figures as an async query; ask again in retryInMs. */
+  'computing',
   'bad_request',
   /** The extension's own background worker did not answer (it was stopped or restarted). */
   'extension',
@@ -150,6 +159,8 @@ export const getToolMetricsRequest = z.object({
   refresh: z.optional(z.boolean()),
   /** Compare after this moment (epoch ms: an annotation's) with as long before it, instead of the range with the one before. */
   since: z.optional(z.number()),
+  /** Every event, never a sample, however big the tool (the card's "Use all data"). */
+  allData: z.optional(z.boolean()),
 });
 export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
 export const lookupBySchema = z.enum(['distinct_id', 'email', 'session_id']);
@@ -262,6 +273,19 @@ export type Request = z.infer<typeof requestSchema>;
 
 // Responses ------------------------------------------------------------------------------------
 
+/**
+ * PostHog is computing new figures as an async query (too long for a blocking request): since when,
+ * its progress where it gives one, and when to ask again — each ask tells the worker a card still
+ * wants them; when none asks for a while, the query is cancelled.
+ */
+export const computingSchema = z.object({
+  since: z.number(),
+  rowsRead: z.nullable(count()),
+  rowsTotal: z.nullable(count()),
+  askAgainInMs: z.number().check(z.minimum(100), z.maximum(60_000)),
+});
+export type Computing = z.infer<typeof computingSchema>;
+
 export const toolMetricsResponse = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
@@ -269,8 +293,10 @@ export const toolMetricsResponse = z.discriminatedUnion('ok', [
     links: cardLinksSchema,
     /** Set when these figures are an older answer served because a refresh failed. */
     stale: z.optional(failureSchema),
+    /** Set while new figures are being computed: these are the last ones. */
+    computing: z.optional(computingSchema),
   }),
-  z.object({ ok: z.literal(false), error: failureSchema }),
+  z.object({ ok: z.literal(false), error: failureSchema, computing: z.optional(computingSchema) }),
 ]);
 export const triageResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), triage: triageSchema }),

@@ -79,7 +79,7 @@ export function createWorker(deps: WorkerDeps) {
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
 
   const handlers: Handlers = {
-    'tool-metrics/get': async (r) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since)),
+    'tool-metrics/get': async (r) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData })),
     'triage/get': (r) => card.getTriage(r.tool, r.range),
     'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
     'ranking/get': (r) => project.getRanking(r.range),
