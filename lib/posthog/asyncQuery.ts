@@ -22,7 +22,7 @@ export interface RunOptions {
   preferAsync?: boolean;
   /** Aborting cancels the query at PostHog (DELETE) and rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** The query went async: PostHog's id, and when it started. */
+  /** The query went async: PostHog's id, and when the query was first sent (its blocking attempt included). */
   onAsync?: (started: { id: string; at: number }) => void;
   onProgress?: (progress: QueryProgress) => void;
   /** The project's slots: an async query holds one until it is done (./querySlots.ts). */
@@ -90,7 +90,7 @@ export async function runHogQL(client: PostHogClient, request: HogQLRequest, opt
     if ('done' in start) return done(start.done);
     id = start.running.id;
     const asyncAt = now();
-    opts.onAsync?.({ id, at: asyncAt });
+    opts.onAsync?.({ id, at: started });
     opts.onProgress?.(progressOf(start.running));
     for (let attempt = 0; ; attempt++) {
       await sleep((opts.pollDelayMs ?? pollDelayMs)(attempt), opts.signal);
