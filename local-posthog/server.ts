@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
 import { HogQLError } from './hogql/index.js';
 import { generateSeedEvents } from './seed.js';
+import { seedInClickHouse } from './bulkSeed.js';
 import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { AnnotationApi } from './annotations.js';
 import { EventStore } from './store.js';
@@ -98,7 +99,11 @@ export interface StartOptions {
   projects?: ProjectOptions[];
   /** More organisations the user belongs to, beside the default one (the user's current organisation). */
   organizations?: OrganizationOptions[];
-  seed?: { seed: number; days: number; events: number; now?: Date } | false;
+  /**
+   * Seed events; `inClickHouse`: drawn inside ClickHouse (bulkSeed.ts: the same distributions, for
+   * millions of events), rather than by the JS generator (seed.ts) the tests' exact figures use.
+   */
+  seed?: { seed: number; days: number; events: number; now?: Date; inClickHouse?: boolean } | false;
   /** PostHog's limits by default (limits.ts); tests loosen or tighten them. */
   limits?: Partial<Limits>;
   /** How long a query without `refresh` is answered from the cache (PostHog: 5 minutes). */
@@ -252,7 +257,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   if (opts.materialized?.length) await store.materialize(opts.materialized);
   if (opts.seed) {
     try {
-      await store.insert(generateSeedEvents(opts.seed), 50_000);
+      if (opts.seed.inClickHouse) await seedInClickHouse(store, opts.seed);
+      else await store.insert(generateSeedEvents(opts.seed), 50_000);
     } catch (e) {
       store.close();
       throw e;

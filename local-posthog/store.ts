@@ -364,6 +364,16 @@ export class EventStore {
     return total;
   }
 
+  /** Property definitions from events that are not inserted (a bulk seed's sample: bulkSeed.ts), as ingesting them would keep them. */
+  async define(events: Iterable<StoredEvent>, teamId = DEFAULT_TEAM_ID): Promise<void> {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const defined: NewDefinition[] = [];
+    for (const e of events) defined.push(...this.definitions.observe(teamId, e.properties, nowSeconds));
+    if (!defined.length) return;
+    const rows = defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';
+    await this.session.insert({ table: 'property_definitions', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'kind', 'name', 'property_type'] });
+  }
+
   /** Raw ClickHouse SQL, rows as objects (for tests and tooling). */
   async queryRows(sql: string): Promise<unknown[]> {
     const r = await this.session.queryAsync(sql, { format: 'JSONEachRow' });
