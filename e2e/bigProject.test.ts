@@ -51,5 +51,19 @@ describe('a card past the API ceiling', () => {
     expect(postHog.faults.count(new RegExp(`^${QUERY}$`), 'POST')).toBeLessThanOrEqual(4); // + ranking and annotations' friends
     expect(postHog.faults.count(STATUS, 'GET')).toBeGreaterThan(0);
     expect(postHog.faults.count(STATUS, 'GET')).toBeLessThan(30);
+    await page.close();
+  });
+
+  it('cancels the query at PostHog when the tab waiting for it is closed', async () => {
+    postHog.resetQueryState();
+    postHog.faults.resetCount();
+    postHog.setLimits({ apiMaxExecutionSeconds: 2 });
+    postHog.slowDownQueries({ extraMs: 120_000, matching: 'sumForEach', times: 2 });
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/tools/video-summarizer`);
+    await card(page).locator('[data-testid="card-computing"]').waitFor({ timeout: 60_000 });
+    expect(postHog.faults.count(STATUS, 'DELETE')).toBe(0);
+    await page.close();
+    await expect.poll(() => postHog.faults.count(STATUS, 'DELETE'), { timeout: 30_000 }).toBe(1);
   });
 });

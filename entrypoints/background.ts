@@ -55,6 +55,7 @@ export default defineBackground(() => {
 
   browser.alarms?.onAlarm.addListener((alarm) => void worker.alarm(alarm.name));
   browser.notifications?.onClicked.addListener((id) => void worker.notificationClicked(id));
+  browser.tabs.onRemoved.addListener((tabId) => worker.tabClosed(tabId));
   store.watch(settingsItem, (value, old) => void worker.settingsChanged(old, value));
   store.watch(sitesItem, () => void worker.sitesChanged());
   browser.permissions.onRemoved?.addListener(() => void worker.sitesChanged());

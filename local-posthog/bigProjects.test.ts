@@ -97,6 +97,20 @@ describe('a card past PostHog API ceiling', () => {
     ph.setLimits({ apiMaxExecutionSeconds: 10 });
     expect(await untilFigures(() => card.getToolMetrics('pdf-to-text', '24h'))).toMatchObject({ ok: true });
   });
+
+  it('cancels it as soon as the last tab waiting for it is closed', async () => {
+    ph.setLimits({ apiMaxExecutionSeconds: 1 });
+    ph.slowDownQueries({ extraMs: 60_000, matching: CARD, times: 1 });
+    const { card } = services();
+    expect(await card.getToolMetrics('image-compressor', '24h', false, undefined, { tab: 7 })).toMatchObject({ error: { kind: 'computing' } });
+    expect(await card.getToolMetrics('image-compressor', '24h', false, undefined, { tab: 8 })).toMatchObject({ error: { kind: 'computing' } });
+    card.tabClosed(7);
+    card.tabClosed(99); // waits for nothing
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ph.faults.count(STATUS, 'DELETE')).toBe(0);
+    card.tabClosed(8);
+    await expect.poll(() => ph.faults.count(STATUS, 'DELETE'), { timeout: 30_000 }).toBe(1);
+  });
 });
 
 describe('the project concurrency limit', () => {

@@ -81,7 +81,7 @@ export function createCardService(deps: CardServiceDeps) {
   /** What each key's last request answered, stamped with a call counter (see getToolMetrics). */
   const settledAnswers = new Map<string, { tick: number; response: ToolMetricsResponse }>();
   /** Card queries PostHog is running as async queries: since when, its progress, and when a card last asked. */
-  const computing = new Map<string, { since: number; progress: QueryProgress; askedAt: number }>();
+  const computing = new Map<string, { since: number; progress: QueryProgress; askedAt: number; tabs: Set<number>; abort: AbortController }>();
   /** How long each key's last run took (ms), to start a slow card async at once. */
   const lastRunMs = new Map<string, number>();
   let ceilingMs = API_CEILING_MS;
@@ -90,7 +90,7 @@ export function createCardService(deps: CardServiceDeps) {
 
   async function fetchMetrics(
     { settings, client }: Connection,
-    job: { key: string; tool: string; range: RangeKey; refresh: boolean; split: { at: number; seconds: number } | null; sampleFactor: number; onAsync: () => void },
+    job: { key: string; tool: string; range: RangeKey; refresh: boolean; split: { at: number; seconds: number } | null; sampleFactor: number; tab: number | undefined; onAsync: () => void },
   ): Promise<ToolMetricsResponse> {
     const { key, tool, range, refresh, split, sampleFactor } = job;
     const input = { tool, range, options: settings, sampleFactor, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
@@ -105,7 +105,7 @@ export function createCardService(deps: CardServiceDeps) {
       now,
       pollDelayMs: deps.pollDelayMs,
       onAsync: ({ at }) => {
-        computing.set(key, { since: at, progress: { rowsRead: null, rowsTotal: null }, askedAt: now() });
+        computing.set(key, { since: at, progress: { rowsRead: null, rowsTotal: null }, askedAt: now(), tabs: new Set(job.tab === undefined ? [] : [job.tab]), abort });
         job.onAsync();
       },
       onProgress: (progress) => {
@@ -152,7 +152,7 @@ export function createCardService(deps: CardServiceDeps) {
    * `since`: compare after that moment (an annotation's, epoch ms) with as long before it. `allData`:
    * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
    */
-  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean } = {}): Promise<ToolMetricsResponse> {
+  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number } = {}): Promise<ToolMetricsResponse> {
     const asked = ++tick;
     const connected = await session.connect();
     if (!connected.ok) return connected;
@@ -179,6 +179,7 @@ export function createCardService(deps: CardServiceDeps) {
     const held = computing.get(key);
     if (held) {
       held.askedAt = now();
+      if (opts.tab !== undefined) held.tabs.add(opts.tab);
       return computingAnswer(held, latest);
     }
     const pending = inFlight.get(key);
@@ -198,7 +199,7 @@ export function createCardService(deps: CardServiceDeps) {
     const early = new Promise<ToolMetricsResponse>((resolve) => {
       wentAsync = () => resolve(computingAnswer(computing.get(key)!, latest));
     });
-    const request = fetchMetrics(connected.connection, { key, tool, range, refresh, split, sampleFactor, onAsync: () => wentAsync() })
+    const request = fetchMetrics(connected.connection, { key, tool, range, refresh, split, sampleFactor, tab: opts.tab, onAsync: () => wentAsync() })
       .then(async (response) => {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
@@ -300,6 +301,17 @@ export function createCardService(deps: CardServiceDeps) {
     }
   }
 
+  /**
+   * A tab was closed: it no longer waits for any card being computed. A card query every waiting tab
+   * has closed is cancelled at once (cards in other pages are covered by the lease).
+   */
+  function tabClosed(tab: number) {
+    for (const held of computing.values()) {
+      if (!held.tabs.delete(tab) || held.tabs.size > 0) continue;
+      held.abort.abort(new NobodyAsked());
+    }
+  }
+
   /** Settings changed: forget every answer and failure held in memory, as the stored cache is dropped. */
   function forgetAnswers() {
     recentAnswers.clear();
@@ -308,7 +320,7 @@ export function createCardService(deps: CardServiceDeps) {
     lastRunMs.clear();
   }
 
-  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers };
+  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers, tabClosed };
 }
 
 const text = z.nullable(z.string());

@@ -79,7 +79,7 @@ export function createWorker(deps: WorkerDeps) {
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
 
   const handlers: Handlers = {
-    'tool-metrics/get': async (r) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData })),
+    'tool-metrics/get': async (r, sender) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id })),
     'triage/get': (r) => card.getTriage(r.tool, r.range),
     'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
     'ranking/get': (r) => project.getRanking(r.range),
@@ -166,6 +166,8 @@ export function createWorker(deps: WorkerDeps) {
     /** The sites changed, or a host permission was removed. */
     sitesChanged: () => sites.sync(),
     notificationClicked: (id: string) => alerts.notificationClicked(id),
+    /** A tab closed: a card query no open tab waits for any more is cancelled at PostHog. */
+    tabClosed: (tabId: number) => card.tabClosed(tabId),
     /** Creates or updates the Tool Usage dashboard, telling `post` each step, then the result. */
     async createDashboard(post: (message: DashboardProgress) => void): Promise<void> {
       const done = (ok: boolean, url: string | null, created: boolean, failed: number, message: string) => post({ type: 'done', ok, url, created, failed, message });
