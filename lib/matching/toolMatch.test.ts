@@ -21,6 +21,13 @@ describe('URL patterns', () => {
     expect(resolve('https://tools.example.com/t/other', s)?.tool).toBe('other');
   });
 
+  it("maps only the rule's own values: /tools/constructor is the tool constructor, not Object's", () => {
+    const s = site({ urlRules: [rule('/tools/:tool', { pdf2txt: 'pdf-to-text' })] });
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(resolve(`https://tools.example.com/tools/${name}`, s)).toEqual({ tool: name, rule: 'url-rule', detail: 'URL rule /tools/:tool' });
+    }
+  });
+
   it('refuses patterns without :tool or a leading slash', () => {
     expect(compilePattern('tools/:tool')).toMatch(/starts with \//);
     expect(compilePattern('/tools/:name')).toMatch(/needs :tool/);

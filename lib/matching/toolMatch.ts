@@ -123,7 +123,8 @@ function matchRule(rule: UrlRule, pathname: string): string | null {
   const raw = m.groups?.tool ?? m[1];
   const captured = raw === undefined ? null : decode(raw);
   if (captured === null) return null;
-  const tool = rule.map[captured] ?? captured;
+  // Own keys only: `/tools/constructor` must not find Object.prototype.constructor in the map.
+  const tool = Object.hasOwn(rule.map, captured) ? rule.map[captured]! : captured;
   return isValidToolName(tool) ? tool : null;
 }
 
