@@ -29,6 +29,13 @@ describe('settings import/export', () => {
     expect(importSettings(JSON.stringify({ toolLens: 2 }))).toMatchObject({ ok: false, errors: [expect.stringContaining('toolLens')] });
   });
 
+  it('refuses URL rules the matcher would not run, naming the rule and why', () => {
+    const file = JSON.parse(exportSettings(settings, [{ ...newSite('https://a.example'), urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }, { kind: 'regex', value: '^/(?=x)(\\w+)$', map: {} }] }]));
+    expect(importSettings(JSON.stringify(file))).toEqual({ ok: false, errors: [expect.stringMatching(/^sites\.0\.urlRules\.1\.value: Lookahead and lookbehind/)] });
+    file.sites[0].urlRules[1] = { kind: 'regex', value: '^/(\\w|\\d)+$', map: {} };
+    expect(importSettings(JSON.stringify(file))).toMatchObject({ ok: true });
+  });
+
   it('refuses huge files and duplicate sites', () => {
     expect(importSettings(' '.repeat(300 * 1024))).toMatchObject({ ok: false, errors: [expect.stringContaining('larger than 256 KB')] });
     const dup = JSON.parse(exportSettings(settings, [newSite('https://a.example'), newSite('https://a.example')]));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { checkBudgetWithinLimit, metricsOptionsSchema, settingsSchema, type Settings } from './settings';
 import { siteSchema, type Site } from '../matching/siteSchema';
+import { compileRule } from '../matching/toolMatch';
 
 export const MAX_IMPORT_BYTES = 256 * 1024;
 
@@ -10,7 +11,16 @@ const exportSchema = z.object({
   connection: z.object({ host: z.enum(['us', 'eu', 'custom']), customHost: z.string().max(500), projectId: z.string().regex(/^\d{0,12}$/, 'Project id is a number') }),
   options: metricsOptionsSchema,
   sites: z.array(siteSchema).max(200),
-}).superRefine((file, ctx) => checkBudgetWithinLimit(file.options, ctx, ['options']));
+}).superRefine((file, ctx) => {
+  checkBudgetWithinLimit(file.options, ctx, ['options']);
+  // Rules the matcher would ignore are refused here, where the file's author can be told why.
+  file.sites.forEach((site, s) =>
+    site.urlRules.forEach((rule, r) => {
+      const problem = compileRule(rule);
+      if (typeof problem === 'string') ctx.addIssue({ code: 'custom', path: ['sites', s, 'urlRules', r, 'value'], message: problem });
+    }),
+  );
+});
 
 export function exportSettings(settings: Settings | null, sites: Site[]): string {
   const { apiKey: _key, auth: _auth, host, customHost, projectId, ...options } = settings ?? settingsSchema.parse({ host: 'us', customHost: '', projectId: '0', apiKey: 'x' });
