@@ -126,6 +126,15 @@ describe('worker', () => {
     expect(w.opened).toHaveLength(1);
     expect(w.opened[0]).toMatch(new RegExp(`^${BASE}/project/7/`));
 
+    // A tool name is data: its notification's title is Tool Lens's own words; the name, on one line, only in the message.
+    const evil = 'x\n\nYour account is locked: call 555 <b>now</b>\u202e';
+    alertQuery([[evil, 30, 40, 10, 1200, 2000]]);
+    await w.alarm(ALERTS_ALARM);
+    const shown = (await fakeBrowser.notifications.getAll()) as Record<string, { title: string; message: string }>;
+    expect(shown[`tool-lens:${evil}`]?.title).toBe('Tool Lens: a tool is over a threshold');
+    expect(shown[`tool-lens:${evil}`]?.message).toMatch(/^x Your account is locked: call 555 <b>now<\/b> — \d+ failures/);
+    expect(Object.values(shown).map((n) => n.title + n.message).join('')).not.toMatch(/[\n\r\u202e]/);
+
     // All well again: the badge clears.
     alertQuery([['pdf-to-text', 0, 10, 10, 100, 200]]);
     await w.alarm(ALERTS_ALARM);
