@@ -145,10 +145,11 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
             const current = await store.get(settingsItem);
             return exportSettings(current.status === 'configured' ? current.settings : null, sites);
           }}
+          stored={() => store.getRaw(settingsItem)}
           apply={async ({ settings, sites: imported }) => {
-            // The key (or the sign-in) stays the one stored: exported files never carry it.
-            const current = (await store.getRaw(settingsItem)) as { apiKey?: unknown; auth?: unknown } | undefined;
-            await store.set(settingsItem, { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '', ...(current?.auth === 'signIn' ? { auth: 'signIn' as const } : {}) });
+            // planImport kept the stored key (or sign-in) only if the file names the same host and project:
+            // otherwise the worker signs out as the stored settings leave the sign-in.
+            await store.set(settingsItem, settings);
             await store.set(sitesItem, imported);
             setSites(imported);
             const missing: string[] = [];
