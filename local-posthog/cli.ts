@@ -1,6 +1,7 @@
 /**
  * npx tsx local-posthog/cli.ts --port 8010 --seed 42 --days 14 --events 60000 [--data-dir DIR] [--host 127.0.0.1]
- *   [--timezone Asia/Kolkata] [--queries-per-hour 120]
+ *   [--timezone Asia/Kolkata] [--queries-per-hour 120] [--api-key phx_…] [--allow-origin https://dev.example:3000]
+ * The personal API key (every scope) is new at each start unless --api-key gives one; it is printed below.
  */
 import { parseArgs } from 'node:util';
 import { startLocalPostHog } from './server.js';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     'project-api-key': { type: 'string' },
     timezone: { type: 'string', default: 'UTC' },
     'queries-per-hour': { type: 'string', default: '120' },
+    'allow-origin': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -24,7 +26,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     'Usage: npx tsx local-posthog/cli.ts [--port 8010] [--host 127.0.0.1] [--seed 42 --days 14 --events 60000] [--data-dir DIR]\n' +
-      '         [--api-key phx_...] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]',
+      '         [--api-key phx_... (default: a new random key each start)] [--project-api-key phc_...] [--timezone UTC]\n' +
+      '         [--queries-per-hour 120 (0: no limit)] [--allow-origin ORIGIN (a web origin besides this machine\'s pages that may call it; repeatable)]',
   );
   process.exit(0);
 }
@@ -47,6 +50,7 @@ const ph = await startLocalPostHog({
   projectApiKey: values['project-api-key'],
   timezone: values.timezone,
   limits: { queriesPerHour: num('queries-per-hour', values['queries-per-hour']) || null },
+  corsOrigins: values['allow-origin'],
   seed: values.seed !== undefined ? { seed: num('seed', values.seed), days: num('days', values.days), events: num('events', values.events) } : false,
 });
 const [{ n } = { n: 0 }] = (await ph.query('SELECT count() AS n FROM events')) as { n: number }[];
