@@ -35,9 +35,9 @@ export interface CardServiceDeps {
 /** After a failed request, other callers (tabs, page loads) get the same answer at least this long without asking again (longer as failures repeat: lib/card/autoRetry.ts); a refresh asks. */
 export const FAILURE_QUIET_MS = 10_000;
 
-/** Identifies settings without keeping the key itself: answers for one key are never served for another. */
-async function fingerprint(settings: Settings): Promise<string> {
-  const text = JSON.stringify(figureSettings(settings));
+/** Identifies settings and credential without keeping the key itself: answers for one key or sign-in are never served for another. */
+async function fingerprint(settings: Settings, identity: string): Promise<string> {
+  const text = JSON.stringify([figureSettings(settings), identity]);
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -89,7 +89,7 @@ export function createCardService(deps: CardServiceDeps) {
       split = { at: since, seconds };
     }
 
-    const key = `${await fingerprint(connected.connection.settings)}:${range}:${tool}${split ? `:split:${split.at}` : ''}`;
+    const key = `${await fingerprint(connected.connection.settings, connected.connection.identity)}:${range}:${tool}${split ? `:split:${split.at}` : ''}`;
     const cached = (await readCache(key)) ?? null;
     const blocked = await session.blocked();
     // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's

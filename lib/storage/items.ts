@@ -78,6 +78,8 @@ export const storedSignInSchema = z.object({
   /** Projects the user gave Tool Lens at PostHog's consent screen; empty: all. */
   scopedTeams: z.array(z.number()),
   user: z.optional(z.string()),
+  /** Made at each sign-in and kept across renewals: figures cached for one sign-in are never served to the next. */
+  identity: z.optional(z.string()),
 });
 export type StoredSignIn = z.infer<typeof storedSignInSchema>;
 /** "Sign in with PostHog" (lib/connection/signIn.ts): the tokens of the last sign-in (storage.local, closed to content scripts like the key). */

@@ -219,6 +219,19 @@ describe('worker', () => {
     expect(revoked).toEqual(['token=phr_r&client_id=c1']);
   });
 
+  it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {
+    const store = memoryStore();
+    const held = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_a', refreshToken: 'phr_r', expiresAt: Date.now() + 3_600_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };
+    await store.set(signInItem, held);
+    await store.set(settingsItem, { ...SETTINGS, apiKey: '', auth: 'signIn' });
+    await store.setEntries(cachedFigures, { 'fp:7d:a': { at: 1, response: { ok: false, error: { kind: 'server', message: 'x' } } } });
+    mock.pool.intercept({ path: '/oauth/revoke/', method: 'POST' }).reply(200, {});
+    const w = worker(store);
+    expect(await w.ask({ type: 'auth/sign-out' })).toEqual({ ok: true });
+    expect(await store.get(signInItem)).toBeNull();
+    expect(await store.entryIds(cachedFigures)).toEqual([]);
+  });
+
   it('reports creating the dashboard as steps, then one result, also when it cannot start', async () => {
     const w = worker();
     const posted: DashboardProgress[] = [];

@@ -78,6 +78,13 @@ export function createWorker(deps: WorkerDeps) {
   const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
 
+  /** Cached figures were read with credentials or settings that no longer hold: gone from memory and storage. */
+  async function dropFigures() {
+    card.forgetAnswers();
+    const ids = await store.entryIds(cachedFigures);
+    if (ids.length) await store.removeEntries(cachedFigures, ids);
+  }
+
   const handlers: Handlers = {
     'tool-metrics/get': async (r) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since)),
     'triage/get': (r) => card.getTriage(r.tool, r.range),
@@ -121,12 +128,15 @@ export function createWorker(deps: WorkerDeps) {
       if (denied) return { ok: false, error: denied };
       const signed = await signIn.signIn(baseUrl);
       if (!signed.ok) return signed;
+      // A new sign-in (perhaps another person): nothing read with the last one is shown to it.
+      await dropFigures();
       const projects = await onboarding.projectsWith({ baseUrl, apiKey: signed.signIn.accessToken, credential: 'signIn' });
       if (projects.ok) await signIn.noteUser(projects.user);
       return projects;
     },
     'auth/sign-out': async () => {
       await signIn.signOut();
+      await dropFigures();
       return { ok: true };
     },
     // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
@@ -152,14 +162,13 @@ export function createWorker(deps: WorkerDeps) {
     async settingsChanged(old: unknown, value: unknown) {
       const change = describeSettingsChange(old, value);
       // Cached figures belong to old settings: drop them when a setting they depend on changes.
-      if (change.dropFigures) {
-        card.forgetAnswers();
-        const ids = await store.entryIds(cachedFigures);
-        if (ids.length) await store.removeEntries(cachedFigures, ids);
-      }
+      if (change.dropFigures) await dropFigures();
       if (change.forgetRetryAfter) session.forgetRetryAfter();
       // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
-      if (isSignIn(old) && !isSignIn(value)) await signIn.signOut();
+      if (isSignIn(old) && !isSignIn(value)) {
+        await signIn.signOut();
+        await dropFigures();
+      }
       // The alarm follows the period in any case; a PostHog request only when the check would differ.
       await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
     },
