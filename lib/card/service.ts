@@ -17,8 +17,9 @@ import { figureSettings } from '../settings/change';
 import type { Settings } from '../settings/settings';
 import { fromStoredForm } from '../instrumentation/schema';
 import type { Connection, Session } from '../connection/session';
-import { cachedFigures, type CachedFigures } from '../storage/items';
+import type { CachedFigures } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
+import { createFiguresCache } from './figuresCache';
 
 type CacheEntry = CachedFigures;
 
@@ -48,6 +49,8 @@ export function createCardService(deps: CardServiceDeps) {
   const now = deps.now ?? Date.now;
   const freshForMs = deps.freshForMs ?? 60_000;
   const store = deps.store ?? memoryStore();
+  // Bounded in entries and age (figuresCache.ts): pages choose which tools are asked about.
+  const figures = createFiguresCache({ store, now });
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
   /**
    * The last failure per key, and when it is worth asking PostHog again (the retry schedule of
@@ -75,7 +78,7 @@ export function createCardService(deps: CardServiceDeps) {
     return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
   }
 
-  const readCache = (key: string): Promise<CacheEntry | null> => store.getEntry(cachedFigures, key).catch(() => null);
+  const readCache = (key: string): Promise<CacheEntry | null> => figures.read(key);
 
   /** `since`: compare after that moment (an annotation's, epoch ms) with as long before it. */
   async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number): Promise<ToolMetricsResponse> {
@@ -115,7 +118,7 @@ export function createCardService(deps: CardServiceDeps) {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
         recentAnswers.set(key, { at: now(), response });
-        await store.setEntries(cachedFigures, { [key]: { at: now(), response } }).catch(() => undefined);
+        await figures.write(key, { at: now(), response }).catch(() => undefined);
         return response;
       })
       .catch((error: unknown) => {
@@ -213,7 +216,7 @@ export function createCardService(deps: CardServiceDeps) {
     settledAnswers.clear();
   }
 
-  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers };
+  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers, figures };
 }
 
 const text = z.nullable(z.string());

@@ -63,6 +63,8 @@ export const retryAfterItem: StoredItem<number> = { key: 'local:rate-limit:until
 export const cachedFiguresSchema = z.object({ at: z.number(), response: toolMetricsResponse });
 export type CachedFigures = z.infer<typeof cachedFiguresSchema>;
 export const cachedFigures: StoredFamily<CachedFigures> = { prefix: 'local:metrics:', read: checked(cachedFiguresSchema, null) };
+/** When each cached figures entry was written, by id: the cache's bounds drop the oldest first (lib/card/figuresCache.ts). */
+export const figuresIndexItem: StoredItem<Record<string, number>> = { key: 'local:figuresIndex', read: checked(z.record(z.string(), z.number()), {}) };
 
 /** Each enabled site's rules and auto-mapping, published for the content script, by origin. */
 export const siteRules: StoredFamily<SiteConfig> = { prefix: `session:${SITE_RULES_PREFIX}`, read: checked(siteConfigSchema, null) };

@@ -17,7 +17,7 @@ import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/sites';
-import { cachedFigures, settingsItem } from '../storage/items';
+import { settingsItem } from '../storage/items';
 import type { Store } from '../storage/store';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './sites';
@@ -81,8 +81,7 @@ export function createWorker(deps: WorkerDeps) {
   /** Cached figures were read with credentials or settings that no longer hold: gone from memory and storage. */
   async function dropFigures() {
     card.forgetAnswers();
-    const ids = await store.entryIds(cachedFigures);
-    if (ids.length) await store.removeEntries(cachedFigures, ids);
+    await card.figures.clear();
   }
 
   const handlers: Handlers = {
@@ -152,7 +151,7 @@ export function createWorker(deps: WorkerDeps) {
     /** At every worker start: the registration and rules in step, the alarms set, alerts checked if never. */
     async start() {
       deps.alarms?.create(AUTO_MAP_ALARM, { periodInMinutes: 24 * 60 });
-      await Promise.all([sites.sync(), alerts.schedule(false)]);
+      await Promise.all([sites.sync(), alerts.schedule(false), card.figures.prune()]);
     },
     async alarm(name: string) {
       if (name === AUTO_MAP_ALARM) await sites.sync(true);
