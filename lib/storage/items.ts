@@ -69,6 +69,15 @@ export const figuresIndexItem: StoredItem<Record<string, number>> = { key: 'loca
 /** Each enabled site's rules and auto-mapping, published for the content script, by origin. */
 export const siteRules: StoredFamily<SiteConfig> = { prefix: `session:${SITE_RULES_PREFIX}`, read: checked(siteConfigSchema, null) };
 
+/** Tools the project is known to have, and the unknown ones each site had asked about recently (lib/card/newTools.ts). */
+export const newToolsSchema = z.object({
+  project: z.string(),
+  known: z.array(z.string()),
+  asked: z.record(z.string(), z.array(z.object({ tool: z.string(), at: z.number() }))),
+});
+export type NewToolsState = z.infer<typeof newToolsSchema>;
+export const newToolsItem: StoredItem<NewToolsState | null> = { key: 'local:newTools', read: checked(newToolsSchema, null) };
+
 export const storedSignInSchema = z.object({
   baseUrl: z.string(),
   clientId: z.string(),

@@ -219,6 +219,34 @@ describe('worker', () => {
     expect(revoked).toEqual(['token=phr_r&client_id=c1']);
   });
 
+  it('asks PostHog about at most 3 tools an hour that a site names and the project has not seen', async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    await store.set(autoMapItem, { at: Date.now(), settings: `${BASE}|7`, map: { '/tools/pdf-to-text': 'pdf-to-text' } });
+    const w = worker(store);
+    // No views for any of them: each costs its figures and the "tools with views" question.
+    let withViews: unknown[][] = [];
+    const toolsSeen = (b: string) => b.includes('count() AS views');
+    mock.pool.intercept({ ...QUERY, body: toolsSeen }).reply(200, () => ({ results: withViews })).persist();
+    mock.pool.intercept({ ...QUERY, body: (b: string) => !toolsSeen(b) }).reply(200, { results: [] }).persist();
+    const ask = (tool: string, sender = contentScript) => w.ask({ type: 'tool-metrics/get', tool, range: '7d' }, sender);
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await ask(`made-up-${i}`));
+    expect(answers.slice(0, 3).every((a) => (a as { ok: boolean }).ok)).toBe(true);
+    expect(mock.requests()).toBe(6);
+    for (const refused of answers.slice(3)) expect(refused).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('3 tools an hour'), retryInMs: expect.any(Number) } });
+    // A tool the project has (auto-mapping), one already asked about, the popup, and another site still ask.
+    expect(await ask('pdf-to-text')).toMatchObject({ ok: true });
+    expect(await ask('made-up-0')).toMatchObject({ ok: true });
+    expect(await ask('made-up-7', popup)).toMatchObject({ ok: true });
+    expect(await ask('made-up-8', { ...contentScript, url: 'https://other.example.com/tools/x' })).toMatchObject({ ok: true });
+    // A tool PostHog names as having views is known from then on, whichever page asks.
+    expect(await ask('seen-tool')).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    withViews = [['seen-tool', 4]];
+    expect(await ask('made-up-9', popup)).toMatchObject({ ok: true });
+    expect(await ask('seen-tool')).toMatchObject({ ok: true });
+  });
+
   it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {
     const store = memoryStore();
     const held = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_a', refreshToken: 'phr_r', expiresAt: Date.now() + 3_600_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };

@@ -5,6 +5,8 @@
  */
 import { readCardPrefs, writeCardPrefs } from '../card/prefs';
 import { createCardService } from '../card/service';
+import { createNewToolsGate } from '../card/newTools';
+import { originOf } from '../matching/toolMatch';
 import { createConnectionService } from '../connection/service';
 import { createSession } from '../connection/session';
 import { createProjectService } from '../project/service';
@@ -72,6 +74,7 @@ export function createWorker(deps: WorkerDeps) {
   });
   const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
   const card = createCardService({ session, store, now: deps.now });
+  const newTools = createNewToolsGate({ store, now: deps.now ?? Date.now, project: session.project });
   const connection = createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser });
   const project = createProjectService({ session, store, now: deps.now });
   const onboarding = createOnboardingService(session);
@@ -85,7 +88,18 @@ export function createWorker(deps: WorkerDeps) {
   }
 
   const handlers: Handlers = {
-    'tool-metrics/get': async (r) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since)),
+    'tool-metrics/get': async (r, sender) => {
+      // A page chooses which tool its content script asks about: unknown names are rationed per site.
+      const site = sender.url ? originOf(sender.url) : null;
+      const refused = site ? await newTools.check(site, r.tool) : null;
+      if (refused) return { ok: false, error: refused };
+      const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since);
+      if (answer.ok) {
+        const seen = [...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []), ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool)];
+        await newTools.learn(seen);
+      }
+      return alerts.withAlerts(answer);
+    },
     'triage/get': (r) => card.getTriage(r.tool, r.range),
     'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
     'ranking/get': (r) => project.getRanking(r.range),
