@@ -32,6 +32,8 @@ export interface PopupProps {
   onOpenOptions: () => void;
   onEnableSite: () => Promise<string | null>;
   onDisableSite: () => Promise<void>;
+  /** Why the browser's storage refused what Tool Lens needed to keep (it is full), if it did. */
+  storageProblem?: string | null;
 }
 
 export function Popup(props: PopupProps) {
@@ -46,6 +48,11 @@ export function Popup(props: PopupProps) {
           Options
         </button>
       </header>
+      {props.storageProblem && (
+        <p role="alert" class="field-error" data-testid="storage-problem">
+          {props.storageProblem}
+        </p>
+      )}
       {settings.status !== 'configured' ? (
         <p data-testid="popup-status">{settings.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${settings.message}`}</p>
       ) : (

@@ -89,11 +89,23 @@ function Budget() {
   );
 }
 
+/** Said at the top when the browser's storage refused what Tool Lens needed to keep (it is full). */
+function StorageProblem() {
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => void sendRequest({ type: 'storage/status' }).then((s) => setProblem(s.problem), () => undefined), []);
+  return problem ? (
+    <p role="alert" class="field-error options" data-testid="storage-problem">
+      {problem}
+    </p>
+  ) : null;
+}
+
 function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null }) {
   const [sites, setSites] = useState(initialSites);
   const [autoMap, setAutoMap] = useState(initialAutoMap);
   return (
     <>
+      <StorageProblem />
       <OptionsForm
         initial={initialDraft(stored)}
         onSave={saveSettings}

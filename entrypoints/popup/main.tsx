@@ -30,14 +30,16 @@ async function start() {
   const tabQuery = browser.tabs.query({ active: true, currentWindow: true }).then(([t]) => t);
   const cachedDashboards = sendRequest({ type: 'dashboards/list' }).catch(() => null);
   const cachedAlerts = sendRequest({ type: 'alerts/get' }).catch(() => null);
+  const storage = sendRequest({ type: 'storage/status' }).catch(() => null);
   const settings = await store.get(settingsItem);
-  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null };
+  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline' | 'storageProblem'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null, storageProblem: null };
   const fill = (part: Partial<typeof loaded>) => {
     Object.assign(loaded, part);
     paint();
   };
   void cachedDashboards.then((dashboards) => fill({ dashboards }));
   void cachedAlerts.then((alerts) => fill({ alerts }));
+  void storage.then((answer) => fill({ storageProblem: answer?.problem ?? null }));
   void tabQuery.then(async (tab) => {
     const origin = tab?.url ? originOf(tab.url) : null;
     const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;

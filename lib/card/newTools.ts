@@ -26,9 +26,15 @@ export function createNewToolsGate(deps: { store: Store; now: () => number; proj
     busy = next.catch(() => undefined);
     return next;
   };
+  // Also held in memory: with storage full, the allowance still holds while the worker runs.
+  let held: NewToolsState | null = null;
   const load = async (project: string): Promise<NewToolsState> => {
-    const state = await store.get(newToolsItem);
+    const state = held?.project === project ? held : await store.get(newToolsItem).catch(() => null);
     return state?.project === project ? state : { project, known: [], asked: {} };
+  };
+  const keep = async (state: NewToolsState) => {
+    held = state;
+    await store.set(newToolsItem, state).catch(() => undefined);
   };
 
   /** Null when the site may have `tool` asked about now; otherwise why not, and when it may. */
@@ -53,7 +59,7 @@ export function createNewToolsGate(deps: { store: Store; now: () => number; proj
       const asked = { ...state.asked, [site]: [...recent, { tool, at: now() }] };
       // The sites that asked last are kept.
       const sites = Object.entries(asked).sort((a, b) => (b[1].at(-1)?.at ?? 0) - (a[1].at(-1)?.at ?? 0));
-      await store.set(newToolsItem, { ...state, asked: Object.fromEntries(sites.slice(0, MAX_SITES)) });
+      await keep({ ...state, asked: Object.fromEntries(sites.slice(0, MAX_SITES)) });
       return null;
     });
   }
@@ -65,7 +71,7 @@ export function createNewToolsGate(deps: { store: Store; now: () => number; proj
       if (!project || !tools.length) return;
       const state = await load(project);
       const fresh = tools.filter((t) => !state.known.includes(t));
-      if (fresh.length) await store.set(newToolsItem, { ...state, known: [...fresh, ...state.known].slice(0, MAX_KNOWN) });
+      if (fresh.length) await keep({ ...state, known: [...fresh, ...state.known].slice(0, MAX_KNOWN) });
     });
   }
 

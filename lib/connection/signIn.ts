@@ -121,6 +121,21 @@ export function createSignIn(deps: SignInDeps) {
   }
   /** A sign-in stored before identities existed: told apart by its client and user. */
   const identityOf = (held: StoredSignIn) => held.identity ?? `${held.clientId}:${held.user ?? ''}`;
+  /**
+   * Tokens storage refused (full): used from memory until a write succeeds, so a full storage.local
+   * does not end the sign-in (PostHog may have replaced the stored refresh token already).
+   */
+  let unsaved: StoredSignIn | null = null;
+  const currentSignIn = async () => unsaved ?? (await deps.store.get(signInItem));
+  /** Within `exclusively`: stores the tokens, or keeps them in memory when storage refuses them. */
+  async function save(tokens: StoredSignIn) {
+    try {
+      await deps.store.set(signInItem, tokens);
+      unsaved = null;
+    } catch {
+      unsaved = tokens;
+    }
+  }
   const sameSignIn = (a: StoredSignIn | null, b: StoredSignIn | null) => a !== null && b !== null && a.accessToken === b.accessToken && a.refreshToken === b.refreshToken;
 
   /** A token answer as stored tokens; null when PostHog's answer is not one. */
@@ -193,7 +208,7 @@ export function createSignIn(deps: SignInDeps) {
     const stored = tokensOf(exchanged.json, { baseUrl, clientId: client.clientId, redirectUri, previous: null });
     if (!stored) return fail('bad_response', 'PostHog completed the sign-in with an answer that is not an access token.');
     // A new sign-in replaces whatever was there (a renewal of an older one then finds it changed).
-    await exclusively(() => deps.store.set(signInItem, stored));
+    await exclusively(() => save(stored));
     return { ok: true, signIn: stored };
   }
 
@@ -217,8 +232,8 @@ export function createSignIn(deps: SignInDeps) {
     const stored = tokensOf(answer.json, { baseUrl: held.baseUrl, clientId: held.clientId, redirectUri: held.redirectUri, previous: held });
     if (!stored) return fail('bad_response', 'PostHog renewed the sign-in with an answer that is not an access token.');
     const kept = await exclusively(async () => {
-      if (!sameSignIn(await deps.store.get(signInItem), held)) return false;
-      await deps.store.set(signInItem, stored);
+      if (!sameSignIn(await currentSignIn(), held)) return false;
+      await save(stored);
       return true;
     });
     if (!kept) {
@@ -231,7 +246,9 @@ export function createSignIn(deps: SignInDeps) {
 
   async function ended(held: StoredSignIn, why: string): Promise<AccessTokenResult> {
     await exclusively(async () => {
-      if (sameSignIn(await deps.store.get(signInItem), held)) await deps.store.set(signInItem, null);
+      if (!sameSignIn(await currentSignIn(), held)) return;
+      unsaved = null;
+      await deps.store.set(signInItem, null).catch(() => undefined);
     });
     return fail('unauthorized', `Your PostHog sign-in on ${hostOf(held.baseUrl)} has ended (${why}). Sign in again in the Tool Lens options.`);
   }
@@ -243,7 +260,9 @@ export function createSignIn(deps: SignInDeps) {
 
   /** A working access token for this host, renewed when it is about to end; or why there is none. */
   async function accessToken(baseUrl: string): Promise<AccessTokenResult> {
-    const held = await deps.store.get(signInItem);
+    // Tokens held in memory (storage was full): try to store them again.
+    if (unsaved) await exclusively(async () => void (unsaved && (await save(unsaved))));
+    const held = await currentSignIn();
     if (!held || held.baseUrl !== baseUrl) return fail('not_configured', `Tool Lens is not signed in to ${hostOf(baseUrl)}. Open the options and sign in with PostHog (or paste a personal API key).`);
     if (held.expiresAt - now() > REFRESH_BEFORE_MS) return { ok: true, token: held.accessToken, signIn: held, identity: identityOf(held) };
     // Every tab asking at once shares one renewal.
@@ -256,7 +275,8 @@ export function createSignIn(deps: SignInDeps) {
   /** Signs out: PostHog revokes the tokens (RFC 7009), and they are forgotten here either way. */
   async function signOut(): Promise<void> {
     const held = await exclusively(async () => {
-      const current = await deps.store.get(signInItem);
+      const current = await currentSignIn();
+      unsaved = null;
       await deps.store.set(signInItem, null);
       return current;
     });
@@ -266,12 +286,12 @@ export function createSignIn(deps: SignInDeps) {
   /** Remembers whose sign-in this is, for the options and popup to show. */
   async function noteUser(user: string) {
     await exclusively(async () => {
-      const held = await deps.store.get(signInItem);
-      if (held && held.user !== user) await deps.store.set(signInItem, { ...held, user });
+      const held = await currentSignIn();
+      if (held && held.user !== user) await save({ ...held, user });
     });
   }
 
-  return { signIn, accessToken, signOut, noteUser, current: () => deps.store.get(signInItem) };
+  return { signIn, accessToken, signOut, noteUser, current: currentSignIn };
 }
 
 export type SignInService = ReturnType<typeof createSignIn>;

@@ -206,6 +206,8 @@ export const dashboardOpenedRequest = z.object({ type: z.literal('dashboards/ope
 export const getAlertsRequest = z.object({ type: z.literal('alerts/get'), check: z.optional(z.boolean()) });
 export const connectionStatusRequest = z.object({ type: z.literal('connection/status') });
 export const budgetStatusRequest = z.object({ type: z.literal('budget/status') });
+/** Whether the browser's storage refused something Tool Lens needed to keep (full): the popup and options say so. */
+export const storageStatusRequest = z.object({ type: z.literal('storage/status') });
 export const getSiteConfigRequest = z.object({ type: z.literal('site/config'), origin: origin() });
 export const refreshAutoMapRequest = z.object({ type: z.literal('auto-map/refresh') });
 export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
@@ -249,6 +251,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   getAlertsRequest,
   connectionStatusRequest,
   budgetStatusRequest,
+  storageStatusRequest,
   testConnectionRequest,
   detectSchemaRequest,
   openOptionsRequest,
@@ -401,6 +404,7 @@ export const responseSchemas = {
   'alerts/get': alertsResponse,
   'connection/status': connectionStatusResponse,
   'budget/status': z.object({ summary: z.string(), available: z.number(), capacity: z.number(), refillPerHour: z.number() }),
+  'storage/status': z.object({ problem: z.nullable(z.string().check(z.maxLength(1000))) }),
   'connection/test': testConnectionResponse,
   'schema/detect': detectSchemaResponse,
   'options/open': okResponse,

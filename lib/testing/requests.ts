@@ -17,6 +17,7 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'alerts/get': { type: 'alerts/get' },
   'connection/status': { type: 'connection/status' },
   'budget/status': { type: 'budget/status' },
+  'storage/status': { type: 'storage/status' },
   'connection/test': { type: 'connection/test' },
   'schema/detect': { type: 'schema/detect' },
   'options/open': { type: 'options/open' },

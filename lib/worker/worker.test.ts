@@ -8,7 +8,7 @@ import { newSite } from '../matching/toolMatch';
 import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
 import type { MessageSender } from '../protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
-import { alertsItem, autoMapItem, cachedFigures, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
+import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
@@ -21,6 +21,7 @@ import { createWorker } from './worker';
 const SETTINGS: Settings = { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS, alertNotifications: true };
 const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
 const SITE = 'https://tools.example.com';
+const ROWS_WITH_VIEWS = [funnelRow('current', 1, 10)];
 const popup: MessageSender = { id: 'self', url: 'chrome-extension://self/popup.html' };
 const contentScript: MessageSender = { id: 'self', url: `${SITE}/tools/a`, tab: { id: 4 }, frameId: 2 };
 
@@ -245,6 +246,52 @@ describe('worker', () => {
     withViews = [['seen-tool', 4]];
     expect(await ask('made-up-9', popup)).toMatchObject({ ok: true });
     expect(await ask('seen-tool')).toMatchObject({ ok: true });
+  });
+
+  describe('when storage.local is full (QUOTA_BYTES)', () => {
+    const NOW = Date.now();
+    const expiring = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_old', refreshToken: 'phr_r', expiresAt: NOW + 10_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };
+    const signedIn = { ...SETTINGS, apiKey: '', auth: 'signIn' as const, alertNotifications: false };
+    const renewal = () => mock.pool.intercept({ path: '/oauth/token/', method: 'POST' }).reply(200, { access_token: 'pha_new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'phr_new' });
+    const bearer: string[] = [];
+    const figures = () => mock.pool.intercept({ ...QUERY, body: (b: string) => !b.includes('count() AS views') }).reply(200, (r) => (bearer.push(String((r.headers as Record<string, string>).authorization ?? (r.headers as Record<string, string>).Authorization)), { results: ROWS_WITH_VIEWS }));
+
+    it('makes room by dropping cached figures, so a renewed sign-in is kept', async () => {
+      const store = memoryStore({}, { quotaBytes: 60_000 });
+      await store.set(settingsItem, signedIn);
+      await store.set(signInItem, expiring);
+      // Cached figures take the room the renewed tokens need.
+      await store.setEntries(cachedFigures, Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`fp:7d:t${i}`, { at: NOW, response: { ok: false, error: { kind: 'server', message: 'x'.repeat(6000) } } }])));
+      const w = worker(store);
+      renewal();
+      figures();
+      expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true });
+      expect(await store.get(signInItem)).toMatchObject({ accessToken: 'pha_new', refreshToken: 'phr_new' });
+      expect(await w.ask({ type: 'storage/status' })).toEqual({ problem: null });
+    });
+
+    it('keeps the user signed in with the renewed tokens when nothing can be freed, and says storage is full', async () => {
+      const store = memoryStore({}, { quotaBytes: 60_000 });
+      await store.set(settingsItem, signedIn);
+      await store.set(signInItem, expiring);
+      // Something else fills storage to the last few bytes (the dashboards list, say): no figures to drop.
+      let size = 0;
+      for (let step = 32_768; step >= 1; step /= 2) {
+        const filler = { project: 'x', at: 1, dashboards: [{ id: 1, name: 'x'.repeat(size + step), description: '', pinned: false, url: '', recent: false }] };
+        if (await store.set(dashboardsItem, filler).then(() => true, () => false)) size += step;
+      }
+      await store.set(dashboardsItem, { project: 'x', at: 1, dashboards: [{ id: 1, name: 'x'.repeat(size - 20), description: '', pinned: false, url: '', recent: false }] });
+      const w = worker(store);
+      renewal();
+      figures();
+      figures();
+      expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true });
+      expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d' })).toMatchObject({ ok: true });
+      // One renewal, its token used by both requests: the sign-in was not lost.
+      expect(bearer.slice(-2)).toEqual(['Bearer pha_new', 'Bearer pha_new']);
+      const status = (await w.ask({ type: 'storage/status' })) as { problem: string | null };
+      expect(status.problem).toMatch(/storage for Tool Lens is full/);
+    });
   });
 
   it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {

@@ -19,7 +19,8 @@ import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/sites';
-import { settingsItem } from '../storage/items';
+import { cachedFigures, figuresIndexItem, settingsItem } from '../storage/items';
+import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './sites';
@@ -53,7 +54,18 @@ export function describeDashboardProgress(p: EnsureProgress): DashboardProgress 
 const isSignIn = (stored: unknown) => typeof stored === 'object' && stored !== null && (stored as { auth?: unknown }).auth === 'signIn';
 
 export function createWorker(deps: WorkerDeps) {
-  const { store } = deps;
+  // Every write survives a full storage.local: cached figures make room first, and what still cannot
+  // be kept is said in the popup and options (lib/storage/guarded.ts).
+  const health = createStorageHealth();
+  const store = guardStore(deps.store, {
+    health,
+    freeSpace: async () => {
+      card.forgetAnswers();
+      const ids = await deps.store.entryIds(cachedFigures);
+      if (ids.length) await deps.store.removeEntries(cachedFigures, ids);
+      await deps.store.remove(figuresIndexItem);
+    },
+  });
   const loadSettings = () => store.get(settingsItem);
   // One session for everything that asks PostHog, with one request budget, read from the settings at
   // every request so a budget changed in the options applies at once.
@@ -123,6 +135,7 @@ export function createWorker(deps: WorkerDeps) {
     'alerts/get': (r) => alerts.answer(r.check === true),
     'connection/status': () => connection.connectionStatus(),
     'budget/status': () => connection.budgetStatus(),
+    'storage/status': async () => ({ problem: health.problem() }),
     'connection/test': () => connection.testConnection(),
     'schema/detect': () => connection.detectProjectSchema(),
     'options/open': async () => {
