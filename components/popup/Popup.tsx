@@ -7,6 +7,8 @@ import type { SettingsState } from '../../lib/settings/settings';
 import { postHogBaseUrl } from '../../lib/settings/settings';
 import { DashboardList } from './DashboardList';
 import { ToolUsageDashboard } from './ToolUsageDashboard';
+import { PersonLookup } from '../lookup/PersonLookup';
+import type { LookupJobs } from '../lookup/useJobLookup';
 
 export type TabState =
   | { kind: 'unsupported' }
@@ -34,6 +36,8 @@ export interface PopupProps {
   onDisableSite: () => Promise<void>;
   /** Why the browser's storage refused what Tool Lens needed to keep (it is full), if it did. */
   storageProblem?: string | null;
+  /** Support's person lookup: a button to the side panel, or here where the browser has no side panel. */
+  personLookup?: { kind: 'panel'; open: () => void } | { kind: 'inline'; tool: string; lookupJobs: LookupJobs };
 }
 
 export function Popup(props: PopupProps) {
@@ -66,6 +70,14 @@ export function Popup(props: PopupProps) {
         <>
           <Trouble alerts={props.alerts} check={props.checkAlerts} />
           {props.loadRanking && <ToolsTable load={props.loadRanking} />}
+          {props.personLookup?.kind === 'panel' && (
+            <p>
+              <button type="button" class="link" data-testid="open-lookup" onClick={props.personLookup.open}>
+                Look up a person's jobs…
+              </button>
+            </p>
+          )}
+          {props.personLookup?.kind === 'inline' && <PersonLookup tool={props.personLookup.tool} range="7d" lookupJobs={props.personLookup.lookupJobs} />}
           <h2>Dashboards</h2>
           <DashboardList
             initial={props.dashboards}

@@ -188,6 +188,12 @@ export const lookupJobsRequest = z.object({
   value: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
 });
 
+/**
+ * The card asks for support's person lookup to open in an extension page (Chrome's side panel,
+ * Firefox's sidebar, else a tab) for its tool and range: the lookup itself is never in a tool page.
+ */
+export const openLookupRequest = z.object({ type: z.literal('lookup/open'), tool: toolName(), range: rangeSchema });
+
 /** Card placement and visibility, remembered per site (origin). */
 export const cardPrefsSchema = z.object({
   corner: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']),
@@ -239,6 +245,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
   getTriageRequest,
   lookupJobsRequest,
+  openLookupRequest,
   getRankingRequest,
   getAnnotationsRequest,
   getGroupTypesRequest,
@@ -392,6 +399,7 @@ export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
   'triage/get': triageResponse,
   'jobs/lookup': lookupJobsResponse,
+  'lookup/open': z.object({ ok: z.boolean(), where: z.enum(['panel', 'tab', 'none']) }),
   'ranking/get': rankingResponse,
   'annotations/get': annotationsResponse,
   'groups/types': groupTypesResponse,

@@ -5,6 +5,7 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'tool-metrics/get': { type: 'tool-metrics/get', tool: 'a', range: '7d' },
   'triage/get': { type: 'triage/get', tool: 'a', range: '7d' },
   'jobs/lookup': { type: 'jobs/lookup', tool: 'a', range: '7d', by: 'email', value: 'a@example.com' },
+  'lookup/open': { type: 'lookup/open', tool: 'a', range: '7d' },
   'ranking/get': { type: 'ranking/get', range: '7d' },
   'annotations/get': { type: 'annotations/get', range: '7d' },
   'groups/types': { type: 'groups/types' },

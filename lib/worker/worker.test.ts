@@ -16,7 +16,7 @@ import { funnelRow } from '../testing/cardRows';
 import { EVERY_REQUEST } from '../testing/requests';
 import { ALERTS_ALARM } from './alerts';
 import { AUTO_MAP_ALARM } from './sites';
-import { createWorker } from './worker';
+import { createWorker, type WorkerDeps } from './worker';
 
 const SETTINGS: Settings = { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS, alertNotifications: true };
 const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
@@ -36,7 +36,7 @@ afterEach(async () => {
 const alertQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS failures') }).reply(200, { results: rows });
 const autoMapQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS path') }).reply(200, { results: rows });
 
-function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`]) {
+function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`], openLookup?: WorkerDeps['openLookup']) {
   const registration = fakeRegistration(granted);
   const opened: string[] = [];
   const injected: Array<[number, number]> = [];
@@ -52,6 +52,7 @@ function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`])
     openOptions: async () => void optionsOpened++,
     injectCard: async (tab, frame) => void injected.push([tab, frame]),
     fetch: mock.fetch,
+    openLookup,
   });
   const ask = <R extends Request>(request: R, sender: MessageSender = popup) =>
     (w.handlers[request.type] as (r: R, s: MessageSender) => Promise<unknown>)(request, sender);
@@ -292,6 +293,14 @@ describe('worker', () => {
       const status = (await w.ask({ type: 'storage/status' })) as { problem: string | null };
       expect(status.problem).toMatch(/storage for Tool Lens is full/);
     });
+  });
+
+  it("opens support's lookup beside the asking tab, for its tool and range", async () => {
+    const opened: unknown[] = [];
+    const w = worker(memoryStore(), undefined, async (target) => (opened.push(target), 'panel'));
+    expect(await w.ask({ type: 'lookup/open', tool: 'pdf-to-text', range: '30d' }, contentScript)).toEqual({ ok: true, where: 'panel' });
+    expect(opened).toEqual([{ tabId: 4, tool: 'pdf-to-text', range: '30d' }]);
+    expect(await worker().ask({ type: 'lookup/open', tool: 'a', range: '7d' }, contentScript)).toEqual({ ok: false, where: 'none' });
   });
 
   it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {

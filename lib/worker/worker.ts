@@ -14,6 +14,7 @@ import { createOnboardingService } from '../onboarding/service';
 import { createSignIn, type SignInDeps } from '../connection/signIn';
 import { checkCustomHost, postHogBaseUrl } from '../settings/settings';
 import type { EnsureProgress } from '../project/dashboards';
+import type { RangeKey } from '../card/ranges';
 import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
@@ -34,6 +35,12 @@ export interface WorkerDeps {
   iconUrl: string;
   openTab(url: string): Promise<unknown>;
   openOptions(): Promise<void>;
+  /**
+   * Opens support's person lookup for a tool and range beside a tab: the side panel (Chrome), the
+   * sidebar (Firefox), else a tab. Called first thing in the message's turn: Chrome opens a side panel
+   * only in answer to the user's gesture.
+   */
+  openLookup?(target: { tabId: number; tool: string; range: RangeKey }): Promise<'panel' | 'tab'>;
   /** Runs the card script in a content script's own tab and frame. */
   injectCard(tabId: number, frameId: number): Promise<void>;
   /** Whether the browser lets Tool Lens reach a host (permissions.contains). */
@@ -114,6 +121,14 @@ export function createWorker(deps: WorkerDeps) {
     },
     'triage/get': (r) => card.getTriage(r.tool, r.range),
     'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
+    'lookup/open': async (r, sender) => {
+      if (sender.tab?.id === undefined || !deps.openLookup) return { ok: false, where: 'none' };
+      try {
+        return { ok: true, where: await deps.openLookup({ tabId: sender.tab.id, tool: r.tool, range: r.range }) };
+      } catch {
+        return { ok: false, where: 'none' };
+      }
+    },
     'ranking/get': (r) => project.getRanking(r.range),
     'annotations/get': (r) => project.getAnnotations(r.range),
     'groups/types': () => project.getGroupTypes(),
