@@ -22,6 +22,16 @@ afterAll(async () => {
 const QUERY = () => `${ph.url}/api/projects/${ph.projectId}/query/`;
 const preflight = (url: string, origin: string, extra: Record<string, string> = {}) =>
   fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type', ...extra } });
+/** A GET with exactly these headers (fetch would set its own Sec-Fetch-*); its status. */
+const rawGet = (path: string, headers: Record<string, string>) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request(`${ph.url}${path}`, { headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 const eventsNamed = async (name: string) => ((await ph.query(`SELECT count() AS n FROM events WHERE event = '${name}'`)) as [{ n: number }])[0].n;
 
 describe('CORS and origins', () => {
@@ -62,9 +72,16 @@ describe('CORS and origins', () => {
     // An <img> or a form from another site sends no Origin, but says it is cross-site.
     const beacon = await fetch(`${ph.url}/e/?data=${encodeURIComponent(Buffer.from(body('from_evil_beacon')).toString('base64'))}`, { headers: { 'sec-fetch-site': 'cross-site' } });
     expect(beacon.status).toBe(403);
+    // Fetch sets its own Sec-Fetch-Mode: these are sent as a browser sends a navigation.
+    const link = await rawGet(`/e/?data=${encodeURIComponent(Buffer.from(body('from_evil_link')).toString('base64'))}`, { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' });
+    expect(link).toBe(403);
+    // The one page other sites may open: PostHog's consent screen, in the browser's sign-in window.
+    expect(await rawGet('/oauth/authorize/?client_id=x', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' })).not.toBe(403);
+    expect(await rawGet('/oauth/authorize/?client_id=x', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' })).toBe(403);
     expect(await eventsNamed('from_local_page')).toBe(1);
     expect(await eventsNamed('from_evil_page')).toBe(0);
     expect(await eventsNamed('from_evil_beacon')).toBe(0);
+    expect(await eventsNamed('from_evil_link')).toBe(0);
   });
 
   it('opts into no Private Network Access, whoever asks', async () => {

@@ -715,7 +715,12 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
    */
   function allowedOrigin(req: IncomingMessage, path: string): string | null | 'refused' {
     const origin = req.headers.origin;
-    if (origin === undefined) return req.headers['sec-fetch-site'] === 'cross-site' ? 'refused' : null;
+    if (origin === undefined) {
+      // Another site's <img>, script or link sends no Origin but says it is cross-site. The one page
+      // other sites open here is PostHog's consent screen: the browser's sign-in window navigates to it.
+      const consent = req.headers['sec-fetch-mode'] === 'navigate' && path === OAUTH_PATHS.authorize;
+      return req.headers['sec-fetch-site'] === 'cross-site' && !consent ? 'refused' : null;
+    }
     if (EXTENSION_ORIGIN.test(origin) || (opts.corsOrigins ?? []).includes(origin)) return origin;
     let url: URL;
     try {
