@@ -15,6 +15,8 @@ const KOLKATA = 2;
 const LOS_ANGELES = 3;
 const QUERY_ONLY_KEY = 'phx_query_only';
 const PROJECT_2_KEY = 'phx_project_2_only';
+/** A sign-in's access token (OAuth, `pha_`): oauth.test.ts gets one through the consent screen; here it is given. */
+const SIGN_IN_TOKEN = 'pha_conformance_sign_in';
 const OTHER_ORG = '01900000-0000-0000-0000-0000000000b2';
 let ph: LocalPostHog;
 
@@ -52,6 +54,7 @@ beforeAll(async () => {
     apiKeys: [
       { key: QUERY_ONLY_KEY, scopes: ['query:read'] },
       { key: PROJECT_2_KEY, scopes: ['*'], scopedTeams: [KOLKATA] },
+      { key: SIGN_IN_TOKEN, oauth: true, scopes: ['query:read'] },
     ],
   });
   const e = (event: string, timestamp: string, properties: Record<string, unknown>, distinct_id = 'c1') => ({ event, distinct_id, timestamp, properties });
@@ -392,6 +395,61 @@ describe('limits (posthog/rate_limit.py; posthog/errors.py, posthog/exceptions.p
     expect(await refusal(`SELECT x, uuid, count() FROM events ARRAY JOIN range(3000) AS x GROUP BY x, uuid`)).toMatchObject({ status: 513, type: 'server_error', code: 'clickhouse_memory_limit_exceeded' });
     ph.setLimits({ maxMemoryBytes: 0, maxConcurrentQueries: 0 });
     expect(await refusal('SELECT 1')).toEqual({ status: 503, type: 'server_error', code: 'error', detail: "Queries are a little too busy right now. We're working to free up resources. Please try again later.", attr: null });
+  });
+});
+
+describe('ClickHouse errors: user-safe 400, internal 500 (posthog/errors.py@00cc6947 wrap_clickhouse_query_error; posthog/api/query.py@001cc8ab create)', () => {
+  it('answers a user-safe error 400 with its code name and ClickHouse\'s text, or the fixed text PostHog puts in its place', async () => {
+    // ExposedCHQueryError: ValidationError(str(e), code_name); str(e) is the text after "DB::Exception:".
+    expect(await refusal('SELECT intDiv(1, 0)')).toMatchObject({ status: 400, type: 'validation_error', code: 'illegal_division', detail: expect.stringMatching(/^Division by zero: In scope SELECT .*\(ILLEGAL_DIVISION\)$/), attr: null });
+    // ErrorCodeMeta("ARGUMENT_OUT_OF_BOUND", user_safe="An argument is out of bounds."): ClickHouse's text could hold a stored value.
+    expect(await refusal('SELECT toDecimal(1, 100)')).toEqual({ status: 400, type: 'validation_error', code: 'argument_out_of_bound', detail: 'An argument is out of bounds.', attr: null });
+    expect(clickHouseError("Code: 6. DB::Exception: Cannot parse string 'secret' as Int32: In scope SELECT 1. (CANNOT_PARSE_TEXT) (version 25.8.1)")).toMatchObject({
+      status: 400,
+      code: 'cannot_parse_text',
+      message: 'Cannot parse a value as the requested type. Check your input formats and type conversions.',
+    });
+  });
+
+  it('answers any other ClickHouse error 500 "ClickHouse error while executing query.", its text kept from the user', async () => {
+    const internal = { status: 500, type: 'server_error', code: 'error', detail: 'ClickHouse error while executing query.', attr: null };
+    // PARAMETER_OUT_OF_BOUND and TOO_LARGE_STRING_SIZE have no user_safe: InternalCHQueryError → APIException.
+    expect(await refusal('SELECT quantile(2)(1)')).toEqual(internal);
+    expect(await refusal("SELECT repeat('a', 10000000000)")).toEqual(internal);
+    // UNKNOWN_IDENTIFIER is flagged user_safe, yet errors.py wraps it in an internal class.
+    expect(clickHouseError('Code: 47. DB::Exception: Unknown expression identifier `x` in scope SELECT x. (UNKNOWN_IDENTIFIER)')).toMatchObject({ status: 500, message: 'ClickHouse error while executing query.' });
+  });
+
+  it('fails an async query with an internal error with no message (GET 500), a user-safe one with its text (execute_async.py)', async () => {
+    const settle = async (started: Answer) => {
+      const id = (started.body.query_status as { id: string }).id;
+      for (;;) {
+        const res = await fetch(`${ph.url}/api/projects/1/query/${id}/`, { headers: { authorization: `Bearer ${ph.apiKey}` } });
+        if (res.status !== 202) return { status: res.status, status_: ((await res.json()) as { query_status: Record<string, unknown> }).query_status };
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    expect(await settle(await query('SELECT quantile(2)(1)', { refresh: 'force_async' }))).toMatchObject({ status: 500, status_: { complete: true, error: true, error_message: null } });
+    expect(await settle(await query('SELECT intDiv(1, 0)', { refresh: 'force_async' }))).toMatchObject({ status: 400, status_: { error: true, error_message: expect.stringContaining('Division by zero') } });
+  });
+});
+
+describe("a sign-in's token (posthog/auth.py OAuthAccessTokenAuthentication; posthog/rate_limit.py; api/query.py is_query_service)", () => {
+  it('is throttled by none of the per-key limits: find_key_with_source skips pha_, so PersonalApiKeyRateThrottle lets it pass', async () => {
+    ph.setLimits({ queriesPerHour: 1, requestsPerMinute: 1 });
+    for (let i = 0; i < 3; i++) expect((await query('SELECT 1', { key: SIGN_IN_TOKEN })).status).toBe(200);
+    // The same limits still hold a personal API key.
+    expect((await query('SELECT 1')).status).toBe(200);
+    expect((await query('SELECT 1')).status).toBe(429);
+  });
+
+  it('may use OFFSET and has no API time ceiling: both are for personal API keys only (user_query_validator.py, hogql_query_runner.py _calculate)', async () => {
+    expect(await results('SELECT number FROM (SELECT 1 AS number UNION ALL SELECT 2 AS number) ORDER BY number LIMIT 1 OFFSET 1', { key: SIGN_IN_TOKEN })).toEqual([[2]]);
+    expect((await refusal('SELECT 1 LIMIT 1 OFFSET 1')).detail).toBe(OFFSET_NOT_ALLOWED_MESSAGE);
+    ph.setLimits({ apiMaxExecutionSeconds: 1 });
+    ph.slowDownQueries({ extraMs: 1500, matching: 'SELECT 77' });
+    expect((await query('SELECT 77', { key: SIGN_IN_TOKEN, refresh: 'force_blocking' })).status).toBe(200);
+    expect((await refusal('SELECT 77')).status).toBe(504);
   });
 });
 
