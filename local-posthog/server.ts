@@ -468,9 +468,12 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   /**
    * PostHog's throttles run after authentication and permissions, before the view (DRF `initial`). On
    * /query (query.py `get_throttles`): a HogQLQuery body → HogQLQueryThrottle; no body (an async query's
-   * poll or cancel) → the ClickHouse burst and sustained throttles; elsewhere the default ones.
+   * poll or cancel) → the ClickHouse burst and sustained throttles; elsewhere the default ones. All are
+   * PersonalApiKeyRateThrottle (rate_limit.py): a sign-in's `pha_` token, which find_key_with_source skips
+   * (auth.py), is throttled by none of them.
    */
   function throttle(key: KeyOptions, kind: 'hogql' | 'poll' | 'other'): void {
+    if (key.oauth) return;
     const waits =
       kind === 'hogql' ? [queryThrottle.take(key.key)] : kind === 'poll' ? [pollBurstThrottle.take(key.key), pollSustainedThrottle.take(key.key)] : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
     const wait = Math.max(...waits.map((w) => w ?? -1));
@@ -611,7 +614,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
           if (method !== 'POST') return () => {
             throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
           };
-          return (project) => queries.post(project!, body);
+          return (project) => queries.post(project!, body, key!.oauth ? 'oauth' : 'personal_api_key');
         }
         // An async query's status and its cancellation (query.py `retrieve`, `destroy`).
         if (projectScoped && seg.length === 4 && seg[2] === 'query' && (method === 'GET' || method === 'DELETE')) {
