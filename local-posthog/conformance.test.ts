@@ -512,6 +512,36 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
   });
 });
 
+describe('pages of lists (posthog/settings/web.py REST_FRAMEWORK: LimitOffsetPagination, PAGE_SIZE 100; rest_framework/pagination.py; posthog/api/annotation.py)', () => {
+  const get = async (path: string) => (await (await fetch(`${ph.url}${path}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as { count: number; next: string | null; previous: string | null; results: Array<{ id: number | string; content?: string }> };
+
+  it('pages the projects and organisations lists by limit and offset, linking on with the request\'s own URL', async () => {
+    const second = await get('/api/projects/?limit=1&offset=1');
+    expect(second).toMatchObject({ count: 3, next: `${ph.url}/api/projects/?limit=1&offset=2`, previous: `${ph.url}/api/projects/?limit=1` });
+    expect(second.results.map((p) => p.id)).toEqual([KOLKATA]);
+    expect((await get('/api/organizations/@current/projects/?limit=1')).next).toBe(`${ph.url}/api/organizations/@current/projects/?limit=1&offset=1`);
+    const orgs = await get('/api/organizations/?limit=1');
+    expect(orgs).toMatchObject({ count: 2, next: `${ph.url}/api/organizations/?limit=1&offset=1`, previous: null });
+    // A bad limit is the default page (DRF _positive_int).
+    expect((await get('/api/projects/?limit=nope')).results).toHaveLength(3);
+  });
+
+  it("keeps every filter in an annotations page's next (replace_query_param: the query re-encoded, sorted by name)", async () => {
+    const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const to = new Date().toISOString();
+    const first = await get(`/api/projects/1/annotations/?limit=1&date_to=${encodeURIComponent(to)}&date_from=${encodeURIComponent(from)}`);
+    expect(first.count).toBe(2);
+    const expected = new URL(`${ph.url}/api/projects/1/annotations/`);
+    expected.search = new URLSearchParams({ date_from: from, date_to: to, limit: '1', offset: '1' }).toString();
+    expect(first.next).toBe(expected.toString());
+    const second = await get(new URL(first.next!).pathname + new URL(first.next!).search);
+    expect(second).toMatchObject({ count: 2, next: null });
+    expect(second.results.map((a) => a.content)).not.toEqual(first.results.map((a) => a.content));
+    // Without a limit, AnnotationsLimitOffsetPagination's 1000.
+    expect((await get('/api/projects/1/annotations/')).next).toBeNull();
+  });
+});
+
 describe('dashboards (posthog/api/dashboards/dashboard.py@4f7b4308)', () => {
   it('ignores ?search= on the dashboards list: only ?tags= filters', async () => {
     const list = async (q: string) => ((await (await fetch(`${ph.url}/api/projects/1/dashboards/${q}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as { results: unknown[] }).results;
