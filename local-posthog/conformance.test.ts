@@ -152,6 +152,22 @@ describe('property types (posthog/hogql/transforms/property_types.py; rust/prope
     expect(await results(`SELECT coalesce(toString(properties.n), toString(properties.first_text)) FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['5']]);
   });
 
+  it("types group properties by their group type's definitions, from $groupidentify's $group_set alone (types.rs@003fd01f into_updates_inner; property_types.py \"group\")", async () => {
+    const identify = (key: string, set: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ event: '$groupidentify', distinct_id: 'g', timestamp: '2026-01-01T20:00:00.000Z', properties: { $group_type: 'org', $group_key: key, $group_set: set, ...extra } });
+    await captureBatch(ph, [
+      identify('o1', { seats: 12, renewed_at: '2026-01-01T10:00:00Z', trial: true, tier: 'gold' }, { only_on_identify: 7 }),
+      identify('o2', { seats: 'many', renewed_at: 'soon' }),
+      { event: 'in_org', distinct_id: 'g', timestamp: '2026-01-01T20:00:05.000Z', properties: { $groups: { org: 'o1' } } },
+    ]);
+    const [types] = await results(
+      `SELECT toTypeName(group_0.properties.seats), toTypeName(group_0.properties.renewed_at), toTypeName(group_0.properties.trial), toTypeName(group_0.properties.tier), toTypeName(properties.only_on_identify)
+       FROM events WHERE event = 'in_org'`,
+    );
+    // Numeric → toFloat, DateTime → toDateTime in the project's zone, Boolean → toBool; the identify's own properties define nothing.
+    expect(types).toEqual(['Nullable(Float64)', "Nullable(DateTime64(6, 'UTC'))", 'Nullable(Bool)', 'Nullable(String)', 'Nullable(String)']);
+    expect(await results(`SELECT group_0.properties.seats, toString(group_0.properties.renewed_at) FROM events WHERE event = 'in_org'`)).toEqual([[12, '2026-01-01 10:00:00.000000']]);
+  });
+
   it('returns string properties as their raw JSON text: escapes stay (printer/base.py _unsafe_json_extract_trim_quotes)', async () => {
     expect(await results(`SELECT properties.quote FROM events WHERE properties.quote IS NOT NULL`)).toEqual([['a\\"b']]);
   });

@@ -378,6 +378,7 @@ export class QueryApi {
       weekStartDay: project.weekStartDay,
       eventProperties: store.definitions.eventProperties(project.id),
       personProperties: store.definitions.personProperties(project.id),
+      groupProperties: store.definitions.groupProperties(project.id),
       materialized: store.materializedColumns(),
     });
     const limits = this.deps.limits();

@@ -77,7 +77,9 @@ export function materializedColumnName(property: string): string {
 
 
 const CREATE_DEFINITIONS = `
-CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
+CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String, group_type_index Int8 DEFAULT -1) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
+const DEFINITION_COLUMNS = ['team_id', 'kind', 'name', 'property_type', 'group_type_index'];
+const definitionRows = (defined: NewDefinition[]) => Buffer.from(defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}\t${d.groupTypeIndex}`).join('\n') + '\n', 'utf8');
 
 /**
  * Settings applied to every user query: PostHog's HogQL defaults (hogql/constants.py: readonly=2,
@@ -291,15 +293,17 @@ export class EventStore {
     // A data directory from before the sampling key: PostHog's events table samples by person (posthog/models/event/sql.py).
     await session.queryAsync('ALTER TABLE events MODIFY SAMPLE BY cityHash64(distinct_id)');
     await session.queryAsync(CREATE_DEFINITIONS);
+    // A data directory from before group property definitions.
+    await session.queryAsync('ALTER TABLE property_definitions ADD COLUMN IF NOT EXISTS group_type_index Int8 DEFAULT -1');
     // Materialized columns a data directory already has are read as such.
     for (const row of await store.queryRows(`SELECT name, default_expression FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name LIKE 'mat\\_%' AND default_kind = 'MATERIALIZED'`)) {
       const r = row as { name: string; default_expression: string };
       const property = /JSONExtractRaw\(properties, '((?:[^'\\]|\\.)*)'\)/.exec(r.default_expression)?.[1];
       if (property !== undefined) store.materialized.set(property.replace(/\\(.)/g, '$1'), r.name);
     }
-    for (const row of await store.queryRows('SELECT team_id, kind, name, property_type FROM property_definitions')) {
-      const r = row as { team_id: number; kind: 'event' | 'person'; name: string; property_type: PropertyType };
-      store.definitions.restore({ teamId: Number(r.team_id), kind: r.kind, name: r.name, type: r.property_type });
+    for (const row of await store.queryRows('SELECT team_id, kind, name, property_type, group_type_index FROM property_definitions')) {
+      const r = row as { team_id: number; kind: 'event' | 'person' | 'group'; name: string; property_type: PropertyType; group_type_index: number };
+      store.definitions.restore({ teamId: Number(r.team_id), kind: r.kind, name: r.name, type: r.property_type, groupTypeIndex: Number(r.group_type_index) });
     }
     return store;
   }
@@ -344,7 +348,7 @@ export class EventStore {
     };
     try {
       for (const e of events) {
-        const defined = this.definitions.observe(teamId, e.properties, nowSeconds);
+        const defined = this.definitions.observe(teamId, e.properties, nowSeconds, e.event, (type) => this.groupIndex(teamId, type));
         if (defined.length) newDefinitions.push(...defined);
         lines.push(this.rowFor(e, createdAt, teamId, groupRows));
         total++;
@@ -358,8 +362,7 @@ export class EventStore {
       await this.session.insert({ table: GROUPS_TABLE, values: Buffer.from(groupRows.join('\n') + '\n', 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type_index', 'group_key', 'group_properties'] });
     }
     if (newDefinitions.length) {
-      const rows = newDefinitions.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';
-      await this.session.insert({ table: 'property_definitions', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'kind', 'name', 'property_type'] });
+      await this.session.insert({ table: 'property_definitions', values: definitionRows(newDefinitions), format: 'TabSeparated', columns: DEFINITION_COLUMNS });
     }
     return total;
   }
@@ -368,10 +371,9 @@ export class EventStore {
   async define(events: Iterable<StoredEvent>, teamId = DEFAULT_TEAM_ID): Promise<void> {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const defined: NewDefinition[] = [];
-    for (const e of events) defined.push(...this.definitions.observe(teamId, e.properties, nowSeconds));
+    for (const e of events) defined.push(...this.definitions.observe(teamId, e.properties, nowSeconds, e.event, (type) => this.groupIndex(teamId, type)));
     if (!defined.length) return;
-    const rows = defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';
-    await this.session.insert({ table: 'property_definitions', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'kind', 'name', 'property_type'] });
+    await this.session.insert({ table: 'property_definitions', values: definitionRows(defined), format: 'TabSeparated', columns: DEFINITION_COLUMNS });
   }
 
   /** Raw ClickHouse SQL, rows as objects (for tests and tooling). */
