@@ -52,6 +52,19 @@ export function segmentRead(v: HogQLValues, segment: Segment): string {
   return `toString(${base}[${v.add('segment_property', segment.property)}])`;
 }
 
+/**
+ * The segment's test on its property read (segmentRead). PostHog types each property by its definition,
+ * a group's by its group type's (transforms/property_types.py `_convert_string_property_to_type`), so
+ * `toString` of a Numeric one is ClickHouse's text of the number ('2500', where 2500.0 was sent) and of a
+ * DateTime one the time in the project's zone ('2024-01-15 15:30:00.000000'). The value is compared as sent
+ * and in those two forms of it, made by the same casts; a form the value has none of is the value again,
+ * so no NULL can match a group without the property.
+ */
+export function segmentMatch(v: HogQLValues, segment: Segment, read: string): string {
+  const value = v.addText('segment_value', segment.value);
+  return `${read} IN (${value}, toString(toFloat(${value})) ?? ${value}, toString(toDateTime(${value})) ?? ${value})`;
+}
+
 function groupSlot(segment: Segment): number {
   const index = segment.groupIndex ?? 0;
   if (!Number.isInteger(index) || index < 0 || index >= GROUP_SLOTS) throw new Error(`bad group index ${String(index)}`);
@@ -61,7 +74,7 @@ function groupSlot(segment: Segment): number {
 /** The filter every part shares: this tool, the segment (values compared as PostHog stores strings). */
 function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment: Segment | null): string {
   const conditions = [`${v.text(schema, 'tool_name')} = ${v.addText('tool', tool)}`];
-  if (segment) conditions.push(`${segmentRead(v, segment)} = ${v.addText('segment_value', segment.value)}`);
+  if (segment) conditions.push(segmentMatch(v, segment, segmentRead(v, segment)));
   return conditions.join(' AND ');
 }
 
@@ -185,7 +198,7 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   // has one (`mat_tool_name`); never a read of the whole `properties`, which PostHog's JSON-typed
   // events table rebuilds row by row (posthog/hogql/printer.py `_serialize_events_json_field`).
   const where = [`event IN (${events.join(', ')})`, `${toolName} = ${v.addText('tool', tool)}`];
-  if (segmentValue) where.push(`${segmentValue} = ${v.addText('segment_value', segment!.value)}`);
+  if (segmentValue) where.push(segmentMatch(v, segment!, segmentValue));
   where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', period * 2)} SECOND`);
 
   // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).
