@@ -11,7 +11,10 @@ import { P95_RANKS_SQL } from '../stats/intervals';
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;
 
-/** Sparkline buckets: days for a week or more (a daily p95), otherwise a twelfth of the period (whole milliseconds). */
+/**
+ * Sparkline buckets: days for a week or more (a daily p95: the project's days, as PostHog's
+ * toStartOfDay(timestamp) counts them), otherwise a twelfth of the period (whole milliseconds).
+ */
 export function sparkBucketSeconds(range: RangeKey, periodSeconds = RANGES[range].seconds): number {
   return periodSeconds >= 7 * 86_400 ? 86_400 : Math.max(1, Math.round((periodSeconds * 1000) / SPARK_POINTS)) / 1000;
 }
@@ -152,7 +155,9 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   const v = new HogQLValues();
   const events = TOOL_EVENT_KEYS.map((key) => v.event(schema, key));
   const [viewed, uploaded, started, completed, failed, downloaded, ai] = events as [string, string, string, string, string, string, string];
-  const bucketMs = v.add('bucket_ms', Math.round(sparkBucketSeconds(range, period) * 1000));
+  const bucketSeconds = sparkBucketSeconds(range, period);
+  const bucketMs = v.add('bucket_ms', Math.round(bucketSeconds * 1000));
+  const sparkDays = v.add('spark_days', bucketSeconds === 86_400 ? 1 : 0);
 
   const c = new Columns();
   c.defs.push('event', 'timestamp');
@@ -188,8 +193,12 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   // The sections each event feeds, as parallel arrays for ARRAY JOIN ('' where it feeds none).
   c.def('funnel', `event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL ? 'funnel' : ''`);
   c.def('detail', `event = ${failed} AND u ? 'error' : cur AND event = ${completed} AND xu IS NOT NULL ? 'spark' : cur AND event = ${uploaded} ? 'file_type' : cur AND event = ${downloaded} ? 'format' : ''`);
-  // The bucket's number: its start is number × bucket (metrics.ts), a product the parser need not see.
-  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : '' || intDiv(ts, ${bucketMs})) ?? 'unknown'`);
+  // A spark bucket's start, epoch ms. Days are the project's (timestamp is read in its zone), so a daily
+  // p95 is PostHog's day, DST days included. A shorter bucket is a slice of elapsed time (a twelfth of
+  // the range, or of a before/after period): the same instants in every zone, counted from the epoch.
+  // Each branch is text: the two need no common number type, whatever type ClickHouse gives toUnixTimestamp.
+  c.def('spark_label', `${sparkDays} ? toString(toUnixTimestamp(toStartOfDay(timestamp)) * 1000) : toString(intDiv(ts, ${bucketMs}) * ${bucketMs})`);
+  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : spark_label) ?? 'unknown'`);
   c.def('sections', '[period, funnel, detail]');
   c.def('labels', '[event, period, detail_label]');
   c.def('entities', "['', entity, '']");
