@@ -75,14 +75,14 @@ describe.each([
 
 /** The instant a day of `timeZone` starts, for the day `ms` falls in (Intl's reading of the zone, not ClickHouse's). */
 function localMidnight(ms: number, timeZone: string): number {
-  const parts = (at: number) => Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at).map((p) => [p.type, Number(p.value)]));
-  const offset = (at: number) => {
-    const p = parts(at);
-    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
+  const parts = (at: number): [number, number, number, number, number, number] => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at).map((x) => [x.type, Number(x.value)]));
+    return [p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!];
   };
-  const day = parts(ms);
-  let guess = Date.UTC(day.year, day.month - 1, day.day);
-  for (let i = 0; i < 2; i++) guess = Date.UTC(day.year, day.month - 1, day.day) - offset(guess);
+  const offset = (at: number) => Date.UTC(...parts(at)) - Math.floor(at / 1000) * 1000;
+  const [year, month, day] = parts(ms);
+  let guess = Date.UTC(year, month, day);
+  for (let i = 0; i < 2; i++) guess = Date.UTC(year, month, day) - offset(guess);
   return guess;
 }
 
