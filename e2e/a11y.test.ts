@@ -173,6 +173,21 @@ describe('axe finds nothing', () => {
     await popup.close();
   });
 
+  it('on the side panel (person lookup), empty, with a field error and with an answer', async () => {
+    const panel = await stack.browser.context.newPage();
+    await panel.goto(`chrome-extension://${stack.browser.extensionId}/sidepanel.html?tool=news-analyzer&range=7d`);
+    await panel.getByRole('heading', { name: "One person's jobs" }).waitFor();
+    await expectClean(panel, await axePage(panel));
+    await panel.getByRole('button', { name: 'Find' }).click();
+    await panel.locator('#lookup-problem').waitFor();
+    await expectClean(panel, await axePage(panel));
+    await panel.getByLabel('Email to look up').fill('nobody@example.com');
+    await panel.getByRole('button', { name: 'Find' }).click();
+    await panel.locator('[data-testid="lookup-empty"], [data-testid="lookup-error"]').first().waitFor({ timeout: 30_000 });
+    await expectClean(panel, await axePage(panel));
+    await panel.close();
+  });
+
   it('on the options page, with and without field errors', async () => {
     const options = await stack.browser.context.newPage();
     await options.goto(`chrome-extension://${stack.browser.extensionId}/options.html`);

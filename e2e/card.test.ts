@@ -178,7 +178,7 @@ describe('card behaviour', () => {
     await page.close();
   });
 
-  it("finds one person's jobs by email in the Triage tab (support)", async () => {
+  it("opens support's lookup in the side panel from the Triage tab, where it finds one person's jobs by email", async () => {
     // A person known by email, sent with the real posthog-node client: one failed job, one completed.
     const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 20, flushInterval: 0 });
     const person = 'support-case-17';
@@ -194,12 +194,27 @@ describe('card behaviour', () => {
     const page = await openTool('pdf-to-text');
     await shownFigures(page);
     await card(page).getByRole('tab', { name: 'Triage' }).click();
-    const lookup = card(page).locator('[data-testid="job-lookup"]');
+    // The card hosts no field for it (the page would see each key): it opens Tool Lens's side panel.
+    expect(await card(page).evaluate((root) => root.querySelectorAll('input, select, textarea').length)).toBe(0);
+    await card(page).locator('[data-testid="open-lookup"]').click();
+    await expect.poll(() => card(page).locator('[data-testid="job-lookup"] [role="status"]').textContent(), { timeout: 20_000 }).toBe('Opened in the side panel.');
+    const panelUrl = `chrome-extension://${browser.extensionId}/sidepanel.html?tool=pdf-to-text&range=7d`;
+    const cdp = await browser.context.newCDPSession(page);
+    const targets = async () => ((await cdp.send('Target.getTargets')) as { targetInfos: Array<{ url: string }> }).targetInfos.map((t) => t.url);
+    await expect.poll(targets, { timeout: 20_000 }).toContain(panelUrl);
+    await cdp.detach();
+    await page.close();
+
+    // The panel's page, in a tab Playwright can drive (the side panel itself is browser UI).
+    const panel = await browser.context.newPage();
+    await panel.goto(panelUrl);
+    const lookup = panel.locator('[data-testid="person-lookup"]');
+    expect(await lookup.getByLabel('Tool').inputValue()).toBe('pdf-to-text');
     await lookup.getByLabel('Email to look up').fill('grace@example.com');
     await lookup.getByRole('button', { name: 'Find' }).click();
     const jobs = lookup.locator('[data-testid="lookup-job"]');
     await expect.poll(() => jobs.count(), { timeout: 20_000 }).toBe(2);
-    expect(await card(page).evaluate((root) => [...root.querySelectorAll('[data-testid="lookup-job"]')].map((l) => l.getAttribute('data-status')))).toEqual(['completed', 'failed']);
+    expect(await jobs.evaluateAll((rows) => rows.map((l) => l.getAttribute('data-status')))).toEqual(['completed', 'failed']);
     expect(await jobs.nth(1).textContent()).toContain('failed: ocr_failed');
     expect(await jobs.nth(1).textContent()).toContain('case-17-a · 4.20 s');
     expect(await jobs.nth(0).getByRole('link', { name: /Open the event for job case-17-b/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/events/`));
@@ -208,7 +223,7 @@ describe('card behaviour', () => {
     await lookup.getByLabel('Distinct id to look up').fill('nobody-at-all');
     await lookup.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => lookup.locator('[data-testid="lookup-empty"]').count(), { timeout: 20_000 }).toBe(1);
-    await page.close();
+    await panel.close();
   });
 
   it("marks the project's annotations on the p95 line, with their text", async () => {

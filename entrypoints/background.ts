@@ -5,7 +5,10 @@ import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';
 import { settingsItem, sitesItem } from '../lib/storage/items';
 import { createWorker } from '../lib/worker/worker';
+import { lookupPagePath } from '../lib/helpers/lookupPage';
 
+type SidePanelApi = { setOptions(o: { tabId: number; path: string; enabled: boolean }): Promise<void>; open(o: { tabId: number }): Promise<void> };
+type SidebarApi = { setPanel(o: { tabId: number; panel: string }): Promise<void>; open(): Promise<void> };
 type AccessLevelArea = { setAccessLevel?: (o: { accessLevel: string }) => Promise<void> };
 
 /** Wiring only: the browser's APIs into lib/worker/worker.ts, and its events to what they call for. */
@@ -35,6 +38,25 @@ export default defineBackground(() => {
     openTab: (url) => browser.tabs.create({ url }),
     hasHostAccess: (pattern) => browser.permissions.contains({ origins: [pattern] }),
     openOptions: () => browser.runtime.openOptionsPage(),
+    openLookup: ({ tabId, tool, range }) => {
+      const path = lookupPagePath(tool, range);
+      const inTab = async () => {
+        await browser.tabs.create({ url: browser.runtime.getURL(`/${path}`) });
+        return 'tab' as const;
+      };
+      // Every call before the first await: Chrome and Firefox open a panel only in the user's gesture.
+      const sidePanel = (browser as unknown as { sidePanel?: SidePanelApi }).sidePanel;
+      if (sidePanel) {
+        const shown = Promise.all([sidePanel.setOptions({ tabId, path, enabled: true }), sidePanel.open({ tabId })]);
+        return shown.then(() => 'panel' as const, inTab);
+      }
+      const sidebar = (browser as unknown as { sidebarAction?: SidebarApi }).sidebarAction;
+      if (sidebar) {
+        const shown = Promise.all([sidebar.setPanel({ tabId, panel: browser.runtime.getURL(`/${path}`) }), sidebar.open()]);
+        return shown.then(() => 'panel' as const, inTab);
+      }
+      return inTab();
+    },
     injectCard: async (tabId, frameId) => {
       await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['/card.js'] });
     },

@@ -44,7 +44,7 @@ export default defineUnlistedScript(() => {
           return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }), ...(allData ? { allData } : {}) });
         },
         loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
-        lookupJobs: (range, by, value) => sendRequest({ type: 'jobs/lookup', tool: match.tool, range, by, value }),
+        openLookup: (range) => sendRequest({ type: 'lookup/open', tool: match.tool, range }),
         loadRanking: (range) => sendRequest({ type: 'ranking/get', range }),
         loadAnnotations: (range) => sendRequest({ type: 'annotations/get', range }),
         openOptions: () => void sendRequest({ type: 'options/open' }),

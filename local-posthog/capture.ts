@@ -28,10 +28,16 @@ function isGzip(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
+/** Largest decompressed capture body: what the server reads uncompressed (a small gzip can hold gigabytes). */
+export const MAX_DECOMPRESSED_BYTES = 25 * 1024 * 1024;
+
 function gunzip(buf: Buffer): Buffer {
   try {
-    return gunzipSync(buf);
+    return gunzipSync(buf, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new CaptureError(413, 'validation_error', 'payload_too_large', `Request body is too large: more than ${MAX_DECOMPRESSED_BYTES / 1024 / 1024} MB once decompressed.`);
+    }
     throw new CaptureError(400, 'validation_error', 'invalid_payload', `Malformed request data: failed to decompress gzip body (${(e as Error).message}).`);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * npx tsx local-posthog/cli.ts --port 8010 --seed 42 --days 14 --events 60000 [--data-dir DIR] [--host 127.0.0.1]
  *   [--timezone Asia/Kolkata] [--queries-per-hour 120] [--api-timeout 10] [--concurrent-queries 3] [--materialize tool_name,$tool_name]
+ *   [--api-key phx_…] [--allow-origin https://dev.example:3000]
+ * The personal API key (every scope) is new at each start unless --api-key gives one; it is printed below.
  */
 import { parseArgs } from 'node:util';
 import { startLocalPostHog } from './server.js';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     'api-timeout': { type: 'string', default: '10' },
     'concurrent-queries': { type: 'string', default: '3' },
     materialize: { type: 'string', default: '' },
+    'allow-origin': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -27,9 +30,10 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     'Usage: npx tsx local-posthog/cli.ts [--port 8010] [--host 127.0.0.1] [--seed 42 --days 14 --events 60000] [--data-dir DIR]\n' +
-      '         [--api-key phx_...] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]\n' +
+      '         [--api-key phx_... (default: a new random key each start)] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]\n' +
       '         [--api-timeout 10 (seconds a blocking API query may run; 0: none, 60 s as for a legacy team)] [--concurrent-queries 3 (0: no limit)]\n' +
-      '         [--materialize tool_name,$tool_name (event properties with a mat_ column, as PostHog materializes hot ones)]',
+      '         [--materialize tool_name,$tool_name (event properties with a mat_ column, as PostHog materializes hot ones)]\n' +
+      '         [--allow-origin ORIGIN (a web origin besides this machine\'s pages that may call it; repeatable)]',
   );
   process.exit(0);
 }
@@ -57,6 +61,7 @@ const ph = await startLocalPostHog({
     apiConcurrentQueries: num('concurrent-queries', values['concurrent-queries']) || null,
   },
   materialized: values.materialize.split(',').map((p) => p.trim()).filter(Boolean),
+  corsOrigins: values['allow-origin'],
   seed: values.seed !== undefined ? { seed: num('seed', values.seed), days: num('days', values.days), events: num('events', values.events) } : false,
 });
 const [{ n } = { n: 0 }] = (await ph.query('SELECT count() AS n FROM events')) as { n: number }[];

@@ -2,6 +2,7 @@
  * What PostHog refuses, and how: rate limits per personal API key, and ClickHouse's limits turned into
  * PostHog's HTTP errors. Each rule names the PostHog file it mirrors.
  */
+import { totalmem } from 'node:os';
 import { ApiError } from './dashboards.js';
 
 export interface Limits {
@@ -54,6 +55,13 @@ export const POSTHOG_LIMITS: Limits = {
   maxEstimatedExecutionSeconds: 0,
   maxConcurrentQueries: null,
 };
+
+/**
+ * The local server's default max_memory_usage: chdb runs inside the server's own process, so one
+ * query that takes the machine's memory takes the server (and the tests beside it) down. 2 GiB, or a
+ * quarter of the machine's memory if that is less; the card's queries on the seed need a few MB.
+ */
+export const LOCAL_MEMORY_LIMIT_BYTES = Math.min(2 * 1024 ** 3, Math.floor(totalmem() / 4));
 
 /**
  * DRF's SimpleRateThrottle, as PostHog's throttles use it: a history of request times per key within

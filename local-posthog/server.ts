@@ -6,7 +6,7 @@
  * query cache and refresh modes, rate limits, key scopes, and PostHog's error bodies and statuses.
  * What it does not emulate is listed in local-posthog/README.md.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CaptureError, decodeCaptureBody, normalizeCapturePayload } from './capture.js';
@@ -17,7 +17,7 @@ import { ApiError, ApiResponse, DashboardApi } from './dashboards.js';
 import { AnnotationApi } from './annotations.js';
 import { EventStore } from './store.js';
 import { faultFromJson, Faults } from './faults.js';
-import { POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
+import { LOCAL_MEMORY_LIMIT_BYTES, POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
 import { QueryCache, STALE_AFTER_MS } from './queryCache.js';
 import { QueryApi, type QuerySlowdown } from './queryApi.js';
 import { limitOffsetPage } from './pagination.js';
@@ -88,7 +88,7 @@ export interface StartOptions {
   port?: number;
   host?: string;
   dataDir?: string;
-  /** The default personal API key, and its scopes (default: all). */
+  /** The default personal API key (default: a random one per start), and its scopes (default: all). */
   apiKey?: string;
   keyScopes?: string[];
   /** More personal API keys, with their own scopes and projects. */
@@ -111,6 +111,10 @@ export interface StartOptions {
   cacheStaleAfterMs?: number;
   /** Event properties to materialize (`mat_*` columns, as PostHog materializes hot properties). */
   materialized?: string[];
+  /** Web origins besides this machine's pages and the extensions that may call it from a browser (e.g. a dev site on the LAN). */
+  corsOrigins?: string[];
+  /** Host names besides this machine's that requests may be addressed to (when it listens on a LAN address). */
+  allowedHosts?: string[];
 }
 
 const DEFAULT_PROJECT_ID = 1;
@@ -142,22 +146,33 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * The origin a request's CORS headers name, decided once per request by the server's origin policy
+ * (startLocalPostHog: allowedOrigin); absent: no CORS headers at all.
+ */
+const corsOrigin = new WeakMap<IncomingMessage, string>();
+
 function corsHeaders(req: IncomingMessage): Record<string, string> {
-  const origin = req.headers.origin;
+  const origin = corsOrigin.get(req);
+  if (!origin) return {};
   const requested = req.headers['access-control-request-headers'];
   const allowHeaders = ['authorization', 'content-type', 'content-encoding', 'x-requested-with'];
   if (typeof requested === 'string') for (const h of requested.split(',')) if (h.trim()) allowHeaders.push(h.trim().toLowerCase());
-  const h: Record<string, string> = {
-    'Access-Control-Allow-Origin': origin ?? '*',
+  // No Allow-Credentials (nothing here reads cookies: keys travel in Authorization) and no
+  // Allow-Private-Network: a public website must not reach this loopback server.
+  return {
+    'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
     'Access-Control-Allow-Headers': [...new Set(allowHeaders)].join(', '),
     'Access-Control-Max-Age': '600',
     Vary: 'Origin',
   };
-  if (origin) h['Access-Control-Allow-Credentials'] = 'true';
-  if (req.headers['access-control-request-private-network']) h['Access-Control-Allow-Private-Network'] = 'true';
-  return h;
 }
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+const EXTENSION_ORIGIN = /^(chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/;
+/** posthog-js on a page: capture and its start-up calls, which a local dev page may make. */
+const isIngestion = (path: string) => CAPTURE_PATHS.has(path) || path === '/decide' || path === '/flags' || path.startsWith('/array/');
 
 function send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown, contentType = 'application/json'): void {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -216,7 +231,8 @@ function scopeObjectOf(segments: string[]): string | null {
 }
 
 export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalPostHog> {
-  const apiKey = opts.apiKey ?? 'phx_tool_lens_local_demo_key';
+  // A key published in the repository would let any page or process on this machine use every scope.
+  const apiKey = opts.apiKey ?? `phx_${randomBytes(24).toString('hex')}`;
   const host = opts.host ?? '127.0.0.1';
   const createdAt = new Date().toISOString();
 
@@ -245,7 +261,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const projectByToken = new Map(projects.map((p) => [p.apiToken, p]));
   const keys = new Map<string, KeyOptions>([[apiKey, { key: apiKey, label: 'Tool Lens local demo key', scopes: opts.keyScopes ?? ['*'], scopedTeams: null }], ...(opts.apiKeys ?? []).map((k) => [k.key, k] as const)]);
 
-  let limits: Limits = { ...POSTHOG_LIMITS, ...opts.limits };
+  // PostHog's limits, and a memory limit for this machine: chdb runs inside this process.
+  let limits: Limits = { ...POSTHOG_LIMITS, maxMemoryBytes: LOCAL_MEMORY_LIMIT_BYTES, ...opts.limits };
   const queryThrottle = new RateThrottle(() => limits.queriesPerHour, 3_600_000);
   const burstThrottle = new RateThrottle(() => limits.requestsPerMinute, 60_000);
   const sustainedThrottle = new RateThrottle(() => limits.requestsPerHour, 3_600_000);
@@ -650,7 +667,49 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     throw notFound();
   }
 
+  /**
+   * Who may call from a browser: this server's own pages, the extensions, the configured origins,
+   * and — for capture only — pages on this machine (the sample site, a dev server). Anything else
+   * is refused before it is read; requests without an Origin are refused when the browser says they
+   * come from another site (an <img>, a form).
+   */
+  function allowedOrigin(req: IncomingMessage, path: string): string | null | 'refused' {
+    const origin = req.headers.origin;
+    if (origin === undefined) {
+      // Another site's <img>, script or link sends no Origin but says it is cross-site. The one page
+      // other sites open here is PostHog's consent screen: the browser's sign-in window navigates to it.
+      const consent = req.headers['sec-fetch-mode'] === 'navigate' && path === OAUTH_PATHS.authorize;
+      return req.headers['sec-fetch-site'] === 'cross-site' && !consent ? 'refused' : null;
+    }
+    if (EXTENSION_ORIGIN.test(origin) || (opts.corsOrigins ?? []).includes(origin)) return origin;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return 'refused'; // "null": a sandboxed frame or a file
+    }
+    const own = new URL(baseUrl);
+    const loopback = url.protocol === 'http:' && LOOPBACK_NAMES.has(url.hostname);
+    if (loopback && url.port === own.port) return origin;
+    return loopback && isIngestion(path) ? origin : 'refused';
+  }
+
+  /** A request addressed to another name is a rebound DNS name pointing a website at this machine. */
+  const anyHost = host === '0.0.0.0' || host === '::';
+  function allowedHost(req: IncomingMessage): boolean {
+    if (anyHost) return true;
+    const name = /^(\[[^\]]*\]|[^:]*)/.exec(req.headers.host ?? '')?.[1]?.toLowerCase() ?? '';
+    return LOOPBACK_NAMES.has(name) || name === host || (opts.allowedHosts ?? []).includes(name);
+  }
+
   const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
+    const origin = allowedOrigin(req, path);
+    if (origin === 'refused' || !allowedHost(req)) {
+      req.resume();
+      return sendError(res, req, { status: 403, type: 'authentication_error', code: 'permission_denied', message: 'The local PostHog server answers only this machine\'s pages and browser extensions.', attr: null });
+    }
+    if (origin) corsOrigin.set(req, origin);
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();

@@ -30,14 +30,20 @@ afterAll(async () => {
 
 describe('store packages', () => {
   it('grant no host at install: PostHog and tool sites are asked for, plain http only on loopback', async () => {
-    for (const zip of [zips.chrome, zips.firefox]) {
+    for (const [zip, browserOnly] of [[zips.chrome, ['sidePanel']], [zips.firefox, []]] as const) {
       const manifest = await manifestOf(zip);
       expect(manifest.manifest_version).toBe(3);
       expect(manifest.host_permissions ?? []).toEqual([]);
       expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']);
-      expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms', 'identity']);
+      // Chrome's side panel (support's person lookup) needs its permission, which shows no warning; Firefox's sidebar is a manifest key.
+      expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms', 'identity', ...browserOnly]);
       expect(JSON.stringify(manifest.content_scripts ?? [])).not.toMatch(/localhost|127\.0\.0\.1/);
     }
+  });
+
+  it('host the person lookup in a side panel: Chrome side_panel, Firefox sidebar_action (closed at install)', async () => {
+    expect((await manifestOf(zips.chrome)).side_panel).toEqual({ default_path: 'sidepanel.html' });
+    expect((await manifestOf(zips.firefox)).sidebar_action).toMatchObject({ default_panel: 'sidepanel.html', open_at_install: false });
   });
 
   it("give Firefox a stable id, a minimum version and what the add-on's data use is", async () => {

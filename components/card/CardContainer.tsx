@@ -1,9 +1,9 @@
 /** The card: range, tab and collapse here; figures, triage and corner in their hooks. Talks to the world only through props. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AnnotationsResponse, CardPrefs, LookupBy, LookupJobsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { AnnotationsResponse, CardPrefs, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { LookupOpened } from './CardTriage';
 import { useRanking } from './useRanking';
 import { useAnnotations } from './useAnnotations';
-import { useJobLookup } from './useJobLookup';
 import { DEFAULT_RANGE, type RangeKey } from '../../lib/card/ranges';
 import { MetricsCard, type CardTab } from './MetricsCard';
 import { useCardMetrics } from './useCardMetrics';
@@ -16,7 +16,8 @@ export interface CardApi {
   /** `since`: compare after that moment with as long before it (before / after an annotation). */
   loadMetrics: (range: RangeKey, refresh: boolean, since?: number, allData?: boolean) => Promise<ToolMetricsResponse>;
   loadTriage: (range: RangeKey) => Promise<TriageResponse>;
-  lookupJobs?: (range: RangeKey, by: LookupBy, value: string) => Promise<LookupJobsResponse>;
+  /** Opens support's person lookup (an extension page) for this tool and range. */
+  openLookup?: (range: RangeKey) => Promise<LookupOpened>;
   loadRanking?: (range: RangeKey) => Promise<RankingResponse>;
   loadAnnotations?: (range: RangeKey) => Promise<AnnotationsResponse>;
   openOptions: () => void;
@@ -53,7 +54,6 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const focus = useCardFocus(collapsed);
   const standing = useRanking(state.status === 'ready', tool, range, api.loadRanking);
   const annotations = useAnnotations(state.status === 'ready', range, api.loadAnnotations);
-  const jobs = useJobLookup(range, api.lookupJobs ?? (async () => ({ ok: false as const, error: { kind: 'extension' as const, message: 'Looking up jobs is not available here.' } })));
   const { status: copyStatus, copy } = useCopy((text) => (api.copyText ? api.copyText(text) : writeToClipboard(text, focus.rootRef.current!)));
   const collapse = (next: boolean, moveFocus: boolean) => {
     if (moveFocus) focus.moveOnNextRender();
@@ -123,7 +123,7 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
         annotations={annotations}
         onCompareAt={setSince}
         onUseAllData={() => setAllData(true)}
-        lookup={api.lookupJobs ? { lookup: jobs.lookup, onFind: jobs.find, onClear: jobs.clear } : undefined}
+        lookup={api.openLookup ? { open: () => api.openLookup!(range) } : undefined}
         pillRef={focus.pillRef}
         cardRef={focus.cardRef}
         onMove={moveToNext}

@@ -1,27 +1,23 @@
 /** Triage tab: slowest recent completed jobs and latest failures, each linking into PostHog. */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Failure, LookedUpJob, LookupBy, Triage, TriageRow } from '../../lib/protocol/messages';
+import type { Failure, Triage, TriageRow } from '../../lib/protocol/messages';
 import { formatAgo, formatDuration } from '../../lib/helpers/format';
 
 export type TriageState = { status: 'loading' } | { status: 'error'; error: Failure } | { status: 'ready'; triage: Triage };
 
-export type LookupState =
-  | { status: 'idle' }
-  | { status: 'loading'; by: LookupBy; value: string }
-  | { status: 'error'; by: LookupBy; value: string; error: Failure }
-  | { status: 'ready'; by: LookupBy; value: string; jobs: LookedUpJob[] };
+/** Where support's person lookup opened, when asked from the card. */
+export type LookupOpened = { ok: boolean; where: 'panel' | 'tab' | 'none' };
 
 export interface LookupProps {
-  lookup: LookupState;
-  onFind: (by: LookupBy, value: string) => void;
-  onClear: () => void;
+  /** Opens the lookup in an extension page (the side panel), for this tool and range. */
+  open: () => Promise<LookupOpened>;
 }
 
 export function CardTriage({ state, onRetry, onCopy, lookup }: { state: TriageState; onRetry: () => void; onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined; lookup?: LookupProps | undefined }) {
   return (
     <>
-      {lookup && <JobLookup {...lookup} />}
+      {lookup && <LookupLink {...lookup} />}
       <TriageLists state={state} onRetry={onRetry} onCopy={onCopy} />
     </>
   );
@@ -79,96 +75,35 @@ function Rows({ rows, kind, onCopy }: { rows: TriageRow[]; kind: 'slow' | 'failu
   );
 }
 
-const LOOKUP_BY: Array<[LookupBy, string, string]> = [
-  ['email', 'Email', 'person@example.com'],
-  ['distinct_id', 'Distinct id', 'distinct id'],
-  ['session_id', 'Session id', 'session id'],
-];
-
-/** Support: one person's recent jobs on this tool. What is typed goes to PostHog as a placeholder value and is kept nowhere. */
-function JobLookup({ lookup, onFind, onClear }: LookupProps) {
-  const [by, setBy] = useState<LookupBy>('email');
-  const [value, setValue] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const placeholder = LOOKUP_BY.find(([key]) => key === by)![2];
+/**
+ * Support's lookup lives in Tool Lens's side panel, not here: this card sits in the tool page, whose
+ * scripts see every key pressed in it (event.key), so an email typed here would be the page's too.
+ */
+function LookupLink({ open }: LookupProps) {
+  const [said, setSaid] = useState<string | null>(null);
   return (
     <section class="tl-section" data-testid="job-lookup" aria-labelledby="tl-lookup-h">
       <h3 id="tl-lookup-h">One person's jobs</h3>
-      <form
-        class="tl-lookup"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const trimmed = value.trim();
-          if (!trimmed) return setProblem(`Type ${by === 'email' ? 'an email' : `a ${by === 'distinct_id' ? 'distinct id' : 'session id'}`} to look up.`);
-          if (trimmed.length > 500) return setProblem('That is longer than any id Tool Lens looks up (500 characters).');
-          setProblem(null);
-          onFind(by, trimmed);
-        }}
+      <p class="tl-hint">Look a person up by email, distinct id or session id in Tool Lens's side panel, where this page cannot see what you type.</p>
+      <button
+        type="button"
+        class="tl-button"
+        data-testid="open-lookup"
+        onClick={() =>
+          void open().then(
+            (r) => setSaid(!r.ok ? 'Tool Lens could not open its side panel here: open it from the toolbar button.' : r.where === 'tab' ? 'Opened in a new tab.' : 'Opened in the side panel.'),
+            () => setSaid('Tool Lens could not open its side panel: its background worker did not answer.'),
+          )
+        }
       >
-        <label class="tl-visually-hidden" for="tl-lookup-by">
-          Look up by
-        </label>
-        <select id="tl-lookup-by" value={by} onChange={(e) => setBy((e.currentTarget as HTMLSelectElement).value as LookupBy)}>
-          {LOOKUP_BY.map(([key, label]) => (
-            <option key={key} value={key}>
-              {label}
-            </option>
-          ))}
-        </select>
-        <label class="tl-visually-hidden" for="tl-lookup-value">
-          {LOOKUP_BY.find(([key]) => key === by)![1]} to look up
-        </label>
-        <input id="tl-lookup-value" type="search" value={value} placeholder={placeholder} autoComplete="off" spellcheck={false} onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} aria-describedby={problem ? 'tl-lookup-problem' : undefined} aria-invalid={problem ? true : undefined} />
-        <button type="submit" class="tl-button">
-          Find
-        </button>
-        {lookup.status !== 'idle' && (
-          <button type="button" class="tl-link-button" onClick={() => (setValue(''), onClear())}>
-            Clear
-          </button>
-        )}
-      </form>
-      {problem && (
-        <p class="tl-hint" id="tl-lookup-problem" role="alert">
-          {problem}
+        Look up a person
+      </button>
+      {said && (
+        <p class="tl-hint" role="status">
+          {said}
         </p>
       )}
-      <LookupResult lookup={lookup} />
     </section>
-  );
-}
-
-function LookupResult({ lookup }: { lookup: LookupState }) {
-  if (lookup.status === 'idle') return null;
-  if (lookup.status === 'loading') return <p class="tl-hint" role="status">Looking up…</p>;
-  if (lookup.status === 'error') {
-    return (
-      <p class="tl-error" role="alert" data-testid="lookup-error">
-        {lookup.error.message}
-      </p>
-    );
-  }
-  if (lookup.jobs.length === 0) {
-    return (
-      <p class="tl-empty" role="status" data-testid="lookup-empty">
-        No jobs on this tool in this range for that {lookup.by === 'email' ? 'email' : lookup.by === 'distinct_id' ? 'distinct id' : 'session id'}.
-      </p>
-    );
-  }
-  return (
-    <ul class="tl-triage" data-testid="lookup-jobs" aria-live="polite">
-      {lookup.jobs.map((job: LookedUpJob, i) => (
-        <li key={`${job.eventUrl}-${i}`} data-testid="lookup-job" data-status={job.status}>
-          <span class={job.status === 'failed' ? 'tl-error-type' : 'tl-triage-main'}>{job.status === 'failed' ? `failed: ${job.errorType ?? 'unknown'}` : job.status}</span>
-          <span class="tl-triage-job" title={job.jobId ?? undefined}>
-            {job.jobId ?? 'no job id'}
-            {job.durationMs !== null ? ` · ${formatDuration(job.durationMs)}` : ''}
-          </span>
-          <span class="tl-triage-when">{formatAgo(job.at)}</span>
-          <JobLinks job={job} />
-        </li>
-      ))}
-    </ul>
   );
 }
 

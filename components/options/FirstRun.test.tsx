@@ -85,7 +85,11 @@ describe('first run', () => {
     expect(host.querySelector('[data-testid="first-run-schema"]')!.textContent).toContain('tool_name: $tool_name (0 / 40 events)');
     expect(host.querySelector('[data-testid="first-run-schema"]')!.textContent).toContain('No tool_result_downloaded events yet');
     expect(host.querySelector('[data-testid="proposed-site"]')!.textContent).toContain('https://tools.example.com — 40 views, 3 tools');
+    // Anyone with the project's public token can send events naming any site: none is ticked for the user.
+    expect([...host.querySelectorAll<HTMLInputElement>('[data-testid="proposed-site"] input')].map((c) => c.checked)).toEqual([false]);
+    expect(host.querySelector<HTMLButtonElement>('button[type="submit"]')!.textContent).toBe('Finish without a site');
 
+    await choose('[data-testid="proposed-site"] input');
     await submit();
     expect(d.enableSites).toHaveBeenCalledWith(['https://tools.example.com']);
     expect(step()).toBe('done');

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_METRICS_OPTIONS } from '../../lib/settings/settings';
-import { exportSettings, MAX_IMPORT_BYTES } from '../../lib/settings/transfer';
+import { exportSettings, MAX_IMPORT_BYTES, type ImportPlan } from '../../lib/settings/transfer';
 import { newSite } from '../../lib/matching/toolMatch';
 import { SettingsTransfer } from './SettingsTransfer';
 
@@ -14,11 +14,11 @@ afterEach(() => {
   host.remove();
 });
 
-async function mount() {
+async function mount(stored: unknown = settings) {
   host = document.createElement('div');
   document.body.append(host);
-  const apply = vi.fn(async () => null);
-  await act(() => render(<SettingsTransfer exportJson={async () => exportSettings(settings, [])} apply={apply} />, host));
+  const apply = vi.fn(async (_plan: ImportPlan) => null);
+  await act(() => render(<SettingsTransfer exportJson={async () => exportSettings(settings, [])} stored={async () => stored} apply={apply} />, host));
   return apply;
 }
 
@@ -37,6 +37,37 @@ describe('settings import', () => {
     await pick(new File([exportSettings(settings, [newSite('https://a.example')])], 'tool-lens-settings.json', { type: 'application/json' }));
     expect(apply).toHaveBeenCalledTimes(1);
     expect(status()).toEqual(['Imported 1 site(s) and the card options. Your API key was kept.']);
+  });
+
+  it('asks before a file that points elsewhere, naming the host, and drops the key and sign-in if told to go on', async () => {
+    const file = () => {
+      const f = JSON.parse(exportSettings(settings, [newSite('https://a.example')]));
+      f.connection = { host: 'custom', customHost: 'https://attacker.example', projectId: '42' };
+      return new File([JSON.stringify(f)], 'team-settings.json', { type: 'application/json' });
+    };
+    for (const stored of [settings, { ...settings, apiKey: '', auth: 'signIn' }]) {
+      const apply = await mount(stored);
+      await pick(file());
+      expect(apply).not.toHaveBeenCalled();
+      const confirm = host.querySelector('[data-testid="import-confirm"]')!;
+      expect(confirm.textContent).toContain('https://attacker.example (project 42)');
+      expect(confirm.textContent).toContain('https://eu.posthog.com (project 42)');
+      // Cancel: nothing stored.
+      await act(() => (confirm.querySelector('button[data-action="cancel"]') as HTMLButtonElement).click());
+      expect(apply).not.toHaveBeenCalled();
+      expect(host.querySelector('[data-testid="import-confirm"]')).toBeNull();
+      await pick(file());
+      await act(async () => (host.querySelector('[data-testid="import-confirm"] button[data-action="import"]') as HTMLButtonElement).click());
+      await act(async () => undefined);
+      expect(apply).toHaveBeenCalledTimes(1);
+      const plan = apply.mock.calls[0]![0];
+      expect(plan.settings).toMatchObject({ host: 'custom', customHost: 'https://attacker.example', apiKey: '' });
+      expect('auth' in plan.settings).toBe(false);
+      expect(status()[0]).toBe('Imported 1 site(s) and the card options. Your API key and sign-in were removed: add a key or sign in for https://attacker.example (project 42) above.');
+      render(null, host);
+      host.remove();
+    }
+    host = document.createElement('div');
   });
 
   it('refuses a file over the size limit before reading it, naming the limit', async () => {

@@ -142,7 +142,8 @@ export function useFirstRun(deps: FirstRunDeps) {
     setBusy(null);
     if (sites.ok) {
       setProposals(sites.sites);
-      setChosenSites(sites.sites.slice(0, 1).map((s) => s.origin));
+      // None ticked: anyone with the public project token can send events naming any site.
+      setChosenSites([]);
     } else {
       setProposals([]);
       setProblem(`Could not list the sites your events come from: ${sites.error.message}. Add sites below, or later in the options.`);

@@ -57,6 +57,15 @@ async function mount(headline: ToolMetricsResponse | null | (() => Promise<ToolM
 const text = (selector: string) => host.querySelector(selector)?.textContent ?? '';
 
 describe('popup under faults', () => {
+  it('says when the browser storage is full, as an alert', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const problem = "The browser's storage for Tool Lens is full: it keeps working, but what it could not save is lost when the browser restarts.";
+    await act(() => render(<Popup {...baseProps(null)} storageProblem={problem} />, host));
+    expect(host.querySelector('[data-testid="storage-problem"]')?.getAttribute('role')).toBe('alert');
+    expect(text('[data-testid="storage-problem"]')).toBe(problem);
+  });
+
   it("keeps this tab's last figures with their time and says why they are old", async () => {
     await mount({ ok: true, metrics, links, stale: { kind: 'server', message: 'PostHog answered 503 (server error).' } });
     expect(text('[data-testid="popup-headline"]')).toContain('25%');

@@ -7,6 +7,8 @@ import type { SettingsState } from '../../lib/settings/settings';
 import { postHogBaseUrl } from '../../lib/settings/settings';
 import { DashboardList } from './DashboardList';
 import { ToolUsageDashboard } from './ToolUsageDashboard';
+import { PersonLookup } from '../lookup/PersonLookup';
+import type { LookupJobs } from '../lookup/useJobLookup';
 
 export type TabState =
   | { kind: 'unsupported' }
@@ -32,6 +34,10 @@ export interface PopupProps {
   onOpenOptions: () => void;
   onEnableSite: () => Promise<string | null>;
   onDisableSite: () => Promise<void>;
+  /** Why the browser's storage refused what Tool Lens needed to keep (it is full), if it did. */
+  storageProblem?: string | null;
+  /** Support's person lookup: a button to the side panel, or here where the browser has no side panel. */
+  personLookup?: { kind: 'panel'; open: () => void } | { kind: 'inline'; tool: string; lookupJobs: LookupJobs };
 }
 
 export function Popup(props: PopupProps) {
@@ -46,6 +52,11 @@ export function Popup(props: PopupProps) {
           Options
         </button>
       </header>
+      {props.storageProblem && (
+        <p role="alert" class="field-error" data-testid="storage-problem">
+          {props.storageProblem}
+        </p>
+      )}
       {settings.status !== 'configured' ? (
         <p data-testid="popup-status">{settings.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${settings.message}`}</p>
       ) : (
@@ -59,6 +70,14 @@ export function Popup(props: PopupProps) {
         <>
           <Trouble alerts={props.alerts} check={props.checkAlerts} />
           {props.loadRanking && <ToolsTable load={props.loadRanking} />}
+          {props.personLookup?.kind === 'panel' && (
+            <p>
+              <button type="button" class="link" data-testid="open-lookup" onClick={props.personLookup.open}>
+                Look up a person's jobs…
+              </button>
+            </p>
+          )}
+          {props.personLookup?.kind === 'inline' && <PersonLookup tool={props.personLookup.tool} range="7d" lookupJobs={props.personLookup.lookupJobs} />}
           <h2>Dashboards</h2>
           <DashboardList
             initial={props.dashboards}

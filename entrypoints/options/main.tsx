@@ -89,11 +89,23 @@ function Budget() {
   );
 }
 
+/** Said at the top when the browser's storage refused what Tool Lens needed to keep (it is full). */
+function StorageProblem() {
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => void sendRequest({ type: 'storage/status' }).then((s) => setProblem(s.problem), () => undefined), []);
+  return problem ? (
+    <p role="alert" class="field-error options" data-testid="storage-problem">
+      {problem}
+    </p>
+  ) : null;
+}
+
 function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null }) {
   const [sites, setSites] = useState(initialSites);
   const [autoMap, setAutoMap] = useState(initialAutoMap);
   return (
     <>
+      <StorageProblem />
       <OptionsForm
         initial={initialDraft(stored)}
         onSave={saveSettings}
@@ -145,10 +157,11 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
             const current = await store.get(settingsItem);
             return exportSettings(current.status === 'configured' ? current.settings : null, sites);
           }}
+          stored={() => store.getRaw(settingsItem)}
           apply={async ({ settings, sites: imported }) => {
-            // The key (or the sign-in) stays the one stored: exported files never carry it.
-            const current = (await store.getRaw(settingsItem)) as { apiKey?: unknown; auth?: unknown } | undefined;
-            await store.set(settingsItem, { ...settings, apiKey: typeof current?.apiKey === 'string' ? current.apiKey : '', ...(current?.auth === 'signIn' ? { auth: 'signIn' as const } : {}) });
+            // planImport kept the stored key (or sign-in) only if the file names the same host and project:
+            // otherwise the worker signs out as the stored settings leave the sign-in.
+            await store.set(settingsItem, settings);
             await store.set(sitesItem, imported);
             setSites(imported);
             const missing: string[] = [];

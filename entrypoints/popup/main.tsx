@@ -8,6 +8,7 @@ import { matchPatternFor } from '../../lib/matching/sites';
 import { requestOrigins } from '../../lib/helpers/permissions';
 import { newSite, originOf } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
+import { lookupPagePath } from '../../lib/helpers/lookupPage';
 import { settingsItem, sitesItem } from '../../lib/storage/items';
 
 const store = browserStore();
@@ -30,14 +31,16 @@ async function start() {
   const tabQuery = browser.tabs.query({ active: true, currentWindow: true }).then(([t]) => t);
   const cachedDashboards = sendRequest({ type: 'dashboards/list' }).catch(() => null);
   const cachedAlerts = sendRequest({ type: 'alerts/get' }).catch(() => null);
+  const storage = sendRequest({ type: 'storage/status' }).catch(() => null);
   const settings = await store.get(settingsItem);
-  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null };
+  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline' | 'storageProblem' | 'personLookup'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null, storageProblem: null };
   const fill = (part: Partial<typeof loaded>) => {
     Object.assign(loaded, part);
     paint();
   };
   void cachedDashboards.then((dashboards) => fill({ dashboards }));
   void cachedAlerts.then((alerts) => fill({ alerts }));
+  void storage.then((answer) => fill({ storageProblem: answer?.problem ?? null }));
   void tabQuery.then(async (tab) => {
     const origin = tab?.url ? originOf(tab.url) : null;
     const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
@@ -48,8 +51,23 @@ async function start() {
         ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
         : { kind: 'disabled', origin };
     const tool = tabState.kind === 'enabled' && settings.status === 'configured' ? tabState.tool : null;
-    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null });
+    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null, personLookup: personLookup(tab, tool ?? '') });
   });
+
+  /** The side panel (Chrome) or sidebar (Firefox) hosts the lookup; without either, the popup does. */
+  function personLookup(tab: { id?: number; windowId?: number } | undefined, tool: string): PopupProps['personLookup'] {
+    const api = browser as unknown as { sidePanel?: { setOptions(o: object): Promise<void>; open(o: object): Promise<void> }; sidebarAction?: { setPanel(o: object): Promise<void>; open(): Promise<void> } };
+    const path = lookupPagePath(tool, '7d');
+    if (api.sidePanel && tab?.id !== undefined) {
+      const tabId = tab.id;
+      return { kind: 'panel', open: () => void Promise.all([api.sidePanel!.setOptions({ tabId, path, enabled: true }), api.sidePanel!.open({ tabId })]).then(() => window.close(), () => undefined) };
+    }
+    if (api.sidebarAction && tab?.id !== undefined) {
+      const tabId = tab.id;
+      return { kind: 'panel', open: () => void Promise.all([api.sidebarAction!.setPanel({ tabId, panel: browser.runtime.getURL(`/${path}`) }), api.sidebarAction!.open()]).then(() => window.close(), () => undefined) };
+    }
+    return { kind: 'inline', tool, lookupJobs: (q) => sendRequest({ type: 'jobs/lookup', ...q }) };
+  }
 
   async function enableSite(): Promise<string | null> {
     const tab = await tabQuery;

@@ -159,6 +159,36 @@ describe('metrics service', () => {
     expect(await service(otherKey, { t: 1_010_000 }, store).getToolMetrics('a', '7d')).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
   });
 
+  it("never serves one sign-in's figures to the next: another identity on the same host and project asks afresh", async () => {
+    const store = memoryStore();
+    const signedIn: SettingsState = { status: 'configured', settings: { ...settings, apiKey: '', auth: 'signIn' } };
+    let identity = 'sign-in-of-ann';
+    const accessToken = async () => ({ ok: true as const, token: `pha_${identity}`, identity });
+    const svc = () => createServices({ loadSettings: async () => signedIn, fetch: mock.fetch, now: () => 1_000_000, store, accessToken });
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS });
+    expect((await svc().getToolMetrics('a', '7d')).ok).toBe(true);
+    // Ann signs out; Bob signs in to the same PostHog and project, and may not read it (403).
+    identity = 'sign-in-of-bob';
+    mock.pool.intercept(QUERY).reply(403, { detail: 'You do not have access to this project.' });
+    expect(await svc().getToolMetrics('a', '7d')).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+  });
+
+  it('keeps storage bounded however many tools are asked about, and serves nothing older than a day', async () => {
+    const store = memoryStore();
+    const clock = { t: 1_000_000 };
+    const svc = createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store, budget: { capacity: 1000, refillPerHour: 1000 } });
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS }).times(150);
+    for (let i = 0; i < 150; i++) {
+      clock.t += 1000;
+      expect((await svc.getToolMetrics(`tool-${i}`, '7d')).ok).toBe(true);
+    }
+    expect((await store.entryIds(cachedFigures)).length).toBe(100);
+    // A day later, with PostHog down, yesterday's figures are not shown as if they were still news.
+    clock.t += 24 * 3_600_000 + 1;
+    mock.pool.intercept(QUERY).reply(502, 'Bad gateway');
+    expect(await service(configured, clock, store).getToolMetrics('tool-149', '7d')).toMatchObject({ ok: false, error: { kind: 'server' } });
+  });
+
   it('ignores a corrupted cache entry instead of failing', async () => {
     const store = memoryStore();
     const probe = createServices({ loadSettings: async () => configured, fetch: mock.fetch, store });

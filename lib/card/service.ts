@@ -19,8 +19,9 @@ import { figureSettings } from '../settings/change';
 import type { Settings } from '../settings/settings';
 import { fromStoredForm } from '../instrumentation/schema';
 import type { Connection, Session } from '../connection/session';
-import { cachedFigures, type CachedFigures } from '../storage/items';
+import type { CachedFigures } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
+import { createFiguresCache } from './figuresCache';
 
 type CacheEntry = CachedFigures;
 
@@ -56,9 +57,9 @@ const NEAR_CEILING = 0.5;
 /** Why a computing card query was dropped: no card asked for it within the lease. */
 class NobodyAsked extends Error {}
 
-/** Identifies settings without keeping the key itself: answers for one key are never served for another. */
-async function fingerprint(settings: Settings): Promise<string> {
-  const text = JSON.stringify(figureSettings(settings));
+/** Identifies settings and credential without keeping the key itself: answers for one key or sign-in are never served for another. */
+async function fingerprint(settings: Settings, identity: string): Promise<string> {
+  const text = JSON.stringify([figureSettings(settings), identity]);
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -69,6 +70,8 @@ export function createCardService(deps: CardServiceDeps) {
   const now = deps.now ?? Date.now;
   const freshForMs = deps.freshForMs ?? 60_000;
   const store = deps.store ?? memoryStore();
+  // Bounded in entries and age (figuresCache.ts): pages choose which tools are asked about.
+  const figures = createFiguresCache({ store, now });
   const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
   /**
    * The last failure per key, and when it is worth asking PostHog again (the retry schedule of
@@ -128,7 +131,7 @@ export function createCardService(deps: CardServiceDeps) {
     return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
   }
 
-  const readCache = (key: string): Promise<CacheEntry | null> => store.getEntry(cachedFigures, key).catch(() => null);
+  const readCache = (key: string): Promise<CacheEntry | null> => figures.read(key);
 
   /** What a card asking while PostHog computes is told: the last figures if any, and how far it is. */
   function computingAnswer(held: { since: number; progress: QueryProgress }, latest: CacheEntry | null): ToolMetricsResponse {
@@ -163,7 +166,7 @@ export function createCardService(deps: CardServiceDeps) {
       split = { at: since, seconds };
     }
 
-    const prefix = await fingerprint(connected.connection.settings);
+    const prefix = await fingerprint(connected.connection.settings, connected.connection.identity);
     const key = `${prefix}:${range}:${tool}${split ? `:split:${split.at}` : ''}${opts.allData ? ':all' : ''}`;
     const cached = (await readCache(key)) ?? null;
     const blocked = await session.blocked();
@@ -204,7 +207,7 @@ export function createCardService(deps: CardServiceDeps) {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
         recentAnswers.set(key, { at: now(), response });
-        await store.setEntries(cachedFigures, { [key]: { at: now(), response } }).catch(() => undefined);
+        await figures.write(key, { at: now(), response }).catch(() => undefined);
         return response;
       })
       .catch((error: unknown) => {
@@ -320,7 +323,7 @@ export function createCardService(deps: CardServiceDeps) {
     lastRunMs.clear();
   }
 
-  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers, tabClosed };
+  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers, tabClosed, figures };
 }
 
 const text = z.nullable(z.string());

@@ -4,12 +4,16 @@
  * ids) is put in code spans, so a name with Markdown in it stays text where it is pasted.
  */
 import type { CardLinks, ToolMetrics, TriageRow } from '../protocol/messages';
-import { formatCount, formatDuration, formatPercent } from '../helpers/format';
+import { formatCount, formatDuration, formatPercent, oneLine } from '../helpers/format';
 import { RANGES } from './ranges';
 import { p95Delta, rateDelta, type TestedChange } from './compare';
 
-/** `text` in a Markdown code span that no backtick inside can close. */
-export function codeSpan(text: string): string {
+/**
+ * `text` in a Markdown code span that no backtick inside can close, on one line: a line break in a
+ * code span would let the rest start a paragraph, a link or a list where it is pasted.
+ */
+export function codeSpan(raw: string): string {
+  const text = oneLine(raw);
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';

@@ -33,7 +33,7 @@ export interface SessionDeps {
   /** Whether the browser lets Tool Lens reach a host (a match pattern); unchecked when absent (Node). */
   hasHostAccess?: (pattern: string) => Promise<boolean>;
   /** The sign-in's access token for a host (lib/connection/signIn.ts), for settings with `auth: 'signIn'`. */
-  accessToken?: (baseUrl: string) => Promise<{ ok: true; token: string } | { ok: false; error: Failure }>;
+  accessToken?: (baseUrl: string) => Promise<{ ok: true; token: string; identity?: string } | { ok: false; error: Failure }>;
 }
 
 export interface Connection {
@@ -41,6 +41,8 @@ export interface Connection {
   client: PostHogClient;
   /** Which project's data this is (host and project id): what survives a new key but not a new project. */
   project: string;
+  /** Whose credential reads it: the key (itself part of the settings) or one sign-in, the same across its renewals. */
+  identity: string;
 }
 export type Connected = { ok: true; connection: Connection } | { ok: false; error: Failure };
 
@@ -117,16 +119,18 @@ export function createSession(deps: SessionDeps) {
     const settings = state.settings;
     const baseUrl = postHogBaseUrl(settings);
     let apiKey = settings.apiKey;
+    let identity = 'key';
     if (settings.auth === 'signIn') {
       const denied = await hostDenied(baseUrl);
       if (denied) return { ok: false, error: denied };
       const token = deps.accessToken ? await deps.accessToken(baseUrl) : { ok: false as const, error: { kind: 'not_configured' as const, message: 'Sign-in is not available here.' } };
       if (!token.ok) return token;
       apiKey = token.token;
+      identity = `signIn:${token.identity ?? ''}`;
     }
     const made = await clientFor({ baseUrl, projectId: settings.projectId, apiKey, credential: settings.auth ?? 'key' }, opts.spend ?? 'each');
     if (!made.ok) return made;
-    return { ok: true, connection: { settings, client: made.client, project: projectOf(settings) } };
+    return { ok: true, connection: { settings, client: made.client, project: projectOf(settings), identity } };
   }
 
   /**

@@ -42,7 +42,8 @@ export interface SignInDeps {
 }
 
 export type SignInResult = { ok: true; signIn: StoredSignIn } | { ok: false; error: Failure };
-export type AccessTokenResult = { ok: true; token: string; signIn: StoredSignIn } | { ok: false; error: Failure };
+/** `identity`: this sign-in's, the same across renewals (what cached figures are kept under). */
+export type AccessTokenResult = { ok: true; token: string; signIn: StoredSignIn; identity: string } | { ok: false; error: Failure };
 
 const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const randomText = (bytes = 32) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
@@ -69,6 +70,8 @@ export function createSignIn(deps: SignInDeps) {
         headers: { 'Content-Type': form ? 'application/x-www-form-urlencoded' : 'application/json', Accept: 'application/json' },
         body: form ? body.toString() : JSON.stringify(body),
         credentials: 'omit',
+        // The body carries a code or a refresh token: PostHog's OAuth endpoints do not redirect, so none is followed.
+        redirect: 'error',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (error) {
@@ -106,12 +109,41 @@ export function createSignIn(deps: SignInDeps) {
     return { ok: true, clientId: parsed.data.client_id };
   }
 
-  /** Keeps a token answer; null when PostHog's answer is not one. */
-  async function keep(json: unknown, context: { baseUrl: string; clientId: string; redirectUri: string; previous: StoredSignIn | null }): Promise<StoredSignIn | null> {
+  /**
+   * Token writes one at a time, each checking what is stored first (compare-and-set): a renewal that
+   * finishes after a sign-out, or after another sign-in, must not put its tokens back.
+   */
+  let writes: Promise<unknown> = Promise.resolve();
+  function exclusively<T>(write: () => Promise<T>): Promise<T> {
+    const next = writes.then(write, write);
+    writes = next.catch(() => undefined);
+    return next;
+  }
+  /** A sign-in stored before identities existed: told apart by its client and user. */
+  const identityOf = (held: StoredSignIn) => held.identity ?? `${held.clientId}:${held.user ?? ''}`;
+  /**
+   * Tokens storage refused (full): used from memory until a write succeeds, so a full storage.local
+   * does not end the sign-in (PostHog may have replaced the stored refresh token already).
+   */
+  let unsaved: StoredSignIn | null = null;
+  const currentSignIn = async () => unsaved ?? (await deps.store.get(signInItem));
+  /** Within `exclusively`: stores the tokens, or keeps them in memory when storage refuses them. */
+  async function save(tokens: StoredSignIn) {
+    try {
+      await deps.store.set(signInItem, tokens);
+      unsaved = null;
+    } catch {
+      unsaved = tokens;
+    }
+  }
+  const sameSignIn = (a: StoredSignIn | null, b: StoredSignIn | null) => a !== null && b !== null && a.accessToken === b.accessToken && a.refreshToken === b.refreshToken;
+
+  /** A token answer as stored tokens; null when PostHog's answer is not one. */
+  function tokensOf(json: unknown, context: { baseUrl: string; clientId: string; redirectUri: string; previous: StoredSignIn | null }): StoredSignIn | null {
     const parsed = tokenSchema.safeParse(json);
     if (!parsed.success || parsed.data.token_type.toLowerCase() !== 'bearer') return null;
     const t = parsed.data;
-    const stored: StoredSignIn = {
+    return {
       baseUrl: context.baseUrl,
       clientId: context.clientId,
       redirectUri: context.redirectUri,
@@ -122,9 +154,8 @@ export function createSignIn(deps: SignInDeps) {
       scopes: t.scope !== undefined ? t.scope.split(/\s+/).filter(Boolean) : (context.previous?.scopes ?? []),
       scopedTeams: t.scoped_teams ?? context.previous?.scopedTeams ?? [],
       ...(context.previous?.user ? { user: context.previous.user } : {}),
+      identity: context.previous?.identity ?? randomText(12),
     };
-    await deps.store.set(signInItem, stored);
-    return stored;
   }
 
   /** The whole flow, in the user's click: register (once), PostHog's consent screen, the code for tokens. */
@@ -174,8 +205,10 @@ export function createSignIn(deps: SignInDeps) {
       await forgetClient(baseUrl, redirectUri);
     }
     if (exchanged.status !== 200) return fail(exchanged.status >= 500 ? 'server' : 'unauthorized', `PostHog did not complete the sign-in: ${describe(exchanged.json, `HTTP ${exchanged.status}`)}. Sign in again.`);
-    const stored = await keep(exchanged.json, { baseUrl, clientId: client.clientId, redirectUri, previous: null });
+    const stored = tokensOf(exchanged.json, { baseUrl, clientId: client.clientId, redirectUri, previous: null });
     if (!stored) return fail('bad_response', 'PostHog completed the sign-in with an answer that is not an access token.');
+    // A new sign-in replaces whatever was there (a renewal of an older one then finds it changed).
+    await exclusively(() => save(stored));
     return { ok: true, signIn: stored };
   }
 
@@ -188,24 +221,50 @@ export function createSignIn(deps: SignInDeps) {
   async function refresh(held: StoredSignIn): Promise<AccessTokenResult> {
     if (!held.refreshToken) return ended(held, 'it cannot be renewed');
     const answer = await post(`${held.baseUrl}/oauth/token/`, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: held.refreshToken, client_id: held.clientId }));
-    if (!answer.ok) return answer; // the network: the sign-in stays, the next request tries again
+    if (!answer.ok) return answer; // the network (or a redirect): the sign-in stays, the next request tries again
     if (answer.status >= 500) return fail('server', `PostHog could not renew the sign-in (HTTP ${answer.status}); trying again at the next request.`);
+    if (answer.status === 429) {
+      // PostHog is throttling, not refusing: the sign-in stays, and the wait is said.
+      const seconds = Number(/Expected available in (\d+) seconds?/.exec(JSON.stringify(answer.json ?? ''))?.[1]) || 60;
+      return { ok: false, error: { kind: 'rate_limited', message: `PostHog is limiting sign-in renewals; trying again in ${seconds} s.`, retryInMs: seconds * 1000 } };
+    }
     if (answer.status !== 200) return ended(held, describe(answer.json, `HTTP ${answer.status}`));
-    const stored = await keep(answer.json, { baseUrl: held.baseUrl, clientId: held.clientId, redirectUri: held.redirectUri, previous: held });
+    const stored = tokensOf(answer.json, { baseUrl: held.baseUrl, clientId: held.clientId, redirectUri: held.redirectUri, previous: held });
     if (!stored) return fail('bad_response', 'PostHog renewed the sign-in with an answer that is not an access token.');
-    return { ok: true, token: stored.accessToken, signIn: stored };
+    const kept = await exclusively(async () => {
+      if (!sameSignIn(await currentSignIn(), held)) return false;
+      await save(stored);
+      return true;
+    });
+    if (!kept) {
+      // Signed out (or in again) while this renewal was on its way: its tokens are nobody's.
+      await revoke(stored);
+      return fail('unauthorized', `The PostHog sign-in on ${hostOf(held.baseUrl)} changed while it was being renewed. Sign in again in the Tool Lens options if you signed out.`);
+    }
+    return { ok: true, token: stored.accessToken, signIn: stored, identity: identityOf(stored) };
   }
 
   async function ended(held: StoredSignIn, why: string): Promise<AccessTokenResult> {
-    await deps.store.set(signInItem, null);
+    await exclusively(async () => {
+      if (!sameSignIn(await currentSignIn(), held)) return;
+      unsaved = null;
+      await deps.store.set(signInItem, null).catch(() => undefined);
+    });
     return fail('unauthorized', `Your PostHog sign-in on ${hostOf(held.baseUrl)} has ended (${why}). Sign in again in the Tool Lens options.`);
+  }
+
+  /** PostHog revokes a sign-in's tokens (RFC 7009); best effort. */
+  async function revoke(tokens: StoredSignIn) {
+    await post(`${tokens.baseUrl}/oauth/revoke/`, new URLSearchParams({ token: tokens.refreshToken ?? tokens.accessToken, client_id: tokens.clientId })).catch(() => undefined);
   }
 
   /** A working access token for this host, renewed when it is about to end; or why there is none. */
   async function accessToken(baseUrl: string): Promise<AccessTokenResult> {
-    const held = await deps.store.get(signInItem);
+    // Tokens held in memory (storage was full): try to store them again.
+    if (unsaved) await exclusively(async () => void (unsaved && (await save(unsaved))));
+    const held = await currentSignIn();
     if (!held || held.baseUrl !== baseUrl) return fail('not_configured', `Tool Lens is not signed in to ${hostOf(baseUrl)}. Open the options and sign in with PostHog (or paste a personal API key).`);
-    if (held.expiresAt - now() > REFRESH_BEFORE_MS) return { ok: true, token: held.accessToken, signIn: held };
+    if (held.expiresAt - now() > REFRESH_BEFORE_MS) return { ok: true, token: held.accessToken, signIn: held, identity: identityOf(held) };
     // Every tab asking at once shares one renewal.
     refreshing ??= refresh(held).finally(() => {
       refreshing = null;
@@ -215,19 +274,24 @@ export function createSignIn(deps: SignInDeps) {
 
   /** Signs out: PostHog revokes the tokens (RFC 7009), and they are forgotten here either way. */
   async function signOut(): Promise<void> {
-    const held = await deps.store.get(signInItem);
-    await deps.store.set(signInItem, null);
-    if (!held) return;
-    await post(`${held.baseUrl}/oauth/revoke/`, new URLSearchParams({ token: held.refreshToken ?? held.accessToken, client_id: held.clientId })).catch(() => undefined);
+    const held = await exclusively(async () => {
+      const current = await currentSignIn();
+      unsaved = null;
+      await deps.store.set(signInItem, null);
+      return current;
+    });
+    if (held) await revoke(held);
   }
 
   /** Remembers whose sign-in this is, for the options and popup to show. */
   async function noteUser(user: string) {
-    const held = await deps.store.get(signInItem);
-    if (held && held.user !== user) await deps.store.set(signInItem, { ...held, user });
+    await exclusively(async () => {
+      const held = await currentSignIn();
+      if (held && held.user !== user) await save({ ...held, user });
+    });
   }
 
-  return { signIn, accessToken, signOut, noteUser, current: () => deps.store.get(signInItem) };
+  return { signIn, accessToken, signOut, noteUser, current: currentSignIn };
 }
 
 export type SignInService = ReturnType<typeof createSignIn>;

@@ -100,3 +100,16 @@ export const rate = (part: number, whole: number): number | null => (whole > 0 ?
 
 /** A moment as the card dates marks: "29 Nov, 05:23". */
 export const formatDayTime = (ms: number) => new Date(ms).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+
+/** Control characters, line and paragraph separators, and invisible format characters (bidi overrides, zero widths). */
+const BREAKS = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
+
+/** Data as one line of plain text: line breaks and invisible controls become one space. */
+export const oneLine = (text: string): string => text.replace(BREAKS, ' ');
+
+/** Data as a short label on one line (a notification, a title): `max` characters at most, then "…". */
+export function plainLabel(text: string, max = 80): string {
+  const line = oneLine(text).replace(/\s+/g, ' ').trim();
+  const chars = Array.from(line);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
+}

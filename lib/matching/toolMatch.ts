@@ -6,12 +6,14 @@
  *   2. the site's URL rules: patterns with named captures (/tools/:tool, /app/:tool/*) or regexes;
  *   3. auto-mapping: the project's own page_path → tool_name pairs from tool_viewed events.
  */
+import { compilePathRegex, type PathRegex } from './pathRegex';
 import type { AutoMap, Site, UrlRule } from './siteSchema';
 
 export type { AutoMap, Site, UrlRule } from './siteSchema';
 
 export const TOOL_MARKER_NAME = 'tool-lens:tool';
-const MAX_PATH = 2048;
+/** Longest path the matcher reads: longer ones are no tool page (URL rules and auto-mapping skip them). */
+export const MAX_PATH = 2048;
 
 /**
  * A tool name is whatever the product's events call it — `o'reilly "quote" {tool}` and `<b>` included:
@@ -45,7 +47,7 @@ export function originOf(url: string): string | null {
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `/tools/:tool`, `/app/:tool/*` → a regex with a named `tool` group. Other `:names` match one segment. */
-export function compilePattern(pattern: string): RegExp | string {
+export function compilePattern(pattern: string): PathRegex | string {
   if (!pattern.startsWith('/')) return 'A pattern starts with /, e.g. /tools/:tool';
   if (!pattern.includes(':tool')) return 'A pattern needs :tool where the tool name is, e.g. /tools/:tool';
   const parts = pattern.split('/').map((segment, i, all) => {
@@ -55,56 +57,32 @@ export function compilePattern(pattern: string): RegExp | string {
     if (named) return named[1] === 'tool' ? '(?<tool>[^/]+)' : '[^/]+';
     return escapeRegex(segment);
   });
-  return new RegExp(`^${parts.join('/')}/?$`);
+  return compilePathRegex(`^${parts.join('/')}/?$`);
 }
 
 /**
- * A user's regex, refused when it could backtrack for long: no quantified group may contain a
- * quantifier (star height 1), no backreferences, and a bounded length.
+ * A user's regex, in the rule language of lib/matching/pathRegex.ts: JavaScript's syntax without
+ * backreferences or lookaround, run in linear time (never by the backtracking RegExp engine).
  */
-export function compileRegex(source: string): RegExp | string {
-  if (source.length > 300) return 'Keep the regex under 300 characters';
-  if (/\\[1-9]|\\k</.test(source)) return 'Backreferences are not allowed';
-  if (starHeight(source) > 1) return 'Nested repetition like (a+)+ could hang the page: simplify the regex';
-  try {
-    const regex = new RegExp(source, 'u');
-    return regex;
-  } catch (error) {
-    return `Not a valid regex: ${(error as Error).message}`;
-  }
+export function compileRegex(source: string): PathRegex | string {
+  return compilePathRegex(source);
 }
 
-/** Depth of nested quantified groups, e.g. (a+)+ → 2. Character classes and escapes are skipped. */
-function starHeight(source: string): number {
-  const stack: number[] = [0];
-  let max = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
-      continue;
-    }
-    if (c === '(') stack.push(0);
-    else if (c === ')') {
-      const inner = stack.pop() ?? 0;
-      const quantified = /[*+?{]/.test(source[i + 1] ?? '');
-      const height = inner + (quantified ? 1 : 0);
-      stack[stack.length - 1] = Math.max(stack[stack.length - 1] ?? 0, height);
-      max = Math.max(max, height);
-    } else if (/[*+{]/.test(c)) {
-      stack[stack.length - 1] = Math.max(stack[stack.length - 1] ?? 0, 1);
-      max = Math.max(max, 1);
-    }
-  }
-  return max;
-}
-
-export function compileRule(rule: UrlRule): RegExp | string {
+export function compileRule(rule: UrlRule): PathRegex | string {
   return rule.kind === 'pattern' ? compilePattern(rule.value) : compileRegex(rule.value);
+}
+
+/** Rules compiled once per page, not at every navigation of a single-page app. */
+const compiledRules = new Map<string, PathRegex | string>();
+function compiledRule(rule: UrlRule): PathRegex | string {
+  const key = `${rule.kind}\n${rule.value}`;
+  let found = compiledRules.get(key);
+  if (found === undefined) {
+    if (compiledRules.size >= 200) compiledRules.clear();
+    found = compileRule(rule);
+    compiledRules.set(key, found);
+  }
+  return found;
 }
 
 function decode(segment: string): string | null {
@@ -116,14 +94,13 @@ function decode(segment: string): string | null {
 }
 
 function matchRule(rule: UrlRule, pathname: string): string | null {
-  const regex = compileRule(rule);
+  const regex = compiledRule(rule);
   if (typeof regex === 'string') return null;
-  const m = regex.exec(pathname);
-  if (!m) return null;
-  const raw = m.groups?.tool ?? m[1];
+  const raw = regex.exec(pathname)?.capture;
   const captured = raw === undefined ? null : decode(raw);
   if (captured === null) return null;
-  const tool = rule.map[captured] ?? captured;
+  // Own keys only: `/tools/constructor` must not find Object.prototype.constructor in the map.
+  const tool = Object.hasOwn(rule.map, captured) ? rule.map[captured]! : captured;
   return isValidToolName(tool) ? tool : null;
 }
 
@@ -170,10 +147,12 @@ export function resolveTool({ url, marker, site, autoMap }: ResolveInput): ToolM
   if (fromMarker && isValidToolName(fromMarker)) return { tool: fromMarker, rule: 'marker', detail: 'page marker' };
   let pathname: string;
   try {
-    pathname = new URL(url).pathname.slice(0, MAX_PATH);
+    pathname = new URL(url).pathname;
   } catch {
     return null;
   }
+  // The cap bounds a rule's work (linear in the path: pathRegex.ts); no tool page has a longer path.
+  if (pathname.length > MAX_PATH) return null;
   for (const rule of site?.urlRules ?? []) {
     const tool = matchRule(rule, pathname);
     if (tool) return { tool, rule: 'url-rule', detail: `URL rule ${rule.value}` };

@@ -199,6 +199,12 @@ export const lookupJobsRequest = z.object({
   value: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
 });
 
+/**
+ * The card asks for support's person lookup to open in an extension page (Chrome's side panel,
+ * Firefox's sidebar, else a tab) for its tool and range: the lookup itself is never in a tool page.
+ */
+export const openLookupRequest = z.object({ type: z.literal('lookup/open'), tool: toolName(), range: rangeSchema });
+
 /** Card placement and visibility, remembered per site (origin). */
 export const cardPrefsSchema = z.object({
   corner: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']),
@@ -217,6 +223,8 @@ export const dashboardOpenedRequest = z.object({ type: z.literal('dashboards/ope
 export const getAlertsRequest = z.object({ type: z.literal('alerts/get'), check: z.optional(z.boolean()) });
 export const connectionStatusRequest = z.object({ type: z.literal('connection/status') });
 export const budgetStatusRequest = z.object({ type: z.literal('budget/status') });
+/** Whether the browser's storage refused something Tool Lens needed to keep (full): the popup and options say so. */
+export const storageStatusRequest = z.object({ type: z.literal('storage/status') });
 export const getSiteConfigRequest = z.object({ type: z.literal('site/config'), origin: origin() });
 export const refreshAutoMapRequest = z.object({ type: z.literal('auto-map/refresh') });
 export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
@@ -248,6 +256,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
   getTriageRequest,
   lookupJobsRequest,
+  openLookupRequest,
   getRankingRequest,
   getAnnotationsRequest,
   getGroupTypesRequest,
@@ -260,6 +269,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   getAlertsRequest,
   connectionStatusRequest,
   budgetStatusRequest,
+  storageStatusRequest,
   testConnectionRequest,
   detectSchemaRequest,
   openOptionsRequest,
@@ -415,6 +425,7 @@ export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
   'triage/get': triageResponse,
   'jobs/lookup': lookupJobsResponse,
+  'lookup/open': z.object({ ok: z.boolean(), where: z.enum(['panel', 'tab', 'none']) }),
   'ranking/get': rankingResponse,
   'annotations/get': annotationsResponse,
   'groups/types': groupTypesResponse,
@@ -427,6 +438,7 @@ export const responseSchemas = {
   'alerts/get': alertsResponse,
   'connection/status': connectionStatusResponse,
   'budget/status': z.object({ summary: z.string(), available: z.number(), capacity: z.number(), refillPerHour: z.number() }),
+  'storage/status': z.object({ problem: z.nullable(z.string().check(z.maxLength(1000))) }),
   'connection/test': testConnectionResponse,
   'schema/detect': detectSchemaResponse,
   'options/open': okResponse,

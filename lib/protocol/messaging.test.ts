@@ -31,7 +31,7 @@ describe('background message listener', () => {
     const listen = createMessageListener(SELF, handlersFor(handle));
     for (const request of EVERY_REQUEST) expect(listen(request, popup), request.type).toBeInstanceOf(Promise);
     const allowed = EVERY_REQUEST.filter((r) => listen(r, contentScript) !== undefined).map((r) => r.type);
-    expect(allowed).toEqual(['tool-metrics/get', 'triage/get', 'jobs/lookup', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'options/open', 'card/inject']);
+    expect(allowed).toEqual(['tool-metrics/get', 'triage/get', 'lookup/open', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'options/open', 'card/inject']);
     expect(new Set(allowed)).toEqual(CONTENT_SCRIPT_REQUESTS);
     // A sender without a URL is not taken for an extension page.
     expect(listen({ type: 'connection/test' }, { id: 'self-id', tab: { id: 4 } })).toBeUndefined();

@@ -32,11 +32,12 @@ export type Handlers = {
 };
 
 /**
- * What a content script may ask for: its own card (figures, triage and its job lookup, the tools' standing, corner), its own site's rules,
- * the card script, the options page. Never the key's scopes, the project's dashboards, alerts or
- * connection tests: those are for the popup and options pages.
+ * What a content script may ask for: its own card (figures, triage, the tools' standing, corner), its own site's rules,
+ * the card script, the options page, and to open the person lookup. Never the lookup itself (what
+ * support types stays out of the page), the key's scopes, the project's dashboards, alerts or
+ * connection tests: those are for the extension's own pages.
  */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<Request['type']> = new Set(['tool-metrics/get', 'triage/get', 'jobs/lookup', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'card/inject', 'options/open']);
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<Request['type']> = new Set(['tool-metrics/get', 'triage/get', 'lookup/open', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'card/inject', 'options/open']);
 
 const originOf = (url: string | undefined) => {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_OPTIONS } from './settings';
-import { exportSettings, importSettings, MAX_IMPORT_BYTES } from './transfer';
+import { exportSettings, importSettings, MAX_IMPORT_BYTES, planImport } from './transfer';
 import { newSite } from '../matching/toolMatch';
 
 const settings = { host: 'eu' as const, customHost: '', projectId: '42', apiKey: 'phx_secret_key', ...DEFAULT_METRICS_OPTIONS, funnelWindowHours: 6 };
@@ -27,6 +27,63 @@ describe('settings import/export', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors).toEqual([expect.stringContaining('options.funnelWindowHours'), expect.stringContaining('sites.0.origin')]);
     expect(importSettings(JSON.stringify({ toolLens: 2 }))).toMatchObject({ ok: false, errors: [expect.stringContaining('toolLens')] });
+  });
+
+  it('checks a custom host as the options do: https, or http on this machine, never with a user name', () => {
+    const file = (customHost: string) => {
+      const f = JSON.parse(exportSettings(settings, []));
+      f.connection = { host: 'custom', customHost, projectId: '42' };
+      return importSettings(JSON.stringify(f));
+    };
+    expect(file('http://attacker.example')).toEqual({ ok: false, errors: ['connection.customHost: Use https:// (plain http is only allowed for localhost)'] });
+    expect(file('https://us.posthog.com@attacker.example')).toEqual({ ok: false, errors: [expect.stringMatching(/^connection\.customHost: Leave out the user name/)] });
+    expect(file('javascript:alert(1)')).toMatchObject({ ok: false });
+    expect(file('https://posthog.example.com')).toMatchObject({ ok: true });
+    expect(file('http://localhost:8010')).toMatchObject({ ok: true });
+  });
+
+  describe('a file that changes the connection', () => {
+    const imported = (connection: { host: 'us' | 'eu' | 'custom'; customHost?: string; projectId: string }) => {
+      const f = JSON.parse(exportSettings(settings, []));
+      f.connection = { customHost: '', ...connection };
+      const result = importSettings(JSON.stringify(f));
+      if (!result.ok) throw new Error(result.errors.join('; '));
+      return result;
+    };
+    const storedKey = { ...settings, apiKey: 'phx_secret_key' };
+    const storedSignIn = { ...settings, apiKey: '', auth: 'signIn' };
+
+    it('keeps the key and the sign-in when host and project stay', () => {
+      expect(planImport(storedKey, imported({ host: 'eu', projectId: '42' }))).toMatchObject({ changed: null, settings: { apiKey: 'phx_secret_key', host: 'eu', projectId: '42' } });
+      expect(planImport(storedSignIn, imported({ host: 'eu', projectId: '42' }))).toMatchObject({ changed: null, settings: { apiKey: '', auth: 'signIn' } });
+    });
+
+    it('drops the key and the sign-in, naming the new host, when the host, region or project differ', () => {
+      for (const [connection, to] of [
+        [{ host: 'custom' as const, customHost: 'https://attacker.example', projectId: '42' }, 'https://attacker.example (project 42)'],
+        [{ host: 'us' as const, projectId: '42' }, 'https://us.posthog.com (project 42)'],
+        [{ host: 'eu' as const, projectId: '43' }, 'https://eu.posthog.com (project 43)'],
+      ] as const) {
+        for (const stored of [storedKey, storedSignIn]) {
+          const plan = planImport(stored, imported(connection));
+          expect(plan.changed).toEqual({ from: 'https://eu.posthog.com (project 42)', to });
+          expect(plan.settings.apiKey).toBe('');
+          expect('auth' in plan.settings).toBe(false);
+          expect(JSON.stringify(plan.settings)).not.toContain('phx_secret_key');
+        }
+      }
+    });
+
+    it('has nothing to drop when nothing was stored', () => {
+      expect(planImport(undefined, imported({ host: 'custom', customHost: 'https://posthog.example.com', projectId: '1' }))).toMatchObject({ changed: null, settings: { apiKey: '' } });
+    });
+  });
+
+  it('refuses URL rules the matcher would not run, naming the rule and why', () => {
+    const file = JSON.parse(exportSettings(settings, [{ ...newSite('https://a.example'), urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }, { kind: 'regex', value: '^/(?=x)(\\w+)$', map: {} }] }]));
+    expect(importSettings(JSON.stringify(file))).toEqual({ ok: false, errors: [expect.stringMatching(/^sites\.0\.urlRules\.1\.value: Lookahead and lookbehind/)] });
+    file.sites[0].urlRules[1] = { kind: 'regex', value: '^/(\\w|\\d)+$', map: {} };
+    expect(importSettings(JSON.stringify(file))).toMatchObject({ ok: true });
   });
 
   it('refuses huge files and duplicate sites', () => {

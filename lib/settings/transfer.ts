@@ -1,7 +1,8 @@
 /** Settings export and import: JSON, validated, never carrying the API key. */
 import { z } from 'zod';
-import { checkBudgetWithinLimit, metricsOptionsSchema, settingsSchema, type Settings } from './settings';
+import { checkBudgetWithinLimit, checkCustomHost, metricsOptionsSchema, postHogBaseUrl, settingsSchema, type Settings } from './settings';
 import { siteSchema, type Site } from '../matching/siteSchema';
+import { compileRule } from '../matching/toolMatch';
 
 export const MAX_IMPORT_BYTES = 256 * 1024;
 
@@ -10,7 +11,19 @@ const exportSchema = z.object({
   connection: z.object({ host: z.enum(['us', 'eu', 'custom']), customHost: z.string().max(500), projectId: z.string().regex(/^\d{0,12}$/, 'Project id is a number') }),
   options: metricsOptionsSchema,
   sites: z.array(siteSchema).max(200),
-}).superRefine((file, ctx) => checkBudgetWithinLimit(file.options, ctx, ['options']));
+}).superRefine((file, ctx) => {
+  checkBudgetWithinLimit(file.options, ctx, ['options']);
+  // The same rule as the options' own field: a file must not point Tool Lens anywhere the options would refuse.
+  const hostProblem = file.connection.host === 'custom' ? checkCustomHost(file.connection.customHost) : null;
+  if (hostProblem) ctx.addIssue({ code: 'custom', path: ['connection', 'customHost'], message: hostProblem });
+  // Rules the matcher would ignore are refused here, where the file's author can be told why.
+  file.sites.forEach((site, s) =>
+    site.urlRules.forEach((rule, r) => {
+      const problem = compileRule(rule);
+      if (typeof problem === 'string') ctx.addIssue({ code: 'custom', path: ['sites', s, 'urlRules', r, 'value'], message: problem });
+    }),
+  );
+});
 
 export function exportSettings(settings: Settings | null, sites: Site[]): string {
   const { apiKey: _key, auth: _auth, host, customHost, projectId, ...options } = settings ?? settingsSchema.parse({ host: 'us', customHost: '', projectId: '0', apiKey: 'x' });
@@ -19,7 +32,7 @@ export function exportSettings(settings: Settings | null, sites: Site[]): string
 
 export type ImportResult = { ok: true; settings: Omit<Settings, 'apiKey' | 'auth'>; sites: Site[] } | { ok: false; errors: string[] };
 
-/** Parses an exported file; every problem is reported with where it is. The current key is kept by the caller. */
+/** Parses an exported file; every problem is reported with where it is. What happens to the key is planImport's. */
 export function importSettings(text: string): ImportResult {
   if (new TextEncoder().encode(text).length > MAX_IMPORT_BYTES) return { ok: false, errors: [`The file is larger than ${MAX_IMPORT_BYTES / 1024} KB: not a settings file`] };
   let raw: unknown;
@@ -42,4 +55,35 @@ export function importSettings(text: string): ImportResult {
     origins.add(site.origin);
   }
   return { ok: true, settings: { ...connection, ...options }, sites };
+}
+
+type Connection = Pick<Settings, 'host' | 'customHost' | 'projectId'>;
+const describeConnection = (c: Connection) => `${postHogBaseUrl(c)} (project ${c.projectId})`;
+
+export interface ImportPlan {
+  /** What to store: the file's settings, with the stored key and sign-in only if the connection stays. */
+  settings: Omit<Settings, 'auth'> & { auth?: 'signIn' };
+  /** The connection the file changes to, when it differs from the stored one (the key and sign-in are then dropped). */
+  changed: { from: string; to: string } | null;
+  sites: Site[];
+}
+
+/**
+ * What an import stores. A key or a sign-in works for one host and project: a file naming another
+ * (a shared "team settings" file, say) would otherwise send the stored key there at the next request.
+ * So when host, region or project differ, neither is kept, and the caller says so, naming the new host.
+ */
+export function planImport(stored: unknown, imported: Extract<ImportResult, { ok: true }>): ImportPlan {
+  const raw = (typeof stored === 'object' && stored !== null ? stored : {}) as Partial<Record<'host' | 'customHost' | 'projectId' | 'apiKey' | 'auth', unknown>>;
+  const next = imported.settings;
+  const hadCredential = (typeof raw.apiKey === 'string' && raw.apiKey !== '') || raw.auth === 'signIn';
+  const before = { host: raw.host, customHost: raw.customHost, projectId: raw.projectId } as Connection;
+  const known = raw.host === 'us' || raw.host === 'eu' || raw.host === 'custom';
+  const same = known && typeof raw.customHost === 'string' && typeof raw.projectId === 'string' && postHogBaseUrl(before) === postHogBaseUrl(next) && raw.projectId === next.projectId;
+  if (!same) return { settings: { ...next, apiKey: '' }, changed: hadCredential ? { from: known ? describeConnection(before) : 'the stored connection', to: describeConnection(next) } : null, sites: imported.sites };
+  return {
+    settings: { ...next, apiKey: typeof raw.apiKey === 'string' ? raw.apiKey : '', ...(raw.auth === 'signIn' ? { auth: 'signIn' as const } : {}) },
+    changed: null,
+    sites: imported.sites,
+  };
 }

@@ -63,9 +63,20 @@ export const retryAfterItem: StoredItem<number> = { key: 'local:rate-limit:until
 export const cachedFiguresSchema = z.object({ at: z.number(), response: toolMetricsResponse });
 export type CachedFigures = z.infer<typeof cachedFiguresSchema>;
 export const cachedFigures: StoredFamily<CachedFigures> = { prefix: 'local:metrics:', read: checked(cachedFiguresSchema, null) };
+/** When each cached figures entry was written, by id: the cache's bounds drop the oldest first (lib/card/figuresCache.ts). */
+export const figuresIndexItem: StoredItem<Record<string, number>> = { key: 'local:figuresIndex', read: checked(z.record(z.string(), z.number()), {}) };
 
 /** Each enabled site's rules and auto-mapping, published for the content script, by origin. */
 export const siteRules: StoredFamily<SiteConfig> = { prefix: `session:${SITE_RULES_PREFIX}`, read: checked(siteConfigSchema, null) };
+
+/** Tools the project is known to have, and the unknown ones each site had asked about recently (lib/card/newTools.ts). */
+export const newToolsSchema = z.object({
+  project: z.string(),
+  known: z.array(z.string()),
+  asked: z.record(z.string(), z.array(z.object({ tool: z.string(), at: z.number() }))),
+});
+export type NewToolsState = z.infer<typeof newToolsSchema>;
+export const newToolsItem: StoredItem<NewToolsState | null> = { key: 'local:newTools', read: checked(newToolsSchema, null) };
 
 export const storedSignInSchema = z.object({
   baseUrl: z.string(),
@@ -78,6 +89,8 @@ export const storedSignInSchema = z.object({
   /** Projects the user gave Tool Lens at PostHog's consent screen; empty: all. */
   scopedTeams: z.array(z.number()),
   user: z.optional(z.string()),
+  /** Made at each sign-in and kept across renewals: figures cached for one sign-in are never served to the next. */
+  identity: z.optional(z.string()),
 });
 export type StoredSignIn = z.infer<typeof storedSignInSchema>;
 /** "Sign in with PostHog" (lib/connection/signIn.ts): the tokens of the last sign-in (storage.local, closed to content scripts like the key). */

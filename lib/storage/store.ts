@@ -59,8 +59,17 @@ export function migrate(item: StoredItem<unknown, unknown>, value: unknown, from
  * A Store in memory (Node, the CLI, tests): the same items, checks and migrations, no browser. Values
  * given at the start count as written by an older release (version 1), as unversioned storage does.
  */
-export function memoryStore(initial: Record<string, unknown> = {}): Store {
+export function memoryStore(initial: Record<string, unknown> = {}, options: { quotaBytes?: number } = {}): Store {
   const values = new Map<string, unknown>(Object.entries(initial));
+  /** As Chrome's storage.local refuses a write past QUOTA_BYTES (keys and JSON values, counted together). */
+  const checkQuota = (changes: Record<string, unknown>) => {
+    if (options.quotaBytes === undefined) return;
+    const after = new Map(values);
+    for (const [key, value] of Object.entries(changes)) value === undefined ? after.delete(key) : after.set(key, value);
+    let bytes = 0;
+    for (const [key, value] of after) bytes += new TextEncoder().encode(key + JSON.stringify(value)).length;
+    if (bytes > options.quotaBytes) throw new Error('QUOTA_BYTES quota exceeded');
+  };
   const versions = new Map<string, number>();
   const current = (item: StoredItem<unknown, unknown>) => {
     const value = values.get(item.key);
@@ -82,6 +91,7 @@ export function memoryStore(initial: Record<string, unknown> = {}): Store {
     get: async (item) => item.read(current(item)),
     getRaw: async (item) => current(item),
     set: async (item, value) => {
+      checkQuota({ [item.key]: value });
       versions.set(item.key, item.version ?? 1);
       put(item.key, value);
     },
@@ -94,6 +104,7 @@ export function memoryStore(initial: Record<string, unknown> = {}): Store {
     },
     getEntry: async (family, id) => family.read(structuredClone(values.get(entryKey(family, id)))),
     setEntries: async (family, entries) => {
+      checkQuota(Object.fromEntries(Object.entries(entries).map(([id, value]) => [entryKey(family, id), value])));
       for (const [id, value] of Object.entries(entries)) put(entryKey(family, id), value);
     },
     entryIds: async (family) => [...values.keys()].filter((k) => k.startsWith(family.prefix)).map((k) => k.slice(family.prefix.length)),

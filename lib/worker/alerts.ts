@@ -9,6 +9,7 @@ import { cardLinks } from '../posthog/deepLinks';
 import type { AlertState } from '../project/alerts';
 import type { AlertsResponse, ToolMetricsResponse } from '../protocol/messages';
 import { postHogBaseUrl, type SettingsState } from '../settings/settings';
+import { plainLabel } from '../helpers/format';
 import { autoMapItem, sitesItem } from '../storage/items';
 import type { Store } from '../storage/store';
 
@@ -73,7 +74,8 @@ export function createAlertWatch(deps: AlertWatchDeps) {
     if (!state || settings.status !== 'configured' || !settings.settings.alertNotifications || !deps.notifications) return state;
     for (const tool of state.tools.filter((t) => !before.has(t.tool))) {
       await deps.notifications
-        .create(`${NOTIFICATION_PREFIX}${tool.tool}`, { type: 'basic', iconUrl: deps.iconUrl, title: `${tool.tool} is over a threshold`, message: tool.reasons.join('; ') })
+        // The tool's name is data anyone sending events chooses: Tool Lens's own words in the title, the name on one line in the message.
+        .create(`${NOTIFICATION_PREFIX}${tool.tool}`, { type: 'basic', iconUrl: deps.iconUrl, title: 'Tool Lens: a tool is over a threshold', message: plainLabel(`${plainLabel(tool.tool)} — ${tool.reasons.join('; ')}`, 300) })
         .catch(() => undefined);
     }
     return state;

@@ -8,7 +8,7 @@ import { newSite } from '../matching/toolMatch';
 import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
 import type { MessageSender } from '../protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
-import { alertsItem, autoMapItem, cachedFigures, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
+import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
@@ -16,11 +16,12 @@ import { funnelRow } from '../testing/cardRows';
 import { EVERY_REQUEST } from '../testing/requests';
 import { ALERTS_ALARM } from './alerts';
 import { AUTO_MAP_ALARM } from './sites';
-import { createWorker } from './worker';
+import { createWorker, type WorkerDeps } from './worker';
 
 const SETTINGS: Settings = { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS, alertNotifications: true };
 const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
 const SITE = 'https://tools.example.com';
+const ROWS_WITH_VIEWS = [funnelRow('current', 1, 10)];
 const popup: MessageSender = { id: 'self', url: 'chrome-extension://self/popup.html' };
 const contentScript: MessageSender = { id: 'self', url: `${SITE}/tools/a`, tab: { id: 4 }, frameId: 2 };
 
@@ -35,7 +36,7 @@ afterEach(async () => {
 const alertQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS failures') }).reply(200, { results: rows });
 const autoMapQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS path') }).reply(200, { results: rows });
 
-function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`]) {
+function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`], openLookup?: WorkerDeps['openLookup']) {
   const registration = fakeRegistration(granted);
   const opened: string[] = [];
   const injected: Array<[number, number]> = [];
@@ -51,6 +52,7 @@ function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`])
     openOptions: async () => void optionsOpened++,
     injectCard: async (tab, frame) => void injected.push([tab, frame]),
     fetch: mock.fetch,
+    openLookup,
   });
   const ask = <R extends Request>(request: R, sender: MessageSender = popup) =>
     (w.handlers[request.type] as (r: R, s: MessageSender) => Promise<unknown>)(request, sender);
@@ -125,6 +127,15 @@ describe('worker', () => {
     await w.notificationClicked('another-extension:x');
     expect(w.opened).toHaveLength(1);
     expect(w.opened[0]).toMatch(new RegExp(`^${BASE}/project/7/`));
+
+    // A tool name is data: its notification's title is Tool Lens's own words; the name, on one line, only in the message.
+    const evil = 'x\n\nYour account is locked: call 555 <b>now</b>\u202e';
+    alertQuery([[evil, 30, 40, 10, 1200, 2000]]);
+    await w.alarm(ALERTS_ALARM);
+    const shown = (await fakeBrowser.notifications.getAll()) as Record<string, { title: string; message: string }>;
+    expect(shown[`tool-lens:${evil}`]?.title).toBe('Tool Lens: a tool is over a threshold');
+    expect(shown[`tool-lens:${evil}`]?.message).toMatch(/^x Your account is locked: call 555 <b>now<\/b> — \d+ failures/);
+    expect(Object.values(shown).map((n) => n.title + n.message).join('')).not.toMatch(/[\n\r\u202e]/);
 
     // All well again: the badge clears.
     alertQuery([['pdf-to-text', 0, 10, 10, 100, 200]]);
@@ -208,6 +219,101 @@ describe('worker', () => {
     await w.settingsChanged(signedIn, SETTINGS);
     expect(await store.get(signInItem)).toBeNull();
     expect(revoked).toEqual(['token=phr_r&client_id=c1']);
+  });
+
+  it('asks PostHog about at most 3 tools an hour that a site names and the project has not seen', async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    await store.set(autoMapItem, { at: Date.now(), settings: `${BASE}|7`, map: { '/tools/pdf-to-text': 'pdf-to-text' } });
+    const w = worker(store);
+    // No views for any of them: each costs its figures and the "tools with views" question.
+    let withViews: unknown[][] = [];
+    const toolsSeen = (b: string) => b.includes('count() AS views');
+    mock.pool.intercept({ ...QUERY, body: toolsSeen }).reply(200, () => ({ results: withViews })).persist();
+    mock.pool.intercept({ ...QUERY, body: (b: string) => !toolsSeen(b) }).reply(200, { results: [] }).persist();
+    const ask = (tool: string, sender = contentScript) => w.ask({ type: 'tool-metrics/get', tool, range: '7d' }, sender);
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await ask(`made-up-${i}`));
+    expect(answers.slice(0, 3).every((a) => (a as { ok: boolean }).ok)).toBe(true);
+    expect(mock.requests()).toBe(6);
+    for (const refused of answers.slice(3)) expect(refused).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('3 tools an hour'), retryInMs: expect.any(Number) } });
+    // A tool the project has (auto-mapping), one already asked about, the popup, and another site still ask.
+    expect(await ask('pdf-to-text')).toMatchObject({ ok: true });
+    expect(await ask('made-up-0')).toMatchObject({ ok: true });
+    expect(await ask('made-up-7', popup)).toMatchObject({ ok: true });
+    expect(await ask('made-up-8', { ...contentScript, url: 'https://other.example.com/tools/x' })).toMatchObject({ ok: true });
+    // A tool PostHog names as having views is known from then on, whichever page asks.
+    expect(await ask('seen-tool')).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    withViews = [['seen-tool', 4]];
+    expect(await ask('made-up-9', popup)).toMatchObject({ ok: true });
+    expect(await ask('seen-tool')).toMatchObject({ ok: true });
+  });
+
+  describe('when storage.local is full (QUOTA_BYTES)', () => {
+    const NOW = Date.now();
+    const expiring = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_old', refreshToken: 'phr_r', expiresAt: NOW + 10_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };
+    const signedIn = { ...SETTINGS, apiKey: '', auth: 'signIn' as const, alertNotifications: false };
+    const renewal = () => mock.pool.intercept({ path: '/oauth/token/', method: 'POST' }).reply(200, { access_token: 'pha_new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'phr_new' });
+    const bearer: string[] = [];
+    const figures = () => mock.pool.intercept({ ...QUERY, body: (b: string) => !b.includes('count() AS views') }).reply(200, (r) => (bearer.push(String((r.headers as Record<string, string>).authorization ?? (r.headers as Record<string, string>).Authorization)), { results: ROWS_WITH_VIEWS }));
+
+    it('makes room by dropping cached figures, so a renewed sign-in is kept', async () => {
+      const store = memoryStore({}, { quotaBytes: 60_000 });
+      await store.set(settingsItem, signedIn);
+      await store.set(signInItem, expiring);
+      // Cached figures take the room the renewed tokens need.
+      await store.setEntries(cachedFigures, Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`fp:7d:t${i}`, { at: NOW, response: { ok: false, error: { kind: 'server', message: 'x'.repeat(6000) } } }])));
+      const w = worker(store);
+      renewal();
+      figures();
+      expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true });
+      expect(await store.get(signInItem)).toMatchObject({ accessToken: 'pha_new', refreshToken: 'phr_new' });
+      expect(await w.ask({ type: 'storage/status' })).toEqual({ problem: null });
+    });
+
+    it('keeps the user signed in with the renewed tokens when nothing can be freed, and says storage is full', async () => {
+      const store = memoryStore({}, { quotaBytes: 60_000 });
+      await store.set(settingsItem, signedIn);
+      await store.set(signInItem, expiring);
+      // Something else fills storage to the last few bytes (the dashboards list, say): no figures to drop.
+      let size = 0;
+      for (let step = 32_768; step >= 1; step /= 2) {
+        const filler = { project: 'x', at: 1, dashboards: [{ id: 1, name: 'x'.repeat(size + step), description: '', pinned: false, url: '', recent: false }] };
+        if (await store.set(dashboardsItem, filler).then(() => true, () => false)) size += step;
+      }
+      await store.set(dashboardsItem, { project: 'x', at: 1, dashboards: [{ id: 1, name: 'x'.repeat(size - 20), description: '', pinned: false, url: '', recent: false }] });
+      const w = worker(store);
+      renewal();
+      figures();
+      figures();
+      expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true });
+      expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d' })).toMatchObject({ ok: true });
+      // One renewal, its token used by both requests: the sign-in was not lost.
+      expect(bearer.slice(-2)).toEqual(['Bearer pha_new', 'Bearer pha_new']);
+      const status = (await w.ask({ type: 'storage/status' })) as { problem: string | null };
+      expect(status.problem).toMatch(/storage for Tool Lens is full/);
+    });
+  });
+
+  it("opens support's lookup beside the asking tab, for its tool and range", async () => {
+    const opened: unknown[] = [];
+    const w = worker(memoryStore(), undefined, async (target) => (opened.push(target), 'panel'));
+    expect(await w.ask({ type: 'lookup/open', tool: 'pdf-to-text', range: '30d' }, contentScript)).toEqual({ ok: true, where: 'panel' });
+    expect(opened).toEqual([{ tabId: 4, tool: 'pdf-to-text', range: '30d' }]);
+    expect(await worker().ask({ type: 'lookup/open', tool: 'a', range: '7d' }, contentScript)).toEqual({ ok: false, where: 'none' });
+  });
+
+  it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {
+    const store = memoryStore();
+    const held = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_a', refreshToken: 'phr_r', expiresAt: Date.now() + 3_600_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };
+    await store.set(signInItem, held);
+    await store.set(settingsItem, { ...SETTINGS, apiKey: '', auth: 'signIn' });
+    await store.setEntries(cachedFigures, { 'fp:7d:a': { at: 1, response: { ok: false, error: { kind: 'server', message: 'x' } } } });
+    mock.pool.intercept({ path: '/oauth/revoke/', method: 'POST' }).reply(200, {});
+    const w = worker(store);
+    expect(await w.ask({ type: 'auth/sign-out' })).toEqual({ ok: true });
+    expect(await store.get(signInItem)).toBeNull();
+    expect(await store.entryIds(cachedFigures)).toEqual([]);
   });
 
   it('reports creating the dashboard as steps, then one result, also when it cannot start', async () => {

@@ -5,6 +5,8 @@
  */
 import { readCardPrefs, writeCardPrefs } from '../card/prefs';
 import { createCardService } from '../card/service';
+import { createNewToolsGate } from '../card/newTools';
+import { originOf } from '../matching/toolMatch';
 import { createConnectionService } from '../connection/service';
 import { createSession } from '../connection/session';
 import { createProjectService } from '../project/service';
@@ -12,12 +14,14 @@ import { createOnboardingService } from '../onboarding/service';
 import { createSignIn, type SignInDeps } from '../connection/signIn';
 import { checkCustomHost, postHogBaseUrl } from '../settings/settings';
 import type { EnsureProgress } from '../project/dashboards';
+import type { RangeKey } from '../card/ranges';
 import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/sites';
-import { cachedFigures, settingsItem } from '../storage/items';
+import { cachedFigures, figuresIndexItem, settingsItem } from '../storage/items';
+import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './sites';
@@ -31,6 +35,12 @@ export interface WorkerDeps {
   iconUrl: string;
   openTab(url: string): Promise<unknown>;
   openOptions(): Promise<void>;
+  /**
+   * Opens support's person lookup for a tool and range beside a tab: the side panel (Chrome), the
+   * sidebar (Firefox), else a tab. Called first thing in the message's turn: Chrome opens a side panel
+   * only in answer to the user's gesture.
+   */
+  openLookup?(target: { tabId: number; tool: string; range: RangeKey }): Promise<'panel' | 'tab'>;
   /** Runs the card script in a content script's own tab and frame. */
   injectCard(tabId: number, frameId: number): Promise<void>;
   /** Whether the browser lets Tool Lens reach a host (permissions.contains). */
@@ -51,7 +61,18 @@ export function describeDashboardProgress(p: EnsureProgress): DashboardProgress 
 const isSignIn = (stored: unknown) => typeof stored === 'object' && stored !== null && (stored as { auth?: unknown }).auth === 'signIn';
 
 export function createWorker(deps: WorkerDeps) {
-  const { store } = deps;
+  // Every write survives a full storage.local: cached figures make room first, and what still cannot
+  // be kept is said in the popup and options (lib/storage/guarded.ts).
+  const health = createStorageHealth();
+  const store = guardStore(deps.store, {
+    health,
+    freeSpace: async () => {
+      card.forgetAnswers();
+      const ids = await deps.store.entryIds(cachedFigures);
+      if (ids.length) await deps.store.removeEntries(cachedFigures, ids);
+      await deps.store.remove(figuresIndexItem);
+    },
+  });
   const loadSettings = () => store.get(settingsItem);
   // One session for everything that asks PostHog, with one request budget, read from the settings at
   // every request so a budget changed in the options applies at once.
@@ -72,16 +93,42 @@ export function createWorker(deps: WorkerDeps) {
   });
   const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
   const card = createCardService({ session, store, now: deps.now });
+  const newTools = createNewToolsGate({ store, now: deps.now ?? Date.now, project: session.project });
   const connection = createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser });
   const project = createProjectService({ session, store, now: deps.now });
   const onboarding = createOnboardingService(session);
   const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
 
+  /** Cached figures were read with credentials or settings that no longer hold: gone from memory and storage. */
+  async function dropFigures() {
+    card.forgetAnswers();
+    await card.figures.clear();
+  }
+
   const handlers: Handlers = {
-    'tool-metrics/get': async (r, sender) => alerts.withAlerts(await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id })),
+    'tool-metrics/get': async (r, sender) => {
+      // A page chooses which tool its content script asks about: unknown names are rationed per site.
+      const site = sender.url ? originOf(sender.url) : null;
+      const refused = site ? await newTools.check(site, r.tool) : null;
+      if (refused) return { ok: false, error: refused };
+      const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id });
+      if (answer.ok) {
+        const seen = [...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []), ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool)];
+        await newTools.learn(seen);
+      }
+      return alerts.withAlerts(answer);
+    },
     'triage/get': (r) => card.getTriage(r.tool, r.range),
     'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
+    'lookup/open': async (r, sender) => {
+      if (sender.tab?.id === undefined || !deps.openLookup) return { ok: false, where: 'none' };
+      try {
+        return { ok: true, where: await deps.openLookup({ tabId: sender.tab.id, tool: r.tool, range: r.range }) };
+      } catch {
+        return { ok: false, where: 'none' };
+      }
+    },
     'ranking/get': (r) => project.getRanking(r.range),
     'annotations/get': (r) => project.getAnnotations(r.range),
     'groups/types': () => project.getGroupTypes(),
@@ -103,6 +150,7 @@ export function createWorker(deps: WorkerDeps) {
     'alerts/get': (r) => alerts.answer(r.check === true),
     'connection/status': () => connection.connectionStatus(),
     'budget/status': () => connection.budgetStatus(),
+    'storage/status': async () => ({ problem: health.problem() }),
     'connection/test': () => connection.testConnection(),
     'schema/detect': () => connection.detectProjectSchema(),
     'options/open': async () => {
@@ -121,12 +169,15 @@ export function createWorker(deps: WorkerDeps) {
       if (denied) return { ok: false, error: denied };
       const signed = await signIn.signIn(baseUrl);
       if (!signed.ok) return signed;
+      // A new sign-in (perhaps another person): nothing read with the last one is shown to it.
+      await dropFigures();
       const projects = await onboarding.projectsWith({ baseUrl, apiKey: signed.signIn.accessToken, credential: 'signIn' });
       if (projects.ok) await signIn.noteUser(projects.user);
       return projects;
     },
     'auth/sign-out': async () => {
       await signIn.signOut();
+      await dropFigures();
       return { ok: true };
     },
     // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
@@ -142,7 +193,7 @@ export function createWorker(deps: WorkerDeps) {
     /** At every worker start: the registration and rules in step, the alarms set, alerts checked if never. */
     async start() {
       deps.alarms?.create(AUTO_MAP_ALARM, { periodInMinutes: 24 * 60 });
-      await Promise.all([sites.sync(), alerts.schedule(false)]);
+      await Promise.all([sites.sync(), alerts.schedule(false), card.figures.prune()]);
     },
     async alarm(name: string) {
       if (name === AUTO_MAP_ALARM) await sites.sync(true);
@@ -152,14 +203,13 @@ export function createWorker(deps: WorkerDeps) {
     async settingsChanged(old: unknown, value: unknown) {
       const change = describeSettingsChange(old, value);
       // Cached figures belong to old settings: drop them when a setting they depend on changes.
-      if (change.dropFigures) {
-        card.forgetAnswers();
-        const ids = await store.entryIds(cachedFigures);
-        if (ids.length) await store.removeEntries(cachedFigures, ids);
-      }
+      if (change.dropFigures) await dropFigures();
       if (change.forgetRetryAfter) session.forgetRetryAfter();
       // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
-      if (isSignIn(old) && !isSignIn(value)) await signIn.signOut();
+      if (isSignIn(old) && !isSignIn(value)) {
+        await signIn.signOut();
+        await dropFigures();
+      }
       // The alarm follows the period in any case; a PostHog request only when the check would differ.
       await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
     },
