@@ -7,6 +7,10 @@
  * "annotation" (annotation:read to list, annotation:write to create).
  */
 import { ApiError } from './dashboards.js';
+import { limitOffsetPage } from './pagination.js';
+
+/** AnnotationsLimitOffsetPagination.default_limit (posthog/api/annotation.py). */
+const ANNOTATIONS_PAGE = 1000;
 
 type Json = Record<string, unknown>;
 
@@ -36,11 +40,7 @@ const SCOPES = ['project', 'organization', 'dashboard_item', 'dashboard', 'recor
 export class AnnotationApi {
   private readonly items: Annotation[] = [];
   private nextId = 1;
-  constructor(
-    private readonly user: () => unknown,
-    /** This project's list URL, for the pages' next and previous. */
-    private readonly listUrl: () => string,
-  ) {}
+  constructor(private readonly user: () => unknown) {}
 
   static handles(rest: string[]): boolean {
     return rest[0] === 'annotations' && rest.length <= 2;
@@ -60,7 +60,9 @@ export class AnnotationApi {
     this.create({ content: 'Upstream storage incident: uploads slow for 2 h', date_marker: new Date(Date.now() - 9 * day).toISOString() });
   }
 
-  route(rest: string[], method: string, params: URLSearchParams, body: Json | null): () => unknown {
+  /** `requestUrl`: the request's absolute URL; its filters stay in the pages' next and previous. */
+  route(rest: string[], method: string, requestUrl: URL, body: Json | null): () => unknown {
+    const params = requestUrl.searchParams;
     const [, id] = rest;
     const notAllowed = () => {
       throw new ApiError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
@@ -106,10 +108,7 @@ export class AnnotationApi {
       const search = params.get('search')?.toLowerCase();
       if (search) list = list.filter((a) => a.content.toLowerCase().includes(search));
       list.sort((a, b) => Date.parse(b.date_marker) - Date.parse(a.date_marker));
-      const limit = Math.max(1, Number(params.get('limit') ?? 1000) || 1000);
-      const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
-      const pageAt = (o: number) => `${this.listUrl()}?limit=${limit}&offset=${o}`;
-      return { count: list.length, next: offset + limit < list.length ? pageAt(offset + limit) : null, previous: offset > 0 ? pageAt(Math.max(0, offset - limit)) : null, results: list.slice(offset, offset + limit) };
+      return limitOffsetPage(list, requestUrl, ANNOTATIONS_PAGE);
     };
   }
 }

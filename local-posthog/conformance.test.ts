@@ -15,6 +15,8 @@ const KOLKATA = 2;
 const LOS_ANGELES = 3;
 const QUERY_ONLY_KEY = 'phx_query_only';
 const PROJECT_2_KEY = 'phx_project_2_only';
+/** A sign-in's access token (OAuth, `pha_`): oauth.test.ts gets one through the consent screen; here it is given. */
+const SIGN_IN_TOKEN = 'pha_conformance_sign_in';
 const OTHER_ORG = '01900000-0000-0000-0000-0000000000b2';
 let ph: LocalPostHog;
 
@@ -52,6 +54,7 @@ beforeAll(async () => {
     apiKeys: [
       { key: QUERY_ONLY_KEY, scopes: ['query:read'] },
       { key: PROJECT_2_KEY, scopes: ['*'], scopedTeams: [KOLKATA] },
+      { key: SIGN_IN_TOKEN, oauth: true, scopes: ['query:read'] },
     ],
   });
   const e = (event: string, timestamp: string, properties: Record<string, unknown>, distinct_id = 'c1') => ({ event, distinct_id, timestamp, properties });
@@ -147,6 +150,22 @@ describe('property types (posthog/hogql/transforms/property_types.py; rust/prope
     expect(await refusal(`SELECT coalesce(properties.n, properties.first_text) FROM events`)).toMatchObject({ status: 400, code: 'no_common_type' });
     expect(await refusal(`SELECT properties.flag FROM events UNION ALL SELECT properties.first_text FROM events`)).toMatchObject({ status: 400 });
     expect(await results(`SELECT coalesce(toString(properties.n), toString(properties.first_text)) FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['5']]);
+  });
+
+  it("types group properties by their group type's definitions, from $groupidentify's $group_set alone (types.rs@003fd01f into_updates_inner; property_types.py \"group\")", async () => {
+    const identify = (key: string, set: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ event: '$groupidentify', distinct_id: 'g', timestamp: '2026-01-01T20:00:00.000Z', properties: { $group_type: 'org', $group_key: key, $group_set: set, ...extra } });
+    await captureBatch(ph, [
+      identify('o1', { seats: 12, renewed_at: '2026-01-01T10:00:00Z', trial: true, tier: 'gold' }, { only_on_identify: 7 }),
+      identify('o2', { seats: 'many', renewed_at: 'soon' }),
+      { event: 'in_org', distinct_id: 'g', timestamp: '2026-01-01T20:00:05.000Z', properties: { $groups: { org: 'o1' } } },
+    ]);
+    const [types] = await results(
+      `SELECT toTypeName(group_0.properties.seats), toTypeName(group_0.properties.renewed_at), toTypeName(group_0.properties.trial), toTypeName(group_0.properties.tier), toTypeName(properties.only_on_identify)
+       FROM events WHERE event = 'in_org'`,
+    );
+    // Numeric → toFloat, DateTime → toDateTime in the project's zone, Boolean → toBool; the identify's own properties define nothing.
+    expect(types).toEqual(['Nullable(Float64)', "Nullable(DateTime64(6, 'UTC'))", 'Nullable(Bool)', 'Nullable(String)', 'Nullable(String)']);
+    expect(await results(`SELECT group_0.properties.seats, toString(group_0.properties.renewed_at) FROM events WHERE event = 'in_org'`)).toEqual([[12, '2026-01-01 10:00:00.000000']]);
   });
 
   it('returns string properties as their raw JSON text: escapes stay (printer/base.py _unsafe_json_extract_trim_quotes)', async () => {
@@ -395,6 +414,61 @@ describe('limits (posthog/rate_limit.py; posthog/errors.py, posthog/exceptions.p
   });
 });
 
+describe('ClickHouse errors: user-safe 400, internal 500 (posthog/errors.py@00cc6947 wrap_clickhouse_query_error; posthog/api/query.py@001cc8ab create)', () => {
+  it('answers a user-safe error 400 with its code name and ClickHouse\'s text, or the fixed text PostHog puts in its place', async () => {
+    // ExposedCHQueryError: ValidationError(str(e), code_name); str(e) is the text after "DB::Exception:".
+    expect(await refusal('SELECT intDiv(1, 0)')).toMatchObject({ status: 400, type: 'validation_error', code: 'illegal_division', detail: expect.stringMatching(/^Division by zero: In scope SELECT .*\(ILLEGAL_DIVISION\)$/), attr: null });
+    // ErrorCodeMeta("ARGUMENT_OUT_OF_BOUND", user_safe="An argument is out of bounds."): ClickHouse's text could hold a stored value.
+    expect(await refusal('SELECT toDecimal(1, 100)')).toEqual({ status: 400, type: 'validation_error', code: 'argument_out_of_bound', detail: 'An argument is out of bounds.', attr: null });
+    expect(clickHouseError("Code: 6. DB::Exception: Cannot parse string 'secret' as Int32: In scope SELECT 1. (CANNOT_PARSE_TEXT) (version 25.8.1)")).toMatchObject({
+      status: 400,
+      code: 'cannot_parse_text',
+      message: 'Cannot parse a value as the requested type. Check your input formats and type conversions.',
+    });
+  });
+
+  it('answers any other ClickHouse error 500 "ClickHouse error while executing query.", its text kept from the user', async () => {
+    const internal = { status: 500, type: 'server_error', code: 'error', detail: 'ClickHouse error while executing query.', attr: null };
+    // PARAMETER_OUT_OF_BOUND and TOO_LARGE_STRING_SIZE have no user_safe: InternalCHQueryError → APIException.
+    expect(await refusal('SELECT quantile(2)(1)')).toEqual(internal);
+    expect(await refusal("SELECT repeat('a', 10000000000)")).toEqual(internal);
+    // UNKNOWN_IDENTIFIER is flagged user_safe, yet errors.py wraps it in an internal class.
+    expect(clickHouseError('Code: 47. DB::Exception: Unknown expression identifier `x` in scope SELECT x. (UNKNOWN_IDENTIFIER)')).toMatchObject({ status: 500, message: 'ClickHouse error while executing query.' });
+  });
+
+  it('fails an async query with an internal error with no message (GET 500), a user-safe one with its text (execute_async.py)', async () => {
+    const settle = async (started: Answer) => {
+      const id = (started.body.query_status as { id: string }).id;
+      for (;;) {
+        const res = await fetch(`${ph.url}/api/projects/1/query/${id}/`, { headers: { authorization: `Bearer ${ph.apiKey}` } });
+        if (res.status !== 202) return { status: res.status, status_: ((await res.json()) as { query_status: Record<string, unknown> }).query_status };
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    expect(await settle(await query('SELECT quantile(2)(1)', { refresh: 'force_async' }))).toMatchObject({ status: 500, status_: { complete: true, error: true, error_message: null } });
+    expect(await settle(await query('SELECT intDiv(1, 0)', { refresh: 'force_async' }))).toMatchObject({ status: 400, status_: { error: true, error_message: expect.stringContaining('Division by zero') } });
+  });
+});
+
+describe("a sign-in's token (posthog/auth.py OAuthAccessTokenAuthentication; posthog/rate_limit.py; api/query.py is_query_service)", () => {
+  it('is throttled by none of the per-key limits: find_key_with_source skips pha_, so PersonalApiKeyRateThrottle lets it pass', async () => {
+    ph.setLimits({ queriesPerHour: 1, requestsPerMinute: 1 });
+    for (let i = 0; i < 3; i++) expect((await query('SELECT 1', { key: SIGN_IN_TOKEN })).status).toBe(200);
+    // The same limits still hold a personal API key.
+    expect((await query('SELECT 1')).status).toBe(200);
+    expect((await query('SELECT 1')).status).toBe(429);
+  });
+
+  it('may use OFFSET and has no API time ceiling: both are for personal API keys only (user_query_validator.py, hogql_query_runner.py _calculate)', async () => {
+    expect(await results('SELECT number FROM (SELECT 1 AS number UNION ALL SELECT 2 AS number) ORDER BY number LIMIT 1 OFFSET 1', { key: SIGN_IN_TOKEN })).toEqual([[2]]);
+    expect((await refusal('SELECT 1 LIMIT 1 OFFSET 1')).detail).toBe(OFFSET_NOT_ALLOWED_MESSAGE);
+    ph.setLimits({ apiMaxExecutionSeconds: 1 });
+    ph.slowDownQueries({ extraMs: 1500, matching: 'SELECT 77' });
+    expect((await query('SELECT 77', { key: SIGN_IN_TOKEN, refresh: 'force_blocking' })).status).toBe(200);
+    expect((await refusal('SELECT 77')).status).toBe(504);
+  });
+});
+
 describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/auth.py)', () => {
   const get = async (path: string, key: string) => {
     const res = await fetch(`${ph.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
@@ -451,6 +525,36 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
     ]);
     expect(me.organizations.map((o) => o.name)).toEqual(['Tool Lens (local)', 'Other org']);
     expect(me.organizations.every((o) => !('teams' in o) && !('projects' in o))).toBe(true);
+  });
+});
+
+describe('pages of lists (posthog/settings/web.py REST_FRAMEWORK: LimitOffsetPagination, PAGE_SIZE 100; rest_framework/pagination.py; posthog/api/annotation.py)', () => {
+  const get = async (path: string) => (await (await fetch(`${ph.url}${path}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as { count: number; next: string | null; previous: string | null; results: Array<{ id: number | string; content?: string }> };
+
+  it('pages the projects and organisations lists by limit and offset, linking on with the request\'s own URL', async () => {
+    const second = await get('/api/projects/?limit=1&offset=1');
+    expect(second).toMatchObject({ count: 3, next: `${ph.url}/api/projects/?limit=1&offset=2`, previous: `${ph.url}/api/projects/?limit=1` });
+    expect(second.results.map((p) => p.id)).toEqual([KOLKATA]);
+    expect((await get('/api/organizations/@current/projects/?limit=1')).next).toBe(`${ph.url}/api/organizations/@current/projects/?limit=1&offset=1`);
+    const orgs = await get('/api/organizations/?limit=1');
+    expect(orgs).toMatchObject({ count: 2, next: `${ph.url}/api/organizations/?limit=1&offset=1`, previous: null });
+    // A bad limit is the default page (DRF _positive_int).
+    expect((await get('/api/projects/?limit=nope')).results).toHaveLength(3);
+  });
+
+  it("keeps every filter in an annotations page's next (replace_query_param: the query re-encoded, sorted by name)", async () => {
+    const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const to = new Date().toISOString();
+    const first = await get(`/api/projects/1/annotations/?limit=1&date_to=${encodeURIComponent(to)}&date_from=${encodeURIComponent(from)}`);
+    expect(first.count).toBe(2);
+    const expected = new URL(`${ph.url}/api/projects/1/annotations/`);
+    expected.search = new URLSearchParams({ date_from: from, date_to: to, limit: '1', offset: '1' }).toString();
+    expect(first.next).toBe(expected.toString());
+    const second = await get(new URL(first.next!).pathname + new URL(first.next!).search);
+    expect(second).toMatchObject({ count: 2, next: null });
+    expect(second.results.map((a) => a.content)).not.toEqual(first.results.map((a) => a.content));
+    // Without a limit, AnnotationsLimitOffsetPagination's 1000.
+    expect((await get('/api/projects/1/annotations/')).next).toBeNull();
   });
 });
 

@@ -4,7 +4,10 @@
  * counts exactly that group's events. PostHog reads a group's properties in HogQL as
  * `group_N.properties.x`, N the group type's index: a lazy join to the group's latest properties
  * (posthog/hogql/database/schema/events.py `group_0`…`group_4`, groups.py argMax by updated_at), so a
- * group's properties changed later apply to its earlier events too.
+ * group's properties changed later apply to its earlier events too. PostHog types a group property by
+ * its group type's definition (transforms/property_types.py `_convert_string_property_to_type(..., "group")`),
+ * so a DateTime or Numeric one is compared in the form PostHog reads it; the project is in Asia/Kolkata,
+ * where a DateTime reads 5:30 ahead of the UTC it was sent in.
  */
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,17 +17,19 @@ import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
 import { fetchGroupTypes } from '../lib/project/groupTypes';
 import { DEFAULT_METRICS_OPTIONS, segmentSchema, type MetricsOptions } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
+import { hogql } from './test-helpers';
 
 let ph: LocalPostHog;
 let client: PostHogClient;
 
 beforeAll(async () => {
-  ph = await startLocalPostHog();
+  ph = await startLocalPostHog({ timezone: 'Asia/Kolkata' });
   client = createPostHogClient({ baseUrl: ph.url, projectId: String(ph.projectId), apiKey: ph.apiKey });
   const node = new PostHog(ph.projectApiKey, { host: ph.url, flushAt: 100, flushInterval: 0 });
   // Two group types: `company` is the first seen (slot 0), `team` the second (slot 1).
-  node.groupIdentify({ groupType: 'company', groupKey: 'acme', properties: { plan: 'enterprise' } });
-  node.groupIdentify({ groupType: 'company', groupKey: 'globex', properties: { plan: 'free' } });
+  // founded_at: DateTime (a date string, a key with "_at"); employees: Numeric (a JSON number) — rust/property-defs-rs/src/types.rs.
+  node.groupIdentify({ groupType: 'company', groupKey: 'acme', properties: { plan: 'enterprise', founded_at: '2024-01-15T10:00:00Z', employees: 2500 } });
+  node.groupIdentify({ groupType: 'company', groupKey: 'globex', properties: { plan: 'free', founded_at: '2019-06-01T00:00:00Z', employees: 40.5 } });
   node.groupIdentify({ groupType: 'team', groupKey: 'ops', properties: { plan: 'enterprise' } });
   await node.flush();
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
@@ -81,6 +86,26 @@ describe('group segments', () => {
     const enterprise = await card({ kind: 'group', groupIndex: 0, property: 'plan', value: 'enterprise' }, true);
     expect(enterprise.jobs.current).toMatchObject({ views: 5, completed: 4, failed: 1 });
     expect((await card({ kind: 'group', groupIndex: 0, property: 'plan', value: 'free' }, true)).jobs.current.views).toBe(0);
+  });
+
+  it('reads DateTime and Numeric group properties typed, as PostHog does: not in the text they were sent as', async () => {
+    const read = await hogql(ph, "SELECT toTypeName(group_0.properties.founded_at), toString(group_0.properties.founded_at), toTypeName(group_0.properties.employees), toString(group_0.properties.employees) FROM events WHERE event = 'tool_viewed' AND distinct_id = 'a1'");
+    expect(read.results).toEqual([["Nullable(DateTime64(6, 'Asia/Kolkata'))", '2024-01-15 15:30:00.000000', 'Nullable(Float64)', '2500']]);
+  });
+
+  it('matches a DateTime group property given as sent, or as PostHog shows it in the project\'s zone', async () => {
+    for (const value of ['2024-01-15T10:00:00Z', '2024-01-15 15:30:00']) {
+      const acme = await card({ kind: 'group', groupIndex: 0, groupType: 'company', property: 'founded_at', value });
+      expect(acme.jobs.current).toMatchObject({ views: 3, started: 3, completed: 2, failed: 1 });
+    }
+    expect((await card({ kind: 'group', groupIndex: 0, property: 'founded_at', value: '2019-06-01T00:00:00Z' })).jobs.current).toMatchObject({ views: 2, completed: 2 });
+    expect((await card({ kind: 'group', groupIndex: 0, property: 'founded_at', value: '2024-01-15' })).jobs.current.views).toBe(0);
+  });
+
+  it('matches a Numeric group property by its number', async () => {
+    for (const value of ['2500', '2500.0']) expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value })).jobs.current).toMatchObject({ views: 3, completed: 2, failed: 1 });
+    expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value: '40.5' })).jobs.current).toMatchObject({ views: 2, completed: 2 });
+    expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value: '40' })).jobs.current.views).toBe(0);
   });
 
   it('keeps the group index in the settings to the five slots', () => {

@@ -105,9 +105,99 @@ export function throttledError(waitSeconds: number): ApiError {
 }
 
 /**
+ * ClickHouse errors PostHog shows the user (posthog/errors.py@00cc6947 `wrap_clickhouse_query_error`:
+ * the ExposedCHQueryError classes and every ErrorCodeMeta with `user_safe`): true keeps ClickHouse's
+ * text, a string replaces it (that text could carry stored values). Every other error is internal.
+ * UNKNOWN_IDENTIFIER and UNSUPPORTED_METHOD are internal there despite their flags: their own classes say so.
+ */
+const EXPOSED_CLICKHOUSE_ERRORS: Readonly<Record<string, true | string>> = {
+  ILLEGAL_TYPE_OF_ARGUMENT: true,
+  NO_COMMON_TYPE: true,
+  NOT_AN_AGGREGATE: true,
+  UNKNOWN_FUNCTION: true,
+  TYPE_MISMATCH: true,
+  ILLEGAL_AGGREGATION: true,
+  NUMBER_OF_ARGUMENTS_DOESNT_MATCH: true,
+  TOO_MANY_BYTES: true,
+  CANNOT_PARSE_UUID: 'Cannot parse a UUID. Check the format of the values converted to UUIDs.',
+  CANNOT_PARSE_BOOL: 'Cannot parse a boolean. Check for values other than true, false, 1, or 0.',
+  INVALID_JOIN_ON_EXPRESSION: 'Invalid JOIN ON expression. Check that the condition uses supported comparisons between the joined tables.',
+  UNKNOWN_TABLE: true,
+  CANNOT_PARSE_TEXT: 'Cannot parse a value as the requested type. Check your input formats and type conversions.',
+  TOO_MANY_ARGUMENTS_FOR_FUNCTION: true,
+  TOO_FEW_ARGUMENTS_FOR_FUNCTION: true,
+  BAD_ARGUMENTS: true,
+  CANNOT_PARSE_DATE: 'Cannot parse a date. Check your date values and their format.',
+  CANNOT_PARSE_DATETIME: 'Cannot parse a date and time. Check your datetime values and their format.',
+  ILLEGAL_COLUMN: true,
+  UNKNOWN_TYPE: true,
+  ILLEGAL_TYPE_OF_COLUMN_FOR_FILTER: true,
+  UNKNOWN_AGGREGATE_FUNCTION: true,
+  ARGUMENT_OUT_OF_BOUND: 'An argument is out of bounds.',
+  CANNOT_CONVERT_TYPE: 'Cannot convert one type to another in the query. Check the types in your comparisons and IN clauses.',
+  CANNOT_PARSE_NUMBER: 'Cannot parse a number. Check for non-numeric values in your type conversions.',
+  INCORRECT_QUERY: true,
+  UNSUPPORTED_JOIN_KEYS: 'Unsupported JOIN keys. Check the expressions and types used to join your tables.',
+  INCOMPATIBLE_COLUMNS: true,
+  INCORRECT_RESULT_OF_SCALAR_SUBQUERY:
+    'A scalar subquery returned more than one row, or an empty result that cannot be nullable. Make sure the subquery returns a single value.',
+  TOO_LARGE_ARRAY_SIZE: 'An array has an invalid or unsupported size. Check array lengths and reduce the number of elements.',
+  CANNOT_READ_ARRAY_FROM_TEXT: 'Cannot parse an array. Check the format of the values converted to arrays.',
+  ZERO_ARRAY_OR_TUPLE_INDEX: true,
+  ILLEGAL_DIVISION: true,
+  CYCLIC_ALIASES: true,
+  SIZES_OF_ARRAYS_DONT_MATCH: 'Array sizes do not match. Make sure arrays used together have the same number of elements.',
+  AMBIGUOUS_IDENTIFIER: true,
+  EMPTY_QUERY: true,
+  UNION_ALL_RESULT_STRUCTURES_MISMATCH: 'Mismatched number of columns in UNION ALL.',
+  INCOMPATIBLE_TYPE_OF_JOIN: true,
+  VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE: true,
+  CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN: true,
+  AMBIGUOUS_COLUMN_NAME: true,
+  INDEX_OF_POSITIONAL_ARGUMENT_IS_OUT_OF_RANGE: true,
+  ILLEGAL_SYNTAX_FOR_DATA_TYPE: true,
+  FUNCTION_THROW_IF_VALUE_IS_NON_ZERO: true,
+  DECIMAL_OVERFLOW: 'Decimal overflow while executing query.',
+  CANNOT_COMPILE_REGEXP: 'Cannot compile the regular expression. Check RE2 syntax, escaping, and the number of capturing groups.',
+  INVALID_LIMIT_EXPRESSION: 'Invalid LIMIT or OFFSET expression. Use a constant number in the supported range.',
+  WITH_TIES_WITHOUT_ORDER_BY: true,
+  UNACCEPTABLE_URL: "PostHog can't read from this storage host. Check the files URL pattern on the table points at S3, Google Cloud Storage, Cloudflare R2, or Azure Blob Storage.",
+  CANNOT_PARSE_IPV4: 'Cannot parse an IPv4 address. Check the format of your IP addresses.',
+  CANNOT_PARSE_IPV6: 'Cannot parse an IPv6 address. Check the format of your IP addresses.',
+  UNKNOWN_ELEMENT_OF_ENUM: 'A value is not a member of the enum. Check the allowed values of the enum type.',
+  INVALID_IDENTIFIER: true,
+};
+
+/** posthog/errors.py GENERIC_INTERNAL_CH_ERROR_MESSAGE: what /query answers for an internal ClickHouse error (api/query.py). */
+export const INTERNAL_CLICKHOUSE_ERROR_MESSAGE = 'ClickHouse error while executing query.';
+
+/**
+ * An internal ClickHouse error (InternalCHQueryError): /query answers 500 with PostHog's fixed text, an
+ * async query fails with no message (execute_async.py exposes only APIException and the Exposed errors).
+ * `missingColumn`: ClickHouse's "There's no column … in table", which /query alone turns into a 400
+ * (api/query.py `handle_column_ch_error`).
+ */
+export class InternalClickHouseError extends ApiError {
+  constructor(
+    readonly clickHouseMessage: string,
+    readonly missingColumn: string | null,
+  ) {
+    super(500, 'server_error', 'error', INTERNAL_CLICKHOUSE_ERROR_MESSAGE);
+  }
+}
+
+/** ExposedCHQueryError.__str__: ClickHouse's text between "DB::Exception:" and "Stack trace:". */
+function exposedText(message: string): string {
+  const start = message.indexOf('DB::Exception:');
+  const end = message.indexOf('Stack trace:');
+  return message.slice(start < 0 ? 0 : start + 'DB::Exception:'.length, end < 0 ? message.length : end).trim();
+}
+
+/**
  * A ClickHouse error as PostHog's /query answers it (posthog/errors.py@00cc6947 `wrap_clickhouse_query_error`,
- * posthog/exceptions.py): timeouts 504, estimated too slow 512, out of memory 513, a busy cluster 503.
- * Other errors are the query's fault here: 400 with ClickHouse's reason (PostHog exposes the user-safe ones so).
+ * posthog/exceptions.py, posthog/api/query.py@001cc8ab): timeouts 504, estimated too slow 512, out of memory
+ * 513, a busy cluster 503; a user-safe error 400 with its code name and text (ValidationError(str(e), code_name));
+ * any other an InternalClickHouseError (500).
  */
 export function clickHouseError(raw: string): ApiError {
   const message = raw.replace(/\s*\(version [^)]*\)\s*$/, '');
@@ -131,9 +221,12 @@ export function clickHouseError(raw: string): ApiError {
     case 'TOO_MANY_SIMULTANEOUS_QUERIES':
     case 'CANNOT_SCHEDULE_TASK':
       return atCapacity();
-    default:
-      return new ApiError(400, 'validation_error', name ? name.toLowerCase() : 'hogql_query_error', `ClickHouse error: ${message}`);
   }
+  // ClickHouseQuerySizeExceeded: a plain APIException, 500.
+  if (name === 'SYNTAX_ERROR' && message.includes('query size exceeded')) return new ApiError(500, 'server_error', 'error', 'Query size exceeded.');
+  const exposed = Object.hasOwn(EXPOSED_CLICKHOUSE_ERRORS, name) ? EXPOSED_CLICKHOUSE_ERRORS[name] : undefined;
+  if (exposed !== undefined) return new ApiError(400, 'validation_error', name.toLowerCase(), typeof exposed === 'string' ? exposed : exposedText(message));
+  return new InternalClickHouseError(message, /There's no column.*in table/.exec(message)?.[0] ?? null);
 }
 
 /** posthog/exceptions.py ClickHouseAtCapacity. */

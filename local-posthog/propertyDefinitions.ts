@@ -1,10 +1,11 @@
 /**
  * Property definitions, kept from what is ingested as PostHog keeps them, so that HogQL reads each
- * property with its type (see typedProperty in hogql.ts).
+ * property with its type (see typedProperty in hogql/print.ts).
  *
  * Mirrors PostHog's property-defs service (rust/property-defs-rs/src/types.rs@b1df5613,
- * `detect_property_type`) and its upsert (v2_batch_ingestion.rs@dd90f5d7: the type is set only while
- * it is NULL, so the first typed value fixes it for good).
+ * `detect_property_type`; @003fd01f `into_updates_inner`: a `$groupidentify` defines only its
+ * `$group_set`, as group properties of its group type) and its upsert (v2_batch_ingestion.rs@dd90f5d7:
+ * the type is set only while it is NULL, so the first typed value fixes it for good).
  */
 import type { PropertyType } from './hogql/index.js';
 
@@ -42,29 +43,47 @@ export function detectPropertyType(key: string, value: unknown, nowSeconds: numb
   return null;
 }
 
-export type DefinitionKind = 'event' | 'person';
+export type DefinitionKind = 'event' | 'person' | 'group';
 
 export interface NewDefinition {
   teamId: number;
   kind: DefinitionKind;
   name: string;
   type: PropertyType;
+  /** A group property's group type index (PropertyDefinition.group_type_index); -1 otherwise. */
+  groupTypeIndex: number;
 }
 
 /** Keys longer than this are not defined (types.rs: DJANGO_MAX_CHARFIELD_LENGTH / 2). */
 const MAX_KEY_BYTES = 200;
 
-/** Per project: the type of each event and person property, fixed by the first value that has one. */
-export class PropertyDefinitions {
-  private readonly teams = new Map<number, { event: Map<string, PropertyType>; person: Map<string, PropertyType> }>();
+interface TeamDefinitions {
+  event: Map<string, PropertyType>;
+  person: Map<string, PropertyType>;
+  /** By group type index. */
+  group: Map<number, Map<string, PropertyType>>;
+}
 
-  private team(teamId: number) {
+/** Per project: the type of each event, person and group property, fixed by the first value that has one. */
+export class PropertyDefinitions {
+  private readonly teams = new Map<number, TeamDefinitions>();
+
+  private team(teamId: number): TeamDefinitions {
     let t = this.teams.get(teamId);
     if (!t) {
-      t = { event: new Map(), person: new Map() };
+      t = { event: new Map(), person: new Map(), group: new Map() };
       this.teams.set(teamId, t);
     }
     return t;
+  }
+
+  private groupOf(team: TeamDefinitions, index: number): Map<string, PropertyType> {
+    let g = team.group.get(index);
+    if (!g) {
+      g = new Map();
+      team.group.set(index, g);
+    }
+    return g;
   }
 
   eventProperties(teamId: number): ReadonlyMap<string, PropertyType> {
@@ -75,28 +94,43 @@ export class PropertyDefinitions {
     return this.team(teamId).person;
   }
 
+  /** Group properties by group type index (what `group_N.properties.x` is typed by). */
+  groupProperties(teamId: number): ReadonlyMap<number, ReadonlyMap<string, PropertyType>> {
+    return this.team(teamId).group;
+  }
+
   /** Restores definitions read back from storage. */
   restore(definition: NewDefinition): void {
-    this.team(definition.teamId)[definition.kind].set(definition.name, definition.type);
+    const team = this.team(definition.teamId);
+    const map = definition.kind === 'group' ? this.groupOf(team, definition.groupTypeIndex) : team[definition.kind];
+    map.set(definition.name, definition.type);
   }
 
   /**
    * Reads one ingested event: its properties define event properties, its `$set`/`$set_once` person
-   * properties. Returns the definitions that are new (to persist).
+   * properties; a `$groupidentify` defines only its `$group_set`, as properties of its group type
+   * (`groupIndex` gives the type's slot, null when it has none). Returns the definitions that are new (to persist).
    */
-  observe(teamId: number, properties: Record<string, unknown> | undefined, nowSeconds: number): NewDefinition[] {
+  observe(teamId: number, properties: Record<string, unknown> | undefined, nowSeconds: number, event = '', groupIndex: (type: string) => number | null = () => null): NewDefinition[] {
     if (!properties) return [];
     const team = this.team(teamId);
     let added: NewDefinition[] | null = null;
-    const visit = (kind: DefinitionKind, map: Map<string, PropertyType>, props: Record<string, unknown>, skip: boolean) => {
+    const visit = (kind: DefinitionKind, map: Map<string, PropertyType>, props: Record<string, unknown>, skip: boolean, groupTypeIndex = -1) => {
       for (const key in props) {
         if (map.has(key) || (skip && SKIP_PROPERTIES.has(key)) || Buffer.byteLength(key) > MAX_KEY_BYTES) continue;
         const type = detectPropertyType(key, props[key], nowSeconds);
         if (!type) continue;
         map.set(key, type);
-        (added ??= []).push({ teamId, kind, name: key, type });
+        (added ??= []).push({ teamId, kind, name: key, type, groupTypeIndex });
       }
     };
+    if (event === '$groupidentify') {
+      const type = properties.$group_type;
+      const set = properties.$group_set;
+      const index = typeof type === 'string' ? groupIndex(type) : null;
+      if (index !== null && set && typeof set === 'object' && !Array.isArray(set)) visit('group', this.groupOf(team, index), set as Record<string, unknown>, false, index);
+      return added ?? [];
+    }
     visit('event', team.event, properties, true);
     for (const personKey of ['$set', '$set_once'] as const) {
       const person = properties[personKey];

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, ApiResponse } from './dashboards.js';
 import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql/index.js';
-import { atCapacity, clickHouseError, type Limits } from './limits.js';
+import { atCapacity, clickHouseError, InternalClickHouseError, type Limits } from './limits.js';
 import { CACHE_TARGET_AGE_MS, cacheKey, QueryCache, REFRESH_FREQUENCY_MS } from './queryCache.js';
 import { renderValue } from './render.js';
 import type { EventStore } from './store.js';
@@ -24,6 +24,13 @@ export interface QueryProject {
   timezone: string;
   weekStartDay: 0 | 1;
 }
+
+/**
+ * How the query came: a personal API key is PostHog's "query service" (api/query.py: `is_query_service`
+ * when the access_method tag is personal_api_key), which alone gets the API's time ceiling and the OFFSET
+ * check (hogql_query_runner.py `_calculate`, `_execute`); a sign-in's token is tagged "oauth" (posthog/auth.py).
+ */
+export type QueryAccess = 'personal_api_key' | 'oauth';
 
 /** posthog/hogql_queries/hogql_query_runner.py `api_timeout_detail`. */
 export function apiTimeoutDetail(seconds: number): string {
@@ -193,7 +200,7 @@ export class QueryApi {
   }
 
   /** POST /query/: a HogQLQuery, blocking or async as `refresh` says. */
-  async post(project: QueryProject, body: Record<string, unknown> | null): Promise<unknown> {
+  async post(project: QueryProject, body: Record<string, unknown> | null, access: QueryAccess = 'personal_api_key'): Promise<unknown> {
     const q = body?.query as Record<string, unknown> | undefined;
     if (!q || typeof q !== 'object') throw new ApiError(400, 'validation_error', 'required', 'This field is required.', 'query');
     if (q.kind !== 'HogQLQuery') {
@@ -210,18 +217,18 @@ export class QueryApi {
         const cached = this.deps.cache.fresh(key);
         if (cached) return cached;
       }
-      return this.runBlocking(project, q, key);
+      return this.runBlocking(project, q, key, access);
     }
 
     const clientId = typeof body?.client_query_id === 'string' && body.client_query_id ? body.client_query_id : null;
     if (mode !== 'force_async') {
       const fresh = this.deps.cache.fresh(key, mode === 'lazy_async' ? LAZY_STALE_AFTER_MS : undefined);
       if (fresh) return { ...fresh, query_status: null };
-      if (mode === 'async_except_on_cache_miss' && !this.deps.cache.has(key)) return this.runBlocking(project, q, key);
+      if (mode === 'async_except_on_cache_miss' && !this.deps.cache.has(key)) return this.runBlocking(project, q, key, access);
     }
     // The same client_query_id again, with its results still kept: its status, not a new run (execute_async.py).
     const existing = clientId ? this.run(project.id, clientId) : null;
-    const status = existing && existing.status.complete && !existing.status.error ? existing.status : this.startAsync(project, q, key, clientId).status;
+    const status = existing && existing.status.complete && !existing.status.error ? existing.status : this.startAsync(project, q, key, clientId, access).status;
     const stale = this.deps.cache.any(key);
     if (mode === 'force_async') return new ApiResponse(202, { query_status: status });
     // A stale answer comes back with the new run's status; a miss with the cache key only (CacheMissResponse).
@@ -257,22 +264,27 @@ export class QueryApi {
     return this.runs.get(`${team}:${id}`) ?? null;
   }
 
-  private async runBlocking(project: QueryProject, q: Record<string, unknown>, key: string): Promise<Record<string, unknown>> {
+  private async runBlocking(project: QueryProject, q: Record<string, unknown>, key: string, access: QueryAccess): Promise<Record<string, unknown>> {
     const limits = this.deps.limits();
     // Queries sent with a personal API key get the API's own ceiling (hogql_query_runner.py `_calculate`).
-    const ceiling = limits.apiMaxExecutionSeconds ?? limits.maxExecutionSeconds;
+    const apiCeiling = access === 'personal_api_key' ? limits.apiMaxExecutionSeconds : null;
+    const ceiling = apiCeiling ?? limits.maxExecutionSeconds;
     const release = await this.concurrency.acquire(project.id);
     try {
-      return await this.execute(project, q, key, ceiling, undefined);
+      return await this.execute(project, q, key, ceiling, undefined, access);
     } catch (error) {
-      if (limits.apiMaxExecutionSeconds !== null && error instanceof ApiError && error.status === 504) throw new ApiError(504, 'server_error', 'error', apiTimeoutDetail(limits.apiMaxExecutionSeconds));
+      if (apiCeiling !== null && error instanceof ApiError && error.status === 504) throw new ApiError(504, 'server_error', 'error', apiTimeoutDetail(apiCeiling));
+      // Only /query itself turns a missing column into a 400 (api/query.py `handle_column_ch_error`).
+      if (error instanceof InternalClickHouseError && error.missingColumn) {
+        throw new ApiError(400, 'validation_error', 'invalid', `${error.missingColumn}. Note: While in beta, not all column types may be fully supported`);
+      }
       throw error;
     } finally {
       release();
     }
   }
 
-  private startAsync(project: QueryProject, q: Record<string, unknown>, key: string, clientId: string | null): AsyncRun {
+  private startAsync(project: QueryProject, q: Record<string, unknown>, key: string, clientId: string | null, access: QueryAccess): AsyncRun {
     const now = this.now();
     const id = clientId ?? uuid7Hex(now);
     const previous = this.runs.get(`${project.id}:${id}`);
@@ -325,7 +337,7 @@ export class QueryApi {
         const limits = this.deps.limits();
         // Async queries run with HOGQL_INCREASED_MAX_EXECUTION_TIME (600 s) or the usual ceiling if larger.
         const ceiling = Math.max(limits.maxExecutionSeconds, limits.asyncMaxExecutionSeconds);
-        const results = await this.execute(project, q, key, ceiling, signal, (rows) => {
+        const results = await this.execute(project, q, key, ceiling, signal, access, (rows) => {
           run.estimatedRows = rows;
         });
         if (signal.aborted) return;
@@ -333,7 +345,7 @@ export class QueryApi {
       } catch (error) {
         if (error instanceof Cancelled || signal.aborted) return;
         // error_message only for errors PostHog exposes (APIException, ExposedHogQLError, ExposedCHQueryError).
-        const exposed = error instanceof ApiError ? (error.message || null) : error instanceof HogQLError ? error.message : null;
+        const exposed = error instanceof InternalClickHouseError ? null : error instanceof ApiError ? (error.message || null) : error instanceof HogQLError ? error.message : null;
         const code = error instanceof ApiError ? error.code : error instanceof HogQLError ? error.code : null;
         if (!exposed && !(error instanceof ApiError)) console.error('[local-posthog] async query failed', error);
         store({ complete: true, error: true, error_code: exposed ? code : null, error_message: exposed, results: null, end_time: iso(this.now()) });
@@ -345,19 +357,28 @@ export class QueryApi {
   }
 
   /** Parse, check, print and run on ClickHouse within `ceilingSeconds` (a slowdown counts against it). */
-  private async execute(project: QueryProject, q: Record<string, unknown>, key: string, ceilingSeconds: number, signal: AbortSignal | undefined, onEstimate?: (rows: number) => void): Promise<Record<string, unknown>> {
+  private async execute(
+    project: QueryProject,
+    q: Record<string, unknown>,
+    key: string,
+    ceilingSeconds: number,
+    signal: AbortSignal | undefined,
+    access: QueryAccess,
+    onEstimate?: (rows: number) => void,
+  ): Promise<Record<string, unknown>> {
     const hogql = q.query as string;
     const values = q.values && typeof q.values === 'object' && !Array.isArray(q.values) ? (q.values as Record<string, unknown>) : {};
     const { store } = this.deps;
     const ast = await parseHogQLSelect(hogql);
-    // Every query here comes with a personal API key.
-    validateUserQuery(ast);
+    // OFFSET is refused from personal API keys only (user_query_validator.py, gated on is_query_service).
+    if (access === 'personal_api_key') validateUserQuery(ast);
     const t = printHogQL(ast, hogql, values, {
       teamId: project.id,
       timezone: project.timezone,
       weekStartDay: project.weekStartDay,
       eventProperties: store.definitions.eventProperties(project.id),
       personProperties: store.definitions.personProperties(project.id),
+      groupProperties: store.definitions.groupProperties(project.id),
       materialized: store.materializedColumns(),
     });
     const limits = this.deps.limits();

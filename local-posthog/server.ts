@@ -20,6 +20,7 @@ import { faultFromJson, Faults } from './faults.js';
 import { LOCAL_MEMORY_LIMIT_BYTES, POSTHOG_LIMITS, RateThrottle, throttledError, type Limits } from './limits.js';
 import { QueryCache, STALE_AFTER_MS } from './queryCache.js';
 import { QueryApi, type QuerySlowdown } from './queryApi.js';
+import { limitOffsetPage } from './pagination.js';
 import { OAUTH_PATHS, OAuthServer, type OAuthAnswer } from './oauth.js';
 
 export interface ProjectOptions {
@@ -311,7 +312,6 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     is_not_active_reason: null,
     is_pending_deletion: false,
   });
-  const page = <T>(results: T[]) => ({ count: results.length, next: null, previous: null, results });
 
   const projectJson = (p: Project) => ({
     id: p.id,
@@ -424,7 +424,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     const u = user();
     return { id: u.id, uuid: u.uuid, distinct_id: u.distinct_id, first_name: u.first_name, last_name: u.last_name, email: u.email };
   };
-  const annotationApis = new Map(projects.map((p) => [p.id, new AnnotationApi(userBasic, () => `${baseUrl}/api/projects/${p.id}/annotations/`)]));
+  const annotationApis = new Map(projects.map((p) => [p.id, new AnnotationApi(userBasic)]));
   annotationApis.get(DEFAULT_PROJECT_ID)!.seed();
 
   const oauth = new OAuthServer({ baseUrl: () => baseUrl, projects: () => projects.map((p) => ({ id: p.id, name: p.name })) });
@@ -485,9 +485,12 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   /**
    * PostHog's throttles run after authentication and permissions, before the view (DRF `initial`). On
    * /query (query.py `get_throttles`): a HogQLQuery body → HogQLQueryThrottle; no body (an async query's
-   * poll or cancel) → the ClickHouse burst and sustained throttles; elsewhere the default ones.
+   * poll or cancel) → the ClickHouse burst and sustained throttles; elsewhere the default ones. All are
+   * PersonalApiKeyRateThrottle (rate_limit.py): a sign-in's `pha_` token, which find_key_with_source skips
+   * (auth.py), is throttled by none of them.
    */
   function throttle(key: KeyOptions, kind: 'hogql' | 'poll' | 'other'): void {
+    if (key.oauth) return;
     const waits =
       kind === 'hogql' ? [queryThrottle.take(key.key)] : kind === 'poll' ? [pollBurstThrottle.take(key.key), pollSustainedThrottle.take(key.key)] : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
     const wait = Math.max(...waits.map((w) => w ?? -1));
@@ -503,6 +506,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       return;
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    /** The request as DRF's build_absolute_uri gives it: what the pages' next and previous links keep. */
+    const requestUrl = () => new URL(req.url ?? '/', baseUrl);
 
     if (path === '/_health' || path === '/_readyz') return send(res, req, 200, { status: 'ok' });
 
@@ -611,16 +616,16 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 1 && method === 'GET') {
           return () => {
             refuseProjectScopedKey();
-            return page(projects.map(teamBasicJson));
+            return limitOffsetPage(projects.map(teamBasicJson), requestUrl());
           };
         }
-        if (seg[0] === 'organizations' && seg.length === 1 && method === 'GET') return () => page(organizations.map(organizationBasicJson));
+        if (seg[0] === 'organizations' && seg.length === 1 && method === 'GET') return () => limitOffsetPage(organizations.map(organizationBasicJson), requestUrl());
         if (seg[0] === 'organizations' && seg.length === 3 && seg[2] === 'projects' && method === 'GET') {
           return () => {
             refuseProjectScopedKey();
             const org = seg[1] === '@current' ? organizations[0] : organizations.find((o) => o.id === seg[1]);
             if (!org) throw notFound();
-            return page(projects.filter((p) => p.organizationId === org.id).map(teamBasicJson));
+            return limitOffsetPage(projects.filter((p) => p.organizationId === org.id).map(teamBasicJson), requestUrl());
           };
         }
         if (projectScoped && seg.length === 2 && method === 'GET') return (project) => projectJson(project!);
@@ -628,7 +633,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
           if (method !== 'POST') return () => {
             throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
           };
-          return (project) => queries.post(project!, body);
+          return (project) => queries.post(project!, body, key!.oauth ? 'oauth' : 'personal_api_key');
         }
         // An async query's status and its cancellation (query.py `retrieve`, `destroy`).
         if (projectScoped && seg.length === 4 && seg[2] === 'query' && (method === 'GET' || method === 'DELETE')) {
@@ -641,7 +646,7 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
             store.groupTypesOf(project!.id).map((type, index) => ({ group_type: type, group_type_index: index, name_singular: null, name_plural: null, detail_dashboard: null, default_columns: null, created_at: createdAt }));
         }
         if (projectScoped && AnnotationApi.handles(seg.slice(2))) {
-          return (project) => annotationApis.get(project!.id)!.route(seg.slice(2), method, url.searchParams, body)();
+          return (project) => annotationApis.get(project!.id)!.route(seg.slice(2), method, requestUrl(), body)();
         }
         if (projectScoped && DashboardApi.handles(seg.slice(2))) {
           return (project) => dashboardApis.get(project!.id)!.route(seg.slice(2), method, url.searchParams, body)!();

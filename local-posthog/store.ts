@@ -49,6 +49,14 @@ const NO_GROUPS = '\t'.repeat(GROUP_SLOTS);
 const CREATE_GROUPS = `CREATE TABLE IF NOT EXISTS ${GROUPS_TABLE} (team_id Int64, group_type_index UInt8, group_key String, group_properties String)
 ENGINE = Join(ANY, LEFT, team_id, group_type_index, group_key) SETTINGS join_any_take_last_row = 1`;
 
+/**
+ * What a data directory keeps of groups beyond the Join table (which cannot be read back): each
+ * project's group types in their slots (PostHog's GroupTypeMapping) and every merged properties row,
+ * the latest by version, so a restarted server merges the next `$group_set` into them.
+ */
+const CREATE_GROUP_TYPES = `CREATE TABLE IF NOT EXISTS group_type_mapping (team_id Int64, group_type String, group_type_index UInt8) ENGINE = MergeTree ORDER BY (team_id, group_type_index)`;
+const CREATE_GROUPS_LOG = `CREATE TABLE IF NOT EXISTS groups_log (team_id Int64, group_type_index UInt8, group_key String, group_properties String, version UInt64) ENGINE = MergeTree ORDER BY (team_id, group_type_index, group_key)`;
+
 const CREATE_EVENTS = `
 CREATE TABLE IF NOT EXISTS events (
   uuid UUID,
@@ -77,7 +85,9 @@ export function materializedColumnName(property: string): string {
 
 
 const CREATE_DEFINITIONS = `
-CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
+CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String, group_type_index Int8 DEFAULT -1) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
+const DEFINITION_COLUMNS = ['team_id', 'kind', 'name', 'property_type', 'group_type_index'];
+const definitionRows = (defined: NewDefinition[]) => Buffer.from(defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}\t${d.groupTypeIndex}`).join('\n') + '\n', 'utf8');
 
 /**
  * Settings applied to every user query: PostHog's HogQL defaults (hogql/constants.py: readonly=2,
@@ -165,6 +175,10 @@ export class EventStore {
   private readonly groupTypes = new Map<number, string[]>();
   /** Group properties by `team:index:key`, from `$groupidentify` events' `$group_set`. */
   private readonly groups = new Map<string, Record<string, unknown>>();
+  /** Group types seen since they were last written to group_type_mapping. */
+  private newGroupTypes: string[] = [];
+  /** The version of the next groups_log row. */
+  private groupVersion = 1;
 
   /** Materialized properties of the events table: property → column (PostHog's printer reads these columns). */
   private readonly materialized = new Map<string, string>();
@@ -221,6 +235,7 @@ export class EventStore {
     if (index < 0 && types.length < GROUP_SLOTS) {
       index = types.push(type) - 1;
       this.groupTypes.set(teamId, types);
+      this.newGroupTypes.push(`${teamId}\t${tsv(type)}\t${index}`);
     }
     return index < 0 ? null : index;
   }
@@ -286,20 +301,35 @@ export class EventStore {
     const store = new EventStore(session);
     await session.queryAsync(CREATE_EVENTS);
     await session.queryAsync(CREATE_GROUPS);
+    await session.queryAsync(CREATE_GROUP_TYPES);
+    await session.queryAsync(CREATE_GROUPS_LOG);
     // A data directory from before the group columns: add them.
     for (const column of GROUP_KEY_COLUMNS) await session.queryAsync(`ALTER TABLE events ADD COLUMN IF NOT EXISTS ${column} String DEFAULT ''`);
     // A data directory from before the sampling key: PostHog's events table samples by person (posthog/models/event/sql.py).
     await session.queryAsync('ALTER TABLE events MODIFY SAMPLE BY cityHash64(distinct_id)');
     await session.queryAsync(CREATE_DEFINITIONS);
+    // A data directory from before group property definitions.
+    await session.queryAsync('ALTER TABLE property_definitions ADD COLUMN IF NOT EXISTS group_type_index Int8 DEFAULT -1');
     // Materialized columns a data directory already has are read as such.
     for (const row of await store.queryRows(`SELECT name, default_expression FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name LIKE 'mat\\_%' AND default_kind = 'MATERIALIZED'`)) {
       const r = row as { name: string; default_expression: string };
       const property = /JSONExtractRaw\(properties, '((?:[^'\\]|\\.)*)'\)/.exec(r.default_expression)?.[1];
       if (property !== undefined) store.materialized.set(property.replace(/\\(.)/g, '$1'), r.name);
     }
-    for (const row of await store.queryRows('SELECT team_id, kind, name, property_type FROM property_definitions')) {
-      const r = row as { team_id: number; kind: 'event' | 'person'; name: string; property_type: PropertyType };
-      store.definitions.restore({ teamId: Number(r.team_id), kind: r.kind, name: r.name, type: r.property_type });
+    for (const row of await store.queryRows('SELECT team_id, group_type, group_type_index FROM group_type_mapping ORDER BY team_id, group_type_index')) {
+      const r = row as { team_id: number; group_type: string; group_type_index: number };
+      const types = store.groupTypes.get(Number(r.team_id)) ?? [];
+      types[Number(r.group_type_index)] = r.group_type;
+      store.groupTypes.set(Number(r.team_id), types);
+    }
+    for (const row of await store.queryRows('SELECT team_id, group_type_index, group_key, argMax(group_properties, version) AS properties, max(version) AS latest FROM groups_log GROUP BY team_id, group_type_index, group_key')) {
+      const r = row as { team_id: number; group_type_index: number; group_key: string; properties: string; latest: number };
+      store.groups.set(`${r.team_id}:${r.group_type_index}:${r.group_key}`, JSON.parse(r.properties) as Record<string, unknown>);
+      store.groupVersion = Math.max(store.groupVersion, Number(r.latest) + 1);
+    }
+    for (const row of await store.queryRows('SELECT team_id, kind, name, property_type, group_type_index FROM property_definitions')) {
+      const r = row as { team_id: number; kind: 'event' | 'person' | 'group'; name: string; property_type: PropertyType; group_type_index: number };
+      store.definitions.restore({ teamId: Number(r.team_id), kind: r.kind, name: r.name, type: r.property_type, groupTypeIndex: Number(r.group_type_index) });
     }
     return store;
   }
@@ -344,7 +374,7 @@ export class EventStore {
     };
     try {
       for (const e of events) {
-        const defined = this.definitions.observe(teamId, e.properties, nowSeconds);
+        const defined = this.definitions.observe(teamId, e.properties, nowSeconds, e.event, (type) => this.groupIndex(teamId, type));
         if (defined.length) newDefinitions.push(...defined);
         lines.push(this.rowFor(e, createdAt, teamId, groupRows));
         total++;
@@ -356,22 +386,31 @@ export class EventStore {
     }
     if (groupRows.length) {
       await this.session.insert({ table: GROUPS_TABLE, values: Buffer.from(groupRows.join('\n') + '\n', 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type_index', 'group_key', 'group_properties'] });
+      const log = groupRows.map((r) => `${r}\t${this.groupVersion++}`).join('\n') + '\n';
+      await this.session.insert({ table: 'groups_log', values: Buffer.from(log, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type_index', 'group_key', 'group_properties', 'version'] });
     }
+    await this.saveGroupTypes();
     if (newDefinitions.length) {
-      const rows = newDefinitions.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';
-      await this.session.insert({ table: 'property_definitions', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'kind', 'name', 'property_type'] });
+      await this.session.insert({ table: 'property_definitions', values: definitionRows(newDefinitions), format: 'TabSeparated', columns: DEFINITION_COLUMNS });
     }
     return total;
+  }
+
+  private async saveGroupTypes(): Promise<void> {
+    if (!this.newGroupTypes.length) return;
+    const rows = this.newGroupTypes.join('\n') + '\n';
+    this.newGroupTypes = [];
+    await this.session.insert({ table: 'group_type_mapping', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type', 'group_type_index'] });
   }
 
   /** Property definitions from events that are not inserted (a bulk seed's sample: bulkSeed.ts), as ingesting them would keep them. */
   async define(events: Iterable<StoredEvent>, teamId = DEFAULT_TEAM_ID): Promise<void> {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const defined: NewDefinition[] = [];
-    for (const e of events) defined.push(...this.definitions.observe(teamId, e.properties, nowSeconds));
+    for (const e of events) defined.push(...this.definitions.observe(teamId, e.properties, nowSeconds, e.event, (type) => this.groupIndex(teamId, type)));
+    await this.saveGroupTypes();
     if (!defined.length) return;
-    const rows = defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}`).join('\n') + '\n';
-    await this.session.insert({ table: 'property_definitions', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'kind', 'name', 'property_type'] });
+    await this.session.insert({ table: 'property_definitions', values: definitionRows(defined), format: 'TabSeparated', columns: DEFINITION_COLUMNS });
   }
 
   /** Raw ClickHouse SQL, rows as objects (for tests and tooling). */

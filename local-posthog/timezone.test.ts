@@ -3,9 +3,13 @@
  * in the project's time zone (posthog/hogql/transforms/property_types.py) and `toString(timestamp)`
  * gives the local wall time without an offset. Tool Lens must never read such a time as UTC: the
  * triage times, their "… ago", the sparkline's buckets and the last hour's health are checked here
- * against the instants the events were sent at.
+ * against the instants the events were sent at. The daily p95 line counts the project's days, as
+ * PostHog's `toStartOfDay(timestamp)` does, not UTC's.
  */
+import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLatencyQuery } from '../lib/card/query';
+import { createPostHogClient } from '../lib/posthog/client';
 import { formatAgo } from '../lib/helpers/format';
 import { servicesFor } from '../lib/testing/services';
 import { memoryStore } from '../lib/storage/store';
@@ -66,5 +70,57 @@ describe.each([
     for (const [ago] of COMPLETED) expected.set(bucket(ago), (expected.get(bucket(ago)) ?? 0) + 1);
     expect(new Map(answer.metrics.latency.spark.map((s) => [s.at, s.n]))).toEqual(expected);
     expect(answer.metrics.health).toMatchObject({ failuresLastHour: 1, completedLastHour: 1, meanDurationMsLastHour: 4_000 });
+  });
+});
+
+/** The instant a day of `timeZone` starts, for the day `ms` falls in (Intl's reading of the zone, not ClickHouse's). */
+function localMidnight(ms: number, timeZone: string): number {
+  const parts = (at: number): [number, number, number, number, number, number] => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at).map((x) => [x.type, Number(x.value)]));
+    return [p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!];
+  };
+  const offset = (at: number) => Date.UTC(...parts(at)) - Math.floor(at / 1000) * 1000;
+  const [year, month, day] = parts(ms);
+  let guess = Date.UTC(year, month, day);
+  for (let i = 0; i < 2; i++) guess = Date.UTC(year, month, day) - offset(guess);
+  return guess;
+}
+
+describe("the daily p95 line: the project's days, as PostHog's toStartOfDay(timestamp) counts them", () => {
+  const DAILY = 'daily-tool';
+  const UTC_DAY = 86_400_000;
+  const today = Math.floor(now / UTC_DAY) * UTC_DAY;
+  // Jobs at 02:00, 10:00 and 20:00 UTC on three recent days: in Kolkata 20:00 UTC is 01:30 the next day,
+  // in Los Angeles 02:00 UTC is the evening before. Each duration says when its job ran.
+  const jobs = [2, 3, 4].flatMap((daysAgo) => [2, 10, 20].flatMap((hour) => [0, 1, 2].map((k) => ({ at: today - daysAgo * UTC_DAY + hour * 3_600_000 + k * MIN, ms: 1000 * daysAgo + 100 * hour + k }))));
+
+  beforeAll(async () => {
+    for (const project of ph.projects) {
+      const node = new PostHog(project.apiToken, { host: ph.url, flushAt: 100, flushInterval: 0 });
+      jobs.forEach((job, i) => node.capture({ distinctId: `d${i}`, event: 'tool_processing_completed', timestamp: new Date(job.at), properties: { tool_name: DAILY, processing_duration_ms: job.ms } }));
+      await node.shutdown();
+    }
+  });
+
+  describe.each([
+    ['1', 'Asia/Kolkata'],
+    ['2', 'America/Los_Angeles'],
+  ])('a project in %s (%s)', (projectId, timeZone) => {
+    it("draws one point a local day, with that day's exact p95, on the days PostHog's latency query counts", async () => {
+      const answer = await service(projectId).getToolMetrics(DAILY, '7d');
+      expect(answer.ok).toBe(true);
+      if (!answer.ok) return;
+      const byDay = new Map<number, number[]>();
+      for (const job of jobs) byDay.set(localMidnight(job.at, timeZone), [...(byDay.get(localMidnight(job.at, timeZone)) ?? []), job.ms]);
+      // quantileExact's rule: the value at ⌊0.95 n⌋ of the sorted durations.
+      const expected = [...byDay.entries()].sort(([a], [b]) => a - b).map(([day, ms]) => ({ at: day / 1000, n: ms.length, p95Ms: [...ms].sort((a, b) => a - b)[Math.floor(0.95 * ms.length)] }));
+      expect(answer.metrics.latency.spark).toEqual(expected);
+      // Not UTC's days: a UTC day's three slots are split across two local days here.
+      expect(expected.map((p) => p.n)).not.toEqual([9, 9, 9]);
+      // The same days as the card's latency link, which PostHog groups by toStartOfDay(timestamp).
+      const client = createPostHogClient({ baseUrl: ph.url, projectId, apiKey: ph.apiKey });
+      const latency = await client.hogql(buildLatencyQuery({ tool: DAILY, range: '7d', options: DEFAULT_METRICS_OPTIONS }), { refresh: true });
+      expect(latency.results.map(([day, count]) => [Date.parse(String(day)) / 1000, count])).toEqual(expected.map((p) => [p.at, p.n]));
+    });
   });
 });

@@ -71,7 +71,7 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
             </button>
           </div>
           <p class="help" id="apiKey-help">
-            Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code> (shortcuts), <code>annotation:read</code> (annotations on the card). Kept in
+            Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code> (shortcuts), <code>annotation:read</code> (annotations on the card), <code>group:read</code> (group type names for a segment). Kept in
             this browser's extension storage and sent only to the PostHog host above.
           </p>
           {error('apiKey')}

@@ -33,6 +33,7 @@ export const KEY_SCOPES = [
   { scope: 'organization:read', for: 'projects in your other organisations' },
   { scope: 'dashboard:read', for: 'dashboard shortcuts (optional)' },
   { scope: 'annotation:read', for: 'annotations on the card (optional)' },
+  { scope: 'group:read', for: 'group type names in the segment picker (optional)' },
 ] as const;
 
 const fromError = (error: unknown): Failure => ({ kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` });

@@ -6,7 +6,7 @@ import type { RangeKey } from './ranges';
 import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/messages';
 import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
 import type { MetricsOptions } from '../settings/settings';
-import { ROW_COUNTS, ROW_FIGURES, sparkBucketSeconds, TOP_ERROR_TYPES } from './query';
+import { ROW_COUNTS, ROW_FIGURES, TOP_ERROR_TYPES } from './query';
 import { scaleSample } from './sampling';
 
 /** File types and download formats shown, the most frequent first. */
@@ -108,8 +108,8 @@ export function toToolMetrics(
         break;
       }
       case 'spark':
-        // The label is the bucket's number since the epoch.
-        spark.push({ at: Number(rawLabel) * sparkBucketSeconds(input.range, input.periodSeconds), n: row.all, p95Ms: row.p95 });
+        // The label is the bucket's start, epoch ms (a day of the project's zone for daily buckets).
+        spark.push({ at: Number(rawLabel) / 1000, n: row.all, p95Ms: row.p95 });
         break;
       case 'file_type':
         more.fileTypes.push({ type: label, count: row.all, meanBytes: row.nSize > 0 && row.sumSize !== null ? row.sumSize / row.nSize : null });

@@ -77,6 +77,9 @@ describe('card query', () => {
     const { query, values } = group(2);
     expect(query).toContain('toString(group_2.properties[{segment_property}]) AS segment_value');
     expect(values.segment_property).toBe('plan');
+    // As sent, as PostHog reads a Numeric one and a DateTime one (lib/card/query.ts segmentMatch); the value a placeholder.
+    expect(query).toContain('segment_value IN ({segment_value}, toString(toFloat({segment_value})) ?? {segment_value}, toString(toDateTime({segment_value})) ?? {segment_value})');
+    expect(values.segment_value).toBe('pro');
     expect(() => group(5)).toThrow(/bad group index/);
     expect(() => group(1.5)).toThrow(/bad group index/);
   });

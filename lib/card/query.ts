@@ -11,7 +11,10 @@ import { P95_RANKS_SQL } from '../stats/intervals';
 export const TOP_ERROR_TYPES = 8;
 export const SPARK_POINTS = 12;
 
-/** Sparkline buckets: days for a week or more (a daily p95), otherwise a twelfth of the period (whole milliseconds). */
+/**
+ * Sparkline buckets: days for a week or more (a daily p95: the project's days, as PostHog's
+ * toStartOfDay(timestamp) counts them), otherwise a twelfth of the period (whole milliseconds).
+ */
 export function sparkBucketSeconds(range: RangeKey, periodSeconds = RANGES[range].seconds): number {
   return periodSeconds >= 7 * 86_400 ? 86_400 : Math.max(1, Math.round((periodSeconds * 1000) / SPARK_POINTS)) / 1000;
 }
@@ -52,6 +55,19 @@ export function segmentRead(v: HogQLValues, segment: Segment): string {
   return `toString(${base}[${v.add('segment_property', segment.property)}])`;
 }
 
+/**
+ * The segment's test on its property read (segmentRead). PostHog types each property by its definition,
+ * a group's by its group type's (transforms/property_types.py `_convert_string_property_to_type`), so
+ * `toString` of a Numeric one is ClickHouse's text of the number ('2500', where 2500.0 was sent) and of a
+ * DateTime one the time in the project's zone ('2024-01-15 15:30:00.000000'). The value is compared as sent
+ * and in those two forms of it, made by the same casts; a form the value has none of is the value again,
+ * so no NULL can match a group without the property.
+ */
+export function segmentMatch(v: HogQLValues, segment: Segment, read: string): string {
+  const value = v.addText('segment_value', segment.value);
+  return `${read} IN (${value}, toString(toFloat(${value})) ?? ${value}, toString(toDateTime(${value})) ?? ${value})`;
+}
+
 function groupSlot(segment: Segment): number {
   const index = segment.groupIndex ?? 0;
   if (!Number.isInteger(index) || index < 0 || index >= GROUP_SLOTS) throw new Error(`bad group index ${String(index)}`);
@@ -61,7 +77,7 @@ function groupSlot(segment: Segment): number {
 /** The filter every part shares: this tool, the segment (values compared as PostHog stores strings). */
 function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment: Segment | null): string {
   const conditions = [`${v.text(schema, 'tool_name')} = ${v.addText('tool', tool)}`];
-  if (segment) conditions.push(`${segmentRead(v, segment)} = ${v.addText('segment_value', segment.value)}`);
+  if (segment) conditions.push(segmentMatch(v, segment, segmentRead(v, segment)));
   return conditions.join(' AND ');
 }
 
@@ -139,7 +155,9 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   const v = new HogQLValues();
   const events = TOOL_EVENT_KEYS.map((key) => v.event(schema, key));
   const [viewed, uploaded, started, completed, failed, downloaded, ai] = events as [string, string, string, string, string, string, string];
-  const bucketMs = v.add('bucket_ms', Math.round(sparkBucketSeconds(range, period) * 1000));
+  const bucketSeconds = sparkBucketSeconds(range, period);
+  const bucketMs = v.add('bucket_ms', Math.round(bucketSeconds * 1000));
+  const sparkDays = v.add('spark_days', bucketSeconds === 86_400 ? 1 : 0);
 
   const c = new Columns();
   c.defs.push('event', 'timestamp');
@@ -175,8 +193,12 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   // The sections each event feeds, as parallel arrays for ARRAY JOIN ('' where it feeds none).
   c.def('funnel', `event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL ? 'funnel' : ''`);
   c.def('detail', `event = ${failed} AND u ? 'error' : cur AND event = ${completed} AND xu IS NOT NULL ? 'spark' : cur AND event = ${uploaded} ? 'file_type' : cur AND event = ${downloaded} ? 'format' : ''`);
-  // The bucket's number: its start is number × bucket (metrics.ts), a product the parser need not see.
-  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : '' || intDiv(ts, ${bucketMs})) ?? 'unknown'`);
+  // A spark bucket's start, epoch ms. Days are the project's (timestamp is read in its zone), so a daily
+  // p95 is PostHog's day, DST days included. A shorter bucket is a slice of elapsed time (a twelfth of
+  // the range, or of a before/after period): the same instants in every zone, counted from the epoch.
+  // Each branch is text: the two need no common number type, whatever type ClickHouse gives toUnixTimestamp.
+  c.def('spark_label', `${sparkDays} ? toString(toUnixTimestamp(toStartOfDay(timestamp)) * 1000) : toString(intDiv(ts, ${bucketMs}) * ${bucketMs})`);
+  c.def('detail_label', `(event = ${failed} ? error_type : event = ${uploaded} ? file_type : event = ${downloaded} ? format : spark_label) ?? 'unknown'`);
   c.def('sections', '[period, funnel, detail]');
   c.def('labels', '[event, period, detail_label]');
   c.def('entities', "['', entity, '']");
@@ -185,7 +207,7 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   // has one (`mat_tool_name`); never a read of the whole `properties`, which PostHog's JSON-typed
   // events table rebuilds row by row (posthog/hogql/printer.py `_serialize_events_json_field`).
   const where = [`event IN (${events.join(', ')})`, `${toolName} = ${v.addText('tool', tool)}`];
-  if (segmentValue) where.push(`${segmentValue} = ${v.addText('segment_value', segment!.value)}`);
+  if (segmentValue) where.push(segmentMatch(v, segment!, segmentValue));
   where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', period * 2)} SECOND`);
 
   // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).

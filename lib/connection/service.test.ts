@@ -16,8 +16,10 @@ const connection = (state: SettingsState = settings) => servicesFor({ loadSettin
 describe('connection service', () => {
   it('names the scopes a key lacks and what for', () => {
     expect(missingScopes(['*'])).toEqual([]);
-    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:write', 'insight:write', 'annotation:read'])).toEqual([]);
-    expect(missingScopes(['query:read']).map((m) => m.scope)).toEqual(['project:read', 'user:read', 'dashboard:read', 'annotation:read', 'dashboard:write', 'insight:write']);
+    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:write', 'insight:write', 'annotation:read', 'group:read'])).toEqual([]);
+    expect(missingScopes(['query:read']).map((m) => m.scope)).toEqual(['project:read', 'user:read', 'dashboard:read', 'annotation:read', 'group:read', 'dashboard:write', 'insight:write']);
+    // The segment picker reads the project's group types (posthog/api/group.py GroupsTypesViewSet.scope_object = "group").
+    expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:read', 'annotation:read'])[0]).toEqual({ scope: 'group:read', for: 'the group type names in the segment picker' });
     expect(missingScopes(['query:read', 'project:read', 'user:read', 'dashboard:read'])[0]).toEqual({ scope: 'annotation:read', for: 'annotations on the card' });
   });
 
@@ -25,7 +27,7 @@ describe('connection service', () => {
     mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
     mock.pool.intercept({ path: '/api/personal_api_keys/@current/', method: 'GET' }).reply(200, { scopes: ['query:read', 'project:read', 'user:read', 'dashboard:read'] });
     const status = await connection().connectionStatus();
-    expect(status).toMatchObject({ ok: true, user: 'pm@example.com', missing: [{ scope: 'annotation:read' }, { scope: 'dashboard:write' }, { scope: 'insight:write' }] });
+    expect(status).toMatchObject({ ok: true, user: 'pm@example.com', missing: [{ scope: 'annotation:read' }, { scope: 'group:read' }, { scope: 'dashboard:write' }, { scope: 'insight:write' }] });
   });
 
   it('says the scopes are unknown, not missing, where PostHog has no key endpoint', async () => {

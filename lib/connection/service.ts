@@ -17,6 +17,8 @@ export const NEEDED_SCOPES = [
   { scope: 'user:read', for: 'the connection check' },
   { scope: 'dashboard:read', for: 'dashboard shortcuts' },
   { scope: 'annotation:read', for: 'annotations on the card' },
+  // GroupsTypesViewSet.scope_object is "group": without it the segment picker offers the types by number.
+  { scope: 'group:read', for: 'the group type names in the segment picker' },
   { scope: 'dashboard:write', for: 'creating the Tool Usage dashboard' },
   { scope: 'insight:write', for: 'creating the Tool Usage dashboard' },
 ] as const;

@@ -68,8 +68,8 @@ export function createSession(deps: SessionDeps) {
    * Polling or cancelling an async query spends nothing: PostHog counts those apart from HogQL queries
    * (query.py get_throttles: the ClickHouse throttles, 240 a minute), and the poll's backoff bounds them.
    */
-  async function gate(path: string, method = 'POST'): Promise<void> {
-    const limited = await retryAfter.blocked();
+  async function gate(path: string, method = 'POST', credential: 'key' | 'signIn' = 'key'): Promise<void> {
+    const limited = await retryAfter.blocked(credential);
     if (limited) throw new NotSentError(limited.message, limited.retryInMs);
     if ((method === 'GET' || method === 'DELETE') && ASYNC_QUERY_PATH.test(path)) return;
     const taken = await budget.take();
@@ -96,7 +96,7 @@ export function createSession(deps: SessionDeps) {
     if (denied) return { ok: false, error: denied };
     if (spend === 'once') {
       try {
-        await gate('');
+        await gate('', 'POST', target.credential);
       } catch (error) {
         return { ok: false, error: toFailure(error) };
       }
@@ -105,7 +105,7 @@ export function createSession(deps: SessionDeps) {
       ...target,
       fetch: deps.fetch,
       timeoutMs: deps.timeoutMs,
-      beforeRequest: spend === 'once' ? undefined : gate,
+      beforeRequest: spend === 'once' ? undefined : (path, method) => gate(path, method, target.credential),
       onFailure: (error) => retryAfter.note(error),
       slots: slotsFor(target.baseUrl, target.projectId),
     });

@@ -147,6 +147,15 @@ describe('PostHog client: where the key goes', () => {
     expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).retryAfterSeconds).toBe(1);
   });
 
+  it("says whose requests are limited: a key's (with PostHog's per-key limit) or a sign-in's (rate_limit.py throttles keys only)", async () => {
+    const body = { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 30 seconds.', attr: null };
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, body);
+    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).message).toBe('PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in 30 s');
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, body);
+    const signedIn = createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'pha_token', credential: 'signIn', fetch: mock.fetch });
+    expect((await failure(signedIn.hogql({ query: 'SELECT 1', values: {} }))).message).toBe('PostHog is rate limiting this sign-in; retrying in 30 s');
+  });
+
   it('asks again after a concurrency refusal, in line: no rate-limit wait (limit.py; query.py CONCURRENCY_LIMIT_USER_MESSAGE)', async () => {
     const refusal = { type: 'throttled_error', code: 'throttled', attr: null };
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...refusal, detail: 'Too many queries are running right now — please try again in a moment.' });

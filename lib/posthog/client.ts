@@ -236,7 +236,15 @@ export function createPostHogClient(options: PostHogClientOptions) {
         const fromHeader = Number.isFinite(asDate) ? Math.ceil(asDate) : Math.ceil(Number(header));
         const fromDetail = Number(/Expected available in (\d+) seconds?/.exec(detail ?? '')?.[1]);
         const seconds = header && Number.isFinite(fromHeader) && fromHeader > 0 ? fromHeader : fromDetail > 0 ? fromDetail : 60;
-        return new PostHogError('rate_limited', `PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in ${describeSeconds(seconds)}`, seconds);
+        // PostHog's rate limits are per personal API key (PersonalApiKeyRateThrottle skips `pha_` tokens):
+        // a sign-in meets a 429 only from elsewhere (a proxy), so no key's limit is named for it.
+        return new PostHogError(
+          'rate_limited',
+          options.credential === 'signIn'
+            ? `PostHog is rate limiting this sign-in; retrying in ${describeSeconds(seconds)}`
+            : `PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in ${describeSeconds(seconds)}`,
+          seconds,
+        );
       }
       case 504:
         // The API's own ceiling: the query may run longer as an async query (hogql_query_runner.py api_timeout_detail).

@@ -14,6 +14,7 @@ describe("PostHog's Retry-After", () => {
     expect(await first.blocked()).toBeNull();
     first.note(new PostHogError('rate_limited', 'throttled', 30));
     expect(await first.blocked()).toEqual({ retryInMs: 30_000, message: 'PostHog is rate limiting this key; retrying in 30 s' });
+    expect((await first.blocked('signIn'))?.message).toBe('PostHog is rate limiting this sign-in; retrying in 30 s');
     await Promise.resolve();
     expect(await store.get(retryAfterItem)).toBe(31_000);
     clock.t += 10_000;

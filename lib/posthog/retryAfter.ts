@@ -10,8 +10,8 @@ import { retryAfterItem } from '../storage/items';
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
 export interface RetryAfter {
-  /** The wait still running, with what to tell the user; null when PostHog may be asked. */
-  blocked(): Promise<{ retryInMs: number; message: string } | null>;
+  /** The wait still running, with what to tell the user (of the key or the sign-in asking); null when PostHog may be asked. */
+  blocked(credential?: 'key' | 'signIn'): Promise<{ retryInMs: number; message: string } | null>;
   /** Starts (or lengthens) the wait when `error` is a 429 carrying Retry-After. */
   note(error: unknown): void;
   /** Ends the wait: it was PostHog's answer for another host, project or key. */
@@ -35,11 +35,11 @@ export function createRetryAfter(deps: { store: Store; now?: () => number }): Re
   };
 
   return {
-    async blocked() {
+    async blocked(credential = 'key') {
       await load();
       const retryInMs = until - now();
       if (retryInMs <= 0) return null;
-      return { retryInMs, message: `PostHog is rate limiting this key; retrying in ${Math.ceil(retryInMs / 1000)} s` };
+      return { retryInMs, message: `PostHog is rate limiting this ${credential === 'signIn' ? 'sign-in' : 'key'}; retrying in ${Math.ceil(retryInMs / 1000)} s` };
     },
     note(error) {
       if (!(error instanceof PostHogError) || !error.retryAfterSeconds) return;

@@ -389,7 +389,7 @@ function eventPropertyAccess(qual: string, keys: unknown[], ctx: Ctx): string {
  * (transforms/property_types.py `_field_type_to_property_call`): Numeric → toFloat, Boolean → toBool of
  * 'true'/'false', DateTime → toDateTime in the project's time zone; String, Duration or no definition: as read.
  */
-/** Group properties are read untyped: the local server keeps no group property definitions. */
+/** A group type with no property definitions yet: its properties are read as they are. */
 const NO_DEFINITIONS: ReadonlyMap<string, PropertyType> = new Map();
 
 function typedProperty(read: string, keys: unknown[], definitions: ReadonlyMap<string, PropertyType>, ctx: Ctx, raw: boolean): string {
@@ -444,9 +444,10 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx, raw = false): st
     const group = /^group_([0-4])$/.exec(col);
     if (group && rest.length >= 3 && String(rest[1]) === 'properties') {
       // group_N.properties.x: the group's latest properties, as PostHog's group_N lazy join reads them
-      // (posthog/hogql/database/schema/events.py, groups.py), from the store's groups table.
+      // (posthog/hogql/database/schema/events.py, groups.py), from the store's groups table; typed by that
+      // group type's property definitions (transforms/property_types.py: "group", `{index}_{name}`).
       const latest = `joinGet('${GROUPS_TABLE}', 'group_properties', toInt64(${printNumber(ctx.teamId)}), toUInt8(${group[1]}), ${qual}.group${group[1]}_key)`;
-      return typedProperty(propertyAccess(latest, rest.slice(2)), rest.slice(2), NO_DEFINITIONS, ctx, raw);
+      return typedProperty(propertyAccess(latest, rest.slice(2)), rest.slice(2), ctx.groupProperties.get(Number(group[1])) ?? NO_DEFINITIONS, ctx, raw);
     }
     if (/^\$group_[0-4]$/.test(col) && rest.length === 1) return `${qual}.group${col.slice(-1)}_key`; // store.ts GROUP_KEY_COLUMNS
     if (['person', 'pdi', 'session', 'poe', 'elements_chain_href', 'elements_chain_texts', 'override'].includes(col) || col.startsWith('goe_') || col.startsWith('group_') || col.startsWith('$group_')) {

@@ -52,6 +52,8 @@ export interface TranslationContext {
   /** Property definitions of the project, by property name. */
   eventProperties: ReadonlyMap<string, PropertyType>;
   personProperties: ReadonlyMap<string, PropertyType>;
+  /** Group property definitions by group type index: `group_N.properties.x` is typed by slot N's. */
+  groupProperties: ReadonlyMap<number, ReadonlyMap<string, PropertyType>>;
   /** Materialized event properties: property → its column on events (PostHog's `mat_*`), read instead of the JSON. */
   materialized: ReadonlyMap<string, string>;
 }
@@ -62,6 +64,7 @@ export const DEFAULT_TRANSLATION_CONTEXT: TranslationContext = {
   weekStartDay: 1,
   eventProperties: new Map(),
   personProperties: new Map(),
+  groupProperties: new Map(),
   materialized: new Map(),
 };
 
