@@ -3,7 +3,7 @@
  * key reaches a card without typing a project id. Each failing step says what failed: a bad key, a
  * key lacking a scope, a key that sees no project.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
@@ -30,6 +30,13 @@ beforeAll(async () => {
     configure: false,
   });
   ({ postHog, site, browser } = stack);
+  // The install opens the options by itself; Chromium may put them in the blank tab a test has just
+  // created (interrupting its navigation), so let that happen first. The first test says if it never does.
+  await vi
+    .waitFor(() => {
+      if (!browser.context.pages().some(isOptions)) throw new Error('the options have not opened yet');
+    }, { timeout: 60_000, interval: 200 })
+    .catch(() => undefined);
   // Someone used a tool on the sample site: its tool_viewed (posthog-js) names the site for the first run.
   const page = await browser.context.newPage();
   await page.goto(`${site.url}/tools/csv-cleaner`);
@@ -41,6 +48,8 @@ beforeAll(async () => {
   await page.close();
 });
 afterAll(() => stack?.close());
+
+const isOptions = (p: Page) => p.url() === `chrome-extension://${browser.extensionId}/options.html`;
 
 const problem = (page: Page) => page.getByTestId('first-run-problem').textContent();
 
@@ -60,7 +69,7 @@ async function toKeyStep(page: Page) {
 
 describe('first run', () => {
   it('opens by itself on install', async () => {
-    await expect.poll(() => browser.context.pages().some((p) => p.url() === `chrome-extension://${browser.extensionId}/options.html`), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => browser.context.pages().some(isOptions), { timeout: 60_000 }).toBe(true);
   });
 
   it('says what is wrong with a bad key, a key lacking a scope and a key that sees no project, and stays on that step', async () => {
