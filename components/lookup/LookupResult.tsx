@@ -201,17 +201,19 @@ function JobList({ title, views, lookup, id }: { title: string; views: JobView[]
                 <time dateTime={job.at} title={job.at}>
                   {formatAgo(job.at)}
                 </time>{' '}
-                <a href={job.eventUrl} {...EXTERNAL} aria-label={`Open the event of ${name} in PostHog`}>
-                  event
-                </a>
-                {job.replayUrl && (
-                  <>
-                    {' '}
-                    <a href={job.replayUrl} {...EXTERNAL} aria-label={`Watch the session replay of ${name}`}>
-                      replay
-                    </a>
-                  </>
-                )}
+                <span class="job-links">
+                  <a href={job.eventUrl} {...EXTERNAL} aria-label={`Open the event of ${name} in PostHog`}>
+                    event
+                  </a>
+                  {job.replayUrl && (
+                    <>
+                      {' '}
+                      <a href={job.replayUrl} {...EXTERNAL} aria-label={`Watch the session replay of ${name}`}>
+                        replay
+                      </a>
+                    </>
+                  )}
+                </span>
               </div>
               {exceptions.length > 0 && <Exceptions list={exceptions} label={`Exceptions in the session of ${name}`} />}
             </li>
