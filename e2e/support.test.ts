@@ -47,7 +47,8 @@ beforeAll(async () => {
   ticketServer = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="en"><title>Ticket #4711</title><main><h1>Ticket #4711: my PDF never converts</h1>
-      <p>From: Ada Lovelace &lt;<span id="from">ada.lovelace@example.com</span>&gt;</p><p>It says OCR failed, twice now.</p></main></html>`);
+      <p>From: Ada Lovelace &lt;<span id="from">ada.lovelace@example.com</span>&gt;</p><p>It says OCR failed, twice now.</p>
+      <p>CC: <span id="cc">grace@example.org</span></p></main></html>`);
   });
   await new Promise<void>((resolve) => ticketServer.listen(0, '127.0.0.1', resolve));
   ticketUrl = `http://127.0.0.1:${(ticketServer.address() as { port: number }).port}/tickets/4711`;
@@ -68,9 +69,11 @@ afterAll(async () => {
  */
 async function chooseLookUpInToolLens(ticket: Page, selection: string) {
   await stack.browser.worker.evaluate(() => {
-    const { chrome } = globalThis as unknown as Chrome;
-    chrome.runtime.onMessage.addListener((m) => {
-      if (m?.toolLensTest === 'menu-click') chrome.contextMenus.onClicked.dispatch(m.info!, m.tab!);
+    const scope = globalThis as unknown as Chrome & { menuRelay?: boolean };
+    if (scope.menuRelay) return;
+    scope.menuRelay = true;
+    scope.chrome.runtime.onMessage.addListener((m) => {
+      if (m?.toolLensTest === 'menu-click') scope.chrome.contextMenus.onClicked.dispatch(m.info!, m.tab!);
     });
   });
   const relay = await stack.browser.context.newPage();
@@ -133,6 +136,14 @@ describe('support starts from the ticket', () => {
       const replays = await panel.evaluate<string[]>(`[...document.querySelectorAll('[data-testid="lookup-job"] .job-meta a')].filter((a) => a.textContent === 'replay').map((a) => a.href)`);
       const project = `${stack.postHog.url}/project/${stack.postHog.projectId}`;
       expect(replays).toEqual([`${project}/replay/sess-ada-1`, `${project}/replay/sess-ada-2`]);
+
+      // Another selection while the panel is open: the worker tells the open panel, which looks it up.
+      await ticket.bringToFront();
+      await ticket.locator('#cc').selectText();
+      await chooseLookUpInToolLens(ticket, await ticket.evaluate(() => getSelection()!.toString()));
+      await expect.poll(() => panel.evaluate<string | null>(`document.querySelector('[data-testid="lookup-no-jobs"]')?.textContent ?? null`), { timeout: 30_000 }).toMatch(/^No jobs in the last 7 days/);
+      expect(await panel.evaluate<string>(`document.querySelector('#lookup-value').value`)).toBe('grace@example.org');
+      expect(await panel.evaluate<string[]>(texts('[data-testid="lookup-person"] h3'))).toEqual(['grace@example.org']);
     } finally {
       await panel.close();
     }
