@@ -30,7 +30,9 @@ export default defineConfig({
     name: 'Tool Lens',
     description: 'Product analytics from PostHog on your own tool pages: funnel, latency and errors at a glance.',
     // identity: the sign-in window for "Sign in with PostHog" (launchWebAuthFlow; no install warning).
-    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity'],
+    // contextMenus: "Look up in Tool Lens" on selected text, on any page, with no host permission (the
+    // browser hands over the selection); no install warning either.
+    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus'],
     host_permissions: mode === 'localhost' ? LOOPBACK : [],
     // Tool sites and PostHog hosts over https; plain http only on this machine.
     optional_host_permissions: ['https://*/*', ...LOOPBACK],

@@ -173,18 +173,32 @@ describe('axe finds nothing', () => {
     await popup.close();
   });
 
-  it('on the side panel (person lookup), empty, with a field error and with an answer', async () => {
+  it('on the side panel (person lookup), empty, with a field error, finding nobody, and with a person, their jobs and exceptions', async () => {
     const panel = await stack.browser.context.newPage();
     await panel.goto(`chrome-extension://${stack.browser.extensionId}/sidepanel.html?tool=news-analyzer&range=7d`);
-    await panel.getByRole('heading', { name: "One person's jobs" }).waitFor();
+    await panel.getByRole('heading', { name: 'Look up a person' }).waitFor();
     await expectClean(panel, await axePage(panel));
     await panel.getByRole('button', { name: 'Find' }).click();
     await panel.locator('#lookup-problem').waitFor();
     await expectClean(panel, await axePage(panel));
-    await panel.getByLabel('Email to look up').fill('nobody@example.com');
+    await panel.getByLabel('Email or id to look up').fill('nobody@example.com');
     await panel.getByRole('button', { name: 'Find' }).click();
-    await panel.locator('[data-testid="lookup-empty"], [data-testid="lookup-error"]').first().waitFor({ timeout: 30_000 });
+    await panel.locator('[data-testid="lookup-empty"]').waitFor({ timeout: 30_000 });
     await expectClean(panel, await axePage(panel));
+    // Someone with jobs on two tools, one failed in a session where the page threw.
+    const client = new PostHog(stack.postHog.projectApiKey, { host: stack.postHog.url, flushAt: 50, flushInterval: 0 });
+    const props = (tool: string, extra: Record<string, unknown>) => ({ tool_name: tool, $session_id: 'a11y-session', ...extra });
+    client.capture({ distinctId: 'a11y-person', event: 'tool_processing_started', properties: props('news-analyzer', { job_id: 'a11y-1', $set: { email: 'a11y@example.com', plan: 'pro' } }) });
+    client.capture({ distinctId: 'a11y-person', event: 'tool_processing_failed', properties: props('news-analyzer', { job_id: 'a11y-1', error_type: 'timeout', processing_duration_ms: 90_000 }) });
+    client.capture({ distinctId: 'a11y-person', event: 'tool_processing_completed', properties: props('pdf-to-text', { job_id: 'a11y-2', processing_duration_ms: 1200 }) });
+    client.captureException(new TypeError('a11y check'), 'a11y-person', { $session_id: 'a11y-session' });
+    await client.shutdown();
+    await panel.getByLabel('Email or id to look up').fill('a11y@example.com');
+    await panel.getByRole('button', { name: 'Find' }).click();
+    await panel.locator('[data-testid="lookup-exception"]').first().waitFor({ timeout: 30_000 });
+    await expectClean(panel, await axePage(panel));
+    // Jobs on two tools: the tool filter is there, and was checked with the rest.
+    expect(await panel.locator('#lookup-tool-filter').count()).toBe(1);
     await panel.close();
   });
 

@@ -209,18 +209,21 @@ describe('card behaviour', () => {
     const panel = await browser.context.newPage();
     await panel.goto(panelUrl);
     const lookup = panel.locator('[data-testid="person-lookup"]');
-    expect(await lookup.getByLabel('Tool').inputValue()).toBe('pdf-to-text');
-    await lookup.getByLabel('Email to look up').fill('grace@example.com');
+    await lookup.getByLabel('Email or id to look up').fill('grace@example.com');
     await lookup.getByRole('button', { name: 'Find' }).click();
     const jobs = lookup.locator('[data-testid="lookup-job"]');
     await expect.poll(() => jobs.count(), { timeout: 20_000 }).toBe(2);
-    expect(await jobs.evaluateAll((rows) => rows.map((l) => l.getAttribute('data-status')))).toEqual(['completed', 'failed']);
-    expect(await jobs.nth(1).textContent()).toContain('failed: ocr_failed');
-    expect(await jobs.nth(1).textContent()).toContain('case-17-a · 4.20 s');
-    expect(await jobs.nth(0).getByRole('link', { name: /Open the event for job case-17-b/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/events/`));
+    // Failures first; every tool's jobs (here all on the page's tool).
+    expect(await jobs.evaluateAll((rows) => rows.map((l) => [l.getAttribute('data-status'), l.getAttribute('data-tool'), l.getAttribute('data-job-id')]))).toEqual([
+      ['failed', 'pdf-to-text', 'case-17-a'],
+      ['completed', 'pdf-to-text', 'case-17-b'],
+    ]);
+    expect(await jobs.nth(0).textContent()).toContain('failed: ocr_failed');
+    expect(await jobs.nth(0).locator('[data-testid="job-duration"]').textContent()).toMatch(/^4\.20 s/);
+    expect(await jobs.nth(1).getByRole('link', { name: /Open the event of pdf-to-text job case-17-b/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/events/`));
     // By distinct id too; someone unknown finds nothing, and says so.
     await lookup.getByLabel('Look up by').selectOption('distinct_id');
-    await lookup.getByLabel('Distinct id to look up').fill('nobody-at-all');
+    await lookup.getByLabel('Email or id to look up').fill('nobody-at-all');
     await lookup.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => lookup.locator('[data-testid="lookup-empty"]').count(), { timeout: 20_000 }).toBe(1);
     await panel.close();

@@ -109,6 +109,40 @@ describe('Firefox', () => {
     await popup.close();
   });
 
+  it("support looks a person up in the sidebar from the popup: their jobs on every tool, failure first, the page's exception beside it", async () => {
+    const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
+    const ada = (tool: string, session: string, extra: Record<string, unknown>) => ({ tool_name: tool, $session_id: session, ...extra });
+    client.capture({ distinctId: 'ff-ada', event: 'tool_viewed', properties: ada('pdf-to-text', 'ff-sess-1', { $set: { email: 'ada.ff@example.com', plan: 'pro' } }) });
+    client.capture({ distinctId: 'ff-ada', event: 'tool_processing_started', properties: ada('pdf-to-text', 'ff-sess-1', { job_id: 'ff-job-1' }) });
+    client.capture({ distinctId: 'ff-ada', event: 'tool_processing_failed', properties: ada('pdf-to-text', 'ff-sess-1', { job_id: 'ff-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }) });
+    client.capture({ distinctId: 'ff-ada', event: 'tool_processing_started', properties: ada('news-analyzer', 'ff-sess-2', { job_id: 'ff-job-2' }) });
+    client.capture({ distinctId: 'ff-ada', event: 'tool_processing_completed', properties: ada('news-analyzer', 'ff-sess-2', { job_id: 'ff-job-2', processing_duration_ms: 900 }) });
+    client.captureException(new TypeError('Cannot read properties of undefined'), 'ff-ada', { $session_id: 'ff-sess-1' });
+    await client.shutdown();
+
+    // The sidebar is browser UI BiDi cannot drive: its page (sidepanel.html, the sidebar's own) in a tab.
+    const panel = await firefox.openPage('sidepanel.html');
+    const sidebarOpen = () => panel.evaluate(() => (globalThis as unknown as { browser: { sidebarAction: { isOpen(o: object): Promise<boolean> } } }).browser.sidebarAction.isOpen({}));
+    expect(await sidebarOpen()).toBe(false);
+    // The popup's button opens Firefox's sidebar (sidebar_action) in the click.
+    const popup = await firefox.openPage('popup.html');
+    await popup.waitForSelector('[data-testid="open-lookup"]', { timeout: 30_000 });
+    await popup.click('[data-testid="open-lookup"]');
+    await expect.poll(sidebarOpen, { timeout: 20_000 }).toBe(true);
+    if (!popup.isClosed()) await popup.close().catch(() => undefined);
+    await panel.waitForSelector('#lookup-value');
+    await panel.type('#lookup-value', 'ADA.FF@example.com');
+    await clickButton(panel, 'Find');
+    await expect.poll(() => panel.$$eval('[data-testid="lookup-job"]', (rows) => rows.map((r) => [r.getAttribute('data-status'), r.getAttribute('data-tool'), r.getAttribute('data-job-id')])), { timeout: 30_000 }).toEqual([
+      ['failed', 'pdf-to-text', 'ff-job-1'],
+      ['completed', 'news-analyzer', 'ff-job-2'],
+    ]);
+    expect(await textOf(panel, '[data-testid="person-distinct-ids"]')).toBe('ff-ada');
+    expect(await textOf(panel, '[data-testid="lookup-job"][data-status="failed"] [data-testid="lookup-exception"] .bad')).toBe('TypeError');
+    expect(await panel.$eval('[data-testid="lookup-job"] .job-meta a:last-child', (a) => a.getAttribute('href'))).toBe(`${postHog.url}/project/${postHog.projectId}/replay/ff-sess-1`);
+    await panel.close();
+  });
+
   it('a failure burst raises the badge to the number of tools in trouble', async () => {
     const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
     for (let i = 0; i < 14; i++) {

@@ -1,14 +1,17 @@
 import { browser } from 'wxt/browser';
 import { CONTENT_SCRIPT_ID, type RegistrationApi } from '../lib/matching/sites';
-import { DASHBOARD_PORT } from '../lib/protocol/messages';
+import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';
 import { settingsItem, sitesItem } from '../lib/storage/items';
 import { createWorker } from '../lib/worker/worker';
-import { lookupPagePath } from '../lib/helpers/lookupPage';
+import { LOOKUP_PAGE, lookupPagePath } from '../lib/helpers/lookupPage';
 
-type SidePanelApi = { setOptions(o: { tabId: number; path: string; enabled: boolean }): Promise<void>; open(o: { tabId: number }): Promise<void> };
+type SidePanelApi = { setOptions(o: { tabId: number; path: string; enabled: boolean }): Promise<void>; open(o: { tabId: number } | { windowId: number }): Promise<void> };
 type SidebarApi = { setPanel(o: { tabId: number; panel: string }): Promise<void>; open(): Promise<void> };
+
+/** The context menu's item on selected text: "Look up in Tool Lens" (contextMenus; selectionText needs no host permission). */
+const LOOKUP_MENU_ID = 'tool-lens-look-up';
 type AccessLevelArea = { setAccessLevel?: (o: { accessLevel: string }) => Promise<void> };
 
 /** Wiring only: the browser's APIs into lib/worker/worker.ts, and its events to what they call for. */
@@ -57,6 +60,23 @@ export default defineBackground(() => {
       }
       return inTab();
     },
+    openLookupPanel: ({ windowId, tabId }) => {
+      const inTab = async () => {
+        await browser.tabs.create({ url: browser.runtime.getURL(`/${LOOKUP_PAGE}`), ...(windowId !== undefined ? { windowId } : {}) });
+        return 'tab' as const;
+      };
+      // Before any await, as for the card's: the menu click is the gesture that lets a panel open. The
+      // window's own panel (it stays while the agent moves between tickets), or the tab's.
+      const sidePanel = (browser as unknown as { sidePanel?: SidePanelApi }).sidePanel;
+      if (sidePanel && (windowId !== undefined || tabId !== undefined)) return sidePanel.open(windowId !== undefined ? { windowId } : { tabId: tabId! }).then(() => 'panel' as const, inTab);
+      const sidebar = (browser as unknown as { sidebarAction?: SidebarApi }).sidebarAction;
+      if (sidebar) return sidebar.open().then(() => 'panel' as const, inTab);
+      return inTab();
+    },
+    notifyPages: () => {
+      const message: PageMessage = { type: 'lookup/pending' };
+      void browser.runtime.sendMessage(message).catch(() => undefined);
+    },
     injectCard: async (tabId, frameId) => {
       await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['/card.js'] });
     },
@@ -74,6 +94,20 @@ export default defineBackground(() => {
     if (port.name !== DASHBOARD_PORT || port.sender?.id !== browser.runtime.id || !port.sender.url?.startsWith(browser.runtime.getURL('/'))) return;
     void worker.createDashboard((message) => port.postMessage(message));
   });
+
+  // "Look up in Tool Lens" on any selected text, on any page: made afresh at each start (Firefox keeps no
+  // menu of an event page across restarts, Chrome refuses an id twice).
+  const menus = browser.contextMenus;
+  if (menus) {
+    void menus
+      .removeAll()
+      .then(() => menus.create({ id: LOOKUP_MENU_ID, title: 'Look up “%s” in Tool Lens', contexts: ['selection'] }))
+      .catch(() => undefined);
+    menus.onClicked.addListener((info, tab) => {
+      if (info.menuItemId !== LOOKUP_MENU_ID) return;
+      void worker.lookUpSelection(info.selectionText ?? '', { windowId: tab?.windowId, tabId: tab?.id });
+    });
+  }
 
   browser.alarms?.onAlarm.addListener((alarm) => void worker.alarm(alarm.name));
   browser.notifications?.onClicked.addListener((id) => void worker.notificationClicked(id));

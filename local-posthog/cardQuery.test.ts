@@ -4,7 +4,7 @@
  * no events, a tool with only failures, `$`-spelled properties, a person-property segment, LLM events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, periodForSplit, type LookupBy } from '../lib/card/query';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, periodForSplit } from '../lib/card/query';
 import { toToolMetrics, toToolsSeen } from '../lib/card/metrics';
 import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
 import type { RangeKey } from '../lib/card/ranges';
@@ -168,28 +168,6 @@ describe('card query on known data', () => {
     expect(m.latency.current).toMatchObject({ n: 1, p50Ms: 4000 });
     const plainOnly = { ...DEFAULT_METRICS_OPTIONS.schema, properties: { ...DEFAULT_METRICS_OPTIONS.schema.properties, tool_name: ['tool_name'] } };
     expect((await card('gamma', '7d', options({ schema: plainOnly }))).funnel.steps[0]!.current).toBe(0);
-  });
-
-  it("looks up one person's jobs by email, distinct id or session id, newest first", async () => {
-    const lookup = async (by: LookupBy, value: string) =>
-      (await client.hogql(buildJobLookupQuery({ tool: 'alpha', range: '7d', options: options(), by, value }))).results.map((r) => {
-        const row = r as [string, string, number, string | null, number | null, string | null];
-        return [row[1], row[3], row[4], row[5]];
-      });
-    // ada's person (u1, email set on her view) started and completed j1.
-    expect(await lookup('email', 'ada@example.com')).toEqual([
-      [DONE, 'j1', 1000, null],
-      [START, 'j1', null, null],
-    ]);
-    expect(await lookup('distinct_id', 'u2')).toEqual([
-      [FAIL, 'j2', 30_000, 'timeout'],
-      [START, 'j2', null, null],
-    ]);
-    expect((await lookup('session_id', 's3')).map((r) => r[1])).toEqual(['j3', 'j3']);
-    // Another tool's jobs, nobody's email, and a value that is SQL in disguise find nothing.
-    expect(await lookup('email', 'nobody@example.com')).toEqual([]);
-    expect(await lookup('email', "x' OR 1=1 --")).toEqual([]);
-    expect(await lookup('distinct_id', 'v1')).toEqual([]);
   });
 
   it('ranks the tools as worked out by hand from the events above', async () => {

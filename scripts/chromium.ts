@@ -129,3 +129,46 @@ export async function configureExtension(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A page of the extension that Playwright does not list — the side panel is browser UI, not a tab —
+ * found among the browser's DevTools targets and evaluated in over the protocol (as a debugger does).
+ */
+export async function extensionTarget(browser: ExtensionBrowser, path: string, timeoutMs = 20_000) {
+  const cdp = await browser.context.browser()!.newBrowserCDPSession();
+  const prefix = `chrome-extension://${browser.extensionId}/${path}`;
+  type TargetInfo = { targetId: string; url: string; type: string };
+  let target: TargetInfo | undefined;
+  for (const deadline = Date.now() + timeoutMs; !target; ) {
+    target = ((await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }).targetInfos.find((t) => t.type === 'page' && t.url.startsWith(prefix));
+    if (target) break;
+    if (Date.now() > deadline) {
+      await cdp.detach();
+      throw new Error(`No page ${prefix} opened within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+  // Playwright's sessions speak flat CDP only: the target's own messages travel wrapped, as the protocol's older form has them.
+  let next = 0;
+  const waiting = new Map<number, (message: { result?: { result?: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } }; error?: { message: string } }) => void>();
+  (cdp as unknown as { on(event: string, cb: (e: { message: string }) => void): void }).on('Target.receivedMessageFromTarget', (e) => {
+    const message = JSON.parse(e.message) as { id?: number };
+    if (message.id !== undefined) waiting.get(message.id)?.(message as never);
+  });
+  return {
+    url: target.url,
+    /** The value of `expression` (awaited) in the page; throws what the page threw. */
+    async evaluate<T>(expression: string): Promise<T> {
+      const id = ++next;
+      const answer = new Promise<Parameters<NonNullable<ReturnType<typeof waiting.get>>>[0]>((resolve) => waiting.set(id, resolve));
+      await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } }) } as never);
+      const message = await answer;
+      waiting.delete(id);
+      if (message.error) throw new Error(message.error.message);
+      if (message.result?.exceptionDetails) throw new Error(message.result.exceptionDetails.exception?.description ?? 'exception in the page');
+      return message.result?.result?.value as T;
+    },
+    close: () => cdp.detach(),
+  };
+}

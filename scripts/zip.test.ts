@@ -36,7 +36,8 @@ describe('store packages', () => {
       expect(manifest.host_permissions ?? []).toEqual([]);
       expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']);
       // Chrome's side panel (support's person lookup) needs its permission, which shows no warning; Firefox's sidebar is a manifest key.
-      expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms', 'identity', ...browserOnly]);
+      // contextMenus: "Look up in Tool Lens" on selected text, in both (no install warning; the selection needs no host).
+      expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus', ...browserOnly]);
       expect(JSON.stringify(manifest.content_scripts ?? [])).not.toMatch(/localhost|127\.0\.0\.1/);
     }
   });

@@ -84,7 +84,7 @@ function LookupLink({ open }: LookupProps) {
   return (
     <section class="tl-section" data-testid="job-lookup" aria-labelledby="tl-lookup-h">
       <h3 id="tl-lookup-h">One person's jobs</h3>
-      <p class="tl-hint">Look a person up by email, distinct id or session id in Tool Lens's side panel, where this page cannot see what you type.</p>
+      <p class="tl-hint">Look a person up by email, distinct id, session id or job id — their jobs on every tool, failures first — in Tool Lens's side panel, where this page cannot see what you type.</p>
       <button
         type="button"
         class="tl-button"

@@ -1,86 +1,114 @@
 /**
- * Support: one person's recent jobs on a tool, looked up in an extension page (the side panel, or the
- * popup where the browser has none) — never in a tool page, whose scripts would see every keystroke.
- * What is typed goes to PostHog as a query placeholder and is kept nowhere.
+ * Support's person lookup, in the extension's own page (the side panel or sidebar; the popup where the
+ * browser has neither) — never in a tool page, whose scripts would see every keystroke. Typed here, or
+ * handed over from the context menu's "Look up in Tool Lens" on any page. What is looked up goes to
+ * PostHog as a query placeholder and is kept only in this page's state.
  */
 import { useState } from 'preact/hooks';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
-import { formatAgo, formatDuration } from '../../lib/helpers/format';
-import type { LookedUpJob, LookupBy } from '../../lib/protocol/messages';
-import { useJobLookup, type LookupJobs, type LookupState } from './useJobLookup';
+import type { LookupBy } from '../../lib/protocol/messages';
+import { valueProblem } from '../../lib/support/selection';
+import { useCopy } from '../card/useCopy';
+import { LookupResult } from './LookupResult';
+import { useIncomingLookups, type IncomingLookups } from './useIncomingLookups';
+import { usePersonLookup, type LookUp } from './usePersonLookup';
 
-const LOOKUP_BY: Array<[LookupBy, string, string]> = [
-  ['email', 'Email', 'person@example.com'],
-  ['distinct_id', 'Distinct id', 'distinct id'],
-  ['session_id', 'Session id', 'session id'],
+export const LOOKUP_BY: Array<[LookupBy, string]> = [
+  ['auto', 'Any (email or id)'],
+  ['email', 'Email'],
+  ['distinct_id', 'Distinct id'],
+  ['session_id', 'Session id'],
+  ['job_id', 'Job id'],
 ];
-const byLabel = (by: LookupBy) => LOOKUP_BY.find(([key]) => key === by)![1];
 
 export interface PersonLookupProps {
-  /** The tool of the page it was opened for (editable); empty when none. */
-  tool: string;
   range: RangeKey;
-  lookupJobs: LookupJobs;
+  /** The tool of the page it was opened for: its jobs are shown first when the person used several. */
+  tool?: string;
+  lookUp: LookUp;
+  /** Lookups chosen from the context menu, for the side panel and the tab it falls back to. */
+  incoming?: IncomingLookups;
+  /** Writes text to the clipboard (rejects with why not). */
+  copy?: (text: string) => Promise<void>;
 }
 
-export function PersonLookup({ tool: initialTool, range: initialRange, lookupJobs }: PersonLookupProps) {
-  const { lookup, find, clear } = useJobLookup(lookupJobs);
-  const [tool, setTool] = useState(initialTool);
+export function PersonLookup({ range: initialRange, tool = '', lookUp, incoming, copy }: PersonLookupProps) {
+  const { state, find, again, clear } = usePersonLookup(lookUp);
   const [range, setRange] = useState<RangeKey>(initialRange);
-  const [by, setBy] = useState<LookupBy>('email');
+  const [by, setBy] = useState<LookupBy>('auto');
   const [value, setValue] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  const copied = useCopy(copy ?? (async () => Promise.reject(new Error('this page cannot reach the clipboard'))));
+  const submit = (v: string, b: LookupBy, r: RangeKey) => {
+    const wrong = valueProblem(v);
+    setProblem(wrong);
+    if (!wrong) find({ range: r, by: b, value: v.trim() });
+  };
+  // A value chosen from the context menu: shown in the field, then looked up at once.
+  useIncomingLookups(incoming, (chosen) => {
+    setValue(chosen.value);
+    setBy(chosen.by);
+    submit(chosen.value, chosen.by, range);
+  });
   return (
     <section data-testid="person-lookup" aria-labelledby="lookup-h">
-      <h2 id="lookup-h">One person's jobs</h2>
-      <p class="help">By email (a person property), distinct id or session id: their recent jobs on the tool. What you type is sent to PostHog as a query value and kept nowhere.</p>
+      <h2 id="lookup-h">Look up a person</h2>
+      <p class="help">
+        An email, distinct id, session id or job id — or select one on any page (a ticket) and choose <em>Look up in Tool Lens</em> from the menu. Their jobs on every tool, failures first. Sent to PostHog as a query value; nothing is kept once this panel closes.
+      </p>
       <form
         class="lookup"
         onSubmit={(e) => {
           e.preventDefault();
-          const [t, v] = [tool.trim(), value.trim()];
-          if (!t) return setProblem('Name the tool to look in (the tool_name of its events).');
-          if (t.length > 200) return setProblem('A tool name is at most 200 characters.');
-          if (!v) return setProblem(`Type ${by === 'email' ? 'an email' : `a ${byLabel(by).toLowerCase()}`} to look up.`);
-          if (v.length > 500) return setProblem('That is longer than any id Tool Lens looks up (500 characters).');
-          setProblem(null);
-          find({ tool: t, range, by, value: v });
+          submit(value, by, range);
         }}
       >
-        <label for="lookup-tool">Tool</label>
-        <input id="lookup-tool" value={tool} autoComplete="off" spellcheck={false} onInput={(e) => setTool((e.currentTarget as HTMLInputElement).value)} />
-        <label for="lookup-range">Range</label>
-        <select id="lookup-range" value={range} onChange={(e) => setRange((e.currentTarget as HTMLSelectElement).value as RangeKey)}>
-          {RANGE_KEYS.map((key) => (
-            <option key={key} value={key}>
-              {RANGES[key].label}
-            </option>
-          ))}
-        </select>
-        <label for="lookup-by">Look up by</label>
-        <select id="lookup-by" value={by} onChange={(e) => setBy((e.currentTarget as HTMLSelectElement).value as LookupBy)}>
-          {LOOKUP_BY.map(([key, label]) => (
-            <option key={key} value={key}>
-              {label}
-            </option>
-          ))}
-        </select>
-        <label for="lookup-value">{byLabel(by)} to look up</label>
+        <label for="lookup-value">Email or id to look up</label>
         <input
           id="lookup-value"
           type="search"
           value={value}
-          placeholder={LOOKUP_BY.find(([key]) => key === by)![2]}
+          placeholder="person@example.com, a distinct, session or job id"
           autoComplete="off"
           spellcheck={false}
           onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
           aria-describedby={problem ? 'lookup-problem' : undefined}
           aria-invalid={problem ? true : undefined}
         />
+        <div class="lookup-options">
+          <span>
+            <label for="lookup-by">Look up by</label>
+            <select id="lookup-by" value={by} onChange={(e) => setBy((e.currentTarget as HTMLSelectElement).value as LookupBy)}>
+              {LOOKUP_BY.map(([key, label]) => (
+                <option key={key} value={key}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </span>
+          <span>
+            <label for="lookup-range">Range</label>
+            <select id="lookup-range" value={range} onChange={(e) => setRange((e.currentTarget as HTMLSelectElement).value as RangeKey)}>
+              {RANGE_KEYS.map((key) => (
+                <option key={key} value={key}>
+                  {RANGES[key].label}
+                </option>
+              ))}
+            </select>
+          </span>
+        </div>
         <div class="actions">
           <button type="submit">Find</button>
-          {lookup.status !== 'idle' && (
-            <button type="button" class="link" onClick={() => (setValue(''), clear())}>
+          {state.status !== 'idle' && (
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                setValue('');
+                setProblem(null);
+                clear();
+              }}
+            >
               Clear
             </button>
           )}
@@ -91,51 +119,7 @@ export function PersonLookup({ tool: initialTool, range: initialRange, lookupJob
           {problem}
         </p>
       )}
-      <LookupResult lookup={lookup} />
+      <LookupResult state={state} tool={tool} onAgain={again} onCopy={copy ? (text) => void copied.copy(text, 'Summary') : undefined} copyStatus={copied.status} />
     </section>
-  );
-}
-
-function LookupResult({ lookup }: { lookup: LookupState }) {
-  if (lookup.status === 'idle') return null;
-  if (lookup.status === 'loading') return <p role="status">Looking up…</p>;
-  if (lookup.status === 'error') {
-    return (
-      <p class="field-error" role="alert" data-testid="lookup-error">
-        {lookup.error.message}
-      </p>
-    );
-  }
-  if (lookup.jobs.length === 0) {
-    return (
-      <p class="muted" role="status" data-testid="lookup-empty">
-        No jobs on {lookup.tool} in this range for that {byLabel(lookup.by).toLowerCase()}.
-      </p>
-    );
-  }
-  return (
-    <ul class="jobs" data-testid="lookup-jobs" aria-live="polite">
-      {lookup.jobs.map((job: LookedUpJob, i) => (
-        <li key={`${job.eventUrl}-${i}`} data-testid="lookup-job" data-status={job.status}>
-          <span class={job.status === 'failed' ? 'bad' : undefined}>{job.status === 'failed' ? `failed: ${job.errorType ?? 'unknown'}` : job.status}</span>{' '}
-          <span title={job.jobId ?? undefined}>
-            {job.jobId ?? 'no job id'}
-            {job.durationMs !== null ? ` · ${formatDuration(job.durationMs)}` : ''}
-          </span>{' '}
-          <span class="muted">{formatAgo(job.at)}</span>{' '}
-          <a href={job.eventUrl} target="_blank" rel="noopener noreferrer" aria-label={`Open the event for job ${job.jobId ?? ''} in PostHog`}>
-            event
-          </a>
-          {job.replayUrl && (
-            <>
-              {' '}
-              <a href={job.replayUrl} target="_blank" rel="noopener noreferrer" aria-label={`Watch the session replay for job ${job.jobId ?? ''}`}>
-                replay
-              </a>
-            </>
-          )}
-        </li>
-      ))}
-    </ul>
   );
 }

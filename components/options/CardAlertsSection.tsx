@@ -137,7 +137,7 @@ export function CardAlertsSection({
         </p>
       )}
       {error('segment.property')}
-      <label for="personEmailProperty">Person property with the email (for looking up one person's jobs in Triage)</label>
+      <label for="personEmailProperty">Person property with the email (support's person lookup)</label>
       <input
         id="personEmailProperty"
         placeholder="email"
@@ -147,6 +147,16 @@ export function CardAlertsSection({
         aria-describedby={form.describedBy('personEmailProperty')}
       />
       {error('personEmailProperty')}
+      <label for="personProperties">Person properties the lookup shows (comma-separated)</label>
+      <input
+        id="personProperties"
+        placeholder="email, name, plan"
+        value={draft.personProperties}
+        onInput={(e) => patch({ personProperties: (e.currentTarget as HTMLInputElement).value }, 'personProperties')}
+        aria-invalid={!!form.fieldErrors.personProperties}
+        aria-describedby={form.describedBy('personProperties')}
+      />
+      {error('personProperties')}
     </fieldset>
   );
 }

@@ -8,7 +8,7 @@ import { postHogBaseUrl } from '../../lib/settings/settings';
 import { DashboardList } from './DashboardList';
 import { ToolUsageDashboard } from './ToolUsageDashboard';
 import { PersonLookup } from '../lookup/PersonLookup';
-import type { LookupJobs } from '../lookup/useJobLookup';
+import type { LookUp } from '../lookup/usePersonLookup';
 
 export type TabState =
   | { kind: 'unsupported' }
@@ -37,7 +37,7 @@ export interface PopupProps {
   /** Why the browser's storage refused what Tool Lens needed to keep (it is full), if it did. */
   storageProblem?: string | null;
   /** Support's person lookup: a button to the side panel, or here where the browser has no side panel. */
-  personLookup?: { kind: 'panel'; open: () => void } | { kind: 'inline'; tool: string; lookupJobs: LookupJobs };
+  personLookup?: { kind: 'panel'; open: () => void } | { kind: 'inline'; tool: string; lookUp: LookUp; copy?: (text: string) => Promise<void> };
 }
 
 export function Popup(props: PopupProps) {
@@ -73,11 +73,11 @@ export function Popup(props: PopupProps) {
           {props.personLookup?.kind === 'panel' && (
             <p>
               <button type="button" class="link" data-testid="open-lookup" onClick={props.personLookup.open}>
-                Look up a person's jobs…
+                Look up a person (email or id)…
               </button>
             </p>
           )}
-          {props.personLookup?.kind === 'inline' && <PersonLookup tool={props.personLookup.tool} range="7d" lookupJobs={props.personLookup.lookupJobs} />}
+          {props.personLookup?.kind === 'inline' && <PersonLookup tool={props.personLookup.tool} range="7d" lookUp={props.personLookup.lookUp} copy={props.personLookup.copy} />}
           <h2>Dashboards</h2>
           <DashboardList
             initial={props.dashboards}

@@ -66,7 +66,7 @@ async function start() {
       const tabId = tab.id;
       return { kind: 'panel', open: () => void Promise.all([api.sidebarAction!.setPanel({ tabId, panel: browser.runtime.getURL(`/${path}`) }), api.sidebarAction!.open()]).then(() => window.close(), () => undefined) };
     }
-    return { kind: 'inline', tool, lookupJobs: (q) => sendRequest({ type: 'jobs/lookup', ...q }) };
+    return { kind: 'inline', tool, lookUp: (q) => sendRequest({ type: 'person/lookup', ...q }), copy: (text) => navigator.clipboard.writeText(text) };
   }
 
   async function enableSite(): Promise<string | null> {

@@ -83,7 +83,7 @@ function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment
 
 /** The value at `level` of a sorted array of n values, as ClickHouse's quantileExact picks it: element ⌊level·n⌋ (0-based). */
 // intDiv(y, 1) is ⌊y⌋ for y ≥ 0 in one call (it rounds toward zero; toInt would answer NULL for a fraction).
-const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) => `${sorted}[intDiv(${level} * ${n}, 1) + 1]`;
+export const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) => `${sorted}[intDiv(${level} * ${n}, 1) + 1]`;
 
 /**
  * A row's numbers, in order (see buildCardQuery): every row but the funnel's carries all of them, and
@@ -282,39 +282,6 @@ GROUP BY path, tool ORDER BY views DESC LIMIT 2000`,
 }
 
 export const TRIAGE_ROWS = 8;
-export const LOOKUP_ROWS = 60;
-
-export type { LookupBy } from '../protocol/messages';
-import type { LookupBy } from '../protocol/messages';
-
-/**
- * One person's recent jobs on a tool (support): their start, completion and failure events, by the
- * person's distinct id, an email in a person property, or a session id (the schema's spellings, or
- * PostHog's own $session_id), whatever segment the card shows. The value is a placeholder like every
- * other; nothing is kept of it.
- * Columns: event uuid, event, time (epoch ms), job id, duration, error type, session id, PostHog session id.
- */
-export function buildJobLookupQuery({ tool, range, options, by, value }: CardQueryInput & { options: CardQueryInput['options'] & { personEmailProperty: string }; by: LookupBy; value: string }): HogQLRequest {
-  const { schema } = options;
-  const v = new HogQLValues();
-  const session = v.text(schema, 'session_id');
-  const who =
-    by === 'distinct_id'
-      ? `distinct_id = ${v.add('who', value)}`
-      : by === 'email'
-        ? `toString(person.properties[${v.add('email_property', options.personEmailProperty)}]) = ${v.addText('who', value)}`
-        : `(${session} = ${v.addText('who', value)} OR toString(properties.$session_id) = ${v.addText('who', value)})`;
-  const events = [v.event(schema, 'processingStarted'), v.event(schema, 'processingCompleted'), v.event(schema, 'processingFailed')];
-  return {
-    query: `SELECT toString(uuid), event, toUnixTimestamp64Milli(timestamp) AS at, ${v.text(schema, 'job_id')}, ${v.number(schema, 'processing_duration_ms')}, ${v.text(schema, 'error_type')}, ${session}, toString(properties.$session_id)
-FROM events
-WHERE event IN (${events.join(', ')}) AND ${toolFilter(v, schema, tool, null)} AND ${who} AND timestamp >= now() - INTERVAL ${v.add('range_seconds', RANGES[range].seconds)} SECOND
-ORDER BY at DESC
-LIMIT ${LOOKUP_ROWS}`,
-    values: v.values,
-  };
-}
-
 /**
  * Triage tab: the slowest recent completed jobs and the latest failures, each with ids for links.
  * Times come as epoch milliseconds: PostHog writes `timestamp` in the project's time zone, and a

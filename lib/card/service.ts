@@ -5,12 +5,12 @@
  * session's), and when a refresh fails the last good figures are served as stale.
  */
 import * as z from 'zod/mini';
-import { buildCardQuery, buildJobLookupQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, LOOKUP_ROWS, periodForSplit, TRIAGE_ROWS, type LookupBy } from './query';
+import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, periodForSplit, TRIAGE_ROWS } from './query';
 import { toToolMetrics, toToolsSeen } from './metrics';
 import { estimateEvents as estimateFromAnswers, sampleFactorFor, type SamplingRule } from './sampling';
 import { runHogQL, type QueryProgress } from '../posthog/asyncQuery';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
-import type { Failure, LookedUpJob, LookupJobsResponse, ToolMetricsResponse, TriageResponse } from '../protocol/messages';
+import type { Failure, ToolMetricsResponse, TriageResponse } from '../protocol/messages';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
 import { RANGE_KEYS, RANGES, type RangeKey } from './ranges';
@@ -264,46 +264,6 @@ export function createCardService(deps: CardServiceDeps) {
     }
   }
 
-  /** One person's recent jobs on a tool, grouped by job id (the latest event says where the job is). Never cached. */
-  async function lookupJobs(tool: string, range: RangeKey, by: LookupBy, value: string): Promise<LookupJobsResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { settings, client } = connected.connection;
-    try {
-      const response = await client.hogql(buildJobLookupQuery({ tool, range, options: settings, by, value }));
-      const rows = lookupRowsSchema.safeParse(response.results);
-      if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
-      const { events } = settings.schema;
-      const jobs = new Map<string, LookedUpJob>();
-      // Newest first, at most LOOKUP_ROWS whatever PostHog sends.
-      for (const [uuid, event, atMs, rawJob, durationMs, errorType, , replaySession] of [...rows.data].sort((a, b) => b[2] - a[2]).slice(0, LOOKUP_ROWS)) {
-        const jobId = decodeText(rawJob);
-        const key = jobId ?? `event:${uuid}`;
-        const status = event === events.processingFailed ? 'failed' : event === events.processingCompleted ? 'completed' : 'started';
-        const known = jobs.get(key);
-        if (known) {
-          known.durationMs ??= durationMs;
-          // A replay is found by PostHog's own $session_id, never the tool's session_id.
-          known.replayUrl ??= replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession));
-          continue;
-        }
-        const at = new Date(atMs).toISOString();
-        jobs.set(key, {
-          jobId,
-          status,
-          errorType: status === 'failed' ? (decodeText(errorType) ?? 'unknown') : null,
-          durationMs: status === 'started' ? null : durationMs,
-          at,
-          eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
-          replayUrl: replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession)),
-        });
-      }
-      return { ok: true, jobs: [...jobs.values()] };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
-  }
-
   /**
    * A tab was closed: it no longer waits for any card being computed. A card query every waiting tab
    * has closed is cancelled at once (cards in other pages are covered by the lease).
@@ -323,7 +283,7 @@ export function createCardService(deps: CardServiceDeps) {
     lastRunMs.clear();
   }
 
-  return { getToolMetrics, getTriage, lookupJobs, forgetAnswers, tabClosed, figures };
+  return { getToolMetrics, getTriage, forgetAnswers, tabClosed, figures };
 }
 
 const text = z.nullable(z.string());
@@ -331,5 +291,3 @@ const text = z.nullable(z.string());
 const triageRowSchema = z.tuple([z.enum(['slow', 'failure']), z.string(), z.number(), text, z.nullable(z.number()), text, text, text]);
 const decodeText = (value: string | null) => (value === null ? null : fromStoredForm(value));
 const triageRowsSchema = z.array(triageRowSchema);
-/** uuid, event, time (epoch ms), job id, duration, error type, session id, PostHog session id. */
-const lookupRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number(), text, z.nullable(z.number()), text, text, text]));

@@ -3,7 +3,8 @@
  * Every query `tool-lens queries` prints, held to PostHog's HogQL: the local server's strict translator
  * (PostHog's function table, arities, parameters, case rules: local-posthog/functionTable.ts) accepts
  * it, and it uses no function that HogQL releases of the past year lack (`recent` in the table, from
- * ../shared/reference/hogql-functions.json: e.g. quantileExact, toFloat64OrNull).
+ * ../shared/reference/hogql-functions.json: e.g. quantileExact, toFloat64OrNull). Support's person lookup
+ * (lib/support/query.ts) is in it by each kind of value it matches, and its "all jobs" link's query too.
  */
 import { describe, expect, it } from 'vitest';
 import { callsOf, parseHogQLSelect, printHogQL } from '../../local-posthog/hogql/index';
@@ -19,6 +20,13 @@ describe('every HogQL query Tool Lens can send', () => {
     for (const q of catalog) expect(q.query.trim().length).toBeGreaterThan(0);
   });
 
+  it("holds support's lookup by every kind of value, in every spelling, and its person's jobs link", () => {
+    for (const spelling of ['plain', 'dollar', 'both']) {
+      for (const match of ['email', 'distinct_id', 'session_id', 'job_id', 'any_id']) expect(catalog.map((q) => q.name)).toContain(`person lookup by ${match} (${spelling}, 7d)`);
+      expect(catalog.map((q) => q.name)).toContain(`person's jobs link (${spelling}, 7d)`);
+    }
+  });
+
   it('changes only values, not text, with the range', () => {
     const byOptions = new Map<string, { texts: Set<string>; ranges: number }>();
     for (const q of catalog) {
@@ -30,7 +38,7 @@ describe('every HogQL query Tool Lens can send', () => {
       byOptions.set(key, entry);
     }
     const withEveryRange = [...byOptions.entries()].filter(([, e]) => e.ranges === 4);
-    expect(withEveryRange.map(([key]) => key.split(' (')[0])).toEqual(['card', 'triage', 'latency link', 'tools seen']);
+    expect(withEveryRange.map(([key]) => key.split(' (')[0])).toEqual(['card', 'triage', 'latency link', 'person lookup by any_id', 'tools seen']);
     for (const [, entry] of withEveryRange) expect(entry.texts.size).toBe(1);
   });
 

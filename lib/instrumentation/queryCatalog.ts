@@ -5,14 +5,16 @@
  */
 import { buildAlertsQuery } from '../project/alerts';
 import { buildRankingQuery } from '../project/ranking';
-import { buildAutoMapQuery, buildCardQuery, buildJobLookupQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
+import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
+import { buildPersonJobsQuery, buildPersonLookupQuery } from '../support/query';
+import { MATCH_KINDS } from '../support/selection';
 import type { HogQLRequest } from '../posthog/hogql';
 import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type PropertySpelling } from '../project/dashboardDefinition';
 import { RANGE_KEYS } from '../card/ranges';
 import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type SchemaMapping } from './schema';
 import { buildDetectQuery } from './detect';
 import { buildSiteProposalQuery } from '../onboarding/sites';
-import { DEFAULT_METRICS_OPTIONS, type MetricsOptions, type Segment } from '../settings/settings';
+import { DEFAULT_METRICS_OPTIONS, lookupPersonProperties, type MetricsOptions, type Segment } from '../settings/settings';
 
 export interface CatalogEntry extends HogQLRequest {
   name: string;
@@ -59,9 +61,12 @@ export function queryCatalog(): CatalogEntry[] {
       add(`triage (${spellingName}, ${segmentName}, ${defaultRange})`, buildTriageQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
       add(`latency link (${spellingName}, ${segmentName}, ${defaultRange})`, buildLatencyQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options }));
     }
-    for (const by of ['email', 'distinct_id', 'session_id'] as const) {
-      add(`job lookup by ${by} (${spellingName}, ${defaultRange})`, buildJobLookupQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, by, value: 'someone@example.com' }));
+    // Support's lookup of a person across every tool, by each kind of value (lib/support/query.ts).
+    for (const match of MATCH_KINDS) {
+      const value = match === 'email' ? 'someone@example.com' : 'some-id-123';
+      add(`person lookup by ${match} (${spellingName}, ${defaultRange})`, buildPersonLookupQuery({ range: defaultRange, match, value, schema, emailProperty: 'email', personProperties: lookupPersonProperties(DEFAULT_METRICS_OPTIONS) }));
     }
+    add(`person's jobs link (${spellingName}, ${defaultRange})`, buildPersonJobsQuery({ range: defaultRange, schema, personId: '0190e4c2-0000-7000-8000-000000000001' }));
     // A huge tool's card reads a sample of users (lib/card/sampling.ts): the only text the factor changes.
     add(`card (${spellingName}, no segment, sessions, ${defaultRange}, sampled 1/10)`, buildCardQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, sampleFactor: 10 }));
     add(`ranking (${spellingName}, ${defaultRange})`, buildRankingQuery(defaultRange, { ...DEFAULT_METRICS_OPTIONS, schema }));
@@ -82,6 +87,7 @@ export function queryCatalog(): CatalogEntry[] {
     add(`triage (both, no segment, ${range})`, buildTriageQuery(input));
     add(`latency link (both, no segment, ${range})`, buildLatencyQuery(input));
     add(`tools seen (both, ${range})`, buildToolsSeenQuery(range, DEFAULT_SCHEMA));
+    add(`person lookup by any_id (both, ${range})`, buildPersonLookupQuery({ range, match: 'any_id', value: 'some-id-123', schema: DEFAULT_SCHEMA, emailProperty: 'email', personProperties: lookupPersonProperties(DEFAULT_METRICS_OPTIONS) }));
   }
   add('schema detection', buildDetectQuery());
   add('connection test', buildEventCountQuery());

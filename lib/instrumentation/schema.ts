@@ -18,6 +18,25 @@ export const TOOL_EVENTS = {
 export type ToolEventKey = keyof typeof TOOL_EVENTS;
 export const TOOL_EVENT_KEYS = Object.keys(TOOL_EVENTS) as ToolEventKey[];
 
+/**
+ * PostHog's own event and properties, the same in every project (PostHog names them; a project cannot
+ * spell them another way): read by name from here, never written into a query. `$session_id` is
+ * posthog-js's session (the key of a replay); the `$exception*` ones are error tracking's: the SDKs send
+ * `$exception_list` (each entry's `type` and `value`, the first the error itself), older ones
+ * `$exception_type` / `$exception_message`, which PostHog's own UI reads first
+ * (frontend/src/lib/components/Errors/utils.ts `getExceptionAttributes`); PostHog's ingestion adds
+ * `$exception_issue_id`, the error tracking issue (rust/cymbal, `into_clickhouse_properties`).
+ */
+export const POSTHOG_EVENTS = { exception: '$exception' } as const;
+export const POSTHOG_PROPERTIES = {
+  session_id: '$session_id',
+  exception_list: '$exception_list',
+  exception_type: '$exception_type',
+  exception_message: '$exception_message',
+  exception_issue_id: '$exception_issue_id',
+} as const;
+export type PostHogProperty = keyof typeof POSTHOG_PROPERTIES;
+
 /** The funnel, in order. Labels are what the card shows. */
 export const FUNNEL_STEPS: ReadonlyArray<{ key: ToolEventKey; label: string }> = [
   { key: 'viewed', label: 'Viewed' },
@@ -121,6 +140,16 @@ export class HogQLValues {
   /** A custom property as a number (null when it is not one). */
   number(schema: SchemaMapping, property: ToolProperty): string {
     return this.read(schema, property, 'toFloat');
+  }
+
+  /** One of PostHog's own properties (POSTHOG_PROPERTIES) as text: `toString(properties[{ph_x}])`. */
+  posthogText(property: PostHogProperty): string {
+    return `toString(properties[${this.add(`ph_${property}`, POSTHOG_PROPERTIES[property])}])`;
+  }
+
+  /** One of PostHog's own events (POSTHOG_EVENTS). */
+  posthogEvent(key: keyof typeof POSTHOG_EVENTS): string {
+    return this.add(`ph_ev_${key}`, POSTHOG_EVENTS[key]);
   }
 
   /** Whether a custom property is true: a JSON boolean (typed Boolean by PostHog) or the string "true". */

@@ -75,3 +75,19 @@ export function replayUrl(base: string, projectId: string, sessionId: string | n
   return sessionId ? `${base}/project/${encodeURIComponent(projectId)}/replay/${encodeURIComponent(sessionId)}` : null;
 }
 
+
+/** A person by PostHog's person id (frontend/src/scenes/urls.ts `personByUUID`: /persons/:uuid). */
+export function personUrl(base: string, projectId: string, personId: string): string {
+  return `${base}/project/${encodeURIComponent(projectId)}/persons/${encodeURIComponent(personId)}`;
+}
+
+/** An error tracking issue (frontend/src/scenes/urls.ts `errorTrackingIssue`: /error_tracking/:id). */
+export function errorIssueUrl(base: string, projectId: string, issueId: string | null): string | null {
+  return issueId ? `${base}/project/${encodeURIComponent(projectId)}/error_tracking/${encodeURIComponent(issueId)}` : null;
+}
+
+/** A HogQL query as a new SQL insight, its placeholders and values kept (nothing pasted into its text). */
+export function sqlInsightUrl(base: string, projectId: string, request: HogQLRequest): string {
+  const project = `${base}/project/${encodeURIComponent(projectId)}`;
+  return withQuery(`${project}/insights/new`, { kind: 'DataTableNode', full: true, source: { kind: 'HogQLQuery', query: request.query, values: request.values } });
+}

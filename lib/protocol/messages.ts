@@ -107,17 +107,78 @@ const triageRow = z.object({
 export const triageSchema = z.object({ slowest: z.array(triageRow), failures: z.array(triageRow) });
 export type Triage = z.infer<typeof triageSchema>;
 export type TriageRow = z.infer<typeof triageRow>;
-export const lookedUpJob = z.object({
-  jobId: z.nullable(z.string()),
+/** What support looks a person up by: `auto` tells an email from an id by its shape (lib/support/selection.ts). */
+export const lookupBySchema = z.enum(['auto', 'email', 'distinct_id', 'session_id', 'job_id']);
+export type LookupBy = z.infer<typeof lookupBySchema>;
+/** What a lookup matched in PostHog: an email (person property or distinct id), one kind of id, or any id. */
+export const matchKindSchema = z.enum(['email', 'distinct_id', 'session_id', 'job_id', 'any_id']);
+export type MatchKind = z.infer<typeof matchKindSchema>;
+/** Which of a person's events matched: their email property, a distinct id, a session or a job. */
+export const matchedBySchema = z.enum(['email', 'distinct_id', 'session_id', 'job_id']);
+export type MatchedBy = z.infer<typeof matchedBySchema>;
+
+const shortText = (max = 500) => z.string().check(z.maxLength(max));
+const lookedUpPerson = z.object({
+  /** PostHog's person id (a UUID). */
+  id: shortText(100),
+  url: z.string(),
+  /** Every job of theirs in the range, in PostHog (a SQL insight): the "N more" link. */
+  jobsUrl: z.string(),
+  distinctIds: z.array(shortText()).check(z.maxLength(10)),
+  moreDistinctIds: z.boolean(),
+  /** The chosen person properties, in order, as the person's latest event in the range carries them. */
+  properties: z.array(z.object({ name: shortText(200), value: z.nullable(shortText()) })).check(z.maxLength(8)),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  events: count(),
+  jobs: count(),
+  failedJobs: count(),
+  matchedBy: z.array(matchedBySchema),
+});
+export type LookedUpPerson = z.infer<typeof lookedUpPerson>;
+const lookedUpJob = z.object({
+  tool: z.nullable(shortText(200)),
+  jobId: z.nullable(shortText()),
   status: z.enum(['started', 'completed', 'failed']),
-  errorType: z.nullable(z.string()),
+  errorType: z.nullable(shortText()),
   durationMs: maybeNumber(),
-  /** Its latest event, ISO 8601 in UTC. */
+  /** Its first and latest event, ISO 8601 in UTC. */
+  startedAt: z.string(),
   at: z.string(),
   eventUrl: z.string(),
   replayUrl: z.nullable(z.string()),
+  /** posthog-js's session ($session_id): where the page's exceptions are found. */
+  sessionId: z.nullable(shortText()),
+  personId: shortText(100),
 });
 export type LookedUpJob = z.infer<typeof lookedUpJob>;
+const toolStats = z.object({ tool: shortText(200), n: count(), p50Ms: maybeNumber(), p95Ms: maybeNumber() });
+export type ToolStats = z.infer<typeof toolStats>;
+const lookedUpException = z.object({
+  type: z.nullable(shortText(200)),
+  message: z.nullable(shortText(1000)),
+  at: z.string(),
+  sessionId: z.nullable(shortText()),
+  eventUrl: z.string(),
+  replayUrl: z.nullable(z.string()),
+  /** Its error tracking issue in PostHog, when PostHog's ingestion linked one. */
+  issueUrl: z.nullable(z.string()),
+});
+export type LookedUpException = z.infer<typeof lookedUpException>;
+export const personLookupSchema = z.object({
+  range: rangeSchema,
+  value: shortText(),
+  match: matchKindSchema,
+  asOf: z.string(),
+  persons: z.array(lookedUpPerson).check(z.maxLength(5)),
+  /** More people matched than are shown. */
+  morePersons: z.boolean(),
+  /** The latest failed jobs, then the latest others; `jobs` of `persons` counts them all. */
+  jobs: z.array(lookedUpJob).check(z.maxLength(100)),
+  tools: z.array(toolStats).check(z.maxLength(200)),
+  exceptions: z.array(lookedUpException).check(z.maxLength(50)),
+});
+export type PersonLookup = z.infer<typeof personLookupSchema>;
 
 export const errorKindSchema = z.enum([
   'not_configured',
@@ -163,8 +224,6 @@ export const getToolMetricsRequest = z.object({
   allData: z.optional(z.boolean()),
 });
 export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
-export const lookupBySchema = z.enum(['distinct_id', 'email', 'session_id']);
-export type LookupBy = z.infer<typeof lookupBySchema>;
 /** Every tool's figures and standing for a range (lib/project/ranking.ts): for the card's "where it stands" and the popup. */
 export const getRankingRequest = z.object({ type: z.literal('ranking/get'), range: rangeSchema });
 const positionSchema = z.object({ position: z.number(), of: z.number() });
@@ -190,14 +249,23 @@ export const getAnnotationsRequest = z.object({ type: z.literal('annotations/get
 /** The project's group types (PostHog REST groups_types, scope group:read), for the options' segment picker. */
 export const getGroupTypesRequest = z.object({ type: z.literal('groups/types') });
 
-/** Support: one person's recent jobs on this tool, by distinct id, email (a person property) or session id. */
-export const lookupJobsRequest = z.object({
-  type: z.literal('jobs/lookup'),
-  tool: toolName(),
+/**
+ * Support: one person, across every tool, by an email, a distinct id, a session id or a job id (the
+ * extension's own pages only: never a content script, so nothing typed for it is in a tool page).
+ */
+export const personLookupRequest = z.object({
+  type: z.literal('person/lookup'),
   range: rangeSchema,
   by: lookupBySchema,
   value: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+  /** Ask PostHog to run it now rather than answer from its cache ("Look again"). */
+  refresh: z.optional(z.boolean()),
 });
+/**
+ * The lookup page asks for what was chosen from the context menu in its window (held in the worker's
+ * memory until taken, never stored): once, then it is gone.
+ */
+export const takeLookupRequest = z.object({ type: z.literal('lookup/take'), windowId: z.optional(z.int()) });
 
 /**
  * The card asks for support's person lookup to open in an extension page (Chrome's side panel,
@@ -255,7 +323,8 @@ export const onboardingSitesRequest = z.object({ type: z.literal('onboarding/sit
 export const requestSchema = z.discriminatedUnion('type', [
   getToolMetricsRequest,
   getTriageRequest,
-  lookupJobsRequest,
+  personLookupRequest,
+  takeLookupRequest,
   openLookupRequest,
   getRankingRequest,
   getAnnotationsRequest,
@@ -313,11 +382,13 @@ export const triageResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export type TriageResponse = z.infer<typeof triageResponse>;
-export const lookupJobsResponse = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), jobs: z.array(lookedUpJob).check(z.maxLength(100)) }),
+export const personLookupResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), lookup: personLookupSchema }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type LookupJobsResponse = z.infer<typeof lookupJobsResponse>;
+export type PersonLookupResponse = z.infer<typeof personLookupResponse>;
+export const takeLookupResponse = z.object({ lookup: z.nullable(z.object({ value: z.string().check(z.maxLength(500)), by: lookupBySchema })) });
+export type TakeLookupResponse = z.infer<typeof takeLookupResponse>;
 export const rankingResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), ranking: z.object({ range: rangeSchema, at: z.number(), tools: z.array(rankedToolSchema).check(z.maxLength(200)) }) }),
   z.object({ ok: z.literal(false), error: failureSchema }),
@@ -424,7 +495,8 @@ export type OnboardingSitesResponse = z.infer<typeof onboardingSitesResponse>;
 export const responseSchemas = {
   'tool-metrics/get': toolMetricsResponse,
   'triage/get': triageResponse,
-  'jobs/lookup': lookupJobsResponse,
+  'person/lookup': personLookupResponse,
+  'lookup/take': takeLookupResponse,
   'lookup/open': z.object({ ok: z.boolean(), where: z.enum(['panel', 'tab', 'none']) }),
   'ranking/get': rankingResponse,
   'annotations/get': annotationsResponse,
@@ -468,3 +540,9 @@ export const tabResponseSchemas = {
   'card/status': cardStatusResponse,
 } as const;
 export type TabResponseFor<T extends TabRequest['type']> = z.infer<(typeof tabResponseSchemas)[T]>;
+
+// Messages from the worker to the extension's own pages ---------------------------------------------
+
+/** A lookup was chosen from the context menu: an open lookup page takes it (lookup/take). */
+export const pageMessageSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('lookup/pending') })]);
+export type PageMessage = z.infer<typeof pageMessageSchema>;

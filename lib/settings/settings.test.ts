@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUDGET } from '../posthog/limits';
-import { checkCustomHost, parseStoredSettings, postHogBaseUrl, settingsSchema } from './settings';
+import { checkCustomHost, lookupPersonProperties, parseStoredSettings, postHogBaseUrl, settingsSchema } from './settings';
 
 const good = { host: 'eu', customHost: '', projectId: '123', apiKey: 'phx_abc' };
 
@@ -91,5 +91,13 @@ describe('settings', () => {
   it.each(['http://[::1]', 'http://[::1]:8010', 'http://localhost:8010', 'http://127.0.0.1', 'https://posthog.example.com:8443/'])('accepts this machine over http, and https anywhere: %s', (customHost) => {
     expect(checkCustomHost(customHost)).toBeNull();
     expect(parseStoredSettings({ ...good, host: 'custom', customHost }).status).toBe('configured');
+  });
+
+  it("names the person properties support's lookup shows: settings from before it get email, name and plan; at most 8", () => {
+    const state = parseStoredSettings(good);
+    expect(state.status === 'configured' && lookupPersonProperties(state.settings)).toEqual(['email', 'name', 'plan']);
+    // The email property first, each once, blanks dropped.
+    expect(lookupPersonProperties({ personEmailProperty: 'contact', personProperties: ' plan, , contact,plan , company ' })).toEqual(['contact', 'plan', 'company']);
+    expect(parseStoredSettings({ ...good, personProperties: 'a,b,c,d,e,f,g,h,i' })).toMatchObject({ status: 'invalid', message: 'personProperties: At most 8 person properties' });
   });
 });

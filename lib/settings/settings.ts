@@ -53,8 +53,16 @@ export const metricsOptionsSchema = z.object({
     })
     .default({ ...DEFAULT_THRESHOLDS }),
   segment: segmentSchema.nullable().default(null),
-  /** The person property that holds an email, for looking up one person's jobs in the Triage tab. */
+  /** The person property that holds an email, for support's lookups (lib/support/). */
   personEmailProperty: z.string().trim().min(1, 'Name the person property').max(200).default('email'),
+  /** The person properties support's lookup shows, comma-separated (the email property always first). */
+  personProperties: z
+    .string()
+    .trim()
+    .max(1000)
+    .default('email, name, plan')
+    .refine((v) => v.split(',').filter((p) => p.trim()).length <= 8, 'At most 8 person properties')
+    .refine((v) => v.split(',').every((p) => p.trim().length <= 200), 'A property name is at most 200 characters'),
   /** Alert rules beyond the two thresholds above. */
   extraAlertRules: z.array(alertRuleSchema).max(10).default([]),
   /** How often the background checks every tool against the rules (minutes). */
@@ -156,4 +164,10 @@ export function parseStoredSettings(raw: unknown): SettingsState {
   if (parsed.success) return { status: 'configured', settings: parsed.data };
   const issue = parsed.error.issues[0];
   return { status: 'invalid', message: issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings' };
+}
+
+/** The person properties a lookup shows, in order: the email property first, each once, at most 8. */
+export function lookupPersonProperties(settings: Pick<MetricsOptions, 'personEmailProperty' | 'personProperties'>): string[] {
+  const names = [settings.personEmailProperty, ...settings.personProperties.split(',')].map((p) => p.trim()).filter(Boolean);
+  return [...new Set(names)].slice(0, 8);
 }

@@ -4,7 +4,8 @@ import type { Request } from '../protocol/messages';
 const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'tool-metrics/get': { type: 'tool-metrics/get', tool: 'a', range: '7d' },
   'triage/get': { type: 'triage/get', tool: 'a', range: '7d' },
-  'jobs/lookup': { type: 'jobs/lookup', tool: 'a', range: '7d', by: 'email', value: 'a@example.com' },
+  'person/lookup': { type: 'person/lookup', range: '7d', by: 'auto', value: 'a@example.com' },
+  'lookup/take': { type: 'lookup/take', windowId: 1 },
   'lookup/open': { type: 'lookup/open', tool: 'a', range: '7d' },
   'ranking/get': { type: 'ranking/get', range: '7d' },
   'annotations/get': { type: 'annotations/get', range: '7d' },

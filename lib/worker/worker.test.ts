@@ -36,7 +36,7 @@ afterEach(async () => {
 const alertQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS failures') }).reply(200, { results: rows });
 const autoMapQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('AS path') }).reply(200, { results: rows });
 
-function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`], openLookup?: WorkerDeps['openLookup']) {
+function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`], openLookup?: WorkerDeps['openLookup'], more: Partial<WorkerDeps> = {}) {
   const registration = fakeRegistration(granted);
   const opened: string[] = [];
   const injected: Array<[number, number]> = [];
@@ -53,6 +53,7 @@ function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`],
     injectCard: async (tab, frame) => void injected.push([tab, frame]),
     fetch: mock.fetch,
     openLookup,
+    ...more,
   });
   const ask = <R extends Request>(request: R, sender: MessageSender = popup) =>
     (w.handlers[request.type] as (r: R, s: MessageSender) => Promise<unknown>)(request, sender);
@@ -301,6 +302,45 @@ describe('worker', () => {
     expect(await w.ask({ type: 'lookup/open', tool: 'pdf-to-text', range: '30d' }, contentScript)).toEqual({ ok: true, where: 'panel' });
     expect(opened).toEqual([{ tabId: 4, tool: 'pdf-to-text', range: '30d' }]);
     expect(await worker().ask({ type: 'lookup/open', tool: 'a', range: '7d' }, contentScript)).toEqual({ ok: false, where: 'none' });
+  });
+
+  it('looks up a selection from the context menu: held in memory for its window, the panel opened in the click, open pages told', async () => {
+    const opened: unknown[] = [];
+    let told = 0;
+    const writes: string[] = [];
+    const base = memoryStore();
+    // Every call to the store, to show that nothing about the person is written anywhere.
+    const spied = new Proxy(base, { get: (target, key) => (typeof target[key as keyof Store] === 'function' ? (...args: unknown[]) => (writes.push(JSON.stringify(args)), (target[key as keyof Store] as (...a: unknown[]) => unknown)(...args)) : target[key as keyof Store]) });
+    const w = worker(spied, undefined, undefined, { openLookupPanel: async (target) => (opened.push(target), 'panel'), notifyPages: () => void told++ });
+    await w.start();
+    expect(await w.lookUpSelection('Customer <Ada@Example.com> says the PDF failed', { windowId: 3, tabId: 9 })).toBe('panel');
+    expect(opened).toEqual([{ windowId: 3, tabId: 9 }]);
+    expect(told).toBe(1);
+    expect(await w.ask({ type: 'lookup/take', windowId: 4 })).toEqual({ lookup: null });
+    expect(await w.ask({ type: 'lookup/take', windowId: 3 })).toEqual({ lookup: { value: 'Ada@Example.com', by: 'auto' } });
+    expect(await w.ask({ type: 'lookup/take', windowId: 3 })).toEqual({ lookup: null });
+    expect(writes.join('\n')).not.toMatch(/ada@example\.com/i);
+    // Nothing selected: the panel opens all the same, with nothing to take.
+    expect(await w.lookUpSelection('   ', { windowId: 3 })).toBe('panel');
+    expect(told).toBe(1);
+    expect(await w.ask({ type: 'lookup/take', windowId: 3 })).toEqual({ lookup: null });
+  });
+
+  it("looks a person up across every tool with one query, and keeps none of it", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    const w = worker(store);
+    mock.pool.intercept({ ...QUERY, body: (b: string) => b.includes('WITH matched AS') && b.includes('"who":"ada-1"') }).reply(200, {
+      results: [
+        ['person', 'p1', ['ada@example.com', null, 'pro'], [Date.now(), Date.now() - 1000, 4, 0, 4, 0, 0], ['ada-1']],
+        ['totals', 'p1', [], [1, 1], []],
+        ['job', 'j1', ['pdf-to-text', 'j1', 'ocr_failed', 'e1', 's1', 's1', 'p1'], [Date.now() - 2000, Date.now() - 1000, 4200, 1, 0], []],
+      ],
+    });
+    const answer = await w.ask({ type: 'person/lookup', range: '7d', by: 'distinct_id', value: ' ada-1 ' });
+    expect(responseSchemas['person/lookup'].safeParse(answer).success).toBe(true);
+    expect(answer).toMatchObject({ ok: true, lookup: { match: 'distinct_id', value: 'ada-1', persons: [{ id: 'p1', distinctIds: ['ada-1'], jobs: 1, failedJobs: 1, matchedBy: ['distinct_id'] }], jobs: [{ jobId: 'j1', status: 'failed', errorType: 'ocr_failed' }] } });
+    expect(mock.requests()).toBe(1);
   });
 
   it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {

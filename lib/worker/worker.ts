@@ -5,6 +5,9 @@
  */
 import { readCardPrefs, writeCardPrefs } from '../card/prefs';
 import { createCardService } from '../card/service';
+import { createSupportService } from '../support/service';
+import { createPendingLookups } from '../support/pending';
+import { valueFromSelection } from '../support/selection';
 import { createNewToolsGate } from '../card/newTools';
 import { originOf } from '../matching/toolMatch';
 import { createConnectionService } from '../connection/service';
@@ -41,6 +44,14 @@ export interface WorkerDeps {
    * only in answer to the user's gesture.
    */
   openLookup?(target: { tabId: number; tool: string; range: RangeKey }): Promise<'panel' | 'tab'>;
+  /**
+   * Opens the lookup page in a window: its side panel (Chrome) or sidebar (Firefox), else a tab there.
+   * For a selection looked up from the context menu: called in the menu click's own turn, before any
+   * await, as the browsers open a panel only in answer to the user's gesture.
+   */
+  openLookupPanel?(target: { windowId?: number; tabId?: number }): Promise<'panel' | 'tab'>;
+  /** Tells the extension's open pages that a lookup waits (an open lookup page takes it: lookup/take). */
+  notifyPages?(): void;
   /** Runs the card script in a content script's own tab and frame. */
   injectCard(tabId: number, frameId: number): Promise<void>;
   /** Whether the browser lets Tool Lens reach a host (permissions.contains). */
@@ -93,6 +104,9 @@ export function createWorker(deps: WorkerDeps) {
   });
   const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
   const card = createCardService({ session, store, now: deps.now });
+  const support = createSupportService({ session, now: deps.now });
+  // What was chosen from the context menu, until its window's lookup page takes it: memory only.
+  const pending = createPendingLookups(deps.now);
   const newTools = createNewToolsGate({ store, now: deps.now ?? Date.now, project: session.project });
   const connection = createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser });
   const project = createProjectService({ session, store, now: deps.now });
@@ -120,7 +134,8 @@ export function createWorker(deps: WorkerDeps) {
       return alerts.withAlerts(answer);
     },
     'triage/get': (r) => card.getTriage(r.tool, r.range),
-    'jobs/lookup': (r) => card.lookupJobs(r.tool, r.range, r.by, r.value),
+    'person/lookup': (r) => support.lookup(r),
+    'lookup/take': async (r) => ({ lookup: pending.take(r.windowId) }),
     'lookup/open': async (r, sender) => {
       if (sender.tab?.id === undefined || !deps.openLookup) return { ok: false, where: 'none' };
       try {
@@ -216,6 +231,18 @@ export function createWorker(deps: WorkerDeps) {
     /** The sites changed, or a host permission was removed. */
     sitesChanged: () => sites.sync(),
     notificationClicked: (id: string) => alerts.notificationClicked(id),
+    /**
+     * "Look up in Tool Lens" on text selected in a page (the context menu: the text comes from the
+     * browser, not the page, and no host permission is needed). The value is held for the lookup page
+     * of that window, which is opened at once (synchronously: the user's gesture), and open pages are told.
+     */
+    lookUpSelection(selection: string, target: { windowId?: number; tabId?: number }): Promise<'panel' | 'tab' | 'none'> {
+      const chosen = valueFromSelection(selection);
+      if (chosen) pending.put(target.windowId, chosen);
+      const opened = deps.openLookupPanel ? deps.openLookupPanel(target) : Promise.resolve('none' as const);
+      if (chosen) deps.notifyPages?.();
+      return opened.catch(() => 'none' as const);
+    },
     /** A tab closed: a card query no open tab waits for any more is cancelled at PostHog. */
     tabClosed: (tabId: number) => card.tabClosed(tabId),
     /** Creates or updates the Tool Usage dashboard, telling `post` each step, then the result. */
