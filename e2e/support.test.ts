@@ -161,11 +161,13 @@ describe('support starts from the ticket', () => {
       await lookup.locator('[data-testid="lookup-result"], [data-testid="lookup-empty"], [data-testid="lookup-error"]').first().waitFor({ timeout: 30_000 });
       await expect.poll(() => lookup.locator('[data-testid="lookup-as-of"] code, [data-testid="lookup-empty"] code').first().textContent(), { timeout: 30_000 }).toBe(value);
     };
+    await page.setViewportSize({ width: 400, height: 900 }); // a side panel's width
     for (const value of ['sess-ada-2', 'ada-job-1']) {
       await find(value);
       expect(await lookup.locator('[data-testid="person-distinct-ids"]').textContent()).toBe('ada-1');
       expect(await lookup.locator('[data-testid="lookup-job"]').count()).toBe(2);
     }
+    await page.screenshot({ path: '.tmp/sidepanel.png', fullPage: true }); // to look at, as the demo's screenshots
     await find('grace@example.org');
     expect(await lookup.locator('[data-testid="lookup-no-jobs"]').textContent()).toMatch(/^No jobs in the last 7 days/);
     await find('busy-bea');
