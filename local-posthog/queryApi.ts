@@ -12,6 +12,7 @@
  *    up to 30 s, then 429 (posthog/clickhouse/client/limit.py `get_api_team_rate_limiter`).
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, ApiResponse } from './dashboards.js';
 import { HogQLError, parseHogQLSelect, printHogQL, validateUserQuery } from './hogql/index.js';
 import { atCapacity, clickHouseError, InternalClickHouseError, type Limits } from './limits.js';
@@ -115,23 +116,6 @@ function uuid7Hex(now: number): string {
   return bytes.toString('hex');
 }
 
-class Cancelled extends Error {}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Cancelled());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * limit.py's RateLimit for `api:query:per-team:<id>`: a running query holds a slot; a request over the
  * limit retries with ExponentialBackoff(0.134, max_delay=1.714, exp=1.5) for up to retry_timeout (30 s).
@@ -157,7 +141,7 @@ class TeamConcurrency {
         };
       }
       if (Date.now() + delay * 1000 > deadline) throw new ApiError(429, 'throttled_error', 'throttled', CONCURRENCY_LIMIT_MESSAGE);
-      await sleep(delay * 1000, signal);
+      await sleep(delay * 1000, undefined, { signal });
       delay = Math.min(delay * 1.5, 1.714);
     }
   }
@@ -343,7 +327,7 @@ export class QueryApi {
         if (signal.aborted) return;
         store({ complete: true, error: false, results, end_time: iso(this.now()) });
       } catch (error) {
-        if (error instanceof Cancelled || signal.aborted) return;
+        if (signal.aborted) return; // cancelled (DELETE, or the status expired)
         // error_message only for errors PostHog exposes (APIException, ExposedHogQLError, ExposedCHQueryError).
         const exposed = error instanceof InternalClickHouseError ? null : error instanceof ApiError ? (error.message || null) : error instanceof HogQLError ? error.message : null;
         const code = error instanceof ApiError ? error.code : error instanceof HogQLError ? error.code : null;
@@ -388,7 +372,7 @@ export class QueryApi {
     const extraMs = this.takeSlowdown(hogql);
     if (extraMs > 0) {
       // ClickHouse's max_execution_time is wall time: a query slower than the ceiling stops at it.
-      await sleep(Math.min(extraMs, ceilingSeconds * 1000), signal);
+      await sleep(Math.min(extraMs, ceilingSeconds * 1000), undefined, { signal });
       if (extraMs >= ceilingSeconds * 1000) throw clickHouseError('Timeout exceeded: elapsed (TIMEOUT_EXCEEDED)');
       remaining = ceilingSeconds - extraMs / 1000;
     }
