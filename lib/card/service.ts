@@ -93,9 +93,12 @@ export function createCardService(deps: CardServiceDeps) {
 
   async function fetchMetrics(
     { settings, client }: Connection,
-    job: { key: string; tool: string; range: RangeKey; refresh: boolean; split: { at: number; seconds: number } | null; sampleFactor: number; tab: number | undefined; onAsync: () => void },
+    job: { key: string; prefix: string; tool: string; range: RangeKey; refresh: boolean; split: { at: number; seconds: number } | null; allData: boolean; tab: number | undefined; onAsync: () => void },
   ): Promise<ToolMetricsResponse> {
-    const { key, tool, range, refresh, split, sampleFactor } = job;
+    const { key, tool, range, refresh, split } = job;
+    // A huge tool is read from a sample of its users (lib/card/sampling.ts), judged by its last answers:
+    // worked out only when PostHog is asked, not for every card served from memory or storage.
+    const sampleFactor = job.allData ? 1 : sampleFactorFor(await estimateEvents(job.prefix, tool, 2 * (split?.seconds ?? RANGES[range].seconds)), deps.sampling);
     const input = { tool, range, options: settings, sampleFactor, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
     const abort = new AbortController();
     // A user's refresh asks PostHog to run the query now, not to answer from its own cache. Blocking
@@ -170,8 +173,6 @@ export function createCardService(deps: CardServiceDeps) {
     const key = `${prefix}:${range}:${tool}${split ? `:split:${split.at}` : ''}${opts.allData ? ':all' : ''}`;
     const cached = (await readCache(key)) ?? null;
     const blocked = await session.blocked();
-    // A huge tool is read from a sample of its users (lib/card/sampling.ts), judged by its last answers.
-    const sampleFactor = opts.allData ? 1 : sampleFactorFor(await estimateEvents(prefix, tool, 2 * (split?.seconds ?? RANGES[range].seconds)), deps.sampling);
     // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
     // request, answer or failure, whatever order their awaits above finished in.
     const latest = recentAnswers.get(key) ?? cached;
@@ -202,7 +203,7 @@ export function createCardService(deps: CardServiceDeps) {
     const early = new Promise<ToolMetricsResponse>((resolve) => {
       wentAsync = () => resolve(computingAnswer(computing.get(key)!, latest));
     });
-    const request = fetchMetrics(connected.connection, { key, tool, range, refresh, split, sampleFactor, tab: opts.tab, onAsync: () => wentAsync() })
+    const request = fetchMetrics(connected.connection, { key, prefix, tool, range, refresh, split, allData: opts.allData ?? false, tab: opts.tab, onAsync: () => wentAsync() })
       .then(async (response) => {
         recentFailures.delete(key);
         if (recentAnswers.size > 200) recentAnswers.clear();
