@@ -290,7 +290,7 @@ export function createPostHogClient(options: PostHogClientOptions) {
         request(queryPath, hogqlResponseSchema, {
           method: 'POST',
           timeoutMs: queryTimeoutMs,
-          body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, ...(opts.refresh ? { refresh: 'force_blocking' } : {}) }),
+          body: queryBody(hogql, opts.refresh ? { refresh: 'force_blocking' } : {}),
         }),
       ),
     /**
@@ -303,7 +303,7 @@ export function createPostHogClient(options: PostHogClientOptions) {
         request(queryPath, asyncStartSchema, {
           method: 'POST',
           timeoutMs: queryTimeoutMs,
-          body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, refresh: opts.refresh ? 'force_async' : 'async' }),
+          body: queryBody(hogql, { refresh: opts.refresh ? 'force_async' : 'async' }),
         }),
       );
       if ('results' in body && (!body.query_status || body.query_status.complete)) return { done: body };
@@ -324,6 +324,11 @@ export function createPostHogClient(options: PostHogClientOptions) {
     cancelQuery: (id: string) => request(`${queryPath}${encodeURIComponent(id)}/`, z.unknown(), { method: 'DELETE' }).then(() => undefined),
   };
   return client;
+
+  /** POST /query/'s body: a HogQL query with its placeholders' values, and how to run it. */
+  function queryBody(hogql: HogQLRequest, how: { refresh?: string }): string {
+    return JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql.query, values: hogql.values }, ...how });
+  }
 
   /** A complete status's answer: the whole query response is its `results` (execute_async.py). */
   function doneResults(status: QueryStatus): HogQLResponse {

@@ -44,8 +44,6 @@ export function cardLinks(
       },
     },
   };
-  // The SQL insight keeps the card's placeholders and values: nothing is pasted into the query text.
-  const latencySql = { kind: 'DataTableNode', full: true, source: { kind: 'HogQLQuery', query: latencyQuery.query, values: latencyQuery.values } };
   const errors = {
     kind: 'DataTableNode',
     full: true,
@@ -61,7 +59,7 @@ export function cardLinks(
   return {
     project,
     funnel: withQuery(`${project}/insights/new`, funnel),
-    latencySql: withQuery(`${project}/insights/new`, latencySql),
+    latencySql: sqlInsightUrl(base, projectId, latencyQuery),
     errors: withQuery(`${project}/activity/explore`, errors),
     replays: `${project}/replay/home`,
   };
@@ -74,7 +72,6 @@ export function eventUrl(base: string, projectId: string, uuid: string, timestam
 export function replayUrl(base: string, projectId: string, sessionId: string | null): string | null {
   return sessionId ? `${base}/project/${encodeURIComponent(projectId)}/replay/${encodeURIComponent(sessionId)}` : null;
 }
-
 
 /** A person by PostHog's person id (frontend/src/scenes/urls.ts `personByUUID`: /persons/:uuid). */
 export function personUrl(base: string, projectId: string, personId: string): string {
