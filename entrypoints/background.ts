@@ -14,6 +14,25 @@ type SidebarApi = { setPanel(o: { tabId: number; panel: string }): Promise<void>
 const LOOKUP_MENU_ID = 'tool-lens-look-up';
 type AccessLevelArea = { setAccessLevel?: (o: { accessLevel: string }) => Promise<void> };
 
+/**
+ * An extension page in the browser's side panel (Chrome) or sidebar (Firefox), else in a tab. `show`
+ * makes its calls before any await: the browsers open a panel only in answer to the user's gesture.
+ */
+function inPanelOrTab(
+  url: string,
+  windowId: number | undefined,
+  show: { sidePanel?: (api: SidePanelApi) => Promise<unknown>; sidebar?: (api: SidebarApi) => Promise<unknown> },
+): Promise<'panel' | 'tab'> {
+  const inTab = async () => {
+    await browser.tabs.create({ url, ...(windowId !== undefined ? { windowId } : {}) });
+    return 'tab' as const;
+  };
+  const sidePanel = (browser as unknown as { sidePanel?: SidePanelApi }).sidePanel;
+  const sidebar = (browser as unknown as { sidebarAction?: SidebarApi }).sidebarAction;
+  const shown = sidePanel ? show.sidePanel?.(sidePanel) : sidebar ? show.sidebar?.(sidebar) : undefined;
+  return shown ? shown.then(() => 'panel' as const, inTab) : inTab();
+}
+
 /** Wiring only: the browser's APIs into lib/worker/worker.ts, and its events to what they call for. */
 export default defineBackground(() => {
   // The key lives in storage.local: keep that area out of content scripts' reach (Chrome only).
@@ -43,36 +62,18 @@ export default defineBackground(() => {
     openOptions: () => browser.runtime.openOptionsPage(),
     openLookup: ({ tabId, tool, range }) => {
       const path = lookupPagePath(tool, range);
-      const inTab = async () => {
-        await browser.tabs.create({ url: browser.runtime.getURL(`/${path}`) });
-        return 'tab' as const;
-      };
-      // Every call before the first await: Chrome and Firefox open a panel only in the user's gesture.
-      const sidePanel = (browser as unknown as { sidePanel?: SidePanelApi }).sidePanel;
-      if (sidePanel) {
-        const shown = Promise.all([sidePanel.setOptions({ tabId, path, enabled: true }), sidePanel.open({ tabId })]);
-        return shown.then(() => 'panel' as const, inTab);
-      }
-      const sidebar = (browser as unknown as { sidebarAction?: SidebarApi }).sidebarAction;
-      if (sidebar) {
-        const shown = Promise.all([sidebar.setPanel({ tabId, panel: browser.runtime.getURL(`/${path}`) }), sidebar.open()]);
-        return shown.then(() => 'panel' as const, inTab);
-      }
-      return inTab();
+      const url = browser.runtime.getURL(`/${path}`);
+      return inPanelOrTab(url, undefined, {
+        sidePanel: (panel) => Promise.all([panel.setOptions({ tabId, path, enabled: true }), panel.open({ tabId })]),
+        sidebar: (sidebar) => Promise.all([sidebar.setPanel({ tabId, panel: url }), sidebar.open()]),
+      });
     },
-    openLookupPanel: ({ windowId, tabId }) => {
-      const inTab = async () => {
-        await browser.tabs.create({ url: browser.runtime.getURL(`/${LOOKUP_PAGE}`), ...(windowId !== undefined ? { windowId } : {}) });
-        return 'tab' as const;
-      };
-      // Before any await, as for the card's: the menu click is the gesture that lets a panel open. The
-      // window's own panel (it stays while the agent moves between tickets), or the tab's.
-      const sidePanel = (browser as unknown as { sidePanel?: SidePanelApi }).sidePanel;
-      if (sidePanel && (windowId !== undefined || tabId !== undefined)) return sidePanel.open(windowId !== undefined ? { windowId } : { tabId: tabId! }).then(() => 'panel' as const, inTab);
-      const sidebar = (browser as unknown as { sidebarAction?: SidebarApi }).sidebarAction;
-      if (sidebar) return sidebar.open().then(() => 'panel' as const, inTab);
-      return inTab();
-    },
+    // The window's own panel (it stays while the agent moves between tickets), or the tab's.
+    openLookupPanel: ({ windowId, tabId }) =>
+      inPanelOrTab(browser.runtime.getURL(`/${LOOKUP_PAGE}`), windowId, {
+        sidePanel: windowId !== undefined || tabId !== undefined ? (panel) => panel.open(windowId !== undefined ? { windowId } : { tabId: tabId! }) : undefined,
+        sidebar: (sidebar) => sidebar.open(),
+      }),
     notifyPages: () => {
       const message: PageMessage = { type: 'lookup/pending' };
       void browser.runtime.sendMessage(message).catch(() => undefined);
