@@ -1,7 +1,7 @@
 /** Shared helpers for the benchmark: statistics, the card query as the extension builds it, ClickHouse read statistics. */
 import * as cardQuery from '../lib/card/query';
 import * as settings from '../lib/settings/settings';
-import type { RangeKey } from '../lib/card/ranges';
+import type { RangeKey } from '../lib/model/ranges';
 
 export const median = (xs: number[]): number => quantile(xs, 0.5);
 export const p95 = (xs: number[]): number => quantile(xs, 0.95);

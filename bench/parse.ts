@@ -1,7 +1,7 @@
 /**
  * Parse benchmark, in its own process: PostHog's own HogQL parser (@posthog/hogql-parser, the one
  * the local server runs and PostHog runs on every request) on every query the extension sends
- * (lib/instrumentation/queryCatalog.ts), side by side with seed 000's insight 6 ("Error Rate by
+ * (cli/queryCatalog.ts), side by side with seed 000's insight 6 ("Error Rate by
  * Tool", verbatim from ../shared/reference/000_*.txt) in the same process, interleaved run by run so
  * that the machine's load weighs on both alike. Uncached: the parser itself, not the server's cache.
  *
@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseHogQLSelect } from '../local-posthog/hogql/index';
-import { queryCatalog } from '../lib/instrumentation/queryCatalog';
+import { queryCatalog } from '../cli/queryCatalog';
 import { median } from './common';
 
 const out = process.argv[2];

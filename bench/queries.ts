@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { translateHogQL } from '../local-posthog/hogql/index';
 import { startLocalPostHog } from '../local-posthog/server';
-import { RANGES, type RangeKey } from '../lib/card/ranges';
+import { RANGES, type RangeKey } from '../lib/model/ranges';
 import { cardQueryFor, median, p95, QUERY_SETTINGS, readStats, type ReadStats } from './common';
 
 const out = process.argv[2];

@@ -168,7 +168,7 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
     heaviest ? `${f(heaviest.ratio, 1)}× (${heaviest.name}: ${f(heaviest.ms)} ms, ${f(heaviest.chars)} chars; insight 6: ${f(heaviest.insightMs)} ms, ${f(parse!.insight6Chars)} chars)` : 'not measured',
     '≤ 10×',
     heaviest ? heaviest.ratio <= 10 : false,
-    `@posthog/hogql-parser (the parser PostHog and the local server run) on each distinct query of lib/instrumentation/queryCatalog.ts, uncached, ${parse?.runs ?? '?'} runs each interleaved with insight 6 in the same process (medians); every query's ratio under "Parse cost per query"`,
+    `@posthog/hogql-parser (the parser PostHog and the local server run) on each distinct query of cli/queryCatalog.ts, uncached, ${parse?.runs ?? '?'} runs each interleaved with insight 6 in the same process (medians); every query's ratio under "Parse cost per query"`,
   );
 
   const cold = (b?.cardTiming?.cold ?? []) as Array<{ visible: number; queryMs: number; requests: number }>;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server.js';
 import { captureBatch } from '../local-posthog/test-helpers.js';
-import { queryCatalog } from '../lib/instrumentation/queryCatalog';
+import { queryCatalog } from './queryCatalog';
 
 let ph: LocalPostHog;
 

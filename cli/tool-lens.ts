@@ -17,17 +17,17 @@ import { parseArgs } from 'node:util';
 import { fetch as undiciFetch } from 'undici';
 import { createPostHogClient, PostHogError, type PostHogClient } from '../lib/posthog/client';
 import { checkCustomHost, HOSTS } from '../lib/settings/settings';
-import { CUSTOM_PROPERTIES } from '../lib/project/dashboardDefinition';
+import { TOOL_PROPERTIES } from '../lib/model/events';
 import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/instrumentation/detect';
 import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/project/dashboards';
 import { buildCardQuery } from '../lib/card/query';
 import { runHogQL } from '../lib/posthog/asyncQuery';
 import { toToolMetrics } from '../lib/card/metrics';
-import { queryCatalog } from '../lib/instrumentation/queryCatalog';
-import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/card/ranges';
-import { FUNNEL_STEPS } from '../lib/instrumentation/schema';
+import { queryCatalog } from './queryCatalog';
+import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/model/ranges';
+import { FUNNEL_STEPS } from '../lib/model/events';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
-import type { ToolMetrics } from '../lib/protocol/messages';
+import type { ToolMetrics } from '../lib/model/figures';
 
 export const USAGE = `Usage: tool-lens <command> [options]
 
@@ -67,8 +67,8 @@ function printDetection(d: SchemaDetection, log: (s: string) => void): void {
   const w = Math.max(...TOOL_EVENT_NAMES.map((e) => e.length));
   for (const e of TOOL_EVENT_NAMES) log(`  ${e.padEnd(w)}  ${d.events[e] > 0 ? fmt(d.events[e]) : 'missing'}`);
   log('Property spelling (events carrying x / $x → spelling used):');
-  const pw = Math.max(...CUSTOM_PROPERTIES.map((p) => p.length));
-  for (const p of CUSTOM_PROPERTIES) {
+  const pw = Math.max(...TOOL_PROPERTIES.map((p) => p.length));
+  for (const p of TOOL_PROPERTIES) {
     const r = d.properties[p];
     const used = r.usage === 'none' ? 'not found' : r.spelling === 'both' ? `both: coalesce(${p}, $${p})` : r.spelling;
     log(`  ${p.padEnd(pw)}  ${fmt(r.plain).padStart(9)} / ${fmt(r.dollar).padStart(9)}  → ${used}`);
@@ -101,7 +101,7 @@ function progressLine(p: EnsureProgress): string {
 
 async function dashboard(client: PostHogClient, days: number, log: (s: string) => void): Promise<number> {
   const detection = await detectSchema(client, days);
-  const spelled = CUSTOM_PROPERTIES.filter((p) => detection.properties[p].spelling !== p).map((p) => `${p} → ${detection.spelling[p]}`);
+  const spelled = TOOL_PROPERTIES.filter((p) => detection.properties[p].spelling !== p).map((p) => `${p} → ${detection.spelling[p]}`);
   log(`Property spelling: ${spelled.length ? spelled.join(', ') : 'all without $'}`);
   const result = await ensureToolUsageDashboard(client, detection.spelling, (p) => log(progressLine(p)));
   const ok = result.insights.length - result.failed;

@@ -2,7 +2,7 @@
  * What the card should show, computed independently in plain TypeScript from the raw events,
  * so e2e tests compare the extension's numbers with numbers the test derived itself.
  */
-import { FUNNEL_STEPS, TOOL_EVENTS } from '../lib/instrumentation/schema';
+import { FUNNEL_STEPS, TOOL_EVENTS } from '../lib/model/events';
 
 const FUNNEL_WINDOW_MS = 86_400_000; // the default conversion window: 1 day
 

@@ -2,9 +2,10 @@ import { render } from 'preact';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { CardContainer, type CardApi } from '../components/card/CardContainer';
 import cardCss from '../components/card/card.css?inline';
-import { responseSchemas, type CardPrefs, type ToolMetricsResponse } from '../lib/protocol/messages';
+import { responseSchemas, type ToolMetricsResponse } from '../lib/protocol/messages';
+import { type CardPrefs } from '../lib/model/cardPrefs';
 import { sendRequest } from '../lib/protocol/messaging';
-import { DEFAULT_RANGE, type RangeKey } from '../lib/card/ranges';
+import { DEFAULT_RANGE, type RangeKey } from '../lib/model/ranges';
 import type { ToolMatch } from '../lib/matching/toolMatch';
 
 /**

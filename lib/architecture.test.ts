@@ -1,7 +1,7 @@
 /**
  * The shape docs/architecture.md describes, checked: imports run one way (no circle, type-only
- * imports included), lib/ knows nothing of screens, and the content script's code never includes
- * what holds or uses the key.
+ * imports included; lib/'s folders in layers, each importing only the ones below it), lib/ knows
+ * nothing of screens, and the content script's code never includes what holds or uses the key.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,6 +42,29 @@ function importsOf(file: string): string[] {
 }
 
 const files = SOURCE_DIRS.flatMap(sourceFiles);
+
+/**
+ * lib/'s folders from the bottom up: a folder imports only folders before it in this list. The
+ * vocabulary every part speaks is at the bottom, the worker that wires the services at the top.
+ */
+const LIB_LAYERS = [
+  'model', // ranges, figures, failures, alert rules, events and their spellings, PostHog's limits
+  'stats', // the statistics behind intervals and tests of change
+  'helpers', // formatting, permissions, the lookup page's address
+  'matching', // which tool a page is: sites, rules, path patterns
+  'settings', // the settings' schema, what a change calls for, import and export
+  'protocol', // the messages between contexts
+  'storage', // every stored item, declared once
+  'posthog', // the client, budget, Retry-After, async queries, slots, deep links
+  'instrumentation', // detecting a project's events and spellings
+  'connection', // one session: settings → client; sign-in; the connection test
+  'card', // a tool's figures: query, metrics, cache, sampling
+  'project', // the project as a whole: ranking, alerts, dashboards, annotations, auto-mapping
+  'support', // a person across every tool
+  'onboarding', // the first run: a key's projects, the proposed sites
+  'worker', // the handler map and what each browser event calls for
+  'testing', // helpers for unit tests only
+];
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 
 function closure(entry: string): Set<string> {
@@ -78,6 +101,16 @@ describe('architecture', () => {
     };
     for (const f of files) if (!state.has(f)) visit(f);
     expect(circles).toEqual([]);
+  });
+
+  it("layers lib/'s folders: each imports only folders below it", () => {
+    const folders = fs.readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect([...folders].sort(), 'every folder of lib/ has its place in LIB_LAYERS').toEqual([...LIB_LAYERS].sort());
+    const rank = (f: string) => LIB_LAYERS.indexOf(f.split('/')[1]!);
+    const upward = files
+      .filter((f) => f.startsWith('lib/') && f.split('/').length > 2)
+      .flatMap((f) => graph.get(f)!.filter((d) => d.startsWith('lib/') && d.split('/').length > 2 && rank(d) > rank(f)).map((d) => `${f} → ${d}`));
+    expect(upward).toEqual([]);
   });
 
   it('keeps lib/ free of screens and entrypoints', () => {

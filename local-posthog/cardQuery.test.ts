@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, periodForSplit } from '../lib/card/query';
 import { toToolMetrics, toToolsSeen } from '../lib/card/metrics';
 import { createPostHogClient, type PostHogClient } from '../lib/posthog/client';
-import type { RangeKey } from '../lib/card/ranges';
+import type { RangeKey } from '../lib/model/ranges';
 import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../lib/settings/settings';
 import { startLocalPostHog, type LocalPostHog } from './server';
 import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from '../lib/project/ranking';

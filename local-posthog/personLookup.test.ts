@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../lib/connection/session';
-import type { LookupBy, PersonLookup } from '../lib/protocol/messages';
+import type { LookupBy, PersonLookup } from '../lib/model/person';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../lib/settings/settings';
 import { memoryStore } from '../lib/storage/store';
 import { exceptionsByJob } from '../lib/support/lookup';

@@ -1,10 +1,11 @@
 /** The card: range, tab and collapse here; figures, triage and corner in their hooks. Talks to the world only through props. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AnnotationsResponse, CardPrefs, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { AnnotationsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { CardPrefs } from '../../lib/model/cardPrefs';
 import type { LookupOpened } from './CardTriage';
 import { useRanking } from './useRanking';
 import { useAnnotations } from './useAnnotations';
-import { DEFAULT_RANGE, type RangeKey } from '../../lib/card/ranges';
+import { DEFAULT_RANGE, type RangeKey } from '../../lib/model/ranges';
 import { MetricsCard, type CardTab } from './MetricsCard';
 import { useCardMetrics } from './useCardMetrics';
 import { useCornerDrag } from './useCornerDrag';

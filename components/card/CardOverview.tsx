@@ -1,5 +1,5 @@
 /** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
-import type { CardLinks, ToolMetrics } from '../../lib/protocol/messages';
+import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
 import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
 import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';

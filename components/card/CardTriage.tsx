@@ -1,7 +1,8 @@
 /** Triage tab: slowest recent completed jobs and latest failures, each linking into PostHog. */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Failure, Triage, TriageRow } from '../../lib/protocol/messages';
+import type { Failure } from '../../lib/model/failure';
+import type { Triage, TriageRow } from '../../lib/model/figures';
 import { formatAgo, formatDuration } from '../../lib/helpers/format';
 
 export type TriageState = { status: 'loading' } | { status: 'error'; error: Failure } | { status: 'ready'; triage: Triage };

@@ -2,8 +2,9 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatClock, formatTime } from '../../lib/helpers/format';
-import type { CardLinks, ToolMetrics, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
-import type { RangeKey } from '../../lib/card/ranges';
+import type { ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
+import type { RangeKey } from '../../lib/model/ranges';
 import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
 

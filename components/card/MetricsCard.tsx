@@ -1,8 +1,9 @@
 /** The floating card: presentational only. Everything it shows arrives through props. */
 import type { Ref } from 'preact';
-import type { CardLinks, Computing, Failure, ToolMetrics } from '../../lib/protocol/messages';
+import type { Failure } from '../../lib/model/failure';
+import type { CardLinks, Computing, ToolMetrics } from '../../lib/model/figures';
 import { formatClock, formatCount, formatDayTime, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
-import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
+import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/model/ranges';
 import { CardOverview } from './CardOverview';
 import { useReadyStamp } from './useReadyStamp';
 import { CardTriage, type LookupProps, type TriageState } from './CardTriage';

@@ -1,5 +1,5 @@
 /** The project's annotations in the range, for marks on the card's line (a failure, or a key without annotation:read, shows none). */
-import type { RangeKey } from '../../lib/card/ranges';
+import type { RangeKey } from '../../lib/model/ranges';
 import type { AnnotationsResponse } from '../../lib/protocol/messages';
 import { useLoaded } from './useLoaded';
 

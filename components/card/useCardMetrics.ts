@@ -5,8 +5,9 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { autoRetryDelayMs } from '../../lib/card/autoRetry';
-import type { RangeKey } from '../../lib/card/ranges';
-import type { Failure, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { RangeKey } from '../../lib/model/ranges';
+import type { ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { Failure } from '../../lib/model/failure';
 import type { CardState } from './MetricsCard';
 
 /**

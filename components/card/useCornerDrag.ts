@@ -3,7 +3,7 @@
  * corner) or by dragging its header, settling in the nearest corner on release.
  */
 import { useState } from 'preact/hooks';
-import type { CardPrefs } from '../../lib/protocol/messages';
+import type { CardPrefs } from '../../lib/model/cardPrefs';
 
 type Corner = CardPrefs['corner'];
 const CORNERS: Corner[] = ['bottom-right', 'bottom-left', 'top-left', 'top-right'];

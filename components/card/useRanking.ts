@@ -1,6 +1,7 @@
 /** Where this tool stands among the project's tools: asked once the figures are in (one query the worker shares). */
-import type { RangeKey } from '../../lib/card/ranges';
-import type { RankedTool, RankingResponse } from '../../lib/protocol/messages';
+import type { RangeKey } from '../../lib/model/ranges';
+import type { RankingResponse } from '../../lib/protocol/messages';
+import type { RankedTool } from '../../lib/model/project';
 import { useLoaded } from './useLoaded';
 
 export interface StandingView {

@@ -1,6 +1,6 @@
 /** The triage tab's rows: asked for when the tab is open, again on a new range or a retry. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { RangeKey } from '../../lib/card/ranges';
+import type { RangeKey } from '../../lib/model/ranges';
 import type { TriageResponse } from '../../lib/protocol/messages';
 import type { TriageState } from './CardTriage';
 import { lostWorker } from './useCardMetrics';

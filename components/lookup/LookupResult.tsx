@@ -3,9 +3,9 @@
  * p50/p95, with event and replay links and the exceptions of its session), and the states before
  * that (looking up, nothing found, PostHog's reason). Event data is text, never HTML.
  */
-import { RANGES } from '../../lib/card/ranges';
+import { RANGES } from '../../lib/model/ranges';
 import { formatAgo, formatCount, formatDuration } from '../../lib/helpers/format';
-import type { LookedUpException, LookedUpPerson, MatchedBy, PersonLookup } from '../../lib/protocol/messages';
+import type { LookedUpException, LookedUpPerson, MatchedBy, PersonLookup } from '../../lib/model/person';
 import { durationStanding, standingWords } from '../../lib/support/lookup';
 import { lookupSummary } from '../../lib/support/summary';
 import type { LookupState } from './usePersonLookup';

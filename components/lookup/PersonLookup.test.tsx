@@ -1,7 +1,8 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LookupBy, PersonLookup as Lookup, PersonLookupResponse } from '../../lib/protocol/messages';
+import type { PersonLookupResponse } from '../../lib/protocol/messages';
+import type { LookupBy, PersonLookup as Lookup } from '../../lib/model/person';
 import { PersonLookup } from './PersonLookup';
 import type { IncomingLookups } from './useIncomingLookups';
 import type { LookupQuestion } from './usePersonLookup';

@@ -5,8 +5,8 @@
  * PostHog as a query placeholder and is kept only in this page's state.
  */
 import { useState } from 'preact/hooks';
-import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/card/ranges';
-import type { LookupBy } from '../../lib/protocol/messages';
+import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/model/ranges';
+import type { LookupBy } from '../../lib/model/person';
 import { valueProblem } from '../../lib/support/selection';
 import { useCopy } from '../card/useCopy';
 import { LookupResult } from './LookupResult';

@@ -4,7 +4,7 @@
  * handed over once.
  */
 import { useEffect, useRef } from 'preact/hooks';
-import type { LookupBy } from '../../lib/protocol/messages';
+import type { LookupBy } from '../../lib/model/person';
 
 export interface IncomingLookups {
   /** The lookup waiting for this page's window, if any (once). */

@@ -4,7 +4,7 @@
  * session, and how many jobs are not listed.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { LookedUpException, LookedUpJob, PersonLookup } from '../../lib/protocol/messages';
+import type { LookedUpException, LookedUpJob, PersonLookup } from '../../lib/model/person';
 import { exceptionsByJob, jobTotals } from '../../lib/support/lookup';
 
 export const ALL_TOOLS = '';

@@ -4,8 +4,10 @@
  * kept once cleared or once the page closes.
  */
 import { useRef, useState } from 'preact/hooks';
-import type { RangeKey } from '../../lib/card/ranges';
-import type { Failure, LookupBy, PersonLookup, PersonLookupResponse } from '../../lib/protocol/messages';
+import type { RangeKey } from '../../lib/model/ranges';
+import type { PersonLookupResponse } from '../../lib/protocol/messages';
+import type { LookupBy, PersonLookup } from '../../lib/model/person';
+import type { Failure } from '../../lib/model/failure';
 
 export interface LookupQuestion {
   range: RangeKey;

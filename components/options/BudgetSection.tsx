@@ -1,5 +1,5 @@
 /** Options → Request budget: how many PostHog requests Tool Lens may make, within the key's limit. */
-import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/posthog/limits';
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/model/limits';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
 
 export function BudgetSection({ form }: { form: SettingsDraft }) {

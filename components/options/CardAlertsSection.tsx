@@ -1,5 +1,5 @@
 /** Options → Card and alerts: the funnel, the alert thresholds and rules, notifications, a segment. */
-import { ALERT_METRICS, type AlertMetric } from '../../lib/project/alerts';
+import { ALERT_METRICS, type AlertMetric } from '../../lib/model/alerts';
 import type { Settings } from '../../lib/settings/settings';
 import type { GroupTypesResponse } from '../../lib/protocol/messages';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';

@@ -1,5 +1,5 @@
 /** Options → Data schema: the event names and each property's spellings, or detected from the data. */
-import { TOOL_EVENT_KEYS, TOOL_PROPERTIES } from '../../lib/instrumentation/schema';
+import { TOOL_EVENT_KEYS, TOOL_PROPERTIES } from '../../lib/model/events';
 import type { SettingsDraft } from './useSettingsDraft';
 
 export function SchemaSection({ form }: { form: SettingsDraft }) {

@@ -5,7 +5,8 @@
  */
 import { useState } from 'preact/hooks';
 import { applyDetection } from '../../lib/instrumentation/detect';
-import type { DetectSchemaResponse, Failure, OnboardingProjectsResponse, OnboardingSitesResponse } from '../../lib/protocol/messages';
+import type { DetectSchemaResponse, OnboardingProjectsResponse, OnboardingSitesResponse } from '../../lib/protocol/messages';
+import type { Failure } from '../../lib/model/failure';
 import { checkCustomHost, DEFAULT_METRICS_OPTIONS, HOSTS, postHogBaseUrl, type HostKind, type Settings } from '../../lib/settings/settings';
 
 export type FirstRunStep = 'host' | 'key' | 'project' | 'sites' | 'done';

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { DetectSchemaResponse, TestConnectionResponse } from '../../lib/protocol/messages';
-import type { SchemaMapping } from '../../lib/instrumentation/schema';
+import type { SchemaMapping } from '../../lib/model/events';
 import { applyDetection } from '../../lib/instrumentation/detect';
 import { settingsSchema, type Settings } from '../../lib/settings/settings';
 

@@ -2,7 +2,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { DASHBOARD_NAME } from '../../lib/project/dashboardDefinition';
 import { formatTime } from '../../lib/helpers/format';
-import type { DashboardEntry, DashboardsResponse } from '../../lib/protocol/messages';
+import type { DashboardsResponse } from '../../lib/protocol/messages';
+import type { DashboardEntry } from '../../lib/model/project';
 
 export interface DashboardListProps {
   /** The cached list: undefined while it is still asked for, null when there is none. */

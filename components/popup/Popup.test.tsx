@@ -2,7 +2,8 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatTime } from '../../lib/helpers/format';
-import type { AlertsResponse, ToolMetrics, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { AlertsResponse, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { ToolMetrics } from '../../lib/model/figures';
 import { DEFAULT_METRICS_OPTIONS } from '../../lib/settings/settings';
 import { Popup, type PopupProps } from './Popup';
 

@@ -1,6 +1,7 @@
 /** Toolbar popup: connection, this tab's tool (or enabling the site), tools in trouble, dashboards. */
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertsResponse, ConnectionStatusResponse, DashboardEntry, DashboardProgress, DashboardsResponse, RankingResponse, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { AlertsResponse, ConnectionStatusResponse, DashboardProgress, DashboardsResponse, RankingResponse, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type { DashboardEntry } from '../../lib/model/project';
 import { ToolsTable } from './ToolsTable';
 import { formatAgo, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import type { SettingsState } from '../../lib/settings/settings';

@@ -1,6 +1,7 @@
 /** Popup → All tools: every tool of the project with p95, failure rate and view → download, sortable. Asked for when opened. */
 import { useState } from 'preact/hooks';
-import type { RankedTool, RankingResponse } from '../../lib/protocol/messages';
+import type { RankingResponse } from '../../lib/protocol/messages';
+import type { RankedTool } from '../../lib/model/project';
 import { formatDuration, formatPercent } from '../../lib/helpers/format';
 
 type Column = 'tool' | 'p95' | 'failure' | 'conversion';

@@ -1,5 +1,6 @@
-import { DEFAULT_RANGE } from '../../lib/card/ranges';
-import type { CardPrefs, Request } from '../../lib/protocol/messages';
+import { DEFAULT_RANGE } from '../../lib/model/ranges';
+import type { Request } from '../../lib/protocol/messages';
+import type { CardPrefs } from '../../lib/model/cardPrefs';
 import { createTabListener } from '../../lib/protocol/tabListener';
 import { parseCardPrefs } from '../../lib/protocol/plainChecks';
 import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../../lib/matching/siteConfig';

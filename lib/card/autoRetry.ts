@@ -5,7 +5,7 @@
  * the worker's own schedule for that tool, which it answers from memory until then), and every tab
  * draws its own jitter after that moment, so the first one asks and the others get its answer.
  */
-import type { Failure } from '../protocol/messages';
+import type { Failure } from '../model/failure';
 
 /** Faults that clear on their own: PostHog down or slow, the network, a rate limit, the worker. */
 const PASSING_STEPS_MS = [15_000, 30_000, 60_000, 120_000, 300_000];

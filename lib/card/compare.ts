@@ -6,7 +6,7 @@
  *  - p95: the distribution-free intervals of each period's p95, apart or not;
  *  - an error type's count: the exact test for two Poisson counts over equal periods.
  */
-import type { Quantiles } from '../protocol/messages';
+import type { Quantiles } from '../model/figures';
 import { formatDuration, pointChange, rate, relativeChange, type Change } from '../helpers/format';
 import { compareCounts, compareQuantileIntervals, compareRates } from '../stats/intervals';
 

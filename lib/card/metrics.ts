@@ -1,9 +1,9 @@
 /** Turns the card query's rows into the figures the card shows. Pure. */
 import { z } from 'zod';
-import { FUNNEL_STEPS, fromStoredForm } from '../instrumentation/schema';
+import { FUNNEL_STEPS, fromStoredForm } from '../model/events';
 import { p95IntervalRanks } from '../stats/intervals';
-import type { RangeKey } from './ranges';
-import type { Health, JobCounts, Quantiles, ToolMetrics } from '../protocol/messages';
+import type { RangeKey } from '../model/ranges';
+import type { Health, JobCounts, Quantiles, ToolMetrics } from '../model/figures';
 import { describeZodError, PostHogError, type HogQLResponse } from '../posthog/client';
 import type { MetricsOptions } from '../settings/settings';
 import { ROW_COUNTS, ROW_FIGURES, TOP_ERROR_TYPES } from './query';

@@ -6,7 +6,7 @@
  * about; of the others, each site gets NEW_TOOLS_PER_SITE distinct ones per NEW_TOOLS_WINDOW_MS.
  * Kept in storage, so a restarted worker does not hand out a new allowance.
  */
-import type { Failure } from '../protocol/messages';
+import type { Failure } from '../model/failure';
 import { formatClock } from '../helpers/format';
 import { autoMapItem, newToolsItem, type NewToolsState } from '../storage/items';
 import type { Store } from '../storage/store';

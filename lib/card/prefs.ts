@@ -1,5 +1,5 @@
 /** Card placement and visibility per site, kept by the background worker (content scripts cannot read storage.local). */
-import { DEFAULT_CARD_PREFS, type CardPrefs } from '../protocol/messages';
+import { DEFAULT_CARD_PREFS, type CardPrefs } from '../model/cardPrefs';
 import { CARD_PREFS_SITES, cardPrefsItem } from '../storage/items';
 import type { Store } from '../storage/store';
 

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, sparkBucketSeconds, type CardQueryInput } from './query';
-import { DEFAULT_SCHEMA } from '../instrumentation/schema';
+import { DEFAULT_SCHEMA } from '../model/events';
 import { DEFAULT_METRICS_OPTIONS } from '../settings/settings';
 
 // One parser for the file: building it (WASM) and warming it up is most of the cost.

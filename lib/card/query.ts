@@ -2,8 +2,8 @@
  * The card's HogQL: one request per tool and range, one pass over the tool's events, covering the
  * range and the equal period before it, so every figure can show its change.
  */
-import { RANGES, type RangeKey } from './ranges';
-import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../instrumentation/schema';
+import { RANGES, type RangeKey } from '../model/ranges';
+import { HogQLValues, TOOL_EVENT_KEYS, type SchemaMapping, type ToolProperty } from '../model/events';
 import { GROUP_SLOTS, type MetricsOptions, type Segment } from '../settings/settings';
 import type { HogQLRequest } from '../posthog/hogql';
 import { P95_RANKS_SQL } from '../stats/intervals';
@@ -230,11 +230,6 @@ GROUP BY section, label, level
 ORDER BY section IN ('error', 'file_type', 'format'), numbers[9] DESC, numbers[1] DESC, label
 LIMIT ${CARD_ROWS}`;
   return { query, values: v.values };
-}
-
-/** The connection test's query step: how many events the project has of late. */
-export function buildEventCountQuery(days = 7): HogQLRequest {
-  return { query: 'SELECT count() FROM events WHERE timestamp >= now() - toIntervalDay({days})', values: { days } };
 }
 
 /** When a tool has no views: which tools do have some, to suggest a mapping. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateEvents, SAMPLE_ABOVE_EVENTS, sampleFactorFor, scaleSample } from './sampling';
 import { rateDelta, countDelta } from './compare';
-import type { ToolMetrics } from '../protocol/messages';
+import type { ToolMetrics } from '../model/figures';
 
 describe('sampling a huge tool', () => {
   it('is exact at or below the threshold and when nothing is known; else a round factor aiming at the target', () => {

@@ -5,7 +5,7 @@
  * about 1/N of the table's granules (the sampling key is in its sort key), so the cost shrinks with N.
  * Below the threshold every figure is exact, as before.
  */
-import type { ToolMetrics } from '../protocol/messages';
+import type { ToolMetrics } from '../model/figures';
 
 /** Over this many of the tool's events in the look-back (the range and the period before it), the card samples. */
 export const SAMPLE_ABOVE_EVENTS = 2_000_000;

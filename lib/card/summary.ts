@@ -3,9 +3,9 @@
  * triage row, in Markdown that reads as plain text too. Event data (tool names, error types, job
  * ids) is put in code spans, so a name with Markdown in it stays text where it is pasted.
  */
-import type { CardLinks, ToolMetrics, TriageRow } from '../protocol/messages';
+import type { CardLinks, ToolMetrics, TriageRow } from '../model/figures';
 import { formatCount, formatDuration, formatPercent, oneLine } from '../helpers/format';
-import { RANGES } from './ranges';
+import { RANGES } from '../model/ranges';
 import { p95Delta, rateDelta, type TestedChange } from './compare';
 
 /**

@@ -4,11 +4,16 @@
  * the request budget.
  */
 import { z } from 'zod';
-import { buildEventCountQuery } from '../card/query';
+import type { HogQLRequest } from '../posthog/hogql';
 import { detectSchema } from '../instrumentation/detect';
 import { toFailure } from '../posthog/failure';
 import type { ConnectionStatusResponse, DetectSchemaResponse, TestConnectionResponse } from '../protocol/messages';
 import type { Session } from './session';
+
+/** The connection test's query step: how many events the project has of late. */
+export function buildEventCountQuery(days = 7): HogQLRequest {
+  return { query: 'SELECT count() FROM events WHERE timestamp >= now() - toIntervalDay({days})', values: { days } };
+}
 
 /** What Tool Lens does, and the scope each needs. */
 export const NEEDED_SCOPES = [

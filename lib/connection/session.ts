@@ -7,9 +7,9 @@
 import { createPostHogClient, type PostHogClient } from '../posthog/client';
 import { slotsFor } from '../posthog/querySlots';
 import { createRequestBudget, describeWait, type BudgetStatus, type RequestBudget } from '../posthog/budget';
-import type { BudgetOptions } from '../posthog/limits';
+import type { BudgetOptions } from '../model/limits';
 import { createRetryAfter, NotSentError, type RetryAfter } from '../posthog/retryAfter';
-import type { Failure } from '../protocol/messages';
+import type { Failure } from '../model/failure';
 import { toFailure } from '../posthog/failure';
 import { checkCustomHost, postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
 import { memoryStore, type Store } from '../storage/store';

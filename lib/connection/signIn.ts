@@ -11,7 +11,7 @@
  * posthog/settings/web.py (OAUTH2_PROVIDER), posthog/auth.py (OAuthAccessTokenAuthentication).
  */
 import * as z from 'zod/mini';
-import type { Failure } from '../protocol/messages';
+import type { Failure } from '../model/failure';
 import { oauthClientsItem, signInItem, type StoredSignIn } from '../storage/items';
 import type { Store } from '../storage/store';
 

@@ -2,7 +2,7 @@
  * The person lookup's page (entrypoints/sidepanel): Chrome's side panel, Firefox's sidebar, or a tab
  * where neither opens. The tool and range it was opened for travel in its address.
  */
-import { RANGES, DEFAULT_RANGE, type RangeKey } from '../card/ranges';
+import { RANGES, DEFAULT_RANGE, type RangeKey } from '../model/ranges';
 
 export const LOOKUP_PAGE = 'sidepanel.html' as const;
 

@@ -1,11 +1,11 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { CUSTOM_PROPERTIES } from '../project/dashboardDefinition';
+import { TOOL_PROPERTIES } from '../model/events';
 import { buildDetectQuery, DETECT_COLUMNS, DETECT_QUERY, mapDetection, SchemaDetectError, TOOL_EVENT_NAMES } from './detect';
 
 /** A response row: event, count, then per property [plain, dollar] counts (0 unless given). */
-function row(event: string, n: number, counts: Partial<Record<(typeof CUSTOM_PROPERTIES)[number], [number, number]>> = {}): unknown[] {
-  return [event, n, ...CUSTOM_PROPERTIES.flatMap((p) => counts[p] ?? [0, 0])];
+function row(event: string, n: number, counts: Partial<Record<(typeof TOOL_PROPERTIES)[number], [number, number]>> = {}): unknown[] {
+  return [event, n, ...TOOL_PROPERTIES.flatMap((p) => counts[p] ?? [0, 0])];
 }
 
 describe('schema detection query', () => {
@@ -23,7 +23,7 @@ describe('schema detection query', () => {
     expect(values.days).toBe(7);
     expect(Object.entries(values).filter(([k]) => k.startsWith('event_')).map(([, v]) => v)).toEqual(TOOL_EVENT_NAMES);
     for (const e of TOOL_EVENT_NAMES) expect(query).not.toContain(e);
-    for (const p of CUSTOM_PROPERTIES) {
+    for (const p of TOOL_PROPERTIES) {
       expect(query).toContain(`countIf(properties.${p} IS NOT NULL)`);
       expect(query).toContain(`countIf(properties.$${p} IS NOT NULL)`);
     }

@@ -5,36 +5,35 @@
 import { z } from 'zod';
 import type { HogQLRequest } from '../posthog/hogql';
 import { PostHogError, type HogQLResponse } from '../posthog/client';
-import { CUSTOM_PROPERTIES, TOOL_EVENTS, type CustomProperty, type PropertySpelling, type SpellingOf } from '../project/dashboardDefinition';
-import { TOOL_PROPERTIES, type SchemaMapping } from './schema';
+import { TOOL_PROPERTIES, GUIDE_TOOL_EVENTS, type ToolProperty, type PropertySpelling, type SchemaMapping, type SpellingOf } from '../model/events';
 import type { DetectSchemaResponse } from '../protocol/messages';
 
 export const DETECT_DAYS = 30;
-export const TOOL_EVENT_NAMES = Object.values(TOOL_EVENTS);
-export type ToolEventName = (typeof TOOL_EVENTS)[keyof typeof TOOL_EVENTS];
+export const TOOL_EVENT_NAMES = Object.values(GUIDE_TOOL_EVENTS);
+export type ToolEventName = (typeof GUIDE_TOOL_EVENTS)[keyof typeof GUIDE_TOOL_EVENTS];
 
 /**
  * Custom properties whose `$` spelling is also one of PostHog's own properties (`$session_id` is set
  * by posthog-js on every event): when the plain spelling is there, the `$` one is not the project's.
  */
-export const POSTHOG_OWN_DOLLAR_PROPERTIES: ReadonlySet<CustomProperty> = new Set<CustomProperty>(['session_id']);
+export const POSTHOG_OWN_DOLLAR_PROPERTIES: ReadonlySet<ToolProperty> = new Set<ToolProperty>(['session_id']);
 
-const plainCol = (p: CustomProperty) => `plain_${p}`;
-const dollarCol = (p: CustomProperty) => `dollar_${p}`;
+const plainCol = (p: ToolProperty) => `plain_${p}`;
+const dollarCol = (p: ToolProperty) => `dollar_${p}`;
 const EVENT_PLACEHOLDERS = TOOL_EVENT_NAMES.map((_, i) => `{event_${i}}`).join(', ');
 
 /** One row per tool event present: the event, its count, and per property how many events carry each spelling. */
 export const DETECT_QUERY = `SELECT
     event,
     count() AS events,
-${CUSTOM_PROPERTIES.map((p) => `    countIf(properties.${p} IS NOT NULL) AS ${plainCol(p)},\n    countIf(properties.$${p} IS NOT NULL) AS ${dollarCol(p)}`).join(',\n')}
+${TOOL_PROPERTIES.map((p) => `    countIf(properties.${p} IS NOT NULL) AS ${plainCol(p)},\n    countIf(properties.$${p} IS NOT NULL) AS ${dollarCol(p)}`).join(',\n')}
 FROM events
 WHERE event IN (${EVENT_PLACEHOLDERS})
     AND timestamp >= now() - toIntervalDay({days})
 GROUP BY event
 ORDER BY event`;
 
-export const DETECT_COLUMNS = ['event', 'events', ...CUSTOM_PROPERTIES.flatMap((p) => [plainCol(p), dollarCol(p)])];
+export const DETECT_COLUMNS = ['event', 'events', ...TOOL_PROPERTIES.flatMap((p) => [plainCol(p), dollarCol(p)])];
 
 export function buildDetectQuery(days: number = DETECT_DAYS): HogQLRequest {
   const values: Record<string, string | number> = { days };
@@ -51,7 +50,7 @@ export interface PropertyDetection {
   dollar: number;
   usage: PropertyUsage;
   /** The spelling to write queries in. */
-  spelling: SpellingOf<CustomProperty>;
+  spelling: SpellingOf<ToolProperty>;
 }
 
 export interface SchemaDetection {
@@ -61,7 +60,7 @@ export interface SchemaDetection {
   events: Record<ToolEventName, number>;
   presentEvents: ToolEventName[];
   missingEvents: ToolEventName[];
-  properties: Record<CustomProperty, PropertyDetection>;
+  properties: Record<ToolProperty, PropertyDetection>;
   /** The property spelling map for `buildToolUsageDashboard`. */
   spelling: PropertySpelling;
 }
@@ -81,7 +80,7 @@ export class SchemaDetectError extends PostHogError {
   }
 }
 
-function chooseSpelling<K extends CustomProperty>(name: K, plain: number, dollar: number): { usage: PropertyUsage; spelling: SpellingOf<K> } {
+function chooseSpelling<K extends ToolProperty>(name: K, plain: number, dollar: number): { usage: PropertyUsage; spelling: SpellingOf<K> } {
   if (plain > 0 && dollar > 0) {
     // `$session_id` next to `session_id` is PostHog's own session id, not a second spelling.
     return { usage: 'both', spelling: POSTHOG_OWN_DOLLAR_PROPERTIES.has(name) ? name : 'both' };
@@ -104,8 +103,8 @@ export function mapDetection(response: Pick<HogQLResponse, 'results' | 'columns'
     if (!index.has(c)) throw new SchemaDetectError(`Unexpected answer to the schema query: column ${c} is missing`);
   }
   const events = Object.fromEntries(TOOL_EVENT_NAMES.map((e) => [e, 0])) as Record<ToolEventName, number>;
-  const plain = new Map<CustomProperty, number>();
-  const dollar = new Map<CustomProperty, number>();
+  const plain = new Map<ToolProperty, number>();
+  const dollar = new Map<ToolProperty, number>();
   let totalEvents = 0;
   const num = (v: unknown, column: string): number => {
     const r = count.safeParse(v);
@@ -120,14 +119,14 @@ export function mapDetection(response: Pick<HogQLResponse, 'results' | 'columns'
     if (!(TOOL_EVENT_NAMES as string[]).includes(event)) continue;
     events[event as ToolEventName] += n;
     totalEvents += n;
-    for (const p of CUSTOM_PROPERTIES) {
+    for (const p of TOOL_PROPERTIES) {
       plain.set(p, (plain.get(p) ?? 0) + num(cell(plainCol(p)), plainCol(p)));
       dollar.set(p, (dollar.get(p) ?? 0) + num(cell(dollarCol(p)), dollarCol(p)));
     }
   }
-  const properties = {} as Record<CustomProperty, PropertyDetection>;
-  const spelling = {} as Record<CustomProperty, string>;
-  for (const p of CUSTOM_PROPERTIES) {
+  const properties = {} as Record<ToolProperty, PropertyDetection>;
+  const spelling = {} as Record<ToolProperty, string>;
+  for (const p of TOOL_PROPERTIES) {
     const pl = plain.get(p) ?? 0;
     const dl = dollar.get(p) ?? 0;
     const choice = chooseSpelling(p, pl, dl);

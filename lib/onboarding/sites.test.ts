@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEMA } from '../instrumentation/schema';
+import { DEFAULT_SCHEMA } from '../model/events';
 import { buildSiteProposalQuery, toSiteProposals } from './sites';
 
 describe('site proposals', () => {

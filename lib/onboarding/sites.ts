@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { HogQLResponse } from '../posthog/client';
 import type { HogQLRequest } from '../posthog/hogql';
-import { fromStoredForm, HogQLValues, type SchemaMapping } from '../instrumentation/schema';
+import { fromStoredForm, HogQLValues, type SchemaMapping } from '../model/events';
 import { originOf } from '../matching/toolMatch';
 
 export const SITE_PROPOSAL_DAYS = 30;

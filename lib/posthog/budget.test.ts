@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { createRequestBudget } from './budget';
-import { DEFAULT_BUDGET, type BudgetOptions } from './limits';
+import { DEFAULT_BUDGET, type BudgetOptions } from '../model/limits';
 import { budgetStateItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 

@@ -17,7 +17,7 @@
  */
 import type { Store } from '../storage/store';
 import { budgetStateItem } from '../storage/items';
-import { DEFAULT_BUDGET, type BudgetOptions } from './limits';
+import { DEFAULT_BUDGET, type BudgetOptions } from '../model/limits';
 export interface BudgetStatus {
   /** Whole requests available now. */
   available: number;

@@ -1,6 +1,6 @@
 /** The only code that talks to PostHog. Runs in the background worker (and the Node CLI/tests). */
 import { z } from 'zod';
-import type { ErrorKind } from '../protocol/messages';
+import type { ErrorKind } from '../model/failure';
 import type { HogQLRequest } from './hogql';
 import { checkCustomHost } from '../settings/settings';
 

@@ -3,9 +3,9 @@
  * (/project/:id/insights/new#q=<query>, /events/:uuid/:timestamp, /replay/:session_id), so they
  * work the same on US, EU and self-hosted instances: only the base URL differs.
  */
-import type { CardLinks } from '../protocol/messages';
-import type { RangeKey } from '../card/ranges';
-import { FUNNEL_STEPS, type SchemaMapping } from '../instrumentation/schema';
+import type { CardLinks } from '../model/figures';
+import type { RangeKey } from '../model/ranges';
+import { FUNNEL_STEPS, type SchemaMapping } from '../model/events';
 import type { HogQLRequest } from './hogql';
 import type { MetricsOptions } from '../settings/settings';
 

@@ -2,7 +2,7 @@
  * What a failed PostHog request tells the user: every error the client throws is a PostHogError
  * (lib/posthog/client.ts), turned into the protocol's Failure here and nowhere else.
  */
-import type { Failure } from '../protocol/messages';
+import type { Failure } from '../model/failure';
 import { PostHogError } from './client';
 import { retryInMsOf } from './retryAfter';
 

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { alertRules, buildAlertsQuery, evaluateAlerts } from './alerts';
-import { DEFAULT_SCHEMA } from '../instrumentation/schema';
+import { DEFAULT_SCHEMA } from '../model/events';
 import { DEFAULT_METRICS_OPTIONS } from '../settings/settings';
 
 describe('alerts', () => {

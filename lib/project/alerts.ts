@@ -4,21 +4,8 @@
  */
 import * as z from 'zod/mini';
 import type { HogQLRequest } from '../posthog/hogql';
-import { fromStoredForm, HogQLValues, type SchemaMapping } from '../instrumentation/schema';
-
-export const ALERT_METRICS = {
-  failures_last_hour: { label: 'failures in the last hour', unit: '' },
-  mean_duration_s: { label: 'mean processing time in the last hour', unit: ' s' },
-  p95_duration_s: { label: 'p95 processing time in the last hour', unit: ' s' },
-  failure_rate_pct: { label: 'failure rate in the last hour', unit: '%' },
-} as const;
-export type AlertMetric = keyof typeof ALERT_METRICS;
-
-export const alertRuleSchema = z.object({
-  metric: z.enum(Object.keys(ALERT_METRICS) as [AlertMetric, ...AlertMetric[]]),
-  above: z.number().check(z.minimum(0)),
-});
-export type AlertRule = z.infer<typeof alertRuleSchema>;
+import { fromStoredForm, HogQLValues, type SchemaMapping } from '../model/events';
+import { ALERT_METRICS, type AlertMetric, type AlertRule } from '../model/alerts';
 
 /** The rules in force: seed 000's thresholds first, then the ones the user added. */
 export function alertRules(options: { thresholds: { failuresPerHour: number; meanDurationSeconds: number }; extraAlertRules?: AlertRule[] }): AlertRule[] {
@@ -96,10 +83,3 @@ export function evaluateAlerts(rows: z.infer<typeof alertRowsSchema>, rules: Ale
   }
   return out.sort((a, b) => b.failures - a.failures || a.tool.localeCompare(b.tool));
 }
-
-export const alertStateSchema = z.object({
-  checkedAt: z.number(),
-  error: z.nullable(z.string()),
-  tools: z.array(z.object({ tool: z.string(), reasons: z.array(z.string()), metrics: z.array(alertRuleSchema.shape.metric), failures: z.number(), meanMs: maybe })),
-});
-export type AlertState = z.infer<typeof alertStateSchema>;

@@ -1,18 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import {
-  buildToolUsageDashboard,
-  CUSTOM_PROPERTIES,
-  DOCUMENT_SPELLING,
-  insightExpressions,
-  insightHogQL,
-  LAYOUT_ROWS,
-  PLAIN_SPELLING,
-  propertyRef,
-  TOOL_LENS_TAG,
-  TOOL_EVENTS,
-  type PropertySpelling,
-} from './dashboardDefinition';
+import { buildToolUsageDashboard, insightExpressions, insightHogQL, LAYOUT_ROWS, propertyRef, TOOL_LENS_TAG } from './dashboardDefinition';
+import { TOOL_PROPERTIES, DOCUMENT_SPELLING, PLAIN_SPELLING, GUIDE_TOOL_EVENTS, type PropertySpelling } from '../model/events';
 
 type Parsed = { error?: boolean; message?: string; node?: string };
 let parser: { parseSelect(q: string, internal?: boolean): string; parseExpr(q: string, internal?: boolean): string } | undefined;
@@ -31,7 +20,7 @@ function allText(spelling: Partial<PropertySpelling>): string {
     .join('\n');
 }
 
-const BOTH: PropertySpelling = Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, 'both'])) as PropertySpelling;
+const BOTH: PropertySpelling = Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, 'both'])) as PropertySpelling;
 
 describe('Tool Usage Analytics dashboard definition', () => {
   const dash = buildToolUsageDashboard();
@@ -74,11 +63,11 @@ describe('Tool Usage Analytics dashboard definition', () => {
     const kinds = dash.insights.map((i) => (i.query.kind === 'DataVisualizationNode' ? i.query.source.kind : i.query.source.kind));
     expect(kinds.filter((k) => k === 'HogQLQuery')).toHaveLength(10);
     const trend = dash.insights.find((i) => i.name === 'Daily Tool Usage Trend')!.query;
-    expect(trend).toMatchObject({ kind: 'InsightVizNode', source: { kind: 'TrendsQuery', interval: 'day', series: [{ kind: 'EventsNode', event: TOOL_EVENTS.processingCompleted }] } });
+    expect(trend).toMatchObject({ kind: 'InsightVizNode', source: { kind: 'TrendsQuery', interval: 'day', series: [{ kind: 'EventsNode', event: GUIDE_TOOL_EVENTS.processingCompleted }] } });
     const funnel = dash.insights.find((i) => i.name === 'Processing Success Rate')!.query;
     expect(funnel).toMatchObject({ kind: 'InsightVizNode', source: { kind: 'FunnelsQuery', funnelsFilter: { funnelWindowInterval: 1, funnelWindowIntervalUnit: 'day' } } });
     if (funnel.kind === 'InsightVizNode') {
-      expect(funnel.source.series.map((s) => s.event)).toEqual([TOOL_EVENTS.viewed, TOOL_EVENTS.processingStarted, TOOL_EVENTS.processingCompleted]);
+      expect(funnel.source.series.map((s) => s.event)).toEqual([GUIDE_TOOL_EVENTS.viewed, GUIDE_TOOL_EVENTS.processingStarted, GUIDE_TOOL_EVENTS.processingCompleted]);
     }
   });
 
@@ -108,7 +97,7 @@ describe('Tool Usage Analytics dashboard definition', () => {
     const reads = propertyReads(allText(PLAIN_SPELLING));
     expect(reads.length).toBeGreaterThan(20);
     expect(reads.filter((r) => r.startsWith('$'))).toEqual([]);
-    for (const r of reads) expect(CUSTOM_PROPERTIES as readonly string[]).toContain(r);
+    for (const r of reads) expect(TOOL_PROPERTIES as readonly string[]).toContain(r);
   });
 
   it("writes the guide's $ spelling only where the project uses it", () => {
@@ -135,7 +124,7 @@ describe('Tool Usage Analytics dashboard definition', () => {
       const q = insightHogQL(insight.query);
       if (!q) continue;
       const literals = [...q.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
-      for (const l of literals) expect([...Object.values(TOOL_EVENTS), 'true', 'Authenticated', 'Anonymous', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']).toContain(l);
+      for (const l of literals) expect([...Object.values(GUIDE_TOOL_EVENTS), 'true', 'Authenticated', 'Anonymous', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']).toContain(l);
       expect(q).toContain('timestamp >= now() - INTERVAL 30 DAY');
     }
   });

@@ -12,39 +12,15 @@
  * `FunnelsQuery`), both broken down by a HogQL expression so that the spelling applies to them too.
  * Event names are fixed constants, printed as literals so the insights stay editable in PostHog.
  */
-import { TOOL_EVENTS as ALL_TOOL_EVENTS, TOOL_PROPERTIES } from '../instrumentation/schema';
-
-/** The six tool events of the guide (seed 000): the instrumentation's events without the LLM one. */
-const { aiGeneration: _aiGeneration, ...SIX_TOOL_EVENTS } = ALL_TOOL_EVENTS;
-export const TOOL_EVENTS = SIX_TOOL_EVENTS;
-
-/** Custom properties of the product's instrumentation (never PostHog's own `$…` properties). */
-export const CUSTOM_PROPERTIES = TOOL_PROPERTIES;
-export type CustomProperty = (typeof CUSTOM_PROPERTIES)[number];
-
-/**
- * How the project spells a property: `x`, `$x`, or `'both'` (read `coalesce(properties.x, properties.$x)`).
- */
-export type SpellingOf<K extends string> = K | `$${K}` | 'both';
-export type PropertySpelling = { [K in CustomProperty]: SpellingOf<K> };
-
-/** PostHog's convention for custom properties: no `$`. */
-export const PLAIN_SPELLING: PropertySpelling = Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, p])) as PropertySpelling;
-/** What the guide writes (every property with `$`). */
-export const DOCUMENT_SPELLING: PropertySpelling = Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, `$${p}`])) as PropertySpelling;
-
-/** Fills the gaps of a partial map with the plain spelling. */
-export function completeSpelling(partial: Partial<PropertySpelling> = {}): PropertySpelling {
-  return { ...PLAIN_SPELLING, ...partial };
-}
+import { GUIDE_TOOL_EVENTS, TOOL_PROPERTIES, type PropertySpelling, type ToolProperty, completeSpelling } from '../model/events';
 
 /**
  * HogQL for one property in the given spelling, as text or as a number. Property names come from
- * CUSTOM_PROPERTIES only, and the spelling is checked against them, so nothing else can reach the
+ * TOOL_PROPERTIES only, and the spelling is checked against them, so nothing else can reach the
  * query text. PostHog types each spelling from its property definition (a number Numeric, a flag
  * Boolean), so two spellings are coalesced only once cast to one type.
  */
-export function propertyRef(spelling: PropertySpelling, name: CustomProperty, as: 'text' | 'number' = 'text'): string {
+export function propertyRef(spelling: PropertySpelling, name: ToolProperty, as: 'text' | 'number' = 'text'): string {
   const s: string = spelling[name];
   const reads = s === name ? [`properties.${name}`] : s === `$${name}` ? [`properties.$${name}`] : s === 'both' ? [`properties.${name}`, `properties.$${name}`] : null;
   if (!reads) throw new Error(`Invalid spelling for ${name}: ${JSON.stringify(s)}`);
@@ -122,7 +98,7 @@ export interface DashboardDefinition {
 }
 
 const LAST_30_DAYS = 'timestamp >= now() - INTERVAL 30 DAY';
-const E = TOOL_EVENTS;
+const E = GUIDE_TOOL_EVENTS;
 const lit = (s: string) => `'${s}'`; // only fixed event names and constants reach this
 
 function hogql(query: string, display: HogQLInsightQuery['display']): HogQLInsightQuery {
@@ -156,11 +132,11 @@ const DAY_NAMES = "['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']";
 /** The "Tool Usage Analytics" dashboard, written in the project's property spelling. */
 export function buildToolUsageDashboard(partialSpelling: Partial<PropertySpelling> = {}): DashboardDefinition {
   const spelling = completeSpelling(partialSpelling);
-  const p = (name: CustomProperty) => propertyRef(spelling, name);
+  const p = (name: ToolProperty) => propertyRef(spelling, name);
   const tool = p('tool_name');
   const duration = propertyRef(spelling, 'processing_duration_ms', 'number');
   // A flag is a JSON boolean (typed Boolean by PostHog) or the string "true": compared as text, both read alike.
-  const flag = (name: CustomProperty) => (spelling[name] === 'both' ? p(name) : `toString(${p(name)})`);
+  const flag = (name: ToolProperty) => (spelling[name] === 'both' ? p(name) : `toString(${p(name)})`);
   const fromCache = flag('from_cache');
 
   const defs: Array<Omit<InsightDefinition, 'row' | 'layout'>> = [

@@ -4,14 +4,8 @@
  */
 import { z } from 'zod';
 import { PostHogError, type PostHogClient } from '../posthog/client';
-import {
-  buildToolUsageDashboard,
-  DASHBOARD_MARKER,
-  TOOL_LENS_TAG,
-  type DashboardDefinition,
-  type InsightDefinition,
-  type PropertySpelling,
-} from './dashboardDefinition';
+import { buildToolUsageDashboard, DASHBOARD_MARKER, TOOL_LENS_TAG, type DashboardDefinition, type InsightDefinition } from './dashboardDefinition';
+import { type PropertySpelling } from '../model/events';
 
 type Client = Pick<PostHogClient, 'request' | 'projectId' | 'baseUrl'>;
 

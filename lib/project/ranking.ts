@@ -6,8 +6,8 @@
  */
 import * as z from 'zod/mini';
 import type { HogQLRequest } from '../posthog/hogql';
-import { fromStoredForm, HogQLValues, type SchemaMapping } from '../instrumentation/schema';
-import { RANGES, type RangeKey } from '../card/ranges';
+import { fromStoredForm, HogQLValues, type SchemaMapping } from '../model/events';
+import { RANGES, type RangeKey } from '../model/ranges';
 
 export const RANKED_TOOLS = 200;
 

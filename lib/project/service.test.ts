@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../storage/store';
 import { spellingFor } from './service';
 import { servicesFor } from '../testing/services';
-import { DEFAULT_SCHEMA } from '../instrumentation/schema';
+import { DEFAULT_SCHEMA } from '../model/events';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../settings/settings';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 

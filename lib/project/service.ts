@@ -4,22 +4,25 @@
  * tools. PostHog is reached through the session (lib/connection/session.ts); storage is the Store.
  */
 import * as z from 'zod/mini';
-import { alertRowsSchema, alertRules, buildAlertsQuery, evaluateAlerts, type AlertState } from './alerts';
-import type { PropertySpelling } from './dashboardDefinition';
+import { alertRowsSchema, alertRules, buildAlertsQuery, evaluateAlerts } from './alerts';
+import { type AlertState } from '../model/alerts';
+import type { PropertySpelling } from '../model/events';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
 import { buildAutoMapQuery } from '../card/query';
 import type { Session } from '../connection/session';
-import { fromStoredForm, type SchemaMapping } from '../instrumentation/schema';
+import { fromStoredForm, type SchemaMapping } from '../model/events';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
-import type { AnnotationsResponse, DashboardEntry, DashboardsResponse, Failure, GroupTypesResponse, RankingResponse } from '../protocol/messages';
+import type { AnnotationsResponse, DashboardsResponse, GroupTypesResponse, RankingResponse } from '../protocol/messages';
+import type { DashboardEntry } from '../model/project';
+import type { Failure } from '../model/failure';
 import { fetchAnnotations } from './annotations';
 import { fetchGroupTypes } from './groupTypes';
-import { RANGES } from '../card/ranges';
+import { RANGES } from '../model/ranges';
 import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from './ranking';
 import { runHogQL } from '../posthog/asyncQuery';
-import type { RangeKey } from '../card/ranges';
+import type { RangeKey } from '../model/ranges';
 import { alertsItem, dashboardsItem, recentDashboardsItem } from '../storage/items';
 import type { Store } from '../storage/store';
 

@@ -1,369 +1,22 @@
 /**
- * The one message protocol between contexts. Every message is parsed with these schemas on arrival;
- * anything else is rejected.
+ * The one message protocol between contexts: one entry per message in MESSAGES, with its request's
+ * fields, the schema of its answer and who may send it. The request union, the map of answers and the
+ * content scripts' allowlist are derived from the table, so a new message is one entry here and one
+ * handler in lib/worker/worker.ts (the compiler asks for it). Every message is parsed on arrival;
+ * anything else is rejected. What the messages carry (figures, people, failures) is lib/model/.
  */
 // zod/mini: the same checks as zod, in a fraction of the bytes (this module ships in the content script).
 import * as z from 'zod/mini';
-import type { RangeKey } from '../card/ranges';
 import { siteConfigSchema } from '../matching/sites';
-import { alertStateSchema } from '../project/alerts';
+import { alertStateSchema } from '../model/alerts';
+import { cardPrefsSchema } from '../model/cardPrefs';
+import { count } from '../model/checks';
+import { failureSchema } from '../model/failure';
+import { cardLinksSchema, computingSchema, rangeSchema, toolMetricsSchema, triageSchema } from '../model/figures';
+import { lookupBySchema, personLookupSchema } from '../model/person';
+import { dashboardEntrySchema, rankedToolSchema } from '../model/project';
 
-
-export const rangeSchema = z.enum(['1h', '24h', '7d', '30d']);
-// Compile-time guard: the schema and RANGES list the same keys.
-const sameRanges: [RangeKey, z.infer<typeof rangeSchema>] extends [z.infer<typeof rangeSchema>, RangeKey] ? true : never = true;
-void sameRanges;
-
-const count = () => z.int().check(z.nonnegative());
-
-const maybeNumber = () => z.nullable(z.number());
-const quantilesSchema = z.object({
-  n: count(),
-  p50Ms: maybeNumber(),
-  p95Ms: maybeNumber(),
-  p99Ms: maybeNumber(),
-  meanMs: maybeNumber(),
-  /** The distribution-free 95 % interval of p95 (lib/stats/intervals.ts); a side null when the sample cannot bound it. */
-  p95IntervalMs: z.optional(z.tuple([maybeNumber(), maybeNumber()])),
-});
-export type Quantiles = z.infer<typeof quantilesSchema>;
-const jobsSchema = z.object({ views: count(), started: count(), completed: count(), failed: count(), cacheHits: count(), downloads: count() });
-export type JobCounts = z.infer<typeof jobsSchema>;
-
-export const healthSchema = z.object({
-  failuresLastHour: count(),
-  completedLastHour: count(),
-  meanDurationMsLastHour: maybeNumber(),
-  status: z.enum(['ok', 'alert']),
-  reasons: z.array(z.string()),
-});
-export type Health = z.infer<typeof healthSchema>;
-
-export const toolMetricsSchema = z.object({
-  tool: z.string(),
-  range: rangeSchema,
-  asOf: z.string(),
-  segment: z.nullable(z.object({ kind: z.enum(['event', 'person', 'group']), property: z.string(), value: z.string(), groupIndex: z.optional(z.number()), groupType: z.optional(z.string()) })),
-  /** Set when the periods compared are after and before a split point (an annotation, epoch ms), not the range and the one before. */
-  split: z.optional(z.object({ at: z.number(), seconds: z.number() })),
-  funnel: z.object({
-    unit: z.enum(['sessions', 'persons']),
-    windowHours: z.number(),
-    steps: z.array(z.object({ label: z.string(), current: count(), previous: count() })),
-  }),
-  latency: z.object({
-    current: quantilesSchema,
-    previous: quantilesSchema,
-    failed: quantilesSchema,
-    spark: z.array(z.object({ at: z.number(), n: count(), p95Ms: maybeNumber() })),
-  }),
-  jobs: z.object({ current: jobsSchema, previous: jobsSchema }),
-  errors: z.array(z.object({ type: z.string(), current: count(), previous: count() })),
-  more: z.object({
-    auth: z.array(z.object({ label: z.string(), count: count() })),
-    fileTypes: z.array(z.object({ type: z.string(), count: count(), meanBytes: maybeNumber() })),
-    formats: z.array(z.object({ format: z.string(), count: count() })),
-  }),
-  llm: z.nullable(
-    z.object({
-      generations: count(),
-      p95LatencyS: maybeNumber(),
-      costUsd: z.number(),
-      errors: count(),
-      inputTokens: z.number(),
-      outputTokens: z.number(),
-    }),
-  ),
-  health: healthSchema,
-  /**
-   * Set when the figures come from a sample of users (HogQL SAMPLE 1/factor, by person): counts are
-   * the sample's times `factor` (estimates), the tests of change use the sample's own counts.
-   */
-  sample: z.optional(z.object({ factor: z.int().check(z.minimum(2)), events: count() })),
-  /** The tool's events the query read (times the sample factor): what the next card's sampling is decided by. */
-  events: z.optional(count()),
-  /** Only when this tool had no views: the tools that did, to suggest a fix. */
-  toolsSeen: z.nullable(z.array(z.object({ tool: z.string(), views: count() }))),
-});
-export type ToolMetrics = z.infer<typeof toolMetricsSchema>;
-
-export const cardLinksSchema = z.object({
-  project: z.string(),
-  funnel: z.string(),
-  latencySql: z.string(),
-  errors: z.string(),
-  replays: z.string(),
-});
-export type CardLinks = z.infer<typeof cardLinksSchema>;
-
-const triageRow = z.object({
-  jobId: z.nullable(z.string()),
-  durationMs: maybeNumber(),
-  at: z.string(),
-  detail: z.nullable(z.string()),
-  eventUrl: z.string(),
-  replayUrl: z.nullable(z.string()),
-});
-export const triageSchema = z.object({ slowest: z.array(triageRow), failures: z.array(triageRow) });
-export type Triage = z.infer<typeof triageSchema>;
-export type TriageRow = z.infer<typeof triageRow>;
-/** What support looks a person up by: `auto` tells an email from an id by its shape (lib/support/selection.ts). */
-export const lookupBySchema = z.enum(['auto', 'email', 'distinct_id', 'session_id', 'job_id']);
-export type LookupBy = z.infer<typeof lookupBySchema>;
-/** What a lookup matched in PostHog: an email (person property or distinct id), one kind of id, or any id. */
-export const matchKindSchema = z.enum(['email', 'distinct_id', 'session_id', 'job_id', 'any_id']);
-export type MatchKind = z.infer<typeof matchKindSchema>;
-/** Which of a person's events matched: their email property, a distinct id, a session or a job. */
-export const matchedBySchema = z.enum(['email', 'distinct_id', 'session_id', 'job_id']);
-export type MatchedBy = z.infer<typeof matchedBySchema>;
-
-const shortText = (max = 500) => z.string().check(z.maxLength(max));
-const lookedUpPerson = z.object({
-  /** PostHog's person id (a UUID). */
-  id: shortText(100),
-  url: z.string(),
-  /** Every job of theirs in the range, in PostHog (a SQL insight): the "N more" link. */
-  jobsUrl: z.string(),
-  distinctIds: z.array(shortText()).check(z.maxLength(10)),
-  moreDistinctIds: z.boolean(),
-  /** The chosen person properties, in order, as the person's latest event in the range carries them. */
-  properties: z.array(z.object({ name: shortText(200), value: z.nullable(shortText()) })).check(z.maxLength(8)),
-  firstSeen: z.string(),
-  lastSeen: z.string(),
-  events: count(),
-  jobs: count(),
-  failedJobs: count(),
-  matchedBy: z.array(matchedBySchema),
-});
-export type LookedUpPerson = z.infer<typeof lookedUpPerson>;
-const lookedUpJob = z.object({
-  tool: z.nullable(shortText(200)),
-  jobId: z.nullable(shortText()),
-  status: z.enum(['started', 'completed', 'failed']),
-  errorType: z.nullable(shortText()),
-  durationMs: maybeNumber(),
-  /** Its first and latest event, ISO 8601 in UTC. */
-  startedAt: z.string(),
-  at: z.string(),
-  eventUrl: z.string(),
-  replayUrl: z.nullable(z.string()),
-  /** posthog-js's session ($session_id): where the page's exceptions are found. */
-  sessionId: z.nullable(shortText()),
-  personId: shortText(100),
-});
-export type LookedUpJob = z.infer<typeof lookedUpJob>;
-const toolStats = z.object({ tool: shortText(200), n: count(), p50Ms: maybeNumber(), p95Ms: maybeNumber() });
-export type ToolStats = z.infer<typeof toolStats>;
-const lookedUpException = z.object({
-  type: z.nullable(shortText(200)),
-  message: z.nullable(shortText(1000)),
-  at: z.string(),
-  sessionId: z.nullable(shortText()),
-  eventUrl: z.string(),
-  replayUrl: z.nullable(z.string()),
-  /** Its error tracking issue in PostHog, when PostHog's ingestion linked one. */
-  issueUrl: z.nullable(z.string()),
-});
-export type LookedUpException = z.infer<typeof lookedUpException>;
-export const personLookupSchema = z.object({
-  range: rangeSchema,
-  value: shortText(),
-  match: matchKindSchema,
-  asOf: z.string(),
-  persons: z.array(lookedUpPerson).check(z.maxLength(5)),
-  /** More people matched than are shown. */
-  morePersons: z.boolean(),
-  /** The latest failed jobs, then the latest others; `jobs` of `persons` counts them all. */
-  jobs: z.array(lookedUpJob).check(z.maxLength(100)),
-  tools: z.array(toolStats).check(z.maxLength(200)),
-  exceptions: z.array(lookedUpException).check(z.maxLength(50)),
-});
-export type PersonLookup = z.infer<typeof personLookupSchema>;
-
-export const errorKindSchema = z.enum([
-  'not_configured',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'rate_limited',
-  'server',
-  'network',
-  'timeout',
-  'bad_response',
-  'query_error',
-  /** PostHog stopped the query: too slow, or out of memory (504, 512, 513). */
-  'too_slow',
-  /** Not a failure: PostHog is still computing the figures as an async query; ask again in retryInMs. */
-  'computing',
-  'bad_request',
-  /** The extension's own background worker did not answer (it was stopped or restarted). */
-  'extension',
-]);
-export type ErrorKind = z.infer<typeof errorKindSchema>;
-
-export const failureSchema = z.object({
-  kind: errorKindSchema,
-  message: z.string(),
-  /** When asking again can help, as far as the worker knows (PostHog's Retry-After, the budget's refill). */
-  retryInMs: z.optional(z.number().check(z.nonnegative())),
-});
-export type Failure = z.infer<typeof failureSchema>;
-
-// Requests -------------------------------------------------------------------------------------
-
-const toolName = () => z.string().check(z.minLength(1), z.maxLength(200));
-
-export const getToolMetricsRequest = z.object({
-  type: z.literal('tool-metrics/get'),
-  tool: toolName(),
-  range: rangeSchema,
-  refresh: z.optional(z.boolean()),
-  /** Compare after this moment (epoch ms: an annotation's) with as long before it, instead of the range with the one before. */
-  since: z.optional(z.number()),
-  /** Every event, never a sample, however big the tool (the card's "Use all data"). */
-  allData: z.optional(z.boolean()),
-});
-export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
-/** Every tool's figures and standing for a range (lib/project/ranking.ts): for the card's "where it stands" and the popup. */
-export const getRankingRequest = z.object({ type: z.literal('ranking/get'), range: rangeSchema });
-const positionSchema = z.object({ position: z.number(), of: z.number() });
-export const rankedToolSchema = z.object({
-  tool: z.string(),
-  started: count(),
-  failed: count(),
-  viewers: count(),
-  downloaders: count(),
-  n: count(),
-  p95Ms: maybeNumber(),
-  standing: z.object({
-    tool: z.string(),
-    p95: z.nullable(positionSchema),
-    failureRate: z.nullable(z.object({ position: z.number(), of: z.number(), timesMedian: maybeNumber() })),
-    viewToDownload: z.nullable(positionSchema),
-  }),
-});
-export type RankedTool = z.infer<typeof rankedToolSchema>;
-
-/** The project's annotations in a range (PostHog REST, scope annotation:read): marks on the card's line. */
-export const getAnnotationsRequest = z.object({ type: z.literal('annotations/get'), range: rangeSchema });
-/** The project's group types (PostHog REST groups_types, scope group:read), for the options' segment picker. */
-export const getGroupTypesRequest = z.object({ type: z.literal('groups/types') });
-
-/**
- * Support: one person, across every tool, by an email, a distinct id, a session id or a job id (the
- * extension's own pages only: never a content script, so nothing typed for it is in a tool page).
- */
-export const personLookupRequest = z.object({
-  type: z.literal('person/lookup'),
-  range: rangeSchema,
-  by: lookupBySchema,
-  value: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
-  /** Ask PostHog to run it now rather than answer from its cache ("Look again"). */
-  refresh: z.optional(z.boolean()),
-});
-/**
- * The lookup page asks for what was chosen from the context menu in its window (held in the worker's
- * memory until taken, never stored): once, then it is gone.
- */
-export const takeLookupRequest = z.object({ type: z.literal('lookup/take'), windowId: z.optional(z.int()) });
-
-/**
- * The card asks for support's person lookup to open in an extension page (Chrome's side panel,
- * Firefox's sidebar, else a tab) for its tool and range: the lookup itself is never in a tool page.
- */
-export const openLookupRequest = z.object({ type: z.literal('lookup/open'), tool: toolName(), range: rangeSchema });
-
-/** Card placement and visibility, remembered per site (origin). */
-export const cardPrefsSchema = z.object({
-  corner: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']),
-  hidden: z.boolean(),
-});
-export type CardPrefs = z.infer<typeof cardPrefsSchema>;
-export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };
-const origin = () => z.string().check(z.maxLength(300));
-export const getCardPrefsRequest = z.object({ type: z.literal('card-prefs/get'), origin: origin() });
-export const listDashboardsRequest = z.object({
-  type: z.literal('dashboards/list'),
-  /** Ask PostHog even when a cached list exists (the popup shows the cache first, then this). */
-  refresh: z.optional(z.boolean()),
-});
-export const dashboardOpenedRequest = z.object({ type: z.literal('dashboards/opened'), id: z.int() });
-export const getAlertsRequest = z.object({ type: z.literal('alerts/get'), check: z.optional(z.boolean()) });
-export const connectionStatusRequest = z.object({ type: z.literal('connection/status') });
-export const budgetStatusRequest = z.object({ type: z.literal('budget/status') });
-/** Whether the browser's storage refused something Tool Lens needed to keep (full): the popup and options say so. */
-export const storageStatusRequest = z.object({ type: z.literal('storage/status') });
-export const getSiteConfigRequest = z.object({ type: z.literal('site/config'), origin: origin() });
-export const refreshAutoMapRequest = z.object({ type: z.literal('auto-map/refresh') });
-export const setCardPrefsRequest = z.object({ type: z.literal('card-prefs/set'), origin: origin(), prefs: cardPrefsSchema });
-
-export const testConnectionRequest = z.object({ type: z.literal('connection/test') });
-export const detectSchemaRequest = z.object({ type: z.literal('schema/detect') });
-export const openOptionsRequest = z.object({ type: z.literal('options/open') });
-/** The content script on a tool page asks the worker to inject the card script into its own frame. */
-export const injectCardRequest = z.object({ type: z.literal('card/inject') });
-
-/** First run: the projects a key can see, before anything is saved (the options page only). */
-export const onboardingProjectsRequest = z.object({
-  type: z.literal('onboarding/projects'),
-  host: z.enum(['us', 'eu', 'custom']),
-  customHost: z.string().check(z.maxLength(500)),
-  apiKey: z.string().check(z.minLength(1), z.maxLength(200)),
-});
-/**
- * "Sign in with PostHog" on a host (the options page only, in the user's click): the worker runs the
- * OAuth flow, keeps the tokens, and answers with the projects the sign-in can see, as for a key.
- */
-export const signInRequest = z.object({ type: z.literal('auth/sign-in'), host: z.enum(['us', 'eu', 'custom']), customHost: z.string().check(z.maxLength(500)) });
-/** Forgets the sign-in's tokens (PostHog is asked to revoke them). */
-export const signOutRequest = z.object({ type: z.literal('auth/sign-out') });
-/** First run: the sites the saved project's own tool_viewed events happened on. */
-export const onboardingSitesRequest = z.object({ type: z.literal('onboarding/sites') });
-
-export const requestSchema = z.discriminatedUnion('type', [
-  getToolMetricsRequest,
-  getTriageRequest,
-  personLookupRequest,
-  takeLookupRequest,
-  openLookupRequest,
-  getRankingRequest,
-  getAnnotationsRequest,
-  getGroupTypesRequest,
-  getCardPrefsRequest,
-  setCardPrefsRequest,
-  getSiteConfigRequest,
-  refreshAutoMapRequest,
-  listDashboardsRequest,
-  dashboardOpenedRequest,
-  getAlertsRequest,
-  connectionStatusRequest,
-  budgetStatusRequest,
-  storageStatusRequest,
-  testConnectionRequest,
-  detectSchemaRequest,
-  openOptionsRequest,
-  injectCardRequest,
-  onboardingProjectsRequest,
-  onboardingSitesRequest,
-  signInRequest,
-  signOutRequest,
-]);
-export type Request = z.infer<typeof requestSchema>;
-
-// Responses ------------------------------------------------------------------------------------
-
-/**
- * PostHog is computing new figures as an async query (too long for a blocking request): since when,
- * its progress where it gives one, and when to ask again — each ask tells the worker a card still
- * wants them; when none asks for a while, the query is cancelled.
- */
-export const computingSchema = z.object({
-  since: z.number(),
-  rowsRead: z.nullable(count()),
-  rowsTotal: z.nullable(count()),
-  askAgainInMs: z.number().check(z.minimum(100), z.maximum(60_000)),
-});
-export type Computing = z.infer<typeof computingSchema>;
+// Answers ----------------------------------------------------------------------------------------
 
 export const toolMetricsResponse = z.discriminatedUnion('ok', [
   z.object({
@@ -381,43 +34,33 @@ export const triageResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), triage: triageSchema }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type TriageResponse = z.infer<typeof triageResponse>;
 export const personLookupResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), lookup: personLookupSchema }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type PersonLookupResponse = z.infer<typeof personLookupResponse>;
 export const takeLookupResponse = z.object({ lookup: z.nullable(z.object({ value: z.string().check(z.maxLength(500)), by: lookupBySchema })) });
-export type TakeLookupResponse = z.infer<typeof takeLookupResponse>;
 export const rankingResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), ranking: z.object({ range: rangeSchema, at: z.number(), tools: z.array(rankedToolSchema).check(z.maxLength(200)) }) }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type RankingResponse = z.infer<typeof rankingResponse>;
 export const annotationsResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), annotations: z.array(z.object({ id: z.number(), content: z.string().check(z.maxLength(400)), at: z.number() })).check(z.maxLength(50)) }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type AnnotationsResponse = z.infer<typeof annotationsResponse>;
 export const groupTypesResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), groupTypes: z.array(z.object({ index: z.number().check(z.int(), z.minimum(0), z.maximum(4)), name: z.string().check(z.maxLength(200)) })).check(z.maxLength(5)) }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type GroupTypesResponse = z.infer<typeof groupTypesResponse>;
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
-export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
-export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;
 export const dashboardsResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), at: z.number(), fromCache: z.boolean(), dashboards: z.array(dashboardEntrySchema) }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type DashboardsResponse = z.infer<typeof dashboardsResponse>;
 export const alertsResponse = z.object({
   state: z.nullable(alertStateSchema),
   /** Per tool in trouble: its page on an enabled site (from auto-mapping) and its failures in PostHog. */
   links: z.record(z.string(), z.object({ page: z.nullable(z.string()), posthog: z.string() })),
 });
-export type AlertsResponse = z.infer<typeof alertsResponse>;
 export const connectionStatusResponse = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
@@ -429,7 +72,6 @@ export const connectionStatusResponse = z.discriminatedUnion('ok', [
   }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type ConnectionStatusResponse = z.infer<typeof connectionStatusResponse>;
 
 /** Port 'tool-usage-dashboard': the worker streams progress lines, then one result. */
 export const DASHBOARD_PORT = 'tool-usage-dashboard';
@@ -441,7 +83,6 @@ export type DashboardProgress = z.infer<typeof dashboardProgressSchema>;
 
 export const siteConfigResponse = z.object({ config: z.nullable(siteConfigSchema) });
 export const autoMapResponse = z.object({ ok: z.boolean(), paths: count() });
-export type ToolMetricsResponse = z.infer<typeof toolMetricsResponse>;
 
 export const connectionCheckSchema = z.object({
   step: z.enum(['settings', 'user', 'project', 'query']),
@@ -452,7 +93,6 @@ export const testConnectionResponse = z.object({
   ok: z.boolean(),
   checks: z.array(connectionCheckSchema),
 });
-export type TestConnectionResponse = z.infer<typeof testConnectionResponse>;
 
 export const okResponse = z.object({ ok: z.boolean() });
 
@@ -466,7 +106,6 @@ export const detectSchemaResponse = z.discriminatedUnion('ok', [
   }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type DetectSchemaResponse = z.infer<typeof detectSchemaResponse>;
 
 export const onboardingProjectsResponse = z.discriminatedUnion('ok', [
   z.object({
@@ -484,62 +123,163 @@ export const onboardingProjectsResponse = z.discriminatedUnion('ok', [
   }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type OnboardingProjectsResponse = z.infer<typeof onboardingProjectsResponse>;
 export const onboardingSitesResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), days: count(), sites: z.array(z.object({ origin: z.string(), views: count(), tools: count(), example: z.nullable(z.string()) })) }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-export type OnboardingSitesResponse = z.infer<typeof onboardingSitesResponse>;
 
-/** Maps each request type to the schema of its answer, so callers get typed, validated replies. */
-export const responseSchemas = {
-  'tool-metrics/get': toolMetricsResponse,
-  'triage/get': triageResponse,
-  'person/lookup': personLookupResponse,
-  'lookup/take': takeLookupResponse,
-  'lookup/open': z.object({ ok: z.boolean(), where: z.enum(['panel', 'tab', 'none']) }),
-  'ranking/get': rankingResponse,
-  'annotations/get': annotationsResponse,
-  'groups/types': groupTypesResponse,
-  'card-prefs/get': cardPrefsResponse,
-  'card-prefs/set': cardPrefsResponse,
-  'site/config': siteConfigResponse,
-  'auto-map/refresh': autoMapResponse,
-  'dashboards/list': dashboardsResponse,
-  'dashboards/opened': okResponse,
-  'alerts/get': alertsResponse,
-  'connection/status': connectionStatusResponse,
-  'budget/status': z.object({ summary: z.string(), available: z.number(), capacity: z.number(), refillPerHour: z.number() }),
-  'storage/status': z.object({ problem: z.nullable(z.string().check(z.maxLength(1000))) }),
-  'connection/test': testConnectionResponse,
-  'schema/detect': detectSchemaResponse,
-  'options/open': okResponse,
-  'card/inject': okResponse,
-  'onboarding/projects': onboardingProjectsResponse,
-  'onboarding/sites': onboardingSitesResponse,
-  'auth/sign-in': onboardingProjectsResponse,
-  'auth/sign-out': okResponse,
-} as const;
 
-export type ResponseFor<T extends Request['type']> = z.infer<(typeof responseSchemas)[T]>;
+// Requests: the table -----------------------------------------------------------------------------
+
+const toolName = () => z.string().check(z.minLength(1), z.maxLength(200));
+const origin = () => z.string().check(z.maxLength(300));
+const hostChoice = () => z.enum(['us', 'eu', 'custom']);
+
+/**
+ * Who may send a request. A content script runs in a web page, so it may ask only for what its card
+ * needs, about its own page's origin (lib/protocol/messaging.ts checks both): never the person
+ * lookup (what support types stays out of the page), the key's scopes, the project's dashboards,
+ * alerts or connection tests.
+ */
+type Sender = 'content script' | 'extension pages';
+const message = <Fields extends z.core.$ZodLooseShape, Answer extends z.ZodMiniType>(from: Sender, request: Fields, response: Answer) => ({ from, request, response });
+
+export const MESSAGES = {
+  'tool-metrics/get': message(
+    'content script',
+    {
+      tool: toolName(),
+      range: rangeSchema,
+      refresh: z.optional(z.boolean()),
+      /** Compare after this moment (epoch ms: an annotation's) with as long before it, instead of the range with the one before. */
+      since: z.optional(z.number()),
+      /** Every event, never a sample, however big the tool (the card's "Use all data"). */
+      allData: z.optional(z.boolean()),
+    },
+    toolMetricsResponse,
+  ),
+  'triage/get': message('content script', { tool: toolName(), range: rangeSchema }, triageResponse),
+  /** Every tool's figures and standing for a range (lib/project/ranking.ts): for the card's "where it stands" and the popup. */
+  'ranking/get': message('content script', { range: rangeSchema }, rankingResponse),
+  /** The project's annotations in a range (PostHog REST, scope annotation:read): marks on the card's line. */
+  'annotations/get': message('content script', { range: rangeSchema }, annotationsResponse),
+  /**
+   * The card asks for support's person lookup to open in an extension page (Chrome's side panel,
+   * Firefox's sidebar, else a tab) for its tool and range: the lookup itself is never in a tool page.
+   */
+  'lookup/open': message('content script', { tool: toolName(), range: rangeSchema }, z.object({ ok: z.boolean(), where: z.enum(['panel', 'tab', 'none']) })),
+  /** Card placement and visibility, remembered per site (origin). */
+  'card-prefs/get': message('content script', { origin: origin() }, cardPrefsResponse),
+  'card-prefs/set': message('content script', { origin: origin(), prefs: cardPrefsSchema }, cardPrefsResponse),
+  'site/config': message('content script', { origin: origin() }, siteConfigResponse),
+  /** The content script on a tool page asks the worker to inject the card script into its own frame. */
+  'card/inject': message('content script', {}, okResponse),
+  'options/open': message('content script', {}, okResponse),
+
+  /**
+   * Support: one person, across every tool, by an email, a distinct id, a session id or a job id (the
+   * extension's own pages only, so nothing typed for it is in a tool page).
+   */
+  'person/lookup': message(
+    'extension pages',
+    {
+      range: rangeSchema,
+      by: lookupBySchema,
+      value: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+      /** Ask PostHog to run it now rather than answer from its cache ("Look again"). */
+      refresh: z.optional(z.boolean()),
+    },
+    personLookupResponse,
+  ),
+  /**
+   * The lookup page asks for what was chosen from the context menu in its window (held in the worker's
+   * memory until taken, never stored): once, then it is gone.
+   */
+  'lookup/take': message('extension pages', { windowId: z.optional(z.int()) }, takeLookupResponse),
+  /** The project's group types (PostHog REST groups_types, scope group:read), for the options' segment picker. */
+  'groups/types': message('extension pages', {}, groupTypesResponse),
+  'auto-map/refresh': message('extension pages', {}, autoMapResponse),
+  /** Ask PostHog even when a cached list exists (the popup shows the cache first, then this). */
+  'dashboards/list': message('extension pages', { refresh: z.optional(z.boolean()) }, dashboardsResponse),
+  'dashboards/opened': message('extension pages', { id: z.int() }, okResponse),
+  'alerts/get': message('extension pages', { check: z.optional(z.boolean()) }, alertsResponse),
+  'connection/status': message('extension pages', {}, connectionStatusResponse),
+  'budget/status': message('extension pages', {}, z.object({ summary: z.string(), available: z.number(), capacity: z.number(), refillPerHour: z.number() })),
+  /** Whether the browser's storage refused something Tool Lens needed to keep (full): the popup and options say so. */
+  'storage/status': message('extension pages', {}, z.object({ problem: z.nullable(z.string().check(z.maxLength(1000))) })),
+  'connection/test': message('extension pages', {}, testConnectionResponse),
+  'schema/detect': message('extension pages', {}, detectSchemaResponse),
+  /** First run: the projects a key can see, before anything is saved (the options page only). */
+  'onboarding/projects': message(
+    'extension pages',
+    { host: hostChoice(), customHost: z.string().check(z.maxLength(500)), apiKey: z.string().check(z.minLength(1), z.maxLength(200)) },
+    onboardingProjectsResponse,
+  ),
+  /** First run: the sites the saved project's own tool_viewed events happened on. */
+  'onboarding/sites': message('extension pages', {}, onboardingSitesResponse),
+  /**
+   * "Sign in with PostHog" on a host (the options page only, in the user's click): the worker runs the
+   * OAuth flow, keeps the tokens, and answers with the projects the sign-in can see, as for a key.
+   */
+  'auth/sign-in': message('extension pages', { host: hostChoice(), customHost: z.string().check(z.maxLength(500)) }, onboardingProjectsResponse),
+  /** Forgets the sign-in's tokens (PostHog is asked to revoke them). */
+  'auth/sign-out': message('extension pages', {}, okResponse),
+};
+
+// Derived from the table ------------------------------------------------------------------------
+
+type Table = typeof MESSAGES;
+export type RequestType = keyof Table;
+type FieldsOf<T extends RequestType> = Table[T]['request'] extends infer S extends z.core.$ZodShape ? S : never;
+type FieldValues<T extends RequestType> = keyof FieldsOf<T> extends never ? unknown : z.infer<z.ZodMiniObject<FieldsOf<T>>>;
+export type Request = { [T in RequestType]: { type: T } & FieldValues<T> }[RequestType];
+export type ResponseFor<T extends RequestType> = z.infer<Table[T]['response']>;
+
+const entries = Object.entries(MESSAGES) as Array<[RequestType, Table[RequestType]]>;
+/** Every request, told apart by its `type`. */
+export const requestSchema = z.discriminatedUnion(
+  'type',
+  entries.map(([type, m]) => z.object({ type: z.literal(type), ...m.request })) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
+) as unknown as z.ZodMiniType<Request>;
+/** The schema of each request's answer, so callers get typed, validated replies. */
+export const responseSchemas = Object.fromEntries(entries.map(([type, m]) => [type, m.response])) as { [T in RequestType]: Table[T]['response'] };
+/** What a content script may ask for (the table's `from`). */
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set(entries.filter(([, m]) => m.from === 'content script').map(([type]) => type));
+
+export type ToolMetricsResponse = ResponseFor<'tool-metrics/get'>;
+export type TriageResponse = ResponseFor<'triage/get'>;
+export type PersonLookupResponse = ResponseFor<'person/lookup'>;
+export type TakeLookupResponse = ResponseFor<'lookup/take'>;
+export type RankingResponse = ResponseFor<'ranking/get'>;
+export type AnnotationsResponse = ResponseFor<'annotations/get'>;
+export type GroupTypesResponse = ResponseFor<'groups/types'>;
+export type DashboardsResponse = ResponseFor<'dashboards/list'>;
+export type AlertsResponse = ResponseFor<'alerts/get'>;
+export type ConnectionStatusResponse = ResponseFor<'connection/status'>;
+export type TestConnectionResponse = ResponseFor<'connection/test'>;
+export type DetectSchemaResponse = ResponseFor<'schema/detect'>;
+export type OnboardingProjectsResponse = ResponseFor<'onboarding/projects'>;
+export type OnboardingSitesResponse = ResponseFor<'onboarding/sites'>;
 
 // Messages to a tab's content script ------------------------------------------------------------
 // From this extension only: the worker's keyboard command, and the popup asking what the page is.
-
-export const toggleCardRequest = z.object({ type: z.literal('card/toggle') });
-export const cardStatusRequest = z.object({ type: z.literal('card/status') });
-export const tabRequestSchema = z.discriminatedUnion('type', [toggleCardRequest, cardStatusRequest]);
-export type TabRequest = z.infer<typeof tabRequestSchema>;
 
 /** What the page is, as its content script sees it: the tool (null on other pages) and whether the card is hidden. */
 export const cardStatusResponse = z.object({ tool: z.nullable(z.string()), detail: z.nullable(z.string()), hidden: z.boolean() });
 export type CardStatus = z.infer<typeof cardStatusResponse>;
 
-export const tabResponseSchemas = {
+export const TAB_MESSAGES = {
   'card/toggle': okResponse,
   'card/status': cardStatusResponse,
-} as const;
-export type TabResponseFor<T extends TabRequest['type']> = z.infer<(typeof tabResponseSchemas)[T]>;
+};
+type TabTable = typeof TAB_MESSAGES;
+export type TabRequest = { [T in keyof TabTable]: { type: T } }[keyof TabTable];
+export const tabRequestSchema = z.discriminatedUnion(
+  'type',
+  Object.keys(TAB_MESSAGES).map((type) => z.object({ type: z.literal(type) })) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
+) as unknown as z.ZodMiniType<TabRequest>;
+export const tabResponseSchemas: { [T in keyof TabTable]: TabTable[T] } = TAB_MESSAGES;
+export type TabResponseFor<T extends TabRequest['type']> = z.infer<TabTable[T]>;
 
 // Messages from the worker to the extension's own pages ---------------------------------------------
 

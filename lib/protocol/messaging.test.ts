@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Request } from './messages';
+import { CONTENT_SCRIPT_REQUESTS, type Request } from './messages';
 import { EVERY_REQUEST } from '../testing/requests';
-import { CONTENT_SCRIPT_REQUESTS, createMessageListener, type Handlers } from './messaging';
+import { createMessageListener, type Handlers } from './messaging';
 import { createTabListener } from './tabListener';
 
 const SELF = { id: 'self-id', pagesUrl: 'chrome-extension://self-id/' };

@@ -1,6 +1,6 @@
 /** Typed, validated messaging between extension contexts. */
 import { browser } from 'wxt/browser';
-import { requestSchema, responseSchemas, tabRequestSchema, tabResponseSchemas, type Request, type ResponseFor, type TabRequest, type TabResponseFor } from './messages';
+import { CONTENT_SCRIPT_REQUESTS, requestSchema, responseSchemas, tabRequestSchema, tabResponseSchemas, type Request, type ResponseFor, type TabRequest, type TabResponseFor } from './messages';
 
 /** Sends a request to the background worker and validates its answer against the protocol. */
 export async function sendRequest<R extends Request>(request: R): Promise<ResponseFor<R['type']>> {
@@ -25,19 +25,11 @@ export interface MessageSender {
 
 /**
  * The worker's answers: one handler per request type, each typed to return exactly that type's
- * response (lib/protocol/messages.ts responseSchemas), so a wrong answer fails to compile.
+ * response (the table in lib/protocol/messages.ts), so a wrong answer fails to compile.
  */
 export type Handlers = {
   [T in Request['type']]: (request: Extract<Request, { type: T }>, sender: MessageSender) => Promise<ResponseFor<T>>;
 };
-
-/**
- * What a content script may ask for: its own card (figures, triage, the tools' standing, corner), its own site's rules,
- * the card script, the options page, and to open the person lookup. Never the lookup itself (what
- * support types stays out of the page), the key's scopes, the project's dashboards, alerts or
- * connection tests: those are for the extension's own pages.
- */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<Request['type']> = new Set(['tool-metrics/get', 'triage/get', 'lookup/open', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'card/inject', 'options/open']);
 
 const originOf = (url: string | undefined) => {
   try {

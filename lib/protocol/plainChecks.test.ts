@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCardPrefs } from './plainChecks';
-import { cardPrefsSchema } from './messages';
+import { cardPrefsSchema } from '../model/cardPrefs';
 
 describe('parseCardPrefs', () => {
   const corners = ['bottom-right', 'bottom-left', 'top-right', 'top-left', 'middle', '', 1, null];

@@ -3,7 +3,7 @@
  * lib/matching/siteConfig.ts). The content script runs on every page of an enabled site, so it
  * carries no zod; plainChecks.test.ts holds these to the protocol's schemas.
  */
-import type { CardPrefs } from './messages';
+import type { CardPrefs } from '../model/cardPrefs';
 
 const CORNERS: ReadonlyArray<CardPrefs['corner']> = ['bottom-right', 'bottom-left', 'top-right', 'top-left'];
 

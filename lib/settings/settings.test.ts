@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUDGET } from '../posthog/limits';
+import { DEFAULT_BUDGET } from '../model/limits';
 import { checkCustomHost, lookupPersonProperties, parseStoredSettings, postHogBaseUrl, settingsSchema } from './settings';
 
 const good = { host: 'eu', customHost: '', projectId: '123', apiKey: 'phx_abc' };

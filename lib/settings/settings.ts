@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { alertRuleSchema } from '../project/alerts';
-import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../posthog/limits';
-import { DEFAULT_SCHEMA, schemaMappingSchema } from '../instrumentation/schema';
+import { alertRuleSchema } from '../model/alerts';
+import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../model/limits';
+import { DEFAULT_SCHEMA, schemaMappingSchema } from '../model/events';
 
 export const HOSTS = {
   us: { label: 'US Cloud', url: 'https://us.posthog.com' },

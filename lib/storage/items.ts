@@ -7,10 +7,12 @@
  * which the content script reads.
  */
 import * as z from 'zod/mini';
-import { alertStateSchema, type AlertState } from '../project/alerts';
+import { alertStateSchema, type AlertState } from '../model/alerts';
 import { parseSites, SITE_RULES_PREFIX, siteConfigSchema, storedAutoMapSchema, type SiteConfig, type StoredAutoMap } from '../matching/sites';
 import type { Site } from '../matching/toolMatch';
-import { cardPrefsSchema, dashboardEntrySchema, toolMetricsResponse, type CardPrefs } from '../protocol/messages';
+import { toolMetricsResponse } from '../protocol/messages';
+import { cardPrefsSchema, type CardPrefs } from '../model/cardPrefs';
+import { dashboardEntrySchema } from '../model/project';
 import { parseStoredSettings, upgradeStoredSettings, type Settings, type SettingsState } from '../settings/settings';
 import type { StoredFamily, StoredItem } from './store';
 

@@ -5,11 +5,11 @@
  * tool's, and which exceptions sit beside which job. Pure.
  */
 import * as z from 'zod/mini';
-import { fromStoredForm } from '../instrumentation/schema';
+import { fromStoredForm } from '../model/events';
 import { formatDuration } from '../helpers/format';
 import { errorIssueUrl, eventUrl, personUrl, replayUrl } from '../posthog/deepLinks';
-import type { RangeKey } from '../card/ranges';
-import type { LookedUpException, LookedUpJob, LookedUpPerson, MatchKind, PersonLookup, ToolStats } from '../protocol/messages';
+import type { RangeKey } from '../model/ranges';
+import type { LookedUpException, LookedUpJob, LookedUpPerson, MatchKind, PersonLookup, ToolStats } from '../model/person';
 import { DISTINCT_IDS, FAILED_JOB_ROWS, MATCHED_BY, MAX_PERSONS, OTHER_JOB_ROWS } from './query';
 
 const text = z.nullable(z.string());

@@ -3,7 +3,7 @@
  * the page of that window to take once, and for a minute at most (a page opened later finds nothing).
  * Never stored: what was selected on a ticket is the person's.
  */
-import type { LookupBy } from '../protocol/messages';
+import type { LookupBy } from '../model/person';
 
 export const PENDING_FOR_MS = 60_000;
 

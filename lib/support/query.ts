@@ -6,11 +6,11 @@
  * `$exception` events in the sessions of those jobs (error tracking). Everything comes back as rows of
  * one shape, `(kind, id, texts, numbers, list)`, so the parts can be one UNION ALL.
  */
-import { RANGES, type RangeKey } from '../card/ranges';
+import { RANGES, type RangeKey } from '../model/ranges';
 import { exactQuantile } from '../card/query';
-import { HogQLValues, type SchemaMapping } from '../instrumentation/schema';
+import { HogQLValues, type SchemaMapping } from '../model/events';
 import type { HogQLRequest } from '../posthog/hogql';
-import type { MatchedBy, MatchKind } from '../protocol/messages';
+import type { MatchedBy, MatchKind } from '../model/person';
 
 /** People one lookup may show: more than this says "narrow it down". */
 export const MAX_PERSONS = 5;

@@ -4,7 +4,7 @@
  * shape; any other value is looked for as a distinct id, a session id and a job id at once (one query
  * either way), since a ticket's ids do not say which they are. Pure.
  */
-import type { LookupBy, MatchKind } from '../protocol/messages';
+import type { LookupBy, MatchKind } from '../model/person';
 
 /** Longer than any id or email Tool Lens looks up. */
 export const MAX_LOOKUP_VALUE = 500;

@@ -4,9 +4,9 @@
  * card's own summaries are (lib/card/summary.ts), so it stays text wherever it is pasted. Pure.
  */
 import { codeSpan } from '../card/summary';
-import { RANGES } from '../card/ranges';
+import { RANGES } from '../model/ranges';
 import { formatCount, formatDuration } from '../helpers/format';
-import type { LookedUpJob, PersonLookup } from '../protocol/messages';
+import type { LookedUpJob, PersonLookup } from '../model/person';
 import { jobTotals, standingWords } from './lookup';
 
 const MATCH_WORDS: Record<PersonLookup['match'], string> = {

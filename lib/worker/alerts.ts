@@ -6,7 +6,7 @@
  */
 import { buildLatencyQuery } from '../card/query';
 import { cardLinks } from '../posthog/deepLinks';
-import type { AlertState } from '../project/alerts';
+import type { AlertState } from '../model/alerts';
 import type { AlertsResponse, ToolMetricsResponse } from '../protocol/messages';
 import { postHogBaseUrl, type SettingsState } from '../settings/settings';
 import { plainLabel } from '../helpers/format';

@@ -17,7 +17,7 @@ import { createOnboardingService } from '../onboarding/service';
 import { createSignIn, type SignInDeps } from '../connection/signIn';
 import { checkCustomHost, postHogBaseUrl } from '../settings/settings';
 import type { EnsureProgress } from '../project/dashboards';
-import type { RangeKey } from '../card/ranges';
+import type { RangeKey } from '../model/ranges';
 import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';

@@ -157,3 +157,25 @@ export class HogQLValues {
     return `${this.text(schema, property)} = 'true'`;
   }
 }
+
+// The spelling model of the dashboard and detection: one spelling per property (plain, `$`, or both).
+
+/** The six tool events of the guide (seed 000): the instrumentation's events without the LLM one. */
+const { aiGeneration: _aiGeneration, ...SIX_TOOL_EVENTS } = TOOL_EVENTS;
+export const GUIDE_TOOL_EVENTS = SIX_TOOL_EVENTS;
+
+/**
+ * How the project spells a property: `x`, `$x`, or `'both'` (read `coalesce(properties.x, properties.$x)`).
+ */
+export type SpellingOf<K extends string> = K | `$${K}` | 'both';
+export type PropertySpelling = { [K in ToolProperty]: SpellingOf<K> };
+
+/** PostHog's convention for custom properties: no `$`. */
+export const PLAIN_SPELLING: PropertySpelling = Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, p])) as PropertySpelling;
+/** What the guide writes (every property with `$`). */
+export const DOCUMENT_SPELLING: PropertySpelling = Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, `$${p}`])) as PropertySpelling;
+
+/** Fills the gaps of a partial map with the plain spelling. */
+export function completeSpelling(partial: Partial<PropertySpelling> = {}): PropertySpelling {
+  return { ...PLAIN_SPELLING, ...partial };
+}

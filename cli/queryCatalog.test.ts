@@ -7,8 +7,8 @@
  * (lib/support/query.ts) is in it by each kind of value it matches, and its "all jobs" link's query too.
  */
 import { describe, expect, it } from 'vitest';
-import { callsOf, parseHogQLSelect, printHogQL } from '../../local-posthog/hogql/index';
-import { findFunction } from '../../local-posthog/hogql/functions';
+import { callsOf, parseHogQLSelect, printHogQL } from '../local-posthog/hogql/index';
+import { findFunction } from '../local-posthog/hogql/functions';
 import { queryCatalog } from './queryCatalog';
 
 const catalog = queryCatalog();

@@ -3,18 +3,19 @@
  * prints (for users who audit an extension's queries) and what the tests check against PostHog's
  * function table. Pure.
  */
-import { buildAlertsQuery } from '../project/alerts';
-import { buildRankingQuery } from '../project/ranking';
-import { buildAutoMapQuery, buildCardQuery, buildEventCountQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../card/query';
-import { buildPersonJobsQuery, buildPersonLookupQuery } from '../support/query';
-import { MATCH_KINDS } from '../support/selection';
-import type { HogQLRequest } from '../posthog/hogql';
-import { buildToolUsageDashboard, CUSTOM_PROPERTIES, insightExpressions, type PropertySpelling } from '../project/dashboardDefinition';
-import { RANGE_KEYS } from '../card/ranges';
-import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type SchemaMapping } from './schema';
-import { buildDetectQuery } from './detect';
-import { buildSiteProposalQuery } from '../onboarding/sites';
-import { DEFAULT_METRICS_OPTIONS, lookupPersonProperties, type MetricsOptions, type Segment } from '../settings/settings';
+import { buildAlertsQuery } from '../lib/project/alerts';
+import { buildRankingQuery } from '../lib/project/ranking';
+import { buildAutoMapQuery, buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../lib/card/query';
+import { buildEventCountQuery } from '../lib/connection/service';
+import { buildPersonJobsQuery, buildPersonLookupQuery } from '../lib/support/query';
+import { MATCH_KINDS } from '../lib/support/selection';
+import type { HogQLRequest } from '../lib/posthog/hogql';
+import { buildToolUsageDashboard, insightExpressions } from '../lib/project/dashboardDefinition';
+import { RANGE_KEYS } from '../lib/model/ranges';
+import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type PropertySpelling, type SchemaMapping } from '../lib/model/events';
+import { buildDetectQuery } from '../lib/instrumentation/detect';
+import { buildSiteProposalQuery } from '../lib/onboarding/sites';
+import { DEFAULT_METRICS_OPTIONS, lookupPersonProperties, type MetricsOptions, type Segment } from '../lib/settings/settings';
 
 export interface CatalogEntry extends HogQLRequest {
   name: string;
@@ -28,9 +29,9 @@ export const SPELLINGS = {
 } as const;
 
 const DASHBOARD_SPELLINGS: Record<keyof typeof SPELLINGS, PropertySpelling> = {
-  plain: Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, p])) as PropertySpelling,
-  dollar: Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, `$${p}`])) as PropertySpelling,
-  both: Object.fromEntries(CUSTOM_PROPERTIES.map((p) => [p, 'both'])) as PropertySpelling,
+  plain: Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, p])) as PropertySpelling,
+  dollar: Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, `$${p}`])) as PropertySpelling,
+  both: Object.fromEntries(TOOL_PROPERTIES.map((p) => [p, 'both'])) as PropertySpelling,
 };
 
 const SEGMENTS: Record<string, Segment | null> = {
