@@ -233,7 +233,10 @@ async function main() {
       for (let quiet = 0, seen = proxy.queries.length; quiet < 10; ) {
         await sleep(100);
         if (proxy.queries.length === seen) quiet++;
-        else (seen = proxy.queries.length), (quiet = 0);
+        else {
+          seen = proxy.queries.length;
+          quiet = 0;
+        }
       }
     };
     const toolUrl = (tool: string) => `${site.url}/tools/${tool}`;

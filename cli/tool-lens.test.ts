@@ -90,7 +90,7 @@ describe('tool-lens CLI', () => {
     expect(lines).toEqual(queryCatalog());
     expect(lines.map((l) => l.name)).toContain('card (both, no segment, sessions, 7d)');
     const readable = await run(['queries'], undefined);
-    expect(readable.stdout).toMatch(/^-- card \(plain, person segment, persons, 7d\)  values: \{/m);
+    expect(readable.stdout).toMatch(/^-- card \(plain, person segment, persons, 7d\) {2}values: \{/m);
   });
 
   it('card --json: the figures the card computes, error types decoded', async () => {

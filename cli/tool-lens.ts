@@ -16,8 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetch as undiciFetch } from 'undici';
 import { createPostHogClient, PostHogError, type PostHogClient } from '../lib/posthog/client';
-import { checkCustomHost, HOSTS } from '../lib/settings/settings';
-import { TOOL_PROPERTIES } from '../lib/model/events';
+import { checkCustomHost, HOSTS, DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
+import { TOOL_PROPERTIES, FUNNEL_STEPS } from '../lib/model/events';
 import { detectSchema, SchemaDetectError, TOOL_EVENT_NAMES, type SchemaDetection } from '../lib/instrumentation/detect';
 import { ensureToolUsageDashboard, type EnsureProgress } from '../lib/project/dashboards';
 import { buildCardQuery } from '../lib/card/query';
@@ -25,8 +25,6 @@ import { runHogQL } from '../lib/posthog/asyncQuery';
 import { toToolMetrics } from '../lib/card/metrics';
 import { queryCatalog } from './queryCatalog';
 import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/model/ranges';
-import { FUNNEL_STEPS } from '../lib/model/events';
-import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 import type { ToolMetrics } from '../lib/model/figures';
 
 export const USAGE = `Usage: tool-lens <command> [options]

@@ -12,7 +12,7 @@
  * `FunnelsQuery`), both broken down by a HogQL expression so that the spelling applies to them too.
  * Event names are fixed constants, printed as literals so the insights stay editable in PostHog.
  */
-import { GUIDE_TOOL_EVENTS, TOOL_PROPERTIES, type PropertySpelling, type ToolProperty, completeSpelling } from '../model/events';
+import { GUIDE_TOOL_EVENTS, type PropertySpelling, type ToolProperty, completeSpelling } from '../model/events';
 
 /**
  * HogQL for one property in the given spelling, as text or as a number. Property names come from

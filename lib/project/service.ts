@@ -6,11 +6,11 @@
 import * as z from 'zod/mini';
 import { alertRowsSchema, alertRules, buildAlertsQuery, evaluateAlerts } from './alerts';
 import { type AlertState } from '../model/alerts';
-import type { PropertySpelling } from '../model/events';
+import type { PropertySpelling, SchemaMapping } from '../model/events';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
 import { buildAutoMapQuery } from '../card/query';
 import type { Session } from '../connection/session';
-import { fromStoredForm, type SchemaMapping } from '../model/events';
+import { fromStoredForm } from '../model/events';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';

@@ -65,7 +65,10 @@ export function memoryStore(initial: Record<string, unknown> = {}, options: { qu
   const checkQuota = (changes: Record<string, unknown>) => {
     if (options.quotaBytes === undefined) return;
     const after = new Map(values);
-    for (const [key, value] of Object.entries(changes)) value === undefined ? after.delete(key) : after.set(key, value);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) after.delete(key);
+      else after.set(key, value);
+    }
     let bytes = 0;
     for (const [key, value] of after) bytes += new TextEncoder().encode(key + JSON.stringify(value)).length;
     if (bytes > options.quotaBytes) throw new Error('QUOTA_BYTES quota exceeded');

@@ -19,6 +19,7 @@ const STRING_ESCAPES: Record<string, string> = {
 };
 
 export function escapeClickHouseString(value: string): string {
+  // eslint-disable-next-line no-control-regex -- PostHog's escape table includes the bell (\x07)
   return "'" + value.replace(/[\\'\b\f\r\n\t\0\x07\v]/g, (c) => STRING_ESCAPES[c] ?? c) + "'";
 }
 

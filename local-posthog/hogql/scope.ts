@@ -2,7 +2,7 @@
  * HogQL for the local PostHog server: what a query can name — the events table's columns, sources,
  * CTEs, aliases — and what PostHog knows of the project when it prints one (time zone, property types).
  */
-import { HogQLError, unsupported, type Node } from './parse.js';
+import { unsupported, type Node } from './parse.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scopes
