@@ -6,7 +6,7 @@
 import { buildAlertsQuery } from '../lib/project/alerts';
 import { buildRankingQuery } from '../lib/project/ranking';
 import { buildAutoMapQuery, buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery } from '../lib/card/query';
-import { buildEventCountQuery } from '../lib/connection/service';
+import { buildEventCountQuery } from '../lib/connection/connectionService';
 import { buildPersonJobsQuery, buildPersonLookupQuery } from '../lib/support/query';
 import { MATCH_KINDS } from '../lib/support/selection';
 import type { HogQLRequest } from '../lib/posthog/hogql';
@@ -14,7 +14,7 @@ import { buildToolUsageDashboard, insightExpressions } from '../lib/project/dash
 import { RANGE_KEYS } from '../lib/model/ranges';
 import { DEFAULT_SCHEMA, TOOL_PROPERTIES, type PropertySpelling, type SchemaMapping } from '../lib/model/events';
 import { buildDetectQuery } from '../lib/instrumentation/detect';
-import { buildSiteProposalQuery } from '../lib/onboarding/sites';
+import { buildSiteProposalQuery } from '../lib/onboarding/siteProposals';
 import { DEFAULT_METRICS_OPTIONS, lookupPersonProperties, type MetricsOptions, type Segment } from '../lib/settings/settings';
 
 export interface CatalogEntry extends HogQLRequest {

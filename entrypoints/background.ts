@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { CONTENT_SCRIPT_ID, type RegistrationApi } from '../lib/matching/sites';
+import { CONTENT_SCRIPT_ID, type RegistrationApi } from '../lib/matching/siteRegistration';
 import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';

@@ -1,4 +1,4 @@
-/** The alert check (lib/project/alerts.ts + lib/project/service.ts) on the local server, on events written for the test. */
+/** The alert check (lib/project/alerts.ts + lib/project/projectService.ts) on the local server, on events written for the test. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStore } from '../lib/storage/store';
 import { servicesFor } from '../lib/testing/services';

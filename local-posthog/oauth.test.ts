@@ -11,8 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignIn } from '../lib/connection/signIn';
 import { createSession } from '../lib/connection/session';
-import { createOnboardingService } from '../lib/onboarding/service';
-import { createConnectionService } from '../lib/connection/service';
+import { createOnboardingService } from '../lib/onboarding/onboardingService';
+import { createConnectionService } from '../lib/connection/connectionService';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { memoryStore } from '../lib/storage/store';
 import { signInItem } from '../lib/storage/items';

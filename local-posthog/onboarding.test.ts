@@ -4,7 +4,7 @@
  * project), and the sites proposed from the project's own tool_viewed events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOnboardingService } from '../lib/onboarding/service';
+import { createOnboardingService } from '../lib/onboarding/onboardingService';
 import { createSession } from '../lib/connection/session';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
 import { memoryStore } from '../lib/storage/store';

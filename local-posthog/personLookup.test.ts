@@ -16,7 +16,7 @@ import type { LookupBy, PersonLookup } from '../lib/model/person';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../lib/settings/settings';
 import { memoryStore } from '../lib/storage/store';
 import { exceptionsByJob } from '../lib/support/lookup';
-import { createSupportService } from '../lib/support/service';
+import { createSupportService } from '../lib/support/lookupService';
 import { startLocalPostHog, type LocalPostHog } from './server';
 
 let ph: LocalPostHog;

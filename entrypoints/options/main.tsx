@@ -13,7 +13,7 @@ import '../../components/pages.css';
 import { sendRequest } from '../../lib/protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, type Settings } from '../../lib/settings/settings';
 import { exportSettings } from '../../lib/settings/transfer';
-import { matchPatternFor } from '../../lib/matching/sites';
+import { matchPatternFor } from '../../lib/matching/siteRegistration';
 import { requestOrigins, requestPermission } from '../../lib/helpers/permissions';
 import type { AutoMap, Site } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';

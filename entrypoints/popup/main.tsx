@@ -4,7 +4,7 @@ import { Popup, type PopupProps, type TabState } from '../../components/popup/Po
 import '../../components/pages.css';
 import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
 import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
-import { matchPatternFor } from '../../lib/matching/sites';
+import { matchPatternFor } from '../../lib/matching/siteRegistration';
 import { requestOrigins } from '../../lib/helpers/permissions';
 import { newSite, originOf } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { autoRetryDelayMs } from './autoRetry';
-import { FAILURE_QUIET_MS } from './service';
+import { FAILURE_QUIET_MS } from './cardService';
 
 const fault = (kind: Parameters<typeof autoRetryDelayMs>[0]['kind'], retryInMs?: number) => ({ kind, message: 'x', ...(retryInMs !== undefined ? { retryInMs } : {}) });
 

@@ -13,7 +13,7 @@ import type { Failure } from '../model/failure';
 import { toFailure } from '../posthog/failure';
 import { checkCustomHost, postHogBaseUrl, type Settings, type SettingsState } from '../settings/settings';
 import { memoryStore, type Store } from '../storage/store';
-import { matchPatternFor } from '../matching/sites';
+import { matchPatternFor } from '../matching/siteRegistration';
 
 /** An async query's status or cancellation: /api/projects/:id/query/:query_id/. */
 const ASYNC_QUERY_PATH = /^\/api\/projects\/[^/]+\/query\/[^/?]+\/(\?|$)/;

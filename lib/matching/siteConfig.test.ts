@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from './siteConfig';
-import { siteConfigSchema } from './sites';
+import { siteConfigSchema } from './siteRegistration';
 
 const site = { origin: 'https://tools.example.com', marker: { selector: 'meta[name=tool]', attribute: 'content' }, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: { pdf: 'pdf-to-text' } }], autoMap: true };
 const good = { site, autoMap: { '/tools/pdf': 'pdf-to-text' } };

@@ -7,7 +7,7 @@
  */
 // zod/mini: the same checks as zod, in a fraction of the bytes (this module ships in the content script).
 import * as z from 'zod/mini';
-import { siteConfigSchema } from '../matching/sites';
+import { siteConfigSchema } from '../matching/siteRegistration';
 import { alertStateSchema } from '../model/alerts';
 import { cardPrefsSchema } from '../model/cardPrefs';
 import { count } from '../model/checks';

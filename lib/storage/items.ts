@@ -8,7 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { alertStateSchema, type AlertState } from '../model/alerts';
-import { parseSites, SITE_RULES_PREFIX, siteConfigSchema, storedAutoMapSchema, type SiteConfig, type StoredAutoMap } from '../matching/sites';
+import { parseSites, SITE_RULES_PREFIX, siteConfigSchema, storedAutoMapSchema, type SiteConfig, type StoredAutoMap } from '../matching/siteRegistration';
 import type { Site } from '../matching/toolMatch';
 import { toolMetricsResponse } from '../protocol/messages';
 import { cardPrefsSchema, type CardPrefs } from '../model/cardPrefs';

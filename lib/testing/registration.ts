@@ -1,5 +1,5 @@
 /** Unit-test helper: the browser's content-script registration, in memory, recording each call. */
-import type { RegistrationApi } from '../matching/sites';
+import type { RegistrationApi } from '../matching/siteRegistration';
 
 export function fakeRegistration(granted: string[]) {
   const calls: string[] = [];

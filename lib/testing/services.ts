@@ -1,8 +1,8 @@
 /** Test helper: the worker's services over one session, as lib/worker/worker.ts wires them. */
-import { createCardService, type CardServiceDeps } from '../card/service';
-import { createConnectionService } from '../connection/service';
+import { createCardService, type CardServiceDeps } from '../card/cardService';
+import { createConnectionService } from '../connection/connectionService';
 import { createSession, type SessionDeps } from '../connection/session';
-import { createProjectService } from '../project/service';
+import { createProjectService } from '../project/projectService';
 import { memoryStore } from '../storage/store';
 
 export function servicesFor(deps: SessionDeps & Pick<CardServiceDeps, 'freshForMs' | 'sampling' | 'pollDelayMs'>) {

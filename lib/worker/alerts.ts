@@ -1,5 +1,5 @@
 /**
- * Alerts as the worker runs them: one query for every tool on a timer (lib/project/service.ts
+ * Alerts as the worker runs them: one query for every tool on a timer (lib/project/projectService.ts
  * checkAlerts); the tools over a threshold show on the icon's badge, on their card, and — when the
  * user turned it on — as a system notification that opens the tool's page or its failures in PostHog.
  * The browser's alarms, action and notifications come in as dependencies.

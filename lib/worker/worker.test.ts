@@ -15,7 +15,7 @@ import { fakeRegistration } from '../testing/registration';
 import { funnelRow } from '../testing/cardRows';
 import { EVERY_REQUEST } from '../testing/requests';
 import { ALERTS_ALARM } from './alerts';
-import { AUTO_MAP_ALARM } from './sites';
+import { AUTO_MAP_ALARM } from './siteSync';
 import { createWorker, type WorkerDeps } from './worker';
 
 const SETTINGS: Settings = { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS, alertNotifications: true };

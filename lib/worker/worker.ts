@@ -4,16 +4,16 @@
  * entrypoints/background.ts only connects the browser's events and APIs to this.
  */
 import { readCardPrefs, writeCardPrefs } from '../card/prefs';
-import { createCardService } from '../card/service';
-import { createSupportService } from '../support/service';
+import { createCardService } from '../card/cardService';
+import { createSupportService } from '../support/lookupService';
 import { createPendingLookups } from '../support/pending';
 import { valueFromSelection } from '../support/selection';
 import { createNewToolsGate } from '../card/newTools';
 import { originOf } from '../matching/toolMatch';
-import { createConnectionService } from '../connection/service';
+import { createConnectionService } from '../connection/connectionService';
 import { createSession } from '../connection/session';
-import { createProjectService } from '../project/service';
-import { createOnboardingService } from '../onboarding/service';
+import { createProjectService } from '../project/projectService';
+import { createOnboardingService } from '../onboarding/onboardingService';
 import { createSignIn, type SignInDeps } from '../connection/signIn';
 import { checkCustomHost, postHogBaseUrl } from '../settings/settings';
 import type { EnsureProgress } from '../project/dashboards';
@@ -22,12 +22,12 @@ import type { DashboardProgress } from '../protocol/messages';
 import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
-import type { RegistrationApi } from '../matching/sites';
+import type { RegistrationApi } from '../matching/siteRegistration';
 import { cachedFigures, figuresIndexItem, settingsItem } from '../storage/items';
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
-import { AUTO_MAP_ALARM, createSiteSync } from './sites';
+import { AUTO_MAP_ALARM, createSiteSync } from './siteSync';
 
 export interface WorkerDeps {
   store: Store;

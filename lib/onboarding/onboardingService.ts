@@ -7,7 +7,7 @@ import { toFailure } from '../posthog/failure';
 import type { OnboardingProjectsResponse, OnboardingSitesResponse } from '../protocol/messages';
 import { postHogBaseUrl, type Settings } from '../settings/settings';
 import { listKeyProjects } from './projects';
-import { buildSiteProposalQuery, SITE_PROPOSAL_DAYS, toSiteProposals } from './sites';
+import { buildSiteProposalQuery, SITE_PROPOSAL_DAYS, toSiteProposals } from './siteProposals';
 
 export type OnboardingService = ReturnType<typeof createOnboardingService>;
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../settings/settings';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { servicesFor } from '../testing/services';
-import { missingScopes } from './service';
+import { missingScopes } from './connectionService';
 
 const settings: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: BASE, projectId: '7', apiKey: 'phx_k', ...DEFAULT_METRICS_OPTIONS } };
 let mock = mockPostHog();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchPatternFor, parseSites, siteConfigs, syncRegistration } from './sites';
+import { matchPatternFor, parseSites, siteConfigs, syncRegistration } from './siteRegistration';
 import { fakeRegistration } from '../testing/registration';
 import { newSite } from './toolMatch';
 

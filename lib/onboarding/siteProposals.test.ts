@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEMA } from '../model/events';
-import { buildSiteProposalQuery, toSiteProposals } from './sites';
+import { buildSiteProposalQuery, toSiteProposals } from './siteProposals';
 
 describe('site proposals', () => {
   it("asks for the origins of the project's own tool_viewed pages, values as placeholders", () => {

@@ -4,7 +4,7 @@
  * published in storage.session for its content script. Auto-mapping is asked of PostHog at most
  * once a day per project.
  */
-import { AUTO_MAP_MAX_AGE_MS, siteConfigs, syncRegistration, type RegistrationApi, type SiteConfig } from '../matching/sites';
+import { AUTO_MAP_MAX_AGE_MS, siteConfigs, syncRegistration, type RegistrationApi, type SiteConfig } from '../matching/siteRegistration';
 import type { AutoMap } from '../matching/toolMatch';
 import { autoMapItem, siteRules, sitesItem } from '../storage/items';
 import type { Store } from '../storage/store';

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../storage/store';
-import { spellingFor } from './service';
+import { spellingFor } from './projectService';
 import { servicesFor } from '../testing/services';
 import { DEFAULT_SCHEMA } from '../model/events';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../settings/settings';
