@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startLocalPostHog } from '../local-posthog/server';
 import { startSampleSite } from '../sample-site/server';
-import { chromiumPath, configureExtension, launchWithExtension } from '../scripts/chromium';
-import { cardOf } from '../scripts/closedCard';
+import { chromiumPath, configureExtension, launchWithExtension } from '../e2e/harness/chromium';
+import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
 
 const out = process.argv[2];
@@ -34,7 +34,7 @@ export const POPUP_READY_SELECTOR = '[data-testid="popup-status"]';
 const SETTLE_MS = 1000; // main-thread window: navigation → load + this (+ until the card is ready, if later)
 const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?$/;
 
-// Same quiet flags as scripts/chromium.ts, for the browser without the extension.
+// Same quiet flags as e2e/harness/chromium.ts, for the browser without the extension.
 const QUIET_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 /** Forwards everything to the local PostHog; counts and times the query endpoint's requests. */

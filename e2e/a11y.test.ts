@@ -8,9 +8,9 @@ import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
-import { axeCard, axePage, describeViolations, type AxeReport } from '../scripts/axe';
-import { cardOf as card } from '../scripts/closedCard';
-import { configureExtension } from '../scripts/chromium';
+import { axeCard, axePage, describeViolations, type AxeReport } from './harness/axe';
+import { cardOf as card } from './harness/closedCard';
+import { configureExtension } from './harness/chromium';
 import { compareCounts, compareRates } from '../lib/stats/intervals';
 
 let stack: Stack;

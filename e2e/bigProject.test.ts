@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
-import { cardOf as card } from '../scripts/closedCard';
+import type { ExtensionBrowser } from './harness/chromium';
+import { cardOf as card } from './harness/closedCard';
 import { servicesFor } from '../lib/testing/services';
 import { memoryStore } from '../lib/storage/store';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';

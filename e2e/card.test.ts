@@ -8,10 +8,10 @@ import type { Page } from 'playwright-core';
 import { formatDuration } from '../lib/helpers/format';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import { configureExtension, type ExtensionBrowser } from '../scripts/chromium';
+import { configureExtension, type ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
-import { cardHost, cardOf as card } from '../scripts/closedCard';
+import { cardHost, cardOf as card } from './harness/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;

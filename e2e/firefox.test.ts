@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration } from '../lib/helpers/format';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { firefoxCard, launchFirefoxWithExtension, type FirefoxExtension } from '../scripts/firefox';
+import { firefoxCard, launchFirefoxWithExtension, type FirefoxExtension } from './harness/firefox';
 import { expectedCard, type RawEvent } from './expected';
 
 let postHog: LocalPostHog;

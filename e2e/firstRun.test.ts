@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
-import { cardOf as card } from '../scripts/closedCard';
+import type { ExtensionBrowser } from './harness/chromium';
+import { cardOf as card } from './harness/closedCard';
 import { startStack, type Stack } from './stack';
 
 const KEYS = { noUser: 'phx_first_run_no_user_read', nowhere: 'phx_first_run_no_project' };

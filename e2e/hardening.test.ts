@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
-import { cardHost, cardOf as card } from '../scripts/closedCard';
+import { cardHost, cardOf as card } from './harness/closedCard';
 
 let stack: Stack;
 const QUERY = '/api/projects/1/query/';

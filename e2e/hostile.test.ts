@@ -3,16 +3,16 @@
  * stays text, the card renders under `default-src 'none'` and looks the same under CSS that styles
  * every element, a page forging the extension's messages gets nothing, a page script cannot read
  * the card (closed shadow root), and the personal API key is out of reach of the content script's
- * world and of the page. The tests read the card over the DevTools protocol (scripts/closedCard.ts).
+ * world and of the page. The tests read the card over the DevTools protocol (e2e/harness/closedCard.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import { captureBatch } from '../local-posthog/test-helpers';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
+import type { ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
-import { cardHost, cardOf as card } from '../scripts/closedCard';
+import { cardHost, cardOf as card } from './harness/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
+import type { ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
-import { configureExtension } from '../scripts/chromium';
-import { cardOf as card } from '../scripts/closedCard';
+import { configureExtension } from './harness/chromium';
+import { cardOf as card } from './harness/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;

@@ -12,9 +12,9 @@ import type { SampleSite } from '../sample-site/server';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
-import { cardOf as card } from '../scripts/closedCard';
+import { cardOf as card } from './harness/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;

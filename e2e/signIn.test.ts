@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
-import { cardOf as card } from '../scripts/closedCard';
+import type { ExtensionBrowser } from './harness/chromium';
+import { cardOf as card } from './harness/closedCard';
 import { startStack, type Stack } from './stack';
 
 let postHog: LocalPostHog;

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import type { ExtensionBrowser } from '../scripts/chromium';
+import type { ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
-import { cardHost, cardOf as card } from '../scripts/closedCard';
+import { cardHost, cardOf as card } from './harness/closedCard';
 
 let postHog: LocalPostHog;
 let site: SampleSite;

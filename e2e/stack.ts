@@ -4,7 +4,7 @@
  */
 import { startLocalPostHog, type LocalPostHog, type StartOptions } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../scripts/chromium';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from './harness/chromium';
 
 export interface Stack {
   postHog: LocalPostHog;

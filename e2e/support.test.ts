@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { extensionTarget } from '../scripts/chromium';
+import { extensionTarget } from './harness/chromium';
 import { startStack, type Stack } from './stack';
 
 let stack: Stack;

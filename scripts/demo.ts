@@ -18,9 +18,9 @@ import { PostHog } from 'posthog-node';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
 import { SAMPLE_TOOLS } from '../sample-site/tools';
-import { configureExtension, launchWithExtension, type ExtensionBrowser } from './chromium';
-import { cardOf } from './closedCard';
-import { firefoxCard, launchFirefoxWithExtension } from './firefox';
+import { configureExtension, launchWithExtension, type ExtensionBrowser } from '../e2e/harness/chromium';
+import { cardOf } from '../e2e/harness/closedCard';
+import { firefoxCard, launchFirefoxWithExtension } from '../e2e/harness/firefox';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 
 const { values: args } = parseArgs({

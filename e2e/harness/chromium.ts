@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
-import { describeSettingsChange } from '../lib/settings/change';
+import { describeSettingsChange } from '../../lib/settings/change';
 import { registerCardSelector } from './closedCard';
 
 /** The localhost build (wxt.config.ts): loopback granted at install, for the local PostHog and sample site. */

@@ -1,7 +1,7 @@
 /**
  * axe-core over the extension's views, for the e2e suite: extension pages as they are, and the card
  * inside its closed shadow root — in Playwright's utility world (which the page cannot see), where the
- * card roots are handed over the DevTools protocol (scripts/closedCard.ts) and `shadowRoot` is made to
+ * card roots are handed over the DevTools protocol (e2e/harness/closedCard.ts) and `shadowRoot` is made to
  * return them, so axe walks the card as it walks an open root.
  */
 import { readFileSync } from 'node:fs';
