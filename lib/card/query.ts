@@ -86,11 +86,46 @@ function toolFilter(v: HogQLValues, schema: SchemaMapping, tool: string, segment
 export const exactQuantile = (sorted: string, level: string, n = `length(${sorted})`) => `${sorted}[intDiv(${level} * ${n}, 1) + 1]`;
 
 /**
- * A row's numbers, in order (see buildCardQuery): every row but the funnel's carries all of them, and
- * each section reads the ones it needs (metrics.ts). Counts first (whole numbers), then figures.
+ * A row's numbers, declared once, in order (see buildCardQuery): every row but the funnel's carries
+ * all of them, and each section reads the ones it needs by name (metrics.ts). Counts first (whole
+ * numbers: sums of conditions), then figures (sums of values, exact percentiles of the values until
+ * now, the order statistics bounding p95). Each record says what the query computes for it, over the
+ * columns the innermost select defines; the query's positions are derived from this list.
  */
-export const ROW_COUNTS = ['all', 'untilNow', 'cacheHits', 'authenticated', 'lastHour', 'errors', 'n', 'nLastHour', 'current', 'nSize'] as const;
-export const ROW_FIGURES = ['sum', 'sumLastHour', 'cost', 'inputTokens', 'outputTokens', 'sumSize', 'p50', 'p95', 'p99', 'p95Low', 'p95High'] as const;
+const ROW_NUMBERS = [
+  { name: 'all', count: '1' },
+  { name: 'untilNow', count: 'u' },
+  { name: 'cacheHits', count: 'u AND cached' },
+  { name: 'authenticated', count: 'auth' },
+  { name: 'lastHour', count: 'h' },
+  { name: 'errors', count: 'err' },
+  { name: 'n', count: 'xu IS NOT NULL' },
+  { name: 'nLastHour', count: 'xh IS NOT NULL' },
+  { name: 'current', count: 'cur' },
+  { name: 'nSize', count: 'size IS NOT NULL' },
+  { name: 'sum', sum: 'xu' },
+  { name: 'sumLastHour', sum: 'xh' },
+  { name: 'cost', sum: 'cost' },
+  { name: 'inputTokens', sum: 'input' },
+  { name: 'outputTokens', sum: 'output' },
+  { name: 'sumSize', sum: 'size' },
+  { name: 'p50', quantile: '0.5' },
+  { name: 'p95', quantile: '0.95' },
+  { name: 'p99', quantile: '0.99' },
+  // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).
+  { name: 'p95Low', value: 'xs[p95_low_rank]' },
+  { name: 'p95High', value: 'xs[p95_high_rank]' },
+] as const;
+type RowNumber = (typeof ROW_NUMBERS)[number];
+const kindOf = (r: RowNumber) => ('count' in r ? 0 : 'sum' in r ? 1 : 'quantile' in r ? 2 : 3);
+// The query lays a row out as sums (counts, then sums of values), quantiles, values: so must the list.
+if (ROW_NUMBERS.some((r, i) => i > 0 && kindOf(r) < kindOf(ROW_NUMBERS[i - 1]!))) throw new Error('ROW_NUMBERS out of order');
+/** The whole-number counts of a row, in order. */
+export const ROW_COUNTS = ROW_NUMBERS.filter((r) => 'count' in r).map((r) => r.name) as Array<Extract<RowNumber, { count: string }>['name']>;
+/** The figures of a row (sums and percentiles, null when there is no value), in order after the counts. */
+export const ROW_FIGURES = ROW_NUMBERS.filter((r) => !('count' in r)).map((r) => r.name) as Array<Exclude<RowNumber['name'], (typeof ROW_COUNTS)[number]>>;
+/** A number's position in a row, as HogQL indexes arrays (from 1). */
+const at = (name: RowNumber['name']) => ROW_NUMBERS.findIndex((r) => r.name === name) + 1;
 /** Rows at most: every section is small (7 events × 2 periods, ≤ 12 funnel rows, ≤ 30 spark buckets) but for property values. */
 export const CARD_ROWS = 1000;
 
@@ -210,14 +245,15 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   if (segmentValue) where.push(segmentMatch(v, segment!, segmentValue));
   where.push(`timestamp >= query_time - INTERVAL ${v.add('lookback_seconds', period * 2)} SECOND`);
 
-  // The p95's interval: the values at the ranks p95IntervalRanks gives (out of the array when unbounded: the card ignores them).
-  const quantiles = ['0.5', '0.95', '0.99'];
+  const sums = ROW_NUMBERS.flatMap((r) => ('count' in r ? [r.count] : 'sum' in r ? [r.sum] : []));
+  const quantiles = ROW_NUMBERS.flatMap((r) => ('quantile' in r ? [r.quantile] : []));
+  const values = ROW_NUMBERS.flatMap((r) => ('value' in r ? [r.value] : []));
   const query = `SELECT section, label, section = 'funnel' ? [level, count() / 1] : any(numbers) AS numbers
 FROM (
   SELECT section, label, entity_key,
-    sumForEach([1, u, u AND cached, auth, h, err, xu IS NOT NULL, xh IS NOT NULL, cur, size IS NOT NULL, xu, xh, cost, input, output, size]) AS sums,
-    groupArray(xu) AS xs_unsorted, arraySort(xs_unsorted) AS xs, sums[7] AS n, ${P95_RANKS_SQL('n').join(', ')},
-    arrayConcat(sums, arrayMap(q -> ${exactQuantile('xs', 'q', 'n')}, [${quantiles.join(', ')}]), [xs[p95_low_rank], xs[p95_high_rank]]) AS numbers,
+    sumForEach([${sums.join(', ')}]) AS sums,
+    groupArray(xu) AS xs_unsorted, arraySort(xs_unsorted) AS xs, sums[${at('n')}] AS n, ${P95_RANKS_SQL('n').join(', ')},
+    arrayConcat(sums, arrayMap(q -> ${exactQuantile('xs', 'q', 'n')}, [${quantiles.join(', ')}]), [${values.join(', ')}]) AS numbers,
     windowFunnel(${v.add('window_ms', options.funnelWindowHours * 3_600_000)})(ts, ${[viewed, uploaded, started, completed, downloaded].map((e) => `event = ${e}`).join(', ')}) AS level
   FROM (
     SELECT ${c.defs.join(',\n      ')}
@@ -227,7 +263,7 @@ FROM (
   WHERE section != ''
   GROUP BY section, label, entity_key)
 GROUP BY section, label, level
-ORDER BY section IN ('error', 'file_type', 'format'), numbers[9] DESC, numbers[1] DESC, label
+ORDER BY section IN ('error', 'file_type', 'format'), numbers[${at('current')}] DESC, numbers[${at('all')}] DESC, label
 LIMIT ${CARD_ROWS}`;
   return { query, values: v.values };
 }
