@@ -22,6 +22,9 @@ import { fetchGroupTypes } from './groupTypes';
 import { RANGES } from '../model/ranges';
 import { buildRankingQuery, rankingRowsSchema, rankTools, toToolFigures } from './ranking';
 import { runHogQL } from '../posthog/asyncQuery';
+import { autoRetryDelayMs } from '../card/autoRetry';
+import { FAILURE_QUIET_MS } from '../card/cardService';
+import { createAnswerCache } from '../helpers/answerCache';
 import type { RangeKey } from '../model/ranges';
 import { alertsItem, dashboardsItem, recentDashboardsItem } from '../storage/items';
 import type { Store } from '../storage/store';
@@ -129,24 +132,28 @@ export function createProjectService(deps: ProjectServiceDeps) {
     }
   }
 
+  // Answers every card and the popup share (lib/helpers/answerCache.ts): one request per key at a
+  // time, kept RANKING_TTL_MS, a failure held on the card's retry schedule.
+  const cacheOptions = {
+    now,
+    freshForMs: RANKING_TTL_MS,
+    maxEntries: 20,
+    maxAgeMs: RANKING_TTL_MS,
+    retryDelayMs: (failure: Failure, attempt: number) => autoRetryDelayMs(failure, attempt, () => 0) ?? FAILURE_QUIET_MS,
+    toFailure,
+  };
+  const annotations = createAnswerCache<AnnotationsResponse>(cacheOptions);
+  const rankings = createAnswerCache<RankingResponse>(cacheOptions);
+
   /** The project's annotations in a range, for the card's line: kept as long as a ranking; none when the key may not read them. */
-  const annotations = new Map<string, { at: number; answer: AnnotationsResponse }>();
   async function getAnnotations(range: RangeKey): Promise<AnnotationsResponse> {
     const connected = await session.connect();
     if (!connected.ok) return connected;
     const { client, project } = connected.connection;
-    const key = `${project}|${range}`;
-    const held = annotations.get(key);
-    if (held && now() - held.at < RANKING_TTL_MS) return held.answer;
-    try {
+    return annotations.ask(`${project}|${range}`, async () => {
       const until = now();
-      const answer: AnnotationsResponse = { ok: true, annotations: await fetchAnnotations(client, until - RANGES[range].seconds * 1000, until) };
-      if (annotations.size > 20) annotations.clear();
-      annotations.set(key, { at: now(), answer });
-      return answer;
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+      return { ok: true, annotations: await fetchAnnotations(client, until - RANGES[range].seconds * 1000, until) };
+    });
   }
 
   /** The project's group types, for the segment picker (asked for when the picker opens; not kept). */
@@ -161,34 +168,18 @@ export function createProjectService(deps: ProjectServiceDeps) {
   }
 
   /** The standing of every tool per range (and project): one query shared by every card and the popup. */
-  const rankings = new Map<string, { at: number; answer: RankingResponse }>();
-  const rankingsInFlight = new Map<string, Promise<RankingResponse>>();
   async function getRanking(range: RangeKey): Promise<RankingResponse> {
     const connected = await session.connect();
     if (!connected.ok) return connected;
     const { client, settings, project } = connected.connection;
-    const key = `${project}|${range}|${settings.funnelUnit}|${settings.funnelWindowHours}`;
-    const held = rankings.get(key);
-    if (held && now() - held.at < RANKING_TTL_MS) return held.answer;
-    const running = rankingsInFlight.get(key);
-    if (running) return running;
-    const request = (async (): Promise<RankingResponse> => {
-      try {
-        // Every tool of a big project: past PostHog's API ceiling it runs as an async query, shared all the same.
-        const rows = rankingRowsSchema.safeParse((await runHogQL(client, buildRankingQuery(range, settings), { slots: client.slots, now })).response.results);
-        if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
-        const tools = toToolFigures(rows.data);
-        const standings = new Map(rankTools(tools).map((st) => [st.tool, st]));
-        const answer: RankingResponse = { ok: true, ranking: { range, at: now(), tools: tools.map((t) => ({ ...t, standing: standings.get(t.tool)! })) } };
-        if (rankings.size > 20) rankings.clear();
-        rankings.set(key, { at: now(), answer });
-        return answer;
-      } catch (error) {
-        return { ok: false, error: toFailure(error) };
-      }
-    })().finally(() => rankingsInFlight.delete(key));
-    rankingsInFlight.set(key, request);
-    return request;
+    return rankings.ask(`${project}|${range}|${settings.funnelUnit}|${settings.funnelWindowHours}`, async () => {
+      // Every tool of a big project: past PostHog's API ceiling it runs as an async query, shared all the same.
+      const rows = rankingRowsSchema.safeParse((await runHogQL(client, buildRankingQuery(range, settings), { slots: client.slots, now })).response.results);
+      if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
+      const tools = toToolFigures(rows.data);
+      const standings = new Map(rankTools(tools).map((st) => [st.tool, st]));
+      return { ok: true, ranking: { range, at: now(), tools: tools.map((t) => ({ ...t, standing: standings.get(t.tool)! })) } };
+    });
   }
 
   /**
