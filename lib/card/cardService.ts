@@ -239,10 +239,7 @@ export function createCardService(deps: CardServiceDeps) {
 
 
   async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { settings, client } = connected.connection;
-    try {
+    return session.run(async ({ settings, client }) => {
       const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
       const rows = triageRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
@@ -261,9 +258,7 @@ export function createCardService(deps: CardServiceDeps) {
       const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0)).slice(0, TRIAGE_ROWS);
       const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2] - a[2]).slice(0, TRIAGE_ROWS);
       return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    });
   }
 
   /**

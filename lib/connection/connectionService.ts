@@ -76,10 +76,7 @@ export function createConnectionService(session: Session, { signedIn, noteUser }
 
   /** Whether the key works, whose it is, and which scopes it lacks for what Tool Lens does. */
   async function connectionStatus(): Promise<ConnectionStatusResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { client, settings } = connected.connection;
-    try {
+    return session.run(async ({ client, settings }) => {
       const user = await client.me();
       if (settings.auth === 'signIn') {
         // A sign-in's scopes are those PostHog granted with the token (its @current key endpoint takes keys only).
@@ -91,17 +88,13 @@ export function createConnectionService(session: Session, { signedIn, noteUser }
       // Older PostHog releases have no @current key endpoint: the scopes are then unknown, not missing.
       const info = await client.request('/api/personal_api_keys/@current/', keyInfoSchema).catch(() => null);
       return { ok: true, via: 'key', user: user.email, scopes: info?.scopes ?? null, missing: info ? missingScopes(info.scopes) : [] };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    });
   }
 
   /** Which spelling of each property the project's data uses, to remember in the settings. */
   async function detectProjectSchema(): Promise<DetectSchemaResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    try {
-      const detection = await detectSchema(connected.connection.client);
+    return session.run(async ({ client }) => {
+      const detection = await detectSchema(client);
       const properties: Extract<DetectSchemaResponse, { ok: true }>['properties'] = {};
       for (const [name, found] of Object.entries(detection.properties)) {
         // Detection's choice: one spelling, or both; `$session_id` beside `session_id` is PostHog's own id, not a spelling.
@@ -109,9 +102,7 @@ export function createConnectionService(session: Session, { signedIn, noteUser }
         properties[name] = { spellings, plain: found.plain, dollar: found.dollar };
       }
       return { ok: true, days: detection.days, properties, events: { ...detection.events } };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    });
   }
 
   return { testConnection, connectionStatus, detectProjectSchema, budgetStatus: session.budgetStatus };

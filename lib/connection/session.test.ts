@@ -34,6 +34,18 @@ describe('PostHog session', () => {
     expect((await granted.connect()).ok).toBe(true);
   });
 
+  it("runs work with the connection, and answers the protocol's failure when there is none or the work throws", async () => {
+    let ran = 0;
+    const work = async () => (ran++, { ok: true as const });
+    const missing = await createSession({ loadSettings: async () => ({ status: 'missing' }) }).run(work);
+    expect(missing).toMatchObject({ ok: false, error: { kind: 'not_configured' } });
+    expect(ran).toBe(0);
+    const session = createSession({ loadSettings: async () => configured, fetch: mock.fetch });
+    expect(await session.run(work)).toEqual({ ok: true });
+    mock.pool.intercept(ME).reply(401, { detail: 'Invalid personal API key.' });
+    expect(await session.run(async ({ client }) => ({ ok: true as const, user: (await client.me()).email }))).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+  });
+
   it('names the project by host and id, whatever the key', async () => {
     const session = createSession({ loadSettings: async () => configured });
     const connected = await session.connect();

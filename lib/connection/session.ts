@@ -134,6 +134,20 @@ export function createSession(deps: SessionDeps) {
   }
 
   /**
+   * Runs `work` with the stored settings' connection; a missing connection, or anything `work` throws
+   * (PostHog's errors, a bad answer), is the protocol's failure answer.
+   */
+  async function run<T>(work: (connection: Connection) => Promise<T>, opts: { spend?: 'each' | 'once' } = {}): Promise<T | { ok: false; error: Failure }> {
+    const connected = await connect(opts);
+    if (!connected.ok) return connected;
+    try {
+      return await work(connected.connection);
+    } catch (error) {
+      return { ok: false, error: toFailure(error) };
+    }
+  }
+
+  /**
    * A client for a host and key not saved yet (the first run lists the key's projects before one is
    * chosen): the same host check, budget and Retry-After as every other request.
    */
@@ -162,6 +176,7 @@ export function createSession(deps: SessionDeps) {
 
   return {
     connect,
+    run,
     connectTo,
     /** Why Tool Lens may not reach a host (no permission), or null. */
     hostDenied,

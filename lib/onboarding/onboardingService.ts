@@ -34,14 +34,10 @@ export function createOnboardingService(session: Session) {
   }
 
   async function proposeSites(): Promise<OnboardingSitesResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    try {
-      const response = await connected.connection.client.hogql(buildSiteProposalQuery(connected.connection.settings.schema));
+    return session.run(async ({ client, settings }) => {
+      const response = await client.hogql(buildSiteProposalQuery(settings.schema));
       return { ok: true, days: SITE_PROPOSAL_DAYS, sites: toSiteProposals(response) };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    });
   }
 
   return { projectsFor, projectsWith, proposeSites };

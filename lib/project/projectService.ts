@@ -78,10 +78,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
   }
 
   async function fetchDashboards(): Promise<DashboardsResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { client, project } = connected.connection;
-    try {
+    return session.run(async ({ client, project }) => {
       const list = (await listDashboards(client)).map((d) => ({
         id: d.id,
         name: d.name || `Dashboard ${d.id}`,
@@ -92,9 +89,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
       }));
       await store.set(dashboardsItem, { project, at: now(), dashboards: list });
       return { ok: true, at: now(), fromCache: false, dashboards: order(list, await recent(project)) };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    });
   }
 
   async function dashboardOpened(id: number) {
@@ -106,16 +101,14 @@ export function createProjectService(deps: ProjectServiceDeps) {
 
   async function ensureDashboard(onProgress: (p: EnsureProgress) => void): Promise<{ ok: true; result: EnsureResult } | { ok: false; error: Failure }> {
     // One request from the budget for the whole run: it is a deliberate click, and a half-made dashboard helps nobody.
-    const connected = await session.connect({ spend: 'once' });
-    if (!connected.ok) return connected;
-    const { client, settings } = connected.connection;
-    try {
-      const result = await ensureToolUsageDashboard(client, spellingFor(settings.schema), onProgress);
-      await fetchDashboards();
-      return { ok: true, result };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    return session.run(
+      async ({ client, settings }) => {
+        const result = await ensureToolUsageDashboard(client, spellingFor(settings.schema), onProgress);
+        await fetchDashboards();
+        return { ok: true as const, result };
+      },
+      { spend: 'once' },
+    );
   }
 
   /** page_path → tool from the project's data; null when not configured or PostHog fails (auto-mapping then waits). */
@@ -147,39 +140,31 @@ export function createProjectService(deps: ProjectServiceDeps) {
 
   /** The project's annotations in a range, for the card's line: kept as long as a ranking; none when the key may not read them. */
   async function getAnnotations(range: RangeKey): Promise<AnnotationsResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { client, project } = connected.connection;
-    return annotations.ask(`${project}|${range}`, async () => {
-      const until = now();
-      return { ok: true, annotations: await fetchAnnotations(client, until - RANGES[range].seconds * 1000, until) };
-    });
+    return session.run(({ client, project }) =>
+      annotations.ask(`${project}|${range}`, async () => {
+        const until = now();
+        return { ok: true, annotations: await fetchAnnotations(client, until - RANGES[range].seconds * 1000, until) };
+      }),
+    );
   }
 
   /** The project's group types, for the segment picker (asked for when the picker opens; not kept). */
   async function getGroupTypes(): Promise<GroupTypesResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    try {
-      return { ok: true, groupTypes: await fetchGroupTypes(connected.connection.client) };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    return session.run(async ({ client }) => ({ ok: true, groupTypes: await fetchGroupTypes(client) }));
   }
 
   /** The standing of every tool per range (and project): one query shared by every card and the popup. */
   async function getRanking(range: RangeKey): Promise<RankingResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { client, settings, project } = connected.connection;
-    return rankings.ask(`${project}|${range}|${settings.funnelUnit}|${settings.funnelWindowHours}`, async () => {
-      // Every tool of a big project: past PostHog's API ceiling it runs as an async query, shared all the same.
-      const rows = rankingRowsSchema.safeParse((await runHogQL(client, buildRankingQuery(range, settings), { slots: client.slots, now })).response.results);
-      if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
-      const tools = toToolFigures(rows.data);
-      const standings = new Map(rankTools(tools).map((st) => [st.tool, st]));
-      return { ok: true, ranking: { range, at: now(), tools: tools.map((t) => ({ ...t, standing: standings.get(t.tool)! })) } };
-    });
+    return session.run(({ client, settings, project }) =>
+      rankings.ask(`${project}|${range}|${settings.funnelUnit}|${settings.funnelWindowHours}`, async () => {
+        // Every tool of a big project: past PostHog's API ceiling it runs as an async query, shared all the same.
+        const rows = rankingRowsSchema.safeParse((await runHogQL(client, buildRankingQuery(range, settings), { slots: client.slots, now })).response.results);
+        if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
+        const tools = toToolFigures(rows.data);
+        const standings = new Map(rankTools(tools).map((st) => [st.tool, st]));
+        return { ok: true, ranking: { range, at: now(), tools: tools.map((t) => ({ ...t, standing: standings.get(t.tool)! })) } };
+      }),
+    );
   }
 
   /**

@@ -6,7 +6,6 @@
 import { runHogQL } from '../posthog/asyncQuery';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { sqlInsightUrl } from '../posthog/deepLinks';
-import { toFailure } from '../posthog/failure';
 import type { Session } from '../connection/session';
 import type { PersonLookupResponse } from '../protocol/messages';
 import type { LookupBy } from '../model/person';
@@ -18,13 +17,10 @@ import { resolveMatch } from './selection';
 
 export function createSupportService({ session, now = Date.now }: { session: Session; now?: () => number }) {
   async function lookup(request: { range: RangeKey; by: LookupBy; value: string; refresh?: boolean }): Promise<PersonLookupResponse> {
-    const connected = await session.connect();
-    if (!connected.ok) return connected;
-    const { client, settings } = connected.connection;
-    const value = request.value.trim();
-    const match = resolveMatch(request.by, value);
-    const personProperties = lookupPersonProperties(settings);
-    try {
+    return session.run(async ({ client, settings }) => {
+      const value = request.value.trim();
+      const match = resolveMatch(request.by, value);
+      const personProperties = lookupPersonProperties(settings);
       const query = buildPersonLookupQuery({ range: request.range, match, value, schema: settings.schema, emailProperty: settings.personEmailProperty, personProperties });
       const { response } = await runHogQL(client, query, { slots: client.slots, refresh: request.refresh, now });
       const rows = lookupRowsSchema.safeParse(response.results);
@@ -40,9 +36,7 @@ export function createSupportService({ session, now = Date.now }: { session: Ses
         jobsUrl: (personId) => sqlInsightUrl(client.baseUrl, settings.projectId, buildPersonJobsQuery({ range: request.range, schema: settings.schema, personId })),
       });
       return { ok: true, lookup };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+    });
   }
   return { lookup };
 }
