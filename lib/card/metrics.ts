@@ -1,5 +1,5 @@
 /** Turns the card query's rows into the figures the card shows. Pure. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FUNNEL_STEPS, fromStoredForm } from '../model/events';
 import { p95IntervalRanks } from '../stats/intervals';
 import type { RangeKey } from '../model/ranges';
@@ -17,9 +17,11 @@ const cardRowSchema = z.tuple([
   z.enum(['current', 'previous', 'funnel', 'error', 'spark', 'file_type', 'format']),
   z.string(),
   z
-    .array(z.number().nullable())
-    .max(ROW_COUNTS.length + ROW_FIGURES.length)
-    .refine((numbers) => numbers.slice(0, ROW_COUNTS.length).every((x) => x !== null && Number.isInteger(x) && x >= 0), 'counts must be whole numbers'),
+    .array(z.nullable(z.number()))
+    .check(
+      z.maxLength(ROW_COUNTS.length + ROW_FIGURES.length),
+      z.refine((numbers) => numbers.slice(0, ROW_COUNTS.length).every((x) => x !== null && Number.isInteger(x) && x >= 0), 'counts must be whole numbers'),
+    ),
 ]);
 const cardRowsSchema = z.array(cardRowSchema);
 type Period = 'current' | 'previous';
@@ -205,7 +207,7 @@ export function toToolMetrics(
   }, factor);
 }
 
-const toolsSeenSchema = z.array(z.tuple([z.string(), z.number().int().nonnegative()]));
+const toolsSeenSchema = z.array(z.tuple([z.string(), z.int().check(z.nonnegative())]));
 
 export function toToolsSeen(response: HogQLResponse): NonNullable<ToolMetrics['toolsSeen']> {
   const parsed = toolsSeenSchema.safeParse(response.results);

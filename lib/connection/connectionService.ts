@@ -3,7 +3,7 @@
  * query API), the key's scopes against what Tool Lens does, the project's property spellings, and
  * the request budget.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HogQLRequest } from '../posthog/hogql';
 import { detectSchema } from '../instrumentation/detect';
 import { toFailure } from '../posthog/failure';

@@ -2,7 +2,7 @@
  * Which spelling a project uses for each custom property (`x` or `$x`, or both), and which of the
  * six tool events it sends — with one HogQL query over recent tool events.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HogQLRequest } from '../posthog/hogql';
 import { PostHogError, type HogQLResponse } from '../posthog/client';
 import { TOOL_PROPERTIES, GUIDE_TOOL_EVENTS, type ToolProperty, type PropertySpelling, type SchemaMapping, type SpellingOf } from '../model/events';
@@ -66,9 +66,9 @@ export interface SchemaDetection {
 }
 
 // PostHog answers counts as JSON numbers; accept digit strings too (64-bit integers quoted).
-const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+const count = z.union([z.int().check(z.nonnegative()), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]);
 const detectResponseSchema = z.object({
-  columns: z.array(z.string()).nullish(),
+  columns: z.nullish(z.array(z.string())),
   results: z.array(z.array(z.union([z.string(), z.number()]))),
 });
 

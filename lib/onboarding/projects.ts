@@ -6,17 +6,17 @@
  * projects at all (403: "API keys with scoped projects are only supported on project-based
  * endpoints."): then the current organisation's projects from @me are the list.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PostHogError, type PostHogClient } from '../posthog/client';
 
-const teamSchema = z.object({ id: z.number(), project_id: z.number().nullish(), name: z.string(), timezone: z.string().nullish() });
+const teamSchema = z.object({ id: z.number(), project_id: z.nullish(z.number()), name: z.string(), timezone: z.nullish(z.string()) });
 const organizationSchema = z.object({ id: z.string(), name: z.string() });
 const meSchema = z.object({
   email: z.string(),
-  organization: organizationSchema.extend({ teams: z.array(teamSchema).default([]) }).nullish(),
-  organizations: z.array(organizationSchema).default([]),
+  organization: z.nullish(z.extend(organizationSchema, { teams: z._default(z.array(teamSchema), []) })),
+  organizations: z._default(z.array(organizationSchema), []),
 });
-const projectPageSchema = z.object({ results: z.array(teamSchema), next: z.string().nullish() });
+const projectPageSchema = z.object({ results: z.array(teamSchema), next: z.nullish(z.string()) });
 
 export interface ProjectChoice {
   /** The id the query API takes (/api/projects/:id/query/). */

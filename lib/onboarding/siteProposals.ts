@@ -3,7 +3,7 @@
  * happened in the last 30 days (PostHog's own `$current_url`, sent by posthog-js), with how many views
  * and tools each has, and one page to try. One HogQL query; values as placeholders.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HogQLResponse } from '../posthog/client';
 import type { HogQLRequest } from '../posthog/hogql';
 import { fromStoredForm, HogQLValues, type SchemaMapping } from '../model/events';
@@ -38,7 +38,7 @@ export interface SiteProposal {
   example: string | null;
 }
 
-const rowsSchema = z.array(z.tuple([z.string(), z.number(), z.number(), z.string().nullable()]));
+const rowsSchema = z.array(z.tuple([z.string(), z.number(), z.number(), z.nullable(z.string())]));
 
 /** The answer as proposals: only http(s) origins Tool Lens can run on, at most SITE_PROPOSALS. */
 export function toSiteProposals(response: Pick<HogQLResponse, 'results'>): SiteProposal[] {

@@ -1,5 +1,5 @@
 /** The only code that talks to PostHog. Runs in the background worker (and the Node CLI/tests). */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ErrorKind } from '../model/failure';
 import type { HogQLRequest } from './hogql';
 import { checkCustomHost } from '../settings/settings';
@@ -28,33 +28,34 @@ export class PostHogError extends Error {
 
 export const userSchema = z.object({
   email: z.string(),
-  first_name: z.string().nullish(),
+  first_name: z.nullish(z.string()),
 });
 export const projectSchema = z.object({ id: z.number(), name: z.string() });
 export const hogqlResponseSchema = z.object({
   results: z.array(z.array(z.unknown())),
-  columns: z.array(z.string()).nullish(),
-  is_cached: z.boolean().nullish(),
-  last_refresh: z.string().nullish(),
+  columns: z.nullish(z.array(z.string())),
+  is_cached: z.nullish(z.boolean()),
+  last_refresh: z.nullish(z.string()),
 });
 export type HogQLResponse = z.infer<typeof hogqlResponseSchema>;
 
+const amount = () => z.number().check(z.nonnegative());
 /** An async query's status (posthog/schema.py QueryStatus; ClickhouseQueryProgress while it runs, when asked). */
 export const queryStatusSchema = z.object({
-  id: z.string().min(1).max(200),
-  complete: z.boolean().nullish(),
-  error: z.boolean().nullish(),
-  error_message: z.string().nullish(),
-  results: z.unknown().nullish(),
-  start_time: z.string().nullish(),
-  query_progress: z
-    .object({ rows_read: z.number().nonnegative().nullish(), estimated_rows_total: z.number().nonnegative().nullish(), bytes_read: z.number().nonnegative().nullish(), time_elapsed: z.number().nonnegative().nullish() })
-    .nullish(),
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
+  complete: z.nullish(z.boolean()),
+  error: z.nullish(z.boolean()),
+  error_message: z.nullish(z.string()),
+  results: z.nullish(z.unknown()),
+  start_time: z.nullish(z.string()),
+  query_progress: z.nullish(
+    z.object({ rows_read: z.nullish(amount()), estimated_rows_total: z.nullish(amount()), bytes_read: z.nullish(amount()), time_elapsed: z.nullish(amount()) }),
+  ),
 });
 export type QueryStatus = z.infer<typeof queryStatusSchema>;
 const queryStatusBodySchema = z.object({ query_status: queryStatusSchema });
 /** POST /query/ with an async refresh: a whole answer (a cache hit) or a status to poll (query.py). */
-const asyncStartSchema = z.union([hogqlResponseSchema.extend({ query_status: queryStatusSchema.nullish() }), queryStatusBodySchema]);
+const asyncStartSchema = z.union([z.extend(hogqlResponseSchema, { query_status: z.nullish(queryStatusSchema) }), queryStatusBodySchema]);
 
 /** PostHog's words for a concurrency refusal, old and new (limit.py ConcurrencyLimitExceeded; query.py CONCURRENCY_LIMIT_USER_MESSAGE). */
 const CONCURRENCY_REFUSAL = /Exceeded maximum concurrency limit|Too many queries are running/i;
@@ -64,7 +65,7 @@ export const QUERY_TIMEOUT_MS = 45_000;
 const describeSeconds = (s: number) => (s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
 
 /** PostHog's DRF error body: { type, code, detail, attr }. */
-const errorBodySchema = z.object({ detail: z.string().optional(), code: z.string().optional() }).passthrough();
+const errorBodySchema = z.looseObject({ detail: z.optional(z.string()), code: z.optional(z.string()) });
 
 export function describeZodError(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): string {
   const issue = error.issues[0];
@@ -150,7 +151,7 @@ export function createPostHogClient(options: PostHogClientOptions) {
   /** `errorBodies`: a 400 or 500 answer in the schema's shape is an answer (an async query's failed status). */
   type RequestOptions = RequestInit & { timeoutMs?: number; errorBodies?: boolean };
 
-  async function request<T>(path: string, schema: z.ZodType<T>, init: RequestOptions = {}): Promise<T> {
+  async function request<T>(path: string, schema: z.core.$ZodType<T>, init: RequestOptions = {}): Promise<T> {
     const url = new URL(`${options.baseUrl}${path}`);
     const refused = checkKeyDestination(options.baseUrl);
     if (refused || url.origin !== origin) {
@@ -165,7 +166,7 @@ export function createPostHogClient(options: PostHogClientOptions) {
     }
   }
 
-  async function send<T>(url: URL, path: string, schema: z.ZodType<T>, { timeoutMs: requestTimeoutMs, errorBodies, ...init }: RequestOptions): Promise<T> {
+  async function send<T>(url: URL, path: string, schema: z.core.$ZodType<T>, { timeoutMs: requestTimeoutMs, errorBodies, ...init }: RequestOptions): Promise<T> {
     const wait = requestTimeoutMs ?? timeoutMs;
     let response: Response;
     let text: string | null;
@@ -200,9 +201,9 @@ export function createPostHogClient(options: PostHogClientOptions) {
       body = undefined;
       if (response.ok) throw new PostHogError('bad_response', `${host} answered HTTP ${response.status} with a body that is not JSON.`);
     }
-    const answered = response.ok || (errorBodies && (response.status === 400 || response.status === 500) && schema.safeParse(body).success);
+    const answered = response.ok || (errorBodies && (response.status === 400 || response.status === 500) && z.safeParse(schema, body).success);
     if (!answered) throw errorFor(response, body, path);
-    const parsed = schema.safeParse(body);
+    const parsed = z.safeParse(schema, body);
     if (!parsed.success) throw new PostHogError('bad_response', describeZodError(parsed.error));
     return parsed.data;
   }

@@ -3,7 +3,7 @@
  * (posthog/api/annotation.py: newest first, date_from/date_to, LimitOffset pages; scope annotation:read), the ones that
  * apply to the whole project or organisation, not deleted. Their text is data: shown as text only.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PostHogClient } from '../posthog/client';
 import { projectPath } from './dashboards';
 
@@ -16,13 +16,13 @@ const annotationPageSchema = z.object({
   results: z.array(
     z.object({
       id: z.number(),
-      content: z.string().nullable(),
-      date_marker: z.string().nullable(),
-      deleted: z.boolean().optional(),
-      scope: z.string().optional(),
+      content: z.nullable(z.string()),
+      date_marker: z.nullable(z.string()),
+      deleted: z.optional(z.boolean()),
+      scope: z.optional(z.string()),
     }),
   ),
-  next: z.string().nullish(),
+  next: z.nullish(z.string()),
 });
 
 export interface ProjectAnnotation {

@@ -2,7 +2,7 @@
  * PostHog dashboards through the REST API (`/api/projects/:id/dashboards/`, `/insights/`), with the
  * shared client's `request` (auth, timeout, error mapping, zod validation).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PostHogError, type PostHogClient } from '../posthog/client';
 import { buildToolUsageDashboard, DASHBOARD_MARKER, TOOL_LENS_TAG, type DashboardDefinition, type InsightDefinition } from './dashboardDefinition';
 import { type PropertySpelling } from '../model/events';
@@ -11,46 +11,49 @@ type Client = Pick<PostHogClient, 'request' | 'projectId' | 'baseUrl'>;
 
 // Schemas: only the fields Tool Lens reads; PostHog sends many more (zod drops them).
 
-const tagsSchema = z.array(z.string()).nullish().transform((t) => t ?? []);
+/** A field PostHog may leave out or null, read as `fallback` then. */
+const orElse = <T>(schema: z.ZodMiniType<T>, fallback: T) => z.pipe(z.nullish(schema), z.transform((value: T | null | undefined): T => value ?? fallback));
+const tagsSchema = orElse(z.array(z.string()), []);
 
 export const dashboardSummarySchema = z.object({
   id: z.number(),
-  name: z.string().nullish().transform((n) => n ?? ''),
-  description: z.string().nullish().transform((d) => d ?? ''),
-  pinned: z.boolean().nullish().transform((p) => p ?? false),
+  name: orElse(z.string(), ''),
+  description: orElse(z.string(), ''),
+  pinned: orElse(z.boolean(), false),
   tags: tagsSchema,
-  created_at: z.string().nullish(),
-  deleted: z.boolean().nullish(),
+  created_at: z.nullish(z.string()),
+  deleted: z.nullish(z.boolean()),
 });
 export type DashboardSummary = z.infer<typeof dashboardSummarySchema>;
 
 const dashboardPageSchema = z.object({
-  count: z.number().nullish(),
-  next: z.string().nullish(),
+  count: z.nullish(z.number()),
+  next: z.nullish(z.string()),
   results: z.array(dashboardSummarySchema),
 });
 
 export const insightSchema = z.object({
   id: z.number(),
-  short_id: z.string().nullish(),
-  name: z.string().nullish(),
-  description: z.string().nullish(),
-  query: z.unknown().nullish(),
+  short_id: z.nullish(z.string()),
+  name: z.nullish(z.string()),
+  description: z.nullish(z.string()),
+  query: z.nullish(z.unknown()),
   tags: tagsSchema,
-  dashboards: z.array(z.number()).nullish(),
+  dashboards: z.nullish(z.array(z.number())),
 });
 export type Insight = z.infer<typeof insightSchema>;
 
-const layoutSchema = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).partial();
+/** A tile's place on one of the grid's sizes; PostHog's other layout fields are kept as they are. */
+const layoutSchema = z.looseObject({ x: z.optional(z.number()), y: z.optional(z.number()), w: z.optional(z.number()), h: z.optional(z.number()) });
 
 export const dashboardTileSchema = z.object({
   id: z.number(),
-  layouts: z.record(z.string(), layoutSchema.passthrough()).nullish().transform((l) => l ?? {}),
-  insight: insightSchema.nullish(),
+  layouts: orElse(z.record(z.string(), layoutSchema), {}),
+  insight: z.nullish(insightSchema),
 });
 
-export const dashboardDetailSchema = dashboardSummarySchema.extend({
-  tiles: z.array(dashboardTileSchema).nullish().transform((t) => t ?? []),
+export const dashboardDetailSchema = z.extend(dashboardSummarySchema, {
+  tiles: orElse(z.array(dashboardTileSchema), []),
 });
 export type DashboardDetail = z.infer<typeof dashboardDetailSchema>;
 

@@ -3,12 +3,12 @@
  * PostHog's REST list (posthog/api/group.py GroupsTypesViewSet, scope group:read). The slot is what a
  * HogQL query names (`group_0.properties.x`); the name is for people.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PostHogClient } from '../posthog/client';
 import { projectPath } from './dashboards';
 import { GROUP_SLOTS } from '../settings/settings';
 
-const groupTypeSchema = z.object({ group_type: z.string(), group_type_index: z.number().int().min(0).max(GROUP_SLOTS - 1) });
+const groupTypeSchema = z.object({ group_type: z.string(), group_type_index: z.int().check(z.minimum(0), z.maximum(GROUP_SLOTS - 1)) });
 // A plain list; accepted as a page too, should a release paginate it.
 const groupTypesSchema = z.union([z.array(groupTypeSchema), z.object({ results: z.array(groupTypeSchema) })]);
 
