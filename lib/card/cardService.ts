@@ -11,7 +11,6 @@ import { estimateEvents as estimateFromAnswers, sampleFactorFor, type SamplingRu
 import { runHogQL, type QueryProgress } from '../posthog/asyncQuery';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
 import type { ToolMetricsResponse, TriageResponse } from '../protocol/messages';
-import type { Failure } from '../model/failure';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
 import { RANGE_KEYS, RANGES, type RangeKey } from '../model/ranges';
@@ -22,9 +21,8 @@ import { fromStoredForm } from '../model/events';
 import type { Connection, Session } from '../connection/session';
 import type { CachedFigures } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
-import { createFiguresCache } from './figuresCache';
-
-type CacheEntry = CachedFigures;
+import { CACHED_FIGURES_MAX_AGE_MS, createFiguresCache } from './figuresCache';
+import { createAnswerCache } from '../helpers/answerCache';
 
 export interface CardServiceDeps {
   /** How PostHog is reached (lib/connection/session.ts): settings, budget, Retry-After. */
@@ -73,23 +71,28 @@ export function createCardService(deps: CardServiceDeps) {
   const store = deps.store ?? memoryStore();
   // Bounded in entries and age (figuresCache.ts): pages choose which tools are asked about.
   const figures = createFiguresCache({ store, now });
-  const inFlight = new Map<string, Promise<ToolMetricsResponse>>();
   /**
-   * The last failure per key, and when it is worth asking PostHog again (the retry schedule of
-   * lib/card/autoRetry.ts, without jitter): until then every tab gets it from memory, told that moment,
-   * so the cards of N tabs retry together and are answered by one request.
+   * The answers in memory (lib/helpers/answerCache.ts): one request shared by every tab asking, a
+   * failure held until asking PostHog again is due (the retry schedule of lib/card/autoRetry.ts,
+   * without jitter) so the cards of N tabs retry together and are answered by one request, and the
+   * last figures served marked stale meanwhile.
    */
-  const recentFailures = new Map<string, { failure: Failure; attempt: number; nextAt: number }>();
-  /** The last answer per key, in memory: a tab that asks just after another got its answer uses it. */
-  const recentAnswers = new Map<string, CacheEntry>();
-  /** What each key's last request answered, stamped with a call counter (see getToolMetrics). */
-  const settledAnswers = new Map<string, { tick: number; response: ToolMetricsResponse }>();
+  const answers = createAnswerCache<ToolMetricsResponse>({
+    now,
+    freshForMs,
+    maxEntries: 200,
+    maxAgeMs: CACHED_FIGURES_MAX_AGE_MS,
+    retryDelayMs: (failure, attempt) => autoRetryDelayMs(failure, attempt, () => 0) ?? FAILURE_QUIET_MS,
+    failed: (failure, last) => (last?.ok ? { ...last, stale: failure } : { ok: false, error: failure }),
+    // Cancelled because no card asked: nobody to tell, nothing to hold against the next ask.
+    toFailure: (error) => (error instanceof NobodyAsked ? { kind: 'timeout', message: 'No card asked for these figures any more; the query was cancelled.' } : toFailure(error)),
+    passing: (error) => error instanceof NobodyAsked,
+  });
   /** Card queries PostHog is running as async queries: since when, its progress, and when a card last asked. */
   const computing = new Map<string, { since: number; progress: QueryProgress; askedAt: number; tabs: Set<number>; abort: AbortController }>();
   /** How long each key's last run took (ms), to start a slow card async at once. */
   const lastRunMs = new Map<string, number>();
   let ceilingMs = API_CEILING_MS;
-  let tick = 0;
   const { session } = deps;
 
   async function fetchMetrics(
@@ -135,12 +138,12 @@ export function createCardService(deps: CardServiceDeps) {
     return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
   }
 
-  const readCache = (key: string): Promise<CacheEntry | null> => figures.read(key);
+  const readCache = (key: string): Promise<CachedFigures | null> => figures.read(key);
 
   /** What a card asking while PostHog computes is told: the last figures if any, and how far it is. */
-  function computingAnswer(held: { since: number; progress: QueryProgress }, latest: CacheEntry | null): ToolMetricsResponse {
+  function computingAnswer(held: { since: number; progress: QueryProgress }, latest: ToolMetricsResponse | null): ToolMetricsResponse {
     const info = { since: held.since, rowsRead: held.progress.rowsRead, rowsTotal: held.progress.rowsTotal, askAgainInMs: COMPUTING_ASK_MS };
-    if (latest?.response.ok) return { ...latest.response, computing: info };
+    if (latest?.ok) return { ...latest, computing: info };
     return { ok: false, error: { kind: 'computing', message: 'PostHog is computing these figures as an async query (too long for one request).', retryInMs: COMPUTING_ASK_MS }, computing: info };
   }
 
@@ -149,8 +152,8 @@ export function createCardService(deps: CardServiceDeps) {
     const known = [];
     for (const r of RANGE_KEYS) {
       const k = `${prefix}:${r}:${tool}`;
-      const entry = recentAnswers.get(k) ?? (await readCache(k));
-      if (entry?.response.ok) known.push({ ...entry.response.metrics, lookbackSeconds: 2 * RANGES[r].seconds });
+      const answer = answers.last(k)?.answer ?? (await readCache(k))?.response;
+      if (answer?.ok) known.push({ ...answer.metrics, lookbackSeconds: 2 * RANGES[r].seconds });
     }
     return estimateFromAnswers(known, lookbackSeconds);
   }
@@ -160,7 +163,6 @@ export function createCardService(deps: CardServiceDeps) {
    * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
    */
   async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number } = {}): Promise<ToolMetricsResponse> {
-    const asked = ++tick;
     const connected = await session.connect();
     if (!connected.ok) return connected;
     let split: { at: number; seconds: number } | null = null;
@@ -172,13 +174,12 @@ export function createCardService(deps: CardServiceDeps) {
 
     const prefix = await fingerprint(connected.connection.settings, connected.connection.identity);
     const key = `${prefix}:${range}:${tool}${split ? `:split:${split.at}` : ''}${opts.allData ? ':all' : ''}`;
-    const cached = (await readCache(key)) ?? null;
+    const stored = await readCache(key);
+    const cached = stored && { at: stored.at, answer: stored.response };
     const blocked = await session.blocked();
-    // From here to inFlight.set nothing awaits: tabs asking at the same moment see each other's
-    // request, answer or failure, whatever order their awaits above finished in.
-    const latest = recentAnswers.get(key) ?? cached;
-    const serveStale = (failure: Failure): ToolMetricsResponse =>
-      latest?.response.ok ? { ...latest.response, stale: failure } : { ok: false, error: failure };
+    // From here to the answer cache's ask nothing awaits: tabs asking at the same moment see each
+    // other's request, answer or failure, whatever order their awaits above finished in.
+    const latest = answers.last(key, cached)?.answer ?? null;
 
     // PostHog is computing it: say how far, and note that a card still wants it.
     const held = computing.get(key);
@@ -187,56 +188,22 @@ export function createCardService(deps: CardServiceDeps) {
       if (opts.tab !== undefined) held.tabs.add(opts.tab);
       return computingAnswer(held, latest);
     }
-    const pending = inFlight.get(key);
-    if (pending) return pending;
-    // A request that finished after this call began answers it too, even a refresh.
-    const settled = settledAnswers.get(key);
-    if (settled && settled.tick > asked) return settled.response;
-    // A failure is always newer than the last answer (an answer clears it): once one is known, the
-    // figures are served as stale to every tab, however fresh, until asking again is due.
-    const failed = recentFailures.get(key);
-    if (latest && !failed && !refresh && now() - latest.at < freshForMs) return latest.response;
-    if (blocked) return serveStale({ kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs });
-    if (failed && !refresh && now() < failed.nextAt) return serveStale({ ...failed.failure, retryInMs: failed.nextAt - now() });
-
     // The first answer is the figures, or — as soon as PostHog takes the query async — that it is computing.
-    let wentAsync = () => {};
-    const early = new Promise<ToolMetricsResponse>((resolve) => {
-      wentAsync = () => resolve(computingAnswer(computing.get(key)!, latest));
-    });
-    const request = fetchMetrics(connected.connection, { key, prefix, tool, range, refresh, split, allData: opts.allData ?? false, tab: opts.tab, onAsync: () => wentAsync() })
-      .then(async (response) => {
-        recentFailures.delete(key);
-        if (recentAnswers.size > 200) recentAnswers.clear();
-        recentAnswers.set(key, { at: now(), response });
-        await figures.write(key, { at: now(), response }).catch(() => undefined);
-        return response;
-      })
-      .catch((error: unknown) => {
-        // Cancelled because no card asked: nobody to tell, nothing to hold against the next ask.
-        if (error instanceof NobodyAsked) return serveStale({ kind: 'timeout', message: 'No card asked for these figures any more; the query was cancelled.' });
-        const raw = toFailure(error);
-        const attempt = (recentFailures.get(key)?.attempt ?? -1) + 1;
-        const waitMs = autoRetryDelayMs(raw, attempt, () => 0) ?? FAILURE_QUIET_MS;
-        const failure = { ...raw, retryInMs: waitMs };
-        if (recentFailures.size > 200) recentFailures.clear();
-        recentFailures.set(key, { failure, attempt, nextAt: now() + waitMs });
-        return serveStale(failure);
-      })
-      .then((response) => {
-        if (settledAnswers.size > 200) settledAnswers.clear();
-        settledAnswers.set(key, { tick: ++tick, response });
-        return response;
-      })
-      .finally(() => {
-        inFlight.delete(key);
-        computing.delete(key);
-      });
-    const first = Promise.race([request, early]);
-    inFlight.set(key, first);
-    return first;
+    const job = { key, prefix, tool, range, refresh, split, allData: opts.allData ?? false, tab: opts.tab };
+    return answers.ask(
+      key,
+      async (early) => {
+        try {
+          const response = await fetchMetrics(connected.connection, { ...job, onAsync: () => early(computingAnswer(computing.get(key)!, latest)) });
+          await figures.write(key, { at: now(), response }).catch(() => undefined);
+          return response;
+        } finally {
+          computing.delete(key);
+        }
+      },
+      { refresh, known: cached, blocked: blocked && { kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs } },
+    );
   }
-
 
   async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
     return session.run(async ({ settings, client }) => {
@@ -274,9 +241,7 @@ export function createCardService(deps: CardServiceDeps) {
 
   /** Settings changed: forget every answer and failure held in memory, as the stored cache is dropped. */
   function forgetAnswers() {
-    recentAnswers.clear();
-    recentFailures.clear();
-    settledAnswers.clear();
+    answers.forget();
     lastRunMs.clear();
   }
 

@@ -22,6 +22,8 @@ export interface AnswerCacheOptions<A extends Answer> {
   failed?: (failure: Failure, last: A | null) => A;
   /** Turns what a fetch threw into a failure (PostHog's errors: lib/posthog/failure.ts). */
   toFailure: (error: unknown) => Failure;
+  /** What a fetch threw that is not held against the next ask (a request dropped because nobody waited for it). */
+  passing?: (error: unknown) => boolean;
 }
 
 export interface AskOptions<A> {
@@ -29,6 +31,8 @@ export interface AskOptions<A> {
   refresh?: boolean;
   /** An answer known outside memory (the card's stored figures): served while fresh, kept as the last good one. */
   known?: { at: number; answer: A } | null;
+  /** A wait PostHog asked for (Retry-After): when nothing fresh or running can answer, this failure does, without asking. */
+  blocked?: Failure | null;
 }
 
 /**
@@ -80,6 +84,7 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
     // A failure is newer than the last good answer (an answer clears it): until asking again is due,
     // every caller gets it, with the last good answer where there is one.
     if (good && !failure && !opts.refresh && now() - good.at < options.freshForMs) return Promise.resolve(good.answer);
+    if (opts.blocked) return Promise.resolve(failed(opts.blocked, good?.answer ?? null));
     if (failure && !opts.refresh && now() < failure.nextAt) return Promise.resolve(failed({ ...failure.failure, retryInMs: failure.nextAt - now() }, good?.answer ?? null));
 
     let answerEarly: (answer: A) => void = () => {};
@@ -93,7 +98,7 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
         }
         return hold(key, answer.error, good?.answer ?? null);
       })
-      .catch((error: unknown) => hold(key, options.toFailure(error), good?.answer ?? null))
+      .catch((error: unknown) => (options.passing?.(error) ? failed(options.toFailure(error), good?.answer ?? null) : hold(key, options.toFailure(error), good?.answer ?? null)))
       .then((answer) => {
         bounded(settled, key, { tick: ++tick, answer });
         return answer;
