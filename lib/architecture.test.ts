@@ -62,6 +62,7 @@ const LIB_LAYERS = [
   'project', // the project as a whole: ranking, alerts, dashboards, annotations, auto-mapping
   'support', // a person across every tool
   'onboarding', // the first run: a key's projects, the proposed sites
+  'pages', // what the extension's pages share: site access with its permissions, the dashboard port
   'worker', // the handler map and what each browser event calls for
   'testing', // helpers for unit tests only
 ];

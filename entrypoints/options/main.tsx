@@ -8,7 +8,8 @@ import { FirstRun } from '../../components/options/FirstRun';
 import type { FirstRunDeps } from '../../components/options/useFirstRun';
 import { newSite } from '../../lib/matching/toolMatch';
 import { ToolUsageDashboard } from '../../components/popup/ToolUsageDashboard';
-import { DASHBOARD_PORT, dashboardProgressSchema } from '../../lib/protocol/messages';
+import { createSiteAccess } from '../../lib/pages/siteAccess';
+import { runDashboardPort } from '../../lib/pages/dashboardPort';
 import '../../components/pages.css';
 import { sendRequest } from '../../lib/protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, EMPTY_CONNECTION, HOSTS, postHogBaseUrl, settingsSchema, type Settings } from '../../lib/settings/settings';
@@ -29,25 +30,8 @@ async function saveSettings(settings: Settings) {
   await store.set(settingsItem, settings);
 }
 
-/**
- * Stores the new site list: asks for the origins it adds (in the click that added them) and gives
- * back those no remaining site needs. The worker follows the stored list with its registration.
- */
-async function saveSites(previous: Site[], next: Site[]): Promise<string | null> {
-  const patterns = (list: Site[]) => new Set(list.map((s) => matchPatternFor(s.origin)));
-  const before = patterns(previous);
-  const after = patterns(next);
-  const added = [...after].filter((p) => !before.has(p));
-  if (added.length) {
-    const problem = await requestOrigins(browser.permissions, added, 'the site was not added');
-    if (problem) return problem;
-  }
-  await store.set(sitesItem, next);
-  const removed = [...before].filter((p) => !after.has(p));
-  // Loopback is granted by the manifest (the local PostHog): removing it fails, and that is fine.
-  if (removed.length) await browser.permissions.remove({ origins: removed }).catch(() => false);
-  return null;
-}
+/** Stores a new site list with the permissions it needs, asked in the click that added the sites. */
+const saveSites = createSiteAccess({ store, permissions: browser.permissions }).save;
 
 /** Stored settings, or as much of them as is usable: a bad value does not wipe the rest. */
 function initialDraft(stored: unknown): OptionsFormProps['initial'] {
@@ -142,15 +126,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         <fieldset data-testid="dashboard">
           <legend>Tool Usage dashboard</legend>
           <p class="help">Creates “Tool Usage Analytics” in your project (12 insights in 4 rows, in your data's property spelling), or updates the one Tool Lens created before.</p>
-          <ToolUsageDashboard
-            run={(onMessage) => {
-              const port = browser.runtime.connect({ name: DASHBOARD_PORT });
-              port.onMessage.addListener((raw: unknown) => {
-                const parsed = dashboardProgressSchema.safeParse(raw);
-                if (parsed.success) onMessage(parsed.data);
-              });
-            }}
-          />
+          <ToolUsageDashboard run={(onMessage) => runDashboardPort(browser.runtime, onMessage)} />
         </fieldset>
         <SettingsTransfer
           exportJson={async () => {

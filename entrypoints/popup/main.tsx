@@ -2,28 +2,19 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { Popup, type PopupProps, type TabState } from '../../components/popup/Popup';
 import '../../components/pages.css';
-import { DASHBOARD_PORT, dashboardProgressSchema, type DashboardProgress } from '../../lib/protocol/messages';
+import type { DashboardProgress } from '../../lib/protocol/messages';
 import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
-import { matchPatternFor } from '../../lib/matching/siteRegistration';
-import { requestOrigins } from '../../lib/helpers/permissions';
-import { newSite, originOf } from '../../lib/matching/toolMatch';
+import { originOf } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
 import { lookupPagePath } from '../../lib/helpers/lookupPage';
 import { settingsItem, sitesItem } from '../../lib/storage/items';
+import { createSiteAccess } from '../../lib/pages/siteAccess';
+import { runDashboardPort } from '../../lib/pages/dashboardPort';
 
 const store = browserStore();
 const sites = () => store.get(sitesItem);
-
-function createToolUsage(onMessage: (m: DashboardProgress) => void) {
-  const port = browser.runtime.connect({ name: DASHBOARD_PORT });
-  port.onMessage.addListener((raw: unknown) => {
-    const parsed = dashboardProgressSchema.safeParse(raw);
-    if (!parsed.success) return;
-    onMessage(parsed.data);
-    if (parsed.data.type === 'done') port.disconnect();
-  });
-  port.onDisconnect.addListener(() => onMessage({ type: 'done', ok: false, url: null, created: false, failed: 0, message: 'The Tool Lens worker stopped before finishing; try again.' }));
-}
+const siteAccess = createSiteAccess({ store, permissions: browser.permissions });
+const createToolUsage = (onMessage: (m: DashboardProgress) => void) => runDashboardPort(browser.runtime, onMessage);
 
 async function start() {
   // The shell renders as soon as the settings are read; the tab, the cached dashboards and the
@@ -74,9 +65,8 @@ async function start() {
     const origin = tab?.url ? originOf(tab.url) : null;
     if (!origin || tab?.id === undefined) return null;
     // Asked now, on the user's click, for this origin only.
-    const problem = await requestOrigins(browser.permissions, [matchPatternFor(origin)], `Tool Lens cannot look for tool pages on ${origin}`);
+    const problem = await siteAccess.enable(origin);
     if (problem) return problem;
-    await store.set(sitesItem, [...(await sites()), newSite(origin)]);
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
     window.close();
     return null;
@@ -86,11 +76,8 @@ async function start() {
     const tab = await tabQuery;
     const origin = tab?.url ? originOf(tab.url) : null;
     if (!origin) return;
-    const remaining = (await sites()).filter((s) => s.origin !== origin);
-    await store.set(sitesItem, remaining);
-    // Give the permission back unless another enabled site shares it (ports share a match pattern).
-    const pattern = matchPatternFor(origin);
-    if (!remaining.some((s) => matchPatternFor(s.origin) === pattern)) await browser.permissions.remove({ origins: [pattern] }).catch(() => false);
+    // The permission goes back too, unless another enabled site shares it (ports share a match pattern).
+    await siteAccess.disable(origin);
     if (tab?.id !== undefined) await browser.tabs.reload(tab.id);
     window.close();
   }
