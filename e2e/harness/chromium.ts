@@ -8,7 +8,7 @@ import { describeSettingsChange } from '../../lib/settings/change';
 import { registerCardSelector } from './closedCard';
 
 /** The localhost build (wxt.config.ts): loopback granted at install, for the local PostHog and sample site. */
-export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '.output', 'chrome-mv3-localhost');
+export const EXTENSION_DIR = resolve(import.meta.dirname, '..', '..', '.output', 'chrome-mv3-localhost');
 
 export function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
