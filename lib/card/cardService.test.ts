@@ -187,7 +187,7 @@ describe('metrics service', () => {
     clock.t += 24 * 3_600_000 + 1;
     mock.pool.intercept(QUERY).reply(502, 'Bad gateway');
     expect(await service(configured, clock, store).getToolMetrics('tool-149', '7d')).toMatchObject({ ok: false, error: { kind: 'server' } });
-  });
+  }, 60_000); // 150 answers written and trimmed: generous on a loaded machine
 
   it('ignores a corrupted cache entry instead of failing', async () => {
     const store = memoryStore();
@@ -401,6 +401,6 @@ describe('fault matrix (unit)', () => {
     const answer = await service().getTriage('a', '7d');
     expect(answer.ok && [answer.triage.slowest.length, answer.triage.failures.length]).toEqual([8, 8]);
     expect(answer.ok && answer.triage.slowest[0]?.durationMs).toBe(99_999);
-  });
+  }, 60_000); // 100 000 rows parsed: generous on a loaded machine
 });
 

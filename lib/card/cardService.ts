@@ -163,6 +163,7 @@ export function createCardService(deps: CardServiceDeps) {
    * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
    */
   async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number } = {}): Promise<ToolMetricsResponse> {
+    const ticket = answers.ticket();
     const connected = await session.connect();
     if (!connected.ok) return connected;
     let split: { at: number; seconds: number } | null = null;
@@ -201,7 +202,7 @@ export function createCardService(deps: CardServiceDeps) {
           computing.delete(key);
         }
       },
-      { refresh, known: cached, blocked: blocked && { kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs } },
+      { refresh, ticket, known: cached, blocked: blocked && { kind: 'rate_limited', message: blocked.message, retryInMs: blocked.retryInMs } },
     );
   }
 

@@ -64,6 +64,21 @@ describe('answer cache', () => {
     await expect(refreshed).resolves.toEqual({ ok: true, value: 2 });
   });
 
+  it('answers a caller with a request that settled after it began, even a refresh', async () => {
+    const { cache } = setup();
+    const { fetch, calls } = deferredFetch();
+    const ticket = cache.ticket(); // this caller begins, then awaits something else
+    const other = cache.ask('k', fetch);
+    calls[0]!.resolve({ ok: true, value: 1 });
+    await other;
+    await expect(cache.ask('k', fetch, { refresh: true, ticket })).resolves.toEqual({ ok: true, value: 1 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    // A refresh that began after it asks again.
+    const later = cache.ask('k', fetch, { refresh: true });
+    calls[1]!.resolve({ ok: true, value: 2 });
+    await expect(later).resolves.toEqual({ ok: true, value: 2 });
+  });
+
   it('holds a failure, backing off as failures repeat, and serves the last good answer meanwhile', async () => {
     const { cache, clock } = setup({ failed: (error, last) => (last?.ok ? { ...last, stale: error } : { ok: false, error }) });
     const { fetch, calls } = deferredFetch();

@@ -33,6 +33,12 @@ export interface AskOptions<A> {
   known?: { at: number; answer: A } | null;
   /** A wait PostHog asked for (Retry-After): when nothing fresh or running can answer, this failure does, without asking. */
   blocked?: Failure | null;
+  /**
+   * When the caller began (`ticket()`), if it awaited anything before asking: a request that settled
+   * since then answers it too, even a refresh, so callers that arrive together share one request
+   * whatever order their awaits finished in.
+   */
+  ticket?: number;
 }
 
 /**
@@ -73,7 +79,7 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
    * request being registered, so callers arriving together always share it.
    */
   function ask(key: string, fetch: Fetch<A>, opts: AskOptions<A> = {}): Promise<A> {
-    const asked = ++tick;
+    const asked = opts.ticket ?? ++tick;
     const running = inFlight.get(key);
     if (running) return running;
     // A request that settled after this call began answers it too, even a refresh.
@@ -124,5 +130,8 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
     settled.clear();
   }
 
-  return { ask, last, forget };
+  /** A mark of this moment, for a caller that awaits before it asks (AskOptions.ticket). */
+  const ticket = () => ++tick;
+
+  return { ask, ticket, last, forget };
 }
