@@ -85,6 +85,25 @@ describe('a card past PostHog API ceiling', () => {
     expect(figures(await untilFigures(() => card.getToolMetrics('news-analyzer', '7d')))).toEqual(figures(exact));
   });
 
+  it('survives the worker stopping meanwhile: the next worker polls the same query at PostHog, nothing is sent again', async () => {
+    const exact = await services().card.getToolMetrics('csv-cleaner', '7d');
+    ph.resetQueryState();
+    ph.faults.resetCount();
+    ph.setLimits({ apiMaxExecutionSeconds: 1 });
+    ph.slowDownQueries({ extraMs: 3_000, matching: CARD, times: 2 });
+    // The store is the worker's storage.local: it outlives the worker.
+    const store = memoryStore();
+    const before = services({ store });
+    expect(await before.card.getToolMetrics('csv-cleaner', '7d')).toMatchObject({ error: { kind: 'computing' } });
+    expect(ph.faults.count(QUERY, 'POST')).toBe(2); // the blocking attempt, then the async start
+    // A new worker (nothing in memory) with the same storage: it asks PostHog for the running query's status.
+    const after = services({ store });
+    const done = await untilFigures(() => after.card.getToolMetrics('csv-cleaner', '7d'));
+    expect(figures(done)).toEqual(figures(exact));
+    expect(ph.faults.count(QUERY, 'POST')).toBe(2);
+    expect(ph.faults.count(STATUS, 'DELETE')).toBe(0);
+  });
+
   it('cancels the query at PostHog when no card has asked for it within the lease', async () => {
     let clock = Date.now();
     ph.setLimits({ apiMaxExecutionSeconds: 1 });

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { buildCardQuery, buildLatencyQuery, buildToolsSeenQuery, buildTriageQuery, periodForSplit, TRIAGE_ROWS } from './query';
 import { toToolMetrics, toToolsSeen } from './metrics';
 import { estimateEvents as estimateFromAnswers, sampleFactorFor, type SamplingRule } from './sampling';
-import { runHogQL, type QueryProgress } from '../posthog/asyncQuery';
+import { ASYNC_GIVE_UP_MS, runHogQL, type QueryProgress } from '../posthog/asyncQuery';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
 import type { ToolMetricsResponse, TriageResponse } from '../protocol/messages';
 import { describeZodError, PostHogError } from '../posthog/client';
@@ -19,7 +19,7 @@ import { figureSettings } from '../settings/change';
 import type { Settings } from '../settings/settings';
 import { fromStoredForm } from '../model/events';
 import type { Connection, Session } from '../connection/session';
-import type { CachedFigures } from '../storage/items';
+import { pendingCardQueries, type CachedFigures } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { CACHED_FIGURES_MAX_AGE_MS, createFiguresCache } from './figuresCache';
 import { createAnswerCache } from '../helpers/answerCache';
@@ -105,17 +105,23 @@ export function createCardService(deps: CardServiceDeps) {
     const sampleFactor = job.allData ? 1 : sampleFactorFor(await estimateEvents(job.prefix, tool, 2 * (split?.seconds ?? RANGES[range].seconds)), deps.sampling);
     const input = { tool, range, options: settings, sampleFactor, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
     const abort = new AbortController();
+    // An async run of this card that a stopped worker left at PostHog is polled, not sent again.
+    // (A refresh sends it anew, as the user asked.)
+    const pending = await store.getEntry(pendingCardQueries, key).catch(() => null);
+    const resume = pending && !refresh && now() - pending.at < ASYNC_GIVE_UP_MS ? pending : undefined;
     // A user's refresh asks PostHog to run the query now, not to answer from its own cache. Blocking
     // first; past PostHog's API ceiling (or near it last time) the same query runs async, polled.
     const run = await runHogQL(client, buildCardQuery(input), {
       refresh,
       preferAsync: (lastRunMs.get(key) ?? 0) > ceilingMs * NEAR_CEILING,
+      resume,
       slots: client.slots,
       signal: abort.signal,
       now,
       pollDelayMs: deps.pollDelayMs,
-      onAsync: ({ at }) => {
+      onAsync: ({ id, at }) => {
         computing.set(key, { since: at, progress: { rowsRead: null, rowsTotal: null }, askedAt: now(), tabs: new Set(job.tab === undefined ? [] : [job.tab]), abort });
+        void store.setEntries(pendingCardQueries, { [key]: { id, at } }).catch(() => undefined);
         job.onAsync();
       },
       onProgress: (progress) => {
@@ -124,7 +130,7 @@ export function createCardService(deps: CardServiceDeps) {
         held.progress = progress;
         if (now() - held.askedAt > COMPUTING_LEASE_MS) abort.abort(new NobodyAsked());
       },
-    });
+    }).finally(() => (pending || computing.has(key) ? store.removeEntries(pendingCardQueries, [key]).catch(() => undefined) : undefined));
     if (run.ceilingSeconds) ceilingMs = run.ceilingSeconds * 1000;
     if (lastRunMs.size > 200) lastRunMs.clear();
     lastRunMs.set(key, run.ms);

@@ -57,4 +57,19 @@ describe('a query that needs longer than a blocking request', () => {
     mock.pool.intercept({ path: QUERY, method: 'POST' }).reply(400, { type: 'validation_error', code: 'hogql_query_error', detail: 'Unsupported function call', attr: null });
     await expect(runHogQL(client(), { query: 'SELECT x()', values: {} })).rejects.toMatchObject({ kind: 'query_error' });
   });
+
+  it('polls a query a stopped worker left running instead of sending it again; one gone at PostHog is sent anew', async () => {
+    let posted = 0;
+    mock.pool.intercept({ path: `${QUERY}q4/?show_progress=true`, method: 'GET' }).reply(200, { query_status: { id: 'q4', complete: true, results: { results: [[4]] } } });
+    const resumed = await runHogQL(client(), { query: 'SELECT 4', values: {} }, { resume: { id: 'q4', at: Date.now() - 30_000 }, pollDelayMs: () => 1 });
+    expect(resumed).toMatchObject({ async: true, response: { results: [[4]] } });
+    expect(resumed.ms).toBeGreaterThanOrEqual(30_000);
+
+    // PostHog keeps a status 20 minutes: past that the id is unknown (404), and the query is sent anew, async.
+    mock.pool.intercept({ path: `${QUERY}gone/?show_progress=true`, method: 'GET' }).reply(404, { type: 'invalid_request', code: 'not_found', detail: 'Query not found.' });
+    mock.pool.intercept({ path: QUERY, method: 'POST' }).reply(() => (posted++, { statusCode: 202, data: running('q5') }));
+    mock.pool.intercept({ path: `${QUERY}q5/?show_progress=true`, method: 'GET' }).reply(200, { query_status: { id: 'q5', complete: true, results: { results: [[5]] } } });
+    await expect(runHogQL(client(), { query: 'SELECT 5', values: {} }, { resume: { id: 'gone', at: Date.now() }, pollDelayMs: () => 1 })).resolves.toMatchObject({ response: { results: [[5]] } });
+    expect(posted).toBe(1);
+  });
 });

@@ -30,6 +30,12 @@ export interface RunOptions {
   now?: () => number;
   /** The wait before the `attempt`-th poll (tests shorten it). */
   pollDelayMs?: (attempt: number) => number;
+  /**
+   * An async query of this request already running at PostHog (its id and when it was first sent),
+   * started before the worker stopped: polled rather than sent again. Gone at PostHog (its status lives
+   * 20 minutes): the query is sent anew, async.
+   */
+  resume?: { id: string; at: number };
 }
 
 export interface RunResult {
@@ -71,6 +77,14 @@ export function needsAsync(error: unknown): boolean {
 
 export async function runHogQL(client: PostHogClient, request: HogQLRequest, opts: RunOptions = {}): Promise<RunResult> {
   const now = opts.now ?? Date.now;
+  if (opts.resume) {
+    try {
+      return await pollAsync(client, opts.resume.id, opts.resume.at, opts);
+    } catch (error) {
+      if (!(error instanceof PostHogError && error.kind === 'not_found')) throw error;
+      return runHogQL(client, request, { ...opts, resume: undefined, preferAsync: true });
+    }
+  }
   const started = now();
   let ceilingSeconds: number | undefined;
   if (!opts.preferAsync) {
@@ -84,30 +98,55 @@ export async function runHogQL(client: PostHogClient, request: HogQLRequest, opt
   const done = (response: HogQLResponse): RunResult => ({ response, async: true, ms: now() - started, ...(ceilingSeconds ? { ceilingSeconds } : {}) });
   opts.signal?.throwIfAborted();
   const release = opts.slots ? await opts.slots.acquire('async', opts.signal) : () => undefined;
-  let id: string | null = null;
   try {
     const start = await client.startAsync(request, { refresh: opts.refresh });
     if ('done' in start) return done(start.done);
-    id = start.running.id;
-    const asyncAt = now();
-    opts.onAsync?.({ id, at: started });
+    opts.onAsync?.({ id: start.running.id, at: started });
     opts.onProgress?.(progressOf(start.running));
+    return done(await watch(client, start.running.id, now(), opts, { lookFirst: false }));
+  } finally {
+    release();
+  }
+}
+
+/** Polls an async query started earlier (`resume`) until it is done, as runHogQL polls its own. */
+async function pollAsync(client: PostHogClient, id: string, started: number, opts: RunOptions): Promise<RunResult> {
+  const now = opts.now ?? Date.now;
+  opts.signal?.throwIfAborted();
+  const release = opts.slots ? await opts.slots.acquire('async', opts.signal) : () => undefined;
+  try {
+    opts.onAsync?.({ id, at: started });
+    // The first look at once: the query may have finished while no worker watched it.
+    return { response: await watch(client, id, started, opts, { lookFirst: true }), async: true, ms: now() - started };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Polls an async query with backoff until PostHog has its answer, reporting its progress. Past
+ * ASYNC_GIVE_UP_MS, or when the caller gives up (its signal) or the polls fail, the query is
+ * cancelled at PostHog, unless it is over there (done, failed, or gone).
+ */
+async function watch(client: PostHogClient, id: string, asyncAt: number, opts: RunOptions, { lookFirst }: { lookFirst: boolean }): Promise<HogQLResponse> {
+  const now = opts.now ?? Date.now;
+  let over = false;
+  try {
     for (let attempt = 0; ; attempt++) {
-      await sleep((opts.pollDelayMs ?? pollDelayMs)(attempt), opts.signal);
+      if (attempt > 0 || !lookFirst) await sleep((opts.pollDelayMs ?? pollDelayMs)(lookFirst ? attempt - 1 : attempt), opts.signal);
       const status = await client.queryStatus(id);
       if ('done' in status || 'failed' in status) {
-        id = null; // over at PostHog: nothing to cancel
+        over = true;
         if ('failed' in status) throw status.failed;
-        return done(status.done);
+        return status.done;
       }
       opts.onProgress?.(progressOf(status.running));
       if (now() - asyncAt > ASYNC_GIVE_UP_MS) throw new PostHogError('too_slow', `PostHog had not finished the query after ${Math.round(ASYNC_GIVE_UP_MS / 60_000)} minutes; Tool Lens cancelled it. Try a shorter range.`);
     }
   } catch (error) {
+    if (error instanceof PostHogError && error.kind === 'not_found') over = true;
     // Not over at PostHog (the caller gave up, the network failed, too long): cancel it there.
-    if (id !== null) await client.cancelQuery(id).catch(() => undefined);
+    if (!over) await client.cancelQuery(id).catch(() => undefined);
     throw error;
-  } finally {
-    release();
   }
 }

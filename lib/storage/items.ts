@@ -68,6 +68,15 @@ export const cachedFigures: StoredFamily<CachedFigures> = { prefix: 'local:metri
 /** When each cached figures entry was written, by id: the cache's bounds drop the oldest first (lib/card/figuresCache.ts). */
 export const figuresIndexItem: StoredItem<Record<string, number>> = { key: 'local:figuresIndex', read: checked(z.record(z.string(), z.number()), {}) };
 
+/**
+ * Card queries PostHog is running as async queries, by the card's key: its id and when it was first
+ * sent. A worker that stopped meanwhile (MV3 stops idle workers) polls it again rather than send it anew.
+ */
+export const pendingCardQueries: StoredFamily<{ id: string; at: number }> = {
+  prefix: 'local:cardQuery:',
+  read: checked(z.object({ id: z.string().check(z.minLength(1), z.maxLength(200)), at: z.number() }), null),
+};
+
 /** Each enabled site's rules and auto-mapping, published for the content script, by origin. */
 export const siteRules: StoredFamily<SiteConfig> = { prefix: `session:${SITE_RULES_PREFIX}`, read: checked(siteConfigSchema, null) };
 
