@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/browser.ts <out.json> [--runs 7] [--only burst]
  *
- * `--only burst`: the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
+ * `--only burst` (or a list: `--only main,card,popup`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
  * core busy, to see whether the sharing holds under load).
  */
 import { writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
-const runs = (part: 'main' | 'card' | 'burst' | 'popup') => ONLY === null || ONLY === part;
+const runs = (part: 'main' | 'card' | 'burst' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
 /**
@@ -152,10 +152,54 @@ function unionLength(intervals: Array<[number, number]>): number {
   return total;
 }
 
+/** Where main-thread time goes, by the kind of work the trace names (self time, nested events subtracted). */
+export const WORK_KINDS = ['compile', 'evaluate', 'callbacks', 'style', 'layout', 'paint', 'gc', 'other'] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+export type Breakdown = Record<WorkKind, number>;
+
+function kindOf(name: string): WorkKind | null {
+  if (/compile|^v8\.parse|ParseScript|ParseFunction|consumeCache|produceCache|V8\.Deserialize/i.test(name)) return 'compile';
+  if (name === 'EvaluateScript' || name === 'v8.run' || name === 'v8.evaluateModule' || name === 'v8.executeModule') return 'evaluate';
+  if (/^(FunctionCall|v8\.callFunction|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|FireIdleCallback|XHRReadyStateChange|V8\.Execute)$/.test(name)) return 'callbacks';
+  if (/^(UpdateLayoutTree|RecalculateStyles|ScheduleStyleRecalculation|ParseAuthorStyleSheet|InvalidateLayout|StyleRecalcInvalidationTracking)$/.test(name)) return 'style';
+  if (name === 'Layout' || name === 'UpdateLayout') return 'layout';
+  if (/^(PrePaint|Paint|PaintImage|Layerize|UpdateLayer|UpdateLayerTree|CompositeLayers|Commit|RasterTask|PaintSetup)$/.test(name)) return 'paint';
+  if (/GC|^BlinkGC|CppGC/.test(name)) return 'gc';
+  return null;
+}
+
+const emptyBreakdown = (): Breakdown => Object.fromEntries(WORK_KINDS.map((k) => [k, 0])) as Breakdown;
+
+/**
+ * Self time of every event in `events` (one thread, properly nested 'X' events, sorted by start),
+ * added to its kind, or its nearest named ancestor's; unnamed at the top: 'other'.
+ */
+function breakdown(events: TraceEvent[]): Breakdown {
+  const out = emptyBreakdown();
+  const stack: Array<{ end: number; kind: WorkKind; childDur: number; dur: number }> = [];
+  const close = (until: number) => {
+    while (stack.length && stack[stack.length - 1]!.end <= until) {
+      const e = stack.pop()!;
+      out[e.kind] += Math.max(0, e.dur - e.childDur) / 1000;
+    }
+  };
+  for (const e of events) {
+    close(e.ts);
+    const parent = stack[stack.length - 1];
+    if (parent) parent.childDur += e.dur!;
+    stack.push({ end: e.ts + e.dur!, kind: kindOf(e.name) ?? parent?.kind ?? 'other', childDur: 0, dur: e.dur! });
+  }
+  close(Infinity);
+  return out;
+}
+
 /**
  * From a Chromium trace: the page renderer's main-thread busy time (union of top-level tasks), and
  * the part of it in tasks that ran the content script's code (any event on that thread naming a
  * chrome-extension:// URL: script evaluation, compilation, function calls, with their whole task).
+ * `work` splits the extension's tasks by kind (compile, evaluate, callbacks, style, layout, paint, gc);
+ * `page` splits the whole thread the same way, so the with − without difference of each kind shows
+ * the card's rendering in frames of its own, which no extension task contains.
  */
 function analyseTrace(events: TraceEvent[], siteUrl: string) {
   const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && (e.args as { name?: string })?.name === 'CrRendererMain');
@@ -164,16 +208,25 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     const score = events.filter((e) => e.pid === m.pid && e.tid === m.tid && JSON.stringify(e.args ?? {}).includes(siteUrl)).length;
     if (!best || score > best.score) best = { pid: m.pid, tid: m.tid, score };
   }
-  if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN };
-  const thread = events.filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number');
-  const tasks = thread.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+  if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN, work: emptyBreakdown(), page: emptyBreakdown() };
+  const isTask = (e: TraceEvent) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
+  const thread = events.filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number').sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const tasks = thread.filter(isTask);
   const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
-  const ext = thread.filter((e) => e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask' && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
+  const ext = thread.filter((e) => !isTask(e) && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
   const extTasks = taskIv.filter(([s, end]) => ext.some((e) => e.ts >= s && e.ts < end));
+  const inside = (ivs: Array<[number, number]>) => thread.filter((e) => !isTask(e) && ivs.some(([s, end]) => e.ts >= s && e.ts < end));
+  // Time of a task not covered by any named event is 'other'.
+  const work = breakdown(inside(extTasks));
+  work.other += Math.max(0, unionLength(extTasks) / 1000 - WORK_KINDS.reduce((t, k) => t + work[k], 0));
+  const page = breakdown(inside(taskIv));
+  page.other += Math.max(0, unionLength(taskIv) / 1000 - WORK_KINDS.reduce((t, k) => t + page[k], 0));
   return {
     busyMs: unionLength(taskIv) / 1000,
     extensionMs: unionLength(extTasks) / 1000,
     extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
+    work,
+    page,
   };
 }
 
@@ -251,8 +304,10 @@ async function main() {
     // 1. Main-thread time, with vs without the extension, same pages, alternating.
     if (runs('main')) {
     const main: Record<string, Record<string, number[]>> = {};
+    const workBy: Record<string, { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] }> = {};
     for (const [kind, url] of [['nonTool', `${site.url}/about`], ['tool', toolUrl('news-analyzer')]] as const) {
       const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [] });
+      const works: { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] } = (workBy[kind] = { extension: [], pageWith: [], pageWithout: [] });
       for (let i = 0; i < RUNS; i++) {
         const a = analyseTrace(await traced(ext.context, url, kind === 'tool' ? ext.extensionId : undefined), site.url);
         const b = analyseTrace(await traced(plainContext, url), site.url);
@@ -260,9 +315,16 @@ async function main() {
         m.extensionTask.push(a.extensionMs);
         m.extensionScript.push(a.extensionScriptMs);
         m.withoutBusy.push(b.busyMs);
+        works.extension.push(a.work);
+        works.pageWith.push(a.page);
+        works.pageWithout.push(b.page);
       }
     }
     result.mainThread = main;
+    // Per kind of work: the median over runs of the extension's tasks, and of the whole thread with and without it.
+    const med = (bs: Breakdown[]) => Object.fromEntries(WORK_KINDS.map((k) => [k, median(bs.map((b) => b[k]))])) as Breakdown;
+    result.mainThreadWork = Object.fromEntries(Object.entries(workBy).map(([kind, w]) => [kind, { extension: med(w.extension), pageWith: med(w.pageWith), pageWithout: med(w.pageWithout) }]));
+    console.error(JSON.stringify(result.mainThreadWork, null, 1));
     save();
     console.error('[browser] main thread done');
     }
