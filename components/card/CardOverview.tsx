@@ -1,9 +1,8 @@
 /** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
 import type { CardLinks, ToolMetrics } from '../../lib/protocol/messages';
-import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
+import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd, ordinal } from '../../lib/helpers/format';
 import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
-import { ordinal } from '../../lib/project/ranking';
 import type { StandingView } from './useRanking';
 import type { CardAnnotation } from './useAnnotations';
 

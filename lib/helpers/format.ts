@@ -125,3 +125,10 @@ export function plainLabel(text: string, max = 80): string {
   const chars = Array.from(line);
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
 }
+
+/** "1st", "2nd", "3rd", "11th", "22nd". Here, not in lib/project/ranking.ts, so the card reads it without that module's zod. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
