@@ -56,7 +56,8 @@ export function propertyRef(spelling: PropertySpelling, name: CustomProperty, as
 }
 
 export const TOOL_LENS_TAG = 'tool-lens';
-export const DASHBOARD_NAME = 'Tool Usage Analytics';
+import { DASHBOARD_NAME } from './dashboardName';
+export { DASHBOARD_NAME };
 /** Also in the description, so the dashboard is found again on plans where PostHog ignores tags. */
 export const DASHBOARD_MARKER = 'Created by Tool Lens';
 
