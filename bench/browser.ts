@@ -16,6 +16,7 @@ import { startSampleSite } from '../sample-site/server';
 import { chromiumPath, configureExtension, launchWithExtension } from '../scripts/chromium';
 import { cardOf } from '../scripts/closedCard';
 import { median, p95, sleep } from './common';
+import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
@@ -153,10 +154,6 @@ function unionLength(intervals: Array<[number, number]>): number {
 }
 
 /** Where main-thread time goes, by the kind of work the trace names (self time, nested events subtracted). */
-export const WORK_KINDS = ['compile', 'evaluate', 'callbacks', 'style', 'layout', 'paint', 'gc', 'other'] as const;
-export type WorkKind = (typeof WORK_KINDS)[number];
-export type Breakdown = Record<WorkKind, number>;
-
 function kindOf(name: string): WorkKind | null {
   if (/compile|^v8\.parse|ParseScript|ParseFunction|consumeCache|produceCache|V8\.Deserialize/i.test(name)) return 'compile';
   if (name === 'EvaluateScript' || name === 'v8.run' || name === 'v8.evaluateModule' || name === 'v8.executeModule') return 'evaluate';
