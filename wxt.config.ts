@@ -22,6 +22,18 @@ export default defineConfig({
     excludeSources: ['local-posthog/**', 'sample-site/**', 'e2e/**', 'bench/**', 'cli/**', 'docs/**', 'scripts/**', 'lib/testing/**', 'BENCHMARKS.md', 'vitest.config.ts'],
     includeSources: ['scripts/textOnlyPreact.ts', 'docs/store/SOURCES.md'],
   },
+  hooks: {
+    // The extension's pages (popup, options, side panel) are one build with shared chunks: zod and
+    // Preact get a chunk each, so the popup's first paint (Preact and its components, no zod) does not
+    // load zod with Preact.
+    'vite:build:extendConfig': (entrypoints, config) => {
+      if (!entrypoints.some((e) => e.type === 'popup')) return;
+      const rollup = ((config.build ??= {}).rollupOptions ??= {});
+      const output = rollup.output ?? {};
+      if (Array.isArray(output)) return;
+      rollup.output = { ...output, manualChunks: (id: string) => (id.includes('/node_modules/zod/') ? 'zod' : id.includes('/node_modules/preact/') ? 'preact' : undefined) };
+    },
+  },
   vite: () => ({
     // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
     plugins: [textOnlyPreact(), preact({ prefreshEnabled: false, devToolsEnabled: false })],

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/browser.ts <out.json> [--runs 7] [--only burst]
  *
- * `--only burst`: the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
+ * `--only burst` (or a list: `--only main,card,popup`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
  * core busy, to see whether the sharing holds under load).
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { startSampleSite } from '../sample-site/server';
 import { chromiumPath, configureExtension, launchWithExtension } from '../e2e/harness/chromium';
 import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
+import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
@@ -23,7 +24,7 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
-const runs = (part: 'main' | 'card' | 'burst' | 'popup') => ONLY === null || ONLY === part;
+const runs = (part: 'main' | 'card' | 'burst' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
 /**
@@ -152,10 +153,97 @@ function unionLength(intervals: Array<[number, number]>): number {
   return total;
 }
 
+/** Where main-thread time goes, by the kind of work the trace names (self time, nested events subtracted). */
+function kindOf(name: string): WorkKind | null {
+  if (/compile|^v8\.parse|ParseScript|ParseFunction|consumeCache|produceCache|V8\.Deserialize/i.test(name)) return 'compile';
+  if (name === 'EvaluateScript' || name === 'v8.run' || name === 'v8.evaluateModule' || name === 'v8.executeModule') return 'evaluate';
+  if (/^(FunctionCall|v8\.callFunction|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|FireIdleCallback|XHRReadyStateChange|V8\.Execute)$/.test(name)) return 'callbacks';
+  if (/^(UpdateLayoutTree|RecalculateStyles|ScheduleStyleRecalculation|ParseAuthorStyleSheet|InvalidateLayout|StyleRecalcInvalidationTracking)$/.test(name)) return 'style';
+  if (name === 'Layout' || name === 'UpdateLayout') return 'layout';
+  if (/^(PrePaint|Paint|PaintImage|Layerize|UpdateLayer|UpdateLayerTree|CompositeLayers|Commit|RasterTask|PaintSetup)$/.test(name)) return 'paint';
+  if (/GC|^BlinkGC|CppGC/.test(name)) return 'gc';
+  return null;
+}
+
+const emptyBreakdown = (): Breakdown => Object.fromEntries(WORK_KINDS.map((k) => [k, 0])) as Breakdown;
+
+/**
+ * Self time of every event in `events` (one thread, properly nested 'X' events, sorted by start),
+ * added to its kind, or its nearest named ancestor's; unnamed at the top: 'other'.
+ */
+function breakdown(events: TraceEvent[]): Breakdown {
+  const out = emptyBreakdown();
+  const stack: Array<{ end: number; kind: WorkKind; childDur: number; dur: number }> = [];
+  const close = (until: number) => {
+    while (stack.length && stack[stack.length - 1]!.end <= until) {
+      const e = stack.pop()!;
+      out[e.kind] += Math.max(0, e.dur - e.childDur) / 1000;
+    }
+  };
+  for (const e of events) {
+    close(e.ts);
+    const parent = stack[stack.length - 1];
+    if (parent) parent.childDur += e.dur!;
+    stack.push({ end: e.ts + e.dur!, kind: kindOf(e.name) ?? parent?.kind ?? 'other', childDur: 0, dur: e.dur! });
+  }
+  close(Infinity);
+  return out;
+}
+
+interface ProfileNode {
+  id: number;
+  parent?: number;
+  callFrame: { url?: string; functionName?: string };
+}
+
+/**
+ * The extension's JavaScript by V8's sampling profiler (in the trace): the time of every sample whose
+ * stack holds a frame of a chrome-extension:// script, with what that code called (a forced layout, a
+ * DOM call) and nothing else. Once the content script runs at document_start its work runs inside the
+ * page's own tasks (the parser's, DOMContentLoaded's), so "tasks that ran its code" would count the
+ * page's parsing as the extension's; the samples do not.
+ */
+function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; samples: number } {
+  const byId = new Map<string, { nodes: Map<number, ProfileNode>; samples: number[]; deltas: number[] }>();
+  for (const e of events.filter((x) => x.name === 'ProfileChunk' && x.pid === pid).sort((a, b) => a.ts - b.ts)) {
+    const id = String((e as unknown as { id?: string }).id);
+    const prof = byId.get(id) ?? { nodes: new Map(), samples: [], deltas: [] };
+    byId.set(id, prof);
+    const data = (e.args as { data?: { cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] }; timeDeltas?: number[] } }).data;
+    for (const n of data?.cpuProfile?.nodes ?? []) prof.nodes.set(n.id, n);
+    prof.samples.push(...(data?.cpuProfile?.samples ?? []));
+    prof.deltas.push(...(data?.timeDeltas ?? []));
+  }
+  let us = 0;
+  let samples = 0;
+  for (const prof of byId.values()) {
+    const ext = new Map<number, boolean>();
+    const isExt = (id: number | undefined): boolean => {
+      if (id === undefined) return false;
+      const known = ext.get(id);
+      if (known !== undefined) return known;
+      const node = prof.nodes.get(id);
+      const v = node ? (node.callFrame.url ?? '').startsWith('chrome-extension://') || isExt(node.parent) : false;
+      ext.set(id, v);
+      return v;
+    };
+    // A sample stands for the time until the next one.
+    prof.samples.forEach((id, i) => {
+      if (!isExt(id)) return;
+      us += Math.max(0, prof.deltas[i + 1] ?? 0);
+      samples++;
+    });
+  }
+  return { jsMs: us / 1000, samples };
+}
+
 /**
  * From a Chromium trace: the page renderer's main-thread busy time (union of top-level tasks), and
  * the part of it in tasks that ran the content script's code (any event on that thread naming a
  * chrome-extension:// URL: script evaluation, compilation, function calls, with their whole task).
+ * `work` splits the extension's tasks by kind (compile, evaluate, callbacks, style, layout, paint, gc);
+ * `page` splits the whole thread the same way, so the with − without difference of each kind shows
+ * the card's rendering in frames of its own, which no extension task contains.
  */
 function analyseTrace(events: TraceEvent[], siteUrl: string) {
   const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && (e.args as { name?: string })?.name === 'CrRendererMain');
@@ -164,16 +252,29 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     const score = events.filter((e) => e.pid === m.pid && e.tid === m.tid && JSON.stringify(e.args ?? {}).includes(siteUrl)).length;
     if (!best || score > best.score) best = { pid: m.pid, tid: m.tid, score };
   }
-  if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN };
-  const thread = events.filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number');
-  const tasks = thread.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+  if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN, sampledJsMs: NaN, compileMs: NaN, work: emptyBreakdown(), page: emptyBreakdown() };
+  const isTask = (e: TraceEvent) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
+  const thread = events.filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number').sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const tasks = thread.filter(isTask);
   const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
-  const ext = thread.filter((e) => e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask' && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
+  const ext = thread.filter((e) => !isTask(e) && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
   const extTasks = taskIv.filter(([s, end]) => ext.some((e) => e.ts >= s && e.ts < end));
+  const inside = (ivs: Array<[number, number]>) => thread.filter((e) => !isTask(e) && ivs.some(([s, end]) => e.ts >= s && e.ts < end));
+  // Time of a task not covered by any named event is 'other'.
+  const work = breakdown(inside(extTasks));
+  work.other += Math.max(0, unionLength(extTasks) / 1000 - WORK_KINDS.reduce((t, k) => t + work[k], 0));
+  const page = breakdown(inside(taskIv));
+  page.other += Math.max(0, unionLength(taskIv) / 1000 - WORK_KINDS.reduce((t, k) => t + page[k], 0));
+  // Compiling the extension's scripts (before they run: no sample holds their frames yet).
+  const compile = ext.filter((e) => kindOf(e.name) === 'compile');
   return {
     busyMs: unionLength(taskIv) / 1000,
+    sampledJsMs: sampledExtension(events, best.pid).jsMs,
+    compileMs: unionLength(compile.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
     extensionMs: unionLength(extTasks) / 1000,
     extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
+    work,
+    page,
   };
 }
 
@@ -187,7 +288,7 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
   const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
   await cdp.send('Tracing.start', {
     transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'], recordMode: 'recordAsMuchAsPossible' },
+    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'disabled-by-default-v8.cpu_profiler'], recordMode: 'recordAsMuchAsPossible' },
   });
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
   // Settle first, then look once: polling the card during the trace would add work to this arm only.
@@ -254,18 +355,29 @@ async function main() {
     // 1. Main-thread time, with vs without the extension, same pages, alternating.
     if (runs('main')) {
     const main: Record<string, Record<string, number[]>> = {};
+    const workBy: Record<string, { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] }> = {};
     for (const [kind, url] of [['nonTool', `${site.url}/about`], ['tool', toolUrl('news-analyzer')]] as const) {
-      const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [] });
+      const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [], sampledJs: [], compile: [] });
+      const works: { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] } = (workBy[kind] = { extension: [], pageWith: [], pageWithout: [] });
       for (let i = 0; i < RUNS; i++) {
         const a = analyseTrace(await traced(ext.context, url, kind === 'tool' ? ext.extensionId : undefined), site.url);
         const b = analyseTrace(await traced(plainContext, url), site.url);
         m.withBusy.push(a.busyMs);
         m.extensionTask.push(a.extensionMs);
         m.extensionScript.push(a.extensionScriptMs);
+        m.sampledJs.push(a.sampledJsMs);
+        m.compile.push(a.compileMs);
         m.withoutBusy.push(b.busyMs);
+        works.extension.push(a.work);
+        works.pageWith.push(a.page);
+        works.pageWithout.push(b.page);
       }
     }
     result.mainThread = main;
+    // Per kind of work: the median over runs of the extension's tasks, and of the whole thread with and without it.
+    const med = (bs: Breakdown[]) => Object.fromEntries(WORK_KINDS.map((k) => [k, median(bs.map((b) => b[k]))])) as Breakdown;
+    result.mainThreadWork = Object.fromEntries(Object.entries(workBy).map(([kind, w]) => [kind, { extension: med(w.extension), pageWith: med(w.pageWith), pageWithout: med(w.pageWithout) }]));
+    console.error(JSON.stringify(result.mainThreadWork, null, 1));
     save();
     console.error('[browser] main thread done');
     }

@@ -40,11 +40,19 @@ export default defineBackground(() => {
   void (browser.storage.local as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
   void (browser.storage.session as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' }).catch(() => undefined);
 
+  // document_start: on a tool page the content script starts the card script and the figures while
+  // the page still loads (entrypoints/content/index.tsx). A registration left by an earlier version
+  // (another runAt) reads as matching nothing, so the next sync updates it.
+  const RUN_AT = 'document_start';
   const registration: RegistrationApi = {
-    registered: async () => (await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID] }))[0]?.matches ?? null,
+    registered: async () => {
+      const [script] = await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID] });
+      if (!script) return null;
+      return script.runAt === RUN_AT ? (script.matches ?? []) : [];
+    },
     register: (matches) =>
-      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: 'document_end', persistAcrossSessions: true }]),
-    update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'] }]),
+      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT, persistAcrossSessions: true }]),
+    update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT }]),
     unregister: () => browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }),
     hasPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
   };
@@ -79,7 +87,8 @@ export default defineBackground(() => {
       void browser.runtime.sendMessage(message).catch(() => undefined);
     },
     injectCard: async (tabId, frameId) => {
-      await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['/card.js'] });
+      // Now, not at document_idle (executeScript's default): the content script asks for it while the page loads.
+      await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['/card.js'], injectImmediately: true });
     },
     // "Sign in with PostHog": the browser's own window for PostHog's consent screen.
     identity: browser.identity

@@ -2,9 +2,9 @@ import { render } from 'preact';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { CardContainer, type CardApi } from '../components/card/CardContainer';
 import cardCss from '../components/card/card.css?inline';
-import { responseSchemas, type ToolMetricsResponse } from '../lib/protocol/messages';
-import { type CardPrefs } from '../lib/model/cardPrefs';
-import { sendRequest } from '../lib/protocol/messaging';
+import type { ToolMetricsResponse } from '../lib/protocol/messages';
+import type { CardPrefs } from '../lib/model/cardPrefs';
+import { askWorker, cardAnswer, checkedAnswer } from '../lib/protocol/cardAnswers';
 import { DEFAULT_RANGE, type RangeKey } from '../lib/model/ranges';
 import type { ToolMatch } from '../lib/matching/toolMatch';
 
@@ -42,13 +42,13 @@ export default defineUnlistedScript(() => {
           const head = pending;
           pending = null;
           if (head && head.range === range && !refresh && since === undefined && !allData) return validated(head.answer);
-          return sendRequest({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }), ...(allData ? { allData } : {}) });
+          return askWorker({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }), ...(allData ? { allData } : {}) });
         },
-        loadTriage: (range) => sendRequest({ type: 'triage/get', tool: match.tool, range }),
-        openLookup: (range) => sendRequest({ type: 'lookup/open', tool: match.tool, range }),
-        loadRanking: (range) => sendRequest({ type: 'ranking/get', range }),
-        loadAnnotations: (range) => sendRequest({ type: 'annotations/get', range }),
-        openOptions: () => void sendRequest({ type: 'options/open' }),
+        loadTriage: (range) => askWorker({ type: 'triage/get', tool: match.tool, range }),
+        openLookup: (range) => askWorker({ type: 'lookup/open', tool: match.tool, range }),
+        loadRanking: (range) => askWorker({ type: 'ranking/get', range }),
+        loadAnnotations: (range) => askWorker({ type: 'annotations/get', range }),
+        openOptions: () => void askWorker({ type: 'options/open' }),
         savePrefs: (next) => {
           currentPrefs = next;
           savePrefs(next);
@@ -93,13 +93,11 @@ async function alreadyAnswered(answer: Promise<unknown>): Promise<ToolMetricsRes
   const NOT_YET = Symbol('not yet');
   const value = await Promise.race([answer, Promise.resolve(NOT_YET)]).catch(() => NOT_YET);
   if (value === NOT_YET) return null;
-  const parsed = responseSchemas['tool-metrics/get'].safeParse(value);
-  return parsed.success && parsed.data.ok && !parsed.data.stale && !parsed.data.computing ? parsed.data : null;
+  const checked = cardAnswer('tool-metrics/get', value);
+  return checked && checked.ok && !checked.stale && !checked.computing ? checked : null;
 }
 
-/** The early answer, checked against the protocol like every other answer. */
+/** The early answer, checked like every other answer (lib/protocol/cardAnswers.ts). */
 async function validated(answer: Promise<unknown>): Promise<ToolMetricsResponse> {
-  const parsed = responseSchemas['tool-metrics/get'].safeParse(await answer);
-  if (!parsed.success) throw new Error(`The Tool Lens background worker answered in an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-  return parsed.data;
+  return checkedAnswer('tool-metrics/get', await answer);
 }

@@ -1,9 +1,9 @@
 /** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
+import { useMemo } from 'preact/hooks';
 import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
-import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd } from '../../lib/helpers/format';
+import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd, ordinal } from '../../lib/helpers/format';
 import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
-import { ordinal } from '../../lib/project/ranking';
 import type { StandingView } from './useRanking';
 import type { CardAnnotation } from './useAnnotations';
 
@@ -20,13 +20,20 @@ export function CardOverview({
   annotations?: CardAnnotation[];
   onCompareAt?: (at: number | null) => void;
 }) {
+  // The sections kept while their figures are the same: the card renders again when the standing or
+  // the annotations land, and Preact skips an element it is handed again (the tests of change behind
+  // the funnel and the errors are not run again either).
+  const funnel = useMemo(() => <Funnel metrics={metrics} link={links.funnel} />, [metrics, links.funnel]);
+  const latency = useMemo(() => <Latency metrics={metrics} link={links.latencySql} annotations={annotations} onCompareAt={onCompareAt} />, [metrics, links.latencySql, annotations, onCompareAt]);
+  const errors = useMemo(() => <Errors metrics={metrics} link={links.errors} />, [metrics, links.errors]);
+  const more = useMemo(() => <More metrics={metrics} />, [metrics]);
   return (
     <>
       {standing && <Standing view={standing} />}
-      <Funnel metrics={metrics} link={links.funnel} />
-      <Latency metrics={metrics} link={links.latencySql} annotations={annotations} onCompareAt={onCompareAt} />
-      <Errors metrics={metrics} link={links.errors} />
-      <More metrics={metrics} />
+      {funnel}
+      {latency}
+      {errors}
+      {more}
       {metrics.llm && <Llm llm={metrics.llm} />}
     </>
   );

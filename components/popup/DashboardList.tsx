@@ -1,6 +1,6 @@
 /** Popup: the project's dashboards — pinned, recent, the rest — with type-to-search and arrow keys. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { DASHBOARD_NAME } from '../../lib/project/dashboardDefinition';
+import { DASHBOARD_NAME } from '../../lib/project/dashboardName';
 import { formatTime } from '../../lib/helpers/format';
 import type { DashboardsResponse } from '../../lib/protocol/messages';
 import type { DashboardEntry } from '../../lib/model/project';

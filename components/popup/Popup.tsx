@@ -4,11 +4,11 @@ import type { AlertsResponse, ConnectionStatusResponse, DashboardProgress, Dashb
 import type { DashboardEntry } from '../../lib/model/project';
 import { ToolsTable } from './ToolsTable';
 import { formatAgo, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
+import { postHogBaseUrl, type ConnectionGlance } from '../../lib/settings/hosts';
 import type { SettingsState } from '../../lib/settings/settings';
-import { postHogBaseUrl } from '../../lib/settings/settings';
 import { DashboardList } from './DashboardList';
 import { ToolUsageDashboard } from './ToolUsageDashboard';
-import { PersonLookup } from '../lookup/PersonLookup';
+import type { PersonLookupProps } from '../lookup/PersonLookup';
 import type { LookUp } from '../lookup/usePersonLookup';
 
 export type TabState =
@@ -17,7 +17,8 @@ export type TabState =
   | { kind: 'enabled'; origin: string; tool: string | null; detail: string | null; hidden: boolean };
 
 export interface PopupProps {
-  settings: SettingsState;
+  /** The stored settings (SettingsState), or at first paint their connection alone (settingsAtAGlance): all the popup shows of them. */
+  settings: SettingsState | ConnectionGlance;
   /** null while the popup is still asking the tab (the shell renders before that). */
   tab: TabState | null;
   /** This tab's tool's figures (7 days), asked for once the popup is on screen; null when there is no tool to ask about. */
@@ -78,7 +79,7 @@ export function Popup(props: PopupProps) {
               </button>
             </p>
           )}
-          {props.personLookup?.kind === 'inline' && <PersonLookup tool={props.personLookup.tool} range="7d" lookUp={props.personLookup.lookUp} copy={props.personLookup.copy} />}
+          {props.personLookup?.kind === 'inline' && <LazyPersonLookup tool={props.personLookup.tool} range="7d" lookUp={props.personLookup.lookUp} copy={props.personLookup.copy} />}
           <h2>Dashboards</h2>
           <DashboardList
             initial={props.dashboards}
@@ -275,4 +276,16 @@ function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps)
       </button>
     </div>
   );
+}
+
+/**
+ * Support's lookup, here only in a browser with neither side panel nor sidebar: loaded when shown,
+ * so the popup's first paint does not carry it (its answers' checks and summaries, zod among them).
+ */
+function LazyPersonLookup(props: PersonLookupProps) {
+  const [Loaded, setLoaded] = useState<((p: PersonLookupProps) => preact.JSX.Element) | null>(null);
+  useEffect(() => {
+    void import('../lookup/PersonLookup').then((m) => setLoaded(() => m.PersonLookup));
+  }, []);
+  return Loaded ? <Loaded {...props} /> : null;
 }

@@ -33,16 +33,31 @@ export default defineContentScript({
 
     const resolve = () => resolveTool({ url: location.href, marker: readMarker(document, config.site), site: config.site, autoMap: config.autoMap });
 
-    async function show(match: ToolMatch, mine: number) {
-      // The card script is injected while the prefs are read: on a tool page it is almost always shown.
+    /**
+     * The card script injected while the prefs are read (on a tool page it is almost always shown),
+     * then the figures asked for (not before the prefs: a hidden card must not spend a query); the
+     * worker answers while the card script is still evaluated.
+     */
+    function start(match: ToolMatch) {
       const loading = cardHost();
-      prefs ??= await loadPrefs(origin);
-      if (prefs.hidden || mine !== generation) return;
-      // Ask for the figures now (not before the prefs: a hidden card must not spend a query); the
-      // worker answers while the card script is still evaluated.
-      const early = { range: DEFAULT_RANGE, answer: send({ type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE }) };
-      early.answer.catch(() => undefined);
-      const host = await loading;
+      const early = (async () => {
+        prefs ??= await loadPrefs(origin);
+        if (prefs.hidden) return null;
+        const answer = send({ type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE });
+        answer.catch(() => undefined);
+        return { range: DEFAULT_RANGE, answer };
+      })();
+      return { tool: match.tool, loading, early };
+    }
+    /** Started at document_start from the URL alone, taken by the first show() of that tool. */
+    let ahead: ReturnType<typeof start> | null = null;
+
+    async function show(match: ToolMatch, mine: number) {
+      const started = ahead?.tool === match.tool ? ahead : start(match);
+      ahead = null;
+      const early = await started.early;
+      if (!early || !prefs || mine !== generation) return;
+      const host = await started.loading;
       if (!host || mine !== generation) return;
       const card = await host.mount({
         ctx,
@@ -74,6 +89,15 @@ export default defineContentScript({
       if (match) await show(match, generation);
     }
 
+    // Registered at document_start: the URL (a rule, the auto-mapping) may name the tool before the
+    // page has parsed, so the card script, the prefs and the figures start now, in parallel with the
+    // page's own load. The marker, which wins over the URL, is read once the DOM is there; if it names
+    // another tool, what was started for this one is left unused.
+    if (document.readyState === 'loading') {
+      const fromUrl = resolveTool({ url: location.href, marker: null, site: config.site, autoMap: config.autoMap });
+      if (fromUrl) ahead = start(fromUrl);
+      await new Promise<void>((done) => document.addEventListener('DOMContentLoaded', () => done(), { once: true }));
+    }
     await update();
     // Single-page apps: follow client-side navigation (Navigation API, else polling) without leaking cards.
     ctx.addEventListener(window, 'wxt:locationchange', () => {

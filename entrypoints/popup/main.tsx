@@ -2,53 +2,43 @@ import { render } from 'preact';
 import { browser } from 'wxt/browser';
 import { Popup, type PopupProps, type TabState } from '../../components/popup/Popup';
 import '../../components/pages.css';
-import type { DashboardProgress } from '../../lib/protocol/messages';
-import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
-import { originOf } from '../../lib/matching/toolMatch';
-import { browserStore } from '../../lib/storage/browser';
-import { lookupPagePath } from '../../lib/helpers/lookupPage';
-import { settingsItem, sitesItem } from '../../lib/storage/items';
-import { createSiteAccess } from '../../lib/pages/siteAccess';
-import { runDashboardPort } from '../../lib/pages/dashboardPort';
+import type { DashboardProgress, Request, ResponseFor } from '../../lib/protocol/messages';
+import { settingsAtAGlance } from '../../lib/settings/hosts';
 
-const store = browserStore();
-const sites = () => store.get(sitesItem);
-const siteAccess = createSiteAccess({ store, permissions: browser.permissions });
-const createToolUsage = (onMessage: (m: DashboardProgress) => void) => runDashboardPort(browser.runtime, onMessage);
+/**
+ * The first paint carries only Preact, the popup's components and a glance at the stored connection
+ * (settingsAtAGlance, no zod); the protocol, the stored items' schemas and the buttons' helpers
+ * (./later.ts) load after it, and the full parse of the settings replaces the glance.
+ */
+let later: ReturnType<typeof loadLater> | null = null;
+const loadLater = () => import('./later');
+const lib = () => (later ??= loadLater());
+const sendRequest = <R extends Request>(request: R): Promise<ResponseFor<R['type']>> => lib().then((l) => l.sendRequest(request));
+type Later = Awaited<ReturnType<typeof loadLater>>;
+let opened: ReturnType<Later['browserStore']> | null = null;
+const store = () => lib().then((l) => ({ l, store: (opened ??= l.browserStore()) }));
+const sites = async () => {
+  const { l, store: s } = await store();
+  return s.get(l.sitesItem);
+};
+
+const createToolUsage = (onMessage: (m: DashboardProgress) => void) => void lib().then((l) => l.runDashboardPort(browser.runtime, onMessage));
 
 async function start() {
-  // The shell renders as soon as the settings are read; the tab, the cached dashboards and the
-  // alerts fill in as each answer lands, so a sleeping worker never keeps the popup blank.
+  // The shell renders as soon as the stored connection is read (a glance, no zod: see above); the
+  // full settings, the tab, the cached dashboards and the alerts fill in as each answer lands, so a
+  // sleeping worker never keeps the popup blank.
   const tabQuery = browser.tabs.query({ active: true, currentWindow: true }).then(([t]) => t);
-  const cachedDashboards = sendRequest({ type: 'dashboards/list' }).catch(() => null);
-  const cachedAlerts = sendRequest({ type: 'alerts/get' }).catch(() => null);
-  const storage = sendRequest({ type: 'storage/status' }).catch(() => null);
-  const settings = await store.get(settingsItem);
+  let settings: PopupProps['settings'] | null = settingsAtAGlance((await browser.storage.local.get('settings')).settings);
   const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline' | 'storageProblem' | 'personLookup'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null, storageProblem: null };
   const fill = (part: Partial<typeof loaded>) => {
     Object.assign(loaded, part);
     paint();
   };
-  void cachedDashboards.then((dashboards) => fill({ dashboards }));
-  void cachedAlerts.then((alerts) => fill({ alerts }));
-  void storage.then((answer) => fill({ storageProblem: answer?.problem ?? null }));
-  void tabQuery.then(async (tab) => {
-    const origin = tab?.url ? originOf(tab.url) : null;
-    const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
-    const status = enabled && tab?.id !== undefined ? await sendToTab(tab.id, { type: 'card/status' }) : null;
-    const tabState: TabState = !origin
-      ? { kind: 'unsupported' }
-      : enabled
-        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
-        : { kind: 'disabled', origin };
-    const tool = tabState.kind === 'enabled' && settings.status === 'configured' ? tabState.tool : null;
-    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null, personLookup: personLookup(tab, tool ?? '') });
-  });
 
   /** The side panel (Chrome) or sidebar (Firefox) hosts the lookup; without either, the popup does. */
-  function personLookup(tab: { id?: number; windowId?: number } | undefined, tool: string): PopupProps['personLookup'] {
+  function personLookup(tab: { id?: number; windowId?: number } | undefined, tool: string, path: ReturnType<Later['lookupPagePath']>): PopupProps['personLookup'] {
     const api = browser as unknown as { sidePanel?: { setOptions(o: object): Promise<void>; open(o: object): Promise<void> }; sidebarAction?: { setPanel(o: object): Promise<void>; open(): Promise<void> } };
-    const path = lookupPagePath(tool, '7d');
     if (api.sidePanel && tab?.id !== undefined) {
       const tabId = tab.id;
       return { kind: 'panel', open: () => void Promise.all([api.sidePanel!.setOptions({ tabId, path, enabled: true }), api.sidePanel!.open({ tabId })]).then(() => window.close(), () => undefined) };
@@ -61,11 +51,11 @@ async function start() {
   }
 
   async function enableSite(): Promise<string | null> {
-    const tab = await tabQuery;
-    const origin = tab?.url ? originOf(tab.url) : null;
+    const [tab, { l, store: s }] = await Promise.all([tabQuery, store()]);
+    const origin = tab?.url ? l.originOf(tab.url) : null;
     if (!origin || tab?.id === undefined) return null;
     // Asked now, on the user's click, for this origin only.
-    const problem = await siteAccess.enable(origin);
+    const problem = await l.createSiteAccess({ store: s, permissions: browser.permissions }).enable(origin);
     if (problem) return problem;
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
     window.close();
@@ -73,11 +63,11 @@ async function start() {
   }
 
   async function disableSite() {
-    const tab = await tabQuery;
-    const origin = tab?.url ? originOf(tab.url) : null;
+    const [tab, { l, store: s }] = await Promise.all([tabQuery, store()]);
+    const origin = tab?.url ? l.originOf(tab.url) : null;
     if (!origin) return;
     // The permission goes back too, unless another enabled site shares it (ports share a match pattern).
-    await siteAccess.disable(origin);
+    await l.createSiteAccess({ store: s, permissions: browser.permissions }).disable(origin);
     if (tab?.id !== undefined) await browser.tabs.reload(tab.id);
     window.close();
   }
@@ -87,27 +77,56 @@ async function start() {
   const loadDashboards = () => sendRequest({ type: 'dashboards/list', refresh: true });
   const checkAlerts = () => sendRequest({ type: 'alerts/get', check: true });
   const loadRanking = () => sendRequest({ type: 'ranking/get', range: '7d' });
-  const paint = () =>
+  const openDashboard: PopupProps['openDashboard'] = (d) => {
+    void sendRequest({ type: 'dashboards/opened', id: d.id });
+    void browser.tabs.create({ url: d.url });
+  };
+  const openOptions = () => void browser.runtime.openOptionsPage().then(() => window.close());
+  function paint() {
+    if (!settings) return; // the glance could not tell: the full parse paints
     render(
       <Popup
         settings={settings}
         {...loaded}
         loadConnection={loadConnection}
         loadDashboards={loadDashboards}
-        openDashboard={(d) => {
-          void sendRequest({ type: 'dashboards/opened', id: d.id });
-          void browser.tabs.create({ url: d.url });
-        }}
+        openDashboard={openDashboard}
         checkAlerts={checkAlerts}
         loadRanking={loadRanking}
-        createToolUsage={createToolUsage}
-        onOpenOptions={() => void browser.runtime.openOptionsPage().then(() => window.close())}
+        createToolUsage={(onMessage) => void createToolUsage(onMessage)}
+        onOpenOptions={openOptions}
         onEnableSite={enableSite}
         onDisableSite={disableSite}
       />,
       document.getElementById('app')!,
     );
+  }
   paint();
+
+  // The rest a task after that paint: the protocol, and the settings' full parse, whose verdict wins.
+  await new Promise((done) => setTimeout(done, 0));
+  const { l, store: s } = await store();
+  const cachedDashboards = sendRequest({ type: 'dashboards/list' }).catch(() => null);
+  const cachedAlerts = sendRequest({ type: 'alerts/get' }).catch(() => null);
+  const storage = sendRequest({ type: 'storage/status' }).catch(() => null);
+  const full = await s.get(l.settingsItem);
+  settings = full;
+  paint();
+  void cachedDashboards.then((dashboards) => fill({ dashboards }));
+  void cachedAlerts.then((alerts) => fill({ alerts }));
+  void storage.then((answer) => fill({ storageProblem: answer?.problem ?? null }));
+  void tabQuery.then(async (tab) => {
+    const origin = tab?.url ? l.originOf(tab.url) : null;
+    const enabled = origin ? (await sites()).some((site) => site.origin === origin) : false;
+    const status = enabled && tab?.id !== undefined ? await l.sendToTab(tab.id, { type: 'card/status' }) : null;
+    const tabState: TabState = !origin
+      ? { kind: 'unsupported' }
+      : enabled
+        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
+        : { kind: 'disabled', origin };
+    const tool = tabState.kind === 'enabled' && full.status === 'configured' ? tabState.tool : null;
+    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null, personLookup: personLookup(tab, tool ?? '', l.lookupPagePath(tool ?? '', '7d')) });
+  });
 }
 
 void start();

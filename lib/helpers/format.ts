@@ -1,10 +1,20 @@
-/** Display formatting shared by the card, popup and tests. */
+/**
+ * Display formatting shared by the card, popup and tests. Counts and clock times are written out by
+ * hand, not with Intl: the first Intl formatter a page's renderer makes loads locale and time-zone
+ * data (~12 ms in the card's first render, measured by the bench's trace); format.test.ts holds
+ * these to Intl's own output.
+ */
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
+/** An integer with thousands separators, as Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }) writes it. */
 export function formatCount(n: number): string {
-  return integer.format(n);
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '∞' : '-∞';
+  // Intl rounds half away from zero; Math.round rounds half up, so round the magnitude.
+  const digits = String(Math.round(Math.abs(n)));
+  const sign = n < 0 || Object.is(n, -0) ? '-' : '';
+  return sign + (digits.includes('e') ? digits : digits.replace(/\B(?=(\d{3})+$)/g, ','));
 }
+
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** Share as a percentage: "42%", "0.4%"; "—" when there is no base to divide by. */
 export function formatPercent(part: number, whole: number): string {
@@ -43,12 +53,14 @@ export function formatUsd(usd: number): string {
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '—';
-  return date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  // As toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }): local time, 24 h.
+  return `${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
 /** A moment to the second, e.g. "14:05:09": when the card asks again. */
 export function formatClock(epochMs: number): string {
-  return new Date(epochMs).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const date = new Date(epochMs);
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
 /**
@@ -112,4 +124,11 @@ export function plainLabel(text: string, max = 80): string {
   const line = oneLine(text).replace(/\s+/g, ' ').trim();
   const chars = Array.from(line);
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
+}
+
+/** "1st", "2nd", "3rd", "11th", "22nd". Here, not in lib/project/ranking.ts, so the card reads it without that module's zod. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }

@@ -12,6 +12,7 @@
  * `FunnelsQuery`), both broken down by a HogQL expression so that the spelling applies to them too.
  * Event names are fixed constants, printed as literals so the insights stay editable in PostHog.
  */
+import { DASHBOARD_NAME } from './dashboardName';
 import { GUIDE_TOOL_EVENTS, type PropertySpelling, type ToolProperty, completeSpelling } from '../model/events';
 
 /**
@@ -32,7 +33,7 @@ export function propertyRef(spelling: PropertySpelling, name: ToolProperty, as: 
 }
 
 export const TOOL_LENS_TAG = 'tool-lens';
-export const DASHBOARD_NAME = 'Tool Usage Analytics';
+export { DASHBOARD_NAME };
 /** Also in the description, so the dashboard is found again on plans where PostHog ignores tags. */
 export const DASHBOARD_MARKER = 'Created by Tool Lens';
 

@@ -101,9 +101,4 @@ export function rankTools(tools: ToolFigures[]): Standing[] {
   });
 }
 
-/** "1st", "2nd", "3rd", "11th", "22nd". */
-export function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-}
+export { ordinal } from '../helpers/format';

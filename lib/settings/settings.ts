@@ -3,29 +3,8 @@ import { alertRuleSchema } from '../model/alerts';
 import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../model/limits';
 import { DEFAULT_SCHEMA, schemaMappingSchema } from '../model/events';
 
-export const HOSTS = {
-  us: { label: 'US Cloud', url: 'https://us.posthog.com' },
-  eu: { label: 'EU Cloud', url: 'https://eu.posthog.com' },
-  custom: { label: 'Self-hosted / custom URL', url: '' },
-} as const;
-export type HostKind = keyof typeof HOSTS;
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** A custom PostHog URL: https, or plain http only on this machine (the local server). */
-export function checkCustomHost(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'Enter a full URL, e.g. https://posthog.example.com';
-  }
-  // "https://us.posthog.com@evil.com" goes to evil.com: a user name or password only disguises the host.
-  if (url.username || url.password) return 'Leave out the user name and password before "@": the host is what follows it';
-  if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return null;
-  return 'Use https:// (plain http is only allowed for localhost)';
-}
+import { checkCustomHost } from './hosts';
+export { HOSTS, checkCustomHost, postHogBaseUrl, type HostKind } from './hosts';
 
 /** Seed 000's alert thresholds: more than 10 failures in the last hour; mean processing time over 60 s. */
 export const DEFAULT_THRESHOLDS = { failuresPerHour: 10, meanDurationSeconds: 60 } as const;
@@ -129,12 +108,6 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const EMPTY_CONNECTION = { host: 'us', customHost: '', projectId: '', apiKey: '' } as const;
-
-/** Base URL of the PostHog instance (API and app share it), without a trailing slash. */
-export function postHogBaseUrl(settings: Pick<Settings, 'host' | 'customHost'>): string {
-  const base = settings.host === 'custom' ? settings.customHost : HOSTS[settings.host].url;
-  return base.replace(/\/+$/, '');
-}
 
 export type SettingsState =
   | { status: 'configured'; settings: Settings }

@@ -120,3 +120,18 @@ describe('the distribution-free interval of p95', () => {
     expect(compareQuantileIntervals([null, null], [3000, 4500]).significant).toBe(false);
   });
 });
+
+describe('Clopper–Pearson bounds solve their defining equations', () => {
+  it('P(X ≥ x | low) = P(X ≤ x | high) = α/2, to 1e-9, over small and large counts', () => {
+    for (const n of [1, 2, 5, 13, 40, 100, 577, 1999])
+      for (const x of [0, 1, Math.floor(n / 3), Math.floor(n / 2), n - 1, n]) {
+        if (x < 0 || x > n) continue;
+        const [low, high] = clopperPearson(x, n)!;
+        expect(low).toBeLessThanOrEqual(high);
+        if (x > 0) expect(Math.abs(1 - binomialCdf(x - 1, n, low) - 0.025)).toBeLessThan(1e-9);
+        else expect(low).toBe(0);
+        if (x < n) expect(Math.abs(binomialCdf(x, n, high) - 0.025)).toBeLessThan(1e-9);
+        else expect(high).toBe(1);
+      }
+  });
+});
