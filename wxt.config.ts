@@ -41,6 +41,9 @@ export default defineConfig({
     commands: {
       'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
     },
+    // An organisation's policy (lib/policy/): Chrome checks it against this schema. Firefox reads
+    // the same values from policies.json without one, and warns when the manifest declares it.
+    ...(browser !== 'firefox' ? { storage: { managed_schema: 'managed_schema.json' } } : {}),
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

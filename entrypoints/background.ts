@@ -85,6 +85,8 @@ export default defineBackground(() => {
     identity: browser.identity
       ? { launchWebAuthFlow: (url) => browser.identity.launchWebAuthFlow({ url, interactive: true }), redirectUrl: () => browser.identity.getRedirectURL() }
       : undefined,
+    // The organisation's policy: Chrome's 3rdparty extension policy, Firefox's policies.json (lib/policy/).
+    managed: browser.storage.managed,
   });
 
   browser.runtime.onMessage.addListener(createMessageListener({ id: browser.runtime.id, pagesUrl: browser.runtime.getURL('/') }, worker.handlers));
@@ -115,6 +117,10 @@ export default defineBackground(() => {
   browser.tabs.onRemoved.addListener((tabId) => worker.tabClosed(tabId));
   store.watch(settingsItem, (value, old) => void worker.settingsChanged(old, value));
   store.watch(sitesItem, () => void worker.sitesChanged());
+  // An admin's change reaches a running browser (Chrome re-reads its policy files; Firefox only at start).
+  browser.storage.onChanged.addListener((_changes, area) => {
+    if (area === 'managed') void worker.policyChanged();
+  });
   browser.permissions.onRemoved?.addListener(() => void worker.sitesChanged());
 
   // The keyboard command shows, collapses or expands the card in the active tab.

@@ -26,6 +26,8 @@ import type { RegistrationApi } from '../matching/sites';
 import { cachedFigures, figuresIndexItem, settingsItem } from '../storage/items';
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
+import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } from '../policy/managed';
+import { withPolicy } from '../policy/policy';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './sites';
 
@@ -60,6 +62,8 @@ export interface WorkerDeps {
   now?: () => number;
   /** The browser's identity API, for "Sign in with PostHog" (absent: sign-in is not offered). */
   identity?: Pick<SignInDeps, 'launchWebAuthFlow' | 'redirectUrl'>;
+  /** The organisation's policy (storage.managed); absent: none. */
+  managed?: ManagedArea;
 }
 
 /** One line per step of creating the Tool Usage dashboard, as the popup and options show it. */
@@ -75,7 +79,8 @@ export function createWorker(deps: WorkerDeps) {
   // Every write survives a full storage.local: cached figures make room first, and what still cannot
   // be kept is said in the popup and options (lib/storage/guarded.ts).
   const health = createStorageHealth();
-  const store = guardStore(deps.store, {
+  const policy = createPolicySource(deps.managed);
+  const stored = guardStore(deps.store, {
     health,
     freeSpace: async () => {
       card.forgetAnswers();
@@ -84,6 +89,8 @@ export function createWorker(deps: WorkerDeps) {
       await deps.store.remove(figuresIndexItem);
     },
   });
+  // Every service reads the settings and sites with the organisation's policy over them.
+  const store = storeWithPolicy(stored, policy);
   const loadSettings = () => store.get(settingsItem);
   // One session for everything that asks PostHog, with one request budget, read from the settings at
   // every request so a budget changed in the options applies at once.
@@ -118,6 +125,21 @@ export function createWorker(deps: WorkerDeps) {
   async function dropFigures() {
     card.forgetAnswers();
     await card.figures.clear();
+  }
+
+  /** The stored settings changed (`old` and `value` as stored, or as the policy makes them). */
+  async function settingsChanged(old: unknown, value: unknown) {
+    const change = describeSettingsChange(old, value);
+    // Cached figures belong to old settings: drop them when a setting they depend on changes.
+    if (change.dropFigures) await dropFigures();
+    if (change.forgetRetryAfter) session.forgetRetryAfter();
+    // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
+    if (isSignIn(old) && !isSignIn(value)) {
+      await signIn.signOut();
+      await dropFigures();
+    }
+    // The alarm follows the period in any case; a PostHog request only when the check would differ.
+    await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
   }
 
   const handlers: Handlers = {
@@ -214,19 +236,18 @@ export function createWorker(deps: WorkerDeps) {
       if (name === AUTO_MAP_ALARM) await sites.sync(true);
       if (name === ALERTS_ALARM) await alerts.check();
     },
-    /** The stored settings changed (`old` and `value` as stored). */
+    /** The stored settings changed (`old` and `value` as stored): what changes is what the policy leaves open. */
     async settingsChanged(old: unknown, value: unknown) {
-      const change = describeSettingsChange(old, value);
-      // Cached figures belong to old settings: drop them when a setting they depend on changes.
-      if (change.dropFigures) await dropFigures();
-      if (change.forgetRetryAfter) session.forgetRetryAfter();
-      // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
-      if (isSignIn(old) && !isSignIn(value)) {
-        await signIn.signOut();
-        await dropFigures();
-      }
-      // The alarm follows the period in any case; a PostHog request only when the check would differ.
-      await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
+      const { policy: current } = await policy.current();
+      await settingsChanged(withPolicy(old, current), withPolicy(value, current));
+    },
+    /**
+     * The organisation's policy changed while the browser runs (storage.onChanged, area "managed"):
+     * the settings it overrides change as if stored, and the sites it lists are registered.
+     */
+    async policyChanged() {
+      const { before, after } = await policy.reload();
+      await settingsChanged(await settingsUnder(stored, before), await settingsUnder(stored, after));
     },
     /** The sites changed, or a host permission was removed. */
     sitesChanged: () => sites.sync(),
