@@ -32,7 +32,9 @@ export default defineConfig({
     // identity: the sign-in window for "Sign in with PostHog" (launchWebAuthFlow; no install warning).
     // contextMenus: "Look up in Tool Lens" on selected text, on any page, with no host permission (the
     // browser hands over the selection); no install warning either.
-    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus'],
+    // offscreen (Chrome, no install warning): a hidden page that lets the worker read the organisation's
+    // policy (entrypoints/policy/).
+    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus', ...(browser === 'firefox' ? [] : ['offscreen'])],
     host_permissions: mode === 'localhost' ? LOOPBACK : [],
     // Tool sites and PostHog hosts over https; plain http only on this machine.
     optional_host_permissions: ['https://*/*', ...LOOPBACK],

@@ -26,9 +26,20 @@ export async function readManaged(area: ManagedArea | undefined): Promise<unknow
   }
 }
 
-export function createPolicySource(area: ManagedArea | undefined) {
+/**
+ * `wake`: what makes the browser answer the worker (Chromium: an extension page asking too, see
+ * entrypoints/policy/); called beside each read, its failure ignored.
+ */
+export function createPolicySource(area: ManagedArea | undefined, wake?: () => Promise<(() => Promise<void>) | void>) {
   let current: Promise<ParsedPolicy> | null = null;
-  const read = async () => (area ? parsePolicy(await readManaged(area)) : NO_POLICY);
+  const read = async () => {
+    if (!area) return NO_POLICY;
+    const value = readManaged(area);
+    const done = await wake?.().catch(() => undefined);
+    const parsed = parsePolicy(await value);
+    await done?.().catch(() => undefined);
+    return parsed;
+  };
   return {
     current: () => (current ??= read()),
     /** The browser reported a change: read it again. Gives the policy before and after. */

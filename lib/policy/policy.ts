@@ -84,7 +84,9 @@ export function parsePolicy(raw: unknown): ParsedPolicy {
 
 /** Each site on its own: a bad one is reported and left out, the others kept. */
 function policySites(entries: unknown[], problems: string[]): Site[] {
-  const good = entries.filter((entry, i) => {
+  // Chrome drops null values from a policy: a site without a marker, rules or auto-mapping has none.
+  const withDefaults = entries.map((entry) => (isRecord(entry) ? { marker: null, urlRules: [], autoMap: false, ...entry } : entry));
+  const good = withDefaults.filter((entry, i) => {
     const parsed = siteSchema.safeParse(entry);
     if (!parsed.success) problems.push(`sites.${i}${parsed.error.issues[0]?.path.length ? `.${parsed.error.issues[0].path.join('.')}` : ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}, ignored`);
     return parsed.success;

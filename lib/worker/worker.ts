@@ -64,6 +64,8 @@ export interface WorkerDeps {
   identity?: Pick<SignInDeps, 'launchWebAuthFlow' | 'redirectUrl'>;
   /** The organisation's policy (storage.managed); absent: none. */
   managed?: ManagedArea;
+  /** Makes the browser answer the worker's managed storage read (Chromium; lib/policy/managed.ts). */
+  wakeManaged?: () => Promise<(() => Promise<void>) | void>;
 }
 
 /** One line per step of creating the Tool Usage dashboard, as the popup and options show it. */
@@ -79,7 +81,7 @@ export function createWorker(deps: WorkerDeps) {
   // Every write survives a full storage.local: cached figures make room first, and what still cannot
   // be kept is said in the popup and options (lib/storage/guarded.ts).
   const health = createStorageHealth();
-  const policy = createPolicySource(deps.managed);
+  const policy = createPolicySource(deps.managed, deps.wakeManaged);
   const stored = guardStore(deps.store, {
     health,
     freeSpace: async () => {
