@@ -158,9 +158,10 @@ export function createCardService(deps: CardServiceDeps) {
    * `since`: compare after that moment (an annotation's, epoch ms) with as long before it. `allData`:
    * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
    */
-  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number } = {}): Promise<ToolMetricsResponse> {
+  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number; projectId?: string } = {}): Promise<ToolMetricsResponse> {
     const asked = ++tick;
-    const connected = await session.connect();
+    // The site's own project, if it names one: cached apart (the fingerprint holds the project).
+    const connected = await session.connect({ projectId: opts.projectId });
     if (!connected.ok) return connected;
     let split: { at: number; seconds: number } | null = null;
     if (since !== undefined) {
@@ -237,8 +238,8 @@ export function createCardService(deps: CardServiceDeps) {
   }
 
 
-  async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
-    const connected = await session.connect();
+  async function getTriage(tool: string, range: RangeKey, projectId?: string): Promise<TriageResponse> {
+    const connected = await session.connect({ projectId });
     if (!connected.ok) return connected;
     const { settings, client } = connected.connection;
     try {

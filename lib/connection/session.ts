@@ -112,11 +112,14 @@ export function createSession(deps: SessionDeps) {
     return { ok: true, client };
   }
 
-  /** A client for the stored settings, with the project they name; or why there is none. */
-  async function connect(opts: { spend?: 'each' | 'once' } = {}): Promise<Connected> {
+  /**
+   * A client for the stored settings, with the project they name — or `projectId`, another project the
+   * same key or sign-in reaches (a site's own: staging, production); or why there is none.
+   */
+  async function connect(opts: { spend?: 'each' | 'once'; projectId?: string } = {}): Promise<Connected> {
     const state = await deps.loadSettings();
     if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
-    const settings = state.settings;
+    const settings = opts.projectId ? { ...state.settings, projectId: opts.projectId } : state.settings;
     const baseUrl = postHogBaseUrl(settings);
     let apiKey = settings.apiKey;
     let identity = 'key';

@@ -23,7 +23,7 @@ import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/sites';
-import { cachedFigures, figuresIndexItem, settingsItem } from '../storage/items';
+import { cachedFigures, figuresIndexItem, settingsItem, sitesItem } from '../storage/items';
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } from '../policy/managed';
@@ -144,20 +144,27 @@ export function createWorker(deps: WorkerDeps) {
     await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
   }
 
+  /** The project a page's site names (staging, production), if any: its card shows that project. */
+  async function projectOfPage(url: string | undefined): Promise<string | undefined> {
+    const origin = url ? originOf(url) : null;
+    return origin ? (await store.get(sitesItem)).find((s) => s.origin === origin)?.project : undefined;
+  }
+
   const handlers: Handlers = {
     'tool-metrics/get': async (r, sender) => {
       // A page chooses which tool its content script asks about: unknown names are rationed per site.
       const site = sender.url ? originOf(sender.url) : null;
       const refused = site ? await newTools.check(site, r.tool) : null;
       if (refused) return { ok: false, error: refused };
-      const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id });
+      const projectId = await projectOfPage(sender.url);
+      const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id, projectId });
       if (answer.ok) {
         const seen = [...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []), ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool)];
         await newTools.learn(seen);
       }
       return alerts.withAlerts(answer);
     },
-    'triage/get': (r) => card.getTriage(r.tool, r.range),
+    'triage/get': async (r, sender) => card.getTriage(r.tool, r.range, await projectOfPage(sender.url)),
     'person/lookup': (r) => support.lookup(r),
     'lookup/take': async (r) => ({ lookup: pending.take(r.windowId) }),
     'lookup/open': async (r, sender) => {
