@@ -2,7 +2,8 @@
  * End to end: an organisation's policy in Debian's Chromium, set as an admin sets it — a managed
  * policy file in /etc/chromium/policies/managed under 3rdparty.extensions[<id>]. A fresh profile
  * starts configured by it, a locked field cannot be changed, invalid values are reported and ignored,
- * and a change of the file while the browser runs takes effect.
+ * and a change of the file while the browser runs takes effect. Two sites mapped to two projects of
+ * the local server (production and staging, one key) show each its own project's figures.
  *
  * The file applies to every Chromium on the machine: it names only the id of this test's own copy of
  * the extension (a fresh manifest `key`), which no other suite loads, and is removed after the test.
@@ -27,11 +28,12 @@ type Chrome = {
     storage: { managed: { get(): Promise<Record<string, unknown>> }; local: { set(v: object): Promise<void> }; session: { get(k: string): Promise<Record<string, unknown>> } };
   };
 };
-const siteOf = (origin: string) => ({ origin, marker: null, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }], autoMap: false });
-const policyValues = (origins: string[]) => ({
+const STAGING = { id: 2, name: 'Staging', apiToken: 'phc_tool_lens_staging' };
+const siteOf = (origin: string, project?: string) => ({ origin, marker: null, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }], autoMap: false, ...(project ? { project } : {}) });
+const policyValues = (sites: Array<ReturnType<typeof siteOf>>) => ({
   host: postHog.url,
   projectId: String(postHog.projectId),
-  sites: [...origins.map(siteOf), { origin: 'ftp://files.example.com', marker: null, urlRules: [], autoMap: true }],
+  sites: [...sites, { origin: 'ftp://files.example.com', marker: null, urlRules: [], autoMap: true }],
   thresholds: { failuresPerHour: 4, meanDurationSeconds: 45 },
   // Below the options' minimum: reported and ignored, the rest applies.
   alertEveryMinutes: 0,
@@ -46,12 +48,13 @@ const optionsPage = async () => {
 };
 
 beforeAll(async () => {
-  postHog = await startLocalPostHog({ seed: { seed: 19, days: 3, events: 1500 } });
+  // Production (project 1, seeded) and staging (project 2, only what its site sends), one key for both.
+  postHog = await startLocalPostHog({ seed: { seed: 19, days: 3, events: 1500 }, projects: [STAGING] });
   site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
-  later = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  later = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: STAGING.apiToken });
   extension = await chromiumCopyWithOwnId(EXTENSION_DIR);
   policy = await chromiumPolicy(extension.id);
-  await policy.write(policyValues([site.url]));
+  await policy.write(policyValues([siteOf(site.url)]));
   browser = await launchWithExtension({ headless: true, extensionDir: extension.dir });
 });
 
@@ -121,12 +124,33 @@ describe('organisation policy in Chromium', () => {
 
   it('applies a change of the policy file while the browser runs: a site added there gets its card', async () => {
     expect(await published(later.url)).toBeNull();
-    await policy.write(policyValues([site.url, later.url]));
+    await policy.write(policyValues([siteOf(site.url), siteOf(later.url, String(STAGING.id))]));
     // Chromium watches its policy folder and re-reads it; the worker hears it as storage.onChanged("managed").
     await expect.poll(() => published(later.url), { timeout: 60_000, interval: 250 }).toMatchObject({ site: { origin: later.url } });
     const page = await browser.context.newPage();
     await page.goto(`${later.url}/tools/image-compressor`);
     await expect.poll(() => toolName(page), { timeout: 30_000 }).toBe('image-compressor');
     await page.close();
+  });
+
+  it("shows each site its own project's figures: production's seeded sessions, staging's own few", async () => {
+    const sessionsOn = async (origin: string) => {
+      const page = await browser.context.newPage();
+      await page.goto(`${origin}/tools/image-compressor`);
+      const sessions = card(page).locator('[data-testid="funnel-step-1"]');
+      await expect.poll(() => sessions.getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^\d+$/);
+      const answer = { sessions: Number(await sessions.getAttribute('data-sessions')), project: await card(page).locator('[data-testid="card-project"]').textContent() };
+      await page.close();
+      return answer;
+    };
+    const production = await sessionsOn(site.url);
+    const staging = await sessionsOn(later.url);
+    expect(production.project).toBe(` · project ${postHog.projectId}`);
+    expect(staging.project).toBe(` · project ${STAGING.id}`);
+    // Staging has only the visits of this test; production the seed's hundreds.
+    const seeded = (await postHog.query(`SELECT count(DISTINCT JSONExtractString(properties, 'session_id')) AS n FROM events WHERE team_id = ${postHog.projectId} AND event = 'tool_viewed' AND JSONExtractString(properties, 'tool_name') = 'image-compressor' FORMAT JSONEachRow`)) as Array<{ n: number | string }>;
+    expect(production.sessions).toBeGreaterThan(20);
+    expect(production.sessions).toBeLessThanOrEqual(Number(seeded[0]!.n));
+    expect(staging.sessions).toBeLessThan(5);
   });
 });
