@@ -10,8 +10,12 @@ import { newSite, originOf } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
 import { lookupPagePath } from '../../lib/helpers/lookupPage';
 import { settingsItem, sitesItem } from '../../lib/storage/items';
+import { createPolicySource, storeWithPolicy } from '../../lib/policy/managed';
 
-const store = browserStore();
+// Settings and sites as the worker uses them: the organisation's policy over what is stored.
+// Writes go to what is stored: the policy's sites stay the policy's.
+const stored = browserStore();
+const store = storeWithPolicy(stored, createPolicySource(browser.storage.managed));
 const sites = () => store.get(sitesItem);
 
 function createToolUsage(onMessage: (m: DashboardProgress) => void) {
@@ -43,15 +47,16 @@ async function start() {
   void storage.then((answer) => fill({ storageProblem: answer?.problem ?? null }));
   void tabQuery.then(async (tab) => {
     const origin = tab?.url ? originOf(tab.url) : null;
-    const enabled = origin ? (await sites()).some((s) => s.origin === origin) : false;
+    const site = origin ? (await sites()).find((s) => s.origin === origin) : undefined;
+    const enabled = site !== undefined;
     const status = enabled && tab?.id !== undefined ? await sendToTab(tab.id, { type: 'card/status' }) : null;
     const tabState: TabState = !origin
       ? { kind: 'unsupported' }
       : enabled
-        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
+        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false, project: site?.project }
         : { kind: 'disabled', origin };
     const tool = tabState.kind === 'enabled' && settings.status === 'configured' ? tabState.tool : null;
-    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null, personLookup: personLookup(tab, tool ?? '') });
+    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d', ...(origin ? { origin } : {}) }) : null, personLookup: personLookup(tab, tool ?? '') });
   });
 
   /** The side panel (Chrome) or sidebar (Firefox) hosts the lookup; without either, the popup does. */
@@ -76,7 +81,7 @@ async function start() {
     // Asked now, on the user's click, for this origin only.
     const problem = await requestOrigins(browser.permissions, [matchPatternFor(origin)], `Tool Lens cannot look for tool pages on ${origin}`);
     if (problem) return problem;
-    await store.set(sitesItem, [...(await sites()), newSite(origin)]);
+    await stored.set(sitesItem, [...(await stored.get(sitesItem)), newSite(origin)]);
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
     window.close();
     return null;
@@ -86,11 +91,12 @@ async function start() {
     const tab = await tabQuery;
     const origin = tab?.url ? originOf(tab.url) : null;
     if (!origin) return;
-    const remaining = (await sites()).filter((s) => s.origin !== origin);
+    const remaining = (await stored.get(sitesItem)).filter((s) => s.origin !== origin);
     await store.set(sitesItem, remaining);
     // Give the permission back unless another enabled site shares it (ports share a match pattern).
     const pattern = matchPatternFor(origin);
-    if (!remaining.some((s) => matchPatternFor(s.origin) === pattern)) await browser.permissions.remove({ origins: [pattern] }).catch(() => false);
+    // …the policy's sites included: they stay whatever is stored.
+    if (!(await sites()).some((s) => matchPatternFor(s.origin) === pattern)) await browser.permissions.remove({ origins: [pattern] }).catch(() => false);
     if (tab?.id !== undefined) await browser.tabs.reload(tab.id);
     window.close();
   }

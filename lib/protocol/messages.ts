@@ -224,6 +224,11 @@ export const getToolMetricsRequest = z.object({
   since: z.optional(z.number()),
   /** Every event, never a sample, however big the tool (the card's "Use all data"). */
   allData: z.optional(z.boolean()),
+  /**
+   * The site whose project to ask (a site may name its own): the popup's tab. A content script may
+   * name only its own origin (messaging.ts), and its own page's site is used when it names none.
+   */
+  origin: z.optional(z.string().check(z.maxLength(300))),
 });
 export const getTriageRequest = z.object({ type: z.literal('triage/get'), tool: toolName(), range: rangeSchema });
 /** Every tool's figures and standing for a range (lib/project/ranking.ts): for the card's "where it stands" and the popup. */

@@ -156,7 +156,7 @@ export function createWorker(deps: WorkerDeps) {
       const site = sender.url ? originOf(sender.url) : null;
       const refused = site ? await newTools.check(site, r.tool) : null;
       if (refused) return { ok: false, error: refused };
-      const projectId = await projectOfPage(sender.url);
+      const projectId = await projectOfPage(r.origin ?? sender.url);
       const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id, projectId });
       if (answer.ok) {
         const seen = [...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []), ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool)];
