@@ -22,6 +22,14 @@ export default defineConfig({
     excludeSources: ['local-posthog/**', 'sample-site/**', 'e2e/**', 'bench/**', 'cli/**', 'docs/**', 'scripts/**', 'lib/testing/**', 'BENCHMARKS.md', 'vitest.config.ts'],
     includeSources: ['scripts/textOnlyPreact.ts', 'docs/store/SOURCES.md'],
   },
+  hooks: {
+    // Firefox reads policies without a schema (and the manifest names none there): leave the file out.
+    'build:publicAssets': (wxt, files) => {
+      if (wxt.config.browser !== 'firefox') return;
+      const at = files.findIndex((f) => f.relativeDest === 'managed_schema.json');
+      if (at >= 0) files.splice(at, 1);
+    },
+  },
   vite: () => ({
     // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
     plugins: [textOnlyPreact(), preact({ prefreshEnabled: false, devToolsEnabled: false })],
