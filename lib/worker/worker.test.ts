@@ -162,6 +162,21 @@ describe('worker', () => {
     expect(card.ok && card.metrics.health).toMatchObject({ status: 'alert', reasons: [expect.stringContaining('failure rate')] });
   });
 
+  it("asks each site's own project with the same key, and the organisation's project for the rest", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
+    // The policy's project replaces the stored 7 where no site names its own.
+    const w = worker(store, undefined, undefined, { managed: { get: async () => ({ projectId: '9', colour: 'red' }) } });
+    const figuresOf = (project: string) => mock.pool.intercept({ path: `/api/projects/${project}/query/`, method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    figuresOf('8');
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).toMatchObject({ ok: true, links: { projectId: '8' } });
+    figuresOf('8');
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d', origin: SITE })).toMatchObject({ ok: true, links: { projectId: '8' } });
+    figuresOf('9');
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true, links: { projectId: '9' } });
+  });
+
   it("registers the content script where the user enabled a site, publishes its rules, and asks PostHog's auto-mapping once a day", async () => {
     const store = memoryStore();
     await store.set(settingsItem, SETTINGS);
