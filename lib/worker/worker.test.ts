@@ -177,6 +177,23 @@ describe('worker', () => {
     expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true, links: { projectId: '9' } });
   });
 
+  it("checks the alerts of every project a site names, each tool with its project, and each card sees only its own project's", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, { ...SETTINGS, extraAlertRules: [{ metric: 'failure_rate_pct', above: 50 }] });
+    await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
+    const w = worker(store);
+    alertQuery([['pdf-to-text', 0, 4, 4, 100, 100]]);
+    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST', body: (b: string) => b.includes('AS failures') }).reply(200, { results: [['pdf-to-text', 3, 4, 1, 100, 100]] });
+    const state = responseSchemas['alerts/get'].parse(await w.ask({ type: 'alerts/get', check: true })).state;
+    expect(state?.tools.map((t) => [t.tool, t.project])).toEqual([['pdf-to-text', '8']]);
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS_WITH_VIEWS });
+    const production = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }));
+    expect(production.ok && production.metrics.health.reasons.some((r) => r.includes('failure rate'))).toBe(false);
+    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    const staging = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }, contentScript));
+    expect(staging.ok && staging.metrics.health).toMatchObject({ status: 'alert', reasons: [expect.stringContaining('failure rate')] });
+  });
+
   it("registers the content script where the user enabled a site, publishes its rules, and asks PostHog's auto-mapping once a day", async () => {
     const store = memoryStore();
     await store.set(settingsItem, SETTINGS);

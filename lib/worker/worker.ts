@@ -118,7 +118,9 @@ export function createWorker(deps: WorkerDeps) {
   const pending = createPendingLookups(deps.now);
   const newTools = createNewToolsGate({ store, now: deps.now ?? Date.now, project: session.project });
   const connection = createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser });
-  const project = createProjectService({ session, store, now: deps.now });
+  // The alert check covers every project a site names, besides the connection's own.
+  const otherProjects = async () => [...new Set((await store.get(sitesItem)).flatMap((s) => (s.project ? [s.project] : [])))];
+  const project = createProjectService({ session, store, now: deps.now, otherProjects });
   const onboarding = createOnboardingService(session);
   const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
