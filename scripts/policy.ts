@@ -53,14 +53,17 @@ export async function firefoxCopyWithOwnId(extensionDir: string) {
  */
 export async function chromiumPolicy(extensionId: string) {
   const file = join(CHROMIUM_POLICY_DIR, `tool-lens-e2e-${extensionId}.json`);
-  await mkdir(CHROMIUM_POLICY_DIR, { recursive: true });
+  // The folders this makes (none on a machine without policies) go again after the test, if empty.
+  const made = await mkdir(CHROMIUM_POLICY_DIR, { recursive: true });
   return {
     file,
     write: (values: Record<string, unknown>) => writeFile(file, JSON.stringify({ '3rdparty': { extensions: { [extensionId]: values } } }, null, 2)),
     async remove() {
       await rm(file, { force: true });
-      // The folder goes too when this test made it and nothing else is in it.
-      if (existsSync(CHROMIUM_POLICY_DIR) && (await readdir(CHROMIUM_POLICY_DIR)).length === 0) await rmdir(CHROMIUM_POLICY_DIR).catch(() => undefined);
+      for (let dir = CHROMIUM_POLICY_DIR; made && dir.startsWith(made); dir = dirname(dir)) {
+        if (!existsSync(dir) || (await readdir(dir)).length > 0) break;
+        await rmdir(dir).catch(() => undefined);
+      }
     },
   };
 }
