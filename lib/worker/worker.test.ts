@@ -2,13 +2,13 @@
  * The worker's logic over WXT's fakeBrowser (alarms, badge, notifications), a memory Store and
  * undici's MockAgent for PostHog: what each request answers, and what each browser event does.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { newSite } from '../matching/toolMatch';
 import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
 import type { MessageSender } from '../protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
-import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
+import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, projectBudgetStateItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
@@ -175,6 +175,20 @@ describe('worker', () => {
     expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d', origin: SITE })).toMatchObject({ ok: true, links: { projectId: '8' } });
     figuresOf('9');
     expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true, links: { projectId: '9' } });
+  });
+
+  it('spends from a budget per project: a spent production bucket leaves staging its own', async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, { ...SETTINGS, requestBudget: { capacity: 1, refillPerHour: 1 } });
+    await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
+    const w = worker(store);
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS_WITH_VIEWS });
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true });
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d' })).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).toMatchObject({ ok: true, links: { projectId: '8' } });
+    // The bucket is written after the request, in the background.
+    await vi.waitFor(async () => expect(await store.getRaw(projectBudgetStateItem('8'))).toMatchObject({ tokens: 0 }));
   });
 
   it("checks the alerts of every project a site names, each tool with its project, and each card sees only its own project's", async () => {

@@ -23,7 +23,7 @@ import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/sites';
-import { cachedFigures, figuresIndexItem, settingsItem, sitesItem } from '../storage/items';
+import { cachedFigures, figuresIndexItem, projectBudgetStateItem, settingsItem, sitesItem } from '../storage/items';
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } from '../policy/managed';
@@ -96,14 +96,11 @@ export function createWorker(deps: WorkerDeps) {
   const loadSettings = () => store.get(settingsItem);
   // One session for everything that asks PostHog, with one request budget, read from the settings at
   // every request so a budget changed in the options applies at once.
-  const budget = createRequestBudget({
-    store,
-    now: deps.now,
-    options: async () => {
-      const state = await loadSettings();
-      return state.status === 'configured' ? state.settings.requestBudget : undefined;
-    },
-  });
+  const budgetOptions = async () => {
+    const state = await loadSettings();
+    return state.status === 'configured' ? state.settings.requestBudget : undefined;
+  };
+  const budget = createRequestBudget({ store, now: deps.now, options: budgetOptions });
   const signIn = createSignIn({
     store,
     fetch: deps.fetch,
@@ -111,7 +108,14 @@ export function createWorker(deps: WorkerDeps) {
     launchWebAuthFlow: deps.identity?.launchWebAuthFlow ?? (async () => Promise.reject(new Error('this browser offers no sign-in window'))),
     redirectUrl: deps.identity?.redirectUrl ?? (() => ''),
   });
-  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
+  // Each other project a site names spends from a bucket of its own, with the same options.
+  const budgets = new Map<string, ReturnType<typeof createRequestBudget>>();
+  const budgetFor = (projectId: string) => {
+    let found = budgets.get(projectId);
+    if (!found) budgets.set(projectId, (found = createRequestBudget({ store, now: deps.now, options: budgetOptions, item: projectBudgetStateItem(projectId) })));
+    return found;
+  };
+  const session = createSession({ loadSettings, store, budget, budgetFor, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
   const card = createCardService({ session, store, now: deps.now });
   const support = createSupportService({ session, now: deps.now });
   // What was chosen from the context menu, until its window's lookup page takes it: memory only.
