@@ -77,6 +77,7 @@ describe('organisation policy in Chromium', () => {
     const page = await optionsPage();
     await page.waitForSelector('#projectId');
     expect(await page.locator('[data-testid="first-run"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="policy-welcome"] li').allTextContents()).toEqual([expect.stringContaining('paste your personal API key'), expect.stringContaining('Allow the site your organisation listed')]);
     expect(await page.inputValue('#projectId')).toBe(String(postHog.projectId));
     expect(await page.isDisabled('#projectId')).toBe(true);
     expect(await page.inputValue('#customHost')).toBe(postHog.url);

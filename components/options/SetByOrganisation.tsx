@@ -47,3 +47,19 @@ export function PolicySites({ origins, onAllow }: { origins: string[]; onAllow: 
     </fieldset>
   );
 }
+
+/**
+ * A new install under a policy that names the connection: instead of the four-step first run, what
+ * is left to do, in order. The fields it names are below, the rest locked.
+ */
+export function PolicyWelcome({ signInOnly, sites }: { signInOnly: boolean; sites: number }) {
+  return (
+    <div class="options" role="status" data-testid="policy-welcome">
+      <h2>Your organisation has set Tool Lens up</h2>
+      <ol>
+        <li>{signInOnly ? 'Sign in with PostHog (under Connection).' : 'Sign in with PostHog, or paste your personal API key (under Connection), and save.'}</li>
+        {sites > 0 && <li>Allow the {sites === 1 ? 'site' : `${sites} sites`} your organisation listed (one click, under Sites set by your organisation).</li>}
+      </ol>
+    </div>
+  );
+}

@@ -20,7 +20,7 @@ import { browserStore } from '../../lib/storage/browser';
 import { autoMapItem, settingsItem, sitesItem } from '../../lib/storage/items';
 import { lockedFields, parsePolicy, withPolicy, type ParsedPolicy } from '../../lib/policy/policy';
 import { readManaged } from '../../lib/policy/managed';
-import { PolicyProblems, PolicySites } from '../../components/options/SetByOrganisation';
+import { PolicyProblems, PolicySites, PolicyWelcome } from '../../components/options/SetByOrganisation';
 
 const store = browserStore();
 
@@ -111,6 +111,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }:
   return (
     <>
       <StorageProblem />
+      {stored === undefined && managed.policy.connection && managed.policy.projectId && <PolicyWelcome signInOnly={managed.policy.signInOnly === true} sites={policySites.length} />}
       <PolicyProblems problems={managed.problems} />
       <OptionsForm
         locked={lockedFields(managed.policy)}

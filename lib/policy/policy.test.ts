@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSites } from '../matching/sites';
 import { DEFAULT_METRICS_OPTIONS, parseStoredSettings } from '../settings/settings';
 import { settingsItem, sitesItem } from '../storage/items';
 import { memoryStore } from '../storage/store';
@@ -21,6 +22,8 @@ describe('organisation policy', () => {
     expect(effectiveSettings(STORED, parsePolicy(undefined).policy)).toEqual(parseStoredSettings(STORED));
     expect(effectiveSettings(STORED, parsePolicy({}).policy)).toEqual({ status: 'configured', settings: expect.objectContaining({ projectId: '1', apiKey: 'phx_local' }) });
     expect(effectiveSites([SITE], parsePolicy(undefined).policy)).toEqual([SITE]);
+    // Sites stored before a site could name its project read as they were.
+    expect(parseSites([SITE])).toEqual([SITE]);
   });
 
   it("lays the policy's values over the stored ones, and keeps what it leaves open", () => {
