@@ -213,7 +213,7 @@ async function start() {
   // A policy that names the host and project leaves only the sign-in or key: the options, with the rest locked.
   const setByPolicy = Boolean(managed.policy.connection && managed.policy.projectId);
   // Nothing saved yet: the first run, step by step; afterwards (or when asked to) every option.
-  if (stored === undefined && !setByPolicy && location.hash !== '#all') return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} onDone={() => void showAll()} />, app);
+  if (stored === undefined && !setByPolicy && location.hash !== '#all') return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} presetHost={managed.policy.connection} onDone={() => void showAll()} />, app);
   await showAll();
 }
 
