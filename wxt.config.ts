@@ -33,6 +33,12 @@ export default defineConfig({
       if (Array.isArray(output)) return;
       rollup.output = { ...output, manualChunks: (id: string) => (id.includes('/node_modules/zod/') ? 'zod' : id.includes('/node_modules/preact/') ? 'preact' : undefined) };
     },
+    // Firefox reads policies without a schema (and the manifest names none there): leave the file out.
+    'build:publicAssets': (wxt, files) => {
+      if (wxt.config.browser !== 'firefox') return;
+      const at = files.findIndex((f) => f.relativeDest === 'managed_schema.json');
+      if (at >= 0) files.splice(at, 1);
+    },
   },
   vite: () => ({
     // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
@@ -44,7 +50,9 @@ export default defineConfig({
     // identity: the sign-in window for "Sign in with PostHog" (launchWebAuthFlow; no install warning).
     // contextMenus: "Look up in Tool Lens" on selected text, on any page, with no host permission (the
     // browser hands over the selection); no install warning either.
-    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus'],
+    // offscreen (Chrome, no install warning): a hidden page that lets the worker read the organisation's
+    // policy (entrypoints/policy/).
+    permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus', ...(browser === 'firefox' ? [] : ['offscreen'])],
     host_permissions: mode === 'localhost' ? LOOPBACK : [],
     // Tool sites and PostHog hosts over https; plain http only on this machine.
     optional_host_permissions: ['https://*/*', ...LOOPBACK],
@@ -53,6 +61,9 @@ export default defineConfig({
     commands: {
       'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
     },
+    // An organisation's policy (lib/policy/): Chrome checks it against this schema. Firefox reads
+    // the same values from policies.json without one, and warns when the manifest declares it.
+    ...(browser !== 'firefox' ? { storage: { managed_schema: 'managed_schema.json' } } : {}),
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

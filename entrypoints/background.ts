@@ -33,6 +33,23 @@ function inPanelOrTab(
   return shown ? shown.then(() => 'panel' as const, inTab) : inTab();
 }
 
+type OffscreenApi = { createDocument(o: { url: string; reasons: string[]; justification: string }): Promise<void>; closeDocument(): Promise<void> };
+
+/**
+ * Chromium answers the worker's storage.managed.get only after an extension page has asked too: a
+ * hidden offscreen page asks (entrypoints/policy/), and is closed once the worker has its answer.
+ * Firefox has no offscreen documents and needs none.
+ */
+async function wakeManagedStorage(): Promise<(() => Promise<void>) | void> {
+  const offscreen = (browser as unknown as { offscreen?: OffscreenApi }).offscreen;
+  if (!offscreen) return;
+  // Already open (another read under way): that one asks.
+  const opened = await offscreen
+    .createDocument({ url: browser.runtime.getURL('/policy.html'), reasons: ['LOCAL_STORAGE'], justification: "Reads the organisation's Tool Lens policy (managed storage)" })
+    .then(() => true, () => false);
+  return opened ? () => offscreen.closeDocument() : undefined;
+}
+
 /** Wiring only: the browser's APIs into lib/worker/worker.ts, and its events to what they call for. */
 export default defineBackground(() => {
   // The key lives in storage.local: keep that area out of content scripts' reach (Chrome only).
@@ -94,6 +111,9 @@ export default defineBackground(() => {
     identity: browser.identity
       ? { launchWebAuthFlow: (url) => browser.identity.launchWebAuthFlow({ url, interactive: true }), redirectUrl: () => browser.identity.getRedirectURL() }
       : undefined,
+    // The organisation's policy: Chrome's 3rdparty extension policy, Firefox's policies.json (lib/policy/).
+    managed: browser.storage.managed,
+    wakeManaged: wakeManagedStorage,
   });
 
   browser.runtime.onMessage.addListener(createMessageListener({ id: browser.runtime.id, pagesUrl: browser.runtime.getURL('/') }, worker.handlers));
@@ -124,6 +144,10 @@ export default defineBackground(() => {
   browser.tabs.onRemoved.addListener((tabId) => worker.tabClosed(tabId));
   store.watch(settingsItem, (value, old) => void worker.settingsChanged(old, value));
   store.watch(sitesItem, () => void worker.sitesChanged());
+  // An admin's change reaches a running browser (Chrome re-reads its policy files; Firefox only at start).
+  browser.storage.onChanged.addListener((_changes, area) => {
+    if (area === 'managed') void worker.policyChanged();
+  });
   browser.permissions.onRemoved?.addListener(() => void worker.sitesChanged());
 
   // The keyboard command shows, collapses or expands the card in the active tab.

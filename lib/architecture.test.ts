@@ -55,6 +55,7 @@ const LIB_LAYERS = [
   'settings', // the settings' schema, what a change calls for, import and export
   'protocol', // the messages between contexts
   'storage', // every stored item, declared once
+  'policy', // an organisation's policy (managed storage), laid over the settings and sites
   'posthog', // the client, budget, Retry-After, async queries, slots, deep links
   'instrumentation', // detecting a project's events and spellings
   'connection', // one session: settings → client; sign-in; the connection test

@@ -30,16 +30,22 @@ afterAll(async () => {
 
 describe('store packages', () => {
   it('grant no host at install: PostHog and tool sites are asked for, plain http only on loopback', async () => {
-    for (const [zip, browserOnly] of [[zips.chrome, ['sidePanel']], [zips.firefox, []]] as const) {
+    for (const [zip, browserOnly] of [[zips.chrome, ['offscreen', 'sidePanel']], [zips.firefox, []]] as const) {
       const manifest = await manifestOf(zip);
       expect(manifest.manifest_version).toBe(3);
       expect(manifest.host_permissions ?? []).toEqual([]);
       expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']);
       // Chrome's side panel (support's person lookup) needs its permission, which shows no warning; Firefox's sidebar is a manifest key.
       // contextMenus: "Look up in Tool Lens" on selected text, in both (no install warning; the selection needs no host).
+      // offscreen (Chrome, no warning): the hidden page through which the worker reads the organisation's policy.
       expect(manifest.permissions).toEqual(['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus', ...browserOnly]);
       expect(JSON.stringify(manifest.content_scripts ?? [])).not.toMatch(/localhost|127\.0\.0\.1/);
     }
+  });
+
+  it("declare the organisation policy's schema for Chrome only (Firefox reads policies.json without one, and warns at one)", async () => {
+    expect((await manifestOf(zips.chrome)).storage).toEqual({ managed_schema: 'managed_schema.json' });
+    expect((await manifestOf(zips.firefox)).storage).toBeUndefined();
   });
 
   it('host the person lookup in a side panel: Chrome side_panel, Firefox sidebar_action (closed at install)', async () => {

@@ -104,6 +104,7 @@ export function MetricsCard(props: MetricsCardProps) {
             {RANGES[props.range].label}
             {state.status === 'ready' && ` · as of ${formatTime(state.metrics.asOf)}`}
             {` · found by ${props.matchedBy}`}
+            {state.status === 'ready' && state.links.projectId && <span data-testid="card-project">{` · project ${state.links.projectId}`}</span>}
           </p>
         </div>
         <button type="button" class="tl-icon" onClick={props.onRefresh} aria-label="Refresh" title="Refresh" disabled={state.status === 'loading' || state.status === 'computing' || (state.status === 'ready' && (state.refreshing || !!state.computing))}>

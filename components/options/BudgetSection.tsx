@@ -1,12 +1,14 @@
 /** Options → Request budget: how many PostHog requests Tool Lens may make, within the key's limit. */
 import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/model/limits';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
+import { SetByOrganisation } from './SetByOrganisation';
 
 export function BudgetSection({ form }: { form: SettingsDraft }) {
   const { draft, patch, fieldErrors, error, describedBy } = form;
   return (
-    <fieldset>
+    <fieldset disabled={form.locked.has('requestBudget') && form.locked.has('queryLimitPerHour')}>
       <legend>Request budget</legend>
+      <SetByOrganisation form={form} field="requestBudget" />
       <p class="help" id="requestBudget-help">
         Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled evenly over
         the hour. PostHog allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so the budget cannot go
@@ -18,6 +20,7 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
         <label for="budgetCapacity">Requests at once</label>
         <input
           id="budgetCapacity"
+          disabled={form.locked.has('requestBudget')}
           type="number"
           min={BUDGET_LIMITS.capacity.min}
           max={BUDGET_LIMITS.capacity.max}
@@ -30,6 +33,7 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
         <label for="budgetRefillPerHour">Requests added per hour</label>
         <input
           id="budgetRefillPerHour"
+          disabled={form.locked.has('requestBudget')}
           type="number"
           min={BUDGET_LIMITS.refillPerHour.min}
           max={BUDGET_LIMITS.refillPerHour.max}
@@ -42,6 +46,7 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
         <label for="queryLimitPerHour">PostHog's query limit for this key (per hour)</label>
         <input
           id="queryLimitPerHour"
+          disabled={form.locked.has('queryLimitPerHour')}
           type="number"
           min={1}
           step={1}

@@ -4,6 +4,7 @@ import type { Settings } from '../../lib/settings/settings';
 import type { GroupTypesResponse } from '../../lib/protocol/messages';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
 import { GROUP_INDEXES, useGroupTypes } from './useGroupTypes';
+import { SetByOrganisation } from './SetByOrganisation';
 
 export function CardAlertsSection({
   form,
@@ -14,7 +15,7 @@ export function CardAlertsSection({
   onRequestNotifications: () => Promise<string | null>;
   onLoadGroupTypes: () => Promise<GroupTypesResponse>;
 }) {
-  const { draft, patch, error, setStatus } = form;
+  const { draft, locked, patch, error, setStatus } = form;
   const groupTypes = useGroupTypes(onLoadGroupTypes, draft.segment?.kind === 'group');
   return (
     <fieldset>
@@ -28,19 +29,23 @@ export function CardAlertsSection({
           <option value="persons">persons</option>
         </select>
         <label for="failuresPerHour">Alert: failures in the last hour above</label>
-        <input id="failuresPerHour" type="number" min={0} value={draft.thresholds.failuresPerHour} onInput={(e) => patch({ thresholds: { ...draft.thresholds, failuresPerHour: numberOf(e) } }, 'thresholds.failuresPerHour')} />
+        <input id="failuresPerHour" disabled={locked.has('thresholds')} type="number" min={0} value={draft.thresholds.failuresPerHour} onInput={(e) => patch({ thresholds: { ...draft.thresholds, failuresPerHour: numberOf(e) } }, 'thresholds.failuresPerHour')} />
         <label for="meanDurationSeconds">Alert: mean processing time above (s)</label>
-        <input id="meanDurationSeconds" type="number" min={0} value={draft.thresholds.meanDurationSeconds} onInput={(e) => patch({ thresholds: { ...draft.thresholds, meanDurationSeconds: numberOf(e) } }, 'thresholds.meanDurationSeconds')} />
+        <input id="meanDurationSeconds" disabled={locked.has('thresholds')} type="number" min={0} value={draft.thresholds.meanDurationSeconds} onInput={(e) => patch({ thresholds: { ...draft.thresholds, meanDurationSeconds: numberOf(e) } }, 'thresholds.meanDurationSeconds')} />
       </div>
+      <SetByOrganisation form={form} field="thresholds" />
       {error('funnelWindowHours')}
       {error('thresholds.failuresPerHour')}
       {error('thresholds.meanDurationSeconds')}
       <div class="grid">
         <label for="alertEveryMinutes">Check every tool every (minutes)</label>
-        <input id="alertEveryMinutes" type="number" min={1} max={1440} value={draft.alertEveryMinutes} onInput={(e) => patch({ alertEveryMinutes: numberOf(e) }, 'alertEveryMinutes')} />
+        <input id="alertEveryMinutes" disabled={locked.has('alertEveryMinutes')} type="number" min={1} max={1440} value={draft.alertEveryMinutes} onInput={(e) => patch({ alertEveryMinutes: numberOf(e) }, 'alertEveryMinutes')} />
       </div>
       {error('alertEveryMinutes')}
+      <SetByOrganisation form={form} field="alertEveryMinutes" />
       <p class="help">More rules (a tool over any of them counts on the icon badge and its card):</p>
+      <SetByOrganisation form={form} field="extraAlertRules" />
+      <fieldset class="plain" disabled={locked.has('extraAlertRules')}>
       {draft.extraAlertRules.map((rule, i) => (
         <div class="segment-row" key={i} data-testid="alert-rule">
           <select
@@ -64,6 +69,7 @@ export function CardAlertsSection({
       <button type="button" disabled={draft.extraAlertRules.length >= 10} onClick={() => patch({ extraAlertRules: [...draft.extraAlertRules, { metric: 'failure_rate_pct', above: 10 }] })}>
         Add a rule
       </button>
+      </fieldset>
       <label class="inline">
         <input
           type="checkbox"

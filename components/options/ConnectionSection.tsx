@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { OnboardingProjectsResponse } from '../../lib/protocol/messages';
 import { HOSTS, type HostKind } from '../../lib/settings/settings';
 import type { SettingsDraft } from './useSettingsDraft';
+import { SetByOrganisation } from './SetByOrganisation';
 
 type SignIn = (candidate: { host: HostKind; customHost: string }) => Promise<OnboardingProjectsResponse>;
 export interface SignInActions {
@@ -12,7 +13,7 @@ export interface SignInActions {
 }
 
 export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signIn?: SignInActions }) {
-  const { draft, patch, fieldErrors, error, describedBy } = form;
+  const { draft, locked, patch, fieldErrors, error, describedBy } = form;
   const [showKey, setShowKey] = useState(false);
   const auth = draft.auth ?? 'key';
   const text = (field: 'customHost' | 'projectId' | 'apiKey') => (event: Event) => patch({ [field]: (event.currentTarget as HTMLInputElement).value }, field);
@@ -20,7 +21,7 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
     <fieldset>
       <legend>Connection</legend>
       <label for="host">PostHog host</label>
-      <select id="host" value={draft.host} onChange={(e) => patch({ host: (e.currentTarget as HTMLSelectElement).value as HostKind })}>
+      <select id="host" disabled={locked.has('host')} value={draft.host} onChange={(e) => patch({ host: (e.currentTarget as HTMLSelectElement).value as HostKind })}>
         {(Object.keys(HOSTS) as HostKind[]).map((kind) => (
           <option key={kind} value={kind}>
             {HOSTS[kind].label}
@@ -28,17 +29,20 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
           </option>
         ))}
       </select>
+      <SetByOrganisation form={form} field="host" />
       {draft.host === 'custom' && (
         <>
           <label for="customHost">PostHog URL</label>
-          <input id="customHost" type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={text('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby={describedBy('customHost')} />
+          <input id="customHost" disabled={locked.has('customHost')} type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={text('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby={describedBy('customHost')} />
           {error('customHost')}
         </>
       )}
       <label for="projectId">Project id</label>
-      <input id="projectId" inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby={describedBy('projectId')} />
+      <input id="projectId" disabled={locked.has('projectId')} inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby={describedBy('projectId')} />
+      <SetByOrganisation form={form} field="projectId" />
       {error('projectId')}
-      {signIn && (
+      {locked.has('auth') && <SetByOrganisation form={form} field="auth" />}
+      {signIn && !locked.has('auth') && (
         <fieldset class="choices" data-testid="auth-choice">
           <legend>How Tool Lens reaches PostHog</legend>
           <label class="inline">

@@ -35,10 +35,10 @@ function deps(overrides: Partial<FirstRunDeps> = {}): FirstRunDeps {
   };
 }
 
-async function mount(d: FirstRunDeps, onDone = vi.fn()) {
+async function mount(d: FirstRunDeps, onDone = vi.fn(), presetHost?: { host: 'us' | 'eu' | 'custom'; customHost: string }) {
   host = document.createElement('div');
   document.body.append(host);
-  await act(() => render(<FirstRun deps={d} onDone={onDone} />, host));
+  await act(() => render(<FirstRun deps={d} onDone={onDone} presetHost={presetHost} />, host));
   return onDone;
 }
 const step = () => host.querySelector('[data-testid="first-run"]')!.getAttribute('data-step');
@@ -58,6 +58,17 @@ async function type(selector: string, value: string) {
 const problem = () => host.querySelector('[data-testid="first-run-problem"]')?.textContent ?? null;
 
 describe('first run', () => {
+  it("starts from the host an organisation's policy set: shown locked, still asked for in the click", async () => {
+    const d = deps();
+    await mount(d, vi.fn(), { host: 'custom', customHost: 'https://posthog.example.com' });
+    expect(host.querySelector('[data-testid="locked-host"]')!.textContent).toBe('Set by your organisation');
+    expect(host.querySelector<HTMLInputElement>('#first-run-host')!.value).toBe('https://posthog.example.com');
+    expect(host.querySelector<HTMLInputElement>('#first-run-host')!.closest('fieldset')!.disabled).toBe(true);
+    await submit();
+    expect(d.grantHost).toHaveBeenCalledWith('https://posthog.example.com');
+    expect(step()).toBe('key');
+  });
+
   it('goes from the host to a working setup without typing a project id', async () => {
     const d = deps();
     const onDone = await mount(d);

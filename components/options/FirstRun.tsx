@@ -10,8 +10,8 @@ const STEPS: Array<[FirstRunStep, string]> = [
   ['sites', 'Sites'],
 ];
 
-export function FirstRun({ deps, onDone }: { deps: FirstRunDeps; onDone: () => void }) {
-  const run = useFirstRun(deps);
+export function FirstRun({ deps, onDone, presetHost }: { deps: FirstRunDeps; onDone: () => void; presetHost?: { host: HostKind; customHost: string } }) {
+  const run = useFirstRun(deps, presetHost);
   const heading = useRef<HTMLHeadingElement>(null);
   // Each new step takes the focus to its heading, so keyboard and screen-reader users start there.
   useEffect(() => heading.current?.focus(), [run.step]);
@@ -39,8 +39,13 @@ export function FirstRun({ deps, onDone }: { deps: FirstRunDeps; onDone: () => v
           <h2 ref={heading} tabIndex={-1}>
             Which PostHog?
           </h2>
-          <fieldset class="choices">
+          <fieldset class="choices" disabled={!!presetHost}>
             <legend>PostHog host</legend>
+            {presetHost && (
+              <p class="help org-policy" data-testid="locked-host">
+                Set by your organisation
+              </p>
+            )}
             {(Object.keys(HOSTS) as HostKind[]).map((kind) => (
               <label class="inline" key={kind}>
                 <input type="radio" name="host" value={kind} checked={run.host === kind} onChange={() => run.setHost(kind)} /> {HOSTS[kind].label}

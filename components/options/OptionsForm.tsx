@@ -18,6 +18,8 @@ export interface OptionsFormProps {
   onLoadGroupTypes: () => Promise<GroupTypesResponse>;
   /** "Sign in with PostHog" on the drafted host (the projects the sign-in sees, or why it failed), and signing out. */
   signIn?: SignInActions;
+  /** The fields the organisation's policy fixes. */
+  locked?: ReadonlySet<string>;
 }
 
 const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], string> = {
@@ -27,8 +29,8 @@ const STEP_LABELS: Record<TestConnectionResponse['checks'][number]['step'], stri
   query: 'Query API',
 };
 
-export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications, onLoadGroupTypes, signIn }: OptionsFormProps) {
-  const form = useSettingsDraft(initial, { onSave, onTest, onDetect });
+export function OptionsForm({ initial, onSave, onTest, onDetect, onRequestNotifications, onLoadGroupTypes, signIn, locked }: OptionsFormProps) {
+  const form = useSettingsDraft(initial, { onSave, onTest, onDetect }, locked);
   const { status, result, save, saveAndTest } = form;
   return (
     <form

@@ -1,12 +1,14 @@
 /** Options → Data schema: the event names and each property's spellings, or detected from the data. */
 import { TOOL_EVENT_KEYS, TOOL_PROPERTIES } from '../../lib/model/events';
 import type { SettingsDraft } from './useSettingsDraft';
+import { SetByOrganisation } from './SetByOrganisation';
 
 export function SchemaSection({ form }: { form: SettingsDraft }) {
   const { draft, setSchema, fieldErrors, status, detected, detect } = form;
   return (
-    <fieldset>
+    <fieldset disabled={form.locked.has('schema')}>
       <legend>Data schema</legend>
+      <SetByOrganisation form={form} field="schema" />
       <p class="help">Event names, and for each property the spellings to read (first found wins). Real projects use both <code>tool_name</code> and <code>$tool_name</code>.</p>
       <button type="button" onClick={() => void detect()} disabled={status.kind === 'busy'}>
         Detect from data

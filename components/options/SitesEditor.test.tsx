@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { rulesToText, textToRules } from './SitesEditor';
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { describe, expect, it, vi } from 'vitest';
+import { newSite, type Site } from '../../lib/matching/toolMatch';
+import { rulesToText, SitesEditor, textToRules } from './SitesEditor';
 
 describe('URL rules as text', () => {
   it('parses patterns, regexes and mappings, and writes them back', () => {
@@ -18,5 +21,36 @@ describe('URL rules as text', () => {
     const { rules, errors } = textToRules('/tools/:name\nregex:^/(?=x)(\\w+)$\n/x/:tool => broken');
     expect(rules).toHaveLength(1);
     expect(errors).toEqual([expect.stringMatching(/^line 1: .*:tool/), expect.stringMatching(/^line 2: Lookahead and lookbehind are not allowed/), 'line 3: a mapping is written value=tool']);
+  });
+});
+
+describe("a site's project", () => {
+  it('names a project of its own, refuses one that is not a number, and goes back to the connection\'s when emptied', async () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const changes: Site[][] = [];
+    const onChange = vi.fn(async (sites: Site[]) => {
+      changes.push(sites);
+      return null;
+    });
+    const site = newSite('https://staging.example.com');
+    const mount = (sites: Site[]) => act(() => render(<SitesEditor sites={sites} autoMap={null} onChange={onChange} onRefreshAutoMap={async () => ''} />, host));
+    mount([site]);
+    const input = () => host.querySelector<HTMLInputElement>('#project-https---staging-example-com')!;
+    const type = (value: string) =>
+      act(() => {
+        input().value = value;
+        input().dispatchEvent(new Event('change'));
+      });
+    await type('12346');
+    expect(changes.at(-1)).toEqual([{ ...site, project: '12346' }]);
+    await type('staging');
+    expect(changes).toHaveLength(1);
+    expect(host.textContent).toContain('A project id is a number');
+    mount([{ ...site, project: '12346' }]);
+    await type('');
+    expect(changes.at(-1)).toEqual([site]);
+    render(null, host);
+    host.remove();
   });
 });

@@ -167,6 +167,21 @@ function SiteRow({ site, onChange, onRemove }: { site: Site; onChange: (site: Si
           value={site.marker?.attribute ?? ''}
           onChange={(e) => site.marker && void onChange({ ...site, marker: { ...site.marker, attribute: (e.currentTarget as HTMLInputElement).value.trim() } })}
         />
+        <label for={`project-${id}`}>Project id (empty: the connection's)</label>
+        <input
+          id={`project-${id}`}
+          inputMode="numeric"
+          placeholder="the connection's"
+          value={site.project ?? ''}
+          onChange={(e) => {
+            // A staging site may show the staging project, with the same key or sign-in.
+            const project = (e.currentTarget as HTMLInputElement).value.trim();
+            if (project && !/^\d{1,12}$/.test(project)) return setErrors(['A project id is a number, e.g. 12345']);
+            setErrors([]);
+            const { project: _old, ...rest } = site;
+            void onChange(project ? { ...rest, project } : rest);
+          }}
+        />
       </div>
     </div>
   );

@@ -47,10 +47,11 @@ export function explainKeyFailure(error: Failure): string {
   return error.message;
 }
 
-export function useFirstRun(deps: FirstRunDeps) {
+/** `presetHost`: the host an organisation's policy set (shown, not changeable; still asked for in the click). */
+export function useFirstRun(deps: FirstRunDeps, presetHost?: { host: HostKind; customHost: string }) {
   const [step, setStep] = useState<FirstRunStep>('host');
-  const [host, setHost] = useState<HostKind>('us');
-  const [customHost, setCustomHost] = useState('');
+  const [host, setHost] = useState<HostKind>(presetHost?.host ?? 'us');
+  const [customHost, setCustomHost] = useState(presetHost?.customHost ?? '');
   const [apiKey, setApiKey] = useState('');
   /** How the projects were found: the pasted key, or a sign-in (then no key is saved). */
   const [auth, setAuth] = useState<'key' | 'signIn'>('key');

@@ -19,7 +19,8 @@ export interface DraftDeps {
 
 export type SettingsDraft = ReturnType<typeof useSettingsDraft>;
 
-export function useSettingsDraft(initial: Draft, deps: DraftDeps) {
+/** `locked`: the fields the organisation's policy fixes (shown, not editable). */
+export function useSettingsDraft(initial: Draft, deps: DraftDeps, locked: ReadonlySet<string> = new Set()) {
   const [draft, setDraft] = useState<Draft>(initial);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<FormStatus>({ kind: 'idle' });
@@ -92,7 +93,7 @@ export function useSettingsDraft(initial: Draft, deps: DraftDeps) {
   /** aria-describedby for a field: its error's id only while the error is shown, then any help ids. */
   const describedBy = (field: string, ...help: string[]) => [fieldErrors[field] ? `${field.replace(/\./g, '-')}-error` : null, ...help].filter(Boolean).join(' ') || undefined;
 
-  return { draft, patch, setSchema, fieldErrors, error, describedBy, status, setStatus, result, detected, save, saveAndTest, detect };
+  return { draft, locked, patch, setSchema, fieldErrors, error, describedBy, status, setStatus, result, detected, save, saveAndTest, detect };
 }
 
 /** A number input's value. */

@@ -14,7 +14,7 @@ import type { LookUp } from '../lookup/usePersonLookup';
 export type TabState =
   | { kind: 'unsupported' }
   | { kind: 'disabled'; origin: string }
-  | { kind: 'enabled'; origin: string; tool: string | null; detail: string | null; hidden: boolean };
+  | { kind: 'enabled'; origin: string; tool: string | null; detail: string | null; hidden: boolean; /** The project the site names, if any (else the connection's). */ project?: string };
 
 export interface PopupProps {
   /** The stored settings (SettingsState), or at first paint their connection alone (settingsAtAGlance): all the popup shows of them. */
@@ -228,6 +228,11 @@ function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps)
         </p>
       ) : (
         <p>Not a tool page.</p>
+      )}
+      {tab.project && (
+        <p class="muted" data-testid="popup-tab-project">
+          This site shows project {tab.project}
+        </p>
       )}
       {loadHeadline && !headline && (
         <p class="muted" data-testid="popup-headline-loading">

@@ -19,6 +19,9 @@ import { requestOrigins, requestPermission } from '../../lib/helpers/permissions
 import type { AutoMap, Site } from '../../lib/matching/toolMatch';
 import { browserStore } from '../../lib/storage/browser';
 import { autoMapItem, settingsItem, sitesItem } from '../../lib/storage/items';
+import { lockedFields, parsePolicy, withPolicy, type ParsedPolicy } from '../../lib/policy/policy';
+import { readManaged } from '../../lib/policy/managed';
+import { PolicyProblems, PolicySites, PolicyWelcome } from '../../components/options/SetByOrganisation';
 
 const store = browserStore();
 
@@ -84,14 +87,19 @@ function StorageProblem() {
   ) : null;
 }
 
-function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null }) {
-  const [sites, setSites] = useState(initialSites);
+function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null; managed: ParsedPolicy }) {
+  const policySites = managed.policy.sites ?? [];
+  // The user's own sites: those the policy lists are its, shown apart and not editable.
+  const [sites, setSites] = useState(initialSites.filter((s) => !policySites.some((p) => p.origin === s.origin)));
   const [autoMap, setAutoMap] = useState(initialAutoMap);
   return (
     <>
       <StorageProblem />
+      {stored === undefined && managed.policy.connection && managed.policy.projectId && <PolicyWelcome signInOnly={managed.policy.signInOnly === true} sites={policySites.length} />}
+      <PolicyProblems problems={managed.problems} />
       <OptionsForm
-        initial={initialDraft(stored)}
+        locked={lockedFields(managed.policy)}
+        initial={initialDraft(withPolicy(stored, managed.policy))}
         onSave={saveSettings}
         onTest={() => sendRequest({ type: 'connection/test' })}
         onDetect={() => sendRequest({ type: 'schema/detect' })}
@@ -108,6 +116,7 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap }: { stored
         }}
       />
       <div class="options">
+        <PolicySites origins={policySites.map((s) => s.origin)} onAllow={() => requestOrigins(browser.permissions, policySites.map((s) => matchPatternFor(s.origin)), 'the sites were not allowed')} />
         <SitesEditor
           sites={sites}
           autoMap={autoMap}
@@ -174,9 +183,13 @@ async function start() {
   const app = document.getElementById('app')!;
   // Raw: a damaged value keeps what can be kept of it (initialDraft).
   const stored = await store.getRaw(settingsItem);
-  const showAll = async () => render(<OptionsPage stored={await store.getRaw(settingsItem)} initialSites={await store.get(sitesItem)} autoMap={await readAutoMap()} />, app);
+  // The organisation's policy (Chrome's managed storage, Firefox's policies.json): its values locked.
+  const managed = parsePolicy(await readManaged(browser.storage.managed));
+  const showAll = async () => render(<OptionsPage stored={await store.getRaw(settingsItem)} initialSites={await store.get(sitesItem)} autoMap={await readAutoMap()} managed={managed} />, app);
+  // A policy that names the host and project leaves only the sign-in or key: the options, with the rest locked.
+  const setByPolicy = Boolean(managed.policy.connection && managed.policy.projectId);
   // Nothing saved yet: the first run, step by step; afterwards (or when asked to) every option.
-  if (stored === undefined && location.hash !== '#all') return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} onDone={() => void showAll()} />, app);
+  if (stored === undefined && !setByPolicy && location.hash !== '#all') return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} presetHost={managed.policy.connection} onDone={() => void showAll()} />, app);
   await showAll();
 }
 

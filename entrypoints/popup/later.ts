@@ -10,3 +10,4 @@ export { lookupPagePath } from '../../lib/helpers/lookupPage';
 export { settingsItem, sitesItem } from '../../lib/storage/items';
 export { createSiteAccess } from '../../lib/pages/siteAccess';
 export { runDashboardPort } from '../../lib/pages/dashboardPort';
+export { createPolicySource, storeWithPolicy } from '../../lib/policy/managed';

@@ -15,11 +15,22 @@ const loadLater = () => import('./later');
 const lib = () => (later ??= loadLater());
 const sendRequest = <R extends Request>(request: R): Promise<ResponseFor<R['type']>> => lib().then((l) => l.sendRequest(request));
 type Later = Awaited<ReturnType<typeof loadLater>>;
-let opened: ReturnType<Later['browserStore']> | null = null;
-const store = () => lib().then((l) => ({ l, store: (opened ??= l.browserStore()) }));
+/**
+ * `stored`: what this browser stored (the user's own sites are written there). `inForce`: settings and
+ * sites as the worker uses them, the organisation's policy over what is stored.
+ */
+let opened: { stored: ReturnType<Later['browserStore']>; inForce: ReturnType<Later['storeWithPolicy']> } | null = null;
+const store = () =>
+  lib().then((l) => {
+    if (!opened) {
+      const stored = l.browserStore();
+      opened = { stored, inForce: l.storeWithPolicy(stored, l.createPolicySource(browser.storage.managed)) };
+    }
+    return { l, ...opened };
+  });
 const sites = async () => {
-  const { l, store: s } = await store();
-  return s.get(l.sitesItem);
+  const { l, inForce } = await store();
+  return inForce.get(l.sitesItem);
 };
 
 const createToolUsage = (onMessage: (m: DashboardProgress) => void) => void lib().then((l) => l.runDashboardPort(browser.runtime, onMessage));
@@ -29,7 +40,9 @@ async function start() {
   // full settings, the tab, the cached dashboards and the alerts fill in as each answer lands, so a
   // sleeping worker never keeps the popup blank.
   const tabQuery = browser.tabs.query({ active: true, currentWindow: true }).then(([t]) => t);
-  let settings: PopupProps['settings'] | null = settingsAtAGlance((await browser.storage.local.get('settings')).settings);
+  // Nothing stored may still be a connection the organisation's policy sets: the full read tells.
+  const glance = settingsAtAGlance((await browser.storage.local.get('settings')).settings);
+  let settings: PopupProps['settings'] | null = glance?.status === 'missing' ? null : glance;
   const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline' | 'storageProblem' | 'personLookup'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null, storageProblem: null };
   const fill = (part: Partial<typeof loaded>) => {
     Object.assign(loaded, part);
@@ -51,11 +64,11 @@ async function start() {
   }
 
   async function enableSite(): Promise<string | null> {
-    const [tab, { l, store: s }] = await Promise.all([tabQuery, store()]);
+    const [tab, { l, stored, inForce }] = await Promise.all([tabQuery, store()]);
     const origin = tab?.url ? l.originOf(tab.url) : null;
     if (!origin || tab?.id === undefined) return null;
-    // Asked now, on the user's click, for this origin only.
-    const problem = await l.createSiteAccess({ store: s, permissions: browser.permissions }).enable(origin);
+    // Asked now, on the user's click, for this origin only; written to the user's own list.
+    const problem = await l.createSiteAccess({ store: stored, permissions: browser.permissions, sitesInForce: () => inForce.get(l.sitesItem) }).enable(origin);
     if (problem) return problem;
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
     window.close();
@@ -63,11 +76,12 @@ async function start() {
   }
 
   async function disableSite() {
-    const [tab, { l, store: s }] = await Promise.all([tabQuery, store()]);
+    const [tab, { l, stored, inForce }] = await Promise.all([tabQuery, store()]);
     const origin = tab?.url ? l.originOf(tab.url) : null;
     if (!origin) return;
-    // The permission goes back too, unless another enabled site shares it (ports share a match pattern).
-    await l.createSiteAccess({ store: s, permissions: browser.permissions }).disable(origin);
+    // The permission goes back too, unless another site in force shares it (ports share a match
+    // pattern; the policy's sites stay whatever is stored).
+    await l.createSiteAccess({ store: stored, permissions: browser.permissions, sitesInForce: () => inForce.get(l.sitesItem) }).disable(origin);
     if (tab?.id !== undefined) await browser.tabs.reload(tab.id);
     window.close();
   }
@@ -105,11 +119,11 @@ async function start() {
 
   // The rest a task after that paint: the protocol, and the settings' full parse, whose verdict wins.
   await new Promise((done) => setTimeout(done, 0));
-  const { l, store: s } = await store();
+  const { l, inForce } = await store();
   const cachedDashboards = sendRequest({ type: 'dashboards/list' }).catch(() => null);
   const cachedAlerts = sendRequest({ type: 'alerts/get' }).catch(() => null);
   const storage = sendRequest({ type: 'storage/status' }).catch(() => null);
-  const full = await s.get(l.settingsItem);
+  const full = await inForce.get(l.settingsItem);
   settings = full;
   paint();
   void cachedDashboards.then((dashboards) => fill({ dashboards }));
@@ -117,15 +131,17 @@ async function start() {
   void storage.then((answer) => fill({ storageProblem: answer?.problem ?? null }));
   void tabQuery.then(async (tab) => {
     const origin = tab?.url ? l.originOf(tab.url) : null;
-    const enabled = origin ? (await sites()).some((site) => site.origin === origin) : false;
+    const site = origin ? (await sites()).find((s) => s.origin === origin) : undefined;
+    const enabled = site !== undefined;
     const status = enabled && tab?.id !== undefined ? await l.sendToTab(tab.id, { type: 'card/status' }) : null;
     const tabState: TabState = !origin
       ? { kind: 'unsupported' }
       : enabled
-        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false }
+        ? { kind: 'enabled', origin, tool: status?.tool ?? null, detail: status?.detail ?? null, hidden: status?.hidden ?? false, project: site?.project }
         : { kind: 'disabled', origin };
     const tool = tabState.kind === 'enabled' && full.status === 'configured' ? tabState.tool : null;
-    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d' }) : null, personLookup: personLookup(tab, tool ?? '', l.lookupPagePath(tool ?? '', '7d')) });
+    // The tab's site may name its own project: the headline asks about that one.
+    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d', ...(origin ? { origin } : {}) }) : null, personLookup: personLookup(tab, tool ?? '', l.lookupPagePath(tool ?? '', '7d')) });
   });
 }
 

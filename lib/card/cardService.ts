@@ -168,9 +168,10 @@ export function createCardService(deps: CardServiceDeps) {
    * `since`: compare after that moment (an annotation's, epoch ms) with as long before it. `allData`:
    * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
    */
-  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number } = {}): Promise<ToolMetricsResponse> {
+  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number; projectId?: string } = {}): Promise<ToolMetricsResponse> {
     const ticket = answers.ticket();
-    const connected = await session.connect();
+    // The site's own project, if it names one: cached apart (the fingerprint holds the project).
+    const connected = await session.connect({ projectId: opts.projectId });
     if (!connected.ok) return connected;
     let split: { at: number; seconds: number } | null = null;
     if (since !== undefined) {
@@ -212,7 +213,7 @@ export function createCardService(deps: CardServiceDeps) {
     );
   }
 
-  async function getTriage(tool: string, range: RangeKey): Promise<TriageResponse> {
+  async function getTriage(tool: string, range: RangeKey, projectId?: string): Promise<TriageResponse> {
     return session.run(async ({ settings, client }) => {
       const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
       const rows = triageRowsSchema.safeParse(response.results);
@@ -232,7 +233,7 @@ export function createCardService(deps: CardServiceDeps) {
       const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0)).slice(0, TRIAGE_ROWS);
       const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2] - a[2]).slice(0, TRIAGE_ROWS);
       return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
-    });
+    }, { projectId });
   }
 
   /**

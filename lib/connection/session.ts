@@ -28,6 +28,8 @@ export interface SessionDeps {
   timeoutMs?: number;
   /** The request budget (default: lib/posthog/budget.ts's, kept in `store`), or options for one. */
   budget?: RequestBudget | Partial<BudgetOptions>;
+  /** The budget of another project than the settings' (a site's own): by default, the one budget for all. */
+  budgetFor?: (projectId: string) => RequestBudget;
   /** PostHog's Retry-After (default: one of its own, kept in `store`). */
   retryAfter?: RetryAfter;
   /** Whether the browser lets Tool Lens reach a host (a match pattern); unchecked when absent (Node). */
@@ -68,11 +70,11 @@ export function createSession(deps: SessionDeps) {
    * Polling or cancelling an async query spends nothing: PostHog counts those apart from HogQL queries
    * (query.py get_throttles: the ClickHouse throttles, 240 a minute), and the poll's backoff bounds them.
    */
-  async function gate(path: string, method = 'POST', credential: 'key' | 'signIn' = 'key'): Promise<void> {
+  async function gate(path: string, method = 'POST', credential: 'key' | 'signIn' = 'key', from: RequestBudget = budget): Promise<void> {
     const limited = await retryAfter.blocked(credential);
     if (limited) throw new NotSentError(limited.message, limited.retryInMs);
     if ((method === 'GET' || method === 'DELETE') && ASYNC_QUERY_PATH.test(path)) return;
-    const taken = await budget.take();
+    const taken = await from.take();
     if (!taken.ok) throw new NotSentError(taken.message, taken.retryInMs);
   }
 
@@ -91,12 +93,16 @@ export function createSession(deps: SessionDeps) {
    * `spend: 'once'` spends one request for a whole run of them (a deliberate click, such as creating
    * the dashboard: half a dashboard helps nobody); by default each request spends one.
    */
-  async function clientFor(target: { baseUrl: string; apiKey: string; projectId: string; credential?: 'key' | 'signIn' }, spend: 'each' | 'once'): Promise<{ ok: true; client: PostHogClient } | { ok: false; error: Failure }> {
+  async function clientFor(
+    target: { baseUrl: string; apiKey: string; projectId: string; credential?: 'key' | 'signIn' },
+    spend: 'each' | 'once',
+    from: RequestBudget = budget,
+  ): Promise<{ ok: true; client: PostHogClient } | { ok: false; error: Failure }> {
     const denied = await hostDenied(target.baseUrl);
     if (denied) return { ok: false, error: denied };
     if (spend === 'once') {
       try {
-        await gate('', 'POST', target.credential);
+        await gate('', 'POST', target.credential, from);
       } catch (error) {
         return { ok: false, error: toFailure(error) };
       }
@@ -105,18 +111,21 @@ export function createSession(deps: SessionDeps) {
       ...target,
       fetch: deps.fetch,
       timeoutMs: deps.timeoutMs,
-      beforeRequest: spend === 'once' ? undefined : (path, method) => gate(path, method, target.credential),
+      beforeRequest: spend === 'once' ? undefined : (path, method) => gate(path, method, target.credential, from),
       onFailure: (error) => retryAfter.note(error),
       slots: slotsFor(target.baseUrl, target.projectId),
     });
     return { ok: true, client };
   }
 
-  /** A client for the stored settings, with the project they name; or why there is none. */
-  async function connect(opts: { spend?: 'each' | 'once' } = {}): Promise<Connected> {
+  /**
+   * A client for the stored settings, with the project they name — or `projectId`, another project the
+   * same key or sign-in reaches (a site's own: staging, production); or why there is none.
+   */
+  async function connect(opts: { spend?: 'each' | 'once'; projectId?: string } = {}): Promise<Connected> {
     const state = await deps.loadSettings();
     if (state.status !== 'configured') return { ok: false, error: notConfigured(state) };
-    const settings = state.settings;
+    const settings = opts.projectId ? { ...state.settings, projectId: opts.projectId } : state.settings;
     const baseUrl = postHogBaseUrl(settings);
     let apiKey = settings.apiKey;
     let identity = 'key';
@@ -128,7 +137,9 @@ export function createSession(deps: SessionDeps) {
       apiKey = token.token;
       identity = `signIn:${token.identity ?? ''}`;
     }
-    const made = await clientFor({ baseUrl, projectId: settings.projectId, apiKey, credential: settings.auth ?? 'key' }, opts.spend ?? 'each');
+    // Another project than the settings' spends from its own budget.
+    const from = opts.projectId && opts.projectId !== state.settings.projectId && deps.budgetFor ? deps.budgetFor(opts.projectId) : budget;
+    const made = await clientFor({ baseUrl, projectId: settings.projectId, apiKey, credential: settings.auth ?? 'key' }, opts.spend ?? 'each', from);
     if (!made.ok) return made;
     return { ok: true, connection: { settings, client: made.client, project: projectOf(settings), identity } };
   }
@@ -137,7 +148,7 @@ export function createSession(deps: SessionDeps) {
    * Runs `work` with the stored settings' connection; a missing connection, or anything `work` throws
    * (PostHog's errors, a bad answer), is the protocol's failure answer.
    */
-  async function run<T>(work: (connection: Connection) => Promise<T>, opts: { spend?: 'each' | 'once' } = {}): Promise<T | { ok: false; error: Failure }> {
+  async function run<T>(work: (connection: Connection) => Promise<T>, opts: Parameters<typeof connect>[0] = {}): Promise<T | { ok: false; error: Failure }> {
     const connected = await connect(opts);
     if (!connected.ok) return connected;
     try {

@@ -19,6 +19,7 @@ type Data = Record<string, unknown>;
 const isObject = (x: unknown): x is Data => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isText = (x: unknown, min: number, max: number): x is string => typeof x === 'string' && x.length >= min && x.length <= max;
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
+const PROJECT = /^\d{1,12}$/;
 
 /** A record of text to text (each side at most `max` characters), copied; null when it is not one. */
 function textRecord(x: unknown, max = Infinity): Record<string, string> | null {
@@ -52,7 +53,8 @@ function site(x: unknown): Site | null {
     if (!rule) return null;
     urlRules.push(rule);
   }
-  return { origin: x.origin, marker, urlRules, autoMap: x.autoMap };
+  if (x.project !== undefined && (typeof x.project !== 'string' || !PROJECT.test(x.project))) return null;
+  return { origin: x.origin, marker, urlRules, autoMap: x.autoMap, ...(x.project !== undefined ? { project: x.project } : {}) };
 }
 
 /** The stored rules as siteConfigSchema would parse them (unknown keys dropped), or null when it would refuse them. */

@@ -18,6 +18,8 @@ export const siteSchema = z.object({
   marker: z.nullable(z.object({ selector: z.string().check(z.minLength(1), z.maxLength(300)), attribute: z.string().check(z.maxLength(100)) })),
   urlRules: z.array(urlRuleSchema).check(z.maxLength(50)),
   autoMap: z.boolean(),
+  /** The project this site's pages show (staging's, production's); unset: the connection's own. */
+  project: z.optional(z.string().check(z.regex(/^\d{1,12}$/, 'A project id is a number, e.g. 12345'))),
 });
 export type Site = z.infer<typeof siteSchema>;
 

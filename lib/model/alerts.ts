@@ -22,6 +22,16 @@ const maybe = z.nullable(z.number());
 export const alertStateSchema = z.object({
   checkedAt: z.number(),
   error: z.nullable(z.string()),
-  tools: z.array(z.object({ tool: z.string(), reasons: z.array(z.string()), metrics: z.array(alertRuleSchema.shape.metric), failures: z.number(), meanMs: maybe })),
+  tools: z.array(
+    z.object({
+      tool: z.string(),
+      reasons: z.array(z.string()),
+      metrics: z.array(alertRuleSchema.shape.metric),
+      failures: z.number(),
+      meanMs: maybe,
+      /** The project it is in, when a site names a project other than the connection's (staging, production). */
+      project: z.optional(z.string()),
+    }),
+  ),
 });
 export type AlertState = z.infer<typeof alertStateSchema>;

@@ -83,6 +83,8 @@ export type ToolMetrics = z.infer<typeof toolMetricsSchema>;
 
 export const cardLinksSchema = z.object({
   project: z.string(),
+  /** Which project the figures are of: a site may name its own (staging, production). */
+  projectId: z.optional(z.string()),
   funnel: z.string(),
   latencySql: z.string(),
   errors: z.string(),

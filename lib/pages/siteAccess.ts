@@ -18,12 +18,21 @@ export interface SitePermissionsApi extends PermissionsApi {
 
 export type SiteAccess = ReturnType<typeof createSiteAccess>;
 
-export function createSiteAccess({ store, permissions }: { store: Store; permissions: SitePermissionsApi }) {
+export interface SiteAccessDeps {
+  /** Where the user's own sites are stored (what is written). */
+  store: Store;
+  permissions: SitePermissionsApi;
+  /** Every site in force, an organisation's policy's included: a host permission they need is never given back. Default: the stored list. */
+  sitesInForce?: () => Promise<Site[]>;
+}
+
+export function createSiteAccess({ store, permissions, sitesInForce }: SiteAccessDeps) {
   const patterns = (list: Site[]) => new Set(list.map((s) => matchPatternFor(s.origin)));
 
   /** Gives back the host permissions no remaining site needs (sites on one host's ports share one). */
   async function release(before: Set<string>, after: Set<string>) {
-    const removed = [...before].filter((p) => !after.has(p));
+    const needed = sitesInForce ? patterns(await sitesInForce()) : after;
+    const removed = [...before].filter((p) => !after.has(p) && !needed.has(p));
     // Loopback is granted by the manifest (the local PostHog): removing it fails, and that is fine.
     if (removed.length) await permissions.remove({ origins: removed }).catch(() => false);
   }

@@ -58,7 +58,8 @@ type MaybeOptions = Partial<BudgetOptions> | undefined;
 /** Fixed options, or a function read at every take/status (e.g. the stored settings'). */
 export type BudgetOptionsSource = MaybeOptions | (() => MaybeOptions | Promise<MaybeOptions>);
 
-export function createRequestBudget(deps: { store?: Store; now?: () => number; options?: BudgetOptionsSource } = {}): RequestBudget {
+export function createRequestBudget(deps: { store?: Store; now?: () => number; options?: BudgetOptionsSource; item?: typeof budgetStateItem } = {}): RequestBudget {
+  const item = deps.item ?? budgetStateItem;
   const now = deps.now ?? Date.now;
   let state: State | null = null;
   let loading: Promise<State> | null = null;
@@ -79,7 +80,7 @@ export function createRequestBudget(deps: { store?: Store; now?: () => number; o
   async function load(capacity: number): Promise<State> {
     if (state) return state;
     loading ??= (async () => {
-      const stored = deps.store ? await deps.store.get(budgetStateItem).catch(() => null) : null;
+      const stored = deps.store ? await deps.store.get(item).catch(() => null) : null;
       const t = now();
       // Nothing stored (or nonsense, or a clock from the future): a full bucket. settle() caps it.
       state ??= stored && Number.isFinite(stored.tokens) && Number.isFinite(stored.at) && stored.at <= t ? { tokens: stored.tokens, at: stored.at } : { tokens: capacity, at: t };
@@ -109,7 +110,7 @@ export function createRequestBudget(deps: { store?: Store; now?: () => number; o
   function persist(s: State) {
     if (!deps.store) return;
     const snapshot = { tokens: s.tokens, at: s.at };
-    writing = writing.then(() => deps.store!.set(budgetStateItem, snapshot)).catch(() => undefined);
+    writing = writing.then(() => deps.store!.set(item, snapshot)).catch(() => undefined);
   }
 
   const waitFor = (s: State, o: BudgetOptions) => (s.tokens >= 1 ? 0 : Math.ceil((1 - s.tokens) / perMs(o)));

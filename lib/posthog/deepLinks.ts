@@ -57,6 +57,7 @@ export function cardLinks(
     },
   };
   return {
+    projectId,
     project,
     funnel: withQuery(`${project}/insights/new`, funnel),
     latencySql: sqlInsightUrl(base, projectId, latencyQuery),

@@ -9,7 +9,7 @@ import { type AlertState } from '../model/alerts';
 import type { PropertySpelling, SchemaMapping } from '../model/events';
 import { dashboardUrl, ensureToolUsageDashboard, listDashboards, type EnsureProgress, type EnsureResult } from './dashboards';
 import { buildAutoMapQuery } from '../card/query';
-import type { Session } from '../connection/session';
+import type { Connection, Session } from '../connection/session';
 import { fromStoredForm } from '../model/events';
 import { buildAutoMap, type AutoMap } from '../matching/toolMatch';
 import { describeZodError, PostHogError } from '../posthog/client';
@@ -33,6 +33,8 @@ export interface ProjectServiceDeps {
   session: Session;
   store: Store;
   now?: () => number;
+  /** Projects the sites name besides the connection's own: the alert check covers each. */
+  otherProjects?: () => Promise<string[]>;
 }
 
 const RECENT_MAX = 8;
@@ -174,12 +176,23 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function checkAlerts(refresh = false): Promise<AlertState | null> {
     const connected = await session.connect();
     if (!connected.ok) return connected.error.kind === 'not_configured' ? null : keepLast(connected.error);
-    const { client, settings } = connected.connection;
-    try {
-      const response = await client.hogql(buildAlertsQuery(settings.schema), { refresh });
+    const { settings } = connected.connection;
+    /** One query over every tool of a project; the tools over a rule, named with their project when it is not the connection's. */
+    const toolsIn = async (c: Pick<Connection, 'client' | 'settings'>, project?: string) => {
+      const response = await c.client.hogql(buildAlertsQuery(c.settings.schema), { refresh });
       const rows = alertRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
-      const state: AlertState = { checkedAt: now(), error: null, tools: evaluateAlerts(rows.data, alertRules(settings)) };
+      return evaluateAlerts(rows.data, alertRules(c.settings)).map((t) => (project ? { ...t, project } : t));
+    };
+    try {
+      const tools = await toolsIn(connected.connection);
+      for (const project of (await deps.otherProjects?.()) ?? []) {
+        if (project === settings.projectId) continue;
+        const other = await session.connect({ projectId: project });
+        if (!other.ok) throw new PostHogError('not_configured', other.error.message);
+        tools.push(...(await toolsIn(other.connection, project)));
+      }
+      const state: AlertState = { checkedAt: now(), error: null, tools };
       await store.set(alertsItem, state);
       return state;
     } catch (error) {

@@ -155,6 +155,11 @@ export const MESSAGES = {
       since: z.optional(z.number()),
       /** Every event, never a sample, however big the tool (the card's "Use all data"). */
       allData: z.optional(z.boolean()),
+      /**
+       * The site whose project to ask (a site may name its own): the popup's tab. A content script may
+       * name only its own origin (messaging.ts), and its own page's site is used when it names none.
+       */
+      origin: z.optional(origin()),
     },
     toolMetricsResponse,
   ),

@@ -57,6 +57,8 @@ export const recentDashboardsItem: StoredItem<z.infer<typeof recentDashboardsSch
 /** The request budget's bucket, so a restarted worker goes on where it was. */
 export const budgetStateSchema = z.object({ tokens: z.number().check(z.nonnegative()), at: z.number() });
 export const budgetStateItem: StoredItem<z.infer<typeof budgetStateSchema> | null> = { key: 'local:budget:state', read: checked(budgetStateSchema, null) };
+/** The bucket of another project a site names (staging, production): each project spends its own. */
+export const projectBudgetStateItem = (project: string): StoredItem<z.infer<typeof budgetStateSchema> | null> => ({ key: `local:budget:state:${project}`, read: checked(budgetStateSchema, null) });
 
 /** Until when PostHog asked Tool Lens to wait (epoch ms; 0: no wait). */
 export const retryAfterItem: StoredItem<number> = { key: 'local:rate-limit:until', read: checked(z.number().check(z.nonnegative()), 0) };

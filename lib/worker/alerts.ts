@@ -111,7 +111,9 @@ export function createAlertWatch(deps: AlertWatchDeps) {
    */
   async function withAlerts(response: ToolMetricsResponse): Promise<ToolMetricsResponse> {
     if (!response.ok) return response;
-    const trouble = (await deps.project.alertState())?.tools.find((t) => t.tool === response.metrics.tool);
+    // The card's own project: a tool of the same name in another project is another tool.
+    const project = response.links.projectId;
+    const trouble = (await deps.project.alertState())?.tools.find((t) => t.tool === response.metrics.tool && (t.project === undefined || t.project === project));
     const extra = trouble?.reasons.filter((_, i) => !CARD_RULES.includes(trouble.metrics[i] ?? '')) ?? [];
     if (!extra.length) return response;
     const health = response.metrics.health;

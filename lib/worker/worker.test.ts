@@ -2,13 +2,13 @@
  * The worker's logic over WXT's fakeBrowser (alarms, badge, notifications), a memory Store and
  * undici's MockAgent for PostHog: what each request answers, and what each browser event does.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { newSite } from '../matching/toolMatch';
 import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
 import type { MessageSender } from '../protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
-import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
+import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, projectBudgetStateItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
@@ -160,6 +160,52 @@ describe('worker', () => {
     mock.pool.intercept(QUERY).reply(200, { results: [funnelRow('current', 1, 10)] });
     const card = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }));
     expect(card.ok && card.metrics.health).toMatchObject({ status: 'alert', reasons: [expect.stringContaining('failure rate')] });
+  });
+
+  it("asks each site's own project with the same key, and the organisation's project for the rest", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
+    // The policy's project replaces the stored 7 where no site names its own.
+    const w = worker(store, undefined, undefined, { managed: { get: async () => ({ projectId: '9', colour: 'red' }) } });
+    const figuresOf = (project: string) => mock.pool.intercept({ path: `/api/projects/${project}/query/`, method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    figuresOf('8');
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).toMatchObject({ ok: true, links: { projectId: '8' } });
+    figuresOf('8');
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d', origin: SITE })).toMatchObject({ ok: true, links: { projectId: '8' } });
+    figuresOf('9');
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true, links: { projectId: '9' } });
+  });
+
+  it('spends from a budget per project: a spent production bucket leaves staging its own', async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, { ...SETTINGS, requestBudget: { capacity: 1, refillPerHour: 1 } });
+    await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
+    const w = worker(store);
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS_WITH_VIEWS });
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: true });
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'b', range: '7d' })).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).toMatchObject({ ok: true, links: { projectId: '8' } });
+    // The bucket is written after the request, in the background.
+    await vi.waitFor(async () => expect(await store.getRaw(projectBudgetStateItem('8'))).toMatchObject({ tokens: 0 }));
+  });
+
+  it("checks the alerts of every project a site names, each tool with its project, and each card sees only its own project's", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, { ...SETTINGS, extraAlertRules: [{ metric: 'failure_rate_pct', above: 50 }] });
+    await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
+    const w = worker(store);
+    alertQuery([['pdf-to-text', 0, 4, 4, 100, 100]]);
+    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST', body: (b: string) => b.includes('AS failures') }).reply(200, { results: [['pdf-to-text', 3, 4, 1, 100, 100]] });
+    const state = responseSchemas['alerts/get'].parse(await w.ask({ type: 'alerts/get', check: true })).state;
+    expect(state?.tools.map((t) => [t.tool, t.project])).toEqual([['pdf-to-text', '8']]);
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS_WITH_VIEWS });
+    const production = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }));
+    expect(production.ok && production.metrics.health.reasons.some((r) => r.includes('failure rate'))).toBe(false);
+    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    const staging = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }, contentScript));
+    expect(staging.ok && staging.metrics.health).toMatchObject({ status: 'alert', reasons: [expect.stringContaining('failure rate')] });
   });
 
   it("registers the content script where the user enabled a site, publishes its rules, and asks PostHog's auto-mapping once a day", async () => {

@@ -23,9 +23,11 @@ import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/siteRegistration';
-import { cachedFigures, figuresIndexItem, settingsItem } from '../storage/items';
+import { cachedFigures, figuresIndexItem, projectBudgetStateItem, settingsItem, sitesItem } from '../storage/items';
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
+import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } from '../policy/managed';
+import { withPolicy } from '../policy/policy';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './siteSync';
 
@@ -60,6 +62,10 @@ export interface WorkerDeps {
   now?: () => number;
   /** The browser's identity API, for "Sign in with PostHog" (absent: sign-in is not offered). */
   identity?: Pick<SignInDeps, 'launchWebAuthFlow' | 'redirectUrl'>;
+  /** The organisation's policy (storage.managed); absent: none. */
+  managed?: ManagedArea;
+  /** Makes the browser answer the worker's managed storage read (Chromium; lib/policy/managed.ts). */
+  wakeManaged?: () => Promise<(() => Promise<void>) | void>;
 }
 
 /** One line per step of creating the Tool Usage dashboard, as the popup and options show it. */
@@ -75,7 +81,8 @@ export function createWorker(deps: WorkerDeps) {
   // Every write survives a full storage.local: cached figures make room first, and what still cannot
   // be kept is said in the popup and options (lib/storage/guarded.ts).
   const health = createStorageHealth();
-  const store = guardStore(deps.store, {
+  const policy = createPolicySource(deps.managed, deps.wakeManaged);
+  const stored = guardStore(deps.store, {
     health,
     freeSpace: async () => {
       card.forgetAnswers();
@@ -84,17 +91,16 @@ export function createWorker(deps: WorkerDeps) {
       await deps.store.remove(figuresIndexItem);
     },
   });
+  // Every service reads the settings and sites with the organisation's policy over them.
+  const store = storeWithPolicy(stored, policy);
   const loadSettings = () => store.get(settingsItem);
   // One session for everything that asks PostHog, with one request budget, read from the settings at
   // every request so a budget changed in the options applies at once.
-  const budget = createRequestBudget({
-    store,
-    now: deps.now,
-    options: async () => {
-      const state = await loadSettings();
-      return state.status === 'configured' ? state.settings.requestBudget : undefined;
-    },
-  });
+  const budgetOptions = async () => {
+    const state = await loadSettings();
+    return state.status === 'configured' ? state.settings.requestBudget : undefined;
+  };
+  const budget = createRequestBudget({ store, now: deps.now, options: budgetOptions });
   const signIn = createSignIn({
     store,
     fetch: deps.fetch,
@@ -102,14 +108,23 @@ export function createWorker(deps: WorkerDeps) {
     launchWebAuthFlow: deps.identity?.launchWebAuthFlow ?? (async () => Promise.reject(new Error('this browser offers no sign-in window'))),
     redirectUrl: deps.identity?.redirectUrl ?? (() => ''),
   });
-  const session = createSession({ loadSettings, store, budget, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
+  // Each other project a site names spends from a bucket of its own, with the same options.
+  const budgets = new Map<string, ReturnType<typeof createRequestBudget>>();
+  const budgetFor = (projectId: string) => {
+    let found = budgets.get(projectId);
+    if (!found) budgets.set(projectId, (found = createRequestBudget({ store, now: deps.now, options: budgetOptions, item: projectBudgetStateItem(projectId) })));
+    return found;
+  };
+  const session = createSession({ loadSettings, store, budget, budgetFor, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
   const card = createCardService({ session, store, now: deps.now });
   const support = createSupportService({ session, now: deps.now });
   // What was chosen from the context menu, until its window's lookup page takes it: memory only.
   const pending = createPendingLookups(deps.now);
   const newTools = createNewToolsGate({ store, now: deps.now ?? Date.now, project: session.project });
   const connection = createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser });
-  const project = createProjectService({ session, store, now: deps.now });
+  // The alert check covers every project a site names, besides the connection's own.
+  const otherProjects = async () => [...new Set((await store.get(sitesItem)).flatMap((s) => (s.project ? [s.project] : [])))];
+  const project = createProjectService({ session, store, now: deps.now, otherProjects });
   const onboarding = createOnboardingService(session);
   const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
   const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
@@ -120,20 +135,42 @@ export function createWorker(deps: WorkerDeps) {
     await card.figures.clear();
   }
 
+  /** The stored settings changed (`old` and `value` as stored, or as the policy makes them). */
+  async function settingsChanged(old: unknown, value: unknown) {
+    const change = describeSettingsChange(old, value);
+    // Cached figures belong to old settings: drop them when a setting they depend on changes.
+    if (change.dropFigures) await dropFigures();
+    if (change.forgetRetryAfter) session.forgetRetryAfter();
+    // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
+    if (isSignIn(old) && !isSignIn(value)) {
+      await signIn.signOut();
+      await dropFigures();
+    }
+    // The alarm follows the period in any case; a PostHog request only when the check would differ.
+    await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
+  }
+
+  /** The project a page's site names (staging, production), if any: its card shows that project. */
+  async function projectOfPage(url: string | undefined): Promise<string | undefined> {
+    const origin = url ? originOf(url) : null;
+    return origin ? (await store.get(sitesItem)).find((s) => s.origin === origin)?.project : undefined;
+  }
+
   const handlers: Handlers = {
     'tool-metrics/get': async (r, sender) => {
       // A page chooses which tool its content script asks about: unknown names are rationed per site.
       const site = sender.url ? originOf(sender.url) : null;
       const refused = site ? await newTools.check(site, r.tool) : null;
       if (refused) return { ok: false, error: refused };
-      const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id });
+      const projectId = await projectOfPage(r.origin ?? sender.url);
+      const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id, projectId });
       if (answer.ok) {
         const seen = [...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []), ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool)];
         await newTools.learn(seen);
       }
       return alerts.withAlerts(answer);
     },
-    'triage/get': (r) => card.getTriage(r.tool, r.range),
+    'triage/get': async (r, sender) => card.getTriage(r.tool, r.range, await projectOfPage(sender.url)),
     'person/lookup': (r) => support.lookup(r),
     'lookup/take': async (r) => ({ lookup: pending.take(r.windowId) }),
     'lookup/open': async (r, sender) => {
@@ -214,19 +251,18 @@ export function createWorker(deps: WorkerDeps) {
       if (name === AUTO_MAP_ALARM) await sites.sync(true);
       if (name === ALERTS_ALARM) await alerts.check();
     },
-    /** The stored settings changed (`old` and `value` as stored). */
+    /** The stored settings changed (`old` and `value` as stored): what changes is what the policy leaves open. */
     async settingsChanged(old: unknown, value: unknown) {
-      const change = describeSettingsChange(old, value);
-      // Cached figures belong to old settings: drop them when a setting they depend on changes.
-      if (change.dropFigures) await dropFigures();
-      if (change.forgetRetryAfter) session.forgetRetryAfter();
-      // Back to a key (or settings removed): a sign-in left behind is revoked, not kept unused.
-      if (isSignIn(old) && !isSignIn(value)) {
-        await signIn.signOut();
-        await dropFigures();
-      }
-      // The alarm follows the period in any case; a PostHog request only when the check would differ.
-      await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
+      const { policy: current } = await policy.current();
+      await settingsChanged(withPolicy(old, current), withPolicy(value, current));
+    },
+    /**
+     * The organisation's policy changed while the browser runs (storage.onChanged, area "managed"):
+     * the settings it overrides change as if stored, and the sites it lists are registered.
+     */
+    async policyChanged() {
+      const { before, after } = await policy.reload();
+      await settingsChanged(await settingsUnder(stored, before), await settingsUnder(stored, after));
     },
     /** The sites changed, or a host permission was removed. */
     sitesChanged: () => sites.sync(),

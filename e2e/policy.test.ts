@@ -1,0 +1,157 @@
+/**
+ * End to end: an organisation's policy in Debian's Chromium, set as an admin sets it — a managed
+ * policy file in /etc/chromium/policies/managed under 3rdparty.extensions[<id>]. A fresh profile
+ * starts configured by it, a locked field cannot be changed, invalid values are reported and ignored,
+ * and a change of the file while the browser runs takes effect. Two sites mapped to two projects of
+ * the local server (production and staging, one key) show each its own project's figures.
+ *
+ * The file applies to every Chromium on the machine: it names only the id of this test's own copy of
+ * the extension (a fresh manifest `key`), which no other suite loads, and is removed after the test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
+import { startSampleSite, type SampleSite } from '../sample-site/server';
+import { EXTENSION_DIR, launchWithExtension, type ExtensionBrowser } from './harness/chromium';
+import { cardOf as card } from './harness/closedCard';
+import { chromiumCopyWithOwnId, chromiumPolicy } from './harness/policy';
+
+let postHog: LocalPostHog;
+let site: SampleSite;
+let later: SampleSite;
+let browser: ExtensionBrowser;
+let extension: Awaited<ReturnType<typeof chromiumCopyWithOwnId>>;
+let policy: Awaited<ReturnType<typeof chromiumPolicy>>;
+
+type Chrome = {
+  chrome: {
+    storage: { managed: { get(): Promise<Record<string, unknown>> }; local: { set(v: object): Promise<void> }; session: { get(k: string): Promise<Record<string, unknown>> } };
+  };
+};
+const STAGING = { id: 2, name: 'Staging', apiToken: 'phc_tool_lens_staging' };
+const siteOf = (origin: string, project?: string) => ({ origin, marker: null, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }], autoMap: false, ...(project ? { project } : {}) });
+const policyValues = (sites: Array<ReturnType<typeof siteOf>>) => ({
+  host: postHog.url,
+  projectId: String(postHog.projectId),
+  sites: [...sites, { origin: 'ftp://files.example.com', marker: null, urlRules: [], autoMap: true }],
+  thresholds: { failuresPerHour: 4, meanDurationSeconds: 45 },
+  // Below the options' minimum: reported and ignored, the rest applies.
+  alertEveryMinutes: 0,
+});
+const managed = () => browser.worker.evaluate(() => (globalThis as unknown as Chrome).chrome.storage.managed.get());
+const published = (origin: string) => browser.worker.evaluate(async (o) => (await (globalThis as unknown as Chrome).chrome.storage.session.get(`site:${o}`))[`site:${o}`] ?? null, origin);
+const toolName = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent();
+const optionsPage = async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  return page;
+};
+
+beforeAll(async () => {
+  // Production (project 1, seeded) and staging (project 2, only what its site sends), one key for both.
+  postHog = await startLocalPostHog({ seed: { seed: 19, days: 3, events: 1500 }, projects: [STAGING] });
+  site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
+  later = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: STAGING.apiToken });
+  extension = await chromiumCopyWithOwnId(EXTENSION_DIR);
+  policy = await chromiumPolicy(extension.id);
+  await policy.write(policyValues([siteOf(site.url)]));
+  browser = await launchWithExtension({ headless: true, extensionDir: extension.dir });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await policy?.remove();
+  await extension?.remove();
+  await later?.close();
+  await site?.close();
+  await postHog?.close();
+});
+
+describe('organisation policy in Chromium', () => {
+  it('reaches only the extension it names: the copy under its own id', async () => {
+    expect(browser.extensionId).toBe(extension.id);
+    await expect.poll(managed, { timeout: 30_000 }).toMatchObject({ projectId: String(postHog.projectId) });
+  });
+
+  it('starts a fresh profile configured by the policy: the options ask only for the key, the rest is locked', async () => {
+    const page = await optionsPage();
+    await page.waitForSelector('#projectId');
+    expect(await page.locator('[data-testid="first-run"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="policy-welcome"] li').allTextContents()).toEqual([expect.stringContaining('paste your personal API key'), expect.stringContaining('Allow the site your organisation listed')]);
+    expect(await page.inputValue('#projectId')).toBe(String(postHog.projectId));
+    expect(await page.isDisabled('#projectId')).toBe(true);
+    expect(await page.inputValue('#customHost')).toBe(postHog.url);
+    expect(await page.isDisabled('#customHost')).toBe(true);
+    expect(await page.locator('[data-testid="locked-host"]').textContent()).toBe('Set by your organisation');
+    expect(await page.inputValue('#failuresPerHour')).toBe('4');
+    expect(await page.isDisabled('#failuresPerHour')).toBe(true);
+    // What the policy leaves open stays the user's.
+    expect(await page.isDisabled('#apiKey')).toBe(false);
+    expect(await page.isDisabled('#alertEveryMinutes')).toBe(false);
+    const problems = await page.locator('[data-testid="policy-problems"] li').allTextContents();
+    expect(problems.sort()).toEqual([expect.stringMatching(/^alertEveryMinutes: .*ignored$/), expect.stringMatching(/^sites\.1\.origin: .*ignored$/)]);
+    expect(await page.locator('[data-testid="policy-sites"] li').allTextContents()).toEqual([site.url]);
+
+    await page.fill('#apiKey', postHog.apiKey);
+    await page.click('button:text-is("Save")');
+    await expect.poll(() => page.textContent('[data-testid="options-status"]')).toBe('Saved.');
+    await page.close();
+  });
+
+  it("shows the card on the policy's site with its rules, from the policy's project", async () => {
+    await expect.poll(() => published(site.url), { timeout: 20_000 }).not.toBeNull();
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/tools/news-analyzer`);
+    await expect.poll(() => toolName(page), { timeout: 30_000 }).toBe('news-analyzer');
+    await expect.poll(() => card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^[1-9]\d*$/);
+    await page.close();
+  });
+
+  it('keeps a locked field as the policy sets it, whatever is stored', async () => {
+    // Stored straight, as an import or another tool might: a project that does not exist.
+    await browser.worker.evaluate(
+      (s) => (globalThis as unknown as Chrome).chrome.storage.local.set({ settings: { host: 'custom', customHost: s.url, projectId: '999', apiKey: s.key } }),
+      { url: postHog.url, key: postHog.apiKey },
+    );
+    const page = await optionsPage();
+    await page.waitForSelector('#projectId');
+    expect(await page.inputValue('#projectId')).toBe(String(postHog.projectId));
+    const tool = await browser.context.newPage();
+    await tool.goto(`${site.url}/tools/pdf-to-text`);
+    await expect.poll(() => toolName(tool), { timeout: 30_000 }).toBe('pdf-to-text');
+    await expect.poll(() => card(tool).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^[1-9]\d*$/);
+    await Promise.all([page.close(), tool.close()]);
+  });
+
+  it('applies a change of the policy file while the browser runs: a site added there gets its card', async () => {
+    expect(await published(later.url)).toBeNull();
+    await policy.write(policyValues([siteOf(site.url), siteOf(later.url, String(STAGING.id))]));
+    // Chromium watches its policy folder and re-reads it; the worker hears it as storage.onChanged("managed").
+    await expect.poll(() => published(later.url), { timeout: 60_000, interval: 250 }).toMatchObject({ site: { origin: later.url } });
+    const page = await browser.context.newPage();
+    await page.goto(`${later.url}/tools/image-compressor`);
+    await expect.poll(() => toolName(page), { timeout: 30_000 }).toBe('image-compressor');
+    await page.close();
+  });
+
+  it("shows each site its own project's figures: production's seeded sessions, staging's own few", async () => {
+    const sessionsOn = async (origin: string) => {
+      const page = await browser.context.newPage();
+      await page.goto(`${origin}/tools/image-compressor`);
+      const sessions = card(page).locator('[data-testid="funnel-step-1"]');
+      await expect.poll(() => sessions.getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^\d+$/);
+      const answer = { sessions: Number(await sessions.getAttribute('data-sessions')), project: await card(page).locator('[data-testid="card-project"]').textContent() };
+      await page.close();
+      return answer;
+    };
+    const production = await sessionsOn(site.url);
+    const staging = await sessionsOn(later.url);
+    expect(production.project).toBe(` · project ${postHog.projectId}`);
+    expect(staging.project).toBe(` · project ${STAGING.id}`);
+    // Staging has only the visits of this test; production the seed's hundreds.
+    const seeded = (await postHog.query(`SELECT count(DISTINCT JSONExtractString(properties, 'session_id')) AS n FROM events WHERE team_id = ${postHog.projectId} AND event = 'tool_viewed' AND JSONExtractString(properties, 'tool_name') = 'image-compressor' FORMAT JSONEachRow`)) as Array<{ n: number | string }>;
+    expect(production.sessions).toBeGreaterThan(20);
+    expect(production.sessions).toBeLessThanOrEqual(Number(seeded[0]!.n));
+    expect(staging.sessions).toBeLessThan(5);
+  });
+});

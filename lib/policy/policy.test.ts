@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { parseSites } from '../matching/siteRegistration';
+import { DEFAULT_METRICS_OPTIONS, parseStoredSettings } from '../settings/settings';
+import { settingsItem, sitesItem } from '../storage/items';
+import { memoryStore } from '../storage/store';
+import { createPolicySource, readManaged, storeWithPolicy } from './managed';
+import { effectiveSettings, effectiveSites, lockedFields, parsePolicy, withPolicy } from './policy';
+
+/** Settings as the release before policies stored them: one project, a pasted key. */
+const STORED = {
+  host: 'custom',
+  customHost: 'http://localhost:8010',
+  projectId: '1',
+  apiKey: 'phx_local',
+  ...DEFAULT_METRICS_OPTIONS,
+  thresholds: { failuresPerHour: 3, meanDurationSeconds: 20 },
+};
+const SITE = { origin: 'https://tools.example.com', marker: null, urlRules: [{ kind: 'pattern' as const, value: '/tools/:tool', map: {} }], autoMap: false };
+
+describe('organisation policy', () => {
+  it('leaves settings from the previous release as they were when there is no policy', () => {
+    expect(effectiveSettings(STORED, parsePolicy(undefined).policy)).toEqual(parseStoredSettings(STORED));
+    expect(effectiveSettings(STORED, parsePolicy({}).policy)).toEqual({ status: 'configured', settings: expect.objectContaining({ projectId: '1', apiKey: 'phx_local' }) });
+    expect(effectiveSites([SITE], parsePolicy(undefined).policy)).toEqual([SITE]);
+    // Sites stored before a site could name its project read as they were.
+    expect(parseSites([SITE])).toEqual([SITE]);
+  });
+
+  it("lays the policy's values over the stored ones, and keeps what it leaves open", () => {
+    const { policy, problems } = parsePolicy({ host: 'https://ph.example.com/', projectId: 42, thresholds: { failuresPerHour: 9, meanDurationSeconds: 30 } });
+    expect(problems).toEqual([]);
+    const state = effectiveSettings(STORED, policy);
+    expect(state).toMatchObject({ status: 'configured', settings: { host: 'custom', customHost: 'https://ph.example.com', projectId: '42', apiKey: 'phx_local', thresholds: { failuresPerHour: 9 } } });
+    expect([...lockedFields(policy)].sort()).toEqual(['customHost', 'host', 'projectId', 'thresholds']);
+  });
+
+  it('maps the cloud URLs to their hosts, and sign-in only drops a pasted key', () => {
+    const { policy } = parsePolicy({ host: 'https://eu.posthog.com', projectId: '7', signInOnly: true });
+    expect(withPolicy(STORED, policy)).toMatchObject({ host: 'eu', customHost: '', projectId: '7', auth: 'signIn', apiKey: '' });
+    // Nothing stored: host, project and sign-in only are a connection, waiting for the sign-in.
+    expect(effectiveSettings(undefined, policy)).toMatchObject({ status: 'configured', settings: { host: 'eu', auth: 'signIn' } });
+    // Without sign-in only a key is still to paste: the first run, not an error.
+    expect(effectiveSettings(undefined, parsePolicy({ host: 'eu', projectId: '7' }).policy)).toEqual({ status: 'missing' });
+  });
+
+  it('reports unknown and invalid values and ignores them, keeping the valid ones', () => {
+    const { policy, problems } = parsePolicy({
+      host: 'http://ph.example.com',
+      projectId: 'abc',
+      colour: 'red',
+      thresholds: { failuresPerHour: -5, meanDurationSeconds: 30 },
+      requestBudget: { capacity: 5, refillPerHour: 60 },
+      sites: [SITE, { origin: 'not an origin', marker: null, urlRules: [], autoMap: true }],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^host: Use https/),
+      expect.stringMatching(/^projectId: a project id is a number/),
+      'colour: not a Tool Lens policy key, ignored',
+      expect.stringMatching(/^thresholds\.failuresPerHour: /),
+      expect.stringMatching(/^sites\.1\.origin: /),
+    ]);
+    expect(policy).toEqual({ options: { requestBudget: { capacity: 5, refillPerHour: 60 } }, sites: [SITE] });
+    expect(parsePolicy('nonsense').problems).toHaveLength(1);
+  });
+
+  it("lists the policy's sites first, in place of the user's own for the same origin", () => {
+    const mine = { ...SITE, autoMap: true };
+    const other = { ...SITE, origin: 'https://other.example.com' };
+    expect(effectiveSites([mine, other], parsePolicy({ sites: [SITE] }).policy)).toEqual([SITE, other]);
+  });
+
+  it("gives the worker's services the settings and sites under the policy, and reads it again when told", async () => {
+    let managed: Record<string, unknown> = { projectId: '2', sites: [SITE] };
+    const source = createPolicySource({ get: async () => managed });
+    const store = storeWithPolicy(memoryStore({ 'local:settings': STORED, 'local:sites': [] }), source);
+    expect(await store.get(settingsItem)).toMatchObject({ status: 'configured', settings: { projectId: '2', apiKey: 'phx_local' } });
+    expect(await store.get(sitesItem)).toEqual([SITE]);
+    managed = { projectId: '3' };
+    const { before, after } = await source.reload();
+    expect([before.policy.projectId, after.policy.projectId]).toEqual(['2', '3']);
+    expect(await store.get(settingsItem)).toMatchObject({ settings: { projectId: '3' } });
+    expect(await store.get(sitesItem)).toEqual([]);
+  });
+
+  it("reads Firefox's throwing managed area and Chrome's empty one as no policy", async () => {
+    expect(await readManaged({ get: () => Promise.reject(new Error('Managed storage manifest not found')) })).toBeUndefined();
+    expect(await readManaged({ get: async () => ({}) })).toBeUndefined();
+    expect(await readManaged(undefined)).toBeUndefined();
+  });
+});
