@@ -351,7 +351,7 @@ ${misses({ gz: x.gz / KB, b, scale, scales: x.scales, side, parse })}
 - Every request loop is bounded (fixed run counts, time budgets, timeouts); each part runs in its own process because chdb allows one server per process.
 - The local PostHog server for the browser part is seeded with 60 k events over 30 days (seed 42); the card's default range (7 days) is measured.
 - chdb's \`ChdbResult.rowsRead\` is the number of *result* rows (1 for a \`count()\`), not rows read; the store's \`QueryResult.rowsRead\` therefore is too. The bench reads ClickHouse's \`read_rows\` from the progress line instead.
-- Main-thread: "tasks that run the content script's code" cannot see the style/layout work the card causes in later frames; the with − without difference does, but two browsers' page loads differ by several ms run to run (posthog-js runs on the tool page), so it is reported, not judged.
+- Main-thread: since the content script runs at \`document_start\`, its work runs inside the page's own tasks (the parser's, DOMContentLoaded's), so "tasks that run its code" would count the page's parsing as the extension's; the figure takes V8's samples of its code instead, adds the compile events of its scripts, and on a tool page the with − without difference of style, layout and paint (the card's own frames; two browsers' loads differ by several ms run to run, posthog-js runs on the tool page). Sampled time is wall time: on a busy machine it grows with the load.
 ${mt ? `- Raw main-thread medians (ms): non-tool with ${f(median(mt.nonTool.withBusy), 1)} / without ${f(median(mt.nonTool.withoutBusy), 1)}; tool with ${f(median(mt.tool.withBusy), 1)} / without ${f(median(mt.tool.withoutBusy), 1)}.` : ''}
 `;
 }
