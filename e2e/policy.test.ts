@@ -31,7 +31,8 @@ type Chrome = {
 };
 const STAGING = { id: 2, name: 'Staging', apiToken: 'phc_tool_lens_staging' };
 const siteOf = (origin: string, project?: string) => ({ origin, marker: null, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }], autoMap: false, ...(project ? { project } : {}) });
-const policyValues = (sites: Array<ReturnType<typeof siteOf>>) => ({
+const policyValues = (sites: Array<ReturnType<typeof siteOf>>, more: Record<string, unknown> = {}) => ({
+  ...more,
   host: postHog.url,
   projectId: String(postHog.projectId),
   sites: [...sites, { origin: 'ftp://files.example.com', marker: null, urlRules: [], autoMap: true }],
@@ -161,5 +162,28 @@ describe('organisation policy in Chromium', () => {
     expect(production.sessions).toBeLessThanOrEqual(Number(seeded[0]!.n));
     expect(staging.sessions).toBeGreaterThanOrEqual(3);
     expect(staging.sessions).toBeLessThan(10);
+  });
+
+  it('turns to sign-in only when the policy says so: no key field, and the card reads with the sign-in', async () => {
+    await policy.write(policyValues([siteOf(site.url), siteOf(later.url, String(STAGING.id))], { signInOnly: true }));
+    await expect.poll(managed, { timeout: 60_000, interval: 250 }).toMatchObject({ signInOnly: true });
+    const page = await optionsPage();
+    await page.getByTestId('options-sign-in').waitFor();
+    expect(await page.locator('#apiKey').count()).toBe(0);
+    expect(await page.locator('input[name="auth"]').count()).toBe(0);
+    expect(await page.getByTestId('locked-auth').textContent()).toBe('Set by your organisation');
+
+    const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url().includes('/oauth/authorize'), timeout: 30_000 });
+    await page.getByTestId('options-sign-in').click();
+    const consent = await opened;
+    await consent.getByTestId('oauth-allow').click();
+    await expect.poll(() => page.getByTestId('sign-in-result').textContent(), { timeout: 30_000 }).toContain('Signed in as');
+    const held = await browser.worker.evaluate(async () => ((await (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get('signIn')).signIn ?? null) as { accessToken?: string } | null);
+    expect(held?.accessToken).toMatch(/^pha_/);
+
+    const tool = await browser.context.newPage();
+    await tool.goto(`${site.url}/tools/pdf-to-text`);
+    await expect.poll(() => card(tool).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^[1-9]\d*$/);
+    await Promise.all([page.close(), tool.close()]);
   });
 });
