@@ -8,7 +8,8 @@
  * The file applies to every Chromium on the machine: it names only the id of this test's own copy of
  * the extension (a fresh manifest `key`), which no other suite loads, and is removed after the test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostHog } from 'posthog-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
@@ -30,7 +31,8 @@ type Chrome = {
 };
 const STAGING = { id: 2, name: 'Staging', apiToken: 'phc_tool_lens_staging' };
 const siteOf = (origin: string, project?: string) => ({ origin, marker: null, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }], autoMap: false, ...(project ? { project } : {}) });
-const policyValues = (sites: Array<ReturnType<typeof siteOf>>) => ({
+const policyValues = (sites: Array<ReturnType<typeof siteOf>>, more: Record<string, unknown> = {}) => ({
+  ...more,
   host: postHog.url,
   projectId: String(postHog.projectId),
   sites: [...sites, { origin: 'ftp://files.example.com', marker: null, urlRules: [], autoMap: true }],
@@ -52,6 +54,12 @@ beforeAll(async () => {
   postHog = await startLocalPostHog({ seed: { seed: 19, days: 3, events: 1500 }, projects: [STAGING] });
   site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
   later = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: STAGING.apiToken });
+  // Staging's own data, known before any card asks: three sessions that viewed image-compressor.
+  const staging = new PostHog(STAGING.apiToken, { host: postHog.url, flushAt: 50, flushInterval: 0 });
+  for (const i of [1, 2, 3]) staging.capture({ distinctId: `staging-${i}`, event: 'tool_viewed', properties: { tool_name: 'image-compressor', $session_id: `staging-session-${i}` } });
+  await staging.shutdown();
+  const stagingViews = async () => Number(((await postHog.query(`SELECT count() AS n FROM events WHERE team_id = ${STAGING.id} FORMAT JSONEachRow`)) as Array<{ n: number | string }>)[0]?.n ?? 0);
+  await vi.waitFor(async () => expect(await stagingViews()).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 100 });
   extension = await chromiumCopyWithOwnId(EXTENSION_DIR);
   policy = await chromiumPolicy(extension.id);
   await policy.write(policyValues([siteOf(site.url)]));
@@ -148,10 +156,34 @@ describe('organisation policy in Chromium', () => {
     const staging = await sessionsOn(later.url);
     expect(production.project).toBe(` · project ${postHog.projectId}`);
     expect(staging.project).toBe(` · project ${STAGING.id}`);
-    // Staging has only the visits of this test; production the seed's hundreds.
+    // Staging has its three sessions and the visits of this test; production the seed's hundreds.
     const seeded = (await postHog.query(`SELECT count(DISTINCT JSONExtractString(properties, 'session_id')) AS n FROM events WHERE team_id = ${postHog.projectId} AND event = 'tool_viewed' AND JSONExtractString(properties, 'tool_name') = 'image-compressor' FORMAT JSONEachRow`)) as Array<{ n: number | string }>;
     expect(production.sessions).toBeGreaterThan(20);
     expect(production.sessions).toBeLessThanOrEqual(Number(seeded[0]!.n));
-    expect(staging.sessions).toBeLessThan(5);
+    expect(staging.sessions).toBeGreaterThanOrEqual(3);
+    expect(staging.sessions).toBeLessThan(10);
+  });
+
+  it('turns to sign-in only when the policy says so: no key field, and the card reads with the sign-in', async () => {
+    await policy.write(policyValues([siteOf(site.url), siteOf(later.url, String(STAGING.id))], { signInOnly: true }));
+    await expect.poll(managed, { timeout: 60_000, interval: 250 }).toMatchObject({ signInOnly: true });
+    const page = await optionsPage();
+    await page.getByTestId('options-sign-in').waitFor();
+    expect(await page.locator('#apiKey').count()).toBe(0);
+    expect(await page.locator('input[name="auth"]').count()).toBe(0);
+    expect(await page.getByTestId('locked-auth').textContent()).toBe('Set by your organisation');
+
+    const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url().includes('/oauth/authorize'), timeout: 30_000 });
+    await page.getByTestId('options-sign-in').click();
+    const consent = await opened;
+    await consent.getByTestId('oauth-allow').click();
+    await expect.poll(() => page.getByTestId('sign-in-result').textContent(), { timeout: 30_000 }).toContain('Signed in as');
+    const held = await browser.worker.evaluate(async () => ((await (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get('signIn')).signIn ?? null) as { accessToken?: string } | null);
+    expect(held?.accessToken).toMatch(/^pha_/);
+
+    const tool = await browser.context.newPage();
+    await tool.goto(`${site.url}/tools/pdf-to-text`);
+    await expect.poll(() => card(tool).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^[1-9]\d*$/);
+    await Promise.all([page.close(), tool.close()]);
   });
 });
