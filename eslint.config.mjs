@@ -22,6 +22,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  // One zod flavour in the extension's bundles: zod/mini (the same checks in a fraction of the bytes).
+  {
+    files: ['lib/**', 'components/**', 'entrypoints/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'zod', message: "The extension's code uses zod/mini: one zod flavour in its bundles." }] }] },
+  },
   // Tests and the bench read loosely typed JSON answers; the product's code never uses `any`.
   { files: ['**/*.test.ts', '**/*.test.tsx', 'bench/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   // The sample site's page script: posthog-js is loaded by its own <script> tag.

@@ -18,6 +18,8 @@ export default defineConfig({
         plugins: [WxtVitest()],
         test: {
           name: 'unit',
+          // zod/mini's English messages, as the worker, the options and the CLI load them (lib/model/zodMessages.ts).
+          setupFiles: ['lib/model/zodMessages.ts'],
           include: ['lib/**/*.test.ts', 'components/**/*.test.tsx', 'entrypoints/**/*.test.ts'],
           environment: 'happy-dom',
         },
@@ -25,6 +27,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: ['lib/model/zodMessages.ts'],
           include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,

@@ -26,6 +26,7 @@ import { toToolMetrics } from '../lib/card/metrics';
 import { queryCatalog } from './queryCatalog';
 import { RANGE_KEYS, RANGES, type RangeKey } from '../lib/model/ranges';
 import type { ToolMetrics } from '../lib/model/figures';
+import '../lib/model/zodMessages';
 
 export const USAGE = `Usage: tool-lens <command> [options]
 

@@ -6,6 +6,7 @@ import { browserStore } from '../lib/storage/browser';
 import { settingsItem, sitesItem } from '../lib/storage/items';
 import { createWorker } from '../lib/worker/worker';
 import { LOOKUP_PAGE, lookupPagePath } from '../lib/helpers/lookupPage';
+import '../lib/model/zodMessages';
 
 type SidePanelApi = { setOptions(o: { tabId: number; path: string; enabled: boolean }): Promise<void>; open(o: { tabId: number } | { windowId: number }): Promise<void> };
 type SidebarApi = { setPanel(o: { tabId: number; panel: string }): Promise<void>; open(): Promise<void> };

@@ -22,6 +22,7 @@ import { autoMapItem, settingsItem, sitesItem } from '../../lib/storage/items';
 import { lockedFields, parsePolicy, withPolicy, type ParsedPolicy } from '../../lib/policy/policy';
 import { readManaged } from '../../lib/policy/managed';
 import { PolicyProblems, PolicySites, PolicyWelcome } from '../../components/options/SetByOrganisation';
+import '../../lib/model/zodMessages';
 
 const store = browserStore();
 

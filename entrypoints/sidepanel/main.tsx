@@ -6,6 +6,7 @@ import '../../components/pages.css';
 import { parseLookupParams } from '../../lib/helpers/lookupPage';
 import { pageMessageSchema } from '../../lib/protocol/messages';
 import { sendRequest, sendToTab } from '../../lib/protocol/messaging';
+import '../../lib/model/zodMessages';
 
 /**
  * The side panel (Firefox: the sidebar; a tab where neither opens): support's person lookup, in the

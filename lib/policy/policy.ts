@@ -4,23 +4,32 @@
  * used as is and shown locked in the options; what it leaves open stays the user's. Every key is
  * checked on its own: an unknown or invalid one is reported and ignored, never fatal.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { siteSchema, type Site } from '../matching/siteSchema';
 import { parseSites } from '../matching/siteRegistration';
 import { checkCustomHost, HOSTS, metricsOptionsSchema, parseStoredSettings, type HostKind, type SettingsState } from '../settings/settings';
 
 /** `us`, `eu`, or the URL of a self-hosted PostHog (https, or http on this machine). */
-const hostPolicy = z.string().trim().min(1).max(500).transform((value, ctx): { host: HostKind; customHost: string } => {
-  if (value === 'us' || value === 'eu') return { host: value, customHost: '' };
-  const bare = value.replace(/\/+$/, '');
-  if (bare === HOSTS.us.url) return { host: 'us', customHost: '' };
-  if (bare === HOSTS.eu.url) return { host: 'eu', customHost: '' };
-  const problem = checkCustomHost(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  return { host: 'custom', customHost: bare };
-});
+const hostPolicy = z.pipe(
+  z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+  z.transform((value: string, ctx): { host: HostKind; customHost: string } => {
+    if (value === 'us' || value === 'eu') return { host: value, customHost: '' };
+    const bare = value.replace(/\/+$/, '');
+    if (bare === HOSTS.us.url) return { host: 'us', customHost: '' };
+    if (bare === HOSTS.eu.url) return { host: 'eu', customHost: '' };
+    const problem = checkCustomHost(value);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: value });
+    return { host: 'custom', customHost: bare };
+  }),
+);
 
-const projectId = z.union([z.string().trim(), z.number().int().nonnegative()]).transform(String).pipe(z.string().regex(/^\d{1,12}$/, 'a project id is a number, e.g. 12345'));
+const projectId = z.pipe(
+  z.pipe(z.union([z.string().check(z.trim()), z.int().check(z.nonnegative())]), z.transform(String)),
+  z.string().check(z.regex(/^\d{1,12}$/, 'a project id is a number, e.g. 12345')),
+);
+
+/** The check of an option without its default: a policy either sets the value or leaves it out. */
+const inner = <T extends z.ZodMiniType>(schema: z.ZodMiniDefault<T>): T => schema.def.innerType;
 
 /** Each policy key and its check; the options' own rules, so a policy can set nothing a user could not. */
 export const POLICY_KEYS = {
@@ -29,13 +38,13 @@ export const POLICY_KEYS = {
   /** Only "Sign in with PostHog": no pasted personal API key. */
   signInOnly: z.boolean(),
   /** The sites Tool Lens runs on, with their tool rules: added to the user's, locked. */
-  sites: z.array(z.unknown()).max(200),
-  thresholds: metricsOptionsSchema.shape.thresholds.unwrap(),
-  extraAlertRules: metricsOptionsSchema.shape.extraAlertRules.unwrap(),
-  alertEveryMinutes: metricsOptionsSchema.shape.alertEveryMinutes.unwrap(),
-  schema: metricsOptionsSchema.shape.schema.unwrap(),
-  requestBudget: metricsOptionsSchema.shape.requestBudget.unwrap(),
-  queryLimitPerHour: metricsOptionsSchema.shape.queryLimitPerHour.unwrap(),
+  sites: z.array(z.unknown()).check(z.maxLength(200)),
+  thresholds: inner(metricsOptionsSchema.shape.thresholds),
+  extraAlertRules: inner(metricsOptionsSchema.shape.extraAlertRules),
+  alertEveryMinutes: inner(metricsOptionsSchema.shape.alertEveryMinutes),
+  schema: inner(metricsOptionsSchema.shape.schema),
+  requestBudget: inner(metricsOptionsSchema.shape.requestBudget),
+  queryLimitPerHour: inner(metricsOptionsSchema.shape.queryLimitPerHour),
 } as const;
 export type PolicyKey = keyof typeof POLICY_KEYS;
 

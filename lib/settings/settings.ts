@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { alertRuleSchema } from '../model/alerts';
 import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../model/limits';
 import { DEFAULT_SCHEMA, schemaMappingSchema } from '../model/events';
@@ -13,75 +13,85 @@ export const GROUP_SLOTS = 5; // PostHog's group types per project: group_0 … 
 export const segmentSchema = z.object({
   /** An event's, its person's or one of its groups' property (PostHog group analytics). */
   kind: z.enum(['event', 'person', 'group']),
-  property: z.string().trim().min(1, 'Name the property to filter on').max(200),
-  value: z.string().max(500),
+  property: z.string().check(z.trim(), z.minLength(1, 'Name the property to filter on'), z.maxLength(200)),
+  value: z.string().check(z.maxLength(500)),
   /** For a group property: the group type's index in the project (its slot, 0–4). */
-  groupIndex: z.number().int().min(0).max(GROUP_SLOTS - 1).optional(),
+  groupIndex: z.optional(z.int().check(z.minimum(0), z.maximum(GROUP_SLOTS - 1))),
   /** …and its name there (`company`), for the card to say what it filters on. */
-  groupType: z.string().max(200).optional(),
+  groupType: z.optional(z.string().check(z.maxLength(200))),
 });
 export type Segment = z.infer<typeof segmentSchema>;
 
+/** A whole number between `min` and `max`, with the words to say which rule it broke. */
+const wholeNumber = (words: { type: string; whole: string }, min: [number, string], max: [number, string]) =>
+  z.number(words.type).check(z.int(words.whole), z.minimum(min[0], min[1]), z.maximum(max[0], max[1]));
+
 export const metricsOptionsSchema = z.object({
-  funnelWindowHours: z.number().int().min(1, 'At least 1 hour').max(24 * 90, 'At most 90 days').default(24),
-  funnelUnit: z.enum(['sessions', 'persons']).default('sessions'),
-  thresholds: z
-    .object({
-      failuresPerHour: z.number().int().min(0).max(1_000_000),
-      meanDurationSeconds: z.number().min(0).max(86_400),
-    })
-    .default({ ...DEFAULT_THRESHOLDS }),
-  segment: segmentSchema.nullable().default(null),
+  funnelWindowHours: z._default(z.int().check(z.minimum(1, 'At least 1 hour'), z.maximum(24 * 90, 'At most 90 days')), 24),
+  funnelUnit: z._default(z.enum(['sessions', 'persons']), 'sessions'),
+  thresholds: z._default(
+    z.object({
+      failuresPerHour: z.int().check(z.minimum(0), z.maximum(1_000_000)),
+      meanDurationSeconds: z.number().check(z.minimum(0), z.maximum(86_400)),
+    }),
+    { ...DEFAULT_THRESHOLDS },
+  ),
+  segment: z._default(z.nullable(segmentSchema), null),
   /** The person property that holds an email, for support's lookups (lib/support/). */
-  personEmailProperty: z.string().trim().min(1, 'Name the person property').max(200).default('email'),
+  personEmailProperty: z._default(z.string().check(z.trim(), z.minLength(1, 'Name the person property'), z.maxLength(200)), 'email'),
   /** The person properties support's lookup shows, comma-separated (the email property always first). */
-  personProperties: z
-    .string()
-    .trim()
-    .max(1000)
-    .default('email, name, plan')
-    .refine((v) => v.split(',').filter((p) => p.trim()).length <= 8, 'At most 8 person properties')
-    .refine((v) => v.split(',').every((p) => p.trim().length <= 200), 'A property name is at most 200 characters'),
+  personProperties: z._default(
+    z.string().check(
+      z.trim(),
+      z.maxLength(1000),
+      z.refine((v) => v.split(',').filter((p) => p.trim()).length <= 8, 'At most 8 person properties'),
+      z.refine((v) => v.split(',').every((p) => p.trim().length <= 200), 'A property name is at most 200 characters'),
+    ),
+    'email, name, plan',
+  ),
   /** Alert rules beyond the two thresholds above. */
-  extraAlertRules: z.array(alertRuleSchema).max(10).default([]),
+  extraAlertRules: z._default(z.array(alertRuleSchema).check(z.maxLength(10)), []),
   /** How often the background checks every tool against the rules (minutes). */
-  alertEveryMinutes: z.number().int().min(1, 'At least every minute').max(1440).default(5),
+  alertEveryMinutes: z._default(z.int().check(z.minimum(1, 'At least every minute'), z.maximum(1440)), 5),
   /** A system notification when a tool goes over a threshold (off by default). */
-  alertNotifications: z.boolean().default(false),
+  alertNotifications: z._default(z.boolean(), false),
   schema: z._default(schemaMappingSchema, DEFAULT_SCHEMA),
   /** The request budget every PostHog request spends from (lib/budget.ts); settings from before it get the default. */
-  requestBudget: z
-    .object(
+  requestBudget: z._default(
+    z.object(
       {
-        capacity: z
-          .number('Requests at once must be a number')
-          .int('Requests at once must be a whole number')
-          .min(BUDGET_LIMITS.capacity.min, `At least ${BUDGET_LIMITS.capacity.min} request at once`)
-          .max(BUDGET_LIMITS.capacity.max, `At most ${BUDGET_LIMITS.capacity.max} at once (PostHog's burst limit per minute)`),
-        refillPerHour: z
-          .number('Requests per hour must be a number')
-          .int('Requests per hour must be a whole number')
-          .min(BUDGET_LIMITS.refillPerHour.min, `At least ${BUDGET_LIMITS.refillPerHour.min} request an hour`)
-          .max(BUDGET_LIMITS.refillPerHour.max, `At most ${BUDGET_LIMITS.refillPerHour.max} an hour`),
+        capacity: wholeNumber(
+          { type: 'Requests at once must be a number', whole: 'Requests at once must be a whole number' },
+          [BUDGET_LIMITS.capacity.min, `At least ${BUDGET_LIMITS.capacity.min} request at once`],
+          [BUDGET_LIMITS.capacity.max, `At most ${BUDGET_LIMITS.capacity.max} at once (PostHog's burst limit per minute)`],
+        ),
+        refillPerHour: wholeNumber(
+          { type: 'Requests per hour must be a number', whole: 'Requests per hour must be a whole number' },
+          [BUDGET_LIMITS.refillPerHour.min, `At least ${BUDGET_LIMITS.refillPerHour.min} request an hour`],
+          [BUDGET_LIMITS.refillPerHour.max, `At most ${BUDGET_LIMITS.refillPerHour.max} an hour`],
+        ),
       },
       'The request budget is { "capacity": number, "refillPerHour": number }',
-    )
-    .default({ ...DEFAULT_BUDGET }),
+    ),
+    { ...DEFAULT_BUDGET },
+  ),
   /**
    * HogQL queries an hour PostHog allows this key: 120 unless the team has its own `api_query_rate_limit`
    * (set by PostHog, or on a self-hosted instance). The budget may not exceed it.
    */
-  queryLimitPerHour: z
-    .number('The query limit must be a number')
-    .int('The query limit is a whole number of queries an hour')
-    .min(1, 'At least 1 query an hour')
-    .max(100_000, 'At most 100,000 queries an hour')
-    .default(POSTHOG_QUERY_LIMIT_PER_HOUR),
+  queryLimitPerHour: z._default(
+    wholeNumber(
+      { type: 'The query limit must be a number', whole: 'The query limit is a whole number of queries an hour' },
+      [1, 'At least 1 query an hour'],
+      [100_000, 'At most 100,000 queries an hour'],
+    ),
+    POSTHOG_QUERY_LIMIT_PER_HOUR,
+  ),
 });
 export type MetricsOptions = z.infer<typeof metricsOptionsSchema>;
 
 /** The budget may not exceed the key's HogQL query limit (at once, or an hour). */
-export function checkBudgetWithinLimit(options: Pick<MetricsOptions, 'requestBudget' | 'queryLimitPerHour'>, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+export function checkBudgetWithinLimit(options: Pick<MetricsOptions, 'requestBudget' | 'queryLimitPerHour'>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = []): void {
   const limit = options.queryLimitPerHour;
   if (options.requestBudget.capacity > limit) ctx.addIssue({ code: 'custom', path: [...path, 'requestBudget', 'capacity'], message: `At most ${limit} at once: PostHog allows this key ${limit} queries an hour` });
   if (options.requestBudget.refillPerHour > limit) ctx.addIssue({ code: 'custom', path: [...path, 'requestBudget', 'refillPerHour'], message: `At most ${limit} an hour: PostHog allows this key ${limit} queries an hour` });
@@ -91,20 +101,22 @@ export const DEFAULT_METRICS_OPTIONS: MetricsOptions = metricsOptionsSchema.pars
 export const settingsSchema = z
   .object({
     host: z.enum(['us', 'eu', 'custom']),
-    customHost: z.string().trim().max(500),
-    projectId: z.string().trim().regex(/^\d{1,12}$/, 'Project id is a number, e.g. 12345'),
-    apiKey: z.string().trim().max(200),
+    customHost: z.string().check(z.trim(), z.maxLength(500)),
+    projectId: z.string().check(z.trim(), z.regex(/^\d{1,12}$/, 'Project id is a number, e.g. 12345')),
+    apiKey: z.string().check(z.trim(), z.maxLength(200)),
     /** How Tool Lens reaches PostHog: the pasted personal API key (the default), or "Sign in with PostHog" (lib/connection/signIn.ts; the tokens are kept apart). */
     auth: z.optional(z.enum(['key', 'signIn'])),
     ...metricsOptionsSchema.shape,
   })
-  .superRefine((s, ctx) => {
-    if (s.auth !== 'signIn' && !s.apiKey) ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'Personal API key is required' });
-    checkBudgetWithinLimit(s, ctx);
-    if (s.host !== 'custom') return;
-    const problem = checkCustomHost(s.customHost);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['customHost'], message: problem });
-  });
+  .check(
+    z.superRefine((s, ctx) => {
+      if (s.auth !== 'signIn' && !s.apiKey) ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'Personal API key is required' });
+      checkBudgetWithinLimit(s, ctx);
+      if (s.host !== 'custom') return;
+      const problem = checkCustomHost(s.customHost);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['customHost'], message: problem });
+    }),
+  );
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const EMPTY_CONNECTION = { host: 'us', customHost: '', projectId: '', apiKey: '' } as const;

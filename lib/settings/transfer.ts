@@ -1,5 +1,5 @@
 /** Settings export and import: JSON, validated, never carrying the API key. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { checkBudgetWithinLimit, checkCustomHost, metricsOptionsSchema, postHogBaseUrl, settingsSchema, type Settings } from './settings';
 import { siteSchema, type Site } from '../matching/siteSchema';
 import { compileRule } from '../matching/toolMatch';
@@ -8,10 +8,10 @@ export const MAX_IMPORT_BYTES = 256 * 1024;
 
 const exportSchema = z.object({
   toolLens: z.literal(1, 'Not a Tool Lens settings file (missing "toolLens": 1)'),
-  connection: z.object({ host: z.enum(['us', 'eu', 'custom']), customHost: z.string().max(500), projectId: z.string().regex(/^\d{0,12}$/, 'Project id is a number') }),
+  connection: z.object({ host: z.enum(['us', 'eu', 'custom']), customHost: z.string().check(z.maxLength(500)), projectId: z.string().check(z.regex(/^\d{0,12}$/, 'Project id is a number')) }),
   options: metricsOptionsSchema,
-  sites: z.array(siteSchema).max(200),
-}).superRefine((file, ctx) => {
+  sites: z.array(siteSchema).check(z.maxLength(200)),
+}).check(z.superRefine((file, ctx) => {
   checkBudgetWithinLimit(file.options, ctx, ['options']);
   // The same rule as the options' own field: a file must not point Tool Lens anywhere the options would refuse.
   const hostProblem = file.connection.host === 'custom' ? checkCustomHost(file.connection.customHost) : null;
@@ -23,7 +23,7 @@ const exportSchema = z.object({
       if (typeof problem === 'string') ctx.addIssue({ code: 'custom', path: ['sites', s, 'urlRules', r, 'value'], message: problem });
     }),
   );
-});
+}));
 
 export function exportSettings(settings: Settings | null, sites: Site[]): string {
   const { apiKey: _key, auth: _auth, host, customHost, projectId, ...options } = settings ?? settingsSchema.parse({ host: 'us', customHost: '', projectId: '0', apiKey: 'x' });
