@@ -19,7 +19,18 @@ export default defineConfig({
   // `npm run zip`: the stores' zips, and for AMO the sources that build the Firefox one
   // (docs/store/SOURCES.md says how). The local PostHog, sample site, tests and bench are not in them.
   zip: {
-    excludeSources: ['local-posthog/**', 'sample-site/**', 'e2e/**', 'bench/**', 'cli/**', 'docs/**', 'scripts/**', 'lib/testing/**', 'BENCHMARKS.md', 'vitest.config.ts'],
+    excludeSources: [
+      'local-posthog/**',
+      'sample-site/**',
+      'e2e/**',
+      'bench/**',
+      'cli/**',
+      'docs/**',
+      'scripts/**',
+      'lib/testing/**',
+      'BENCHMARKS.md',
+      'vitest.config.ts',
+    ],
     includeSources: ['scripts/textOnlyPreact.ts', 'docs/store/SOURCES.md'],
   },
   hooks: {
@@ -31,7 +42,10 @@ export default defineConfig({
       const rollup = ((config.build ??= {}).rollupOptions ??= {});
       const output = rollup.output ?? {};
       if (Array.isArray(output)) return;
-      rollup.output = { ...output, manualChunks: (id: string) => (id.includes('/node_modules/zod/') ? 'zod' : id.includes('/node_modules/preact/') ? 'preact' : undefined) };
+      rollup.output = {
+        ...output,
+        manualChunks: (id: string) => (id.includes('/node_modules/zod/') ? 'zod' : id.includes('/node_modules/preact/') ? 'preact' : undefined),
+      };
     },
     // Firefox reads policies without a schema (and the manifest names none there): leave the file out.
     'build:publicAssets': (wxt, files) => {

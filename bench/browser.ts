@@ -36,7 +36,16 @@ const SETTLE_MS = 1000; // main-thread window: navigation → load + this (+ unt
 const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?$/;
 
 // Same quiet flags as e2e/harness/chromium.ts, for the browser without the extension.
-const QUIET_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const QUIET_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Forwards everything to the local PostHog; counts and times the query endpoint's requests. */
 async function startCountingProxy(target: string) {
@@ -106,7 +115,9 @@ async function cardClock(cdp: CDPSession, extensionId: string): Promise<(timeout
     const until = performance.now() + timeoutMs;
     while (performance.now() < until) {
       if (world !== undefined) {
-        const { result } = await cdp.send('Runtime.evaluate', { contextId: world, expression: CARD_STAMP, returnByValue: true }).catch(() => ({ result: { value: null } }));
+        const { result } = await cdp
+          .send('Runtime.evaluate', { contextId: world, expression: CARD_STAMP, returnByValue: true })
+          .catch(() => ({ result: { value: null } }));
         const rec = result.value as CardClock | null;
         if (rec) return rec;
       }
@@ -157,8 +168,10 @@ function unionLength(intervals: Array<[number, number]>): number {
 function kindOf(name: string): WorkKind | null {
   if (/compile|^v8\.parse|ParseScript|ParseFunction|consumeCache|produceCache|V8\.Deserialize/i.test(name)) return 'compile';
   if (name === 'EvaluateScript' || name === 'v8.run' || name === 'v8.evaluateModule' || name === 'v8.executeModule') return 'evaluate';
-  if (/^(FunctionCall|v8\.callFunction|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|FireIdleCallback|XHRReadyStateChange|V8\.Execute)$/.test(name)) return 'callbacks';
-  if (/^(UpdateLayoutTree|RecalculateStyles|ScheduleStyleRecalculation|ParseAuthorStyleSheet|InvalidateLayout|StyleRecalcInvalidationTracking)$/.test(name)) return 'style';
+  if (/^(FunctionCall|v8\.callFunction|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|FireIdleCallback|XHRReadyStateChange|V8\.Execute)$/.test(name))
+    return 'callbacks';
+  if (/^(UpdateLayoutTree|RecalculateStyles|ScheduleStyleRecalculation|ParseAuthorStyleSheet|InvalidateLayout|StyleRecalcInvalidationTracking)$/.test(name))
+    return 'style';
   if (name === 'Layout' || name === 'UpdateLayout') return 'layout';
   if (/^(PrePaint|Paint|PaintImage|Layerize|UpdateLayer|UpdateLayerTree|CompositeLayers|Commit|RasterTask|PaintSetup)$/.test(name)) return 'paint';
   if (/GC|^BlinkGC|CppGC/.test(name)) return 'gc';
@@ -254,7 +267,9 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   }
   if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN, sampledJsMs: NaN, compileMs: NaN, work: emptyBreakdown(), page: emptyBreakdown() };
   const isTask = (e: TraceEvent) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
-  const thread = events.filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number').sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const thread = events
+    .filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number')
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
   const tasks = thread.filter(isTask);
   const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
   const ext = thread.filter((e) => !isTask(e) && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
@@ -288,7 +303,10 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
   const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
   await cdp.send('Tracing.start', {
     transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'disabled-by-default-v8.cpu_profiler'], recordMode: 'recordAsMuchAsPossible' },
+    traceConfig: {
+      includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'disabled-by-default-v8.cpu_profiler'],
+      recordMode: 'recordAsMuchAsPossible',
+    },
   });
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
   // Settle first, then look once: polling the card during the trace would add work to this arm only.
@@ -331,7 +349,7 @@ async function main() {
       await configureExtension(ext, settings);
       // A settings change also refreshes auto-mapping and runs an alert check: let those finish,
       // so only the cards' own requests are counted.
-      for (let quiet = 0, seen = proxy.queries.length; quiet < 10; ) {
+      for (let quiet = 0, seen = proxy.queries.length; quiet < 10;) {
         await sleep(100);
         if (proxy.queries.length === seen) quiet++;
         else {
@@ -354,118 +372,133 @@ async function main() {
 
     // 1. Main-thread time, with vs without the extension, same pages, alternating.
     if (runs('main')) {
-    const main: Record<string, Record<string, number[]>> = {};
-    const workBy: Record<string, { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] }> = {};
-    for (const [kind, url] of [['nonTool', `${site.url}/about`], ['tool', toolUrl('news-analyzer')]] as const) {
-      const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [], sampledJs: [], compile: [] });
-      const works: { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] } = (workBy[kind] = { extension: [], pageWith: [], pageWithout: [] });
-      for (let i = 0; i < RUNS; i++) {
-        const a = analyseTrace(await traced(ext.context, url, kind === 'tool' ? ext.extensionId : undefined), site.url);
-        const b = analyseTrace(await traced(plainContext, url), site.url);
-        m.withBusy.push(a.busyMs);
-        m.extensionTask.push(a.extensionMs);
-        m.extensionScript.push(a.extensionScriptMs);
-        m.sampledJs.push(a.sampledJsMs);
-        m.compile.push(a.compileMs);
-        m.withoutBusy.push(b.busyMs);
-        works.extension.push(a.work);
-        works.pageWith.push(a.page);
-        works.pageWithout.push(b.page);
+      const main: Record<string, Record<string, number[]>> = {};
+      const workBy: Record<string, { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] }> = {};
+      for (const [kind, url] of [
+        ['nonTool', `${site.url}/about`],
+        ['tool', toolUrl('news-analyzer')],
+      ] as const) {
+        const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [], sampledJs: [], compile: [] });
+        const works: { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] } = (workBy[kind] = {
+          extension: [],
+          pageWith: [],
+          pageWithout: [],
+        });
+        for (let i = 0; i < RUNS; i++) {
+          const a = analyseTrace(await traced(ext.context, url, kind === 'tool' ? ext.extensionId : undefined), site.url);
+          const b = analyseTrace(await traced(plainContext, url), site.url);
+          m.withBusy.push(a.busyMs);
+          m.extensionTask.push(a.extensionMs);
+          m.extensionScript.push(a.extensionScriptMs);
+          m.sampledJs.push(a.sampledJsMs);
+          m.compile.push(a.compileMs);
+          m.withoutBusy.push(b.busyMs);
+          works.extension.push(a.work);
+          works.pageWith.push(a.page);
+          works.pageWithout.push(b.page);
+        }
       }
-    }
-    result.mainThread = main;
-    // Per kind of work: the median over runs of the extension's tasks, and of the whole thread with and without it.
-    const med = (bs: Breakdown[]) => Object.fromEntries(WORK_KINDS.map((k) => [k, median(bs.map((b) => b[k]))])) as Breakdown;
-    result.mainThreadWork = Object.fromEntries(Object.entries(workBy).map(([kind, w]) => [kind, { extension: med(w.extension), pageWith: med(w.pageWith), pageWithout: med(w.pageWithout) }]));
-    console.error(JSON.stringify(result.mainThreadWork, null, 1));
-    save();
-    console.error('[browser] main thread done');
+      result.mainThread = main;
+      // Per kind of work: the median over runs of the extension's tasks, and of the whole thread with and without it.
+      const med = (bs: Breakdown[]) => Object.fromEntries(WORK_KINDS.map((k) => [k, median(bs.map((b) => b[k]))])) as Breakdown;
+      result.mainThreadWork = Object.fromEntries(
+        Object.entries(workBy).map(([kind, w]) => [kind, { extension: med(w.extension), pageWith: med(w.pageWith), pageWithout: med(w.pageWithout) }]),
+      );
+      console.error(JSON.stringify(result.mainThreadWork, null, 1));
+      save();
+      console.error('[browser] main thread done');
     }
 
     // 2. DOMContentLoaded → card visible: cold (cache emptied, one query) and cached.
     if (runs('card')) {
-    const cold: Array<{ visible: number; ready: number; queryMs: number; requests: number }> = [];
-    for (let i = 0; i < RUNS; i++) {
-      await clearCache();
-      const before = proxy.queries.length;
-      const page = await ext.context.newPage();
-      const t = await timeCard(page, toolUrl(TOOLS[i % TOOLS.length]!), ext.extensionId);
-      await sleep(500); // any late extra request would be counted
-      const qs = proxy.queries.slice(before);
-      cold.push({ ...t, queryMs: qs[0]?.ms ?? NaN, requests: qs.length });
-      await page.close();
-    }
-    const cached: Array<{ visible: number; ready: number; requests: number }> = [];
-    {
-      const warm = await ext.context.newPage(); // fills the cache for this tool
-      await timeCard(warm, toolUrl('news-analyzer'), ext.extensionId);
-      await warm.close();
+      const cold: Array<{ visible: number; ready: number; queryMs: number; requests: number }> = [];
       for (let i = 0; i < RUNS; i++) {
+        await clearCache();
         const before = proxy.queries.length;
         const page = await ext.context.newPage();
-        const t = await timeCard(page, toolUrl('news-analyzer'), ext.extensionId);
-        cached.push({ ...t, requests: proxy.queries.length - before });
+        const t = await timeCard(page, toolUrl(TOOLS[i % TOOLS.length]!), ext.extensionId);
+        await sleep(500); // any late extra request would be counted
+        const qs = proxy.queries.slice(before);
+        cold.push({ ...t, queryMs: qs[0]?.ms ?? NaN, requests: qs.length });
         await page.close();
       }
-    }
-    result.cardTiming = { cold, cached };
-    save();
-    console.error('[browser] card timing done');
+      const cached: Array<{ visible: number; ready: number; requests: number }> = [];
+      {
+        const warm = await ext.context.newPage(); // fills the cache for this tool
+        await timeCard(warm, toolUrl('news-analyzer'), ext.extensionId);
+        await warm.close();
+        for (let i = 0; i < RUNS; i++) {
+          const before = proxy.queries.length;
+          const page = await ext.context.newPage();
+          const t = await timeCard(page, toolUrl('news-analyzer'), ext.extensionId);
+          cached.push({ ...t, requests: proxy.queries.length - before });
+          await page.close();
+        }
+      }
+      result.cardTiming = { cold, cached };
+      save();
+      console.error('[browser] card timing done');
     }
 
     // 3. 20 tabs over 5 tools opened at once, cache emptied first.
     if (runs('burst')) {
-    const burst: Array<{ requests: number; perTool: Record<string, number>; allReadyMs: number }> = [];
-    for (let round = 0; round < 3; round++) {
-      await clearCache();
-      const before = proxy.queries.length;
-      const started = performance.now();
-      const urls = Array.from({ length: 20 }, (_, i) => toolUrl(TOOLS[i % 5]!));
-      const pages = await Promise.all(urls.map(() => ext.context.newPage()));
-      await Promise.all(pages.map((p, i) => p.goto(urls[i]!, { waitUntil: 'domcontentloaded', timeout: 60_000 })));
-      await Promise.all(pages.map((p) => cardOf(p).locator(CARD_READY).waitFor({ timeout: 60_000 })));
-      const allReadyMs = performance.now() - started;
-      await sleep(500);
-      const qs = proxy.queries.slice(before);
-      const perTool: Record<string, number> = {};
-      for (const q of qs) perTool[q.tool ?? '?'] = (perTool[q.tool ?? '?'] ?? 0) + 1;
-      burst.push({ requests: qs.length, perTool, allReadyMs });
-      await Promise.all(pages.map((p) => p.close()));
-    }
-    result.burst = burst;
-    save();
-    console.error('[browser] 20 tabs done');
+      const burst: Array<{ requests: number; perTool: Record<string, number>; allReadyMs: number }> = [];
+      for (let round = 0; round < 3; round++) {
+        await clearCache();
+        const before = proxy.queries.length;
+        const started = performance.now();
+        const urls = Array.from({ length: 20 }, (_, i) => toolUrl(TOOLS[i % 5]!));
+        const pages = await Promise.all(urls.map(() => ext.context.newPage()));
+        await Promise.all(pages.map((p, i) => p.goto(urls[i]!, { waitUntil: 'domcontentloaded', timeout: 60_000 })));
+        await Promise.all(pages.map((p) => cardOf(p).locator(CARD_READY).waitFor({ timeout: 60_000 })));
+        const allReadyMs = performance.now() - started;
+        await sleep(500);
+        const qs = proxy.queries.slice(before);
+        const perTool: Record<string, number> = {};
+        for (const q of qs) perTool[q.tool ?? '?'] = (perTool[q.tool ?? '?'] ?? 0) + 1;
+        burst.push({ requests: qs.length, perTool, allReadyMs });
+        await Promise.all(pages.map((p) => p.close()));
+      }
+      result.burst = burst;
+      save();
+      console.error('[browser] 20 tabs done');
     }
 
     // 4. Popup: time to first render (see POPUP_READY_SELECTOR), cached (after one warm-up open).
     if (runs('popup')) {
-    const popupUrl = `chrome-extension://${ext.extensionId}/popup.html`;
-    const popup: number[] = [];
-    const popupFrame: number[] = [];
-    // The browser's own part: the page's HTML parsed (domInteractive), and its module scripts run (DOMContentLoaded).
-    const popupParsed: number[] = [];
-    const popupScripts: number[] = [];
-    for (let i = 0; i <= RUNS; i++) {
-      const page = await ext.context.newPage();
-      await page.addInitScript(POPUP_OBSERVER);
-      await page.goto(popupUrl, { waitUntil: 'load', timeout: 30_000 });
-      await page.locator(POPUP_READY_SELECTOR).first().waitFor({ timeout: 10_000 });
-      await page.waitForFunction(() => (window as unknown as { __toolLensBench?: { frame?: number } }).__toolLensBench?.frame !== undefined, null, { timeout: 5_000 }).catch(() => undefined);
-      const r = await page.evaluate(() => {
-        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-        return { ...((window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {}), parsed: nav?.domInteractive, scripts: nav?.domContentLoadedEventStart };
-      });
-      if (i > 0) {
-        popup.push(r.ready ?? NaN);
-        popupFrame.push(r.frame ?? NaN);
-        popupParsed.push(r.parsed ?? NaN);
-        popupScripts.push(r.scripts ?? NaN);
+      const popupUrl = `chrome-extension://${ext.extensionId}/popup.html`;
+      const popup: number[] = [];
+      const popupFrame: number[] = [];
+      // The browser's own part: the page's HTML parsed (domInteractive), and its module scripts run (DOMContentLoaded).
+      const popupParsed: number[] = [];
+      const popupScripts: number[] = [];
+      for (let i = 0; i <= RUNS; i++) {
+        const page = await ext.context.newPage();
+        await page.addInitScript(POPUP_OBSERVER);
+        await page.goto(popupUrl, { waitUntil: 'load', timeout: 30_000 });
+        await page.locator(POPUP_READY_SELECTOR).first().waitFor({ timeout: 10_000 });
+        await page
+          .waitForFunction(() => (window as unknown as { __toolLensBench?: { frame?: number } }).__toolLensBench?.frame !== undefined, null, { timeout: 5_000 })
+          .catch(() => undefined);
+        const r = await page.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+          return {
+            ...((window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {}),
+            parsed: nav?.domInteractive,
+            scripts: nav?.domContentLoadedEventStart,
+          };
+        });
+        if (i > 0) {
+          popup.push(r.ready ?? NaN);
+          popupFrame.push(r.frame ?? NaN);
+          popupParsed.push(r.parsed ?? NaN);
+          popupScripts.push(r.scripts ?? NaN);
+        }
+        await page.close();
       }
-      await page.close();
-    }
-    result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame, parsed: popupParsed, scripts: popupScripts };
-    save();
-    console.error('[browser] popup done');
+      result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame, parsed: popupParsed, scripts: popupScripts };
+      save();
+      console.error('[browser] popup done');
     }
   } finally {
     save();

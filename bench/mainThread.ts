@@ -32,7 +32,13 @@ export interface MainThreadWork {
 export function mainThreadFigure(runs: MainThreadRuns, work: MainThreadWork | undefined, drawsCard: boolean) {
   const js = median(runs.sampledJs ?? []);
   const compile = median(runs.compile ?? []);
-  const rendering = drawsCard && work ? Math.max(0, RENDERING.reduce((t, k) => t + work.pageWith[k] - work.pageWithout[k], 0)) : 0;
+  const rendering =
+    drawsCard && work
+      ? Math.max(
+          0,
+          RENDERING.reduce((t, k) => t + work.pageWith[k] - work.pageWithout[k], 0),
+        )
+      : 0;
   const perRun = (runs.sampledJs ?? []).map((j, i) => j + (runs.compile?.[i] ?? 0) + rendering);
   return { total: js + compile + rendering, p95: p95(perRun), js, compile, rendering };
 }

@@ -19,7 +19,13 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 9;
 
 const reference = resolve(import.meta.dirname, '../../shared/reference');
-const guide = readFileSync(join(reference, readdirSync(reference).find((f) => f.startsWith('000_'))!), 'utf8');
+const guide = readFileSync(
+  join(
+    reference,
+    readdirSync(reference).find((f) => f.startsWith('000_'))!,
+  ),
+  'utf8',
+);
 const INSIGHT_6 = guide.slice(guide.indexOf('### Insight 6')).split('```sql')[1]!.split('```')[0]!.trim();
 
 async function timed(query: string): Promise<number> {

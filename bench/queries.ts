@@ -35,21 +35,70 @@ const ONE_TOOL = `${T} = {tool}`;
 
 /** Seed 000's 12 insights, each restricted to one tool; both property spellings read, as the card does. */
 const INSIGHTS: Array<{ n: number; name: string; hogql: string }> = [
-  { n: 1, name: 'Tool usage by tool', hogql: `SELECT ${T} AS tool_name, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY usage_count DESC` },
-  { n: 2, name: 'Daily usage trend', hogql: `SELECT toStartOfDay(timestamp) AS day, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY day ORDER BY day` },
-  { n: 3, name: 'Unique sessions', hogql: `SELECT ${T} AS tool_name, countDistinct(${P('session_id')}) AS unique_sessions, count() AS total_uses, round(count() / countDistinct(${P('session_id')}), 2) AS uses_per_session FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY unique_sessions DESC` },
-  { n: 4, name: 'Success funnel (3 steps)', hogql: `SELECT level, count() AS sessions FROM (SELECT ${P('session_id')} AS session, windowFunnel(86400000)(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), event = 'tool_viewed', event = 'tool_processing_started', event = 'tool_processing_completed') AS level FROM events WHERE event IN ('tool_viewed', 'tool_processing_started', 'tool_processing_completed') AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY session) GROUP BY level ORDER BY level` },
-  { n: 5, name: 'Processing time', hogql: `SELECT ${T} AS tool_name, round(avg(${N('processing_duration_ms')}) / 1000, 2) AS avg_seconds, round(median(${N('processing_duration_ms')}) / 1000, 2) AS median_seconds, round(quantile(0.95)(${N('processing_duration_ms')}) / 1000, 2) AS p95_seconds, count() AS total_jobs FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${P('processing_duration_ms')} IS NOT NULL AND ${ONE_TOOL} GROUP BY tool_name ORDER BY avg_seconds DESC` },
-  { n: 6, name: 'Error rate', hogql: `SELECT ${T} AS tool_name, countIf(event = 'tool_processing_failed') AS failures, countIf(event = 'tool_processing_completed') AS successes, countIf(event = 'tool_processing_started') AS started, round(countIf(event = 'tool_processing_failed') * 100.0 / countIf(event = 'tool_processing_started'), 2) AS failure_rate_pct FROM events WHERE event IN ('tool_processing_started', 'tool_processing_completed', 'tool_processing_failed') AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY failure_rate_pct DESC` },
-  { n: 7, name: 'Error types', hogql: `SELECT ${T} AS tool_name, ${P('error_type')} AS error_type, count() AS error_count FROM events WHERE event = 'tool_processing_failed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name, error_type ORDER BY error_count DESC LIMIT 20` },
-  { n: 8, name: 'Download rate', hogql: `SELECT ${T} AS tool_name, countIf(event = 'tool_result_downloaded') AS downloads, countIf(event = 'tool_processing_completed') AS completions, round(countIf(event = 'tool_result_downloaded') * 100.0 / countIf(event = 'tool_processing_completed'), 2) AS download_rate_pct FROM events WHERE event IN ('tool_processing_completed', 'tool_result_downloaded') AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY download_rate_pct DESC` },
-  { n: 9, name: 'Authenticated vs anonymous', hogql: `SELECT ${T} AS tool_name, CASE WHEN ${P('is_authenticated')} = 'true' THEN 'Authenticated' ELSE 'Anonymous' END AS user_type, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name, user_type ORDER BY tool_name, user_type` },
-  { n: 10, name: 'File types', hogql: `SELECT ${T} AS tool_name, ${P('file_type')} AS file_type, count() AS upload_count, round(avg(${N('file_size')}) / 1024, 2) AS avg_size_kb FROM events WHERE event = 'tool_upload_started' AND ${LAST_30D} AND ${P('file_type')} IS NOT NULL AND ${ONE_TOOL} GROUP BY tool_name, file_type ORDER BY upload_count DESC LIMIT 20` },
-  { n: 11, name: 'Cache hit rate', hogql: `SELECT ${T} AS tool_name, countIf(${P('from_cache')} = 'true') AS cache_hits, countIf(${P('from_cache')} != 'true' OR ${P('from_cache')} IS NULL) AS cache_misses, round(countIf(${P('from_cache')} = 'true') * 100.0 / count(), 2) AS cache_hit_rate_pct FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY cache_hit_rate_pct DESC` },
-  { n: 12, name: 'Weekly heatmap', hogql: `SELECT toDayOfWeek(timestamp) AS dow, toHour(timestamp) AS hour, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY dow, hour ORDER BY dow, hour` },
+  {
+    n: 1,
+    name: 'Tool usage by tool',
+    hogql: `SELECT ${T} AS tool_name, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY usage_count DESC`,
+  },
+  {
+    n: 2,
+    name: 'Daily usage trend',
+    hogql: `SELECT toStartOfDay(timestamp) AS day, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY day ORDER BY day`,
+  },
+  {
+    n: 3,
+    name: 'Unique sessions',
+    hogql: `SELECT ${T} AS tool_name, countDistinct(${P('session_id')}) AS unique_sessions, count() AS total_uses, round(count() / countDistinct(${P('session_id')}), 2) AS uses_per_session FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY unique_sessions DESC`,
+  },
+  {
+    n: 4,
+    name: 'Success funnel (3 steps)',
+    hogql: `SELECT level, count() AS sessions FROM (SELECT ${P('session_id')} AS session, windowFunnel(86400000)(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), event = 'tool_viewed', event = 'tool_processing_started', event = 'tool_processing_completed') AS level FROM events WHERE event IN ('tool_viewed', 'tool_processing_started', 'tool_processing_completed') AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY session) GROUP BY level ORDER BY level`,
+  },
+  {
+    n: 5,
+    name: 'Processing time',
+    hogql: `SELECT ${T} AS tool_name, round(avg(${N('processing_duration_ms')}) / 1000, 2) AS avg_seconds, round(median(${N('processing_duration_ms')}) / 1000, 2) AS median_seconds, round(quantile(0.95)(${N('processing_duration_ms')}) / 1000, 2) AS p95_seconds, count() AS total_jobs FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${P('processing_duration_ms')} IS NOT NULL AND ${ONE_TOOL} GROUP BY tool_name ORDER BY avg_seconds DESC`,
+  },
+  {
+    n: 6,
+    name: 'Error rate',
+    hogql: `SELECT ${T} AS tool_name, countIf(event = 'tool_processing_failed') AS failures, countIf(event = 'tool_processing_completed') AS successes, countIf(event = 'tool_processing_started') AS started, round(countIf(event = 'tool_processing_failed') * 100.0 / countIf(event = 'tool_processing_started'), 2) AS failure_rate_pct FROM events WHERE event IN ('tool_processing_started', 'tool_processing_completed', 'tool_processing_failed') AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY failure_rate_pct DESC`,
+  },
+  {
+    n: 7,
+    name: 'Error types',
+    hogql: `SELECT ${T} AS tool_name, ${P('error_type')} AS error_type, count() AS error_count FROM events WHERE event = 'tool_processing_failed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name, error_type ORDER BY error_count DESC LIMIT 20`,
+  },
+  {
+    n: 8,
+    name: 'Download rate',
+    hogql: `SELECT ${T} AS tool_name, countIf(event = 'tool_result_downloaded') AS downloads, countIf(event = 'tool_processing_completed') AS completions, round(countIf(event = 'tool_result_downloaded') * 100.0 / countIf(event = 'tool_processing_completed'), 2) AS download_rate_pct FROM events WHERE event IN ('tool_processing_completed', 'tool_result_downloaded') AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY download_rate_pct DESC`,
+  },
+  {
+    n: 9,
+    name: 'Authenticated vs anonymous',
+    hogql: `SELECT ${T} AS tool_name, CASE WHEN ${P('is_authenticated')} = 'true' THEN 'Authenticated' ELSE 'Anonymous' END AS user_type, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name, user_type ORDER BY tool_name, user_type`,
+  },
+  {
+    n: 10,
+    name: 'File types',
+    hogql: `SELECT ${T} AS tool_name, ${P('file_type')} AS file_type, count() AS upload_count, round(avg(${N('file_size')}) / 1024, 2) AS avg_size_kb FROM events WHERE event = 'tool_upload_started' AND ${LAST_30D} AND ${P('file_type')} IS NOT NULL AND ${ONE_TOOL} GROUP BY tool_name, file_type ORDER BY upload_count DESC LIMIT 20`,
+  },
+  {
+    n: 11,
+    name: 'Cache hit rate',
+    hogql: `SELECT ${T} AS tool_name, countIf(${P('from_cache')} = 'true') AS cache_hits, countIf(${P('from_cache')} != 'true' OR ${P('from_cache')} IS NULL) AS cache_misses, round(countIf(${P('from_cache')} = 'true') * 100.0 / count(), 2) AS cache_hit_rate_pct FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY tool_name ORDER BY cache_hit_rate_pct DESC`,
+  },
+  {
+    n: 12,
+    name: 'Weekly heatmap',
+    hogql: `SELECT toDayOfWeek(timestamp) AS dow, toHour(timestamp) AS hour, count() AS usage_count FROM events WHERE event = 'tool_processing_completed' AND ${LAST_30D} AND ${ONE_TOOL} GROUP BY dow, hour ORDER BY dow, hour`,
+  },
 ];
 
-const ALL_TOOL_EVENTS = "('tool_viewed', 'tool_upload_started', 'tool_processing_started', 'tool_processing_completed', 'tool_processing_failed', 'tool_result_downloaded')";
+const ALL_TOOL_EVENTS =
+  "('tool_viewed', 'tool_upload_started', 'tool_processing_started', 'tool_processing_completed', 'tool_processing_failed', 'tool_result_downloaded')";
 
 const save = (r: unknown) => writeFileSync(out!, JSON.stringify(r, null, 2));
 
@@ -76,7 +125,8 @@ async function main() {
   const result: Record<string, unknown> = { events: EVENTS, days: DAYS, seedMs };
   try {
     const sql = async (hogql: string, values: Record<string, unknown> = {}) => (await translateHogQL(hogql, values)).sql;
-    const count = async (hogql: string, values: Record<string, unknown>) => Number(((await ph.query(await sql(hogql, values))) as Array<Record<string, unknown>>)[0]?.['c'] ?? NaN);
+    const count = async (hogql: string, values: Record<string, unknown>) =>
+      Number(((await ph.query(await sql(hogql, values))) as Array<Record<string, unknown>>)[0]?.['c'] ?? NaN);
     const stats = async (clickhouse: string): Promise<ReadStats> => readStats(ph.query, `${clickhouse} SETTINGS ${QUERY_SETTINGS}`);
     result.totalRows = await count('SELECT count() AS c FROM events', {});
 
@@ -117,8 +167,16 @@ async function main() {
       if (!toolExpr) toolExpr = toolExpression(await sql(`SELECT count() AS c FROM events WHERE ${ONE_TOOL}`, { tool }), tool);
       const s = await stats(clickhouse);
       const inRange = await count(`SELECT count() AS c FROM events WHERE ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, { tool, s: rangeS });
-      const inLookback = await count(`SELECT count() AS c FROM events WHERE ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, { tool, s: rangeS * 2 });
-      const singleScan = await stats(await sql(`SELECT count() FROM events WHERE event IN ${ALL_TOOL_EVENTS} AND ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, { tool, s: rangeS * 2 }));
+      const inLookback = await count(`SELECT count() AS c FROM events WHERE ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, {
+        tool,
+        s: rangeS * 2,
+      });
+      const singleScan = await stats(
+        await sql(`SELECT count() FROM events WHERE event IN ${ALL_TOOL_EVENTS} AND ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, {
+          tool,
+          s: rangeS * 2,
+        }),
+      );
       const unionParts = (q.query.match(/\bUNION ALL\b/g) ?? []).length + 1;
       ratios.push({ tool, ...s, inRange, inLookback, unionParts, singleScanRowsRead: singleScan.rowsRead });
       console.error(`[queries] ${tool}: rows read ${s.rowsRead} vs ${inRange} events in range`);
@@ -166,8 +224,21 @@ async function main() {
         const clickhouse = onAlt(await sql(q.query, q.values));
         const runs: ReadStats[] = [];
         for (let i = 0; i < 3; i++) runs.push(await stats(clickhouse));
-        const singleScan = await stats(onAlt(await sql(`SELECT count() FROM events WHERE event IN ${ALL_TOOL_EVENTS} AND ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, { tool, s: rangeS * 2 })));
-        alt.push({ tool, rowsRead: runs[0]!.rowsRead, bytesRead: runs[0]!.bytesRead, elapsedP50: median(runs.map((r) => r.elapsedMs)), singleScanRowsRead: singleScan.rowsRead });
+        const singleScan = await stats(
+          onAlt(
+            await sql(`SELECT count() FROM events WHERE event IN ${ALL_TOOL_EVENTS} AND ${ONE_TOOL} AND timestamp >= now() - toIntervalSecond({s})`, {
+              tool,
+              s: rangeS * 2,
+            }),
+          ),
+        );
+        alt.push({
+          tool,
+          rowsRead: runs[0]!.rowsRead,
+          bytesRead: runs[0]!.bytesRead,
+          elapsedP50: median(runs.map((r) => r.elapsedMs)),
+          singleScanRowsRead: singleScan.rowsRead,
+        });
       }
       // Same for the current table, engine time only (no HTTP), for a like-for-like comparison.
       const base = [];
@@ -178,7 +249,12 @@ async function main() {
         for (let i = 0; i < 3; i++) runs.push(await stats(clickhouse));
         base.push({ tool, elapsedP50: median(runs.map((r) => r.elapsedMs)) });
       }
-      result.alternative = { orderBy: `(team_id, toDate(timestamp), event, <tool_name expression as the card query prints it>, cityHash64(distinct_id), cityHash64(uuid)) SETTINGS allow_nullable_key = 1`, copyMs, alt, base };
+      result.alternative = {
+        orderBy: `(team_id, toDate(timestamp), event, <tool_name expression as the card query prints it>, cityHash64(distinct_id), cityHash64(uuid)) SETTINGS allow_nullable_key = 1`,
+        copyMs,
+        alt,
+        base,
+      };
       console.error('[queries] alternative layout done');
     }
   } finally {

@@ -46,7 +46,15 @@ function machine() {
   } catch {
     /* not a git checkout */
   }
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version, chromium, date: new Date().toISOString(), commit };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memGiB: totalmem() / 2 ** 30,
+    node: process.version,
+    chromium,
+    date: new Date().toISOString(),
+    commit,
+  };
 }
 
 /** Runs a bench script in its own Node process (tsx loader), bounded by a timeout; returns its JSON. */
@@ -82,7 +90,10 @@ async function main() {
     // Sizes are the production build's; the browser benchmark loads the localhost one (loopback granted).
     const r = spawnSync('npx', ['wxt', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     if (r.status === 0) spawnSync('npx', ['wxt', 'build', '--mode', 'localhost'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
-    build = r.status === 0 ? `\`npx wxt build\` (${f((performance.now() - t0) / 1000)} s)` : `\`npx wxt build\` FAILED (exit ${r.status}): measured the previous build in .output/chrome-mv3`;
+    build =
+      r.status === 0
+        ? `\`npx wxt build\` (${f((performance.now() - t0) / 1000)} s)`
+        : `\`npx wxt build\` FAILED (exit ${r.status}): measured the previous build in .output/chrome-mv3`;
     if (r.status !== 0) log(`build failed:\n${(r.stdout ?? '').slice(-1500)}\n${(r.stderr ?? '').slice(-1500)}`);
     log(build);
   }
@@ -104,15 +115,22 @@ async function main() {
   log('20 tabs over 5 tools again, with a CPU-heavy process running beside the browser…');
   const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
   const underLoad = await child('browser.ts', 'burst-load.json', ['--only', 'burst'], 300_000).finally(() => hog.kill('SIGKILL'));
-  log('parse benchmark (PostHog\'s parser on every query the extension sends, beside insight 6)…');
+  log("parse benchmark (PostHog's parser on every query the extension sends, beside insight 6)…");
   const parse = await child('parse.ts', 'parse.json', ['--runs', QUICK ? '5' : '9'], 600_000);
   log(`queries on ${f(SIDE_EVENTS)} events (insights side by side, table layouts)…`);
   const side = await child('queries.ts', 'side.json', ['--events', String(SIDE_EVENTS)], 300_000);
   // Projects 100–1000× the demo: seeded inside ClickHouse, the card as the extension sends it.
   const scales: NonNullable<R>[] = [];
   for (const events of SCALES) {
-    log(`scale: ${f(events)} events seeded inside ClickHouse, the card query exact and as sent${events === MATERIALIZED_AT ? ', materialized tool_name' : ''}…`);
-    const r = await child('scale.ts', `scale-${events}.json`, ['--events', String(events), ...(events === MATERIALIZED_AT ? ['--materialized'] : [])], Math.max(300_000, (events / 1_000_000) * 15_000));
+    log(
+      `scale: ${f(events)} events seeded inside ClickHouse, the card query exact and as sent${events === MATERIALIZED_AT ? ', materialized tool_name' : ''}…`,
+    );
+    const r = await child(
+      'scale.ts',
+      `scale-${events}.json`,
+      ['--events', String(events), ...(events === MATERIALIZED_AT ? ['--materialized'] : [])],
+      Math.max(300_000, (events / 1_000_000) * 15_000),
+    );
     if (r) scales.push(r);
   }
   const scale = scales.find((r) => r.events === EVENTS) ?? null;
@@ -137,15 +155,40 @@ function speedLine(parse: R): string {
   return `PostHog's parser on insight 6: ${f(insight)} ms median over every run of the parse benchmark (${f(REFERENCE_INSIGHT_6_MS)} ms on the machine the millisecond goals were set on: this one is ${f(insight / REFERENCE_INSIGHT_6_MS, 1)}× as slow); ratios measured side by side do not depend on it`;
 }
 
-function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: string; raw: number; gz: number; br: number; gzJs: number; gzCard: number; browser: R; underLoad: R; parse: R; side: R; scale: R; scales: NonNullable<R>[]; totalS: number }): string {
+function report(x: {
+  m: ReturnType<typeof machine>;
+  build: string;
+  builtAt: string;
+  raw: number;
+  gz: number;
+  br: number;
+  gzJs: number;
+  gzCard: number;
+  browser: R;
+  underLoad: R;
+  parse: R;
+  side: R;
+  scale: R;
+  scales: NonNullable<R>[];
+  totalS: number;
+}): string {
   const { m, browser: b, side, scale, parse } = x;
   const KB = 1024;
   const rows: string[][] = [];
   const row = (figure: string, measured: string, target: string, ok: boolean | null, how: string) => rows.push([figure, measured, target, verdict(ok), how]);
 
-  row('Content script, gzip (content.js + content.css)', `${f(x.gz / KB, 1)} KB (raw ${f(x.raw / KB, 1)} KB, brotli ${f(x.br / KB, 1)} KB)`, '≤ 15 KB', x.gz / KB <= 15, `gzip -9 (zlib level 9) of the built files; KB = 1024 bytes; content.js alone ${f(x.gzJs / KB, 1)} KB${Number.isFinite(x.gzCard) ? `; the card script card.js, injected on tool pages only, ${f(x.gzCard / KB, 1)} KB` : ''}`);
+  row(
+    'Content script, gzip (content.js + content.css)',
+    `${f(x.gz / KB, 1)} KB (raw ${f(x.raw / KB, 1)} KB, brotli ${f(x.br / KB, 1)} KB)`,
+    '≤ 15 KB',
+    x.gz / KB <= 15,
+    `gzip -9 (zlib level 9) of the built files; KB = 1024 bytes; content.js alone ${f(x.gzJs / KB, 1)} KB${Number.isFinite(x.gzCard) ? `; the card script card.js, injected on tool pages only, ${f(x.gzCard / KB, 1)} KB` : ''}`,
+  );
 
-  for (const [kind, label, target] of [['nonTool', 'enabled non-tool page (/about)', 2], ['tool', 'tool page (/tools/news-analyzer, cached figures)', 30]] as const) {
+  for (const [kind, label, target] of [
+    ['nonTool', 'enabled non-tool page (/about)', 2],
+    ['tool', 'tool page (/tools/news-analyzer, cached figures)', 30],
+  ] as const) {
     const mt = b?.mainThread?.[kind];
     if (!mt) {
       row(`Main-thread time added, ${label}`, 'not measured', `≤ ${target} ms`, false, 'browser benchmark failed');
@@ -167,7 +210,9 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
   const heaviest = parsed[0];
   row(
     "PostHog's parser: the heaviest query the extension sends vs seed 000's insight 6",
-    heaviest ? `${f(heaviest.ratio, 1)}× (${heaviest.name}: ${f(heaviest.ms)} ms, ${f(heaviest.chars)} chars; insight 6: ${f(heaviest.insightMs)} ms, ${f(parse!.insight6Chars)} chars)` : 'not measured',
+    heaviest
+      ? `${f(heaviest.ratio, 1)}× (${heaviest.name}: ${f(heaviest.ms)} ms, ${f(heaviest.chars)} chars; insight 6: ${f(heaviest.insightMs)} ms, ${f(parse!.insight6Chars)} chars)`
+      : 'not measured',
     '≤ 10×',
     heaviest ? heaviest.ratio <= 10 : false,
     `@posthog/hogql-parser (the parser PostHog and the local server run) on each distinct query of cli/queryCatalog.ts, uncached, ${parse?.runs ?? '?'} runs each interleaved with insight 6 in the same process (medians); every query's ratio under "Parse cost per query"`,
@@ -176,21 +221,51 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
   const cold = (b?.cardTiming?.cold ?? []) as Array<{ visible: number; queryMs: number; requests: number }>;
   const cached = (b?.cardTiming?.cached ?? []) as Array<{ visible: number; requests: number }>;
   const cachedVis = cached.map((c) => c.visible);
-  row('DOMContentLoaded → card visible, cached', cached.length ? `${f(median(cachedVis))} ms median (p95 ${f(p95(cachedVis))})` : 'not measured', '≤ 50 ms', cached.length ? median(cachedVis) <= 50 : false, `The card stamps its figures' element with performance.now() when it enters the DOM and at the next animation frame (components/card/useReadyStamp.ts); the bench reads the stamps in the content script's isolated world, opening the closed shadow root with chrome.dom.openOrClosedShadowRoot; visible = the frame's stamp minus the navigation entry's domContentLoadedEventStart. Same tool re-opened in a new tab within the worker's 60 s cache; ${cached.length} runs`);
+  row(
+    'DOMContentLoaded → card visible, cached',
+    cached.length ? `${f(median(cachedVis))} ms median (p95 ${f(p95(cachedVis))})` : 'not measured',
+    '≤ 50 ms',
+    cached.length ? median(cachedVis) <= 50 : false,
+    `The card stamps its figures' element with performance.now() when it enters the DOM and at the next animation frame (components/card/useReadyStamp.ts); the bench reads the stamps in the content script's isolated world, opening the closed shadow root with chrome.dom.openOrClosedShadowRoot; visible = the frame's stamp minus the navigation entry's domContentLoadedEventStart. Same tool re-opened in a new tab within the worker's 60 s cache; ${cached.length} runs`,
+  );
   const overhead = cold.map((c) => c.visible - c.queryMs);
   row(
     'DOMContentLoaded → card visible, cold (local server)',
-    cold.length ? `${f(median(cold.map((c) => c.visible)))} ms median; query ${f(median(cold.map((c) => c.queryMs)))} ms; overhead ${f(median(overhead))} ms (p95 ${f(p95(overhead))})` : 'not measured',
+    cold.length
+      ? `${f(median(cold.map((c) => c.visible)))} ms median; query ${f(median(cold.map((c) => c.queryMs)))} ms; overhead ${f(median(overhead))} ms (p95 ${f(p95(overhead))})`
+      : 'not measured',
     '≤ query time + 30 ms',
     cold.length ? median(overhead) <= 30 : false,
     `As above, after emptying the worker's cache (settings rewritten); query time = the query request's duration at a counting proxy in front of the local server (60 k events, 30 days); ${cold.length} runs over the 6 sample tools`,
   );
   const coldReq = cold.map((c) => c.requests);
-  row('Requests for one card', cold.length ? `${Math.min(...coldReq)}–${Math.max(...coldReq)} (cold); ${Math.max(0, ...cached.map((c) => c.requests))} (cached)` : 'not measured', '1', cold.length ? coldReq.every((n) => n === 1) : false, 'POST …/query requests counted at the proxy from navigation until 500 ms after the card is ready, each cold run');
+  row(
+    'Requests for one card',
+    cold.length ? `${Math.min(...coldReq)}–${Math.max(...coldReq)} (cold); ${Math.max(0, ...cached.map((c) => c.requests))} (cached)` : 'not measured',
+    '1',
+    cold.length ? coldReq.every((n) => n === 1) : false,
+    'POST …/query requests counted at the proxy from navigation until 500 ms after the card is ready, each cold run',
+  );
   const burst = (b?.burst ?? []) as Array<{ requests: number; allReadyMs: number }>;
-  row('Requests for 20 tabs over 5 tools opened at once', burst.length ? `${burst.map((r) => r.requests).join(', ')} (${burst.length} rounds); all 20 cards ready in ${f(median(burst.map((r) => r.allReadyMs)))} ms median` : 'not measured', '5', burst.length ? burst.every((r) => r.requests === 5) : false, '20 new tabs (4 per tool) navigated concurrently after emptying the cache; proxy count until every card is ready + 500 ms');
+  row(
+    'Requests for 20 tabs over 5 tools opened at once',
+    burst.length
+      ? `${burst.map((r) => r.requests).join(', ')} (${burst.length} rounds); all 20 cards ready in ${f(median(burst.map((r) => r.allReadyMs)))} ms median`
+      : 'not measured',
+    '5',
+    burst.length ? burst.every((r) => r.requests === 5) : false,
+    '20 new tabs (4 per tool) navigated concurrently after emptying the cache; proxy count until every card is ready + 500 ms',
+  );
   const loaded = (x.underLoad?.burst ?? []) as Array<{ requests: number; allReadyMs: number }>;
-  row('… the same, with a CPU-heavy process running', loaded.length ? `${loaded.map((r) => r.requests).join(', ')} (${loaded.length} rounds); all 20 cards ready in ${f(median(loaded.map((r) => r.allReadyMs)))} ms median` : 'not measured', '5 every round', loaded.length ? loaded.every((r) => r.requests === 5) : false, 'bench/browser.ts --only burst in a fresh browser while `node -e "for (;;) {}"` keeps one of the cores busy');
+  row(
+    '… the same, with a CPU-heavy process running',
+    loaded.length
+      ? `${loaded.map((r) => r.requests).join(', ')} (${loaded.length} rounds); all 20 cards ready in ${f(median(loaded.map((r) => r.allReadyMs)))} ms median`
+      : 'not measured',
+    '5 every round',
+    loaded.length ? loaded.every((r) => r.requests === 5) : false,
+    'bench/browser.ts --only burst in a fresh browser while `node -e "for (;;) {}"` keeps one of the cores busy',
+  );
 
   // The scale runs (bench/scale.ts): seeding, rows and bytes read, the card within PostHog's ceiling.
   const exactMs = (r: R) => (r?.exactHttp ?? []).map((h: { ms: number }) => h.ms);
@@ -204,8 +279,17 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
       "ClickHouse's own read statistics (read_rows) for the translated card query, via FORMAT JSONEachRowWithProgress on the server's chdb session; denominator: the tool's events (both spellings) in the range",
     );
   } else row("Rows read by the card query vs the tool's events", 'not measured', '≤ 1.1×', false, 'scale benchmark failed');
-  row("Seed 000's 12 insight queries, restricted to one tool", side?.insights ? 'see "Insights side by side"' : 'not measured', 'report', null, `${f(SIDE_EVENTS)} events, 30 days, tool ${side?.insightTool ?? ''}`);
-  for (const [events, target] of [[10_000_000, 60], [100_000_000, 600]] as const) {
+  row(
+    "Seed 000's 12 insight queries, restricted to one tool",
+    side?.insights ? 'see "Insights side by side"' : 'not measured',
+    'report',
+    null,
+    `${f(SIDE_EVENTS)} events, 30 days, tool ${side?.insightTool ?? ''}`,
+  );
+  for (const [events, target] of [
+    [10_000_000, 60],
+    [100_000_000, 600],
+  ] as const) {
     const r = x.scales.find((s) => s.events === events);
     if (!r && QUICK) continue;
     row(
@@ -217,14 +301,24 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
     );
   }
   const lat = exactMs(scale);
-  row(`Card query over HTTP on ${f(EVENTS)} events, exact`, lat.length ? `${f(median(lat))} ms p50 (${lat.length} runs, statuses ${(scale!.exactHttp as Array<{ status: number }>).map((h) => h.status).join(', ')}; ClickHouse alone ${f(scale!.exactEngine.elapsedMs)} ms)` : 'not measured', 'p50 ≤ 1,500 ms (issue #15)', lat.length ? median(lat) <= 1500 : false, 'POST /api/projects/1/query/ with refresh force_blocking over loopback (HogQL parse + translate + ClickHouse + JSON), default options, news-analyzer, range 7d, seeded inside ClickHouse');
+  row(
+    `Card query over HTTP on ${f(EVENTS)} events, exact`,
+    lat.length
+      ? `${f(median(lat))} ms p50 (${lat.length} runs, statuses ${(scale!.exactHttp as Array<{ status: number }>).map((h) => h.status).join(', ')}; ClickHouse alone ${f(scale!.exactEngine.elapsedMs)} ms)`
+      : 'not measured',
+    'p50 ≤ 1,500 ms (issue #15)',
+    lat.length ? median(lat) <= 1500 : false,
+    'POST /api/projects/1/query/ with refresh force_blocking over loopback (HogQL parse + translate + ClickHouse + JSON), default options, news-analyzer, range 7d, seeded inside ClickHouse',
+  );
   const biggest = x.scales.find((s) => s.events === 100_000_000);
   if (biggest || !QUICK) {
     const sent = biggest?.sampledHttp ?? biggest?.exactHttp ?? [];
     const factor = biggest?.sampling?.factor ?? 1;
     row(
       'The card on 100,000,000 events, as the extension sends it',
-      sent.length ? `${factor > 1 ? `sampled 1 in ${factor} users` : 'exact'}: ${f(median(sent.map((h: { ms: number }) => h.ms)))} ms p50, statuses ${sent.map((h: { status: number }) => h.status).join(', ')} (exact: ${biggest!.exactHttp.map((h: { status: number }) => h.status).join(', ')}${biggest!.exactAsync?.ms ? `; as an async query ${f(biggest!.exactAsync.ms / 1000, 1)} s` : ''})` : 'not measured',
+      sent.length
+        ? `${factor > 1 ? `sampled 1 in ${factor} users` : 'exact'}: ${f(median(sent.map((h: { ms: number }) => h.ms)))} ms p50, statuses ${sent.map((h: { status: number }) => h.status).join(', ')} (exact: ${biggest!.exactHttp.map((h: { status: number }) => h.status).join(', ')}${biggest!.exactAsync?.ms ? `; as an async query ${f(biggest!.exactAsync.ms / 1000, 1)} s` : ''})`
+        : 'not measured',
       "inside the local API ceiling (10 s, PostHog's)",
       sent.length ? sent.every((h: { status: number; ms: number }) => h.status === 200 && h.ms <= 10_000) : false,
       `POST …/query/ (blocking) of the card query with the sample factor lib/card/sampling.ts gives the tool's ${f(biggest?.toolEventsInLookback ?? NaN)} events in the 14-day look-back (threshold ${f(biggest?.sampling?.aboveEvents ?? NaN)}), ${sent.length} runs; the local server answers 504 past 10 s as PostHog's API does`,
@@ -233,22 +327,39 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
   const mat = x.scales.find((s) => s.materialized)?.materialized;
   row(
     'Bytes read by the card query with tool_name materialized, vs without (same data)',
-    mat ? `${f(mat.toolName.bytesRead / mat.without.bytesRead, 2)}× (${f(mat.toolName.bytesRead / 2 ** 20)} vs ${f(mat.without.bytesRead / 2 ** 20)} MiB; time ${f(mat.toolName.elapsedMs)} vs ${f(mat.without.elapsedMs)} ms). Every property the card reads materialized: ${f(mat.every.bytesRead / mat.without.bytesRead, 2)}×, ${f(mat.every.elapsedMs)} ms` : 'not measured',
+    mat
+      ? `${f(mat.toolName.bytesRead / mat.without.bytesRead, 2)}× (${f(mat.toolName.bytesRead / 2 ** 20)} vs ${f(mat.without.bytesRead / 2 ** 20)} MiB; time ${f(mat.toolName.elapsedMs)} vs ${f(mat.without.elapsedMs)} ms). Every property the card reads materialized: ${f(mat.every.bytesRead / mat.without.bytesRead, 2)}×, ${f(mat.every.elapsedMs)} ms`
+      : 'not measured',
     '≤ 0.33×',
     mat ? mat.toolName.bytesRead / mat.without.bytesRead <= 1 / 3 : false,
     `ClickHouse's read statistics (read_bytes, median time of 3 runs) of the translated exact card query on ${f(x.scales.find((s) => s.materialized)?.events ?? NaN)} events: without materialized columns, with \`mat_tool_name\` and \`mat_$tool_name\` (PostHog's names and printing, filled for every row), and with all ${mat?.everyProperties ?? '?'} properties the card reads materialized`,
   );
   const pop = b?.popup;
-  row('Popup: time to first render, cached (no dashboards list yet)', pop ? `${f(median(pop.ready))} ms median (p95 ${f(p95(pop.ready))}); next frame ${f(median(pop.frame))} ms. Of it: HTML parsed at ${f(median(pop.parsed ?? []))} ms, scripts run by ${f(median(pop.scripts ?? []))} ms` : 'not measured', '≤ 100 ms, the page’s opening included', pop ? median(pop.ready) <= 100 : false, `popup.html opened in a tab (the toolbar popup cannot be opened by automation), after one warm-up: time from navigation start to ${pop?.selector ?? ''} in the DOM (MutationObserver). Switch to the dashboards list by changing POPUP_READY_SELECTOR in bench/browser.ts`);
+  row(
+    'Popup: time to first render, cached (no dashboards list yet)',
+    pop
+      ? `${f(median(pop.ready))} ms median (p95 ${f(p95(pop.ready))}); next frame ${f(median(pop.frame))} ms. Of it: HTML parsed at ${f(median(pop.parsed ?? []))} ms, scripts run by ${f(median(pop.scripts ?? []))} ms`
+      : 'not measured',
+    '≤ 100 ms, the page’s opening included',
+    pop ? median(pop.ready) <= 100 : false,
+    `popup.html opened in a tab (the toolbar popup cannot be opened by automation), after one warm-up: time from navigation start to ${pop?.selector ?? ''} in the DOM (MutationObserver). Switch to the dashboards list by changing POPUP_READY_SELECTOR in bench/browser.ts`,
+  );
 
-  const table = ['| figure | measured | target | result | how measured |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`)].join('\n');
+  const table = [
+    '| figure | measured | target | result | how measured |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`),
+  ].join('\n');
 
   const insights = (side?.insights ?? []) as Array<Record<string, any>>;
   const sideRatio = (side?.ratios ?? []) as Array<Record<string, any>>;
   const insightTable = [
     '| query | rows read | tool events (range) | ratio | bytes read | ClickHouse ms | HTTP p50 / p95 ms |',
     '|---|---|---|---|---|---|---|',
-    ...sideRatio.map((r) => `| **card query** (${r.tool}, 7d, ${r.unionParts === 1 ? 'one pass' : `${r.unionParts} parts`}) | ${f(r.rowsRead)} | ${f(r.inRange)} | ${f(r.rowsRead / r.inRange, 1)}× | ${f(r.bytesRead / 2 ** 20, 1)} MiB | ${f(r.elapsedMs)} | ${r.tool === sideRatio[0]?.tool && side?.cardLatency ? `${f(side.cardLatency.p50)} / ${f(side.cardLatency.p95)}` : '—'} |`),
+    ...sideRatio.map(
+      (r) =>
+        `| **card query** (${r.tool}, 7d, ${r.unionParts === 1 ? 'one pass' : `${r.unionParts} parts`}) | ${f(r.rowsRead)} | ${f(r.inRange)} | ${f(r.rowsRead / r.inRange, 1)}× | ${f(r.bytesRead / 2 ** 20, 1)} MiB | ${f(r.elapsedMs)} | ${r.tool === sideRatio[0]?.tool && side?.cardLatency ? `${f(side.cardLatency.p50)} / ${f(side.cardLatency.p95)}` : '—'} |`,
+    ),
     ...insights.map((i) =>
       i.error
         ? `| ${i.n}. ${i.name} | error: ${String(i.error).replaceAll('|', '\\|')} | | | | | |`
@@ -269,7 +380,11 @@ function report(x: { m: ReturnType<typeof machine>; build: string; builtAt: stri
     : '_not measured_';
 
   const parseTable = parsed.length
-    ? ['| query | chars | parse ms | insight 6 ms | ratio |', '|---|---|---|---|---|', ...parsed.map((p) => `| ${p.name} | ${f(p.chars)} | ${f(p.ms)} | ${f(p.insightMs)} | ${f(p.ratio, 1)}× |`)].join('\n')
+    ? [
+        '| query | chars | parse ms | insight 6 ms | ratio |',
+        '|---|---|---|---|---|',
+        ...parsed.map((p) => `| ${p.name} | ${f(p.chars)} | ${f(p.ms)} | ${f(p.insightMs)} | ${f(p.ratio, 1)}× |`),
+      ].join('\n')
     : '_not measured_';
 
   const mt = b?.mainThread;
@@ -364,12 +479,15 @@ function workTable(b: R): string {
   const w = b?.mainThreadWork as Record<string, MainThreadWork> | undefined;
   if (!w) return '_not measured_';
   const lines = [
-    'Self time of the trace events on the page\'s renderer main thread, by kind (medians of the runs, ms): "extension\'s tasks" = tasks in which its code ran (at `document_start` these include the page\'s own parsing around it, so read them as an upper bound); "page with / without" = the whole thread in each browser. Compile = V8\'s compile and code-cache events; evaluate = running a script\'s top level; callbacks = functions called later (events, messages, timers, microtasks under them); style = style recalculation and style sheets; layout; paint = pre-paint, paint, layerize, commit; gc = V8 and Blink collectors; other = the rest of the tasks (parsing HTML, IPC, scheduling).',
+    "Self time of the trace events on the page's renderer main thread, by kind (medians of the runs, ms): \"extension's tasks\" = tasks in which its code ran (at `document_start` these include the page's own parsing around it, so read them as an upper bound); \"page with / without\" = the whole thread in each browser. Compile = V8's compile and code-cache events; evaluate = running a script's top level; callbacks = functions called later (events, messages, timers, microtasks under them); style = style recalculation and style sheets; layout; paint = pre-paint, paint, layerize, commit; gc = V8 and Blink collectors; other = the rest of the tasks (parsing HTML, IPC, scheduling).",
     '',
     `| page | where | ${WORK_KINDS.join(' | ')} |`,
     `|---|---|${WORK_KINDS.map(() => '---').join('|')}|`,
   ];
-  for (const [kind, label] of [['nonTool', 'non-tool (/about)'], ['tool', 'tool page (cached figures)']] as const) {
+  for (const [kind, label] of [
+    ['nonTool', 'non-tool (/about)'],
+    ['tool', 'tool page (cached figures)'],
+  ] as const) {
     const k = w[kind];
     if (!k) continue;
     const cells = (x: Record<string, number>) => WORK_KINDS.map((n) => f(x[n]!, 1)).join(' | ');
@@ -383,9 +501,10 @@ function workTable(b: R): string {
 
 function scaleTable(scales: NonNullable<R>[]): string {
   if (!scales.length) return '_not measured_';
-  const ms = (hs: Array<{ ms: number; status: number }> | undefined) => (hs?.length ? `${f(median(hs.map((h) => h.ms)))} ms (${hs.map((h) => h.status).join(', ')})` : '—');
+  const ms = (hs: Array<{ ms: number; status: number }> | undefined) =>
+    hs?.length ? `${f(median(hs.map((h) => h.ms)))} ms (${hs.map((h) => h.status).join(', ')})` : '—';
   const lines = [
-    '| events | seeded in | tool events: range / look-back | exact: ClickHouse ms | exact: rows read (× tool\'s) | exact: bytes read | exact over HTTP, p50 (statuses) | exact as an async query | as sent | as sent: ClickHouse ms, rows read, bytes | as sent over HTTP, p50 (statuses) |',
+    "| events | seeded in | tool events: range / look-back | exact: ClickHouse ms | exact: rows read (× tool's) | exact: bytes read | exact over HTTP, p50 (statuses) | exact as an async query | as sent | as sent: ClickHouse ms, rows read, bytes | as sent over HTTP, p50 (statuses) |",
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of scales) {
@@ -399,7 +518,10 @@ function scaleTable(scales: NonNullable<R>[]): string {
   const growth: string[] = [];
   for (let i = 1; i < scales.length; i++) {
     const [a, b] = [scales[i - 1]!, scales[i]!];
-    if (a.exactEngine && b.exactEngine) growth.push(`${f(a.events / 1e6)} M → ${f(b.events / 1e6)} M events (${f(b.events / a.events, 0)}×): exact ClickHouse time ${f(b.exactEngine.elapsedMs / a.exactEngine.elapsedMs, 1)}×, rows read ${f(b.exactEngine.rowsRead / a.exactEngine.rowsRead, 1)}×`);
+    if (a.exactEngine && b.exactEngine)
+      growth.push(
+        `${f(a.events / 1e6)} M → ${f(b.events / 1e6)} M events (${f(b.events / a.events, 0)}×): exact ClickHouse time ${f(b.exactEngine.elapsedMs / a.exactEngine.elapsedMs, 1)}×, rows read ${f(b.exactEngine.rowsRead / a.exactEngine.rowsRead, 1)}×`,
+      );
   }
   return `${lines.join('\n')}\n\nHow time grows with events: ${growth.length ? growth.join('; ') : 'one size only'}. Exact time grows with the events of every tool in the look-back (linear); a sample's with the granules it keeps.`;
 }
@@ -408,7 +530,8 @@ function materializedTable(scales: NonNullable<R>[]): string {
   const r = scales.find((s) => s.materialized);
   if (!r) return '';
   const m = r.materialized;
-  const line = (label: string, v: { bytesRead: number; rowsRead: number; elapsedMs: number }) => `| ${label} | ${f(v.bytesRead / 2 ** 20)} MiB (${f(v.bytesRead / m.without.bytesRead, 2)}×) | ${f(v.rowsRead)} | ${f(v.elapsedMs)} |`;
+  const line = (label: string, v: { bytesRead: number; rowsRead: number; elapsedMs: number }) =>
+    `| ${label} | ${f(v.bytesRead / 2 ** 20)} MiB (${f(v.bytesRead / m.without.bytesRead, 2)}×) | ${f(v.rowsRead)} | ${f(v.elapsedMs)} |`;
   return [
     `Materialized properties, same data (${f(r.events)} events; the exact card query, ClickHouse's read statistics, median of 3):`,
     '',
@@ -424,45 +547,76 @@ function misses(x: { gz: number; b: R; scale: R; scales: NonNullable<R>[]; side:
   const out: string[] = [];
   const b = x.b;
   if (x.gz > 15)
-    out.push(`- **Content script size (${f(x.gz, 1)} KB gzip).** The content script is only the tool matcher (toolMatch + the zod/mini schemas of the site config and of its four messages); the card (Preact, components, CSS) is \`card.js\`, injected by the worker on tool pages only. What is left is mostly zod/mini's core: validating with hand-written guards instead would cut it further.`);
+    out.push(
+      `- **Content script size (${f(x.gz, 1)} KB gzip).** The content script is only the tool matcher (toolMatch + the zod/mini schemas of the site config and of its four messages); the card (Preact, components, CSS) is \`card.js\`, injected by the worker on tool pages only. What is left is mostly zod/mini's core: validating with hand-written guards instead would cut it further.`,
+    );
   const work = b?.mainThreadWork as Record<string, MainThreadWork> | undefined;
   const nt = b?.mainThread?.nonTool;
   const ntFig = nt ? mainThreadFigure(nt, work?.nonTool, false) : null;
   if (ntFig && ntFig.total > 2)
-    out.push(`- **Main thread on a non-tool page (${f(ntFig.total, 1)} ms: its JavaScript ${f(ntFig.js, 1)}, compiling ${f(ntFig.compile, 1)}).** The matcher (${f(x.gz, 1)} KB gzip, no zod, no Preact) runs at \`document_start\` on every page of an enabled site: the browser makes the extension's isolated world on the page, compiles and runs the script (WXT's content-script context, the storage.session read of the site's rules), and at DOMContentLoaded reads the marker once. Any page may carry the marker (\`<meta name="tool-lens:tool">\`, or the site's selector), so the script must run on every page of the site; registering it only on the tool paths would leave other pages at zero but lose the marker anywhere else. That, and the isolated world itself, hold this figure above 2 ms (see the table by kind of work).`);
+    out.push(
+      `- **Main thread on a non-tool page (${f(ntFig.total, 1)} ms: its JavaScript ${f(ntFig.js, 1)}, compiling ${f(ntFig.compile, 1)}).** The matcher (${f(x.gz, 1)} KB gzip, no zod, no Preact) runs at \`document_start\` on every page of an enabled site: the browser makes the extension's isolated world on the page, compiles and runs the script (WXT's content-script context, the storage.session read of the site's rules), and at DOMContentLoaded reads the marker once. Any page may carry the marker (\`<meta name="tool-lens:tool">\`, or the site's selector), so the script must run on every page of the site; registering it only on the tool paths would leave other pages at zero but lose the marker anywhere else. That, and the isolated world itself, hold this figure above 2 ms (see the table by kind of work).`,
+    );
   const tl = b?.mainThread?.tool;
   const tlFig = tl ? mainThreadFigure(tl, work?.tool, true) : null;
   if (tlFig && tlFig.total > 30)
-    out.push(`- **Main thread on a tool page (${f(tlFig.total, 1)} ms: its JavaScript ${f(tlFig.js, 1)}, compiling ${f(tlFig.compile, 1)}, the card's style + layout + paint ${f(tlFig.rendering, 1)}).** The matcher, then \`card.js\` (${f(x.gzCard / 1024, 1)} KB gzip: Preact and the card's components, no zod: the worker's answers are checked in plain code, lib/protocol/cardAnswers.ts) is compiled and the card rendered once with the figures already there; the standing and the annotations render again later, each section kept when its figures are the same. What is left is the card's own first render (Preact building its elements in a closed shadow root, the tests of change of each figure), WXT's shadow-root set-up, and the style and layout of the card itself; on this machine the frames with and without the extension differ by tens of ms run to run, which the rendering part carries.`);
+    out.push(
+      `- **Main thread on a tool page (${f(tlFig.total, 1)} ms: its JavaScript ${f(tlFig.js, 1)}, compiling ${f(tlFig.compile, 1)}, the card's style + layout + paint ${f(tlFig.rendering, 1)}).** The matcher, then \`card.js\` (${f(x.gzCard / 1024, 1)} KB gzip: Preact and the card's components, no zod: the worker's answers are checked in plain code, lib/protocol/cardAnswers.ts) is compiled and the card rendered once with the figures already there; the standing and the annotations render again later, each section kept when its figures are the same. What is left is the card's own first render (Preact building its elements in a closed shadow root, the tests of change of each figure), WXT's shadow-root set-up, and the style and layout of the card itself; on this machine the frames with and without the extension differ by tens of ms run to run, which the rendering part carries.`,
+    );
   const cached = (b?.cardTiming?.cached ?? []) as Array<{ visible: number }>;
   if (cached.length && median(cached.map((c) => c.visible)) > 50)
-    out.push(`- **Card visible after DOMContentLoaded, cached (${f(median(cached.map((c) => c.visible)))} ms).** The content script runs at \`document_start\`: when the URL names the tool it asks for the card script (injected at once, not at document_idle), the prefs and the figures while the page loads, and mounts the card at DOMContentLoaded (the marker, which wins over the URL, is read then). What remains after DOMContentLoaded is the card's first render, style, layout and the next frame.`);
+    out.push(
+      `- **Card visible after DOMContentLoaded, cached (${f(median(cached.map((c) => c.visible)))} ms).** The content script runs at \`document_start\`: when the URL names the tool it asks for the card script (injected at once, not at document_idle), the prefs and the figures while the page loads, and mounts the card at DOMContentLoaded (the marker, which wins over the URL, is read then). What remains after DOMContentLoaded is the card's first render, style, layout and the next frame.`,
+    );
   const cold = (b?.cardTiming?.cold ?? []) as Array<{ visible: number; queryMs: number }>;
   if (cold.length && median(cold.map((c) => c.visible - c.queryMs)) > 30)
-    out.push(`- **Card visible, cold (query + ${f(median(cold.map((c) => c.visible - c.queryMs)))} ms).** The query starts at \`document_start\` when the URL names the tool, so it overlaps the page's load; on a page found by its marker alone it starts at DOMContentLoaded.`);
+    out.push(
+      `- **Card visible, cold (query + ${f(median(cold.map((c) => c.visible - c.queryMs)))} ms).** The query starts at \`document_start\` when the URL names the tool, so it overlaps the page's load; on a page found by its marker alone it starts at DOMContentLoaded.`,
+    );
   const e = x.scale?.exactEngine;
   if (e && e.rowsRead / x.scale!.toolEventsInRange > 1.1)
-    out.push(`- **Rows read ${f(e.rowsRead / x.scale!.toolEventsInRange, 1)}× the tool's events.** The card query scans \`events\` once, over the range and the period before it (the 2× look-back of its comparison). PostHog's sort key, \`(team_id, toDate(timestamp), event, cityHash64(distinct_id), …)\`, has no tool in it, so every tool's events of the look-back are in the granules read (${f(x.scale!.eventsInLookback)} events here, the tool's ${f(x.scale!.toolEventsInLookback)} among them). A materialized \`tool_name\` makes the rows of other tools cheap to skip, not unread. What cuts rows read is sampling: \`SAMPLE 1/N\` reads about 1/N of each (day, event) range, because the sampling key is in the sort key (see the scale table). ≤ 1.1× of the tool's events is out of reach of any query on PostHog's table.`);
+    out.push(
+      `- **Rows read ${f(e.rowsRead / x.scale!.toolEventsInRange, 1)}× the tool's events.** The card query scans \`events\` once, over the range and the period before it (the 2× look-back of its comparison). PostHog's sort key, \`(team_id, toDate(timestamp), event, cityHash64(distinct_id), …)\`, has no tool in it, so every tool's events of the look-back are in the granules read (${f(x.scale!.eventsInLookback)} events here, the tool's ${f(x.scale!.toolEventsInLookback)} among them). A materialized \`tool_name\` makes the rows of other tools cheap to skip, not unread. What cuts rows read is sampling: \`SAMPLE 1/N\` reads about 1/N of each (day, event) range, because the sampling key is in the sort key (see the scale table). ≤ 1.1× of the tool's events is out of reach of any query on PostHog's table.`,
+    );
   const lat = (x.scale?.exactHttp ?? []).map((h: { ms: number }) => h.ms);
   if (lat.length && median(lat) > 1500)
-    out.push(`- **Card query ${f(median(lat))} ms on ${f(x.scale!.events)} events, exact.** The time follows the rows of every tool in the look-back (above); a materialized \`tool_name\` cuts it to ${(() => { const m = x.scales.find((s) => s.materialized)?.materialized; return m ? `${f(m.toolName.elapsedMs)} ms in ClickHouse (from ${f(m.without.elapsedMs)})` : 'less'; })()}, every card property materialized further. The card samples only above ${f(x.scale?.sampling?.aboveEvents ?? NaN)} of the tool's events, so a tool this size is read exact; past PostHog's 10 s it goes async instead of failing.`);
+    out.push(
+      `- **Card query ${f(median(lat))} ms on ${f(x.scale!.events)} events, exact.** The time follows the rows of every tool in the look-back (above); a materialized \`tool_name\` cuts it to ${(() => {
+        const m = x.scales.find((s) => s.materialized)?.materialized;
+        return m ? `${f(m.toolName.elapsedMs)} ms in ClickHouse (from ${f(m.without.elapsedMs)})` : 'less';
+      })()}, every card property materialized further. The card samples only above ${f(x.scale?.sampling?.aboveEvents ?? NaN)} of the tool's events, so a tool this size is read exact; past PostHog's 10 s it goes async instead of failing.`,
+    );
   const mat = x.scales.find((s) => s.materialized)?.materialized;
   if (mat && mat.toolName.bytesRead / mat.without.bytesRead > 1 / 3)
-    out.push(`- **Bytes read with \`tool_name\` materialized: ${f(mat.toolName.bytesRead / mat.without.bytesRead, 2)}× (goal ≤ 0.33×).** ClickHouse reads whole granules (8,192 rows) of every column a query names, for every granule a filter cannot rule out, and every granule of the look-back holds some of the tool's events (its events are spread by \`cityHash64(distinct_id)\` under PostHog's sort key). So the filter reads the small \`mat_tool_name\` column, but the properties the card reads for the tool's own events (durations, errors, session ids…) still come out of the \`properties\` JSON, read for every granule: the bytes stay, only the parsing is saved (time ${f(mat.toolName.elapsedMs)} vs ${f(mat.without.elapsedMs)} ms). Bytes fall when those reads stop touching the JSON: with every property the card reads materialized, ${f(mat.every.bytesRead / mat.without.bytesRead, 2)}×; on PostHog's JSON-typed events table each \`properties.x\` is its own sub-column, the same effect. With \`tool_name\` alone, a third is not reachable on PostHog's table layout.`);
-  for (const [events, target] of [[10_000_000, 60], [100_000_000, 600]] as const) {
+    out.push(
+      `- **Bytes read with \`tool_name\` materialized: ${f(mat.toolName.bytesRead / mat.without.bytesRead, 2)}× (goal ≤ 0.33×).** ClickHouse reads whole granules (8,192 rows) of every column a query names, for every granule a filter cannot rule out, and every granule of the look-back holds some of the tool's events (its events are spread by \`cityHash64(distinct_id)\` under PostHog's sort key). So the filter reads the small \`mat_tool_name\` column, but the properties the card reads for the tool's own events (durations, errors, session ids…) still come out of the \`properties\` JSON, read for every granule: the bytes stay, only the parsing is saved (time ${f(mat.toolName.elapsedMs)} vs ${f(mat.without.elapsedMs)} ms). Bytes fall when those reads stop touching the JSON: with every property the card reads materialized, ${f(mat.every.bytesRead / mat.without.bytesRead, 2)}×; on PostHog's JSON-typed events table each \`properties.x\` is its own sub-column, the same effect. With \`tool_name\` alone, a third is not reachable on PostHog's table layout.`,
+    );
+  for (const [events, target] of [
+    [10_000_000, 60],
+    [100_000_000, 600],
+  ] as const) {
     const r = x.scales.find((s) => s.events === events);
-    if (r && r.seedMs > target * 1000) out.push(`- **Seeding ${f(events)} events in ${f(r.seedMs / 1000)} s (goal ${target} s).** One INSERT … SELECT on 2 cores (bulkSeed.ts): the JSON text of each event is built by ClickHouse, then sorted into PostHog's key and merged.`);
+    if (r && r.seedMs > target * 1000)
+      out.push(
+        `- **Seeding ${f(events)} events in ${f(r.seedMs / 1000)} s (goal ${target} s).** One INSERT … SELECT on 2 cores (bulkSeed.ts): the JSON text of each event is built by ClickHouse, then sorted into PostHog's key and merged.`,
+      );
   }
   const biggest = x.scales.find((s) => s.events === 100_000_000);
   const sent = biggest?.sampledHttp ?? biggest?.exactHttp ?? [];
   if (biggest && !sent.every((h: { status: number; ms: number }) => h.status === 200 && h.ms <= 10_000))
-    out.push(`- **The 100 M card outside the 10 s ceiling.** Statuses ${sent.map((h: { status: number }) => h.status).join(', ')}; the extension then runs it async (${biggest.exactAsync?.ms ? `${f(biggest.exactAsync.ms / 1000, 1)} s` : 'not measured'}).`);
+    out.push(
+      `- **The 100 M card outside the 10 s ceiling.** Statuses ${sent.map((h: { status: number }) => h.status).join(', ')}; the extension then runs it async (${biggest.exactAsync?.ms ? `${f(biggest.exactAsync.ms / 1000, 1)} s` : 'not measured'}).`,
+    );
   const heaviest = ((x.parse?.results ?? []) as Array<{ name: string; ratio: number }>)[0];
   if (heaviest && heaviest.ratio > 10)
-    out.push(`- **PostHog's parser: ${heaviest.name} at ${f(heaviest.ratio, 1)}× insight 6.** What the parser pays for is function calls (~3–5 ms each here, each call's arguments scanned again to tell a plain call from a parametric or window one); the card query is one select of shallow definitions with operators for \`if\`/\`ifNull\`. With both spellings of every property it reads each one twice, each cast on its own (\`toString\`/\`toFloat\` per spelling), since PostHog may type the two spellings apart; the single-spelling forms are under 10× (see the table). Reading only the spellings a project uses per tool (schema detection per tool), or the property types from PostHog's property definitions so two spellings of one type coalesce before a single cast, would bring the both-spelling form under 10× too.`);
+    out.push(
+      `- **PostHog's parser: ${heaviest.name} at ${f(heaviest.ratio, 1)}× insight 6.** What the parser pays for is function calls (~3–5 ms each here, each call's arguments scanned again to tell a plain call from a parametric or window one); the card query is one select of shallow definitions with operators for \`if\`/\`ifNull\`. With both spellings of every property it reads each one twice, each cast on its own (\`toString\`/\`toFloat\` per spelling), since PostHog may type the two spellings apart; the single-spelling forms are under 10× (see the table). Reading only the spellings a project uses per tool (schema detection per tool), or the property types from PostHog's property definitions so two spellings of one type coalesce before a single cast, would bring the both-spelling form under 10× too.`,
+    );
   const pop = b?.popup;
   if (pop && median(pop.ready) > 100)
-    out.push(`- **Popup first render (${f(median(pop.ready))} ms).** The browser opens the extension page and parses its HTML (domInteractive ${f(median(pop.parsed ?? []))} ms), then loads the first chunk (Preact, the popup's components, settingsAtAGlance: no zod) by ${f(median(pop.scripts ?? []))} ms (DOMContentLoaded); the protocol and the settings' full schema load after the first paint. What is left is the page's opening and the module loading of the browser.`);
+    out.push(
+      `- **Popup first render (${f(median(pop.ready))} ms).** The browser opens the extension page and parses its HTML (domInteractive ${f(median(pop.parsed ?? []))} ms), then loads the first chunk (Preact, the popup's components, settingsAtAGlance: no zod) by ${f(median(pop.scripts ?? []))} ms (DOMContentLoaded); the protocol and the settings' full schema load after the first paint. What is left is the page's opening and the module loading of the browser.`,
+    );
   if (!out.length) out.push('- None: every target is met.');
   return out.join('\n');
 }

@@ -47,7 +47,9 @@ async function main() {
     result.totalRows = await count('SELECT count() AS c FROM events');
     const lookbackS = 2 * RANGES[RANGE].seconds;
     const toolFilter = `if(JSONHas(properties, 'tool_name'), JSONExtractString(properties, 'tool_name'), JSONExtractString(properties, '$tool_name')) = '${TOOL}'`;
-    result.toolEventsInRange = await count(`SELECT count() AS c FROM events WHERE ${toolFilter} AND timestamp >= now() - INTERVAL ${RANGES[RANGE].seconds} SECOND`);
+    result.toolEventsInRange = await count(
+      `SELECT count() AS c FROM events WHERE ${toolFilter} AND timestamp >= now() - INTERVAL ${RANGES[RANGE].seconds} SECOND`,
+    );
     result.toolEventsInLookback = await count(`SELECT count() AS c FROM events WHERE ${toolFilter} AND timestamp >= now() - INTERVAL ${lookbackS} SECOND`);
     result.eventsInLookback = await count(`SELECT count() AS c FROM events WHERE timestamp >= now() - INTERVAL ${lookbackS} SECOND`);
     save();
@@ -57,7 +59,8 @@ async function main() {
       return { request: q, sql: (await translateHogQL(q.query, q.values)).sql };
     };
     // PostHog's settings, with an async query's 600 s (the exact card on 100 M events runs past 60 s here).
-    const engine = async (sql: string): Promise<ReadStats> => readStats(ph.query, `${sql} SETTINGS ${QUERY_SETTINGS.replace('max_execution_time=60', 'max_execution_time=600')}`);
+    const engine = async (sql: string): Promise<ReadStats> =>
+      readStats(ph.query, `${sql} SETTINGS ${QUERY_SETTINGS.replace('max_execution_time=60', 'max_execution_time=600')}`);
     const post = async (request: { query: string; values: Record<string, unknown> }) => {
       const started = performance.now();
       const res = await fetch(`${ph.url}/api/projects/1/query/`, {
@@ -97,7 +100,8 @@ async function main() {
       const client = createPostHogClient({ baseUrl: ph.url, projectId: '1', apiKey: ph.apiKey });
       const started = performance.now();
       const run = await runHogQL(client, exact.request, { refresh: true }).catch((e: Error) => e);
-      result.exactAsync = run instanceof Error ? { error: run.message } : { ms: performance.now() - started, async: run.async, rows: run.response.results.length };
+      result.exactAsync =
+        run instanceof Error ? { error: run.message } : { ms: performance.now() - started, async: run.async, rows: run.response.results.length };
       log(`exact card async: ${JSON.stringify(result.exactAsync)}`);
       save();
     }
@@ -107,7 +111,9 @@ async function main() {
     if (MATERIALIZED) {
       const spellings = (ps: readonly string[]) => ps.flatMap((p) => [p, `$${p}`]);
       const measure = async (materialized: string[]) => {
-        const t = await translateHogQL(exact.request.query, exact.request.values, { materialized: new Map(materialized.map((p) => [p, materializedColumnName(p)])) });
+        const t = await translateHogQL(exact.request.query, exact.request.values, {
+          materialized: new Map(materialized.map((p) => [p, materializedColumnName(p)])),
+        });
         const runs: ReadStats[] = [];
         for (let i = 0; i < 3; i++) runs.push(await engine(t.sql));
         return { bytesRead: runs[0]!.bytesRead, rowsRead: runs[0]!.rowsRead, elapsedMs: median(runs.map((r) => r.elapsedMs)) };

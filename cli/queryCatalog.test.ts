@@ -22,7 +22,8 @@ describe('every HogQL query Tool Lens can send', () => {
 
   it("holds support's lookup by every kind of value, in every spelling, and its person's jobs link", () => {
     for (const spelling of ['plain', 'dollar', 'both']) {
-      for (const match of ['email', 'distinct_id', 'session_id', 'job_id', 'any_id']) expect(catalog.map((q) => q.name)).toContain(`person lookup by ${match} (${spelling}, 7d)`);
+      for (const match of ['email', 'distinct_id', 'session_id', 'job_id', 'any_id'])
+        expect(catalog.map((q) => q.name)).toContain(`person lookup by ${match} (${spelling}, 7d)`);
       expect(catalog.map((q) => q.name)).toContain(`person's jobs link (${spelling}, 7d)`);
     }
   });

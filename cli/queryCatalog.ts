@@ -65,11 +65,27 @@ export function queryCatalog(): CatalogEntry[] {
     // Support's lookup of a person across every tool, by each kind of value (lib/support/query.ts).
     for (const match of MATCH_KINDS) {
       const value = match === 'email' ? 'someone@example.com' : 'some-id-123';
-      add(`person lookup by ${match} (${spellingName}, ${defaultRange})`, buildPersonLookupQuery({ range: defaultRange, match, value, schema, emailProperty: 'email', personProperties: lookupPersonProperties(DEFAULT_METRICS_OPTIONS) }));
+      add(
+        `person lookup by ${match} (${spellingName}, ${defaultRange})`,
+        buildPersonLookupQuery({
+          range: defaultRange,
+          match,
+          value,
+          schema,
+          emailProperty: 'email',
+          personProperties: lookupPersonProperties(DEFAULT_METRICS_OPTIONS),
+        }),
+      );
     }
-    add(`person's jobs link (${spellingName}, ${defaultRange})`, buildPersonJobsQuery({ range: defaultRange, schema, personId: '0190e4c2-0000-7000-8000-000000000001' }));
+    add(
+      `person's jobs link (${spellingName}, ${defaultRange})`,
+      buildPersonJobsQuery({ range: defaultRange, schema, personId: '0190e4c2-0000-7000-8000-000000000001' }),
+    );
     // A huge tool's card reads a sample of users (lib/card/sampling.ts): the only text the factor changes.
-    add(`card (${spellingName}, no segment, sessions, ${defaultRange}, sampled 1/10)`, buildCardQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, sampleFactor: 10 }));
+    add(
+      `card (${spellingName}, no segment, sessions, ${defaultRange}, sampled 1/10)`,
+      buildCardQuery({ tool: EXAMPLE_TOOL, range: defaultRange, options: { ...DEFAULT_METRICS_OPTIONS, schema }, sampleFactor: 10 }),
+    );
     add(`ranking (${spellingName}, ${defaultRange})`, buildRankingQuery(defaultRange, { ...DEFAULT_METRICS_OPTIONS, schema }));
     add(`tools seen (${spellingName}, ${defaultRange})`, buildToolsSeenQuery(defaultRange, schema));
     add(`auto-mapping (${spellingName})`, buildAutoMapQuery(schema));
@@ -79,7 +95,9 @@ export function queryCatalog(): CatalogEntry[] {
       const { selects, exprs } = insightExpressions(insight.query);
       for (const query of selects) add(`dashboard insight ${insight.key} (${spellingName})`, { query, values: {} });
       // Trends and funnels insights carry HogQL expressions (breakdown, aggregation): checked as a SELECT of them.
-      exprs.forEach((expr, i) => add(`dashboard insight ${insight.key} expression ${i + 1} (${spellingName})`, { query: `SELECT ${expr} FROM events`, values: {} }));
+      exprs.forEach((expr, i) =>
+        add(`dashboard insight ${insight.key} expression ${i + 1} (${spellingName})`, { query: `SELECT ${expr} FROM events`, values: {} }),
+      );
     }
   }
   for (const range of RANGE_KEYS.filter((r) => r !== defaultRange)) {
@@ -88,7 +106,17 @@ export function queryCatalog(): CatalogEntry[] {
     add(`triage (both, no segment, ${range})`, buildTriageQuery(input));
     add(`latency link (both, no segment, ${range})`, buildLatencyQuery(input));
     add(`tools seen (both, ${range})`, buildToolsSeenQuery(range, DEFAULT_SCHEMA));
-    add(`person lookup by any_id (both, ${range})`, buildPersonLookupQuery({ range, match: 'any_id', value: 'some-id-123', schema: DEFAULT_SCHEMA, emailProperty: 'email', personProperties: lookupPersonProperties(DEFAULT_METRICS_OPTIONS) }));
+    add(
+      `person lookup by any_id (both, ${range})`,
+      buildPersonLookupQuery({
+        range,
+        match: 'any_id',
+        value: 'some-id-123',
+        schema: DEFAULT_SCHEMA,
+        emailProperty: 'email',
+        personProperties: lookupPersonProperties(DEFAULT_METRICS_OPTIONS),
+      }),
+    );
   }
   add('schema detection', buildDetectQuery());
   add('connection test', buildEventCountQuery());

@@ -11,12 +11,28 @@ const CLI_TOOL = `cli "quoted" tool`;
 beforeAll(async () => {
   ph = await startLocalPostHog({ seed: { seed: 42, days: 30, events: 10_000 } });
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-  const e = (event: string, session: string, minutesAgo: number, extra: Record<string, unknown> = {}) => ({ event, distinct_id: session, timestamp: at(minutesAgo), properties: { tool_name: CLI_TOOL, session_id: session, ...extra } });
+  const e = (event: string, session: string, minutesAgo: number, extra: Record<string, unknown> = {}) => ({
+    event,
+    distinct_id: session,
+    timestamp: at(minutesAgo),
+    properties: { tool_name: CLI_TOOL, session_id: session, ...extra },
+  });
   await captureBatch(ph, [
-    e('tool_viewed', 'a', 60), e('tool_upload_started', 'a', 59), e('tool_processing_started', 'a', 58), e('tool_processing_completed', 'a', 57, { processing_duration_ms: 300 }), e('tool_result_downloaded', 'a', 56),
-    e('tool_viewed', 'b', 50), e('tool_upload_started', 'b', 49), e('tool_processing_started', 'b', 48), e('tool_processing_completed', 'b', 47, { processing_duration_ms: 100 }),
-    e('tool_viewed', 'c', 40), e('tool_upload_started', 'c', 39), e('tool_processing_started', 'c', 38), e('tool_processing_failed', 'c', 37, { error_type: '<b class="x">' }),
-    e('tool_viewed', 'd', 30), e('tool_processing_completed', 'd', 29, { processing_duration_ms: 200 }),
+    e('tool_viewed', 'a', 60),
+    e('tool_upload_started', 'a', 59),
+    e('tool_processing_started', 'a', 58),
+    e('tool_processing_completed', 'a', 57, { processing_duration_ms: 300 }),
+    e('tool_result_downloaded', 'a', 56),
+    e('tool_viewed', 'b', 50),
+    e('tool_upload_started', 'b', 49),
+    e('tool_processing_started', 'b', 48),
+    e('tool_processing_completed', 'b', 47, { processing_duration_ms: 100 }),
+    e('tool_viewed', 'c', 40),
+    e('tool_upload_started', 'c', 39),
+    e('tool_processing_started', 'c', 38),
+    e('tool_processing_failed', 'c', 37, { error_type: '<b class="x">' }),
+    e('tool_viewed', 'd', 30),
+    e('tool_processing_completed', 'd', 29, { processing_duration_ms: 200 }),
   ]);
 });
 afterAll(async () => {
@@ -49,7 +65,14 @@ describe('tool-lens CLI', () => {
     expect(stdout).toContain('Key: OK (user dev@tool-lens.local)');
     expect(stdout).toContain('Project: OK (1 "Tool Lens (local)")');
     expect(stdout).toMatch(/Query API: OK/);
-    for (const e of ['tool_viewed', 'tool_upload_started', 'tool_processing_started', 'tool_processing_completed', 'tool_processing_failed', 'tool_result_downloaded']) {
+    for (const e of [
+      'tool_viewed',
+      'tool_upload_started',
+      'tool_processing_started',
+      'tool_processing_completed',
+      'tool_processing_failed',
+      'tool_result_downloaded',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${e}\\s+[\\d,]+$`, 'm'));
     }
     expect(stdout).not.toContain('missing');
@@ -86,7 +109,10 @@ describe('tool-lens CLI', () => {
   it('queries: every query the extension can send, one JSON object a line, with no key and no network', async () => {
     const { code, stdout } = await run(['queries', '--json'], undefined);
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; query: string; values: Record<string, unknown> });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; query: string; values: Record<string, unknown> });
     expect(lines).toEqual(queryCatalog());
     expect(lines.map((l) => l.name)).toContain('card (both, no segment, sessions, 7d)');
     const readable = await run(['queries'], undefined);
@@ -123,10 +149,16 @@ describe('tool-lens CLI', () => {
     expect(card.rank.p95).toEqual({ position: expect.any(Number), of: expect.any(Number) });
     expect(card.rank.p95.position).toBeLessThanOrEqual(card.rank.p95.of);
     expect(card.rank.failureRate).toMatchObject({ position: expect.any(Number), of: expect.any(Number) });
-    expect(card.errors[0].compare).toEqual({ current: 1, previous: 0, significant: false, pValue: expect.closeTo(1, 10), interval: [expect.closeTo(1 / 39, 6), null] });
+    expect(card.errors[0].compare).toEqual({
+      current: 1,
+      previous: 0,
+      significant: false,
+      pValue: expect.closeTo(1, 10),
+      interval: [expect.closeTo(1 / 39, 6), null],
+    });
   });
 
-  it('card: a readable table; exit 1 with PostHog\'s reason on failure, 2 on a wrong range', async () => {
+  it("card: a readable table; exit 1 with PostHog's reason on failure, 2 on a wrong range", async () => {
     const table = await run(['card', ...hostArgs(), '--tool', CLI_TOOL, '--range', '24h'], ph.apiKey);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ {2}tool_viewed\s+4$/m);

@@ -90,7 +90,9 @@ async function check(client: PostHogClient, days: number, log: (s: string) => vo
 function progressLine(p: EnsureProgress): string {
   switch (p.type) {
     case 'dashboard':
-      return p.action === 'created' ? `Created dashboard "${p.name}" (id ${p.id}): ${p.url}` : `Found dashboard "${p.name}" (id ${p.id}), updating it: ${p.url}`;
+      return p.action === 'created'
+        ? `Created dashboard "${p.name}" (id ${p.id}): ${p.url}`
+        : `Found dashboard "${p.name}" (id ${p.id}), updating it: ${p.url}`;
     case 'insight':
       return `  [${String(p.index).padStart(2)}/${p.total}] ${p.name}: ${p.action === 'failed' ? `FAILED — ${p.error}` : `${p.action} (insight ${p.id})`}`;
     case 'layout':
@@ -104,7 +106,9 @@ async function dashboard(client: PostHogClient, days: number, log: (s: string) =
   log(`Property spelling: ${spelled.length ? spelled.join(', ') : 'all without $'}`);
   const result = await ensureToolUsageDashboard(client, detection.spelling, (p) => log(progressLine(p)));
   const ok = result.insights.length - result.failed;
-  log(`Dashboard ${result.dashboardId} ${result.created ? 'created' : 'updated'}: ${ok} of ${result.insights.length} insights saved${result.failed ? `, ${result.failed} failed` : ''}${result.layoutError ? ', layout failed' : ''}. ${result.url}`);
+  log(
+    `Dashboard ${result.dashboardId} ${result.created ? 'created' : 'updated'}: ${ok} of ${result.insights.length} insights saved${result.failed ? `, ${result.failed} failed` : ''}${result.layoutError ? ', layout failed' : ''}. ${result.url}`,
+  );
   return result.failed || result.layoutError ? 1 : 0;
 }
 
@@ -118,10 +122,28 @@ export function cardJson(m: ToolMetrics) {
     asOf: m.asOf,
     funnel: FUNNEL_STEPS.map((step, i) => ({ step: events[step.key], sessions: m.funnel.steps[i]?.current ?? 0, previous: m.funnel.steps[i]?.previous ?? 0 })),
     funnelUnit: m.funnel.unit,
-    jobs: { started: m.jobs.current.started, completed: m.jobs.current.completed, failed: m.jobs.current.failed, cacheHits: m.jobs.current.cacheHits, downloads: m.jobs.current.downloads, views: m.jobs.current.views },
+    jobs: {
+      started: m.jobs.current.started,
+      completed: m.jobs.current.completed,
+      failed: m.jobs.current.failed,
+      cacheHits: m.jobs.current.cacheHits,
+      downloads: m.jobs.current.downloads,
+      views: m.jobs.current.views,
+    },
     latency: { n: q.n, p50: q.p50Ms, p95: q.p95Ms, p99: q.p99Ms, mean: q.meanMs },
-    failedLatency: { n: m.latency.failed.n, p50: m.latency.failed.p50Ms, p95: m.latency.failed.p95Ms, p99: m.latency.failed.p99Ms, mean: m.latency.failed.meanMs },
-    errors: m.errors.map((e) => ({ type: e.type, count: e.current, previous: e.previous, compare: countCompare(e.current, e.previous, m.sample?.factor ?? 1) })),
+    failedLatency: {
+      n: m.latency.failed.n,
+      p50: m.latency.failed.p50Ms,
+      p95: m.latency.failed.p95Ms,
+      p99: m.latency.failed.p99Ms,
+      mean: m.latency.failed.meanMs,
+    },
+    errors: m.errors.map((e) => ({
+      type: e.type,
+      count: e.current,
+      previous: e.previous,
+      compare: countCompare(e.current, e.previous, m.sample?.factor ?? 1),
+    })),
     health: m.health,
     compare: compareJson(m),
     // A 1-in-N sample of users: counts above are estimates (×N); the tests ran on the sample's own counts.
@@ -143,7 +165,12 @@ function compareJson(m: ToolMetrics) {
   return {
     viewToDownload: rateOf(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0),
     failureRate: rateOf(m.jobs.current.failed, m.jobs.current.started, m.jobs.previous.failed, m.jobs.previous.started),
-    p95: { current: now.p95Ms, previous: before.p95Ms, significant: p95.significant, interval: { current: now.p95IntervalMs ?? [null, null], previous: before.p95IntervalMs ?? [null, null] } },
+    p95: {
+      current: now.p95Ms,
+      previous: before.p95Ms,
+      significant: p95.significant,
+      interval: { current: now.p95IntervalMs ?? [null, null], previous: before.p95IntervalMs ?? [null, null] },
+    },
   };
 }
 
@@ -229,9 +256,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log = console
         // Where the tool stands among the project's tools: the query every card and the popup share.
         const tools = toToolFigures(rankingRowsSchema.parse((await client.hogql(buildRankingQuery(range, DEFAULT_METRICS_OPTIONS))).results));
         const standing = rankTools(tools).find((t) => t.tool === input.tool) ?? null;
-        log(JSON.stringify({ ...cardJson(metrics), rank: { p95: standing?.p95 ?? null, failureRate: standing?.failureRate ?? null, viewToDownload: standing?.viewToDownload ?? null } }, null, 2));
-      }
-      else printCard(metrics, log);
+        log(
+          JSON.stringify(
+            {
+              ...cardJson(metrics),
+              rank: { p95: standing?.p95 ?? null, failureRate: standing?.failureRate ?? null, viewToDownload: standing?.viewToDownload ?? null },
+            },
+            null,
+            2,
+          ),
+        );
+      } else printCard(metrics, log);
       return 0;
     }
     log(`PostHog: ${baseUrl}, project ${projectId}`);

@@ -45,7 +45,8 @@ async function reviewed(page: Page, report: AxeReport, inCard: boolean): Promise
     }
     for (const node of result.nodes) {
       const ratio = await contrastOf(page, node.target, inCard);
-      if (ratio === null || ratio < 4.5) problems.push(`contrast ${ratio?.toFixed(2) ?? 'unknown'}:1 under 4.5:1 — ${JSON.stringify(node.target)} ${node.html.slice(0, 120)}`);
+      if (ratio === null || ratio < 4.5)
+        problems.push(`contrast ${ratio?.toFixed(2) ?? 'unknown'}:1 under 4.5:1 — ${JSON.stringify(node.target)} ${node.html.slice(0, 120)}`);
     }
   }
   return problems;
@@ -85,7 +86,7 @@ async function contrastOf(page: Page, target: unknown[], inCard: boolean): Promi
     };
     const fg = parse(getComputedStyle(element).color);
     let bg: number[] | null = null;
-    for (let e: Element | null = element; e; e = e.parentElement ?? ((e.getRootNode() as ShadowRoot).host ?? null)) {
+    for (let e: Element | null = element; e; e = e.parentElement ?? (e.getRootNode() as ShadowRoot).host ?? null) {
       const c = parse(getComputedStyle(e).backgroundColor);
       if (c.length >= 3 && (c[3] ?? 1) >= 0.99) {
         bg = c;
@@ -137,7 +138,11 @@ describe('axe finds nothing', () => {
   });
 
   it('on the card, in error, stale and over threshold', async () => {
-    stack.postHog.faults.set({ path: QUERY, status: 403, body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'", attr: null } });
+    stack.postHog.faults.set({
+      path: QUERY,
+      status: 403,
+      body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'", attr: null },
+    });
     const failed = await stack.browser.context.newPage();
     await failed.goto(`${stack.site.url}/tools/image-compressor`);
     await card(failed).locator('[data-testid="card-error"]').waitFor({ timeout: 60_000 });
@@ -156,7 +161,11 @@ describe('axe finds nothing', () => {
     const client = new PostHog(stack.postHog.projectApiKey, { host: stack.postHog.url, flushAt: 50, flushInterval: 0 });
     for (let i = 0; i < 14; i++) {
       client.capture({ distinctId: `a11y-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `a${i}` } });
-      client.capture({ distinctId: `a11y-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `a${i}`, error_type: 'rate_limited', processing_duration_ms: 120 } });
+      client.capture({
+        distinctId: `a11y-${i}`,
+        event: 'tool_processing_failed',
+        properties: { tool_name: 'video-summarizer', job_id: `a${i}`, error_type: 'rate_limited', processing_duration_ms: 120 },
+      });
     }
     await client.shutdown();
     const alerting = await openTool('video-summarizer');
@@ -188,9 +197,21 @@ describe('axe finds nothing', () => {
     // Someone with jobs on two tools, one failed in a session where the page threw.
     const client = new PostHog(stack.postHog.projectApiKey, { host: stack.postHog.url, flushAt: 50, flushInterval: 0 });
     const props = (tool: string, extra: Record<string, unknown>) => ({ tool_name: tool, $session_id: 'a11y-session', ...extra });
-    client.capture({ distinctId: 'a11y-person', event: 'tool_processing_started', properties: props('news-analyzer', { job_id: 'a11y-1', $set: { email: 'a11y@example.com', plan: 'pro' } }) });
-    client.capture({ distinctId: 'a11y-person', event: 'tool_processing_failed', properties: props('news-analyzer', { job_id: 'a11y-1', error_type: 'timeout', processing_duration_ms: 90_000 }) });
-    client.capture({ distinctId: 'a11y-person', event: 'tool_processing_completed', properties: props('pdf-to-text', { job_id: 'a11y-2', processing_duration_ms: 1200 }) });
+    client.capture({
+      distinctId: 'a11y-person',
+      event: 'tool_processing_started',
+      properties: props('news-analyzer', { job_id: 'a11y-1', $set: { email: 'a11y@example.com', plan: 'pro' } }),
+    });
+    client.capture({
+      distinctId: 'a11y-person',
+      event: 'tool_processing_failed',
+      properties: props('news-analyzer', { job_id: 'a11y-1', error_type: 'timeout', processing_duration_ms: 90_000 }),
+    });
+    client.capture({
+      distinctId: 'a11y-person',
+      event: 'tool_processing_completed',
+      properties: props('pdf-to-text', { job_id: 'a11y-2', processing_duration_ms: 1200 }),
+    });
     client.captureException(new TypeError('a11y check'), 'a11y-person', { $session_id: 'a11y-session' });
     await client.shutdown();
     await panel.getByLabel('Email or id to look up').fill('a11y@example.com');
@@ -217,7 +238,9 @@ describe('axe finds nothing', () => {
 
   it('on the first run', async () => {
     // As a new install finds it: no settings yet.
-    await stack.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { remove(k: string): Promise<void> } } } }).chrome.storage.local.remove('settings'));
+    await stack.browser.worker.evaluate(() =>
+      (globalThis as unknown as { chrome: { storage: { local: { remove(k: string): Promise<void> } } } }).chrome.storage.local.remove('settings'),
+    );
     const first = await stack.browser.context.newPage();
     await first.goto(`chrome-extension://${stack.browser.extensionId}/options.html`);
     await first.getByRole('heading', { name: 'Welcome to Tool Lens' }).waitFor();
@@ -234,7 +257,11 @@ describe('axe finds nothing', () => {
  */
 describe("the card's changes say whether they are more than chance", () => {
   it('failure rate (Newcombe) and each error type (exact Poisson) on every sample tool', async () => {
-    const rows = (await stack.postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{ event: string; ms: number | string; properties: string }>;
+    const rows = (await stack.postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{
+      event: string;
+      ms: number | string;
+      properties: string;
+    }>;
     const events = rows.map((r) => ({ event: r.event, ms: Number(r.ms), p: JSON.parse(r.properties) as Record<string, unknown> }));
     const labelled = { clear: 0, unclear: 0 };
     for (const tool of ['news-analyzer', 'pdf-to-text', 'csv-cleaner', 'audio-transcriber']) {
@@ -244,7 +271,12 @@ describe("the card's changes say whether they are more than chance", () => {
       const mine = (from: number, to: number) => events.filter((e) => (e.p.tool_name ?? e.p.$tool_name) === tool && e.ms >= from && e.ms < to);
       const [current, previous] = [mine(now - week, now), mine(now - 2 * week, now - week)];
       const count = (list: typeof current, event: string) => list.filter((e) => e.event === event).length;
-      const test = compareRates(count(current, 'tool_processing_failed'), count(current, 'tool_processing_started'), count(previous, 'tool_processing_failed'), count(previous, 'tool_processing_started'))!;
+      const test = compareRates(
+        count(current, 'tool_processing_failed'),
+        count(current, 'tool_processing_started'),
+        count(previous, 'tool_processing_failed'),
+        count(previous, 'tool_processing_started'),
+      )!;
       const delta = card(page).locator('[data-testid="errors"] .tl-foot .tl-delta');
       const shown = (await delta.getAttribute('data-testid')) === 'delta-clear';
       const borderline = Math.min(Math.abs(test.interval[0]), Math.abs(test.interval[1])) < 0.003;
@@ -253,10 +285,13 @@ describe("the card's changes say whether they are more than chance", () => {
       if (!shown) expect(await delta.getAttribute('data-detail')).toMatch(/^95 % interval of the change: /);
 
       const types = await card(page).evaluate((root) =>
-        [...root.querySelectorAll('[data-testid="error-type"]')].map((li) => [li.getAttribute('data-type'), li.querySelector('[data-significant]')?.getAttribute('data-significant')] as const),
+        [...root.querySelectorAll('[data-testid="error-type"]')].map(
+          (li) => [li.getAttribute('data-type'), li.querySelector('[data-significant]')?.getAttribute('data-significant')] as const,
+        ),
       );
       for (const [type, significant] of types) {
-        const of = (list: typeof current) => list.filter((e) => e.event === 'tool_processing_failed' && (e.p.error_type ?? e.p.$error_type ?? 'unknown') === type).length;
+        const of = (list: typeof current) =>
+          list.filter((e) => e.event === 'tool_processing_failed' && (e.p.error_type ?? e.p.$error_type ?? 'unknown') === type).length;
         const t = compareCounts(of(current), of(previous));
         if (t.pValue > 0.03 && t.pValue < 0.07) continue;
         expect(significant, `${tool} ${type}: ${of(current)} vs ${of(previous)}, p = ${t.pValue}`).toBe(String(t.significant));

@@ -43,7 +43,10 @@ describe('a card past the API ceiling', () => {
     await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 90_000 });
     // The same figures as a query in no hurry (the page's own view included, sent as it loaded).
     postHog.setLimits({ apiMaxExecutionSeconds: 10 });
-    const exact = await servicesFor({ loadSettings: async () => ({ status: 'configured', settings: { ...stack.settings, ...DEFAULT_METRICS_OPTIONS } }), store: memoryStore() }).card.getToolMetrics('audio-transcriber', '7d', true);
+    const exact = await servicesFor({
+      loadSettings: async () => ({ status: 'configured', settings: { ...stack.settings, ...DEFAULT_METRICS_OPTIONS } }),
+      store: memoryStore(),
+    }).card.getToolMetrics('audio-transcriber', '7d', true);
     if (!exact.ok) throw new Error(exact.error.message);
     expect(await card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions')).toBe(String(exact.metrics.funnel.steps[0]!.current));
     expect(await card(page).locator('[data-testid="card-computing"]').count()).toBe(0);

@@ -22,7 +22,11 @@ const SEVEN_DAYS_MS = 7 * 86_400_000;
 const settings = () => ({ host: 'custom' as const, customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey });
 
 async function rawEvents(): Promise<RawEvent[]> {
-  const rows = (await postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{ event: string; ms: number | string; properties: string }>;
+  const rows = (await postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{
+    event: string;
+    ms: number | string;
+    properties: string;
+  }>;
   return rows.map((r) => ({ event: r.event, ms: Number(r.ms), properties: JSON.parse(r.properties) as Record<string, unknown> }));
 }
 
@@ -75,8 +79,14 @@ async function waitForCard(page: Page) {
 
 async function shownFigures(page: Page) {
   await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
-  const funnel = await card(page).evaluate((root) => [...root.querySelectorAll('[data-testid^="funnel-step-"]')].map((li) => Number(li.getAttribute('data-sessions'))));
-  const errors = await card(page).evaluate((root) => [...root.querySelectorAll('[data-testid="error-type"]')].map((li) => [li.getAttribute('data-type'), Number(li.getAttribute('data-count'))] as [string, number]));
+  const funnel = await card(page).evaluate((root) =>
+    [...root.querySelectorAll('[data-testid^="funnel-step-"]')].map((li) => Number(li.getAttribute('data-sessions'))),
+  );
+  const errors = await card(page).evaluate((root) =>
+    [...root.querySelectorAll('[data-testid="error-type"]')].map(
+      (li) => [li.getAttribute('data-type'), Number(li.getAttribute('data-count'))] as [string, number],
+    ),
+  );
   return {
     funnel,
     errors,
@@ -98,20 +108,23 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 describe('metrics card on the sample site', () => {
-  it.each(['news-analyzer', 'audio-transcriber', 'csv-cleaner'])('shows the funnel, p50/p95/p99 and error types the seeded events imply for %s', async (tool) => {
-    const { page } = await openToolSettled(tool);
-    const expected = await refreshedUntilCurrent(page, tool);
-    expect(expected.funnel[0]).toBeGreaterThan(1);
-    const shown = await shownFigures(page);
-    expect(shown.n).toContain(`n = ${expected.latency.n.toLocaleString('en-US')}`);
-    expect(shown.p50).toBe(formatDuration(expected.latency.p50));
-    expect(shown.p95).toBe(formatDuration(expected.latency.p95));
-    expect(shown.p99).toBe(formatDuration(expected.latency.p99));
-    expect(new Map(shown.errors)).toEqual(new Map(expected.errors.slice(0, 8)));
-    expect(shown.meta).toContain('Last 7 days');
-    expect(shown.meta).toContain('found by auto-mapping');
-    await page.close();
-  });
+  it.each(['news-analyzer', 'audio-transcriber', 'csv-cleaner'])(
+    'shows the funnel, p50/p95/p99 and error types the seeded events imply for %s',
+    async (tool) => {
+      const { page } = await openToolSettled(tool);
+      const expected = await refreshedUntilCurrent(page, tool);
+      expect(expected.funnel[0]).toBeGreaterThan(1);
+      const shown = await shownFigures(page);
+      expect(shown.n).toContain(`n = ${expected.latency.n.toLocaleString('en-US')}`);
+      expect(shown.p50).toBe(formatDuration(expected.latency.p50));
+      expect(shown.p95).toBe(formatDuration(expected.latency.p95));
+      expect(shown.p99).toBe(formatDuration(expected.latency.p99));
+      expect(new Map(shown.errors)).toEqual(new Map(expected.errors.slice(0, 8)));
+      expect(shown.meta).toContain('Last 7 days');
+      expect(shown.meta).toContain('found by auto-mapping');
+      await page.close();
+    },
+  );
 
   it('says which rule found the tool: the page marker wins on pdf-to-text', async () => {
     const page = await openTool('pdf-to-text');
@@ -138,7 +151,14 @@ describe('metrics card on the sample site', () => {
 
     // The real posthog-js client sent the six-event journey to the local server's capture endpoint.
     await expect
-      .poll(async () => (await rawEvents()).filter((e) => e.properties.session_id === sessionId).map((e) => e.event).sort(), { timeout: 20_000 })
+      .poll(
+        async () =>
+          (await rawEvents())
+            .filter((e) => e.properties.session_id === sessionId)
+            .map((e) => e.event)
+            .sort(),
+        { timeout: 20_000 },
+      )
       .toEqual(['tool_processing_completed', 'tool_processing_started', 'tool_result_downloaded', 'tool_upload_started', 'tool_viewed']);
 
     await card(page).getByRole('button', { name: 'Refresh' }).click();
@@ -171,11 +191,19 @@ describe('card behaviour', () => {
     const expected = expectedCard(await rawEvents(), 'audio-transcriber', Date.now() - SEVEN_DAYS_MS);
     // The slowest job shown is the slowest completed job of the range.
     expect(await slow.first().locator('.tl-triage-main').textContent()).toBe(formatDuration(expected.latency.max));
-    const eventLink = await slow.first().getByRole('link', { name: /Open the event/ }).getAttribute('href');
+    const eventLink = await slow
+      .first()
+      .getByRole('link', { name: /Open the event/ })
+      .getAttribute('href');
     expect(eventLink).toMatch(new RegExp(`^${postHog.url}/project/1/events/[0-9a-f-]{36}/`));
     const failures = card(page).locator('[data-testid="triage-failure"]');
     expect(await failures.count()).toBeGreaterThan(0);
-    expect(await failures.first().getByRole('link', { name: /session replay/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/replay/`));
+    expect(
+      await failures
+        .first()
+        .getByRole('link', { name: /session replay/ })
+        .getAttribute('href'),
+    ).toMatch(new RegExp(`^${postHog.url}/project/1/replay/`));
     await page.close();
   });
 
@@ -191,7 +219,11 @@ describe('card behaviour', () => {
     expect(summary).toContain(`${postHog.url}/project/1/`);
     await card(page).getByRole('tab', { name: 'Triage' }).click();
     await card(page).locator('[data-testid="triage-failure"]').first().waitFor();
-    await card(page).locator('[data-testid="triage-failure"]').first().getByRole('button', { name: /Copy a summary of job/ }).click();
+    await card(page)
+      .locator('[data-testid="triage-failure"]')
+      .first()
+      .getByRole('button', { name: /Copy a summary of job/ })
+      .click();
     await expect.poll(() => card(page).locator('[data-testid="copy-status"]').textContent()).toBe('Job summary copied.');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^Job `[^`]+` on `news-analyzer` failed with `[^`]+`.* \[event\]\(http/);
     await page.close();
@@ -204,7 +236,11 @@ describe('card behaviour', () => {
     const props = (extra: Record<string, unknown>) => ({ tool_name: 'pdf-to-text', session_id: 'sess-support-17', ...extra });
     client.capture({ distinctId: person, event: 'tool_viewed', properties: props({ $set: { email: 'grace@example.com' } }) });
     client.capture({ distinctId: person, event: 'tool_processing_started', properties: props({ job_id: 'case-17-a' }) });
-    client.capture({ distinctId: person, event: 'tool_processing_failed', properties: props({ job_id: 'case-17-a', error_type: 'ocr_failed', processing_duration_ms: 4200 }) });
+    client.capture({
+      distinctId: person,
+      event: 'tool_processing_failed',
+      properties: props({ job_id: 'case-17-a', error_type: 'ocr_failed', processing_duration_ms: 4200 }),
+    });
     client.capture({ distinctId: person, event: 'tool_processing_started', properties: props({ job_id: 'case-17-b' }) });
     client.capture({ distinctId: person, event: 'tool_processing_completed', properties: props({ job_id: 'case-17-b', processing_duration_ms: 1500 }) });
     await client.shutdown();
@@ -216,7 +252,9 @@ describe('card behaviour', () => {
     // The card hosts no field for it (the page would see each key): it opens Tool Lens's side panel.
     expect(await card(page).evaluate((root) => root.querySelectorAll('input, select, textarea').length)).toBe(0);
     await card(page).locator('[data-testid="open-lookup"]').click();
-    await expect.poll(() => card(page).locator('[data-testid="job-lookup"] [role="status"]').textContent(), { timeout: 20_000 }).toBe('Opened in the side panel.');
+    await expect
+      .poll(() => card(page).locator('[data-testid="job-lookup"] [role="status"]').textContent(), { timeout: 20_000 })
+      .toBe('Opened in the side panel.');
     const panelUrl = `chrome-extension://${browser.extensionId}/sidepanel.html?tool=pdf-to-text&range=7d`;
     const cdp = await browser.context.newCDPSession(page);
     const targets = async () => ((await cdp.send('Target.getTargets')) as { targetInfos: Array<{ url: string }> }).targetInfos.map((t) => t.url);
@@ -233,13 +271,20 @@ describe('card behaviour', () => {
     const jobs = lookup.locator('[data-testid="lookup-job"]');
     await expect.poll(() => jobs.count(), { timeout: 20_000 }).toBe(2);
     // Failures first; every tool's jobs (here all on the page's tool).
-    expect(await jobs.evaluateAll((rows) => rows.map((l) => [l.getAttribute('data-status'), l.getAttribute('data-tool'), l.getAttribute('data-job-id')]))).toEqual([
+    expect(
+      await jobs.evaluateAll((rows) => rows.map((l) => [l.getAttribute('data-status'), l.getAttribute('data-tool'), l.getAttribute('data-job-id')])),
+    ).toEqual([
       ['failed', 'pdf-to-text', 'case-17-a'],
       ['completed', 'pdf-to-text', 'case-17-b'],
     ]);
     expect(await jobs.nth(0).textContent()).toContain('failed: ocr_failed');
     expect(await jobs.nth(0).locator('[data-testid="job-duration"]').textContent()).toMatch(/^4\.20 s/);
-    expect(await jobs.nth(1).getByRole('link', { name: /Open the event of pdf-to-text job case-17-b/ }).getAttribute('href')).toMatch(new RegExp(`^${postHog.url}/project/1/events/`));
+    expect(
+      await jobs
+        .nth(1)
+        .getByRole('link', { name: /Open the event of pdf-to-text job case-17-b/ })
+        .getAttribute('href'),
+    ).toMatch(new RegExp(`^${postHog.url}/project/1/events/`));
     // By distinct id too; someone unknown finds nothing, and says so.
     await lookup.getByLabel('Look up by').selectOption('distinct_id');
     await lookup.getByLabel('Email or id to look up').fill('nobody-at-all');
@@ -266,7 +311,9 @@ describe('card behaviour', () => {
     const viewsSince = Number(await card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'));
     expect(viewsSince).toBeGreaterThan(0);
     expect(viewsSince).toBeLessThan(Number(viewsInRange));
-    await card(page).getByRole('button', { name: /Back to last 7 days/ }).click();
+    await card(page)
+      .getByRole('button', { name: /Back to last 7 days/ })
+      .click();
     await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(0);
     await expect.poll(async () => card(page).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 20_000 }).toBe(viewsInRange);
     await page.close();
@@ -309,7 +356,11 @@ describe('card behaviour', () => {
     expect(await cardHost(page).count()).toBe(0);
     // What the Alt+Shift+L command does: the worker tells the active tab to toggle the card.
     await browser.worker.evaluate(async () => {
-      const c = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> } } }).chrome;
+      const c = (
+        globalThis as unknown as {
+          chrome: { tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> } };
+        }
+      ).chrome;
       const tabs = await c.tabs.query({});
       for (const tab of tabs) if (tab.url?.includes('/tools/news-analyzer')) await c.tabs.sendMessage(tab.id, { type: 'card/toggle' });
     });
@@ -321,7 +372,9 @@ describe('card behaviour', () => {
     const page = await openTool('news-analyzer');
     await shownFigures(page);
     const llm = card(page).locator('[data-testid="llm"]');
-    const expected = (await rawEvents()).filter((e) => e.event === '$ai_generation' && e.properties.tool_name === 'news-analyzer' && e.ms >= Date.now() - SEVEN_DAYS_MS).length;
+    const expected = (await rawEvents()).filter(
+      (e) => e.event === '$ai_generation' && e.properties.tool_name === 'news-analyzer' && e.ms >= Date.now() - SEVEN_DAYS_MS,
+    ).length;
     expect(expected).toBeGreaterThan(0);
     expect(await llm.textContent()).toContain(`${expected.toLocaleString('en-US')} generations`);
     await page.close();
@@ -330,7 +383,9 @@ describe('card behaviour', () => {
 
 describe('card states', () => {
   it('says "not connected" with a way to the options when settings are missing', async () => {
-    await browser.worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { remove(k: string): Promise<void> } } } }).chrome.storage.local.remove('settings'));
+    await browser.worker.evaluate(() =>
+      (globalThis as unknown as { chrome: { storage: { local: { remove(k: string): Promise<void> } } } }).chrome.storage.local.remove('settings'),
+    );
     // Without a connection there is no auto-mapping: the page marker still names this tool.
     const page = await openTool('pdf-to-text');
     await waitForCard(page);

@@ -54,7 +54,8 @@ export function expectedCard(events: RawEvent[], tool: string, sinceMs: number) 
   const quantile = (level: number) => (durations.length ? durations[Math.min(durations.length - 1, Math.floor(level * durations.length))]! : null);
 
   const errors = new Map<string, number>();
-  for (const e of mine) if (e.event === TOOL_EVENTS.processingFailed) errors.set(prop(e, 'error_type') ?? 'unknown', (errors.get(prop(e, 'error_type') ?? 'unknown') ?? 0) + 1);
+  for (const e of mine)
+    if (e.event === TOOL_EVENTS.processingFailed) errors.set(prop(e, 'error_type') ?? 'unknown', (errors.get(prop(e, 'error_type') ?? 'unknown') ?? 0) + 1);
 
   return {
     funnel: reached,

@@ -18,7 +18,11 @@ let firefox: FirefoxExtension;
 const SEVEN_DAYS_MS = 7 * 86_400_000;
 
 async function rawEvents(): Promise<RawEvent[]> {
-  const rows = (await postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{ event: string; ms: number | string; properties: string }>;
+  const rows = (await postHog.query('SELECT event, toUnixTimestamp64Milli(timestamp) AS ms, properties FROM events FORMAT JSONEachRow')) as Array<{
+    event: string;
+    ms: number | string;
+    properties: string;
+  }>;
   return rows.map((r) => ({ event: r.event, ms: Number(r.ms), properties: JSON.parse(r.properties) as Record<string, unknown> }));
 }
 
@@ -61,9 +65,13 @@ describe('Firefox', () => {
     await clickButton(options, 'Use this project');
     await options.waitForSelector('[data-testid="proposed-site"]', { timeout: 30_000 });
     // Only the sample site: the seed's tools.example.com is not served here.
-    await options.$$eval('[data-testid="proposed-site"] input', (boxes, url) => {
-      for (const box of boxes as HTMLInputElement[]) if (box.checked !== (box.parentElement?.textContent ?? '').includes(url)) box.click();
-    }, site.url);
+    await options.$$eval(
+      '[data-testid="proposed-site"] input',
+      (boxes, url) => {
+        for (const box of boxes as HTMLInputElement[]) if (box.checked !== (box.parentElement?.textContent ?? '').includes(url)) box.click();
+      },
+      site.url,
+    );
     await clickButton(options, 'Enable this site');
     await options.waitForSelector('[data-testid="try-link"]', { timeout: 30_000 });
     expect(await options.$eval('[data-testid="try-link"]', (a) => a.getAttribute('href'))).toMatch(new RegExp(`^${site.url}/tools/`));
@@ -89,7 +97,9 @@ describe('Firefox', () => {
     expect(await card.text('[data-testid="tool-name"]')).toBe('news-analyzer');
     expect(await card.text('[data-testid="card-meta"]')).toContain('found by auto-mapping');
     // The page sees the card's host element and nothing inside it.
-    expect(await page.evaluate(() => [document.querySelectorAll('tool-lens-card').length, document.querySelector('tool-lens-card')?.shadowRoot ?? null])).toEqual([1, null]);
+    expect(
+      await page.evaluate(() => [document.querySelectorAll('tool-lens-card').length, document.querySelector('tool-lens-card')?.shadowRoot ?? null]),
+    ).toEqual([1, null]);
 
     // The page's own tool_viewed (posthog-js) is stored before the figures are compared.
     const sessionId = await page.evaluate(() => (window as unknown as { posthog: { get_session_id(): string } }).posthog.get_session_id());
@@ -97,7 +107,8 @@ describe('Firefox', () => {
     expect(await card.clickButton('Refresh')).toBe(true);
     const expected = expectedCard(await rawEvents(), 'news-analyzer', Date.now() - SEVEN_DAYS_MS);
     expect(expected.funnel[0]).toBeGreaterThan(1);
-    const funnel = () => card.run<number[]>(`(root) => [...root.querySelectorAll('[data-testid^="funnel-step-"]')].map((li) => Number(li.getAttribute('data-sessions')))`);
+    const funnel = () =>
+      card.run<number[]>(`(root) => [...root.querySelectorAll('[data-testid^="funnel-step-"]')].map((li) => Number(li.getAttribute('data-sessions')))`);
     await expect.poll(funnel, { timeout: 30_000 }).toEqual(expected.funnel);
     expect(await card.text('[data-testid="latency-p95"] dd')).toBe(formatDuration(expected.latency.p95));
     await page.close();
@@ -112,17 +123,30 @@ describe('Firefox', () => {
   it("support looks a person up in the sidebar from the popup: their jobs on every tool, failure first, the page's exception beside it", async () => {
     const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
     const ada = (tool: string, session: string, extra: Record<string, unknown>) => ({ tool_name: tool, $session_id: session, ...extra });
-    client.capture({ distinctId: 'ff-ada', event: 'tool_viewed', properties: ada('pdf-to-text', 'ff-sess-1', { $set: { email: 'ada.ff@example.com', plan: 'pro' } }) });
+    client.capture({
+      distinctId: 'ff-ada',
+      event: 'tool_viewed',
+      properties: ada('pdf-to-text', 'ff-sess-1', { $set: { email: 'ada.ff@example.com', plan: 'pro' } }),
+    });
     client.capture({ distinctId: 'ff-ada', event: 'tool_processing_started', properties: ada('pdf-to-text', 'ff-sess-1', { job_id: 'ff-job-1' }) });
-    client.capture({ distinctId: 'ff-ada', event: 'tool_processing_failed', properties: ada('pdf-to-text', 'ff-sess-1', { job_id: 'ff-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }) });
+    client.capture({
+      distinctId: 'ff-ada',
+      event: 'tool_processing_failed',
+      properties: ada('pdf-to-text', 'ff-sess-1', { job_id: 'ff-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }),
+    });
     client.capture({ distinctId: 'ff-ada', event: 'tool_processing_started', properties: ada('news-analyzer', 'ff-sess-2', { job_id: 'ff-job-2' }) });
-    client.capture({ distinctId: 'ff-ada', event: 'tool_processing_completed', properties: ada('news-analyzer', 'ff-sess-2', { job_id: 'ff-job-2', processing_duration_ms: 900 }) });
+    client.capture({
+      distinctId: 'ff-ada',
+      event: 'tool_processing_completed',
+      properties: ada('news-analyzer', 'ff-sess-2', { job_id: 'ff-job-2', processing_duration_ms: 900 }),
+    });
     client.captureException(new TypeError('Cannot read properties of undefined'), 'ff-ada', { $session_id: 'ff-sess-1' });
     await client.shutdown();
 
     // The sidebar is browser UI BiDi cannot drive: its page (sidepanel.html, the sidebar's own) in a tab.
     const panel = await firefox.openPage('sidepanel.html');
-    const sidebarOpen = () => panel.evaluate(() => (globalThis as unknown as { browser: { sidebarAction: { isOpen(o: object): Promise<boolean> } } }).browser.sidebarAction.isOpen({}));
+    const sidebarOpen = () =>
+      panel.evaluate(() => (globalThis as unknown as { browser: { sidebarAction: { isOpen(o: object): Promise<boolean> } } }).browser.sidebarAction.isOpen({}));
     expect(await sidebarOpen()).toBe(false);
     // The popup's button opens Firefox's sidebar (sidebar_action) in the click.
     const popup = await firefox.openPage('popup.html');
@@ -133,13 +157,23 @@ describe('Firefox', () => {
     await panel.waitForSelector('#lookup-value');
     await panel.type('#lookup-value', 'ADA.FF@example.com');
     await clickButton(panel, 'Find');
-    await expect.poll(() => panel.$$eval('[data-testid="lookup-job"]', (rows) => rows.map((r) => [r.getAttribute('data-status'), r.getAttribute('data-tool'), r.getAttribute('data-job-id')])), { timeout: 30_000 }).toEqual([
-      ['failed', 'pdf-to-text', 'ff-job-1'],
-      ['completed', 'news-analyzer', 'ff-job-2'],
-    ]);
+    await expect
+      .poll(
+        () =>
+          panel.$$eval('[data-testid="lookup-job"]', (rows) =>
+            rows.map((r) => [r.getAttribute('data-status'), r.getAttribute('data-tool'), r.getAttribute('data-job-id')]),
+          ),
+        { timeout: 30_000 },
+      )
+      .toEqual([
+        ['failed', 'pdf-to-text', 'ff-job-1'],
+        ['completed', 'news-analyzer', 'ff-job-2'],
+      ]);
     expect(await textOf(panel, '[data-testid="person-distinct-ids"]')).toBe('ff-ada');
     expect(await textOf(panel, '[data-testid="lookup-job"][data-status="failed"] [data-testid="lookup-exception"] .bad')).toBe('TypeError');
-    expect(await panel.$eval('[data-testid="lookup-job"] .job-meta a:last-child', (a) => a.getAttribute('href'))).toBe(`${postHog.url}/project/${postHog.projectId}/replay/ff-sess-1`);
+    expect(await panel.$eval('[data-testid="lookup-job"] .job-meta a:last-child', (a) => a.getAttribute('href'))).toBe(
+      `${postHog.url}/project/${postHog.projectId}/replay/ff-sess-1`,
+    );
     await panel.close();
   });
 
@@ -147,15 +181,23 @@ describe('Firefox', () => {
     const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
     for (let i = 0; i < 14; i++) {
       client.capture({ distinctId: `ff-burst-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `f${i}` } });
-      client.capture({ distinctId: `ff-burst-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `f${i}`, error_type: 'rate_limited', processing_duration_ms: 120 } });
+      client.capture({
+        distinctId: `ff-burst-${i}`,
+        event: 'tool_processing_failed',
+        properties: { tool_name: 'video-summarizer', job_id: `f${i}`, error_type: 'rate_limited', processing_duration_ms: 120 },
+      });
     }
     await client.shutdown();
 
     const popup = await firefox.openPage('popup.html');
     await clickButton(popup, 'check now');
-    await expect.poll(() => popup.$$eval('[data-testid="trouble-tool"]', (items) => items.map((i) => i.textContent ?? '')), { timeout: 30_000 }).toContainEqual(expect.stringContaining('video-summarizer'));
+    await expect
+      .poll(() => popup.$$eval('[data-testid="trouble-tool"]', (items) => items.map((i) => i.textContent ?? '')), { timeout: 30_000 })
+      .toContainEqual(expect.stringContaining('video-summarizer'));
     const count = await popup.$$eval('[data-testid="trouble-tool"]', (items) => items.length);
-    const badge = await popup.evaluate(() => (globalThis as unknown as { browser: { action: { getBadgeText(o: object): Promise<string> } } }).browser.action.getBadgeText({}));
+    const badge = await popup.evaluate(() =>
+      (globalThis as unknown as { browser: { action: { getBadgeText(o: object): Promise<string> } } }).browser.action.getBadgeText({}),
+    );
     expect(badge).toBe(String(count));
     await popup.close();
   });

@@ -60,7 +60,9 @@ describe('organisation policy in Firefox', () => {
     expect(await options.$eval('#failuresPerHour', (i) => (i as HTMLInputElement).value)).toBe('6');
     expect(await disabled(options, '#failuresPerHour')).toBe(true);
     expect(await textOf(options, '[data-testid="locked-projectId"]')).toBe('Set by your organisation');
-    expect(await options.$$eval('[data-testid="policy-problems"] li', (items) => items.map((li) => li.textContent))).toEqual(['colour: not a Tool Lens policy key, ignored']);
+    expect(await options.$$eval('[data-testid="policy-problems"] li', (items) => items.map((li) => li.textContent))).toEqual([
+      'colour: not a Tool Lens policy key, ignored',
+    ]);
     expect(await disabled(options, '#apiKey')).toBe(false);
     await options.type('#apiKey', postHog.apiKey);
     const save = await options.waitForSelector('::-p-aria([name="Save"][role="button"])');

@@ -33,14 +33,24 @@ beforeAll(async () => {
   // The install opens the options by itself; Chromium may put them in the blank tab a test has just
   // created (interrupting its navigation), so let that happen first. The first test says if it never does.
   await vi
-    .waitFor(() => {
-      if (!browser.context.pages().some(isOptions)) throw new Error('the options have not opened yet');
-    }, { timeout: 60_000, interval: 200 })
+    .waitFor(
+      () => {
+        if (!browser.context.pages().some(isOptions)) throw new Error('the options have not opened yet');
+      },
+      { timeout: 60_000, interval: 200 },
+    )
     .catch(() => undefined);
   // Someone used a tool on the sample site: its tool_viewed (posthog-js) names the site for the first run.
   const page = await browser.context.newPage();
   await page.goto(`${site.url}/tools/csv-cleaner`);
-  const stored = async () => Number(((await postHog.query(`SELECT count() AS n FROM events WHERE event = 'tool_viewed' AND JSONExtractString(properties, '$current_url') LIKE '${site.url}%' FORMAT JSONEachRow`)) as Array<{ n: string }>)[0]?.n ?? 0);
+  const stored = async () =>
+    Number(
+      (
+        (await postHog.query(
+          `SELECT count() AS n FROM events WHERE event = 'tool_viewed' AND JSONExtractString(properties, '$current_url') LIKE '${site.url}%' FORMAT JSONEachRow`,
+        )) as Array<{ n: string }>
+      )[0]?.n ?? 0,
+    );
   for (let tries = 0; (await stored()) === 0; tries++) {
     if (tries > 200) throw new Error('the sample site sent no tool_viewed');
     await new Promise((r) => setTimeout(r, 100));
@@ -83,7 +93,9 @@ describe('first run', () => {
     await tryKey('phx_not_a_key');
     await expect.poll(() => problem(page)).toMatch(/^PostHog rejected this key\. Check that you pasted all of it/);
     await tryKey(KEYS.noUser);
-    await expect.poll(() => problem(page)).toBe('This key lacks the user:read scope. Edit the key in PostHog (or create one) with the scopes listed above, then paste it again.');
+    await expect
+      .poll(() => problem(page))
+      .toBe('This key lacks the user:read scope. Edit the key in PostHog (or create one) with the scopes listed above, then paste it again.');
     await tryKey(KEYS.nowhere);
     await expect.poll(() => problem(page)).toMatch(/^This key \(dev@tool-lens\.local\) can see no project/);
     expect(await page.getByTestId('first-run').getAttribute('data-step')).toBe('key');
@@ -108,7 +120,12 @@ describe('first run', () => {
     expect(proposals[0]).toMatch(/^https:\/\/tools\.example\.com — [\d,]+ views, \d+ tools$/);
     expect(proposals.some((p) => p.startsWith(site.url))).toBe(true);
     // None ticked: anyone with the project's public token can send events naming a site. Only the sample site is served here.
-    expect(await page.getByTestId('proposed-site').locator('input').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).checked))).not.toContain(true);
+    expect(
+      await page
+        .getByTestId('proposed-site')
+        .locator('input')
+        .evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).checked)),
+    ).not.toContain(true);
     await page.getByRole('checkbox', { name: new RegExp(site.url.replace(/[.:/]/g, '\\$&')) }).check();
     await page.getByRole('button', { name: 'Enable this site' }).click();
 
@@ -116,7 +133,11 @@ describe('first run', () => {
     await tryLink.waitFor();
     const href = await tryLink.getAttribute('href');
     expect(href).toMatch(new RegExp(`^${site.url}/tools/`));
-    const settings = (await browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.storage.local.get('settings')).settings)) as { projectId: string; host: string; customHost: string };
+    const settings = (await browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.storage.local.get('settings')).settings)) as {
+      projectId: string;
+      host: string;
+      customHost: string;
+    };
     expect(settings).toMatchObject({ host: 'custom', customHost: postHog.url, projectId: '1' });
 
     const tool = await browser.context.newPage();

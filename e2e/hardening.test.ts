@@ -17,7 +17,13 @@ const QUERY = '/api/projects/1/query/';
 type Chrome = {
   chrome: {
     storage: {
-      local: { set(v: object): Promise<void>; get(k: string | null): Promise<Record<string, unknown>>; remove(k: string | string[]): Promise<void>; getBytesInUse(k: null): Promise<number>; QUOTA_BYTES: number };
+      local: {
+        set(v: object): Promise<void>;
+        get(k: string | null): Promise<Record<string, unknown>>;
+        remove(k: string | string[]): Promise<void>;
+        getBytesInUse(k: null): Promise<number>;
+        QUOTA_BYTES: number;
+      };
       session: { get(k: string): Promise<Record<string, unknown>> };
     };
   };
@@ -36,7 +42,8 @@ async function setRules(urlRules: Array<{ kind: 'pattern' | 'regex'; value: stri
     .poll(
       () =>
         stack.browser.worker.evaluate(async (o) => {
-          const config = (await (globalThis as unknown as Chrome).chrome.storage.session.get(`site:${o}`))[`site:${o}`] as { site?: { urlRules?: unknown[] } } | undefined;
+          const config = (await (globalThis as unknown as Chrome).chrome.storage.session.get(`site:${o}`))[`site:${o}`] as
+            { site?: { urlRules?: unknown[] } } | undefined;
           return config?.site?.urlRules?.length ?? 0;
         }, origin),
       { timeout: 20_000 },
@@ -48,7 +55,11 @@ async function setRules(urlRules: Array<{ kind: 'pattern' | 'regex'; value: stri
 async function pushPath(page: Page, path: string) {
   await page.evaluate((p) => history.pushState({}, '', p), path);
 }
-const shownTool = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent({ timeout: 1000 }).catch(() => null);
+const shownTool = (page: Page) =>
+  card(page)
+    .locator('[data-testid="tool-name"]')
+    .textContent({ timeout: 1000 })
+    .catch(() => null);
 
 beforeAll(async () => {
   stack = await startStack({ postHog: { seed: { seed: 9, days: 2, events: 1500 } } });
@@ -125,7 +136,16 @@ describe('a full storage.local', () => {
       await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
       const popup = await browser.context.newPage();
       await popup.goto(`chrome-extension://${browser.extensionId}/popup.html`);
-      await expect.poll(() => popup.locator('[data-testid="storage-problem"]').textContent({ timeout: 1000 }).catch(() => null), { timeout: 20_000 }).toMatch(/storage for Tool Lens is full/);
+      await expect
+        .poll(
+          () =>
+            popup
+              .locator('[data-testid="storage-problem"]')
+              .textContent({ timeout: 1000 })
+              .catch(() => null),
+          { timeout: 20_000 },
+        )
+        .toMatch(/storage for Tool Lens is full/);
       await popup.close();
       await page.close();
     } finally {
@@ -154,13 +174,25 @@ describe('a settings file naming another host', () => {
     await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
     await options.locator('#projectId').waitFor({ timeout: 20_000 });
     const file = { toolLens: 1, connection: { host: 'custom', customHost: other, projectId: '1' }, options: {}, sites: [] };
-    await options.getByTestId('import-file').setInputFiles({ name: 'team-settings.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    await options
+      .getByTestId('import-file')
+      .setInputFiles({ name: 'team-settings.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
     const confirm = options.getByTestId('import-confirm');
     await confirm.waitFor({ timeout: 10_000 });
     expect(await confirm.textContent()).toContain(`${other} (project 1)`);
     await confirm.getByRole('button', { name: 'Import and remove my key' }).click();
-    await expect.poll(() => browser.worker.evaluate(async () => ((await (globalThis as unknown as Chrome).chrome.storage.local.get('settings')).settings as { customHost?: string }).customHost), { timeout: 10_000 }).toBe(other);
-    const stored = (await browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.storage.local.get('settings')).settings)) as { apiKey: string };
+    await expect
+      .poll(
+        () =>
+          browser.worker.evaluate(
+            async () => ((await (globalThis as unknown as Chrome).chrome.storage.local.get('settings')).settings as { customHost?: string }).customHost,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(other);
+    const stored = (await browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.storage.local.get('settings')).settings)) as {
+      apiKey: string;
+    };
     expect(stored.apiKey).toBe('');
     // The popup's connection check: with no key, nothing is sent anywhere.
     const popup = await browser.context.newPage();

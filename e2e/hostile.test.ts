@@ -24,7 +24,6 @@ const EVIL_ERROR = '<script>window.__pwned=2</script>';
 const EVIL_JOB = 'javascript:window.__pwned=3';
 const logs: string[] = [];
 
-
 async function open(path: string): Promise<Page> {
   const page = await browser.context.newPage();
   page.on('console', (m) => logs.push(m.text()));
@@ -42,8 +41,18 @@ beforeAll(async () => {
       // types and job ids are markup on /tools/evil-data.
       const events = (tool: string, path: string, p: string) =>
         [0, 1, 2].flatMap((i) => [
-          { event: 'tool_viewed', distinct_id: `${p}${i}`, timestamp: new Date(now - 60_000 * (i + 1)).toISOString(), properties: { tool_name: tool, page_path: path, session_id: `${p}s${i}` } },
-          { event: 'tool_processing_failed', distinct_id: `${p}${i}`, timestamp: new Date(now - 60_000 * (i + 1) + 1000).toISOString(), properties: { tool_name: tool, session_id: `${p}s${i}`, error_type: EVIL_ERROR, job_id: EVIL_JOB, processing_duration_ms: 10 } },
+          {
+            event: 'tool_viewed',
+            distinct_id: `${p}${i}`,
+            timestamp: new Date(now - 60_000 * (i + 1)).toISOString(),
+            properties: { tool_name: tool, page_path: path, session_id: `${p}s${i}` },
+          },
+          {
+            event: 'tool_processing_failed',
+            distinct_id: `${p}${i}`,
+            timestamp: new Date(now - 60_000 * (i + 1) + 1000).toISOString(),
+            properties: { tool_name: tool, session_id: `${p}s${i}`, error_type: EVIL_ERROR, job_id: EVIL_JOB, processing_duration_ms: 10 },
+          },
         ]);
       await captureBatch(server, [...events(EVIL_TOOL, '/tools/evil', 'a'), ...events('evil-data', '/tools/evil-data', 'b')]);
     },
@@ -96,7 +105,17 @@ describe('hostile pages', () => {
         if (!el) return null;
         const s = getComputedStyle(el);
         const box = el.getBoundingClientRect();
-        return { sel, font: s.font, color: s.color, background: s.backgroundColor, border: s.border, padding: s.padding, display: s.display, width: Math.round(box.width), height: Math.round(box.height) };
+        return {
+          sel,
+          font: s.font,
+          color: s.color,
+          background: s.backgroundColor,
+          border: s.border,
+          padding: s.padding,
+          display: s.display,
+          width: Math.round(box.width),
+          height: Math.round(box.height),
+        };
       });
     }, CARD_PARTS);
   }
@@ -121,13 +140,22 @@ describe('hostile pages', () => {
     await loud.close();
   });
 
-  it("keeps the card closed to a page script: no shadow root, no patched attachShadow, no markup, text or event path", async () => {
+  it('keeps the card closed to a page script: no shadow root, no patched attachShadow, no markup, text or event path', async () => {
     const page = await open('/hostile/spy');
     const toolName = await card(page).locator('[data-testid="tool-name"]').textContent();
     const meta = (await card(page).locator('[data-testid="card-meta"]').textContent())!;
     await card(page).getByRole('tab', { name: 'Triage' }).click();
     await expect.poll(() => card(page).getByRole('tab', { name: 'Triage' }).getAttribute('aria-selected')).toBe('true');
-    type Spy = { host: boolean; shadowRoot: string; innerHTML: string; childCount: number; attachAgain: string; attachShadowCalls: string[]; clicks: string[][]; bodyText: string };
+    type Spy = {
+      host: boolean;
+      shadowRoot: string;
+      innerHTML: string;
+      childCount: number;
+      attachAgain: string;
+      attachShadowCalls: string[];
+      clicks: string[][];
+      bodyText: string;
+    };
     const spy = await page.evaluate(() => (window as unknown as { __spy: () => Spy }).__spy());
     expect(toolName).toBe('news-analyzer');
     expect(spy.host).toBe(true);
@@ -194,7 +222,10 @@ describe('the personal API key', () => {
     const world = contexts.find((c) => c.auxData?.type === 'isolated' && (c.origin.includes(browser.extensionId) || c.name === 'Tool Lens'));
     expect(world, JSON.stringify(contexts)).toBeDefined();
     const run = async (expression: string) =>
-      (await cdp.send('Runtime.evaluate', { expression, contextId: world!.id, awaitPromise: true, returnByValue: true })) as { result: { value?: unknown }; exceptionDetails?: unknown };
+      (await cdp.send('Runtime.evaluate', { expression, contextId: world!.id, awaitPromise: true, returnByValue: true })) as {
+        result: { value?: unknown };
+        exceptionDetails?: unknown;
+      };
     const local = await run(`chrome.storage.local.get(null).then((v) => 'read: ' + JSON.stringify(v), (e) => 'refused: ' + e.message)`);
     expect(String(local.result.value)).toMatch(/^refused: /);
     const session = await run(`chrome.storage.session.get(null).then((v) => JSON.stringify(v), (e) => 'refused: ' + e.message)`);
@@ -202,17 +233,27 @@ describe('the personal API key', () => {
     // What the worker answers the content script's world: figures without the key; nothing at all for
     // the popup's and options' requests, or for another site's card.
     const ask = (message: object) =>
-      run(`chrome.runtime.sendMessage(${JSON.stringify(message)}).then((v) => v === undefined ? 'no answer' : 'answer: ' + JSON.stringify(v), (e) => 'no answer: ' + e.message)`).then((r) => String(r.result.value));
+      run(
+        `chrome.runtime.sendMessage(${JSON.stringify(message)}).then((v) => v === undefined ? 'no answer' : 'answer: ' + JSON.stringify(v), (e) => 'no answer: ' + e.message)`,
+      ).then((r) => String(r.result.value));
     const figures = await ask({ type: 'tool-metrics/get', tool: 'news-analyzer', range: '7d' });
     expect(figures).toMatch(/^answer: \{"ok":true/);
     expect(figures).not.toContain(postHog.apiKey);
-    for (const message of [{ type: 'connection/test' }, { type: 'connection/status' }, { type: 'dashboards/list' }, { type: 'schema/detect' }, { type: 'alerts/get', check: true }, { type: 'site/config', origin: 'https://example.com' }]) {
+    for (const message of [
+      { type: 'connection/test' },
+      { type: 'connection/status' },
+      { type: 'dashboards/list' },
+      { type: 'schema/detect' },
+      { type: 'alerts/get', check: true },
+      { type: 'site/config', origin: 'https://example.com' },
+    ]) {
       expect(await ask(message), JSON.stringify(message)).toMatch(/^no answer/);
     }
     // Everything the card's DOM and the page hold: no key either.
     const everything =
-      (await page.evaluate(() => document.documentElement.outerHTML + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)) +
-      (await card(page).evaluate((root) => root.outerHTML));
+      (await page.evaluate(
+        () => document.documentElement.outerHTML + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie,
+      )) + (await card(page).evaluate((root) => root.outerHTML));
     expect(everything).not.toContain(postHog.apiKey);
     await cdp.detach();
     await page.close();

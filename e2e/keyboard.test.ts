@@ -29,11 +29,18 @@ async function focused(page: Page): Promise<Stop | null> {
     if (!e || e === document.body) return null;
     const style = getComputedStyle(e);
     const name = (e.getAttribute('aria-label') ?? e.textContent ?? '').replace(/\s+/g, ' ').trim();
-    return { name, role: e.getAttribute('role') ?? e.tagName.toLowerCase(), visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none' };
+    return {
+      name,
+      role: e.getAttribute('role') ?? e.tagName.toLowerCase(),
+      visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none',
+    };
   };
   const onHost = await page.evaluate(() => document.activeElement?.tagName.toLowerCase() === 'tool-lens-card');
   if (onHost) {
-    const inner = await card(page).evaluate((root, fn) => (new Function(`return (${fn})`)() as (e: Element | null) => unknown)((root.getRootNode() as ShadowRoot).activeElement), describe.toString());
+    const inner = await card(page).evaluate(
+      (root, fn) => (new Function(`return (${fn})`)() as (e: Element | null) => unknown)((root.getRootNode() as ShadowRoot).activeElement),
+      describe.toString(),
+    );
     return inner ? { ...(inner as Omit<Stop, 'inCard'>), inCard: true } : null;
   }
   const outer = await page.evaluate((fn) => (new Function(`return (${fn})`)() as (e: Element | null) => unknown)(document.activeElement), describe.toString());
@@ -136,7 +143,9 @@ describe('the card with the keyboard', () => {
     const page = await openTool('video-summarizer');
     // The page's last control, then Tab into the card.
     const lastId = await page.evaluate(() => {
-      const all = [...document.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select')].filter((e) => e.offsetParent !== null);
+      const all = [...document.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select')].filter(
+        (e) => e.offsetParent !== null,
+      );
       const last = all[all.length - 1]!;
       last.id ||= 'tl-test-last';
       last.focus();

@@ -26,11 +26,21 @@ let policy: Awaited<ReturnType<typeof chromiumPolicy>>;
 
 type Chrome = {
   chrome: {
-    storage: { managed: { get(): Promise<Record<string, unknown>> }; local: { set(v: object): Promise<void> }; session: { get(k: string): Promise<Record<string, unknown>> } };
+    storage: {
+      managed: { get(): Promise<Record<string, unknown>> };
+      local: { set(v: object): Promise<void> };
+      session: { get(k: string): Promise<Record<string, unknown>> };
+    };
   };
 };
 const STAGING = { id: 2, name: 'Staging', apiToken: 'phc_tool_lens_staging' };
-const siteOf = (origin: string, project?: string) => ({ origin, marker: null, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }], autoMap: false, ...(project ? { project } : {}) });
+const siteOf = (origin: string, project?: string) => ({
+  origin,
+  marker: null,
+  urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }],
+  autoMap: false,
+  ...(project ? { project } : {}),
+});
 const policyValues = (sites: Array<ReturnType<typeof siteOf>>, more: Record<string, unknown> = {}) => ({
   ...more,
   host: postHog.url,
@@ -41,7 +51,8 @@ const policyValues = (sites: Array<ReturnType<typeof siteOf>>, more: Record<stri
   alertEveryMinutes: 0,
 });
 const managed = () => browser.worker.evaluate(() => (globalThis as unknown as Chrome).chrome.storage.managed.get());
-const published = (origin: string) => browser.worker.evaluate(async (o) => (await (globalThis as unknown as Chrome).chrome.storage.session.get(`site:${o}`))[`site:${o}`] ?? null, origin);
+const published = (origin: string) =>
+  browser.worker.evaluate(async (o) => (await (globalThis as unknown as Chrome).chrome.storage.session.get(`site:${o}`))[`site:${o}`] ?? null, origin);
 const toolName = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent();
 const optionsPage = async () => {
   const page = await browser.context.newPage();
@@ -56,9 +67,13 @@ beforeAll(async () => {
   later = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: STAGING.apiToken });
   // Staging's own data, known before any card asks: three sessions that viewed image-compressor.
   const staging = new PostHog(STAGING.apiToken, { host: postHog.url, flushAt: 50, flushInterval: 0 });
-  for (const i of [1, 2, 3]) staging.capture({ distinctId: `staging-${i}`, event: 'tool_viewed', properties: { tool_name: 'image-compressor', $session_id: `staging-session-${i}` } });
+  for (const i of [1, 2, 3])
+    staging.capture({ distinctId: `staging-${i}`, event: 'tool_viewed', properties: { tool_name: 'image-compressor', $session_id: `staging-session-${i}` } });
   await staging.shutdown();
-  const stagingViews = async () => Number(((await postHog.query(`SELECT count() AS n FROM events WHERE team_id = ${STAGING.id} FORMAT JSONEachRow`)) as Array<{ n: number | string }>)[0]?.n ?? 0);
+  const stagingViews = async () =>
+    Number(
+      ((await postHog.query(`SELECT count() AS n FROM events WHERE team_id = ${STAGING.id} FORMAT JSONEachRow`)) as Array<{ n: number | string }>)[0]?.n ?? 0,
+    );
   await vi.waitFor(async () => expect(await stagingViews()).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 100 });
   extension = await chromiumCopyWithOwnId(EXTENSION_DIR);
   policy = await chromiumPolicy(extension.id);
@@ -85,7 +100,10 @@ describe('organisation policy in Chromium', () => {
     const page = await optionsPage();
     await page.waitForSelector('#projectId');
     expect(await page.locator('[data-testid="first-run"]').count()).toBe(0);
-    expect(await page.locator('[data-testid="policy-welcome"] li').allTextContents()).toEqual([expect.stringContaining('paste your personal API key'), expect.stringContaining('Allow the site your organisation listed')]);
+    expect(await page.locator('[data-testid="policy-welcome"] li').allTextContents()).toEqual([
+      expect.stringContaining('paste your personal API key'),
+      expect.stringContaining('Allow the site your organisation listed'),
+    ]);
     expect(await page.inputValue('#projectId')).toBe(String(postHog.projectId));
     expect(await page.isDisabled('#projectId')).toBe(true);
     expect(await page.inputValue('#customHost')).toBe(postHog.url);
@@ -148,7 +166,10 @@ describe('organisation policy in Chromium', () => {
       await page.goto(`${origin}/tools/image-compressor`);
       const sessions = card(page).locator('[data-testid="funnel-step-1"]');
       await expect.poll(() => sessions.getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^\d+$/);
-      const answer = { sessions: Number(await sessions.getAttribute('data-sessions')), project: await card(page).locator('[data-testid="card-project"]').textContent() };
+      const answer = {
+        sessions: Number(await sessions.getAttribute('data-sessions')),
+        project: await card(page).locator('[data-testid="card-project"]').textContent(),
+      };
       await page.close();
       return answer;
     };
@@ -157,7 +178,9 @@ describe('organisation policy in Chromium', () => {
     expect(production.project).toBe(` · project ${postHog.projectId}`);
     expect(staging.project).toBe(` · project ${STAGING.id}`);
     // Staging has its three sessions and the visits of this test; production the seed's hundreds.
-    const seeded = (await postHog.query(`SELECT count(DISTINCT JSONExtractString(properties, 'session_id')) AS n FROM events WHERE team_id = ${postHog.projectId} AND event = 'tool_viewed' AND JSONExtractString(properties, 'tool_name') = 'image-compressor' FORMAT JSONEachRow`)) as Array<{ n: number | string }>;
+    const seeded = (await postHog.query(
+      `SELECT count(DISTINCT JSONExtractString(properties, 'session_id')) AS n FROM events WHERE team_id = ${postHog.projectId} AND event = 'tool_viewed' AND JSONExtractString(properties, 'tool_name') = 'image-compressor' FORMAT JSONEachRow`,
+    )) as Array<{ n: number | string }>;
     expect(production.sessions).toBeGreaterThan(20);
     expect(production.sessions).toBeLessThanOrEqual(Number(seeded[0]!.n));
     expect(staging.sessions).toBeGreaterThanOrEqual(3);
@@ -178,7 +201,14 @@ describe('organisation policy in Chromium', () => {
     const consent = await opened;
     await consent.getByTestId('oauth-allow').click();
     await expect.poll(() => page.getByTestId('sign-in-result').textContent(), { timeout: 30_000 }).toContain('Signed in as');
-    const held = await browser.worker.evaluate(async () => ((await (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get('signIn')).signIn ?? null) as { accessToken?: string } | null);
+    const held = await browser.worker.evaluate(
+      async () =>
+        ((
+          await (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get(
+            'signIn',
+          )
+        ).signIn ?? null) as { accessToken?: string } | null,
+    );
     expect(held?.accessToken).toMatch(/^pha_/);
 
     const tool = await browser.context.newPage();

@@ -42,7 +42,11 @@ const FULL_KEY = 'phx_tool_lens_every_scope';
 beforeAll(async () => {
   // The extension's key lacks insight:write; a second key has every scope.
   stack = await startStack({
-    postHog: { seed: { seed: 5, days: 2, events: 2000 }, keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'], apiKeys: [{ key: FULL_KEY, scopes: ['*'] }] },
+    postHog: {
+      seed: { seed: 5, days: 2, events: 2000 },
+      keyScopes: ['query:read', 'project:read', 'user:read', 'dashboard:read', 'dashboard:write'],
+      apiKeys: [{ key: FULL_KEY, scopes: ['*'] }],
+    },
   });
   ({ postHog, site, browser } = stack);
 });
@@ -85,11 +89,24 @@ describe('popup', () => {
     const before = await openPopup();
     await expect.poll(() => dashboardNames(before)).toHaveLength(3);
     await before.close();
-    postHog.faults.set({ path: '/api/users/@me/', status: 401, body: { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null } });
+    postHog.faults.set({
+      path: '/api/users/@me/',
+      status: 401,
+      body: {
+        type: 'authentication_error',
+        code: 'authentication_failed',
+        detail: 'Personal API key found in request Authorization header is invalid.',
+        attr: null,
+      },
+    });
     postHog.faults.set({ path: /^\/api\/projects\/1\/dashboards\/?$/, status: 503, body: 'upstream connect error' });
     const popup = await openPopup();
-    await expect.poll(() => popup.locator('[data-testid="popup-connection"]').textContent(), { timeout: 20_000 }).toMatch(/^✗ .*rejected the personal API key \(401\)/);
-    await expect.poll(() => popup.locator('[data-testid="dashboards-stale"]').textContent(), { timeout: 20_000 }).toMatch(/^Dashboards as of \d\d:\d\d; could not refresh: .*503/);
+    await expect
+      .poll(() => popup.locator('[data-testid="popup-connection"]').textContent(), { timeout: 20_000 })
+      .toMatch(/^✗ .*rejected the personal API key \(401\)/);
+    await expect
+      .poll(() => popup.locator('[data-testid="dashboards-stale"]').textContent(), { timeout: 20_000 })
+      .toMatch(/^Dashboards as of \d\d:\d\d; could not refresh: .*503/);
     expect((await dashboardNames(popup)).length).toBe(3);
     expect(await popup.locator('body').textContent()).not.toContain(postHog.apiKey);
     await popup.close();
@@ -120,10 +137,14 @@ describe('popup', () => {
     await expect.poll(() => popup.locator('[data-testid="tool-usage-result"]').textContent(), { timeout: 20_000 }).toContain('Dashboard updated.');
     await popup.close();
 
-    const list = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { results: Array<{ id: number; name: string }> };
+    const list = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as {
+      results: Array<{ id: number; name: string }>;
+    };
     const ours = list.results.filter((d) => d.name === 'Tool Usage Analytics');
     expect(ours).toHaveLength(1);
-    const detail = (await (await fetch(`${postHog.url}/api/projects/1/dashboards/${ours[0]!.id}/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })).json()) as { tiles: Array<{ layouts?: { sm?: { y: number } } }> };
+    const detail = (await (
+      await fetch(`${postHog.url}/api/projects/1/dashboards/${ours[0]!.id}/`, { headers: { Authorization: `Bearer ${postHog.apiKey}` } })
+    ).json()) as { tiles: Array<{ layouts?: { sm?: { y: number } } }> };
     expect(detail.tiles).toHaveLength(12);
     expect(new Set(detail.tiles.map((t) => t.layouts?.sm?.y)).size).toBe(4);
   });
@@ -140,7 +161,12 @@ describe('popup', () => {
     expect(await popup.locator('th[aria-sort="ascending"]').textContent()).toContain('Tool');
     // Failure rate, highest first: the column's own numbers in order.
     await popup.getByRole('button', { name: 'Failure rate' }).click();
-    const rates = await rows.evaluateAll((tr) => tr.map((r) => r.querySelectorAll('td')[1]!.textContent!).filter((t) => t !== '—').map((t) => parseFloat(t)));
+    const rates = await rows.evaluateAll((tr) =>
+      tr
+        .map((r) => r.querySelectorAll('td')[1]!.textContent!)
+        .filter((t) => t !== '—')
+        .map((t) => parseFloat(t)),
+    );
     expect(rates).toEqual([...rates].sort((a, b) => b - a));
     const first = (await names())[0]!;
     await popup.close();
@@ -149,7 +175,9 @@ describe('popup', () => {
     const page = await browser.context.newPage();
     await page.goto(`${site.url}/tools/${first}`);
     const standing = card(page).locator('[data-testid="standing"]');
-    await expect.poll(() => standing.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^Among ${byName.length} tools: .*failure rate [0-9.]+× the median, highest of \\d+`));
+    await expect
+      .poll(() => standing.textContent(), { timeout: 30_000 })
+      .toMatch(new RegExp(`^Among ${byName.length} tools: .*failure rate [0-9.]+× the median, highest of \\d+`));
     await page.close();
   });
 
@@ -157,7 +185,11 @@ describe('popup', () => {
     const client = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 50, flushInterval: 0 });
     for (let i = 0; i < 14; i++) {
       client.capture({ distinctId: `burst-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `b${i}` } });
-      client.capture({ distinctId: `burst-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `b${i}`, error_type: 'rate_limited', processing_duration_ms: 120 } });
+      client.capture({
+        distinctId: `burst-${i}`,
+        event: 'tool_processing_failed',
+        properties: { tool_name: 'video-summarizer', job_id: `b${i}`, error_type: 'rate_limited', processing_duration_ms: 120 },
+      });
     }
     await client.shutdown();
 

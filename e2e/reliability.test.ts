@@ -69,7 +69,16 @@ describe('faults on the card', () => {
     const page = await openReady('news-analyzer');
     const views = await viewsShown(page);
     const before = await meta(page);
-    postHog.faults.set({ path: QUERY, status: 401, body: { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null } });
+    postHog.faults.set({
+      path: QUERY,
+      status: 401,
+      body: {
+        type: 'authentication_error',
+        code: 'authentication_failed',
+        detail: 'Personal API key found in request Authorization header is invalid.',
+        attr: null,
+      },
+    });
     postHog.faults.resetCount();
     await refresh(page);
     await expect.poll(() => staleBanner(page).textContent(), { timeout: 20_000 }).toContain('rejected the personal API key (401)');
@@ -86,9 +95,14 @@ describe('faults on the card', () => {
     await page.close();
   });
 
-  it("429 as PostHog sends it (the wait in its text, no Retry-After): says so, never asks sooner, then recovers", async () => {
+  it('429 as PostHog sends it (the wait in its text, no Retry-After): says so, never asks sooner, then recovers', async () => {
     const page = await openReady('csv-cleaner');
-    postHog.faults.set({ path: QUERY, status: 429, body: { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 4 seconds.', attr: null }, times: 1 });
+    postHog.faults.set({
+      path: QUERY,
+      status: 429,
+      body: { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 4 seconds.', attr: null },
+      times: 1,
+    });
     postHog.faults.resetCount();
     await refresh(page);
     await expect.poll(() => staleBanner(page).textContent(), { timeout: 20_000 }).toMatch(/rate limiting this key.*retrying in 4 s/);
@@ -203,7 +217,9 @@ describe('MV3 worker restarts', () => {
 
     // No click: the card asks again by itself, the worker restarts to answer it.
     postHog.faults.clear();
-    await expect.poll(async () => (await card(page).locator('[data-testid="card-ready"]').count()) === 1 && (await staleBanner(page).count()) === 0, { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => (await card(page).locator('[data-testid="card-ready"]').count()) === 1 && (await staleBanner(page).count()) === 0, { timeout: 30_000 })
+      .toBe(true);
     // A new tab is served by the restarted worker too.
     const again = await openReady('news-analyzer');
     await again.close();
@@ -254,13 +270,17 @@ describe('request budget', () => {
         await refresh(page);
         await settled(page);
       }
-      await expect.poll(() => staleBanner(page).textContent(), { timeout: 10_000 }).toMatch(/^Showing figures as of .*request budget is spent \(2 PostHog requests at once, 1 an hour\)/);
+      await expect
+        .poll(() => staleBanner(page).textContent(), { timeout: 10_000 })
+        .toMatch(/^Showing figures as of .*request budget is spent \(2 PostHog requests at once, 1 an hour\)/);
       expect(postHog.faults.count(QUERY)).toBeLessThanOrEqual(2);
 
       const options = await browser.context.newPage();
       await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
       await expect.poll(() => options.locator('#budgetCapacity').inputValue(), { timeout: 10_000 }).toBe('2');
-      await expect.poll(() => options.locator('[data-testid="budget"]').textContent(), { timeout: 10_000 }).toMatch(/0 of 2 PostHog requests left \(1 an hour\); next in \d+ min/);
+      await expect
+        .poll(() => options.locator('[data-testid="budget"]').textContent(), { timeout: 10_000 })
+        .toMatch(/0 of 2 PostHog requests left \(1 an hour\); next in \d+ min/);
       await options.close();
     } finally {
       await configureExtension(browser, stack.settings);
@@ -274,4 +294,3 @@ describe('after every fault above', () => {
     expect(logs.join('\n')).not.toContain(postHog.apiKey);
   });
 });
-

@@ -51,7 +51,9 @@ describe('Sign in with PostHog (Chromium)', () => {
     const page = await toKeyStep();
     const consent = await openConsent(page);
     await consent.getByTestId('oauth-deny').click();
-    await expect.poll(() => page.getByTestId('first-run-problem').textContent(), { timeout: 30_000 }).toBe('You cancelled the sign-in on PostHog: nothing was saved.');
+    await expect
+      .poll(() => page.getByTestId('first-run-problem').textContent(), { timeout: 30_000 })
+      .toBe('You cancelled the sign-in on PostHog: nothing was saved.');
     expect(await page.getByTestId('first-run').getAttribute('data-step')).toBe('key');
     expect(await stored('signIn')).toBeUndefined();
     await page.close();

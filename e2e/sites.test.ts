@@ -111,7 +111,11 @@ describe('sites in the options', () => {
     expect(exported).toContain(site.url);
     expect(exported).not.toContain(postHog.apiKey);
 
-    await options.setInputFiles('[data-testid="import-file"]', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"toolLens": 1, "connection": {"host": "mars"}}') });
+    await options.setInputFiles('[data-testid="import-file"]', {
+      name: 'bad.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"toolLens": 1, "connection": {"host": "mars"}}'),
+    });
     await expect.poll(() => options.locator('[data-testid="import-status"]').textContent()).toContain('connection.host');
     await options.close();
   });

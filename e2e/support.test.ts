@@ -21,7 +21,10 @@ const MIN = 60_000;
 type Chrome = {
   chrome: {
     contextMenus: { onClicked: { dispatch(info: object, tab: object): void } };
-    runtime: { onMessage: { addListener(cb: (m: { toolLensTest?: string; info?: object; tab?: object }) => void): void }; sendMessage(m: object): Promise<unknown> };
+    runtime: {
+      onMessage: { addListener(cb: (m: { toolLensTest?: string; info?: object; tab?: object }) => void): void };
+      sendMessage(m: object): Promise<unknown>;
+    };
     tabs: { query(q: object): Promise<Array<{ id: number; windowId: number; url?: string }>> };
   };
 };
@@ -29,17 +32,25 @@ type Chrome = {
 beforeAll(async () => {
   stack = await startStack({ postHog: { seed: false } });
   const node = new PostHog(stack.postHog.projectApiKey, { host: stack.postHog.url, flushAt: 200, maxBatchSize: 200, maxQueueSize: 5000, flushInterval: 0 });
-  const capture = (distinctId: string, event: string, minutesAgo: number, properties: Record<string, unknown>) => node.capture({ distinctId, event, timestamp: new Date(NOW - minutesAgo * MIN), properties });
+  const capture = (distinctId: string, event: string, minutesAgo: number, properties: Record<string, unknown>) =>
+    node.capture({ distinctId, event, timestamp: new Date(NOW - minutesAgo * MIN), properties });
   const ada = (session: string, extra: Record<string, unknown>) => ({ $session_id: session, ...extra });
   capture('ada-1', 'tool_viewed', 60, ada('sess-ada-1', { tool_name: 'pdf-to-text', $set: { email: 'ada.lovelace@example.com', plan: 'pro' } }));
   capture('ada-1', 'tool_processing_started', 50, ada('sess-ada-1', { tool_name: 'pdf-to-text', job_id: 'ada-job-1' }));
-  capture('ada-1', 'tool_processing_failed', 49, ada('sess-ada-1', { tool_name: 'pdf-to-text', job_id: 'ada-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }));
+  capture(
+    'ada-1',
+    'tool_processing_failed',
+    49,
+    ada('sess-ada-1', { tool_name: 'pdf-to-text', job_id: 'ada-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }),
+  );
   capture('ada-1', 'tool_processing_started', 30, ada('sess-ada-2', { tool_name: 'news-analyzer', job_id: 'ada-job-2' }));
   capture('ada-1', 'tool_processing_completed', 29, ada('sess-ada-2', { tool_name: 'news-analyzer', job_id: 'ada-job-2', processing_duration_ms: 900 }));
   // Everyone else's pdf-to-text jobs, 200 ms … 4 s: p50 2.20 s, p95 4.00 s (the value at ⌊q·n⌋ of the sorted 20).
-  for (let i = 1; i <= 20; i++) capture(`crowd-${i}`, 'tool_processing_completed', 100 + i, { tool_name: 'pdf-to-text', job_id: `crowd-${i}`, processing_duration_ms: 200 * i });
+  for (let i = 1; i <= 20; i++)
+    capture(`crowd-${i}`, 'tool_processing_completed', 100 + i, { tool_name: 'pdf-to-text', job_id: `crowd-${i}`, processing_duration_ms: 200 * i });
   capture('grace-7', 'tool_viewed', 20, { tool_name: 'pdf-to-text', $set: { email: 'grace@example.org' } });
-  for (let i = 0; i < 130; i++) capture('busy-bea', 'tool_processing_completed', 5 + i, { tool_name: 'csv-cleaner', job_id: `bea-${i}`, processing_duration_ms: 100 });
+  for (let i = 0; i < 130; i++)
+    capture('busy-bea', 'tool_processing_completed', 5 + i, { tool_name: 'csv-cleaner', job_id: `bea-${i}`, processing_duration_ms: 100 });
   node.captureException(new TypeError('Cannot read properties of undefined (reading "pages")'), 'ada-1', { $session_id: 'sess-ada-1' });
   await node.shutdown();
 
@@ -78,7 +89,10 @@ async function chooseLookUpInToolLens(ticket: Page, selection: string) {
   });
   const relay = await stack.browser.context.newPage();
   await relay.goto(`chrome-extension://${stack.browser.extensionId}/popup.html`);
-  const tab = await relay.evaluate(async (url) => (await (globalThis as unknown as Chrome).chrome.tabs.query({ url })).map((t) => ({ id: t.id, windowId: t.windowId }))[0], ticket.url());
+  const tab = await relay.evaluate(
+    async (url) => (await (globalThis as unknown as Chrome).chrome.tabs.query({ url })).map((t) => ({ id: t.id, windowId: t.windowId }))[0],
+    ticket.url(),
+  );
   await relay.evaluate(
     ([info, tab]) => {
       const button = document.createElement('button');
@@ -101,8 +115,12 @@ describe('support starts from the ticket', () => {
     const duplicate = await stack.browser.worker.evaluate(
       () =>
         new Promise<string>((resolve) => {
-          const menus = (globalThis as unknown as { chrome: { contextMenus: { create(o: object, cb: () => void): void }; runtime: { lastError?: { message?: string } } } }).chrome;
-          menus.contextMenus.create({ id: 'tool-lens-look-up', title: 'x', contexts: ['selection'] }, () => resolve(menus.runtime.lastError?.message ?? 'created'));
+          const menus = (
+            globalThis as unknown as { chrome: { contextMenus: { create(o: object, cb: () => void): void }; runtime: { lastError?: { message?: string } } } }
+          ).chrome;
+          menus.contextMenus.create({ id: 'tool-lens-look-up', title: 'x', contexts: ['selection'] }, () =>
+            resolve(menus.runtime.lastError?.message ?? 'created'),
+          );
         }),
     );
     expect(duplicate).toMatch(/duplicate id/i);
@@ -126,14 +144,22 @@ describe('support starts from the ticket', () => {
       expect(await panel.evaluate<string>(`document.querySelector('#lookup-value').value`)).toBe('ada.lovelace@example.com');
       expect(await panel.evaluate<string[]>(texts('[data-testid="lookup-person"] h3'))).toEqual(['ada.lovelace@example.com']);
       expect(await panel.evaluate<string>(`document.querySelector('[data-testid="person-property-plan"]').textContent`)).toBe('pro');
-      const jobs = await panel.evaluate<Array<[string, string, string]>>(`[...document.querySelectorAll('[data-testid="lookup-job"]')].map((li) => [li.dataset.status, li.dataset.tool, li.dataset.jobId])`);
+      const jobs = await panel.evaluate<Array<[string, string, string]>>(
+        `[...document.querySelectorAll('[data-testid="lookup-job"]')].map((li) => [li.dataset.status, li.dataset.tool, li.dataset.jobId])`,
+      );
       expect(jobs).toEqual([
         ['failed', 'pdf-to-text', 'ada-job-1'],
         ['completed', 'news-analyzer', 'ada-job-2'],
       ]);
-      expect(await panel.evaluate<string>(`document.querySelector('[data-testid="lookup-job"] [data-testid="job-duration"]').textContent`)).toBe('4.20 s · over p95 (4.00 s)');
-      expect(await panel.evaluate<string[]>(texts('[data-testid="lookup-job"][data-status="failed"] [data-testid="lookup-exception"] .bad'))).toEqual(['TypeError']);
-      const replays = await panel.evaluate<string[]>(`[...document.querySelectorAll('[data-testid="lookup-job"] .job-meta a')].filter((a) => a.textContent === 'replay').map((a) => a.href)`);
+      expect(await panel.evaluate<string>(`document.querySelector('[data-testid="lookup-job"] [data-testid="job-duration"]').textContent`)).toBe(
+        '4.20 s · over p95 (4.00 s)',
+      );
+      expect(await panel.evaluate<string[]>(texts('[data-testid="lookup-job"][data-status="failed"] [data-testid="lookup-exception"] .bad'))).toEqual([
+        'TypeError',
+      ]);
+      const replays = await panel.evaluate<string[]>(
+        `[...document.querySelectorAll('[data-testid="lookup-job"] .job-meta a')].filter((a) => a.textContent === 'replay').map((a) => a.href)`,
+      );
       const project = `${stack.postHog.url}/project/${stack.postHog.projectId}`;
       expect(replays).toEqual([`${project}/replay/sess-ada-1`, `${project}/replay/sess-ada-2`]);
 
@@ -141,7 +167,9 @@ describe('support starts from the ticket', () => {
       await ticket.bringToFront();
       await ticket.locator('#cc').selectText();
       await chooseLookUpInToolLens(ticket, await ticket.evaluate(() => getSelection()!.toString()));
-      await expect.poll(() => panel.evaluate<string | null>(`document.querySelector('[data-testid="lookup-no-jobs"]')?.textContent ?? null`), { timeout: 30_000 }).toMatch(/^No jobs in the last 7 days/);
+      await expect
+        .poll(() => panel.evaluate<string | null>(`document.querySelector('[data-testid="lookup-no-jobs"]')?.textContent ?? null`), { timeout: 30_000 })
+        .toMatch(/^No jobs in the last 7 days/);
       expect(await panel.evaluate<string>(`document.querySelector('#lookup-value').value`)).toBe('grace@example.org');
       expect(await panel.evaluate<string[]>(texts('[data-testid="lookup-person"] h3'))).toEqual(['grace@example.org']);
     } finally {
@@ -159,7 +187,9 @@ describe('support starts from the ticket', () => {
       await lookup.getByLabel('Email or id to look up').fill(value);
       await page.keyboard.press('Enter');
       await lookup.locator('[data-testid="lookup-result"], [data-testid="lookup-empty"], [data-testid="lookup-error"]').first().waitFor({ timeout: 30_000 });
-      await expect.poll(() => lookup.locator('[data-testid="lookup-as-of"] code, [data-testid="lookup-empty"] code').first().textContent(), { timeout: 30_000 }).toBe(value);
+      await expect
+        .poll(() => lookup.locator('[data-testid="lookup-as-of"] code, [data-testid="lookup-empty"] code').first().textContent(), { timeout: 30_000 })
+        .toBe(value);
     };
     await page.setViewportSize({ width: 400, height: 900 }); // a side panel's width
     for (const value of ['sess-ada-2', 'ada-job-1']) {
@@ -173,7 +203,9 @@ describe('support starts from the ticket', () => {
     await find('busy-bea');
     expect(await lookup.locator('[data-testid="lookup-job"]').count()).toBe(50);
     expect(await lookup.locator('[data-testid="lookup-more"]').textContent()).toContain('80 more jobs are not listed here');
-    expect(await lookup.locator('[data-testid="lookup-more-link"]').getAttribute('href')).toMatch(new RegExp(`^${stack.postHog.url}/project/1/insights/new#q=`));
+    expect(await lookup.locator('[data-testid="lookup-more-link"]').getAttribute('href')).toMatch(
+      new RegExp(`^${stack.postHog.url}/project/1/insights/new#q=`),
+    );
     await find('nobody-at-all');
     expect(await lookup.locator('[data-testid="lookup-empty"]').count()).toBe(1);
     await page.close();

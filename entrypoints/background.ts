@@ -8,7 +8,10 @@ import { createWorker } from '../lib/worker/worker';
 import { LOOKUP_PAGE, lookupPagePath } from '../lib/helpers/lookupPage';
 import '../lib/model/zodMessages';
 
-type SidePanelApi = { setOptions(o: { tabId: number; path: string; enabled: boolean }): Promise<void>; open(o: { tabId: number } | { windowId: number }): Promise<void> };
+type SidePanelApi = {
+  setOptions(o: { tabId: number; path: string; enabled: boolean }): Promise<void>;
+  open(o: { tabId: number } | { windowId: number }): Promise<void>;
+};
 type SidebarApi = { setPanel(o: { tabId: number; panel: string }): Promise<void>; open(): Promise<void> };
 
 /** The context menu's item on selected text: "Look up in Tool Lens" (contextMenus; selectionText needs no host permission). */
@@ -46,8 +49,15 @@ async function wakeManagedStorage(): Promise<(() => Promise<void>) | void> {
   if (!offscreen) return;
   // Already open (another read under way): that one asks.
   const opened = await offscreen
-    .createDocument({ url: browser.runtime.getURL('/policy.html'), reasons: ['LOCAL_STORAGE'], justification: "Reads the organisation's Tool Lens policy (managed storage)" })
-    .then(() => true, () => false);
+    .createDocument({
+      url: browser.runtime.getURL('/policy.html'),
+      reasons: ['LOCAL_STORAGE'],
+      justification: "Reads the organisation's Tool Lens policy (managed storage)",
+    })
+    .then(
+      () => true,
+      () => false,
+    );
   return opened ? () => offscreen.closeDocument() : undefined;
 }
 
@@ -69,7 +79,9 @@ export default defineBackground(() => {
       return script.runAt === RUN_AT ? (script.matches ?? []) : [];
     },
     register: (matches) =>
-      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT, persistAcrossSessions: true }]),
+      browser.scripting.registerContentScripts([
+        { id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT, persistAcrossSessions: true },
+      ]),
     update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT }]),
     unregister: () => browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }),
     hasPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),

@@ -42,7 +42,14 @@ export default defineUnlistedScript(() => {
           const head = pending;
           pending = null;
           if (head && head.range === range && !refresh && since === undefined && !allData) return validated(head.answer);
-          return askWorker({ type: 'tool-metrics/get', tool: match.tool, range, refresh, ...(since === undefined ? {} : { since }), ...(allData ? { allData } : {}) });
+          return askWorker({
+            type: 'tool-metrics/get',
+            tool: match.tool,
+            range,
+            refresh,
+            ...(since === undefined ? {} : { since }),
+            ...(allData ? { allData } : {}),
+          });
         },
         loadTriage: (range) => askWorker({ type: 'triage/get', tool: match.tool, range }),
         openLookup: (range) => askWorker({ type: 'lookup/open', tool: match.tool, range }),
@@ -63,7 +70,19 @@ export default defineUnlistedScript(() => {
         css: cardCss,
         onMount(container) {
           draw = () =>
-            render(<CardContainer key={match.tool} tool={match.tool} matchedBy={match.detail} api={api} prefs={currentPrefs} toggleSignal={toggles} onHide={onHide} initial={initial} />, container);
+            render(
+              <CardContainer
+                key={match.tool}
+                tool={match.tool}
+                matchedBy={match.detail}
+                api={api}
+                prefs={currentPrefs}
+                toggleSignal={toggles}
+                onHide={onHide}
+                initial={initial}
+              />,
+              container,
+            );
           draw();
           return container;
         },

@@ -106,26 +106,44 @@ describe('architecture', () => {
   });
 
   it("layers lib/'s folders: each imports only folders below it", () => {
-    const folders = fs.readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = fs
+      .readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect([...folders].sort(), 'every folder of lib/ has its place in LIB_LAYERS').toEqual([...LIB_LAYERS].sort());
     const rank = (f: string) => LIB_LAYERS.indexOf(f.split('/')[1]!);
     const upward = files
       .filter((f) => f.startsWith('lib/') && f.split('/').length > 2)
-      .flatMap((f) => graph.get(f)!.filter((d) => d.startsWith('lib/') && d.split('/').length > 2 && rank(d) > rank(f)).map((d) => `${f} → ${d}`));
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((d) => d.startsWith('lib/') && d.split('/').length > 2 && rank(d) > rank(f))
+          .map((d) => `${f} → ${d}`),
+      );
     expect(upward).toEqual([]);
   });
 
   it('keeps lib/ free of screens and entrypoints', () => {
     const wrong = files
       .filter((f) => f.startsWith('lib/'))
-      .flatMap((f) => graph.get(f)!.filter((d) => !d.startsWith('lib/')).map((d) => `${f} → ${d}`));
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((d) => !d.startsWith('lib/'))
+          .map((d) => `${f} → ${d}`),
+      );
     expect(wrong).toEqual([]);
   });
 
   it('keeps components/ presentational: no storage, no PostHog client, no entrypoints', () => {
     const wrong = files
       .filter((f) => f.startsWith('components/'))
-      .flatMap((f) => graph.get(f)!.filter((d) => /^(lib\/storage\/|lib\/posthog\/client|entrypoints\/)/.test(d)).map((d) => `${f} → ${d}`));
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((d) => /^(lib\/storage\/|lib\/posthog\/client|entrypoints\/)/.test(d))
+          .map((d) => `${f} → ${d}`),
+      );
     expect(wrong).toEqual([]);
   });
 

@@ -23,8 +23,18 @@ beforeAll(async () => {
   // exactly 10 failures: not over
   for (let i = 0; i < 10; i++) ev('tool_processing_failed', 'edge', 20 * MIN + i * 1000);
   // slow: mean 61 s over two completed jobs, `$` spelling of the tool
-  batch.push({ event: 'tool_processing_completed', distinct_id: 'u', timestamp: ago(10 * MIN), properties: { $tool_name: 'slow', processing_duration_ms: 60_000 } });
-  batch.push({ event: 'tool_processing_completed', distinct_id: 'u', timestamp: ago(9 * MIN), properties: { $tool_name: 'slow', processing_duration_ms: 62_000 } });
+  batch.push({
+    event: 'tool_processing_completed',
+    distinct_id: 'u',
+    timestamp: ago(10 * MIN),
+    properties: { $tool_name: 'slow', processing_duration_ms: 60_000 },
+  });
+  batch.push({
+    event: 'tool_processing_completed',
+    distinct_id: 'u',
+    timestamp: ago(9 * MIN),
+    properties: { $tool_name: 'slow', processing_duration_ms: 62_000 },
+  });
   // old failures do not count
   for (let i = 0; i < 20; i++) ev('tool_processing_failed', 'yesterday', 26 * 60 * MIN);
   await captureBatch(ph, batch);
@@ -39,7 +49,10 @@ describe('alert check on the local server', () => {
       return fetch(input, init);
     };
     const svc = servicesFor({
-      loadSettings: async () => ({ status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } }),
+      loadSettings: async () => ({
+        status: 'configured',
+        settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS },
+      }),
       store: memoryStore(),
       fetch: counting,
     }).project;

@@ -11,13 +11,21 @@ beforeAll(async () => {
 });
 afterAll(() => ph?.close());
 
-const api = (path: string, init: RequestInit = {}, key = ph.apiKey) => fetch(`${ph.url}/api/projects/${ph.projectId}/${path}`, { ...init, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } });
+const api = (path: string, init: RequestInit = {}, key = ph.apiKey) =>
+  fetch(`${ph.url}/api/projects/${ph.projectId}/${path}`, { ...init, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } });
 
 describe('annotations', () => {
   it('lists in pages of results, newest first, and creates', async () => {
-    const made = await api('annotations/', { method: 'POST', body: JSON.stringify({ content: 'Switched <b>queue</b>', date_marker: new Date(Date.now() - 3_600_000).toISOString() }) });
+    const made = await api('annotations/', {
+      method: 'POST',
+      body: JSON.stringify({ content: 'Switched <b>queue</b>', date_marker: new Date(Date.now() - 3_600_000).toISOString() }),
+    });
     expect(made.status).toBe(200);
-    const page = (await (await api('annotations/')).json()) as { count: number; next: null; results: Array<{ content: string; date_marker: string; scope: string; creation_type: string }> };
+    const page = (await (await api('annotations/')).json()) as {
+      count: number;
+      next: null;
+      results: Array<{ content: string; date_marker: string; scope: string; creation_type: string }>;
+    };
     expect(page.count).toBe(3);
     expect(page.results[0]).toMatchObject({ content: 'Switched <b>queue</b>', scope: 'project', creation_type: 'USR' });
     const markers = page.results.map((r) => r.date_marker);
@@ -28,7 +36,8 @@ describe('annotations', () => {
   });
 
   it('filters as PostHog does: date_from/date_to on the marker, search in the content, a checked scope; pages link on', async () => {
-    const list = async (query: string) => ((await (await api(`annotations/?${query}`)).json()) as { results: Array<{ content: string }>; next: string | null }).results.map((r) => r.content);
+    const list = async (query: string) =>
+      ((await (await api(`annotations/?${query}`)).json()) as { results: Array<{ content: string }>; next: string | null }).results.map((r) => r.content);
     const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000).toISOString();
     expect(await list(`date_from=${sixDaysAgo}`)).toEqual(['Switched <b>queue</b>', 'Deployed OCR engine v2 (pdf-to-text, news-analyzer)']);
     expect(await list(`date_to=${sixDaysAgo}`)).toEqual(['Upstream storage incident: uploads slow for 2 h']);

@@ -48,7 +48,26 @@ export class AnnotationApi {
 
   create(fields: { content: string; date_marker: string; scope?: Annotation['scope'] }): Annotation {
     const now = new Date().toISOString();
-    const a: Annotation = { id: this.nextId++, content: fields.content, date_marker: fields.date_marker, creation_type: 'USR', dashboard_item: null, dashboard_id: null, dashboard_name: null, insight_short_id: null, insight_name: null, insight_derived_name: null, created_by: this.user(), created_at: now, updated_at: now, deleted: false, scope: fields.scope ?? 'project', recording_id: null, is_emoji: false, tagged_users: [] };
+    const a: Annotation = {
+      id: this.nextId++,
+      content: fields.content,
+      date_marker: fields.date_marker,
+      creation_type: 'USR',
+      dashboard_item: null,
+      dashboard_id: null,
+      dashboard_name: null,
+      insight_short_id: null,
+      insight_name: null,
+      insight_derived_name: null,
+      created_by: this.user(),
+      created_at: now,
+      updated_at: now,
+      deleted: false,
+      scope: fields.scope ?? 'project',
+      recording_id: null,
+      is_emoji: false,
+      tagged_users: [],
+    };
     this.items.push(a);
     return a;
   }
@@ -80,7 +99,8 @@ export class AnnotationApi {
         const content = body?.content;
         const marker = body?.date_marker;
         if (typeof content !== 'string' || !content) throw new ApiError(400, 'validation_error', 'required', 'This field is required.', 'content');
-        if (typeof marker !== 'string' || Number.isNaN(Date.parse(marker))) throw new ApiError(400, 'validation_error', 'invalid', 'Datetime has wrong format.', 'date_marker');
+        if (typeof marker !== 'string' || Number.isNaN(Date.parse(marker)))
+          throw new ApiError(400, 'validation_error', 'invalid', 'Datetime has wrong format.', 'date_marker');
         const scope = (SCOPES as readonly string[]).includes(String(body?.scope)) ? (body!.scope as Annotation['scope']) : 'project';
         return this.create({ content, date_marker: new Date(marker).toISOString(), scope });
       };
@@ -102,7 +122,8 @@ export class AnnotationApi {
         return at;
       };
       const [from, to] = [bound('date_from'), bound('date_to')];
-      if (from !== null && to !== null && from > to) throw new ApiError(400, 'validation_error', 'invalid_input', 'Invalid date range: date_from must be before date_to');
+      if (from !== null && to !== null && from > to)
+        throw new ApiError(400, 'validation_error', 'invalid_input', 'Invalid date range: date_from must be before date_to');
       if (from !== null) list = list.filter((a) => Date.parse(a.date_marker) >= from);
       if (to !== null) list = list.filter((a) => Date.parse(a.date_marker) <= to);
       const search = params.get('search')?.toLowerCase();

@@ -30,7 +30,11 @@ describe('the seed drawn inside ClickHouse', () => {
       const t = String(e.properties.tool_name ?? e.properties.$tool_name);
       js.tools.set(t, (js.tools.get(t) ?? 0) + 1);
     }
-    const { n, future } = (await rows<{ n: number; future: number }>(`SELECT count() AS n, countIf(timestamp > toDateTime64('${NOW.toISOString().slice(0, 19).replace('T', ' ')}', 6, 'UTC')) AS future FROM events`))[0]!;
+    const { n, future } = (
+      await rows<{ n: number; future: number }>(
+        `SELECT count() AS n, countIf(timestamp > toDateTime64('${NOW.toISOString().slice(0, 19).replace('T', ' ')}', 6, 'UTC')) AS future FROM events`,
+      )
+    )[0]!;
     expect(Math.abs(Number(n) - OPTIONS.events) / OPTIONS.events).toBeLessThan(0.03);
     expect(Number(future)).toBe(0);
     const share = (count: number, total: number) => count / total;
@@ -41,7 +45,13 @@ describe('the seed drawn inside ClickHouse', () => {
     expect(byTool.map((r) => r.t).sort()).toEqual(SEED_TOOLS.map((t) => t.name).sort());
     for (const r of byTool) expect(Math.abs(share(Number(r.c), Number(n)) - share(js.tools.get(r.t) ?? 0, js.total)), r.t).toBeLessThan(0.015);
     // csv-cleaner spells $tool_name and $processing_duration_ms, as in seed.ts.
-    expect((await rows<{ c: number }>(`SELECT count() AS c FROM events WHERE JSONHas(properties, '$tool_name') AND JSONExtractString(properties, '$tool_name') != 'csv-cleaner'`))[0]!.c).toBe(0);
+    expect(
+      (
+        await rows<{ c: number }>(
+          `SELECT count() AS c FROM events WHERE JSONHas(properties, '$tool_name') AND JSONExtractString(properties, '$tool_name') != 'csv-cleaner'`,
+        )
+      )[0]!.c,
+    ).toBe(0);
   });
 
   it("draws each tool's processing time around its median, and failures at its rate", async () => {
@@ -63,7 +73,8 @@ describe('the seed drawn inside ClickHouse', () => {
   it('is the same every time for the same options', async () => {
     // The same draw again, into another project's rows: the same events, uuids and times.
     await ph.query(bulkSeedSql({ ...OPTIONS, sessions: sessionsFor(OPTIONS), teamId: 99 }));
-    const digest = 'SELECT team_id, groupBitXor(cityHash64(uuid, event, properties, timestamp, distinct_id, person_id, person_properties)) AS d, count() AS n FROM events GROUP BY team_id ORDER BY team_id FORMAT JSONEachRow';
+    const digest =
+      'SELECT team_id, groupBitXor(cityHash64(uuid, event, properties, timestamp, distinct_id, person_id, person_properties)) AS d, count() AS n FROM events GROUP BY team_id ORDER BY team_id FORMAT JSONEachRow';
     const [one, two] = await rows<{ d: number; n: number }>(digest);
     expect(two).toEqual({ ...one, team_id: 99 });
   });

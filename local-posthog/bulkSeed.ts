@@ -17,14 +17,16 @@ const u = (seed: number, k: number) => `(cityHash64(${seed}, number, ${k}) / 184
 const normal = (seed: number, k: number) => `(sqrt(-2 * log(greatest(${u(seed, k)}, 1e-12))) * cos(2 * pi() * ${u(seed, k + 1)}))`;
 const logNormal = (median: string, sigma: string, seed: number, k: number) => `((${median}) * exp((${sigma}) * ${normal(seed, k)}))`;
 /** A weighted pick among string items (per tool when the items are an array of arrays indexed by `ti`). */
-const weighted = (items: string, cumulative: string, seed: number, k: number) => `${items}[arrayFirstIndex(c -> ${u(seed, k)} * ${cumulative}[-1] < c, ${cumulative})]`;
+const weighted = (items: string, cumulative: string, seed: number, k: number) =>
+  `${items}[arrayFirstIndex(c -> ${u(seed, k)} * ${cumulative}[-1] < c, ${cumulative})]`;
 const sqlString = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 const arr = (xs: Array<string | number>) => `[${xs.map((x) => (typeof x === 'number' ? String(x) : sqlString(x))).join(', ')}]`;
 const cum = (ws: number[]) => ws.map((_, i) => ws.slice(0, i + 1).reduce((a, b) => a + b, 0));
 const perTool = <T>(pick: (t: (typeof SEED_TOOLS)[number]) => T) => SEED_TOOLS.map(pick);
 /** 16 lower-case hex digits of a hash. */
 const hex16 = (seed: number, k: number) => `lower(leftPad(hex(cityHash64(${seed}, number, ${k})), 16, '0'))`;
-const uuidText = (seed: number, k: number) => `toString(reinterpretAsUUID(concat(reinterpretAsString(cityHash64(${seed}, number, ${k})), reinterpretAsString(cityHash64(${seed}, number, ${k + 1})))))`;
+const uuidText = (seed: number, k: number) =>
+  `toString(reinterpretAsUUID(concat(reinterpretAsString(cityHash64(${seed}, number, ${k})), reinterpretAsString(cityHash64(${seed}, number, ${k + 1})))))`;
 const json = (s: string) => `'"', replaceAll(replaceAll(${s}, '\\\\', '\\\\\\\\'), '"', '\\\\"'), '"'`;
 
 /** Events per session on average, measured on the JS generator (a few thousand sessions): how many sessions to draw. */
@@ -109,28 +111,91 @@ SELECT
   person AS person_properties
 FROM (
   WITH
-    ${P('tool_names', tools.map((t) => t.name))},
+    ${P(
+      'tool_names',
+      tools.map((t) => t.name),
+    )},
     ${P('tool_w', cum(tools.map((t) => t.weight)))},
-    ${P('p_upload', perTool((t) => t.pUpload))},
-    ${P('p_start', perTool((t) => t.pStart))},
-    ${P('p_cache', perTool((t) => t.pCache))},
-    ${P('fail_rate', perTool((t) => t.failRate))},
-    ${P('p_download', perTool((t) => t.pDownload))},
-    ${P('median_ms', perTool((t) => t.medianMs))},
-    ${P('sigma', perTool((t) => t.sigma))},
-    ${P('file_size_median', perTool((t) => t.fileSizeMedian))},
-    ${PP('file_types', perTool((t) => t.fileTypes.map(([x]) => x)))},
-    ${PP('file_type_w', perTool((t) => cum(t.fileTypes.map(([, w]) => w))))},
-    ${PP('errors', perTool((t) => t.errors.map(([x]) => x)))},
-    ${PP('error_w', perTool((t) => cum(t.errors.map(([, w]) => w))))},
-    ${PP('formats', perTool((t) => t.formats.map(([x]) => x)))},
-    ${PP('format_w', perTool((t) => cum(t.formats.map(([, w]) => w))))},
-    ${P('dollar_names', perTool((t) => (t.dollarNames ? 1 : 0)))},
-    ${P('llm_model', perTool((t) => t.llm?.model ?? ''))},
-    ${P('llm_latency', perTool((t) => t.llm?.medianLatencyS ?? 1))},
-    ${P('llm_input', perTool((t) => t.llm?.inputTokens ?? 1))},
-    ${P('llm_output', perTool((t) => t.llm?.outputTokens ?? 1))},
-    ${P('llm_usd', perTool((t) => t.llm?.usdPerKTokens ?? 0))}
+    ${P(
+      'p_upload',
+      perTool((t) => t.pUpload),
+    )},
+    ${P(
+      'p_start',
+      perTool((t) => t.pStart),
+    )},
+    ${P(
+      'p_cache',
+      perTool((t) => t.pCache),
+    )},
+    ${P(
+      'fail_rate',
+      perTool((t) => t.failRate),
+    )},
+    ${P(
+      'p_download',
+      perTool((t) => t.pDownload),
+    )},
+    ${P(
+      'median_ms',
+      perTool((t) => t.medianMs),
+    )},
+    ${P(
+      'sigma',
+      perTool((t) => t.sigma),
+    )},
+    ${P(
+      'file_size_median',
+      perTool((t) => t.fileSizeMedian),
+    )},
+    ${PP(
+      'file_types',
+      perTool((t) => t.fileTypes.map(([x]) => x)),
+    )},
+    ${PP(
+      'file_type_w',
+      perTool((t) => cum(t.fileTypes.map(([, w]) => w))),
+    )},
+    ${PP(
+      'errors',
+      perTool((t) => t.errors.map(([x]) => x)),
+    )},
+    ${PP(
+      'error_w',
+      perTool((t) => cum(t.errors.map(([, w]) => w))),
+    )},
+    ${PP(
+      'formats',
+      perTool((t) => t.formats.map(([x]) => x)),
+    )},
+    ${PP(
+      'format_w',
+      perTool((t) => cum(t.formats.map(([, w]) => w))),
+    )},
+    ${P(
+      'dollar_names',
+      perTool((t) => (t.dollarNames ? 1 : 0)),
+    )},
+    ${P(
+      'llm_model',
+      perTool((t) => t.llm?.model ?? ''),
+    )},
+    ${P(
+      'llm_latency',
+      perTool((t) => t.llm?.medianLatencyS ?? 1),
+    )},
+    ${P(
+      'llm_input',
+      perTool((t) => t.llm?.inputTokens ?? 1),
+    )},
+    ${P(
+      'llm_output',
+      perTool((t) => t.llm?.outputTokens ?? 1),
+    )},
+    ${P(
+      'llm_usd',
+      perTool((t) => t.llm?.usdPerKTokens ?? 0),
+    )}
   SELECT
     number,
     arrayFirstIndex(c -> ${u(seed, 1)} * tool_w[-1] < c, tool_w) AS ti,

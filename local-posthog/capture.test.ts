@@ -28,9 +28,27 @@ describe('capture', () => {
   it('accepts the real posthog-node client (gzip batches to /batch/)', async () => {
     const client = new PostHog(ph.projectApiKey, { host: ph.url, flushAt: 2, flushInterval: 0 });
     const uuids = [randomUUID(), randomUUID(), randomUUID()];
-    client.capture({ distinctId: 'node-1', event: 'tool_viewed', uuid: uuids[0], timestamp: new Date('2025-03-01T10:00:00.000Z'), properties: { tool_name: 'pdf-to-text', file_size: 1234 } });
-    client.capture({ distinctId: 'node-1', event: 'tool_upload_started', uuid: uuids[1], timestamp: new Date('2025-03-01T10:00:05.250Z'), properties: { $tool_name: 'csv-cleaner', nested: { deep: 'x' } } });
-    client.capture({ distinctId: 'node-2', event: 'tool_viewed', uuid: uuids[2], timestamp: new Date('2025-03-01T10:00:09.000Z'), properties: { tool_name: 'audio-transcriber' } });
+    client.capture({
+      distinctId: 'node-1',
+      event: 'tool_viewed',
+      uuid: uuids[0],
+      timestamp: new Date('2025-03-01T10:00:00.000Z'),
+      properties: { tool_name: 'pdf-to-text', file_size: 1234 },
+    });
+    client.capture({
+      distinctId: 'node-1',
+      event: 'tool_upload_started',
+      uuid: uuids[1],
+      timestamp: new Date('2025-03-01T10:00:05.250Z'),
+      properties: { $tool_name: 'csv-cleaner', nested: { deep: 'x' } },
+    });
+    client.capture({
+      distinctId: 'node-2',
+      event: 'tool_viewed',
+      uuid: uuids[2],
+      timestamp: new Date('2025-03-01T10:00:09.000Z'),
+      properties: { tool_name: 'audio-transcriber' },
+    });
     await client.shutdown();
     const rows = await eventsFor('node-');
     // file_size arrived as a JSON number, so its property definition is Numeric and HogQL reads it as one
@@ -67,13 +85,21 @@ describe('capture', () => {
     });
     expect(res.status).toBe(200);
     // Content-Encoding: gzip on /track
-    res = await fetch(`${ph.url}/track`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.from(JSON.stringify(ev(4)))) });
+    res = await fetch(`${ph.url}/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.from(JSON.stringify(ev(4)))),
+    });
     expect(res.status).toBe(200);
     // single JSON event with api_key + no timestamp on /capture/
-    res = await fetch(`${ph.url}/capture/`, { method: 'POST', body: JSON.stringify({ api_key: ph.projectApiKey, event: 'js_event_5', distinct_id: 'js-2', properties: {} }) });
+    res = await fetch(`${ph.url}/capture/`, {
+      method: 'POST',
+      body: JSON.stringify({ api_key: ph.projectApiKey, event: 'js_event_5', distinct_id: 'js-2', properties: {} }),
+    });
     expect(res.status).toBe(200);
 
-    const rows = (await hogql(ph, `SELECT event, properties.n, properties.s, distinct_id FROM events WHERE startsWith(event, 'js_event_') ORDER BY event`)).results;
+    const rows = (await hogql(ph, `SELECT event, properties.n, properties.s, distinct_id FROM events WHERE startsWith(event, 'js_event_') ORDER BY event`))
+      .results;
     // n is a JSON number (property type Numeric); s a string, returned as its raw JSON text (escapes kept).
     expect(rows).toEqual([
       ['js_event_1', 1, 'ünï \\"q\\" \\\\ {x}', 'js-1'],

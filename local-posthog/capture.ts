@@ -36,7 +36,12 @@ function gunzip(buf: Buffer): Buffer {
     return gunzipSync(buf, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new CaptureError(413, 'validation_error', 'payload_too_large', `Request body is too large: more than ${MAX_DECOMPRESSED_BYTES / 1024 / 1024} MB once decompressed.`);
+      throw new CaptureError(
+        413,
+        'validation_error',
+        'payload_too_large',
+        `Request body is too large: more than ${MAX_DECOMPRESSED_BYTES / 1024 / 1024} MB once decompressed.`,
+      );
     }
     throw new CaptureError(400, 'validation_error', 'invalid_payload', `Malformed request data: failed to decompress gzip body (${(e as Error).message}).`);
   }

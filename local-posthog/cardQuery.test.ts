@@ -35,20 +35,61 @@ const FAIL = 'tool_processing_failed';
 const DL = 'tool_result_downloaded';
 
 // alpha, current period (last 30 minutes)
-session('alpha', 's1', 'u1', 30 * MIN, [[VIEW, { $set: { platform: 'web', email: 'ada@example.com' }, is_authenticated: true }], [UP, { file_type: 'pdf', file_size: 1000 }], [START, { job_id: 'j1' }], [DONE, { job_id: 'j1', processing_duration_ms: 1000 }], [DL, { job_id: 'j1', download_format: 'txt' }]]);
-session('alpha', 's2', 'u2', 25 * MIN, [[VIEW, { $set: { platform: 'mobile' }, is_authenticated: false }], [UP, { file_type: 'pdf', file_size: 3000 }], [START, { job_id: 'j2' }], [FAIL, { job_id: 'j2', error_type: 'timeout', processing_duration_ms: 30_000 }]]);
+session('alpha', 's1', 'u1', 30 * MIN, [
+  [VIEW, { $set: { platform: 'web', email: 'ada@example.com' }, is_authenticated: true }],
+  [UP, { file_type: 'pdf', file_size: 1000 }],
+  [START, { job_id: 'j1' }],
+  [DONE, { job_id: 'j1', processing_duration_ms: 1000 }],
+  [DL, { job_id: 'j1', download_format: 'txt' }],
+]);
+session('alpha', 's2', 'u2', 25 * MIN, [
+  [VIEW, { $set: { platform: 'mobile' }, is_authenticated: false }],
+  [UP, { file_type: 'pdf', file_size: 3000 }],
+  [START, { job_id: 'j2' }],
+  [FAIL, { job_id: 'j2', error_type: 'timeout', processing_duration_ms: 30_000 }],
+]);
 // out of order: the upload came before the view, so this session reaches only the first step
-session('alpha', 's3', 'u3', 20 * MIN, [[UP, { file_type: 'png', file_size: 500 }], [VIEW], [START, { job_id: 'j3', from_cache: true }], [DONE, { job_id: 'j3', processing_duration_ms: 2000, from_cache: true }]]);
+session('alpha', 's3', 'u3', 20 * MIN, [
+  [UP, { file_type: 'png', file_size: 500 }],
+  [VIEW],
+  [START, { job_id: 'j3', from_cache: true }],
+  [DONE, { job_id: 'j3', processing_duration_ms: 2000, from_cache: true }],
+]);
 // orphan: a completed job without any view is not in the funnel (its duration still counts)
 session('alpha', 's4', 'u4', 15 * MIN, [[DONE, { job_id: 'j4', processing_duration_ms: 3000 }]]);
 session('alpha', 's5', 'u5', 10 * MIN, [[VIEW]]);
-events.push(['$ai_generation', 'u1', 29 * MIN, { tool_name: 'alpha', $ai_latency: 1.5, $ai_total_cost_usd: 0.01, $ai_input_tokens: 100, $ai_output_tokens: 10, $ai_is_error: false }]);
-events.push(['$ai_generation', 'u2', 24 * MIN, { tool_name: 'alpha', $ai_latency: 2.5, $ai_total_cost_usd: 0.02, $ai_input_tokens: 200, $ai_output_tokens: 20, $ai_is_error: true }]);
+events.push([
+  '$ai_generation',
+  'u1',
+  29 * MIN,
+  { tool_name: 'alpha', $ai_latency: 1.5, $ai_total_cost_usd: 0.01, $ai_input_tokens: 100, $ai_output_tokens: 10, $ai_is_error: false },
+]);
+events.push([
+  '$ai_generation',
+  'u2',
+  24 * MIN,
+  { tool_name: 'alpha', $ai_latency: 2.5, $ai_total_cost_usd: 0.02, $ai_input_tokens: 200, $ai_output_tokens: 20, $ai_is_error: true },
+]);
 // alpha, previous period (7d range: 7 days + 1 hour ago)
-session('alpha', 's7', 'u7', 7 * 24 * 60 * MIN + 60 * MIN, [[VIEW], [UP], [START, { job_id: 'j7' }], [FAIL, { job_id: 'j7', error_type: 'ocr_failed', processing_duration_ms: 500 }]]);
+session('alpha', 's7', 'u7', 7 * 24 * 60 * MIN + 60 * MIN, [
+  [VIEW],
+  [UP],
+  [START, { job_id: 'j7' }],
+  [FAIL, { job_id: 'j7', error_type: 'ocr_failed', processing_duration_ms: 500 }],
+]);
 // beta: only failures
-session('beta', 'b1', 'v1', 12 * MIN, [[VIEW], [UP], [START, { job_id: 'k1' }], [FAIL, { job_id: 'k1', error_type: 'internal_error', processing_duration_ms: 100 }]]);
-session('beta', 'b2', 'v2', 11 * MIN, [[VIEW], [UP], [START, { job_id: 'k2' }], [FAIL, { job_id: 'k2', error_type: 'internal_error', processing_duration_ms: 300 }]]);
+session('beta', 'b1', 'v1', 12 * MIN, [
+  [VIEW],
+  [UP],
+  [START, { job_id: 'k1' }],
+  [FAIL, { job_id: 'k1', error_type: 'internal_error', processing_duration_ms: 100 }],
+]);
+session('beta', 'b2', 'v2', 11 * MIN, [
+  [VIEW],
+  [UP],
+  [START, { job_id: 'k2' }],
+  [FAIL, { job_id: 'k2', error_type: 'internal_error', processing_duration_ms: 300 }],
+]);
 // gamma: `$`-spelled custom properties
 session('gamma', 'g1', 'w1', 9 * MIN, [[VIEW], [UP], [START, { job_id: 'm1' }], [DONE, { job_id: 'm1', $processing_duration_ms: 4000 }], [DL]], '$');
 
@@ -98,7 +139,7 @@ describe('card query on known data', () => {
     expect(m.latency.previous).toMatchObject({ n: 200, p95Ms: 1191, p95IntervalMs: [1183, 1198] });
   });
 
-  it('compares after a moment (an annotation) with as long before it: delta\'s jobs of 1…200 ms split at 22 min ago', async () => {
+  it("compares after a moment (an annotation) with as long before it: delta's jobs of 1…200 ms split at 22 min ago", async () => {
     // Job i (value i ms) is 20 min + i s old: after the split are i = 1…120, before it (as long again) i = 121…200.
     const splitAt = now - (22 * MIN + 500);
     const periodSeconds = periodForSplit(splitAt, Date.now())!;
@@ -184,14 +225,23 @@ describe('card query on known data', () => {
     expect(by.get('delta')).toMatchObject({ started: 0, viewers: 0, n: 200, p95Ms: 191 });
     const standing = new Map(rankTools(figures).map((s) => [s.tool, s]));
     // p95, slowest first: gamma 4 s, alpha 3 s, delta 191 ms (beta has no completed job).
-    expect(['gamma', 'alpha', 'delta', 'beta'].map((t) => standing.get(t)!.p95)).toEqual([{ position: 1, of: 3 }, { position: 2, of: 3 }, { position: 3, of: 3 }, null]);
+    expect(['gamma', 'alpha', 'delta', 'beta'].map((t) => standing.get(t)!.p95)).toEqual([
+      { position: 1, of: 3 },
+      { position: 2, of: 3 },
+      { position: 3, of: 3 },
+      null,
+    ]);
     // Failure rate, highest first: beta 2/2, alpha 1/3, gamma 0/1; the median is alpha's 1/3.
     expect(standing.get('beta')!.failureRate).toEqual({ position: 1, of: 3, timesMedian: 3 });
     expect(standing.get('alpha')!.failureRate).toEqual({ position: 2, of: 3, timesMedian: 1 });
     expect(standing.get('gamma')!.failureRate).toEqual({ position: 3, of: 3, timesMedian: 0 });
     expect(standing.get('delta')!.failureRate).toBeNull();
     // View → download, best first: gamma 1/1, alpha 1/4, beta 0/2.
-    expect(['gamma', 'alpha', 'beta'].map((t) => standing.get(t)!.viewToDownload)).toEqual([{ position: 1, of: 3 }, { position: 2, of: 3 }, { position: 3, of: 3 }]);
+    expect(['gamma', 'alpha', 'beta'].map((t) => standing.get(t)!.viewToDownload)).toEqual([
+      { position: 1, of: 3 },
+      { position: 2, of: 3 },
+      { position: 3, of: 3 },
+    ]);
   });
 
   it('applies a person-property segment to every figure', async () => {

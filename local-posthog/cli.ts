@@ -33,7 +33,7 @@ if (values.help) {
       '         [--api-key phx_... (default: a new random key each start)] [--project-api-key phc_...] [--timezone UTC] [--queries-per-hour 120 (0: no limit)]\n' +
       '         [--api-timeout 10 (seconds a blocking API query may run; 0: none, 60 s as for a legacy team)] [--concurrent-queries 3 (0: no limit)]\n' +
       '         [--materialize tool_name,$tool_name (event properties with a mat_ column, as PostHog materializes hot ones)]\n' +
-      '         [--allow-origin ORIGIN (a web origin besides this machine\'s pages that may call it; repeatable)]',
+      "         [--allow-origin ORIGIN (a web origin besides this machine's pages that may call it; repeatable)]",
   );
   process.exit(0);
 }
@@ -60,7 +60,10 @@ const ph = await startLocalPostHog({
     apiMaxExecutionSeconds: num('api-timeout', values['api-timeout']) || null,
     apiConcurrentQueries: num('concurrent-queries', values['concurrent-queries']) || null,
   },
-  materialized: values.materialize.split(',').map((p) => p.trim()).filter(Boolean),
+  materialized: values.materialize
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
   corsOrigins: values['allow-origin'],
   seed: values.seed !== undefined ? { seed: num('seed', values.seed), days: num('days', values.days), events: num('events', values.events) } : false,
 });
@@ -72,7 +75,9 @@ console.log(`  Personal API key: ${ph.apiKey}`);
 console.log(`  Project API key:  ${ph.projectApiKey}`);
 console.log(`  Project id:       ${ph.projectId} (time zone ${ph.projects[0]!.timezone})`);
 console.log(`  HogQL queries:    ${ph.limits().queriesPerHour ?? 'no limit'} an hour per key (PostHog: 120)`);
-console.log(`  API time limit:   ${ph.limits().apiMaxExecutionSeconds ?? 'none'} s for a blocking query, then 504 (async queries: ${ph.limits().asyncMaxExecutionSeconds} s)`);
+console.log(
+  `  API time limit:   ${ph.limits().apiMaxExecutionSeconds ?? 'none'} s for a blocking query, then 504 (async queries: ${ph.limits().asyncMaxExecutionSeconds} s)`,
+);
 console.log(`  Concurrency:      ${ph.limits().apiConcurrentQueries ?? 'no limit'} queries running at once per project`);
 console.log('Press Ctrl+C to stop.');
 

@@ -25,7 +25,10 @@ async function query(hogql: string, opts: { values?: Record<string, unknown>; re
   const res = await fetch(`${ph.url}/api/projects/${opts.project ?? 1}/query/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.key ?? ph.apiKey}` },
-    body: JSON.stringify({ query: { kind: 'HogQLQuery', query: hogql, values: opts.values ?? {} }, ...(opts.refresh === undefined ? {} : { refresh: opts.refresh }) }),
+    body: JSON.stringify({
+      query: { kind: 'HogQLQuery', query: hogql, values: opts.values ?? {} },
+      ...(opts.refresh === undefined ? {} : { refresh: opts.refresh }),
+    }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
@@ -40,7 +43,11 @@ const refusal = async (hogql: string, opts: Parameters<typeof query>[1] = {}) =>
 };
 
 async function capture(token: string, batch: unknown[]) {
-  const res = await fetch(`${ph.url}/batch/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api_key: token, batch }) });
+  const res = await fetch(`${ph.url}/batch/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ api_key: token, batch }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -59,7 +66,15 @@ beforeAll(async () => {
   });
   const e = (event: string, timestamp: string, properties: Record<string, unknown>, distinct_id = 'c1') => ({ event, distinct_id, timestamp, properties });
   await captureBatch(ph, [
-    e('typed', '2026-01-01T20:00:00.000Z', { n: 5, flag: true, text_flag: 'true', cap_flag: 'True', first_text: 'abc', quote: 'a"b', $set: { plan: 'pro', seats: 3 } }),
+    e('typed', '2026-01-01T20:00:00.000Z', {
+      n: 5,
+      flag: true,
+      text_flag: 'true',
+      cap_flag: 'True',
+      first_text: 'abc',
+      quote: 'a"b',
+      $set: { plan: 'pro', seats: 3 },
+    }),
     e('typed', '2026-01-01T20:00:01.000Z', { n: 7, flag: false, first_text: 5, first_null: null }),
     e('typed', '2026-01-01T20:00:02.000Z', { first_null: 9 }),
   ]);
@@ -76,7 +91,7 @@ afterEach(() => {
 });
 
 describe('function surface (posthog/hogql/functions/mapping.py, core.py; printer/base.py visit_call)', () => {
-  it('copies PostHog\'s function table (../shared/reference/hogql-functions.json, read from PostHog\'s source)', () => {
+  it("copies PostHog's function table (../shared/reference/hogql-functions.json, read from PostHog's source)", () => {
     const table = functionTable();
     expect(table.functions).toHaveLength(1184);
     expect(table.source.repo).toBe('PostHog/posthog');
@@ -86,9 +101,17 @@ describe('function surface (posthog/hogql/functions/mapping.py, core.py; printer
   });
 
   it("refuses a name HogQL does not have with PostHog's 400 and its suggestion", async () => {
-    expect(await refusal('SELECT toFloat64(1)')).toEqual({ status: 400, type: 'validation_error', code: 'hogql_query_error', detail: "Unsupported function call 'toFloat64(...)'. Perhaps you meant 'toFloat(...)'?", attr: null });
+    expect(await refusal('SELECT toFloat64(1)')).toEqual({
+      status: 400,
+      type: 'validation_error',
+      code: 'hogql_query_error',
+      detail: "Unsupported function call 'toFloat64(...)'. Perhaps you meant 'toFloat(...)'?",
+      attr: null,
+    });
     expect((await refusal('SELECT toUInt64(1)')).detail).toBe("Unsupported function call 'toUInt64(...)'. Perhaps you meant 'toInt(...)'?");
-    expect((await refusal('SELECT quantileExactIf(0.5)(1, 1)')).detail).toBe("Unsupported function call 'quantileExactIf(...)'. Perhaps you meant 'quantileExact(...)'?");
+    expect((await refusal('SELECT quantileExactIf(0.5)(1, 1)')).detail).toBe(
+      "Unsupported function call 'quantileExactIf(...)'. Perhaps you meant 'quantileExact(...)'?",
+    );
   });
 
   it('takes a name in another case only where PostHog marks the entry case-insensitive', async () => {
@@ -99,7 +122,7 @@ describe('function surface (posthog/hogql/functions/mapping.py, core.py; printer
   it("checks arities with PostHog's words: functions, aggregations, comparisons", async () => {
     expect((await refusal('SELECT if(1, 2)')).detail).toBe("Function 'if' expects 3 arguments, found 2");
     expect((await refusal('SELECT toString()')).detail).toBe("Function 'toString' expects at least 1 argument, found 0");
-    expect((await refusal("SELECT countIf(1, 2, 3) FROM events")).detail).toBe("Aggregation 'countIf' expects at most 2 arguments, found 3");
+    expect((await refusal('SELECT countIf(1, 2, 3) FROM events')).detail).toBe("Aggregation 'countIf' expects at most 2 arguments, found 3");
     expect((await refusal('SELECT equals(1)')).detail).toBe("Comparison 'equals' requires exactly two arguments");
   });
 
@@ -138,8 +161,12 @@ describe('property types (posthog/hogql/transforms/property_types.py; rust/prope
   });
 
   it('types person properties from $set, and brackets and placeholders as dot access', async () => {
-    expect(await results(`SELECT toTypeName(person.properties.seats), person.properties.plan FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['Nullable(Float64)', 'pro']]);
-    expect(await results(`SELECT toTypeName(properties['n']), toTypeName(properties[{p}]) FROM events LIMIT 1`, { values: { p: 'n' } })).toEqual([['Nullable(Float64)', 'Nullable(Float64)']]);
+    expect(
+      await results(`SELECT toTypeName(person.properties.seats), person.properties.plan FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`),
+    ).toEqual([['Nullable(Float64)', 'pro']]);
+    expect(await results(`SELECT toTypeName(properties['n']), toTypeName(properties[{p}]) FROM events LIMIT 1`, { values: { p: 'n' } })).toEqual([
+      ['Nullable(Float64)', 'Nullable(Float64)'],
+    ]);
   });
 
   it('reads the direct argument of toFloatOrZero raw, without the cast', async () => {
@@ -149,11 +176,18 @@ describe('property types (posthog/hogql/transforms/property_types.py; rust/prope
   it('has no common type for a Numeric and a String spelling, nor for Bool and String in UNION ALL (use_variant_as_common_type off)', async () => {
     expect(await refusal(`SELECT coalesce(properties.n, properties.first_text) FROM events`)).toMatchObject({ status: 400, code: 'no_common_type' });
     expect(await refusal(`SELECT properties.flag FROM events UNION ALL SELECT properties.first_text FROM events`)).toMatchObject({ status: 400 });
-    expect(await results(`SELECT coalesce(toString(properties.n), toString(properties.first_text)) FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['5']]);
+    expect(
+      await results(`SELECT coalesce(toString(properties.n), toString(properties.first_text)) FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`),
+    ).toEqual([['5']]);
   });
 
-  it("types group properties by their group type's definitions, from $groupidentify's $group_set alone (types.rs@003fd01f into_updates_inner; property_types.py \"group\")", async () => {
-    const identify = (key: string, set: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ event: '$groupidentify', distinct_id: 'g', timestamp: '2026-01-01T20:00:00.000Z', properties: { $group_type: 'org', $group_key: key, $group_set: set, ...extra } });
+  it('types group properties by their group type\'s definitions, from $groupidentify\'s $group_set alone (types.rs@003fd01f into_updates_inner; property_types.py "group")', async () => {
+    const identify = (key: string, set: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      event: '$groupidentify',
+      distinct_id: 'g',
+      timestamp: '2026-01-01T20:00:00.000Z',
+      properties: { $group_type: 'org', $group_key: key, $group_set: set, ...extra },
+    });
     await captureBatch(ph, [
       identify('o1', { seats: 12, renewed_at: '2026-01-01T10:00:00Z', trial: true, tier: 'gold' }, { only_on_identify: 7 }),
       identify('o2', { seats: 'many', renewed_at: 'soon' }),
@@ -165,7 +199,9 @@ describe('property types (posthog/hogql/transforms/property_types.py; rust/prope
     );
     // Numeric → toFloat, DateTime → toDateTime in the project's zone, Boolean → toBool; the identify's own properties define nothing.
     expect(types).toEqual(['Nullable(Float64)', "Nullable(DateTime64(6, 'UTC'))", 'Nullable(Bool)', 'Nullable(String)', 'Nullable(String)']);
-    expect(await results(`SELECT group_0.properties.seats, toString(group_0.properties.renewed_at) FROM events WHERE event = 'in_org'`)).toEqual([[12, '2026-01-01 10:00:00.000000']]);
+    expect(await results(`SELECT group_0.properties.seats, toString(group_0.properties.renewed_at) FROM events WHERE event = 'in_org'`)).toEqual([
+      [12, '2026-01-01 10:00:00.000000'],
+    ]);
   });
 
   it('returns string properties as their raw JSON text: escapes stay (printer/base.py _unsafe_json_extract_trim_quotes)', async () => {
@@ -174,7 +210,7 @@ describe('property types (posthog/hogql/transforms/property_types.py; rust/prope
 });
 
 describe("the project's time zone (printer/base.py, transforms/property_types.py, renderers.py)", () => {
-  it('reads timestamp in the project\'s zone and renders it with that offset; toString gives the wall time', async () => {
+  it("reads timestamp in the project's zone and renders it with that offset; toString gives the wall time", async () => {
     const q = `SELECT timestamp, toString(timestamp), toStartOfDay(timestamp), toHour(timestamp) FROM events WHERE event = 'zoned' ORDER BY timestamp`;
     expect(await results(q, { project: KOLKATA })).toEqual([
       ['2026-01-02T01:30:00+05:30', '2026-01-02 01:30:00.000000', '2026-01-02T00:00:00+05:30', 1],
@@ -187,14 +223,22 @@ describe("the project's time zone (printer/base.py, transforms/property_types.py
     expect(await results(`SELECT timestamp FROM events WHERE event = 'typed' ORDER BY timestamp LIMIT 1`)).toEqual([['2026-01-01T20:00:00Z']]);
   });
 
-  it('compares instants whatever the zone, and reads a date string in the project\'s zone', async () => {
+  it("compares instants whatever the zone, and reads a date string in the project's zone", async () => {
     expect(await results(`SELECT count() FROM events WHERE event = 'zoned' AND toUnixTimestamp(timestamp) = 1767297600`, { project: KOLKATA })).toEqual([[1]]);
     // 2026-01-02 00:00 in Kolkata is 18:30 UTC on the 1st: the 20:00 UTC event is after it.
-    expect(await results(`SELECT count() FROM events WHERE event = 'zoned' AND timestamp >= '2026-01-02 00:00:00' AND timestamp < '2026-01-03'`, { project: KOLKATA })).toEqual([[1]]);
-    expect(await results(`SELECT count() FROM events WHERE event = 'zoned' AND timestamp >= '2026-01-02 00:00:00' AND timestamp < '2026-01-03'`, { project: LOS_ANGELES })).toEqual([[0]]);
+    expect(
+      await results(`SELECT count() FROM events WHERE event = 'zoned' AND timestamp >= '2026-01-02 00:00:00' AND timestamp < '2026-01-03'`, {
+        project: KOLKATA,
+      }),
+    ).toEqual([[1]]);
+    expect(
+      await results(`SELECT count() FROM events WHERE event = 'zoned' AND timestamp >= '2026-01-02 00:00:00' AND timestamp < '2026-01-03'`, {
+        project: LOS_ANGELES,
+      }),
+    ).toEqual([[0]]);
   });
 
-  it('answers with the project\'s zone and sees only the project\'s events (the team guard)', async () => {
+  it("answers with the project's zone and sees only the project's events (the team guard)", async () => {
     const r = await query(`SELECT count() FROM events`, { project: KOLKATA, refresh: true });
     expect(r.body).toMatchObject({ timezone: 'Asia/Kolkata', results: [[2]] });
   });
@@ -226,7 +270,10 @@ describe('the query cache and refresh (posthog/hogql_queries/query_runner.py, ho
 
 describe('the API time ceiling, async queries, concurrency (hogql_query_runner.py; api/query.py; clickhouse/client/execute_async.py, limit.py)', () => {
   const status = async (id: string, opts: { method?: string; progress?: boolean; project?: number } = {}) => {
-    const res = await fetch(`${ph.url}/api/projects/${opts.project ?? 1}/query/${id}/${opts.progress ? '?show_progress=true' : ''}`, { method: opts.method ?? 'GET', headers: { authorization: `Bearer ${ph.apiKey}` } });
+    const res = await fetch(`${ph.url}/api/projects/${opts.project ?? 1}/query/${id}/${opts.progress ? '?show_progress=true' : ''}`, {
+      method: opts.method ?? 'GET',
+      headers: { authorization: `Bearer ${ph.apiKey}` },
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   /** Polls an async query until it is complete (each poll is a real request). */
@@ -264,7 +311,25 @@ describe('the API time ceiling, async queries, concurrency (hogql_query_runner.p
     expect(queued).toMatchObject({ team_id: 1, query_async: true, complete: false, error: false, error_message: null, results: null, end_time: null });
     expect(queued.id).toMatch(/^[0-9a-f]{32}$/); // uuid7().hex
     expect(Object.keys(queued).sort()).toEqual(
-      ['complete', 'dashboard_id', 'end_time', 'error', 'error_code', 'error_message', 'expiration_time', 'id', 'insight_id', 'labels', 'pickup_time', 'query_async', 'query_progress', 'results', 'start_time', 'task_id', 'team_id'].sort(),
+      [
+        'complete',
+        'dashboard_id',
+        'end_time',
+        'error',
+        'error_code',
+        'error_message',
+        'expiration_time',
+        'id',
+        'insight_id',
+        'labels',
+        'pickup_time',
+        'query_async',
+        'query_progress',
+        'results',
+        'start_time',
+        'task_id',
+        'team_id',
+      ].sort(),
     );
     const id = queued.id as string;
     // While it runs: 202, with progress when asked for (the time so far and ClickHouse's estimate of the rows).
@@ -274,12 +339,21 @@ describe('the API time ceiling, async queries, concurrency (hogql_query_runner.p
     // Slower than the API's ceiling, but async queries get HOGQL_INCREASED_MAX_EXECUTION_TIME.
     const done = await settle(id);
     expect(done.status).toBe(200);
-    expect(done.body.query_status).toMatchObject({ id, complete: true, error: false, query_progress: null, results: { results: [[3]], columns: ['count()'], is_cached: false } });
+    expect(done.body.query_status).toMatchObject({
+      id,
+      complete: true,
+      error: false,
+      query_progress: null,
+      results: { results: [[3]], columns: ['count()'], is_cached: false },
+    });
     expect(Date.parse(done.body.query_status.end_time)).toBeGreaterThanOrEqual(Date.parse(done.body.query_status.start_time));
     // The result is in the cache now: the same query answers at once.
     expect((await query('SELECT count() FROM events WHERE event = {e}', { values: { e: 'typed' } })).body).toMatchObject({ is_cached: true, results: [[3]] });
     // Another project's id space: 404 (the status key names the team).
-    expect(await status(id, { project: KOLKATA })).toEqual({ status: 404, body: { type: 'invalid_request', code: 'not_found', detail: `Query ${id} not found for team ${KOLKATA}`, attr: null } });
+    expect(await status(id, { project: KOLKATA })).toEqual({
+      status: 404,
+      body: { type: 'invalid_request', code: 'not_found', detail: `Query ${id} not found for team ${KOLKATA}`, attr: null },
+    });
   });
 
   it('answers a failed async query 400 with its message; force_async always runs and answers the status alone', async () => {
@@ -288,7 +362,12 @@ describe('the API time ceiling, async queries, concurrency (hogql_query_runner.p
     expect(Object.keys(started.body)).toEqual(['query_status']);
     const failed = await settle((started.body.query_status as { id: string }).id);
     expect(failed.status).toBe(400);
-    expect(failed.body.query_status).toMatchObject({ complete: true, error: true, results: null, error_message: expect.stringContaining("Unsupported function call 'nosuchfunction(...)'") });
+    expect(failed.body.query_status).toMatchObject({
+      complete: true,
+      error: true,
+      results: null,
+      error_message: expect.stringContaining("Unsupported function call 'nosuchfunction(...)'"),
+    });
   });
 
   it('serves a fresh cached answer to refresh "async" at once (200), and a client_query_id names the query', async () => {
@@ -326,7 +405,12 @@ describe('the API time ceiling, async queries, concurrency (hogql_query_runner.p
     const refused = await query('SELECT 3', { refresh: 'force_blocking' });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBeNull();
-    expect(refused.body).toEqual({ type: 'throttled_error', code: 'throttled', detail: 'Too many queries are running right now — please try again in a moment.', attr: null });
+    expect(refused.body).toEqual({
+      type: 'throttled_error',
+      code: 'throttled',
+      detail: 'Too many queries are running right now — please try again in a moment.',
+      attr: null,
+    });
     // Another project has its own slots.
     expect((await query('SELECT 4', { project: KOLKATA, refresh: 'force_blocking' })).status).toBe(200);
     // A slot freed while a query waits lets it run.
@@ -348,7 +432,7 @@ describe('the API time ceiling, async queries, concurrency (hogql_query_runner.p
 });
 
 describe('materialized properties and SAMPLE (ee/clickhouse/materialized_columns/columns.py; hogql printer; posthog/models/event/sql.py)', () => {
-  it("reads a materialized property from its mat_ column, named as PostHog names it, with the same answers and types", async () => {
+  it('reads a materialized property from its mat_ column, named as PostHog names it, with the same answers and types', async () => {
     const q = 'SELECT properties.first_text, properties.n, properties.quote FROM events WHERE event = {e} ORDER BY timestamp';
     const before = await query(q, { values: { e: 'typed' }, refresh: 'force_blocking' });
     await ph.materialize(['first_text', 'n', 'quote']);
@@ -364,11 +448,19 @@ describe('materialized properties and SAMPLE (ee/clickhouse/materialized_columns
     }
     const { materializedColumnName } = await import('./store');
     // `$` kept, anything else but letters and digits made `_` (test_printer.py: `mat_$browser_and_string`).
-    expect(['withoutdollar', '$browser', '$browser and string', '$browser%%%#@!@'].map(materializedColumnName)).toEqual(['mat_withoutdollar', 'mat_$browser', 'mat_$browser_and_string', 'mat_$browser_______']);
+    expect(['withoutdollar', '$browser', '$browser and string', '$browser%%%#@!@'].map(materializedColumnName)).toEqual([
+      'mat_withoutdollar',
+      'mat_$browser',
+      'mat_$browser_and_string',
+      'mat_$browser_______',
+    ]);
   });
 
   it("samples by person: SAMPLE 1/2 keeps each person's events together (SAMPLE BY cityHash64(distinct_id))", async () => {
-    await captureBatch(ph, Array.from({ length: 400 }, (_, i) => ({ event: 'sampled', distinct_id: `s${i % 100}`, timestamp: new Date().toISOString(), properties: {} })));
+    await captureBatch(
+      ph,
+      Array.from({ length: 400 }, (_, i) => ({ event: 'sampled', distinct_id: `s${i % 100}`, timestamp: new Date().toISOString(), properties: {} })),
+    );
     const all = await results("SELECT count(), count(DISTINCT distinct_id) FROM events WHERE event = 'sampled'");
     expect(all).toEqual([[400, 100]]);
     const half = await results("SELECT count(), count(DISTINCT distinct_id) FROM events SAMPLE 1/2 WHERE event = 'sampled'");
@@ -390,37 +482,89 @@ describe('limits (posthog/rate_limit.py; posthog/errors.py, posthog/exceptions.p
     const throttled = await query('SELECT 1');
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBeNull();
-    expect(throttled.body).toEqual({ type: 'throttled_error', code: 'throttled', detail: expect.stringMatching(/^Request was throttled\. Expected available in (3[5-6]\d\d|3600) seconds\.$/), attr: null });
+    expect(throttled.body).toEqual({
+      type: 'throttled_error',
+      code: 'throttled',
+      detail: expect.stringMatching(/^Request was throttled\. Expected available in (3[5-6]\d\d|3600) seconds\.$/),
+      attr: null,
+    });
     // Per key: another key has its own allowance.
     expect((await query('SELECT 1', { key: QUERY_ONLY_KEY })).status).toBe(200);
   });
 
   it("answers a timeout 504, an estimate too slow 512, out of memory 513 and a full cluster 503, with PostHog's bodies", async () => {
-    await captureBatch(ph, Array.from({ length: 400 }, (_, i) => ({ event: 'heavy', distinct_id: `h${i}`, timestamp: new Date().toISOString(), properties: { pad: 'abc'.repeat(200) } })));
+    await captureBatch(
+      ph,
+      Array.from({ length: 400 }, (_, i) => ({
+        event: 'heavy',
+        distinct_id: `h${i}`,
+        timestamp: new Date().toISOString(),
+        properties: { pad: 'abc'.repeat(200) },
+      })),
+    );
     const heavy = `SELECT count() FROM events ARRAY JOIN range(2000) AS x WHERE event = 'heavy' AND match(concat(toString(x), properties.pad), 'a.*b.*c.*z')`;
     // A legacy team (no API ceiling): ClickHouse's own limit, and PostHog's default text.
     ph.setLimits({ maxExecutionSeconds: 0.01, apiMaxExecutionSeconds: null });
-    expect(await refusal(heavy)).toEqual({ status: 504, type: 'server_error', code: 'error', detail: 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.', attr: null });
+    expect(await refusal(heavy)).toEqual({
+      status: 504,
+      type: 'server_error',
+      code: 'error',
+      detail: 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.',
+      attr: null,
+    });
     // ClickHouse's own estimate is what PostHog answers 512 for: a billion rows cannot be read in 50 ms.
-    const tooSlow = await ph.query('SELECT count() FROM numbers(1000000000) WHERE sipHash64(number) % 7 = 3 SETTINGS max_estimated_execution_time = 1, timeout_before_checking_execution_speed = 0.05').then(
-      () => null,
-      (e: Error) => clickHouseError(e.message),
-    );
-    expect(tooSlow).toMatchObject({ status: 512, type: 'server_error', code: 'error', message: expect.stringMatching(/^Estimated query execution time \(.* seconds\) is too long\. Try reducing its scope by changing the time range\.$/) });
+    const tooSlow = await ph
+      .query(
+        'SELECT count() FROM numbers(1000000000) WHERE sipHash64(number) % 7 = 3 SETTINGS max_estimated_execution_time = 1, timeout_before_checking_execution_speed = 0.05',
+      )
+      .then(
+        () => null,
+        (e: Error) => clickHouseError(e.message),
+      );
+    expect(tooSlow).toMatchObject({
+      status: 512,
+      type: 'server_error',
+      code: 'error',
+      message: expect.stringMatching(/^Estimated query execution time \(.* seconds\) is too long\. Try reducing its scope by changing the time range\.$/),
+    });
     ph.setLimits({ maxExecutionSeconds: 60, maxMemoryBytes: 1_000_000 });
-    expect(await refusal(`SELECT x, uuid, count() FROM events ARRAY JOIN range(3000) AS x GROUP BY x, uuid`)).toMatchObject({ status: 513, type: 'server_error', code: 'clickhouse_memory_limit_exceeded' });
+    expect(await refusal(`SELECT x, uuid, count() FROM events ARRAY JOIN range(3000) AS x GROUP BY x, uuid`)).toMatchObject({
+      status: 513,
+      type: 'server_error',
+      code: 'clickhouse_memory_limit_exceeded',
+    });
     ph.setLimits({ maxMemoryBytes: 0, maxConcurrentQueries: 0 });
-    expect(await refusal('SELECT 1')).toEqual({ status: 503, type: 'server_error', code: 'error', detail: "Queries are a little too busy right now. We're working to free up resources. Please try again later.", attr: null });
+    expect(await refusal('SELECT 1')).toEqual({
+      status: 503,
+      type: 'server_error',
+      code: 'error',
+      detail: "Queries are a little too busy right now. We're working to free up resources. Please try again later.",
+      attr: null,
+    });
   });
 });
 
 describe('ClickHouse errors: user-safe 400, internal 500 (posthog/errors.py@00cc6947 wrap_clickhouse_query_error; posthog/api/query.py@001cc8ab create)', () => {
-  it('answers a user-safe error 400 with its code name and ClickHouse\'s text, or the fixed text PostHog puts in its place', async () => {
+  it("answers a user-safe error 400 with its code name and ClickHouse's text, or the fixed text PostHog puts in its place", async () => {
     // ExposedCHQueryError: ValidationError(str(e), code_name); str(e) is the text after "DB::Exception:".
-    expect(await refusal('SELECT intDiv(1, 0)')).toMatchObject({ status: 400, type: 'validation_error', code: 'illegal_division', detail: expect.stringMatching(/^Division by zero: In scope SELECT .*\(ILLEGAL_DIVISION\)$/), attr: null });
+    expect(await refusal('SELECT intDiv(1, 0)')).toMatchObject({
+      status: 400,
+      type: 'validation_error',
+      code: 'illegal_division',
+      detail: expect.stringMatching(/^Division by zero: In scope SELECT .*\(ILLEGAL_DIVISION\)$/),
+      attr: null,
+    });
     // ErrorCodeMeta("ARGUMENT_OUT_OF_BOUND", user_safe="An argument is out of bounds."): ClickHouse's text could hold a stored value.
-    expect(await refusal('SELECT toDecimal(1, 100)')).toEqual({ status: 400, type: 'validation_error', code: 'argument_out_of_bound', detail: 'An argument is out of bounds.', attr: null });
-    expect(clickHouseError("Code: 6. DB::Exception: Cannot parse string 'secret' as Int32: In scope SELECT 1. (CANNOT_PARSE_TEXT) (version 25.8.1)")).toMatchObject({
+    expect(await refusal('SELECT toDecimal(1, 100)')).toEqual({
+      status: 400,
+      type: 'validation_error',
+      code: 'argument_out_of_bound',
+      detail: 'An argument is out of bounds.',
+      attr: null,
+    });
+    expect(
+      clickHouseError("Code: 6. DB::Exception: Cannot parse string 'secret' as Int32: In scope SELECT 1. (CANNOT_PARSE_TEXT) (version 25.8.1)"),
+    ).toMatchObject({
       status: 400,
       code: 'cannot_parse_text',
       message: 'Cannot parse a value as the requested type. Check your input formats and type conversions.',
@@ -433,7 +577,10 @@ describe('ClickHouse errors: user-safe 400, internal 500 (posthog/errors.py@00cc
     expect(await refusal('SELECT quantile(2)(1)')).toEqual(internal);
     expect(await refusal("SELECT repeat('a', 10000000000)")).toEqual(internal);
     // UNKNOWN_IDENTIFIER is flagged user_safe, yet errors.py wraps it in an internal class.
-    expect(clickHouseError('Code: 47. DB::Exception: Unknown expression identifier `x` in scope SELECT x. (UNKNOWN_IDENTIFIER)')).toMatchObject({ status: 500, message: 'ClickHouse error while executing query.' });
+    expect(clickHouseError('Code: 47. DB::Exception: Unknown expression identifier `x` in scope SELECT x. (UNKNOWN_IDENTIFIER)')).toMatchObject({
+      status: 500,
+      message: 'ClickHouse error while executing query.',
+    });
   });
 
   it('fails an async query with an internal error with no message (GET 500), a user-safe one with its text (execute_async.py)', async () => {
@@ -445,8 +592,14 @@ describe('ClickHouse errors: user-safe 400, internal 500 (posthog/errors.py@00cc
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
-    expect(await settle(await query('SELECT quantile(2)(1)', { refresh: 'force_async' }))).toMatchObject({ status: 500, status_: { complete: true, error: true, error_message: null } });
-    expect(await settle(await query('SELECT intDiv(1, 0)', { refresh: 'force_async' }))).toMatchObject({ status: 400, status_: { error: true, error_message: expect.stringContaining('Division by zero') } });
+    expect(await settle(await query('SELECT quantile(2)(1)', { refresh: 'force_async' }))).toMatchObject({
+      status: 500,
+      status_: { complete: true, error: true, error_message: null },
+    });
+    expect(await settle(await query('SELECT intDiv(1, 0)', { refresh: 'force_async' }))).toMatchObject({
+      status: 400,
+      status_: { error: true, error_message: expect.stringContaining('Division by zero') },
+    });
   });
 });
 
@@ -460,7 +613,9 @@ describe("a sign-in's token (posthog/auth.py OAuthAccessTokenAuthentication; pos
   });
 
   it('may use OFFSET and has no API time ceiling: both are for personal API keys only (user_query_validator.py, hogql_query_runner.py _calculate)', async () => {
-    expect(await results('SELECT number FROM (SELECT 1 AS number UNION ALL SELECT 2 AS number) ORDER BY number LIMIT 1 OFFSET 1', { key: SIGN_IN_TOKEN })).toEqual([[2]]);
+    expect(
+      await results('SELECT number FROM (SELECT 1 AS number UNION ALL SELECT 2 AS number) ORDER BY number LIMIT 1 OFFSET 1', { key: SIGN_IN_TOKEN }),
+    ).toEqual([[2]]);
     expect((await refusal('SELECT 1 LIMIT 1 OFFSET 1')).detail).toBe(OFFSET_NOT_ALLOWED_MESSAGE);
     ph.setLimits({ apiMaxExecutionSeconds: 1 });
     ph.slowDownQueries({ extraMs: 1500, matching: 'SELECT 77' });
@@ -477,7 +632,10 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
 
   it('refuses what a key has no scope for, naming the scope; :write grants :read', async () => {
     expect((await query('SELECT 1', { key: QUERY_ONLY_KEY })).status).toBe(200);
-    expect(await get('/api/projects/1/', QUERY_ONLY_KEY)).toEqual({ status: 403, body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'project:read'", attr: null } });
+    expect(await get('/api/projects/1/', QUERY_ONLY_KEY)).toEqual({
+      status: 403,
+      body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'project:read'", attr: null },
+    });
     expect((await get('/api/projects/1/dashboards/', QUERY_ONLY_KEY)).body.detail).toBe("API key missing required scope 'dashboard:read'");
     expect((await get('/api/users/@me/', QUERY_ONLY_KEY)).body.detail).toBe("API key missing required scope 'user:read'");
     // A key may always read itself (posthog/api/personal_api_key.py).
@@ -486,17 +644,33 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
 
   it('keeps a key scoped to projects out of the others, even with every scope', async () => {
     expect((await query('SELECT 1', { key: PROJECT_2_KEY, project: KOLKATA })).status).toBe(200);
-    expect(await refusal('SELECT 1', { key: PROJECT_2_KEY, project: 1 })).toEqual({ status: 403, type: 'authentication_error', code: 'permission_denied', detail: 'API key does not have access to the requested project: ID 1.', attr: null });
+    expect(await refusal('SELECT 1', { key: PROJECT_2_KEY, project: 1 })).toEqual({
+      status: 403,
+      type: 'authentication_error',
+      code: 'permission_denied',
+      detail: 'API key does not have access to the requested project: ID 1.',
+      attr: null,
+    });
   });
 
   it('answers a bad key 401', async () => {
-    expect(await refusal('SELECT 1', { key: 'phx_nope' })).toEqual({ status: 401, type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null });
+    expect(await refusal('SELECT 1', { key: 'phx_nope' })).toEqual({
+      status: 401,
+      type: 'authentication_error',
+      code: 'authentication_failed',
+      detail: 'Personal API key found in request Authorization header is invalid.',
+      attr: null,
+    });
   });
 
   it('lists the projects a key may see, in all its organisations, with their time zones (posthog/api/project.py)', async () => {
     const all = await get('/api/projects/', ph.apiKey);
     expect(all.body).toMatchObject({ count: 3, next: null, previous: null });
-    expect((all.body.results as Array<{ id: number; project_id: number; timezone: string }>).map((p) => [p.id, p.project_id, p.timezone])).toEqual([[1, 1, 'UTC'], [KOLKATA, KOLKATA, 'Asia/Kolkata'], [LOS_ANGELES, LOS_ANGELES, 'America/Los_Angeles']]);
+    expect((all.body.results as Array<{ id: number; project_id: number; timezone: string }>).map((p) => [p.id, p.project_id, p.timezone])).toEqual([
+      [1, 1, 'UTC'],
+      [KOLKATA, KOLKATA, 'Asia/Kolkata'],
+      [LOS_ANGELES, LOS_ANGELES, 'America/Los_Angeles'],
+    ]);
     const other = await get(`/api/organizations/${OTHER_ORG}/projects/`, ph.apiKey);
     expect((other.body.results as Array<{ id: number; organization: string }>).map((p) => [p.id, p.organization])).toEqual([[LOS_ANGELES, OTHER_ORG]]);
     expect((await get('/api/organizations/@current/projects/', ph.apiKey)).body.count).toBe(2);
@@ -505,7 +679,15 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
   });
 
   it('refuses a key scoped to projects any list of projects (posthog/permissions.py, scoped_teams on a list)', async () => {
-    const refused = { status: 403, body: { type: 'authentication_error', code: 'permission_denied', detail: 'API keys with scoped projects are only supported on project-based endpoints.', attr: null } };
+    const refused = {
+      status: 403,
+      body: {
+        type: 'authentication_error',
+        code: 'permission_denied',
+        detail: 'API keys with scoped projects are only supported on project-based endpoints.',
+        attr: null,
+      },
+    };
     expect(await get('/api/projects/', PROJECT_2_KEY)).toEqual(refused);
     expect(await get(`/api/organizations/${OTHER_ORG}/projects/`, PROJECT_2_KEY)).toEqual(refused);
     expect((await get(`/api/projects/${KOLKATA}/`, PROJECT_2_KEY)).status).toBe(200);
@@ -514,10 +696,27 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
   it("names the user's current organisation with its projects, and only the names of the others (posthog/api/user.py, api/shared.py)", async () => {
     const me = (await get('/api/users/@me/', ph.apiKey)).body as {
       team: Record<string, unknown>;
-      organization: { id: string; teams: Array<{ id: number; project_id: number; api_token: string }>; projects: Array<{ id: number; organization_id: string; name: string }> };
+      organization: {
+        id: string;
+        teams: Array<{ id: number; project_id: number; api_token: string }>;
+        projects: Array<{ id: number; organization_id: string; name: string }>;
+      };
       organizations: Array<Record<string, unknown>>;
     };
-    expect(Object.keys(me.team).sort()).toEqual(['access_control', 'api_token', 'completed_snippet_onboarding', 'has_completed_onboarding_for', 'id', 'ingested_event', 'is_demo', 'name', 'organization', 'project_id', 'timezone', 'uuid']);
+    expect(Object.keys(me.team).sort()).toEqual([
+      'access_control',
+      'api_token',
+      'completed_snippet_onboarding',
+      'has_completed_onboarding_for',
+      'id',
+      'ingested_event',
+      'is_demo',
+      'name',
+      'organization',
+      'project_id',
+      'timezone',
+      'uuid',
+    ]);
     expect(me.organization.teams.map((t) => t.id)).toEqual([1, KOLKATA]);
     expect(me.organization.projects).toEqual([
       { id: 1, organization_id: me.organization.id, name: 'Tool Lens (local)' },
@@ -529,9 +728,15 @@ describe('keys and scopes (posthog/permissions.py APIScopePermission; posthog/au
 });
 
 describe('pages of lists (posthog/settings/web.py REST_FRAMEWORK: LimitOffsetPagination, PAGE_SIZE 100; rest_framework/pagination.py; posthog/api/annotation.py)', () => {
-  const get = async (path: string) => (await (await fetch(`${ph.url}${path}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as { count: number; next: string | null; previous: string | null; results: Array<{ id: number | string; content?: string }> };
+  const get = async (path: string) =>
+    (await (await fetch(`${ph.url}${path}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as {
+      count: number;
+      next: string | null;
+      previous: string | null;
+      results: Array<{ id: number | string; content?: string }>;
+    };
 
-  it('pages the projects and organisations lists by limit and offset, linking on with the request\'s own URL', async () => {
+  it("pages the projects and organisations lists by limit and offset, linking on with the request's own URL", async () => {
     const second = await get('/api/projects/?limit=1&offset=1');
     expect(second).toMatchObject({ count: 3, next: `${ph.url}/api/projects/?limit=1&offset=2`, previous: `${ph.url}/api/projects/?limit=1` });
     expect(second.results.map((p) => p.id)).toEqual([KOLKATA]);
@@ -560,7 +765,12 @@ describe('pages of lists (posthog/settings/web.py REST_FRAMEWORK: LimitOffsetPag
 
 describe('dashboards (posthog/api/dashboards/dashboard.py@4f7b4308)', () => {
   it('ignores ?search= on the dashboards list: only ?tags= filters', async () => {
-    const list = async (q: string) => ((await (await fetch(`${ph.url}/api/projects/1/dashboards/${q}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as { results: unknown[] }).results;
+    const list = async (q: string) =>
+      (
+        (await (await fetch(`${ph.url}/api/projects/1/dashboards/${q}`, { headers: { authorization: `Bearer ${ph.apiKey}` } })).json()) as {
+          results: unknown[];
+        }
+      ).results;
     expect(await list('?search=no-such-dashboard')).toEqual(await list(''));
   });
 });

@@ -59,7 +59,11 @@ describe('local PostHog: dashboards and insights API', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'Scratch', pinned: false, tags: ['tool-lens', 'x'], tiles: [] });
     const id = created.body.id;
-    const insight = await api('POST', 'insights/', { name: 'Views', query: { kind: 'DataVisualizationNode', source: { kind: 'HogQLQuery', query: 'SELECT count() FROM events' } }, dashboards: [id] });
+    const insight = await api('POST', 'insights/', {
+      name: 'Views',
+      query: { kind: 'DataVisualizationNode', source: { kind: 'HogQLQuery', query: 'SELECT count() FROM events' } },
+      dashboards: [id],
+    });
     expect(insight.status).toBe(201);
     expect(insight.body).toMatchObject({ name: 'Views', dashboards: [id], short_id: expect.any(String) });
     const tileId = insight.body.dashboard_tiles[0].id;
@@ -80,7 +84,10 @@ describe('local PostHog: dashboards and insights API', () => {
     expect(await api('GET', 'dashboards/', undefined, null)).toMatchObject({ status: 401, body: { type: 'authentication_error', code: 'not_authenticated' } });
     expect(await api('GET', 'insights/', undefined, 'phx_wrong')).toMatchObject({ status: 401, body: { code: 'authentication_failed' } });
     expect((await api('GET', 'dashboards/99999/')).body).toEqual({ type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null });
-    expect(await api('POST', 'insights/', { name: 'x', dashboards: [99999] })).toMatchObject({ status: 400, body: { type: 'validation_error', attr: 'dashboards' } });
+    expect(await api('POST', 'insights/', { name: 'x', dashboards: [99999] })).toMatchObject({
+      status: 400,
+      body: { type: 'validation_error', attr: 'dashboards' },
+    });
     expect(await api('POST', 'insights/', { name: 'x', query: { source: {} } })).toMatchObject({ status: 400, body: { attr: 'query' } });
     expect(await api('PATCH', 'dashboards/1/', { tags: 'nope' })).toMatchObject({ status: 400, body: { attr: 'tags' } });
     const other = await fetch(`${ph.url}/api/projects/2/dashboards/`, { headers: { authorization: `Bearer ${ph.apiKey}` } });

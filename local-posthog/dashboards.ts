@@ -287,8 +287,10 @@ export class DashboardApi {
     const name = str(body, 'name', { max: 400, allowBlank: true }) ?? '';
     const description = str(body, 'description', { allowBlank: true }) ?? '';
     const filters = body.filters;
-    if (filters !== undefined && (typeof filters !== 'object' || filters === null || Array.isArray(filters))) throw invalid('Filters must be a dictionary', 'filters');
-    if (body.use_template || body.use_dashboard) throw invalid('Templates and duplication are not supported by the local PostHog server.', body.use_template ? 'use_template' : 'use_dashboard');
+    if (filters !== undefined && (typeof filters !== 'object' || filters === null || Array.isArray(filters)))
+      throw invalid('Filters must be a dictionary', 'filters');
+    if (body.use_template || body.use_dashboard)
+      throw invalid('Templates and duplication are not supported by the local PostHog server.', body.use_template ? 'use_template' : 'use_dashboard');
     const d: Dashboard = {
       id: this.nextId.dashboard++,
       name,
@@ -319,7 +321,8 @@ export class DashboardApi {
       if (data.text || data.button_tile) throw invalid('Text and button tiles are not supported by the local PostHog server.', 'tiles');
       const tile = typeof data.id === 'number' ? this.tiles.get(data.id) : undefined;
       if (!tile || tile.dashboard_id !== d.id) throw notFound();
-      if ('layouts' in data && (typeof data.layouts !== 'object' || data.layouts === null || Array.isArray(data.layouts))) throw invalid('Layouts must be a dictionary.', 'layouts');
+      if ('layouts' in data && (typeof data.layouts !== 'object' || data.layouts === null || Array.isArray(data.layouts)))
+        throw invalid('Layouts must be a dictionary.', 'layouts');
       if ('color' in data && data.color !== null && typeof data.color !== 'string') throw invalid('Not a valid string.', 'color');
       if ('deleted' in data && typeof data.deleted !== 'boolean') throw invalid('Must be a valid boolean.', 'deleted');
       tileChanges.push({ tile, data });
@@ -371,7 +374,8 @@ export class DashboardApi {
     const source = (q as Json).source as Json | undefined;
     if (kind === 'DataVisualizationNode' || kind === 'InsightVizNode' || kind === 'DataTableNode') {
       if (!source || typeof source !== 'object' || typeof source.kind !== 'string') throw invalid(`${kind} needs a "source" query.`, 'query');
-      if (source.kind === 'HogQLQuery' && (typeof source.query !== 'string' || !source.query.trim())) throw invalid('HogQLQuery.query must be a non-empty string.', 'query');
+      if (source.kind === 'HogQLQuery' && (typeof source.query !== 'string' || !source.query.trim()))
+        throw invalid('HogQLQuery.query must be a non-empty string.', 'query');
     }
     if (body.filters && typeof body.filters === 'object' && Object.keys(body.filters).length) {
       throw invalid('Legacy insight filters are not supported by the local PostHog server: send a query.', 'filters');
@@ -538,26 +542,55 @@ export class DashboardApi {
       });
       this.addTile(dashboardId, i.id, { sm: { ...layout, minW: 3, minH: 5 } });
     };
-    const overview = this.createDashboard({ name: 'Product overview', description: 'Daily health of the tools: views, processing and downloads.', pinned: true, tags: ['product'] });
-    hogqlInsight(overview.id, 'Tool views per day', 'tool_viewed events per day, last 14 days.', `SELECT toDate(timestamp) AS day, count() AS views
+    const overview = this.createDashboard({
+      name: 'Product overview',
+      description: 'Daily health of the tools: views, processing and downloads.',
+      pinned: true,
+      tags: ['product'],
+    });
+    hogqlInsight(
+      overview.id,
+      'Tool views per day',
+      'tool_viewed events per day, last 14 days.',
+      `SELECT toDate(timestamp) AS day, count() AS views
 FROM events
 WHERE event = 'tool_viewed' AND timestamp >= now() - INTERVAL 14 DAY
 GROUP BY day
-ORDER BY day`, { x: 0, y: 0, w: 6, h: 5 });
-    hogqlInsight(overview.id, 'Jobs completed (7 days)', 'Processing jobs that completed in the last 7 days.', `SELECT count() AS completed
+ORDER BY day`,
+      { x: 0, y: 0, w: 6, h: 5 },
+    );
+    hogqlInsight(
+      overview.id,
+      'Jobs completed (7 days)',
+      'Processing jobs that completed in the last 7 days.',
+      `SELECT count() AS completed
 FROM events
-WHERE event = 'tool_processing_completed' AND timestamp >= now() - INTERVAL 7 DAY`, { x: 6, y: 0, w: 6, h: 5 });
+WHERE event = 'tool_processing_completed' AND timestamp >= now() - INTERVAL 7 DAY`,
+      { x: 6, y: 0, w: 6, h: 5 },
+    );
     const growth = this.createDashboard({ name: 'Growth', description: 'Who comes to the tools, and who comes back.', tags: ['growth'] });
-    hogqlInsight(growth.id, 'Weekly visitors', 'Distinct visitors per week (distinct_id), last 8 weeks.', `SELECT toStartOfWeek(timestamp) AS week, count(DISTINCT distinct_id) AS visitors
+    hogqlInsight(
+      growth.id,
+      'Weekly visitors',
+      'Distinct visitors per week (distinct_id), last 8 weeks.',
+      `SELECT toStartOfWeek(timestamp) AS week, count(DISTINCT distinct_id) AS visitors
 FROM events
 WHERE event = 'tool_viewed' AND timestamp >= now() - INTERVAL 8 WEEK
 GROUP BY week
-ORDER BY week`, { x: 0, y: 0, w: 12, h: 5 });
+ORDER BY week`,
+      { x: 0, y: 0, w: 12, h: 5 },
+    );
     const errors = this.createDashboard({ name: 'Errors triage', description: 'Failed processing jobs, newest first.', tags: ['engineering'] });
-    hogqlInsight(errors.id, 'Recent failures', 'The last 50 failed processing jobs.', `SELECT timestamp, event, coalesce(properties.tool_name, properties.$tool_name) AS tool, properties.error_type AS error_type
+    hogqlInsight(
+      errors.id,
+      'Recent failures',
+      'The last 50 failed processing jobs.',
+      `SELECT timestamp, event, coalesce(properties.tool_name, properties.$tool_name) AS tool, properties.error_type AS error_type
 FROM events
 WHERE event = 'tool_processing_failed'
 ORDER BY timestamp DESC
-LIMIT 50`, { x: 0, y: 0, w: 12, h: 6 });
+LIMIT 50`,
+      { x: 0, y: 0, w: 12, h: 6 },
+    );
   }
 }

@@ -14,7 +14,12 @@ import { captureBatch, hogql } from './test-helpers';
 const dir = mkdtempSync(join(tmpdir(), 'tool-lens-data-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const identify = (type: string, key: string, set: Record<string, unknown>) => ({ event: '$groupidentify', distinct_id: 'admin', timestamp: new Date().toISOString(), properties: { $group_type: type, $group_key: key, $group_set: set } });
+const identify = (type: string, key: string, set: Record<string, unknown>) => ({
+  event: '$groupidentify',
+  distinct_id: 'admin',
+  timestamp: new Date().toISOString(),
+  properties: { $group_type: type, $group_key: key, $group_set: set },
+});
 
 describe('a restarted data directory', () => {
   it('keeps group types in their slots, group properties with their types, and merges the next $group_set', async () => {
@@ -24,10 +29,19 @@ describe('a restarted data directory', () => {
 
     const again = await startLocalPostHog({ dataDir: join(dir, 'db') });
     try {
-      await captureBatch(again, [identify('company', 'acme', { plan: 'enterprise' }), { event: 'seen', distinct_id: 'u', timestamp: new Date().toISOString(), properties: { $groups: { company: 'acme' } } }]);
+      await captureBatch(again, [
+        identify('company', 'acme', { plan: 'enterprise' }),
+        { event: 'seen', distinct_id: 'u', timestamp: new Date().toISOString(), properties: { $groups: { company: 'acme' } } },
+      ]);
       const groupTypes = await (await fetch(`${again.url}/api/projects/1/groups_types/`, { headers: { authorization: `Bearer ${again.apiKey}` } })).json();
-      expect((groupTypes as Array<{ group_type: string; group_type_index: number }>).map((t) => [t.group_type, t.group_type_index])).toEqual([['team', 0], ['company', 1]]);
-      const read = await hogql(again, "SELECT group_1.properties.plan, group_1.properties.employees, toTypeName(group_1.properties.employees) FROM events WHERE event = 'seen'");
+      expect((groupTypes as Array<{ group_type: string; group_type_index: number }>).map((t) => [t.group_type, t.group_type_index])).toEqual([
+        ['team', 0],
+        ['company', 1],
+      ]);
+      const read = await hogql(
+        again,
+        "SELECT group_1.properties.plan, group_1.properties.employees, toTypeName(group_1.properties.employees) FROM events WHERE event = 'seen'",
+      );
       expect(read.results).toEqual([['enterprise', 2500, 'Nullable(Float64)']]);
     } finally {
       await again.close();

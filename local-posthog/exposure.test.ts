@@ -21,7 +21,10 @@ afterAll(async () => {
 
 const QUERY = () => `${ph.url}/api/projects/${ph.projectId}/query/`;
 const preflight = (url: string, origin: string, extra: Record<string, string> = {}) =>
-  fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type', ...extra } });
+  fetch(url, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type', ...extra },
+  });
 /** A GET with exactly these headers (fetch would set its own Sec-Fetch-*); its status. */
 const rawGet = (path: string, headers: Record<string, string>) =>
   new Promise<number>((resolve, reject) => {
@@ -51,29 +54,50 @@ describe('CORS and origins', () => {
 
   it('refuses an API request from another website even with the key: it is not run', async () => {
     const before = ph.faults.count(`/api/projects/${ph.projectId}/query/`);
-    const res = await fetch(QUERY(), { method: 'POST', headers: { origin: 'https://evil.example', authorization: `Bearer ${ph.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: { kind: 'HogQLQuery', query: 'SELECT 1' } }) });
+    const res = await fetch(QUERY(), {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${ph.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: { kind: 'HogQLQuery', query: 'SELECT 1' } }),
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(ph.faults.count(`/api/projects/${ph.projectId}/query/`)).toBe(before);
     // Fault injection too: no website may slow or break the server.
-    const admin = await fetch(`${ph.url}/_admin/faults`, { method: 'POST', headers: { origin: 'https://evil.example', authorization: `Bearer ${ph.apiKey}` }, body: JSON.stringify({ path: '/api/', status: 500 }) });
+    const admin = await fetch(`${ph.url}/_admin/faults`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${ph.apiKey}` },
+      body: JSON.stringify({ path: '/api/', status: 500 }),
+    });
     expect(admin.status).toBe(403);
   });
 
   it('takes capture from pages on this machine (posthog-js on a local site), not from other websites', async () => {
     const body = (event: string) => JSON.stringify({ api_key: ph.projectApiKey, event, distinct_id: 'd1' });
-    const local = await fetch(`${ph.url}/e/`, { method: 'POST', headers: { origin: 'http://127.0.0.1:5173', 'content-type': 'text/plain' }, body: body('from_local_page') });
+    const local = await fetch(`${ph.url}/e/`, {
+      method: 'POST',
+      headers: { origin: 'http://127.0.0.1:5173', 'content-type': 'text/plain' },
+      body: body('from_local_page'),
+    });
     expect(local.status).toBe(200);
     expect(local.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
     expect((await preflight(`${ph.url}/flags/?v=2`, 'http://localhost:5173')).status).toBe(204);
     // A simple text/plain POST needs no preflight: the origin is checked on the request itself.
-    const evil = await fetch(`${ph.url}/e/`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: body('from_evil_page') });
+    const evil = await fetch(`${ph.url}/e/`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+      body: body('from_evil_page'),
+    });
     expect(evil.status).toBe(403);
     // An <img> or a form from another site sends no Origin, but says it is cross-site.
-    const beacon = await fetch(`${ph.url}/e/?data=${encodeURIComponent(Buffer.from(body('from_evil_beacon')).toString('base64'))}`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    const beacon = await fetch(`${ph.url}/e/?data=${encodeURIComponent(Buffer.from(body('from_evil_beacon')).toString('base64'))}`, {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(beacon.status).toBe(403);
     // Fetch sets its own Sec-Fetch-Mode: these are sent as a browser sends a navigation.
-    const link = await rawGet(`/e/?data=${encodeURIComponent(Buffer.from(body('from_evil_link')).toString('base64'))}`, { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' });
+    const link = await rawGet(`/e/?data=${encodeURIComponent(Buffer.from(body('from_evil_link')).toString('base64'))}`, {
+      'sec-fetch-site': 'cross-site',
+      'sec-fetch-mode': 'navigate',
+    });
     expect(link).toBe(403);
     // The one page other sites may open: PostHog's consent screen, in the browser's sign-in window.
     expect(await rawGet('/oauth/authorize/?client_id=x', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' })).not.toBe(403);
@@ -111,7 +135,9 @@ describe('CORS and origins', () => {
 describe('the personal API key', () => {
   it('is random at every start unless one is given, and the old fixed one opens nothing', async () => {
     expect(ph.apiKey).toMatch(/^phx_[0-9a-f]{48}$/);
-    expect((await postQuery(ph, { query: { kind: 'HogQLQuery', query: 'SELECT 1' } }, { authorization: 'Bearer phx_tool_lens_local_demo_key' })).status).toBe(401);
+    expect((await postQuery(ph, { query: { kind: 'HogQLQuery', query: 'SELECT 1' } }, { authorization: 'Bearer phx_tool_lens_local_demo_key' })).status).toBe(
+      401,
+    );
     const first = ph.apiKey;
     // One server per process at a time (chdb): the next start gets a key of its own.
     await ph.close();

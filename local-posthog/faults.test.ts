@@ -36,7 +36,12 @@ beforeAll(async () => {
   ph = await startLocalPostHog({ seed: { seed: 3, days: 3, events: 1500 } });
   const events = HOSTILE_TOOLS.flatMap((tool, t) =>
     Array.from({ length: t + 2 }, (_, i) => [
-      { event: 'tool_viewed', distinct_id: `h${t}-${i}`, timestamp: new Date(now - (i + 1) * 60_000).toISOString(), properties: { tool_name: tool, session_id: `hs${t}-${i}` } },
+      {
+        event: 'tool_viewed',
+        distinct_id: `h${t}-${i}`,
+        timestamp: new Date(now - (i + 1) * 60_000).toISOString(),
+        properties: { tool_name: tool, session_id: `hs${t}-${i}` },
+      },
       {
         event: 'tool_processing_failed',
         distinct_id: `h${t}-${i}`,
@@ -57,19 +62,59 @@ beforeEach(() => {
 
 type FaultCase = [name: string, set: () => void, kind: string, message: RegExp];
 const FAULTS: FaultCase[] = [
-  ['401 revoked key', () => ph.faults.set({ path: QUERY, status: 401, body: { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null } }), 'unauthorized', /rejected the personal API key \(401\)/],
-  ['403 missing scope', () => ph.faults.set({ path: QUERY, status: 403, body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'", attr: null } }), 'forbidden', /\(403\).*query:read/],
-  ['404 wrong project', () => ph.faults.set({ path: QUERY, status: 404, body: { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null } }), 'not_found', /Project 1 was not found on 127\.0\.0\.1:\d+ \(404\)/],
+  [
+    '401 revoked key',
+    () =>
+      ph.faults.set({
+        path: QUERY,
+        status: 401,
+        body: {
+          type: 'authentication_error',
+          code: 'authentication_failed',
+          detail: 'Personal API key found in request Authorization header is invalid.',
+          attr: null,
+        },
+      }),
+    'unauthorized',
+    /rejected the personal API key \(401\)/,
+  ],
+  [
+    '403 missing scope',
+    () =>
+      ph.faults.set({
+        path: QUERY,
+        status: 403,
+        body: { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'", attr: null },
+      }),
+    'forbidden',
+    /\(403\).*query:read/,
+  ],
+  [
+    '404 wrong project',
+    () => ph.faults.set({ path: QUERY, status: 404, body: { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null } }),
+    'not_found',
+    /Project 1 was not found on 127\.0\.0\.1:\d+ \(404\)/,
+  ],
   ['500', () => ph.faults.set({ path: QUERY, status: 500 }), 'server', /server error \(HTTP 500\)/],
   ['502', () => ph.faults.set({ path: QUERY, status: 502, body: '<html><body>Bad Gateway</body></html>' }), 'server', /HTTP 502/],
   ['503', () => ph.faults.set({ path: QUERY, status: 503, body: 'upstream connect error' }), 'server', /HTTP 503/],
   ['timeout', () => ph.faults.set({ path: QUERY, delayMs: 12_000 }), 'timeout', /did not answer within 8 s/],
   ['connection dropped', () => ph.faults.set({ path: QUERY, drop: true }), 'network', /Could not reach 127\.0\.0\.1:\d+/],
   ['malformed JSON', () => ph.faults.set({ path: QUERY, malformed: true }), 'bad_response', /not JSON/],
-  ['drifted shape', () => ph.faults.set({ path: QUERY, drift: (body) => ({ ...(body as object), results: { rows: (body as { results: unknown }).results } }) }), 'bad_response', /PostHog answered in an unexpected shape: results: /],
+  [
+    'drifted shape',
+    () => ph.faults.set({ path: QUERY, drift: (body) => ({ ...(body as object), results: { rows: (body as { results: unknown }).results } }) }),
+    'bad_response',
+    /PostHog answered in an unexpected shape: results: /,
+  ],
   [
     'HogQL error',
-    () => ph.faults.set({ path: QUERY, status: 400, body: { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam', attr: null } }),
+    () =>
+      ph.faults.set({
+        path: QUERY,
+        status: 400,
+        body: { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam', attr: null },
+      }),
     'query_error',
     /could not run the query: Unable to resolve field/,
   ],
@@ -106,7 +151,13 @@ describe('fault matrix on the local server', () => {
   it('429 with Retry-After: never asks sooner, then recovers', async () => {
     const svc = service();
     await svc.getToolMetrics('pdf-to-text', '7d');
-    ph.faults.set({ path: QUERY, status: 429, headers: { 'Retry-After': '2' }, body: { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 2 seconds.', attr: null }, times: 1 });
+    ph.faults.set({
+      path: QUERY,
+      status: 429,
+      headers: { 'Retry-After': '2' },
+      body: { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 2 seconds.', attr: null },
+      times: 1,
+    });
     ph.faults.resetCount();
     const limited = await svc.getToolMetrics('pdf-to-text', '7d', true);
     expect(limited).toMatchObject({ ok: true, stale: { kind: 'rate_limited', message: expect.stringContaining('retrying in 2 s') } });
@@ -174,7 +225,10 @@ describe('fault matrix on the local server', () => {
       for (const s of sockets) s.destroy();
     });
     const offline = await svc.getToolMetrics('csv-cleaner', '7d', true);
-    expect(offline).toMatchObject({ ok: true, stale: { kind: 'network', message: expect.stringMatching(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}`)) } });
+    expect(offline).toMatchObject({
+      ok: true,
+      stale: { kind: 'network', message: expect.stringMatching(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}`)) },
+    });
     expect(offline.ok && offline.metrics.asOf).toBe(good.ok && good.metrics.asOf);
 
     proxy = await open(port);
@@ -188,14 +242,21 @@ describe('fault matrix on the local server', () => {
 
   it('can be set over HTTP, guarded by the personal API key', async () => {
     const admin = (method: string, body?: unknown, key = ph.apiKey) =>
-      fetch(`${ph.url}/_admin/faults`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(`${ph.url}/_admin/faults`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     expect((await admin('POST', { path: QUERY, status: 503 }, 'phx_wrong')).status).toBe(401);
     expect((await admin('POST', { status: 503 })).status).toBe(400);
     expect((await admin('POST', { path: QUERY, status: 503, times: 1 })).status).toBe(200);
     const svc = service();
     expect(await svc.getToolMetrics('image-compressor', '7d')).toMatchObject({ ok: false, error: { kind: 'server', message: expect.stringContaining('503') } });
     expect((await admin('POST', { path: QUERY, drift: { field: 'results', value: 'nope' } })).status).toBe(200);
-    expect(await svc.getToolMetrics('image-compressor', '7d', true)).toMatchObject({ ok: false, error: { kind: 'bad_response', message: expect.stringContaining('unexpected shape: results') } });
+    expect(await svc.getToolMetrics('image-compressor', '7d', true)).toMatchObject({
+      ok: false,
+      error: { kind: 'bad_response', message: expect.stringContaining('unexpected shape: results') },
+    });
     expect((await admin('DELETE')).status).toBe(200);
     expect((await svc.getToolMetrics('image-compressor', '7d', true)).ok).toBe(true);
   });
@@ -228,7 +289,10 @@ describe('hostile inputs on the local server', () => {
     expect(noViews.ok && noViews.metrics.toolsSeen?.length).toBe(8);
     ph.faults.clear();
     const cols = ['row_kind', 'uuid', 'at', 'job_id', 'd', 'session_id', 'replay', 'detail'];
-    ph.faults.set({ path: QUERY, body: { results: Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u${i}`, now - i, `j${i}`, i, null, null, 'x']), columns: cols } });
+    ph.faults.set({
+      path: QUERY,
+      body: { results: Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u${i}`, now - i, `j${i}`, i, null, null, 'x']), columns: cols },
+    });
     const triage = await service().getTriage('news-analyzer', '7d');
     expect(triage.ok && [triage.triage.slowest.length, triage.triage.failures.length]).toEqual([8, 8]);
   });

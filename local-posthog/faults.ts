@@ -88,10 +88,13 @@ export class Faults {
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const pending = {
-        timer: setTimeout(() => {
-          this.timers.delete(pending);
-          resolve();
-        }, Math.min(Math.max(0, ms), MAX_DELAY_MS)),
+        timer: setTimeout(
+          () => {
+            this.timers.delete(pending);
+            resolve();
+          },
+          Math.min(Math.max(0, ms), MAX_DELAY_MS),
+        ),
         resolve,
       };
       this.timers.add(pending);
@@ -126,7 +129,12 @@ export class Faults {
           : typeof fault.body === 'string'
             ? fault.body
             : JSON.stringify(fault.body);
-      res.writeHead(fault.status ?? 200, { ...corsHeaders, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...fault.headers });
+      res.writeHead(fault.status ?? 200, {
+        ...corsHeaders,
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(payload),
+        ...fault.headers,
+      });
       res.end(payload);
       return { handled: true };
     }
@@ -144,7 +152,10 @@ export function faultFromJson(raw: unknown): Fault | null {
   const o = raw as Record<string, unknown>;
   if (typeof o.path !== 'string') return null;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  const headers = o.headers && typeof o.headers === 'object' && !Array.isArray(o.headers) ? Object.fromEntries(Object.entries(o.headers).map(([k, v]) => [k, String(v)])) : undefined;
+  const headers =
+    o.headers && typeof o.headers === 'object' && !Array.isArray(o.headers)
+      ? Object.fromEntries(Object.entries(o.headers).map(([k, v]) => [k, String(v)]))
+      : undefined;
   const drift = o.drift && typeof o.drift === 'object' ? (o.drift as { field?: unknown; value?: unknown }) : null;
   return {
     path: o.path,

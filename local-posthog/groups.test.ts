@@ -38,7 +38,13 @@ beforeAll(async () => {
     const base = { tool_name: 'grouped', session_id: `s-${who}` };
     node.capture({ distinctId: who, event: 'tool_viewed', timestamp: at(minutesAgo), properties: base, groups });
     node.capture({ distinctId: who, event: 'tool_processing_started', timestamp: at(minutesAgo - 1), properties: base, groups });
-    node.capture({ distinctId: who, event: ok ? 'tool_processing_completed' : 'tool_processing_failed', timestamp: at(minutesAgo - 2), properties: { ...base, processing_duration_ms: ok ? 1000 : 500, error_type: ok ? undefined : 'timeout' }, groups });
+    node.capture({
+      distinctId: who,
+      event: ok ? 'tool_processing_completed' : 'tool_processing_failed',
+      timestamp: at(minutesAgo - 2),
+      properties: { ...base, processing_duration_ms: ok ? 1000 : 500, error_type: ok ? undefined : 'timeout' },
+      groups,
+    });
   };
   // acme (enterprise): 3 jobs, 1 failed; globex (free): 2 jobs, both completed; one globex job also in team ops.
   job('a1', 'acme', 50, true);
@@ -89,21 +95,28 @@ describe('group segments', () => {
   });
 
   it('reads DateTime and Numeric group properties typed, as PostHog does: not in the text they were sent as', async () => {
-    const read = await hogql(ph, "SELECT toTypeName(group_0.properties.founded_at), toString(group_0.properties.founded_at), toTypeName(group_0.properties.employees), toString(group_0.properties.employees) FROM events WHERE event = 'tool_viewed' AND distinct_id = 'a1'");
+    const read = await hogql(
+      ph,
+      "SELECT toTypeName(group_0.properties.founded_at), toString(group_0.properties.founded_at), toTypeName(group_0.properties.employees), toString(group_0.properties.employees) FROM events WHERE event = 'tool_viewed' AND distinct_id = 'a1'",
+    );
     expect(read.results).toEqual([["Nullable(DateTime64(6, 'Asia/Kolkata'))", '2024-01-15 15:30:00.000000', 'Nullable(Float64)', '2500']]);
   });
 
-  it('matches a DateTime group property given as sent, or as PostHog shows it in the project\'s zone', async () => {
+  it("matches a DateTime group property given as sent, or as PostHog shows it in the project's zone", async () => {
     for (const value of ['2024-01-15T10:00:00Z', '2024-01-15 15:30:00']) {
       const acme = await card({ kind: 'group', groupIndex: 0, groupType: 'company', property: 'founded_at', value });
       expect(acme.jobs.current).toMatchObject({ views: 3, started: 3, completed: 2, failed: 1 });
     }
-    expect((await card({ kind: 'group', groupIndex: 0, property: 'founded_at', value: '2019-06-01T00:00:00Z' })).jobs.current).toMatchObject({ views: 2, completed: 2 });
+    expect((await card({ kind: 'group', groupIndex: 0, property: 'founded_at', value: '2019-06-01T00:00:00Z' })).jobs.current).toMatchObject({
+      views: 2,
+      completed: 2,
+    });
     expect((await card({ kind: 'group', groupIndex: 0, property: 'founded_at', value: '2024-01-15' })).jobs.current.views).toBe(0);
   });
 
   it('matches a Numeric group property by its number', async () => {
-    for (const value of ['2500', '2500.0']) expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value })).jobs.current).toMatchObject({ views: 3, completed: 2, failed: 1 });
+    for (const value of ['2500', '2500.0'])
+      expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value })).jobs.current).toMatchObject({ views: 3, completed: 2, failed: 1 });
     expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value: '40.5' })).jobs.current).toMatchObject({ views: 2, completed: 2 });
     expect((await card({ kind: 'group', groupIndex: 0, property: 'employees', value: '40' })).jobs.current.views).toBe(0);
   });

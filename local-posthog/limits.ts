@@ -161,7 +161,8 @@ const EXPOSED_CLICKHOUSE_ERRORS: Readonly<Record<string, true | string>> = {
   CANNOT_COMPILE_REGEXP: 'Cannot compile the regular expression. Check RE2 syntax, escaping, and the number of capturing groups.',
   INVALID_LIMIT_EXPRESSION: 'Invalid LIMIT or OFFSET expression. Use a constant number in the supported range.',
   WITH_TIES_WITHOUT_ORDER_BY: true,
-  UNACCEPTABLE_URL: "PostHog can't read from this storage host. Check the files URL pattern on the table points at S3, Google Cloud Storage, Cloudflare R2, or Azure Blob Storage.",
+  UNACCEPTABLE_URL:
+    "PostHog can't read from this storage host. Check the files URL pattern on the table points at S3, Google Cloud Storage, Cloudflare R2, or Azure Blob Storage.",
   CANNOT_PARSE_IPV4: 'Cannot parse an IPv4 address. Check the format of your IP addresses.',
   CANNOT_PARSE_IPV6: 'Cannot parse an IPv6 address. Check the format of your IP addresses.',
   UNKNOWN_ELEMENT_OF_ENUM: 'A value is not a member of the enum. Check the allowed values of the enum type.',
@@ -204,7 +205,12 @@ export function clickHouseError(raw: string): ApiError {
   const name = /\(([A-Z][A-Z_0-9]+)\)\s*$/.exec(message)?.[1] ?? '';
   switch (name) {
     case 'TIMEOUT_EXCEEDED':
-      return new ApiError(504, 'server_error', 'error', 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.');
+      return new ApiError(
+        504,
+        'server_error',
+        'error',
+        'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.',
+      );
     case 'TOO_SLOW': {
       const estimate = /Estimated query execution time \(.* seconds\) is too long\./.exec(message)?.[0] ?? 'Estimated query execution time is too long';
       return new ApiError(512, 'server_error', 'error', `${estimate} Try reducing its scope by changing the time range.`);

@@ -40,7 +40,11 @@ function consentingUser(choice: { allow: boolean; project?: string } = { allow: 
       const html = await page.text();
       if (page.status !== 200) throw new Error(`Authorization page could not be loaded (${page.status}: ${html})`);
       const form = new URLSearchParams();
-      for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))));
+      for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+        form.set(
+          m[1]!,
+          m[2]!.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))),
+        );
       form.set('scoped_team', choice.project ?? 'all');
       form.set('allow', choice.allow ? '1' : '0');
       const answer = await fetch(new URL('/oauth/authorize/', url), { method: 'POST', body: form, redirect: 'manual' });
@@ -59,7 +63,12 @@ const api = (path: string, token: string) => fetch(`${ph.url}${path}`, { headers
 describe('client registration (dcr.py, OAuthApplication._validate_redirect_uris)', () => {
   it('registers a public client for the browsers’ extension redirect URLs, with no secret', async () => {
     for (const uri of [CHROME_REDIRECT, FIREFOX_REDIRECT, 'http://127.0.0.1:8123/callback', 'com.example.app:/oauth']) {
-      const r = await register({ client_name: 'Tool Lens', redirect_uris: [uri], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' });
+      const r = await register({
+        client_name: 'Tool Lens',
+        redirect_uris: [uri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+      });
       expect(r.status, uri).toBe(201);
       expect(r.body.client_id).toEqual(expect.any(String));
       expect(r.body).not.toHaveProperty('client_secret');
@@ -82,7 +91,14 @@ describe('authorization (views.py; PKCE_REQUIRED, S256 only)', () => {
     const { body } = await register({ client_name: 'Tool Lens', redirect_uris: [CHROME_REDIRECT] });
     const id = String(body.client_id);
     const authorize = (params: Record<string, string>) => fetch(`${ph.url}/oauth/authorize/?${new URLSearchParams(params)}`, { redirect: 'manual' });
-    const good = { response_type: 'code', client_id: id, redirect_uri: CHROME_REDIRECT, state: 'st', code_challenge: s256('v'.repeat(43)), code_challenge_method: 'S256' };
+    const good = {
+      response_type: 'code',
+      client_id: id,
+      redirect_uri: CHROME_REDIRECT,
+      state: 'st',
+      code_challenge: s256('v'.repeat(43)),
+      code_challenge_method: 'S256',
+    };
 
     const unknown = await authorize({ ...good, client_id: 'nope' });
     expect(unknown.status).toBe(400);
@@ -129,9 +145,16 @@ describe('Sign in with PostHog: the extension’s flow end to end', () => {
     expect(again.ok && again.signIn.clientId).toBe(first.signIn.clientId);
 
     // The rest of the extension uses the token as it uses a key.
-    const settings: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: '', auth: 'signIn', ...DEFAULT_METRICS_OPTIONS } };
+    const settings: SettingsState = {
+      status: 'configured',
+      settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: '', auth: 'signIn', ...DEFAULT_METRICS_OPTIONS },
+    };
     const session = createSession({ loadSettings: async () => settings, store, accessToken: signIn.accessToken });
-    const projects = await createOnboardingService(session).projectsWith({ baseUrl: ph.url, apiKey: again.ok ? again.signIn.accessToken : '', credential: 'signIn' });
+    const projects = await createOnboardingService(session).projectsWith({
+      baseUrl: ph.url,
+      apiKey: again.ok ? again.signIn.accessToken : '',
+      credential: 'signIn',
+    });
     expect(projects.ok && projects.organizations.flatMap((o) => o.projects.map((p) => p.id)).sort()).toEqual(['1', '5']);
     const status = await createConnectionService(session, { signedIn: signIn.current, noteUser: signIn.noteUser }).connectionStatus();
     expect(status).toMatchObject({ ok: true, via: 'signIn', missing: [{ scope: 'dashboard:write' }, { scope: 'insight:write' }] });
@@ -166,7 +189,11 @@ describe('Sign in with PostHog: the extension’s flow end to end', () => {
 
   it('limits the token to the project the user picked at consent, as PostHog enforces scoped_teams', async () => {
     const store = memoryStore();
-    const signIn = createSignIn({ store, launchWebAuthFlow: consentingUser({ allow: true, project: '5' }).launchWebAuthFlow, redirectUrl: () => FIREFOX_REDIRECT });
+    const signIn = createSignIn({
+      store,
+      launchWebAuthFlow: consentingUser({ allow: true, project: '5' }).launchWebAuthFlow,
+      redirectUrl: () => FIREFOX_REDIRECT,
+    });
     const answer = await signIn.signIn(ph.url);
     expect(answer.ok && answer.signIn.scopedTeams).toEqual([5]);
     if (!answer.ok) return;
@@ -192,7 +219,11 @@ describe('tokens (posthog/auth.py, permissions.py, personal_api_key.py)', () => 
     const verifier = 'a'.repeat(50);
     const url = `${ph.url}/oauth/authorize/?${new URLSearchParams({ response_type: 'code', client_id: id, redirect_uri: CHROME_REDIRECT, state: 's', scope: 'query:read', code_challenge: s256(verifier), code_challenge_method: 'S256' })}`;
     const code = new URL(await consentingUser().launchWebAuthFlow(url)).searchParams.get('code')!;
-    const exchange = (params: Record<string, string>) => fetch(`${ph.url}/oauth/token/`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code, redirect_uri: CHROME_REDIRECT, ...params }) });
+    const exchange = (params: Record<string, string>) =>
+      fetch(`${ph.url}/oauth/token/`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code, redirect_uri: CHROME_REDIRECT, ...params }),
+      });
     const noVerifier = await exchange({});
     expect(((await noVerifier.json()) as { error: string }).error).toBe('invalid_request');
     const wrong = await exchange({ code_verifier: 'b'.repeat(50) });
@@ -251,7 +282,12 @@ describe('tokens (posthog/auth.py, permissions.py, personal_api_key.py)', () => 
     const verifier = 'c'.repeat(50);
     const url = `${ph.url}/oauth/authorize/?${new URLSearchParams({ response_type: 'code', client_id: id, redirect_uri: CHROME_REDIRECT, scope: 'openid not:a-scope', code_challenge: s256(verifier), code_challenge_method: 'S256' })}`;
     const code = new URL(await consentingUser().launchWebAuthFlow(url)).searchParams.get('code')!;
-    const token = (await (await fetch(`${ph.url}/oauth/token/`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code, redirect_uri: CHROME_REDIRECT, code_verifier: verifier }) })).json()) as { access_token: string; scope: string };
+    const token = (await (
+      await fetch(`${ph.url}/oauth/token/`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code, redirect_uri: CHROME_REDIRECT, code_verifier: verifier }),
+      })
+    ).json()) as { access_token: string; scope: string };
     expect(token.scope).toBe('openid'); // unknown scopes are dropped, not refused
     const r = await api('/api/users/@me/', token.access_token);
     expect(r.status).toBe(403);
@@ -263,14 +299,36 @@ describe('tokens (posthog/auth.py, permissions.py, personal_api_key.py)', () => 
     const server = new OAuthServer({ baseUrl: () => 'http://x', projects: () => [], now: () => clock });
     const reg = server.register({ redirect_uris: [CHROME_REDIRECT], grant_types: ['authorization_code'] });
     const id = String((reg as { body: { client_id: string } }).body.client_id);
-    const consent = server.consent(new URLSearchParams({ client_id: id, redirect_uri: CHROME_REDIRECT, response_type: 'code', code_challenge: s256('d'.repeat(43)), code_challenge_method: 'S256', allow: '1' }));
+    const consent = server.consent(
+      new URLSearchParams({
+        client_id: id,
+        redirect_uri: CHROME_REDIRECT,
+        response_type: 'code',
+        code_challenge: s256('d'.repeat(43)),
+        code_challenge_method: 'S256',
+        allow: '1',
+      }),
+    );
     const code = new URL((consent as { location: string }).location).searchParams.get('code')!;
     clock += 5 * 60_000 + 1; // codes live five minutes
-    const late = server.token(new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code, redirect_uri: CHROME_REDIRECT, code_verifier: 'd'.repeat(43) }));
+    const late = server.token(
+      new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code, redirect_uri: CHROME_REDIRECT, code_verifier: 'd'.repeat(43) }),
+    );
     expect((late as { body: { error: string } }).body.error).toBe('invalid_grant');
-    const consent2 = server.consent(new URLSearchParams({ client_id: id, redirect_uri: CHROME_REDIRECT, response_type: 'code', code_challenge: s256('d'.repeat(43)), code_challenge_method: 'S256', allow: '1' }));
+    const consent2 = server.consent(
+      new URLSearchParams({
+        client_id: id,
+        redirect_uri: CHROME_REDIRECT,
+        response_type: 'code',
+        code_challenge: s256('d'.repeat(43)),
+        code_challenge_method: 'S256',
+        allow: '1',
+      }),
+    );
     const code2 = new URL((consent2 as { location: string }).location).searchParams.get('code')!;
-    const issued = server.token(new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code: code2, redirect_uri: CHROME_REDIRECT, code_verifier: 'd'.repeat(43) })) as { body: { access_token: string; expires_in: number } };
+    const issued = server.token(
+      new URLSearchParams({ grant_type: 'authorization_code', client_id: id, code: code2, redirect_uri: CHROME_REDIRECT, code_verifier: 'd'.repeat(43) }),
+    ) as { body: { access_token: string; expires_in: number } };
     expect(issued.body.expires_in).toBe(7 * 24 * 3600);
     expect(server.accessToken(issued.body.access_token)).toMatchObject({ scopedTeams: [] });
     clock += issued.body.expires_in * 1000;

@@ -15,14 +15,39 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export const OAUTH_PATHS = { authorize: '/oauth/authorize', token: '/oauth/token', register: '/oauth/register', revoke: '/oauth/revoke', metadata: '/.well-known/oauth-authorization-server' } as const;
+export const OAUTH_PATHS = {
+  authorize: '/oauth/authorize',
+  token: '/oauth/token',
+  register: '/oauth/register',
+  revoke: '/oauth/revoke',
+  metadata: '/.well-known/oauth-authorization-server',
+} as const;
 
 const CODE_LIFETIME_MS = 5 * 60_000; // AUTHORIZATION_CODE_EXPIRE_SECONDS
 const DCR_ACCESS_LIFETIME_S = 7 * 24 * 3600; // EXTENDED_ACCESS_TOKEN_EXPIRE_SECONDS (DCR / CIMD clients)
 const BLOCKED_SCHEMES = new Set(['javascript', 'data', 'file', 'blob', 'vbscript']); // BLOCKED_REDIRECT_URI_SCHEMES
 const OIDC_SCOPES = ['openid', 'profile', 'email'];
 /** posthog/scopes.py API_SCOPE_OBJECTS (those a tool reads or writes), each with read and write. */
-const SCOPE_OBJECTS = ['action', 'annotation', 'cohort', 'dashboard', 'event_definition', 'experiment', 'feature_flag', 'group', 'insight', 'notebook', 'organization', 'person', 'project', 'property_definition', 'query', 'session_recording', 'survey', 'user'];
+const SCOPE_OBJECTS = [
+  'action',
+  'annotation',
+  'cohort',
+  'dashboard',
+  'event_definition',
+  'experiment',
+  'feature_flag',
+  'group',
+  'insight',
+  'notebook',
+  'organization',
+  'person',
+  'project',
+  'property_definition',
+  'query',
+  'session_recording',
+  'survey',
+  'user',
+];
 export const SUPPORTED_SCOPES = [...OIDC_SCOPES, ...SCOPE_OBJECTS.flatMap((o) => [`${o}:read`, `${o}:write`])];
 
 interface Client {
@@ -61,7 +86,8 @@ export type OAuthAnswer =
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): OAuthAnswer => ({ kind: 'json', status, body, headers });
 /** RFC 6749 §5.2, as django-oauth-toolkit answers; never cached (RFC 6749 §5.1). */
-const oauthError = (status: number, error: string, description: string): OAuthAnswer => json(status, { error, error_description: description }, { 'Cache-Control': 'no-store' });
+const oauthError = (status: number, error: string, description: string): OAuthAnswer =>
+  json(status, { error, error_description: description }, { 'Cache-Control': 'no-store' });
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const token = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 const isLoopback = (host: string) => host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -100,9 +126,7 @@ export class OAuthServer {
   private readonly tokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, { clientId: string; scopes: string[]; scopedTeams: number[]; revoked: boolean }>();
 
-  constructor(
-    private readonly opts: { baseUrl: () => string; projects: () => Array<{ id: number; name: string }>; now?: () => number },
-  ) {}
+  constructor(private readonly opts: { baseUrl: () => string; projects: () => Array<{ id: number; name: string }>; now?: () => number }) {}
 
   private now() {
     return (this.opts.now ?? Date.now)();
@@ -111,19 +135,23 @@ export class OAuthServer {
   /** RFC 8414 metadata (posthog/api/oauth/metadata.py _shared_metadata). */
   metadata(): OAuthAnswer {
     const base = this.opts.baseUrl();
-    return json(200, {
-      issuer: base,
-      authorization_endpoint: `${base}${OAUTH_PATHS.authorize}/`,
-      token_endpoint: `${base}${OAUTH_PATHS.token}/`,
-      registration_endpoint: `${base}${OAUTH_PATHS.register}/`,
-      revocation_endpoint: `${base}${OAUTH_PATHS.revoke}/`,
-      response_types_supported: ['code'],
-      response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code', 'refresh_token'],
-      code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
-      scopes_supported: SUPPORTED_SCOPES,
-    }, { 'Access-Control-Allow-Origin': '*' });
+    return json(
+      200,
+      {
+        issuer: base,
+        authorization_endpoint: `${base}${OAUTH_PATHS.authorize}/`,
+        token_endpoint: `${base}${OAUTH_PATHS.token}/`,
+        registration_endpoint: `${base}${OAUTH_PATHS.register}/`,
+        revocation_endpoint: `${base}${OAUTH_PATHS.revoke}/`,
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+        scopes_supported: SUPPORTED_SCOPES,
+      },
+      { 'Access-Control-Allow-Origin': '*' },
+    );
   }
 
   /** POST /oauth/register/ (RFC 7591): anonymous; a public client unless it asks for a secret. */
@@ -132,7 +160,8 @@ export class OAuthServer {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return bad('Request body must be a JSON object.');
     const b = body as Record<string, unknown>;
     const uris = b.redirect_uris;
-    if (!Array.isArray(uris) || uris.length === 0 || !uris.every((u) => typeof u === 'string')) return bad('redirect_uris: This field is required and must list at least one URI.');
+    if (!Array.isArray(uris) || uris.length === 0 || !uris.every((u) => typeof u === 'string'))
+      return bad('redirect_uris: This field is required and must list at least one URI.');
     for (const uri of uris as string[]) {
       const problem = redirectUriProblem(uri);
       if (problem) return oauthError(400, 'invalid_redirect_uri', problem);
@@ -141,7 +170,8 @@ export class OAuthServer {
     if (typeof name !== 'string' || name.length > 255) return bad('client_name: Ensure this field has no more than 255 characters.');
     if (/^posthog/i.test(name.trim()) || /official|verified|trusted/i.test(name)) return bad('client_name: This name is reserved.');
     const grantTypes = b.grant_types === undefined ? ['authorization_code'] : b.grant_types;
-    if (!Array.isArray(grantTypes) || !grantTypes.every((g) => g === 'authorization_code' || g === 'refresh_token')) return bad('grant_types: only authorization_code and refresh_token are supported.');
+    if (!Array.isArray(grantTypes) || !grantTypes.every((g) => g === 'authorization_code' || g === 'refresh_token'))
+      return bad('grant_types: only authorization_code and refresh_token are supported.');
     const responseTypes = b.response_types === undefined ? ['code'] : b.response_types;
     if (!Array.isArray(responseTypes) || responseTypes.some((r) => r !== 'code')) return bad('response_types: only "code" is supported.');
     const method = b.token_endpoint_auth_method === undefined ? 'none' : b.token_endpoint_auth_method;
@@ -153,7 +183,14 @@ export class OAuthServer {
       scope = b.scope.split(/\s+/).filter((s) => SUPPORTED_SCOPES.includes(s));
       if (!scope.length) return bad('scope: none of the requested scopes can be granted.');
     }
-    const client: Client = { clientId: token(''), clientName: name, redirectUris: uris as string[], grantTypes: grantTypes as string[], scope, issuedAt: Math.floor(this.now() / 1000) };
+    const client: Client = {
+      clientId: token(''),
+      clientName: name,
+      redirectUris: uris as string[],
+      grantTypes: grantTypes as string[],
+      scope,
+      issuedAt: Math.floor(this.now() / 1000),
+    };
     this.clients.set(client.clientId, client);
     return json(201, {
       client_id: client.clientId,
@@ -168,16 +205,22 @@ export class OAuthServer {
   }
 
   /** Checks an authorization request; a fatal problem is a JSON answer, any other goes back to the client. */
-  private checkAuthorization(params: URLSearchParams): { ok: true; client: Client; redirectUri: string; state: string | null; scopes: string[]; challenge: string } | { ok: false; answer: OAuthAnswer } {
+  private checkAuthorization(
+    params: URLSearchParams,
+  ): { ok: true; client: Client; redirectUri: string; state: string | null; scopes: string[]; challenge: string } | { ok: false; answer: OAuthAnswer } {
     const client = this.clients.get(params.get('client_id') ?? '');
     // An unknown client_id is fatal: never redirected (posthog/api/oauth/views.py).
-    if (!client) return { ok: false, answer: oauthError(400, 'invalid_client', 'Unknown client_id. An application belongs to the PostHog it was registered on.') };
+    if (!client)
+      return { ok: false, answer: oauthError(400, 'invalid_client', 'Unknown client_id. An application belongs to the PostHog it was registered on.') };
     const asked = params.get('redirect_uri');
     const redirectUri = asked ?? (client.redirectUris.length === 1 ? client.redirectUris[0]! : null);
     if (!redirectUri) return { ok: false, answer: oauthError(400, 'invalid_request', 'Missing redirect URI.') };
     if (!client.redirectUris.includes(redirectUri)) return { ok: false, answer: oauthError(400, 'invalid_request', 'Mismatching redirect URI.') };
     const state = params.get('state');
-    const back = (error: string, description: string) => ({ ok: false as const, answer: { kind: 'redirect' as const, location: withQuery(redirectUri, { error, error_description: description, state }) } });
+    const back = (error: string, description: string) => ({
+      ok: false as const,
+      answer: { kind: 'redirect' as const, location: withQuery(redirectUri, { error, error_description: description, state }) },
+    });
     if (params.get('response_type') !== 'code') return back('unsupported_response_type', 'Only the authorization code flow (response_type=code) is supported.');
     const prompt = params.get('prompt');
     if (prompt === 'login') return { ok: false, answer: oauthError(401, 'login_required', 'prompt=login is not supported.') };
@@ -197,7 +240,10 @@ export class OAuthServer {
       .filter(([, v]) => v !== null)
       .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value!)}">`)
       .join('');
-    const projects = this.opts.projects().map((p) => `<option value="${p.id}">${escapeHtml(p.name)} (${p.id})</option>`).join('');
+    const projects = this.opts
+      .projects()
+      .map((p) => `<option value="${p.id}">${escapeHtml(p.name)} (${p.id})</option>`)
+      .join('');
     const scopes = checked.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('');
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize ${escapeHtml(checked.client.clientName || 'an application')} · local PostHog</title></head>
 <body><main><h1>Authorize ${escapeHtml(checked.client.clientName || 'this application')}</h1>
@@ -218,7 +264,15 @@ export class OAuthServer {
     const team = form.get('scoped_team');
     const scopedTeams = team && team !== 'all' && /^\d+$/.test(team) ? [Number(team)] : [];
     const code = token('');
-    this.grants.set(code, { clientId: checked.client.clientId, redirectUri: checked.redirectUri, challenge: checked.challenge, scopes: checked.scopes, scopedTeams, expiresAt: this.now() + CODE_LIFETIME_MS, used: false });
+    this.grants.set(code, {
+      clientId: checked.client.clientId,
+      redirectUri: checked.redirectUri,
+      challenge: checked.challenge,
+      scopes: checked.scopes,
+      scopedTeams,
+      expiresAt: this.now() + CODE_LIFETIME_MS,
+      used: false,
+    });
     return { kind: 'redirect', location: withQuery(checked.redirectUri, { code, state: checked.state }) };
   }
 
@@ -230,7 +284,8 @@ export class OAuthServer {
     if (grantType === 'authorization_code') {
       const code = params.get('code') ?? '';
       const grant = this.grants.get(code);
-      if (!grant || grant.used || grant.expiresAt <= this.now() || grant.clientId !== client.clientId) return oauthError(400, 'invalid_grant', 'Authorization code is invalid or has already been used');
+      if (!grant || grant.used || grant.expiresAt <= this.now() || grant.clientId !== client.clientId)
+        return oauthError(400, 'invalid_grant', 'Authorization code is invalid or has already been used');
       if (params.get('redirect_uri') !== grant.redirectUri) return oauthError(400, 'invalid_grant', 'Mismatching redirect URI.');
       const verifier = params.get('code_verifier');
       if (!verifier) return oauthError(400, 'invalid_request', 'Code verifier required.');
@@ -267,7 +322,14 @@ export class OAuthServer {
   }
 
   private issue(client: Client, scopes: string[], scopedTeams: number[], refresh: string | null): OAuthAnswer {
-    const access: AccessToken = { token: token('pha_'), clientId: client.clientId, scopes: scopes.filter((s) => !OIDC_SCOPES.includes(s)), scopedTeams, expiresAt: this.now() + DCR_ACCESS_LIFETIME_S * 1000, refreshToken: refresh ?? '' };
+    const access: AccessToken = {
+      token: token('pha_'),
+      clientId: client.clientId,
+      scopes: scopes.filter((s) => !OIDC_SCOPES.includes(s)),
+      scopedTeams,
+      expiresAt: this.now() + DCR_ACCESS_LIFETIME_S * 1000,
+      refreshToken: refresh ?? '',
+    };
     this.tokens.set(access.token, access);
     return json(
       200,

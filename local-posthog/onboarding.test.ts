@@ -31,7 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => ph?.close());
 
-const onboarding = (state: SettingsState = { status: 'missing' }) => createOnboardingService(createSession({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 100, refillPerHour: 100 } }));
+const onboarding = (state: SettingsState = { status: 'missing' }) =>
+  createOnboardingService(createSession({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 100, refillPerHour: 100 } }));
 const projectsFor = (apiKey: string) => onboarding().projectsFor({ host: 'custom', customHost: ph.url, apiKey });
 
 describe('first run on the local server', () => {
@@ -40,7 +41,15 @@ describe('first run on the local server', () => {
       ok: true,
       user: 'dev@tool-lens.local',
       organizations: [
-        { id: expect.any(String), name: 'Tool Lens (local)', problem: null, projects: [{ id: '5', name: 'Staging', timezone: 'UTC' }, { id: '1', name: 'Tool Lens (local)', timezone: 'UTC' }] },
+        {
+          id: expect.any(String),
+          name: 'Tool Lens (local)',
+          problem: null,
+          projects: [
+            { id: '5', name: 'Staging', timezone: 'UTC' },
+            { id: '1', name: 'Tool Lens (local)', timezone: 'UTC' },
+          ],
+        },
         { id: OTHER_ORG, name: 'Acme Labs', problem: null, projects: [{ id: '7', name: 'Labs', timezone: 'UTC' }] },
       ],
     });
@@ -52,19 +61,35 @@ describe('first run on the local server', () => {
   });
 
   it('says what is wrong with a bad key, a key without user:read, a key that sees no project', async () => {
-    expect(await projectsFor('phx_not_a_key')).toMatchObject({ ok: false, error: { kind: 'unauthorized', message: expect.stringContaining('rejected the personal API key (401)') } });
-    expect(await projectsFor(KEYS.noUser)).toMatchObject({ ok: false, error: { kind: 'forbidden', message: expect.stringContaining("API key missing required scope 'user:read'") } });
-    expect(await projectsFor(KEYS.nowhere)).toMatchObject({ ok: false, error: { kind: 'not_found', message: expect.stringMatching(/^This key \(dev@tool-lens\.local\) can see no project/) } });
+    expect(await projectsFor('phx_not_a_key')).toMatchObject({
+      ok: false,
+      error: { kind: 'unauthorized', message: expect.stringContaining('rejected the personal API key (401)') },
+    });
+    expect(await projectsFor(KEYS.noUser)).toMatchObject({
+      ok: false,
+      error: { kind: 'forbidden', message: expect.stringContaining("API key missing required scope 'user:read'") },
+    });
+    expect(await projectsFor(KEYS.nowhere)).toMatchObject({
+      ok: false,
+      error: { kind: 'not_found', message: expect.stringMatching(/^This key \(dev@tool-lens\.local\) can see no project/) },
+    });
   });
 
   it("proposes the sites the project's tool_viewed events happened on, with views and tools", async () => {
-    const settings: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } };
+    const settings: SettingsState = {
+      status: 'configured',
+      settings: { host: 'custom', customHost: ph.url, projectId: '1', apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS },
+    };
     const answer = await onboarding(settings).proposeSites();
     expect(answer.ok).toBe(true);
     if (!answer.ok) return;
     const [seeded] = answer.sites;
     // The seed's pages are on https://tools.example.com (local-posthog/seed.ts).
-    expect(seeded).toMatchObject({ origin: 'https://tools.example.com', tools: expect.any(Number), example: expect.stringMatching(/^https:\/\/tools\.example\.com\/tools\//) });
+    expect(seeded).toMatchObject({
+      origin: 'https://tools.example.com',
+      tools: expect.any(Number),
+      example: expect.stringMatching(/^https:\/\/tools\.example\.com\/tools\//),
+    });
     expect(seeded!.views).toBeGreaterThan(10);
     expect(seeded!.tools).toBeGreaterThan(1);
   });

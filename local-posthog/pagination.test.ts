@@ -53,18 +53,30 @@ describe('lists across pages', () => {
     expect(big.projects).toHaveLength(MANY);
     expect(big.projects.map((p) => p.id)).toEqual(Array.from({ length: MANY }, (_, i) => String(100 + i)));
     // Two pages of PostHog's 100, the second found by the first's next.
-    expect(asked.filter((p) => p.startsWith(`/api/organizations/${BIG_ORG}/projects/`))).toEqual([`/api/organizations/${BIG_ORG}/projects/`, `/api/organizations/${BIG_ORG}/projects/?limit=100&offset=100`]);
+    expect(asked.filter((p) => p.startsWith(`/api/organizations/${BIG_ORG}/projects/`))).toEqual([
+      `/api/organizations/${BIG_ORG}/projects/`,
+      `/api/organizations/${BIG_ORG}/projects/?limit=100&offset=100`,
+    ]);
   });
 
   it("finds the project's annotations behind a page of insight marks, following next with the range kept", async () => {
     asked.length = 0;
     const month = await fetchAnnotations(client, Date.now() - 30 * DAY, Date.now());
-    expect(month.map((a) => a.content)).toEqual(['Upstream storage incident: uploads slow for 2 h', ...Array.from({ length: 8 }, (_, i) => `release ${7 - i}`), 'Deployed OCR engine v2 (pdf-to-text, news-analyzer)']);
+    expect(month.map((a) => a.content)).toEqual([
+      'Upstream storage incident: uploads slow for 2 h',
+      ...Array.from({ length: 8 }, (_, i) => `release ${7 - i}`),
+      'Deployed OCR engine v2 (pdf-to-text, news-analyzer)',
+    ]);
     const pages = asked.filter((p) => p.includes('/annotations/'));
     expect(pages).toHaveLength(2);
     // DRF's next carries date_from and date_to: the second page holds only the range's (the 40-day-old one is not in it).
     const second = new URL(pages[1]!, ph.url).searchParams;
-    expect([second.get('offset'), second.get('limit'), second.get('date_from'), second.get('date_to')]).toEqual(['100', '100', new URL(pages[0]!, ph.url).searchParams.get('date_from'), new URL(pages[0]!, ph.url).searchParams.get('date_to')]);
+    expect([second.get('offset'), second.get('limit'), second.get('date_from'), second.get('date_to')]).toEqual([
+      '100',
+      '100',
+      new URL(pages[0]!, ph.url).searchParams.get('date_from'),
+      new URL(pages[0]!, ph.url).searchParams.get('date_to'),
+    ]);
   });
 
   it('stops once the newest the card shows are in: no page beyond', async () => {

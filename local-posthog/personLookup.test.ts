@@ -38,7 +38,14 @@ const FAILED_UUID = randomUUID();
 
 beforeAll(async () => {
   ph = await startLocalPostHog({ timezone: 'America/Los_Angeles' });
-  settings = { host: 'custom', customHost: ph.url, projectId: String(ph.projectId), apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS, personProperties: 'name, plan' };
+  settings = {
+    host: 'custom',
+    customHost: ph.url,
+    projectId: String(ph.projectId),
+    apiKey: ph.apiKey,
+    ...DEFAULT_METRICS_OPTIONS,
+    personProperties: 'name, plan',
+  };
   const node = new PostHog(ph.projectApiKey, { host: ph.url, flushAt: 500, maxBatchSize: 500, maxQueueSize: 20_000, flushInterval: 0 });
   const capture = (distinctId: string, event: string, msAgo: number, properties: Record<string, unknown>, uuid = randomUUID()) => {
     sent.push({ event, distinctId, ms: NOW - msAgo, properties, uuid });
@@ -46,15 +53,37 @@ beforeAll(async () => {
   };
   // Ada: three jobs on three tools in two sessions: one failed, one completed, one never ended.
   const ada = (session: string, extra: Record<string, unknown>) => ({ $session_id: session, session_id: `tool-${session}`, ...extra });
-  capture('ada-1', 'tool_viewed', 60 * MIN, ada('sess-ada-1', { tool_name: 'pdf-to-text', $set: { email: 'Ada.Lovelace@Example.com', name: 'Ada Lovelace', plan: 'pro' } }));
+  capture(
+    'ada-1',
+    'tool_viewed',
+    60 * MIN,
+    ada('sess-ada-1', { tool_name: 'pdf-to-text', $set: { email: 'Ada.Lovelace@Example.com', name: 'Ada Lovelace', plan: 'pro' } }),
+  );
   capture('ada-1', 'tool_processing_started', 50 * MIN, ada('sess-ada-1', { tool_name: 'pdf-to-text', job_id: 'ada-job-1' }));
-  capture('ada-1', 'tool_processing_failed', 49 * MIN, ada('sess-ada-1', { tool_name: 'pdf-to-text', job_id: 'ada-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }), FAILED_UUID);
+  capture(
+    'ada-1',
+    'tool_processing_failed',
+    49 * MIN,
+    ada('sess-ada-1', { tool_name: 'pdf-to-text', job_id: 'ada-job-1', error_type: 'ocr_failed', processing_duration_ms: 4200 }),
+    FAILED_UUID,
+  );
   capture('ada-1', 'tool_processing_started', 30 * MIN, ada('sess-ada-2', { tool_name: 'news-analyzer', job_id: 'ada-job-2' }));
   capture('ada-1', 'tool_processing_completed', 29 * MIN, ada('sess-ada-2', { tool_name: 'news-analyzer', job_id: 'ada-job-2', processing_duration_ms: 900 }));
   capture('ada-1', 'tool_processing_started', 10 * MIN, ada('sess-ada-2', { tool_name: 'csv-cleaner', job_id: 'ada-job-3' }));
   // Everyone else's completed jobs: what Ada's durations are put against.
-  for (let i = 1; i <= 20; i++) capture(`crowd-${i}`, 'tool_processing_completed', (100 + i) * MIN, { tool_name: 'pdf-to-text', job_id: `crowd-pdf-${i}`, processing_duration_ms: 200 * i, $session_id: `sess-crowd-${i}` });
-  for (let i = 1; i <= 9; i++) capture(`crowd-${i}`, 'tool_processing_completed', (200 + i) * MIN, { tool_name: 'news-analyzer', job_id: `crowd-news-${i}`, processing_duration_ms: 100 * i });
+  for (let i = 1; i <= 20; i++)
+    capture(`crowd-${i}`, 'tool_processing_completed', (100 + i) * MIN, {
+      tool_name: 'pdf-to-text',
+      job_id: `crowd-pdf-${i}`,
+      processing_duration_ms: 200 * i,
+      $session_id: `sess-crowd-${i}`,
+    });
+  for (let i = 1; i <= 9; i++)
+    capture(`crowd-${i}`, 'tool_processing_completed', (200 + i) * MIN, {
+      tool_name: 'news-analyzer',
+      job_id: `crowd-news-${i}`,
+      processing_duration_ms: 100 * i,
+    });
   // Grace is known (she viewed a tool) but started no job.
   capture('grace-7', 'tool_viewed', 20 * MIN, { tool_name: 'pdf-to-text', $set: { email: 'grace@example.org', plan: 'free' } });
   // Bea ran thousands of jobs in the last six days: 2,400 completed, 30 failed.
@@ -62,7 +91,12 @@ beforeAll(async () => {
     const msAgo = 5 * MIN + i * 3 * MIN;
     const failed = i % 81 === 40;
     capture('busy-bea', 'tool_processing_started', msAgo + 1000, { tool_name: 'csv-cleaner', job_id: `bea-${i}` });
-    capture('busy-bea', failed ? 'tool_processing_failed' : 'tool_processing_completed', msAgo, { tool_name: 'csv-cleaner', job_id: `bea-${i}`, processing_duration_ms: 50 + (i % 97), ...(failed ? { error_type: 'bad_csv' } : {}) });
+    capture('busy-bea', failed ? 'tool_processing_failed' : 'tool_processing_completed', msAgo, {
+      tool_name: 'csv-cleaner',
+      job_id: `bea-${i}`,
+      processing_duration_ms: 50 + (i % 97),
+      ...(failed ? { error_type: 'bad_csv' } : {}),
+    });
   }
   // The page broke in Ada's first session; other exceptions are in sessions with none of her jobs.
   node.captureException(new TypeError('Cannot read properties of undefined (reading "pages")'), 'ada-1', { $session_id: 'sess-ada-1' });
@@ -92,7 +126,9 @@ async function lookUp(value: string, by: LookupBy = 'auto', range: '7d' | '30d' 
 
 /** The value at ⌊q·n⌋ of the sorted durations: the card's exact percentile (lib/card/query.ts exactQuantile). */
 function exact(tool: string) {
-  const ds = sent.filter((e) => e.event === 'tool_processing_completed' && e.properties.tool_name === tool).map((e) => e.properties.processing_duration_ms as number);
+  const ds = sent
+    .filter((e) => e.event === 'tool_processing_completed' && e.properties.tool_name === tool)
+    .map((e) => e.properties.processing_duration_ms as number);
   const sorted = ds.sort((a, b) => a - b);
   return { tool, n: sorted.length, p50Ms: sorted[Math.floor(0.5 * sorted.length)]!, p95Ms: sorted[Math.floor(0.95 * sorted.length)]! };
 }
@@ -106,7 +142,9 @@ describe("support's lookup on the local server", () => {
     expect(lookup.persons).toHaveLength(1);
     const [person] = lookup.persons;
     // Her exceptions count as seen too: posthog-node stamps them when captured, so their times are read back.
-    const [seen] = (await ph.query("SELECT max(toUnixTimestamp64Milli(timestamp)) AS last, min(toUnixTimestamp64Milli(timestamp)) AS first, count() AS n FROM events WHERE distinct_id = 'ada-1' FORMAT JSONEachRow")) as Array<{ last: number | string; first: number | string; n: number | string }>;
+    const [seen] = (await ph.query(
+      "SELECT max(toUnixTimestamp64Milli(timestamp)) AS last, min(toUnixTimestamp64Milli(timestamp)) AS first, count() AS n FROM events WHERE distinct_id = 'ada-1' FORMAT JSONEachRow",
+    )) as Array<{ last: number | string; first: number | string; n: number | string }>;
     expect(Number(seen!.n)).toBe(sent.filter((e) => e.distinctId === 'ada-1').length + 2);
     expect(person).toMatchObject({
       distinctIds: ['ada-1'],
@@ -145,7 +183,13 @@ describe("support's lookup on the local server", () => {
     const lookup = await lookUp('ada-1', 'distinct_id');
     expect(lookup.persons[0]!.matchedBy).toEqual(['distinct_id']);
     expect(lookup.exceptions).toHaveLength(1);
-    expect(lookup.exceptions[0]).toMatchObject({ type: 'TypeError', message: 'Cannot read properties of undefined (reading "pages")', sessionId: 'sess-ada-1', replayUrl: `${ph.url}/project/${ph.projectId}/replay/sess-ada-1`, issueUrl: null });
+    expect(lookup.exceptions[0]).toMatchObject({
+      type: 'TypeError',
+      message: 'Cannot read properties of undefined (reading "pages")',
+      sessionId: 'sess-ada-1',
+      replayUrl: `${ph.url}/project/${ph.projectId}/replay/sess-ada-1`,
+      issueUrl: null,
+    });
     const { byJob, others } = exceptionsByJob(lookup.jobs, lookup.exceptions);
     expect(byJob.get(0)!.map((e) => e.type)).toEqual(['TypeError']);
     expect(others).toEqual([]);
@@ -159,7 +203,10 @@ describe("support's lookup on the local server", () => {
       ['ada-job-1', 'job_id', 'job_id'],
     ] as const) {
       const lookup = await lookUp(value, by);
-      expect(lookup.persons.map((p) => [p.distinctIds, p.matchedBy, p.jobs]), value).toEqual([[['ada-1'], [matched], 3]]);
+      expect(
+        lookup.persons.map((p) => [p.distinctIds, p.matchedBy, p.jobs]),
+        value,
+      ).toEqual([[['ada-1'], [matched], 3]]);
     }
   });
 
@@ -182,7 +229,11 @@ describe("support's lookup on the local server", () => {
     const link = new URL(lookup.persons[0]!.jobsUrl);
     const insight = JSON.parse(decodeURIComponent(link.hash.slice(3))) as { source: { query: string; values: Record<string, unknown> } };
     expect(insight.source.values.person_id).toBe(lookup.persons[0]!.id);
-    const all = await fetch(`${ph.url}/api/projects/${ph.projectId}/query/`, { method: 'POST', headers: { authorization: `Bearer ${ph.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: { kind: 'HogQLQuery', ...insight.source } }) });
+    const all = await fetch(`${ph.url}/api/projects/${ph.projectId}/query/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ph.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: { kind: 'HogQLQuery', ...insight.source } }),
+    });
     expect(((await all.json()) as { results: unknown[] }).results).toHaveLength(4860);
   });
 

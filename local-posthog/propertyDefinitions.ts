@@ -17,7 +17,8 @@ const SIX_MONTHS_S = 15_768_000;
 /** PostHog's date-string prefix pattern (types.rs `is_likely_date_string`), besides RFC 3339 and RFC 2822. */
 const DATE_PREFIX = /^(([0-9]{4}[/-][0-2][0-9][/-][0-3][0-9])|([0-2][0-9][/-][0-3][0-9][/-][0-9]{4}))([ T][0-2][0-9]:[0-6][0-9]:[0-6][0-9].*)?$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const RFC2822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|UT|GMT|[A-Z]{1,3})$/;
+const RFC2822 =
+  /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|UT|GMT|[A-Z]{1,3})$/;
 
 export function isLikelyDateString(s: string): boolean {
   return RFC3339.test(s) || RFC2822.test(s) || DATE_PREFIX.test(s);
@@ -26,7 +27,13 @@ export function isLikelyDateString(s: string): boolean {
 /** The type PostHog gives a property from one of its values, or null when the value says nothing (null, arrays, objects). */
 export function detectPropertyType(key: string, value: unknown, nowSeconds: number): PropertyType | null {
   const k = key.toLowerCase();
-  if (k.startsWith('utm_') || k.startsWith('$initial_utm_') || k.startsWith('$feature/') || k === '$feature_flag_response' || k.startsWith('$survey_response')) {
+  if (
+    k.startsWith('utm_') ||
+    k.startsWith('$initial_utm_') ||
+    k.startsWith('$feature/') ||
+    k === '$feature_flag_response' ||
+    k.startsWith('$survey_response')
+  ) {
     return 'String';
   }
   if (DATE_KEY_PARTS.some((part) => k.includes(part))) {
@@ -111,7 +118,13 @@ export class PropertyDefinitions {
    * properties; a `$groupidentify` defines only its `$group_set`, as properties of its group type
    * (`groupIndex` gives the type's slot, null when it has none). Returns the definitions that are new (to persist).
    */
-  observe(teamId: number, properties: Record<string, unknown> | undefined, nowSeconds: number, event = '', groupIndex: (type: string) => number | null = () => null): NewDefinition[] {
+  observe(
+    teamId: number,
+    properties: Record<string, unknown> | undefined,
+    nowSeconds: number,
+    event = '',
+    groupIndex: (type: string) => number | null = () => null,
+  ): NewDefinition[] {
     if (!properties) return [];
     const team = this.team(teamId);
     let added: NewDefinition[] | null = null;
@@ -128,7 +141,8 @@ export class PropertyDefinitions {
       const type = properties.$group_type;
       const set = properties.$group_set;
       const index = typeof type === 'string' ? groupIndex(type) : null;
-      if (index !== null && set && typeof set === 'object' && !Array.isArray(set)) visit('group', this.groupOf(team, index), set as Record<string, unknown>, false, index);
+      if (index !== null && set && typeof set === 'object' && !Array.isArray(set))
+        visit('group', this.groupOf(team, index), set as Record<string, unknown>, false, index);
       return added ?? [];
     }
     visit('event', team.event, properties, true);

@@ -103,7 +103,12 @@ const CARD_VALUES = {
 
 beforeAll(async () => {
   ph = await startLocalPostHog();
-  const bulk: Ev[] = Array.from({ length: 150 }, (_, i) => ({ event: 'bulk_event', distinct_id: `bulk-${i}`, timestamp: new Date(NOW - i * 1000).toISOString(), properties: { i } }));
+  const bulk: Ev[] = Array.from({ length: 150 }, (_, i) => ({
+    event: 'bulk_event',
+    distinct_id: `bulk-${i}`,
+    timestamp: new Date(NOW - i * 1000).toISOString(),
+    properties: { i },
+  }));
   await captureBatch(ph, [...events, ...bulk, { event: NASTY, distinct_id: 'nasty', timestamp: new Date(NOW).toISOString(), properties: {} }]);
 });
 afterAll(async () => {
@@ -134,9 +139,20 @@ describe('HogQL query API', () => {
     expect(r.error).toBeNull();
     expect(r.clickhouse).toContain('windowFunnel(86400000)');
     // same answer through /api/environments/
-    const env = await postQuery(ph, { query: { kind: 'HogQLQuery', query: CARD_QUERY, values: { ...CARD_VALUES, tool: 'image-compressor' } } }, undefined, '/api/environments/1/query/');
+    const env = await postQuery(
+      ph,
+      { query: { kind: 'HogQLQuery', query: CARD_QUERY, values: { ...CARD_VALUES, tool: 'image-compressor' } } },
+      undefined,
+      '/api/environments/1/query/',
+    );
     expect(env.status).toBe(200);
-    expect(sortRows(env.body.results as unknown[][])).toEqual(sortRows([['funnel', '1', 1, 0, 0, 0], ['funnel', '2', 1, 0, 0, 0], ['latency', '', 1, 99, 99, 99]]));
+    expect(sortRows(env.body.results as unknown[][])).toEqual(
+      sortRows([
+        ['funnel', '1', 1, 0, 0, 0],
+        ['funnel', '2', 1, 0, 0, 0],
+        ['latency', '', 1, 99, 99, 99],
+      ]),
+    );
   });
 
   it('counts, countIf, quantiles and both property spellings', async () => {
@@ -148,12 +164,25 @@ describe('HogQL query API', () => {
     const recent = events.filter((e) => Date.parse(e.timestamp) > NOW - 24 * HOUR);
     const expected = [...new Set(recent.map((e) => e.event))].sort().map((name) => {
       const of = recent.filter((e) => e.event === name);
-      return [name, of.length, of.filter((e) => e.properties.tool_name === 'pdf-to-text').length, of.filter((e) => e.properties.$tool_name === 'pdf-to-text').length];
+      return [
+        name,
+        of.length,
+        of.filter((e) => e.properties.tool_name === 'pdf-to-text').length,
+        of.filter((e) => e.properties.$tool_name === 'pdf-to-text').length,
+      ];
     });
     expect(r.results).toEqual(expected);
-    expect(r.types).toEqual([['event', 'String'], ['c', 'UInt64'], ['plain', 'UInt64'], ['dollar', 'UInt64']]);
+    expect(r.types).toEqual([
+      ['event', 'String'],
+      ['c', 'UInt64'],
+      ['plain', 'UInt64'],
+      ['dollar', 'UInt64'],
+    ]);
 
-    const q = await hogql(ph, `SELECT quantile(0.5)(toFloat(properties.processing_duration_ms)), median(toFloat(properties.processing_duration_ms)), count() FROM events WHERE event = 'tool_processing_completed' AND properties.tool_name = 'pdf-to-text'`);
+    const q = await hogql(
+      ph,
+      `SELECT quantile(0.5)(toFloat(properties.processing_duration_ms)), median(toFloat(properties.processing_duration_ms)), count() FROM events WHERE event = 'tool_processing_completed' AND properties.tool_name = 'pdf-to-text'`,
+    );
     expect(q.columns).toEqual(['quantile(0.5)(toFloat(properties.processing_duration_ms))', 'median(toFloat(properties.processing_duration_ms))', 'count()']);
     expect(q.results[0]![2]).toBe(3); // 1000, 2000, 50 (old)
     expect(q.results[0]![0]).toBeCloseTo(1000, 5);
@@ -183,16 +212,35 @@ describe('HogQL query API', () => {
 
   it('UNION ALL, ARRAY JOIN, subqueries, IN subquery, CTE, aliases across clauses', async () => {
     let r = await hogql(ph, `SELECT 'a' AS k, 1 AS v UNION ALL SELECT 'b', 2`);
-    expect(sortRows(r.results)).toEqual([['a', 1], ['b', 2]]);
+    expect(sortRows(r.results)).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
     r = await hogql(ph, `SELECT x, count() FROM events ARRAY JOIN [1, 2, 3] AS x WHERE event = 'tool_result_downloaded' GROUP BY x ORDER BY x`);
-    expect(r.results).toEqual([[1, 2], [2, 2], [3, 2]]);
-    r = await hogql(ph, `SELECT s, max(c) FROM (SELECT properties.session_id AS s, count() AS c FROM events WHERE s IN (SELECT properties.session_id FROM events WHERE event = 'tool_result_downloaded') GROUP BY s) GROUP BY s ORDER BY s`);
-    expect(r.results).toEqual([['s1', 5], ['s7', 5]]);
+    expect(r.results).toEqual([
+      [1, 2],
+      [2, 2],
+      [3, 2],
+    ]);
+    r = await hogql(
+      ph,
+      `SELECT s, max(c) FROM (SELECT properties.session_id AS s, count() AS c FROM events WHERE s IN (SELECT properties.session_id FROM events WHERE event = 'tool_result_downloaded') GROUP BY s) GROUP BY s ORDER BY s`,
+    );
+    expect(r.results).toEqual([
+      ['s1', 5],
+      ['s7', 5],
+    ]);
     r = await hogql(ph, `WITH d AS (SELECT distinct_id, event FROM events WHERE event = 'tool_result_downloaded') SELECT count() FROM d`);
     expect(r.results).toEqual([[2]]);
-    r = await hogql(ph, `SELECT e.event AS ev, count() AS c FROM events AS e WHERE ev = 'tool_viewed' AND e.properties.tool_name = 'image-compressor' GROUP BY ev HAVING c > 0 ORDER BY c DESC`);
+    r = await hogql(
+      ph,
+      `SELECT e.event AS ev, count() AS c FROM events AS e WHERE ev = 'tool_viewed' AND e.properties.tool_name = 'image-compressor' GROUP BY ev HAVING c > 0 ORDER BY c DESC`,
+    );
     expect(r.results).toEqual([['tool_viewed', 1]]);
-    r = await hogql(ph, `SELECT properties.$session_id, timestamp FROM events WHERE event = 'tool_processing_completed' AND properties.$tool_name = 'pdf-to-text'`);
+    r = await hogql(
+      ph,
+      `SELECT properties.$session_id, timestamp FROM events WHERE event = 'tool_processing_completed' AND properties.$tool_name = 'pdf-to-text'`,
+    );
     expect(r.columns).toEqual(['$session_id', 'timestamp']);
     expect(r.results[0]![0]).toBe('s6');
     expect(r.results[0]![1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -211,7 +259,12 @@ describe('errors', () => {
     expect(r.body).toEqual({ type: 'authentication_error', code: 'not_authenticated', detail: 'Authentication credentials were not provided.', attr: null });
     r = await postQuery(ph, { query: { kind: 'HogQLQuery', query: 'SELECT 1' } }, { authorization: 'Bearer phx_nope' });
     expect(r.status).toBe(401);
-    expect(r.body).toEqual({ type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.', attr: null });
+    expect(r.body).toEqual({
+      type: 'authentication_error',
+      code: 'authentication_failed',
+      detail: 'Personal API key found in request Authorization header is invalid.',
+      attr: null,
+    });
     r = await postQuery(ph, { personal_api_key: ph.apiKey, query: { kind: 'HogQLQuery', query: 'SELECT 1' } }, {});
     expect(r.status).toBe(200);
     r = await postQuery(ph, { query: { kind: 'HogQLQuery', query: 'SELECT 1' } }, undefined, '/api/projects/999/query/');

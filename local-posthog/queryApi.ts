@@ -43,7 +43,8 @@ export function apiTimeoutDetail(seconds: number): string {
 }
 
 /** posthog/exceptions.py ClickHouseQueryTimeOut.default_detail: what an async query that ran out of time says. */
-export const TIMEOUT_DETAIL = 'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.';
+export const TIMEOUT_DETAIL =
+  'Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.';
 
 /** posthog/api/query.py CONCURRENCY_LIMIT_USER_MESSAGE: the newest text of the concurrency refusal (a DRF Throttled: 429, no Retry-After). */
 export const CONCURRENCY_LIMIT_MESSAGE = 'Too many queries are running right now — please try again in a moment.';
@@ -188,9 +189,16 @@ export class QueryApi {
     const q = body?.query as Record<string, unknown> | undefined;
     if (!q || typeof q !== 'object') throw new ApiError(400, 'validation_error', 'required', 'This field is required.', 'query');
     if (q.kind !== 'HogQLQuery') {
-      throw new ApiError(400, 'validation_error', 'invalid_input', `Query kind '${String(q.kind)}' is not supported by the local PostHog server (only HogQLQuery).`, 'query');
+      throw new ApiError(
+        400,
+        'validation_error',
+        'invalid_input',
+        `Query kind '${String(q.kind)}' is not supported by the local PostHog server (only HogQLQuery).`,
+        'query',
+      );
     }
-    if (typeof q.query !== 'string' || !q.query.trim()) throw new ApiError(400, 'validation_error', 'required', 'HogQLQuery.query must be a non-empty string.', 'query');
+    if (typeof q.query !== 'string' || !q.query.trim())
+      throw new ApiError(400, 'validation_error', 'required', 'HogQLQuery.query must be a non-empty string.', 'query');
     // `async: true` is the legacy spelling of refresh 'async' (query.py).
     const refresh = body?.refresh ?? (body?.async === true ? 'async' : undefined);
     const mode = executionMode(refresh);
@@ -225,7 +233,13 @@ export class QueryApi {
     if (!run) throw new ApiError(404, 'invalid_request', 'not_found', `Query ${id} not found for team ${project.id}`);
     const status = { ...run.status };
     if (showProgress && !status.complete) {
-      status.query_progress = { bytes_read: 0, rows_read: 0, estimated_rows_total: run.estimatedRows, time_elapsed: Math.floor((this.now() - run.startedAt) / 1000), active_cpu_time: 0 };
+      status.query_progress = {
+        bytes_read: 0,
+        rows_read: 0,
+        estimated_rows_total: run.estimatedRows,
+        time_elapsed: Math.floor((this.now() - run.startedAt) / 1000),
+        active_cpu_time: 0,
+      };
     }
     const code = !status.complete ? 202 : !status.error ? 200 : status.error_message ? 400 : 500;
     return new ApiResponse(code, { query_status: status });
@@ -257,7 +271,8 @@ export class QueryApi {
     try {
       return await this.execute(project, q, key, ceiling, undefined, access);
     } catch (error) {
-      if (apiCeiling !== null && error instanceof ApiError && error.status === 504) throw new ApiError(504, 'server_error', 'error', apiTimeoutDetail(apiCeiling));
+      if (apiCeiling !== null && error instanceof ApiError && error.status === 504)
+        throw new ApiError(504, 'server_error', 'error', apiTimeoutDetail(apiCeiling));
       // Only /query itself turns a missing column into a 400 (api/query.py `handle_column_ch_error`).
       if (error instanceof InternalClickHouseError && error.missingColumn) {
         throw new ApiError(400, 'validation_error', 'invalid', `${error.missingColumn}. Note: While in beta, not all column types may be fully supported`);
@@ -311,7 +326,12 @@ export class QueryApi {
       const signal = run.cancel.signal;
       let release: (() => void) | null = null;
       try {
-        store({ pickup_time: iso(this.now()), task_id: randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-') });
+        store({
+          pickup_time: iso(this.now()),
+          task_id: randomBytes(16)
+            .toString('hex')
+            .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-'),
+        });
         // The worker's query is an API query too: it waits for a slot like any other (limit.py).
         release = await this.concurrency.acquire(project.id, signal).catch((error: unknown) => {
           // ConcurrencyLimitExceeded inside the runner is caught as any exception: error, no message.
@@ -329,7 +349,14 @@ export class QueryApi {
       } catch (error) {
         if (signal.aborted) return; // cancelled (DELETE, or the status expired)
         // error_message only for errors PostHog exposes (APIException, ExposedHogQLError, ExposedCHQueryError).
-        const exposed = error instanceof InternalClickHouseError ? null : error instanceof ApiError ? (error.message || null) : error instanceof HogQLError ? error.message : null;
+        const exposed =
+          error instanceof InternalClickHouseError
+            ? null
+            : error instanceof ApiError
+              ? error.message || null
+              : error instanceof HogQLError
+                ? error.message
+                : null;
         const code = error instanceof ApiError ? error.code : error instanceof HogQLError ? error.code : null;
         if (!exposed && !(error instanceof ApiError)) console.error('[local-posthog] async query failed', error);
         store({ complete: true, error: true, error_code: exposed ? code : null, error_message: exposed, results: null, end_time: iso(this.now()) });

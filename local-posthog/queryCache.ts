@@ -18,7 +18,14 @@ export const CACHE_TARGET_AGE_MS = 6 * 3_600_000;
 
 export function cacheKey(parts: { teamId: number; timezone: string; weekStartDay: number; query: Record<string, unknown> }): string {
   const { tags: _tags, ...query } = parts.query;
-  const payload = JSON.stringify({ query_runner: 'HogQLQueryRunner', query, team_id: parts.teamId, timezone: parts.timezone, week_start_day: parts.weekStartDay, version: 2 });
+  const payload = JSON.stringify({
+    query_runner: 'HogQLQueryRunner',
+    query,
+    team_id: parts.teamId,
+    timezone: parts.timezone,
+    week_start_day: parts.weekStartDay,
+    version: 2,
+  });
   return 'cache_' + createHash('sha256').update(payload).digest('hex').slice(0, 32);
 }
 

@@ -29,11 +29,20 @@ beforeAll(async () => {
     const properties = { tool_name: TOOL, session_id: `q-${i}`, page_path: PATH };
     client.capture({ distinctId: `q-${i}`, event: 'tool_viewed', timestamp: at(50 - i), properties });
     client.capture({ distinctId: `q-${i}`, event: 'tool_processing_started', timestamp: at(49 - i), properties: { ...properties, job_id: `${JOB}-${i}` } });
-    client.capture({ distinctId: `q-${i}`, event: 'tool_processing_failed', timestamp: at(48 - i), properties: { ...properties, job_id: `${JOB}-${i}`, error_type: ERROR, processing_duration_ms: 100 + i } });
+    client.capture({
+      distinctId: `q-${i}`,
+      event: 'tool_processing_failed',
+      timestamp: at(48 - i),
+      properties: { ...properties, job_id: `${JOB}-${i}`, error_type: ERROR, processing_duration_ms: 100 + i },
+    });
   }
   // `_` is LIKE's one-character wildcard: a tool named with it is matched as itself, never as a pattern.
-  for (const [tool, views] of [['pdf_to_text', 5], ['pdfXtoXtext', 3]] as const) {
-    for (let i = 0; i < views; i++) client.capture({ distinctId: `${tool}-${i}`, event: 'tool_viewed', timestamp: at(30 - i), properties: { tool_name: tool, session_id: `${tool}-${i}` } });
+  for (const [tool, views] of [
+    ['pdf_to_text', 5],
+    ['pdfXtoXtext', 3],
+  ] as const) {
+    for (let i = 0; i < views; i++)
+      client.capture({ distinctId: `${tool}-${i}`, event: 'tool_viewed', timestamp: at(30 - i), properties: { tool_name: tool, session_id: `${tool}-${i}` } });
   }
   await client.shutdown();
 });
@@ -46,11 +55,14 @@ const metrics = () => services().card;
 
 describe('values with quotes, backslashes and markup', () => {
   it('are stored as JSON and read by HogQL in their escaped form, as PostHog reads them', async () => {
-    const r = await hogql(ph, `SELECT properties.tool_name, properties.error_type FROM events WHERE event = 'tool_processing_failed' AND distinct_id = 'q-0' LIMIT 1`);
+    const r = await hogql(
+      ph,
+      `SELECT properties.tool_name, properties.error_type FROM events WHERE event = 'tool_processing_failed' AND distinct_id = 'q-0' LIMIT 1`,
+    );
     expect(r.results).toEqual([[`o'reilly \\"quote\\" {tool}`, '<b class=\\"x\\">']]);
   });
 
-  it("give the card right figures, the error type shown as it was sent", async () => {
+  it('give the card right figures, the error type shown as it was sent', async () => {
     const answer = await metrics().getToolMetrics(TOOL, '24h');
     expect(answer.ok).toBe(true);
     if (!answer.ok) return;
@@ -62,7 +74,10 @@ describe('values with quotes, backslashes and markup', () => {
   });
 
   it('give a tool named with `_` its own figures, not those of names it would match as a wildcard', async () => {
-    for (const [tool, views] of [['pdf_to_text', 5], ['pdfXtoXtext', 3]] as const) {
+    for (const [tool, views] of [
+      ['pdf_to_text', 5],
+      ['pdfXtoXtext', 3],
+    ] as const) {
       const answer = await metrics().getToolMetrics(tool, '24h');
       expect(answer.ok && answer.metrics.funnel.steps[0]!.current).toBe(views);
     }

@@ -43,42 +43,172 @@ interface ToolProfile {
 
 export const SEED_TOOLS: ToolProfile[] = [
   {
-    name: 'news-analyzer', weight: 24, pUpload: 0.62, pStart: 0.93, pCache: 0.22, failRate: 0.05, pDownload: 0.55,
-    medianMs: 3200, sigma: 0.5, fileTypes: [['url', 5], ['html', 2], ['txt', 2]], fileSizeMedian: 40_000,
-    errors: [['timeout', 3], ['internal_error', 2], ['rate_limited', 4], ['unsupported_format', 1]],
-    formats: [['json', 4], ['pdf', 2], ['md', 3]],
+    name: 'news-analyzer',
+    weight: 24,
+    pUpload: 0.62,
+    pStart: 0.93,
+    pCache: 0.22,
+    failRate: 0.05,
+    pDownload: 0.55,
+    medianMs: 3200,
+    sigma: 0.5,
+    fileTypes: [
+      ['url', 5],
+      ['html', 2],
+      ['txt', 2],
+    ],
+    fileSizeMedian: 40_000,
+    errors: [
+      ['timeout', 3],
+      ['internal_error', 2],
+      ['rate_limited', 4],
+      ['unsupported_format', 1],
+    ],
+    formats: [
+      ['json', 4],
+      ['pdf', 2],
+      ['md', 3],
+    ],
     llm: { model: 'gpt-4o-mini', medianLatencyS: 1.8, inputTokens: 2400, outputTokens: 450, usdPerKTokens: 0.0006 },
   },
   {
-    name: 'pdf-to-text', weight: 22, pUpload: 0.71, pStart: 0.95, pCache: 0.18, failRate: 0.08, pDownload: 0.78,
-    medianMs: 2100, sigma: 0.6, fileTypes: [['pdf', 1]], fileSizeMedian: 900_000,
-    errors: [['ocr_failed', 5], ['file_too_large', 2], ['unsupported_format', 2], ['internal_error', 1]],
-    formats: [['txt', 5], ['docx', 2], ['md', 1]],
+    name: 'pdf-to-text',
+    weight: 22,
+    pUpload: 0.71,
+    pStart: 0.95,
+    pCache: 0.18,
+    failRate: 0.08,
+    pDownload: 0.78,
+    medianMs: 2100,
+    sigma: 0.6,
+    fileTypes: [['pdf', 1]],
+    fileSizeMedian: 900_000,
+    errors: [
+      ['ocr_failed', 5],
+      ['file_too_large', 2],
+      ['unsupported_format', 2],
+      ['internal_error', 1],
+    ],
+    formats: [
+      ['txt', 5],
+      ['docx', 2],
+      ['md', 1],
+    ],
   },
   {
-    name: 'image-compressor', weight: 20, pUpload: 0.8, pStart: 0.97, pCache: 0.3, failRate: 0.03, pDownload: 0.86,
-    medianMs: 700, sigma: 0.45, fileTypes: [['jpg', 5], ['png', 4], ['webp', 2]], fileSizeMedian: 2_500_000,
-    errors: [['unsupported_format', 4], ['file_too_large', 3], ['internal_error', 1]],
-    formats: [['jpg', 4], ['png', 3], ['webp', 3], ['zip', 1]],
+    name: 'image-compressor',
+    weight: 20,
+    pUpload: 0.8,
+    pStart: 0.97,
+    pCache: 0.3,
+    failRate: 0.03,
+    pDownload: 0.86,
+    medianMs: 700,
+    sigma: 0.45,
+    fileTypes: [
+      ['jpg', 5],
+      ['png', 4],
+      ['webp', 2],
+    ],
+    fileSizeMedian: 2_500_000,
+    errors: [
+      ['unsupported_format', 4],
+      ['file_too_large', 3],
+      ['internal_error', 1],
+    ],
+    formats: [
+      ['jpg', 4],
+      ['png', 3],
+      ['webp', 3],
+      ['zip', 1],
+    ],
   },
   {
-    name: 'audio-transcriber', weight: 12, pUpload: 0.55, pStart: 0.88, pCache: 0.08, failRate: 0.15, pDownload: 0.64,
-    medianMs: 40_000, sigma: 0.75, fileTypes: [['mp3', 5], ['wav', 2], ['m4a', 3]], fileSizeMedian: 8_000_000,
-    errors: [['timeout', 6], ['file_too_large', 3], ['unsupported_format', 2], ['internal_error', 1], ['rate_limited', 1]],
-    formats: [['txt', 4], ['srt', 3], ['vtt', 1], ['docx', 1]],
+    name: 'audio-transcriber',
+    weight: 12,
+    pUpload: 0.55,
+    pStart: 0.88,
+    pCache: 0.08,
+    failRate: 0.15,
+    pDownload: 0.64,
+    medianMs: 40_000,
+    sigma: 0.75,
+    fileTypes: [
+      ['mp3', 5],
+      ['wav', 2],
+      ['m4a', 3],
+    ],
+    fileSizeMedian: 8_000_000,
+    errors: [
+      ['timeout', 6],
+      ['file_too_large', 3],
+      ['unsupported_format', 2],
+      ['internal_error', 1],
+      ['rate_limited', 1],
+    ],
+    formats: [
+      ['txt', 4],
+      ['srt', 3],
+      ['vtt', 1],
+      ['docx', 1],
+    ],
   },
   {
-    name: 'csv-cleaner', weight: 14, pUpload: 0.74, pStart: 0.96, pCache: 0.25, failRate: 0.06, pDownload: 0.82,
-    medianMs: 1200, sigma: 0.55, fileTypes: [['csv', 6], ['xlsx', 3], ['tsv', 1]], fileSizeMedian: 300_000,
-    errors: [['unsupported_format', 5], ['file_too_large', 2], ['internal_error', 2]],
-    formats: [['csv', 6], ['xlsx', 3], ['json', 1]],
+    name: 'csv-cleaner',
+    weight: 14,
+    pUpload: 0.74,
+    pStart: 0.96,
+    pCache: 0.25,
+    failRate: 0.06,
+    pDownload: 0.82,
+    medianMs: 1200,
+    sigma: 0.55,
+    fileTypes: [
+      ['csv', 6],
+      ['xlsx', 3],
+      ['tsv', 1],
+    ],
+    fileSizeMedian: 300_000,
+    errors: [
+      ['unsupported_format', 5],
+      ['file_too_large', 2],
+      ['internal_error', 2],
+    ],
+    formats: [
+      ['csv', 6],
+      ['xlsx', 3],
+      ['json', 1],
+    ],
     dollarNames: true,
   },
   {
-    name: 'video-summarizer', weight: 8, pUpload: 0.45, pStart: 0.9, pCache: 0.12, failRate: 0.12, pDownload: 0.58,
-    medianMs: 8000, sigma: 0.6, fileTypes: [['mp4', 6], ['mov', 3], ['webm', 1]], fileSizeMedian: 60_000_000,
-    errors: [['timeout', 4], ['file_too_large', 4], ['unsupported_format', 1], ['internal_error', 2], ['rate_limited', 1]],
-    formats: [['txt', 3], ['md', 2], ['pdf', 2]],
+    name: 'video-summarizer',
+    weight: 8,
+    pUpload: 0.45,
+    pStart: 0.9,
+    pCache: 0.12,
+    failRate: 0.12,
+    pDownload: 0.58,
+    medianMs: 8000,
+    sigma: 0.6,
+    fileTypes: [
+      ['mp4', 6],
+      ['mov', 3],
+      ['webm', 1],
+    ],
+    fileSizeMedian: 60_000_000,
+    errors: [
+      ['timeout', 4],
+      ['file_too_large', 4],
+      ['unsupported_format', 1],
+      ['internal_error', 2],
+      ['rate_limited', 1],
+    ],
+    formats: [
+      ['txt', 3],
+      ['md', 2],
+      ['pdf', 2],
+    ],
     llm: { model: 'gpt-4o', medianLatencyS: 6.5, inputTokens: 12_000, outputTokens: 900, usdPerKTokens: 0.005 },
   },
 ];
@@ -173,7 +303,12 @@ export function* generateSeedEvents(opts: SeedOptions): Generator<SeedEvent> {
     const durationKey = tool.dollarNames ? '$processing_duration_ms' : 'processing_duration_ms';
     const url = `https://tools.example.com/tools/${tool.name}`;
     const pathname = `/tools/${tool.name}`;
-    const browser = rng.weighted<string>([['Chrome', 6], ['Safari', 2], ['Firefox', 1], ['Edge', 1]]);
+    const browser = rng.weighted<string>([
+      ['Chrome', 6],
+      ['Safari', 2],
+      ['Firefox', 1],
+      ['Edge', 1],
+    ]);
     const out: SeedEvent[] = [];
     const times: number[] = [];
     const push = (event: string, props: Record<string, unknown>) => {
@@ -197,9 +332,25 @@ export function* generateSeedEvents(opts: SeedOptions): Generator<SeedEvent> {
 
     // Person properties as the product's identify calls set them (seeds 001/004): role for users, platform and version for all.
     const person = {
-      platform: rng.weighted<string>([['web', 7], ['desktop', 2], ['mobile', 1]]),
-      app_version: rng.weighted<string>([['3.2.1', 5], ['3.1.0', 3], ['3.0.0', 2]]),
-      ...(authenticated ? { role: rng.weighted<string>([['viewer', 6], ['editor', 3], ['admin', 1]]) } : {}),
+      platform: rng.weighted<string>([
+        ['web', 7],
+        ['desktop', 2],
+        ['mobile', 1],
+      ]),
+      app_version: rng.weighted<string>([
+        ['3.2.1', 5],
+        ['3.1.0', 3],
+        ['3.0.0', 2],
+      ]),
+      ...(authenticated
+        ? {
+            role: rng.weighted<string>([
+              ['viewer', 6],
+              ['editor', 3],
+              ['admin', 1],
+            ]),
+          }
+        : {}),
     };
     push('tool_viewed', { page_path: `/tools/${tool.name}`, is_authenticated: authenticated, $set: person });
     let jobs = 0;
@@ -217,7 +368,9 @@ export function* generateSeedEvents(opts: SeedOptions): Generator<SeedEvent> {
       const failed = !fromCache && rng.chance(tool.failRate);
       if (failed) {
         const errorType = rng.weighted(tool.errors);
-        const duration = Math.round(errorType === 'timeout' ? Math.max(tool.medianMs * 2.5, 30_000) * (1 + rng.float() * 0.2) : rng.logNormal(tool.medianMs * 0.4, 0.7));
+        const duration = Math.round(
+          errorType === 'timeout' ? Math.max(tool.medianMs * 2.5, 30_000) * (1 + rng.float() * 0.2) : rng.logNormal(tool.medianMs * 0.4, 0.7),
+        );
         t += duration;
         push('tool_processing_failed', { job_id: jobId, error_type: errorType, [durationKey]: duration });
         if (!rng.chance(0.35)) break; // some retry

@@ -186,7 +186,12 @@ function sendOAuth(res: ServerResponse, req: IncomingMessage, answer: OAuthAnswe
     res.end();
   } else if (answer.kind === 'html') {
     // The consent screen is PostHog's own page: it must not be framed by another site.
-    res.writeHead(answer.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.body), 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" });
+    res.writeHead(answer.status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(answer.body),
+      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    });
     res.end(answer.body);
   } else {
     const payload = JSON.stringify(answer.body);
@@ -237,7 +242,14 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const createdAt = new Date().toISOString();
 
   const projects: Project[] = [
-    { id: DEFAULT_PROJECT_ID, name: 'Tool Lens (local)', timezone: opts.timezone ?? 'UTC', apiToken: opts.projectApiKey ?? 'phc_tool_lens_local', weekStartDay: 1, organizationId: ORG_ID },
+    {
+      id: DEFAULT_PROJECT_ID,
+      name: 'Tool Lens (local)',
+      timezone: opts.timezone ?? 'UTC',
+      apiToken: opts.projectApiKey ?? 'phc_tool_lens_local',
+      weekStartDay: 1,
+      organizationId: ORG_ID,
+    },
     ...(opts.projects ?? []).map((p) => ({
       id: p.id,
       name: p.name ?? `Project ${p.id}`,
@@ -248,7 +260,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     })),
   ];
   const organizations: OrganizationOptions[] = [{ id: ORG_ID, name: 'Tool Lens (local)' }, ...(opts.organizations ?? [])];
-  for (const p of projects) if (!organizations.some((o) => o.id === p.organizationId)) throw new Error(`Project ${p.id}: unknown organization ${p.organizationId}`);
+  for (const p of projects)
+    if (!organizations.some((o) => o.id === p.organizationId)) throw new Error(`Project ${p.id}: unknown organization ${p.organizationId}`);
   for (const p of projects) {
     // An unknown zone would fail every query; PostHog refuses it the same way (test_print_timezone_gibberish).
     try {
@@ -259,7 +272,10 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   }
   const projectById = new Map(projects.map((p) => [p.id, p]));
   const projectByToken = new Map(projects.map((p) => [p.apiToken, p]));
-  const keys = new Map<string, KeyOptions>([[apiKey, { key: apiKey, label: 'Tool Lens local demo key', scopes: opts.keyScopes ?? ['*'], scopedTeams: null }], ...(opts.apiKeys ?? []).map((k) => [k.key, k] as const)]);
+  const keys = new Map<string, KeyOptions>([
+    [apiKey, { key: apiKey, label: 'Tool Lens local demo key', scopes: opts.keyScopes ?? ['*'], scopedTeams: null }],
+    ...(opts.apiKeys ?? []).map((k) => [k.key, k] as const),
+  ]);
 
   // PostHog's limits, and a memory limit for this machine: chdb runs inside this process.
   let limits: Limits = { ...POSTHOG_LIMITS, maxMemoryBytes: LOCAL_MEMORY_LIMIT_BYTES, ...opts.limits };
@@ -304,7 +320,10 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   const organizationBasicJson = (o: OrganizationOptions) => ({
     id: o.id,
     name: o.name,
-    slug: o.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+    slug: o.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, ''),
     logo_media_id: null,
     membership_level: 15,
     members_can_use_personal_api_keys: true,
@@ -453,7 +472,14 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     if (source === 'Authorization header' && key.startsWith('pha_') && !personalKeysOnly) {
       const access = oauth.accessToken(key);
       if (access === 'expired') throw new HttpError(401, 'authentication_error', 'authentication_failed', 'Access token has expired.');
-      if (access) return { key: access.token, label: 'OAuth access token', scopes: access.scopes, scopedTeams: access.scopedTeams.length ? access.scopedTeams : null, oauth: true };
+      if (access)
+        return {
+          key: access.token,
+          label: 'OAuth access token',
+          scopes: access.scopes,
+          scopedTeams: access.scopedTeams.length ? access.scopedTeams : null,
+          oauth: true,
+        };
     }
     const found = keys.get(key);
     if (!found) throw new HttpError(401, 'authentication_error', 'authentication_failed', `Personal API key found in request ${source} is invalid.`);
@@ -467,13 +493,15 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     }
     const object = scopeObjectOf(segments);
     const scopes = key.scopes ?? ['*'];
-    if (object && key.oauth && !scopes.length) throw new HttpError(403, 'authentication_error', 'permission_denied', 'OAuth token has no scopes and cannot access this resource');
+    if (object && key.oauth && !scopes.length)
+      throw new HttpError(403, 'authentication_error', 'permission_denied', 'OAuth token has no scopes and cannot access this resource');
     if (!object || !scopes.length || scopes.includes('*')) return;
     // Every /query action is a read (posthog/api/query.py); elsewhere GET reads and the rest writes.
     const action = object === 'query' || method === 'GET' ? 'read' : 'write';
     const required = `${object}:${action}`;
     const valid = action === 'read' ? [required, `${object}:write`] : [required];
-    if (!valid.some((s) => scopes.includes(s))) throw new HttpError(403, 'authentication_error', 'permission_denied', `API key missing required scope '${required}'`);
+    if (!valid.some((s) => scopes.includes(s)))
+      throw new HttpError(403, 'authentication_error', 'permission_denied', `API key missing required scope '${required}'`);
   }
 
   function projectFor(id: string): Project {
@@ -492,7 +520,11 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
   function throttle(key: KeyOptions, kind: 'hogql' | 'poll' | 'other'): void {
     if (key.oauth) return;
     const waits =
-      kind === 'hogql' ? [queryThrottle.take(key.key)] : kind === 'poll' ? [pollBurstThrottle.take(key.key), pollSustainedThrottle.take(key.key)] : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
+      kind === 'hogql'
+        ? [queryThrottle.take(key.key)]
+        : kind === 'poll'
+          ? [pollBurstThrottle.take(key.key), pollSustainedThrottle.take(key.key)]
+          : [burstThrottle.take(key.key), sustainedThrottle.take(key.key)];
     const wait = Math.max(...waits.map((w) => w ?? -1));
     if (wait >= 0) throw throttledError(wait);
   }
@@ -517,7 +549,15 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       authenticate(req, url, null);
       if (method === 'DELETE') faults.clear();
       else if (method === 'POST') {
-        const fault = faultFromJson(((): unknown => { try { return JSON.parse(raw.toString('utf8')); } catch { return null; } })());
+        const fault = faultFromJson(
+          ((): unknown => {
+            try {
+              return JSON.parse(raw.toString('utf8'));
+            } catch {
+              return null;
+            }
+          })(),
+        );
         if (!fault) throw new HttpError(400, 'validation_error', 'invalid_input', 'A fault needs at least a "path".', 'path');
         faults.set(fault);
       }
@@ -540,11 +580,21 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       }
       const batch = normalizeCapturePayload(payload, url.searchParams);
       if (!batch.token) {
-        throw new CaptureError(401, 'authentication_error', 'missing_api_key', 'API key not provided. You can find your project API key in PostHog project settings.');
+        throw new CaptureError(
+          401,
+          'authentication_error',
+          'missing_api_key',
+          'API key not provided. You can find your project API key in PostHog project settings.',
+        );
       }
       const project = projectByToken.get(batch.token);
       if (!project) {
-        throw new CaptureError(401, 'authentication_error', 'invalid_api_key', 'Project API key invalid. You can find your project API key in PostHog project settings.');
+        throw new CaptureError(
+          401,
+          'authentication_error',
+          'invalid_api_key',
+          'Project API key invalid. You can find your project API key in PostHog project settings.',
+        );
       }
       if (path !== '/engage' && path !== '/s') await store.insert(batch.events, 20_000, project.id);
       return send(res, req, 200, { status: 1 });
@@ -575,7 +625,11 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         try {
           parsed = JSON.parse(raw);
         } catch {
-          return sendOAuth(res, req, { kind: 'json', status: 400, body: { error: 'invalid_client_metadata', error_description: 'Request body must be JSON.' } });
+          return sendOAuth(res, req, {
+            kind: 'json',
+            status: 400,
+            body: { error: 'invalid_client_metadata', error_description: 'Request body must be JSON.' },
+          });
         }
         return sendOAuth(res, req, oauth.register(parsed));
       }
@@ -606,12 +660,28 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         if (seg[0] === 'users' && seg[1] === '@me' && seg.length === 2 && method === 'GET') return () => user();
         if (seg[0] === 'personal_api_keys' && seg[1] === '@current' && seg.length === 2 && method === 'GET') {
           // The key inspecting itself, as PostHog answers it.
-          return () => ({ id: `local-key-${key!.key.slice(-4)}`, label: key!.label ?? 'Local key', value: null, mask_value: `phx_...${key!.key.slice(-4)}`, scopes: key!.scopes ?? ['*'], scoped_teams: key!.scopedTeams ?? null, scoped_organizations: null, created_at: '2026-01-01T00:00:00Z', last_used_at: null });
+          return () => ({
+            id: `local-key-${key!.key.slice(-4)}`,
+            label: key!.label ?? 'Local key',
+            value: null,
+            mask_value: `phx_...${key!.key.slice(-4)}`,
+            scopes: key!.scopes ?? ['*'],
+            scoped_teams: key!.scopedTeams ?? null,
+            scoped_organizations: null,
+            created_at: '2026-01-01T00:00:00Z',
+            last_used_at: null,
+          });
         }
         // Lists of projects: every one the user may see (all their organisations), or one organisation's.
         // A key limited to projects may not list them (posthog/permissions.py, scoped_teams on a list).
         const refuseProjectScopedKey = () => {
-          if (key!.scopedTeams) throw new HttpError(403, 'authentication_error', 'permission_denied', 'API keys with scoped projects are only supported on project-based endpoints.');
+          if (key!.scopedTeams)
+            throw new HttpError(
+              403,
+              'authentication_error',
+              'permission_denied',
+              'API keys with scoped projects are only supported on project-based endpoints.',
+            );
         };
         if ((seg[0] === 'projects' || seg[0] === 'environments') && seg.length === 1 && method === 'GET') {
           return () => {
@@ -619,7 +689,8 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
             return limitOffsetPage(projects.map(teamBasicJson), requestUrl());
           };
         }
-        if (seg[0] === 'organizations' && seg.length === 1 && method === 'GET') return () => limitOffsetPage(organizations.map(organizationBasicJson), requestUrl());
+        if (seg[0] === 'organizations' && seg.length === 1 && method === 'GET')
+          return () => limitOffsetPage(organizations.map(organizationBasicJson), requestUrl());
         if (seg[0] === 'organizations' && seg.length === 3 && seg[2] === 'projects' && method === 'GET') {
           return () => {
             refuseProjectScopedKey();
@@ -630,20 +701,32 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
         }
         if (projectScoped && seg.length === 2 && method === 'GET') return (project) => projectJson(project!);
         if (projectScoped && seg.length === 3 && seg[2] === 'query') {
-          if (method !== 'POST') return () => {
-            throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
-          };
+          if (method !== 'POST')
+            return () => {
+              throw new HttpError(405, 'invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`);
+            };
           return (project) => queries.post(project!, body, key!.oauth ? 'oauth' : 'personal_api_key');
         }
         // An async query's status and its cancellation (query.py `retrieve`, `destroy`).
         if (projectScoped && seg.length === 4 && seg[2] === 'query' && (method === 'GET' || method === 'DELETE')) {
           const id = decodeURIComponent(seg[3] ?? '');
-          return (project) => (method === 'GET' ? queries.status(project!, id, ['true', '1'].includes(url.searchParams.get('show_progress') ?? url.searchParams.get('showProgress') ?? '')) : queries.cancel(project!, id));
+          return (project) =>
+            method === 'GET'
+              ? queries.status(project!, id, ['true', '1'].includes(url.searchParams.get('show_progress') ?? url.searchParams.get('showProgress') ?? ''))
+              : queries.cancel(project!, id);
         }
         // The project's group types, as posthog/api/group.py GroupsTypesViewSet lists them (a plain list).
         if (projectScoped && seg.length === 3 && seg[2] === 'groups_types' && method === 'GET') {
           return (project) =>
-            store.groupTypesOf(project!.id).map((type, index) => ({ group_type: type, group_type_index: index, name_singular: null, name_plural: null, detail_dashboard: null, default_columns: null, created_at: createdAt }));
+            store.groupTypesOf(project!.id).map((type, index) => ({
+              group_type: type,
+              group_type_index: index,
+              name_singular: null,
+              name_plural: null,
+              detail_dashboard: null,
+              default_columns: null,
+              created_at: createdAt,
+            }));
         }
         if (projectScoped && AnnotationApi.handles(seg.slice(2))) {
           return (project) => annotationApis.get(project!.id)!.route(seg.slice(2), method, requestUrl(), body)();
@@ -658,7 +741,14 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
       const project = projectScoped ? projectFor(seg[1] ?? '') : null;
       authorize(key, seg, method, project);
       const onQuery = projectScoped && seg[2] === 'query';
-      throttle(key, onQuery && method === 'POST' && (body?.query as { kind?: unknown } | undefined)?.kind === 'HogQLQuery' ? 'hogql' : onQuery && seg.length === 4 ? 'poll' : 'other');
+      throttle(
+        key,
+        onQuery && method === 'POST' && (body?.query as { kind?: unknown } | undefined)?.kind === 'HogQLQuery'
+          ? 'hogql'
+          : onQuery && seg.length === 4
+            ? 'poll'
+            : 'other',
+      );
       const out = await route(project);
       if (out instanceof ApiResponse) return send(res, req, out.status, out.body);
       return send(res, req, 200, fault.transform ? fault.transform(out) : out);
@@ -707,7 +797,13 @@ export async function startLocalPostHog(opts: StartOptions = {}): Promise<LocalP
     const origin = allowedOrigin(req, path);
     if (origin === 'refused' || !allowedHost(req)) {
       req.resume();
-      return sendError(res, req, { status: 403, type: 'authentication_error', code: 'permission_denied', message: 'The local PostHog server answers only this machine\'s pages and browser extensions.', attr: null });
+      return sendError(res, req, {
+        status: 403,
+        type: 'authentication_error',
+        code: 'permission_denied',
+        message: "The local PostHog server answers only this machine's pages and browser extensions.",
+        attr: null,
+      });
     }
     if (origin) corsOrigin.set(req, origin);
     handle(req, res).catch((e: unknown) => {

@@ -83,11 +83,11 @@ export function materializedColumnName(property: string): string {
   return `mat_${property.replace(/[^0-9a-zA-Z$]/g, '_')}`;
 }
 
-
 const CREATE_DEFINITIONS = `
 CREATE TABLE IF NOT EXISTS property_definitions (team_id Int64, kind String, name String, property_type String, group_type_index Int8 DEFAULT -1) ENGINE = MergeTree ORDER BY (team_id, kind, name)`;
 const DEFINITION_COLUMNS = ['team_id', 'kind', 'name', 'property_type', 'group_type_index'];
-const definitionRows = (defined: NewDefinition[]) => Buffer.from(defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}\t${d.groupTypeIndex}`).join('\n') + '\n', 'utf8');
+const definitionRows = (defined: NewDefinition[]) =>
+  Buffer.from(defined.map((d) => `${d.teamId}\t${d.kind}\t${tsv(d.name)}\t${d.type}\t${d.groupTypeIndex}`).join('\n') + '\n', 'utf8');
 
 /**
  * Settings applied to every user query: PostHog's HogQL defaults (hogql/constants.py: readonly=2,
@@ -106,7 +106,9 @@ const QUERY_SETTINGS = [
 
 /** Deterministic person id from distinct_id (UUID-shaped SHA-1 digest). */
 export function personIdFor(distinctId: string): string {
-  const h = createHash('sha1').update('tool-lens-person:' + distinctId).digest('hex');
+  const h = createHash('sha1')
+    .update('tool-lens-person:' + distinctId)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -130,7 +132,19 @@ export interface QueryResult {
 }
 
 /** The columns an insert writes, in the order of the TabSeparated rows. */
-const INSERT_COLUMNS = ['uuid', 'event', 'properties', 'timestamp', 'team_id', 'distinct_id', 'elements_chain', 'created_at', 'person_id', 'person_properties', ...GROUP_KEY_COLUMNS];
+const INSERT_COLUMNS = [
+  'uuid',
+  'event',
+  'properties',
+  'timestamp',
+  'team_id',
+  'distinct_id',
+  'elements_chain',
+  'created_at',
+  'person_id',
+  'person_properties',
+  ...GROUP_KEY_COLUMNS,
+];
 
 /** TabSeparated escaping of one field: backslash, tab, newline (and the other control characters ClickHouse reads escaped). */
 function tsv(value: string): string {
@@ -198,7 +212,8 @@ export class EventStore {
   async materialize(properties: Iterable<string>): Promise<void> {
     for (const property of properties) {
       const column = materializedColumnName(property);
-      if ([...this.materialized.values()].includes(column) && this.materialized.get(property) !== column) throw new Error(`Materialized column ${column} is taken by another property`);
+      if ([...this.materialized.values()].includes(column) && this.materialized.get(property) !== column)
+        throw new Error(`Materialized column ${column} is taken by another property`);
       await this.session.queryAsync(
         `ALTER TABLE events ADD COLUMN IF NOT EXISTS ${escapeIdentifier(column)} String MATERIALIZED replaceRegexpAll(JSONExtractRaw(properties, ${escapeClickHouseString(property)}), '^"|"$', '')`,
       );
@@ -311,7 +326,9 @@ export class EventStore {
     // A data directory from before group property definitions.
     await session.queryAsync('ALTER TABLE property_definitions ADD COLUMN IF NOT EXISTS group_type_index Int8 DEFAULT -1');
     // Materialized columns a data directory already has are read as such.
-    for (const row of await store.queryRows(`SELECT name, default_expression FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name LIKE 'mat\\_%' AND default_kind = 'MATERIALIZED'`)) {
+    for (const row of await store.queryRows(
+      `SELECT name, default_expression FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name LIKE 'mat\\_%' AND default_kind = 'MATERIALIZED'`,
+    )) {
       const r = row as { name: string; default_expression: string };
       const property = /JSONExtractRaw\(properties, '((?:[^'\\]|\\.)*)'\)/.exec(r.default_expression)?.[1];
       if (property !== undefined) store.materialized.set(property.replace(/\\(.)/g, '$1'), r.name);
@@ -322,7 +339,9 @@ export class EventStore {
       types[Number(r.group_type_index)] = r.group_type;
       store.groupTypes.set(Number(r.team_id), types);
     }
-    for (const row of await store.queryRows('SELECT team_id, group_type_index, group_key, argMax(group_properties, version) AS properties, max(version) AS latest FROM groups_log GROUP BY team_id, group_type_index, group_key')) {
+    for (const row of await store.queryRows(
+      'SELECT team_id, group_type_index, group_key, argMax(group_properties, version) AS properties, max(version) AS latest FROM groups_log GROUP BY team_id, group_type_index, group_key',
+    )) {
       const r = row as { team_id: number; group_type_index: number; group_key: string; properties: string; latest: number };
       store.groups.set(`${r.team_id}:${r.group_type_index}:${r.group_key}`, JSON.parse(r.properties) as Record<string, unknown>);
       store.groupVersion = Math.max(store.groupVersion, Number(r.latest) + 1);
@@ -385,9 +404,19 @@ export class EventStore {
       await settle();
     }
     if (groupRows.length) {
-      await this.session.insert({ table: GROUPS_TABLE, values: Buffer.from(groupRows.join('\n') + '\n', 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type_index', 'group_key', 'group_properties'] });
+      await this.session.insert({
+        table: GROUPS_TABLE,
+        values: Buffer.from(groupRows.join('\n') + '\n', 'utf8'),
+        format: 'TabSeparated',
+        columns: ['team_id', 'group_type_index', 'group_key', 'group_properties'],
+      });
       const log = groupRows.map((r) => `${r}\t${this.groupVersion++}`).join('\n') + '\n';
-      await this.session.insert({ table: 'groups_log', values: Buffer.from(log, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type_index', 'group_key', 'group_properties', 'version'] });
+      await this.session.insert({
+        table: 'groups_log',
+        values: Buffer.from(log, 'utf8'),
+        format: 'TabSeparated',
+        columns: ['team_id', 'group_type_index', 'group_key', 'group_properties', 'version'],
+      });
     }
     await this.saveGroupTypes();
     if (newDefinitions.length) {
@@ -400,7 +429,12 @@ export class EventStore {
     if (!this.newGroupTypes.length) return;
     const rows = this.newGroupTypes.join('\n') + '\n';
     this.newGroupTypes = [];
-    await this.session.insert({ table: 'group_type_mapping', values: Buffer.from(rows, 'utf8'), format: 'TabSeparated', columns: ['team_id', 'group_type', 'group_type_index'] });
+    await this.session.insert({
+      table: 'group_type_mapping',
+      values: Buffer.from(rows, 'utf8'),
+      format: 'TabSeparated',
+      columns: ['team_id', 'group_type', 'group_type_index'],
+    });
   }
 
   /** Property definitions from events that are not inserted (a bulk seed's sample: bulkSeed.ts), as ingesting them would keep them. */
@@ -427,7 +461,8 @@ export class EventStore {
   async runSelect(sql: string, limits: QueryLimits = { maxExecutionSeconds: 60, maxMemoryBytes: 0, maxEstimatedExecutionSeconds: 0 }): Promise<QueryResult> {
     const settings = [QUERY_SETTINGS, `max_execution_time=${limits.maxExecutionSeconds}`, "timeout_overflow_mode='throw'"];
     if (limits.maxMemoryBytes > 0) settings.push(`max_memory_usage=${Math.round(limits.maxMemoryBytes)}`);
-    if (limits.maxEstimatedExecutionSeconds > 0) settings.push(`max_estimated_execution_time=${limits.maxEstimatedExecutionSeconds}`, 'timeout_before_checking_execution_speed=0.05');
+    if (limits.maxEstimatedExecutionSeconds > 0)
+      settings.push(`max_estimated_execution_time=${limits.maxEstimatedExecutionSeconds}`, 'timeout_before_checking_execution_speed=0.05');
     let r;
     try {
       r = await this.session.queryAsync(`${sql} SETTINGS ${settings.join(', ')}`, { format: 'JSONCompact' });

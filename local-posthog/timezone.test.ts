@@ -21,17 +21,35 @@ const now = Date.now();
 const MIN = 60_000;
 const TOOL = 'zoned-tool';
 // minutes ago → what happened
-const COMPLETED = [[10, 4_000], [130, 9_000], [300, 1_000]] as const;
+const COMPLETED = [
+  [10, 4_000],
+  [130, 9_000],
+  [300, 1_000],
+] as const;
 const FAILED = [5, 70] as const;
 
 beforeAll(async () => {
   ph = await startLocalPostHog({ timezone: 'Asia/Kolkata', projects: [{ id: 2, name: 'Los Angeles', timezone: 'America/Los_Angeles' }] });
   const events = [
-    ...COMPLETED.map(([ago, ms], i) => ({ event: 'tool_processing_completed', distinct_id: `z${i}`, timestamp: new Date(now - ago * MIN).toISOString(), properties: { tool_name: TOOL, job_id: `done-${ago}`, processing_duration_ms: ms } })),
-    ...FAILED.map((ago, i) => ({ event: 'tool_processing_failed', distinct_id: `f${i}`, timestamp: new Date(now - ago * MIN).toISOString(), properties: { tool_name: TOOL, job_id: `fail-${ago}`, error_type: 'timeout' } })),
+    ...COMPLETED.map(([ago, ms], i) => ({
+      event: 'tool_processing_completed',
+      distinct_id: `z${i}`,
+      timestamp: new Date(now - ago * MIN).toISOString(),
+      properties: { tool_name: TOOL, job_id: `done-${ago}`, processing_duration_ms: ms },
+    })),
+    ...FAILED.map((ago, i) => ({
+      event: 'tool_processing_failed',
+      distinct_id: `f${i}`,
+      timestamp: new Date(now - ago * MIN).toISOString(),
+      properties: { tool_name: TOOL, job_id: `fail-${ago}`, error_type: 'timeout' },
+    })),
   ];
   for (const project of ph.projects) {
-    const res = await fetch(`${ph.url}/batch/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api_key: project.apiToken, batch: events }) });
+    const res = await fetch(`${ph.url}/batch/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: project.apiToken, batch: events }),
+    });
     expect(res.status).toBe(200);
   }
 });
@@ -40,7 +58,10 @@ afterAll(async () => {
 });
 
 const service = (projectId: string) => {
-  const state: SettingsState = { status: 'configured', settings: { host: 'custom', customHost: ph.url, projectId, apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS } };
+  const state: SettingsState = {
+    status: 'configured',
+    settings: { host: 'custom', customHost: ph.url, projectId, apiKey: ph.apiKey, ...DEFAULT_METRICS_OPTIONS },
+  };
   return servicesFor({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 100, refillPerHour: 100 } }).card;
 };
 
@@ -76,7 +97,20 @@ describe.each([
 /** The instant a day of `timeZone` starts, for the day `ms` falls in (Intl's reading of the zone, not ClickHouse's). */
 function localMidnight(ms: number, timeZone: string): number {
   const parts = (at: number): [number, number, number, number, number, number] => {
-    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at).map((x) => [x.type, Number(x.value)]));
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      })
+        .formatToParts(at)
+        .map((x) => [x.type, Number(x.value)]),
+    );
     return [p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!];
   };
   const offset = (at: number) => Date.UTC(...parts(at)) - Math.floor(at / 1000) * 1000;
@@ -92,12 +126,21 @@ describe("the daily p95 line: the project's days, as PostHog's toStartOfDay(time
   const today = Math.floor(now / UTC_DAY) * UTC_DAY;
   // Jobs at 02:00, 10:00 and 20:00 UTC on three recent days: in Kolkata 20:00 UTC is 01:30 the next day,
   // in Los Angeles 02:00 UTC is the evening before. Each duration says when its job ran.
-  const jobs = [2, 3, 4].flatMap((daysAgo) => [2, 10, 20].flatMap((hour) => [0, 1, 2].map((k) => ({ at: today - daysAgo * UTC_DAY + hour * 3_600_000 + k * MIN, ms: 1000 * daysAgo + 100 * hour + k }))));
+  const jobs = [2, 3, 4].flatMap((daysAgo) =>
+    [2, 10, 20].flatMap((hour) => [0, 1, 2].map((k) => ({ at: today - daysAgo * UTC_DAY + hour * 3_600_000 + k * MIN, ms: 1000 * daysAgo + 100 * hour + k }))),
+  );
 
   beforeAll(async () => {
     for (const project of ph.projects) {
       const node = new PostHog(project.apiToken, { host: ph.url, flushAt: 100, flushInterval: 0 });
-      jobs.forEach((job, i) => node.capture({ distinctId: `d${i}`, event: 'tool_processing_completed', timestamp: new Date(job.at), properties: { tool_name: DAILY, processing_duration_ms: job.ms } }));
+      jobs.forEach((job, i) =>
+        node.capture({
+          distinctId: `d${i}`,
+          event: 'tool_processing_completed',
+          timestamp: new Date(job.at),
+          properties: { tool_name: DAILY, processing_duration_ms: job.ms },
+        }),
+      );
       await node.shutdown();
     }
   });
@@ -113,7 +156,9 @@ describe("the daily p95 line: the project's days, as PostHog's toStartOfDay(time
       const byDay = new Map<number, number[]>();
       for (const job of jobs) byDay.set(localMidnight(job.at, timeZone), [...(byDay.get(localMidnight(job.at, timeZone)) ?? []), job.ms]);
       // quantileExact's rule: the value at ⌊0.95 n⌋ of the sorted durations.
-      const expected = [...byDay.entries()].sort(([a], [b]) => a - b).map(([day, ms]) => ({ at: day / 1000, n: ms.length, p95Ms: [...ms].sort((a, b) => a - b)[Math.floor(0.95 * ms.length)] }));
+      const expected = [...byDay.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([day, ms]) => ({ at: day / 1000, n: ms.length, p95Ms: [...ms].sort((a, b) => a - b)[Math.floor(0.95 * ms.length)] }));
       expect(answer.metrics.latency.spark).toEqual(expected);
       // Not UTC's days: a UTC day's three slots are split across two local days here.
       expect(expected.map((p) => p.n)).not.toEqual([9, 9, 9]);

@@ -36,7 +36,10 @@ function shell(path: string, options: SampleSiteOptions): string {
   const tool = toolFor(path);
   const title = tool ? tool.title : path === '/about' ? 'About' : path === '/' ? 'Tools' : 'Not found';
   // JSON in a script tag: escape "<" so no value can close the tag.
-  const config = JSON.stringify({ tools: SAMPLE_TOOLS, postHogUrl: options.postHogUrl, projectApiKey: options.projectApiKey, errorTypes: ERROR_TYPES }).replace(/</g, '\\u003c');
+  const config = JSON.stringify({ tools: SAMPLE_TOOLS, postHogUrl: options.postHogUrl, projectApiKey: options.projectApiKey, errorTypes: ERROR_TYPES }).replace(
+    /</g,
+    '\\u003c',
+  );
   // The PDF tool also carries the page marker, as a product with unusual URLs would.
   const marker = tool?.slug === 'pdf-to-text' ? `<meta name="tool-lens:tool" content="${tool.slug}">` : '';
   return `<!doctype html>

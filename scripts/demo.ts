@@ -64,9 +64,7 @@ async function main() {
   build();
   const basePort = Number(args.port);
   console.log('▸ Starting the local PostHog server (embedded ClickHouse) and seeding events…');
-  const postHog: LocalPostHog = await onPreferredPort(basePort, (port) =>
-    startLocalPostHog({ port, seed: { seed: 42, days: 30, events: 60_000 } }),
-  );
+  const postHog: LocalPostHog = await onPreferredPort(basePort, (port) => startLocalPostHog({ port, seed: { seed: 42, days: 30, events: 60_000 } }));
   const site: SampleSite = await onPreferredPort(basePort + 10, (port) =>
     startSampleSite({ port, postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey }),
   );
@@ -74,8 +72,16 @@ async function main() {
   // A failure burst in the last hour, sent like any backend would (posthog-node): one tool in trouble.
   const backend = new PostHog(postHog.projectApiKey, { host: postHog.url, flushAt: 100, flushInterval: 0 });
   for (let i = 0; i < 14; i++) {
-    backend.capture({ distinctId: `demo-burst-${i}`, event: 'tool_processing_started', properties: { tool_name: 'video-summarizer', job_id: `burst-${i}`, session_id: `burst-${i}` } });
-    backend.capture({ distinctId: `demo-burst-${i}`, event: 'tool_processing_failed', properties: { tool_name: 'video-summarizer', job_id: `burst-${i}`, session_id: `burst-${i}`, error_type: 'rate_limited', processing_duration_ms: 180 } });
+    backend.capture({
+      distinctId: `demo-burst-${i}`,
+      event: 'tool_processing_started',
+      properties: { tool_name: 'video-summarizer', job_id: `burst-${i}`, session_id: `burst-${i}` },
+    });
+    backend.capture({
+      distinctId: `demo-burst-${i}`,
+      event: 'tool_processing_failed',
+      properties: { tool_name: 'video-summarizer', job_id: `burst-${i}`, session_id: `burst-${i}`, error_type: 'rate_limited', processing_duration_ms: 180 },
+    });
   }
   await backend.shutdown();
 
@@ -84,7 +90,10 @@ async function main() {
   await configureExtension(browser, { host: 'custom', customHost: postHog.url, projectId: String(postHog.projectId), apiKey: postHog.apiKey }, [site.url]);
 
   // The first alert check runs a few seconds after connecting: wait for the badge.
-  const badge = async () => browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(o: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+  const badge = async () =>
+    browser.worker.evaluate(() =>
+      (globalThis as unknown as { chrome: { action: { getBadgeText(o: object): Promise<string> } } }).chrome.action.getBadgeText({}),
+    );
   for (let i = 0; i < 60 && !(await badge()); i++) await new Promise((r) => setTimeout(r, 500));
 
   const toolUrl = `${site.url}/tools/${SAMPLE_TOOLS[0].slug}`;
@@ -115,12 +124,23 @@ async function main() {
   const popup = await browser.context.newPage();
   await popup.setViewportSize({ width: 360, height: 640 });
   await popup.goto(`chrome-extension://${browser.extensionId}/popup.html`);
-  await popup.locator('[data-testid="dashboard"]').first().waitFor({ timeout: 20_000 }).catch(() => undefined);
-  await popup.locator('[data-testid="popup-connection"].ok, [data-testid="popup-connection"].failed').first().waitFor({ timeout: 20_000 }).catch(() => undefined);
+  await popup
+    .locator('[data-testid="dashboard"]')
+    .first()
+    .waitFor({ timeout: 20_000 })
+    .catch(() => undefined);
+  await popup
+    .locator('[data-testid="popup-connection"].ok, [data-testid="popup-connection"].failed')
+    .first()
+    .waitFor({ timeout: 20_000 })
+    .catch(() => undefined);
   await shoot('popup', popup);
   const troubled = await browser.context.newPage();
   await troubled.goto(`${site.url}/tools/video-summarizer`);
-  await cardOf(troubled).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 }).catch(() => undefined);
+  await cardOf(troubled)
+    .locator('[data-testid="card-ready"]')
+    .waitFor({ timeout: 30_000 })
+    .catch(() => undefined);
   await shoot('card-alert', troubled);
   const options = await browser.context.newPage();
   await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
@@ -137,7 +157,10 @@ async function main() {
       shots.push(path);
     };
     await storeShot('screenshot-card', troubled);
-    await popup.addStyleTag({ content: 'html, :root { background: #e9ecf3 !important; } body { width: 352px; margin: 60px auto; box-shadow: 0 8px 30px rgba(0,0,0,.18); border-radius: 10px; background: var(--bg); }' });
+    await popup.addStyleTag({
+      content:
+        'html, :root { background: #e9ecf3 !important; } body { width: 352px; margin: 60px auto; box-shadow: 0 8px 30px rgba(0,0,0,.18); border-radius: 10px; background: var(--bg); }',
+    });
     await storeShot('screenshot-popup', popup);
     await storeShot('screenshot-options', options);
   }

@@ -30,7 +30,10 @@ afterAll(async () => {
 
 describe('store packages', () => {
   it('grant no host at install: PostHog and tool sites are asked for, plain http only on loopback', async () => {
-    for (const [zip, browserOnly] of [[zips.chrome, ['offscreen', 'sidePanel']], [zips.firefox, []]] as const) {
+    for (const [zip, browserOnly] of [
+      [zips.chrome, ['offscreen', 'sidePanel']],
+      [zips.firefox, []],
+    ] as const) {
       const manifest = await manifestOf(zip);
       expect(manifest.manifest_version).toBe(3);
       expect(manifest.host_permissions ?? []).toEqual([]);
@@ -81,11 +84,18 @@ describe('store packages', () => {
     }
     // The locked dependencies, as `npm ci` would install them from package-lock.json.
     await symlink(join(ROOT, 'node_modules'), join(rebuildDir, 'node_modules'), 'dir');
-    const build = spawnSync(join(rebuildDir, 'node_modules/.bin/wxt'), ['build', '-b', 'firefox'], { cwd: rebuildDir, encoding: 'utf8', timeout: 300_000, env: RELEASE_ENV });
+    const build = spawnSync(join(rebuildDir, 'node_modules/.bin/wxt'), ['build', '-b', 'firefox'], {
+      cwd: rebuildDir,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: RELEASE_ENV,
+    });
     expect(build.status, build.stderr.slice(-2000)).toBe(0);
 
     const submitted = await open(zips.firefox);
-    const files = Object.keys(submitted.files).filter((n) => !submitted.files[n]!.dir).sort();
+    const files = Object.keys(submitted.files)
+      .filter((n) => !submitted.files[n]!.dir)
+      .sort();
     expect(files).toContain('background.js');
     // A release build: no JSX dev information (file names, line numbers) in what users install.
     expect(await submitted.file('card.js')!.async('string')).not.toContain('lineNumber');

@@ -28,7 +28,17 @@ export interface LintResult {
 /** Mozilla's addons-linter, as AMO runs it on an upload. */
 export async function lintFirefoxZip(zip: string): Promise<LintResult> {
   const linter = addonsLinter.createInstance({
-    config: { _: [zip], logLevel: 'fatal', stack: false, pretty: false, warningsAsErrors: false, metadata: false, output: 'none', boring: true, selfHosted: false },
+    config: {
+      _: [zip],
+      logLevel: 'fatal',
+      stack: false,
+      pretty: false,
+      warningsAsErrors: false,
+      metadata: false,
+      output: 'none',
+      boring: true,
+      selfHosted: false,
+    },
     runAsBinary: false,
   });
   return (await linter.run()) as LintResult;

@@ -22,7 +22,12 @@ export function Delta({ change, label }: { change: Change | TestedChange; label:
   }
   const verdict = change.verdict === 'neutral' ? '' : `, ${change.verdict}`;
   return (
-    <span class={`tl-delta tl-delta-${change.verdict}`} title={tested ? tested.detail : `${label} vs the previous period`} data-testid={tested ? 'delta-clear' : undefined} {...(tested ? { tabIndex: 0, 'data-detail': tested.detail } : {})}>
+    <span
+      class={`tl-delta tl-delta-${change.verdict}`}
+      title={tested ? tested.detail : `${label} vs the previous period`}
+      data-testid={tested ? 'delta-clear' : undefined}
+      {...(tested ? { tabIndex: 0, 'data-detail': tested.detail } : {})}
+    >
       <span aria-hidden="true">{change.text}</span>
       <span class="tl-visually-hidden">{`${label} ${spoken} vs the previous period${verdict}${tested ? `; ${tested.detail}` : ''}`}</span>
       {!tested && change.lowSample && <span class="tl-low-sample"> low sample</span>}
@@ -63,7 +68,17 @@ export function Sparkline({ values, label, marks = [] }: { values: Array<number 
   return (
     <svg class="tl-spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
       {marks.map((m, i) => (
-        <line key={i} class="tl-mark" data-testid="annotation-mark" x1={(m.at * width).toFixed(1)} x2={(m.at * width).toFixed(1)} y1="0" y2={height} stroke-width="1" stroke-dasharray="2 2">
+        <line
+          key={i}
+          class="tl-mark"
+          data-testid="annotation-mark"
+          x1={(m.at * width).toFixed(1)}
+          x2={(m.at * width).toFixed(1)}
+          y1="0"
+          y2={height}
+          stroke-width="1"
+          stroke-dasharray="2 2"
+        >
           <title>{m.label}</title>
         </line>
       ))}

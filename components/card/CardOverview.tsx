@@ -24,7 +24,10 @@ export function CardOverview({
   // the annotations land, and Preact skips an element it is handed again (the tests of change behind
   // the funnel and the errors are not run again either).
   const funnel = useMemo(() => <Funnel metrics={metrics} link={links.funnel} />, [metrics, links.funnel]);
-  const latency = useMemo(() => <Latency metrics={metrics} link={links.latencySql} annotations={annotations} onCompareAt={onCompareAt} />, [metrics, links.latencySql, annotations, onCompareAt]);
+  const latency = useMemo(
+    () => <Latency metrics={metrics} link={links.latencySql} annotations={annotations} onCompareAt={onCompareAt} />,
+    [metrics, links.latencySql, annotations, onCompareAt],
+  );
   const errors = useMemo(() => <Errors metrics={metrics} link={links.errors} />, [metrics, links.errors]);
   const more = useMemo(() => <More metrics={metrics} />, [metrics]);
   return (
@@ -60,7 +63,12 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
           const before = i > 0 ? (steps[i - 1]?.current ?? 0) : 0;
           const drop = i > 0 && before > 0 ? formatPercent(before - step.current, before) : null;
           return (
-            <li key={step.label} data-testid={`funnel-step-${i + 1}`} data-sessions={step.current} title={drop ? `${drop} of the previous step dropped off` : undefined}>
+            <li
+              key={step.label}
+              data-testid={`funnel-step-${i + 1}`}
+              data-sessions={step.current}
+              title={drop ? `${drop} of the previous step dropped off` : undefined}
+            >
               <span class="tl-step-label">{step.label}</span>
               <span class="tl-bar" aria-hidden="true">
                 <span style={{ width: `${(step.current / first) * 100}%` }} />
@@ -81,7 +89,17 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
   );
 }
 
-function Latency({ metrics, link, annotations, onCompareAt }: { metrics: ToolMetrics; link: string; annotations: CardAnnotation[]; onCompareAt?: (at: number | null) => void }) {
+function Latency({
+  metrics,
+  link,
+  annotations,
+  onCompareAt,
+}: {
+  metrics: ToolMetrics;
+  link: string;
+  annotations: CardAnnotation[];
+  onCompareAt?: (at: number | null) => void;
+}) {
   const { current, previous, failed, spark } = metrics.latency;
   const p95Change = p95Delta(current, previous, metrics.sample?.factor);
   return (
@@ -127,7 +145,13 @@ function Latency({ metrics, link, annotations, onCompareAt }: { metrics: ToolMet
                   {onCompareAt && metrics.split?.at !== a.at && (
                     <>
                       {' '}
-                      <button type="button" class="tl-link-button" data-testid="annotation-compare" onClick={() => onCompareAt(a.at)} aria-label={`before / after ${a.content}`}>
+                      <button
+                        type="button"
+                        class="tl-link-button"
+                        data-testid="annotation-compare"
+                        onClick={() => onCompareAt(a.at)}
+                        aria-label={`before / after ${a.content}`}
+                      >
                         before / after
                       </button>
                     </>
@@ -176,7 +200,11 @@ function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
                 <span class="tl-error-count">{formatCount(error.current)}</span>
                 <span class="tl-step-pct">{formatPercent(error.current, total)}</span>
                 {/* Coloured only when more than chance (exact Poisson test); the numbers either way. */}
-                <span class={`tl-step-drop ${test.significant ? (diff > 0 ? 'tl-worse' : 'tl-better') : ''}`} title={`vs the previous period: ${test.significant ? '' : 'no clear change, '}${test.detail}`} data-significant={test.significant}>
+                <span
+                  class={`tl-step-drop ${test.significant ? (diff > 0 ? 'tl-worse' : 'tl-better') : ''}`}
+                  title={`vs the previous period: ${test.significant ? '' : 'no clear change, '}${test.detail}`}
+                  data-significant={test.significant}
+                >
                   {diff === 0 ? '=' : `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`}
                   <span class="tl-visually-hidden">{` vs the previous period${test.significant ? '' : ', no clear change'}`}</span>
                 </span>
@@ -209,7 +237,8 @@ function More({ metrics }: { metrics: ToolMetrics }) {
         <dd>{fileTypes.map((f) => `${f.type} ${formatCount(f.count)} (avg ${formatBytes(f.meanBytes)})`).join(' · ') || '—'}</dd>
         <dt>Downloads</dt>
         <dd>
-          {formats.map((f) => `${f.format} ${formatCount(f.count)}`).join(' · ') || '—'} <small>{formatPercent(current.downloads, current.completed)} of completed jobs</small>
+          {formats.map((f) => `${f.format} ${formatCount(f.count)}`).join(' · ') || '—'}{' '}
+          <small>{formatPercent(current.downloads, current.completed)} of completed jobs</small>
         </dd>
       </dl>
     </details>
@@ -249,7 +278,8 @@ function Standing({ view }: { view: StandingView }) {
     const times = failureRate.timesMedian === null ? '' : `${failureRate.timesMedian.toFixed(1)}× the median, `;
     parts.push(`failure rate ${times}${failureRate.position === 1 ? 'highest' : `${ordinal(failureRate.position)} highest`} of ${failureRate.of}`);
   }
-  if (viewToDownload) parts.push(`view → download ${viewToDownload.position === 1 ? 'best' : `${ordinal(viewToDownload.position)} best`} of ${viewToDownload.of}`);
+  if (viewToDownload)
+    parts.push(`view → download ${viewToDownload.position === 1 ? 'best' : `${ordinal(viewToDownload.position)} best`} of ${viewToDownload.of}`);
   if (parts.length === 0) return null;
   return (
     <p class="tl-meta tl-standing" data-testid="standing">
@@ -265,4 +295,3 @@ function annotationMarks(annotations: CardAnnotation[], spark: Array<{ at: numbe
   const span = last - first || 1;
   return annotations.map((a) => ({ at: Math.min(1, Math.max(0, (a.at - first) / span)), label: a.content }));
 }
-

@@ -14,7 +14,9 @@ describe('triage tab', () => {
     host = document.createElement('div');
     document.body.append(host);
     const open = vi.fn(async () => ({ ok: true, where: 'panel' as const }));
-    await act(() => render(<CardTriage state={{ status: 'ready', triage: { slowest: [], failures: [] } }} onRetry={() => undefined} lookup={{ open }} />, host));
+    await act(() =>
+      render(<CardTriage state={{ status: 'ready', triage: { slowest: [], failures: [] } }} onRetry={() => undefined} lookup={{ open }} />, host),
+    );
     expect(host.querySelectorAll('input, select, textarea')).toHaveLength(0);
     await act(async () => (host.querySelector('[data-testid="open-lookup"]') as HTMLButtonElement).click());
     expect(open).toHaveBeenCalledTimes(1);

@@ -15,7 +15,17 @@ export interface LookupProps {
   open: () => Promise<LookupOpened>;
 }
 
-export function CardTriage({ state, onRetry, onCopy, lookup }: { state: TriageState; onRetry: () => void; onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined; lookup?: LookupProps | undefined }) {
+export function CardTriage({
+  state,
+  onRetry,
+  onCopy,
+  lookup,
+}: {
+  state: TriageState;
+  onRetry: () => void;
+  onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined;
+  lookup?: LookupProps | undefined;
+}) {
   return (
     <>
       {lookup && <LookupLink {...lookup} />}
@@ -24,7 +34,15 @@ export function CardTriage({ state, onRetry, onCopy, lookup }: { state: TriageSt
   );
 }
 
-function TriageLists({ state, onRetry, onCopy }: { state: TriageState; onRetry: () => void; onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined }) {
+function TriageLists({
+  state,
+  onRetry,
+  onCopy,
+}: {
+  state: TriageState;
+  onRetry: () => void;
+  onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined;
+}) {
   if (state.status === 'loading') return <div class="tl-skeleton" data-testid="triage-loading" aria-label="Loading triage" />;
   if (state.status === 'error') {
     return (
@@ -51,12 +69,22 @@ function TriageLists({ state, onRetry, onCopy }: { state: TriageState; onRetry: 
   );
 }
 
-function Rows({ rows, kind, onCopy }: { rows: TriageRow[]; kind: 'slow' | 'failure'; onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined }) {
+function Rows({
+  rows,
+  kind,
+  onCopy,
+}: {
+  rows: TriageRow[];
+  kind: 'slow' | 'failure';
+  onCopy?: ((row: TriageRow, kind: 'slow' | 'failure') => void) | undefined;
+}) {
   return (
     <ul class="tl-triage">
       {rows.map((row, i) => (
         <li key={`${row.eventUrl}-${i}`} data-testid={`triage-${kind}`}>
-          <span class={kind === 'failure' ? 'tl-error-type' : 'tl-triage-main'}>{kind === 'failure' ? (row.detail ?? 'unknown') : formatDuration(row.durationMs)}</span>
+          <span class={kind === 'failure' ? 'tl-error-type' : 'tl-triage-main'}>
+            {kind === 'failure' ? (row.detail ?? 'unknown') : formatDuration(row.durationMs)}
+          </span>
           <span class="tl-triage-job" title={row.jobId ?? undefined}>
             {row.jobId ?? 'no job id'}
             {kind === 'slow' && row.detail === 'true' ? ' · cached' : ''}
@@ -65,7 +93,13 @@ function Rows({ rows, kind, onCopy }: { rows: TriageRow[]; kind: 'slow' | 'failu
           <span class="tl-triage-when">{formatAgo(row.at)}</span>
           <JobLinks job={row}>
             {onCopy && (
-              <button type="button" class="tl-link-button" data-testid="copy-row" aria-label={`Copy a summary of job ${row.jobId ?? ''}`} onClick={() => onCopy(row, kind)}>
+              <button
+                type="button"
+                class="tl-link-button"
+                data-testid="copy-row"
+                aria-label={`Copy a summary of job ${row.jobId ?? ''}`}
+                onClick={() => onCopy(row, kind)}
+              >
                 copy
               </button>
             )}
@@ -85,14 +119,24 @@ function LookupLink({ open }: LookupProps) {
   return (
     <section class="tl-section" data-testid="job-lookup" aria-labelledby="tl-lookup-h">
       <h3 id="tl-lookup-h">One person's jobs</h3>
-      <p class="tl-hint">Look a person up by email, distinct id, session id or job id — their jobs on every tool, failures first — in Tool Lens's side panel, where this page cannot see what you type.</p>
+      <p class="tl-hint">
+        Look a person up by email, distinct id, session id or job id — their jobs on every tool, failures first — in Tool Lens's side panel, where this page
+        cannot see what you type.
+      </p>
       <button
         type="button"
         class="tl-button"
         data-testid="open-lookup"
         onClick={() =>
           void open().then(
-            (r) => setSaid(!r.ok ? 'Tool Lens could not open its side panel here: open it from the toolbar button.' : r.where === 'tab' ? 'Opened in a new tab.' : 'Opened in the side panel.'),
+            (r) =>
+              setSaid(
+                !r.ok
+                  ? 'Tool Lens could not open its side panel here: open it from the toolbar button.'
+                  : r.where === 'tab'
+                    ? 'Opened in a new tab.'
+                    : 'Opened in the side panel.',
+              ),
             () => setSaid('Tool Lens could not open its side panel: its background worker did not answer.'),
           )
         }

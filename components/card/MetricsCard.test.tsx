@@ -8,7 +8,13 @@ import type { RangeKey } from '../../lib/model/ranges';
 import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
 
-const q = (n: number, p50: number | null, p95: number | null, p99: number | null, mean: number | null) => ({ n, p50Ms: p50, p95Ms: p95, p99Ms: p99, meanMs: mean });
+const q = (n: number, p50: number | null, p95: number | null, p99: number | null, mean: number | null) => ({
+  n,
+  p50Ms: p50,
+  p95Ms: p95,
+  p99Ms: p99,
+  meanMs: mean,
+});
 const metrics: ToolMetrics = {
   tool: 'pdf-to-text',
   range: '7d',
@@ -25,18 +31,39 @@ const metrics: ToolMetrics = {
       { label: 'Downloaded', current: 300, previous: 200 },
     ],
   },
-  latency: { current: { ...q(540, 1250, 7300, 15_800, 2000), p95IntervalMs: [7000, 7700] }, previous: { ...q(500, 1200, 6000, 14_000, 1900), p95IntervalMs: [5600, 6500] }, failed: q(60, 400, 30_000, 31_000, 9000), spark: [1, 2, 3].map((i) => ({ at: i * 86_400, n: 10, p95Ms: 7000 + i * 100 })) },
-  jobs: { current: { views: 1000, started: 600, completed: 540, failed: 60, cacheHits: 100, downloads: 300 }, previous: { views: 900, started: 560, completed: 500, failed: 40, cacheHits: 90, downloads: 200 } },
+  latency: {
+    current: { ...q(540, 1250, 7300, 15_800, 2000), p95IntervalMs: [7000, 7700] },
+    previous: { ...q(500, 1200, 6000, 14_000, 1900), p95IntervalMs: [5600, 6500] },
+    failed: q(60, 400, 30_000, 31_000, 9000),
+    spark: [1, 2, 3].map((i) => ({ at: i * 86_400, n: 10, p95Ms: 7000 + i * 100 })),
+  },
+  jobs: {
+    current: { views: 1000, started: 600, completed: 540, failed: 60, cacheHits: 100, downloads: 300 },
+    previous: { views: 900, started: 560, completed: 500, failed: 40, cacheHits: 90, downloads: 200 },
+  },
   errors: [
     { type: '<img src=x onerror=alert(1)>', current: 40, previous: 10 },
     { type: 'timeout', current: 20, previous: 30 },
   ],
-  more: { auth: [{ label: 'anonymous', count: 700 }, { label: 'authenticated', count: 300 }], fileTypes: [{ type: 'pdf', count: 640, meanBytes: 900_000 }], formats: [{ format: 'txt', count: 300 }] },
+  more: {
+    auth: [
+      { label: 'anonymous', count: 700 },
+      { label: 'authenticated', count: 300 },
+    ],
+    fileTypes: [{ type: 'pdf', count: 640, meanBytes: 900_000 }],
+    formats: [{ format: 'txt', count: 300 }],
+  },
   llm: null,
   health: { failuresLastHour: 2, completedLastHour: 40, meanDurationMsLastHour: 2000, status: 'ok', reasons: [] },
   toolsSeen: null,
 };
-const links: CardLinks = { project: 'https://ph.test/project/1', funnel: 'https://ph.test/f', latencySql: 'https://ph.test/l', errors: 'https://ph.test/e', replays: 'https://ph.test/r' };
+const links: CardLinks = {
+  project: 'https://ph.test/project/1',
+  funnel: 'https://ph.test/f',
+  latencySql: 'https://ph.test/l',
+  errors: 'https://ph.test/e',
+  replays: 'https://ph.test/r',
+};
 
 let host: HTMLElement;
 afterEach(() => {
@@ -96,11 +123,15 @@ describe('MetricsCard overview', () => {
     expect(text('[data-testid="failure-rate"]')).toContain('60 failed of 600 started (10%)');
     // 60/600 vs the previous period's rate: +2.9 pts, but within chance (Newcombe's interval holds 0).
     expect(text('[data-testid="errors"] .tl-delta-unclear')).toContain('no clear change');
-    expect(host.querySelector('[data-testid="errors"] .tl-delta-unclear')?.getAttribute('data-detail')).toMatch(/^95 % interval of the change: −\d\.\d to \+\d\.\d pts$/);
+    expect(host.querySelector('[data-testid="errors"] .tl-delta-unclear')?.getAttribute('data-detail')).toMatch(
+      /^95 % interval of the change: −\d\.\d to \+\d\.\d pts$/,
+    );
     const items = [...host.querySelectorAll('[data-testid="error-type"]')].map((li) => li.textContent);
     // 40 vs 10 is more than chance (exact Poisson test); 20 vs 30 is not, and is not coloured.
     expect(items).toEqual(['<img src=x onerror=alert(1)>4067%+30 vs the previous period', 'timeout2033%−10 vs the previous period, no clear change']);
-    expect([...host.querySelectorAll('[data-testid="error-type"] [data-significant]')].map((e) => [e.getAttribute('data-significant'), e.className.trim()])).toEqual([
+    expect(
+      [...host.querySelectorAll('[data-testid="error-type"] [data-significant]')].map((e) => [e.getAttribute('data-significant'), e.className.trim()]),
+    ).toEqual([
       ['true', 'tl-step-drop tl-worse'],
       ['false', 'tl-step-drop'],
     ]);
@@ -114,7 +145,9 @@ describe('MetricsCard overview', () => {
   it('links each section to PostHog in a new tab', () => {
     mount(ready());
     const hrefs = [...host.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')]);
-    expect(hrefs.map((h) => h[0])).toEqual(expect.arrayContaining(['https://ph.test/f', 'https://ph.test/l', 'https://ph.test/e', 'https://ph.test/project/1']));
+    expect(hrefs.map((h) => h[0])).toEqual(
+      expect.arrayContaining(['https://ph.test/f', 'https://ph.test/l', 'https://ph.test/e', 'https://ph.test/project/1']),
+    );
     expect(hrefs.every(([, target, rel]) => target === '_blank' && rel?.includes('noopener'))).toBe(true);
   });
 
@@ -127,7 +160,11 @@ describe('MetricsCard overview', () => {
   });
 
   it('shows a health banner over threshold, a stale banner and the segment', () => {
-    const alert = { ...metrics, segment: { kind: 'person' as const, property: 'platform', value: 'web' }, health: { ...metrics.health, status: 'alert' as const, reasons: ['12 failures in the last hour (alert above 10)'] } };
+    const alert = {
+      ...metrics,
+      segment: { kind: 'person' as const, property: 'platform', value: 'web' },
+      health: { ...metrics.health, status: 'alert' as const, reasons: ['12 failures in the last hour (alert above 10)'] },
+    };
     mount({ state: { status: 'ready', metrics: alert, links, stale: { kind: 'network', message: 'Could not reach ph.test.' } } });
     expect(text('[data-testid="health-banner"]')).toContain('12 failures in the last hour');
     expect(text('[data-testid="stale-banner"]')).toContain('Could not reach ph.test.');
@@ -143,7 +180,14 @@ describe('MetricsCard states', () => {
   });
 
   it('explains no data and suggests the tools that have views', () => {
-    const empty = { ...metrics, funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: 0 })) }, toolsSeen: [{ tool: 'pdf-to-text', views: 1 }, { tool: 'pdf2txt', views: 500 }] };
+    const empty = {
+      ...metrics,
+      funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: 0 })) },
+      toolsSeen: [
+        { tool: 'pdf-to-text', views: 1 },
+        { tool: 'pdf2txt', views: 500 },
+      ],
+    };
     mount(ready(empty));
     expect(text('[data-testid="card-nodata"]')).toContain('No tool_viewed for pdf-to-text in last 7 days');
     expect(text('[data-testid="tools-seen"]')).toContain('pdf2txt (500)');
@@ -181,7 +225,9 @@ describe('MetricsCard states', () => {
     const [text, what] = onCopy.mock.calls[0]!;
     expect(what).toBe('Summary');
     expect(text).toMatch(/^\*\*Tool Lens: `pdf-to-text`\*\*, last 7 days \(as of /);
-    expect(text).toContain('- Processing time (n = 540): p50 1.25 s, p95 7.30 s, p99 15.8 s; p95 ▲ 22% vs the previous period, more than chance (95 % interval of p95: now 7.00 s to 7.70 s, before 5.60 s to 6.50 s)');
+    expect(text).toContain(
+      '- Processing time (n = 540): p50 1.25 s, p95 7.30 s, p99 15.8 s; p95 ▲ 22% vs the previous period, more than chance (95 % interval of p95: now 7.00 s to 7.70 s, before 5.60 s to 6.50 s)',
+    );
     expect(text).toMatch(/- Failure rate: 60 of 600 started \(10%\); no clear change \(95 % interval of the change: /);
     expect(text).toContain('- Errors: `<img src=x onerror=alert(1)>` 40, `timeout` 20');
     expect(text).toContain(`[funnel](${links.funnel})`);
@@ -192,7 +238,9 @@ describe('MetricsCard states', () => {
     const p95 = [...host.querySelectorAll('[data-testid="latency"] .tl-delta')][0]!;
     expect(p95.hasAttribute('aria-label')).toBe(false);
     expect(p95.querySelector('[aria-hidden="true"]')?.textContent).toBe('▲ 22%');
-    expect(p95.querySelector('.tl-visually-hidden')?.textContent).toBe('p95 up 22% vs the previous period, worse; 95 % interval of p95: now 7.00 s to 7.70 s, before 5.60 s to 6.50 s');
+    expect(p95.querySelector('.tl-visually-hidden')?.textContent).toBe(
+      'p95 up 22% vs the previous period, worse; 95 % interval of p95: now 7.00 s to 7.70 s, before 5.60 s to 6.50 s',
+    );
   });
 
   it('follows the tabs pattern: one Tab stop, arrows and Home/End select', () => {
@@ -217,8 +265,26 @@ describe('triage tab', () => {
       triage: {
         status: 'ready',
         triage: {
-          slowest: [{ jobId: 'job_1', durationMs: 95_000, at: new Date(Date.now() - 120_000).toISOString(), detail: 'true', eventUrl: 'https://ph.test/ev1', replayUrl: null }],
-          failures: [{ jobId: 'job_2', durationMs: 300, at: new Date(Date.now() - 7_200_000).toISOString(), detail: 'ocr_failed', eventUrl: 'https://ph.test/ev2', replayUrl: 'https://ph.test/rep2' }],
+          slowest: [
+            {
+              jobId: 'job_1',
+              durationMs: 95_000,
+              at: new Date(Date.now() - 120_000).toISOString(),
+              detail: 'true',
+              eventUrl: 'https://ph.test/ev1',
+              replayUrl: null,
+            },
+          ],
+          failures: [
+            {
+              jobId: 'job_2',
+              durationMs: 300,
+              at: new Date(Date.now() - 7_200_000).toISOString(),
+              detail: 'ocr_failed',
+              eventUrl: 'https://ph.test/ev2',
+              replayUrl: 'https://ph.test/rep2',
+            },
+          ],
         },
       },
     });
@@ -238,7 +304,9 @@ describe('CardContainer', () => {
     document.body.append(host);
     const resolvers: Array<(r: ToolMetricsResponse) => void> = [];
     const cardApi = api({ loadMetrics: vi.fn(() => new Promise<ToolMetricsResponse>((resolve) => resolvers.push(resolve))) });
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(() =>
+      render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host),
+    );
     expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('7d', false);
 
     await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click()); // 1h
@@ -263,7 +331,9 @@ describe('CardContainer', () => {
     const triage: TriageResponse = { ok: true, triage: { slowest: [], failures: [] } };
     const onHide = vi.fn();
     const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })), loadTriage: vi.fn(async () => triage) });
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={onHide} />, host));
+    await act(() =>
+      render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={onHide} />, host),
+    );
     await act(() => (host.querySelector('[role="tab"][aria-selected="false"]') as HTMLButtonElement).click());
     await act(async () => undefined); // let the triage answer land
     expect(cardApi.loadTriage).toHaveBeenCalledWith('7d');
@@ -283,7 +353,19 @@ describe('CardContainer', () => {
     document.body.append(host);
     const loadMetrics = vi.fn(async () => ({ ok: true as const, metrics, links }));
     const cardApi = api({ loadMetrics });
-    act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} initial={{ ok: true, metrics, links }} />, host));
+    act(() =>
+      render(
+        <CardContainer
+          tool="pdf-to-text"
+          matchedBy="URL"
+          api={cardApi}
+          prefs={{ corner: 'bottom-right', hidden: false }}
+          onHide={vi.fn()}
+          initial={{ ok: true, metrics, links }}
+        />,
+        host,
+      ),
+    );
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
     expect(host.querySelector('[data-testid="card-loading"]')).toBeNull();
     await act(async () => await new Promise((r) => setTimeout(r, 0)));
@@ -296,9 +378,15 @@ describe('CardContainer', () => {
     host = document.createElement('div');
     document.body.append(host);
     const at = Date.now() - 3_600_000;
-    const loadMetrics = vi.fn(async (_range: RangeKey, _refresh: boolean, since?: number) => ({ ok: true as const, metrics: since === undefined ? metrics : { ...metrics, split: { at: since, seconds: 7_200 } }, links }));
+    const loadMetrics = vi.fn(async (_range: RangeKey, _refresh: boolean, since?: number) => ({
+      ok: true as const,
+      metrics: since === undefined ? metrics : { ...metrics, split: { at: since, seconds: 7_200 } },
+      links,
+    }));
     const cardApi = api({ loadMetrics, loadAnnotations: vi.fn(async () => ({ ok: true as const, annotations: [{ id: 1, content: 'Deployed v2', at }] })) });
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(() =>
+      render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host),
+    );
     for (let i = 0; i < 3; i++) await act(async () => await new Promise((r) => setTimeout(r, 0)));
     const compare = host.querySelector<HTMLButtonElement>('[data-testid="annotation-compare"]');
     // The visible text begins the accessible name (WCAG 2.5.3), the annotation's text completes it.
@@ -308,7 +396,9 @@ describe('CardContainer', () => {
     });
     for (let i = 0; i < 3; i++) await act(async () => await new Promise((r) => setTimeout(r, 0)));
     expect(loadMetrics).toHaveBeenLastCalledWith('7d', false, at);
-    expect(host.querySelector('[data-testid="split-banner"]')?.textContent).toMatch(/Before \/ after .*“Deployed v2”.*the 2 h since, against as long before\. Back to last 7 days/);
+    expect(host.querySelector('[data-testid="split-banner"]')?.textContent).toMatch(
+      /Before \/ after .*“Deployed v2”.*the 2 h since, against as long before\. Back to last 7 days/,
+    );
     // The annotation compared against offers no second click on itself.
     expect(host.querySelector('[data-testid="annotation-compare"]')).toBeNull();
     await act(async () => {
@@ -323,7 +413,9 @@ describe('CardContainer', () => {
     host = document.createElement('div');
     document.body.append(host);
     const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })) });
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(() =>
+      render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host),
+    );
     const root = () => host.querySelector<HTMLElement>('[data-testid="card-root"]')!;
     const header = host.querySelector('.tl-header')!;
     const pointer = (type: string, x: number, y: number) => new PointerEvent(type, { clientX: x, clientY: y, button: 0, bubbles: true });
@@ -352,7 +444,9 @@ describe('CardContainer', () => {
     const mountCard = async (cardApi: CardApi) => {
       host = document.createElement('div');
       document.body.append(host);
-      await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+      await act(() =>
+        render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host),
+      );
       await act(async () => undefined);
     };
 
@@ -394,7 +488,12 @@ describe('CardContainer', () => {
       const cardApi = api({
         loadMetrics: vi
           .fn()
-          .mockResolvedValueOnce({ ok: true, metrics, links, stale: { kind: 'rate_limited', message: 'PostHog is rate limiting this key; retrying in 120 s', retryInMs: 120_000 } })
+          .mockResolvedValueOnce({
+            ok: true,
+            metrics,
+            links,
+            stale: { kind: 'rate_limited', message: 'PostHog is rate limiting this key; retrying in 120 s', retryInMs: 120_000 },
+          })
           .mockResolvedValue({ ok: true, metrics, links }),
       });
       await mountCard(cardApi);
@@ -449,7 +548,12 @@ describe('CardContainer', () => {
 
     it('spends nothing while its tab is hidden; asks when the tab is back in view', async () => {
       vi.useFakeTimers();
-      const cardApi = api({ loadMetrics: vi.fn().mockResolvedValueOnce({ ok: false, error: { kind: 'network', message: 'offline' } }).mockResolvedValue({ ok: true, metrics, links }) });
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: false, error: { kind: 'network', message: 'offline' } })
+          .mockResolvedValue({ ok: true, metrics, links }),
+      });
       await mountCard(cardApi);
       Object.defineProperty(document, 'hidden', { configurable: true, value: true });
       await act(async () => void (await vi.advanceTimersByTimeAsync(600_000)));
@@ -463,7 +567,12 @@ describe('CardContainer', () => {
 
     it('leaves missing settings to the user, and looks again when the tab comes back (from the options)', async () => {
       vi.useFakeTimers();
-      const cardApi = api({ loadMetrics: vi.fn().mockResolvedValueOnce({ ok: false, error: { kind: 'not_configured', message: 'not connected' } }).mockResolvedValue({ ok: true, metrics, links }) });
+      const cardApi = api({
+        loadMetrics: vi
+          .fn()
+          .mockResolvedValueOnce({ ok: false, error: { kind: 'not_configured', message: 'not connected' } })
+          .mockResolvedValue({ ok: true, metrics, links }),
+      });
       await mountCard(cardApi);
       await act(async () => void (await vi.advanceTimersByTimeAsync(3_600_000)));
       expect(cardApi.loadMetrics).toHaveBeenCalledTimes(1);
@@ -474,7 +583,6 @@ describe('CardContainer', () => {
     });
   });
 });
-
 
 describe('a card PostHog computes as an async query, and a sampled one', () => {
   afterEach(() => {
@@ -519,7 +627,18 @@ describe('a card PostHog computes as an async query, and a sampled one', () => {
       .mockResolvedValue({ ok: true, metrics, links });
     host = document.createElement('div');
     document.body.append(host);
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={{ loadMetrics, loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn() }} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(() =>
+      render(
+        <CardContainer
+          tool="pdf-to-text"
+          matchedBy="URL"
+          api={{ loadMetrics, loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn() }}
+          prefs={{ corner: 'bottom-right', hidden: false }}
+          onHide={vi.fn()}
+        />,
+        host,
+      ),
+    );
     await act(async () => undefined);
     expect(host.querySelector('[data-testid="card-computing"]')).not.toBeNull();
     Object.defineProperty(document, 'hidden', { configurable: true, value: true });
@@ -537,10 +656,23 @@ describe('a card PostHog computes as an async query, and a sampled one', () => {
   it('switches to all data keeping the sample on screen until the exact figures come', async () => {
     const sampled = { ok: true as const, metrics: { ...metrics, sample: { factor: 10, events: 3_000_000 } }, links };
     let answerAll: (r: ToolMetricsResponse) => void = () => {};
-    const loadMetrics = vi.fn((_r: RangeKey, _refresh: boolean, _since?: number, allData?: boolean) => (allData ? new Promise<ToolMetricsResponse>((resolve) => (answerAll = resolve)) : Promise.resolve(sampled)));
+    const loadMetrics = vi.fn((_r: RangeKey, _refresh: boolean, _since?: number, allData?: boolean) =>
+      allData ? new Promise<ToolMetricsResponse>((resolve) => (answerAll = resolve)) : Promise.resolve(sampled),
+    );
     host = document.createElement('div');
     document.body.append(host);
-    await act(() => render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={{ loadMetrics, loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn() }} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host));
+    await act(() =>
+      render(
+        <CardContainer
+          tool="pdf-to-text"
+          matchedBy="URL"
+          api={{ loadMetrics, loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn() }}
+          prefs={{ corner: 'bottom-right', hidden: false }}
+          onHide={vi.fn()}
+        />,
+        host,
+      ),
+    );
     await act(async () => undefined);
     await act(() => (host.querySelector('[data-testid="use-all-data"]') as HTMLButtonElement).click());
     expect(loadMetrics).toHaveBeenLastCalledWith('7d', false, undefined, true);
@@ -569,7 +701,9 @@ describe('hostile and unusual event data', () => {
   it('shows hostile tool names in the "tools seen" hint as text: no element, no link', () => {
     mount(ready(noData(HOSTILE.map((tool, i) => ({ tool, views: 10 - i })))));
     const hint = host.querySelector('[data-testid="tools-seen"]')!;
-    expect(hint.textContent).toContain('<img src=x onerror=alert(1)> (10), javascript:alert(1) (9), <script>alert(1)</script> (8), "><svg onload=alert(1)> (7)');
+    expect(hint.textContent).toContain(
+      '<img src=x onerror=alert(1)> (10), javascript:alert(1) (9), <script>alert(1)</script> (8), "><svg onload=alert(1)> (7)',
+    );
     // The hint is a single paragraph of text: nothing inside it was parsed as markup.
     expect(hint.children).toHaveLength(0);
     expect(host.querySelector('img, script, svg:not(.tl-spark), [onerror], [onload]')).toBeNull();
@@ -609,7 +743,14 @@ describe('hostile and unusual event data', () => {
           slowest: [{ jobId: RTL, durationMs: 95_000, at, detail: 'false', eventUrl: 'https://ph.test/ev1', replayUrl: null }],
           failures: [
             { jobId: EMOJI, durationMs: null, at, detail: COMBINING, eventUrl: 'https://ph.test/ev2', replayUrl: 'https://ph.test/rep2' },
-            { jobId: '<img src=x onerror=alert(1)>', durationMs: null, at, detail: '<script>alert(1)</script>', eventUrl: 'https://ph.test/ev3', replayUrl: null },
+            {
+              jobId: '<img src=x onerror=alert(1)>',
+              durationMs: null,
+              at,
+              detail: '<script>alert(1)</script>',
+              eventUrl: 'https://ph.test/ev3',
+              replayUrl: null,
+            },
           ],
         },
       },
@@ -624,6 +765,11 @@ describe('hostile and unusual event data', () => {
     expect(hostile!.querySelector('.tl-error-type')?.textContent).toBe('<script>alert(1)</script>');
     expect(hostile!.querySelector('.tl-triage-job')?.textContent).toBe('<img src=x onerror=alert(1)>');
     expect(host.querySelector('img, script')).toBeNull();
-    expect([...host.querySelectorAll('[data-testid="card-triage"] a')].map((a) => a.getAttribute('href'))).toEqual(['https://ph.test/ev1', 'https://ph.test/ev2', 'https://ph.test/rep2', 'https://ph.test/ev3']);
+    expect([...host.querySelectorAll('[data-testid="card-triage"] a')].map((a) => a.getAttribute('href'))).toEqual([
+      'https://ph.test/ev1',
+      'https://ph.test/ev2',
+      'https://ph.test/rep2',
+      'https://ph.test/ev3',
+    ]);
   });
 });

@@ -83,7 +83,13 @@ export function MetricsCard(props: MetricsCardProps) {
     const figures = state.status === 'ready' ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed` : '…';
     return (
       // Named by its own text (what is seen is what is said), with the words the eye does not need hidden.
-      <button ref={props.pillRef} class={`tl-pill ${health?.status === 'alert' ? 'tl-alert' : ''}`} type="button" onClick={props.onToggleCollapsed} data-testid="card-pill">
+      <button
+        ref={props.pillRef}
+        class={`tl-pill ${health?.status === 'alert' ? 'tl-alert' : ''}`}
+        type="button"
+        onClick={props.onToggleCollapsed}
+        data-testid="card-pill"
+      >
         <span class="tl-logo" aria-hidden="true" />
         <span class="tl-visually-hidden">Show Tool Lens metrics for </span>
         <span>{tool}</span>
@@ -93,7 +99,12 @@ export function MetricsCard(props: MetricsCardProps) {
     );
   }
   return (
-    <section ref={props.cardRef} class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`} aria-label={`Tool Lens metrics for ${tool}`} aria-busy={state.status === 'loading' || state.status === 'computing'}>
+    <section
+      ref={props.cardRef}
+      class={`tl-card ${health?.status === 'alert' ? 'tl-alert' : ''}`}
+      aria-label={`Tool Lens metrics for ${tool}`}
+      aria-busy={state.status === 'loading' || state.status === 'computing'}
+    >
       <header class="tl-header" onPointerDown={(e) => props.onDragStart?.(e as unknown as PointerEvent)}>
         <span class={`tl-logo ${health ? `tl-health-${health.status}` : ''}`} aria-hidden="true" />
         <div class="tl-heading">
@@ -107,7 +118,14 @@ export function MetricsCard(props: MetricsCardProps) {
             {state.status === 'ready' && state.links.projectId && <span data-testid="card-project">{` · project ${state.links.projectId}`}</span>}
           </p>
         </div>
-        <button type="button" class="tl-icon" onClick={props.onRefresh} aria-label="Refresh" title="Refresh" disabled={state.status === 'loading' || state.status === 'computing' || (state.status === 'ready' && (state.refreshing || !!state.computing))}>
+        <button
+          type="button"
+          class="tl-icon"
+          onClick={props.onRefresh}
+          aria-label="Refresh"
+          title="Refresh"
+          disabled={state.status === 'loading' || state.status === 'computing' || (state.status === 'ready' && (state.refreshing || !!state.computing))}
+        >
           <span aria-hidden="true">↻</span>
         </button>
         <button type="button" class="tl-icon" onClick={props.onMove} aria-label="Move to the next corner" title="Move (or drag the header)">
@@ -214,7 +232,12 @@ function CardBody(props: MetricsCardProps) {
   if (props.tab === 'triage') {
     return (
       <div data-testid="card-triage">
-        <CardTriage state={props.triage} onRetry={props.onRetryTriage} lookup={props.lookup} onCopy={props.onCopy ? (row, kind) => props.onCopy!(triageRowSummary(row, kind, props.tool), 'Job summary') : undefined} />
+        <CardTriage
+          state={props.triage}
+          onRetry={props.onRetryTriage}
+          lookup={props.lookup}
+          onCopy={props.onCopy ? (row, kind) => props.onCopy!(triageRowSummary(row, kind, props.tool), 'Job summary') : undefined}
+        />
       </div>
     );
   }

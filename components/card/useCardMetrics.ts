@@ -36,7 +36,9 @@ export function useCardMetrics(
   /** Every event rather than a sample, however big the tool. */
   allData = false,
 ) {
-  const [state, setState] = useState<CardState>(() => (initial?.ok ? { status: 'ready', metrics: initial.metrics, links: initial.links, stale: initial.stale } : { status: 'loading' }));
+  const [state, setState] = useState<CardState>(() =>
+    initial?.ok ? { status: 'ready', metrics: initial.metrics, links: initial.links, stale: initial.stale } : { status: 'loading' },
+  );
   const usedInitial = useRef(!!initial?.ok);
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const latestRequest = useRef(0);
@@ -63,13 +65,23 @@ export function useCardMetrics(
       if (mode === 'first') retries.current = 0;
       // A refresh, retry or switch keeps the figures (or the error, or the progress) on screen; a new range has none yet.
       setState((shown) =>
-        mode === 'first' ? { status: 'loading' } : shown.status === 'ready' ? { ...shown, refreshing: mode === 'retry' && shown.computing ? shown.refreshing : true } : mode === 'retry' || shown.status === 'computing' ? shown : { status: 'loading' },
+        mode === 'first'
+          ? { status: 'loading' }
+          : shown.status === 'ready'
+            ? { ...shown, refreshing: mode === 'retry' && shown.computing ? shown.refreshing : true }
+            : mode === 'retry' || shown.status === 'computing'
+              ? shown
+              : { status: 'loading' },
       );
       let next: CardState;
       try {
         // A retry is not a refresh: the worker may answer it from another tab's newer request.
         const { since: split, allData: all } = current.current;
-        const response = await (all ? loadMetrics(nextRange, mode === 'refresh', split ?? undefined, true) : split === null ? loadMetrics(nextRange, mode === 'refresh') : loadMetrics(nextRange, mode === 'refresh', split));
+        const response = await (all
+          ? loadMetrics(nextRange, mode === 'refresh', split ?? undefined, true)
+          : split === null
+            ? loadMetrics(nextRange, mode === 'refresh')
+            : loadMetrics(nextRange, mode === 'refresh', split));
         next = response.ok
           ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale, computing: response.computing }
           : response.computing

@@ -9,7 +9,12 @@ export interface StandingView {
   tools: number;
 }
 
-export function useRanking(enabled: boolean, tool: string, range: RangeKey, loadRanking: ((range: RangeKey) => Promise<RankingResponse>) | undefined): StandingView | null {
+export function useRanking(
+  enabled: boolean,
+  tool: string,
+  range: RangeKey,
+  loadRanking: ((range: RangeKey) => Promise<RankingResponse>) | undefined,
+): StandingView | null {
   // Nothing to say is better than a wrong place: a failure leaves the line out.
   const load = loadRanking
     ? async (): Promise<StandingView | null> => {

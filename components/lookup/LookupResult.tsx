@@ -11,7 +11,13 @@ import { lookupSummary } from '../../lib/support/summary';
 import type { LookupState } from './usePersonLookup';
 import { ALL_TOOLS, useLookupView, type JobView } from './useLookupView';
 
-const MATCH_WORDS: Record<PersonLookup['match'], string> = { email: 'email', distinct_id: 'distinct id', session_id: 'session id', job_id: 'job id', any_id: 'distinct, session or job id' };
+const MATCH_WORDS: Record<PersonLookup['match'], string> = {
+  email: 'email',
+  distinct_id: 'distinct id',
+  session_id: 'session id',
+  job_id: 'job id',
+  any_id: 'distinct, session or job id',
+};
 const MATCHED_BY_WORDS: Record<MatchedBy, string> = { email: 'email', distinct_id: 'distinct id', session_id: 'session', job_id: 'job' };
 const EXTERNAL = { target: '_blank', rel: 'noopener noreferrer' } as const;
 
@@ -50,14 +56,29 @@ export function LookupResult({ state, tool, onAgain, onCopy, copyStatus }: Looku
   if (lookup.persons.length === 0) {
     return (
       <p class="muted" role="status" data-testid="lookup-empty">
-        Nobody in PostHog matches <code>{lookup.value}</code> as {MATCH_WORDS[lookup.match] === 'email' ? 'an email' : `a ${MATCH_WORDS[lookup.match]}`} in the {range}.
+        Nobody in PostHog matches <code>{lookup.value}</code> as {MATCH_WORDS[lookup.match] === 'email' ? 'an email' : `a ${MATCH_WORDS[lookup.match]}`} in the{' '}
+        {range}.
       </p>
     );
   }
   return <Found lookup={lookup} refreshing={state.status === 'loading'} tool={tool} onAgain={onAgain} onCopy={onCopy} copyStatus={copyStatus} />;
 }
 
-function Found({ lookup, refreshing, tool, onAgain, onCopy, copyStatus }: { lookup: PersonLookup; refreshing: boolean; tool: string; onAgain: () => void; onCopy?: ((summary: string) => void) | undefined; copyStatus: string }) {
+function Found({
+  lookup,
+  refreshing,
+  tool,
+  onAgain,
+  onCopy,
+  copyStatus,
+}: {
+  lookup: PersonLookup;
+  refreshing: boolean;
+  tool: string;
+  onAgain: () => void;
+  onCopy?: ((summary: string) => void) | undefined;
+  copyStatus: string;
+}) {
   const view = useLookupView(lookup, tool);
   const range = RANGES[lookup.range].label.toLowerCase();
   const single = lookup.persons.length === 1 ? lookup.persons[0]! : null;
@@ -65,7 +86,8 @@ function Found({ lookup, refreshing, tool, onAgain, onCopy, copyStatus }: { look
     <div class="lookup-result" data-testid="lookup-result" aria-busy={refreshing ? true : undefined}>
       <h2 id="lookup-result-h">{single ? 'Who it is' : `${lookup.persons.length}${lookup.morePersons ? '+' : ''} people match`}</h2>
       <p class="muted" data-testid="lookup-as-of">
-        <code>{lookup.value}</code> as {MATCH_WORDS[lookup.match] === 'email' ? 'an email' : `a ${MATCH_WORDS[lookup.match]}`}, {range} · PostHog's answer from <time dateTime={lookup.asOf}>{formatAgo(lookup.asOf)}</time>
+        <code>{lookup.value}</code> as {MATCH_WORDS[lookup.match] === 'email' ? 'an email' : `a ${MATCH_WORDS[lookup.match]}`}, {range} · PostHog's answer from{' '}
+        <time dateTime={lookup.asOf}>{formatAgo(lookup.asOf)}</time>
       </p>
       <div class="actions">
         <button type="button" onClick={onAgain} disabled={refreshing}>
@@ -114,7 +136,8 @@ function Found({ lookup, refreshing, tool, onAgain, onCopy, copyStatus }: { look
         {view.others.length > 0 && <JobList title={view.failures.length ? 'Other jobs' : 'Jobs'} views={view.others} lookup={lookup} id="others" />}
         {view.notListed > 0 && (
           <p class="help" data-testid="lookup-more">
-            {formatCount(view.notListed)} more {view.notListed === 1 ? 'job is' : 'jobs are'} not listed here (the latest {formatCount(lookup.jobs.length)} are).{' '}
+            {formatCount(view.notListed)} more {view.notListed === 1 ? 'job is' : 'jobs are'} not listed here (the latest {formatCount(lookup.jobs.length)}{' '}
+            are).{' '}
             {lookup.persons.map((p) => (
               <a key={p.id} href={p.jobsUrl} {...EXTERNAL} data-testid="lookup-more-link">
                 All {formatCount(p.jobs)} jobs{lookup.persons.length > 1 ? ` of ${personName(p)}` : ''} in PostHog
@@ -185,9 +208,17 @@ function JobList({ title, views, lookup, id }: { title: string; views: JobView[]
           const standing = durationStanding(job.durationMs, stats);
           const name = `${job.tool ?? 'unknown tool'} job ${job.jobId ?? '(no job id)'}`;
           return (
-            <li key={`${job.tool}-${job.jobId}-${i}`} data-testid="lookup-job" data-status={job.status} data-tool={job.tool ?? ''} data-job-id={job.jobId ?? ''}>
+            <li
+              key={`${job.tool}-${job.jobId}-${i}`}
+              data-testid="lookup-job"
+              data-status={job.status}
+              data-tool={job.tool ?? ''}
+              data-job-id={job.jobId ?? ''}
+            >
               <div class="job-head">
-                <span class={`job-status ${job.status}`}>{job.status === 'failed' ? `failed: ${job.errorType ?? 'unknown'}` : job.status === 'started' ? 'started, no end yet' : 'completed'}</span>{' '}
+                <span class={`job-status ${job.status}`}>
+                  {job.status === 'failed' ? `failed: ${job.errorType ?? 'unknown'}` : job.status === 'started' ? 'started, no end yet' : 'completed'}
+                </span>{' '}
                 <code>{job.tool ?? 'unknown tool'}</code> <span class="job-id">{job.jobId ?? 'no job id'}</span>
               </div>
               <div class="job-meta">

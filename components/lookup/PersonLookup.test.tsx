@@ -15,8 +15,37 @@ afterEach(() => {
 
 const NOW = Date.now();
 const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
-const person = { id: 'p1', url: 'https://ph.test/project/1/persons/p1', jobsUrl: 'https://ph.test/jobs', distinctIds: ['ada-1', 'anon-9'], moreDistinctIds: false, properties: [{ name: 'email', value: 'ada@example.com' }, { name: 'plan', value: null }], firstSeen: iso(90_000), lastSeen: iso(60_000), events: 9, jobs: 3, failedJobs: 1, matchedBy: ['email' as const] };
-const job = (over: Partial<Lookup['jobs'][number]>): Lookup['jobs'][number] => ({ tool: 'pdf-to-text', jobId: 'case-17-a', status: 'completed', errorType: null, durationMs: 1500, startedAt: iso(120_000), at: iso(100_000), eventUrl: 'https://ph.test/project/1/events/e1/t', replayUrl: 'https://ph.test/project/1/replay/s1', sessionId: 's1', personId: 'p1', ...over });
+const person = {
+  id: 'p1',
+  url: 'https://ph.test/project/1/persons/p1',
+  jobsUrl: 'https://ph.test/jobs',
+  distinctIds: ['ada-1', 'anon-9'],
+  moreDistinctIds: false,
+  properties: [
+    { name: 'email', value: 'ada@example.com' },
+    { name: 'plan', value: null },
+  ],
+  firstSeen: iso(90_000),
+  lastSeen: iso(60_000),
+  events: 9,
+  jobs: 3,
+  failedJobs: 1,
+  matchedBy: ['email' as const],
+};
+const job = (over: Partial<Lookup['jobs'][number]>): Lookup['jobs'][number] => ({
+  tool: 'pdf-to-text',
+  jobId: 'case-17-a',
+  status: 'completed',
+  errorType: null,
+  durationMs: 1500,
+  startedAt: iso(120_000),
+  at: iso(100_000),
+  eventUrl: 'https://ph.test/project/1/events/e1/t',
+  replayUrl: 'https://ph.test/project/1/replay/s1',
+  sessionId: 's1',
+  personId: 'p1',
+  ...over,
+});
 const FOUND: Lookup = {
   range: '7d',
   value: 'ada@example.com',
@@ -24,12 +53,28 @@ const FOUND: Lookup = {
   asOf: iso(1000),
   persons: [person],
   morePersons: false,
-  jobs: [job({ jobId: 'case-17-a', status: 'failed', errorType: 'ocr_failed', durationMs: 4200 }), job({ jobId: 'case-17-b', tool: 'news-analyzer', durationMs: 900, replayUrl: null, sessionId: 's2' })],
+  jobs: [
+    job({ jobId: 'case-17-a', status: 'failed', errorType: 'ocr_failed', durationMs: 4200 }),
+    job({ jobId: 'case-17-b', tool: 'news-analyzer', durationMs: 900, replayUrl: null, sessionId: 's2' }),
+  ],
   tools: [{ tool: 'pdf-to-text', n: 20, p50Ms: 1000, p95Ms: 3000 }],
-  exceptions: [{ type: 'TypeError', message: '<b>not bold</b>', at: iso(110_000), sessionId: 's1', eventUrl: 'https://ph.test/project/1/events/x/t', replayUrl: null, issueUrl: 'https://ph.test/project/1/error_tracking/i1' }],
+  exceptions: [
+    {
+      type: 'TypeError',
+      message: '<b>not bold</b>',
+      at: iso(110_000),
+      sessionId: 's1',
+      eventUrl: 'https://ph.test/project/1/events/x/t',
+      replayUrl: null,
+      issueUrl: 'https://ph.test/project/1/error_tracking/i1',
+    },
+  ],
 };
 
-async function mount(answer: PersonLookupResponse | ((q: LookupQuestion) => Promise<PersonLookupResponse>), extra: { incoming?: IncomingLookups; copy?: (t: string) => Promise<void>; tool?: string } = {}) {
+async function mount(
+  answer: PersonLookupResponse | ((q: LookupQuestion) => Promise<PersonLookupResponse>),
+  extra: { incoming?: IncomingLookups; copy?: (t: string) => Promise<void>; tool?: string } = {},
+) {
   host = document.createElement('div');
   document.body.append(host);
   const lookUp = vi.fn(typeof answer === 'function' ? answer : async (_q: LookupQuestion) => answer);
@@ -47,7 +92,7 @@ const submit = () => act(async () => void host.querySelector('form')!.dispatchEv
 const settle = () => act(async () => void (await new Promise((r) => setTimeout(r, 0))));
 
 describe('person lookup (side panel)', () => {
-  it("asks with what is typed, and shows who it is and their jobs on every tool, failures first, as text with links", async () => {
+  it('asks with what is typed, and shows who it is and their jobs on every tool, failures first, as text with links', async () => {
     const lookUp = await mount({ ok: true, lookup: FOUND });
     await type('#lookup-value', '  ada@example.com ');
     await submit();
@@ -68,7 +113,10 @@ describe('person lookup (side panel)', () => {
     const exception = rows[0]!.querySelector('[data-testid="lookup-exception"]')!;
     expect(exception.textContent).toContain('TypeError: <b>not bold</b>');
     expect(exception.querySelector('b')).toBeNull();
-    expect([...rows[0]!.querySelectorAll(':scope > .job-meta a')].map((a) => a.getAttribute('href'))).toEqual([FOUND.jobs[0]!.eventUrl, FOUND.jobs[0]!.replayUrl]);
+    expect([...rows[0]!.querySelectorAll(':scope > .job-meta a')].map((a) => a.getAttribute('href'))).toEqual([
+      FOUND.jobs[0]!.eventUrl,
+      FOUND.jobs[0]!.replayUrl,
+    ]);
     expect(rows[1]!.querySelectorAll('.job-meta a')).toHaveLength(1);
     expect(host.querySelector('[data-testid="lookup-jobs"] h3')!.textContent).toBe('Jobs on every tool: 3, 1 failed');
     // Three jobs, two listed: the rest are in PostHog.
@@ -85,7 +133,10 @@ describe('person lookup (side panel)', () => {
   });
 
   it('says who was found with no jobs, and when nobody matches', async () => {
-    const answers = [{ ok: true as const, lookup: { ...FOUND, persons: [{ ...person, jobs: 0, failedJobs: 0 }], jobs: [], exceptions: [] } }, { ok: true as const, lookup: { ...FOUND, value: 'nobody-at-all', match: 'any_id' as const, persons: [], jobs: [] } }];
+    const answers = [
+      { ok: true as const, lookup: { ...FOUND, persons: [{ ...person, jobs: 0, failedJobs: 0 }], jobs: [], exceptions: [] } },
+      { ok: true as const, lookup: { ...FOUND, value: 'nobody-at-all', match: 'any_id' as const, persons: [], jobs: [] } },
+    ];
     await mount(async () => answers.shift()!);
     await type('#lookup-value', 'ada@example.com');
     await submit();
@@ -93,7 +144,9 @@ describe('person lookup (side panel)', () => {
     await type('#lookup-value', 'nobody-at-all');
     await type('#lookup-by', 'distinct_id');
     await submit();
-    expect(host.querySelector('[data-testid="lookup-empty"]')!.textContent).toBe('Nobody in PostHog matches nobody-at-all as a distinct, session or job id in the last 7 days.');
+    expect(host.querySelector('[data-testid="lookup-empty"]')!.textContent).toBe(
+      'Nobody in PostHog matches nobody-at-all as a distinct, session or job id in the last 7 days.',
+    );
   });
 
   it("checks the field before asking, shows PostHog's reason and asks again on request, and keeps nothing once cleared", async () => {

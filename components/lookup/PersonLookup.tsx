@@ -54,7 +54,8 @@ export function PersonLookup({ range: initialRange, tool = '', lookUp, incoming,
     <section data-testid="person-lookup" aria-labelledby="lookup-h">
       <h2 id="lookup-h">Look up a person</h2>
       <p class="help">
-        An email, distinct id, session id or job id — or select one on any page (a ticket) and choose <em>Look up in Tool Lens</em> from the menu. Their jobs on every tool, failures first. Sent to PostHog as a query value; nothing is kept once this panel closes.
+        An email, distinct id, session id or job id — or select one on any page (a ticket) and choose <em>Look up in Tool Lens</em> from the menu. Their jobs on
+        every tool, failures first. Sent to PostHog as a query value; nothing is kept once this panel closes.
       </p>
       <form
         class="lookup"
@@ -119,7 +120,13 @@ export function PersonLookup({ range: initialRange, tool = '', lookUp, incoming,
           {problem}
         </p>
       )}
-      <LookupResult state={state} tool={tool} onAgain={again} onCopy={copy ? (text) => void copied.copy(text, 'Summary') : undefined} copyStatus={copied.status} />
+      <LookupResult
+        state={state}
+        tool={tool}
+        onAgain={again}
+        onCopy={copy ? (text) => void copied.copy(text, 'Summary') : undefined}
+        copyStatus={copied.status}
+      />
     </section>
   );
 }

@@ -29,13 +29,21 @@ export function usePersonLookup(lookUp: LookUp) {
   const latest = useRef(0);
   const find = async (question: LookupQuestion) => {
     const id = ++latest.current;
-    setState((before) => ({ status: 'loading', question, previous: before.status === 'ready' && before.question.value === question.value ? before.lookup : null }));
+    setState((before) => ({
+      status: 'loading',
+      question,
+      previous: before.status === 'ready' && before.question.value === question.value ? before.lookup : null,
+    }));
     let next: LookupState;
     try {
       const response = await lookUp(question);
       next = response.ok ? { status: 'ready', question, lookup: response.lookup } : { status: 'error', question, error: response.error };
     } catch (error) {
-      next = { status: 'error', question, error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` } };
+      next = {
+        status: 'error',
+        question,
+        error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` },
+      };
     }
     if (id === latest.current) setState(next);
   };

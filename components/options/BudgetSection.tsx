@@ -10,11 +10,11 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
       <legend>Request budget</legend>
       <SetByOrganisation form={form} field="requestBudget" />
       <p class="help" id="requestBudget-help">
-        Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled evenly over
-        the hour. PostHog allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so the budget cannot go
-        above the key's limit. If PostHog raised your team's limit (its <code>api_query_rate_limit</code>, set by PostHog or on a self-hosted instance), enter the new
-        limit and the budget may grow up to it. When the budget is spent, cards show their last figures marked stale and say when they will ask again. Default:{' '}
-        {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an hour.
+        Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled
+        evenly over the hour. PostHog allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so
+        the budget cannot go above the key's limit. If PostHog raised your team's limit (its <code>api_query_rate_limit</code>, set by PostHog or on a
+        self-hosted instance), enter the new limit and the budget may grow up to it. When the budget is spent, cards show their last figures marked stale and
+        say when they will ask again. Default: {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an hour.
       </p>
       <div class="grid">
         <label for="budgetCapacity">Requests at once</label>

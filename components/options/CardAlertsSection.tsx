@@ -22,16 +22,41 @@ export function CardAlertsSection({
       <legend>Card and alerts</legend>
       <div class="grid">
         <label for="funnelWindowHours">Funnel conversion window (hours)</label>
-        <input id="funnelWindowHours" type="number" min={1} max={2160} value={draft.funnelWindowHours} onInput={(e) => patch({ funnelWindowHours: numberOf(e) }, 'funnelWindowHours')} />
+        <input
+          id="funnelWindowHours"
+          type="number"
+          min={1}
+          max={2160}
+          value={draft.funnelWindowHours}
+          onInput={(e) => patch({ funnelWindowHours: numberOf(e) }, 'funnelWindowHours')}
+        />
         <label for="funnelUnit">Funnel counts</label>
-        <select id="funnelUnit" value={draft.funnelUnit} onChange={(e) => patch({ funnelUnit: (e.currentTarget as HTMLSelectElement).value as Settings['funnelUnit'] })}>
+        <select
+          id="funnelUnit"
+          value={draft.funnelUnit}
+          onChange={(e) => patch({ funnelUnit: (e.currentTarget as HTMLSelectElement).value as Settings['funnelUnit'] })}
+        >
           <option value="sessions">sessions (session id property)</option>
           <option value="persons">persons</option>
         </select>
         <label for="failuresPerHour">Alert: failures in the last hour above</label>
-        <input id="failuresPerHour" disabled={locked.has('thresholds')} type="number" min={0} value={draft.thresholds.failuresPerHour} onInput={(e) => patch({ thresholds: { ...draft.thresholds, failuresPerHour: numberOf(e) } }, 'thresholds.failuresPerHour')} />
+        <input
+          id="failuresPerHour"
+          disabled={locked.has('thresholds')}
+          type="number"
+          min={0}
+          value={draft.thresholds.failuresPerHour}
+          onInput={(e) => patch({ thresholds: { ...draft.thresholds, failuresPerHour: numberOf(e) } }, 'thresholds.failuresPerHour')}
+        />
         <label for="meanDurationSeconds">Alert: mean processing time above (s)</label>
-        <input id="meanDurationSeconds" disabled={locked.has('thresholds')} type="number" min={0} value={draft.thresholds.meanDurationSeconds} onInput={(e) => patch({ thresholds: { ...draft.thresholds, meanDurationSeconds: numberOf(e) } }, 'thresholds.meanDurationSeconds')} />
+        <input
+          id="meanDurationSeconds"
+          disabled={locked.has('thresholds')}
+          type="number"
+          min={0}
+          value={draft.thresholds.meanDurationSeconds}
+          onInput={(e) => patch({ thresholds: { ...draft.thresholds, meanDurationSeconds: numberOf(e) } }, 'thresholds.meanDurationSeconds')}
+        />
       </div>
       <SetByOrganisation form={form} field="thresholds" />
       {error('funnelWindowHours')}
@@ -39,36 +64,60 @@ export function CardAlertsSection({
       {error('thresholds.meanDurationSeconds')}
       <div class="grid">
         <label for="alertEveryMinutes">Check every tool every (minutes)</label>
-        <input id="alertEveryMinutes" disabled={locked.has('alertEveryMinutes')} type="number" min={1} max={1440} value={draft.alertEveryMinutes} onInput={(e) => patch({ alertEveryMinutes: numberOf(e) }, 'alertEveryMinutes')} />
+        <input
+          id="alertEveryMinutes"
+          disabled={locked.has('alertEveryMinutes')}
+          type="number"
+          min={1}
+          max={1440}
+          value={draft.alertEveryMinutes}
+          onInput={(e) => patch({ alertEveryMinutes: numberOf(e) }, 'alertEveryMinutes')}
+        />
       </div>
       {error('alertEveryMinutes')}
       <SetByOrganisation form={form} field="alertEveryMinutes" />
       <p class="help">More rules (a tool over any of them counts on the icon badge and its card):</p>
       <SetByOrganisation form={form} field="extraAlertRules" />
       <fieldset class="plain" disabled={locked.has('extraAlertRules')}>
-      {draft.extraAlertRules.map((rule, i) => (
-        <div class="segment-row" key={i} data-testid="alert-rule">
-          <select
-            aria-label="Alert metric"
-            value={rule.metric}
-            onChange={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, metric: (e.currentTarget as HTMLSelectElement).value as AlertMetric } : r)) })}
-          >
-            {(Object.keys(ALERT_METRICS) as AlertMetric[]).map((m) => (
-              <option key={m} value={m}>
-                {ALERT_METRICS[m].label}
-              </option>
-            ))}
-          </select>
-          <span>above</span>
-          <input aria-label="Alert threshold" type="number" min={0} value={rule.above} onInput={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, above: numberOf(e) } : r)) })} />
-          <button type="button" class="link" onClick={() => patch({ extraAlertRules: draft.extraAlertRules.filter((_, j) => j !== i) })}>
-            Remove
-          </button>
-        </div>
-      ))}
-      <button type="button" disabled={draft.extraAlertRules.length >= 10} onClick={() => patch({ extraAlertRules: [...draft.extraAlertRules, { metric: 'failure_rate_pct', above: 10 }] })}>
-        Add a rule
-      </button>
+        {draft.extraAlertRules.map((rule, i) => (
+          <div class="segment-row" key={i} data-testid="alert-rule">
+            <select
+              aria-label="Alert metric"
+              value={rule.metric}
+              onChange={(e) =>
+                patch({
+                  extraAlertRules: draft.extraAlertRules.map((r, j) =>
+                    j === i ? { ...r, metric: (e.currentTarget as HTMLSelectElement).value as AlertMetric } : r,
+                  ),
+                })
+              }
+            >
+              {(Object.keys(ALERT_METRICS) as AlertMetric[]).map((m) => (
+                <option key={m} value={m}>
+                  {ALERT_METRICS[m].label}
+                </option>
+              ))}
+            </select>
+            <span>above</span>
+            <input
+              aria-label="Alert threshold"
+              type="number"
+              min={0}
+              value={rule.above}
+              onInput={(e) => patch({ extraAlertRules: draft.extraAlertRules.map((r, j) => (j === i ? { ...r, above: numberOf(e) } : r)) })}
+            />
+            <button type="button" class="link" onClick={() => patch({ extraAlertRules: draft.extraAlertRules.filter((_, j) => j !== i) })}>
+              Remove
+            </button>
+          </div>
+        ))}
+        <button
+          type="button"
+          disabled={draft.extraAlertRules.length >= 10}
+          onClick={() => patch({ extraAlertRules: [...draft.extraAlertRules, { metric: 'failure_rate_pct', above: 10 }] })}
+        >
+          Add a rule
+        </button>
       </fieldset>
       <label class="inline">
         <input
@@ -88,8 +137,12 @@ export function CardAlertsSection({
         Also show a system notification when a tool goes over a threshold
       </label>
       <label class="inline">
-        <input type="checkbox" checked={draft.segment !== null} onChange={(e) => patch({ segment: (e.currentTarget as HTMLInputElement).checked ? { kind: 'person', property: '', value: '' } : null })} /> Only a
-        segment (applies to every figure)
+        <input
+          type="checkbox"
+          checked={draft.segment !== null}
+          onChange={(e) => patch({ segment: (e.currentTarget as HTMLInputElement).checked ? { kind: 'person', property: '', value: '' } : null })}
+        />{' '}
+        Only a segment (applies to every figure)
       </label>
       {draft.segment && (
         <div class="segment-row">
@@ -127,14 +180,25 @@ export function CardAlertsSection({
               })}
             </select>
           )}
-          <input aria-label="Segment property name" placeholder="platform" value={draft.segment.property} onInput={(e) => patch({ segment: { ...draft.segment!, property: (e.currentTarget as HTMLInputElement).value } }, 'segment.property')} />
+          <input
+            aria-label="Segment property name"
+            placeholder="platform"
+            value={draft.segment.property}
+            onInput={(e) => patch({ segment: { ...draft.segment!, property: (e.currentTarget as HTMLInputElement).value } }, 'segment.property')}
+          />
           <span>=</span>
-          <input aria-label="Segment value" placeholder="web" value={draft.segment.value} onInput={(e) => patch({ segment: { ...draft.segment!, value: (e.currentTarget as HTMLInputElement).value } })} />
+          <input
+            aria-label="Segment value"
+            placeholder="web"
+            value={draft.segment.value}
+            onInput={(e) => patch({ segment: { ...draft.segment!, value: (e.currentTarget as HTMLInputElement).value } })}
+          />
         </div>
       )}
       {draft.segment?.kind === 'group' && groupTypes.status === 'unavailable' && (
         <p class="hint" data-testid="group-types-note">
-          Could not list the project's group types ({groupTypes.message}): pick the type by its place in PostHog's list (Settings → Groups), or give the key the group:read scope.
+          Could not list the project's group types ({groupTypes.message}): pick the type by its place in PostHog's list (Settings → Groups), or give the key the
+          group:read scope.
         </p>
       )}
       {draft.segment?.kind === 'group' && groupTypes.status === 'ready' && groupTypes.types.length === 0 && (

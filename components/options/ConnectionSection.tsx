@@ -21,7 +21,12 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
     <fieldset>
       <legend>Connection</legend>
       <label for="host">PostHog host</label>
-      <select id="host" disabled={locked.has('host')} value={draft.host} onChange={(e) => patch({ host: (e.currentTarget as HTMLSelectElement).value as HostKind })}>
+      <select
+        id="host"
+        disabled={locked.has('host')}
+        value={draft.host}
+        onChange={(e) => patch({ host: (e.currentTarget as HTMLSelectElement).value as HostKind })}
+      >
         {(Object.keys(HOSTS) as HostKind[]).map((kind) => (
           <option key={kind} value={kind}>
             {HOSTS[kind].label}
@@ -33,12 +38,30 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
       {draft.host === 'custom' && (
         <>
           <label for="customHost">PostHog URL</label>
-          <input id="customHost" disabled={locked.has('customHost')} type="url" placeholder="https://posthog.example.com" value={draft.customHost} onInput={text('customHost')} aria-invalid={!!fieldErrors.customHost} aria-describedby={describedBy('customHost')} />
+          <input
+            id="customHost"
+            disabled={locked.has('customHost')}
+            type="url"
+            placeholder="https://posthog.example.com"
+            value={draft.customHost}
+            onInput={text('customHost')}
+            aria-invalid={!!fieldErrors.customHost}
+            aria-describedby={describedBy('customHost')}
+          />
           {error('customHost')}
         </>
       )}
       <label for="projectId">Project id</label>
-      <input id="projectId" disabled={locked.has('projectId')} inputMode="numeric" placeholder="12345" value={draft.projectId} onInput={text('projectId')} aria-invalid={!!fieldErrors.projectId} aria-describedby={describedBy('projectId')} />
+      <input
+        id="projectId"
+        disabled={locked.has('projectId')}
+        inputMode="numeric"
+        placeholder="12345"
+        value={draft.projectId}
+        onInput={text('projectId')}
+        aria-invalid={!!fieldErrors.projectId}
+        aria-describedby={describedBy('projectId')}
+      />
       <SetByOrganisation form={form} field="projectId" />
       {error('projectId')}
       {locked.has('auth') && <SetByOrganisation form={form} field="auth" />}
@@ -46,7 +69,8 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
         <fieldset class="choices" data-testid="auth-choice">
           <legend>How Tool Lens reaches PostHog</legend>
           <label class="inline">
-            <input type="radio" name="auth" value="signIn" checked={auth === 'signIn'} onChange={() => patch({ auth: 'signIn' }, 'apiKey')} /> Sign in with PostHog (read access only)
+            <input type="radio" name="auth" value="signIn" checked={auth === 'signIn'} onChange={() => patch({ auth: 'signIn' }, 'apiKey')} /> Sign in with
+            PostHog (read access only)
           </label>
           <label class="inline">
             <input type="radio" name="auth" value="key" checked={auth === 'key'} onChange={() => patch({ auth: 'key' }, 'apiKey')} /> Personal API key
@@ -75,8 +99,9 @@ export function ConnectionSection({ form, signIn }: { form: SettingsDraft; signI
             </button>
           </div>
           <p class="help" id="apiKey-help">
-            Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code> (shortcuts), <code>annotation:read</code> (annotations on the card), <code>group:read</code> (group type names for a segment). Kept in
-            this browser's extension storage and sent only to the PostHog host above.
+            Scopes: <code>query:read</code> (the card), <code>project:read</code> and <code>user:read</code> (the connection test), <code>dashboard:read</code>{' '}
+            (shortcuts), <code>annotation:read</code> (annotations on the card), <code>group:read</code> (group type names for a segment). Kept in this
+            browser's extension storage and sent only to the PostHog host above.
           </p>
           {error('apiKey')}
         </>
@@ -93,7 +118,10 @@ function SignInRow({ form, actions }: { form: SettingsDraft; actions: SignInActi
   async function signIn() {
     setBusy(true);
     setSaid(null);
-    const answer = await actions.signIn({ host: draft.host, customHost: draft.customHost.trim() }).catch((e: unknown) => ({ ok: false as const, error: { kind: 'extension' as const, message: `Tool Lens lost touch with its background worker (${(e as Error).message}).` } }));
+    const answer = await actions.signIn({ host: draft.host, customHost: draft.customHost.trim() }).catch((e: unknown) => ({
+      ok: false as const,
+      error: { kind: 'extension' as const, message: `Tool Lens lost touch with its background worker (${(e as Error).message}).` },
+    }));
     setBusy(false);
     if (!answer.ok) return setSaid({ ok: false, text: answer.error.message });
     const projects = answer.organizations.flatMap((o) => o.projects);
@@ -119,7 +147,10 @@ function SignInRow({ form, actions }: { form: SettingsDraft; actions: SignInActi
             setBusy(true);
             await actions.signOut().catch(() => undefined);
             setBusy(false);
-            setSaid({ ok: true, text: 'Signed out: PostHog was asked to revoke the sign-in, and Tool Lens forgot it. Sign in again, or use a personal API key.' });
+            setSaid({
+              ok: true,
+              text: 'Signed out: PostHog was asked to revoke the sign-in, and Tool Lens forgot it. Sign in again, or use a personal API key.',
+            });
           }}
         >
           Sign out

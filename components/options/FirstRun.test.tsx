@@ -15,12 +15,24 @@ const PROJECTS: OnboardingProjectsResponse = {
   ok: true,
   user: 'pm@example.com',
   organizations: [
-    { id: 'o1', name: 'Acme', problem: null, projects: [{ id: '12', name: 'Web', timezone: 'UTC' }, { id: '13', name: 'Mobile', timezone: null }] },
+    {
+      id: 'o1',
+      name: 'Acme',
+      problem: null,
+      projects: [
+        { id: '12', name: 'Web', timezone: 'UTC' },
+        { id: '13', name: 'Mobile', timezone: null },
+      ],
+    },
     { id: 'o2', name: 'Labs', problem: 'API key does not have access to the requested organization: ID o2.', projects: [] },
   ],
 };
 
-const ONE_PROJECT: OnboardingProjectsResponse = { ok: true, user: 'pm@example.com', organizations: [{ id: 'o1', name: 'Acme', problem: null, projects: [{ id: '12', name: 'Web', timezone: 'UTC' }] }] };
+const ONE_PROJECT: OnboardingProjectsResponse = {
+  ok: true,
+  user: 'pm@example.com',
+  organizations: [{ id: 'o1', name: 'Acme', problem: null, projects: [{ id: '12', name: 'Web', timezone: 'UTC' }] }],
+};
 
 function deps(overrides: Partial<FirstRunDeps> = {}): FirstRunDeps {
   return {
@@ -28,8 +40,17 @@ function deps(overrides: Partial<FirstRunDeps> = {}): FirstRunDeps {
     listProjects: vi.fn(async () => PROJECTS),
     signIn: vi.fn(async () => ONE_PROJECT),
     saveSettings: vi.fn(async () => undefined),
-    detect: vi.fn(async () => ({ ok: true as const, days: 30, properties: { tool_name: { spellings: ['$tool_name'], plain: 0, dollar: 40 } }, events: { tool_viewed: 40, tool_result_downloaded: 0 } })),
-    proposeSites: vi.fn(async () => ({ ok: true as const, days: 30, sites: [{ origin: 'https://tools.example.com', views: 40, tools: 3, example: 'https://tools.example.com/tools/web' }] })),
+    detect: vi.fn(async () => ({
+      ok: true as const,
+      days: 30,
+      properties: { tool_name: { spellings: ['$tool_name'], plain: 0, dollar: 40 } },
+      events: { tool_viewed: 40, tool_result_downloaded: 0 },
+    })),
+    proposeSites: vi.fn(async () => ({
+      ok: true as const,
+      days: 30,
+      sites: [{ origin: 'https://tools.example.com', views: 40, tools: 3, example: 'https://tools.example.com/tools/web' }],
+    })),
     enableSites: vi.fn(async () => null),
     ...overrides,
   };
@@ -91,7 +112,14 @@ describe('first run', () => {
     expect(problem()).toBe('Pick the project whose events Tool Lens should show.');
     await choose('input[name="project"][value="13"]');
     await submit();
-    expect(d.saveSettings).toHaveBeenLastCalledWith(expect.objectContaining({ host: 'eu', projectId: '13', apiKey: 'phx_pasted', schema: expect.objectContaining({ properties: expect.objectContaining({ tool_name: ['$tool_name'] }) }) }));
+    expect(d.saveSettings).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        host: 'eu',
+        projectId: '13',
+        apiKey: 'phx_pasted',
+        schema: expect.objectContaining({ properties: expect.objectContaining({ tool_name: ['$tool_name'] }) }),
+      }),
+    );
     expect(step()).toBe('sites');
     expect(host.querySelector('[data-testid="first-run-schema"]')!.textContent).toContain('tool_name: $tool_name (0 / 40 events)');
     expect(host.querySelector('[data-testid="first-run-schema"]')!.textContent).toContain('No tool_result_downloaded events yet');
@@ -124,11 +152,18 @@ describe('first run', () => {
     expect(step()).toBe('project');
     expect(host.textContent).toContain('The projects this sign-in (pm@example.com) can see');
     await submit();
-    expect(d.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ host: 'custom', customHost: 'https://posthog.internal.example', projectId: '12', apiKey: '', auth: 'signIn' }));
+    expect(d.saveSettings).toHaveBeenCalledWith(
+      expect.objectContaining({ host: 'custom', customHost: 'https://posthog.internal.example', projectId: '12', apiKey: '', auth: 'signIn' }),
+    );
   });
 
   it('stays on the key step and says why when the sign-in fails', async () => {
-    const d = deps({ signIn: vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'You cancelled the sign-in on PostHog: nothing was saved.' } })) });
+    const d = deps({
+      signIn: vi.fn(async () => ({
+        ok: false as const,
+        error: { kind: 'unauthorized' as const, message: 'You cancelled the sign-in on PostHog: nothing was saved.' },
+      })),
+    });
     await mount(d);
     await submit();
     await act(async () => {
@@ -155,11 +190,15 @@ describe('first run', () => {
   });
 
   it('explains key failures in words that say what to do', () => {
-    expect(explainKeyFailure({ kind: 'forbidden', message: "The personal API key is not allowed to do this (403): API key missing required scope 'user:read'" })).toBe(
-      'This key lacks the user:read scope. Edit the key in PostHog (or create one) with the scopes listed above, then paste it again.',
+    expect(
+      explainKeyFailure({ kind: 'forbidden', message: "The personal API key is not allowed to do this (403): API key missing required scope 'user:read'" }),
+    ).toBe('This key lacks the user:read scope. Edit the key in PostHog (or create one) with the scopes listed above, then paste it again.');
+    expect(explainKeyFailure({ kind: 'unauthorized', message: 'PostHog rejected the personal API key (401)' })).toMatch(
+      /^PostHog rejected this key\. Check that you pasted all of it/,
     );
-    expect(explainKeyFailure({ kind: 'unauthorized', message: 'PostHog rejected the personal API key (401)' })).toMatch(/^PostHog rejected this key\. Check that you pasted all of it/);
-    expect(explainKeyFailure({ kind: 'not_found', message: 'This key (pm@example.com) can see no project.' })).toBe('This key (pm@example.com) can see no project.');
+    expect(explainKeyFailure({ kind: 'not_found', message: 'This key (pm@example.com) can see no project.' })).toBe(
+      'This key (pm@example.com) can see no project.',
+    );
   });
 
   it('keeps going when detection or the site list fails, saying so', async () => {
@@ -175,7 +214,9 @@ describe('first run', () => {
     // One project: chosen already.
     await submit();
     expect(step()).toBe('sites');
-    expect(host.querySelector('[data-testid="first-run-schema"]')!.textContent).toContain('Could not detect the property spellings (PostHog stopped the query (HTTP 504))');
+    expect(host.querySelector('[data-testid="first-run-schema"]')!.textContent).toContain(
+      'Could not detect the property spellings (PostHog stopped the query (HTTP 504))',
+    );
     expect(problem()).toContain('Could not list the sites your events come from: Could not reach eu.posthog.com');
     await submit();
     expect(step()).toBe('done');

@@ -55,7 +55,13 @@ export function FirstRun({ deps, onDone, presetHost }: { deps: FirstRunDeps; onD
             {run.host === 'custom' && (
               <>
                 <label for="first-run-host">PostHog URL</label>
-                <input id="first-run-host" type="url" placeholder="https://posthog.example.com" value={run.customHost} onInput={(e) => run.setCustomHost((e.currentTarget as HTMLInputElement).value)} />
+                <input
+                  id="first-run-host"
+                  type="url"
+                  placeholder="https://posthog.example.com"
+                  value={run.customHost}
+                  onInput={(e) => run.setCustomHost((e.currentTarget as HTMLInputElement).value)}
+                />
               </>
             )}
           </fieldset>
@@ -95,7 +101,15 @@ export function FirstRun({ deps, onDone, presetHost }: { deps: FirstRunDeps; onD
             ))}
           </ul>
           <label for="first-run-key">Personal API key</label>
-          <input id="first-run-key" type="password" autoComplete="off" spellcheck={false} placeholder="phx_…" value={run.apiKey} onInput={(e) => run.setApiKey((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="first-run-key"
+            type="password"
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="phx_…"
+            value={run.apiKey}
+            onInput={(e) => run.setApiKey((e.currentTarget as HTMLInputElement).value)}
+          />
           <p class="help">Kept in this browser's extension storage, sent only to {run.hostLabel()}.</p>
           <Actions run={run} submit="Continue" back />
         </form>
@@ -154,7 +168,12 @@ export function FirstRun({ deps, onDone, presetHost }: { deps: FirstRunDeps; onD
               <legend>Sites your tool_viewed events come from (last 30 days)</legend>
               {run.proposals.map((site) => (
                 <label class="inline" key={site.origin} data-testid="proposed-site">
-                  <input type="checkbox" checked={run.chosenSites.includes(site.origin)} onChange={(e) => run.toggleSite(site.origin, (e.currentTarget as HTMLInputElement).checked)} /> {site.origin}
+                  <input
+                    type="checkbox"
+                    checked={run.chosenSites.includes(site.origin)}
+                    onChange={(e) => run.toggleSite(site.origin, (e.currentTarget as HTMLInputElement).checked)}
+                  />{' '}
+                  {site.origin}
                   <span class="muted">
                     {' '}
                     — {site.views.toLocaleString('en-US')} views, {site.tools} tool{site.tools === 1 ? '' : 's'}
@@ -163,10 +182,17 @@ export function FirstRun({ deps, onDone, presetHost }: { deps: FirstRunDeps; onD
               ))}
             </fieldset>
           ) : (
-            <p class="muted">No tool_viewed events with a page URL yet: add your site in the options once you have some, or from the toolbar popup on one of its pages.</p>
+            <p class="muted">
+              No tool_viewed events with a page URL yet: add your site in the options once you have some, or from the toolbar popup on one of its pages.
+            </p>
           )}
           <p class="help">The browser asks for each site you enable; Tool Lens runs only there.</p>
-          <Actions run={run} submit={run.chosenSites.length ? `Enable ${run.chosenSites.length === 1 ? 'this site' : `${run.chosenSites.length} sites`}` : 'Finish without a site'} />
+          <Actions
+            run={run}
+            submit={
+              run.chosenSites.length ? `Enable ${run.chosenSites.length === 1 ? 'this site' : `${run.chosenSites.length} sites`}` : 'Finish without a site'
+            }
+          />
         </form>
       )}
 

@@ -21,7 +21,15 @@ function mount(onLoadGroupTypes: () => Promise<GroupTypesResponse> = () => new P
   const never = () => new Promise<never>(() => undefined);
   act(() => {
     render(
-      <OptionsForm initial={initial} onSave={onSave} onTest={never} onDetect={never} onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'} onLoadGroupTypes={onLoadGroupTypes} signIn={signIn} />,
+      <OptionsForm
+        initial={initial}
+        onSave={onSave}
+        onTest={never}
+        onDetect={never}
+        onRequestNotifications={async () => 'The notifications permission was not granted, so notifications stay off.'}
+        onLoadGroupTypes={onLoadGroupTypes}
+        signIn={signIn}
+      />,
       host,
     );
   });
@@ -59,7 +67,12 @@ describe('options form: request budget', () => {
     await type('funnelWindowHours', '6');
     await submit();
     expect(onSave).toHaveBeenCalledTimes(1);
-    expect(onSave.mock.calls[0]![0]).toMatchObject({ requestBudget: { capacity: 20, refillPerHour: 120 }, funnelWindowHours: 6, projectId: '42', apiKey: 'phx_k' });
+    expect(onSave.mock.calls[0]![0]).toMatchObject({
+      requestBudget: { capacity: 20, refillPerHour: 120 },
+      funnelWindowHours: 6,
+      projectId: '42',
+      apiKey: 'phx_k',
+    });
     expect(status()).toBe('Saved.');
   });
 
@@ -111,7 +124,13 @@ describe('options form: a segment on a group property', () => {
   }
 
   it("lists the project's group types by name and saves the chosen one's slot and name", async () => {
-    const load = vi.fn(async (): Promise<GroupTypesResponse> => ({ ok: true, groupTypes: [{ index: 0, name: 'company' }, { index: 1, name: 'team' }] }));
+    const load = vi.fn(async (): Promise<GroupTypesResponse> => ({
+      ok: true,
+      groupTypes: [
+        { index: 0, name: 'company' },
+        { index: 1, name: 'team' },
+      ],
+    }));
     const onSave = mount(load);
     await segmentOn();
     expect(load).not.toHaveBeenCalled(); // asked for only when a group property is chosen
@@ -139,7 +158,13 @@ describe('options form: a segment on a group property', () => {
     mount(async () => ({ ok: false, error: { kind: 'forbidden', message: 'The key lacks the group:read scope' } }) as GroupTypesResponse);
     await segmentOn();
     await choose('Segment property kind', 'group');
-    expect([...select('Group type').options].map((o) => o.textContent)).toEqual(['group type 1', 'group type 2', 'group type 3', 'group type 4', 'group type 5']);
+    expect([...select('Group type').options].map((o) => o.textContent)).toEqual([
+      'group type 1',
+      'group type 2',
+      'group type 3',
+      'group type 4',
+      'group type 5',
+    ]);
     expect(host.querySelector('[data-testid="group-types-note"]')?.textContent).toMatch(/group:read/);
   });
 });
@@ -152,7 +177,11 @@ describe('options form: sign in with PostHog instead of a key', () => {
     });
 
   it('switches to a sign-in, picks the one project it allows, and saves with no key', async () => {
-    const signIn = vi.fn(async () => ({ ok: true as const, user: 'pm@example.com', organizations: [{ id: 'o', name: 'Acme', problem: null, projects: [{ id: '77', name: 'Web', timezone: 'UTC' }] }] }));
+    const signIn = vi.fn(async () => ({
+      ok: true as const,
+      user: 'pm@example.com',
+      organizations: [{ id: 'o', name: 'Acme', problem: null, projects: [{ id: '77', name: 'Web', timezone: 'UTC' }] }],
+    }));
     const onSave = mount(undefined, { signIn, signOut: vi.fn(async () => undefined) });
     expect(host.querySelector('#apiKey')).not.toBeNull();
     await click('input[name="auth"][value="signIn"]');
@@ -166,7 +195,10 @@ describe('options form: sign in with PostHog instead of a key', () => {
   });
 
   it('says why when the sign-in fails, in place, and keeps the draft', async () => {
-    const signIn = vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'You cancelled the sign-in on PostHog: nothing was saved.' } }));
+    const signIn = vi.fn(async () => ({
+      ok: false as const,
+      error: { kind: 'unauthorized' as const, message: 'You cancelled the sign-in on PostHog: nothing was saved.' },
+    }));
     mount(undefined, { signIn, signOut: vi.fn(async () => undefined) });
     await click('input[name="auth"][value="signIn"]');
     await click('[data-testid="options-sign-in"]');

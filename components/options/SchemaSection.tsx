@@ -9,7 +9,9 @@ export function SchemaSection({ form }: { form: SettingsDraft }) {
     <fieldset disabled={form.locked.has('schema')}>
       <legend>Data schema</legend>
       <SetByOrganisation form={form} field="schema" />
-      <p class="help">Event names, and for each property the spellings to read (first found wins). Real projects use both <code>tool_name</code> and <code>$tool_name</code>.</p>
+      <p class="help">
+        Event names, and for each property the spellings to read (first found wins). Real projects use both <code>tool_name</code> and <code>$tool_name</code>.
+      </p>
       <button type="button" onClick={() => void detect()} disabled={status.kind === 'busy'}>
         Detect from data
       </button>
@@ -22,7 +24,11 @@ export function SchemaSection({ form }: { form: SettingsDraft }) {
         {TOOL_EVENT_KEYS.map((key) => (
           <>
             <label for={`ev-${key}`}>{key} event</label>
-            <input id={`ev-${key}`} value={draft.schema.events[key]} onInput={(e) => setSchema({ ...draft.schema, events: { ...draft.schema.events, [key]: (e.currentTarget as HTMLInputElement).value } })} />
+            <input
+              id={`ev-${key}`}
+              value={draft.schema.events[key]}
+              onInput={(e) => setSchema({ ...draft.schema, events: { ...draft.schema.events, [key]: (e.currentTarget as HTMLInputElement).value } })}
+            />
           </>
         ))}
         {TOOL_PROPERTIES.map((name) => (
@@ -34,7 +40,13 @@ export function SchemaSection({ form }: { form: SettingsDraft }) {
               onInput={(e) =>
                 setSchema({
                   ...draft.schema,
-                  properties: { ...draft.schema.properties, [name]: (e.currentTarget as HTMLInputElement).value.split(',').map((s) => s.trim()).filter(Boolean) },
+                  properties: {
+                    ...draft.schema.properties,
+                    [name]: (e.currentTarget as HTMLInputElement).value
+                      .split(',')
+                      .map((s) => s.trim())
+                      .filter(Boolean),
+                  },
                 })
               }
             />

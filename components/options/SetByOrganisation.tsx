@@ -57,7 +57,9 @@ export function PolicyWelcome({ signInOnly, sites }: { signInOnly: boolean; site
     <div class="options" role="status" data-testid="policy-welcome">
       <h2>Your organisation has set Tool Lens up</h2>
       <ol>
-        <li>{signInOnly ? 'Sign in with PostHog (under Connection).' : 'Sign in with PostHog, or paste your personal API key (under Connection), and save.'}</li>
+        <li>
+          {signInOnly ? 'Sign in with PostHog (under Connection).' : 'Sign in with PostHog, or paste your personal API key (under Connection), and save.'}
+        </li>
         {sites > 0 && <li>Allow the {sites === 1 ? 'site' : `${sites} sites`} your organisation listed (one click, under Sites set by your organisation).</li>}
       </ol>
     </div>

@@ -63,7 +63,9 @@ describe('settings import', () => {
       const plan = apply.mock.calls[0]![0];
       expect(plan.settings).toMatchObject({ host: 'custom', customHost: 'https://attacker.example', apiKey: '' });
       expect('auth' in plan.settings).toBe(false);
-      expect(status()[0]).toBe('Imported 1 site(s) and the card options. Your API key and sign-in were removed: add a key or sign in for https://attacker.example (project 42) above.');
+      expect(status()[0]).toBe(
+        'Imported 1 site(s) and the card options. Your API key and sign-in were removed: add a key or sign in for https://attacker.example (project 42) above.',
+      );
       render(null, host);
       host.remove();
     }

@@ -28,7 +28,8 @@ export function SettingsTransfer({ exportJson, stored, apply }: SettingsTransfer
     const file = input.files?.[0];
     if (!file) return;
     setPending(null);
-    if (file.size > MAX_IMPORT_BYTES) return setStatus({ ok: false, lines: [`${file.name} is ${Math.ceil(file.size / 1024)} KB: a settings file is at most ${MAX_IMPORT_BYTES / 1024} KB.`] });
+    if (file.size > MAX_IMPORT_BYTES)
+      return setStatus({ ok: false, lines: [`${file.name} is ${Math.ceil(file.size / 1024)} KB: a settings file is at most ${MAX_IMPORT_BYTES / 1024} KB.`] });
     const result = importSettings(await file.text());
     // The same file may be picked again after a cancel.
     input.value = '';
@@ -65,7 +66,8 @@ export function SettingsTransfer({ exportJson, stored, apply }: SettingsTransfer
       {pending?.changed && (
         <div role="alert" class="field-error" data-testid="import-confirm">
           <p>
-            This file connects Tool Lens to {pending.changed.to}, not to {pending.changed.from}. Your API key or sign-in is for {pending.changed.from} only: importing removes it, and you add a key or sign in for {pending.changed.to} afterwards.
+            This file connects Tool Lens to {pending.changed.to}, not to {pending.changed.from}. Your API key or sign-in is for {pending.changed.from} only:
+            importing removes it, and you add a key or sign in for {pending.changed.to} afterwards.
           </p>
           <div class="actions">
             <button type="button" data-action="import" onClick={() => void store(pending)}>

@@ -20,12 +20,16 @@ describe('URL rules as text', () => {
   it('says which line is wrong and why', () => {
     const { rules, errors } = textToRules('/tools/:name\nregex:^/(?=x)(\\w+)$\n/x/:tool => broken');
     expect(rules).toHaveLength(1);
-    expect(errors).toEqual([expect.stringMatching(/^line 1: .*:tool/), expect.stringMatching(/^line 2: Lookahead and lookbehind are not allowed/), 'line 3: a mapping is written value=tool']);
+    expect(errors).toEqual([
+      expect.stringMatching(/^line 1: .*:tool/),
+      expect.stringMatching(/^line 2: Lookahead and lookbehind are not allowed/),
+      'line 3: a mapping is written value=tool',
+    ]);
   });
 });
 
 describe("a site's project", () => {
-  it('names a project of its own, refuses one that is not a number, and goes back to the connection\'s when emptied', async () => {
+  it("names a project of its own, refuses one that is not a number, and goes back to the connection's when emptied", async () => {
     const host = document.createElement('div');
     document.body.append(host);
     const changes: Site[][] = [];
@@ -34,7 +38,8 @@ describe("a site's project", () => {
       return null;
     });
     const site = newSite('https://staging.example.com');
-    const mount = (sites: Site[]) => act(() => render(<SitesEditor sites={sites} autoMap={null} onChange={onChange} onRefreshAutoMap={async () => ''} />, host));
+    const mount = (sites: Site[]) =>
+      act(() => render(<SitesEditor sites={sites} autoMap={null} onChange={onChange} onRefreshAutoMap={async () => ''} />, host));
     mount([site]);
     const input = () => host.querySelector<HTMLInputElement>('#project-https---staging-example-com')!;
     const type = (value: string) =>

@@ -13,7 +13,16 @@ export interface SitesEditorProps {
 /** Rules as text, one per line: `/tools/:tool`, `regex:^/app/(?<tool>[^/]+)`, optional ` => a=b, c=d` mapping. */
 export function rulesToText(rules: UrlRule[]): string {
   return rules
-    .map((r) => `${r.kind === 'regex' ? 'regex:' : ''}${r.value}${Object.keys(r.map).length ? ` => ${Object.entries(r.map).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`)
+    .map(
+      (r) =>
+        `${r.kind === 'regex' ? 'regex:' : ''}${r.value}${
+          Object.keys(r.map).length
+            ? ` => ${Object.entries(r.map)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}`
+            : ''
+        }`,
+    )
     .join('\n');
 }
 
@@ -26,7 +35,10 @@ export function textToRules(text: string): { rules: UrlRule[]; errors: string[] 
     const [rulePart = '', mapPart] = trimmed.split(/\s+=>\s+/, 2);
     const regex = rulePart.startsWith('regex:');
     const rule: UrlRule = { kind: regex ? 'regex' : 'pattern', value: regex ? rulePart.slice(6) : rulePart, map: {} };
-    for (const pair of (mapPart ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of (mapPart ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [from, to] = pair.split('=').map((s) => s.trim());
       if (!from || !to) errors.push(`line ${i + 1}: a mapping is written value=tool`);
       else rule.map[from] = to;
@@ -52,7 +64,7 @@ export function SitesEditor({ sites, autoMap, onChange, onRefreshAutoMap }: Site
     if (!problem) setNewOrigin('');
   }
 
-  const testSite = originOf(testUrl) ? sites.find((s) => s.origin === originOf(testUrl)) ?? null : null;
+  const testSite = originOf(testUrl) ? (sites.find((s) => s.origin === originOf(testUrl)) ?? null) : null;
   const testResult = testUrl ? resolveTool({ url: testUrl, marker: null, site: testSite, autoMap }) : null;
 
   return (
@@ -73,7 +85,12 @@ export function SitesEditor({ sites, autoMap, onChange, onRefreshAutoMap }: Site
         />
       ))}
       <div class="key-row">
-        <input aria-label="Site to enable" placeholder="https://tools.example.com" value={newOrigin} onInput={(e) => setNewOrigin((e.currentTarget as HTMLInputElement).value)} />
+        <input
+          aria-label="Site to enable"
+          placeholder="https://tools.example.com"
+          value={newOrigin}
+          onInput={(e) => setNewOrigin((e.currentTarget as HTMLInputElement).value)}
+        />
         <button type="button" onClick={() => void add()}>
           Add site
         </button>
@@ -92,7 +109,12 @@ export function SitesEditor({ sites, autoMap, onChange, onRefreshAutoMap }: Site
         </button>
       </div>
       <label for="test-url">Test a URL</label>
-      <input id="test-url" placeholder="https://tools.example.com/tools/pdf-to-text?x=1" value={testUrl} onInput={(e) => setTestUrl((e.currentTarget as HTMLInputElement).value)} />
+      <input
+        id="test-url"
+        placeholder="https://tools.example.com/tools/pdf-to-text?x=1"
+        value={testUrl}
+        onInput={(e) => setTestUrl((e.currentTarget as HTMLInputElement).value)}
+      />
       {testUrl && (
         <p role="status" data-testid="test-url-result">
           {!originOf(testUrl)
@@ -121,7 +143,8 @@ function SiteRow({ site, onChange, onRemove }: { site: Site; onChange: (site: Si
         </button>
       </div>
       <label class="inline">
-        <input type="checkbox" checked={site.autoMap} onChange={(e) => void onChange({ ...site, autoMap: (e.currentTarget as HTMLInputElement).checked })} /> Auto-map pages to tools from the data
+        <input type="checkbox" checked={site.autoMap} onChange={(e) => void onChange({ ...site, autoMap: (e.currentTarget as HTMLInputElement).checked })} />{' '}
+        Auto-map pages to tools from the data
       </label>
       <label for={`rules-${id}`}>URL rules (one per line; first match wins)</label>
       <textarea

@@ -37,13 +37,17 @@ export const KEY_SCOPES = [
   { scope: 'group:read', for: 'group type names in the segment picker (optional)' },
 ] as const;
 
-const fromError = (error: unknown): Failure => ({ kind: 'extension', message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).` });
+const fromError = (error: unknown): Failure => ({
+  kind: 'extension',
+  message: `Tool Lens lost touch with its background worker (${(error as Error)?.message ?? String(error)}).`,
+});
 
 /** What a failed key check means for the user: the step to fix, said plainly, with PostHog's words. */
 export function explainKeyFailure(error: Failure): string {
   const scope = /missing required scope '([^']+)'/.exec(error.message)?.[1];
   if (scope) return `This key lacks the ${scope} scope. Edit the key in PostHog (or create one) with the scopes listed above, then paste it again.`;
-  if (error.kind === 'unauthorized') return 'PostHog rejected this key. Check that you pasted all of it (it starts with phx_), and that it was created on this PostHog.';
+  if (error.kind === 'unauthorized')
+    return 'PostHog rejected this key. Check that you pasted all of it (it starts with phx_), and that it was created on this PostHog.';
   return error.message;
 }
 
@@ -92,7 +96,9 @@ export function useFirstRun(deps: FirstRunDeps, presetHost?: { host: HostKind; c
     setProblem(null);
     if (!apiKey.trim()) return fail('Paste the personal API key first.');
     setBusy('Asking PostHog which projects this key can see…');
-    const answer = await deps.listProjects({ host, customHost: customHost.trim(), apiKey: apiKey.trim() }).catch((e: unknown) => ({ ok: false as const, error: fromError(e) }));
+    const answer = await deps
+      .listProjects({ host, customHost: customHost.trim(), apiKey: apiKey.trim() })
+      .catch((e: unknown) => ({ ok: false as const, error: fromError(e) }));
     found(answer, 'key');
   }
 
@@ -119,7 +125,13 @@ export function useFirstRun(deps: FirstRunDeps, presetHost?: { host: HostKind; c
   async function chooseProject() {
     setProblem(null);
     if (!projectId) return fail('Pick the project whose events Tool Lens should show.');
-    const settings: Settings = { host, customHost: host === 'custom' ? customHost.trim() : '', projectId, ...(auth === 'signIn' ? { apiKey: '', auth } : { apiKey: apiKey.trim() }), ...DEFAULT_METRICS_OPTIONS };
+    const settings: Settings = {
+      host,
+      customHost: host === 'custom' ? customHost.trim() : '',
+      projectId,
+      ...(auth === 'signIn' ? { apiKey: '', auth } : { apiKey: apiKey.trim() }),
+      ...DEFAULT_METRICS_OPTIONS,
+    };
     setBusy('Saving, then reading the last 30 days of events for the property spellings…');
     try {
       await deps.saveSettings(settings);

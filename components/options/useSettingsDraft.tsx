@@ -91,7 +91,8 @@ export function useSettingsDraft(initial: Draft, deps: DraftDeps, locked: Readon
     ) : null;
 
   /** aria-describedby for a field: its error's id only while the error is shown, then any help ids. */
-  const describedBy = (field: string, ...help: string[]) => [fieldErrors[field] ? `${field.replace(/\./g, '-')}-error` : null, ...help].filter(Boolean).join(' ') || undefined;
+  const describedBy = (field: string, ...help: string[]) =>
+    [fieldErrors[field] ? `${field.replace(/\./g, '-')}-error` : null, ...help].filter(Boolean).join(' ') || undefined;
 
   return { draft, locked, patch, setSchema, fieldErrors, error, describedBy, status, setStatus, result, detected, save, saveAndTest, detect };
 }

@@ -13,16 +13,32 @@ const metrics = {
   range: '7d',
   asOf: '2026-11-25T09:30:00Z',
   segment: null,
-  funnel: { unit: 'sessions', windowHours: 24, steps: [{ label: 'Viewed', current: 100, previous: 90 }, { label: 'Downloaded', current: 25, previous: 20 }] },
+  funnel: {
+    unit: 'sessions',
+    windowHours: 24,
+    steps: [
+      { label: 'Viewed', current: 100, previous: 90 },
+      { label: 'Downloaded', current: 25, previous: 20 },
+    ],
+  },
   latency: { current: q, previous: q, failed: q, spark: [] },
-  jobs: { current: { views: 100, started: 40, completed: 36, failed: 4, cacheHits: 0, downloads: 25 }, previous: { views: 90, started: 40, completed: 38, failed: 2, cacheHits: 0, downloads: 20 } },
+  jobs: {
+    current: { views: 100, started: 40, completed: 36, failed: 4, cacheHits: 0, downloads: 25 },
+    previous: { views: 90, started: 40, completed: 38, failed: 2, cacheHits: 0, downloads: 20 },
+  },
   errors: [],
   more: { auth: [], fileTypes: [], formats: [] },
   llm: null,
   health: { failuresLastHour: 0, completedLastHour: 3, meanDurationMsLastHour: 1000, status: 'ok', reasons: [] },
   toolsSeen: null,
 } as unknown as ToolMetrics;
-const links = { project: 'https://ph.test/project/1', funnel: 'https://ph.test/f', latencySql: 'https://ph.test/l', errors: 'https://ph.test/e', replays: 'https://ph.test/r' };
+const links = {
+  project: 'https://ph.test/project/1',
+  funnel: 'https://ph.test/f',
+  latencySql: 'https://ph.test/l',
+  errors: 'https://ph.test/e',
+  replays: 'https://ph.test/r',
+};
 
 let host: HTMLElement;
 afterEach(() => {
@@ -32,12 +48,18 @@ afterEach(() => {
 
 function baseProps(headline: ToolMetricsResponse | null | (() => Promise<ToolMetricsResponse>), alerts: AlertsResponse | null | undefined = null): PopupProps {
   return {
-    settings: { status: 'configured', settings: { host: 'custom', customHost: 'https://ph.test', projectId: '1', apiKey: 'phx_secret', ...DEFAULT_METRICS_OPTIONS } },
+    settings: {
+      status: 'configured',
+      settings: { host: 'custom', customHost: 'https://ph.test', projectId: '1', apiKey: 'phx_secret', ...DEFAULT_METRICS_OPTIONS },
+    },
     tab: { kind: 'enabled', origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false },
     loadHeadline: typeof headline === 'function' ? headline : headline ? async () => headline : null,
     dashboards: null,
     alerts,
-    loadConnection: vi.fn(async () => ({ ok: false as const, error: { kind: 'unauthorized' as const, message: 'PostHog rejected the personal API key (401).' } })),
+    loadConnection: vi.fn(async () => ({
+      ok: false as const,
+      error: { kind: 'unauthorized' as const, message: 'PostHog rejected the personal API key (401).' },
+    })),
     loadDashboards: vi.fn(async () => ({ ok: false as const, error: { kind: 'server' as const, message: 'PostHog answered 503.' } })),
     openDashboard: vi.fn(),
     checkAlerts: vi.fn(async () => ({ state: null, links: {} })),
@@ -112,9 +134,22 @@ describe('popup: shell first, sections as their answers land', () => {
     expect(text('[data-testid="trouble"]')).toContain('Loading…');
     expect(text('[data-testid="dashboards"]')).toContain('Loading dashboards…');
 
-    const alerts: AlertsResponse = { state: { checkedAt: Date.now(), tools: [{ tool: 'csv-cleaner', reasons: ['12 failures in the last hour (alert above 10)'] }], error: null }, links: {} } as unknown as AlertsResponse;
-    const cached = { ok: true as const, at: Date.now(), fromCache: true, dashboards: [{ id: 7, name: 'Tool Usage', description: '', url: 'https://ph.test/project/1/dashboard/7', pinned: true, recent: false }] };
-    const filled = { ...shell, tab: { kind: 'enabled' as const, origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false }, alerts, dashboards: cached };
+    const alerts: AlertsResponse = {
+      state: { checkedAt: Date.now(), tools: [{ tool: 'csv-cleaner', reasons: ['12 failures in the last hour (alert above 10)'] }], error: null },
+      links: {},
+    } as unknown as AlertsResponse;
+    const cached = {
+      ok: true as const,
+      at: Date.now(),
+      fromCache: true,
+      dashboards: [{ id: 7, name: 'Tool Usage', description: '', url: 'https://ph.test/project/1/dashboard/7', pinned: true, recent: false }],
+    };
+    const filled = {
+      ...shell,
+      tab: { kind: 'enabled' as const, origin: 'https://tools.test', tool: 'pdf-to-text', detail: 'URL rule', hidden: false },
+      alerts,
+      dashboards: cached,
+    };
     await act(() => render(<Popup {...(filled as PopupProps)} />, host));
     await act(async () => undefined);
     expect(host.querySelector('[data-testid="popup-tab-loading"]')).toBeNull();
@@ -159,7 +194,11 @@ describe('popup: tools in trouble from hostile event data', () => {
 
   it('gives a tool without links none, even when its name is an Object.prototype key', async () => {
     await mount(null, {
-      state: { checkedAt: Date.now(), error: null, tools: [tool('constructor', ['12 failures']), tool('__proto__', ['12 failures']), tool('toString', ['12 failures'])] },
+      state: {
+        checkedAt: Date.now(),
+        error: null,
+        tools: [tool('constructor', ['12 failures']), tool('__proto__', ['12 failures']), tool('toString', ['12 failures'])],
+      },
       links: {},
     });
     expect(trouble().map((li) => li.querySelector('strong')?.textContent)).toEqual(['constructor', '__proto__', 'toString']);

@@ -1,6 +1,13 @@
 /** Toolbar popup: connection, this tab's tool (or enabling the site), tools in trouble, dashboards. */
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertsResponse, ConnectionStatusResponse, DashboardProgress, DashboardsResponse, RankingResponse, ToolMetricsResponse } from '../../lib/protocol/messages';
+import type {
+  AlertsResponse,
+  ConnectionStatusResponse,
+  DashboardProgress,
+  DashboardsResponse,
+  RankingResponse,
+  ToolMetricsResponse,
+} from '../../lib/protocol/messages';
 import type { DashboardEntry } from '../../lib/model/project';
 import { ToolsTable } from './ToolsTable';
 import { formatAgo, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
@@ -14,7 +21,14 @@ import type { LookUp } from '../lookup/usePersonLookup';
 export type TabState =
   | { kind: 'unsupported' }
   | { kind: 'disabled'; origin: string }
-  | { kind: 'enabled'; origin: string; tool: string | null; detail: string | null; hidden: boolean; /** The project the site names, if any (else the connection's). */ project?: string };
+  | {
+      kind: 'enabled';
+      origin: string;
+      tool: string | null;
+      detail: string | null;
+      hidden: boolean;
+      /** The project the site names, if any (else the connection's). */ project?: string;
+    };
 
 export interface PopupProps {
   /** The stored settings (SettingsState), or at first paint their connection alone (settingsAtAGlance): all the popup shows of them. */
@@ -60,7 +74,9 @@ export function Popup(props: PopupProps) {
         </p>
       )}
       {settings.status !== 'configured' ? (
-        <p data-testid="popup-status">{settings.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${settings.message}`}</p>
+        <p data-testid="popup-status">
+          {settings.status === 'missing' ? 'Not connected to PostHog yet: open the options.' : `Settings need attention: ${settings.message}`}
+        </p>
       ) : (
         <Connection host={new URL(base!).host} project={settings.settings.projectId} load={props.loadConnection} />
       )}
@@ -79,14 +95,11 @@ export function Popup(props: PopupProps) {
               </button>
             </p>
           )}
-          {props.personLookup?.kind === 'inline' && <LazyPersonLookup tool={props.personLookup.tool} range="7d" lookUp={props.personLookup.lookUp} copy={props.personLookup.copy} />}
+          {props.personLookup?.kind === 'inline' && (
+            <LazyPersonLookup tool={props.personLookup.tool} range="7d" lookUp={props.personLookup.lookUp} copy={props.personLookup.copy} />
+          )}
           <h2>Dashboards</h2>
-          <DashboardList
-            initial={props.dashboards}
-            load={props.loadDashboards}
-            open={props.openDashboard}
-            createToolUsage={() => setShowCreate(true)}
-          />
+          <DashboardList initial={props.dashboards} load={props.loadDashboards} open={props.openDashboard} createToolUsage={() => setShowCreate(true)} />
           {showCreate && <ToolUsageDashboard run={props.createToolUsage} />}
         </>
       )}
@@ -187,7 +200,9 @@ function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps)
   // Asked after the first render: a slow PostHog must not keep the whole popup blank.
   const [headline, setHeadline] = useState<ToolMetricsResponse | null>(null);
   useEffect(() => {
-    void loadHeadline?.().then(setHeadline, (error: Error) => setHeadline({ ok: false, error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${error.message}).` } }));
+    void loadHeadline?.().then(setHeadline, (error: Error) =>
+      setHeadline({ ok: false, error: { kind: 'extension', message: `Tool Lens lost touch with its background worker (${error.message}).` } }),
+    );
   }, [loadHeadline]);
   if (!tab)
     return (
@@ -267,15 +282,17 @@ function ThisTab({ tab, loadHeadline, onEnableSite, onDisableSite }: PopupProps)
           Figures as of {formatTime(headline.metrics.asOf)}: {headline.stale.message}
         </p>
       )}
-      {headline && !headline.ok && (headline.computing ? (
-        <p class="muted" role="status" data-testid="popup-computing">
-          PostHog is computing this tool's figures (an async query); the card shows them when they are ready.
-        </p>
-      ) : (
-        <p class="failed" role="status" data-testid="popup-tab-error">
-          {headline.error.message}
-        </p>
-      ))}
+      {headline &&
+        !headline.ok &&
+        (headline.computing ? (
+          <p class="muted" role="status" data-testid="popup-computing">
+            PostHog is computing this tool's figures (an async query); the card shows them when they are ready.
+          </p>
+        ) : (
+          <p class="failed" role="status" data-testid="popup-tab-error">
+            {headline.error.message}
+          </p>
+        ))}
       <button type="button" class="link" onClick={() => void onDisableSite()}>
         Turn off on {tab.origin}
       </button>

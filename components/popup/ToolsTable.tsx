@@ -13,7 +13,17 @@ const COLUMNS: Array<[Column, string]> = [
 ];
 
 const valueOf = (t: RankedTool, column: Column): number | string | null =>
-  column === 'tool' ? t.tool : column === 'p95' ? t.p95Ms : column === 'failure' ? (t.started > 0 ? t.failed / t.started : null) : t.viewers > 0 ? t.downloaders / t.viewers : null;
+  column === 'tool'
+    ? t.tool
+    : column === 'p95'
+      ? t.p95Ms
+      : column === 'failure'
+        ? t.started > 0
+          ? t.failed / t.started
+          : null
+        : t.viewers > 0
+          ? t.downloaders / t.viewers
+          : null;
 
 /** Sorted by a column; tools without the figure last, whatever the direction. */
 export function sortTools(tools: RankedTool[], column: Column, descending: boolean): RankedTool[] {
@@ -33,7 +43,8 @@ export function ToolsTable({ load }: { load: () => Promise<RankingResponse> }) {
       class="all-tools"
       data-testid="all-tools"
       onToggle={(e) => {
-        if ((e.currentTarget as HTMLDetailsElement).open && !answer) void load().then(setAnswer, (error: Error) => setAnswer({ ok: false, error: { kind: 'extension', message: error.message } }));
+        if ((e.currentTarget as HTMLDetailsElement).open && !answer)
+          void load().then(setAnswer, (error: Error) => setAnswer({ ok: false, error: { kind: 'extension', message: error.message } }));
       }}
     >
       <summary>All tools, last 7 days</summary>
@@ -54,7 +65,11 @@ export function ToolsTable({ load }: { load: () => Promise<RankingResponse> }) {
             <tr>
               {COLUMNS.map(([column, label]) => (
                 <th key={column} scope="col" aria-sort={sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" class="link" onClick={() => setSort((s) => ({ column, descending: s.column === column ? !s.descending : column !== 'tool' }))}>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => setSort((s) => ({ column, descending: s.column === column ? !s.descending : column !== 'tool' }))}
+                  >
                     {label}
                     {sort.column === column ? <span aria-hidden="true">{sort.descending ? ' ▼' : ' ▲'}</span> : null}
                   </button>

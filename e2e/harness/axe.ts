@@ -48,7 +48,11 @@ export async function axePage(page: Page): Promise<AxeReport> {
   try {
     // Over the DevTools protocol, which extension pages' CSP does not restrict (an inline <script> would be refused).
     await cdp.send('Runtime.evaluate', { expression: AXE_SOURCE });
-    const answer = await cdp.send('Runtime.evaluate', { expression: `axe.run(document, ${JSON.stringify(RUN_OPTIONS)}).then(${pick})`, awaitPromise: true, returnByValue: true });
+    const answer = await cdp.send('Runtime.evaluate', {
+      expression: `axe.run(document, ${JSON.stringify(RUN_OPTIONS)}).then(${pick})`,
+      awaitPromise: true,
+      returnByValue: true,
+    });
     if (answer.exceptionDetails) throw new Error(answer.exceptionDetails.exception?.description ?? answer.exceptionDetails.text);
     return answer.result.value as AxeReport;
   } finally {

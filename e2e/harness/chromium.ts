@@ -18,7 +18,16 @@ export function chromiumPath(): string {
 }
 
 // Quiet on a machine without internet: no background connections, no component updates.
-const QUIET_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const QUIET_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 export interface ExtensionBrowser {
   context: BrowserContext;
@@ -76,7 +85,10 @@ export async function launchWithExtension(options: {
 
 type ExtensionGlobal = {
   chrome: {
-    storage: { local: { set(v: object): Promise<void>; get(k: string): Promise<Record<string, unknown>> }; session: { get(k: string): Promise<Record<string, unknown>> } };
+    storage: {
+      local: { set(v: object): Promise<void>; get(k: string): Promise<Record<string, unknown>> };
+      session: { get(k: string): Promise<Record<string, unknown>> };
+    };
     scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> };
   };
 };
@@ -139,7 +151,7 @@ export async function extensionTarget(browser: ExtensionBrowser, path: string, t
   const prefix = `chrome-extension://${browser.extensionId}/${path}`;
   type TargetInfo = { targetId: string; url: string; type: string };
   let target: TargetInfo | undefined;
-  for (const deadline = Date.now() + timeoutMs; !target; ) {
+  for (const deadline = Date.now() + timeoutMs; !target;) {
     target = ((await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }).targetInfos.find((t) => t.type === 'page' && t.url.startsWith(prefix));
     if (target) break;
     if (Date.now() > deadline) {
@@ -151,7 +163,10 @@ export async function extensionTarget(browser: ExtensionBrowser, path: string, t
   const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
   // Playwright's sessions speak flat CDP only: the target's own messages travel wrapped, as the protocol's older form has them.
   let next = 0;
-  const waiting = new Map<number, (message: { result?: { result?: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } }; error?: { message: string } }) => void>();
+  const waiting = new Map<
+    number,
+    (message: { result?: { result?: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } }; error?: { message: string } }) => void
+  >();
   (cdp as unknown as { on(event: string, cb: (e: { message: string }) => void): void }).on('Target.receivedMessageFromTarget', (e) => {
     const message = JSON.parse(e.message) as { id?: number };
     if (message.id !== undefined) waiting.get(message.id)?.(message as never);
@@ -162,7 +177,10 @@ export async function extensionTarget(browser: ExtensionBrowser, path: string, t
     async evaluate<T>(expression: string): Promise<T> {
       const id = ++next;
       const answer = new Promise<Parameters<NonNullable<ReturnType<typeof waiting.get>>>[0]>((resolve) => waiting.set(id, resolve));
-      await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } }) } as never);
+      await cdp.send('Target.sendMessageToTarget', {
+        sessionId,
+        message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } }),
+      } as never);
       const message = await answer;
       waiting.delete(id);
       if (message.error) throw new Error(message.error.message);

@@ -144,7 +144,10 @@ async function handOver(cdp: CDPSession, context: number) {
     const shadow = node.shadowRoots?.[0];
     if (!shadow) continue;
     const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: shadow.backendNodeId, executionContextId: context });
-    await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId!, functionDeclaration: `function () { (globalThis.${ROOTS} ??= new Set()).add(this); }` });
+    await cdp.send('Runtime.callFunctionOn', {
+      objectId: object.objectId!,
+      functionDeclaration: `function () { (globalThis.${ROOTS} ??= new Set()).add(this); }`,
+    });
     await cdp.send('Runtime.releaseObject', { objectId: object.objectId! });
   }
 }

@@ -104,7 +104,9 @@ function fromRemote(remote: RemoteValue): unknown {
     case 'array':
       return (remote.value as RemoteValue[]).map(fromRemote);
     case 'object':
-      return Object.fromEntries((remote.value as Array<[string | RemoteValue, RemoteValue]>).map(([k, v]) => [typeof k === 'string' ? k : String(fromRemote(k)), fromRemote(v)]));
+      return Object.fromEntries(
+        (remote.value as Array<[string | RemoteValue, RemoteValue]>).map(([k, v]) => [typeof k === 'string' ? k : String(fromRemote(k)), fromRemote(v)]),
+      );
     default:
       return remote.value;
   }

@@ -29,7 +29,11 @@ const store = browserStore();
 async function saveSettings(settings: Settings) {
   // No PostHog host is granted at install: the one picked (US, EU or self-hosted) is asked for here,
   // in the click that saves it.
-  const problem = await requestOrigins(browser.permissions, [matchPatternFor(postHogBaseUrl(settings))], 'Tool Lens cannot reach this PostHog and the settings were not saved');
+  const problem = await requestOrigins(
+    browser.permissions,
+    [matchPatternFor(postHogBaseUrl(settings))],
+    'Tool Lens cannot reach this PostHog and the settings were not saved',
+  );
   if (problem) throw new Error(problem);
   await store.set(settingsItem, settings);
 }
@@ -63,7 +67,11 @@ function initialDraft(stored: unknown): OptionsFormProps['initial'] {
 function Budget() {
   const [summary, setSummary] = useState<string | null>(null);
   useEffect(() => {
-    const read = () => void sendRequest({ type: 'budget/status' }).then((b) => setSummary(b.summary), () => setSummary(null));
+    const read = () =>
+      void sendRequest({ type: 'budget/status' }).then(
+        (b) => setSummary(b.summary),
+        () => setSummary(null),
+      );
     read();
     const timer = setInterval(read, 5000);
     return () => clearInterval(timer);
@@ -71,7 +79,9 @@ function Budget() {
   return (
     <fieldset data-testid="budget">
       <legend>Request budget now</legend>
-      <p class="help">What is left of the budget set above, shared by cards, the popup and alerts. When it is spent, Tool Lens shows cached figures and says so.</p>
+      <p class="help">
+        What is left of the budget set above, shared by cards, the popup and alerts. When it is spent, Tool Lens shows cached figures and says so.
+      </p>
       <p role="status">{summary ?? '…'}</p>
     </fieldset>
   );
@@ -80,7 +90,14 @@ function Budget() {
 /** Said at the top when the browser's storage refused what Tool Lens needed to keep (it is full). */
 function StorageProblem() {
   const [problem, setProblem] = useState<string | null>(null);
-  useEffect(() => void sendRequest({ type: 'storage/status' }).then((s) => setProblem(s.problem), () => undefined), []);
+  useEffect(
+    () =>
+      void sendRequest({ type: 'storage/status' }).then(
+        (s) => setProblem(s.problem),
+        () => undefined,
+      ),
+    [],
+  );
   return problem ? (
     <p role="alert" class="field-error options" data-testid="storage-problem">
       {problem}
@@ -88,7 +105,17 @@ function StorageProblem() {
   ) : null;
 }
 
-function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }: { stored: unknown; initialSites: Site[]; autoMap: AutoMap | null; managed: ParsedPolicy }) {
+function OptionsPage({
+  stored,
+  initialSites,
+  autoMap: initialAutoMap,
+  managed,
+}: {
+  stored: unknown;
+  initialSites: Site[];
+  autoMap: AutoMap | null;
+  managed: ParsedPolicy;
+}) {
   const policySites = managed.policy.sites ?? [];
   // The user's own sites: those the policy lists are its, shown apart and not editable.
   const [sites, setSites] = useState(initialSites.filter((s) => !policySites.some((p) => p.origin === s.origin)));
@@ -96,7 +123,9 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }:
   return (
     <>
       <StorageProblem />
-      {stored === undefined && managed.policy.connection && managed.policy.projectId && <PolicyWelcome signInOnly={managed.policy.signInOnly === true} sites={policySites.length} />}
+      {stored === undefined && managed.policy.connection && managed.policy.projectId && (
+        <PolicyWelcome signInOnly={managed.policy.signInOnly === true} sites={policySites.length} />
+      )}
       <PolicyProblems problems={managed.problems} />
       <OptionsForm
         locked={lockedFields(managed.policy)}
@@ -117,7 +146,16 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }:
         }}
       />
       <div class="options">
-        <PolicySites origins={policySites.map((s) => s.origin)} onAllow={() => requestOrigins(browser.permissions, policySites.map((s) => matchPatternFor(s.origin)), 'the sites were not allowed')} />
+        <PolicySites
+          origins={policySites.map((s) => s.origin)}
+          onAllow={() =>
+            requestOrigins(
+              browser.permissions,
+              policySites.map((s) => matchPatternFor(s.origin)),
+              'the sites were not allowed',
+            )
+          }
+        />
         <SitesEditor
           sites={sites}
           autoMap={autoMap}
@@ -135,7 +173,10 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }:
         <Budget />
         <fieldset data-testid="dashboard">
           <legend>Tool Usage dashboard</legend>
-          <p class="help">Creates “Tool Usage Analytics” in your project (12 insights in 4 rows, in your data's property spelling), or updates the one Tool Lens created before.</p>
+          <p class="help">
+            Creates “Tool Usage Analytics” in your project (12 insights in 4 rows, in your data's property spelling), or updates the one Tool Lens created
+            before.
+          </p>
           <ToolUsageDashboard run={(onMessage) => runDashboardPort(browser.runtime, onMessage)} />
         </fieldset>
         <SettingsTransfer
@@ -153,7 +194,9 @@ function OptionsPage({ stored, initialSites, autoMap: initialAutoMap, managed }:
             const missing: string[] = [];
             for (const site of imported) if (!(await browser.permissions.contains({ origins: [matchPatternFor(site.origin)] }))) missing.push(site.origin);
             setTimeout(() => location.reload(), 1500);
-            return missing.length ? `Tool Lens still needs permission for ${missing.join(', ')}: remove and add them again, or enable them from the popup.` : null;
+            return missing.length
+              ? `Tool Lens still needs permission for ${missing.join(', ')}: remove and add them again, or enable them from the popup.`
+              : null;
           }}
         />
       </div>
@@ -186,11 +229,16 @@ async function start() {
   const stored = await store.getRaw(settingsItem);
   // The organisation's policy (Chrome's managed storage, Firefox's policies.json): its values locked.
   const managed = parsePolicy(await readManaged(browser.storage.managed));
-  const showAll = async () => render(<OptionsPage stored={await store.getRaw(settingsItem)} initialSites={await store.get(sitesItem)} autoMap={await readAutoMap()} managed={managed} />, app);
+  const showAll = async () =>
+    render(
+      <OptionsPage stored={await store.getRaw(settingsItem)} initialSites={await store.get(sitesItem)} autoMap={await readAutoMap()} managed={managed} />,
+      app,
+    );
   // A policy that names the host and project leaves only the sign-in or key: the options, with the rest locked.
   const setByPolicy = Boolean(managed.policy.connection && managed.policy.projectId);
   // Nothing saved yet: the first run, step by step; afterwards (or when asked to) every option.
-  if (stored === undefined && !setByPolicy && location.hash !== '#all') return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} presetHost={managed.policy.connection} onDone={() => void showAll()} />, app);
+  if (stored === undefined && !setByPolicy && location.hash !== '#all')
+    return render(<FirstRun deps={firstRunDeps(await store.get(sitesItem))} presetHost={managed.policy.connection} onDone={() => void showAll()} />, app);
   await showAll();
 }
 

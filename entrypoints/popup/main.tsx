@@ -43,22 +43,49 @@ async function start() {
   // Nothing stored may still be a connection the organisation's policy sets: the full read tells.
   const glance = settingsAtAGlance((await browser.storage.local.get('settings')).settings);
   let settings: PopupProps['settings'] | null = glance?.status === 'missing' ? null : glance;
-  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline' | 'storageProblem' | 'personLookup'> = { tab: null, dashboards: undefined, alerts: undefined, loadHeadline: null, storageProblem: null };
+  const loaded: Pick<PopupProps, 'tab' | 'dashboards' | 'alerts' | 'loadHeadline' | 'storageProblem' | 'personLookup'> = {
+    tab: null,
+    dashboards: undefined,
+    alerts: undefined,
+    loadHeadline: null,
+    storageProblem: null,
+  };
   const fill = (part: Partial<typeof loaded>) => {
     Object.assign(loaded, part);
     paint();
   };
 
   /** The side panel (Chrome) or sidebar (Firefox) hosts the lookup; without either, the popup does. */
-  function personLookup(tab: { id?: number; windowId?: number } | undefined, tool: string, path: ReturnType<Later['lookupPagePath']>): PopupProps['personLookup'] {
-    const api = browser as unknown as { sidePanel?: { setOptions(o: object): Promise<void>; open(o: object): Promise<void> }; sidebarAction?: { setPanel(o: object): Promise<void>; open(): Promise<void> } };
+  function personLookup(
+    tab: { id?: number; windowId?: number } | undefined,
+    tool: string,
+    path: ReturnType<Later['lookupPagePath']>,
+  ): PopupProps['personLookup'] {
+    const api = browser as unknown as {
+      sidePanel?: { setOptions(o: object): Promise<void>; open(o: object): Promise<void> };
+      sidebarAction?: { setPanel(o: object): Promise<void>; open(): Promise<void> };
+    };
     if (api.sidePanel && tab?.id !== undefined) {
       const tabId = tab.id;
-      return { kind: 'panel', open: () => void Promise.all([api.sidePanel!.setOptions({ tabId, path, enabled: true }), api.sidePanel!.open({ tabId })]).then(() => window.close(), () => undefined) };
+      return {
+        kind: 'panel',
+        open: () =>
+          void Promise.all([api.sidePanel!.setOptions({ tabId, path, enabled: true }), api.sidePanel!.open({ tabId })]).then(
+            () => window.close(),
+            () => undefined,
+          ),
+      };
     }
     if (api.sidebarAction && tab?.id !== undefined) {
       const tabId = tab.id;
-      return { kind: 'panel', open: () => void Promise.all([api.sidebarAction!.setPanel({ tabId, panel: browser.runtime.getURL(`/${path}`) }), api.sidebarAction!.open()]).then(() => window.close(), () => undefined) };
+      return {
+        kind: 'panel',
+        open: () =>
+          void Promise.all([api.sidebarAction!.setPanel({ tabId, panel: browser.runtime.getURL(`/${path}`) }), api.sidebarAction!.open()]).then(
+            () => window.close(),
+            () => undefined,
+          ),
+      };
     }
     return { kind: 'inline', tool, lookUp: (q) => sendRequest({ type: 'person/lookup', ...q }), copy: (text) => navigator.clipboard.writeText(text) };
   }
@@ -141,7 +168,11 @@ async function start() {
         : { kind: 'disabled', origin };
     const tool = tabState.kind === 'enabled' && full.status === 'configured' ? tabState.tool : null;
     // The tab's site may name its own project: the headline asks about that one.
-    fill({ tab: tabState, loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d', ...(origin ? { origin } : {}) }) : null, personLookup: personLookup(tab, tool ?? '', l.lookupPagePath(tool ?? '', '7d')) });
+    fill({
+      tab: tabState,
+      loadHeadline: tool ? () => sendRequest({ type: 'tool-metrics/get', tool, range: '7d', ...(origin ? { origin } : {}) }) : null,
+      personLookup: personLookup(tab, tool ?? '', l.lookupPagePath(tool ?? '', '7d')),
+    });
   });
 }
 

@@ -39,7 +39,13 @@ async function start() {
   render(
     <main class="panel">
       <h1>Tool Lens</h1>
-      <PersonLookup range={opened.range} tool={tool} lookUp={(q) => sendRequest({ type: 'person/lookup', ...q })} incoming={incoming} copy={(text) => navigator.clipboard.writeText(text)} />
+      <PersonLookup
+        range={opened.range}
+        tool={tool}
+        lookUp={(q) => sendRequest({ type: 'person/lookup', ...q })}
+        incoming={incoming}
+        copy={(text) => navigator.clipboard.writeText(text)}
+      />
     </main>,
     document.getElementById('app')!,
   );

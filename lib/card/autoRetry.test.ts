@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { autoRetryDelayMs } from './autoRetry';
 import { FAILURE_QUIET_MS } from './cardService';
 
-const fault = (kind: Parameters<typeof autoRetryDelayMs>[0]['kind'], retryInMs?: number) => ({ kind, message: 'x', ...(retryInMs !== undefined ? { retryInMs } : {}) });
+const fault = (kind: Parameters<typeof autoRetryDelayMs>[0]['kind'], retryInMs?: number) => ({
+  kind,
+  message: 'x',
+  ...(retryInMs !== undefined ? { retryInMs } : {}),
+});
 
 describe('automatic retry after a failure', () => {
   it('backs off for faults that pass, from after the worker’s quiet window up to 5 minutes', () => {

@@ -72,11 +72,7 @@ describe('metrics service', () => {
   });
 
   it('shares one request among tabs asking at once, then serves the cache', async () => {
-    mock.pool
-      .intercept(QUERY)
-      .reply(200, { results: ROWS })
-      .delay(30)
-      .persist();
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS }).delay(30).persist();
     const svc = service();
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => svc.getToolMetrics('news-analyzer', '7d')));
     expect(mock.requests()).toBe(1);
@@ -90,10 +86,7 @@ describe('metrics service', () => {
   });
 
   it('forgets the answers it holds in memory when the settings change, as the stored ones are dropped', async () => {
-    mock.pool
-      .intercept(QUERY)
-      .reply(200, { results: ROWS })
-      .persist();
+    mock.pool.intercept(QUERY).reply(200, { results: ROWS }).persist();
     const store = memoryStore();
     const svc = service(configured, { t: 1_000_000 }, store);
     await svc.getToolMetrics('a', '7d');
@@ -176,7 +169,13 @@ describe('metrics service', () => {
   it('keeps storage bounded however many tools are asked about, and serves nothing older than a day', async () => {
     const store = memoryStore();
     const clock = { t: 1_000_000 };
-    const svc = createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store, budget: { capacity: 1000, refillPerHour: 1000 } });
+    const svc = createServices({
+      loadSettings: async () => configured,
+      fetch: mock.fetch,
+      now: () => clock.t,
+      store,
+      budget: { capacity: 1000, refillPerHour: 1000 },
+    });
     mock.pool.intercept(QUERY).reply(200, { results: ROWS }).times(150);
     for (let i = 0; i < 150; i++) {
       clock.t += 1000;
@@ -267,7 +266,15 @@ describe('metrics service', () => {
     expect(answer).toMatchObject({
       ok: true,
       triage: {
-        slowest: [{ jobId: 'j1', durationMs: 90000, at: '2026-11-25T09:00:00.000Z', replayUrl: null, eventUrl: `${BASE}/project/7/events/u-1/2026-11-25T09%3A00%3A00.000Z` }],
+        slowest: [
+          {
+            jobId: 'j1',
+            durationMs: 90000,
+            at: '2026-11-25T09:00:00.000Z',
+            replayUrl: null,
+            eventUrl: `${BASE}/project/7/events/u-1/2026-11-25T09%3A00%3A00.000Z`,
+          },
+        ],
         failures: [{ jobId: 'j2', detail: 'timeout', replayUrl: `${BASE}/project/7/replay/ph-2` }],
       },
     });
@@ -286,19 +293,49 @@ describe('fault matrix (unit)', () => {
     (pool) =>
       void pool.intercept(QUERY).reply(status, body as object, { headers });
   const FAULTS: Array<[string, Fault, string, RegExp]> = [
-    ['401 revoked key', reply(401, { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.' }), 'unauthorized', /rejected the personal API key \(401\)/],
-    ['403 missing scope', reply(403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'" }), 'forbidden', /not allowed.*\(403\).*query:read/],
+    [
+      '401 revoked key',
+      reply(401, { type: 'authentication_error', code: 'authentication_failed', detail: 'Personal API key found in request Authorization header is invalid.' }),
+      'unauthorized',
+      /rejected the personal API key \(401\)/,
+    ],
+    [
+      '403 missing scope',
+      reply(403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'query:read'" }),
+      'forbidden',
+      /not allowed.*\(403\).*query:read/,
+    ],
     ['404 wrong project', reply(404, { detail: 'Not found.' }), 'not_found', /Project 7 was not found on ph\.test \(404\)/],
-    ['429 rate limited', reply(429, { detail: 'Request was throttled.' }, { 'Retry-After': '30' }), 'rate_limited', /rate limiting this key.*; retrying in 30 s/],
+    [
+      '429 rate limited',
+      reply(429, { detail: 'Request was throttled.' }, { 'Retry-After': '30' }),
+      'rate_limited',
+      /rate limiting this key.*; retrying in 30 s/,
+    ],
     ['500', reply(500, { detail: 'A server error occurred.' }), 'server', /server error \(HTTP 500\)/],
     ['502', reply(502, '<html>Bad gateway</html>'), 'server', /HTTP 502/],
     ['503', reply(503, 'Service Unavailable'), 'server', /HTTP 503/],
     ['timeout', (pool) => void pool.intercept(QUERY).reply(200, { results: ROWS }).delay(400), 'timeout', /did not answer within/],
-    ['connection refused', (pool) => void pool.intercept(QUERY).replyWithError(new Error('connect ECONNREFUSED 127.0.0.1:443')), 'network', /Could not reach ph\.test/],
+    [
+      'connection refused',
+      (pool) => void pool.intercept(QUERY).replyWithError(new Error('connect ECONNREFUSED 127.0.0.1:443')),
+      'network',
+      /Could not reach ph\.test/,
+    ],
     ['malformed JSON', reply(200, '{"results": [["funnel"'), 'bad_response', /body that is not JSON/],
     ['drifted shape', reply(200, { result: ROWS }), 'bad_response', /PostHog answered in an unexpected shape: results: /],
-    ['drifted row', reply(200, { results: [['funnel', 1, [1, 10]]] }), 'bad_response', /PostHog answered in an unexpected shape: (results\.)?0\.1: .*expected string/],
-    ['HogQL error', reply(400, { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam' }), 'query_error', /could not run the query: Unable to resolve field/],
+    [
+      'drifted row',
+      reply(200, { results: [['funnel', 1, [1, 10]]] }),
+      'bad_response',
+      /PostHog answered in an unexpected shape: (results\.)?0\.1: .*expected string/,
+    ],
+    [
+      'HogQL error',
+      reply(400, { type: 'validation_error', code: 'hogql_query_error', detail: 'Unable to resolve field: tool_nam' }),
+      'query_error',
+      /could not run the query: Unable to resolve field/,
+    ],
   ];
 
   it.each(FAULTS)('%s: keeps the last figures as stale, names the fault, sends one request, recovers', async (_name, fault, kind, message) => {
@@ -330,7 +367,10 @@ describe('fault matrix (unit)', () => {
       expect(mock.requests()).toBe(1);
       // A fresh service (another tab, nothing cached): the same failure, as an error.
       fault(mock.pool);
-      const uncached = await createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, timeoutMs: 100 }).getToolMetrics('a', '7d');
+      const uncached = await createServices({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, timeoutMs: 100 }).getToolMetrics(
+        'a',
+        '7d',
+      );
       expect(uncached).toMatchObject({ ok: false, error: { kind, message: expect.stringMatching(message) } });
 
       // The fault clears: the next refresh answers fresh figures (after Retry-After for a 429).
@@ -362,10 +402,16 @@ describe('fault matrix (unit)', () => {
     expect(await store.get(retryAfterItem)).toBe(1_000_000 + 120_000);
     clock.t += 60_000;
     const restarted = make();
-    expect(await restarted.getToolMetrics('a', '7d', true)).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('60 s') } });
+    expect(await restarted.getToolMetrics('a', '7d', true)).toMatchObject({
+      ok: false,
+      error: { kind: 'rate_limited', message: expect.stringContaining('60 s') },
+    });
     expect(await restarted.getTriage('a', '7d')).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
     expect(await restarted.fetchAutoMap()).toBeNull();
-    expect(await restarted.testConnection()).toMatchObject({ ok: false, checks: [{ step: 'user', ok: false, detail: expect.stringContaining('rate limiting') }] });
+    expect(await restarted.testConnection()).toMatchObject({
+      ok: false,
+      checks: [{ step: 'user', ok: false, detail: expect.stringContaining('rate limiting') }],
+    });
     expect(await restarted.detectProjectSchema()).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
     expect(mock.requests()).toBe(1);
   });
@@ -396,11 +442,19 @@ describe('fault matrix (unit)', () => {
   });
 
   it('keeps the triage tab bounded whatever PostHog sends (100 000 rows)', async () => {
-    const rows = Array.from({ length: 100_000 }, (_, i) => [i % 2 ? 'slow' : 'failure', `u-${i}`, 1_700_000_000_000 + i * 1000, `j${i}`, i, null, null, 'timeout']);
+    const rows = Array.from({ length: 100_000 }, (_, i) => [
+      i % 2 ? 'slow' : 'failure',
+      `u-${i}`,
+      1_700_000_000_000 + i * 1000,
+      `j${i}`,
+      i,
+      null,
+      null,
+      'timeout',
+    ]);
     mock.pool.intercept(QUERY).reply(200, { results: rows });
     const answer = await service().getTriage('a', '7d');
     expect(answer.ok && [answer.triage.slowest.length, answer.triage.failures.length]).toEqual([8, 8]);
     expect(answer.ok && answer.triage.slowest[0]?.durationMs).toBe(99_999);
   }, 60_000); // 100 000 rows parsed: generous on a loaded machine
 });
-

@@ -85,7 +85,8 @@ export function createCardService(deps: CardServiceDeps) {
     retryDelayMs: (failure, attempt) => autoRetryDelayMs(failure, attempt, () => 0) ?? FAILURE_QUIET_MS,
     failed: (failure, last) => (last?.ok ? { ...last, stale: failure } : { ok: false, error: failure }),
     // Cancelled because no card asked: nobody to tell, nothing to hold against the next ask.
-    toFailure: (error) => (error instanceof NobodyAsked ? { kind: 'timeout', message: 'No card asked for these figures any more; the query was cancelled.' } : toFailure(error)),
+    toFailure: (error) =>
+      error instanceof NobodyAsked ? { kind: 'timeout', message: 'No card asked for these figures any more; the query was cancelled.' } : toFailure(error),
     passing: (error) => error instanceof NobodyAsked,
   });
   /** Card queries PostHog is running as async queries: since when, its progress, and when a card last asked. */
@@ -97,12 +98,24 @@ export function createCardService(deps: CardServiceDeps) {
 
   async function fetchMetrics(
     { settings, client }: Connection,
-    job: { key: string; prefix: string; tool: string; range: RangeKey; refresh: boolean; split: { at: number; seconds: number } | null; allData: boolean; tab: number | undefined; onAsync: () => void },
+    job: {
+      key: string;
+      prefix: string;
+      tool: string;
+      range: RangeKey;
+      refresh: boolean;
+      split: { at: number; seconds: number } | null;
+      allData: boolean;
+      tab: number | undefined;
+      onAsync: () => void;
+    },
   ): Promise<ToolMetricsResponse> {
     const { key, tool, range, refresh, split } = job;
     // A huge tool is read from a sample of its users (lib/card/sampling.ts), judged by its last answers:
     // worked out only when PostHog is asked, not for every card served from memory or storage.
-    const sampleFactor = job.allData ? 1 : sampleFactorFor(await estimateEvents(job.prefix, tool, 2 * (split?.seconds ?? RANGES[range].seconds)), deps.sampling);
+    const sampleFactor = job.allData
+      ? 1
+      : sampleFactorFor(await estimateEvents(job.prefix, tool, 2 * (split?.seconds ?? RANGES[range].seconds)), deps.sampling);
     const input = { tool, range, options: settings, sampleFactor, ...(split ? { periodSeconds: split.seconds, splitAt: split.at } : {}) };
     const abort = new AbortController();
     // An async run of this card that a stopped worker left at PostHog is polled, not sent again.
@@ -120,7 +133,13 @@ export function createCardService(deps: CardServiceDeps) {
       now,
       pollDelayMs: deps.pollDelayMs,
       onAsync: ({ id, at }) => {
-        computing.set(key, { since: at, progress: { rowsRead: null, rowsTotal: null }, askedAt: now(), tabs: new Set(job.tab === undefined ? [] : [job.tab]), abort });
+        computing.set(key, {
+          since: at,
+          progress: { rowsRead: null, rowsTotal: null },
+          askedAt: now(),
+          tabs: new Set(job.tab === undefined ? [] : [job.tab]),
+          abort,
+        });
         void store.setEntries(pendingCardQueries, { [key]: { id, at } }).catch(() => undefined);
         job.onAsync();
       },
@@ -139,7 +158,10 @@ export function createCardService(deps: CardServiceDeps) {
     if ((metrics.funnel.steps[0]?.current ?? 0) === 0) {
       // No views: say which tools do have some, so the user can fix the mapping. Best effort.
       // At most 8 (the query's LIMIT), whatever PostHog sends.
-      metrics.toolsSeen = await client.hogql(buildToolsSeenQuery(range, settings.schema)).then((r) => toToolsSeen(r).slice(0, 8), () => null);
+      metrics.toolsSeen = await client.hogql(buildToolsSeenQuery(range, settings.schema)).then(
+        (r) => toToolsSeen(r).slice(0, 8),
+        () => null,
+      );
     }
     return { ok: true, metrics, links: cardLinks(client.baseUrl, settings.projectId, tool, range, settings, buildLatencyQuery(input)) };
   }
@@ -150,7 +172,11 @@ export function createCardService(deps: CardServiceDeps) {
   function computingAnswer(held: { since: number; progress: QueryProgress }, latest: ToolMetricsResponse | null): ToolMetricsResponse {
     const info = { since: held.since, rowsRead: held.progress.rowsRead, rowsTotal: held.progress.rowsTotal, askAgainInMs: COMPUTING_ASK_MS };
     if (latest?.ok) return { ...latest, computing: info };
-    return { ok: false, error: { kind: 'computing', message: 'PostHog is computing these figures as an async query (too long for one request).', retryInMs: COMPUTING_ASK_MS }, computing: info };
+    return {
+      ok: false,
+      error: { kind: 'computing', message: 'PostHog is computing these figures as an async query (too long for one request).', retryInMs: COMPUTING_ASK_MS },
+      computing: info,
+    };
   }
 
   /** The tool's events in a look-back, from the last answers for it (any range); null when none is known. */
@@ -168,7 +194,13 @@ export function createCardService(deps: CardServiceDeps) {
    * `since`: compare after that moment (an annotation's, epoch ms) with as long before it. `allData`:
    * every event, however big the tool (otherwise a huge tool is read from a sample of its users).
    */
-  async function getToolMetrics(tool: string, range: RangeKey, refresh = false, since?: number, opts: { allData?: boolean; tab?: number; projectId?: string } = {}): Promise<ToolMetricsResponse> {
+  async function getToolMetrics(
+    tool: string,
+    range: RangeKey,
+    refresh = false,
+    since?: number,
+    opts: { allData?: boolean; tab?: number; projectId?: string } = {},
+  ): Promise<ToolMetricsResponse> {
     const ticket = answers.ticket();
     // The site's own project, if it names one: cached apart (the fingerprint holds the project).
     const connected = await session.connect({ projectId: opts.projectId });
@@ -176,7 +208,8 @@ export function createCardService(deps: CardServiceDeps) {
     let split: { at: number; seconds: number } | null = null;
     if (since !== undefined) {
       const seconds = periodForSplit(since, now());
-      if (seconds === null) return { ok: false, error: { kind: 'bad_request', message: 'A before / after comparison needs a moment between a minute and 30 days ago.' } };
+      if (seconds === null)
+        return { ok: false, error: { kind: 'bad_request', message: 'A before / after comparison needs a moment between a minute and 30 days ago.' } };
       split = { at: since, seconds };
     }
 
@@ -214,26 +247,35 @@ export function createCardService(deps: CardServiceDeps) {
   }
 
   async function getTriage(tool: string, range: RangeKey, projectId?: string): Promise<TriageResponse> {
-    return session.run(async ({ settings, client }) => {
-      const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
-      const rows = triageRowsSchema.safeParse(response.results);
-      if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
-      const toRow = ([, uuid, atMs, jobId, durationMs, , replaySession, detail]: z.infer<typeof triageRowSchema>) => {
-        const at = new Date(atMs).toISOString();
-        return {
-          jobId: decodeText(jobId),
-          durationMs,
-          at,
-          detail: decodeText(detail),
-          eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
-          replayUrl: replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession)),
+    return session.run(
+      async ({ settings, client }) => {
+        const response = await client.hogql(buildTriageQuery({ tool, range, options: settings }));
+        const rows = triageRowsSchema.safeParse(response.results);
+        if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
+        const toRow = ([, uuid, atMs, jobId, durationMs, , replaySession, detail]: z.infer<typeof triageRowSchema>) => {
+          const at = new Date(atMs).toISOString();
+          return {
+            jobId: decodeText(jobId),
+            durationMs,
+            at,
+            detail: decodeText(detail),
+            eventUrl: eventUrl(client.baseUrl, settings.projectId, uuid, at),
+            replayUrl: replayUrl(client.baseUrl, settings.projectId, decodeText(replaySession)),
+          };
         };
-      };
-      // At most TRIAGE_ROWS of each, whatever PostHog sends: the card never gets an unbounded list.
-      const slowest = rows.data.filter((r) => r[0] === 'slow').sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0)).slice(0, TRIAGE_ROWS);
-      const failures = rows.data.filter((r) => r[0] === 'failure').sort((a, b) => b[2] - a[2]).slice(0, TRIAGE_ROWS);
-      return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
-    }, { projectId });
+        // At most TRIAGE_ROWS of each, whatever PostHog sends: the card never gets an unbounded list.
+        const slowest = rows.data
+          .filter((r) => r[0] === 'slow')
+          .sort((a, b) => (b[4] ?? 0) - (a[4] ?? 0))
+          .slice(0, TRIAGE_ROWS);
+        const failures = rows.data
+          .filter((r) => r[0] === 'failure')
+          .sort((a, b) => b[2] - a[2])
+          .slice(0, TRIAGE_ROWS);
+        return { ok: true, triage: { slowest: slowest.map(toRow), failures: failures.map(toRow) } };
+      },
+      { projectId },
+    );
   }
 
   /**

@@ -26,7 +26,12 @@ export function rateDelta(x1: number, n1: number, x2: number, n2: number, better
   const test = compareRates(a1, b1, a2, b2);
   if (!change || !test) return null;
   const [low, high] = test.interval;
-  return { ...change, ...verdictOf(change, test.significant, better), significant: test.significant, detail: `95 % interval of the change: ${signed(low * 100)} to ${signed(high * 100)} pts` };
+  return {
+    ...change,
+    ...verdictOf(change, test.significant, better),
+    significant: test.significant,
+    detail: `95 % interval of the change: ${signed(low * 100)} to ${signed(high * 100)} pts`,
+  };
 }
 
 /** p95 now vs before (lower is better); its intervals come from the sample itself (its own n). */
@@ -36,8 +41,14 @@ export function p95Delta(current: Quantiles, previous: Quantiles, sampleFactor =
   const now = current.p95IntervalMs ?? [null, null];
   const before = previous.p95IntervalMs ?? [null, null];
   const test = compareQuantileIntervals(now, before);
-  const words = (i: [number | null, number | null]) => `${i[0] === null ? 'unbounded' : formatDuration(i[0])} to ${i[1] === null ? 'unbounded' : formatDuration(i[1])}`;
-  return { ...change, ...verdictOf(change, test.significant, 'lower'), significant: test.significant, detail: `95 % interval of p95: now ${words(now)}, before ${words(before)}` };
+  const words = (i: [number | null, number | null]) =>
+    `${i[0] === null ? 'unbounded' : formatDuration(i[0])} to ${i[1] === null ? 'unbounded' : formatDuration(i[1])}`;
+  return {
+    ...change,
+    ...verdictOf(change, test.significant, 'lower'),
+    significant: test.significant,
+    detail: `95 % interval of p95: now ${words(now)}, before ${words(before)}`,
+  };
 }
 
 /** A count now vs in the equal period before (fewer is better: failures), tested on the sample's own counts. */
@@ -45,7 +56,9 @@ export function countDelta(current: number, previous: number, sampleFactor = 1):
   const test = compareCounts(Math.round(current / sampleFactor), Math.round(previous / sampleFactor));
   if (test.ratio === null) return { significant: false, detail: 'none in either period' };
   const ratio = test.ratio === Infinity ? 'new' : `${test.ratio.toFixed(2)}×`;
-  const interval = test.interval ? ` (95 %: ${test.interval[0].toFixed(2)}× to ${test.interval[1] === Infinity ? '∞' : `${test.interval[1].toFixed(2)}×`})` : '';
+  const interval = test.interval
+    ? ` (95 %: ${test.interval[0].toFixed(2)}× to ${test.interval[1] === Infinity ? '∞' : `${test.interval[1].toFixed(2)}×`})`
+    : '';
   return { significant: test.significant, detail: `${ratio} the previous period${interval}, p = ${test.pValue < 0.001 ? '< 0.001' : test.pValue.toFixed(3)}` };
 }
 

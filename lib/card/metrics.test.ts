@@ -18,7 +18,21 @@ describe('toToolMetrics', () => {
           funnelRow('current', 1, 40),
           funnelRow('previous', 1, 80),
           funnelRow('current', 0, 12), // sessions that reached no step
-          totalsRow('current', E.processingCompleted, { all: 43, untilNow: 42, cacheHits: 10, n: 42, sum: 84_000, p50: 1200, p95: 5300.5, p99: 9100, p95Low: 4100, p95High: 9999, lastHour: 9, nLastHour: 9, sumLastHour: 18_000 }),
+          totalsRow('current', E.processingCompleted, {
+            all: 43,
+            untilNow: 42,
+            cacheHits: 10,
+            n: 42,
+            sum: 84_000,
+            p50: 1200,
+            p95: 5300.5,
+            p99: 9100,
+            p95Low: 4100,
+            p95High: 9999,
+            lastHour: 9,
+            nLastHour: 9,
+            sumLastHour: 18_000,
+          }),
           totalsRow('previous', E.processingCompleted, { untilNow: 10, n: 10, sum: 15_000, p50: 1000, p95: 4000, p99: 8000 }),
           totalsRow('current', E.processingFailed, { untilNow: 5, n: 5, sum: 2000, p50: 300, p95: 900, p99: 950, lastHour: 12 }),
           totalsRow('current', E.processingStarted, { untilNow: 50 }),
@@ -36,7 +50,13 @@ describe('toToolMetrics', () => {
       input,
       asOf,
     );
-    expect(m.funnel.steps.map((s) => [s.current, s.previous])).toEqual([[100, 80], [60, 0], [0, 0], [0, 0], [0, 0]]);
+    expect(m.funnel.steps.map((s) => [s.current, s.previous])).toEqual([
+      [100, 80],
+      [60, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
     expect(m.funnel).toMatchObject({ unit: 'sessions', windowHours: 24 });
     // p95's interval: 42 values bound it below (rank 37) but not above (rank 44 > 42): what was read there is dropped.
     expect(m.latency.current).toEqual({ n: 42, p50Ms: 1200, p95Ms: 5300.5, p99Ms: 9100, meanMs: 2000, p95IntervalMs: [4100, null] });
@@ -50,7 +70,10 @@ describe('toToolMetrics', () => {
       { type: 'ocr_failed', current: 7, previous: 2 },
       { type: 'timeout', current: 3, previous: 0 },
     ]);
-    expect(m.more.auth).toEqual([{ label: 'anonymous', count: 70 }, { label: 'authenticated', count: 30 }]);
+    expect(m.more.auth).toEqual([
+      { label: 'anonymous', count: 70 },
+      { label: 'authenticated', count: 30 },
+    ]);
     expect(m.more.fileTypes).toEqual([{ type: 'pdf', count: 60, meanBytes: 900_000 }]);
     expect(m.llm).toBeNull();
     expect(m.health).toMatchObject({ failuresLastHour: 12, completedLastHour: 9, meanDurationMsLastHour: 2000, status: 'alert' });
@@ -64,7 +87,11 @@ describe('toToolMetrics', () => {
   });
 
   it('shows the LLM section only for a tool with generations, from their current totals', () => {
-    const m = toToolMetrics({ results: [totalsRow('current', E.aiGeneration, { all: 2, untilNow: 2, errors: 1, n: 2, p95: 2.5, cost: 0.03, inputTokens: 300, outputTokens: 30 })] }, input, asOf);
+    const m = toToolMetrics(
+      { results: [totalsRow('current', E.aiGeneration, { all: 2, untilNow: 2, errors: 1, n: 2, p95: 2.5, cost: 0.03, inputTokens: 300, outputTokens: 30 })] },
+      input,
+      asOf,
+    );
     expect(m.llm).toEqual({ generations: 2, p95LatencyS: 2.5, costUsd: 0.03, errors: 1, inputTokens: 300, outputTokens: 30 });
   });
 

@@ -16,12 +16,10 @@ export const TOP_VALUES = 6;
 const cardRowSchema = z.tuple([
   z.enum(['current', 'previous', 'funnel', 'error', 'spark', 'file_type', 'format']),
   z.string(),
-  z
-    .array(z.nullable(z.number()))
-    .check(
-      z.maxLength(ROW_COUNTS.length + ROW_FIGURES.length),
-      z.refine((numbers) => numbers.slice(0, ROW_COUNTS.length).every((x) => x !== null && Number.isInteger(x) && x >= 0), 'counts must be whole numbers'),
-    ),
+  z.array(z.nullable(z.number())).check(
+    z.maxLength(ROW_COUNTS.length + ROW_FIGURES.length),
+    z.refine((numbers) => numbers.slice(0, ROW_COUNTS.length).every((x) => x !== null && Number.isInteger(x) && x >= 0), 'counts must be whole numbers'),
+  ),
 ]);
 const cardRowsSchema = z.array(cardRowSchema);
 type Period = 'current' | 'previous';
@@ -36,12 +34,10 @@ const NO_QUANTILES: Quantiles = { n: 0, p50Ms: null, p95Ms: null, p99Ms: null, m
 const NO_JOBS: JobCounts = { views: 0, started: 0, completed: 0, failed: 0, cacheHits: 0, downloads: 0 };
 const int = (x: number | null | undefined) => Math.max(0, Math.round(x ?? 0));
 
-export function evaluateHealth(
-  lastHour: { failures: number; completed: number; meanMs: number | null },
-  thresholds: MetricsOptions['thresholds'],
-): Health {
+export function evaluateHealth(lastHour: { failures: number; completed: number; meanMs: number | null }, thresholds: MetricsOptions['thresholds']): Health {
   const reasons: string[] = [];
-  if (lastHour.failures > thresholds.failuresPerHour) reasons.push(`${lastHour.failures} failures in the last hour (alert above ${thresholds.failuresPerHour})`);
+  if (lastHour.failures > thresholds.failuresPerHour)
+    reasons.push(`${lastHour.failures} failures in the last hour (alert above ${thresholds.failuresPerHour})`);
   if (lastHour.completed > 0 && lastHour.meanMs !== null && lastHour.meanMs > thresholds.meanDurationSeconds * 1000) {
     reasons.push(`mean processing time ${(lastHour.meanMs / 1000).toFixed(1)} s in the last hour (alert above ${thresholds.meanDurationSeconds} s)`);
   }
@@ -126,7 +122,14 @@ export function toToolMetrics(
   const quantiles = (row: Totals | undefined): Quantiles =>
     !row || row.n === 0
       ? NO_QUANTILES
-      : { n: row.n, p50Ms: row.p50, p95Ms: row.p95, p99Ms: row.p99, meanMs: row.sum === null ? null : row.sum / row.n, p95IntervalMs: p95Interval(row.n, row.p95Low, row.p95High) };
+      : {
+          n: row.n,
+          p50Ms: row.p50,
+          p95Ms: row.p95,
+          p99Ms: row.p99,
+          meanMs: row.sum === null ? null : row.sum / row.n,
+          p95IntervalMs: p95Interval(row.n, row.p95Low, row.p95High),
+        };
   for (const period of ['current', 'previous'] as const) {
     const of = (key: keyof typeof events) => totals[period].get(events[key]);
     const untilNow = (key: keyof typeof events) => int(of(key)?.untilNow);
@@ -150,14 +153,26 @@ export function toToolMetrics(
   if (anonymous > 0) more.auth.push({ label: 'anonymous', count: anonymous });
   const generations = now('aiGeneration');
   if (generations && int(generations.all) > 0) {
-    llm = { generations: int(generations.all), p95LatencyS: generations.p95, costUsd: generations.cost ?? 0, errors: int(generations.errors), inputTokens: generations.inputTokens ?? 0, outputTokens: generations.outputTokens ?? 0 };
+    llm = {
+      generations: int(generations.all),
+      p95LatencyS: generations.p95,
+      costUsd: generations.cost ?? 0,
+      errors: int(generations.errors),
+      inputTokens: generations.inputTokens ?? 0,
+      outputTokens: generations.outputTokens ?? 0,
+    };
   }
   const completedLastHour = int(now('processingCompleted')?.lastHour);
   const completedNow = now('processingCompleted');
-  const lastHourMean = completedNow && completedNow.nLastHour > 0 && completedNow.sumLastHour !== null ? completedNow.sumLastHour / completedNow.nLastHour : null;
+  const lastHourMean =
+    completedNow && completedNow.nLastHour > 0 && completedNow.sumLastHour !== null ? completedNow.sumLastHour / completedNow.nLastHour : null;
   const factor = input.sampleFactor ?? 1;
   // Health is judged on estimates for everyone: a sample's counts times its factor.
-  lastHour = { failures: int(now('processingFailed')?.lastHour) * factor, completed: completedLastHour * factor, meanMs: completedLastHour > 0 ? lastHourMean : null };
+  lastHour = {
+    failures: int(now('processingFailed')?.lastHour) * factor,
+    completed: completedLastHour * factor,
+    meanMs: completedLastHour > 0 ? lastHourMean : null,
+  };
   // Every event the query read, both periods: what the next card decides its sampling by.
   let eventsRead = 0;
   for (const period of ['current', 'previous'] as const) for (const row of totals[period].values()) eventsRead += int(row.all);
@@ -180,31 +195,34 @@ export function toToolMetrics(
     .filter((entry) => entry.current > 0)
     .slice(0, TOP_ERROR_TYPES);
 
-  return scaleSample({
-    tool: input.tool,
-    range: input.range,
-    asOf: (response.last_refresh ? new Date(response.last_refresh) : asOf).toISOString(),
-    segment: input.options.segment,
-    funnel: {
-      unit: input.options.funnelUnit,
-      windowHours: input.options.funnelWindowHours,
-      steps: FUNNEL_STEPS.map((step, i) => ({ label: step.label, current: steps.current[i] ?? 0, previous: steps.previous[i] ?? 0 })),
+  return scaleSample(
+    {
+      tool: input.tool,
+      range: input.range,
+      asOf: (response.last_refresh ? new Date(response.last_refresh) : asOf).toISOString(),
+      segment: input.options.segment,
+      funnel: {
+        unit: input.options.funnelUnit,
+        windowHours: input.options.funnelWindowHours,
+        steps: FUNNEL_STEPS.map((step, i) => ({ label: step.label, current: steps.current[i] ?? 0, previous: steps.previous[i] ?? 0 })),
+      },
+      latency: { ...latency, spark: spark.sort((x, y) => x.at - y.at) },
+      jobs,
+      errors: errorList,
+      more: {
+        auth: byCount(more.auth, (x) => x.label),
+        fileTypes: byCount(more.fileTypes, (x) => x.type),
+        formats: byCount(more.formats, (x) => x.format),
+      },
+      llm,
+      health: evaluateHealth(lastHour, input.options.thresholds),
+      toolsSeen: null,
+      // Before / after a split point: the periods are the time since it and as long before.
+      ...(input.splitAt !== undefined && input.periodSeconds !== undefined ? { split: { at: input.splitAt, seconds: input.periodSeconds } } : {}),
+      events: eventsRead,
     },
-    latency: { ...latency, spark: spark.sort((x, y) => x.at - y.at) },
-    jobs,
-    errors: errorList,
-    more: {
-      auth: byCount(more.auth, (x) => x.label),
-      fileTypes: byCount(more.fileTypes, (x) => x.type),
-      formats: byCount(more.formats, (x) => x.format),
-    },
-    llm,
-    health: evaluateHealth(lastHour, input.options.thresholds),
-    toolsSeen: null,
-    // Before / after a split point: the periods are the time since it and as long before.
-    ...(input.splitAt !== undefined && input.periodSeconds !== undefined ? { split: { at: input.splitAt, seconds: input.periodSeconds } } : {}),
-    events: eventsRead,
-  }, factor);
+    factor,
+  );
 }
 
 const toolsSeenSchema = z.array(z.tuple([z.string(), z.int().check(z.nonnegative())]));

@@ -17,7 +17,12 @@ function placeholders(query: string): string[] {
 
 const input = (extra: Partial<CardQueryInput> = {}): CardQueryInput => ({ tool: 'news-analyzer', range: '7d', options: DEFAULT_METRICS_OPTIONS, ...extra });
 const hostile = `x' OR 1=1 -- {tool} \\ "select" events`;
-const builders = { card: buildCardQuery, triage: buildTriageQuery, latency: buildLatencyQuery, toolsSeen: (i: CardQueryInput) => buildToolsSeenQuery(i.range, i.options.schema) };
+const builders = {
+  card: buildCardQuery,
+  triage: buildTriageQuery,
+  latency: buildLatencyQuery,
+  toolsSeen: (i: CardQueryInput) => buildToolsSeenQuery(i.range, i.options.schema),
+};
 
 describe.each(Object.entries(builders))('%s query', (_name, build) => {
   // PostHog's parser takes its time on a loaded machine: the timeout is generous, the check is the parse.
@@ -34,8 +39,14 @@ describe.each(Object.entries(builders))('%s query', (_name, build) => {
   });
 
   it('keeps names and values out of the query text', () => {
-    const schema = { ...DEFAULT_SCHEMA, events: { ...DEFAULT_SCHEMA.events, processingFailed: `bad'; DROP` }, properties: { ...DEFAULT_SCHEMA.properties, tool_name: [`weird"name`] } };
-    const { query, values } = build(input({ tool: hostile, options: { ...DEFAULT_METRICS_OPTIONS, schema, segment: { kind: 'event', property: `p'}`, value: hostile } } }));
+    const schema = {
+      ...DEFAULT_SCHEMA,
+      events: { ...DEFAULT_SCHEMA.events, processingFailed: `bad'; DROP` },
+      properties: { ...DEFAULT_SCHEMA.properties, tool_name: [`weird"name`] },
+    };
+    const { query, values } = build(
+      input({ tool: hostile, options: { ...DEFAULT_METRICS_OPTIONS, schema, segment: { kind: 'event', property: `p'}`, value: hostile } } }),
+    );
     expect(query).not.toContain(hostile);
     expect(query).not.toContain('DROP');
     expect(query).not.toContain('weird');
@@ -49,11 +60,17 @@ describe('card query', () => {
     const { query, values } = buildCardQuery(input());
     // Each spelling cast on its own, so spellings PostHog typed differently still coalesce; a tool's name is always text.
     const flat = query.replace(/\s+/g, ' ');
-    expect(flat).toContain('toString(properties[{p_session_id_0}]) AS entity_0, toString(properties[{p_session_id_1}]) AS entity_1, entity_0 ?? entity_1 AS entity');
+    expect(flat).toContain(
+      'toString(properties[{p_session_id_0}]) AS entity_0, toString(properties[{p_session_id_1}]) AS entity_1, entity_0 ?? entity_1 AS entity',
+    );
     expect(flat).toContain('properties[{p_tool_name_0}] AS tool_0, properties[{p_tool_name_1}] AS tool_1, tool_0 ?? tool_1 AS tool');
     expect(query).toContain('tool = {tool}');
     expect([values.p_tool_name_0, values.p_tool_name_1]).toEqual(['tool_name', '$tool_name']);
-    const single = buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, schema: { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'] } } } }));
+    const single = buildCardQuery(
+      input({
+        options: { ...DEFAULT_METRICS_OPTIONS, schema: { ...DEFAULT_SCHEMA, properties: { ...DEFAULT_SCHEMA.properties, tool_name: ['$tool_name'] } } },
+      }),
+    );
     expect(single.query).toContain('properties[{p_tool_name_0}] AS tool,');
     expect(single.query).not.toContain('tool_0');
     expect(single.values.p_tool_name_1).toBeUndefined();
@@ -68,17 +85,22 @@ describe('card query', () => {
 
   it('filters the tool by a typed property read, never by the whole properties JSON', () => {
     const { query } = buildCardQuery(input());
-    expect(query).toContain('WHERE event IN ({ev_viewed}, {ev_uploadstarted}, {ev_processingstarted}, {ev_processingcompleted}, {ev_processingfailed}, {ev_resultdownloaded}, {ev_aigeneration}) AND tool = {tool} AND timestamp');
+    expect(query).toContain(
+      'WHERE event IN ({ev_viewed}, {ev_uploadstarted}, {ev_processingstarted}, {ev_processingcompleted}, {ev_processingfailed}, {ev_resultdownloaded}, {ev_aigeneration}) AND tool = {tool} AND timestamp',
+    );
     expect(query).not.toMatch(/properties LIKE/);
   });
 
   it("reads a group segment from the group type's slot, the only part of a segment in the text", () => {
-    const group = (groupIndex: number) => buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, segment: { kind: 'group', groupIndex, property: 'plan', value: 'pro' } } }));
+    const group = (groupIndex: number) =>
+      buildCardQuery(input({ options: { ...DEFAULT_METRICS_OPTIONS, segment: { kind: 'group', groupIndex, property: 'plan', value: 'pro' } } }));
     const { query, values } = group(2);
     expect(query).toContain('toString(group_2.properties[{segment_property}]) AS segment_value');
     expect(values.segment_property).toBe('plan');
     // As sent, as PostHog reads a Numeric one and a DateTime one (lib/card/query.ts segmentMatch); the value a placeholder.
-    expect(query).toContain('segment_value IN ({segment_value}, toString(toFloat({segment_value})) ?? {segment_value}, toString(toDateTime({segment_value})) ?? {segment_value})');
+    expect(query).toContain(
+      'segment_value IN ({segment_value}, toString(toFloat({segment_value})) ?? {segment_value}, toString(toDateTime({segment_value})) ?? {segment_value})',
+    );
     expect(values.segment_value).toBe('pro');
     expect(() => group(5)).toThrow(/bad group index/);
     expect(() => group(1.5)).toThrow(/bad group index/);

@@ -227,7 +227,10 @@ export function buildCardQuery({ tool, range, options, periodSeconds, sampleFact
   c.def('output', 'is_ai ? toFloat(properties.$ai_output_tokens) : NULL');
   // The sections each event feeds, as parallel arrays for ARRAY JOIN ('' where it feeds none).
   c.def('funnel', `event NOT IN (${failed}, ${ai}) AND u AND entity IS NOT NULL ? 'funnel' : ''`);
-  c.def('detail', `event = ${failed} AND u ? 'error' : cur AND event = ${completed} AND xu IS NOT NULL ? 'spark' : cur AND event = ${uploaded} ? 'file_type' : cur AND event = ${downloaded} ? 'format' : ''`);
+  c.def(
+    'detail',
+    `event = ${failed} AND u ? 'error' : cur AND event = ${completed} AND xu IS NOT NULL ? 'spark' : cur AND event = ${uploaded} ? 'file_type' : cur AND event = ${downloaded} ? 'format' : ''`,
+  );
   // A spark bucket's start, epoch ms. Days are the project's (timestamp is read in its zone), so a daily
   // p95 is PostHog's day, DST days included. A shorter bucket is a slice of elapsed time (a twelfth of
   // the range, or of a before/after period): the same instants in every zone, counted from the epoch.

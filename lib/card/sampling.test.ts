@@ -26,8 +26,16 @@ describe('sampling a huge tool', () => {
   it('scales counts by the factor, keeps rates and durations, and the tests use the sample again', () => {
     const m = {
       funnel: { unit: 'sessions', windowHours: 24, steps: [{ label: 'Viewed', current: 40, previous: 50 }] },
-      latency: { current: { n: 30, p50Ms: 10, p95Ms: 20, p99Ms: 30, meanMs: 12 }, previous: { n: 3, p50Ms: 1, p95Ms: 2, p99Ms: 3, meanMs: 1 }, failed: { n: 0, p50Ms: null, p95Ms: null, p99Ms: null, meanMs: null }, spark: [{ at: 0, n: 5, p95Ms: 9 }] },
-      jobs: { current: { views: 40, started: 30, completed: 25, failed: 5, cacheHits: 2, downloads: 10 }, previous: { views: 50, started: 40, completed: 38, failed: 2, cacheHits: 1, downloads: 20 } },
+      latency: {
+        current: { n: 30, p50Ms: 10, p95Ms: 20, p99Ms: 30, meanMs: 12 },
+        previous: { n: 3, p50Ms: 1, p95Ms: 2, p99Ms: 3, meanMs: 1 },
+        failed: { n: 0, p50Ms: null, p95Ms: null, p99Ms: null, meanMs: null },
+        spark: [{ at: 0, n: 5, p95Ms: 9 }],
+      },
+      jobs: {
+        current: { views: 40, started: 30, completed: 25, failed: 5, cacheHits: 2, downloads: 10 },
+        previous: { views: 50, started: 40, completed: 38, failed: 2, cacheHits: 1, downloads: 20 },
+      },
       errors: [{ type: 'timeout', current: 5, previous: 2 }],
       more: { auth: [{ label: 'anonymous', count: 4 }], fileTypes: [{ type: 'pdf', count: 3, meanBytes: 100 }], formats: [] },
       llm: { generations: 2, p95LatencyS: 1, costUsd: 0.5, errors: 0, inputTokens: 10, outputTokens: 5 },

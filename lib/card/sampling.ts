@@ -31,7 +31,10 @@ export function sampleFactorFor(events: number | null, rule: SamplingRule = SAMP
  * The tool's events in a look-back of `lookbackSeconds`, from an earlier answer for the same tool (any
  * range: events per second of its own look-back); null when none is known.
  */
-export function estimateEvents(previous: Array<Pick<ToolMetrics, 'events' | 'range' | 'split'> & { lookbackSeconds: number }>, lookbackSeconds: number): number | null {
+export function estimateEvents(
+  previous: Array<Pick<ToolMetrics, 'events' | 'range' | 'split'> & { lookbackSeconds: number }>,
+  lookbackSeconds: number,
+): number | null {
   const known = previous.filter((m) => m.events !== undefined && m.lookbackSeconds > 0);
   if (!known.length) return null;
   // The longest look-back is the steadiest rate.
@@ -47,13 +50,25 @@ export function estimateEvents(previous: Array<Pick<ToolMetrics, 'events' | 'ran
 export function scaleSample(metrics: ToolMetrics, factor: number): ToolMetrics {
   if (factor <= 1) return metrics;
   const x = (n: number) => n * factor;
-  const jobs = (j: ToolMetrics['jobs']['current']) => ({ views: x(j.views), started: x(j.started), completed: x(j.completed), failed: x(j.failed), cacheHits: x(j.cacheHits), downloads: x(j.downloads) });
+  const jobs = (j: ToolMetrics['jobs']['current']) => ({
+    views: x(j.views),
+    started: x(j.started),
+    completed: x(j.completed),
+    failed: x(j.failed),
+    cacheHits: x(j.cacheHits),
+    downloads: x(j.downloads),
+  });
   const q = (quantiles: ToolMetrics['latency']['current']) => ({ ...quantiles, n: x(quantiles.n) });
   const events = metrics.events ?? 0;
   return {
     ...metrics,
     funnel: { ...metrics.funnel, steps: metrics.funnel.steps.map((s) => ({ ...s, current: x(s.current), previous: x(s.previous) })) },
-    latency: { current: q(metrics.latency.current), previous: q(metrics.latency.previous), failed: q(metrics.latency.failed), spark: metrics.latency.spark.map((p) => ({ ...p, n: x(p.n) })) },
+    latency: {
+      current: q(metrics.latency.current),
+      previous: q(metrics.latency.previous),
+      failed: q(metrics.latency.failed),
+      spark: metrics.latency.spark.map((p) => ({ ...p, n: x(p.n) })),
+    },
     jobs: { current: jobs(metrics.jobs.current), previous: jobs(metrics.jobs.previous) },
     errors: metrics.errors.map((e) => ({ ...e, current: x(e.current), previous: x(e.previous) })),
     more: {

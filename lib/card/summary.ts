@@ -21,7 +21,11 @@ export function codeSpan(raw: string): string {
 }
 
 const changeWords = (change: TestedChange | null) =>
-  !change ? 'no previous data' : change.significant ? `${change.text} vs the previous period, more than chance (${change.detail})` : `no clear change (${change.detail})`;
+  !change
+    ? 'no previous data'
+    : change.significant
+      ? `${change.text} vs the previous period, more than chance (${change.detail})`
+      : `no clear change (${change.detail})`;
 
 export function cardSummary(m: ToolMetrics, links: CardLinks): string {
   const steps = m.funnel.steps;
@@ -36,8 +40,15 @@ export function cardSummary(m: ToolMetrics, links: CardLinks): string {
     `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(p95Delta(q, m.latency.previous, m.sample?.factor))}`,
     `- Failure rate: ${formatCount(current.failed)} of ${formatCount(current.started)} started (${formatPercent(current.failed, current.started)}); ${changeWords(rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower', m.sample?.factor))}`,
   ];
-  if (m.sample) lines.splice(1, 0, `- Sampled: 1 in ${formatCount(m.sample.factor)} users; counts are estimates (×${formatCount(m.sample.factor)}), tests use the sample`);
-  if (m.errors.length) lines.push(`- Errors: ${m.errors.slice(0, 5).map((e) => `${codeSpan(e.type)} ${formatCount(e.current)}`).join(', ')}`);
+  if (m.sample)
+    lines.splice(1, 0, `- Sampled: 1 in ${formatCount(m.sample.factor)} users; counts are estimates (×${formatCount(m.sample.factor)}), tests use the sample`);
+  if (m.errors.length)
+    lines.push(
+      `- Errors: ${m.errors
+        .slice(0, 5)
+        .map((e) => `${codeSpan(e.type)} ${formatCount(e.current)}`)
+        .join(', ')}`,
+    );
   if (m.health.status === 'alert') lines.push(`- Over threshold: ${m.health.reasons.join('; ')}`);
   if (m.segment) lines.push(`- Segment: ${segmentKindLabel(m.segment)} property ${codeSpan(m.segment.property)} = ${codeSpan(m.segment.value)}`);
   lines.push(`- In PostHog: [funnel](${links.funnel}) · [processing time](${links.latencySql}) · [failed jobs](${links.errors}) · [replays](${links.replays})`);

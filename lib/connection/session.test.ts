@@ -18,7 +18,10 @@ afterEach(async () => {
 describe('PostHog session', () => {
   it('says why there is no connection: no settings, or settings that do not hold', async () => {
     const missing = await createSession({ loadSettings: async () => ({ status: 'missing' }) }).connect();
-    expect(missing).toEqual({ ok: false, error: { kind: 'not_configured', message: expect.stringContaining('Open the options to add your host, project and key') } });
+    expect(missing).toEqual({
+      ok: false,
+      error: { kind: 'not_configured', message: expect.stringContaining('Open the options to add your host, project and key') },
+    });
     const invalid = await createSession({ loadSettings: async () => ({ status: 'invalid', message: 'apiKey: required' }) }).connect();
     expect(invalid).toMatchObject({ ok: false, error: { kind: 'not_configured', message: expect.stringContaining('apiKey: required') } });
     expect(await createSession({ loadSettings: async () => ({ status: 'missing' }) }).project()).toBeNull();
@@ -27,7 +30,13 @@ describe('PostHog session', () => {
   it('says the PostHog host is not granted, and sends nothing, when the browser has not given it', async () => {
     const asked: string[] = [];
     const session = createSession({ loadSettings: async () => configured, fetch: mock.fetch, hasHostAccess: async (p) => (asked.push(p), false) });
-    expect(await session.connect()).toEqual({ ok: false, error: { kind: 'not_configured', message: expect.stringMatching(/may not reach ph\.test \(no permission for https:\/\/ph\.test\/\*\)\. Open the options/) } });
+    expect(await session.connect()).toEqual({
+      ok: false,
+      error: {
+        kind: 'not_configured',
+        message: expect.stringMatching(/may not reach ph\.test \(no permission for https:\/\/ph\.test\/\*\)\. Open the options/),
+      },
+    });
     expect(asked).toEqual(['https://ph.test/*']);
     expect(mock.requests()).toBe(0);
     const granted = createSession({ loadSettings: async () => configured, hasHostAccess: async () => true });
@@ -43,7 +52,10 @@ describe('PostHog session', () => {
     const session = createSession({ loadSettings: async () => configured, fetch: mock.fetch });
     expect(await session.run(work)).toEqual({ ok: true });
     mock.pool.intercept(ME).reply(401, { detail: 'Invalid personal API key.' });
-    expect(await session.run(async ({ client }) => ({ ok: true as const, user: (await client.me()).email }))).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+    expect(await session.run(async ({ client }) => ({ ok: true as const, user: (await client.me()).email }))).toMatchObject({
+      ok: false,
+      error: { kind: 'unauthorized' },
+    });
   });
 
   it('names the project by host and id, whatever the key', async () => {
@@ -75,7 +87,7 @@ describe('PostHog session', () => {
     expect(mock.requests()).toBe(4);
   });
 
-  it("holds every request back after a 429, and forgets the wait for other settings", async () => {
+  it('holds every request back after a 429, and forgets the wait for other settings', async () => {
     const clock = { t: 1_000_000 };
     const session = createSession({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, store: memoryStore() });
     mock.pool.intercept(ME).reply(429, { detail: 'Request was throttled. Expected available in 62 seconds.' });

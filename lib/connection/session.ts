@@ -85,7 +85,10 @@ export function createSession(deps: SessionDeps) {
   async function hostDenied(baseUrl: string): Promise<Failure | null> {
     const pattern = matchPatternFor(baseUrl);
     if (!deps.hasHostAccess || (await deps.hasHostAccess(pattern).catch(() => false))) return null;
-    return { kind: 'not_configured', message: `Tool Lens may not reach ${new URL(baseUrl).host} (no permission for ${pattern}). Open the options and save the connection to grant it.` };
+    return {
+      kind: 'not_configured',
+      message: `Tool Lens may not reach ${new URL(baseUrl).host} (no permission for ${pattern}). Open the options and save the connection to grant it.`,
+    };
   }
 
   /**
@@ -132,7 +135,9 @@ export function createSession(deps: SessionDeps) {
     if (settings.auth === 'signIn') {
       const denied = await hostDenied(baseUrl);
       if (denied) return { ok: false, error: denied };
-      const token = deps.accessToken ? await deps.accessToken(baseUrl) : { ok: false as const, error: { kind: 'not_configured' as const, message: 'Sign-in is not available here.' } };
+      const token = deps.accessToken
+        ? await deps.accessToken(baseUrl)
+        : { ok: false as const, error: { kind: 'not_configured' as const, message: 'Sign-in is not available here.' } };
       if (!token.ok) return token;
       apiKey = token.token;
       identity = `signIn:${token.identity ?? ''}`;

@@ -121,7 +121,10 @@ describe('renewing the sign-in', () => {
     mock.pool.intercept(TOKEN).reply(400, { error: 'invalid_grant' });
     const { store, service } = setUp();
     await store.set(signInItem, held);
-    expect(await service.accessToken(BASE)).toMatchObject({ ok: false, error: { kind: 'unauthorized', message: expect.stringContaining('has ended (invalid_grant)') } });
+    expect(await service.accessToken(BASE)).toMatchObject({
+      ok: false,
+      error: { kind: 'unauthorized', message: expect.stringContaining('has ended (invalid_grant)') },
+    });
     expect(await store.get(signInItem)).toBeNull();
   });
 

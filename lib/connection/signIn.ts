@@ -45,7 +45,11 @@ export type SignInResult = { ok: true; signIn: StoredSignIn } | { ok: false; err
 /** `identity`: this sign-in's, the same across renewals (what cached figures are kept under). */
 export type AccessTokenResult = { ok: true; token: string; signIn: StoredSignIn; identity: string } | { ok: false; error: Failure };
 
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const randomText = (bytes = 32) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 /** RFC 7636 S256: base64url(SHA-256(verifier)), unpadded. */
 export async function codeChallenge(verifier: string): Promise<string> {
@@ -76,7 +80,10 @@ export function createSignIn(deps: SignInDeps) {
       });
     } catch (error) {
       const timedOut = (error as Error)?.name === 'TimeoutError';
-      return fail(timedOut ? 'timeout' : 'network', `${hostOf(url)} did not answer${timedOut ? ` within ${TIMEOUT_MS / 1000} s` : ''} (${(error as Error).message}).`);
+      return fail(
+        timedOut ? 'timeout' : 'network',
+        `${hostOf(url)} did not answer${timedOut ? ` within ${TIMEOUT_MS / 1000} s` : ''} (${(error as Error).message}).`,
+      );
     }
     const json = await response.json().catch(() => null);
     return { ok: true, status: response.status, json };
@@ -100,9 +107,17 @@ export function createSignIn(deps: SignInDeps) {
       token_endpoint_auth_method: 'none',
     });
     if (!answer.ok) return answer;
-    if (answer.status === 404 || answer.status === 405) return fail('not_found', `${hostOf(baseUrl)} does not offer sign-in (no OAuth client registration at /oauth/register/): paste a personal API key instead.`);
+    if (answer.status === 404 || answer.status === 405)
+      return fail(
+        'not_found',
+        `${hostOf(baseUrl)} does not offer sign-in (no OAuth client registration at /oauth/register/): paste a personal API key instead.`,
+      );
     if (answer.status === 429) return fail('rate_limited', `${hostOf(baseUrl)} is limiting sign-in registrations; try again in a minute.`);
-    if (answer.status !== 201 && answer.status !== 200) return fail(answer.status >= 500 ? 'server' : 'bad_request', `${hostOf(baseUrl)} would not register Tool Lens for sign-in: ${describe(answer.json, `HTTP ${answer.status}`)}.`);
+    if (answer.status !== 201 && answer.status !== 200)
+      return fail(
+        answer.status >= 500 ? 'server' : 'bad_request',
+        `${hostOf(baseUrl)} would not register Tool Lens for sign-in: ${describe(answer.json, `HTTP ${answer.status}`)}.`,
+      );
     const parsed = registrationSchema.safeParse(answer.json);
     if (!parsed.success) return fail('bad_response', `${hostOf(baseUrl)} answered the sign-in registration without a client id.`);
     await deps.store.set(oauthClientsItem, { ...(await deps.store.get(oauthClientsItem)), [key]: parsed.data.client_id });
@@ -136,7 +151,8 @@ export function createSignIn(deps: SignInDeps) {
       unsaved = tokens;
     }
   }
-  const sameSignIn = (a: StoredSignIn | null, b: StoredSignIn | null) => a !== null && b !== null && a.accessToken === b.accessToken && a.refreshToken === b.refreshToken;
+  const sameSignIn = (a: StoredSignIn | null, b: StoredSignIn | null) =>
+    a !== null && b !== null && a.accessToken === b.accessToken && a.refreshToken === b.refreshToken;
 
   /** A token answer as stored tokens; null when PostHog's answer is not one. */
   function tokensOf(json: unknown, context: { baseUrl: string; clientId: string; redirectUri: string; previous: StoredSignIn | null }): StoredSignIn | null {
@@ -181,7 +197,10 @@ export function createSignIn(deps: SignInDeps) {
       landed = await deps.launchWebAuthFlow(authorize.toString());
     } catch (error) {
       // Chrome: "The user did not approve access."; Firefox: "User cancelled or denied access."
-      return fail('unauthorized', `The sign-in window closed before PostHog answered (${(error as Error).message}). Sign in again, or paste a personal API key.`);
+      return fail(
+        'unauthorized',
+        `The sign-in window closed before PostHog answered (${(error as Error).message}). Sign in again, or paste a personal API key.`,
+      );
     }
     if (!landed) return fail('unauthorized', 'The sign-in window closed before PostHog answered. Sign in again, or paste a personal API key.');
     let back: URL;
@@ -198,13 +217,20 @@ export function createSignIn(deps: SignInDeps) {
     const code = p.get('code');
     if (!code) return fail('bad_response', 'PostHog ended the sign-in without a code.');
 
-    const exchanged = await post(`${baseUrl}/oauth/token/`, new URLSearchParams({ grant_type: 'authorization_code', code, client_id: client.clientId, redirect_uri: redirectUri, code_verifier: verifier }));
+    const exchanged = await post(
+      `${baseUrl}/oauth/token/`,
+      new URLSearchParams({ grant_type: 'authorization_code', code, client_id: client.clientId, redirect_uri: redirectUri, code_verifier: verifier }),
+    );
     if (!exchanged.ok) return exchanged;
     if (exchanged.status === 401 && oauthErrorSchema.safeParse(exchanged.json).data?.error === 'invalid_client') {
       // The host forgot the client (a reset self-hosted PostHog): register again next time.
       await forgetClient(baseUrl, redirectUri);
     }
-    if (exchanged.status !== 200) return fail(exchanged.status >= 500 ? 'server' : 'unauthorized', `PostHog did not complete the sign-in: ${describe(exchanged.json, `HTTP ${exchanged.status}`)}. Sign in again.`);
+    if (exchanged.status !== 200)
+      return fail(
+        exchanged.status >= 500 ? 'server' : 'unauthorized',
+        `PostHog did not complete the sign-in: ${describe(exchanged.json, `HTTP ${exchanged.status}`)}. Sign in again.`,
+      );
     const stored = tokensOf(exchanged.json, { baseUrl, clientId: client.clientId, redirectUri, previous: null });
     if (!stored) return fail('bad_response', 'PostHog completed the sign-in with an answer that is not an access token.');
     // A new sign-in replaces whatever was there (a renewal of an older one then finds it changed).
@@ -220,13 +246,19 @@ export function createSignIn(deps: SignInDeps) {
 
   async function refresh(held: StoredSignIn): Promise<AccessTokenResult> {
     if (!held.refreshToken) return ended(held, 'it cannot be renewed');
-    const answer = await post(`${held.baseUrl}/oauth/token/`, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: held.refreshToken, client_id: held.clientId }));
+    const answer = await post(
+      `${held.baseUrl}/oauth/token/`,
+      new URLSearchParams({ grant_type: 'refresh_token', refresh_token: held.refreshToken, client_id: held.clientId }),
+    );
     if (!answer.ok) return answer; // the network (or a redirect): the sign-in stays, the next request tries again
     if (answer.status >= 500) return fail('server', `PostHog could not renew the sign-in (HTTP ${answer.status}); trying again at the next request.`);
     if (answer.status === 429) {
       // PostHog is throttling, not refusing: the sign-in stays, and the wait is said.
       const seconds = Number(/Expected available in (\d+) seconds?/.exec(JSON.stringify(answer.json ?? ''))?.[1]) || 60;
-      return { ok: false, error: { kind: 'rate_limited', message: `PostHog is limiting sign-in renewals; trying again in ${seconds} s.`, retryInMs: seconds * 1000 } };
+      return {
+        ok: false,
+        error: { kind: 'rate_limited', message: `PostHog is limiting sign-in renewals; trying again in ${seconds} s.`, retryInMs: seconds * 1000 },
+      };
     }
     if (answer.status !== 200) return ended(held, describe(answer.json, `HTTP ${answer.status}`));
     const stored = tokensOf(answer.json, { baseUrl: held.baseUrl, clientId: held.clientId, redirectUri: held.redirectUri, previous: held });
@@ -239,7 +271,10 @@ export function createSignIn(deps: SignInDeps) {
     if (!kept) {
       // Signed out (or in again) while this renewal was on its way: its tokens are nobody's.
       await revoke(stored);
-      return fail('unauthorized', `The PostHog sign-in on ${hostOf(held.baseUrl)} changed while it was being renewed. Sign in again in the Tool Lens options if you signed out.`);
+      return fail(
+        'unauthorized',
+        `The PostHog sign-in on ${hostOf(held.baseUrl)} changed while it was being renewed. Sign in again in the Tool Lens options if you signed out.`,
+      );
     }
     return { ok: true, token: stored.accessToken, signIn: stored, identity: identityOf(stored) };
   }
@@ -255,7 +290,9 @@ export function createSignIn(deps: SignInDeps) {
 
   /** PostHog revokes a sign-in's tokens (RFC 7009); best effort. */
   async function revoke(tokens: StoredSignIn) {
-    await post(`${tokens.baseUrl}/oauth/revoke/`, new URLSearchParams({ token: tokens.refreshToken ?? tokens.accessToken, client_id: tokens.clientId })).catch(() => undefined);
+    await post(`${tokens.baseUrl}/oauth/revoke/`, new URLSearchParams({ token: tokens.refreshToken ?? tokens.accessToken, client_id: tokens.clientId })).catch(
+      () => undefined,
+    );
   }
 
   /** A working access token for this host, renewed when it is about to end; or why there is none. */
@@ -263,7 +300,11 @@ export function createSignIn(deps: SignInDeps) {
     // Tokens held in memory (storage was full): try to store them again.
     if (unsaved) await exclusively(async () => void (unsaved && (await save(unsaved))));
     const held = await currentSignIn();
-    if (!held || held.baseUrl !== baseUrl) return fail('not_configured', `Tool Lens is not signed in to ${hostOf(baseUrl)}. Open the options and sign in with PostHog (or paste a personal API key).`);
+    if (!held || held.baseUrl !== baseUrl)
+      return fail(
+        'not_configured',
+        `Tool Lens is not signed in to ${hostOf(baseUrl)}. Open the options and sign in with PostHog (or paste a personal API key).`,
+      );
     if (held.expiresAt - now() > REFRESH_BEFORE_MS) return { ok: true, token: held.accessToken, signIn: held, identity: identityOf(held) };
     // Every tab asking at once shares one renewal.
     refreshing ??= refresh(held).finally(() => {

@@ -91,7 +91,8 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
     // every caller gets it, with the last good answer where there is one.
     if (good && !failure && !opts.refresh && now() - good.at < options.freshForMs) return Promise.resolve(good.answer);
     if (opts.blocked) return Promise.resolve(failed(opts.blocked, good?.answer ?? null));
-    if (failure && !opts.refresh && now() < failure.nextAt) return Promise.resolve(failed({ ...failure.failure, retryInMs: failure.nextAt - now() }, good?.answer ?? null));
+    if (failure && !opts.refresh && now() < failure.nextAt)
+      return Promise.resolve(failed({ ...failure.failure, retryInMs: failure.nextAt - now() }, good?.answer ?? null));
 
     let answerEarly: (answer: A) => void = () => {};
     const early = new Promise<A>((resolve) => (answerEarly = resolve));
@@ -104,7 +105,9 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
         }
         return hold(key, answer.error, good?.answer ?? null);
       })
-      .catch((error: unknown) => (options.passing?.(error) ? failed(options.toFailure(error), good?.answer ?? null) : hold(key, options.toFailure(error), good?.answer ?? null)))
+      .catch((error: unknown) =>
+        options.passing?.(error) ? failed(options.toFailure(error), good?.answer ?? null) : hold(key, options.toFailure(error), good?.answer ?? null),
+      )
       .then((answer) => {
         bounded(settled, key, { tick: ++tick, answer });
         return answer;

@@ -19,7 +19,8 @@ describe('format', () => {
   });
   it('writes counts and clock times as Intl does, without Intl', () => {
     const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-    for (const n of [0, -0, 1, 12, 999, 1000, 1234.5, -1234.5, 2.5, -2.5, 0.4, -0.4, 999_999.5, 1e15, 123_456_789_012, -7, NaN, Infinity, -Infinity]) expect(formatCount(n)).toBe(intl.format(n));
+    for (const n of [0, -0, 1, 12, 999, 1000, 1234.5, -1234.5, 2.5, -2.5, 0.4, -0.4, 999_999.5, 1e15, 123_456_789_012, -7, NaN, Infinity, -Infinity])
+      expect(formatCount(n)).toBe(intl.format(n));
     for (const at of [Date.UTC(2026, 0, 1, 0, 0, 0), Date.UTC(2026, 5, 15, 9, 5, 7), Date.UTC(2026, 11, 31, 23, 59, 59), Date.now()]) {
       expect(formatTime(new Date(at).toISOString())).toBe(new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }));
       expect(formatClock(at)).toBe(new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' }));

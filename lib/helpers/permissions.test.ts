@@ -13,8 +13,12 @@ describe('permission requests', () => {
     const request = vi.fn(async () => {
       throw new Error('Cannot request origin permission for http://x/* since it was not declared in the manifest');
     });
-    expect(await requestOrigins({ request }, ['http://x/*'], 'the settings were not saved')).toMatch(/^Tool Lens could not ask for permission for http:\/\/x\/\* \(Cannot request origin permission .*\), so the settings were not saved\.$/);
-    expect(await requestPermission({ request }, 'notifications', 'notifications stay off')).toMatch(/could not ask for the notifications permission .*, so notifications stay off\.$/);
+    expect(await requestOrigins({ request }, ['http://x/*'], 'the settings were not saved')).toMatch(
+      /^Tool Lens could not ask for permission for http:\/\/x\/\* \(Cannot request origin permission .*\), so the settings were not saved\.$/,
+    );
+    expect(await requestPermission({ request }, 'notifications', 'notifications stay off')).toMatch(
+      /could not ask for the notifications permission .*, so notifications stay off\.$/,
+    );
   });
 
   it('asks at once, in the same turn as the click that called it', () => {

@@ -21,7 +21,11 @@ describe('schema detection query', () => {
     const placeholders = [...new Set([...query.matchAll(/\{([a-z_0-9]+)\}/g)].map((m) => m[1]!))].sort();
     expect(placeholders).toEqual(Object.keys(values).sort());
     expect(values.days).toBe(7);
-    expect(Object.entries(values).filter(([k]) => k.startsWith('event_')).map(([, v]) => v)).toEqual(TOOL_EVENT_NAMES);
+    expect(
+      Object.entries(values)
+        .filter(([k]) => k.startsWith('event_'))
+        .map(([, v]) => v),
+    ).toEqual(TOOL_EVENT_NAMES);
     for (const e of TOOL_EVENT_NAMES) expect(query).not.toContain(e);
     for (const p of TOOL_PROPERTIES) {
       expect(query).toContain(`countIf(properties.${p} IS NOT NULL)`);

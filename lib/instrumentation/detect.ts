@@ -150,7 +150,10 @@ export async function detectSchema(client: { hogql(q: HogQLRequest): Promise<Hog
 }
 
 /** What detection found, applied to a schema: each property's spellings, with a line per property found and the events missing. */
-export function applyDetection(schema: SchemaMapping, found: Extract<DetectSchemaResponse, { ok: true }>): { schema: SchemaMapping; notes: string[]; missingEvents: string[] } {
+export function applyDetection(
+  schema: SchemaMapping,
+  found: Extract<DetectSchemaResponse, { ok: true }>,
+): { schema: SchemaMapping; notes: string[]; missingEvents: string[] } {
   const properties = { ...schema.properties };
   const notes: string[] = [];
   for (const name of TOOL_PROPERTIES) {

@@ -95,20 +95,34 @@ function parse(source: string): { node: Node; groups: number; toolGroup: number 
   function escape(inClass: boolean): Ranges | Assertion {
     const c = String.fromCodePoint(cps[i++]!);
     switch (c) {
-      case 'd': return DIGIT;
-      case 'D': return complement(DIGIT);
-      case 'w': return WORD;
-      case 'W': return complement(WORD);
-      case 's': return SPACE;
-      case 'S': return complement(SPACE);
-      case 'b': return inClass ? [8, 8] : 'word';
-      case 'B': return 'nonword';
-      case 't': return [9, 9];
-      case 'n': return [10, 10];
-      case 'v': return [11, 11];
-      case 'f': return [12, 12];
-      case 'r': return [13, 13];
-      case '0': return [0, 0];
+      case 'd':
+        return DIGIT;
+      case 'D':
+        return complement(DIGIT);
+      case 'w':
+        return WORD;
+      case 'W':
+        return complement(WORD);
+      case 's':
+        return SPACE;
+      case 'S':
+        return complement(SPACE);
+      case 'b':
+        return inClass ? [8, 8] : 'word';
+      case 'B':
+        return 'nonword';
+      case 't':
+        return [9, 9];
+      case 'n':
+        return [10, 10];
+      case 'v':
+        return [11, 11];
+      case 'f':
+        return [12, 12];
+      case 'r':
+        return [13, 13];
+      case '0':
+        return [0, 0];
       case 'c': {
         const v = cps[i++]! % 32;
         return [v, v];
@@ -180,9 +194,9 @@ function parse(source: string): { node: Node; groups: number; toolGroup: number 
 
   function atom(): Node {
     const c = String.fromCodePoint(peek()!);
-    if (c === '^') return i++, { t: 'assert', kind: 'bol' };
-    if (c === '$') return i++, { t: 'assert', kind: 'eol' };
-    if (c === '.') return i++, { t: 'set', ranges: complement(LINE_TERMINATORS) };
+    if (c === '^') return (i++, { t: 'assert', kind: 'bol' });
+    if (c === '$') return (i++, { t: 'assert', kind: 'eol' });
+    if (c === '.') return (i++, { t: 'set', ranges: complement(LINE_TERMINATORS) });
     if (c === '[') return { t: 'set', ranges: charClass() };
     if (c === '\\') {
       i++;
@@ -287,7 +301,13 @@ function compile(node: Node, slotOf: (group: number) => number[]): Inst[] {
   const prog: Inst[] = [];
   const emit = (inst: Inst) => prog.push(inst) - 1;
   const slotsIn = (n: Node): number[] =>
-    n.t === 'group' ? [...(n.index !== null ? slotOf(n.index) : []), ...slotsIn(n.node)] : n.t === 'cat' || n.t === 'alt' ? n.items.flatMap(slotsIn) : n.t === 'rep' ? slotsIn(n.node) : [];
+    n.t === 'group'
+      ? [...(n.index !== null ? slotOf(n.index) : []), ...slotsIn(n.node)]
+      : n.t === 'cat' || n.t === 'alt'
+        ? n.items.flatMap(slotsIn)
+        : n.t === 'rep'
+          ? slotsIn(n.node)
+          : [];
 
   function gen(n: Node): void {
     switch (n.t) {

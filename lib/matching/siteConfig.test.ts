@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from './siteConfig';
 import { siteConfigSchema } from './siteRegistration';
 
-const site = { origin: 'https://tools.example.com', marker: { selector: 'meta[name=tool]', attribute: 'content' }, urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: { pdf: 'pdf-to-text' } }], autoMap: true };
+const site = {
+  origin: 'https://tools.example.com',
+  marker: { selector: 'meta[name=tool]', attribute: 'content' },
+  urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: { pdf: 'pdf-to-text' } }],
+  autoMap: true,
+};
 const good = { site, autoMap: { '/tools/pdf': 'pdf-to-text' } };
 
 // Each case changes one thing of a good config: the plain guard must reach zod's verdict, and the same data.

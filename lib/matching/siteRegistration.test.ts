@@ -5,7 +5,13 @@ import { newSite } from './toolMatch';
 
 describe('sites', () => {
   it('keeps valid, unique sites and drops the rest', () => {
-    const sites = parseSites([newSite('https://a.example'), { origin: 'javascript:alert(1)' }, newSite('https://a.example'), 'x', newSite('http://127.0.0.1:8020')]);
+    const sites = parseSites([
+      newSite('https://a.example'),
+      { origin: 'javascript:alert(1)' },
+      newSite('https://a.example'),
+      'x',
+      newSite('http://127.0.0.1:8020'),
+    ]);
     expect(sites.map((s) => s.origin)).toEqual(['https://a.example', 'http://127.0.0.1:8020']);
     expect(parseSites('nope')).toEqual([]);
   });
@@ -26,7 +32,10 @@ describe('sites', () => {
 
   it('publishes each site its rules, with the auto-map only where enabled, and clears removed ones', () => {
     const map = { '/tools/a': 'a' };
-    const { entries, remove } = siteConfigs([newSite('https://a.example'), { ...newSite('https://b.example'), autoMap: false }], map, ['https://old.example', 'https://a.example']);
+    const { entries, remove } = siteConfigs([newSite('https://a.example'), { ...newSite('https://b.example'), autoMap: false }], map, [
+      'https://old.example',
+      'https://a.example',
+    ]);
     expect(entries['https://a.example']?.autoMap).toEqual(map);
     expect(entries['https://b.example']?.autoMap).toBeNull();
     expect(remove).toEqual(['https://old.example']);

@@ -25,4 +25,3 @@ export type Site = z.infer<typeof siteSchema>;
 
 export const autoMapSchema = z.record(z.string(), z.string());
 export type AutoMap = z.infer<typeof autoMapSchema>;
-

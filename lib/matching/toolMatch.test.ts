@@ -3,7 +3,8 @@ import { buildAutoMap, compilePattern, compileRegex, newSite, normalizePath, ori
 
 const site = (extra: Partial<Site> = {}): Site => ({ ...newSite('https://tools.example.com'), ...extra });
 const rule = (value: string, map: Record<string, string> = {}, kind: 'pattern' | 'regex' = 'pattern') => ({ kind, value, map });
-const resolve = (url: string, s: Site | null = site(), autoMap: Record<string, string> | null = null, marker: string | null = null) => resolveTool({ url, marker, site: s, autoMap });
+const resolve = (url: string, s: Site | null = site(), autoMap: Record<string, string> | null = null, marker: string | null = null) =>
+  resolveTool({ url, marker, site: s, autoMap });
 
 describe('URL patterns', () => {
   it('captures :tool, allows a trailing slash, * for the rest', () => {
@@ -94,7 +95,10 @@ describe('auto-mapping', () => {
   });
 
   it('finds the tool with no rules at all, and nothing on other pages', () => {
-    const map = buildAutoMap([{ path: '/tools/pdf-to-text', tool: 'pdf-to-text', views: 1 }, { path: '/jobs/1', tool: 'jobs', views: 1 }]);
+    const map = buildAutoMap([
+      { path: '/tools/pdf-to-text', tool: 'pdf-to-text', views: 1 },
+      { path: '/jobs/1', tool: 'jobs', views: 1 },
+    ]);
     expect(resolve('https://tools.example.com/tools/pdf-to-text/', site(), map)).toEqual({ tool: 'pdf-to-text', rule: 'auto-map', detail: 'auto-mapping' });
     expect(resolve('https://tools.example.com/jobs/987', site(), map)?.tool).toBe('jobs');
     expect(resolve('https://tools.example.com/about', site(), map)).toBeNull();
@@ -135,7 +139,12 @@ describe('names as the events spell them', () => {
     const s = site({ urlRules: [rule('/tools/:tool')] });
     expect(resolve('https://tools.example.com/x', s, {}, name)?.tool).toBe(name);
     expect(resolve(`https://tools.example.com/tools/${encodeURIComponent(name)}`, s)?.tool).toBe(name);
-    expect(buildAutoMap([{ path: '/t/quoted', tool: name, views: 3 }, { path: '/t/markup', tool: '<b class="x">', views: 1 }])).toEqual({ '/t/quoted': name, '/t/markup': '<b class="x">' });
+    expect(
+      buildAutoMap([
+        { path: '/t/quoted', tool: name, views: 3 },
+        { path: '/t/markup', tool: '<b class="x">', views: 1 },
+      ]),
+    ).toEqual({ '/t/quoted': name, '/t/markup': '<b class="x">' });
   });
 });
 

@@ -116,7 +116,10 @@ const ID_SEGMENT = [
 /** Path without query or hash, no trailing slash, id-like segments replaced by `:id`. */
 export function normalizePath(path: string): string {
   const bare = path.slice(0, MAX_PATH).split(/[?#]/)[0] ?? '';
-  const segments = bare.split('/').filter(Boolean).map((s) => (ID_SEGMENT.some((r) => r.test(s)) ? ':id' : s));
+  const segments = bare
+    .split('/')
+    .filter(Boolean)
+    .map((s) => (ID_SEGMENT.some((r) => r.test(s)) ? ':id' : s));
   return `/${segments.join('/')}`;
 }
 

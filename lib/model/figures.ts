@@ -37,7 +37,15 @@ export const toolMetricsSchema = z.object({
   tool: z.string(),
   range: rangeSchema,
   asOf: z.string(),
-  segment: z.nullable(z.object({ kind: z.enum(['event', 'person', 'group']), property: z.string(), value: z.string(), groupIndex: z.optional(z.number()), groupType: z.optional(z.string()) })),
+  segment: z.nullable(
+    z.object({
+      kind: z.enum(['event', 'person', 'group']),
+      property: z.string(),
+      value: z.string(),
+      groupIndex: z.optional(z.number()),
+      groupType: z.optional(z.string()),
+    }),
+  ),
   /** Set when the periods compared are after and before a split point (an annotation, epoch ms), not the range and the one before. */
   split: z.optional(z.object({ at: z.number(), seconds: z.number() })),
   funnel: z.object({

@@ -22,5 +22,12 @@ export const rankedToolSchema = z.object({
 });
 export type RankedTool = z.infer<typeof rankedToolSchema>;
 
-export const dashboardEntrySchema = z.object({ id: z.number(), name: z.string(), description: z.string(), pinned: z.boolean(), url: z.string(), recent: z.boolean() });
+export const dashboardEntrySchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  description: z.string(),
+  pinned: z.boolean(),
+  url: z.string(),
+  recent: z.boolean(),
+});
 export type DashboardEntry = z.infer<typeof dashboardEntrySchema>;

@@ -24,8 +24,17 @@ export function createOnboardingService(session: Session) {
       const found = await listKeyProjects(made.client);
       if (!found.organizations.some((o) => o.projects.length)) {
         const why = found.organizations.map((o) => o.problem).find(Boolean);
-        const fix = target.credential === 'signIn' ? 'Sign in again and give Tool Lens a project on PostHog’s consent screen, or paste a key.' : 'Give it access to the project Tool Lens should read, or use another key.';
-        return { ok: false, error: { kind: 'not_found', message: `This ${target.credential === 'signIn' ? 'sign-in' : 'key'} (${found.user}) can see no project${why ? `: ${why}` : ''}. ${fix}` } };
+        const fix =
+          target.credential === 'signIn'
+            ? 'Sign in again and give Tool Lens a project on PostHog’s consent screen, or paste a key.'
+            : 'Give it access to the project Tool Lens should read, or use another key.';
+        return {
+          ok: false,
+          error: {
+            kind: 'not_found',
+            message: `This ${target.credential === 'signIn' ? 'sign-in' : 'key'} (${found.user}) can see no project${why ? `: ${why}` : ''}. ${fix}`,
+          },
+        };
       }
       return { ok: true, ...found };
     } catch (error) {

@@ -37,7 +37,11 @@ export interface KeyProjects {
 }
 
 const MAX_PAGES = 10;
-const choice = (t: z.infer<typeof teamSchema>): ProjectChoice => ({ id: String(t.project_id ?? t.id), name: t.name || `Project ${t.project_id ?? t.id}`, timezone: t.timezone ?? null });
+const choice = (t: z.infer<typeof teamSchema>): ProjectChoice => ({
+  id: String(t.project_id ?? t.id),
+  name: t.name || `Project ${t.project_id ?? t.id}`,
+  timezone: t.timezone ?? null,
+});
 
 /** The key's user and, for each of their organisations, the projects the key may use. Throws PostHogError (the key itself failed). */
 export async function listKeyProjects(client: Pick<PostHogClient, 'request'>): Promise<KeyProjects> {

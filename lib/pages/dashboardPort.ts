@@ -13,7 +13,14 @@ export interface DashboardPortApi {
   };
 }
 
-export const WORKER_STOPPED: DashboardProgress = { type: 'done', ok: false, url: null, created: false, failed: 0, message: 'The Tool Lens worker stopped before finishing; try again.' };
+export const WORKER_STOPPED: DashboardProgress = {
+  type: 'done',
+  ok: false,
+  url: null,
+  created: false,
+  failed: 0,
+  message: 'The Tool Lens worker stopped before finishing; try again.',
+};
 
 export function runDashboardPort(runtime: DashboardPortApi, onMessage: (message: DashboardProgress) => void): void {
   const port = runtime.connect({ name: DASHBOARD_PORT });

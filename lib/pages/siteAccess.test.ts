@@ -42,7 +42,9 @@ describe('site access', () => {
   it('stores nothing when the permission is refused, and says so', async () => {
     const store = memoryStore();
     const access = createSiteAccess({ store, permissions: permissions(false).api });
-    expect(await access.enable('https://tools.example.com')).toMatch(/Permission for https:\/\/tools\.example\.com\/\* was not granted, so Tool Lens cannot look for tool pages/);
+    expect(await access.enable('https://tools.example.com')).toMatch(
+      /Permission for https:\/\/tools\.example\.com\/\* was not granted, so Tool Lens cannot look for tool pages/,
+    );
     expect(await access.save([], [newSite('https://a.example.com')])).toMatch(/was not granted, so the site was not added/);
     expect(await store.get(sitesItem)).toEqual([]);
   });

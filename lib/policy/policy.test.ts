@@ -20,7 +20,10 @@ const SITE = { origin: 'https://tools.example.com', marker: null, urlRules: [{ k
 describe('organisation policy', () => {
   it('leaves settings from the previous release as they were when there is no policy', () => {
     expect(effectiveSettings(STORED, parsePolicy(undefined).policy)).toEqual(parseStoredSettings(STORED));
-    expect(effectiveSettings(STORED, parsePolicy({}).policy)).toEqual({ status: 'configured', settings: expect.objectContaining({ projectId: '1', apiKey: 'phx_local' }) });
+    expect(effectiveSettings(STORED, parsePolicy({}).policy)).toEqual({
+      status: 'configured',
+      settings: expect.objectContaining({ projectId: '1', apiKey: 'phx_local' }),
+    });
     expect(effectiveSites([SITE], parsePolicy(undefined).policy)).toEqual([SITE]);
     // Sites stored before a site could name its project read as they were.
     expect(parseSites([SITE])).toEqual([SITE]);
@@ -30,7 +33,10 @@ describe('organisation policy', () => {
     const { policy, problems } = parsePolicy({ host: 'https://ph.example.com/', projectId: 42, thresholds: { failuresPerHour: 9, meanDurationSeconds: 30 } });
     expect(problems).toEqual([]);
     const state = effectiveSettings(STORED, policy);
-    expect(state).toMatchObject({ status: 'configured', settings: { host: 'custom', customHost: 'https://ph.example.com', projectId: '42', apiKey: 'phx_local', thresholds: { failuresPerHour: 9 } } });
+    expect(state).toMatchObject({
+      status: 'configured',
+      settings: { host: 'custom', customHost: 'https://ph.example.com', projectId: '42', apiKey: 'phx_local', thresholds: { failuresPerHour: 9 } },
+    });
     expect([...lockedFields(policy)].sort()).toEqual(['customHost', 'host', 'projectId', 'thresholds']);
   });
 

@@ -53,7 +53,9 @@ export interface Policy {
   projectId?: string;
   signInOnly?: boolean;
   sites?: Site[];
-  options: Partial<Pick<z.output<typeof metricsOptionsSchema>, 'thresholds' | 'extraAlertRules' | 'alertEveryMinutes' | 'schema' | 'requestBudget' | 'queryLimitPerHour'>>;
+  options: Partial<
+    Pick<z.output<typeof metricsOptionsSchema>, 'thresholds' | 'extraAlertRules' | 'alertEveryMinutes' | 'schema' | 'requestBudget' | 'queryLimitPerHour'>
+  >;
 }
 export interface ParsedPolicy {
   policy: Policy;
@@ -97,7 +99,10 @@ function policySites(entries: unknown[], problems: string[]): Site[] {
   const withDefaults = entries.map((entry) => (isRecord(entry) ? { marker: null, urlRules: [], autoMap: false, ...entry } : entry));
   const good = withDefaults.filter((entry, i) => {
     const parsed = siteSchema.safeParse(entry);
-    if (!parsed.success) problems.push(`sites.${i}${parsed.error.issues[0]?.path.length ? `.${parsed.error.issues[0].path.join('.')}` : ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}, ignored`);
+    if (!parsed.success)
+      problems.push(
+        `sites.${i}${parsed.error.issues[0]?.path.length ? `.${parsed.error.issues[0].path.join('.')}` : ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}, ignored`,
+      );
     return parsed.success;
   });
   return parseSites(good);

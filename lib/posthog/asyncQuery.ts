@@ -68,7 +68,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-const progressOf = (status: QueryStatus): QueryProgress => ({ rowsRead: status.query_progress?.rows_read ?? null, rowsTotal: status.query_progress?.estimated_rows_total ?? null });
+const progressOf = (status: QueryStatus): QueryProgress => ({
+  rowsRead: status.query_progress?.rows_read ?? null,
+  rowsTotal: status.query_progress?.estimated_rows_total ?? null,
+});
 
 /** Whether PostHog said that the query needs more time than a blocking request gets (its 504 advising an async query). */
 export function needsAsync(error: unknown): boolean {
@@ -141,7 +144,11 @@ async function watch(client: PostHogClient, id: string, asyncAt: number, opts: R
         return status.done;
       }
       opts.onProgress?.(progressOf(status.running));
-      if (now() - asyncAt > ASYNC_GIVE_UP_MS) throw new PostHogError('too_slow', `PostHog had not finished the query after ${Math.round(ASYNC_GIVE_UP_MS / 60_000)} minutes; Tool Lens cancelled it. Try a shorter range.`);
+      if (now() - asyncAt > ASYNC_GIVE_UP_MS)
+        throw new PostHogError(
+          'too_slow',
+          `PostHog had not finished the query after ${Math.round(ASYNC_GIVE_UP_MS / 60_000)} minutes; Tool Lens cancelled it. Try a shorter range.`,
+        );
     }
   } catch (error) {
     if (error instanceof PostHogError && error.kind === 'not_found') over = true;

@@ -123,7 +123,11 @@ describe('request budget', () => {
   it('falls back to the defaults when the options cannot be read or are missing', async () => {
     const c = clock();
     const failing = createRequestBudget({ now: c.now, options: () => Promise.reject(new Error('storage gone')) });
-    expect(await failing.status()).toMatchObject({ available: DEFAULT_BUDGET.capacity, capacity: DEFAULT_BUDGET.capacity, refillPerHour: DEFAULT_BUDGET.refillPerHour });
+    expect(await failing.status()).toMatchObject({
+      available: DEFAULT_BUDGET.capacity,
+      capacity: DEFAULT_BUDGET.capacity,
+      refillPerHour: DEFAULT_BUDGET.refillPerHour,
+    });
     const unconfigured = createRequestBudget({ now: c.now, options: async () => undefined });
     expect(await unconfigured.status()).toMatchObject({ capacity: DEFAULT_BUDGET.capacity, refillPerHour: DEFAULT_BUDGET.refillPerHour });
     expect(await unconfigured.take()).toEqual({ ok: true });

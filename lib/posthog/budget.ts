@@ -58,7 +58,9 @@ type MaybeOptions = Partial<BudgetOptions> | undefined;
 /** Fixed options, or a function read at every take/status (e.g. the stored settings'). */
 export type BudgetOptionsSource = MaybeOptions | (() => MaybeOptions | Promise<MaybeOptions>);
 
-export function createRequestBudget(deps: { store?: Store; now?: () => number; options?: BudgetOptionsSource; item?: typeof budgetStateItem } = {}): RequestBudget {
+export function createRequestBudget(
+  deps: { store?: Store; now?: () => number; options?: BudgetOptionsSource; item?: typeof budgetStateItem } = {},
+): RequestBudget {
   const item = deps.item ?? budgetStateItem;
   const now = deps.now ?? Date.now;
   let state: State | null = null;
@@ -83,7 +85,10 @@ export function createRequestBudget(deps: { store?: Store; now?: () => number; o
       const stored = deps.store ? await deps.store.get(item).catch(() => null) : null;
       const t = now();
       // Nothing stored (or nonsense, or a clock from the future): a full bucket. settle() caps it.
-      state ??= stored && Number.isFinite(stored.tokens) && Number.isFinite(stored.at) && stored.at <= t ? { tokens: stored.tokens, at: stored.at } : { tokens: capacity, at: t };
+      state ??=
+        stored && Number.isFinite(stored.tokens) && Number.isFinite(stored.at) && stored.at <= t
+          ? { tokens: stored.tokens, at: stored.at }
+          : { tokens: capacity, at: t };
       return state;
     })();
     return loading;

@@ -24,12 +24,13 @@ async function failure(promise: Promise<unknown>): Promise<PostHogError> {
 describe('PostHog client', () => {
   it('sends a HogQLQuery with values and the Bearer key, and validates the answer', async () => {
     let seen: { body?: unknown; auth?: unknown } = {};
-    mock.pool
-      .intercept({ path: QUERY_PATH, method: 'POST' })
-      .reply((request) => {
-        seen = { body: JSON.parse(String(request.body)), auth: (request.headers as Record<string, string>)['Authorization'] ?? (request.headers as Record<string, string>)['authorization'] };
-        return { statusCode: 200, data: { results: [[1]], columns: ['n'], is_cached: false } };
-      });
+    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply((request) => {
+      seen = {
+        body: JSON.parse(String(request.body)),
+        auth: (request.headers as Record<string, string>)['Authorization'] ?? (request.headers as Record<string, string>)['authorization'],
+      };
+      return { statusCode: 200, data: { results: [[1]], columns: ['n'], is_cached: false } };
+    });
     const answer = await client().hogql({ query: 'SELECT {x}', values: { x: 'a' } });
     expect(answer.results).toEqual([[1]]);
     expect(seen.auth).toBe('Bearer phx_secret');
@@ -44,7 +45,14 @@ describe('PostHog client', () => {
     [500, 'server', /server error \(HTTP 500\)/],
     [503, 'server', /HTTP 503/],
   ] as const)('maps HTTP %i to %s with a specific message', async (status, kind, message) => {
-    const detail = { 401: 'invalid key', 403: "API key missing required scope 'query:read'", 400: 'Unknown function foo', 404: 'Not found.', 500: 'boom', 503: 'down' }[status];
+    const detail = {
+      401: 'invalid key',
+      403: "API key missing required scope 'query:read'",
+      400: 'Unknown function foo',
+      404: 'Not found.',
+      500: 'boom',
+      503: 'down',
+    }[status];
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(status, { type: 'x', code: 'y', detail, attr: null });
     const error = await failure(client().hogql({ query: 'SELECT 1', values: {} }));
     expect(error.kind).toBe(kind);
@@ -95,17 +103,20 @@ describe('PostHog client', () => {
 });
 
 describe('PostHog client: where the key goes', () => {
-  it.each(['http://ph.example.com', 'ftp://ph.example.com', 'http://10.0.0.5:8000', 'javascript:alert(1)//'])('refuses to send the key to %s', async (baseUrl) => {
-    let sent = 0;
-    const spy = (async () => {
-      sent++;
-      return new Response('{}');
-    }) as unknown as typeof fetch;
-    const c = createPostHogClient({ baseUrl, projectId: '7', apiKey: 'phx_secret', fetch: spy });
-    const error = await failure(c.me());
-    expect(error.message).toMatch(/sends the API key only to PostHog over https/);
-    expect(sent).toBe(0);
-  });
+  it.each(['http://ph.example.com', 'ftp://ph.example.com', 'http://10.0.0.5:8000', 'javascript:alert(1)//'])(
+    'refuses to send the key to %s',
+    async (baseUrl) => {
+      let sent = 0;
+      const spy = (async () => {
+        sent++;
+        return new Response('{}');
+      }) as unknown as typeof fetch;
+      const c = createPostHogClient({ baseUrl, projectId: '7', apiKey: 'phx_secret', fetch: spy });
+      const error = await failure(c.me());
+      expect(error.message).toMatch(/sends the API key only to PostHog over https/);
+      expect(sent).toBe(0);
+    },
+  );
 
   it('allows https anywhere and plain http only on this machine', async () => {
     const urls: string[] = [];
@@ -132,7 +143,9 @@ describe('PostHog client: where the key goes', () => {
   });
 
   it('refuses an answer larger than its limit without reading it all', async () => {
-    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, JSON.stringify({ results: Array.from({ length: 5000 }, (_, i) => ['x'.repeat(50), i]) }));
+    mock.pool
+      .intercept({ path: QUERY_PATH, method: 'POST' })
+      .reply(200, JSON.stringify({ results: Array.from({ length: 5000 }, (_, i) => ['x'.repeat(50), i]) }));
     const c = createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'phx_secret', fetch: mock.fetch, maxResponseBytes: 64 * 1024 });
     const error = await failure(c.hogql({ query: 'SELECT 1', values: {} }));
     expect(error).toMatchObject({ kind: 'bad_response', message: expect.stringContaining('too large') });
@@ -150,7 +163,9 @@ describe('PostHog client: where the key goes', () => {
   it("says whose requests are limited: a key's (with PostHog's per-key limit) or a sign-in's (rate_limit.py throttles keys only)", async () => {
     const body = { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 30 seconds.', attr: null };
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, body);
-    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).message).toBe('PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in 30 s');
+    expect((await failure(client().hogql({ query: 'SELECT 1', values: {} }))).message).toBe(
+      'PostHog is rate limiting this key (its limit is 120 HogQL queries an hour by default); retrying in 30 s',
+    );
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, body);
     const signedIn = createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'pha_token', credential: 'signIn', fetch: mock.fetch });
     expect((await failure(signedIn.hogql({ query: 'SELECT 1', values: {} }))).message).toBe('PostHog is rate limiting this sign-in; retrying in 30 s');
@@ -158,11 +173,22 @@ describe('PostHog client: where the key goes', () => {
 
   it('asks again after a concurrency refusal, in line: no rate-limit wait (limit.py; query.py CONCURRENCY_LIMIT_USER_MESSAGE)', async () => {
     const refusal = { type: 'throttled_error', code: 'throttled', attr: null };
-    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...refusal, detail: 'Too many queries are running right now — please try again in a moment.' });
-    mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(429, { ...refusal, detail: 'Exceeded maximum concurrency limit: 3 for key: api:query:per-team:7 and task: abc' });
+    mock.pool
+      .intercept({ path: QUERY_PATH, method: 'POST' })
+      .reply(429, { ...refusal, detail: 'Too many queries are running right now — please try again in a moment.' });
+    mock.pool
+      .intercept({ path: QUERY_PATH, method: 'POST' })
+      .reply(429, { ...refusal, detail: 'Exceeded maximum concurrency limit: 3 for key: api:query:per-team:7 and task: abc' });
     mock.pool.intercept({ path: QUERY_PATH, method: 'POST' }).reply(200, { results: [[1]] });
     const failures: PostHogError[] = [];
-    const patient = createPostHogClient({ baseUrl: BASE, projectId: '7', apiKey: 'phx_secret', fetch: mock.fetch, concurrencyBackoffMs: () => 1, onFailure: (e) => failures.push(e) });
+    const patient = createPostHogClient({
+      baseUrl: BASE,
+      projectId: '7',
+      apiKey: 'phx_secret',
+      fetch: mock.fetch,
+      concurrencyBackoffMs: () => 1,
+      onFailure: (e) => failures.push(e),
+    });
     expect((await patient.hogql({ query: 'SELECT 1', values: {} })).results).toEqual([[1]]);
     // Both refusals were concurrency, not a rate limit: nothing to hold every other request back.
     expect(failures.map((f) => [f.kind, f.detail.concurrency, f.retryAfterSeconds])).toEqual([
@@ -188,14 +214,28 @@ describe('PostHog client: where the key goes', () => {
     const c = client();
     expect(await c.startAsync({ query: 'SELECT 1', values: {} })).toEqual({ running: expect.objectContaining({ id: 'q1', complete: false }) });
     expect(started).toMatchObject({ refresh: 'async' });
-    mock.pool.intercept({ path: `${QUERY_PATH}q1/?show_progress=true`, method: 'GET' }).reply(202, { query_status: { id: 'q1', complete: false, query_progress: { rows_read: 50, estimated_rows_total: 200, bytes_read: 1, time_elapsed: 2, active_cpu_time: 3 } } });
-    expect(await c.queryStatus('q1')).toEqual({ running: expect.objectContaining({ query_progress: expect.objectContaining({ rows_read: 50, estimated_rows_total: 200 }) }) });
-    mock.pool.intercept({ path: `${QUERY_PATH}q1/?show_progress=true`, method: 'GET' }).reply(200, { query_status: { id: 'q1', complete: true, error: false, results: { results: [[42]], columns: ['x'] } } });
+    mock.pool.intercept({ path: `${QUERY_PATH}q1/?show_progress=true`, method: 'GET' }).reply(202, {
+      query_status: {
+        id: 'q1',
+        complete: false,
+        query_progress: { rows_read: 50, estimated_rows_total: 200, bytes_read: 1, time_elapsed: 2, active_cpu_time: 3 },
+      },
+    });
+    expect(await c.queryStatus('q1')).toEqual({
+      running: expect.objectContaining({ query_progress: expect.objectContaining({ rows_read: 50, estimated_rows_total: 200 }) }),
+    });
+    mock.pool
+      .intercept({ path: `${QUERY_PATH}q1/?show_progress=true`, method: 'GET' })
+      .reply(200, { query_status: { id: 'q1', complete: true, error: false, results: { results: [[42]], columns: ['x'] } } });
     expect(await c.queryStatus('q1')).toEqual({ done: expect.objectContaining({ results: [[42]] }) });
     // A failed one says why, as PostHog does: 400 with the message, 500 without.
-    mock.pool.intercept({ path: `${QUERY_PATH}q2/?show_progress=true`, method: 'GET' }).reply(400, { query_status: { id: 'q2', complete: true, error: true, error_message: "Unsupported function call 'nope(...)'" } });
+    mock.pool
+      .intercept({ path: `${QUERY_PATH}q2/?show_progress=true`, method: 'GET' })
+      .reply(400, { query_status: { id: 'q2', complete: true, error: true, error_message: "Unsupported function call 'nope(...)'" } });
     expect(await c.queryStatus('q2')).toEqual({ failed: expect.objectContaining({ kind: 'query_error', message: expect.stringContaining('nope') }) });
-    mock.pool.intercept({ path: `${QUERY_PATH}q3/?show_progress=true`, method: 'GET' }).reply(500, { query_status: { id: 'q3', complete: true, error: true, error_message: null } });
+    mock.pool
+      .intercept({ path: `${QUERY_PATH}q3/?show_progress=true`, method: 'GET' })
+      .reply(500, { query_status: { id: 'q3', complete: true, error: true, error_message: null } });
     expect(await c.queryStatus('q3')).toEqual({ failed: expect.objectContaining({ kind: 'server' }) });
     mock.pool.intercept({ path: `${QUERY_PATH}q1/`, method: 'DELETE' }).reply(200, { message: 'Cancelled query on clickhouse' });
     await c.cancelQuery('q1');

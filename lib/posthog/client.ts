@@ -155,7 +155,10 @@ export function createPostHogClient(options: PostHogClientOptions) {
     const url = new URL(`${options.baseUrl}${path}`);
     const refused = checkKeyDestination(options.baseUrl);
     if (refused || url.origin !== origin) {
-      throw new PostHogError('bad_request', `Tool Lens sends the API key only to PostHog over https (or http on localhost), not to ${url.origin}. ${refused ?? ''}`.trim());
+      throw new PostHogError(
+        'bad_request',
+        `Tool Lens sends the API key only to PostHog over https (or http on localhost), not to ${url.origin}. ${refused ?? ''}`.trim(),
+      );
     }
     await options.beforeRequest?.(path, (init.method ?? 'GET').toUpperCase());
     try {
@@ -166,7 +169,12 @@ export function createPostHogClient(options: PostHogClientOptions) {
     }
   }
 
-  async function send<T>(url: URL, path: string, schema: z.core.$ZodType<T>, { timeoutMs: requestTimeoutMs, errorBodies, ...init }: RequestOptions): Promise<T> {
+  async function send<T>(
+    url: URL,
+    path: string,
+    schema: z.core.$ZodType<T>,
+    { timeoutMs: requestTimeoutMs, errorBodies, ...init }: RequestOptions,
+  ): Promise<T> {
     const wait = requestTimeoutMs ?? timeoutMs;
     let response: Response;
     let text: string | null;
@@ -221,7 +229,10 @@ export function createPostHogClient(options: PostHogClientOptions) {
           ? new PostHogError('unauthorized', `PostHog no longer accepts this sign-in (401)${suffix}. Sign in again in the Tool Lens options.`)
           : new PostHogError('unauthorized', `PostHog rejected the personal API key (401)${suffix}`);
       case 403:
-        return new PostHogError('forbidden', `${options.credential === 'signIn' ? 'The sign-in' : 'The personal API key'} is not allowed to do this (403)${suffix}`);
+        return new PostHogError(
+          'forbidden',
+          `${options.credential === 'signIn' ? 'The sign-in' : 'The personal API key'} is not allowed to do this (403)${suffix}`,
+        );
       case 404:
         return new PostHogError('not_found', `Project ${options.projectId} was not found on ${host} (404)${suffix}`);
       case 429: {
@@ -251,10 +262,15 @@ export function createPostHogClient(options: PostHogClientOptions) {
         // The API's own ceiling: the query may run longer as an async query (hogql_query_runner.py api_timeout_detail).
         if (/async query/i.test(detail ?? '')) {
           const ceiling = Number(/hit the (\d+(?:\.\d+)?)-second time limit/.exec(detail ?? '')?.[1]);
-          return new PostHogError('too_slow', `PostHog's API stopped the query at its ${Number.isFinite(ceiling) ? `${ceiling}-second ` : ''}time limit${suffix}`, undefined, {
-            asyncAdvised: true,
-            ...(Number.isFinite(ceiling) ? { ceilingSeconds: ceiling } : {}),
-          });
+          return new PostHogError(
+            'too_slow',
+            `PostHog's API stopped the query at its ${Number.isFinite(ceiling) ? `${ceiling}-second ` : ''}time limit${suffix}`,
+            undefined,
+            {
+              asyncAdvised: true,
+              ...(Number.isFinite(ceiling) ? { ceilingSeconds: ceiling } : {}),
+            },
+          );
         }
       // falls through
       case 512:
@@ -316,8 +332,13 @@ export function createPostHogClient(options: PostHogClientOptions) {
       const { query_status: status } = await request(`${queryPath}${encodeURIComponent(id)}/?show_progress=true`, queryStatusBodySchema, { errorBodies: true });
       if (status.error) {
         const message = scrub((status.error_message ?? '').slice(0, 500));
-        if (/max execution time|time limit/i.test(message)) return { failed: new PostHogError('too_slow', `PostHog stopped the query even given more time: ${message}`) };
-        return { failed: message ? new PostHogError('query_error', `PostHog could not run the query: ${message}`) : new PostHogError('server', 'PostHog could not finish the query (its status says it failed, without a reason).') };
+        if (/max execution time|time limit/i.test(message))
+          return { failed: new PostHogError('too_slow', `PostHog stopped the query even given more time: ${message}`) };
+        return {
+          failed: message
+            ? new PostHogError('query_error', `PostHog could not run the query: ${message}`)
+            : new PostHogError('server', 'PostHog could not finish the query (its status says it failed, without a reason).'),
+        };
       }
       return status.complete ? { done: doneResults(status) } : { running: status };
     },

@@ -11,7 +11,14 @@ describe('deep links', () => {
     ['eu', '', 'https://eu.posthog.com'],
     ['custom', 'https://ph.example.com/', 'https://ph.example.com'],
   ] as const)('point at the right host for %s', (host, customHost, base) => {
-    const links = cardLinks(postHogBaseUrl({ host, customHost }), '42', 'pdf-to-text', '7d', DEFAULT_METRICS_OPTIONS, buildLatencyQuery({ tool: 'pdf-to-text', range: '7d', options: DEFAULT_METRICS_OPTIONS }));
+    const links = cardLinks(
+      postHogBaseUrl({ host, customHost }),
+      '42',
+      'pdf-to-text',
+      '7d',
+      DEFAULT_METRICS_OPTIONS,
+      buildLatencyQuery({ tool: 'pdf-to-text', range: '7d', options: DEFAULT_METRICS_OPTIONS }),
+    );
     expect(links.project).toBe(`${base}/project/42`);
     expect(links.funnel.startsWith(`${base}/project/42/insights/new#q=`)).toBe(true);
     expect(links.errors.startsWith(`${base}/project/42/activity/explore#q=`)).toBe(true);
@@ -23,9 +30,19 @@ describe('deep links', () => {
     const links = cardLinks('https://ph.test', '1', `a'b`, '24h', DEFAULT_METRICS_OPTIONS, latency);
     const funnel = decode(links.funnel);
     expect(funnel.source.kind).toBe('FunnelsQuery');
-    expect(funnel.source.series.map((s: { event: string }) => s.event)).toEqual(['tool_viewed', 'tool_upload_started', 'tool_processing_started', 'tool_processing_completed', 'tool_result_downloaded']);
+    expect(funnel.source.series.map((s: { event: string }) => s.event)).toEqual([
+      'tool_viewed',
+      'tool_upload_started',
+      'tool_processing_started',
+      'tool_processing_completed',
+      'tool_result_downloaded',
+    ]);
     expect(funnel.source.dateRange).toEqual({ date_from: '-24h' });
-    expect(funnel.source.funnelsFilter).toMatchObject({ funnelWindowInterval: 24, funnelWindowIntervalUnit: 'hour', funnelAggregateByHogQL: 'properties.session_id' });
+    expect(funnel.source.funnelsFilter).toMatchObject({
+      funnelWindowInterval: 24,
+      funnelWindowIntervalUnit: 'hour',
+      funnelAggregateByHogQL: 'properties.session_id',
+    });
     expect(JSON.stringify(funnel.source.properties)).toContain(`"value":["a'b"]`);
     const sql = decode(links.latencySql);
     expect(sql.source).toMatchObject({ kind: 'HogQLQuery', values: { tool: `a'b` } });

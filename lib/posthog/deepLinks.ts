@@ -87,5 +87,9 @@ export function errorIssueUrl(base: string, projectId: string, issueId: string |
 /** A HogQL query as a new SQL insight, its placeholders and values kept (nothing pasted into its text). */
 export function sqlInsightUrl(base: string, projectId: string, request: HogQLRequest): string {
   const project = `${base}/project/${encodeURIComponent(projectId)}`;
-  return withQuery(`${project}/insights/new`, { kind: 'DataTableNode', full: true, source: { kind: 'HogQLQuery', query: request.query, values: request.values } });
+  return withQuery(`${project}/insights/new`, {
+    kind: 'DataTableNode',
+    full: true,
+    source: { kind: 'HogQLQuery', query: request.query, values: request.values },
+  });
 }

@@ -26,7 +26,7 @@ export function createQuerySlots(limit = POSTHOG_CONCURRENT_QUERIES): QuerySlots
 
   /** Gives slots to waiting queries in order; an async query that may not take one yet lets the next blocking one pass. */
   const drain = () => {
-    for (let i = 0; i < queue.length && held < limit; ) {
+    for (let i = 0; i < queue.length && held < limit;) {
       const next = queue[i]!;
       if (!fits(next.kind)) {
         i++;

@@ -39,7 +39,10 @@ export function createRetryAfter(deps: { store: Store; now?: () => number }): Re
       await load();
       const retryInMs = until - now();
       if (retryInMs <= 0) return null;
-      return { retryInMs, message: `PostHog is rate limiting this ${credential === 'signIn' ? 'sign-in' : 'key'}; retrying in ${Math.ceil(retryInMs / 1000)} s` };
+      return {
+        retryInMs,
+        message: `PostHog is rate limiting this ${credential === 'signIn' ? 'sign-in' : 'key'}; retrying in ${Math.ceil(retryInMs / 1000)} s`,
+      };
     },
     note(error) {
       if (!(error instanceof PostHogError) || !error.retryAfterSeconds) return;

@@ -35,7 +35,12 @@ export interface ProjectAnnotation {
 export async function fetchAnnotations(client: Pick<PostHogClient, 'request' | 'projectId'>, sinceMs: number, untilMs: number): Promise<ProjectAnnotation[]> {
   // PostHog lists newest first and filters by date_marker itself (date_from/date_to); releases
   // without those filters take `order` and ignore the rest, so the range is checked here too.
-  const q = new URLSearchParams({ limit: String(PAGE), order: '-date_marker', date_from: new Date(sinceMs).toISOString(), date_to: new Date(untilMs).toISOString() });
+  const q = new URLSearchParams({
+    limit: String(PAGE),
+    order: '-date_marker',
+    date_from: new Date(sinceMs).toISOString(),
+    date_to: new Date(untilMs).toISOString(),
+  });
   const listPath = projectPath(client, 'annotations/');
   const found: ProjectAnnotation[] = [];
   let path: string | null = `${listPath}?${q}`;

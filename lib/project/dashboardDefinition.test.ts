@@ -63,11 +63,21 @@ describe('Tool Usage Analytics dashboard definition', () => {
     const kinds = dash.insights.map((i) => (i.query.kind === 'DataVisualizationNode' ? i.query.source.kind : i.query.source.kind));
     expect(kinds.filter((k) => k === 'HogQLQuery')).toHaveLength(10);
     const trend = dash.insights.find((i) => i.name === 'Daily Tool Usage Trend')!.query;
-    expect(trend).toMatchObject({ kind: 'InsightVizNode', source: { kind: 'TrendsQuery', interval: 'day', series: [{ kind: 'EventsNode', event: GUIDE_TOOL_EVENTS.processingCompleted }] } });
+    expect(trend).toMatchObject({
+      kind: 'InsightVizNode',
+      source: { kind: 'TrendsQuery', interval: 'day', series: [{ kind: 'EventsNode', event: GUIDE_TOOL_EVENTS.processingCompleted }] },
+    });
     const funnel = dash.insights.find((i) => i.name === 'Processing Success Rate')!.query;
-    expect(funnel).toMatchObject({ kind: 'InsightVizNode', source: { kind: 'FunnelsQuery', funnelsFilter: { funnelWindowInterval: 1, funnelWindowIntervalUnit: 'day' } } });
+    expect(funnel).toMatchObject({
+      kind: 'InsightVizNode',
+      source: { kind: 'FunnelsQuery', funnelsFilter: { funnelWindowInterval: 1, funnelWindowIntervalUnit: 'day' } },
+    });
     if (funnel.kind === 'InsightVizNode') {
-      expect(funnel.source.series.map((s) => s.event)).toEqual([GUIDE_TOOL_EVENTS.viewed, GUIDE_TOOL_EVENTS.processingStarted, GUIDE_TOOL_EVENTS.processingCompleted]);
+      expect(funnel.source.series.map((s) => s.event)).toEqual([
+        GUIDE_TOOL_EVENTS.viewed,
+        GUIDE_TOOL_EVENTS.processingStarted,
+        GUIDE_TOOL_EVENTS.processingCompleted,
+      ]);
     }
   });
 
@@ -124,7 +134,8 @@ describe('Tool Usage Analytics dashboard definition', () => {
       const q = insightHogQL(insight.query);
       if (!q) continue;
       const literals = [...q.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
-      for (const l of literals) expect([...Object.values(GUIDE_TOOL_EVENTS), 'true', 'Authenticated', 'Anonymous', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']).toContain(l);
+      for (const l of literals)
+        expect([...Object.values(GUIDE_TOOL_EVENTS), 'true', 'Authenticated', 'Anonymous', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']).toContain(l);
       expect(q).toContain('timestamp >= now() - INTERVAL 30 DAY');
     }
   });

@@ -23,7 +23,8 @@ import { GUIDE_TOOL_EVENTS, type PropertySpelling, type ToolProperty, completeSp
  */
 export function propertyRef(spelling: PropertySpelling, name: ToolProperty, as: 'text' | 'number' = 'text'): string {
   const s: string = spelling[name];
-  const reads = s === name ? [`properties.${name}`] : s === `$${name}` ? [`properties.$${name}`] : s === 'both' ? [`properties.${name}`, `properties.$${name}`] : null;
+  const reads =
+    s === name ? [`properties.${name}`] : s === `$${name}` ? [`properties.$${name}`] : s === 'both' ? [`properties.${name}`, `properties.$${name}`] : null;
   if (!reads) throw new Error(`Invalid spelling for ${name}: ${JSON.stringify(s)}`);
   if (as === 'number') {
     const numbers = reads.map((r) => `toFloat(${r})`);

@@ -34,7 +34,11 @@ function fakePostHog(opts: { dashboards?: Json[]; insights?: Json[]; tiles?: Jso
       const body = typeof req.body === 'string' && req.body ? (JSON.parse(req.body) as Json) : null;
       const method = req.method.toUpperCase();
       calls.push({ method, path: url.pathname, body });
-      const json = (statusCode: number, data: unknown) => ({ statusCode, data: JSON.stringify(data), responseOptions: { headers: { 'content-type': 'application/json' } } });
+      const json = (statusCode: number, data: unknown) => ({
+        statusCode,
+        data: JSON.stringify(data),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      });
       const m = /^\/api\/projects\/1\/(dashboards|insights)\/(?:(\d+)\/)?$/.exec(url.pathname);
       if (!m) return json(404, { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null });
       const [, kind, idText] = m;
@@ -55,7 +59,11 @@ function fakePostHog(opts: { dashboards?: Json[]; insights?: Json[]; tiles?: Jso
         if (method === 'PATCH') {
           const { tiles: tileChanges, ...rest } = body ?? {};
           Object.assign(d, rest);
-          for (const c of (tileChanges as Json[] | undefined) ?? []) Object.assign(tiles.find((t) => t.id === c.id)!, { layouts: c.layouts });
+          for (const c of (tileChanges as Json[] | undefined) ?? [])
+            Object.assign(
+              tiles.find((t) => t.id === c.id)!,
+              { layouts: c.layouts },
+            );
         }
         return json(200, detail(d));
       }
@@ -177,13 +185,28 @@ describe('listDashboards', () => {
   it('follows pagination and sends no search (PostHog ignores it: posthog/api/dashboards/dashboard.py)', async () => {
     const { agent, pool, fetch } = mockPostHog();
     const seen: string[] = [];
-    const page = (ids: number[], next: boolean) => ({ count: 150, next: next ? `${BASE}/next` : null, previous: null, results: ids.map((id) => ({ id, name: `d${id}`, pinned: false, tags: [] })) });
+    const page = (ids: number[], next: boolean) => ({
+      count: 150,
+      next: next ? `${BASE}/next` : null,
+      previous: null,
+      results: ids.map((id) => ({ id, name: `d${id}`, pinned: false, tags: [] })),
+    });
     pool
       .intercept({ path: (p) => p.startsWith('/api/projects/1/dashboards/'), method: 'GET' })
       .reply((req) => {
         seen.push(req.path);
         const offset = new URL(req.path, BASE).searchParams.get('offset');
-        return { statusCode: 200, data: JSON.stringify(offset === '0' ? page(Array.from({ length: 100 }, (_, i) => i + 1), true) : page([101, 102], false)) };
+        return {
+          statusCode: 200,
+          data: JSON.stringify(
+            offset === '0'
+              ? page(
+                  Array.from({ length: 100 }, (_, i) => i + 1),
+                  true,
+                )
+              : page([101, 102], false),
+          ),
+        };
       })
       .persist();
     const client = createPostHogClient({ baseUrl: BASE, projectId: '1', apiKey: 'k', fetch });

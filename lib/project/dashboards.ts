@@ -12,7 +12,11 @@ type Client = Pick<PostHogClient, 'request' | 'projectId' | 'baseUrl'>;
 // Schemas: only the fields Tool Lens reads; PostHog sends many more (zod drops them).
 
 /** A field PostHog may leave out or null, read as `fallback` then. */
-const orElse = <T>(schema: z.ZodMiniType<T>, fallback: T) => z.pipe(z.nullish(schema), z.transform((value: T | null | undefined): T => value ?? fallback));
+const orElse = <T>(schema: z.ZodMiniType<T>, fallback: T) =>
+  z.pipe(
+    z.nullish(schema),
+    z.transform((value: T | null | undefined): T => value ?? fallback),
+  );
 const tagsSchema = orElse(z.array(z.string()), []);
 
 export const dashboardSummarySchema = z.object({
@@ -60,7 +64,7 @@ export type DashboardDetail = z.infer<typeof dashboardDetailSchema>;
 const PAGE = 100;
 const MAX_PAGES = 20;
 
-export const projectPath = (client: Pick<PostHogClient, "projectId">, rest: string) => `/api/projects/${encodeURIComponent(client.projectId)}/${rest}`;
+export const projectPath = (client: Pick<PostHogClient, 'projectId'>, rest: string) => `/api/projects/${encodeURIComponent(client.projectId)}/${rest}`;
 
 /**
  * Dashboards of the project (not deleted), pinned first then by name — all of them, page by page: PostHog's
@@ -75,9 +79,7 @@ export async function listDashboards(client: Client): Promise<DashboardSummary[]
     all.push(...res.results);
     if (!res.next || res.results.length === 0) break;
   }
-  return all
-    .filter((d) => !d.deleted)
-    .sort((a, b) => Number(b.pinned) - Number(a.pinned) || a.name.localeCompare(b.name));
+  return all.filter((d) => !d.deleted).sort((a, b) => Number(b.pinned) - Number(a.pinned) || a.name.localeCompare(b.name));
 }
 
 export function getDashboard(client: Client, id: number): Promise<DashboardDetail> {
@@ -124,9 +126,7 @@ export async function ensureToolUsageDashboard(
   onProgress: (p: EnsureProgress) => void = () => {},
   definition: DashboardDefinition = buildToolUsageDashboard(spelling),
 ): Promise<EnsureResult> {
-  const candidates = (await listDashboards(client))
-    .filter((d) => isToolLensDashboard(d, definition.name))
-    .sort((a, b) => a.id - b.id);
+  const candidates = (await listDashboards(client)).filter((d) => isToolLensDashboard(d, definition.name)).sort((a, b) => a.id - b.id);
   let dashboardId: number;
   let created = false;
   const existing = candidates[0];

@@ -59,7 +59,10 @@ export function createProjectService(deps: ProjectServiceDeps) {
   const { session, store } = deps;
 
   async function recent(project: string): Promise<number[]> {
-    return (await store.get(recentDashboardsItem)).filter((r) => r.project === project).sort((a, b) => b.at - a.at).map((r) => r.id);
+    return (await store.get(recentDashboardsItem))
+      .filter((r) => r.project === project)
+      .sort((a, b) => b.at - a.at)
+      .map((r) => r.id);
   }
 
   /** Pinned first, then recently opened through Tool Lens, then the rest by name. */
@@ -121,7 +124,10 @@ export function createProjectService(deps: ProjectServiceDeps) {
     try {
       const rows = autoMapRowsSchema.safeParse((await client.hogql(buildAutoMapQuery(settings.schema))).results);
       if (!rows.success) return null;
-      return { map: buildAutoMap(rows.data.map(([path, tool, views]) => ({ path: fromStoredForm(path), tool: fromStoredForm(tool), views }))), settings: project };
+      return {
+        map: buildAutoMap(rows.data.map(([path, tool, views]) => ({ path: fromStoredForm(path), tool: fromStoredForm(tool), views }))),
+        settings: project,
+      };
     } catch {
       return null;
     }
@@ -211,7 +217,18 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return store.get(alertsItem);
   }
 
-  return { cachedDashboards, fetchDashboards, dashboardOpened, ensureDashboard, fetchAutoMap, checkAlerts, alertState, getRanking, getAnnotations, getGroupTypes };
+  return {
+    cachedDashboards,
+    fetchDashboards,
+    dashboardOpened,
+    ensureDashboard,
+    fetchAutoMap,
+    checkAlerts,
+    alertState,
+    getRanking,
+    getAnnotations,
+    getGroupTypes,
+  };
 }
 
 const autoMapRowsSchema = z.array(z.tuple([z.string(), z.string(), z.number()]));

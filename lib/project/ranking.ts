@@ -11,10 +11,15 @@ import { RANGES, type RangeKey } from '../model/ranges';
 
 export const RANKED_TOOLS = 200;
 
-export function buildRankingQuery(range: RangeKey, options: { schema: SchemaMapping; funnelWindowHours: number; funnelUnit: 'sessions' | 'persons' }): HogQLRequest {
+export function buildRankingQuery(
+  range: RangeKey,
+  options: { schema: SchemaMapping; funnelWindowHours: number; funnelUnit: 'sessions' | 'persons' },
+): HogQLRequest {
   const { schema } = options;
   const v = new HogQLValues();
-  const [viewed, uploaded, started, completed, failed, downloaded] = (['viewed', 'uploadStarted', 'processingStarted', 'processingCompleted', 'processingFailed', 'resultDownloaded'] as const).map((k) => v.event(schema, k)) as [string, string, string, string, string, string];
+  const [viewed, uploaded, started, completed, failed, downloaded] = (
+    ['viewed', 'uploadStarted', 'processingStarted', 'processingCompleted', 'processingFailed', 'resultDownloaded'] as const
+  ).map((k) => v.event(schema, k)) as [string, string, string, string, string, string];
   const entity = options.funnelUnit === 'persons' ? 'toString(person_id)' : v.text(schema, 'session_id');
   const rows = `SELECT event, ${v.text(schema, 'tool_name')} AS tool, ${entity} AS entity, ${v.number(schema, 'processing_duration_ms')} AS d, reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)) AS ts
     FROM events
@@ -52,7 +57,15 @@ export interface ToolFigures {
 }
 
 export function toToolFigures(rows: z.infer<typeof rankingRowsSchema>): ToolFigures[] {
-  return rows.map(([tool, started, failed, viewers, downloaders, n, p95]) => ({ tool: fromStoredForm(tool), started, failed, viewers, downloaders, n, p95Ms: n > 0 ? p95 : null }));
+  return rows.map(([tool, started, failed, viewers, downloaders, n, p95]) => ({
+    tool: fromStoredForm(tool),
+    started,
+    failed,
+    viewers,
+    downloaders,
+    n,
+    p95Ms: n > 0 ? p95 : null,
+  }));
 }
 
 export interface Position {
@@ -81,14 +94,21 @@ export function rankTools(tools: ToolFigures[]): Standing[] {
   const positions = (values: Array<[string, number]>, higherFirst: boolean) => {
     const sorted = [...values].sort((a, b) => (higherFirst ? b[1] - a[1] : a[1] - b[1]));
     const at = new Map<string, Position>();
-    for (const [tool, value] of sorted) at.set(tool, { position: 1 + sorted.filter(([, other]) => (higherFirst ? other > value : other < value)).length, of: sorted.length });
+    for (const [tool, value] of sorted)
+      at.set(tool, { position: 1 + sorted.filter(([, other]) => (higherFirst ? other > value : other < value)).length, of: sorted.length });
     return at;
   };
-  const p95 = positions(tools.filter((t) => t.p95Ms !== null).map((t) => [t.tool, t.p95Ms!]), true);
+  const p95 = positions(
+    tools.filter((t) => t.p95Ms !== null).map((t) => [t.tool, t.p95Ms!]),
+    true,
+  );
   const rates = tools.filter((t) => t.started > 0).map((t): [string, number] => [t.tool, t.failed / t.started]);
   const failure = positions(rates, true);
   const middle = median(rates.map(([, r]) => r));
-  const conversion = positions(tools.filter((t) => t.viewers > 0).map((t) => [t.tool, t.downloaders / t.viewers]), true);
+  const conversion = positions(
+    tools.filter((t) => t.viewers > 0).map((t) => [t.tool, t.downloaders / t.viewers]),
+    true,
+  );
   return tools.map((t) => {
     const rate = t.started > 0 ? t.failed / t.started : null;
     const f = failure.get(t.tool);

@@ -11,7 +11,10 @@ const metrics = {
   split: { at: 1_764_000_000_000, seconds: 3600 },
   funnel: { unit: 'sessions', windowHours: 24, steps: [{ label: 'Viewed', current: 10, previous: 9 }] },
   latency: { current: q(5), previous: q(4), failed: q(1), spark: [{ at: 86_400, n: 3, p95Ms: null }] },
-  jobs: { current: { views: 10, started: 6, completed: 5, failed: 1, cacheHits: 1, downloads: 3 }, previous: { views: 9, started: 5, completed: 4, failed: 1, cacheHits: 0, downloads: 2 } },
+  jobs: {
+    current: { views: 10, started: 6, completed: 5, failed: 1, cacheHits: 1, downloads: 3 },
+    previous: { views: 9, started: 5, completed: 4, failed: 1, cacheHits: 0, downloads: 2 },
+  },
   errors: [{ type: 'timeout', current: 1, previous: 1 }],
   more: { auth: [{ label: 'anonymous', count: 7 }], fileTypes: [{ type: 'pdf', count: 6, meanBytes: 9000.5 }], formats: [{ format: 'txt', count: 3 }] },
   llm: { generations: 2, p95LatencyS: 1.5, costUsd: 0.01, errors: 0, inputTokens: 100, outputTokens: 50 },
@@ -24,7 +27,16 @@ const links = { project: 'p', funnel: 'f', latencySql: 'l', errors: 'e', replays
 const failure = { kind: 'rate_limited', message: 'slow down', retryInMs: 1000 };
 const computing = { since: 1, rowsRead: 10, rowsTotal: null, askAgainInMs: 500 };
 const row = { jobId: null, durationMs: 12, at: '2026-11-25T10:00:00Z', detail: 'x', eventUrl: 'u', replayUrl: null };
-const ranked = { tool: 't', started: 1, failed: 0, viewers: 2, downloaders: 1, n: 1, p95Ms: null, standing: { tool: 't', p95: { position: 1, of: 2 }, failureRate: { position: 1, of: 2, timesMedian: null }, viewToDownload: null } };
+const ranked = {
+  tool: 't',
+  started: 1,
+  failed: 0,
+  viewers: 2,
+  downloaders: 1,
+  n: 1,
+  p95Ms: null,
+  standing: { tool: 't', p95: { position: 1, of: 2 }, failureRate: { position: 1, of: 2, timesMedian: null }, viewToDownload: null },
+};
 
 /** Good answers of each kind the card reads, every optional field present somewhere. */
 const GOOD: Record<CardRequestType, unknown[]> = {
@@ -33,10 +45,22 @@ const GOOD: Record<CardRequestType, unknown[]> = {
     { ok: true, metrics: { ...metrics, segment: null, split: undefined, llm: null, sample: undefined, events: undefined, toolsSeen: null }, links },
     { ok: false, error: failure, computing },
   ],
-  'triage/get': [{ ok: true, triage: { slowest: [row], failures: [{ ...row, jobId: 'j', replayUrl: 'r', detail: null, durationMs: null }] } }, { ok: false, error: { kind: 'extension', message: 'gone' } }],
-  'ranking/get': [{ ok: true, ranking: { range: '24h', at: 5, tools: [ranked] } }, { ok: false, error: failure }],
-  'annotations/get': [{ ok: true, annotations: [{ id: 1, content: 'deploy', at: 2 }] }, { ok: false, error: failure }],
-  'lookup/open': [{ ok: true, where: 'panel' }, { ok: false, where: 'none' }],
+  'triage/get': [
+    { ok: true, triage: { slowest: [row], failures: [{ ...row, jobId: 'j', replayUrl: 'r', detail: null, durationMs: null }] } },
+    { ok: false, error: { kind: 'extension', message: 'gone' } },
+  ],
+  'ranking/get': [
+    { ok: true, ranking: { range: '24h', at: 5, tools: [ranked] } },
+    { ok: false, error: failure },
+  ],
+  'annotations/get': [
+    { ok: true, annotations: [{ id: 1, content: 'deploy', at: 2 }] },
+    { ok: false, error: failure },
+  ],
+  'lookup/open': [
+    { ok: true, where: 'panel' },
+    { ok: false, where: 'none' },
+  ],
   'options/open': [{ ok: true }],
 };
 
@@ -55,7 +79,34 @@ function replaced(value: unknown, path: Array<string | number>, next: unknown): 
   return copy;
 }
 const DELETE = Symbol('delete');
-const BREAKS: unknown[] = [DELETE, undefined, null, 'x', '', -1, 0, 1, 2, 1.5, 150, 70_000, 2 ** 60, NaN, Infinity, true, false, [], {}, 'panel', 'ok', 'alert', 'persons', '30d', 'a'.repeat(401), [null, null, null]];
+const BREAKS: unknown[] = [
+  DELETE,
+  undefined,
+  null,
+  'x',
+  '',
+  -1,
+  0,
+  1,
+  2,
+  1.5,
+  150,
+  70_000,
+  2 ** 60,
+  NaN,
+  Infinity,
+  true,
+  false,
+  [],
+  {},
+  'panel',
+  'ok',
+  'alert',
+  'persons',
+  '30d',
+  'a'.repeat(401),
+  [null, null, null],
+];
 
 describe('the card checks answers as the protocol does, without zod', () => {
   it('lists exactly the requests the card script makes', () => {
@@ -73,7 +124,10 @@ describe('the card checks answers as the protocol does, without zod', () => {
             const broken = replaced(good, path, next);
             const zod = responseSchemas[type].safeParse(broken).success;
             const plain = cardAnswer(type, broken) !== null;
-            if (plain !== zod) throw new Error(`${type} at ${path.join('.') || '(root)'} = ${String(next === DELETE ? 'deleted' : JSON.stringify(next))}: zod says ${zod}, the plain check ${plain}`);
+            if (plain !== zod)
+              throw new Error(
+                `${type} at ${path.join('.') || '(root)'} = ${String(next === DELETE ? 'deleted' : JSON.stringify(next))}: zod says ${zod}, the plain check ${plain}`,
+              );
             checked++;
             if (!zod) rejected++;
           }

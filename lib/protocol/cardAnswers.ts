@@ -9,13 +9,35 @@ import type { Request, ResponseFor } from './messages';
 import { array, bool, count, either, int, literal, nullable, num, numIn, object, oneOf, optional, str, strMax, tuple, type Check } from './shape';
 
 const RANGES = ['1h', '24h', '7d', '30d'] as const;
-const ERROR_KINDS = ['not_configured', 'unauthorized', 'forbidden', 'not_found', 'rate_limited', 'server', 'network', 'timeout', 'bad_response', 'query_error', 'too_slow', 'computing', 'bad_request', 'extension'] as const;
+const ERROR_KINDS = [
+  'not_configured',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'rate_limited',
+  'server',
+  'network',
+  'timeout',
+  'bad_response',
+  'query_error',
+  'too_slow',
+  'computing',
+  'bad_request',
+  'extension',
+] as const;
 const range = oneOf(RANGES);
 const maybeNumber = nullable(num);
 
 const failure = object({ kind: oneOf(ERROR_KINDS), message: str, retryInMs: optional(numIn(0, Infinity)) });
 const computing = object({ since: num, rowsRead: nullable(count), rowsTotal: nullable(count), askAgainInMs: numIn(100, 60_000) });
-const quantiles = object({ n: count, p50Ms: maybeNumber, p95Ms: maybeNumber, p99Ms: maybeNumber, meanMs: maybeNumber, p95IntervalMs: optional(tuple(maybeNumber, maybeNumber)) });
+const quantiles = object({
+  n: count,
+  p50Ms: maybeNumber,
+  p95Ms: maybeNumber,
+  p99Ms: maybeNumber,
+  meanMs: maybeNumber,
+  p95IntervalMs: optional(tuple(maybeNumber, maybeNumber)),
+});
 const jobs = object({ views: count, started: count, completed: count, failed: count, cacheHits: count, downloads: count });
 const toolMetrics = object({
   tool: str,
@@ -33,7 +55,13 @@ const toolMetrics = object({
     formats: array(object({ format: str, count })),
   }),
   llm: nullable(object({ generations: count, p95LatencyS: maybeNumber, costUsd: num, errors: count, inputTokens: num, outputTokens: num })),
-  health: object({ failuresLastHour: count, completedLastHour: count, meanDurationMsLastHour: maybeNumber, status: oneOf(['ok', 'alert']), reasons: array(str) }),
+  health: object({
+    failuresLastHour: count,
+    completedLastHour: count,
+    meanDurationMsLastHour: maybeNumber,
+    status: oneOf(['ok', 'alert']),
+    reasons: array(str),
+  }),
   sample: optional(object({ factor: (v) => int(v) && (v as number) >= 2, events: count })),
   events: optional(count),
   toolsSeen: nullable(array(object({ tool: str, views: count }))),
@@ -50,7 +78,12 @@ const rankedTool = object({
   downloaders: count,
   n: count,
   p95Ms: maybeNumber,
-  standing: object({ tool: str, p95: nullable(position), failureRate: nullable(object({ position: num, of: num, timesMedian: maybeNumber })), viewToDownload: nullable(position) }),
+  standing: object({
+    tool: str,
+    p95: nullable(position),
+    failureRate: nullable(object({ position: num, of: num, timesMedian: maybeNumber })),
+    viewToDownload: nullable(position),
+  }),
 });
 
 /** The requests a card makes, each with the check of its answer. */

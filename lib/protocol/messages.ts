@@ -44,11 +44,19 @@ export const rankingResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export const annotationsResponse = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), annotations: z.array(z.object({ id: z.number(), content: z.string().check(z.maxLength(400)), at: z.number() })).check(z.maxLength(50)) }),
+  z.object({
+    ok: z.literal(true),
+    annotations: z.array(z.object({ id: z.number(), content: z.string().check(z.maxLength(400)), at: z.number() })).check(z.maxLength(50)),
+  }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export const groupTypesResponse = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), groupTypes: z.array(z.object({ index: z.number().check(z.int(), z.minimum(0), z.maximum(4)), name: z.string().check(z.maxLength(200)) })).check(z.maxLength(5)) }),
+  z.object({
+    ok: z.literal(true),
+    groupTypes: z
+      .array(z.object({ index: z.number().check(z.int(), z.minimum(0), z.maximum(4)), name: z.string().check(z.maxLength(200)) }))
+      .check(z.maxLength(5)),
+  }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export const cardPrefsResponse = z.object({ prefs: cardPrefsSchema });
@@ -124,10 +132,13 @@ export const onboardingProjectsResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
 export const onboardingSitesResponse = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), days: count(), sites: z.array(z.object({ origin: z.string(), views: count(), tools: count(), example: z.nullable(z.string()) })) }),
+  z.object({
+    ok: z.literal(true),
+    days: count(),
+    sites: z.array(z.object({ origin: z.string(), views: count(), tools: count(), example: z.nullable(z.string()) })),
+  }),
   z.object({ ok: z.literal(false), error: failureSchema }),
 ]);
-
 
 // Requests: the table -----------------------------------------------------------------------------
 
@@ -142,7 +153,11 @@ const hostChoice = () => z.enum(['us', 'eu', 'custom']);
  * alerts or connection tests.
  */
 type Sender = 'content script' | 'extension pages';
-const message = <Fields extends z.core.$ZodLooseShape, Answer extends z.ZodMiniType>(from: Sender, request: Fields, response: Answer) => ({ from, request, response });
+const message = <Fields extends z.core.$ZodLooseShape, Answer extends z.ZodMiniType>(from: Sender, request: Fields, response: Answer) => ({
+  from,
+  request,
+  response,
+});
 
 export const MESSAGES = {
   'tool-metrics/get': message(

@@ -9,8 +9,7 @@ const popup = { id: 'self-id', url: 'chrome-extension://self-id/popup.html', ori
 const contentScript = { id: 'self-id', url: 'https://tools.example.com/tools/pdf', origin: 'https://tools.example.com', tab: { id: 4 }, frameId: 0 };
 
 /** Every request type answered by one spy (the answers' types do not matter to the listener). */
-const handlersFor = (handle: (request: Request, sender: unknown) => Promise<unknown>) =>
-  new Proxy({}, { get: () => handle }) as unknown as Handlers;
+const handlersFor = (handle: (request: Request, sender: unknown) => Promise<unknown>) => new Proxy({}, { get: () => handle }) as unknown as Handlers;
 
 describe('background message listener', () => {
   it('answers only well-formed requests from its own extension', async () => {
@@ -31,7 +30,18 @@ describe('background message listener', () => {
     const listen = createMessageListener(SELF, handlersFor(handle));
     for (const request of EVERY_REQUEST) expect(listen(request, popup), request.type).toBeInstanceOf(Promise);
     const allowed = EVERY_REQUEST.filter((r) => listen(r, contentScript) !== undefined).map((r) => r.type);
-    expect(allowed).toEqual(['tool-metrics/get', 'triage/get', 'lookup/open', 'ranking/get', 'annotations/get', 'card-prefs/get', 'card-prefs/set', 'site/config', 'options/open', 'card/inject']);
+    expect(allowed).toEqual([
+      'tool-metrics/get',
+      'triage/get',
+      'lookup/open',
+      'ranking/get',
+      'annotations/get',
+      'card-prefs/get',
+      'card-prefs/set',
+      'site/config',
+      'options/open',
+      'card/inject',
+    ]);
     expect(new Set(allowed)).toEqual(CONTENT_SCRIPT_REQUESTS);
     // A sender without a URL is not taken for an extension page.
     expect(listen({ type: 'connection/test' }, { id: 'self-id', tab: { id: 4 } })).toBeUndefined();
@@ -48,7 +58,12 @@ describe('background message listener', () => {
     // The frame's URL counts: sender.origin missing (older browsers) or "null" (a sandboxed page).
     expect(listen({ type: 'site/config', origin: 'https://tools.example.com' }, { ...contentScript, origin: undefined })).toBeInstanceOf(Promise);
     expect(listen({ type: 'card-prefs/get', origin: 'https://tools.example.com' }, { ...contentScript, origin: 'null' })).toBeInstanceOf(Promise);
-    expect(listen({ type: 'card-prefs/get', origin: 'https://tools.example.com' }, { ...contentScript, url: 'https://other.example.com/x', origin: 'https://tools.example.com' })).toBeUndefined();
+    expect(
+      listen(
+        { type: 'card-prefs/get', origin: 'https://tools.example.com' },
+        { ...contentScript, url: 'https://other.example.com/x', origin: 'https://tools.example.com' },
+      ),
+    ).toBeUndefined();
   });
 });
 

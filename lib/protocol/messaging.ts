@@ -1,6 +1,16 @@
 /** Typed, validated messaging between extension contexts. */
 import { browser } from 'wxt/browser';
-import { CONTENT_SCRIPT_REQUESTS, requestSchema, responseSchemas, tabRequestSchema, tabResponseSchemas, type Request, type ResponseFor, type TabRequest, type TabResponseFor } from './messages';
+import {
+  CONTENT_SCRIPT_REQUESTS,
+  requestSchema,
+  responseSchemas,
+  tabRequestSchema,
+  tabResponseSchemas,
+  type Request,
+  type ResponseFor,
+  type TabRequest,
+  type TabResponseFor,
+} from './messages';
 
 /** Sends a request to the background worker and validates its answer against the protocol. */
 export async function sendRequest<R extends Request>(request: R): Promise<ResponseFor<R['type']>> {
@@ -71,4 +81,3 @@ export async function sendToTab<R extends TabRequest>(tabId: number, request: R)
   const parsed = tabResponseSchemas[request.type].safeParse(raw);
   return parsed.success ? (parsed.data as TabResponseFor<R['type']>) : null;
 }
-

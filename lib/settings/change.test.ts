@@ -22,7 +22,12 @@ describe('which settings changes drop the cached figures', () => {
   });
 
   it('keeps them when only the budget or the alert options change', () => {
-    for (const change of [{ requestBudget: { capacity: 10, refillPerHour: 30 } }, { alertEveryMinutes: 30 }, { alertNotifications: true }, { extraAlertRules: [] }]) {
+    for (const change of [
+      { requestBudget: { capacity: 10, refillPerHour: 30 } },
+      { alertEveryMinutes: 30 },
+      { alertNotifications: true },
+      { extraAlertRules: [] },
+    ]) {
       expect(dropFigures(stored, { ...stored, ...change }), JSON.stringify(change)).toBe(false);
     }
     expect(dropFigures(undefined, undefined)).toBe(false);
@@ -43,7 +48,11 @@ describe('what else a settings change calls for', () => {
 
   it('checks the alerts at once only when what they read changed; the budget or the period alone cost no request', () => {
     expect(change({ thresholds: { failuresPerHour: 1, meanDurationSeconds: 60 } }).checkAlertsNow).toBe(true);
-    expect(change({ extraAlertRules: [{ metric: 'p95_duration_s', above: 30 }] })).toEqual({ dropFigures: false, forgetRetryAfter: false, checkAlertsNow: true });
+    expect(change({ extraAlertRules: [{ metric: 'p95_duration_s', above: 30 }] })).toEqual({
+      dropFigures: false,
+      forgetRetryAfter: false,
+      checkAlertsNow: true,
+    });
     expect(change({ apiKey: 'phx_b' }).checkAlertsNow).toBe(true);
     expect(change({ requestBudget: { capacity: 5, refillPerHour: 5 } })).toEqual({ dropFigures: false, forgetRetryAfter: false, checkAlertsNow: false });
     expect(change({ alertEveryMinutes: 30 }).checkAlertsNow).toBe(false);

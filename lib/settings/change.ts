@@ -6,7 +6,15 @@
 import { parseStoredSettings, type Settings } from './settings';
 
 /** Settings the card's figures do not depend on: changing them keeps the cached figures. */
-const NOT_IN_FIGURES = ['requestBudget', 'queryLimitPerHour', 'alertEveryMinutes', 'alertNotifications', 'extraAlertRules', 'personEmailProperty', 'personProperties'] as const;
+const NOT_IN_FIGURES = [
+  'requestBudget',
+  'queryLimitPerHour',
+  'alertEveryMinutes',
+  'alertNotifications',
+  'extraAlertRules',
+  'personEmailProperty',
+  'personProperties',
+] as const;
 type FigureSettings = Omit<Settings, (typeof NOT_IN_FIGURES)[number]>;
 
 /** The part of the settings the card's figures depend on (connection, key, schema, funnel, thresholds, segment). */

@@ -26,7 +26,7 @@ describe('settingsAtAGlance: the popup first paint', () => {
     { ...good, projectId: 12345 },
     { ...good, customHost: undefined },
   ];
-  it("agrees with the full schema wherever it answers, and answers for every good connection", () => {
+  it('agrees with the full schema wherever it answers, and answers for every good connection', () => {
     for (const raw of variants) {
       const glance = settingsAtAGlance(raw);
       const full = parseStoredSettings(raw);

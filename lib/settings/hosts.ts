@@ -33,7 +33,10 @@ export function postHogBaseUrl(settings: { host: HostKind; customHost: string })
 }
 
 /** The part of the settings the popup's first paint shows: which PostHog, which project. */
-export type ConnectionGlance = { status: 'configured'; settings: { host: HostKind; customHost: string; projectId: string } } | { status: 'missing' } | { status: 'invalid'; message: string };
+export type ConnectionGlance =
+  | { status: 'configured'; settings: { host: HostKind; customHost: string; projectId: string } }
+  | { status: 'missing' }
+  | { status: 'invalid'; message: string };
 
 /**
  * The stored settings' connection as settingsSchema reads it (host, custom host, project id, each

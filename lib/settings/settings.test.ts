@@ -60,14 +60,20 @@ describe('settings', () => {
     expect(budget({ capacity: 1, refillPerHour: 1 }).status).toBe('configured');
     expect(budget({ capacity: 0, refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: At least 1 request at once' });
     expect(budget({ capacity: 60, refillPerHour: 0 })).toEqual({ status: 'invalid', message: 'requestBudget.refillPerHour: At least 1 request an hour' });
-    expect(budget({ capacity: 2.5, refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: Requests at once must be a whole number' });
+    expect(budget({ capacity: 2.5, refillPerHour: 60 })).toEqual({
+      status: 'invalid',
+      message: 'requestBudget.capacity: Requests at once must be a whole number',
+    });
   });
 
   it('refuses a request budget of the wrong type', () => {
     const budget = (requestBudget: unknown) => parseStoredSettings({ ...good, requestBudget });
     expect(budget({ capacity: '60', refillPerHour: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.capacity: Requests at once must be a number' });
     expect(budget({ capacity: 60 })).toEqual({ status: 'invalid', message: 'requestBudget.refillPerHour: Requests per hour must be a number' });
-    expect(budget({ capacity: Number.NaN, refillPerHour: 60 })).toMatchObject({ status: 'invalid', message: expect.stringContaining('requestBudget.capacity') });
+    expect(budget({ capacity: Number.NaN, refillPerHour: 60 })).toMatchObject({
+      status: 'invalid',
+      message: expect.stringContaining('requestBudget.capacity'),
+    });
     for (const wrong of [60, 'lots', null, [60, 60]]) {
       expect(budget(wrong)).toEqual({ status: 'invalid', message: 'requestBudget: The request budget is { "capacity": number, "refillPerHour": number }' });
     }
@@ -88,16 +94,26 @@ describe('settings', () => {
     expect(parseStoredSettings({ ...good, host: 'custom', customHost })).toMatchObject({ status: 'invalid', message: expect.stringMatching(/^customHost: /) });
   });
 
-  it.each(['http://[::1]', 'http://[::1]:8010', 'http://localhost:8010', 'http://127.0.0.1', 'https://posthog.example.com:8443/'])('accepts this machine over http, and https anywhere: %s', (customHost) => {
-    expect(checkCustomHost(customHost)).toBeNull();
-    expect(parseStoredSettings({ ...good, host: 'custom', customHost }).status).toBe('configured');
-  });
+  it.each(['http://[::1]', 'http://[::1]:8010', 'http://localhost:8010', 'http://127.0.0.1', 'https://posthog.example.com:8443/'])(
+    'accepts this machine over http, and https anywhere: %s',
+    (customHost) => {
+      expect(checkCustomHost(customHost)).toBeNull();
+      expect(parseStoredSettings({ ...good, host: 'custom', customHost }).status).toBe('configured');
+    },
+  );
 
   it("names the person properties support's lookup shows: settings from before it get email, name and plan; at most 8", () => {
     const state = parseStoredSettings(good);
     expect(state.status === 'configured' && lookupPersonProperties(state.settings)).toEqual(['email', 'name', 'plan']);
     // The email property first, each once, blanks dropped.
-    expect(lookupPersonProperties({ personEmailProperty: 'contact', personProperties: ' plan, , contact,plan , company ' })).toEqual(['contact', 'plan', 'company']);
-    expect(parseStoredSettings({ ...good, personProperties: 'a,b,c,d,e,f,g,h,i' })).toMatchObject({ status: 'invalid', message: 'personProperties: At most 8 person properties' });
+    expect(lookupPersonProperties({ personEmailProperty: 'contact', personProperties: ' plan, , contact,plan , company ' })).toEqual([
+      'contact',
+      'plan',
+      'company',
+    ]);
+    expect(parseStoredSettings({ ...good, personProperties: 'a,b,c,d,e,f,g,h,i' })).toMatchObject({
+      status: 'invalid',
+      message: 'personProperties: At most 8 person properties',
+    });
   });
 });

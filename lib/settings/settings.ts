@@ -91,10 +91,24 @@ export const metricsOptionsSchema = z.object({
 export type MetricsOptions = z.infer<typeof metricsOptionsSchema>;
 
 /** The budget may not exceed the key's HogQL query limit (at once, or an hour). */
-export function checkBudgetWithinLimit(options: Pick<MetricsOptions, 'requestBudget' | 'queryLimitPerHour'>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = []): void {
+export function checkBudgetWithinLimit(
+  options: Pick<MetricsOptions, 'requestBudget' | 'queryLimitPerHour'>,
+  ctx: z.core.$RefinementCtx,
+  path: PropertyKey[] = [],
+): void {
   const limit = options.queryLimitPerHour;
-  if (options.requestBudget.capacity > limit) ctx.addIssue({ code: 'custom', path: [...path, 'requestBudget', 'capacity'], message: `At most ${limit} at once: PostHog allows this key ${limit} queries an hour` });
-  if (options.requestBudget.refillPerHour > limit) ctx.addIssue({ code: 'custom', path: [...path, 'requestBudget', 'refillPerHour'], message: `At most ${limit} an hour: PostHog allows this key ${limit} queries an hour` });
+  if (options.requestBudget.capacity > limit)
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'requestBudget', 'capacity'],
+      message: `At most ${limit} at once: PostHog allows this key ${limit} queries an hour`,
+    });
+  if (options.requestBudget.refillPerHour > limit)
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'requestBudget', 'refillPerHour'],
+      message: `At most ${limit} an hour: PostHog allows this key ${limit} queries an hour`,
+    });
 }
 export const DEFAULT_METRICS_OPTIONS: MetricsOptions = metricsOptionsSchema.parse({});
 
@@ -121,10 +135,7 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 export const EMPTY_CONNECTION = { host: 'us', customHost: '', projectId: '', apiKey: '' } as const;
 
-export type SettingsState =
-  | { status: 'configured'; settings: Settings }
-  | { status: 'missing' }
-  | { status: 'invalid'; message: string };
+export type SettingsState = { status: 'configured'; settings: Settings } | { status: 'missing' } | { status: 'invalid'; message: string };
 
 /**
  * Settings stored by an older Tool Lens, brought to the current rules: budgets above the key's

@@ -36,7 +36,10 @@ describe('settings import/export', () => {
       return importSettings(JSON.stringify(f));
     };
     expect(file('http://attacker.example')).toEqual({ ok: false, errors: ['connection.customHost: Use https:// (plain http is only allowed for localhost)'] });
-    expect(file('https://us.posthog.com@attacker.example')).toEqual({ ok: false, errors: [expect.stringMatching(/^connection\.customHost: Leave out the user name/)] });
+    expect(file('https://us.posthog.com@attacker.example')).toEqual({
+      ok: false,
+      errors: [expect.stringMatching(/^connection\.customHost: Leave out the user name/)],
+    });
     expect(file('javascript:alert(1)')).toMatchObject({ ok: false });
     expect(file('https://posthog.example.com')).toMatchObject({ ok: true });
     expect(file('http://localhost:8010')).toMatchObject({ ok: true });
@@ -54,7 +57,10 @@ describe('settings import/export', () => {
     const storedSignIn = { ...settings, apiKey: '', auth: 'signIn' };
 
     it('keeps the key and the sign-in when host and project stay', () => {
-      expect(planImport(storedKey, imported({ host: 'eu', projectId: '42' }))).toMatchObject({ changed: null, settings: { apiKey: 'phx_secret_key', host: 'eu', projectId: '42' } });
+      expect(planImport(storedKey, imported({ host: 'eu', projectId: '42' }))).toMatchObject({
+        changed: null,
+        settings: { apiKey: 'phx_secret_key', host: 'eu', projectId: '42' },
+      });
       expect(planImport(storedSignIn, imported({ host: 'eu', projectId: '42' }))).toMatchObject({ changed: null, settings: { apiKey: '', auth: 'signIn' } });
     });
 
@@ -75,13 +81,29 @@ describe('settings import/export', () => {
     });
 
     it('has nothing to drop when nothing was stored', () => {
-      expect(planImport(undefined, imported({ host: 'custom', customHost: 'https://posthog.example.com', projectId: '1' }))).toMatchObject({ changed: null, settings: { apiKey: '' } });
+      expect(planImport(undefined, imported({ host: 'custom', customHost: 'https://posthog.example.com', projectId: '1' }))).toMatchObject({
+        changed: null,
+        settings: { apiKey: '' },
+      });
     });
   });
 
   it('refuses URL rules the matcher would not run, naming the rule and why', () => {
-    const file = JSON.parse(exportSettings(settings, [{ ...newSite('https://a.example'), urlRules: [{ kind: 'pattern', value: '/tools/:tool', map: {} }, { kind: 'regex', value: '^/(?=x)(\\w+)$', map: {} }] }]));
-    expect(importSettings(JSON.stringify(file))).toEqual({ ok: false, errors: [expect.stringMatching(/^sites\.0\.urlRules\.1\.value: Lookahead and lookbehind/)] });
+    const file = JSON.parse(
+      exportSettings(settings, [
+        {
+          ...newSite('https://a.example'),
+          urlRules: [
+            { kind: 'pattern', value: '/tools/:tool', map: {} },
+            { kind: 'regex', value: '^/(?=x)(\\w+)$', map: {} },
+          ],
+        },
+      ]),
+    );
+    expect(importSettings(JSON.stringify(file))).toEqual({
+      ok: false,
+      errors: [expect.stringMatching(/^sites\.0\.urlRules\.1\.value: Lookahead and lookbehind/)],
+    });
     file.sites[0].urlRules[1] = { kind: 'regex', value: '^/(\\w|\\d)+$', map: {} };
     expect(importSettings(JSON.stringify(file))).toMatchObject({ ok: true });
   });
@@ -107,7 +129,10 @@ describe('settings import/export', () => {
     wrong.options.requestBudget = { capacity: '30', refillPerHour: 60 };
     expect(importSettings(JSON.stringify(wrong))).toEqual({ ok: false, errors: ['options.requestBudget.capacity: Requests at once must be a number'] });
     wrong.options.requestBudget = { capacity: 30, refillPerHour: 5000 };
-    expect(importSettings(JSON.stringify(wrong))).toEqual({ ok: false, errors: ['options.requestBudget.refillPerHour: At most 120 an hour: PostHog allows this key 120 queries an hour'] });
+    expect(importSettings(JSON.stringify(wrong))).toEqual({
+      ok: false,
+      errors: ['options.requestBudget.refillPerHour: At most 120 an hour: PostHog allows this key 120 queries an hour'],
+    });
     wrong.options.requestBudget = 60;
     expect(importSettings(JSON.stringify(wrong))).toEqual({ ok: false, errors: [expect.stringMatching(/^options\.requestBudget: The request budget is/)] });
   });
@@ -151,7 +176,9 @@ describe('settings import/export', () => {
     });
 
     it('reports at most 10 problems, whatever the file holds', () => {
-      const result = timed(fileOf((file) => void (file.sites = Array.from({ length: 150 }, () => ({ origin: 'ftp://x', marker: null, urlRules: 'none', autoMap: 'yes' })))));
+      const result = timed(
+        fileOf((file) => void (file.sites = Array.from({ length: 150 }, () => ({ origin: 'ftp://x', marker: null, urlRules: 'none', autoMap: 'yes' })))),
+      );
       expect(result.ok).toBe(false);
       expect(!result.ok && result.errors).toHaveLength(10);
       expect(!result.ok && result.errors[0]).toMatch(/^sites\.0\./);

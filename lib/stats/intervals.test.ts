@@ -90,7 +90,14 @@ describe('Clopper–Pearson and the binomial', () => {
       }
       return sum;
     };
-    for (const [k, n, p] of [[3, 10, 0.5], [940, 2000, 0.5], [1000, 2000, 0.5], [12, 400, 0.02], [150, 160, 0.9]] as const) expect(binomialCdf(k, n, p)).toBeCloseTo(bySum(k, n, p), 9);
+    for (const [k, n, p] of [
+      [3, 10, 0.5],
+      [940, 2000, 0.5],
+      [1000, 2000, 0.5],
+      [12, 400, 0.02],
+      [150, 160, 0.9],
+    ] as const)
+      expect(binomialCdf(k, n, p)).toBeCloseTo(bySum(k, n, p), 9);
   });
 
   it('sums the binomial', () => {

@@ -52,7 +52,10 @@ export function compareRates(x1: number, n1: number, x2: number, n2: number, z =
 
 /** ln Γ(x) (Lanczos, g = 7): for binomial coefficients of large counts. */
 function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0]!;
@@ -202,7 +205,12 @@ export function p95IntervalRanks(n: number): { low: number | null; high: number 
  * the rank is unbounded anyway. The high rank's ceil and toInt are two definitions, not a call in a call,
  * which PostHog's parser pays more for.
  */
-export const P95_RANKS_SQL = (n: string) => [`${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`, `intDiv(0.95 * ${n} - p95_spread, 1) AS p95_low_rank`, `ceil(0.95 * ${n} + p95_spread) AS p95_high_ceil`, `toInt(p95_high_ceil) + 1 AS p95_high_rank`];
+export const P95_RANKS_SQL = (n: string) => [
+  `${Z95} * sqrt(0.0475 * ${n}) AS p95_spread`,
+  `intDiv(0.95 * ${n} - p95_spread, 1) AS p95_low_rank`,
+  `ceil(0.95 * ${n} + p95_spread) AS p95_high_ceil`,
+  `toInt(p95_high_ceil) + 1 AS p95_high_rank`,
+];
 
 export interface QuantileComparison {
   current: Interval | null;

@@ -10,7 +10,10 @@ export function browserStore(): Store {
   const wxt = (item: StoredItem<unknown, unknown>) => {
     let found = defined.get(item.key);
     if (!found) {
-      found = storage.defineItem<unknown>(item.key, { version: item.version ?? 1, migrations: item.migrations ?? {} }) as WxtStorageItem<unknown, Record<string, never>>;
+      found = storage.defineItem<unknown>(item.key, { version: item.version ?? 1, migrations: item.migrations ?? {} }) as WxtStorageItem<
+        unknown,
+        Record<string, never>
+      >;
       defined.set(item.key, found);
     }
     return found;
@@ -30,7 +33,9 @@ export function browserStore(): Store {
     entryIds: async (family) => {
       const prefix = family.prefix.slice(family.prefix.indexOf(':') + 1);
       const all = await storage.snapshot(area(family));
-      return Object.keys(all).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+      return Object.keys(all)
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length));
     },
     removeEntries: (family, ids) => storage.removeItems(ids.map((id) => entryKey(family, id))),
   };

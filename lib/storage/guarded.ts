@@ -15,9 +15,12 @@ export function createStorageHealth() {
   const problems = new Map<string, string>();
   return {
     note(key: string, error: unknown) {
-      problems.set(key, isQuotaError(error)
-        ? "The browser's storage for Tool Lens is full, even with its cached figures dropped: it keeps working, but what it could not save (such as a renewed sign-in) is lost when the browser restarts. If this stays, remove sites you no longer use in the options, or reinstall Tool Lens."
-        : `Tool Lens could not save to the browser's storage (${String((error as Error)?.message ?? error)}).`);
+      problems.set(
+        key,
+        isQuotaError(error)
+          ? "The browser's storage for Tool Lens is full, even with its cached figures dropped: it keeps working, but what it could not save (such as a renewed sign-in) is lost when the browser restarts. If this stays, remove sites you no longer use in the options, or reinstall Tool Lens."
+          : `Tool Lens could not save to the browser's storage (${String((error as Error)?.message ?? error)}).`,
+      );
     },
     clear(key: string) {
       problems.delete(key);

@@ -17,10 +17,12 @@ import { parseStoredSettings, upgradeStoredSettings, type Settings, type Setting
 import type { StoredFamily, StoredItem } from './store';
 
 /** Reads with a zod schema: the parsed value, or the fallback. */
-const checked = <T>(schema: z.ZodMiniType<T>, fallback: T) => (raw: unknown): T => {
-  const parsed = schema.safeParse(raw);
-  return parsed.success ? parsed.data : fallback;
-};
+const checked =
+  <T>(schema: z.ZodMiniType<T>, fallback: T) =>
+  (raw: unknown): T => {
+    const parsed = schema.safeParse(raw);
+    return parsed.success ? parsed.data : fallback;
+  };
 
 /**
  * The connection (host, project, key) and every option. Version 2: budgets above the key's HogQL
@@ -52,13 +54,19 @@ export const dashboardsItem: StoredItem<z.infer<typeof dashboardListSchema> | nu
 
 /** Dashboards opened through Tool Lens, most recent first, per project. */
 export const recentDashboardsSchema = z.array(z.object({ project: z.string(), id: z.number(), at: z.number() }));
-export const recentDashboardsItem: StoredItem<z.infer<typeof recentDashboardsSchema>> = { key: 'local:recentDashboards', read: checked(recentDashboardsSchema, []) };
+export const recentDashboardsItem: StoredItem<z.infer<typeof recentDashboardsSchema>> = {
+  key: 'local:recentDashboards',
+  read: checked(recentDashboardsSchema, []),
+};
 
 /** The request budget's bucket, so a restarted worker goes on where it was. */
 export const budgetStateSchema = z.object({ tokens: z.number().check(z.nonnegative()), at: z.number() });
 export const budgetStateItem: StoredItem<z.infer<typeof budgetStateSchema> | null> = { key: 'local:budget:state', read: checked(budgetStateSchema, null) };
 /** The bucket of another project a site names (staging, production): each project spends its own. */
-export const projectBudgetStateItem = (project: string): StoredItem<z.infer<typeof budgetStateSchema> | null> => ({ key: `local:budget:state:${project}`, read: checked(budgetStateSchema, null) });
+export const projectBudgetStateItem = (project: string): StoredItem<z.infer<typeof budgetStateSchema> | null> => ({
+  key: `local:budget:state:${project}`,
+  read: checked(budgetStateSchema, null),
+});
 
 /** Until when PostHog asked Tool Lens to wait (epoch ms; 0: no wait). */
 export const retryAfterItem: StoredItem<number> = { key: 'local:rate-limit:until', read: checked(z.number().check(z.nonnegative()), 0) };

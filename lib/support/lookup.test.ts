@@ -14,7 +14,13 @@ const ctx: LookupContext = {
   jobsUrl: (id) => `${BASE}/jobs-of/${id}`,
 };
 const T = Date.parse('2026-01-10T10:00:00Z');
-const person = (id: string, lastMs: number, list = ['ada-1']): LookupRows[number] => ['person', id, ['ada@example.com', 'pro \\"gold\\"'], [lastMs, lastMs - 60_000, 12, 3, 0, 0, 0], list];
+const person = (id: string, lastMs: number, list = ['ada-1']): LookupRows[number] => [
+  'person',
+  id,
+  ['ada@example.com', 'pro \\"gold\\"'],
+  [lastMs, lastMs - 60_000, 12, 3, 0, 0, 0],
+  list,
+];
 const job = (key: string, tool: string, lastMs: number, failed: boolean, duration: number | null, session: string | null = 's1'): LookupRows[number] => [
   'job',
   key,
@@ -61,11 +67,25 @@ describe("turning PostHog's answer into the panel's", () => {
       ['c', 'started', null],
       ['b', 'completed', 900],
     ]);
-    expect(lookup.jobs[0]).toMatchObject({ tool: 'pdf-to-text', errorType: 'ocr_failed', eventUrl: `${BASE}/project/7/events/uuid-a/${encodeURIComponent(new Date(T - 5000).toISOString())}`, replayUrl: `${BASE}/project/7/replay/s1`, sessionId: 's1' });
+    expect(lookup.jobs[0]).toMatchObject({
+      tool: 'pdf-to-text',
+      errorType: 'ocr_failed',
+      eventUrl: `${BASE}/project/7/events/uuid-a/${encodeURIComponent(new Date(T - 5000).toISOString())}`,
+      replayUrl: `${BASE}/project/7/replay/s1`,
+      sessionId: 's1',
+    });
     expect(lookup.tools).toEqual([{ tool: 'pdf-to-text', n: 20, p50Ms: 1000, p95Ms: 1900 }]);
     // The exception's type and message from $exception_list's first entry, as raw JSON: read exactly.
     expect(lookup.exceptions).toEqual([
-      { type: 'TypeError', message: 'Cannot read "x"', at: new Date(T - 4000).toISOString(), sessionId: 's1', eventUrl: `${BASE}/project/7/events/e1/${encodeURIComponent(new Date(T - 4000).toISOString())}`, replayUrl: `${BASE}/project/7/replay/s1`, issueUrl: `${BASE}/project/7/error_tracking/issue-9` },
+      {
+        type: 'TypeError',
+        message: 'Cannot read "x"',
+        at: new Date(T - 4000).toISOString(),
+        sessionId: 's1',
+        eventUrl: `${BASE}/project/7/events/e1/${encodeURIComponent(new Date(T - 4000).toISOString())}`,
+        replayUrl: `${BASE}/project/7/replay/s1`,
+        issueUrl: `${BASE}/project/7/error_tracking/issue-9`,
+      },
     ]);
   });
 
@@ -76,7 +96,13 @@ describe("turning PostHog's answer into the panel's", () => {
 
   it('bounds what PostHog sends: 5 people, 50 failures and 50 other jobs, 10 distinct ids', () => {
     const rows: LookupRows = [
-      ...Array.from({ length: 6 }, (_, i) => person(`p${i}`, T - i * 1000, Array.from({ length: 11 }, (_, k) => `d${k}`))),
+      ...Array.from({ length: 6 }, (_, i) =>
+        person(
+          `p${i}`,
+          T - i * 1000,
+          Array.from({ length: 11 }, (_, k) => `d${k}`),
+        ),
+      ),
       ...Array.from({ length: 60 }, (_, i) => job(`f${i}`, 't', T - i * 1000, true, 10)),
       ...Array.from({ length: 70 }, (_, i) => job(`o${i}`, 't', T - i * 1000, false, 10)),
     ];
@@ -85,7 +111,12 @@ describe("turning PostHog's answer into the panel's", () => {
     expect(lookup.morePersons).toBe(true);
     expect(lookup.persons[0]!.distinctIds).toHaveLength(10);
     expect(lookup.persons[0]!.moreDistinctIds).toBe(true);
-    expect(lookup.jobs.filter((j) => j.status === 'failed').map((j) => j.jobId).slice(0, 2)).toEqual(['f0', 'f1']);
+    expect(
+      lookup.jobs
+        .filter((j) => j.status === 'failed')
+        .map((j) => j.jobId)
+        .slice(0, 2),
+    ).toEqual(['f0', 'f1']);
     expect(lookup.jobs).toHaveLength(100);
   });
 
@@ -150,6 +181,8 @@ describe('copy for the ticket', () => {
   });
 
   it('says when nobody matches', () => {
-    expect(lookupSummary(toPersonLookup([], { ...ctx, match: 'any_id', value: 'nobody' }))).toBe('**Tool Lens: `nobody`** (id), last 7 days, as of 2026-01-10T12:00:00Z\n- Nobody in PostHog matches it in the last 7 days.');
+    expect(lookupSummary(toPersonLookup([], { ...ctx, match: 'any_id', value: 'nobody' }))).toBe(
+      '**Tool Lens: `nobody`** (id), last 7 days, as of 2026-01-10T12:00:00Z\n- Nobody in PostHog matches it in the last 7 days.',
+    );
   });
 });

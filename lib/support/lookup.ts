@@ -15,7 +15,9 @@ import { DISTINCT_IDS, FAILED_JOB_ROWS, MATCHED_BY, MAX_PERSONS, OTHER_JOB_ROWS 
 const text = z.nullable(z.string());
 const num = z.nullable(z.number());
 /** (kind, id, texts, numbers, list): every row of the lookup query. */
-export const lookupRowsSchema = z.array(z.tuple([z.enum(['person', 'totals', 'job', 'tool', 'exception']), z.string(), z.array(text), z.array(num), z.array(z.string())]));
+export const lookupRowsSchema = z.array(
+  z.tuple([z.enum(['person', 'totals', 'job', 'tool', 'exception']), z.string(), z.array(text), z.array(num), z.array(z.string())]),
+);
 export type LookupRows = z.infer<typeof lookupRowsSchema>;
 
 export interface LookupContext {
@@ -94,7 +96,16 @@ export function toPersonLookup(rows: LookupRows, ctx: LookupContext): PersonLook
     });
   // Failures first, each part newest first, bounded whatever PostHog sends.
   const newest = (a: LookedUpJob, b: LookedUpJob) => b.at.localeCompare(a.at);
-  const orderedJobs = [...jobs.filter((j) => j.status === 'failed').sort(newest).slice(0, FAILED_JOB_ROWS), ...jobs.filter((j) => j.status !== 'failed').sort(newest).slice(0, OTHER_JOB_ROWS)];
+  const orderedJobs = [
+    ...jobs
+      .filter((j) => j.status === 'failed')
+      .sort(newest)
+      .slice(0, FAILED_JOB_ROWS),
+    ...jobs
+      .filter((j) => j.status !== 'failed')
+      .sort(newest)
+      .slice(0, OTHER_JOB_ROWS),
+  ];
 
   const tools = rows
     .filter((r) => r[0] === 'tool')
@@ -160,7 +171,10 @@ export function standingWords(durationMs: number | null, stats: ToolStats | unde
  * The exceptions beside each job: those in the job's session ($session_id), by the job's index; the
  * rest (sessions of jobs not shown) apart. Newest first in each.
  */
-export function exceptionsByJob(jobs: LookedUpJob[], exceptions: LookedUpException[]): { byJob: Map<number, LookedUpException[]>; others: LookedUpException[] } {
+export function exceptionsByJob(
+  jobs: LookedUpJob[],
+  exceptions: LookedUpException[],
+): { byJob: Map<number, LookedUpException[]>; others: LookedUpException[] } {
   const byJob = new Map<number, LookedUpException[]>();
   const placed = new Set<LookedUpException>();
   jobs.forEach((job, i) => {

@@ -21,7 +21,14 @@ export function createSupportService({ session, now = Date.now }: { session: Ses
       const value = request.value.trim();
       const match = resolveMatch(request.by, value);
       const personProperties = lookupPersonProperties(settings);
-      const query = buildPersonLookupQuery({ range: request.range, match, value, schema: settings.schema, emailProperty: settings.personEmailProperty, personProperties });
+      const query = buildPersonLookupQuery({
+        range: request.range,
+        match,
+        value,
+        schema: settings.schema,
+        emailProperty: settings.personEmailProperty,
+        personProperties,
+      });
       const { response } = await runHogQL(client, query, { slots: client.slots, refresh: request.refresh, now });
       const rows = lookupRowsSchema.safeParse(response.results);
       if (!rows.success) throw new PostHogError('bad_response', describeZodError(rows.error));
@@ -33,7 +40,8 @@ export function createSupportService({ session, now = Date.now }: { session: Ses
         match,
         personProperties,
         asOf: response.last_refresh ?? new Date(now()).toISOString(),
-        jobsUrl: (personId) => sqlInsightUrl(client.baseUrl, settings.projectId, buildPersonJobsQuery({ range: request.range, schema: settings.schema, personId })),
+        jobsUrl: (personId) =>
+          sqlInsightUrl(client.baseUrl, settings.projectId, buildPersonJobsQuery({ range: request.range, schema: settings.schema, personId })),
       });
       return { ok: true, lookup };
     });

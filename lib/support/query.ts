@@ -54,7 +54,8 @@ function matchConditions(v: HogQLValues, input: PersonLookupInput): Partial<Reco
   }
   if (match === 'distinct_id' || match === 'any_id') out.distinct_id = `distinct_id = ${v.add('who', value)}`;
   // A session is the tool's own session id, or posthog-js's $session_id (the replay's).
-  if (match === 'session_id' || match === 'any_id') out.session_id = `(${v.text(schema, 'session_id')} = ${v.addText('who_text', value)} OR ${v.posthogText('session_id')} = ${v.addText('who_text', value)})`;
+  if (match === 'session_id' || match === 'any_id')
+    out.session_id = `(${v.text(schema, 'session_id')} = ${v.addText('who_text', value)} OR ${v.posthogText('session_id')} = ${v.addText('who_text', value)})`;
   if (match === 'job_id' || match === 'any_id') out.job_id = `${v.text(schema, 'job_id')} = ${v.addText('who_text', value)}`;
   return out;
 }
@@ -76,12 +77,18 @@ function matchConditions(v: HogQLValues, input: PersonLookupInput): Partial<Reco
 export function buildPersonLookupQuery(input: PersonLookupInput): HogQLRequest {
   const { schema } = input;
   const v = new HogQLValues();
-  const [started, completed, failed] = (['processingStarted', 'processingCompleted', 'processingFailed'] as const).map((k) => v.event(schema, k)) as [string, string, string];
+  const [started, completed, failed] = (['processingStarted', 'processingCompleted', 'processingFailed'] as const).map((k) => v.event(schema, k)) as [
+    string,
+    string,
+    string,
+  ];
   const inRange = `timestamp >= now() - INTERVAL ${v.add('range_seconds', RANGES[input.range].seconds)} SECOND`;
   const conditions = matchConditions(v, input);
   const who = Object.values(conditions).join(' OR ');
   const flags = MATCHED_BY.map((k) => (conditions[k] ? `toFloat(countIf(${conditions[k]}))` : 'toFloat(0)'));
-  const properties = input.personProperties.slice(0, MAX_PERSON_PROPERTIES).map((name, i) => `argMax(toString(person.properties[${v.add(`person_property_${i}`, name)}]), timestamp)`);
+  const properties = input.personProperties
+    .slice(0, MAX_PERSON_PROPERTIES)
+    .map((name, i) => `argMax(toString(person.properties[${v.add(`person_property_${i}`, name)}]), timestamp)`);
   const session = v.posthogText('session_id');
   const exceptionList = v.posthogText('exception_list');
   const tool = v.text(schema, 'tool_name');

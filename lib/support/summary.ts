@@ -27,9 +27,13 @@ const links = (parts: Array<[string, string | null]>) =>
     .join(' · ');
 
 function jobLine(job: LookedUpJob, lookup: PersonLookup): string {
-  const standing = standingWords(job.durationMs, lookup.tools.find((t) => t.tool === job.tool));
+  const standing = standingWords(
+    job.durationMs,
+    lookup.tools.find((t) => t.tool === job.tool),
+  );
   const against = standing ? ` (${standing})` : '';
-  const what = job.status === 'failed' ? `failed with ${codeSpan(job.errorType ?? 'unknown')}` : job.status === 'completed' ? 'completed' : 'started, no end yet';
+  const what =
+    job.status === 'failed' ? `failed with ${codeSpan(job.errorType ?? 'unknown')}` : job.status === 'completed' ? 'completed' : 'started, no end yet';
   const duration = job.durationMs !== null ? ` after ${formatDuration(job.durationMs)}${against}` : '';
   return `  - ${codeSpan(job.tool ?? 'unknown tool')} job ${job.jobId === null ? '(no job id)' : codeSpan(job.jobId)} ${what}${duration}, ${job.at} ${links([
     ['event', job.eventUrl],
@@ -60,9 +64,17 @@ export function lookupSummary(lookup: PersonLookup): string {
   if (lookup.exceptions.length) {
     lines.push(
       `- Exceptions in the same sessions (${formatCount(lookup.exceptions.length)}):`,
-      ...lookup.exceptions.slice(0, EXCEPTIONS_LISTED).map((e) => `  - ${codeSpan(e.type ?? 'Error')}${e.message ? ` ${codeSpan(e.message)}` : ''}, ${e.at} ${links([['event', e.eventUrl], ['replay', e.replayUrl], ['issue', e.issueUrl]])}`),
+      ...lookup.exceptions.slice(0, EXCEPTIONS_LISTED).map(
+        (e) =>
+          `  - ${codeSpan(e.type ?? 'Error')}${e.message ? ` ${codeSpan(e.message)}` : ''}, ${e.at} ${links([
+            ['event', e.eventUrl],
+            ['replay', e.replayUrl],
+            ['issue', e.issueUrl],
+          ])}`,
+      ),
     );
   }
-  if (totals.jobs > lookup.jobs.length && lookup.persons.length === 1) lines.push(`- All ${formatCount(totals.jobs)} jobs: ${links([['in PostHog', lookup.persons[0]!.jobsUrl]])}`);
+  if (totals.jobs > lookup.jobs.length && lookup.persons.length === 1)
+    lines.push(`- All ${formatCount(totals.jobs)} jobs: ${links([['in PostHog', lookup.persons[0]!.jobsUrl]])}`);
   return lines.join('\n');
 }

@@ -19,7 +19,12 @@ function row(section: string, label: string, values: Values): unknown[] {
 export const totalsRow = (period: 'current' | 'previous', event: string, values: Values): unknown[] => row(period, event, values);
 
 /** Completed jobs of a period with these durations: counts, sums and exact percentiles as the query computes them. */
-export function completedRow(period: 'current' | 'previous', durations: number[], extra: Partial<Record<Count, number>> = {}, event = 'tool_processing_completed'): unknown[] {
+export function completedRow(
+  period: 'current' | 'previous',
+  durations: number[],
+  extra: Partial<Record<Count, number>> = {},
+  event = 'tool_processing_completed',
+): unknown[] {
   const sorted = [...durations].sort((a, b) => a - b);
   const at = (level: number) => (sorted.length ? sorted[Math.floor(level * sorted.length)]! : null);
   return totalsRow(period, event, {
@@ -35,8 +40,16 @@ export function completedRow(period: 'current' | 'previous', durations: number[]
 }
 
 export const funnelRow = (period: 'current' | 'previous', level: number, sessions: number): unknown[] => ['funnel', period, [level, sessions]];
-export const errorRow = (type: string, current: number, bothPeriods: number): unknown[] => row('error', type, { all: bothPeriods, untilNow: bothPeriods, current });
+export const errorRow = (type: string, current: number, bothPeriods: number): unknown[] =>
+  row('error', type, { all: bothPeriods, untilNow: bothPeriods, current });
 /** A sparkline bucket starting at `at` (epoch seconds): the query labels it with its number, at ÷ bucket. */
 export const sparkRow = (at: number, n: number, p95: number | null): unknown[] => row('spark', String(at * 1000), { all: n, untilNow: n, n, current: n, p95 });
-export const fileTypeRow = (type: string, count: number, meanBytes: number | null): unknown[] => row('file_type', type, { all: count, untilNow: count, current: count, nSize: meanBytes === null ? 0 : count, sumSize: meanBytes === null ? null : meanBytes * count });
+export const fileTypeRow = (type: string, count: number, meanBytes: number | null): unknown[] =>
+  row('file_type', type, {
+    all: count,
+    untilNow: count,
+    current: count,
+    nSize: meanBytes === null ? 0 : count,
+    sumSize: meanBytes === null ? null : meanBytes * count,
+  });
 export const formatRow = (format: string, count: number): unknown[] => row('format', format, { all: count, untilNow: count, current: count });

@@ -58,7 +58,8 @@ export function createAlertWatch(deps: AlertWatchDeps) {
       return;
     }
     const every = settings.settings.alertEveryMinutes;
-    if ((await deps.alarms?.get(ALERTS_ALARM))?.periodInMinutes !== every) await deps.alarms?.create(ALERTS_ALARM, { delayInMinutes: every, periodInMinutes: every });
+    if ((await deps.alarms?.get(ALERTS_ALARM))?.periodInMinutes !== every)
+      await deps.alarms?.create(ALERTS_ALARM, { delayInMinutes: every, periodInMinutes: every });
     if (checkNow || !(await deps.project.alertState())) await check();
   }
 
@@ -75,7 +76,12 @@ export function createAlertWatch(deps: AlertWatchDeps) {
     for (const tool of state.tools.filter((t) => !before.has(t.tool))) {
       await deps.notifications
         // The tool's name is data anyone sending events chooses: Tool Lens's own words in the title, the name on one line in the message.
-        .create(`${NOTIFICATION_PREFIX}${tool.tool}`, { type: 'basic', iconUrl: deps.iconUrl, title: 'Tool Lens: a tool is over a threshold', message: plainLabel(`${plainLabel(tool.tool)} — ${tool.reasons.join('; ')}`, 300) })
+        .create(`${NOTIFICATION_PREFIX}${tool.tool}`, {
+          type: 'basic',
+          iconUrl: deps.iconUrl,
+          title: 'Tool Lens: a tool is over a threshold',
+          message: plainLabel(`${plainLabel(tool.tool)} — ${tool.reasons.join('; ')}`, 300),
+        })
         .catch(() => undefined);
     }
     return state;
@@ -113,7 +119,9 @@ export function createAlertWatch(deps: AlertWatchDeps) {
     if (!response.ok) return response;
     // The card's own project: a tool of the same name in another project is another tool.
     const project = response.links.projectId;
-    const trouble = (await deps.project.alertState())?.tools.find((t) => t.tool === response.metrics.tool && (t.project === undefined || t.project === project));
+    const trouble = (await deps.project.alertState())?.tools.find(
+      (t) => t.tool === response.metrics.tool && (t.project === undefined || t.project === project),
+    );
     const extra = trouble?.reasons.filter((_, i) => !CARD_RULES.includes(trouble.metrics[i] ?? '')) ?? [];
     if (!extra.length) return response;
     const health = response.metrics.health;

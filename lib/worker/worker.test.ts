@@ -8,7 +8,17 @@ import { newSite } from '../matching/toolMatch';
 import { responseSchemas, type DashboardProgress, type Request } from '../protocol/messages';
 import type { MessageSender } from '../protocol/messaging';
 import { DEFAULT_METRICS_OPTIONS, type Settings } from '../settings/settings';
-import { alertsItem, autoMapItem, cachedFigures, dashboardsItem, projectBudgetStateItem, settingsItem, signInItem, siteRules, sitesItem } from '../storage/items';
+import {
+  alertsItem,
+  autoMapItem,
+  cachedFigures,
+  dashboardsItem,
+  projectBudgetStateItem,
+  settingsItem,
+  signInItem,
+  siteRules,
+  sitesItem,
+} from '../storage/items';
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
@@ -136,7 +146,11 @@ describe('worker', () => {
     const shown = (await fakeBrowser.notifications.getAll()) as Record<string, { title: string; message: string }>;
     expect(shown[`tool-lens:${evil}`]?.title).toBe('Tool Lens: a tool is over a threshold');
     expect(shown[`tool-lens:${evil}`]?.message).toMatch(/^x Your account is locked: call 555 <b>now<\/b> — \d+ failures/);
-    expect(Object.values(shown).map((n) => n.title + n.message).join('')).not.toMatch(/[\n\r\u202e]/);
+    expect(
+      Object.values(shown)
+        .map((n) => n.title + n.message)
+        .join(''),
+    ).not.toMatch(/[\n\r\u202e]/);
 
     // All well again: the badge clears.
     alertQuery([['pdf-to-text', 0, 10, 10, 100, 200]]);
@@ -168,7 +182,8 @@ describe('worker', () => {
     await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
     // The policy's project replaces the stored 7 where no site names its own.
     const w = worker(store, undefined, undefined, { managed: { get: async () => ({ projectId: '9', colour: 'red' }) } });
-    const figuresOf = (project: string) => mock.pool.intercept({ path: `/api/projects/${project}/query/`, method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
+    const figuresOf = (project: string) =>
+      mock.pool.intercept({ path: `/api/projects/${project}/query/`, method: 'POST' }).reply(200, { results: ROWS_WITH_VIEWS });
     figuresOf('8');
     expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).toMatchObject({ ok: true, links: { projectId: '8' } });
     figuresOf('8');
@@ -197,7 +212,9 @@ describe('worker', () => {
     await store.set(sitesItem, [{ ...newSite(SITE), project: '8' }]);
     const w = worker(store);
     alertQuery([['pdf-to-text', 0, 4, 4, 100, 100]]);
-    mock.pool.intercept({ path: '/api/projects/8/query/', method: 'POST', body: (b: string) => b.includes('AS failures') }).reply(200, { results: [['pdf-to-text', 3, 4, 1, 100, 100]] });
+    mock.pool
+      .intercept({ path: '/api/projects/8/query/', method: 'POST', body: (b: string) => b.includes('AS failures') })
+      .reply(200, { results: [['pdf-to-text', 3, 4, 1, 100, 100]] });
     const state = responseSchemas['alerts/get'].parse(await w.ask({ type: 'alerts/get', check: true })).state;
     expect(state?.tools.map((t) => [t.tool, t.project])).toEqual([['pdf-to-text', '8']]);
     mock.pool.intercept(QUERY).reply(200, { results: ROWS_WITH_VIEWS });
@@ -251,7 +268,16 @@ describe('worker', () => {
 
   it('revokes a sign-in left behind when the settings go back to a key, and keeps it while they stay signed in', async () => {
     const store = memoryStore();
-    const held = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_a', refreshToken: 'phr_r', expiresAt: Date.now() + 3_600_000, scopes: ['query:read'], scopedTeams: [] };
+    const held = {
+      baseUrl: BASE,
+      clientId: 'c1',
+      redirectUri: 'https://x.chromiumapp.org/',
+      accessToken: 'pha_a',
+      refreshToken: 'phr_r',
+      expiresAt: Date.now() + 3_600_000,
+      scopes: ['query:read'],
+      scopedTeams: [],
+    };
     await store.set(signInItem, held);
     const w = worker(store);
     alertQuery([]).persist();
@@ -276,14 +302,24 @@ describe('worker', () => {
     // No views for any of them: each costs its figures and the "tools with views" question.
     let withViews: unknown[][] = [];
     const toolsSeen = (b: string) => b.includes('count() AS views');
-    mock.pool.intercept({ ...QUERY, body: toolsSeen }).reply(200, () => ({ results: withViews })).persist();
-    mock.pool.intercept({ ...QUERY, body: (b: string) => !toolsSeen(b) }).reply(200, { results: [] }).persist();
+    mock.pool
+      .intercept({ ...QUERY, body: toolsSeen })
+      .reply(200, () => ({ results: withViews }))
+      .persist();
+    mock.pool
+      .intercept({ ...QUERY, body: (b: string) => !toolsSeen(b) })
+      .reply(200, { results: [] })
+      .persist();
     const ask = (tool: string, sender = contentScript) => w.ask({ type: 'tool-metrics/get', tool, range: '7d' }, sender);
     const answers = [];
     for (let i = 0; i < 10; i++) answers.push(await ask(`made-up-${i}`));
     expect(answers.slice(0, 3).every((a) => (a as { ok: boolean }).ok)).toBe(true);
     expect(mock.requests()).toBe(6);
-    for (const refused of answers.slice(3)) expect(refused).toMatchObject({ ok: false, error: { kind: 'rate_limited', message: expect.stringContaining('3 tools an hour'), retryInMs: expect.any(Number) } });
+    for (const refused of answers.slice(3))
+      expect(refused).toMatchObject({
+        ok: false,
+        error: { kind: 'rate_limited', message: expect.stringContaining('3 tools an hour'), retryInMs: expect.any(Number) },
+      });
     // A tool the project has (auto-mapping), one already asked about, the popup, and another site still ask.
     expect(await ask('pdf-to-text')).toMatchObject({ ok: true });
     expect(await ask('made-up-0')).toMatchObject({ ok: true });
@@ -298,18 +334,45 @@ describe('worker', () => {
 
   describe('when storage.local is full (QUOTA_BYTES)', () => {
     const NOW = Date.now();
-    const expiring = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_old', refreshToken: 'phr_r', expiresAt: NOW + 10_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };
+    const expiring = {
+      baseUrl: BASE,
+      clientId: 'c1',
+      redirectUri: 'https://x.chromiumapp.org/',
+      accessToken: 'pha_old',
+      refreshToken: 'phr_r',
+      expiresAt: NOW + 10_000,
+      scopes: ['query:read'],
+      scopedTeams: [],
+      identity: 'ann',
+    };
     const signedIn = { ...SETTINGS, apiKey: '', auth: 'signIn' as const, alertNotifications: false };
-    const renewal = () => mock.pool.intercept({ path: '/oauth/token/', method: 'POST' }).reply(200, { access_token: 'pha_new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'phr_new' });
+    const renewal = () =>
+      mock.pool
+        .intercept({ path: '/oauth/token/', method: 'POST' })
+        .reply(200, { access_token: 'pha_new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'phr_new' });
     const bearer: string[] = [];
-    const figures = () => mock.pool.intercept({ ...QUERY, body: (b: string) => !b.includes('count() AS views') }).reply(200, (r) => (bearer.push(String((r.headers as Record<string, string>).authorization ?? (r.headers as Record<string, string>).Authorization)), { results: ROWS_WITH_VIEWS }));
+    const figures = () =>
+      mock.pool
+        .intercept({ ...QUERY, body: (b: string) => !b.includes('count() AS views') })
+        .reply(
+          200,
+          (r) => (
+            bearer.push(String((r.headers as Record<string, string>).authorization ?? (r.headers as Record<string, string>).Authorization)),
+            { results: ROWS_WITH_VIEWS }
+          ),
+        );
 
     it('makes room by dropping cached figures, so a renewed sign-in is kept', async () => {
       const store = memoryStore({}, { quotaBytes: 60_000 });
       await store.set(settingsItem, signedIn);
       await store.set(signInItem, expiring);
       // Cached figures take the room the renewed tokens need.
-      await store.setEntries(cachedFigures, Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`fp:7d:t${i}`, { at: NOW, response: { ok: false, error: { kind: 'server', message: 'x'.repeat(6000) } } }])));
+      await store.setEntries(
+        cachedFigures,
+        Object.fromEntries(
+          Array.from({ length: 9 }, (_, i) => [`fp:7d:t${i}`, { at: NOW, response: { ok: false, error: { kind: 'server', message: 'x'.repeat(6000) } } }]),
+        ),
+      );
       const w = worker(store);
       renewal();
       figures();
@@ -326,9 +389,19 @@ describe('worker', () => {
       let size = 0;
       for (let step = 32_768; step >= 1; step /= 2) {
         const filler = { project: 'x', at: 1, dashboards: [{ id: 1, name: 'x'.repeat(size + step), description: '', pinned: false, url: '', recent: false }] };
-        if (await store.set(dashboardsItem, filler).then(() => true, () => false)) size += step;
+        if (
+          await store.set(dashboardsItem, filler).then(
+            () => true,
+            () => false,
+          )
+        )
+          size += step;
       }
-      await store.set(dashboardsItem, { project: 'x', at: 1, dashboards: [{ id: 1, name: 'x'.repeat(size - 20), description: '', pinned: false, url: '', recent: false }] });
+      await store.set(dashboardsItem, {
+        project: 'x',
+        at: 1,
+        dashboards: [{ id: 1, name: 'x'.repeat(size - 20), description: '', pinned: false, url: '', recent: false }],
+      });
       const w = worker(store);
       renewal();
       figures();
@@ -356,7 +429,12 @@ describe('worker', () => {
     const writes: string[] = [];
     const base = memoryStore();
     // Every call to the store, to show that nothing about the person is written anywhere.
-    const spied = new Proxy(base, { get: (target, key) => (typeof target[key as keyof Store] === 'function' ? (...args: unknown[]) => (writes.push(JSON.stringify(args)), (target[key as keyof Store] as (...a: unknown[]) => unknown)(...args)) : target[key as keyof Store]) });
+    const spied = new Proxy(base, {
+      get: (target, key) =>
+        typeof target[key as keyof Store] === 'function'
+          ? (...args: unknown[]) => (writes.push(JSON.stringify(args)), (target[key as keyof Store] as (...a: unknown[]) => unknown)(...args))
+          : target[key as keyof Store],
+    });
     const w = worker(spied, undefined, undefined, { openLookupPanel: async (target) => (opened.push(target), 'panel'), notifyPages: () => void told++ });
     await w.start();
     expect(await w.lookUpSelection('Customer <Ada@Example.com> says the PDF failed', { windowId: 3, tabId: 9 })).toBe('panel');
@@ -372,7 +450,7 @@ describe('worker', () => {
     expect(await w.ask({ type: 'lookup/take', windowId: 3 })).toEqual({ lookup: null });
   });
 
-  it("looks a person up across every tool with one query, and keeps none of it", async () => {
+  it('looks a person up across every tool with one query, and keeps none of it', async () => {
     const store = memoryStore();
     await store.set(settingsItem, SETTINGS);
     const w = worker(store);
@@ -385,13 +463,31 @@ describe('worker', () => {
     });
     const answer = await w.ask({ type: 'person/lookup', range: '7d', by: 'distinct_id', value: ' ada-1 ' });
     expect(responseSchemas['person/lookup'].safeParse(answer).success).toBe(true);
-    expect(answer).toMatchObject({ ok: true, lookup: { match: 'distinct_id', value: 'ada-1', persons: [{ id: 'p1', distinctIds: ['ada-1'], jobs: 1, failedJobs: 1, matchedBy: ['distinct_id'] }], jobs: [{ jobId: 'j1', status: 'failed', errorType: 'ocr_failed' }] } });
+    expect(answer).toMatchObject({
+      ok: true,
+      lookup: {
+        match: 'distinct_id',
+        value: 'ada-1',
+        persons: [{ id: 'p1', distinctIds: ['ada-1'], jobs: 1, failedJobs: 1, matchedBy: ['distinct_id'] }],
+        jobs: [{ jobId: 'j1', status: 'failed', errorType: 'ocr_failed' }],
+      },
+    });
     expect(mock.requests()).toBe(1);
   });
 
   it('drops the cached figures when the user signs out: they were read with that sign-in', async () => {
     const store = memoryStore();
-    const held = { baseUrl: BASE, clientId: 'c1', redirectUri: 'https://x.chromiumapp.org/', accessToken: 'pha_a', refreshToken: 'phr_r', expiresAt: Date.now() + 3_600_000, scopes: ['query:read'], scopedTeams: [], identity: 'ann' };
+    const held = {
+      baseUrl: BASE,
+      clientId: 'c1',
+      redirectUri: 'https://x.chromiumapp.org/',
+      accessToken: 'pha_a',
+      refreshToken: 'phr_r',
+      expiresAt: Date.now() + 3_600_000,
+      scopes: ['query:read'],
+      scopedTeams: [],
+      identity: 'ann',
+    };
     await store.set(signInItem, held);
     await store.set(settingsItem, { ...SETTINGS, apiKey: '', auth: 'signIn' });
     await store.setEntries(cachedFigures, { 'fp:7d:a': { at: 1, response: { ok: false, error: { kind: 'server', message: 'x' } } } });

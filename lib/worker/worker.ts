@@ -71,7 +71,8 @@ export interface WorkerDeps {
 /** One line per step of creating the Tool Usage dashboard, as the popup and options show it. */
 export function describeDashboardProgress(p: EnsureProgress): DashboardProgress {
   if (p.type === 'dashboard') return { type: 'progress', text: `${p.action === 'created' ? 'Created' : 'Found'} dashboard “${p.name}”`, failed: false };
-  if (p.type === 'insight') return { type: 'progress', text: `${p.index + 1}/${p.total} ${p.name}: ${p.action}${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' };
+  if (p.type === 'insight')
+    return { type: 'progress', text: `${p.index + 1}/${p.total} ${p.name}: ${p.action}${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' };
   return { type: 'progress', text: `Layout ${p.action} (${p.tiles} tiles)${p.error ? ` — ${p.error}` : ''}`, failed: p.action === 'failed' };
 }
 
@@ -112,10 +113,20 @@ export function createWorker(deps: WorkerDeps) {
   const budgets = new Map<string, ReturnType<typeof createRequestBudget>>();
   const budgetFor = (projectId: string) => {
     let found = budgets.get(projectId);
-    if (!found) budgets.set(projectId, (found = createRequestBudget({ store, now: deps.now, options: budgetOptions, item: projectBudgetStateItem(projectId) })));
+    if (!found)
+      budgets.set(projectId, (found = createRequestBudget({ store, now: deps.now, options: budgetOptions, item: projectBudgetStateItem(projectId) })));
     return found;
   };
-  const session = createSession({ loadSettings, store, budget, budgetFor, fetch: deps.fetch, now: deps.now, hasHostAccess: deps.hasHostAccess, accessToken: signIn.accessToken });
+  const session = createSession({
+    loadSettings,
+    store,
+    budget,
+    budgetFor,
+    fetch: deps.fetch,
+    now: deps.now,
+    hasHostAccess: deps.hasHostAccess,
+    accessToken: signIn.accessToken,
+  });
   const card = createCardService({ session, store, now: deps.now });
   const support = createSupportService({ session, now: deps.now });
   // What was chosen from the context menu, until its window's lookup page takes it: memory only.
@@ -126,8 +137,22 @@ export function createWorker(deps: WorkerDeps) {
   const otherProjects = async () => [...new Set((await store.get(sitesItem)).flatMap((s) => (s.project ? [s.project] : [])))];
   const project = createProjectService({ session, store, now: deps.now, otherProjects });
   const onboarding = createOnboardingService(session);
-  const sites = createSiteSync({ store, registration: deps.registration, autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap }, now: deps.now });
-  const alerts = createAlertWatch({ store, loadSettings, project, alarms: deps.alarms, badge: deps.badge, notifications: deps.notifications, iconUrl: deps.iconUrl, openTab: deps.openTab });
+  const sites = createSiteSync({
+    store,
+    registration: deps.registration,
+    autoMap: { project: session.project, fetchAutoMap: project.fetchAutoMap },
+    now: deps.now,
+  });
+  const alerts = createAlertWatch({
+    store,
+    loadSettings,
+    project,
+    alarms: deps.alarms,
+    badge: deps.badge,
+    notifications: deps.notifications,
+    iconUrl: deps.iconUrl,
+    openTab: deps.openTab,
+  });
 
   /** Cached figures were read with credentials or settings that no longer hold: gone from memory and storage. */
   async function dropFigures() {
@@ -165,7 +190,10 @@ export function createWorker(deps: WorkerDeps) {
       const projectId = await projectOfPage(r.origin ?? sender.url);
       const answer = await card.getToolMetrics(r.tool, r.range, r.refresh, r.since, { allData: r.allData, tab: sender.tab?.id, projectId });
       if (answer.ok) {
-        const seen = [...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []), ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool)];
+        const seen = [
+          ...((answer.metrics.funnel.steps[0]?.current ?? 0) > 0 ? [r.tool] : []),
+          ...(answer.metrics.toolsSeen ?? []).filter((t) => t.views > 0).map((t) => t.tool),
+        ];
         await newTools.learn(seen);
       }
       return alerts.withAlerts(answer);
@@ -215,7 +243,11 @@ export function createWorker(deps: WorkerDeps) {
       const baseUrl = postHogBaseUrl(r);
       const problem = r.host === 'custom' ? checkCustomHost(baseUrl) : null;
       if (problem) return { ok: false, error: { kind: 'bad_request', message: problem } };
-      if (!deps.identity) return { ok: false, error: { kind: 'extension', message: 'This browser gives Tool Lens no sign-in window (identity API): paste a personal API key instead.' } };
+      if (!deps.identity)
+        return {
+          ok: false,
+          error: { kind: 'extension', message: 'This browser gives Tool Lens no sign-in window (identity API): paste a personal API key instead.' },
+        };
       // Asked before any window opens: without the host, the flow would fail at the token exchange.
       const denied = await session.hostDenied(baseUrl);
       if (denied) return { ok: false, error: denied };
@@ -283,7 +315,8 @@ export function createWorker(deps: WorkerDeps) {
     tabClosed: (tabId: number) => card.tabClosed(tabId),
     /** Creates or updates the Tool Usage dashboard, telling `post` each step, then the result. */
     async createDashboard(post: (message: DashboardProgress) => void): Promise<void> {
-      const done = (ok: boolean, url: string | null, created: boolean, failed: number, message: string) => post({ type: 'done', ok, url, created, failed, message });
+      const done = (ok: boolean, url: string | null, created: boolean, failed: number, message: string) =>
+        post({ type: 'done', ok, url, created, failed, message });
       try {
         const answer = await project.ensureDashboard((p) => post(describeDashboardProgress(p)));
         if (!answer.ok) return done(false, null, false, 0, answer.error.message);

@@ -42,4 +42,3 @@ export function valueToSql(value: unknown, name = 'value'): string {
   if (Array.isArray(value)) return '[' + value.map((v) => valueToSql(v, name)).join(', ') + ']';
   throw new HogQLError(`Placeholder {${name}} has a value of an unsupported type (${typeof value}).`);
 }
-

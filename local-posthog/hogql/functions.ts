@@ -70,7 +70,12 @@ export function projectFunctionTable(reference: {
   notes: string[];
 }): FunctionTable {
   const note = reference.notes.find((n) => n.includes('HOGQL_PERMITTED_PARAMETRIC_FUNCTIONS')) ?? '';
-  const permitted = /HOGQL_PERMITTED_PARAMETRIC_FUNCTIONS \(([^)]*)\)/.exec(note)?.[1]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const permitted =
+    /HOGQL_PERMITTED_PARAMETRIC_FUNCTIONS \(([^)]*)\)/
+      .exec(note)?.[1]
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   return {
     source: { repo: reference.source.repo, files: reference.source.files.map((f) => ({ path: f.path, commit: f.commit })) },
     permittedParametricFunctions: permitted,
@@ -106,7 +111,9 @@ function load() {
     const table = JSON.parse(readFileSync(new URL('./functions.json', import.meta.url), 'utf8')) as FunctionTable;
     const byName = new Map(table.functions.map((f) => [f.name, f]));
     // ALL_EXPOSED_FUNCTION_NAMES (functions/mapping.py): ClickHouse functions, UDFs and aggregations, no underscore names.
-    const exposed = table.functions.filter((f) => (f.kind === 'function' || f.kind === 'aggregate' || f.kind === 'udf') && !f.name.startsWith('_')).map((f) => f.name);
+    const exposed = table.functions
+      .filter((f) => (f.kind === 'function' || f.kind === 'aggregate' || f.kind === 'udf') && !f.name.startsWith('_'))
+      .map((f) => f.name);
     loaded = { table, byName, exposed };
   }
   return loaded;

@@ -110,4 +110,3 @@ export function callsOf(node: unknown, out: string[] = []): string[] {
   }
   return out;
 }
-

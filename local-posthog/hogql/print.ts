@@ -13,8 +13,21 @@ import { arityError, COMPARISON_FUNCTIONS, findFunction, functionTable, unsuppor
 import { escapeClickHouseString, escapeIdentifier, printNumber, valueToSql } from './escape.js';
 import { HogQLError, parseHogQLSelect, unsupported, type Node } from './parse.js';
 import {
-  assertOnly, AI_STRING_ID_PROPERTIES, DATETIME_COLUMNS, DEFAULT_TRANSLATION_CONTEXT, EVENT_COLUMN_SET, EVENT_COLUMNS, EVENT_PROPERTY_FIELDS, GROUPS_TABLE, sourceText,
-  type CteDef, type Ctx, type PropertyType, type Scope, type Translation, type TranslationContext,
+  assertOnly,
+  AI_STRING_ID_PROPERTIES,
+  DATETIME_COLUMNS,
+  DEFAULT_TRANSLATION_CONTEXT,
+  EVENT_COLUMN_SET,
+  EVENT_COLUMNS,
+  EVENT_PROPERTY_FIELDS,
+  GROUPS_TABLE,
+  sourceText,
+  type CteDef,
+  type Ctx,
+  type PropertyType,
+  type Scope,
+  type Translation,
+  type TranslationContext,
 } from './scope.js';
 import { DEFAULT_RETURNED_ROWS, MAX_SELECT_RETURNED_ROWS } from './parse.js';
 
@@ -139,15 +152,21 @@ function collectAliases(n: unknown, out: Set<string>): void {
   for (const [k, v] of Object.entries(node)) if (k !== 'start' && k !== 'end') collectAliases(v, out);
 }
 
-function printSelect(
-  q: Node,
-  ctx: Ctx,
-  parentCtes: Map<string, CteDef>,
-  top: LimitInfo | null,
-): { sql: string; columns: string[] | null } {
+function printSelect(q: Node, ctx: Ctx, parentCtes: Map<string, CteDef>, top: LimitInfo | null): { sql: string; columns: string[] | null } {
   assertOnly(q, [
-    'select', 'distinct', 'select_from', 'where', 'prewhere', 'having', 'group_by', 'order_by',
-    'limit', 'offset', 'array_join_op', 'array_join_list', 'ctes',
+    'select',
+    'distinct',
+    'select_from',
+    'where',
+    'prewhere',
+    'having',
+    'group_by',
+    'order_by',
+    'limit',
+    'offset',
+    'array_join_op',
+    'array_join_list',
+    'ctes',
   ]);
 
   // CTEs
@@ -450,7 +469,12 @@ function resolveField(chain: unknown[], scope: Scope, ctx: Ctx, raw = false): st
       return typedProperty(propertyAccess(latest, rest.slice(2)), rest.slice(2), ctx.groupProperties.get(Number(group[1])) ?? NO_DEFINITIONS, ctx, raw);
     }
     if (/^\$group_[0-4]$/.test(col) && rest.length === 1) return `${qual}.group${col.slice(-1)}_key`; // store.ts GROUP_KEY_COLUMNS
-    if (['person', 'pdi', 'session', 'poe', 'elements_chain_href', 'elements_chain_texts', 'override'].includes(col) || col.startsWith('goe_') || col.startsWith('group_') || col.startsWith('$group_')) {
+    if (
+      ['person', 'pdi', 'session', 'poe', 'elements_chain_href', 'elements_chain_texts', 'override'].includes(col) ||
+      col.startsWith('goe_') ||
+      col.startsWith('group_') ||
+      col.startsWith('$group_')
+    ) {
       unsupported(`Field '${full}'`);
     }
     throw new HogQLError(`Unable to resolve field: ${full}`);
@@ -644,7 +668,8 @@ const ADD_OR_NULL_DATETIME_FUNCTIONS = new Set(['toDateTime', 'toDateTimeUS', 'p
 const PRECISION_BEFORE_TZ = new Set(['parseDateTime64BestEffortOrNull', 'parseDateTime64BestEffortUSOrNull', 'parseDateTime64BestEffort', 'toDateTime64']);
 
 /** Calls whose value is a DateTime, for PostHog's overloads (toDateTime(timestamp) stays toDateTime). */
-const DATETIME_CALLS = /^(now|today|toDateTime|toDateTime64|toTimeZone|toStartOf\w+|fromUnixTimestamp\w*|parseDateTime\w*|dateAdd|dateSub|date_add|date_subtract|addSeconds|addMinutes|addHours|addDays|subtractSeconds|subtractMinutes|subtractHours|subtractDays)$/;
+const DATETIME_CALLS =
+  /^(now|today|toDateTime|toDateTime64|toTimeZone|toStartOf\w+|fromUnixTimestamp\w*|parseDateTime\w*|dateAdd|dateSub|date_add|date_subtract|addSeconds|addMinutes|addHours|addDays|subtractSeconds|subtractMinutes|subtractHours|subtractDays)$/;
 function isDateTimeExpr(n: Node | undefined, scope: Scope): boolean {
   if (!n) return false;
   if (n.node === 'Field') {
@@ -657,7 +682,14 @@ function isDateTimeExpr(n: Node | undefined, scope: Scope): boolean {
   return false;
 }
 
-function checkArity(count: number, min: number | null, max: number | null, name: string, term: 'function' | 'aggregation', argTerm: 'argument' | 'parameter' = 'argument') {
+function checkArity(
+  count: number,
+  min: number | null,
+  max: number | null,
+  name: string,
+  term: 'function' | 'aggregation',
+  argTerm: 'argument' | 'parameter' = 'argument',
+) {
   if (min === null) return; // arity not known: PostHog's table entry could not be read, so nothing is checked
   const problem = arityError(count, min, max, name, term, argTerm);
   if (problem) throw new HogQLError(problem);
@@ -683,8 +715,10 @@ function printCall(n: Node, scope: Scope, ctx: Ctx): string {
     const first = args[0];
     if (!first) throw new HogQLError(`Missing arguments in function '${name}'`);
     if (first.node !== 'Constant') throw new HogQLError(`Expected constant string as first arg in function '${name}', got ${first.node}`);
-    if (typeof first.value !== 'string') throw new HogQLError(`Expected constant string as first arg in function '${name}', got ${typeof first.value} '${String(first.value)}'`);
-    if (!functionTable().permittedParametricFunctions.includes(first.value)) throw new HogQLError(`Invalid parametric function in '${name}', '${first.value}' is not supported.`);
+    if (typeof first.value !== 'string')
+      throw new HogQLError(`Expected constant string as first arg in function '${name}', got ${typeof first.value} '${String(first.value)}'`);
+    if (!functionTable().permittedParametricFunctions.includes(first.value))
+      throw new HogQLError(`Invalid parametric function in '${name}', '${first.value}' is not supported.`);
   }
 
   if (meta.template) {
@@ -739,7 +773,8 @@ function printCall(n: Node, scope: Scope, ctx: Ctx): string {
     });
   } else if (name === 'concat') {
     printed = ownArgs.map((a) => {
-      if (a.node === 'Constant') return a.value === null ? "''" : typeof a.value === 'string' ? printExpr(a, scope, ctx) : `toString(${printExpr(a, scope, ctx)})`;
+      if (a.node === 'Constant')
+        return a.value === null ? "''" : typeof a.value === 'string' ? printExpr(a, scope, ctx) : `toString(${printExpr(a, scope, ctx)})`;
       if (a.node === 'Call' && a.name === 'toString') {
         const only = (a.args as Node[])[0];
         if ((a.args as Node[]).length === 1 && only?.node === 'Constant') return only.value === null ? "''" : printExpr(a, scope, ctx);

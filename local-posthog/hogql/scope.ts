@@ -20,9 +20,7 @@ export const DATETIME_COLUMNS = new Set(['timestamp', 'created_at']);
 /** LLM id properties PostHog always reads as strings (transforms/property_types.py `_AI_STRING_ID_PROPERTIES`). */
 export const AI_STRING_ID_PROPERTIES = new Set(['$ai_trace_id', '$ai_session_id', '$ai_parent_id', '$ai_span_id', '$ai_generation_id', '$ai_experiment_id']);
 
-export type Source =
-  | { kind: 'events'; alias: string | null }
-  | { kind: 'subquery'; alias: string | null; columns: string[] | null };
+export type Source = { kind: 'events'; alias: string | null } | { kind: 'subquery'; alias: string | null; columns: string[] | null };
 
 export interface CteDef {
   kind: 'subquery' | 'column';
@@ -121,4 +119,3 @@ export function sourceText(ctx: Ctx, node: Node): string | null {
   if (typeof s === 'number' && typeof e === 'number' && e > s && e <= ctx.query.length) return ctx.query.slice(s, e);
   return null;
 }
-

@@ -45,7 +45,11 @@
       view.append(
         el('h1', {}, 'Toolbox'),
         el('p', {}, 'Small tools that do one thing well.'),
-        el('ul', { class: 'cards' }, config.tools.map((t) => el('li', {}, el('a', { href: `/tools/${t.slug}`, 'data-link': true }, el('strong', {}, t.title), el('span', {}, t.blurb))))),
+        el(
+          'ul',
+          { class: 'cards' },
+          config.tools.map((t) => el('li', {}, el('a', { href: `/tools/${t.slug}`, 'data-link': true }, el('strong', {}, t.title), el('span', {}, t.blurb)))),
+        ),
       );
     } else if (path === '/about') {
       document.title = 'About · Toolbox';
@@ -68,14 +72,27 @@
     const process = el('button', { id: 'process', disabled: true }, '2. Process');
     const download = el('button', { id: 'download', disabled: true }, 'Download');
     const fail = el('input', { type: 'checkbox', id: 'fail' });
-    const errorType = el('select', { id: 'error-type' }, config.errorTypes.map((e) => el('option', {}, e)));
-    const format = el('select', { id: 'format' }, tool.formats.map((f) => el('option', {}, f)));
+    const errorType = el(
+      'select',
+      { id: 'error-type' },
+      config.errorTypes.map((e) => el('option', {}, e)),
+    );
+    const format = el(
+      'select',
+      { id: 'format' },
+      tool.formats.map((f) => el('option', {}, f)),
+    );
     const chosen = (name, size) => {
       send('tool_upload_started', { file_type: (name.split('.').pop() || 'bin').toLowerCase(), file_size: size });
       process.disabled = false;
       status.textContent = `Uploaded ${name} (${Math.round(size / 1024)} KB).`;
     };
-    const file = el('input', { type: 'file', id: 'file', accept: tool.accept, onchange: (e) => e.target.files[0] && chosen(e.target.files[0].name, e.target.files[0].size) });
+    const file = el('input', {
+      type: 'file',
+      id: 'file',
+      accept: tool.accept,
+      onchange: (e) => e.target.files[0] && chosen(e.target.files[0].name, e.target.files[0].size),
+    });
     process.addEventListener('click', () => {
       jobId = crypto.randomUUID();
       const fromCache = Math.random() < 0.2;
@@ -83,18 +100,21 @@
       process.disabled = true;
       status.textContent = 'Processing…';
       const started = performance.now();
-      setTimeout(() => {
-        const duration = Math.round(performance.now() - started);
-        if (fail.checked) {
-          send('tool_processing_failed', { job_id: jobId, error_type: errorType.value, processing_duration_ms: duration });
-          status.textContent = 'Processing failed.';
-          process.disabled = false;
-        } else {
-          send('tool_processing_completed', { job_id: jobId, processing_duration_ms: duration, from_cache: fromCache });
-          status.textContent = `Done in ${duration} ms.`;
-          download.disabled = false;
-        }
-      }, fromCache ? 80 : 300 + Math.random() * 700);
+      setTimeout(
+        () => {
+          const duration = Math.round(performance.now() - started);
+          if (fail.checked) {
+            send('tool_processing_failed', { job_id: jobId, error_type: errorType.value, processing_duration_ms: duration });
+            status.textContent = 'Processing failed.';
+            process.disabled = false;
+          } else {
+            send('tool_processing_completed', { job_id: jobId, processing_duration_ms: duration, from_cache: fromCache });
+            status.textContent = `Done in ${duration} ms.`;
+            download.disabled = false;
+          }
+        },
+        fromCache ? 80 : 300 + Math.random() * 700,
+      );
     });
     download.addEventListener('click', () => {
       send('tool_result_downloaded', { job_id: jobId, download_format: format.value });
