@@ -38,8 +38,15 @@ async function saveSettings(settings: Settings) {
   await store.set(settingsItem, settings);
 }
 
-/** Stores a new site list with the permissions it needs, asked in the click that added the sites. */
-const saveSites = createSiteAccess({ store, permissions: browser.permissions }).save;
+/**
+ * Stores the user's own site list with the permissions it needs, asked in the click that added the
+ * sites; a host permission a site of the organisation's policy needs is never given back.
+ */
+const saveSites = createSiteAccess({
+  store,
+  permissions: browser.permissions,
+  sitesInForce: async () => [...(await store.get(sitesItem)), ...(parsePolicy(await readManaged(browser.storage.managed)).policy.sites ?? [])],
+}).save;
 
 /** Stored settings, or as much of them as is usable: a bad value does not wipe the rest. */
 function initialDraft(stored: unknown): OptionsFormProps['initial'] {

@@ -62,4 +62,16 @@ describe('site access', () => {
     expect([...perms.granted].sort()).toEqual(['http://localhost/*', 'https://b.example.com/*']);
     expect((await store.get(sitesItem)).map((s) => s.origin)).toEqual(['https://b.example.com']);
   });
+
+  it("keeps a host permission a site in force still needs (an organisation's policy lists its own sites)", async () => {
+    const store = memoryStore();
+    const perms = permissions();
+    const policySite = newSite('https://tools.example.com:8443');
+    const access = createSiteAccess({ store, permissions: perms.api, sitesInForce: async () => [...(await store.get(sitesItem)), policySite] });
+    expect(await access.enable('https://tools.example.com')).toBeNull();
+    await access.disable('https://tools.example.com');
+    // The user's own list is empty again, but the policy's site on the same host keeps the pattern.
+    expect(await store.get(sitesItem)).toEqual([]);
+    expect(perms.granted.has('https://tools.example.com/*')).toBe(true);
+  });
 });
