@@ -229,7 +229,7 @@ describe('axe finds nothing', () => {
     await options.getByRole('heading', { level: 1 }).waitFor();
     await expectClean(options, await axePage(options));
     // Errors tied to their fields only while they are there.
-    await options.getByLabel('Project id').fill('not a number');
+    await options.getByLabel('Project id', { exact: true }).fill('not a number');
     await options.getByRole('button', { name: 'Save' }).first().click();
     await expect.poll(() => options.locator('[role="alert"], .error').count()).toBeGreaterThan(0);
     await expectClean(options, await axePage(options));

@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
-import { CONTENT_SCRIPT_ID, type RegistrationApi } from '../lib/matching/siteRegistration';
+import { CONTENT_SCRIPT_ID, matchPatternFor, type RegistrationApi } from '../lib/matching/siteRegistration';
 import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
+import { CATCH_UP_MS, catchUpTab } from '../lib/worker/catchUp';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';
 import { settingsItem, sitesItem } from '../lib/storage/items';
@@ -185,6 +186,35 @@ export default defineBackground(() => {
       )
       .catch(() => undefined);
   });
+
+  // Right after a browser start, a page may load before Chromium has its registered matcher: for a
+  // while, a page of an enabled site without one gets it (lib/worker/catchUp.ts): the pages open now,
+  // and each that finishes loading. The patterns are the stored sites' (the registration itself may
+  // not be loaded yet), those Tool Lens may reach.
+  const catchUpUntil = Date.now() + CATCH_UP_MS;
+  const catchUpDeps = {
+    patterns: async () => {
+      const patterns = [...new Set((await store.get(sitesItem)).map((s) => matchPatternFor(s.origin)))];
+      const granted = await Promise.all(patterns.map((origin) => browser.permissions.contains({ origins: [origin] }).catch(() => false)));
+      return patterns.filter((_, i) => granted[i]);
+    },
+    // The matcher marks its frame's isolated world as it starts (a message would go unanswered while it
+    // loads, and a second copy would take over the first: WXT ends a content script when another starts).
+    hasMatcher: async (id: number) => {
+      const [frame] = await browser.scripting.executeScript({
+        target: { tabId: id },
+        func: () => (globalThis as { __toolLensMatcher?: boolean }).__toolLensMatcher === true,
+      });
+      return frame?.result === true;
+    },
+    inject: async (id: number) => void (await browser.scripting.executeScript({ target: { tabId: id }, files: ['/content-scripts/content.js'] })),
+  };
+  const catchUp = (_tabId: number, info: { status?: string }, tab: { id?: number; url?: string }) => {
+    if (Date.now() > catchUpUntil) return browser.tabs.onUpdated.removeListener(catchUp);
+    if (info.status === 'complete') void catchUpTab(tab, catchUpDeps);
+  };
+  browser.tabs.onUpdated.addListener(catchUp);
+  void browser.tabs.query({ status: 'complete' }).then((tabs) => tabs.forEach((tab) => void catchUpTab(tab, catchUpDeps)));
 
   void worker.start();
 });

@@ -23,6 +23,11 @@ export default defineContentScript({
   matches: [],
   cssInjectionMode: 'manual',
   async main(ctx) {
+    // Marks this frame's isolated world: the worker injects this script into a page Chromium loaded
+    // without it (a browser just started) only where no mark is (lib/worker/catchUp.ts).
+    const self = globalThis as { __toolLensMatcher?: boolean };
+    if (self.__toolLensMatcher) return;
+    self.__toolLensMatcher = true;
     const origin = location.origin;
     const config = await siteConfig(origin);
     if (!config) return;
