@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startLocalPostHog } from '../local-posthog/server';
 import { startSampleSite } from '../sample-site/server';
-import { chromiumPath, configureExtension, launchWithExtension } from '../e2e/harness/chromium';
+import { chromiumPath, configureExtension, launchWithExtension, QUIET_FLAGS } from '../e2e/harness/chromium';
 import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
 import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
@@ -34,18 +34,6 @@ const CARD_READY = '[data-testid="card-ready"]';
 export const POPUP_READY_SELECTOR = '[data-testid="popup-status"]';
 const SETTLE_MS = 1000; // main-thread window: navigation → load + this (+ until the card is ready, if later)
 const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?$/;
-
-// Same quiet flags as e2e/harness/chromium.ts, for the browser without the extension.
-const QUIET_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Forwards everything to the local PostHog; counts and times the query endpoint's requests. */
 async function startCountingProxy(target: string) {

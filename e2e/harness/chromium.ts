@@ -18,7 +18,7 @@ export function chromiumPath(): string {
 }
 
 // Quiet on a machine without internet: no background connections, no component updates.
-const QUIET_FLAGS = [
+export const QUIET_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

@@ -6,26 +6,11 @@
  */
 import { browser } from 'wxt/browser';
 import type { Request, ResponseFor } from './messages';
+import { ERROR_KINDS } from '../model/errorKinds';
+import { RANGE_KEYS } from '../model/ranges';
 import { array, bool, count, either, int, literal, nullable, num, numIn, object, oneOf, optional, str, strMax, tuple, type Check } from './shape';
 
-const RANGES = ['1h', '24h', '7d', '30d'] as const;
-const ERROR_KINDS = [
-  'not_configured',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'rate_limited',
-  'server',
-  'network',
-  'timeout',
-  'bad_response',
-  'query_error',
-  'too_slow',
-  'computing',
-  'bad_request',
-  'extension',
-] as const;
-const range = oneOf(RANGES);
+const range = oneOf(RANGE_KEYS);
 const maybeNumber = nullable(num);
 
 const failure = object({ kind: oneOf(ERROR_KINDS), message: str, retryInMs: optional(numIn(0, Infinity)) });
