@@ -96,7 +96,8 @@ describe('a query that needs longer than a blocking request', () => {
     expect(resumed).toMatchObject({ async: true, response: { results: [[4]] } });
     expect(resumed.ms).toBeGreaterThanOrEqual(30_000);
 
-    // PostHog keeps a status 20 minutes: past that the id is unknown (404), and the query is sent anew, async.
+    // Past its lifetime PostHog no longer has the status: QueryNotFoundError, a DRF NotFound, so 404
+    // (posthog/clickhouse/client/execute_async.py get_query_status). The query is then sent anew, async.
     mock.pool
       .intercept({ path: `${QUERY}gone/?show_progress=true`, method: 'GET' })
       .reply(404, { type: 'invalid_request', code: 'not_found', detail: 'Query not found.' });
