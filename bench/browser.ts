@@ -194,7 +194,7 @@ function breakdown(events: TraceEvent[]): Breakdown {
 interface ProfileNode {
   id: number;
   parent?: number;
-  callFrame: { url?: string; functionName?: string };
+  callFrame: { url?: string; functionName?: string; lineNumber?: number; columnNumber?: number };
 }
 
 /**
@@ -204,7 +204,7 @@ interface ProfileNode {
  * page's own tasks (the parser's, DOMContentLoaded's), so "tasks that ran its code" would count the
  * page's parsing as the extension's; the samples do not.
  */
-function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; samples: number } {
+function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; samples: number; byFunction: Record<string, number> } {
   const byId = new Map<string, { nodes: Map<number, ProfileNode>; samples: number[]; deltas: number[] }>();
   for (const e of events.filter((x) => x.name === 'ProfileChunk' && x.pid === pid).sort((a, b) => a.ts - b.ts)) {
     const id = String((e as unknown as { id?: string }).id);
@@ -217,6 +217,7 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
   }
   let us = 0;
   let samples = 0;
+  const byFunction: Record<string, number> = {};
   for (const prof of byId.values()) {
     const ext = new Map<number, boolean>();
     const isExt = (id: number | undefined): boolean => {
@@ -231,11 +232,32 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
     // A sample stands for the time until the next one.
     prof.samples.forEach((id, i) => {
       if (!isExt(id)) return;
-      us += Math.max(0, prof.deltas[i + 1] ?? 0);
+      const t = Math.max(0, prof.deltas[i + 1] ?? 0);
+      us += t;
       samples++;
+      const where = whereInExtension(prof.nodes, id);
+      byFunction[where] = (byFunction[where] ?? 0) + t / 1000;
     });
   }
-  return { jsMs: us / 1000, samples };
+  return { jsMs: us / 1000, samples, byFunction };
+}
+
+/**
+ * A sample's place in the extension's code: its innermost frame in a chrome-extension:// script
+ * (file, function, line:column of the built file), and the browser function it was in, if any
+ * (a DOM call, a forced layout, the collector).
+ */
+function whereInExtension(nodes: Map<number, ProfileNode>, leaf: number): string {
+  let outside: string | null = null;
+  for (let node = nodes.get(leaf); node; node = node.parent === undefined ? undefined : nodes.get(node.parent)) {
+    const { url = '', functionName, lineNumber = -1, columnNumber = -1 } = node.callFrame;
+    if (url.startsWith('chrome-extension://')) {
+      const file = url.replace(/^chrome-extension:\/\/[^/]+\//, '');
+      return `${file} ${functionName || '(top level)'} ${lineNumber + 1}:${columnNumber + 1}${outside ? ` → ${outside}` : ''}`;
+    }
+    outside ??= functionName || url || '(native)';
+  }
+  return '?';
 }
 
 /**
@@ -253,7 +275,8 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     const score = events.filter((e) => e.pid === m.pid && e.tid === m.tid && JSON.stringify(e.args ?? {}).includes(siteUrl)).length;
     if (!best || score > best.score) best = { pid: m.pid, tid: m.tid, score };
   }
-  if (!best) return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN, sampledJsMs: NaN, compileMs: NaN, work: emptyBreakdown(), page: emptyBreakdown() };
+  if (!best)
+    return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN, sampledJsMs: NaN, byFunction: {}, compileMs: NaN, work: emptyBreakdown(), page: emptyBreakdown() };
   const isTask = (e: TraceEvent) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
   const thread = events
     .filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number')
@@ -270,9 +293,11 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   page.other += Math.max(0, unionLength(taskIv) / 1000 - WORK_KINDS.reduce((t, k) => t + page[k], 0));
   // Compiling the extension's scripts (before they run: no sample holds their frames yet).
   const compile = ext.filter((e) => kindOf(e.name) === 'compile');
+  const sampled = sampledExtension(events, best.pid);
   return {
     busyMs: unionLength(taskIv) / 1000,
-    sampledJsMs: sampledExtension(events, best.pid).jsMs,
+    sampledJsMs: sampled.jsMs,
+    byFunction: sampled.byFunction,
     compileMs: unionLength(compile.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
     extensionMs: unionLength(extTasks) / 1000,
     extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
@@ -362,6 +387,8 @@ async function main() {
     if (runs('main')) {
       const main: Record<string, Record<string, number[]>> = {};
       const workBy: Record<string, { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] }> = {};
+      /** The extension's sampled JavaScript by place in its code, summed over the runs. */
+      const functionsBy: Record<string, Record<string, number>> = {};
       for (const [kind, url] of [
         ['nonTool', `${site.url}/about`],
         ['tool', toolUrl('news-analyzer')],
@@ -384,6 +411,8 @@ async function main() {
           works.extension.push(a.work);
           works.pageWith.push(a.page);
           works.pageWithout.push(b.page);
+          const fns = (functionsBy[kind] ??= {});
+          for (const [where, ms] of Object.entries(a.byFunction)) fns[where] = (fns[where] ?? 0) + ms;
         }
       }
       result.mainThread = main;
@@ -391,6 +420,16 @@ async function main() {
       const med = (bs: Breakdown[]) => Object.fromEntries(WORK_KINDS.map((k) => [k, median(bs.map((b) => b[k]))])) as Breakdown;
       result.mainThreadWork = Object.fromEntries(
         Object.entries(workBy).map(([kind, w]) => [kind, { extension: med(w.extension), pageWith: med(w.pageWith), pageWithout: med(w.pageWithout) }]),
+      );
+      // Per place in the code: ms per run (the mean: most places are hit in a few runs only), the heaviest first.
+      result.mainThreadFunctions = Object.fromEntries(
+        Object.entries(functionsBy).map(([kind, fns]) => [
+          kind,
+          Object.entries(fns)
+            .map(([where, ms]) => ({ where, ms: ms / RUNS }))
+            .sort((x, y) => y.ms - x.ms)
+            .slice(0, 25),
+        ]),
       );
       console.error(JSON.stringify(result.mainThreadWork, null, 1));
       save();
