@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { CONTENT_SCRIPT_ID, matchPatternFor, type RegistrationApi } from '../lib/matching/siteRegistration';
+import { CONTENT_SCRIPT_ID, MATCHER_SCRIPT, matchPatternFor, type RegistrationApi } from '../lib/matching/siteRegistration';
 import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
 import { CATCH_UP_MS, catchUpTab } from '../lib/worker/catchUp';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
@@ -70,20 +70,20 @@ export default defineBackground(() => {
   void (browser.storage.session as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' }).catch(() => undefined);
 
   // document_start: on a tool page the content script starts the card script and the figures while
-  // the page still loads (entrypoints/content/index.tsx). A registration left by an earlier version
-  // (another runAt) reads as matching nothing, so the next sync updates it.
+  // the page still loads (entrypoints/matcher.ts). A registration left by an earlier version (another
+  // runAt, or another file: content-scripts/content.js before the matcher was an unlisted script)
+  // reads as matching nothing, so the next sync updates it.
   const RUN_AT = 'document_start';
   const registration: RegistrationApi = {
     registered: async () => {
       const [script] = await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID] });
       if (!script) return null;
-      return script.runAt === RUN_AT ? (script.matches ?? []) : [];
+      const files = (script.js ?? []).map((file) => file.replace(/^\//, ''));
+      return script.runAt === RUN_AT && files.length === 1 && files[0] === MATCHER_SCRIPT ? (script.matches ?? []) : [];
     },
     register: (matches) =>
-      browser.scripting.registerContentScripts([
-        { id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT, persistAcrossSessions: true },
-      ]),
-    update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: ['content-scripts/content.js'], runAt: RUN_AT }]),
+      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: [MATCHER_SCRIPT], runAt: RUN_AT, persistAcrossSessions: true }]),
+    update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: [MATCHER_SCRIPT], runAt: RUN_AT }]),
     unregister: () => browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }),
     hasPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
   };
@@ -199,7 +199,7 @@ export default defineBackground(() => {
       return patterns.filter((_, i) => granted[i]);
     },
     // The matcher marks its frame's isolated world as it starts (a message would go unanswered while it
-    // loads, and a second copy would take over the first: WXT ends a content script when another starts).
+    // loads, and a second copy would run beside the first).
     hasMatcher: async (id: number) => {
       const [frame] = await browser.scripting.executeScript({
         target: { tabId: id },
@@ -207,7 +207,7 @@ export default defineBackground(() => {
       });
       return frame?.result === true;
     },
-    inject: async (id: number) => void (await browser.scripting.executeScript({ target: { tabId: id }, files: ['/content-scripts/content.js'] })),
+    inject: async (id: number) => void (await browser.scripting.executeScript({ target: { tabId: id }, files: [`/${MATCHER_SCRIPT}`] })),
   };
   const catchUp = (_tabId: number, info: { status?: string }, tab: { id?: number; url?: string }) => {
     if (Date.now() > catchUpUntil) return browser.tabs.onUpdated.removeListener(catchUp);

@@ -1,6 +1,6 @@
 import { render } from 'preact';
-import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { CardContainer, type CardApi } from '../components/card/CardContainer';
+import { mountClosedShadowHost } from '../components/card/closedShadowHost';
 import cardCss from '../components/card/card.css?inline';
 import type { ToolMetricsResponse } from '../lib/protocol/messages';
 import type { CardPrefs } from '../lib/model/cardPrefs';
@@ -14,7 +14,6 @@ import type { ToolMatch } from '../lib/matching/toolMatch';
  * that isolated world (invisible to the page); the content script mounts and removes cards with it.
  */
 export interface CardMount {
-  ctx: ContentScriptContext;
   origin: string;
   match: ToolMatch;
   prefs: CardPrefs;
@@ -30,7 +29,7 @@ export const CARD_HOST_GLOBAL = '__toolLensCard';
 
 export default defineUnlistedScript(() => {
   const host: CardHost = {
-    async mount({ ctx, match, prefs, early, savePrefs, onHide }) {
+    async mount({ match, prefs, early, savePrefs, onHide }) {
       let currentPrefs = prefs;
       let toggles = 0;
       let pending = early;
@@ -61,38 +60,27 @@ export default defineUnlistedScript(() => {
           savePrefs(next);
         },
       };
-      let draw = () => {};
-      const ui = await createShadowRootUi(ctx, {
-        name: 'tool-lens-card',
-        position: 'inline',
-        anchor: 'body',
-        mode: 'closed',
-        css: cardCss,
-        onMount(container) {
-          draw = () =>
-            render(
-              <CardContainer
-                key={match.tool}
-                tool={match.tool}
-                matchedBy={match.detail}
-                api={api}
-                prefs={currentPrefs}
-                toggleSignal={toggles}
-                onHide={onHide}
-                initial={initial}
-              />,
-              container,
-            );
-          draw();
-          return container;
-        },
-        onRemove(container) {
-          if (container) render(null, container);
-        },
-      });
-      ui.mount();
+      const { container, remove } = mountClosedShadowHost(cardCss);
+      const draw = () =>
+        render(
+          <CardContainer
+            key={match.tool}
+            tool={match.tool}
+            matchedBy={match.detail}
+            api={api}
+            prefs={currentPrefs}
+            toggleSignal={toggles}
+            onHide={onHide}
+            initial={initial}
+          />,
+          container,
+        );
+      draw();
       return {
-        remove: () => ui.remove(),
+        remove: () => {
+          render(null, container);
+          remove();
+        },
         toggle: () => {
           toggles++;
           draw();

@@ -4,6 +4,7 @@ import { Popup, type PopupProps, type TabState } from '../../components/popup/Po
 import '../../components/pages.css';
 import type { DashboardProgress, Request, ResponseFor } from '../../lib/protocol/messages';
 import { settingsAtAGlance } from '../../lib/settings/hosts';
+import { MATCHER_SCRIPT } from '../../lib/matching/siteConfig';
 
 /**
  * The first paint carries only Preact, the popup's components and a glance at the stored connection
@@ -97,7 +98,7 @@ async function start() {
     // Asked now, on the user's click, for this origin only; written to the user's own list.
     const problem = await l.createSiteAccess({ store: stored, permissions: browser.permissions, sitesInForce: () => inForce.get(l.sitesItem) }).enable(origin);
     if (problem) return problem;
-    await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] }).catch(() => undefined);
+    await browser.scripting.executeScript({ target: { tabId: tab.id }, files: [`/${MATCHER_SCRIPT}`] }).catch(() => undefined);
     window.close();
     return null;
   }

@@ -11,6 +11,9 @@ export interface SiteConfig {
   autoMap: AutoMap | null;
 }
 
+/** The matcher's built file (entrypoints/matcher.ts): what the worker registers on the enabled sites and injects. */
+export const MATCHER_SCRIPT = 'matcher.js';
+
 /** The storage.session key of a site's rules (lib/storage/items.ts siteRules): what the content script reads. */
 export const SITE_RULES_PREFIX = 'site:';
 export const siteConfigKey = (origin: string) => `${SITE_RULES_PREFIX}${origin}`;

@@ -33,7 +33,7 @@ export function matchPatternFor(origin: string): string {
   return `${url.protocol}//${url.hostname}/*`;
 }
 
-export { SITE_RULES_PREFIX, siteConfigKey, type SiteConfig } from './siteConfig';
+export { MATCHER_SCRIPT, SITE_RULES_PREFIX, siteConfigKey, type SiteConfig } from './siteConfig';
 export const siteConfigSchema = z.object({ site: siteSchema, autoMap: z.nullable(autoMapSchema) });
 
 export const storedAutoMapSchema = z.object({ at: z.number(), settings: z.string(), map: autoMapSchema });

@@ -3,7 +3,7 @@
  * registered content scripts: that page gets no matcher, so no card (seen on the first tool page
  * opened after a restart, with the matcher at document_start). For a while after the worker starts,
  * each page of an enabled site that finishes loading without the matcher's mark gets one injected.
- * The matcher runs once per frame whatever happens (entrypoints/content/index.tsx).
+ * The matcher runs once per frame whatever happens (entrypoints/matcher.ts).
  */
 export const CATCH_UP_MS = 60_000;
 

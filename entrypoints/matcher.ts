@@ -1,0 +1,176 @@
+import { DEFAULT_RANGE } from '../lib/model/ranges';
+import type { Request } from '../lib/protocol/messages';
+import type { CardPrefs } from '../lib/model/cardPrefs';
+import { createTabListener } from '../lib/protocol/tabListener';
+import { parseCardPrefs } from '../lib/protocol/plainChecks';
+import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../lib/matching/siteConfig';
+import { readMarker, resolveTool, type ToolMatch } from '../lib/matching/toolMatch';
+import { watchLocation } from '../lib/matching/locationWatch';
+import type { CardHost } from './card';
+
+/**
+ * The content script, registered at run time (lib/matching/siteRegistration.ts MATCHER_SCRIPT), only
+ * on the sites the user enabled. This script is only the matcher: it
+ * reads the location, the marker and this site's rules (from storage, not a message), and on a tool
+ * page asks the background worker to inject the card script (`card/inject`: Preact, the components
+ * and the CSS), which runs in this same isolated world and registers itself on `CARD_HOST`.
+ * On other pages nothing else is loaded. It runs on every page of an enabled site, so it carries no
+ * zod and no Preact: the few answers it reads are checked in plain code (lib/protocol/plainChecks.ts,
+ * lib/matching/siteConfig.ts); the worker checks every message it sends, the card every answer it shows.
+ * It is an unlisted script rather than WXT's content script: WXT's content-script context (the
+ * start-up event it sends to end older copies, its logger, its location watcher) cost more on every
+ * page than this script's own work (bench/README.md), and this script needs none of it: it runs once
+ * per frame by its own mark, and follows client-side navigation with lib/matching/locationWatch.ts.
+ */
+const CARD_HOST = '__toolLensCard'; // entrypoints/card.tsx CARD_HOST_GLOBAL (not imported: it would pull the card in)
+
+export default defineUnlistedScript(async () => {
+  // Marks this frame's isolated world: the worker injects this script into a page Chromium loaded
+  // without it (a browser just started) only where no mark is (lib/worker/catchUp.ts).
+  const self = globalThis as { __toolLensMatcher?: boolean };
+  if (self.__toolLensMatcher) return;
+  self.__toolLensMatcher = true;
+  const origin = location.origin;
+  const config = await siteConfig(origin);
+  if (!config) return;
+
+  let current: { match: ToolMatch; remove: () => void; toggle: () => void } | null = null;
+  let prefs: CardPrefs | null = null;
+  let generation = 0;
+
+  const resolve = () => resolveTool({ url: location.href, marker: readMarker(document, config.site), site: config.site, autoMap: config.autoMap });
+
+  /**
+   * The card script injected while the prefs are read (on a tool page it is almost always shown),
+   * then the figures asked for (not before the prefs: a hidden card must not spend a query); the
+   * worker answers while the card script is still evaluated.
+   */
+  function start(match: ToolMatch) {
+    const loading = cardHost();
+    const early = (async () => {
+      prefs ??= await loadPrefs(origin);
+      if (prefs.hidden) return null;
+      const answer = send({ type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE });
+      answer.catch(() => undefined);
+      return { range: DEFAULT_RANGE, answer };
+    })();
+    return { tool: match.tool, loading, early };
+  }
+  /** Started at document_start from the URL alone, taken by the first show() of that tool. */
+  let ahead: ReturnType<typeof start> | null = null;
+
+  async function show(match: ToolMatch, mine: number) {
+    const started = ahead?.tool === match.tool ? ahead : start(match);
+    ahead = null;
+    const early = await started.early;
+    if (!early || !prefs || mine !== generation) return;
+    const host = await started.loading;
+    if (!host || mine !== generation) return;
+    const card = await host.mount({
+      origin,
+      match,
+      prefs,
+      early,
+      savePrefs: (next) => {
+        prefs = next;
+        void send({ type: 'card-prefs/set', origin, prefs: next }).catch(() => undefined);
+      },
+      onHide: hide,
+    });
+    if (mine !== generation) return card.remove();
+    current = { match, ...card };
+  }
+
+  function hide() {
+    generation++;
+    current?.remove();
+    current = null;
+  }
+
+  /** Resolves the tool for the current location; mounts, swaps or removes the card to match. */
+  async function update() {
+    const match = resolve();
+    if (current && match?.tool === current.match.tool && match?.detail === current.match.detail) return;
+    hide();
+    if (match) await show(match, generation);
+  }
+
+  // Registered at document_start: the URL (a rule, the auto-mapping) may name the tool before the
+  // page has parsed, so the card script, the prefs and the figures start now, in parallel with the
+  // page's own load. The marker, which wins over the URL, is read once the DOM is there; if it names
+  // another tool, what was started for this one is left unused.
+  if (document.readyState === 'loading') {
+    const fromUrl = resolveTool({ url: location.href, marker: null, site: config.site, autoMap: config.autoMap });
+    if (fromUrl) ahead = start(fromUrl);
+    await new Promise<void>((done) => document.addEventListener('DOMContentLoaded', () => done(), { once: true }));
+  }
+  await update();
+  // Single-page apps: follow client-side navigation without leaking cards. Once the extension is
+  // gone (updated or removed: this page outlives it), its card goes with it.
+  const alive = () => {
+    if (browser.runtime?.id) return true;
+    hide();
+    return false;
+  };
+  watchLocation(() => {
+    // Give the app a moment to render the new page (and its marker) first.
+    setTimeout(() => void (alive() && update()), 50);
+  }, alive);
+
+  // From this extension only (worker or popup): the keyboard command, and the popup asking what this page is.
+  browser.runtime.onMessage.addListener(
+    createTabListener(browser.runtime.id, {
+      'card/status': async () => {
+        const match = resolve();
+        return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
+      },
+      'card/toggle': async () => {
+        if (prefs?.hidden) {
+          prefs = { ...prefs, hidden: false };
+          void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
+          void update();
+        } else {
+          current?.toggle();
+        }
+        return { ok: true };
+      },
+    }),
+  );
+});
+
+/** The card script, injected once per frame by the worker. */
+let injecting: Promise<CardHost | null> | null = null;
+function cardHost(): Promise<CardHost | null> {
+  const loaded = () => ((globalThis as Record<string, unknown>)[CARD_HOST] as CardHost | undefined) ?? null;
+  if (loaded()) return Promise.resolve(loaded());
+  injecting ??= send({ type: 'card/inject' })
+    .then(() => loaded())
+    .catch(() => null)
+    .finally(() => {
+      injecting = null;
+    });
+  return injecting;
+}
+
+/** A message to the worker, which checks it against the protocol; the answer is unchecked here. */
+function send(body: Request): Promise<unknown> {
+  return browser.runtime.sendMessage(body);
+}
+
+/** This site's card prefs; the defaults when the worker's answer is not prefs (the card still shows). */
+async function loadPrefs(origin: string): Promise<CardPrefs> {
+  const answer = await send({ type: 'card-prefs/get', origin }).catch(() => null);
+  return parseCardPrefs((answer as { prefs?: unknown } | null)?.prefs) ?? { corner: 'bottom-right', hidden: false }; // DEFAULT_CARD_PREFS (messages.ts carries zod)
+}
+
+/** This site's rules, published by the background worker in storage.session; asked for only if missing. */
+async function siteConfig(origin: string): Promise<SiteConfig | null> {
+  const key = siteConfigKey(origin);
+  // Firefox gives content scripts no storage.session at all: there the worker answers instead.
+  const session = browser.storage.session as typeof browser.storage.session | undefined;
+  const area: Record<string, unknown> = session ? await session.get(key).catch(() => ({})) : {};
+  const stored = parseSiteConfig(area[key]);
+  if (stored) return stored;
+  const answer = await send({ type: 'site/config', origin }).catch(() => null);
+  return parseSiteConfig((answer as { config?: unknown } | null)?.config);
+}
