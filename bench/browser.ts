@@ -276,7 +276,16 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     if (!best || score > best.score) best = { pid: m.pid, tid: m.tid, score };
   }
   if (!best)
-    return { busyMs: NaN, extensionMs: NaN, extensionScriptMs: NaN, sampledJsMs: NaN, byFunction: {}, compileMs: NaN, work: emptyBreakdown(), page: emptyBreakdown() };
+    return {
+      busyMs: NaN,
+      extensionMs: NaN,
+      extensionScriptMs: NaN,
+      sampledJsMs: NaN,
+      byFunction: {},
+      compileMs: NaN,
+      work: emptyBreakdown(),
+      page: emptyBreakdown(),
+    };
   const isTask = (e: TraceEvent) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
   const thread = events
     .filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number')

@@ -6,7 +6,9 @@
  *  - the card as the extension sends it: sampled when the tool's events pass the threshold
  *    (lib/card/sampling.ts), else exact; its latency over HTTP, within the ceiling or not;
  *  - if exact needs more than the ceiling: the same query as an async query, start to answer;
- *  - with `--materialized`: bytes read with `tool_name` materialized and without, same data.
+ *  - with `--materialized`: bytes read with `tool_name` materialized and without, same data, and how
+ *    many of the granules the card reads hold none of the tool's events (all a filter on a
+ *    materialized `tool_name` could skip: ClickHouse reads a column by whole granules).
  *
  *   npx tsx bench/scale.ts <out.json> --events 10000000 [--materialized]
  */
@@ -18,7 +20,7 @@ import { buildCardQuery } from '../lib/card/query';
 import { RANGES, type RangeKey } from '../lib/model/ranges';
 import { sampleFactorFor, SAMPLING } from '../lib/card/sampling';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
-import { TOOL_PROPERTIES } from '../lib/model/events';
+import { TOOL_EVENTS, TOOL_PROPERTIES } from '../lib/model/events';
 import { createPostHogClient } from '../lib/posthog/client';
 import { runHogQL } from '../lib/posthog/asyncQuery';
 import { median, QUERY_SETTINGS, readStats, type ReadStats } from './common';
@@ -123,11 +125,26 @@ async function main() {
       await ph.materialize(spellings(['tool_name']));
       const toolNameMs = performance.now() - m0;
       const toolName = await measure(spellings(['tool_name']));
+      // The granules of the card's look-back (its events: the primary key's day and event ranges),
+      // and how many hold none of the tool's events: a filter on tool_name can save reading the other
+      // columns in those granules only (ClickHouse's _part_granule_offset: the exact granule of a row).
+      const column = (p: string) => `\`${materializedColumnName(p)}\``;
+      const events = Object.values(TOOL_EVENTS)
+        .map((e) => `'${e}'`)
+        .join(', ');
+      const [granules] = (await ph.query(
+        `SELECT count() AS granules, countIf(tool_rows = 0) AS withoutTool, sum(all_rows) AS rows FROM (
+           SELECT _part, _part_granule_offset, count() AS all_rows, countIf(${column('tool_name')} = '${TOOL}' OR ${column('$tool_name')} = '${TOOL}') AS tool_rows
+           FROM events WHERE event IN (${events}) AND timestamp >= now() - INTERVAL ${lookbackS} SECOND
+           GROUP BY _part, _part_granule_offset)`,
+      )) as Array<{ granules: number | string; withoutTool: number | string; rows: number | string }>;
+      const granuleCounts = { granules: Number(granules?.granules), withoutTool: Number(granules?.withoutTool), rows: Number(granules?.rows) };
+      log(`granules of the look-back: ${granuleCounts.granules}, without the tool's events: ${granuleCounts.withoutTool}`);
       const allProps = [...spellings(TOOL_PROPERTIES), '$ai_latency', '$ai_total_cost_usd', '$ai_is_error', '$ai_input_tokens', '$ai_output_tokens'];
       await ph.materialize(allProps);
       const every = await measure(allProps);
       await ph.dematerialize(allProps);
-      result.materialized = { without, toolName, every, toolNameMaterializeMs: toolNameMs, everyProperties: allProps.length };
+      result.materialized = { without, toolName, every, granules: granuleCounts, toolNameMaterializeMs: toolNameMs, everyProperties: allProps.length };
       log(`materialized: bytes ${without.bytesRead} → tool_name ${toolName.bytesRead} → every ${every.bytesRead}`);
       save();
     }
