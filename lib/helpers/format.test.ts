@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatClock, formatCount, formatDuration, formatPercent, formatTime } from './format';
+import { formatAgo, formatClock, formatCount, formatDayTime, formatDuration, formatPercent, formatTime } from './format';
 
 describe('format', () => {
   it('formats durations for humans', () => {
@@ -25,6 +25,12 @@ describe('format', () => {
       expect(formatTime(new Date(at).toISOString())).toBe(new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }));
       expect(formatClock(at)).toBe(new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
     }
+    for (let month = 0; month < 12; month++) {
+      const at = new Date(2026, month, 1 + month * 2, (month * 5) % 24, (month * 7) % 60).getTime();
+      expect(formatDayTime(at)).toBe(new Date(at).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }));
+    }
+    expect(formatDayTime(Date.now())).toBe(new Date().toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }));
+    expect(formatDayTime(NaN)).toBe('—');
     expect(formatTime('not a time')).toBe('—');
   });
 });

@@ -110,8 +110,18 @@ function describeChange(delta: number, magnitude: string, better: 'lower' | 'hig
 
 export const rate = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 
-/** A moment as the card dates marks: "29 Nov, 05:23". */
-export const formatDayTime = (ms: number) => new Date(ms).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+// en-GB's short months (CLDR): "Sept", not "Sep".
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sept', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A moment as the card dates marks: "29 Nov, 05:23", local time, as toLocaleString('en-GB', { day:
+ * 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) writes it.
+ */
+export function formatDayTime(ms: number): string {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return '—';
+  return `${date.getDate()} ${MONTHS[date.getMonth()]}, ${two(date.getHours())}:${two(date.getMinutes())}`;
+}
 
 /** Control characters, line and paragraph separators, and invisible format characters (bidi overrides, zero widths). */
 const BREAKS = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
