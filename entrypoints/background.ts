@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { CONTENT_SCRIPT_ID, MATCHER_SCRIPT, matchPatternFor, type RegistrationApi } from '../lib/matching/siteRegistration';
 import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
+import { MATCHER_MARK } from '../lib/protocol/isolatedWorld';
 import { CATCH_UP_MS, catchUpTab } from '../lib/worker/catchUp';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';
@@ -203,7 +204,9 @@ export default defineBackground(() => {
     hasMatcher: async (id: number) => {
       const [frame] = await browser.scripting.executeScript({
         target: { tabId: id },
-        func: () => (globalThis as { __toolLensMatcher?: boolean }).__toolLensMatcher === true,
+        // Serialized into the page: the mark's name goes in as an argument.
+        func: (mark: string) => (globalThis as Record<string, unknown>)[mark] === true,
+        args: [MATCHER_MARK],
       });
       return frame?.result === true;
     },

@@ -7,6 +7,7 @@ import type { CardPrefs } from '../lib/model/cardPrefs';
 import { askWorker, cardAnswer, checkedAnswer } from '../lib/protocol/cardAnswers';
 import { DEFAULT_RANGE, type RangeKey } from '../lib/model/ranges';
 import type { ToolMatch } from '../lib/matching/toolMatch';
+import { CARD_HOST_GLOBAL } from '../lib/protocol/isolatedWorld';
 
 /**
  * The card: injected by the background worker (`card/inject`) into the isolated world of a tool
@@ -25,7 +26,6 @@ export interface CardMount {
 export interface CardHost {
   mount(options: CardMount): Promise<{ remove: () => void; toggle: () => void }>;
 }
-export const CARD_HOST_GLOBAL = '__toolLensCard';
 
 export default defineUnlistedScript(() => {
   const host: CardHost = {

@@ -6,6 +6,7 @@ import { parseCardPrefs } from '../lib/protocol/plainChecks';
 import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../lib/matching/siteConfig';
 import { readMarker, resolveTool, type ToolMatch } from '../lib/matching/toolMatch';
 import { watchLocation } from '../lib/matching/locationWatch';
+import { CARD_HOST_GLOBAL, MATCHER_MARK } from '../lib/protocol/isolatedWorld';
 import type { CardHost } from './card';
 
 /**
@@ -13,7 +14,7 @@ import type { CardHost } from './card';
  * on the sites the user enabled. This script is only the matcher: it
  * reads the location, the marker and this site's rules (from storage, not a message), and on a tool
  * page asks the background worker to inject the card script (`card/inject`: Preact, the components
- * and the CSS), which runs in this same isolated world and registers itself on `CARD_HOST`.
+ * and the CSS), which runs in this same isolated world and registers itself on `CARD_HOST_GLOBAL`.
  * On other pages nothing else is loaded. It runs on every page of an enabled site, so it carries no
  * zod and no Preact: the few answers it reads are checked in plain code (lib/protocol/plainChecks.ts,
  * lib/matching/siteConfig.ts); the worker checks every message it sends, the card every answer it shows.
@@ -22,14 +23,12 @@ import type { CardHost } from './card';
  * page than this script's own work (bench/README.md), and this script needs none of it: it runs once
  * per frame by its own mark, and follows client-side navigation with lib/matching/locationWatch.ts.
  */
-const CARD_HOST = '__toolLensCard'; // entrypoints/card.tsx CARD_HOST_GLOBAL (not imported: it would pull the card in)
-
 export default defineUnlistedScript(async () => {
   // Marks this frame's isolated world: the worker injects this script into a page Chromium loaded
   // without it (a browser just started) only where no mark is (lib/worker/catchUp.ts).
-  const self = globalThis as { __toolLensMatcher?: boolean };
-  if (self.__toolLensMatcher) return;
-  self.__toolLensMatcher = true;
+  const world = globalThis as Record<string, unknown>;
+  if (world[MATCHER_MARK] === true) return;
+  world[MATCHER_MARK] = true;
   const origin = location.origin;
   const config = await siteConfig(origin);
   if (!config) return;
@@ -141,7 +140,7 @@ export default defineUnlistedScript(async () => {
 /** The card script, injected once per frame by the worker. */
 let injecting: Promise<CardHost | null> | null = null;
 function cardHost(): Promise<CardHost | null> {
-  const loaded = () => ((globalThis as Record<string, unknown>)[CARD_HOST] as CardHost | undefined) ?? null;
+  const loaded = () => ((globalThis as Record<string, unknown>)[CARD_HOST_GLOBAL] as CardHost | undefined) ?? null;
   if (loaded()) return Promise.resolve(loaded());
   injecting ??= send({ type: 'card/inject' })
     .then(() => loaded())

@@ -5,6 +5,7 @@
  * itself never takes the focus from the page.
  */
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import { CARD_HOST_TAG } from './closedShadowHost';
 
 /** What can take the focus, in the order Tab would visit it. */
 const FOCUSABLE = 'button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -37,12 +38,12 @@ export function useCardFocus(collapsed: boolean) {
     /** Before the card takes the focus by itself (the keyboard command): what had it on the page. */
     rememberPageFocus: () => {
       const active = document.activeElement;
-      if (active instanceof HTMLElement && active !== document.body && active.tagName.toLowerCase() !== 'tool-lens-card') pageFocus.current = active;
+      if (active instanceof HTMLElement && active !== document.body && active.tagName.toLowerCase() !== CARD_HOST_TAG) pageFocus.current = active;
     },
     /** Focus coming into the card from the page: remember where from. */
     onFocusIn: (event: FocusEvent) => {
       const from = event.relatedTarget;
-      if (from instanceof HTMLElement && !rootRef.current?.contains(from) && from.tagName.toLowerCase() !== 'tool-lens-card') pageFocus.current = from;
+      if (from instanceof HTMLElement && !rootRef.current?.contains(from) && from.tagName.toLowerCase() !== CARD_HOST_TAG) pageFocus.current = from;
     },
     returnToPage: () => {
       const target = pageFocus.current;
