@@ -14,6 +14,11 @@ import { textOnlyPreact } from './scripts/textOnlyPreact';
  */
 const LOOPBACK = ['http://localhost/*', 'http://127.0.0.1/*'];
 
+// WXT names NODE_ENV after the mode (`localhost`), and Vite and Preact's preset read anything but
+// `production` as a development build: JSX with each element's source file and line, development
+// branches. The localhost build is the production build plus loopback hosts, so it says production.
+if (process.env.NODE_ENV === 'localhost') process.env.NODE_ENV = 'production';
+
 export default defineConfig({
   manifestVersion: 3,
   // `npm run zip`: the stores' zips, and for AMO the sources that build the Firefox one

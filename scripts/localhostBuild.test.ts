@@ -1,0 +1,34 @@
+/**
+ * The localhost build (`npm run build:localhost`, which `npm test` runs first) is what the demo, the
+ * end-to-end tests and the benchmark load: it must be the production build plus loopback hosts, or
+ * they measure and test another program than the one users install. WXT names NODE_ENV after the
+ * mode, which Vite and Preact's preset took for a development build (wxt.config.ts).
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const scriptsOf = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? scriptsOf(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+  );
+
+describe('the localhost build', () => {
+  for (const target of ['chrome-mv3-localhost', 'firefox-mv3-localhost']) {
+    it(`${target} is a production build: no element carries its source file, loopback hosts granted`, () => {
+      const dir = join(ROOT, '.output', target);
+      if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`No build in ${dir}: run \`npm run build:localhost\` first.`);
+      const scripts = scriptsOf(dir);
+      expect(scripts.map((f) => f.slice(dir.length + 1))).toContain('card.js');
+      for (const file of scripts) {
+        const code = readFileSync(file, 'utf8');
+        // Development JSX passes each element's source location (file name, line) to Preact.
+        expect(code.includes('lineNumber:'), `${file} passes source locations to Preact`).toBe(false);
+        expect(code.includes(ROOT), `${file} names the build machine's folder`).toBe(false);
+      }
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { host_permissions?: string[] };
+      expect(manifest.host_permissions).toEqual(expect.arrayContaining(['http://localhost/*', 'http://127.0.0.1/*']));
+    });
+  }
+});
