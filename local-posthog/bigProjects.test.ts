@@ -10,7 +10,7 @@ import { buildCardQuery } from '../lib/card/query';
 import { memoryStore } from '../lib/storage/store';
 import { servicesFor } from '../lib/testing/services';
 import { DEFAULT_METRICS_OPTIONS, type SettingsState } from '../lib/settings/settings';
-import type { ToolMetricsResponse } from '../lib/protocol/messages';
+import type { ToolFiguresAnswer } from '../lib/protocol/messages';
 import type { ToolMetrics } from '../lib/model/figures';
 import { POSTHOG_LIMITS } from './limits';
 import { startLocalPostHog, type LocalPostHog } from './server';
@@ -40,14 +40,14 @@ const services = (extra: Partial<Parameters<typeof servicesFor>[0]> = {}) =>
   servicesFor({ loadSettings: async () => state, store: memoryStore(), budget: { capacity: 1000, refillPerHour: 1000 }, pollDelayMs: () => 100, ...extra });
 
 /** Figures without the moment they were computed, to compare two answers. */
-const figures = (r: ToolMetricsResponse): Omit<ToolMetrics, 'asOf'> => {
+const figures = (r: ToolFiguresAnswer): Omit<ToolMetrics, 'asOf'> => {
   if (!r.ok) throw new Error(`${r.error.kind}: ${r.error.message}`);
   const { asOf: _asOf, ...rest } = r.metrics;
   return rest;
 };
 
 /** Asks as a card does while PostHog computes: again after the time the answer names, until figures come. */
-async function untilFigures(ask: () => Promise<ToolMetricsResponse>, seen: ToolMetricsResponse[] = []): Promise<ToolMetricsResponse> {
+async function untilFigures(ask: () => Promise<ToolFiguresAnswer>, seen: ToolFiguresAnswer[] = []): Promise<ToolFiguresAnswer> {
   for (;;) {
     const r = await ask();
     seen.push(r);
@@ -70,7 +70,7 @@ describe('a card past PostHog API ceiling', () => {
     expect(first).toMatchObject({ ok: false, error: { kind: 'computing' }, computing: { since: expect.any(Number), askAgainInMs: expect.any(Number) } });
     // One blocking attempt, stopped at the ceiling with PostHog's 504, then the same query async.
     expect(ph.faults.count(QUERY, 'POST')).toBe(2);
-    const seen: ToolMetricsResponse[] = [];
+    const seen: ToolFiguresAnswer[] = [];
     const done = await untilFigures(() => card.getToolMetrics('news-analyzer', '7d'), seen);
     expect(figures(done)).toEqual(figures(exact));
     expect(seen.length).toBeGreaterThan(1);

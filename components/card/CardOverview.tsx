@@ -1,8 +1,8 @@
 /** The card's overview tab: funnel, processing time, errors, more, LLM. Every figure says what it counts. */
 import { useMemo } from 'preact/hooks';
-import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
+import type { CardLinks, ChangeTests, ToolMetrics } from '../../lib/model/figures';
 import { formatBytes, formatCount, formatDayTime, formatDuration, formatPercent, formatUsd, ordinal } from '../../lib/helpers/format';
-import { countDelta, p95Delta, rateDelta } from '../../lib/card/compare';
+import { errorTest } from '../../lib/card/compare';
 import { Delta, SectionLink, Sparkline } from './Bits';
 import type { StandingView } from './useRanking';
 import type { CardAnnotation } from './useAnnotations';
@@ -10,25 +10,28 @@ import type { CardAnnotation } from './useAnnotations';
 export function CardOverview({
   metrics,
   links,
+  changes,
   standing,
   annotations = [],
   onCompareAt,
 }: {
   metrics: ToolMetrics;
   links: CardLinks;
+  /** The tests of change behind the deltas, run by the worker with the figures. */
+  changes: ChangeTests;
   standing?: StandingView | null;
   annotations?: CardAnnotation[];
   onCompareAt?: (at: number | null) => void;
 }) {
   // The sections kept while their figures are the same: the card renders again when the standing or
   // the annotations land, and Preact skips an element it is handed again (the tests of change behind
-  // the funnel and the errors are not run again either).
-  const funnel = useMemo(() => <Funnel metrics={metrics} link={links.funnel} />, [metrics, links.funnel]);
+  // the funnel and the errors are not built again either).
+  const funnel = useMemo(() => <Funnel metrics={metrics} link={links.funnel} conversion={changes.conversion} />, [metrics, links.funnel, changes]);
   const latency = useMemo(
-    () => <Latency metrics={metrics} link={links.latencySql} annotations={annotations} onCompareAt={onCompareAt} />,
-    [metrics, links.latencySql, annotations, onCompareAt],
+    () => <Latency metrics={metrics} link={links.latencySql} p95Change={changes.p95} annotations={annotations} onCompareAt={onCompareAt} />,
+    [metrics, links.latencySql, changes, annotations, onCompareAt],
   );
-  const errors = useMemo(() => <Errors metrics={metrics} link={links.errors} />, [metrics, links.errors]);
+  const errors = useMemo(() => <Errors metrics={metrics} link={links.errors} changes={changes} />, [metrics, links.errors, changes]);
   const more = useMemo(() => <More metrics={metrics} />, [metrics]);
   return (
     <>
@@ -42,13 +45,11 @@ export function CardOverview({
   );
 }
 
-function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
+function Funnel({ metrics, link, conversion }: { metrics: ToolMetrics; link: string; conversion: ChangeTests['conversion'] }) {
   const { steps, unit, windowHours } = metrics.funnel;
   const first = steps[0]?.current ?? 0;
-  const firstBefore = steps[0]?.previous ?? 0;
   const last = steps.at(-1);
   if (first === 0) return null; // the card shows the "no data" explanation instead
-  const conversion = rateDelta(last?.current ?? 0, first, last?.previous ?? 0, firstBefore, 'higher', metrics.sample?.factor);
   return (
     <section class="tl-section" data-testid="funnel" aria-labelledby="tl-funnel-h">
       <h3 id="tl-funnel-h">
@@ -92,16 +93,17 @@ function Funnel({ metrics, link }: { metrics: ToolMetrics; link: string }) {
 function Latency({
   metrics,
   link,
+  p95Change,
   annotations,
   onCompareAt,
 }: {
   metrics: ToolMetrics;
   link: string;
+  p95Change: ChangeTests['p95'];
   annotations: CardAnnotation[];
   onCompareAt?: (at: number | null) => void;
 }) {
-  const { current, previous, failed, spark } = metrics.latency;
-  const p95Change = p95Delta(current, previous, metrics.sample?.factor);
+  const { current, failed, spark } = metrics.latency;
   return (
     <section class="tl-section" data-testid="latency" aria-labelledby="tl-latency-h">
       <h3 id="tl-latency-h">
@@ -171,9 +173,9 @@ function Latency({
   );
 }
 
-function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
-  const { current, previous } = metrics.jobs;
-  const change = rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower', metrics.sample?.factor);
+function Errors({ metrics, link, changes }: { metrics: ToolMetrics; link: string; changes: ChangeTests }) {
+  const { current } = metrics.jobs;
+  const change = changes.failureRate;
   const total = metrics.errors.reduce((sum, e) => sum + e.current, 0);
   return (
     <section class="tl-section" data-testid="errors" aria-labelledby="tl-errors-h">
@@ -193,7 +195,7 @@ function Errors({ metrics, link }: { metrics: ToolMetrics; link: string }) {
         <ul class="tl-errors">
           {metrics.errors.map((error) => {
             const diff = error.current - error.previous;
-            const test = countDelta(error.current, error.previous, metrics.sample?.factor);
+            const test = errorTest(changes, error.type);
             return (
               <li key={error.type} data-testid="error-type" data-type={error.type} data-count={error.current}>
                 <span class="tl-error-type">{error.type}</span>

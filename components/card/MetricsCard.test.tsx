@@ -5,6 +5,7 @@ import { formatClock, formatTime } from '../../lib/helpers/format';
 import type { ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
 import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
 import type { RangeKey } from '../../lib/model/ranges';
+import { testChanges } from '../../lib/card/compare';
 import { CardContainer, type CardApi } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
 
@@ -57,6 +58,8 @@ const metrics: ToolMetrics = {
   health: { failuresLastHour: 2, completedLastHour: 40, meanDurationMsLastHour: 2000, status: 'ok', reasons: [] },
   toolsSeen: null,
 };
+/** The tests of change, as the worker runs them with every answer. */
+const changes = testChanges(metrics);
 const links: CardLinks = {
   project: 'https://ph.test/project/1',
   funnel: 'https://ph.test/f',
@@ -97,7 +100,7 @@ function mount(overrides: Partial<MetricsCardProps>) {
 }
 
 const text = (selector: string) => host.querySelector(selector)?.textContent ?? '';
-const ready = (m: ToolMetrics = metrics) => ({ state: { status: 'ready' as const, metrics: m, links } });
+const ready = (m: ToolMetrics = metrics) => ({ state: { status: 'ready' as const, metrics: m, links, changes: testChanges(m) } });
 
 describe('MetricsCard overview', () => {
   it('shows each funnel step with sessions, share of views and drop-off', () => {
@@ -165,7 +168,7 @@ describe('MetricsCard overview', () => {
       segment: { kind: 'person' as const, property: 'platform', value: 'web' },
       health: { ...metrics.health, status: 'alert' as const, reasons: ['12 failures in the last hour (alert above 10)'] },
     };
-    mount({ state: { status: 'ready', metrics: alert, links, stale: { kind: 'network', message: 'Could not reach ph.test.' } } });
+    mount({ state: { status: 'ready', metrics: alert, links, changes: testChanges(alert), stale: { kind: 'network', message: 'Could not reach ph.test.' } } });
     expect(text('[data-testid="health-banner"]')).toContain('12 failures in the last hour');
     expect(text('[data-testid="stale-banner"]')).toContain('Could not reach ph.test.');
     expect(text('[data-testid="segment"]')).toContain('person property platform = “web”');
@@ -311,7 +314,7 @@ describe('CardContainer', () => {
 
     await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click()); // 1h
     expect(cardApi.loadMetrics).toHaveBeenLastCalledWith('1h', false);
-    await act(() => resolvers[1]!({ ok: true, metrics: { ...metrics, range: '1h' }, links }));
+    await act(() => resolvers[1]!({ ok: true, metrics: { ...metrics, range: '1h' as const }, links, changes }));
     await act(() => resolvers[0]!({ ok: false, error: { kind: 'server', message: 'old answer' } }));
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
     // Stamped once with when the figures arrived, on the page's clock (what the benchmark reads).
@@ -330,7 +333,7 @@ describe('CardContainer', () => {
     document.body.append(host);
     const triage: TriageResponse = { ok: true, triage: { slowest: [], failures: [] } };
     const onHide = vi.fn();
-    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })), loadTriage: vi.fn(async () => triage) });
+    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links, changes })), loadTriage: vi.fn(async () => triage) });
     await act(() =>
       render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={onHide} />, host),
     );
@@ -351,7 +354,7 @@ describe('CardContainer', () => {
   it('shows figures already at hand in its first render, without loading them again; a new range loads', async () => {
     host = document.createElement('div');
     document.body.append(host);
-    const loadMetrics = vi.fn(async () => ({ ok: true as const, metrics, links }));
+    const loadMetrics = vi.fn(async () => ({ ok: true as const, metrics, links, changes }));
     const cardApi = api({ loadMetrics });
     act(() =>
       render(
@@ -361,7 +364,7 @@ describe('CardContainer', () => {
           api={cardApi}
           prefs={{ corner: 'bottom-right', hidden: false }}
           onHide={vi.fn()}
-          initial={{ ok: true, metrics, links }}
+          initial={{ ok: true, metrics, links, changes }}
         />,
         host,
       ),
@@ -382,6 +385,7 @@ describe('CardContainer', () => {
       ok: true as const,
       metrics: since === undefined ? metrics : { ...metrics, split: { at: since, seconds: 7_200 } },
       links,
+      changes,
     }));
     const cardApi = api({ loadMetrics, loadAnnotations: vi.fn(async () => ({ ok: true as const, annotations: [{ id: 1, content: 'Deployed v2', at }] })) });
     await act(() =>
@@ -412,7 +416,7 @@ describe('CardContainer', () => {
   it('follows a drag by its header and settles in the nearest corner; a click is not a drag', async () => {
     host = document.createElement('div');
     document.body.append(host);
-    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links })) });
+    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links, changes })) });
     await act(() =>
       render(<CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'bottom-right', hidden: false }} onHide={vi.fn()} />, host),
     );
@@ -456,7 +460,7 @@ describe('CardContainer', () => {
       const answers: ToolMetricsResponse[] = [
         { ok: false, error: { kind: 'server', message: 'PostHog answered 503' } },
         { ok: false, error: { kind: 'server', message: 'PostHog answered 503' } },
-        { ok: true, metrics, links },
+        { ok: true, metrics, links, changes },
       ];
       const cardApi = api({ loadMetrics: vi.fn(async () => answers.shift()!) });
       await mountCard(cardApi);
@@ -492,9 +496,10 @@ describe('CardContainer', () => {
             ok: true,
             metrics,
             links,
+            changes,
             stale: { kind: 'rate_limited', message: 'PostHog is rate limiting this key; retrying in 120 s', retryInMs: 120_000 },
           })
-          .mockResolvedValue({ ok: true, metrics, links }),
+          .mockResolvedValue({ ok: true, metrics, links, changes }),
       });
       await mountCard(cardApi);
       expect(text('[data-testid="stale-banner"]')).toContain('as of');
@@ -512,9 +517,9 @@ describe('CardContainer', () => {
       const cardApi = api({
         loadMetrics: vi
           .fn()
-          .mockResolvedValueOnce({ ok: true, metrics, links })
+          .mockResolvedValueOnce({ ok: true, metrics, links, changes })
           .mockRejectedValueOnce(new Error('Could not establish connection. Receiving end does not exist.'))
-          .mockResolvedValue({ ok: true, metrics: { ...metrics, asOf: '2026-11-25T11:00:00Z' }, links }),
+          .mockResolvedValue({ ok: true, metrics: { ...metrics, asOf: '2026-11-25T11:00:00Z' }, links, changes }),
       });
       await mountCard(cardApi);
       await act(() => (host.querySelector('[aria-label="Refresh"]') as HTMLButtonElement).click());
@@ -533,7 +538,7 @@ describe('CardContainer', () => {
       const cardApi = api({
         loadMetrics: vi
           .fn()
-          .mockResolvedValueOnce({ ok: true, metrics, links })
+          .mockResolvedValueOnce({ ok: true, metrics, links, changes })
           .mockImplementationOnce(() => new Promise<ToolMetricsResponse>((resolve) => (answer = resolve)))
           .mockResolvedValue({ ok: false, error: { kind: 'server', message: 'down' } }),
       });
@@ -552,7 +557,7 @@ describe('CardContainer', () => {
         loadMetrics: vi
           .fn()
           .mockResolvedValueOnce({ ok: false, error: { kind: 'network', message: 'offline' } })
-          .mockResolvedValue({ ok: true, metrics, links }),
+          .mockResolvedValue({ ok: true, metrics, links, changes }),
       });
       await mountCard(cardApi);
       Object.defineProperty(document, 'hidden', { configurable: true, value: true });
@@ -571,7 +576,7 @@ describe('CardContainer', () => {
         loadMetrics: vi
           .fn()
           .mockResolvedValueOnce({ ok: false, error: { kind: 'not_configured', message: 'not connected' } })
-          .mockResolvedValue({ ok: true, metrics, links }),
+          .mockResolvedValue({ ok: true, metrics, links, changes }),
       });
       await mountCard(cardApi);
       await act(async () => void (await vi.advanceTimersByTimeAsync(3_600_000)));
@@ -602,7 +607,7 @@ describe('a card PostHog computes as an async query, and a sampled one', () => {
   });
 
   it('keeps the last figures on screen while new ones are computed, and says so', () => {
-    mount({ state: { status: 'ready', metrics, links, computing: computing(Date.now() - 5_000) } });
+    mount({ state: { status: 'ready', metrics, links, changes, computing: computing(Date.now() - 5_000) } });
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
     expect(text('[data-testid="computing-banner"]')).toMatch(/PostHog is computing new figures \([5-6] s so far\); showing those as of/);
   });
@@ -624,7 +629,7 @@ describe('a card PostHog computes as an async query, and a sampled one', () => {
       .fn()
       .mockResolvedValueOnce({ ok: false, error: { kind: 'computing', message: 'computing', retryInMs: 3000 }, computing: computing(Date.now()) })
       .mockResolvedValueOnce({ ok: false, error: { kind: 'computing', message: 'computing', retryInMs: 3000 }, computing: computing(Date.now(), 10, 100) })
-      .mockResolvedValue({ ok: true, metrics, links });
+      .mockResolvedValue({ ok: true, metrics, links, changes });
     host = document.createElement('div');
     document.body.append(host);
     await act(() =>
@@ -654,7 +659,7 @@ describe('a card PostHog computes as an async query, and a sampled one', () => {
   });
 
   it('switches to all data keeping the sample on screen until the exact figures come', async () => {
-    const sampled = { ok: true as const, metrics: { ...metrics, sample: { factor: 10, events: 3_000_000 } }, links };
+    const sampled = { ok: true as const, metrics: { ...metrics, sample: { factor: 10, events: 3_000_000 } }, links, changes };
     let answerAll: (r: ToolMetricsResponse) => void = () => {};
     const loadMetrics = vi.fn((_r: RangeKey, _refresh: boolean, _since?: number, allData?: boolean) =>
       allData ? new Promise<ToolMetricsResponse>((resolve) => (answerAll = resolve)) : Promise.resolve(sampled),
@@ -677,7 +682,7 @@ describe('a card PostHog computes as an async query, and a sampled one', () => {
     await act(() => (host.querySelector('[data-testid="use-all-data"]') as HTMLButtonElement).click());
     expect(loadMetrics).toHaveBeenLastCalledWith('7d', false, undefined, true);
     expect(host.querySelector('[data-testid="sample"]')).not.toBeNull(); // still the sample meanwhile
-    await act(async () => answerAll({ ok: true, metrics, links }));
+    await act(async () => answerAll({ ok: true, metrics, links, changes }));
     await act(async () => undefined);
     expect(host.querySelector('[data-testid="sample"]')).toBeNull();
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();

@@ -1,7 +1,7 @@
 /** The floating card: presentational only. Everything it shows arrives through props. */
 import type { Ref } from 'preact';
 import type { Failure } from '../../lib/model/failure';
-import type { CardLinks, Computing, ToolMetrics } from '../../lib/model/figures';
+import type { CardLinks, ChangeTests, Computing, ToolMetrics } from '../../lib/model/figures';
 import { formatClock, formatCount, formatDayTime, formatDuration, formatPercent, formatTime } from '../../lib/helpers/format';
 import { RANGES, RANGE_KEYS, type RangeKey } from '../../lib/model/ranges';
 import { CardOverview } from './CardOverview';
@@ -16,7 +16,16 @@ export type CardState =
   | { status: 'error'; error: Failure }
   /** PostHog computes the figures as an async query, and there are none to show meanwhile. */
   | { status: 'computing'; computing: Computing }
-  | { status: 'ready'; metrics: ToolMetrics; links: CardLinks; stale?: Failure | undefined; refreshing?: boolean; computing?: Computing | undefined };
+  | {
+      status: 'ready';
+      metrics: ToolMetrics;
+      links: CardLinks;
+      /** The tests of change of these figures, run by the worker (lib/card/compare.ts testChanges). */
+      changes: ChangeTests;
+      stale?: Failure | undefined;
+      refreshing?: boolean;
+      computing?: Computing | undefined;
+    };
 
 export type CardTab = 'overview' | 'triage';
 const TABS: readonly CardTab[] = ['overview', 'triage'];
@@ -228,7 +237,7 @@ function CardBody(props: MetricsCardProps) {
   }
   if (state.status === 'error') return <ErrorState error={state.error} retryAt={props.retryAt ?? null} onOpenOptions={onOpenOptions} onRetry={onRefresh} />;
   if (state.status === 'computing') return <ComputingState computing={state.computing} />;
-  const { metrics, links } = state;
+  const { metrics, links, changes } = state;
   if (props.tab === 'triage') {
     return (
       <div data-testid="card-triage">
@@ -244,7 +253,14 @@ function CardBody(props: MetricsCardProps) {
   return (
     <div data-testid="card-ready" ref={readyStamp}>
       {(metrics.funnel.steps[0]?.current ?? 0) === 0 && <NoData metrics={metrics} />}
-      <CardOverview metrics={metrics} links={links} standing={props.standing ?? null} annotations={props.annotations ?? []} onCompareAt={props.onCompareAt} />
+      <CardOverview
+        metrics={metrics}
+        links={links}
+        changes={changes}
+        standing={props.standing ?? null}
+        annotations={props.annotations ?? []}
+        onCompareAt={props.onCompareAt}
+      />
       <footer class="tl-footer">
         <a href={links.project} target="_blank" rel="noopener noreferrer">
           Open project in PostHog ↗
@@ -253,7 +269,12 @@ function CardBody(props: MetricsCardProps) {
           Replays ↗
         </a>
         {props.onCopy && (
-          <button type="button" class="tl-link-button" data-testid="copy-summary" onClick={() => props.onCopy!(cardSummary(metrics, links), 'Summary')}>
+          <button
+            type="button"
+            class="tl-link-button"
+            data-testid="copy-summary"
+            onClick={() => props.onCopy!(cardSummary(metrics, links, changes), 'Summary')}
+          >
             Copy summary
           </button>
         )}

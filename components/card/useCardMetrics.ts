@@ -37,7 +37,7 @@ export function useCardMetrics(
   allData = false,
 ) {
   const [state, setState] = useState<CardState>(() =>
-    initial?.ok ? { status: 'ready', metrics: initial.metrics, links: initial.links, stale: initial.stale } : { status: 'loading' },
+    initial?.ok ? { status: 'ready', metrics: initial.metrics, links: initial.links, changes: initial.changes, stale: initial.stale } : { status: 'loading' },
   );
   const usedInitial = useRef(!!initial?.ok);
   const [retryAt, setRetryAt] = useState<number | null>(null);
@@ -83,7 +83,14 @@ export function useCardMetrics(
             ? loadMetrics(nextRange, mode === 'refresh')
             : loadMetrics(nextRange, mode === 'refresh', split));
         next = response.ok
-          ? { status: 'ready', metrics: response.metrics, links: response.links, stale: response.stale, computing: response.computing }
+          ? {
+              status: 'ready',
+              metrics: response.metrics,
+              links: response.links,
+              changes: response.changes,
+              stale: response.stale,
+              computing: response.computing,
+            }
           : response.computing
             ? { status: 'computing', computing: response.computing }
             : { status: 'error', error: response.error };

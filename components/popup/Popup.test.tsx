@@ -6,6 +6,7 @@ import type { AlertsResponse, ToolMetricsResponse } from '../../lib/protocol/mes
 import type { ToolMetrics } from '../../lib/model/figures';
 import { DEFAULT_METRICS_OPTIONS } from '../../lib/settings/settings';
 import { Popup, type PopupProps } from './Popup';
+import { testChanges } from '../../lib/card/compare';
 
 const q = { n: 10, p50Ms: 1000, p95Ms: 2000, p99Ms: 3000, meanMs: 1200 };
 const metrics = {
@@ -90,7 +91,7 @@ describe('popup under faults', () => {
   });
 
   it("keeps this tab's last figures with their time and says why they are old", async () => {
-    await mount({ ok: true, metrics, links, stale: { kind: 'server', message: 'PostHog answered 503 (server error).' } });
+    await mount({ ok: true, metrics, links, changes: testChanges(metrics), stale: { kind: 'server', message: 'PostHog answered 503 (server error).' } });
     expect(text('[data-testid="popup-headline"]')).toContain('25%');
     expect(text('[data-testid="popup-stale"]')).toBe(`Figures as of ${formatTime(metrics.asOf)}: PostHog answered 503 (server error).`);
   });
@@ -117,7 +118,7 @@ describe('popup under faults', () => {
   });
 
   it('shows fresh figures without a warning', async () => {
-    await mount({ ok: true, metrics, links });
+    await mount({ ok: true, metrics, links, changes: testChanges(metrics) });
     expect(host.querySelector('[data-testid="popup-stale"]')).toBeNull();
     expect(host.querySelector('[data-testid="popup-tab-error"]')).toBeNull();
   });

@@ -10,7 +10,7 @@ import { toToolMetrics, toToolsSeen } from './metrics';
 import { estimateEvents as estimateFromAnswers, sampleFactorFor, type SamplingRule } from './sampling';
 import { ASYNC_GIVE_UP_MS, runHogQL, type QueryProgress } from '../posthog/asyncQuery';
 import { cardLinks, eventUrl, replayUrl } from '../posthog/deepLinks';
-import type { ToolMetricsResponse, TriageResponse } from '../protocol/messages';
+import type { ToolFiguresAnswer, TriageResponse } from '../protocol/messages';
 import { describeZodError, PostHogError } from '../posthog/client';
 import { toFailure } from '../posthog/failure';
 import { RANGE_KEYS, RANGES, type RangeKey } from '../model/ranges';
@@ -77,7 +77,7 @@ export function createCardService(deps: CardServiceDeps) {
    * without jitter) so the cards of N tabs retry together and are answered by one request, and the
    * last figures served marked stale meanwhile.
    */
-  const answers = createAnswerCache<ToolMetricsResponse>({
+  const answers = createAnswerCache<ToolFiguresAnswer>({
     now,
     freshForMs,
     maxEntries: 200,
@@ -109,7 +109,7 @@ export function createCardService(deps: CardServiceDeps) {
       tab: number | undefined;
       onAsync: () => void;
     },
-  ): Promise<ToolMetricsResponse> {
+  ): Promise<ToolFiguresAnswer> {
     const { key, tool, range, refresh, split } = job;
     // A huge tool is read from a sample of its users (lib/card/sampling.ts), judged by its last answers:
     // worked out only when PostHog is asked, not for every card served from memory or storage.
@@ -169,7 +169,7 @@ export function createCardService(deps: CardServiceDeps) {
   const readCache = (key: string): Promise<CachedFigures | null> => figures.read(key);
 
   /** What a card asking while PostHog computes is told: the last figures if any, and how far it is. */
-  function computingAnswer(held: { since: number; progress: QueryProgress }, latest: ToolMetricsResponse | null): ToolMetricsResponse {
+  function computingAnswer(held: { since: number; progress: QueryProgress }, latest: ToolFiguresAnswer | null): ToolFiguresAnswer {
     const info = { since: held.since, rowsRead: held.progress.rowsRead, rowsTotal: held.progress.rowsTotal, askAgainInMs: COMPUTING_ASK_MS };
     if (latest?.ok) return { ...latest, computing: info };
     return {
@@ -200,7 +200,7 @@ export function createCardService(deps: CardServiceDeps) {
     refresh = false,
     since?: number,
     opts: { allData?: boolean; tab?: number; projectId?: string } = {},
-  ): Promise<ToolMetricsResponse> {
+  ): Promise<ToolFiguresAnswer> {
     const ticket = answers.ticket();
     // The site's own project, if it names one: cached apart (the fingerprint holds the project).
     const connected = await session.connect({ projectId: opts.projectId });

@@ -6,7 +6,8 @@
  *  - p95: the distribution-free intervals of each period's p95, apart or not;
  *  - an error type's count: the exact test for two Poisson counts over equal periods.
  */
-import type { Quantiles } from '../model/figures';
+import type { ChangeTests, Quantiles, ToolMetrics } from '../model/figures';
+import type { ToolFiguresAnswer, ToolMetricsResponse } from '../protocol/messages';
 import { formatDuration, pointChange, rate, relativeChange, type Change } from '../helpers/format';
 import { compareCounts, compareQuantileIntervals, compareRates } from '../stats/intervals';
 
@@ -60,6 +61,35 @@ export function countDelta(current: number, previous: number, sampleFactor = 1):
     ? ` (95 %: ${test.interval[0].toFixed(2)}× to ${test.interval[1] === Infinity ? '∞' : `${test.interval[1].toFixed(2)}×`})`
     : '';
   return { significant: test.significant, detail: `${ratio} the previous period${interval}, p = ${test.pValue < 0.001 ? '< 0.001' : test.pValue.toFixed(3)}` };
+}
+
+/**
+ * Every test of change the card shows, from the figures alone: run by the worker with each answer
+ * (withChangeTests), so the page's card only reads them. Their arithmetic (incomplete beta, log
+ * gamma, root finding per error type) was the card's heaviest work in the bench's profile.
+ */
+export function testChanges(metrics: ToolMetrics): ChangeTests {
+  const factor = metrics.sample?.factor;
+  const { steps } = metrics.funnel;
+  const first = steps[0];
+  const last = steps.at(-1);
+  const { current, previous } = metrics.jobs;
+  return {
+    conversion: rateDelta(last?.current ?? 0, first?.current ?? 0, last?.previous ?? 0, first?.previous ?? 0, 'higher', factor),
+    p95: p95Delta(metrics.latency.current, metrics.latency.previous, factor),
+    failureRate: rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower', factor),
+    errors: metrics.errors.map((e) => ({ type: e.type, ...countDelta(e.current, e.previous, factor) })),
+  };
+}
+
+/** The answer to `tool-metrics/get`: the figures, with their tests when there are figures. */
+export function withChangeTests(answer: ToolFiguresAnswer): ToolMetricsResponse {
+  return answer.ok ? { ...answer, changes: testChanges(answer.metrics) } : answer;
+}
+
+/** The test of one error type, by its type (the tests follow `metrics.errors`). */
+export function errorTest(tests: ChangeTests, type: string): { significant: boolean; detail: string } {
+  return tests.errors.find((t) => t.type === type) ?? { significant: false, detail: 'not tested' };
 }
 
 /** Red or green only for a change that is more than chance, whatever the sample size. */

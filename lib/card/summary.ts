@@ -3,10 +3,10 @@
  * triage row, in Markdown that reads as plain text too. Event data (tool names, error types, job
  * ids) is put in code spans, so a name with Markdown in it stays text where it is pasted.
  */
-import type { CardLinks, ToolMetrics, TriageRow } from '../model/figures';
+import type { CardLinks, ChangeTests, ToolMetrics, TriageRow } from '../model/figures';
 import { formatCount, formatDuration, formatPercent, oneLine } from '../helpers/format';
 import { RANGES } from '../model/ranges';
-import { p95Delta, rateDelta, type TestedChange } from './compare';
+import type { TestedChange } from './compare';
 
 /**
  * `text` in a Markdown code span that no backtick inside can close, on one line: a line break in a
@@ -27,18 +27,19 @@ const changeWords = (change: TestedChange | null) =>
       ? `${change.text} vs the previous period, more than chance (${change.detail})`
       : `no clear change (${change.detail})`;
 
-export function cardSummary(m: ToolMetrics, links: CardLinks): string {
+/** `changes`: the figures' tests of change, as the worker sent them with the figures (compare.ts testChanges). */
+export function cardSummary(m: ToolMetrics, links: CardLinks, changes: ChangeTests): string {
   const steps = m.funnel.steps;
   const [views, downloads] = [steps[0], steps.at(-1)];
-  const { current, previous } = m.jobs;
+  const { current } = m.jobs;
   const q = m.latency.current;
   const period = m.split ? `after ${new Date(m.split.at).toISOString()} against as long before it` : RANGES[m.range].label.toLowerCase();
   const lines = [
     `**Tool Lens: ${codeSpan(m.tool)}**, ${period} (as of ${m.asOf})`,
     `- Funnel (${m.funnel.unit}): ${steps.map((s) => `${s.label} ${formatCount(s.current)}`).join(' → ')}`,
-    `- View → download: ${formatPercent(downloads?.current ?? 0, views?.current ?? 0)}; ${changeWords(rateDelta(downloads?.current ?? 0, views?.current ?? 0, downloads?.previous ?? 0, views?.previous ?? 0, 'higher', m.sample?.factor))}`,
-    `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(p95Delta(q, m.latency.previous, m.sample?.factor))}`,
-    `- Failure rate: ${formatCount(current.failed)} of ${formatCount(current.started)} started (${formatPercent(current.failed, current.started)}); ${changeWords(rateDelta(current.failed, current.started, previous.failed, previous.started, 'lower', m.sample?.factor))}`,
+    `- View → download: ${formatPercent(downloads?.current ?? 0, views?.current ?? 0)}; ${changeWords(changes.conversion)}`,
+    `- Processing time (n = ${formatCount(q.n)}): p50 ${formatDuration(q.p50Ms)}, p95 ${formatDuration(q.p95Ms)}, p99 ${formatDuration(q.p99Ms)}; p95 ${changeWords(changes.p95)}`,
+    `- Failure rate: ${formatCount(current.failed)} of ${formatCount(current.started)} started (${formatPercent(current.failed, current.started)}); ${changeWords(changes.failureRate)}`,
   ];
   if (m.sample)
     lines.splice(1, 0, `- Sampled: 1 in ${formatCount(m.sample.factor)} users; counts are estimates (×${formatCount(m.sample.factor)}), tests use the sample`);

@@ -123,3 +123,25 @@ export const computingSchema = z.object({
   askAgainInMs: z.number().check(z.minimum(100), z.maximum(60_000)),
 });
 export type Computing = z.infer<typeof computingSchema>;
+
+/** A change vs the previous period and its test (lib/card/compare.ts): the arrow only when `significant`; `detail` says the interval. */
+const testedChangeSchema = z.object({
+  text: z.string(),
+  direction: z.enum(['up', 'down', 'flat']),
+  verdict: z.enum(['better', 'worse', 'neutral']),
+  lowSample: z.boolean(),
+  significant: z.boolean(),
+  detail: z.string(),
+});
+/**
+ * The tests of change behind the card's deltas, run by the worker with the figures (lib/card/compare.ts
+ * testChanges): they are the heaviest arithmetic the card would otherwise run in every tool page.
+ * `errors` follows `metrics.errors`, one test per error type.
+ */
+export const changeTestsSchema = z.object({
+  conversion: z.nullable(testedChangeSchema),
+  p95: z.nullable(testedChangeSchema),
+  failureRate: z.nullable(testedChangeSchema),
+  errors: z.array(z.object({ type: z.string(), significant: z.boolean(), detail: z.string() })),
+});
+export type ChangeTests = z.infer<typeof changeTestsSchema>;

@@ -24,6 +24,13 @@ const metrics = {
   toolsSeen: [{ tool: 'other', views: 3 }],
 };
 const links = { project: 'p', funnel: 'f', latencySql: 'l', errors: 'e', replays: 'r' };
+const tested = { text: '▲ 2.0 pts', direction: 'up', verdict: 'neutral', lowSample: true, significant: false, detail: '95 % interval' };
+const changes = {
+  conversion: tested,
+  p95: { ...tested, direction: 'flat', verdict: 'better', significant: true },
+  failureRate: null,
+  errors: [{ type: 'timeout', significant: false, detail: 'x' }],
+};
 const failure = { kind: 'rate_limited', message: 'slow down', retryInMs: 1000 };
 const computing = { since: 1, rowsRead: 10, rowsTotal: null, askAgainInMs: 500 };
 const row = { jobId: null, durationMs: 12, at: '2026-11-25T10:00:00Z', detail: 'x', eventUrl: 'u', replayUrl: null };
@@ -41,8 +48,13 @@ const ranked = {
 /** Good answers of each kind the card reads, every optional field present somewhere. */
 const GOOD: Record<CardRequestType, unknown[]> = {
   'tool-metrics/get': [
-    { ok: true, metrics, links, stale: failure, computing },
-    { ok: true, metrics: { ...metrics, segment: null, split: undefined, llm: null, sample: undefined, events: undefined, toolsSeen: null }, links },
+    { ok: true, metrics, links, changes, stale: failure, computing },
+    {
+      ok: true,
+      metrics: { ...metrics, segment: null, split: undefined, llm: null, sample: undefined, events: undefined, toolsSeen: null },
+      links,
+      changes: { conversion: null, p95: null, failureRate: { ...tested, direction: 'down', verdict: 'worse' }, errors: [] },
+    },
     { ok: false, error: failure, computing },
   ],
   'triage/get': [

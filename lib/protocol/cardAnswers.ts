@@ -52,6 +52,20 @@ const toolMetrics = object({
   toolsSeen: nullable(array(object({ tool: str, views: count }))),
 });
 const links = object({ project: str, funnel: str, latencySql: str, errors: str, replays: str });
+const tested = object({
+  text: str,
+  direction: oneOf(['up', 'down', 'flat']),
+  verdict: oneOf(['better', 'worse', 'neutral']),
+  lowSample: bool,
+  significant: bool,
+  detail: str,
+});
+const changes = object({
+  conversion: nullable(tested),
+  p95: nullable(tested),
+  failureRate: nullable(tested),
+  errors: array(object({ type: str, significant: bool, detail: str })),
+});
 const failed = object({ ok: literal(false), error: failure });
 const triageRow = object({ jobId: nullable(str), durationMs: maybeNumber, at: str, detail: nullable(str), eventUrl: str, replayUrl: nullable(str) });
 const position = object({ position: num, of: num });
@@ -74,7 +88,7 @@ const rankedTool = object({
 /** The requests a card makes, each with the check of its answer. */
 const checks = {
   'tool-metrics/get': either(
-    object({ ok: literal(true), metrics: toolMetrics, links, stale: optional(failure), computing: optional(computing) }),
+    object({ ok: literal(true), metrics: toolMetrics, links, changes, stale: optional(failure), computing: optional(computing) }),
     object({ ok: literal(false), error: failure, computing: optional(computing) }),
   ),
   'triage/get': either(object({ ok: literal(true), triage: object({ slowest: array(triageRow), failures: array(triageRow) }) }), failed),

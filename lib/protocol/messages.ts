@@ -12,24 +12,27 @@ import { alertStateSchema } from '../model/alerts';
 import { cardPrefsSchema } from '../model/cardPrefs';
 import { count } from '../model/checks';
 import { failureSchema } from '../model/failure';
-import { cardLinksSchema, computingSchema, rangeSchema, toolMetricsSchema, triageSchema } from '../model/figures';
+import { cardLinksSchema, changeTestsSchema, computingSchema, rangeSchema, toolMetricsSchema, triageSchema } from '../model/figures';
 import { lookupBySchema, personLookupSchema } from '../model/person';
 import { dashboardEntrySchema, rankedToolSchema } from '../model/project';
 
 // Answers ----------------------------------------------------------------------------------------
 
-export const toolMetricsResponse = z.discriminatedUnion('ok', [
-  z.object({
-    ok: z.literal(true),
-    metrics: toolMetricsSchema,
-    links: cardLinksSchema,
-    /** Set when these figures are an older answer served because a refresh failed. */
-    stale: z.optional(failureSchema),
-    /** Set while new figures are being computed: these are the last ones. */
-    computing: z.optional(computingSchema),
-  }),
-  z.object({ ok: z.literal(false), error: failureSchema, computing: z.optional(computingSchema) }),
-]);
+const toolFiguresOk = z.object({
+  ok: z.literal(true),
+  metrics: toolMetricsSchema,
+  links: cardLinksSchema,
+  /** Set when these figures are an older answer served because a refresh failed. */
+  stale: z.optional(failureSchema),
+  /** Set while new figures are being computed: these are the last ones. */
+  computing: z.optional(computingSchema),
+});
+const toolFiguresFailed = z.object({ ok: z.literal(false), error: failureSchema, computing: z.optional(computingSchema) });
+/** A tool's figures as the worker's services keep and cache them (lib/card/cardService.ts). */
+export const toolFiguresAnswer = z.discriminatedUnion('ok', [toolFiguresOk, toolFiguresFailed]);
+export type ToolFiguresAnswer = z.infer<typeof toolFiguresAnswer>;
+/** The answer to `tool-metrics/get`: the figures with their tests of change, run by the worker (lib/card/compare.ts withChangeTests). */
+export const toolMetricsResponse = z.discriminatedUnion('ok', [z.extend(toolFiguresOk, { changes: changeTestsSchema }), toolFiguresFailed]);
 export const triageResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), triage: triageSchema }),
   z.object({ ok: z.literal(false), error: failureSchema }),

@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { alertStateSchema, type AlertState } from '../model/alerts';
 import { parseSites, SITE_RULES_PREFIX, siteConfigSchema, storedAutoMapSchema, type SiteConfig, type StoredAutoMap } from '../matching/siteRegistration';
 import type { Site } from '../matching/toolMatch';
-import { toolMetricsResponse } from '../protocol/messages';
+import { toolFiguresAnswer } from '../protocol/messages';
 import { cardPrefsSchema, type CardPrefs } from '../model/cardPrefs';
 import { dashboardEntrySchema } from '../model/project';
 import { parseStoredSettings, upgradeStoredSettings, type Settings, type SettingsState } from '../settings/settings';
@@ -72,7 +72,7 @@ export const projectBudgetStateItem = (project: string): StoredItem<z.infer<type
 export const retryAfterItem: StoredItem<number> = { key: 'local:rate-limit:until', read: checked(z.number().check(z.nonnegative()), 0) };
 
 /** The last figures per settings fingerprint, range and tool, with when they came. */
-export const cachedFiguresSchema = z.object({ at: z.number(), response: toolMetricsResponse });
+export const cachedFiguresSchema = z.object({ at: z.number(), response: toolFiguresAnswer });
 export type CachedFigures = z.infer<typeof cachedFiguresSchema>;
 export const cachedFigures: StoredFamily<CachedFigures> = { prefix: 'local:metrics:', read: checked(cachedFiguresSchema, null) };
 /** When each cached figures entry was written, by id: the cache's bounds drop the oldest first (lib/card/figuresCache.ts). */

@@ -7,7 +7,7 @@
 import { buildLatencyQuery } from '../card/query';
 import { cardLinks } from '../posthog/deepLinks';
 import type { AlertState } from '../model/alerts';
-import type { AlertsResponse, ToolMetricsResponse } from '../protocol/messages';
+import type { AlertsResponse, ToolFiguresAnswer } from '../protocol/messages';
 import { postHogBaseUrl, type SettingsState } from '../settings/settings';
 import { plainLabel } from '../helpers/format';
 import { autoMapItem, sitesItem } from '../storage/items';
@@ -115,7 +115,7 @@ export function createAlertWatch(deps: AlertWatchDeps) {
    * The card computes seed 000's two rules from its own fresh figures; rules the user added
    * (p95, failure rate) come from the last alert check and join its banner.
    */
-  async function withAlerts(response: ToolMetricsResponse): Promise<ToolMetricsResponse> {
+  async function withAlerts(response: ToolFiguresAnswer): Promise<ToolFiguresAnswer> {
     if (!response.ok) return response;
     // The card's own project: a tool of the same name in another project is another tool.
     const project = response.links.projectId;

@@ -22,7 +22,8 @@ import {
 import { memoryStore, type Store } from '../storage/store';
 import { BASE, mockPostHog } from '../testing/mockPostHog';
 import { fakeRegistration } from '../testing/registration';
-import { funnelRow } from '../testing/cardRows';
+import { errorRow, funnelRow } from '../testing/cardRows';
+import { testChanges } from '../card/compare';
 import { EVERY_REQUEST } from '../testing/requests';
 import { ALERTS_ALARM } from './alerts';
 import { AUTO_MAP_ALARM } from './siteSync';
@@ -174,6 +175,31 @@ describe('worker', () => {
     mock.pool.intercept(QUERY).reply(200, { results: [funnelRow('current', 1, 10)] });
     const card = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }));
     expect(card.ok && card.metrics.health).toMatchObject({ status: 'alert', reasons: [expect.stringContaining('failure rate')] });
+  });
+
+  it("answers figures with their tests of change, run here so the page's card runs none", async () => {
+    const store = memoryStore();
+    await store.set(settingsItem, SETTINGS);
+    const w = worker(store);
+    mock.pool.intercept(QUERY).reply(200, {
+      results: [
+        funnelRow('current', 1, 400),
+        funnelRow('current', 5, 100),
+        funnelRow('previous', 1, 400),
+        funnelRow('previous', 5, 160),
+        errorRow('timeout', 90, 120),
+        errorRow('quota', 3, 5),
+      ],
+    });
+    const card = responseSchemas['tool-metrics/get'].parse(await w.ask({ type: 'tool-metrics/get', tool: 'pdf-to-text', range: '7d' }));
+    if (!card.ok) throw new Error(card.error.message);
+    expect(card.changes).toEqual(testChanges(card.metrics));
+    // 100 of 400 after 160 of 400 before: a drop well past chance; 90 timeouts after 30 too; 3 after 2 is not.
+    expect(card.changes.conversion).toMatchObject({ significant: true, verdict: 'worse', direction: 'down' });
+    expect(card.changes.errors).toEqual([
+      { type: 'timeout', significant: true, detail: expect.stringContaining('3.00×') },
+      { type: 'quota', significant: false, detail: expect.stringContaining('1.50×') },
+    ]);
   });
 
   it("asks each site's own project with the same key, and the organisation's project for the rest", async () => {

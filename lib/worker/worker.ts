@@ -30,6 +30,7 @@ import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } 
 import { withPolicy } from '../policy/policy';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './siteSync';
+import { withChangeTests } from '../card/compare';
 
 export interface WorkerDeps {
   store: Store;
@@ -196,7 +197,7 @@ export function createWorker(deps: WorkerDeps) {
         ];
         await newTools.learn(seen);
       }
-      return alerts.withAlerts(answer);
+      return withChangeTests(await alerts.withAlerts(answer));
     },
     'triage/get': async (r, sender) => card.getTriage(r.tool, r.range, await projectOfPage(sender.url)),
     'person/lookup': (r) => support.lookup(r),
