@@ -18,10 +18,17 @@ export interface CardMount {
   origin: string;
   match: ToolMatch;
   prefs: CardPrefs;
-  /** The figures of the default range, asked for by the content script before this script loaded (unvalidated). */
-  early: { range: RangeKey; answer: Promise<unknown> } | null;
+  /**
+   * The figures of the default range, asked for by the content script before this script loaded
+   * (unvalidated), and once they came, that range's ranking and annotations (null when the figures failed).
+   */
+  early: { range: RangeKey; answer: Promise<unknown>; extras: Promise<EarlyExtras | null> } | null;
   savePrefs: (prefs: CardPrefs) => void;
   onHide: () => void;
+}
+export interface EarlyExtras {
+  ranking: Promise<unknown>;
+  annotations: Promise<unknown>;
 }
 export interface CardHost {
   mount(options: CardMount): Promise<{ remove: () => void; toggle: () => void }>;
@@ -33,8 +40,15 @@ export default defineUnlistedScript(() => {
       let currentPrefs = prefs;
       let toggles = 0;
       let pending = early;
-      // The figures already here (the usual case with the worker's cache): the card's first render shows them.
-      const initial = pending && pending.range === DEFAULT_RANGE ? await alreadyAnswered(pending.answer) : null;
+      // The figures already here (the usual case with the worker's cache): the card's first render shows
+      // them, and the ranking and annotations if those are here too.
+      const initial = pending && pending.range === DEFAULT_RANGE ? await alreadyAnswered('tool-metrics/get', pending.answer) : null;
+      const extras = initial && pending ? await settled(pending.extras) : null;
+      const initialRanking = extras && extras !== NOT_YET ? await alreadyAnswered('ranking/get', extras.ranking) : null;
+      const initialAnnotations = extras && extras !== NOT_YET ? await alreadyAnswered('annotations/get', extras.annotations) : null;
+      // Asked early but not here yet: the card's first asks take them rather than asking again.
+      let pendingRanking = extras && extras !== NOT_YET && !initialRanking ? extras.ranking : null;
+      let pendingAnnotations = extras && extras !== NOT_YET && !initialAnnotations ? extras.annotations : null;
       if (initial) pending = null;
       const api: CardApi = {
         loadMetrics: (range, refresh, since, allData) => {
@@ -52,8 +66,16 @@ export default defineUnlistedScript(() => {
         },
         loadTriage: (range) => askWorker({ type: 'triage/get', tool: match.tool, range }),
         openLookup: (range) => askWorker({ type: 'lookup/open', tool: match.tool, range }),
-        loadRanking: (range) => askWorker({ type: 'ranking/get', range }),
-        loadAnnotations: (range) => askWorker({ type: 'annotations/get', range }),
+        loadRanking: (range) => {
+          const head = range === DEFAULT_RANGE ? pendingRanking : null;
+          pendingRanking = null;
+          return head ? head.then((answer) => checkedAnswer('ranking/get', answer)) : askWorker({ type: 'ranking/get', range });
+        },
+        loadAnnotations: (range) => {
+          const head = range === DEFAULT_RANGE ? pendingAnnotations : null;
+          pendingAnnotations = null;
+          return head ? head.then((answer) => checkedAnswer('annotations/get', answer)) : askWorker({ type: 'annotations/get', range });
+        },
         openOptions: () => void askWorker({ type: 'options/open' }),
         savePrefs: (next) => {
           currentPrefs = next;
@@ -72,6 +94,8 @@ export default defineUnlistedScript(() => {
             toggleSignal={toggles}
             onHide={onHide}
             initial={initial}
+            initialRanking={initialRanking}
+            initialAnnotations={initialAnnotations}
           />,
           container,
         );
@@ -91,17 +115,26 @@ export default defineUnlistedScript(() => {
   (globalThis as Record<string, unknown>)[CARD_HOST_GLOBAL] = host;
 });
 
+const NOT_YET: unique symbol = Symbol('not yet');
 /**
- * The early answer if it has already arrived and is good figures (checked), else null: the card
- * then loads as usual. `Promise.race` with a settled promise answers with `answer` only when it was
- * already fulfilled (its reaction is queued first), so nothing here waits.
+ * The value of a promise that has already been fulfilled, else NOT_YET. `Promise.race` with a settled
+ * promise answers with `promise` only when it was already fulfilled (its reaction is queued first),
+ * so nothing here waits.
  */
-async function alreadyAnswered(answer: Promise<unknown>): Promise<ToolMetricsResponse | null> {
-  const NOT_YET = Symbol('not yet');
-  const value = await Promise.race([answer, Promise.resolve(NOT_YET)]).catch(() => NOT_YET);
-  if (value === NOT_YET) return null;
-  const checked = cardAnswer('tool-metrics/get', value);
-  return checked && checked.ok && !checked.stale && !checked.computing ? checked : null;
+async function settled<T>(promise: Promise<T>): Promise<T | typeof NOT_YET> {
+  const notYet: Promise<typeof NOT_YET> = Promise.resolve(NOT_YET);
+  return Promise.race([promise, notYet]).catch((): typeof NOT_YET => NOT_YET);
+}
+
+/**
+ * An early answer if it has already arrived and is a good one (checked: figures neither stale nor
+ * being computed, a ranking or annotations that are ok), else null: the card then loads it as usual.
+ */
+async function alreadyAnswered<T extends 'tool-metrics/get' | 'ranking/get' | 'annotations/get'>(type: T, answer: Promise<unknown>) {
+  const value = await settled(answer);
+  const checked = value === NOT_YET ? null : cardAnswer(type, value);
+  if (!checked?.ok) return null;
+  return 'stale' in checked && (checked.stale || checked.computing) ? null : checked;
 }
 
 /** The early answer, checked like every other answer (lib/protocol/cardAnswers.ts). */

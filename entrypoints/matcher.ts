@@ -42,16 +42,25 @@ export default defineUnlistedScript(async () => {
   /**
    * The card script injected while the prefs are read (on a tool page it is almost always shown),
    * then the figures asked for (not before the prefs: a hidden card must not spend a query); the
-   * worker answers while the card script is still evaluated.
+   * worker answers while the card script is still evaluated. The standing and the annotations, which
+   * the card asks for once its figures are in, are asked for the moment they are: figures from the
+   * worker's cache then come with both, and the card's first render shows all three.
    */
   function start(match: ToolMatch) {
     const loading = cardHost();
     const early = (async () => {
       prefs ??= await loadPrefs(origin);
       if (prefs.hidden) return null;
-      const answer = send({ type: 'tool-metrics/get', tool: match.tool, range: DEFAULT_RANGE });
-      answer.catch(() => undefined);
-      return { range: DEFAULT_RANGE, answer };
+      const range = DEFAULT_RANGE;
+      const answer = quiet(send({ type: 'tool-metrics/get', tool: match.tool, range }));
+      const extras = answer.then(
+        (figures) =>
+          (figures as { ok?: unknown } | undefined)?.ok === true
+            ? { ranking: quiet(send({ type: 'ranking/get', range })), annotations: quiet(send({ type: 'annotations/get', range })) }
+            : null,
+        () => null,
+      );
+      return { range, answer, extras };
     })();
     return { tool: match.tool, loading, early };
   }
@@ -154,6 +163,12 @@ function cardHost(): Promise<CardHost | null> {
 /** A message to the worker, which checks it against the protocol; the answer is unchecked here. */
 function send(body: Request): Promise<unknown> {
   return browser.runtime.sendMessage(body);
+}
+
+/** A request whose failure its reader handles (or nobody reads it): never an unhandled rejection. */
+function quiet(answer: Promise<unknown>): Promise<unknown> {
+  answer.catch(() => undefined);
+  return answer;
 }
 
 /** This site's card prefs; the defaults when the worker's answer is not prefs (the card still shows). */

@@ -36,11 +36,24 @@ export interface CardContainerProps {
   toggleSignal?: number;
   /** Figures of the default range already at hand: shown by the first render, not loaded again. */
   initial?: ToolMetricsResponse | null;
+  /** With them, the default range's ranking and annotations when those are at hand too: one render shows all. */
+  initialRanking?: RankingResponse | null;
+  initialAnnotations?: AnnotationsResponse | null;
   onHide: () => void;
 }
 
 /** The card's state, in hooks (figures, triage, corner); what it shows is MetricsCard's. */
-export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, onHide, initial = null }: CardContainerProps) {
+export function CardContainer({
+  tool,
+  matchedBy,
+  api,
+  prefs,
+  toggleSignal = 0,
+  onHide,
+  initial = null,
+  initialRanking = null,
+  initialAnnotations = null,
+}: CardContainerProps) {
   const [range, setRange] = useState<RangeKey>(DEFAULT_RANGE);
   /** Before / after an annotation: its moment; a new range goes back to the range against the one before. */
   const [since, setSince] = useState<number | null>(null);
@@ -53,8 +66,9 @@ export function CardContainer({ tool, matchedBy, api, prefs, toggleSignal = 0, o
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
 
   const focus = useCardFocus(collapsed);
-  const standing = useRanking(state.status === 'ready', tool, range, api.loadRanking);
-  const annotations = useAnnotations(state.status === 'ready', range, api.loadAnnotations);
+  // What came with the first figures is for the first range only.
+  const standing = useRanking(state.status === 'ready', tool, range, api.loadRanking, initial?.ok ? initialRanking : null);
+  const annotations = useAnnotations(state.status === 'ready', range, api.loadAnnotations, initial?.ok ? initialAnnotations : null);
   const { status: copyStatus, copy } = useCopy((text) => (api.copyText ? api.copyText(text) : writeToClipboard(text, focus.rootRef.current!)));
   const collapse = (next: boolean, moveFocus: boolean) => {
     if (moveFocus) focus.moveOnNextRender();

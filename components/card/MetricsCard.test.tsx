@@ -1,8 +1,8 @@
-import { render } from 'preact';
+import { options, render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatClock, formatTime } from '../../lib/helpers/format';
-import type { ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
+import type { AnnotationsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
 import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
 import type { RangeKey } from '../../lib/model/ranges';
 import { testChanges } from '../../lib/card/compare';
@@ -375,6 +375,64 @@ describe('CardContainer', () => {
     expect(loadMetrics).not.toHaveBeenCalled();
     await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click());
     expect(loadMetrics).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows the ranking and annotations that came with the figures in that first render, and asks for them again on a new range', async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const ranked = (tool: string, position: number) => ({
+      tool,
+      started: 10,
+      failed: 1,
+      viewers: 5,
+      downloaders: 2,
+      n: 9,
+      p95Ms: 1000,
+      standing: { tool, p95: { position, of: 2 }, failureRate: null, viewToDownload: null },
+    });
+    const ranking: RankingResponse = { ok: true, ranking: { range: '7d', at: 1, tools: [ranked('other', 1), ranked('pdf-to-text', 2)] } };
+    const at = (metrics.latency.spark[1]!.at + 3600) * 1000;
+    const annotations: AnnotationsResponse = { ok: true, annotations: [{ id: 1, content: 'Deployed v2', at }] };
+    const cardApi = api({
+      loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links, changes })),
+      loadRanking: vi.fn(async () => ranking),
+      loadAnnotations: vi.fn(async () => annotations),
+    });
+    const renders = vi.fn();
+    const previous = options.diffed;
+    options.diffed = (vnode) => {
+      if (vnode.type === MetricsCard) renders();
+      previous?.(vnode);
+    };
+    try {
+      act(() =>
+        render(
+          <CardContainer
+            tool="pdf-to-text"
+            matchedBy="URL"
+            api={cardApi}
+            prefs={{ corner: 'bottom-right', hidden: false }}
+            onHide={vi.fn()}
+            initial={{ ok: true, metrics, links, changes }}
+            initialRanking={ranking}
+            initialAnnotations={annotations}
+          />,
+          host,
+        ),
+      );
+      expect(text('[data-testid="standing"]')).toBe('Among 2 tools: p95 2nd slowest of 2');
+      expect(host.querySelectorAll('[data-testid="annotation"]')).toHaveLength(1);
+      await act(async () => await new Promise((r) => setTimeout(r, 0)));
+      expect(renders).toHaveBeenCalledTimes(1);
+    } finally {
+      options.diffed = previous;
+    }
+    expect(cardApi.loadRanking).not.toHaveBeenCalled();
+    expect(cardApi.loadAnnotations).not.toHaveBeenCalled();
+    await act(() => (host.querySelector('[aria-pressed="false"]') as HTMLButtonElement).click());
+    await act(async () => await new Promise((r) => setTimeout(r, 0)));
+    expect(cardApi.loadRanking).toHaveBeenCalledWith('1h');
+    expect(cardApi.loadAnnotations).toHaveBeenCalledWith('1h');
   });
 
   it('compares before / after an annotation on a click, and goes back to the range', async () => {

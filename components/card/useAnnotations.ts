@@ -6,13 +6,15 @@ import { useLoaded } from './useLoaded';
 export type CardAnnotation = Extract<AnnotationsResponse, { ok: true }>['annotations'][number];
 
 const NONE: CardAnnotation[] = [];
+const annotationsOf = (answer: AnnotationsResponse) => (answer.ok ? answer.annotations : NONE);
 
-export function useAnnotations(enabled: boolean, range: RangeKey, load: ((range: RangeKey) => Promise<AnnotationsResponse>) | undefined): CardAnnotation[] {
-  const annotationsIn = load
-    ? async () => {
-        const answer = await load(range);
-        return answer.ok ? answer.annotations : NONE;
-      }
-    : null;
-  return useLoaded(enabled, annotationsIn, [range, load], NONE);
+export function useAnnotations(
+  enabled: boolean,
+  range: RangeKey,
+  load: ((range: RangeKey) => Promise<AnnotationsResponse>) | undefined,
+  /** The annotations already at hand for the first range, if any. */
+  initial?: AnnotationsResponse | null,
+): CardAnnotation[] {
+  const annotationsIn = load ? async () => annotationsOf(await load(range)) : null;
+  return useLoaded(enabled, annotationsIn, [range, load], NONE, initial ? annotationsOf(initial) : undefined);
 }

@@ -9,19 +9,20 @@ export interface StandingView {
   tools: number;
 }
 
+/** This tool's line in a ranking; null when it failed or the tool is not in it (nothing to say is better than a wrong place). */
+function standingIn(answer: RankingResponse, tool: string): StandingView | null {
+  const mine = answer.ok ? answer.ranking.tools.find((t) => t.tool === tool) : undefined;
+  return answer.ok && mine ? { standing: mine.standing, tools: answer.ranking.tools.length } : null;
+}
+
 export function useRanking(
   enabled: boolean,
   tool: string,
   range: RangeKey,
   loadRanking: ((range: RangeKey) => Promise<RankingResponse>) | undefined,
+  /** The ranking already at hand for the first range, if any. */
+  initial?: RankingResponse | null,
 ): StandingView | null {
-  // Nothing to say is better than a wrong place: a failure leaves the line out.
-  const load = loadRanking
-    ? async (): Promise<StandingView | null> => {
-        const answer = await loadRanking(range);
-        const mine = answer.ok ? answer.ranking.tools.find((t) => t.tool === tool) : undefined;
-        return answer.ok && mine ? { standing: mine.standing, tools: answer.ranking.tools.length } : null;
-      }
-    : null;
-  return useLoaded(enabled, load, [tool, range, loadRanking], null);
+  const load = loadRanking ? async () => standingIn(await loadRanking(range), tool) : null;
+  return useLoaded(enabled, load, [tool, range, loadRanking], null, initial ? standingIn(initial, tool) : undefined);
 }
