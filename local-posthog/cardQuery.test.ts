@@ -94,8 +94,9 @@ session('beta', 'b2', 'v2', 11 * MIN, [
 session('gamma', 'g1', 'w1', 9 * MIN, [[VIEW], [UP], [START, { job_id: 'm1' }], [DONE, { job_id: 'm1', $processing_duration_ms: 4000 }], [DL]], '$');
 
 // delta: 200 completed jobs of 1…200 ms now, 200 of 1001…1200 ms a week before: p95's interval is known by rank.
+const JOB_GAP = 30_000;
 for (let i = 1; i <= 200; i++) {
-  events.push([DONE, `d${i}`, 20 * MIN + i * 1000, { tool_name: 'delta', job_id: `dn${i}`, processing_duration_ms: i }]);
+  events.push([DONE, `d${i}`, 20 * MIN + i * JOB_GAP, { tool_name: 'delta', job_id: `dn${i}`, processing_duration_ms: i }]);
   events.push([DONE, `d${i}`, 7 * 24 * 60 * MIN + 60 * MIN + i * 1000, { tool_name: 'delta', job_id: `dp${i}`, processing_duration_ms: 1000 + i }]);
 }
 
@@ -139,9 +140,11 @@ describe('card query on known data', () => {
     expect(m.latency.previous).toMatchObject({ n: 200, p95Ms: 1191, p95IntervalMs: [1183, 1198] });
   });
 
-  it("compares after a moment (an annotation) with as long before it: delta's jobs of 1…200 ms split at 22 min ago", async () => {
-    // Job i (value i ms) is 20 min + i s old: after the split are i = 1…120, before it (as long again) i = 121…200.
-    const splitAt = now - (22 * MIN + 500);
+  it("compares after a moment (an annotation) with as long before it: delta's jobs of 1…200 ms split at 80¼ min ago", async () => {
+    // Job i (value i ms) is 20 min + 30·i s old: after the split are i = 1…120, before it (as long again)
+    // i = 121…200. The split is half a gap from either job, and the period runs to the server's now(),
+    // which is later than this test's: a machine that takes up to 15 s to get there keeps the same jobs.
+    const splitAt = now - (20 * MIN + 120 * JOB_GAP + JOB_GAP / 2);
     const periodSeconds = periodForSplit(splitAt, Date.now())!;
     const input = { tool: 'delta', range: '7d' as const, options: options(), periodSeconds, splitAt };
     const m = toToolMetrics(await client.hogql(buildCardQuery(input)), input, new Date());
