@@ -134,7 +134,11 @@ async function alreadyAnswered<T extends 'tool-metrics/get' | 'ranking/get' | 'a
   const value = await settled(answer);
   const checked = value === NOT_YET ? null : cardAnswer(type, value);
   if (!checked?.ok) return null;
-  return 'stale' in checked && (checked.stale || checked.computing) ? null : checked;
+  if (type === 'tool-metrics/get') {
+    const figures = checked as Extract<ToolMetricsResponse, { ok: true }>;
+    if (figures.stale || figures.computing) return null;
+  }
+  return checked;
 }
 
 /** The early answer, checked like every other answer (lib/protocol/cardAnswers.ts). */
