@@ -6,7 +6,7 @@ import type { AnnotationsResponse, RankingResponse, ToolMetricsResponse, TriageR
 import type { CardLinks, ToolMetrics } from '../../lib/model/figures';
 import type { RangeKey } from '../../lib/model/ranges';
 import { testChanges } from '../../lib/card/compare';
-import { CardContainer, type CardApi } from './CardContainer';
+import { CardContainer, type CardApi, type CardContainerProps } from './CardContainer';
 import { MetricsCard, type MetricsCardProps } from './MetricsCard';
 
 const q = (n: number, p50: number | null, p95: number | null, p99: number | null, mean: number | null) => ({
@@ -302,6 +302,24 @@ describe('CardContainer', () => {
     return { loadMetrics: vi.fn(), loadTriage: vi.fn(), openOptions: vi.fn(), savePrefs: vi.fn(), ...overrides };
   }
 
+  /** The card as the content script mounts it when the default range's figures (and, here, what came with them) are already at hand. */
+  function renderWithFiguresAtHand(cardApi: CardApi, extras: Pick<CardContainerProps, 'initialRanking' | 'initialAnnotations'> = {}) {
+    act(() =>
+      render(
+        <CardContainer
+          tool="pdf-to-text"
+          matchedBy="URL"
+          api={cardApi}
+          prefs={{ corner: 'bottom-right', hidden: false }}
+          onHide={vi.fn()}
+          initial={{ ok: true, metrics, links, changes }}
+          {...extras}
+        />,
+        host,
+      ),
+    );
+  }
+
   it('loads the default range, switches range, and ignores a stale answer', async () => {
     host = document.createElement('div');
     document.body.append(host);
@@ -356,19 +374,7 @@ describe('CardContainer', () => {
     document.body.append(host);
     const loadMetrics = vi.fn(async () => ({ ok: true as const, metrics, links, changes }));
     const cardApi = api({ loadMetrics });
-    act(() =>
-      render(
-        <CardContainer
-          tool="pdf-to-text"
-          matchedBy="URL"
-          api={cardApi}
-          prefs={{ corner: 'bottom-right', hidden: false }}
-          onHide={vi.fn()}
-          initial={{ ok: true, metrics, links, changes }}
-        />,
-        host,
-      ),
-    );
+    renderWithFiguresAtHand(cardApi);
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
     expect(host.querySelector('[data-testid="card-loading"]')).toBeNull();
     await act(async () => await new Promise((r) => setTimeout(r, 0)));
@@ -405,21 +411,7 @@ describe('CardContainer', () => {
       previous?.(vnode);
     };
     try {
-      act(() =>
-        render(
-          <CardContainer
-            tool="pdf-to-text"
-            matchedBy="URL"
-            api={cardApi}
-            prefs={{ corner: 'bottom-right', hidden: false }}
-            onHide={vi.fn()}
-            initial={{ ok: true, metrics, links, changes }}
-            initialRanking={ranking}
-            initialAnnotations={annotations}
-          />,
-          host,
-        ),
-      );
+      renderWithFiguresAtHand(cardApi, { initialRanking: ranking, initialAnnotations: annotations });
       expect(text('[data-testid="standing"]')).toBe('Among 2 tools: p95 2nd slowest of 2');
       expect(host.querySelectorAll('[data-testid="annotation"]')).toHaveLength(1);
       await act(async () => await new Promise((r) => setTimeout(r, 0)));
