@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { CONTENT_SCRIPT_ID, MATCHER_SCRIPT, matchPatternFor, type RegistrationApi } from '../lib/matching/siteRegistration';
 import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
 import { MATCHER_MARK } from '../lib/protocol/isolatedWorld';
-import { CATCH_UP_MS, catchUpTab } from '../lib/worker/catchUp';
+import { startCatchUp } from '../lib/worker/catchUp';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';
 import { settingsItem, sitesItem } from '../lib/storage/items';
@@ -189,35 +189,37 @@ export default defineBackground(() => {
   });
 
   // Right after a browser start, a page may load before Chromium has its registered matcher: for a
-  // while, a page of an enabled site without one gets it (lib/worker/catchUp.ts): the pages open now,
-  // and each that finishes loading. The patterns are the stored sites' (the registration itself may
-  // not be loaded yet), those Tool Lens may reach.
-  const catchUpUntil = Date.now() + CATCH_UP_MS;
-  const catchUpDeps = {
-    patterns: async () => {
-      const patterns = [...new Set((await store.get(sitesItem)).map((s) => matchPatternFor(s.origin)))];
-      const granted = await Promise.all(patterns.map((origin) => browser.permissions.contains({ origins: [origin] }).catch(() => false)));
-      return patterns.filter((_, i) => granted[i]);
+  // while, a page of an enabled site without one gets it (lib/worker/catchUp.ts). The patterns are
+  // the stored sites' (the registration itself may not be loaded yet), those Tool Lens may reach.
+  const started = worker.start();
+  startCatchUp(
+    {
+      patterns: async () => {
+        const patterns = [...new Set((await store.get(sitesItem)).map((s) => matchPatternFor(s.origin)))];
+        const granted = await Promise.all(patterns.map((origin) => browser.permissions.contains({ origins: [origin] }).catch(() => false)));
+        return patterns.filter((_, i) => granted[i]);
+      },
+      // The matcher marks its frame's isolated world as it starts (a message would go unanswered while it
+      // loads, and a second copy would run beside the first).
+      hasMatcher: async (id: number) => {
+        const [frame] = await browser.scripting.executeScript({
+          target: { tabId: id },
+          // Serialized into the page: the mark's name goes in as an argument.
+          func: (mark: string) => (globalThis as Record<string, unknown>)[mark] === true,
+          args: [MATCHER_MARK],
+        });
+        return frame?.result === true;
+      },
+      inject: async (id: number) => void (await browser.scripting.executeScript({ target: { tabId: id }, files: [`/${MATCHER_SCRIPT}`] })),
+      openTabs: () => browser.tabs.query({}),
+      onTabLoaded: (listener) => {
+        const onUpdated = (_tabId: number, info: { status?: string }, tab: { id?: number; url?: string }) => {
+          if (info.status === 'complete') listener(tab);
+        };
+        browser.tabs.onUpdated.addListener(onUpdated);
+        return () => browser.tabs.onUpdated.removeListener(onUpdated);
+      },
     },
-    // The matcher marks its frame's isolated world as it starts (a message would go unanswered while it
-    // loads, and a second copy would run beside the first).
-    hasMatcher: async (id: number) => {
-      const [frame] = await browser.scripting.executeScript({
-        target: { tabId: id },
-        // Serialized into the page: the mark's name goes in as an argument.
-        func: (mark: string) => (globalThis as Record<string, unknown>)[mark] === true,
-        args: [MATCHER_MARK],
-      });
-      return frame?.result === true;
-    },
-    inject: async (id: number) => void (await browser.scripting.executeScript({ target: { tabId: id }, files: [`/${MATCHER_SCRIPT}`] })),
-  };
-  const catchUp = (_tabId: number, info: { status?: string }, tab: { id?: number; url?: string }) => {
-    if (Date.now() > catchUpUntil) return browser.tabs.onUpdated.removeListener(catchUp);
-    if (info.status === 'complete') void catchUpTab(tab, catchUpDeps);
-  };
-  browser.tabs.onUpdated.addListener(catchUp);
-  void browser.tabs.query({ status: 'complete' }).then((tabs) => tabs.forEach((tab) => void catchUpTab(tab, catchUpDeps)));
-
-  void worker.start();
+    started,
+  );
 });

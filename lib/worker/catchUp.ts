@@ -2,7 +2,11 @@
  * Right after the browser starts, Chromium may load a page before it has loaded the extension's
  * registered content scripts: that page gets no matcher, so no card (seen on the first tool page
  * opened after a restart, with the matcher at document_start). For a while after the worker starts,
- * each page of an enabled site that finishes loading without the matcher's mark gets one injected.
+ * each page of an enabled site without the matcher's mark gets one injected: the pages open when the
+ * worker starts, each that finishes loading, and all of them again once the worker's start is done
+ * (its site registration in place). That last sweep catches a page whose load began before the
+ * worker's listener was added: Chromium does not replay tab events to a listener added late (seen:
+ * no tabs.onUpdated at all for a page opened as the worker started, about 1 restart in 8).
  * The matcher runs once per frame whatever happens (entrypoints/matcher.ts).
  */
 export const CATCH_UP_MS = 60_000;
@@ -35,4 +39,46 @@ export async function catchUpTab(tab: { id?: number; url?: string }, deps: Catch
   if (await deps.hasMatcher(tab.id)) return 'present';
   await deps.inject(tab.id).catch(() => undefined);
   return 'injected';
+}
+
+type Tab = { id?: number; url?: string };
+
+export interface CatchUpTabs {
+  /** Every tab now open, whatever its status: a loading page's check waits for its document. */
+  openTabs(): Promise<Tab[]>;
+  /** Calls `listener` with each tab that finishes loading; returns what stops it. */
+  onTabLoaded(listener: (tab: Tab) => void): () => void;
+}
+
+/**
+ * Starts the catch-up at the worker's start, for `forMs`: each open tab now, each tab that finishes
+ * loading, and each open tab again when `workerStarted` settles. `outcomes` grows with each look
+ * (for tests); an error on one tab (closed meanwhile) never stops the others.
+ */
+export function startCatchUp(
+  deps: CatchUpDeps & CatchUpTabs,
+  workerStarted: Promise<unknown>,
+  forMs = CATCH_UP_MS,
+  now = Date.now,
+): { outcomes: Promise<unknown>[] } {
+  const until = now() + forMs;
+  const outcomes: Promise<unknown>[] = [];
+  const look = (tab: Tab) => {
+    const outcome = catchUpTab(tab, deps).catch(() => 'failed' as const);
+    outcomes.push(outcome);
+    return outcome;
+  };
+  const sweep = () =>
+    deps.openTabs().then(
+      (tabs) => Promise.all(tabs.map(look)),
+      () => [],
+    );
+  const stop = deps.onTabLoaded((tab) => {
+    if (now() > until) return stop();
+    void look(tab);
+  });
+  const sweepAgain = () => void outcomes.push(sweep());
+  outcomes.push(sweep());
+  workerStarted.then(sweepAgain, sweepAgain);
+  return { outcomes };
 }
