@@ -11,6 +11,8 @@
  */
 export const CATCH_UP_MS = 60_000;
 
+type Tab = { id?: number; url?: string };
+
 export interface CatchUpDeps {
   /** The match patterns the matcher is registered for (the enabled sites Tool Lens may reach). */
   patterns(): Promise<string[]>;
@@ -34,14 +36,12 @@ export function underPatterns(url: string, patterns: string[]): boolean {
 }
 
 /** A tab finished loading: if it is on an enabled site and no matcher runs there, inject one. */
-export async function catchUpTab(tab: { id?: number; url?: string }, deps: CatchUpDeps): Promise<'injected' | 'present' | 'elsewhere'> {
+export async function catchUpTab(tab: Tab, deps: CatchUpDeps): Promise<'injected' | 'present' | 'elsewhere'> {
   if (tab.id === undefined || !tab.url || !underPatterns(tab.url, await deps.patterns())) return 'elsewhere';
   if (await deps.hasMatcher(tab.id)) return 'present';
   await deps.inject(tab.id).catch(() => undefined);
   return 'injected';
 }
-
-type Tab = { id?: number; url?: string };
 
 export interface CatchUpTabs {
   /** Every tab now open, whatever its status: a loading page's check waits for its document. */
