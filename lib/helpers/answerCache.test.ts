@@ -79,6 +79,20 @@ describe('answer cache', () => {
     await expect(later).resolves.toEqual({ ok: true, value: 2 });
   });
 
+  it('holds nothing against the next caller for a request dropped because nobody waited, not even one that began before it', async () => {
+    const { cache } = setup({ passing: (error) => error === 'nobody asked' });
+    const { fetch, calls } = deferredFetch();
+    const dropped = cache.ask('k', fetch);
+    const ticket = cache.ticket(); // a card begins asking just as the request is dropped, then awaits something else
+    calls[0]!.reject('nobody asked');
+    await expect(dropped).resolves.toMatchObject({ ok: false, error: { kind: 'network' } });
+    // It starts anew instead of being told that nobody asked; so does the next caller.
+    const late = cache.ask('k', fetch, { ticket });
+    expect(fetch).toHaveBeenCalledTimes(2);
+    calls[1]!.resolve({ ok: true, value: 5 });
+    await expect(late).resolves.toEqual({ ok: true, value: 5 });
+  });
+
   it('holds a failure, backing off as failures repeat, and serves the last good answer meanwhile', async () => {
     const { cache, clock } = setup({ failed: (error, last) => (last?.ok ? { ...last, stale: error } : { ok: false, error }) });
     const { fetch, calls } = deferredFetch();

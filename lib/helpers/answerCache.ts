@@ -96,6 +96,9 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
 
     let answerEarly: (answer: A) => void = () => {};
     const early = new Promise<A>((resolve) => (answerEarly = resolve));
+    // Dropped because nobody waited: its callers are told, but it answers no one else (not even a
+    // caller that began before it settled: that one still wants the figures, and asks anew).
+    let dropped = false;
     const request = fetch((answer) => answerEarly(answer))
       .then((answer): A => {
         if (answer.ok) {
@@ -105,11 +108,12 @@ export function createAnswerCache<A extends Answer>(options: AnswerCacheOptions<
         }
         return hold(key, answer.error, good?.answer ?? null);
       })
-      .catch((error: unknown) =>
-        options.passing?.(error) ? failed(options.toFailure(error), good?.answer ?? null) : hold(key, options.toFailure(error), good?.answer ?? null),
-      )
+      .catch((error: unknown) => {
+        dropped = options.passing?.(error) ?? false;
+        return dropped ? failed(options.toFailure(error), good?.answer ?? null) : hold(key, options.toFailure(error), good?.answer ?? null);
+      })
       .then((answer) => {
-        bounded(settled, key, { tick: ++tick, answer });
+        if (!dropped) bounded(settled, key, { tick: ++tick, answer });
         return answer;
       })
       .finally(() => inFlight.delete(key));
