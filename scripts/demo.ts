@@ -101,6 +101,11 @@ async function main() {
   await page.goto(toolUrl);
   const card = cardOf(page);
   await card.locator('[data-testid="card-ready"], [data-testid="card-error"]').first().waitFor({ timeout: 60_000 });
+  // The tools' ranking is asked for after the figures: the shot shows the card as a user sees it a moment later.
+  await card
+    .locator('[data-testid="standing"]')
+    .waitFor({ timeout: 15_000 })
+    .catch(() => undefined);
 
   await mkdir(outDir, { recursive: true });
   const shots: string[] = [];
@@ -223,6 +228,7 @@ async function firefoxDemo(postHog: LocalPostHog, site: SampleSite, toolUrl: str
     await page.goto(toolUrl);
     const card = firefoxCard(firefox.browser, page);
     for (let i = 0; i < 120 && !(await card.count('[data-testid="card-ready"], [data-testid="card-error"]')); i++) await new Promise((r) => setTimeout(r, 250));
+    for (let i = 0; i < 60 && !(await card.count('[data-testid="standing"]')); i++) await new Promise((r) => setTimeout(r, 250));
     const shoot = async (name: string, target: typeof page) => {
       const path = resolve(outDir, `${name}.png`);
       await target.screenshot({ path });
