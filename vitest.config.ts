@@ -4,7 +4,7 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 // Three suites, run together by `npm test` (e2e files first: vitest orders projects by name):
 //  unit        — pure lib/ and components/, WXT's fakeBrowser, no network.
 //  integration — the real local PostHog server on embedded ClickHouse (chdb), real posthog-node client;
-//                the store packages (`npm run zip`) and Mozilla's addons-linter.
+//                the store packages (`npm run zip`) and Mozilla's addons-linter; the bench's source-map lookup.
 //  e2e         — the built extension in Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core, BiDi).
 export default defineConfig({
   test: {
@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           setupFiles: ['lib/model/zodMessages.ts'],
-          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['local-posthog/**/*.test.ts', 'sample-site/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

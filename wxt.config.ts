@@ -60,6 +60,9 @@ export default defineConfig({
     },
   },
   vite: () => ({
+    // The bench's build (TOOL_LENS_SOURCEMAPS=1): source maps beside the scripts but not named in them
+    // (the scripts are the same), so the bench can say which source file each sampled millisecond is in.
+    ...(process.env.TOOL_LENS_SOURCEMAPS ? { build: { sourcemap: 'hidden' as const } } : {}),
     // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
     plugins: [textOnlyPreact(), preact({ prefreshEnabled: false, devToolsEnabled: false })],
   }),

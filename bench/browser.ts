@@ -13,10 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startLocalPostHog } from '../local-posthog/server';
 import { startSampleSite } from '../sample-site/server';
-import { chromiumPath, configureExtension, launchWithExtension, QUIET_FLAGS } from '../e2e/harness/chromium';
+import { chromiumPath, configureExtension, EXTENSION_DIR, launchWithExtension, QUIET_FLAGS } from '../e2e/harness/chromium';
 import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
 import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
+import { placesBySource, type BuiltPlace } from './sourcePlaces';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
@@ -204,7 +205,7 @@ interface ProfileNode {
  * page's own tasks (the parser's, DOMContentLoaded's), so "tasks that ran its code" would count the
  * page's parsing as the extension's; the samples do not.
  */
-function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; samples: number; byFunction: Record<string, number> } {
+function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; samples: number; places: BuiltPlace[] } {
   const byId = new Map<string, { nodes: Map<number, ProfileNode>; samples: number[]; deltas: number[] }>();
   for (const e of events.filter((x) => x.name === 'ProfileChunk' && x.pid === pid).sort((a, b) => a.ts - b.ts)) {
     const id = String((e as unknown as { id?: string }).id);
@@ -217,7 +218,7 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
   }
   let us = 0;
   let samples = 0;
-  const byFunction: Record<string, number> = {};
+  const places = new Map<string, BuiltPlace>();
   for (const prof of byId.values()) {
     const ext = new Map<number, boolean>();
     const isExt = (id: number | undefined): boolean => {
@@ -236,10 +237,14 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
       us += t;
       samples++;
       const where = whereInExtension(prof.nodes, id);
-      byFunction[where] = (byFunction[where] ?? 0) + t / 1000;
+      if (!where) return;
+      const key = `${where.file} ${where.line}:${where.column} ${where.outside ?? ''}`;
+      const place = places.get(key) ?? { ...where, ms: 0 };
+      place.ms += t / 1000;
+      places.set(key, place);
     });
   }
-  return { jsMs: us / 1000, samples, byFunction };
+  return { jsMs: us / 1000, samples, places: [...places.values()] };
 }
 
 /**
@@ -247,17 +252,17 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
  * (file, function, line:column of the built file), and the browser function it was in, if any
  * (a DOM call, a forced layout, the collector).
  */
-function whereInExtension(nodes: Map<number, ProfileNode>, leaf: number): string {
+function whereInExtension(nodes: Map<number, ProfileNode>, leaf: number): Omit<BuiltPlace, 'ms'> | null {
   let outside: string | null = null;
   for (let node = nodes.get(leaf); node; node = node.parent === undefined ? undefined : nodes.get(node.parent)) {
     const { url = '', functionName, lineNumber = -1, columnNumber = -1 } = node.callFrame;
     if (url.startsWith('chrome-extension://')) {
       const file = url.replace(/^chrome-extension:\/\/[^/]+\//, '');
-      return `${file} ${functionName || '(top level)'} ${lineNumber + 1}:${columnNumber + 1}${outside ? ` → ${outside}` : ''}`;
+      return { file, line: lineNumber + 1, column: columnNumber + 1, outside };
     }
     outside ??= functionName || url || '(native)';
   }
-  return '?';
+  return null;
 }
 
 /**
@@ -281,7 +286,7 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
       extensionMs: NaN,
       extensionScriptMs: NaN,
       sampledJsMs: NaN,
-      byFunction: {},
+      places: [] as BuiltPlace[],
       compileMs: NaN,
       work: emptyBreakdown(),
       page: emptyBreakdown(),
@@ -306,7 +311,7 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   return {
     busyMs: unionLength(taskIv) / 1000,
     sampledJsMs: sampled.jsMs,
-    byFunction: sampled.byFunction,
+    places: sampled.places,
     compileMs: unionLength(compile.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
     extensionMs: unionLength(extTasks) / 1000,
     extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
@@ -396,8 +401,8 @@ async function main() {
     if (runs('main')) {
       const main: Record<string, Record<string, number[]>> = {};
       const workBy: Record<string, { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] }> = {};
-      /** The extension's sampled JavaScript by place in its code, summed over the runs. */
-      const functionsBy: Record<string, Record<string, number>> = {};
+      /** The extension's sampled JavaScript by place in its built scripts, over all the runs. */
+      const placesBy: Record<string, BuiltPlace[]> = {};
       for (const [kind, url] of [
         ['nonTool', `${site.url}/about`],
         ['tool', toolUrl('news-analyzer')],
@@ -420,8 +425,7 @@ async function main() {
           works.extension.push(a.work);
           works.pageWith.push(a.page);
           works.pageWithout.push(b.page);
-          const fns = (functionsBy[kind] ??= {});
-          for (const [where, ms] of Object.entries(a.byFunction)) fns[where] = (fns[where] ?? 0) + ms;
+          (placesBy[kind] ??= []).push(...a.places);
         }
       }
       result.mainThread = main;
@@ -430,16 +434,11 @@ async function main() {
       result.mainThreadWork = Object.fromEntries(
         Object.entries(workBy).map(([kind, w]) => [kind, { extension: med(w.extension), pageWith: med(w.pageWith), pageWithout: med(w.pageWithout) }]),
       );
-      // Per place in the code: ms per run (the mean: most places are hit in a few runs only), the heaviest first.
-      result.mainThreadFunctions = Object.fromEntries(
-        Object.entries(functionsBy).map(([kind, fns]) => [
-          kind,
-          Object.entries(fns)
-            .map(([where, ms]) => ({ where, ms: ms / RUNS }))
-            .sort((x, y) => y.ms - x.ms)
-            .slice(0, 25),
-        ]),
-      );
+      // By source file and by function, through the build's source maps: ms per run (the mean: most
+      // places are hit in a few runs only), the heaviest first.
+      const bySource = Object.entries(placesBy).map(([kind, places]) => [kind, placesBySource(places, EXTENSION_DIR, RUNS)] as const);
+      result.mainThreadSources = Object.fromEntries(bySource.map(([kind, p]) => [kind, p.sources]));
+      result.mainThreadFunctions = Object.fromEntries(bySource.map(([kind, p]) => [kind, p.functions.slice(0, 25)]));
       console.error(JSON.stringify(result.mainThreadWork, null, 1));
       save();
       console.error('[browser] main thread done');

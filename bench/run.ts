@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { median, p95, type ReadStats } from './common';
 import { mainThreadFigure, WORK_KINDS, type MainThreadWork } from './mainThread';
+import type { FunctionShare, SourceShare } from './sourcePlaces';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -89,7 +90,14 @@ async function main() {
     const t0 = performance.now();
     // Sizes are the production build's; the browser benchmark loads the localhost one (loopback granted).
     const r = spawnSync('npx', ['wxt', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
-    if (r.status === 0) spawnSync('npx', ['wxt', 'build', '--mode', 'localhost'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    // With source maps beside its scripts (not named in them: the same scripts), to say which source each sampled ms is in.
+    if (r.status === 0)
+      spawnSync('npx', ['wxt', 'build', '--mode', 'localhost'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 240_000,
+        env: { ...process.env, TOOL_LENS_SOURCEMAPS: '1' },
+      });
     build =
       r.status === 0
         ? `\`npx wxt build\` (${f((performance.now() - t0) / 1000)} s)`
@@ -426,6 +434,10 @@ ${table}
 
 ${workTable(b)}
 
+## The extension's JavaScript, by source
+
+${sourceTable(b)}
+
 ## Parse cost per query
 
 PostHog's parser on each distinct query the extension sends, beside seed 000's insight 6 parsed in the same runs.
@@ -510,6 +522,47 @@ function workTable(b: R): string {
   return lines.join('\n');
 }
 
+/** The heaviest sources of a page's sampled JavaScript, in words: "entrypoints/matcher.ts 18.2, preact 17.2, …". */
+function topSources(b: R, kind: 'nonTool' | 'tool', n = 4): string {
+  const list = (b?.mainThreadSources as Record<string, SourceShare[]> | undefined)?.[kind] ?? [];
+  return list.length
+    ? list
+        .slice(0, n)
+        .map((x) => `${x.source} ${f(x.ms, 1)}`)
+        .join(', ')
+    : 'not measured';
+}
+
+/** The sampled JavaScript of the main-thread figure by source file, and its heaviest functions, per kind of page. */
+function sourceTable(b: R): string {
+  const sources = b?.mainThreadSources as Record<string, SourceShare[]> | undefined;
+  const functions = b?.mainThreadFunctions as Record<string, FunctionShare[]> | undefined;
+  if (!sources) return '_not measured_';
+  const lines = [
+    'Where the "its JavaScript" part of the main-thread figures is: each V8 sample in the extension\'s code goes to the source file of its innermost extension frame (the bench\'s build writes source maps beside the scripts, bench/sourcePlaces.ts), with what that code called in the browser (DOM calls, style). Mean ms per run; a package by its name.',
+    '',
+    '| page | source | ms per run | share |',
+    '|---|---|---|---|',
+  ];
+  const pages = [
+    ['nonTool', 'non-tool (/about)'],
+    ['tool', 'tool page (cached figures)'],
+  ] as const;
+  for (const [kind, label] of pages) {
+    const list = sources[kind] ?? [];
+    const total = list.reduce((t, x) => t + x.ms, 0);
+    const shown = list.slice(0, 10);
+    const rest = total - shown.reduce((t, x) => t + x.ms, 0);
+    shown.forEach((x, i) => lines.push(`| ${i === 0 ? label : ''} | ${x.source} | ${f(x.ms, 1)} | ${f((100 * x.ms) / total)} % |`));
+    if (rest > 0.05) lines.push(`| | ${list.length - shown.length} other files | ${f(rest, 1)} | ${f((100 * rest) / total)} % |`);
+  }
+  lines.push('', 'The heaviest functions (source file and line of the function, as the map names it; "→" what it was calling in the browser):', '');
+  lines.push('| page | function | ms per run |', '|---|---|---|');
+  for (const [kind, label] of pages)
+    (functions?.[kind] ?? []).slice(0, 8).forEach((x, i) => lines.push(`| ${i === 0 ? label : ''} | ${x.where.replace(/\|/g, '\\|')} | ${f(x.ms, 1)} |`));
+  return lines.join('\n');
+}
+
 function scaleTable(scales: NonNullable<R>[]): string {
   if (!scales.length) return '_not measured_';
   const ms = (hs: Array<{ ms: number; status: number }> | undefined) =>
@@ -572,13 +625,13 @@ function misses(x: { gz: number; gzCard: number; b: R; scale: R; scales: NonNull
   const ntFig = nt ? mainThreadFigure(nt, work?.nonTool, false) : null;
   if (ntFig && ntFig.total > 2)
     out.push(
-      `- **Main thread on a non-tool page (${f(ntFig.total, 1)} ms: its JavaScript ${f(ntFig.js, 1)}, compiling ${f(ntFig.compile, 1)}).** The matcher (${f(x.gz, 1)} KB gzip, no zod, no Preact) runs at \`document_start\` on every page of an enabled site: the browser makes the extension's isolated world on the page, compiles and runs the script (the storage.session read of the site's rules, the first use of the extension's API in that world; no WXT content-script context since it is an unlisted script), and at DOMContentLoaded reads the marker once. Any page may carry the marker (\`<meta name="tool-lens:tool">\`, or the site's selector), so the script must run on every page of the site; registering it only on the tool paths would leave other pages at zero but lose the marker anywhere else. That, and the isolated world itself, hold this figure above 2 ms (see the table by kind of work).`,
+      `- **Main thread on a non-tool page (${f(ntFig.total, 1)} ms: its JavaScript ${f(ntFig.js, 1)}, compiling ${f(ntFig.compile, 1)}).** The matcher (${f(x.gz, 1)} KB gzip, no zod, no Preact) runs at \`document_start\` on every page of an enabled site: the browser makes the extension's isolated world on the page, compiles and runs the script (the storage.session read of the site's rules, the first use of the extension's API in that world; no WXT content-script context since it is an unlisted script), and at DOMContentLoaded reads the marker once. Any page may carry the marker (\`<meta name="tool-lens:tool">\`, or the site's selector), so the script must run on every page of the site; registering it only on the tool paths would leave other pages at zero but lose the marker anywhere else. That, and the isolated world itself, hold this figure above 2 ms (see the table by kind of work). Its JavaScript by source, ms per run: ${topSources(b, 'nonTool')}.`,
     );
   const tl = b?.mainThread?.tool;
   const tlFig = tl ? mainThreadFigure(tl, work?.tool, true) : null;
   if (tlFig && tlFig.total > 30)
     out.push(
-      `- **Main thread on a tool page (${f(tlFig.total, 1)} ms: its JavaScript ${f(tlFig.js, 1)}, compiling ${f(tlFig.compile, 1)}, the card's style + layout + paint ${f(tlFig.rendering, 1)}).** The matcher, then \`card.js\` (${f(x.gzCard, 1)} KB gzip: Preact and the card's components, no zod: the worker's answers are checked in plain code, lib/protocol/cardAnswers.ts) is compiled and the card rendered once with the figures, the standing and the annotations already there (the content script asks for the last two the moment the figures come; whichever is late renders again, each section kept when its figures are the same). What is left is the card's own first render (Preact building its elements in a closed shadow root; the tests of change come with the figures, run by the worker), and the style and layout of the card itself (its first layout in a page shapes all its text); on this machine the frames with and without the extension differ by tens of ms run to run, which the rendering part carries.`,
+      `- **Main thread on a tool page (${f(tlFig.total, 1)} ms: its JavaScript ${f(tlFig.js, 1)}, compiling ${f(tlFig.compile, 1)}, the card's style + layout + paint ${f(tlFig.rendering, 1)}).** The matcher, then \`card.js\` (${f(x.gzCard, 1)} KB gzip: Preact and the card's components, no zod: the worker's answers are checked in plain code, lib/protocol/cardAnswers.ts) is compiled and the card rendered once with the figures, the standing and the annotations already there (the content script asks for the last two the moment the figures come; whichever is late renders again, each section kept when its figures are the same). What is left is the card's own first render (Preact building its elements in a closed shadow root; the tests of change come with the figures, run by the worker), and the style and layout of the card itself (its first layout in a page shapes all its text); on this machine the frames with and without the extension differ by tens of ms run to run, which the rendering part carries. Its JavaScript by source, ms per run: ${topSources(b, 'tool')} ("The extension's JavaScript, by source" has the functions).`,
     );
   const cached = (b?.cardTiming?.cached ?? []) as Array<{ visible: number }>;
   if (cached.length && median(cached.map((c) => c.visible)) > 50)
