@@ -249,8 +249,8 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
 
 /**
  * A sample's place in the extension's code: its innermost frame in a chrome-extension:// script
- * (file, function, line:column of the built file), and the browser function it was in, if any
- * (a DOM call, a forced layout, the collector).
+ * (file, and line:column of its function in the built file: bench/sourcePlaces.ts names the source),
+ * and the browser function it was in, if any (a DOM call, a forced layout, the collector).
  */
 function whereInExtension(nodes: Map<number, ProfileNode>, leaf: number): Omit<BuiltPlace, 'ms'> | null {
   let outside: string | null = null;
