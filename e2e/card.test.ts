@@ -12,6 +12,7 @@ import { configureExtension, type ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
 import { cardHost, cardOf as card } from './harness/closedCard';
+import { MATCHER_MARK } from '../lib/protocol/isolatedWorld';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -138,6 +139,43 @@ describe('metrics card on the sample site', () => {
     await page.waitForLoadState('load');
     await page.waitForTimeout(500);
     expect(await cardHost(page).count()).toBe(0);
+    await page.close();
+  });
+
+  it('on a page that names no tool the matcher runs but does not listen for messages, until the app navigates to a tool', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${site.url}/about`);
+    await page.waitForLoadState('load');
+    // What the popup (and the keyboard command) get from the page's tab: the matcher's answer, or why none came.
+    const askTab = () =>
+      browser.worker.evaluate(
+        async ([url, mark]) => {
+          type Chrome = {
+            tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> };
+            scripting: { executeScript(o: object): Promise<Array<{ result?: unknown }>> };
+          };
+          const c = (globalThis as unknown as { chrome: Chrome }).chrome;
+          const tab = (await c.tabs.query({})).find((t) => t.url === url)!;
+          const [frame] = await c.scripting.executeScript({
+            target: { tabId: tab.id },
+            func: (m: string) => (globalThis as Record<string, unknown>)[m],
+            args: [mark],
+          });
+          const status = await c.tabs.sendMessage(tab.id, { type: 'card/status' }).then(
+            (answer) => ({ answer }),
+            (error: unknown) => ({ error: String(error) }),
+          );
+          return { matcherRan: frame?.result === true, ...status };
+        },
+        [page.url(), MATCHER_MARK] as const,
+      );
+    const onAbout = await askTab();
+    expect(onAbout.matcherRan).toBe(true);
+    expect(onAbout).toMatchObject({ error: expect.stringMatching(/Receiving end does not exist/) });
+    // Client-side navigation to a tool's path (as a single-page app does it): the card comes, and the page answers.
+    await page.evaluate(() => history.pushState({}, '', '/tools/news-analyzer'));
+    await shownFigures(page);
+    expect(await askTab()).toMatchObject({ matcherRan: true, answer: { tool: 'news-analyzer', hidden: false } });
     await page.close();
   });
 

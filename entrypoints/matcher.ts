@@ -100,7 +100,39 @@ export default defineUnlistedScript(async () => {
     const match = resolve();
     if (current && match?.tool === current.match.tool && match?.detail === current.match.detail) return;
     hide();
-    if (match) await show(match, generation);
+    if (!match) return;
+    listen();
+    await show(match, generation);
+  }
+
+  /**
+   * From this extension only (worker or popup): the keyboard command, and the popup asking what this
+   * page is. Listened for once this page has named a tool: until then a toggle has no card to act on
+   * and the popup reads no answer as "no tool here", so a page that never names one (most pages of a
+   * site) never sets up the extension's messaging in its isolated world (bench: "by source").
+   */
+  let listening = false;
+  function listen() {
+    if (listening) return;
+    listening = true;
+    browser.runtime.onMessage.addListener(
+      createTabListener(browser.runtime.id, {
+        'card/status': async () => {
+          const match = resolve();
+          return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
+        },
+        'card/toggle': async () => {
+          if (prefs?.hidden) {
+            prefs = { ...prefs, hidden: false };
+            void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
+            void update();
+          } else {
+            current?.toggle();
+          }
+          return { ok: true };
+        },
+      }),
+    );
   }
 
   // Registered at document_start: the URL (a rule, the auto-mapping) may name the tool before the
@@ -124,26 +156,6 @@ export default defineUnlistedScript(async () => {
     // Give the app a moment to render the new page (and its marker) first.
     setTimeout(() => void (alive() && update()), 50);
   }, alive);
-
-  // From this extension only (worker or popup): the keyboard command, and the popup asking what this page is.
-  browser.runtime.onMessage.addListener(
-    createTabListener(browser.runtime.id, {
-      'card/status': async () => {
-        const match = resolve();
-        return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
-      },
-      'card/toggle': async () => {
-        if (prefs?.hidden) {
-          prefs = { ...prefs, hidden: false };
-          void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
-          void update();
-        } else {
-          current?.toggle();
-        }
-        return { ok: true };
-      },
-    }),
-  );
 });
 
 /** The card script, injected once per frame by the worker. */
