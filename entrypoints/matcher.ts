@@ -6,8 +6,12 @@ import { parseCardPrefs } from '../lib/protocol/plainChecks';
 import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../lib/matching/siteConfig';
 import { readMarker, resolveTool, type ToolMatch } from '../lib/matching/toolMatch';
 import { watchLocation } from '../lib/matching/locationWatch';
-import { CARD_HOST_GLOBAL, MATCHER_MARK } from '../lib/protocol/isolatedWorld';
+import { CARD_HOST_GLOBAL, extensionApi, MATCHER_MARK } from '../lib/protocol/isolatedWorld';
 import type { CardHost } from './card';
+import type { browser } from 'wxt/browser';
+
+/** Not WXT's `browser`: the matcher runs on every page of a site, most of which only need storage (extensionApi). */
+const ext = extensionApi<typeof browser>();
 
 /**
  * The content script, registered at run time (lib/matching/siteRegistration.ts MATCHER_SCRIPT), only
@@ -115,8 +119,8 @@ export default defineUnlistedScript(async () => {
   function listen() {
     if (listening) return;
     listening = true;
-    browser.runtime.onMessage.addListener(
-      createTabListener(browser.runtime.id, {
+    ext.runtime.onMessage.addListener(
+      createTabListener(ext.runtime.id, {
         'card/status': async () => {
           const match = resolve();
           return { tool: match?.tool ?? null, detail: match?.detail ?? null, hidden: prefs?.hidden ?? false };
@@ -148,7 +152,7 @@ export default defineUnlistedScript(async () => {
   // Single-page apps: follow client-side navigation without leaking cards. Once the extension is
   // gone (updated or removed: this page outlives it), its card goes with it.
   const alive = () => {
-    if (browser.runtime?.id) return true;
+    if (ext.runtime?.id) return true;
     hide();
     return false;
   };
@@ -174,7 +178,7 @@ function cardHost(): Promise<CardHost | null> {
 
 /** A message to the worker, which checks it against the protocol; the answer is unchecked here. */
 function send(body: Request): Promise<unknown> {
-  return browser.runtime.sendMessage(body);
+  return ext.runtime.sendMessage(body);
 }
 
 /** A request whose failure its reader handles (or nobody reads it): never an unhandled rejection. */
@@ -193,7 +197,7 @@ async function loadPrefs(origin: string): Promise<CardPrefs> {
 async function siteConfig(origin: string): Promise<SiteConfig | null> {
   const key = siteConfigKey(origin);
   // Firefox gives content scripts no storage.session at all: there the worker answers instead.
-  const session = browser.storage.session as typeof browser.storage.session | undefined;
+  const session = ext.storage.session as typeof ext.storage.session | undefined;
   const area: Record<string, unknown> = session ? await session.get(key).catch(() => ({})) : {};
   const stored = parseSiteConfig(area[key]);
   if (stored) return stored;
