@@ -76,9 +76,10 @@ describe('matcher catch-up after a browser start', () => {
 
   it('sweeps even when the worker failed to start, and one tab failing stops none of the others', async () => {
     const injected: number[] = [];
+    let patternReads = 0;
     const { outcomes } = startCatchUp(
       {
-        patterns: async () => ['http://127.0.0.1/*'],
+        patterns: async () => (patternReads++, ['http://127.0.0.1/*']),
         hasMatcher: async (id) => {
           if (id === 1) throw new Error('No tab with id: 1');
           return false;
@@ -95,5 +96,7 @@ describe('matcher catch-up after a browser start', () => {
     // Tab 2 twice: at the start and after the failed start (the matcher itself runs once per frame).
     await vi.waitFor(() => expect(injected).toEqual([2, 2]));
     expect(await Promise.all(outcomes)).toContain('failed');
+    // The enabled sites are read once per sweep, not once per tab.
+    expect(patternReads).toBe(2);
   });
 });

@@ -63,14 +63,19 @@ export function startCatchUp(
 ): { outcomes: Promise<unknown>[] } {
   const until = now() + forMs;
   const outcomes: Promise<unknown>[] = [];
-  const look = (tab: Tab) => {
-    const outcome = catchUpTab(tab, deps).catch(() => 'failed' as const);
+  const look = (tab: Tab, lookDeps: CatchUpDeps = deps) => {
+    const outcome = catchUpTab(tab, lookDeps).catch(() => 'failed' as const);
     outcomes.push(outcome);
     return outcome;
   };
   const sweep = () =>
     deps.openTabs().then(
-      (tabs) => Promise.all(tabs.map(look)),
+      (tabs) => {
+        // One read of the enabled sites for the whole sweep, not one per open tab (asked for on first use).
+        let patterns: Promise<string[]> | undefined;
+        const sweepDeps = { ...deps, patterns: () => (patterns ??= deps.patterns()) };
+        return Promise.all(tabs.map((tab) => look(tab, sweepDeps)));
+      },
       () => [],
     );
   const stop = deps.onTabLoaded((tab) => {
