@@ -494,6 +494,12 @@ ${mt ? `- Raw main-thread medians (ms): non-tool with ${f(median(mt.nonTool.with
 `;
 }
 
+/** The pages the main-thread figures are measured on (bench/browser.ts), as the report's tables name them. */
+const MEASURED_PAGES = [
+  ['nonTool', 'non-tool (/about)'],
+  ['tool', 'tool page (cached figures)'],
+] as const;
+
 /**
  * The trace's main-thread events by kind (self time, ms, medians over runs): in the tasks that ran the
  * extension's code, and over the whole page with and without it.
@@ -507,10 +513,7 @@ function workTable(b: R): string {
     `| page | where | ${WORK_KINDS.join(' | ')} |`,
     `|---|---|${WORK_KINDS.map(() => '---').join('|')}|`,
   ];
-  for (const [kind, label] of [
-    ['nonTool', 'non-tool (/about)'],
-    ['tool', 'tool page (cached figures)'],
-  ] as const) {
+  for (const [kind, label] of MEASURED_PAGES) {
     const k = w[kind];
     if (!k) continue;
     const cells = (x: Record<string, number>) => WORK_KINDS.map((n) => f(x[n]!, 1)).join(' | ');
@@ -523,7 +526,7 @@ function workTable(b: R): string {
 }
 
 /** The heaviest sources of a page's sampled JavaScript, in words: "entrypoints/matcher.ts 18.2, preact 17.2, …". */
-function topSources(b: R, kind: 'nonTool' | 'tool', n = 4): string {
+function topSources(b: R, kind: (typeof MEASURED_PAGES)[number][0], n = 4): string {
   const list = (b?.mainThreadSources as Record<string, SourceShare[]> | undefined)?.[kind] ?? [];
   return list.length
     ? list
@@ -544,11 +547,7 @@ function sourceTable(b: R): string {
     '| page | source | ms per run | share |',
     '|---|---|---|---|',
   ];
-  const pages = [
-    ['nonTool', 'non-tool (/about)'],
-    ['tool', 'tool page (cached figures)'],
-  ] as const;
-  for (const [kind, label] of pages) {
+  for (const [kind, label] of MEASURED_PAGES) {
     const list = sources[kind] ?? [];
     const total = list.reduce((t, x) => t + x.ms, 0);
     const shown = list.slice(0, 10);
@@ -558,7 +557,7 @@ function sourceTable(b: R): string {
   }
   lines.push('', 'The heaviest functions (source file and line of the function, as the map names it; "→" what it was calling in the browser):', '');
   lines.push('| page | function | ms per run |', '|---|---|---|');
-  for (const [kind, label] of pages)
+  for (const [kind, label] of MEASURED_PAGES)
     (functions?.[kind] ?? []).slice(0, 8).forEach((x, i) => lines.push(`| ${i === 0 ? label : ''} | ${x.where.replace(/\|/g, '\\|')} | ${f(x.ms, 1)} |`));
   return lines.join('\n');
 }
