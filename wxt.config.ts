@@ -1,6 +1,7 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
 import { textOnlyPreact } from './scripts/textOnlyPreact';
+import { compileHint } from './scripts/compileHint';
 
 /**
  * Two builds of one extension:
@@ -36,7 +37,7 @@ export default defineConfig({
       'BENCHMARKS.md',
       'vitest.config.ts',
     ],
-    includeSources: ['scripts/textOnlyPreact.ts', 'docs/store/SOURCES.md'],
+    includeSources: ['scripts/textOnlyPreact.ts', 'scripts/compileHint.ts', 'docs/store/SOURCES.md'],
   },
   hooks: {
     // The extension's pages (popup, options, side panel) are one build with shared chunks: zod and
@@ -64,7 +65,12 @@ export default defineConfig({
     // (the scripts are the same), so the bench can say which source file each sampled millisecond is in.
     ...(process.env.TOOL_LENS_SOURCEMAPS ? { build: { sourcemap: 'hidden' as const } } : {}),
     // No dev-time refresh/devtools hooks: the bundles run inside other people's pages.
-    plugins: [textOnlyPreact(), preact({ prefreshEnabled: false, devToolsEnabled: false })],
+    plugins: [
+      textOnlyPreact(),
+      preact({ prefreshEnabled: false, devToolsEnabled: false }),
+      // The card script (entrypoints/card.tsx) compiled whole as it loads: its first render runs nearly all of it.
+      compileHint('card'),
+    ],
   }),
   manifest: ({ mode, browser }) => ({
     name: 'Tool Lens',

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMPILE_HINT } from './compileHint';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const scriptsOf = (dir: string): string[] =>
@@ -27,6 +28,9 @@ describe('the localhost build', () => {
         expect(code.includes('lineNumber:'), `${file} passes source locations to Preact`).toBe(false);
         expect(code.includes(ROOT), `${file} names the build machine's folder`).toBe(false);
       }
+      // The card script is compiled whole as it loads (scripts/compileHint.ts); the matcher, on every page, is not.
+      expect(readFileSync(join(dir, 'card.js'), 'utf8').split('\n', 1)[0]).toBe(COMPILE_HINT);
+      expect(readFileSync(join(dir, 'matcher.js'), 'utf8')).not.toContain(COMPILE_HINT);
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { host_permissions?: string[] };
       expect(manifest.host_permissions).toEqual(expect.arrayContaining(['http://localhost/*', 'http://127.0.0.1/*']));
     });
