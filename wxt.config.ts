@@ -68,8 +68,8 @@ export default defineConfig({
     plugins: [
       textOnlyPreact(),
       preact({ prefreshEnabled: false, devToolsEnabled: false }),
-      // The card script (entrypoints/card.tsx) compiled whole as it loads: its first render runs nearly all of it.
-      compileHint('card'),
+      // The card script and the popup compiled whole as they load: their first render runs nearly all of them.
+      compileHint(['card', 'popup']),
     ],
   }),
   manifest: ({ mode, browser }) => ({

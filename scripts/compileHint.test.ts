@@ -1,7 +1,8 @@
 /**
- * The card script's compile hint (scripts/compileHint.ts): on the first line of the built entry, after
- * minifying, with its source map still pointing each function at its own line. A real Vite build of a
- * small entry, minified with a hidden source map as the bench's build is.
+ * The compile hint (scripts/compileHint.ts): on the first line of the built entries it names and the
+ * chunks they import before their first paint, after minifying, with their source maps still pointing
+ * each function at its own line. Real Vite builds of small entries, minified with hidden source maps as
+ * the bench's build is: an unlisted script's (one IIFE file) and a page's (ES modules in chunks).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ async function built(entry: string, sourcemap: boolean | 'hidden') {
     root: dir,
     logLevel: 'silent',
     configFile: false,
-    plugins: [compileHint('card')],
+    plugins: [compileHint(['card'])],
     build: {
       outDir: join(dir, 'out'),
       minify: 'esbuild',
@@ -57,5 +58,52 @@ describe('compileHint', () => {
     const { code } = await built('matcher', false);
     expect(code).not.toContain(COMPILE_HINT);
     expect(code).toContain('.split(');
+  });
+
+  it("hints a page's entry and the chunks it imports, first line before Vite's preload helper, not what it imports later", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compile-hint-'));
+    writeFileSync(join(dir, 'shared.js'), 'export const words = (text) => text.split(" ");\n');
+    // A chunk of its own (options imports it too), which the later import needs: Vite's preload helper lists it.
+    writeFileSync(join(dir, 'letters.js'), 'export const letters = (text) => text.replace(/ /g, "").length;\n');
+    writeFileSync(
+      join(dir, 'later.js'),
+      'import { words } from "./shared.js";\nimport { letters } from "./letters.js";\nexport const count = (text) => words(text).length + letters(text);\n',
+    );
+    writeFileSync(
+      join(dir, 'popup.js'),
+      'import { words } from "./shared.js";\ndocument.title = words("a b").join();\ndocument.onclick = () => import("./later.js").then((m) => (document.title = m.count("x y")));\n',
+    );
+    writeFileSync(
+      join(dir, 'options.js'),
+      'import { words } from "./shared.js";\nimport { letters } from "./letters.js";\ndocument.title = words("c d").concat(letters("e f")).join();\n',
+    );
+    await build({
+      root: dir,
+      logLevel: 'silent',
+      configFile: false,
+      plugins: [compileHint(['popup'])],
+      build: {
+        outDir: join(dir, 'out'),
+        minify: 'esbuild',
+        sourcemap: 'hidden',
+        rollupOptions: {
+          input: { popup: join(dir, 'popup.js'), options: join(dir, 'options.js') },
+          output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
+        },
+      },
+    });
+    const read = (name: string) => readFileSync(join(dir, 'out', name), 'utf8');
+    const popup = read('popup.js');
+    expect(popup.split('\n', 1)[0]).toBe(COMPILE_HINT);
+    // Vite's preload helper for the later import is there, after the hint.
+    expect(popup).toContain('__vite__mapDeps');
+    expect(read('shared.js').split('\n', 1)[0]).toBe(COMPILE_HINT);
+    expect(read('later.js')).not.toContain(COMPILE_HINT);
+    expect(read('letters.js')).not.toContain(COMPILE_HINT);
+    expect(read('options.js')).not.toContain(COMPILE_HINT);
+    // The shared chunk's map still finds `split` on its source line (1), now on the built file's line 2.
+    const shared = read('shared.js').split('\n');
+    const original = originalPositionFor(new TraceMap(read('shared.js.map')), { line: 2, column: shared[1]!.indexOf('.split(') + 1 });
+    expect(original.line).toBe(1);
   });
 });

@@ -1,12 +1,17 @@
 /**
- * A Vite plugin: V8's explicit compile hint on the card script. With `//# allFunctionsCalledOnLoad`
- * on its first line (Chromium 136+; a plain comment to other engines), V8 compiles every function of
- * the file with the script instead of each one at its first call, parsed once to skip it and again
- * to compile it. The card's first render calls nearly all of its functions, and those lazy compiles
- * were half of that render: measured in the bench's tool page, the render (one `render()` call, timed in
- * the page) went from 14 to 7.5 ms, the script's JavaScript + compile from 67 to 58 ms, same machine,
- * alternated runs. Added once the chunk is minified (the minifier drops comments, a Rollup banner with
- * them), the source map moved down by its line.
+ * A Vite plugin: V8's explicit compile hint on the scripts whose functions nearly all run as they
+ * load. With `//# allFunctionsCalledOnLoad` on its first line (Chromium 136+; a plain comment to other
+ * engines), V8 compiles every function of a file with the file, instead of each at its first call
+ * (parsed once to be skipped, again to be compiled, on the main thread in the middle of a render).
+ * Measured in the bench, same machine, alternated runs:
+ * - the card script (entrypoints/card.tsx): its first render, timed in the page, 14 → 7.5 ms; its
+ *   JavaScript + compile on a tool page 67 → 58 ms;
+ * - the popup (its entry and the chunks it imports before its first paint): first render 148 / 110 /
+ *   118 → 95 / 90 / 100 ms (an extension page's modules are compiled off the main thread as they
+ *   stream in, so there the hint takes the compiling off the main thread too).
+ * Not the matcher, which runs on every page of a site and calls most of its code only on a tool page,
+ * nor the chunks a page imports later (zod). Added once a chunk is minified (the minifier drops
+ * comments, a Rollup banner with them), its source map moved down by the line.
  */
 import type { Plugin } from 'vite';
 
@@ -20,24 +25,42 @@ export function withCompileHint<T extends { code: string; map: { mappings: strin
   if (chunk.map) chunk.map.mappings = `;${chunk.map.mappings}`;
 }
 
-/** Hints the entry chunk named `entry` (an unlisted script's name, e.g. `card`). */
-export function compileHint(entry: string): Plugin {
+/**
+ * Hints the entry chunks named in `entries` (an unlisted script's name, e.g. `card`, or an HTML
+ * page's, e.g. `popup`) and every chunk they import statically: what runs before the first paint.
+ */
+export function compileHint(entries: readonly string[]): Plugin {
   return {
     name: 'tool-lens:compile-hint',
     apply: 'build',
     enforce: 'post',
-    generateBundle(_options, bundle) {
-      for (const chunk of Object.values(bundle)) {
-        if (chunk.type !== 'chunk' || !chunk.isEntry || chunk.name !== entry) continue;
-        withCompileHint(chunk);
-        // A source map file (the bench's build) is already in the bundle, written from the map before.
-        const file = bundle[`${chunk.fileName}.map`];
-        if (file?.type === 'asset' && typeof file.source === 'string') {
-          const map = JSON.parse(file.source) as { mappings: string };
-          map.mappings = `;${map.mappings}`;
-          file.source = JSON.stringify(map);
+    // After Vite's own generateBundle, which puts its preload helper (`__vite__mapDeps`) first in a page's entry.
+    generateBundle: {
+      order: 'post',
+      handler: (_options, bundle) => {
+        const hinted = new Set<string>();
+        const visit = (fileName: string) => {
+          const chunk = bundle[fileName];
+          if (hinted.has(fileName) || chunk?.type !== 'chunk') return;
+          hinted.add(fileName);
+          chunk.imports.forEach(visit);
+        };
+        for (const chunk of Object.values(bundle)) {
+          if (chunk.type === 'chunk' && chunk.isEntry && entries.includes(chunk.name)) visit(chunk.fileName);
         }
-      }
+        for (const fileName of hinted) {
+          const chunk = bundle[fileName];
+          if (chunk?.type !== 'chunk' || chunk.code.startsWith(COMPILE_HINT)) continue;
+          withCompileHint(chunk);
+          // A source map file (the bench's build) is already in the bundle, written from the map before.
+          const file = bundle[`${fileName}.map`];
+          if (file?.type === 'asset' && typeof file.source === 'string') {
+            const map = JSON.parse(file.source) as { mappings: string };
+            map.mappings = `;${map.mappings}`;
+            file.source = JSON.stringify(map);
+          }
+        }
+      },
     },
   };
 }

@@ -28,9 +28,16 @@ describe('the localhost build', () => {
         expect(code.includes('lineNumber:'), `${file} passes source locations to Preact`).toBe(false);
         expect(code.includes(ROOT), `${file} names the build machine's folder`).toBe(false);
       }
-      // The card script is compiled whole as it loads (scripts/compileHint.ts); the matcher, on every page, is not.
-      expect(readFileSync(join(dir, 'card.js'), 'utf8').split('\n', 1)[0]).toBe(COMPILE_HINT);
+      // The card script and the popup are compiled whole as they load (scripts/compileHint.ts); the
+      // matcher, on every page, is not, nor zod, which the popup loads after its first paint.
+      const firstLine = (file: string) => readFileSync(join(dir, file), 'utf8').split('\n', 1)[0];
+      expect(firstLine('card.js')).toBe(COMPILE_HINT);
+      const popupEntry = /<script[^>]*src="\/([^"]+)"/.exec(readFileSync(join(dir, 'popup.html'), 'utf8'))?.[1];
+      expect(popupEntry && firstLine(popupEntry)).toBe(COMPILE_HINT);
       expect(readFileSync(join(dir, 'matcher.js'), 'utf8')).not.toContain(COMPILE_HINT);
+      const zod = scripts.filter((f) => /[\\/]zod-[^/\\]+\.js$/.test(f));
+      expect(zod).toHaveLength(1);
+      expect(readFileSync(zod[0]!, 'utf8')).not.toContain(COMPILE_HINT);
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { host_permissions?: string[] };
       expect(manifest.host_permissions).toEqual(expect.arrayContaining(['http://localhost/*', 'http://127.0.0.1/*']));
     });
