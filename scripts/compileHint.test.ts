@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'vite';
+import { build, type BuildOptions } from 'vite';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { describe, expect, it } from 'vitest';
 import { COMPILE_HINT, compileHint } from './compileHint';
@@ -21,24 +21,36 @@ export function secondOnFive(text) {
 }
 `;
 
-async function built(entry: string, sourcemap: boolean | 'hidden') {
+/**
+ * Writes `files` to a fresh folder and builds it there as the extension's build does (minified, hidden
+ * source maps when asked), with the plugin hinting `entries`; `options` get the folder's paths by
+ * name. Returns a reader of the output folder.
+ */
+async function builtWithHint(
+  files: Record<string, string>,
+  entries: string[],
+  options: (at: (name: string) => string) => BuildOptions,
+): Promise<(name: string) => string> {
   const dir = mkdtempSync(join(tmpdir(), 'compile-hint-'));
-  writeFileSync(join(dir, `${entry}.js`), SOURCE);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const at = (name: string) => join(dir, name);
   await build({
     root: dir,
     logLevel: 'silent',
     configFile: false,
-    plugins: [compileHint(['card'])],
-    build: {
-      outDir: join(dir, 'out'),
-      minify: 'esbuild',
-      sourcemap,
-      lib: { entry: join(dir, `${entry}.js`), formats: ['iife'], name: entry, fileName: () => `${entry}.js` },
-    },
+    plugins: [compileHint(entries)],
+    build: { outDir: at('out'), minify: 'esbuild', ...options(at) },
   });
-  const code = readFileSync(join(dir, 'out', `${entry}.js`), 'utf8');
-  const map = sourcemap ? readFileSync(join(dir, 'out', `${entry}.js.map`), 'utf8') : null;
-  return { code, map };
+  return (name) => readFileSync(join(dir, 'out', name), 'utf8');
+}
+
+/** One unlisted script (an IIFE, as WXT builds `card` and `matcher`), with the plugin hinting `card`. */
+async function built(entry: string, sourcemap: boolean | 'hidden') {
+  const read = await builtWithHint({ [`${entry}.js`]: SOURCE }, ['card'], (at) => ({
+    sourcemap,
+    lib: { entry: at(`${entry}.js`), formats: ['iife'], name: entry, fileName: () => `${entry}.js` },
+  }));
+  return { code: read(`${entry}.js`), map: sourcemap ? read(`${entry}.js.map`) : null };
 }
 
 describe('compileHint', () => {
@@ -61,38 +73,27 @@ describe('compileHint', () => {
   });
 
   it("hints a page's entry and the chunks it imports, first line before Vite's preload helper, not what it imports later", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'compile-hint-'));
-    writeFileSync(join(dir, 'shared.js'), 'export const words = (text) => text.split(" ");\n');
-    // A chunk of its own (options imports it too), which the later import needs: Vite's preload helper lists it.
-    writeFileSync(join(dir, 'letters.js'), 'export const letters = (text) => text.replace(/ /g, "").length;\n');
-    writeFileSync(
-      join(dir, 'later.js'),
-      'import { words } from "./shared.js";\nimport { letters } from "./letters.js";\nexport const count = (text) => words(text).length + letters(text);\n',
-    );
-    writeFileSync(
-      join(dir, 'popup.js'),
-      'import { words } from "./shared.js";\ndocument.title = words("a b").join();\ndocument.onclick = () => import("./later.js").then((m) => (document.title = m.count("x y")));\n',
-    );
-    writeFileSync(
-      join(dir, 'options.js'),
-      'import { words } from "./shared.js";\nimport { letters } from "./letters.js";\ndocument.title = words("c d").concat(letters("e f")).join();\n',
-    );
-    await build({
-      root: dir,
-      logLevel: 'silent',
-      configFile: false,
-      plugins: [compileHint(['popup'])],
-      build: {
-        outDir: join(dir, 'out'),
-        minify: 'esbuild',
+    const read = await builtWithHint(
+      {
+        'shared.js': 'export const words = (text) => text.split(" ");\n',
+        // A chunk of its own (options imports it too), which the later import needs: Vite's preload helper lists it.
+        'letters.js': 'export const letters = (text) => text.replace(/ /g, "").length;\n',
+        'later.js':
+          'import { words } from "./shared.js";\nimport { letters } from "./letters.js";\nexport const count = (text) => words(text).length + letters(text);\n',
+        'popup.js':
+          'import { words } from "./shared.js";\ndocument.title = words("a b").join();\ndocument.onclick = () => import("./later.js").then((m) => (document.title = m.count("x y")));\n',
+        'options.js':
+          'import { words } from "./shared.js";\nimport { letters } from "./letters.js";\ndocument.title = words("c d").concat(letters("e f")).join();\n',
+      },
+      ['popup'],
+      (at) => ({
         sourcemap: 'hidden',
         rollupOptions: {
-          input: { popup: join(dir, 'popup.js'), options: join(dir, 'options.js') },
+          input: { popup: at('popup.js'), options: at('options.js') },
           output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
         },
-      },
-    });
-    const read = (name: string) => readFileSync(join(dir, 'out', name), 'utf8');
+      }),
+    );
     const popup = read('popup.js');
     expect(popup.split('\n', 1)[0]).toBe(COMPILE_HINT);
     // Vite's preload helper for the later import is there, after the hint.
