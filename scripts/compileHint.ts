@@ -12,7 +12,7 @@
  * nor the chunks a page imports later (zod). Added once a chunk is minified (the minifier drops
  * comments, a Rollup banner with them), its source map moved down by the line.
  */
-import type { Plugin } from 'vite';
+import type { Plugin, Rollup } from 'vite';
 
 export const COMPILE_HINT = '//# allFunctionsCalledOnLoad';
 
@@ -29,19 +29,16 @@ export function compileHint(entries: readonly string[]): Plugin {
     generateBundle: {
       order: 'post',
       handler: (_options, bundle) => {
-        const hinted = new Set<string>();
-        const visit = (fileName: string) => {
-          const chunk = bundle[fileName];
-          if (hinted.has(fileName) || chunk?.type !== 'chunk') return;
-          hinted.add(fileName);
-          chunk.imports.forEach(visit);
+        /** The named entries and every chunk they import statically, by file name. */
+        const hinted = new Map<string, Rollup.OutputChunk>();
+        const visit = (chunk: Rollup.OutputBundle[string] | undefined) => {
+          if (chunk?.type !== 'chunk' || hinted.has(chunk.fileName)) return;
+          hinted.set(chunk.fileName, chunk);
+          for (const fileName of chunk.imports) visit(bundle[fileName]);
         };
-        for (const chunk of Object.values(bundle)) {
-          if (chunk.type === 'chunk' && chunk.isEntry && entries.includes(chunk.name)) visit(chunk.fileName);
-        }
-        for (const fileName of hinted) {
-          const chunk = bundle[fileName];
-          if (chunk?.type !== 'chunk' || chunk.code.startsWith(COMPILE_HINT)) continue;
+        for (const chunk of Object.values(bundle)) if (chunk.type === 'chunk' && chunk.isEntry && entries.includes(chunk.name)) visit(chunk);
+        for (const [fileName, chunk] of hinted) {
+          if (chunk.code.startsWith(COMPILE_HINT)) continue;
           chunk.code = `${COMPILE_HINT}\n${chunk.code}`;
           // Its source map moved down by that line. A map's mappings are one group per generated line,
           // `;` between: an empty group is a line with none. A map file (the bench's build) is already
