@@ -127,6 +127,26 @@ describe('metrics card on the sample site', () => {
     },
   );
 
+  it('draws its first view in the five fonts card.css allows: each other size or weight costs the page a font set-up', async () => {
+    const page = await openTool('news-analyzer');
+    await card(page).locator('[data-testid="card-ready"]').waitFor({ timeout: 30_000 });
+    // Every element with text of its own that is drawn: its font as Blink sets one up (size, weight, style).
+    const fonts = await card(page).evaluate((root) => {
+      const seen = new Set<string>();
+      for (const el of root.querySelectorAll('*')) {
+        const hasText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+        if (!hasText || !el.checkVisibility()) continue;
+        const style = getComputedStyle(el);
+        seen.add(`${style.fontSize} ${style.fontWeight} ${style.fontStyle} ${style.fontFamily}`);
+      }
+      return [...seen].sort();
+    });
+    const family = fonts[0]!.split(' ').slice(3).join(' ');
+    expect(family).toContain('system-ui');
+    expect(fonts).toEqual(['11px 400 normal', '12px 400 normal', '12px 650 normal', '13px 400 normal', '15px 650 normal'].map((f) => `${f} ${family}`));
+    await page.close();
+  });
+
   it('says which rule found the tool: the page marker wins on pdf-to-text', async () => {
     const page = await openTool('pdf-to-text');
     expect((await shownFigures(page)).meta).toContain('found by page marker');
