@@ -8,6 +8,9 @@
  * The file applies to every Chromium on the machine: it names only the id of this test's own copy of
  * the extension (a fresh manifest `key`), which no other suite loads, and is removed after the test.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -23,6 +26,8 @@ let later: SampleSite;
 let browser: ExtensionBrowser;
 let extension: Awaited<ReturnType<typeof chromiumCopyWithOwnId>>;
 let policy: Awaited<ReturnType<typeof chromiumPolicy>>;
+/** The browser's profile, kept across the restart of the last test. */
+let profile: string;
 
 type Chrome = {
   chrome: {
@@ -78,11 +83,13 @@ beforeAll(async () => {
   extension = await chromiumCopyWithOwnId(EXTENSION_DIR);
   policy = await chromiumPolicy(extension.id);
   await policy.write(policyValues([siteOf(site.url)]));
-  browser = await launchWithExtension({ headless: true, extensionDir: extension.dir });
+  profile = await mkdtemp(join(tmpdir(), 'tool-lens-policy-'));
+  browser = await launchWithExtension({ headless: true, extensionDir: extension.dir, userDataDir: profile });
 });
 
 afterAll(async () => {
   await browser?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
   await policy?.remove();
   await extension?.remove();
   await later?.close();
@@ -215,5 +222,32 @@ describe('organisation policy in Chromium', () => {
     await tool.goto(`${site.url}/tools/pdf-to-text`);
     await expect.poll(() => card(tool).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^[1-9]\d*$/);
     await Promise.all([page.close(), tool.close()]);
+  });
+
+  it("after a restart, the last session's policy is in force until Chromium answers, then the policy changed meanwhile: a site it dropped loses its rules", async () => {
+    await expect.poll(() => published(later.url), { timeout: 30_000 }).not.toBeNull();
+    await browser.close();
+    // Changed while the browser is closed, as an admin's update reaches a laptop that was off.
+    await policy.write(policyValues([siteOf(site.url)], { signInOnly: true }));
+    browser = await launchWithExtension({ headless: true, extensionDir: extension.dir, userDataDir: profile });
+    // The worker answers with the remembered policy at once (lib/policy/managed.ts); its own read of
+    // the new one is answered about 3 s after the start, and remembered for the next restart. No
+    // stale policy stays in force: the answer differs, and so does Chromium's copy of the old one,
+    // which it reports as a change (storage.onChanged) when it loads the new file.
+    const remembered = () =>
+      browser.worker.evaluate(async () => {
+        const { policySnapshot } = await (
+          globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }
+        ).chrome.storage.local.get('policySnapshot');
+        return ((policySnapshot as { raw?: { sites?: Array<{ origin: string }> } } | undefined)?.raw?.sites ?? []).map((s) => s.origin);
+      });
+    await expect.poll(remembered, { timeout: 60_000, interval: 250 }).toEqual([site.url, 'ftp://files.example.com']);
+    // Then it is in force: the site it dropped loses its rules, the other keeps its card.
+    await expect.poll(() => published(later.url), { timeout: 60_000, interval: 250 }).toBeNull();
+    await expect.poll(() => published(site.url), { timeout: 30_000 }).not.toBeNull();
+    const tool = await browser.context.newPage();
+    await tool.goto(`${site.url}/tools/pdf-to-text`);
+    await expect.poll(() => card(tool).locator('[data-testid="funnel-step-1"]').getAttribute('data-sessions'), { timeout: 30_000 }).toMatch(/^[1-9]\d*$/);
+    await tool.close();
   });
 });

@@ -1,6 +1,6 @@
 /** Starts Debian's Chromium with the built extension loaded (playwright-core; no browser downloads). */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
@@ -40,7 +40,7 @@ export async function launchWithExtension(options: {
   headless: boolean;
   colorScheme?: 'light' | 'dark';
   extensionDir?: string;
-  /** A profile to reuse (e.g. to restart the browser); kept on close. By default a fresh one, removed on close. */
+  /** A profile to reuse (e.g. to restart the browser; empty: a new install), kept on close. By default a fresh one, removed on close. */
   userDataDir?: string;
   /** Keep the options tab a new install opens (the first run); by default it is closed once it is there. */
   keepFirstRunTab?: boolean;
@@ -49,6 +49,7 @@ export async function launchWithExtension(options: {
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No built extension in ${extensionDir}: run \`npm run build:localhost\` first.`);
   await registerCardSelector();
   const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'tool-lens-chromium-')));
+  const newProfile = (await readdir(userDataDir)).length === 0;
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: options.headless,
@@ -58,7 +59,7 @@ export async function launchWithExtension(options: {
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
   const extensionId = new URL(worker.url()).host;
-  if (!options.userDataDir && !options.keepFirstRunTab) {
+  if (newProfile && !options.keepFirstRunTab) {
     // A fresh profile is a new install: the worker opens the first run. Closed here, so that tests and
     // the demo start from a browser with no page of the extension's own.
     // A new tab's URL shows after its 'page' event, so the pages are polled.

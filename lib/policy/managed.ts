@@ -27,24 +27,64 @@ export async function readManaged(area: ManagedArea | undefined): Promise<unknow
 }
 
 /**
+ * The policy the worker last read, kept in its storage (lib/storage/items.ts policySnapshotItem):
+ * `load` gives the managed area's values as they were then (null: no policy), undefined when the
+ * worker has never read one.
+ */
+export interface RememberedPolicy {
+  load(): Promise<{ raw: unknown } | undefined>;
+  save(raw: unknown): Promise<void>;
+}
+
+/**
  * `wake`: what makes the browser answer the worker (Chromium: an extension page asking too, see
  * entrypoints/policy/); called beside each read, its failure ignored.
+ *
+ * `remembered`: Chromium answers a service worker's first managed read about 3 s after the browser
+ * starts, whatever asks. Until it does, the policy the worker read last (its previous session) is the
+ * one in force, so the first card after a restart does not wait those seconds; when the answer comes
+ * and differs, `changed` is told as for a change while the browser runs. With nothing remembered (a
+ * new install), every reader waits for the answer: no setting or site applies before the policy does.
  */
-export function createPolicySource(area: ManagedArea | undefined, wake?: () => Promise<(() => Promise<void>) | void>) {
+export function createPolicySource(
+  area: ManagedArea | undefined,
+  wake?: () => Promise<(() => Promise<void>) | void>,
+  { remembered, changed }: { remembered?: RememberedPolicy; changed?: (change: { before: ParsedPolicy; after: ParsedPolicy }) => Promise<void> } = {},
+) {
   let current: Promise<ParsedPolicy> | null = null;
+  /** Counts reads: the answer to a read that a later one overtook is not put in force. */
+  let reads = 0;
   const read = async () => {
     if (!area) return NO_POLICY;
     const value = readManaged(area);
     const done = await wake?.().catch(() => undefined);
-    const parsed = parsePolicy(await value);
+    const raw = await value;
     await done?.().catch(() => undefined);
-    return parsed;
+    await remembered?.save(raw ?? null).catch(() => undefined);
+    return parsePolicy(raw);
+  };
+  const first = async (): Promise<ParsedPolicy> => {
+    const mine = ++reads;
+    const fresh = read();
+    const last = area ? await remembered?.load().catch(() => undefined) : undefined;
+    if (!last) return fresh;
+    const before = parsePolicy(last.raw);
+    void fresh.then(
+      async (after) => {
+        if (mine !== reads) return;
+        current = Promise.resolve(after);
+        if (JSON.stringify(after.policy) !== JSON.stringify(before.policy)) await changed?.({ before, after });
+      },
+      () => undefined,
+    );
+    return before;
   };
   return {
-    current: () => (current ??= read()),
+    current: () => (current ??= first()),
     /** The browser reported a change: read it again. Gives the policy before and after. */
     async reload(): Promise<{ before: ParsedPolicy; after: ParsedPolicy }> {
-      const before = await (current ?? read());
+      const before = await (current ?? first());
+      reads++;
       current = read();
       return { before, after: await current };
     },

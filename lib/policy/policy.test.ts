@@ -88,6 +88,76 @@ describe('organisation policy', () => {
     expect(await store.get(sitesItem)).toEqual([]);
   });
 
+  describe('after a restart, before the browser answers the managed read (Chromium: about 3 s)', () => {
+    /** A managed area that answers only when told, and the policy storage of a worker. */
+    function setUp(remembered: { raw: unknown } | undefined) {
+      let answer!: (values: Record<string, unknown>) => void;
+      const area = { get: () => new Promise<Record<string, unknown>>((resolve) => (answer = resolve)) };
+      const saved: unknown[] = [];
+      const changes: Array<[string | undefined, string | undefined]> = [];
+      const source = createPolicySource(area, undefined, {
+        remembered: { load: async () => remembered, save: async (raw) => void saved.push(raw) },
+        changed: async ({ before, after }) => void changes.push([before.policy.projectId, after.policy.projectId]),
+      });
+      return { source, saved, changes, answer: (values: Record<string, unknown>) => answer(values) };
+    }
+    const settled = async <T>(promise: Promise<T>) =>
+      Promise.race([promise.then((v) => ({ value: v })), new Promise<null>((r) => setTimeout(() => r(null), 20))]);
+
+    it('puts the policy of the last session in force at once, then the answer, telling what changed', async () => {
+      const { source, saved, changes, answer } = setUp({ raw: { projectId: '2' } });
+      expect((await source.current()).policy.projectId).toBe('2');
+      expect(changes).toEqual([]);
+      answer({ projectId: '3', sites: [SITE] });
+      await expect.poll(() => changes).toEqual([['2', '3']]);
+      expect((await source.current()).policy).toMatchObject({ projectId: '3', sites: [SITE] });
+      expect(saved).toEqual([{ projectId: '3', sites: [SITE] }]);
+    });
+
+    it('tells nothing when the answer is the policy of the last session, and remembers no policy as none', async () => {
+      const { source, saved, changes, answer } = setUp({ raw: { projectId: '2' } });
+      await source.current();
+      answer({ projectId: '2' });
+      await expect.poll(() => saved).toEqual([{ projectId: '2' }]);
+      expect(changes).toEqual([]);
+
+      const removed = setUp({ raw: { projectId: '2' } });
+      await removed.source.current();
+      removed.answer({});
+      await expect.poll(() => removed.changes).toEqual([['2', undefined]]);
+      expect(removed.saved).toEqual([null]);
+    });
+
+    it('waits for the answer when no policy was ever read (a new install): nothing applies before the policy does', async () => {
+      const { source, answer, changes } = setUp(undefined);
+      const current = source.current();
+      expect(await settled(current)).toBeNull();
+      answer({ projectId: '4' });
+      expect((await current).policy.projectId).toBe('4');
+      expect(changes).toEqual([]);
+    });
+
+    it('keeps a change the browser reported meanwhile over the late answer to the first read', async () => {
+      let calls = 0;
+      const answers: Array<(values: Record<string, unknown>) => void> = [];
+      const area = { get: () => (calls++, new Promise<Record<string, unknown>>((resolve) => answers.push(resolve))) };
+      const changes: unknown[] = [];
+      const source = createPolicySource(area, undefined, {
+        remembered: { load: async () => ({ raw: { projectId: '2' } }), save: async () => undefined },
+        changed: async (change) => void changes.push(change),
+      });
+      expect((await source.current()).policy.projectId).toBe('2');
+      const reload = source.reload();
+      await expect.poll(() => calls).toBe(2);
+      answers[1]!({ projectId: '5' });
+      expect((await reload).after.policy.projectId).toBe('5');
+      answers[0]!({ projectId: '3' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await source.current()).policy.projectId).toBe('5');
+      expect(changes).toEqual([]);
+    });
+  });
+
   it("reads Firefox's throwing managed area and Chrome's empty one as no policy", async () => {
     expect(await readManaged({ get: () => Promise.reject(new Error('Managed storage manifest not found')) })).toBeUndefined();
     expect(await readManaged({ get: async () => ({}) })).toBeUndefined();

@@ -45,6 +45,15 @@ export const autoMapItem: StoredItem<StoredAutoMap | null> = { key: 'local:autoM
 export const CARD_PREFS_SITES = 500;
 export const cardPrefsItem: StoredItem<Record<string, CardPrefs>> = { key: 'local:cardPrefs', read: checked(z.record(z.string(), cardPrefsSchema), {}) };
 
+/**
+ * The organisation's policy as the worker last read it from managed storage (null: none), in force
+ * after a restart until the browser answers the worker's new read (lib/policy/managed.ts). Its
+ * values are checked where they are used, as the managed area's are (lib/policy/policy.ts parsePolicy).
+ */
+export const policySnapshotItem: StoredItem<{ raw: unknown } | undefined, { raw: unknown }> = {
+  key: 'local:policySnapshot',
+  read: (raw) => (typeof raw === 'object' && raw !== null && 'raw' in raw ? { raw: raw.raw } : undefined),
+};
 /** The last alert check: the tools over a threshold, or why the check failed. */
 export const alertsItem: StoredItem<AlertState | null> = { key: 'local:alerts', read: checked(alertStateSchema, null) };
 

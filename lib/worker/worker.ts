@@ -23,7 +23,7 @@ import type { Handlers } from '../protocol/messaging';
 import { createRequestBudget } from '../posthog/budget';
 import { describeSettingsChange } from '../settings/change';
 import type { RegistrationApi } from '../matching/siteRegistration';
-import { cachedFigures, figuresIndexItem, projectBudgetStateItem, settingsItem, sitesItem } from '../storage/items';
+import { cachedFigures, figuresIndexItem, policySnapshotItem, projectBudgetStateItem, settingsItem, sitesItem } from '../storage/items';
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } from '../policy/managed';
@@ -83,7 +83,6 @@ export function createWorker(deps: WorkerDeps) {
   // Every write survives a full storage.local: cached figures make room first, and what still cannot
   // be kept is said in the popup and options (lib/storage/guarded.ts).
   const health = createStorageHealth();
-  const policy = createPolicySource(deps.managed, deps.wakeManaged);
   const stored = guardStore(deps.store, {
     health,
     freeSpace: async () => {
@@ -92,6 +91,11 @@ export function createWorker(deps: WorkerDeps) {
       if (ids.length) await deps.store.removeEntries(cachedFigures, ids);
       await deps.store.remove(figuresIndexItem);
     },
+  });
+  const policy = createPolicySource(deps.managed, deps.wakeManaged, {
+    remembered: { load: () => stored.get(policySnapshotItem), save: (raw) => stored.set(policySnapshotItem, { raw }) },
+    // The browser answered after a restart with another policy than the last session's.
+    changed: async ({ before, after }) => settingsChanged(await settingsUnder(stored, before), await settingsUnder(stored, after)),
   });
   // Every service reads the settings and sites with the organisation's policy over them.
   const store = storeWithPolicy(stored, policy);
