@@ -4,10 +4,13 @@
  *
  *   npx tsx bench/browser.ts <out.json> [--runs 7] [--only burst]
  *
- * `--only burst` (or a list: `--only main,card,popup`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
+ * `--only burst` (or a list: `--only main,card,popup,restart`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
  * core busy, to see whether the sharing holds under load).
  */
 import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
@@ -25,7 +28,7 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
-const runs = (part: 'main' | 'card' | 'burst' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
+const runs = (part: 'main' | 'card' | 'burst' | 'restart' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
 /**
@@ -534,6 +537,35 @@ async function main() {
       result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame, parsed: popupParsed, scripts: popupScripts };
       save();
       console.error('[browser] popup done');
+    }
+
+    // 5. DOMContentLoaded → card visible in the first tab after the browser restarts (same profile:
+    // its settings, cached figures and last policy kept; the worker starts with the browser).
+    if (runs('restart')) {
+      const profile = await mkdtemp(join(tmpdir(), 'tool-lens-bench-restart-'));
+      const restart: Array<{ visible: number; ready: number; requests: number }> = [];
+      let browser = await launchWithExtension({ headless: true, userDataDir: profile });
+      try {
+        await configureExtension(browser, settings, [site.url]);
+        const warm = await browser.context.newPage();
+        await timeCard(warm, toolUrl('news-analyzer'), browser.extensionId);
+        await warm.close();
+        for (let i = 0; i < RUNS; i++) {
+          await browser.close();
+          browser = await launchWithExtension({ headless: true, userDataDir: profile });
+          const before = proxy.queries.length;
+          const page = await browser.context.newPage();
+          const t = await timeCard(page, toolUrl('news-analyzer'), browser.extensionId);
+          restart.push({ ...t, requests: proxy.queries.length - before });
+          await page.close();
+        }
+      } finally {
+        await browser.close();
+        await rm(profile, { recursive: true, force: true });
+      }
+      result.cardTiming = { ...(result.cardTiming as object | undefined), restart };
+      save();
+      console.error('[browser] restart done');
     }
   } finally {
     save();
