@@ -16,7 +16,7 @@ export interface ManagedArea {
  * What the managed area holds; nothing when it cannot be read. Firefox throws when no policy is set
  * (or the add-on has no id the policy can name); Chrome answers {}: both mean no policy.
  */
-export async function readManaged(area: ManagedArea | undefined): Promise<unknown> {
+export async function readManaged(area: ManagedArea | undefined): Promise<Record<string, unknown> | undefined> {
   if (!area) return undefined;
   try {
     const values = await area.get();
@@ -32,8 +32,8 @@ export async function readManaged(area: ManagedArea | undefined): Promise<unknow
  * worker has never read one.
  */
 export interface RememberedPolicy {
-  load(): Promise<{ raw: unknown } | undefined>;
-  save(raw: unknown): Promise<void>;
+  load(): Promise<{ raw: Record<string, unknown> | null } | undefined>;
+  save(raw: Record<string, unknown> | null): Promise<void>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSites } from '../matching/siteRegistration';
 import { DEFAULT_METRICS_OPTIONS, parseStoredSettings } from '../settings/settings';
-import { settingsItem, sitesItem } from '../storage/items';
+import { policySnapshotItem, settingsItem, sitesItem } from '../storage/items';
 import { memoryStore } from '../storage/store';
 import { createPolicySource, readManaged, storeWithPolicy } from './managed';
 import { effectiveSettings, effectiveSites, lockedFields, parsePolicy, withPolicy } from './policy';
@@ -90,7 +90,7 @@ describe('organisation policy', () => {
 
   describe('after a restart, before the browser answers the managed read (Chromium: about 3 s)', () => {
     /** A managed area that answers only when told, and the policy storage of a worker. */
-    function setUp(remembered: { raw: unknown } | undefined) {
+    function setUp(remembered: { raw: Record<string, unknown> | null } | undefined) {
       let answer!: (values: Record<string, unknown>) => void;
       const area = { get: () => new Promise<Record<string, unknown>>((resolve) => (answer = resolve)) };
       const saved: unknown[] = [];
@@ -126,6 +126,17 @@ describe('organisation policy', () => {
       removed.answer({});
       await expect.poll(() => removed.changes).toEqual([['2', undefined]]);
       expect(removed.saved).toEqual([null]);
+    });
+
+    it('keeps the policy in storage as read, and reads a damaged copy as none kept', async () => {
+      const store = memoryStore({});
+      await store.set(policySnapshotItem, { raw: { projectId: '2' } });
+      expect(await store.get(policySnapshotItem)).toEqual({ raw: { projectId: '2' } });
+      await store.set(policySnapshotItem, { raw: null });
+      expect(await store.get(policySnapshotItem)).toEqual({ raw: null });
+      for (const damaged of ['{"projectId":"2"}', { raw: 'projectId=2' }, { raw: ['2'] }, {}]) {
+        expect(policySnapshotItem.read(damaged)).toBeUndefined();
+      }
     });
 
     it('waits for the answer when no policy was ever read (a new install): nothing applies before the policy does', async () => {

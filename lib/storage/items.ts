@@ -50,10 +50,12 @@ export const cardPrefsItem: StoredItem<Record<string, CardPrefs>> = { key: 'loca
  * after a restart until the browser answers the worker's new read (lib/policy/managed.ts). Its
  * values are checked where they are used, as the managed area's are (lib/policy/policy.ts parsePolicy).
  */
-export const policySnapshotItem: StoredItem<{ raw: unknown } | undefined, { raw: unknown }> = {
+const policySnapshotSchema = z.object({ raw: z.union([z.null(), z.record(z.string(), z.unknown())]) });
+export const policySnapshotItem: StoredItem<z.infer<typeof policySnapshotSchema> | undefined> = {
   key: 'local:policySnapshot',
-  read: (raw) => (typeof raw === 'object' && raw !== null && 'raw' in raw ? { raw: raw.raw } : undefined),
+  read: checked(z.optional(policySnapshotSchema), undefined),
 };
+
 /** The last alert check: the tools over a threshold, or why the check failed. */
 export const alertsItem: StoredItem<AlertState | null> = { key: 'local:alerts', read: checked(alertStateSchema, null) };
 
