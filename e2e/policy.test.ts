@@ -224,7 +224,7 @@ describe('organisation policy in Chromium', () => {
     await Promise.all([page.close(), tool.close()]);
   });
 
-  it("after a restart, the last session's policy is in force until Chromium answers, then the policy changed meanwhile: a site it dropped loses its rules", async () => {
+  it('after a restart, a policy changed while the browser was closed is in force and remembered: a site it dropped loses its rules', async () => {
     await expect.poll(() => published(later.url), { timeout: 30_000 }).not.toBeNull();
     await browser.close();
     // Changed while the browser is closed, as an admin's update reaches a laptop that was off.
