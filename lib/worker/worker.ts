@@ -27,7 +27,7 @@ import { cachedFigures, figuresIndexItem, policySnapshotItem, projectBudgetState
 import { createStorageHealth, guardStore } from '../storage/guarded';
 import type { Store } from '../storage/store';
 import { createPolicySource, settingsUnder, storeWithPolicy, type ManagedArea } from '../policy/managed';
-import { withPolicy } from '../policy/policy';
+import { withPolicy, type ParsedPolicy } from '../policy/policy';
 import { ALERTS_ALARM, createAlertWatch, type AlarmsApi, type BadgeApi, type NotificationsApi } from './alerts';
 import { AUTO_MAP_ALARM, createSiteSync } from './siteSync';
 import { withChangeTests } from '../card/compare';
@@ -95,7 +95,7 @@ export function createWorker(deps: WorkerDeps) {
   const policy = createPolicySource(deps.managed, deps.wakeManaged, {
     remembered: { load: () => stored.get(policySnapshotItem), save: (raw) => stored.set(policySnapshotItem, { raw }) },
     // The browser answered after a restart with another policy than the last session's.
-    changed: async ({ before, after }) => settingsChanged(await settingsUnder(stored, before), await settingsUnder(stored, after)),
+    changed: policyReplaced,
   });
   // Every service reads the settings and sites with the organisation's policy over them.
   const store = storeWithPolicy(stored, policy);
@@ -178,6 +178,11 @@ export function createWorker(deps: WorkerDeps) {
     }
     // The alarm follows the period in any case; a PostHog request only when the check would differ.
     await Promise.all([alerts.schedule(change.checkAlertsNow), sites.sync()]);
+  }
+
+  /** Another policy is in force: the settings it overrides change as if stored, and the sites it lists are registered. */
+  async function policyReplaced({ before, after }: { before: ParsedPolicy; after: ParsedPolicy }) {
+    await settingsChanged(await settingsUnder(stored, before), await settingsUnder(stored, after));
   }
 
   /** The project a page's site names (staging, production), if any: its card shows that project. */
@@ -293,14 +298,8 @@ export function createWorker(deps: WorkerDeps) {
       const { policy: current } = await policy.current();
       await settingsChanged(withPolicy(old, current), withPolicy(value, current));
     },
-    /**
-     * The organisation's policy changed while the browser runs (storage.onChanged, area "managed"):
-     * the settings it overrides change as if stored, and the sites it lists are registered.
-     */
-    async policyChanged() {
-      const { before, after } = await policy.reload();
-      await settingsChanged(await settingsUnder(stored, before), await settingsUnder(stored, after));
-    },
+    /** The organisation's policy changed while the browser runs (storage.onChanged, area "managed"). */
+    policyChanged: async () => policyReplaced(await policy.reload()),
     /** The sites changed, or a host permission was removed. */
     sitesChanged: () => sites.sync(),
     notificationClicked: (id: string) => alerts.notificationClicked(id),
