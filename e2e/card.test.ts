@@ -147,6 +147,31 @@ describe('metrics card on the sample site', () => {
     await page.close();
   });
 
+  it("shows with the page, while the page's own scripts still hold DOMContentLoaded back, and is not mounted again once it fires", async () => {
+    const page = await browser.context.newPage();
+    // The page's posthog.js, a parser-blocking script at the end of <body>, is held until the card is
+    // there: DOMContentLoaded cannot fire before it has run.
+    const release = site.holdPageScript();
+    let stampedAt: string | null;
+    const ready = card(page).locator('[data-testid="card-ready"]');
+    try {
+      await page.goto(`${site.url}/tools/news-analyzer`, { waitUntil: 'commit' });
+      await ready.waitFor({ timeout: 30_000 });
+      expect(await page.evaluate(() => document.readyState)).toBe('loading');
+      // Outside <body>, which the parser is still filling: the page's own elements keep their places.
+      expect(await page.evaluate(() => document.documentElement.lastElementChild?.tagName.toLowerCase())).toBe('tool-lens-card');
+      stampedAt = await ready.getAttribute('data-ready-at');
+    } finally {
+      release();
+    }
+    // A second mount would take the card off at DOMContentLoaded (before load) and stamp a new one.
+    await page.waitForLoadState('load');
+    expect(await cardHost(page).count()).toBe(1);
+    expect(await ready.getAttribute('data-ready-at')).toBe(stampedAt);
+    expect(await card(page).locator('[data-testid="card-meta"]').textContent()).toContain('found by auto-mapping');
+    await page.close();
+  });
+
   it('says which rule found the tool: the page marker wins on pdf-to-text', async () => {
     const page = await openTool('pdf-to-text');
     expect((await shownFigures(page)).meta).toContain('found by page marker');

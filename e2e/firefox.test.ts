@@ -114,6 +114,25 @@ describe('Firefox', () => {
     await page.close();
   });
 
+  it("shows the card with the page, while the page's own scripts still hold DOMContentLoaded back", async () => {
+    const page = await firefox.browser.newPage();
+    const card = firefoxCard(firefox.browser, page);
+    // The page's posthog.js (parser-blocking, at the end of <body>) is not answered until the card is there.
+    const release = site.holdPageScript();
+    let loaded: Promise<unknown> = Promise.resolve();
+    try {
+      loaded = page.goto(`${site.url}/tools/audio-transcriber`);
+      await expect.poll(() => card.count('[data-testid="card-ready"]'), { timeout: 30_000 }).toBe(1);
+      expect(await page.evaluate(() => document.readyState)).toBe('loading');
+    } finally {
+      release();
+    }
+    await loaded;
+    expect(await card.text('[data-testid="tool-name"]')).toBe('audio-transcriber');
+    expect(await page.evaluate(() => document.querySelectorAll('tool-lens-card').length)).toBe(1);
+    await page.close();
+  });
+
   it('the popup says the key works', async () => {
     const popup = await firefox.openPage('popup.html');
     await expect.poll(() => textOf(popup, '[data-testid="popup-connection"]'), { timeout: 30_000 }).toContain('✓ Key works');

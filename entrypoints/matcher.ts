@@ -141,12 +141,32 @@ export default defineUnlistedScript(async () => {
 
   // Registered at document_start: the URL (a rule, the auto-mapping) may name the tool before the
   // page has parsed, so the card script, the prefs and the figures start now, in parallel with the
-  // page's own load. The marker, which wins over the URL, is read once the DOM is there; if it names
+  // page's own load. The marker, which wins over the URL, is read before the card mounts; if it names
   // another tool, what was started for this one is left unused.
   if (document.readyState === 'loading') {
     const fromUrl = resolveTool({ url: location.href, marker: null, site: config.site, autoMap: config.autoMap });
-    if (fromUrl) ahead = start(fromUrl);
-    await new Promise<void>((done) => document.addEventListener('DOMContentLoaded', () => done(), { once: true }));
+    const parsed = new Promise<void>((done) => document.addEventListener('DOMContentLoaded', () => done(), { once: true }));
+    let early: Promise<void> | null = null;
+    if (fromUrl) {
+      ahead = start(fromUrl);
+      // The card shows with the page, not after its scripts: a page's parser-blocking scripts (an
+      // analytics snippet, a bundle) hold DOMContentLoaded back for hundreds of milliseconds after the
+      // page is on screen. Once <body> has started, <head> and a <meta> marker in it are parsed, so the
+      // tool is known then, unless the site names its tools with its own marker selector, which may
+      // match anywhere in the page: that waits for DOMContentLoaded.
+      if (!config.site?.marker) {
+        const ready = ahead;
+        const bodyReady = Promise.all([ready.loading, ready.early]).then(
+          () => bodyStarted(parsed),
+          () => parsed,
+        );
+        early = Promise.race([bodyReady, parsed]).then(() => update());
+      }
+    }
+    await parsed;
+    // The card it mounts is `current` once it is done: the update() below keeps it unless a marker
+    // later in the page names another tool.
+    await early;
   }
   await update();
   // Single-page apps: follow client-side navigation without leaking cards. Once the extension is
@@ -161,6 +181,24 @@ export default defineUnlistedScript(async () => {
     setTimeout(() => void (alive() && update()), 50);
   }, alive);
 });
+
+/** Resolves once the parser has started `<body>` (and so finished `<head>`), or at `parsed` if that comes first. */
+function bodyStarted(parsed: Promise<void>): Promise<void> {
+  if (document.body) return Promise.resolve();
+  return new Promise((done) => {
+    const watch = new MutationObserver(() => {
+      if (document.body) finish();
+    });
+    const finish = () => {
+      watch.disconnect();
+      done();
+    };
+    // <html> itself may not be there yet in a document this young: then watch the whole tree.
+    const root = document.documentElement;
+    watch.observe(root ?? document, { childList: true, subtree: !root });
+    void parsed.then(finish);
+  });
+}
 
 /** The card script, injected once per frame by the worker. */
 let injecting: Promise<CardHost | null> | null = null;

@@ -11,6 +11,12 @@ import { ERROR_TYPES, SAMPLE_TOOLS, type SampleTool } from './tools';
 
 export interface SampleSite {
   url: string;
+  /**
+   * For the tests: the pages' posthog.js, a parser-blocking script at the end of `<body>`, is not
+   * answered until the returned function is called, so the pages loaded meanwhile stay parsing
+   * (no DOMContentLoaded) as long as the test needs.
+   */
+  holdPageScript(): () => void;
   close(): Promise<void>;
 }
 
@@ -134,8 +140,11 @@ export async function startSampleSite(options: SampleSiteOptions): Promise<Sampl
     '/static/site.css': { path: STYLE_CSS, type: 'text/css' },
   } as const;
 
+  let held: Promise<void> | null = null;
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/vendor/posthog.js' && held) await held;
     const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'no-store' });
       res.end(body);
@@ -162,6 +171,15 @@ export async function startSampleSite(options: SampleSiteOptions): Promise<Sampl
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    holdPageScript: () => {
+      let release!: () => void;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      held = hold;
+      return () => {
+        if (held === hold) held = null;
+        release();
+      };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
