@@ -149,13 +149,24 @@ describe('metrics card on the sample site', () => {
 
   it("shows with the page, while the page's own scripts still hold DOMContentLoaded back, and is not mounted again once it fires", async () => {
     const page = await browser.context.newPage();
+    const url = `${site.url}/tools/news-analyzer`;
+    // What this page asks the worker, seen by a second listener in the worker (it answers nothing).
+    await browser.worker.evaluate((pageUrl) => {
+      const asked: string[] = ((globalThis as Record<string, unknown>).__askedByPage = []);
+      (
+        globalThis as unknown as { chrome: { runtime: { onMessage: { addListener(f: (m: { type?: string }, s: { url?: string }) => undefined): void } } } }
+      ).chrome.runtime.onMessage.addListener((message, sender) => {
+        if (sender.url === pageUrl) asked.push(String(message?.type));
+        return undefined;
+      });
+    }, url);
     // The page's posthog.js, a parser-blocking script at the end of <body>, is held until the card is
     // there: DOMContentLoaded cannot fire before it has run.
     const release = site.holdPageScript();
     let stampedAt: string | null;
     const ready = card(page).locator('[data-testid="card-ready"]');
     try {
-      await page.goto(`${site.url}/tools/news-analyzer`, { waitUntil: 'commit' });
+      await page.goto(url, { waitUntil: 'commit' });
       await ready.waitFor({ timeout: 30_000 });
       expect(await page.evaluate(() => document.readyState)).toBe('loading');
       // Outside <body>, which the parser is still filling: the page's own elements keep their places.
@@ -169,6 +180,15 @@ describe('metrics card on the sample site', () => {
     expect(await cardHost(page).count()).toBe(1);
     expect(await ready.getAttribute('data-ready-at')).toBe(stampedAt);
     expect(await card(page).locator('[data-testid="card-meta"]').textContent()).toContain('found by auto-mapping');
+    // Its first render had the figures (they were cached): the standing asked for with them is the
+    // one the card shows. A card first drawn while loading asks for the standing again once they come.
+    await card(page).locator('[data-testid="standing"]').waitFor({ timeout: 30_000 });
+    const asked = (await browser.worker.evaluate(() => (globalThis as Record<string, unknown>).__askedByPage)) as string[];
+    expect(asked.filter((type) => /^(tool-metrics|ranking|annotations)\/get$/.test(type)).sort()).toEqual([
+      'annotations/get',
+      'ranking/get',
+      'tool-metrics/get',
+    ]);
     await page.close();
   });
 

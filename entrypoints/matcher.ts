@@ -155,8 +155,11 @@ export default defineUnlistedScript(async () => {
       // tool is known then, unless the site names its tools with its own marker selector, which may
       // match anywhere in the page: that waits for DOMContentLoaded.
       if (!config.site?.marker) {
+        // The figures are waited for too (or DOMContentLoaded, whichever comes first): the card's
+        // first render then shows them, rather than a loading state that they replace a moment later.
         const ready = ahead;
-        const bodyReady = Promise.all([ready.loading, ready.early]).then(
+        const figures = ready.early.then((early) => early && Promise.race([early.answer.catch(() => undefined), parsed]));
+        const bodyReady = Promise.all([ready.loading, figures]).then(
           () => bodyStarted(parsed),
           () => parsed,
         );
