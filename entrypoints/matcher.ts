@@ -146,7 +146,7 @@ export default defineUnlistedScript(async () => {
   if (document.readyState === 'loading') {
     const fromUrl = resolveTool({ url: location.href, marker: null, site: config.site, autoMap: config.autoMap });
     const parsed = new Promise<void>((done) => document.addEventListener('DOMContentLoaded', () => done(), { once: true }));
-    let early: Promise<void> | null = null;
+    let withPage: Promise<void> | null = null;
     if (fromUrl) {
       ahead = start(fromUrl);
       // The card shows with the page, not after its scripts: a page's parser-blocking scripts (an
@@ -163,13 +163,13 @@ export default defineUnlistedScript(async () => {
           () => bodyStarted(parsed),
           () => parsed,
         );
-        early = Promise.race([bodyReady, parsed]).then(() => update());
+        withPage = Promise.race([bodyReady, parsed]).then(() => update());
       }
     }
     await parsed;
-    // The card it mounts is `current` once it is done: the update() below keeps it unless a marker
-    // later in the page names another tool.
-    await early;
+    // The card shown with the page is `current` once that update() is done: the one below keeps it,
+    // unless a marker later in the page names another tool.
+    await withPage;
   }
   await update();
   // Single-page apps: follow client-side navigation without leaking cards. Once the extension is

@@ -1,7 +1,7 @@
 /**
  * The card's place on the page: a `<tool-lens-card>` element after `<body>`, the last child of
- * `<html>`, holding a closed shadow root, `<html><head><style/></head><body/></html>` inside it, the card rendered into that
- * body. The page's scripts cannot reach into a closed root, and its CSS neither reaches in nor is
+ * `<html>`, holding a closed shadow root, `<html><head><style/></head><body/></html>` inside it,
+ * the card rendered into that body. The page's scripts cannot reach into a closed root, and its CSS neither reaches in nor is
  * reached: `:host { all: initial }` first, then the card's own styles (card.css keeps the host a
  * 0×0 fixed box, so appending it lays out nothing of the page). Outside `<body>`, it changes none of
  * the page's own structure: no `:last-child` or `:nth-child` of the page's elements, not while the
