@@ -122,6 +122,7 @@ describe('Firefox', () => {
     let loaded: Promise<unknown> = Promise.resolve();
     try {
       loaded = page.goto(`${site.url}/tools/audio-transcriber`);
+      loaded.catch(() => undefined); // awaited below; a failure above must not leave it unhandled
       await expect.poll(() => card.count('[data-testid="card-ready"]'), { timeout: 30_000 }).toBe(1);
       expect(await page.evaluate(() => document.readyState)).toBe('loading');
     } finally {
