@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAutoMap, compilePattern, compileRegex, newSite, normalizePath, originOf, readMarker, resolveTool, type Site } from './toolMatch';
+import { buildAutoMap, compilePattern, compileRegex, isIdSegment, newSite, normalizePath, originOf, readMarker, resolveTool, type Site } from './toolMatch';
 
 const site = (extra: Partial<Site> = {}): Site => ({ ...newSite('https://tools.example.com'), ...extra });
 const rule = (value: string, map: Record<string, string> = {}, kind: 'pattern' | 'regex' = 'pattern') => ({ kind, value, map });
@@ -80,6 +80,60 @@ describe('auto-mapping', () => {
     expect(normalizePath('/r/9f86d081884c7d65')).toBe('/r/:id');
     expect(normalizePath('/')).toBe('/');
     expect(normalizePath('/tools/news-analyzer')).toBe('/tools/news-analyzer');
+  });
+
+  it('finds id-like segments exactly as the four regexes it stands for would', () => {
+    const REFERENCE = [/^\d+$/, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, /^[0-9a-f]{12,}$/i, /^(?=.*\d)[A-Za-z0-9_-]{20,}$/];
+    const byRegex = (s: string) => REFERENCE.some((r) => r.test(s));
+    // Segments near each rule's edges, then random ones (a fixed seed) from an alphabet that crosses every class.
+    const uuid = '3f2b8c1e-9a0d-4c1e-8b7a-1234567890ab';
+    const crafted = [
+      '',
+      '0',
+      '٣',
+      '123',
+      '12a',
+      'deadbeefcafe',
+      'deadbeefcaf',
+      'DEADBEEFCAFE0',
+      'deadbeefcafg',
+      uuid,
+      uuid.toUpperCase(),
+      uuid.replace(/-/g, 'a').slice(0, 36),
+      `${uuid.slice(0, 8)}x${uuid.slice(9)}`,
+      `${uuid}0`,
+      uuid.slice(1),
+      'abcdefab-abcd-abcd-abcd-abcdefabcdef',
+      'x'.repeat(20),
+      'x'.repeat(19) + '1',
+      'xyz_-'.repeat(4),
+      'a'.repeat(19) + '1',
+      'a'.repeat(20),
+      'a'.repeat(19) + '_1',
+      'a_b-c'.repeat(4) + '9',
+      'a'.repeat(25) + '.1',
+      'a'.repeat(25) + '\n1',
+      `${'a'.repeat(22)}é1`,
+    ];
+    const alphabet = '0123456789abcdefABCDEFgGxyzXYZ-_.%~é٣\n ';
+    // mulberry32: 32-bit integer steps, so no precision is lost as it runs.
+    let seed = 42;
+    const next = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return (t ^ (t >>> 14)) >>> 0;
+    };
+    const random = Array.from({ length: 5000 }, () => Array.from({ length: next() % 40 }, () => alphabet[next() % alphabet.length]).join(''));
+    // uuid-shaped, mostly without digits: one with a digit is a long token too.
+    const shapes = Array.from({ length: 2000 }, (_, i) => {
+      const chars = i % 2 ? 'abcdefABCDEFgG' : 'abcdefABCDEFgG0';
+      return [8, 4, 4, 4, 12].map((n) => Array.from({ length: n }, () => chars[next() % chars.length]).join('')).join('-');
+    });
+    const all = [...crafted, ...random, ...shapes];
+    expect(all.filter((s) => isIdSegment(s) !== byRegex(s))).toEqual([]);
+    // The corpus reaches both answers of every rule.
+    expect(REFERENCE.map((r) => [all.some((s) => r.test(s)), all.some((s) => !r.test(s))])).toEqual(REFERENCE.map(() => [true, true]));
   });
 
   it('builds the table from the data, the most viewed tool winning a path', () => {

@@ -106,20 +106,47 @@ function matchRule(rule: UrlRule, pathname: string): string | null {
 
 // --- auto-mapping ------------------------------------------------------------------------------
 
-const ID_SEGMENT = [
-  /^\d+$/, // 12345
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, // uuid
-  /^[0-9a-f]{12,}$/i, // hashes
-  /^(?=.*\d)[A-Za-z0-9_-]{20,}$/, // long tokens with digits
-];
+/*
+ * Id-like path segments, as these regexes would find them (toolMatch.test.ts holds the checks below to
+ * them): /^\d+$/ (12345), a uuid (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+ * hashes (/^[0-9a-f]{12,}$/i), long tokens with digits (/^(?=.*\d)[A-Za-z0-9_-]{20,}$/). Checked in plain
+ * code: the matcher reads the path on every page of an enabled site, and compiling four regexes there
+ * cost more than the rest of the lookup.
+ */
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isHex = (c: number) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isTokenChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45; // _ -
+const UUID_DASHES = [8, 13, 18, 23];
+
+export function isIdSegment(segment: string): boolean {
+  const n = segment.length;
+  let digits = 0;
+  let hex = 0;
+  let token = 0;
+  for (let i = 0; i < n; i++) {
+    const c = segment.charCodeAt(i);
+    if (isDigit(c)) digits++;
+    if (isHex(c)) hex++;
+    if (isTokenChar(c)) token++;
+  }
+  if (n > 0 && digits === n) return true;
+  if (n >= 12 && hex === n) return true;
+  if (n >= 20 && token === n && digits > 0) return true;
+  // A uuid: 32 hex digits in groups of 8-4-4-4-12.
+  return n === 36 && hex === 32 && UUID_DASHES.every((i) => segment[i] === '-');
+}
 
 /** Path without query or hash, no trailing slash, id-like segments replaced by `:id`. */
 export function normalizePath(path: string): string {
-  const bare = path.slice(0, MAX_PATH).split(/[?#]/)[0] ?? '';
-  const segments = bare
+  const capped = path.slice(0, MAX_PATH);
+  const query = capped.indexOf('?');
+  const hash = capped.indexOf('#');
+  const end = Math.min(query < 0 ? capped.length : query, hash < 0 ? capped.length : hash);
+  const segments = capped
+    .slice(0, end)
     .split('/')
     .filter(Boolean)
-    .map((s) => (ID_SEGMENT.some((r) => r.test(s)) ? ':id' : s));
+    .map((s) => (isIdSegment(s) ? ':id' : s));
   return `/${segments.join('/')}`;
 }
 
