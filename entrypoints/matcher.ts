@@ -146,30 +146,33 @@ export default defineUnlistedScript(async () => {
   if (document.readyState === 'loading') {
     const fromUrl = resolveTool({ url: location.href, marker: null, site: config.site, autoMap: config.autoMap });
     const parsed = new Promise<void>((done) => document.addEventListener('DOMContentLoaded', () => done(), { once: true }));
-    let withPage: Promise<void> | null = null;
+    let drawnAhead: Promise<void> | null = null;
     if (fromUrl) {
       ahead = start(fromUrl);
-      // The card shows with the page, not after its scripts: a page's parser-blocking scripts (an
-      // analytics snippet, a bundle) hold DOMContentLoaded back for hundreds of milliseconds after the
-      // page is on screen. Once <body> has started, <head> and a <meta> marker in it are parsed, so the
-      // tool is known then, unless the site names its tools with its own marker selector, which may
-      // match anywhere in the page: that waits for DOMContentLoaded.
+      // The card is drawn while the page loads and put on it at DOMContentLoaded
+      // (components/card/closedShadowHost.ts), so all that is left then is its style, layout and
+      // paint; a page's parser-blocking scripts (an analytics snippet, a bundle) hold DOMContentLoaded
+      // back long enough for the rest. Drawn once <body> has started: <head> and a <meta> marker in it
+      // are parsed by then, so the tool is known, unless the site names its tools with its own marker
+      // selector, which may match anywhere in the page: that waits for DOMContentLoaded.
       if (!config.site?.marker) {
         // The figures are waited for too (or DOMContentLoaded, whichever comes first): the card's
-        // first render then shows them, rather than a loading state that they replace a moment later.
+        // first render then shows them, rather than a loading state that they replace.
         const ready = ahead;
         const figures = ready.early.then((early) => early && Promise.race([early.answer.catch(() => undefined), parsed]));
         const bodyReady = Promise.all([ready.loading, figures]).then(
           () => bodyStarted(parsed),
           () => parsed,
         );
-        withPage = Promise.race([bodyReady, parsed]).then(() => update());
+        drawnAhead = Promise.race([bodyReady, parsed])
+          .then(() => update())
+          .catch(() => undefined); // as if not drawn: the update() below tries again
       }
     }
     await parsed;
-    // The card shown with the page is `current` once that update() is done: the one below keeps it,
-    // unless a marker later in the page names another tool.
-    await withPage;
+    // The card drawn ahead is `current` once that update() is done: the one below keeps it, unless a
+    // marker later in the page names another tool.
+    await drawnAhead;
   }
   await update();
   // Single-page apps: follow client-side navigation without leaking cards. Once the extension is
