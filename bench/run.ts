@@ -248,7 +248,7 @@ function report(x: {
       : 'not measured',
     '≤ 50 ms',
     cached.length ? median(cachedVis) <= 50 : false,
-    `The card stamps its figures' element with performance.now() when it enters the DOM and at the next animation frame (components/card/useReadyStamp.ts); the bench reads the stamps in the content script's isolated world, opening the closed shadow root with chrome.dom.openOrClosedShadowRoot; visible = the frame's stamp minus the navigation entry's domContentLoadedEventStart (negative: the card was on screen before DOMContentLoaded; it mounts once <body> has started when the URL names the tool). Same tool re-opened in a new tab within the worker's 60 s cache; ${cached.length} runs`,
+    `The card stamps its figures' element with performance.now() when it enters the DOM and at the next animation frame (components/card/useReadyStamp.ts); the bench reads the stamps in the content script's isolated world, opening the closed shadow root with chrome.dom.openOrClosedShadowRoot; visible = the frame's stamp minus the navigation entry's domContentLoadedEventStart (a card drawn while the page parsed is stamped when it is put on the page, at DOMContentLoaded). Same tool re-opened in a new tab within the worker's 60 s cache; ${cached.length} runs`,
   );
   const overhead = cold.map((c) => c.visible - c.queryMs);
   row(
@@ -648,7 +648,7 @@ function misses(x: { gz: number; gzCard: number; b: R; scale: R; scales: NonNull
   const cached = (b?.cardTiming?.cached ?? []) as Array<{ visible: number }>;
   if (cached.length && median(cached.map((c) => c.visible)) > 50)
     out.push(
-      `- **Card visible after DOMContentLoaded, cached (${f(median(cached.map((c) => c.visible)))} ms).** The content script runs at \`document_start\`: when the URL names the tool it asks for the card script (injected at once, not at document_idle), the prefs and the figures while the page loads, and mounts the card once they are in and \`<body>\` has started (a \`<meta>\` marker, which wins over the URL, is parsed by then), before DOMContentLoaded on a page whose scripts hold it back. What remains is the card script's injection, the worker's answers, the card's first render, style, layout and the next frame.`,
+      `- **Card visible after DOMContentLoaded, cached (${f(median(cached.map((c) => c.visible)))} ms).** The content script runs at \`document_start\`: when the URL names the tool it asks for the card script (injected at once, not at document_idle), the prefs and the figures while the page loads, and draws the card once they are in and \`<body>\` has started (a \`<meta>\` marker, which wins over the URL, is parsed by then); the card goes on the page at DOMContentLoaded, at the end of \`<body>\` (where React's hydration tolerates it). What remains after DOMContentLoaded is the card's style, layout and paint, and the next frame; on a page whose DOMContentLoaded comes soon after its start, the card script's injection, the worker's answers and the card's render too.`,
     );
   const cold = (b?.cardTiming?.cold ?? []) as Array<{ visible: number; queryMs: number }>;
   if (cold.length && median(cold.map((c) => c.visible - c.queryMs)) > 30)
