@@ -159,12 +159,8 @@ export default defineUnlistedScript(async () => {
         // The figures are waited for too (or DOMContentLoaded, whichever comes first): the card's
         // first render then shows them, rather than a loading state that they replace.
         const ready = ahead;
-        const figures = ready.early.then((early) => early && Promise.race([early.answer.catch(() => undefined), parsed]));
-        const bodyReady = Promise.all([ready.loading, figures]).then(
-          () => bodyStarted(parsed),
-          () => parsed,
-        );
-        drawnAhead = Promise.race([bodyReady, parsed])
+        const drawable = Promise.all([ready.loading, ready.early.then((early) => early?.answer.catch(() => undefined))]).then(() => bodyStarted(parsed));
+        drawnAhead = Promise.race([drawable, parsed])
           .then(() => update())
           .catch(() => undefined); // as if not drawn: the update() below tries again
       }
