@@ -12,7 +12,7 @@ import { configureExtension, type ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
 import { cardHost, cardOf as card } from './harness/closedCard';
-import { MATCHER_MARK } from '../lib/protocol/isolatedWorld';
+import { MATCHER_MARK, WATCHER_MARK } from '../lib/protocol/isolatedWorld';
 
 let postHog: LocalPostHog;
 let site: SampleSite;
@@ -205,14 +205,14 @@ describe('metrics card on the sample site', () => {
     await page.close();
   });
 
-  it('on a page that names no tool the matcher runs but does not listen for messages, until the app navigates to a tool', async () => {
+  it('on a page whose URL cannot name a tool only the watcher runs, and nothing listens for messages, until the app navigates to a tool', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${site.url}/about`);
     await page.waitForLoadState('load');
     // What the popup (and the keyboard command) get from the page's tab: the matcher's answer, or why none came.
     const askTab = () =>
       browser.worker.evaluate(
-        async ([url, mark]) => {
+        async ([url, ...marks]) => {
           type Chrome = {
             tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> };
             scripting: { executeScript(o: object): Promise<Array<{ result?: unknown }>> };
@@ -221,21 +221,24 @@ describe('metrics card on the sample site', () => {
           const tab = (await c.tabs.query({})).find((t) => t.url === url)!;
           const [frame] = await c.scripting.executeScript({
             target: { tabId: tab.id },
-            func: (m: string) => (globalThis as Record<string, unknown>)[m],
-            args: [mark],
+            func: (...m: string[]) => m.map((name) => (globalThis as Record<string, unknown>)[name] === true),
+            args: marks,
           });
           const status = await c.tabs.sendMessage(tab.id, { type: 'card/status' }).then(
             (answer) => ({ answer }),
             (error: unknown) => ({ error: String(error) }),
           );
-          return { matcherRan: frame?.result === true, ...status };
+          const [matcherRan, watcherRan] = frame?.result as boolean[];
+          return { matcherRan, watcherRan, ...status };
         },
-        [page.url(), MATCHER_MARK] as const,
+        [page.url(), MATCHER_MARK, WATCHER_MARK] as const,
       );
+    // /about is outside the auto-mapped paths (/tools…): the watcher, which uses no extension API, not the matcher.
     const onAbout = await askTab();
-    expect(onAbout.matcherRan).toBe(true);
+    expect(onAbout).toMatchObject({ matcherRan: false, watcherRan: true });
     expect(onAbout).toMatchObject({ error: expect.stringMatching(/Receiving end does not exist/) });
-    // Client-side navigation to a tool's path (as a single-page app does it): the card comes, and the page answers.
+    // Client-side navigation to a tool's path (as a single-page app does it): the watcher has the matcher
+    // injected, the card comes, and the page answers.
     await page.evaluate(() => history.pushState({}, '', '/tools/news-analyzer'));
     await shownFigures(page);
     expect(await askTab()).toMatchObject({ matcherRan: true, answer: { tool: 'news-analyzer', hidden: false } });

@@ -1,7 +1,7 @@
 import { browser } from 'wxt/browser';
-import { CONTENT_SCRIPT_ID, MATCHER_SCRIPT, matchPatternFor, type RegistrationApi } from '../lib/matching/siteRegistration';
+import { CONTENT_SCRIPT_ID, MATCHER_SCRIPT, matchPatternFor, WATCHER_SCRIPT_ID, type RegistrationApi } from '../lib/matching/siteRegistration';
 import { DASHBOARD_PORT, type PageMessage } from '../lib/protocol/messages';
-import { MATCHER_MARK } from '../lib/protocol/isolatedWorld';
+import { MATCHER_MARK, WATCHER_MARK } from '../lib/protocol/isolatedWorld';
 import { startCatchUp } from '../lib/worker/catchUp';
 import { createMessageListener, sendToTab } from '../lib/protocol/messaging';
 import { browserStore } from '../lib/storage/browser';
@@ -77,15 +77,21 @@ export default defineBackground(() => {
   const RUN_AT = 'document_start';
   const registration: RegistrationApi = {
     registered: async () => {
-      const [script] = await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID] });
-      if (!script) return null;
-      const files = (script.js ?? []).map((file) => file.replace(/^\//, ''));
-      return script.runAt === RUN_AT && files.length === 1 && files[0] === MATCHER_SCRIPT ? (script.matches ?? []) : [];
+      const scripts = await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID, WATCHER_SCRIPT_ID] });
+      return scripts.map((script) => {
+        const files = (script.js ?? []).map((file) => file.replace(/^\//, ''));
+        return {
+          id: script.id,
+          file: script.runAt === RUN_AT && files.length === 1 ? files[0]! : '',
+          matches: script.matches ?? [],
+          excludeMatches: script.excludeMatches ?? [],
+        };
+      });
     },
-    register: (matches) =>
-      browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: [MATCHER_SCRIPT], runAt: RUN_AT, persistAcrossSessions: true }]),
-    update: (matches) => browser.scripting.updateContentScripts([{ id: CONTENT_SCRIPT_ID, matches, js: [MATCHER_SCRIPT], runAt: RUN_AT }]),
-    unregister: () => browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }),
+    register: ({ id, file, matches, excludeMatches }) =>
+      browser.scripting.registerContentScripts([{ id, matches, excludeMatches, js: [file], runAt: RUN_AT, persistAcrossSessions: true }]),
+    update: ({ id, file, matches, excludeMatches }) => browser.scripting.updateContentScripts([{ id, matches, excludeMatches, js: [file], runAt: RUN_AT }]),
+    unregister: (id) => browser.scripting.unregisterContentScripts({ ids: [id] }),
     hasPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
   };
 
@@ -117,6 +123,9 @@ export default defineBackground(() => {
     notifyPages: () => {
       const message: PageMessage = { type: 'lookup/pending' };
       void browser.runtime.sendMessage(message).catch(() => undefined);
+    },
+    injectMatcher: async (tabId, frameId) => {
+      await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [`/${MATCHER_SCRIPT}`], injectImmediately: true });
     },
     injectCard: async (tabId, frameId) => {
       // Now, not at document_idle (executeScript's default): the content script asks for it while the page loads.
@@ -199,14 +208,14 @@ export default defineBackground(() => {
         const granted = await Promise.all(patterns.map((origin) => browser.permissions.contains({ origins: [origin] }).catch(() => false)));
         return patterns.filter((_, i) => granted[i]);
       },
-      // The matcher marks its frame's isolated world as it starts (a message would go unanswered while it
-      // loads, and a second copy would run beside the first).
+      // The matcher and the watcher mark their frame's isolated world as they start (a message would go
+      // unanswered while one loads, and a second copy would run beside the first).
       hasMatcher: async (id: number) => {
         const [frame] = await browser.scripting.executeScript({
           target: { tabId: id },
-          // Serialized into the page: the mark's name goes in as an argument.
-          func: (mark: string) => (globalThis as Record<string, unknown>)[mark] === true,
-          args: [MATCHER_MARK],
+          // Serialized into the page: the marks' names go in as arguments.
+          func: (...marks: string[]) => marks.some((mark) => (globalThis as Record<string, unknown>)[mark] === true),
+          args: [MATCHER_MARK, WATCHER_MARK],
         });
         return frame?.result === true;
       },

@@ -6,6 +6,8 @@
  * pulling the card in.
  */
 export const MATCHER_MARK = '__toolLensMatcher';
+/** The watcher's mark (entrypoints/watcher.ts): the pages of a site where no tool can be by the URL. */
+export const WATCHER_MARK = '__toolLensWatcher';
 export const CARD_HOST_GLOBAL = '__toolLensCard';
 
 /**

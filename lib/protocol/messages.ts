@@ -195,6 +195,11 @@ export const MESSAGES = {
   'card-prefs/get': message('content script', { origin: origin() }, cardPrefsResponse),
   'card-prefs/set': message('content script', { origin: origin(), prefs: cardPrefsSchema }, cardPrefsResponse),
   'site/config': message('content script', { origin: origin() }, siteConfigResponse),
+  /**
+   * The watcher (entrypoints/watcher.ts), on a page whose URL cannot name a tool, asks for the matcher in
+   * its own frame: the page carries the tool marker, or it navigated in place.
+   */
+  'matcher/inject': message('content script', {}, okResponse),
   /** The content script on a tool page asks the worker to inject the card script into its own frame. */
   'card/inject': message('content script', {}, okResponse),
   'options/open': message('content script', {}, okResponse),

@@ -40,6 +40,7 @@ describe('background message listener', () => {
       'card-prefs/set',
       'site/config',
       'options/open',
+      'matcher/inject',
       'card/inject',
     ]);
     expect(new Set(allowed)).toEqual(CONTENT_SCRIPT_REQUESTS);

@@ -1,15 +1,16 @@
 /** Unit-test helper: the browser's content-script registration, in memory, recording each call. */
-import type { RegistrationApi } from '../matching/siteRegistration';
+import type { RegistrationApi, ScriptRegistration } from '../matching/siteRegistration';
 
 export function fakeRegistration(granted: string[]) {
   const calls: string[] = [];
-  let current: string[] | null = null;
+  const current = new Map<string, ScriptRegistration>();
+  const describe = (s: ScriptRegistration) => [s.id, ...s.matches, ...s.excludeMatches.map((m) => `-${m}`)].join(' ');
   const api: RegistrationApi = {
-    registered: async () => current,
-    register: async (m) => void (calls.push(`register ${m.join(' ')}`), (current = m)),
-    update: async (m) => void (calls.push(`update ${m.join(' ')}`), (current = m)),
-    unregister: async () => void (calls.push('unregister'), (current = null)),
+    registered: async () => [...current.values()],
+    register: async (s) => void (calls.push(`register ${describe(s)}`), current.set(s.id, s)),
+    update: async (s) => void (calls.push(`update ${describe(s)}`), current.set(s.id, s)),
+    unregister: async (id) => void (calls.push(`unregister ${id}`), current.delete(id)),
     hasPermission: async (p) => granted.includes(p),
   };
-  return { api, calls };
+  return { api, calls, current };
 }

@@ -23,6 +23,7 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'connection/test': { type: 'connection/test' },
   'schema/detect': { type: 'schema/detect' },
   'options/open': { type: 'options/open' },
+  'matcher/inject': { type: 'matcher/inject' },
   'card/inject': { type: 'card/inject' },
   'onboarding/projects': { type: 'onboarding/projects', host: 'eu', customHost: '', apiKey: 'phx_k' },
   'auth/sign-in': { type: 'auth/sign-in', host: 'eu', customHost: '' },

@@ -1,6 +1,7 @@
 /**
- * Keeps the browser in step with the stored sites: the content script registered exactly where
- * the user enabled Tool Lens (and granted the permission), and each site's rules and auto-mapping
+ * Keeps the browser in step with the stored sites: the content scripts registered exactly where
+ * the user enabled Tool Lens (and granted the permission), the matcher on the paths where a tool can
+ * be and the watcher on the rest (siteRegistration.ts planScripts), and each site's rules and auto-mapping
  * published in storage.session for its content script. Auto-mapping is asked of PostHog at most
  * once a day per project.
  */
@@ -49,8 +50,9 @@ export function createSiteSync(deps: SiteSyncDeps) {
   function sync(forceAutoMap = false): Promise<void> {
     syncing = syncing.then(async () => {
       const sites = await deps.store.get(sitesItem);
-      await syncRegistration(sites, deps.registration).catch((error) => warn('Tool Lens: content script registration failed', error));
+      // The table first: the matcher is registered on the paths it maps (siteRegistration.ts planScripts).
       const map = sites.some((s) => s.autoMap) ? await autoMap(forceAutoMap) : null;
+      await syncRegistration(sites, map, deps.registration).catch((error) => warn('Tool Lens: content script registration failed', error));
       const { entries, remove } = siteConfigs(sites, map, await deps.store.entryIds(siteRules));
       if (remove.length) await deps.store.removeEntries(siteRules, remove);
       await deps.store.setEntries(siteRules, entries);

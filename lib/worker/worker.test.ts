@@ -50,7 +50,7 @@ const autoMapQuery = (rows: unknown[][]) => mock.pool.intercept({ ...QUERY, body
 function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`], openLookup?: WorkerDeps['openLookup'], more: Partial<WorkerDeps> = {}) {
   const registration = fakeRegistration(granted);
   const opened: string[] = [];
-  const injected: Array<[number, number]> = [];
+  const injected: unknown[][] = [];
   let optionsOpened = 0;
   const w = createWorker({
     store,
@@ -61,6 +61,7 @@ function worker(store: Store = memoryStore(), granted: string[] = [`${SITE}/*`],
     iconUrl: 'chrome-extension://self/icon/128.png',
     openTab: async (url) => opened.push(url),
     openOptions: async () => void optionsOpened++,
+    injectMatcher: async (tab, frame) => void injected.push(['matcher', tab, frame]),
     injectCard: async (tab, frame) => void injected.push([tab, frame]),
     fetch: mock.fetch,
     openLookup,
@@ -76,7 +77,7 @@ describe('worker', () => {
     const w = worker();
     // The first run lists a pasted key's projects before anything is saved: that one asks PostHog.
     for (const request of EVERY_REQUEST.filter((r) => r.type !== 'onboarding/projects')) {
-      const answer = await w.ask(request, request.type === 'card/inject' ? contentScript : popup);
+      const answer = await w.ask(request, request.type === 'card/inject' || request.type === 'matcher/inject' ? contentScript : popup);
       expect(responseSchemas[request.type].safeParse(answer).success, `${request.type}: ${JSON.stringify(answer)}`).toBe(true);
     }
     expect(mock.requests()).toBe(0);
@@ -85,11 +86,16 @@ describe('worker', () => {
     expect(await w.ask({ type: 'tool-metrics/get', tool: 'a', range: '7d' })).toMatchObject({ ok: false, error: { kind: 'not_configured' } });
   });
 
-  it("injects the card into the asking content script's own tab and frame, and opens the options", async () => {
+  it("injects the card, and the matcher for a watcher, into the asking content script's own tab and frame, and opens the options", async () => {
     const w = worker();
     expect(await w.ask({ type: 'card/inject' }, contentScript)).toEqual({ ok: true });
     expect(await w.ask({ type: 'card/inject' }, popup)).toEqual({ ok: false });
-    expect(w.injected).toEqual([[4, 2]]);
+    expect(await w.ask({ type: 'matcher/inject' }, contentScript)).toEqual({ ok: true });
+    expect(await w.ask({ type: 'matcher/inject' }, popup)).toEqual({ ok: false });
+    expect(w.injected).toEqual([
+      [4, 2],
+      ['matcher', 4, 2],
+    ]);
     await w.ask({ type: 'options/open' });
     expect(w.optionsOpened()).toBe(1);
   });
@@ -258,7 +264,8 @@ describe('worker', () => {
     const w = worker(store);
     autoMapQuery([['/tools/pdf', 'pdf-to-text', 40]]);
     await w.sitesChanged();
-    expect(w.registration.calls).toEqual([`register ${SITE}/*`]);
+    // The matcher on the mapped paths, the watcher on the rest of the site.
+    expect(w.registration.calls).toEqual([`register tool-lens-card ${SITE}/tools*`, `register tool-lens-watch ${SITE}/* -${SITE}/tools*`]);
     expect(await store.getEntry(siteRules, SITE)).toMatchObject({ site: { origin: SITE }, autoMap: { '/tools/pdf': 'pdf-to-text' } });
     expect(mock.requests()).toBe(1);
 
@@ -277,7 +284,7 @@ describe('worker', () => {
     await store.set(sitesItem, []);
     await w.sitesChanged();
     expect(await store.entryIds(siteRules)).toEqual([]);
-    expect(w.registration.calls.at(-1)).toBe('unregister');
+    expect(w.registration.calls.slice(-2)).toEqual(['unregister tool-lens-card', 'unregister tool-lens-watch']);
   });
 
   it('drops cached figures when a setting they depend on changes, and keeps them when only the budget does', async () => {

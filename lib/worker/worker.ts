@@ -55,6 +55,8 @@ export interface WorkerDeps {
   openLookupPanel?(target: { windowId?: number; tabId?: number }): Promise<'panel' | 'tab'>;
   /** Tells the extension's open pages that a lookup waits (an open lookup page takes it: lookup/take). */
   notifyPages?(): void;
+  /** Runs the matcher (entrypoints/matcher.ts) in a watcher's own tab and frame. */
+  injectMatcher(tabId: number, frameId: number): Promise<void>;
   /** Runs the card script in a content script's own tab and frame. */
   injectCard(tabId: number, frameId: number): Promise<void>;
   /** Whether the browser lets Tool Lens reach a host (permissions.contains). */
@@ -272,6 +274,12 @@ export function createWorker(deps: WorkerDeps) {
     'auth/sign-out': async () => {
       await signIn.signOut();
       await dropFigures();
+      return { ok: true };
+    },
+    // The matcher, for a page the watcher runs on (siteRegistration.ts planScripts): into the asking frame only.
+    'matcher/inject': async (_r, sender) => {
+      if (sender.tab?.id === undefined) return { ok: false };
+      await deps.injectMatcher(sender.tab.id, sender.frameId ?? 0);
       return { ok: true };
     },
     // The card (Preact, components, CSS) runs only on tool pages: the content script asks for it there.
