@@ -66,6 +66,17 @@ describe('sites', () => {
     expect(calls.slice(4)).toEqual(['update tool-lens-card https://a.example/*', 'unregister tool-lens-watch']);
   });
 
+  it('puts the matcher on the whole host when the browser refuses a pattern made of the paths, and says why', async () => {
+    const { api, calls } = fakeRegistration(['https://a.example/*']);
+    const refusing = {
+      ...api,
+      register: (s: Parameters<typeof api.register>[0]) =>
+        s.matches.some((m) => m.includes('tools')) ? Promise.reject(new Error('Invalid url pattern')) : api.register(s),
+    };
+    await expect(syncRegistration([newSite('https://a.example')], { '/tools/a': 'a' }, refusing)).rejects.toThrow('Invalid url pattern');
+    expect(calls).toEqual(['register tool-lens-card https://a.example/*']);
+  });
+
   it('puts the matcher on every page of a host where a tool can be named anywhere', () => {
     const site = newSite('https://a.example');
     const map = { '/tools/a': 'a' };

@@ -101,7 +101,7 @@ export function toolPathPrefixes(site: Site, autoMap: AutoMap | null): string[] 
  * is under it) and the watcher on the rest. Match patterns carry no port: the sites of one host share
  * its registration, the union of their paths. `hosts` are the sites' permitted host patterns.
  */
-export function planScripts(sites: Site[], autoMap: AutoMap | null, hosts: string[]): ScriptRegistration[] {
+export function planScripts(sites: Site[], autoMap: AutoMap | null, hosts: string[], wholeHosts = false): ScriptRegistration[] {
   const matcher: ScriptRegistration = { id: CONTENT_SCRIPT_ID, file: MATCHER_SCRIPT, matches: [], excludeMatches: [] };
   const watcher: ScriptRegistration = { id: WATCHER_SCRIPT_ID, file: WATCHER_SCRIPT, matches: [], excludeMatches: [] };
   for (const host of hosts) {
@@ -113,7 +113,7 @@ export function planScripts(sites: Site[], autoMap: AutoMap | null, hosts: strin
       if (prefixes === 'all') break;
       for (const path of paths) prefixes.add(path);
     }
-    if (prefixes !== 'all' && prefixes.size > MAX_TOOL_PREFIXES) prefixes = 'all';
+    if (wholeHosts || (prefixes !== 'all' && prefixes.size > MAX_TOOL_PREFIXES)) prefixes = 'all';
     if (prefixes === 'all') {
       matcher.matches.push(host);
       continue;
@@ -132,15 +132,26 @@ const sameScript = (a: ScriptRegistration, b: ScriptRegistration) =>
 
 /**
  * Registers the matcher and the watcher exactly on the enabled sites whose permission is granted
- * (planScripts), updating only what changed. Returns the permitted host patterns.
+ * (planScripts), updating only what changed. Returns the permitted host patterns. Should the browser
+ * refuse a pattern made of the site's paths (they come from the project's events), the matcher goes
+ * on the whole of each host instead, as it would without any path: the card is never lost to it.
  */
 export async function syncRegistration(sites: Site[], autoMap: AutoMap | null, api: RegistrationApi): Promise<string[]> {
+  try {
+    return await registerPlan(sites, autoMap, api, false);
+  } catch (error) {
+    await registerPlan(sites, autoMap, api, true);
+    throw error;
+  }
+}
+
+async function registerPlan(sites: Site[], autoMap: AutoMap | null, api: RegistrationApi, wholeHosts: boolean): Promise<string[]> {
   const hosts: string[] = [];
   for (const site of sites) {
     const pattern = matchPatternFor(site.origin);
     if (!hosts.includes(pattern) && (await api.hasPermission(pattern))) hosts.push(pattern);
   }
-  const next = planScripts(sites, autoMap, hosts);
+  const next = planScripts(sites, autoMap, hosts, wholeHosts);
   const current = await api.registered();
   // What stays first, what goes last: a page loading in between gets both scripts (the second to start
   // finds the first's mark or the matcher's), never neither.
