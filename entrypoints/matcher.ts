@@ -14,12 +14,14 @@ import type { browser } from 'wxt/browser';
 const ext = extensionApi<typeof browser>();
 
 /**
- * The content script, registered at run time (lib/matching/siteRegistration.ts MATCHER_SCRIPT), only
- * on the sites the user enabled. This script is only the matcher: it
+ * The content script, registered at run time (lib/matching/siteRegistration.ts planScripts), only
+ * on the sites the user enabled, and there on the paths where the site's rules can name a tool (the
+ * whole site when its own marker selector may match anywhere); the watcher (./watcher.ts) has it
+ * injected on the site's other pages when they carry the marker or navigate in place. This script is only the matcher: it
  * reads the location, the marker and this site's rules (from storage, not a message), and on a tool
  * page asks the background worker to inject the card script (`card/inject`: Preact, the components
  * and the CSS), which runs in this same isolated world and registers itself on `CARD_HOST_GLOBAL`.
- * On other pages nothing else is loaded. It runs on every page of an enabled site, so it carries no
+ * On other pages nothing else is loaded. It runs on many pages of an enabled site, so it carries no
  * zod and no Preact: the few answers it reads are checked in plain code (lib/protocol/plainChecks.ts,
  * lib/matching/siteConfig.ts); the worker checks every message it sends, the card every answer it shows.
  * It is an unlisted script rather than WXT's content script: WXT's content-script context (the
