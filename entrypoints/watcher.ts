@@ -1,5 +1,4 @@
-import { TOOL_MARKER_NAME } from '../lib/matching/toolMatch';
-import { watchLocation } from '../lib/matching/locationWatch';
+import { watchPage } from '../lib/matching/pageWatch';
 import { extensionApi, MATCHER_MARK, WATCHER_MARK } from '../lib/protocol/isolatedWorld';
 import type { Request } from '../lib/protocol/messages';
 import type { browser } from 'wxt/browser';
@@ -17,33 +16,12 @@ export default defineUnlistedScript(() => {
   const world = globalThis as Record<string, unknown>;
   if (world[MATCHER_MARK] === true || world[WATCHER_MARK] === true) return;
   world[WATCHER_MARK] = true;
-
-  let asked = false;
-  const askForMatcher = () => {
-    if (asked || world[MATCHER_MARK] === true) return;
-    asked = true;
-    const request: Request = { type: 'matcher/inject' };
-    extensionApi<typeof browser>()
-      .runtime.sendMessage(request)
-      .catch(() => {
-        asked = false; // the worker may be restarting: the next navigation asks again
-      });
-  };
-
-  const lookForMarker = () => {
-    if (document.querySelector(`meta[name="${TOOL_MARKER_NAME}"]`)) askForMatcher();
-  };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', lookForMarker, { once: true });
-  else lookForMarker();
-
-  // Stops once the matcher is asked for (it follows navigation itself), or the extension is gone
-  // (updated or removed: this page outlives it).
-  const watching = () => !asked && Boolean(extensionApi<typeof browser>().runtime?.id);
-  const page = () => location.pathname + location.search; // what names a tool (a hash does not)
-  const loaded = page();
-  watchLocation(() => {
-    // As the matcher does: give the app a moment to render the new page (and its marker) first. The
-    // Navigation API also tells of a navigation that loads another document: this one stays as it is.
-    setTimeout(() => void (watching() && page() !== loaded && askForMatcher()), 50);
-  }, watching);
+  const request: Request = { type: 'matcher/inject' };
+  watchPage({
+    doc: document,
+    page: () => location.pathname + location.search,
+    matcherRuns: () => world[MATCHER_MARK] === true,
+    extensionAlive: () => Boolean(extensionApi<typeof browser>().runtime?.id),
+    askForMatcher: () => extensionApi<typeof browser>().runtime.sendMessage(request),
+  });
 });

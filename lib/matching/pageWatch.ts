@@ -1,0 +1,49 @@
+/**
+ * The watcher's logic (entrypoints/watcher.ts): on a page of an enabled site whose URL the site's
+ * rules cannot name a tool by, when to call the matcher in. It uses no extension API until then:
+ * most pages of a site are such pages (lib/matching/siteRegistration.ts planScripts).
+ */
+import { watchLocation, type LocationSource } from './locationWatch';
+import { TOOL_MARKER_NAME } from './toolMatch';
+
+/** How long after a client-side navigation the page is looked at: the app renders the new page (and its marker) first. */
+export const SETTLE_MS = 50;
+
+export interface PageWatchDeps {
+  doc: Pick<Document, 'readyState' | 'addEventListener' | 'querySelector'>;
+  /** The page's path and query, which name a tool (a hash does not). */
+  page(): string;
+  location?: LocationSource;
+  /** Whether the matcher already runs in this world (injected, or registered here too). */
+  matcherRuns(): boolean;
+  /** Whether the extension is still there (updated or removed: the page outlives it). */
+  extensionAlive(): boolean;
+  /** Has the worker inject the matcher into this frame; rejects when it could not be asked. */
+  askForMatcher(): Promise<unknown>;
+}
+
+/**
+ * Asks for the matcher once: when the page carries the tool marker at DOMContentLoaded, or when it
+ * navigates in place to another path or query. Then stops: the matcher follows navigation itself. A
+ * navigation that loads another document leaves this page's path as it was, and asks nothing.
+ */
+export function watchPage(deps: PageWatchDeps): void {
+  let asked = false;
+  const ask = () => {
+    if (asked || deps.matcherRuns()) return;
+    asked = true;
+    deps.askForMatcher().catch(() => {
+      asked = false; // the worker may be restarting: the next navigation asks again
+    });
+  };
+
+  const lookForMarker = () => {
+    if (deps.doc.querySelector(`meta[name="${TOOL_MARKER_NAME}"]`)) ask();
+  };
+  if (deps.doc.readyState === 'loading') deps.doc.addEventListener('DOMContentLoaded', lookForMarker, { once: true });
+  else lookForMarker();
+
+  const watching = () => !asked && deps.extensionAlive();
+  const loaded = deps.page();
+  watchLocation(() => setTimeout(() => void (watching() && deps.page() !== loaded && ask()), SETTLE_MS), watching, deps.location);
+}
