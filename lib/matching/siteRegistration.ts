@@ -66,25 +66,30 @@ export interface RegistrationApi {
   hasPermission(pattern: string): Promise<boolean>;
 }
 
-/** More path prefixes than this on one host: the matcher goes on every page of it. */
-export const MAX_TOOL_PREFIXES = 100;
+/** More tool paths than this on one host: the matcher goes on every page of it. */
+export const MAX_TOOL_PATHS = 100;
 /** A path segment a match pattern can carry as it is (RFC 3986 pchar): anything else, the matcher goes everywhere. */
 const PLAIN_SEGMENT = /^[A-Za-z0-9._~!$&'()+,;=@%-]+$/;
 
 /**
- * Where a site's rules can name a tool: the first path segment of each URL rule and each auto-mapped
- * path (`/tools/news-analyzer` → `/tools`), or 'all' when they can name one anywhere: a marker
- * selector of the site's own (it may match on any page, and only the matcher knows it), a regex rule,
- * a rule or path whose first segment is not fixed, or auto-mapping without its table yet. A prefix
- * covers more pages than the rules name; the matcher decides on those.
+ * Where a site's rules can name a tool, as the paths of match patterns: `/tools*` for each URL rule
+ * or auto-mapped path whose first segment is `tools` (the path, its query and what is under it), `/`
+ * and `/?*` for the home page. Or 'all' when they can name one anywhere: a marker selector of the
+ * site's own (it may match on any page, and only the matcher knows it), a regex rule, a rule or path
+ * whose first segment is not fixed, or auto-mapping without its table yet. A pattern covers more
+ * pages than the rules name; the matcher decides on those.
  */
-export function toolPathPrefixes(site: Site, autoMap: AutoMap | null): string[] | 'all' {
+export function toolPathPatterns(site: Site, autoMap: AutoMap | null): string[] | 'all' {
   if (site.marker) return 'all';
-  const prefixes = new Set<string>();
+  const paths = new Set<string>();
   const add = (path: string) => {
     const first = path.split('/')[1] ?? '';
-    if (!PLAIN_SEGMENT.test(first) || first.startsWith(':')) return false;
-    prefixes.add(`/${first}`);
+    if (path === '/') {
+      paths.add('/').add('/?*');
+      return true;
+    }
+    if (!PLAIN_SEGMENT.test(first)) return false;
+    paths.add(`/${first}*`);
     return true;
   };
   for (const rule of site.urlRules) if (rule.kind === 'regex' || !add(rule.value)) return 'all';
@@ -92,43 +97,47 @@ export function toolPathPrefixes(site: Site, autoMap: AutoMap | null): string[] 
     if (!autoMap) return 'all';
     for (const path of Object.keys(autoMap)) if (!add(path)) return 'all';
   }
-  return prefixes.size > MAX_TOOL_PREFIXES ? 'all' : [...prefixes].sort();
+  return paths.size > MAX_TOOL_PATHS ? 'all' : [...paths].sort();
 }
 
 /**
- * The matcher and the watcher, by host: on a host where the rules can name a tool anywhere, the
- * matcher on all of it; else the matcher on its tool paths (`prefix*`: the path, its query and what
- * is under it) and the watcher on the rest. Match patterns carry no port: the sites of one host share
- * its registration, the union of their paths. `hosts` are the sites' permitted host patterns.
+ * The matcher and the watcher, by host: the matcher on the host's tool paths (toolPathPatterns) and
+ * the watcher on the rest; the matcher on the whole host where the rules can name a tool anywhere, or
+ * nowhere by the URL (only a page marker names them: every tool page there is one, and the matcher
+ * reads it as the page loads). Paths with an empty segment (`//tools/x`, which the matcher reads as
+ * `/tools/x`) go to the matcher too. Match patterns carry no port: the sites of one host share its
+ * registration, the union of their paths. `hosts` are the sites' permitted host patterns.
  */
 export function planScripts(sites: Site[], autoMap: AutoMap | null, hosts: string[], wholeHosts = false): ScriptRegistration[] {
   const matcher: ScriptRegistration = { id: CONTENT_SCRIPT_ID, file: MATCHER_SCRIPT, matches: [], excludeMatches: [] };
   const watcher: ScriptRegistration = { id: WATCHER_SCRIPT_ID, file: WATCHER_SCRIPT, matches: [], excludeMatches: [] };
   for (const host of hosts) {
-    const onHost = sites.filter((site) => matchPatternFor(site.origin) === host);
-    let prefixes: Set<string> | 'all' = new Set();
-    for (const site of onHost) {
-      const paths = toolPathPrefixes(site, autoMap);
-      if (paths === 'all') prefixes = 'all';
-      if (prefixes === 'all') break;
-      for (const path of paths) prefixes.add(path);
+    let paths: Set<string> | 'all' = new Set();
+    for (const site of sites.filter((s) => matchPatternFor(s.origin) === host)) {
+      const own = toolPathPatterns(site, autoMap);
+      if (own === 'all') paths = 'all';
+      if (paths === 'all') break;
+      for (const path of own) paths.add(path);
     }
-    if (wholeHosts || (prefixes !== 'all' && prefixes.size > MAX_TOOL_PREFIXES)) prefixes = 'all';
-    if (prefixes === 'all') {
+    if (wholeHosts || paths === 'all' || paths.size === 0 || paths.size > MAX_TOOL_PATHS) {
       matcher.matches.push(host);
       continue;
     }
     const base = host.slice(0, -'/*'.length);
-    const toolPages = [...prefixes].sort().map((prefix) => `${base}${prefix}*`);
+    const toolPages = [...paths, '//*'].map((path) => `${base}${path}`);
     matcher.matches.push(...toolPages);
     watcher.matches.push(host);
     watcher.excludeMatches.push(...toolPages);
   }
-  return [matcher, watcher].filter((script) => script.matches.length > 0);
+  return [matcher, watcher]
+    .filter((script) => script.matches.length > 0)
+    .map((script) => ({ ...script, matches: sorted(script.matches), excludeMatches: sorted(script.excludeMatches) }));
 }
 
+/** As the browsers list a script's patterns (Chromium keeps them in a sorted set): compared as sets. */
+const sorted = (patterns: string[]) => [...new Set(patterns)].sort();
 const sameScript = (a: ScriptRegistration, b: ScriptRegistration) =>
-  a.file === b.file && a.matches.join() === b.matches.join() && a.excludeMatches.join() === b.excludeMatches.join();
+  a.file === b.file && sorted(a.matches).join() === sorted(b.matches).join() && sorted(a.excludeMatches).join() === sorted(b.excludeMatches).join();
 
 /**
  * Registers the matcher and the watcher exactly on the enabled sites whose permission is granted
@@ -140,11 +149,17 @@ export async function syncRegistration(sites: Site[], autoMap: AutoMap | null, a
   try {
     return await registerPlan(sites, autoMap, api, false);
   } catch (error) {
-    await registerPlan(sites, autoMap, api, true);
+    await registerPlan(sites, autoMap, api, true).catch(() => undefined);
     throw error;
   }
 }
 
+/**
+ * Every page keeps a script while the registration changes: the matcher first takes the union of
+ * where it was and where it goes, then the watcher goes where it goes, then the matcher; a page that
+ * loads in between gets one or both (the second to start finds the matcher's mark, or has it injected
+ * to no effect), never neither.
+ */
 async function registerPlan(sites: Site[], autoMap: AutoMap | null, api: RegistrationApi, wholeHosts: boolean): Promise<string[]> {
   const hosts: string[] = [];
   for (const site of sites) {
@@ -153,14 +168,26 @@ async function registerPlan(sites: Site[], autoMap: AutoMap | null, api: Registr
   }
   const next = planScripts(sites, autoMap, hosts, wholeHosts);
   const current = await api.registered();
-  // What stays first, what goes last: a page loading in between gets both scripts (the second to start
-  // finds the first's mark or the matcher's), never neither.
-  for (const script of next) {
-    const now = current.find((c) => c.id === script.id);
-    if (!now) await api.register(script);
-    else if (!sameScript(now, script)) await api.update(script);
-  }
-  for (const script of current) if (!next.some((n) => n.id === script.id)) await api.unregister(script.id);
+  const apply = async (id: string, to: ScriptRegistration | undefined) => {
+    const now = current.find((c) => c.id === id);
+    if (!to) {
+      if (now) await api.unregister(id);
+    } else if (!now) await api.register(to);
+    else if (!sameScript(now, to)) await api.update(to);
+    const at = current.findIndex((c) => c.id === id);
+    if (at >= 0) current.splice(at, 1);
+    if (to) current.push(to);
+  };
+  const matcherNow = current.find((c) => c.id === CONTENT_SCRIPT_ID);
+  const matcherNext = next.find((n) => n.id === CONTENT_SCRIPT_ID);
+  if (matcherNow?.file === MATCHER_SCRIPT && matcherNext)
+    await apply(CONTENT_SCRIPT_ID, { ...matcherNext, matches: sorted([...matcherNow.matches, ...matcherNext.matches]) });
+  else if (matcherNext) await apply(CONTENT_SCRIPT_ID, matcherNext);
+  await apply(
+    WATCHER_SCRIPT_ID,
+    next.find((n) => n.id === WATCHER_SCRIPT_ID),
+  );
+  await apply(CONTENT_SCRIPT_ID, matcherNext);
   return hosts;
 }
 
