@@ -7,6 +7,7 @@
  */
 import { AUTO_MAP_MAX_AGE_MS, siteConfigs, syncRegistration, type RegistrationApi, type SiteConfig } from '../matching/siteRegistration';
 import type { AutoMap } from '../matching/toolMatch';
+import type { Site } from '../matching/siteSchema';
 import { autoMapItem, siteRules, sitesItem } from '../storage/items';
 import type { Store } from '../storage/store';
 
@@ -27,32 +28,47 @@ export function createSiteSync(deps: SiteSyncDeps) {
   const now = deps.now ?? Date.now;
   const warn = deps.warn ?? ((message, error) => console.warn(message, error));
 
+  /** The stored table, if it is of the connection's project (of any age), and that project. */
+  async function storedAutoMap() {
+    const stored = await deps.store.get(autoMapItem);
+    const project = await deps.autoMap.project();
+    return { stored, project, map: project && stored?.settings === project ? stored.map : null };
+  }
+
   /**
    * The auto-mapping table: reused for a day, asked of PostHog again after that or for another
    * project. When PostHog cannot answer (a revoked key, an outage) the last table of the same project
    * stays, so tool pages keep their card and it can say what is wrong.
    */
-  async function autoMap(force: boolean): Promise<AutoMap | null> {
-    const stored = await deps.store.get(autoMapItem);
-    const project = await deps.autoMap.project();
+  async function autoMap(force: boolean, known: Awaited<ReturnType<typeof storedAutoMap>>): Promise<AutoMap | null> {
+    const { stored, project, map } = known;
     if (!project) return null;
-    const sameProject = stored?.settings === project;
-    if (!force && stored && sameProject && now() - stored.at < AUTO_MAP_MAX_AGE_MS) return stored.map;
+    if (!force && stored && map && now() - stored.at < AUTO_MAP_MAX_AGE_MS) return map;
     const fresh = await deps.autoMap.fetchAutoMap();
-    if (!fresh) return sameProject ? stored.map : null;
+    if (!fresh) return map;
     await deps.store.set(autoMapItem, { at: now(), settings: fresh.settings, map: fresh.map });
     return fresh.map;
   }
 
+  const register = (sites: Site[], map: AutoMap | null) =>
+    syncRegistration(sites, map, deps.registration).catch((error) => warn('Tool Lens: content script registration failed', error));
+
   // One sync at a time, in order: a later one always sees what an earlier one wrote.
   let syncing: Promise<void> = Promise.resolve();
-  /** Brings the registration and the published rules in line with the stored sites. */
+  /**
+   * Brings the registration and the published rules in line with the stored sites. The scripts are
+   * registered at once from the table already stored (none: the matcher on the whole of each host),
+   * so a site just enabled has them before PostHog answers for a new table, and again once it has.
+   */
   function sync(forceAutoMap = false): Promise<void> {
-    syncing = syncing.then(async () => {
+    // After a failed one too: each sync reads everything afresh.
+    syncing = syncing.catch(() => undefined).then(async () => {
       const sites = await deps.store.get(sitesItem);
-      // The table first: the matcher is registered on the paths it maps (siteRegistration.ts planScripts).
-      const map = sites.some((s) => s.autoMap) ? await autoMap(forceAutoMap) : null;
-      await syncRegistration(sites, map, deps.registration).catch((error) => warn('Tool Lens: content script registration failed', error));
+      const wantsMap = sites.some((s) => s.autoMap);
+      const known = await storedAutoMap();
+      await register(sites, wantsMap ? known.map : null);
+      const map = wantsMap ? await autoMap(forceAutoMap, known) : null;
+      if (wantsMap && map !== known.map) await register(sites, map);
       const { entries, remove } = siteConfigs(sites, map, await deps.store.entryIds(siteRules));
       if (remove.length) await deps.store.removeEntries(siteRules, remove);
       await deps.store.setEntries(siteRules, entries);

@@ -264,8 +264,14 @@ describe('worker', () => {
     const w = worker(store);
     autoMapQuery([['/tools/pdf', 'pdf-to-text', 40]]);
     await w.sitesChanged();
-    // The matcher on the mapped paths, the watcher on the rest of the site.
-    expect(w.registration.calls).toEqual([`register tool-lens-card ${SITE}/tools*`, `register tool-lens-watch ${SITE}/* -${SITE}/tools*`]);
+    // At once, before PostHog's table: the matcher on the whole site. With the table: the matcher on the
+    // mapped paths (widened to them first), the watcher on the rest of the site, then the matcher narrowed.
+    expect(w.registration.calls).toEqual([
+      `register tool-lens-card ${SITE}/*`,
+      `update tool-lens-card ${SITE}/* ${SITE}//* ${SITE}/tools*`,
+      `register tool-lens-watch ${SITE}/* -${SITE}//* -${SITE}/tools*`,
+      `update tool-lens-card ${SITE}//* ${SITE}/tools*`,
+    ]);
     expect(await store.getEntry(siteRules, SITE)).toMatchObject({ site: { origin: SITE }, autoMap: { '/tools/pdf': 'pdf-to-text' } });
     expect(mock.requests()).toBe(1);
 
@@ -284,7 +290,7 @@ describe('worker', () => {
     await store.set(sitesItem, []);
     await w.sitesChanged();
     expect(await store.entryIds(siteRules)).toEqual([]);
-    expect(w.registration.calls.slice(-2)).toEqual(['unregister tool-lens-card', 'unregister tool-lens-watch']);
+    expect(w.registration.calls.slice(-2)).toEqual(['unregister tool-lens-watch', 'unregister tool-lens-card']);
   });
 
   it('drops cached figures when a setting they depend on changes, and keeps them when only the budget does', async () => {
