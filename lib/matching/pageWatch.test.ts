@@ -8,7 +8,7 @@ function page({ readyState = 'loading' as DocumentReadyState, marker = false, pa
     querySelector: (selector: string) => (marker && selector === 'meta[name="tool-lens:tool"]' ? ({} as Element) : null),
   });
   const navigation = new EventTarget();
-  const state = { path, alive: true, matcher: false, asks: 0, failNext: false };
+  const state = { path, alive: true, matcher: false, asks: 0, answer: 'ok' as 'ok' | 'refused' | 'unreachable' | 'pending', failPending: () => {} };
   const deps: PageWatchDeps = {
     doc: doc as unknown as PageWatchDeps['doc'],
     page: () => state.path.split('#')[0]!, // pathname + search, as the watcher reads them
@@ -17,10 +17,11 @@ function page({ readyState = 'loading' as DocumentReadyState, marker = false, pa
     extensionAlive: () => state.alive,
     askForMatcher: async () => {
       state.asks++;
-      if (state.failNext) {
-        state.failNext = false;
-        throw new Error('Could not establish connection. Receiving end does not exist.');
-      }
+      const answer = state.answer;
+      state.answer = 'ok';
+      if (answer === 'unreachable') throw new Error('Could not establish connection. Receiving end does not exist.');
+      if (answer === 'pending') await new Promise<void>((_, fail) => (state.failPending = () => fail(new Error('worker restarted'))));
+      return { ok: answer === 'ok' };
     },
   };
   /** As the browser does it: the navigate event, then (for a navigation in place) the new URL. */
@@ -29,7 +30,10 @@ function page({ readyState = 'loading' as DocumentReadyState, marker = false, pa
     if (inPlace) state.path = to;
     await vi.advanceTimersByTimeAsync(SETTLE_MS);
   };
-  const contentLoaded = () => doc.dispatchEvent(new Event('DOMContentLoaded'));
+  const contentLoaded = async () => {
+    doc.dispatchEvent(new Event('DOMContentLoaded'));
+    await vi.advanceTimersByTimeAsync(0);
+  };
   return { deps, state, navigate, contentLoaded };
 }
 
@@ -41,24 +45,25 @@ describe('watchPage', () => {
     const marked = page({ marker: true });
     watchPage(marked.deps);
     expect(marked.state.asks).toBe(0);
-    marked.contentLoaded();
+    await marked.contentLoaded();
     expect(marked.state.asks).toBe(1);
 
     const plain = page();
     watchPage(plain.deps);
-    plain.contentLoaded();
+    await plain.contentLoaded();
     expect(plain.state.asks).toBe(0);
 
-    // Injected into a page already parsed (a tab open before the site was enabled): it looks at once.
+    // Started on a page already parsed: it looks at once.
     const parsed = page({ readyState: 'complete', marker: true });
     watchPage(parsed.deps);
+    await vi.advanceTimersByTimeAsync(0);
     expect(parsed.state.asks).toBe(1);
   });
 
   it('asks once the app navigates in place to another path or query, not for a hash or another document, then stops', async () => {
     const p = page({ path: '/about' });
     watchPage(p.deps);
-    p.contentLoaded();
+    await p.contentLoaded();
     await p.navigate('/about#team');
     await p.navigate('/tools/news-analyzer', false); // a link that loads another document: this one stays
     expect(p.state.asks).toBe(0);
@@ -69,28 +74,46 @@ describe('watchPage', () => {
     expect(p.state.asks).toBe(1);
   });
 
-  it('asks again at the next navigation when the worker could not be reached, and never once the matcher runs or the extension is gone', async () => {
+  it('asks again at the next navigation when the worker could not be reached or refused, even after a navigation while it was asked', async () => {
     const p = page();
     watchPage(p.deps);
-    p.state.failNext = true;
+    p.state.answer = 'unreachable';
     await p.navigate('/tools/a');
     expect(p.state.asks).toBe(1);
+    p.state.answer = 'refused';
     await p.navigate('/tools/b');
     expect(p.state.asks).toBe(2);
+    // An ask under way when the app navigates again, which then fails: the navigation after asks again.
+    p.state.answer = 'pending';
+    await p.navigate('/tools/c');
+    await p.navigate('/tools/d');
+    expect(p.state.asks).toBe(3);
+    p.state.failPending();
+    await p.navigate('/tools/e');
+    expect(p.state.asks).toBe(4);
+    await p.navigate('/tools/f');
+    expect(p.state.asks).toBe(4);
+  });
 
+  it('never asks once the matcher runs or the extension is gone, and touches the extension only to ask', async () => {
     const injected = page({ marker: true });
     watchPage(injected.deps);
     injected.state.matcher = true;
-    injected.contentLoaded();
+    await injected.contentLoaded();
     await injected.navigate('/tools/a');
     expect(injected.state.asks).toBe(0);
 
     const gone = page();
-    watchPage(gone.deps);
+    let looks = 0;
+    watchPage({ ...gone.deps, extensionAlive: () => (looks++, gone.state.alive) });
+    await gone.contentLoaded();
+    await gone.navigate('/about#team');
+    expect(looks).toBe(0);
     gone.state.alive = false;
     await gone.navigate('/tools/a');
     gone.state.alive = true;
     await gone.navigate('/tools/b');
     expect(gone.state.asks).toBe(0);
+    expect(looks).toBe(1);
   });
 });

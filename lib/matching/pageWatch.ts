@@ -24,17 +24,32 @@ export interface PageWatchDeps {
 
 /**
  * Asks for the matcher once: when the page carries the tool marker at DOMContentLoaded, or when it
- * navigates in place to another path or query. Then stops: the matcher follows navigation itself. A
- * navigation that loads another document leaves this page's path as it was, and asks nothing.
+ * navigates in place to another path or query. Stops once the worker says it injected it (the
+ * matcher follows navigation itself), or once the extension is gone; an ask that fails is made again
+ * at the next navigation. A navigation that loads another document leaves this page's path as it
+ * was, and asks nothing. The extension's API is touched only to ask.
  */
 export function watchPage(deps: PageWatchDeps): void {
-  let asked = false;
+  let asking = false;
+  let done = false;
   const ask = () => {
-    if (asked || deps.matcherRuns()) return;
-    asked = true;
-    deps.askForMatcher().catch(() => {
-      asked = false; // the worker may be restarting: the next navigation asks again
-    });
+    if (asking || done || deps.matcherRuns()) return;
+    if (!deps.extensionAlive()) {
+      done = true;
+      return;
+    }
+    asking = true;
+    Promise.resolve()
+      .then(() => deps.askForMatcher())
+      .then(
+        (answer) => {
+          done = (answer as { ok?: unknown } | undefined)?.ok === true;
+        },
+        () => undefined, // the worker may be restarting: the next navigation asks again
+      )
+      .finally(() => {
+        asking = false;
+      });
   };
 
   const lookForMarker = () => {
@@ -43,7 +58,10 @@ export function watchPage(deps: PageWatchDeps): void {
   if (deps.doc.readyState === 'loading') deps.doc.addEventListener('DOMContentLoaded', lookForMarker, { once: true });
   else lookForMarker();
 
-  const watching = () => !asked && deps.extensionAlive();
   const loaded = deps.page();
-  watchLocation(() => setTimeout(() => void (watching() && deps.page() !== loaded && ask()), SETTLE_MS), watching, deps.location);
+  watchLocation(
+    () => setTimeout(() => void (deps.page() !== loaded && ask()), SETTLE_MS),
+    () => !done,
+    deps.location,
+  );
 }
