@@ -210,7 +210,7 @@ export default defineBackground(() => {
       },
       // The matcher and the watcher mark their frame's isolated world as they start (a message would go
       // unanswered while one loads, and a second copy would run beside the first).
-      hasMatcher: async (id: number) => {
+      hasContentScript: async (id: number) => {
         const [frame] = await browser.scripting.executeScript({
           target: { tabId: id },
           // Serialized into the page: the marks' names go in as arguments.

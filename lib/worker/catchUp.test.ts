@@ -6,7 +6,7 @@ describe('matcher catch-up after a browser start', () => {
     const injected: number[] = [];
     const deps = (answering: boolean) => ({
       patterns: async () => ['https://tools.example.com/*', 'http://127.0.0.1/*'],
-      hasMatcher: async () => answering,
+      hasContentScript: async () => answering,
       inject: async (tabId: number) => void injected.push(tabId),
     });
     expect(await catchUpTab({ id: 1, url: 'https://tools.example.com/tools/pdf' }, deps(false))).toBe('injected');
@@ -35,7 +35,7 @@ describe('matcher catch-up after a browser start', () => {
     const { outcomes } = startCatchUp(
       {
         patterns: async () => ['http://127.0.0.1/*'],
-        hasMatcher: async (id) => marked.has(id),
+        hasContentScript: async (id) => marked.has(id),
         inject: async (id) => {
           injected.push(id);
           marked = new Set([...marked, id]);
@@ -80,7 +80,7 @@ describe('matcher catch-up after a browser start', () => {
     const { outcomes } = startCatchUp(
       {
         patterns: async () => (patternReads++, ['http://127.0.0.1/*']),
-        hasMatcher: async (id) => {
+        hasContentScript: async (id) => {
           if (id === 1) throw new Error('No tab with id: 1');
           return false;
         },

@@ -2,7 +2,8 @@
  * Right after the browser starts, Chromium may load a page before it has loaded the extension's
  * registered content scripts: that page gets no matcher, so no card (seen on the first tool page
  * opened after a restart, with the matcher at document_start). For a while after the worker starts,
- * each page of an enabled site without the matcher's mark gets one injected: the pages open when the
+ * each page of an enabled site with neither the matcher's mark nor the watcher's (the two content
+ * scripts: lib/matching/siteRegistration.ts planScripts) gets the matcher injected: the pages open when the
  * worker starts, each that finishes loading, and all of them again once the worker's start is done
  * (its site registration in place). That last sweep catches a page whose load began before the
  * worker's listener was added: Chromium does not replay tab events to a listener added late (seen:
@@ -14,14 +15,14 @@ export const CATCH_UP_MS = 60_000;
 type Tab = { id?: number; url?: string };
 
 export interface CatchUpDeps {
-  /** The match patterns the matcher is registered for (the enabled sites Tool Lens may reach). */
+  /** The host patterns of the enabled sites Tool Lens may reach (the matcher and the watcher cover them between them). */
   patterns(): Promise<string[]>;
-  /** Whether the matcher has marked the tab's isolated world (it runs there). */
-  hasMatcher(tabId: number): Promise<boolean>;
+  /** Whether the matcher or the watcher has marked the tab's isolated world (one of them runs there). */
+  hasContentScript(tabId: number): Promise<boolean>;
   inject(tabId: number): Promise<void>;
 }
 
-/** Whether a URL falls under one of the registered patterns (`scheme://host/*`, as the sites register them). */
+/** Whether a URL falls under one of the sites' host patterns (`scheme://host/*`). */
 export function underPatterns(url: string, patterns: string[]): boolean {
   return patterns.some((pattern) => {
     const prefix = pattern.endsWith('/*') ? pattern.slice(0, -1) : pattern;
@@ -35,10 +36,10 @@ export function underPatterns(url: string, patterns: string[]): boolean {
   });
 }
 
-/** A tab finished loading: if it is on an enabled site and no matcher runs there, inject one. */
+/** A tab finished loading: if it is on an enabled site and neither content script runs there, inject the matcher. */
 export async function catchUpTab(tab: Tab, deps: CatchUpDeps): Promise<'injected' | 'present' | 'elsewhere'> {
   if (tab.id === undefined || !tab.url || !underPatterns(tab.url, await deps.patterns())) return 'elsewhere';
-  if (await deps.hasMatcher(tab.id)) return 'present';
+  if (await deps.hasContentScript(tab.id)) return 'present';
   await deps.inject(tab.id).catch(() => undefined);
   return 'injected';
 }
