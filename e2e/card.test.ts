@@ -228,7 +228,7 @@ describe('metrics card on the sample site', () => {
             (answer) => ({ answer }),
             (error: unknown) => ({ error: String(error) }),
           );
-          const [matcherRan, watcherRan] = frame?.result as boolean[];
+          const [matcherRan, watcherRan] = (frame?.result as boolean[] | undefined) ?? [];
           return { matcherRan, watcherRan, ...status };
         },
         [page.url(), MATCHER_MARK, WATCHER_MARK] as const,

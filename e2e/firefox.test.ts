@@ -139,6 +139,34 @@ describe('Firefox', () => {
     await page.close();
   });
 
+  it('on a page no URL rule names, the watcher has the matcher injected when the app navigates in place to a tool page', async () => {
+    // Firefox takes the two registrations: the matcher on the auto-mapped /tools… paths, the watcher on the rest.
+    const options = await firefox.openPage('options.html');
+    const scripts = await options.evaluate(async () => {
+      type Script = { id: string; matches?: string[]; excludeMatches?: string[] };
+      const api = (globalThis as unknown as { browser: { scripting: { getRegisteredContentScripts(): Promise<Script[]> } } }).browser;
+      return (await api.scripting.getRegisteredContentScripts()).map((s) => [s.id, s.matches, s.excludeMatches ?? []]);
+    });
+    await options.close();
+    const host = new URL(site.url).hostname;
+    expect(scripts).toEqual(
+      expect.arrayContaining([
+        ['tool-lens-card', [`http://${host}//*`, `http://${host}/tools*`], []],
+        ['tool-lens-watch', [`http://${host}/*`], [`http://${host}//*`, `http://${host}/tools*`]],
+      ]),
+    );
+    const page = await firefox.browser.newPage();
+    const card = firefoxCard(firefox.browser, page);
+    await page.goto(`${site.url}/about`);
+    // No card: only the watcher runs on /about, and it shows none.
+    expect(await page.evaluate(() => document.querySelectorAll('tool-lens-card').length)).toBe(0);
+    // As a single-page app goes to a tool page: no load, the URL changes.
+    await page.evaluate(() => history.pushState({}, '', '/tools/news-analyzer'));
+    await expect.poll(() => card.count('[data-testid="card-ready"]'), { timeout: 30_000 }).toBe(1);
+    expect(await card.text('[data-testid="tool-name"]')).toBe('news-analyzer');
+    await page.close();
+  });
+
   it('the popup says the key works', async () => {
     const popup = await firefox.openPage('popup.html');
     await expect.poll(() => textOf(popup, '[data-testid="popup-connection"]'), { timeout: 30_000 }).toContain('✓ Key works');

@@ -15,9 +15,16 @@ let site: SampleSite;
 let browser: ExtensionBrowser;
 let stack: Stack;
 
-type Chrome = { chrome: { scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> } } };
-const registeredMatches = () =>
-  browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.scripting.getRegisteredContentScripts()).flatMap((s) => s.matches ?? []));
+type Script = { id: string; matches?: string[]; excludeMatches?: string[] };
+type Chrome = { chrome: { scripting: { getRegisteredContentScripts(): Promise<Script[]> } } };
+const registered = () =>
+  browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.scripting.getRegisteredContentScripts()) as Script[]);
+const registeredMatches = async () => (await registered()).flatMap((s) => s.matches ?? []);
+/** Where the matcher (tool-lens-card) and the watcher (tool-lens-watch) are registered on a host, and where the watcher is not. */
+const onHost = async (host: string) =>
+  Object.fromEntries(
+    (await registered()).map((s) => [s.id, [...(s.matches ?? []), ...(s.excludeMatches ?? []).map((m) => `not ${m}`)].filter((m) => m.includes(`//${host}/`))]),
+  );
 
 const toolName = (page: Page) => card(page).locator('[data-testid="tool-name"]').textContent();
 
@@ -74,6 +81,13 @@ describe('sites in the options', () => {
     await options.getByRole('button', { name: 'Add site' }).click();
     await expect.poll(() => options.locator('[data-testid="sites-status"]').textContent()).toContain(`Enabled on ${other}`);
     await expect.poll(registeredMatches).toContain('http://localhost/*');
+    // The auto-map names /tools/… pages: the matcher there, the watcher on the rest of the host.
+    await expect
+      .poll(() => onHost('localhost'))
+      .toEqual({
+        'tool-lens-card': ['http://localhost//*', 'http://localhost/tools*'],
+        'tool-lens-watch': ['http://localhost/*', 'not http://localhost//*', 'not http://localhost/tools*'],
+      });
 
     const page = await browser.context.newPage();
     await page.goto(`${other}/tools/csv-cleaner`);
