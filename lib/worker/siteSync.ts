@@ -62,17 +62,19 @@ export function createSiteSync(deps: SiteSyncDeps) {
    */
   function sync(forceAutoMap = false): Promise<void> {
     // After a failed one too: each sync reads everything afresh.
-    syncing = syncing.catch(() => undefined).then(async () => {
-      const sites = await deps.store.get(sitesItem);
-      const wantsMap = sites.some((s) => s.autoMap);
-      const known = await storedAutoMap();
-      await register(sites, wantsMap ? known.map : null);
-      const map = wantsMap ? await autoMap(forceAutoMap, known) : null;
-      if (wantsMap && map !== known.map) await register(sites, map);
-      const { entries, remove } = siteConfigs(sites, map, await deps.store.entryIds(siteRules));
-      if (remove.length) await deps.store.removeEntries(siteRules, remove);
-      await deps.store.setEntries(siteRules, entries);
-    });
+    syncing = syncing
+      .catch(() => undefined)
+      .then(async () => {
+        const sites = await deps.store.get(sitesItem);
+        const wantsMap = sites.some((s) => s.autoMap);
+        const known = await storedAutoMap();
+        await register(sites, wantsMap ? known.map : null);
+        const map = wantsMap ? await autoMap(forceAutoMap, known) : null;
+        if (wantsMap && map !== known.map) await register(sites, map);
+        const { entries, remove } = siteConfigs(sites, map, await deps.store.entryIds(siteRules));
+        if (remove.length) await deps.store.removeEntries(siteRules, remove);
+        await deps.store.setEntries(siteRules, entries);
+      });
     return syncing;
   }
 
