@@ -100,6 +100,24 @@ describe('worker', () => {
     expect(w.optionsOpened()).toBe(1);
   });
 
+  it("answers a card's prefs in the order asked: a read right after a write sees it, and two writes both land", async () => {
+    const w = worker();
+    // A card hidden, then the page reloaded at once: the new page's read comes while the write is under way.
+    const hidden = { corner: 'top-left' as const, hidden: true };
+    const [, read] = await Promise.all([
+      w.ask({ type: 'card-prefs/set', origin: SITE, prefs: hidden }, contentScript),
+      w.ask({ type: 'card-prefs/get', origin: SITE }, contentScript),
+    ]);
+    expect(read).toEqual({ prefs: hidden });
+    const other = 'https://other.example.com';
+    await Promise.all([
+      w.ask({ type: 'card-prefs/set', origin: SITE, prefs: { corner: 'bottom-left', hidden: false } }, contentScript),
+      w.ask({ type: 'card-prefs/set', origin: other, prefs: hidden }, contentScript),
+    ]);
+    expect(await w.ask({ type: 'card-prefs/get', origin: SITE }, contentScript)).toEqual({ prefs: { corner: 'bottom-left', hidden: false } });
+    expect(await w.ask({ type: 'card-prefs/get', origin: other }, contentScript)).toEqual({ prefs: hidden });
+  });
+
   it('sets the alarms at start, at the period in the settings, and clears the alerts alarm without settings', async () => {
     const store = memoryStore();
     await worker(store).start();

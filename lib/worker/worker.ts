@@ -193,6 +193,18 @@ export function createWorker(deps: WorkerDeps) {
     return origin ? (await store.get(sitesItem)).find((s) => s.origin === origin)?.project : undefined;
   }
 
+  /**
+   * The cards' prefs, read and written one request at a time, in the order they came: a card hidden and
+   * its page reloaded at once has the new page's read come while the write is under way, and a write is
+   * a read of every site's prefs then a write of them all.
+   */
+  let prefsQueue: Promise<unknown> = Promise.resolve();
+  const inOrder = <T>(op: () => Promise<T>): Promise<T> => {
+    const next = prefsQueue.then(op, op);
+    prefsQueue = next.catch(() => undefined);
+    return next;
+  };
+
   const handlers: Handlers = {
     'tool-metrics/get': async (r, sender) => {
       // A page chooses which tool its content script asks about: unknown names are rationed per site.
@@ -224,8 +236,8 @@ export function createWorker(deps: WorkerDeps) {
     'ranking/get': (r) => project.getRanking(r.range),
     'annotations/get': (r) => project.getAnnotations(r.range),
     'groups/types': () => project.getGroupTypes(),
-    'card-prefs/get': async (r) => ({ prefs: await readCardPrefs(store, r.origin) }),
-    'card-prefs/set': async (r) => ({ prefs: await writeCardPrefs(store, r.origin, r.prefs) }),
+    'card-prefs/get': (r) => inOrder(async () => ({ prefs: await readCardPrefs(store, r.origin) })),
+    'card-prefs/set': (r) => inOrder(async () => ({ prefs: await writeCardPrefs(store, r.origin, r.prefs) })),
     'site/config': async (r) => ({ config: await sites.configFor(r.origin) }),
     'auto-map/refresh': () => sites.refreshAutoMap(),
     'dashboards/list': async (r) => {
