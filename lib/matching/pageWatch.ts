@@ -11,7 +11,7 @@ export const SETTLE_MS = 50;
 
 export interface PageWatchDeps {
   doc: Pick<Document, 'readyState' | 'addEventListener' | 'querySelector'>;
-  /** The page's path and query, which name a tool (a hash does not). */
+  /** The page's URL without its hash (a hash does not name a tool). */
   page(): string;
   location?: LocationSource;
   /** Whether the matcher already runs in this world (injected, or registered here too). */
