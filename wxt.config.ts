@@ -89,6 +89,10 @@ export default defineConfig({
     commands: {
       'toggle-card': { suggested_key: { default: 'Alt+Shift+L' }, description: 'Show, collapse or expand the Tool Lens card' },
     },
+    // The card script, imported by the matcher on a tool page (entrypoints/matcher.ts cardHost): a module
+    // the browser compiles off the page's main thread. Behind a dynamic URL, which changes every session,
+    // so pages cannot probe for it; no install warning. Firefox has the worker inject it instead.
+    ...(browser !== 'firefox' ? { web_accessible_resources: [{ resources: ['card.js'], matches: ['https://*/*', ...LOOPBACK], use_dynamic_url: true }] } : {}),
     // An organisation's policy (lib/policy/): Chrome checks it against this schema. Firefox reads
     // the same values from policies.json without one, and warns when the manifest declares it.
     ...(browser !== 'firefox' ? { storage: { managed_schema: 'managed_schema.json' } } : {}),

@@ -245,6 +245,40 @@ describe('metrics card on the sample site', () => {
     await page.close();
   });
 
+  it('imports the card script as a module in its own world, which the page can neither see load nor fetch', async () => {
+    const page = await browser.context.newPage();
+    const cdp = await browser.context.newCDPSession(page);
+    const worlds = new Map<number, string>();
+    const parsed: Array<{ url: string; isModule?: boolean; executionContextId: number }> = [];
+    cdp.on('Runtime.executionContextCreated', ({ context }: { context: { id: number; name: string } }) => worlds.set(context.id, context.name));
+    cdp.on('Debugger.scriptParsed', (script: { url: string; isModule?: boolean; executionContextId: number }) => parsed.push(script));
+    await cdp.send('Runtime.enable');
+    await cdp.send('Debugger.enable');
+    await page.goto(`${site.url}/tools/news-analyzer`);
+    await shownFigures(page);
+    const cardUrl = `chrome-extension://${browser.extensionId}/card.js`;
+    // A module (compiled off the page's main thread as it streams in), not a script the worker injected,
+    // and in the extension's isolated world, where the matcher imported it.
+    expect(parsed.filter((s) => s.url === cardUrl).map((s) => ({ module: s.isModule, world: worlds.get(s.executionContextId) }))).toEqual([
+      { module: true, world: 'Tool Lens' },
+    ]);
+    await cdp.detach();
+    // The page: no extension URL among its resources, and the file refused at the extension's id
+    // (web-accessible only behind the session's dynamic URL).
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => !e.name.startsWith('http')).length)).toBe(0);
+    expect(
+      await page.evaluate(
+        (url) =>
+          fetch(url).then(
+            () => 'fetched',
+            () => 'refused',
+          ),
+        cardUrl,
+      ),
+    ).toBe('refused');
+    await page.close();
+  });
+
   it('records what a person does on a tool page through posthog-js, and the card counts it after a refresh', async () => {
     const { page, sessionId } = await openToolSettled('video-summarizer');
     const viewed = (await refreshedUntilCurrent(page, 'video-summarizer')).funnel;

@@ -8,7 +8,8 @@
  *   JavaScript + compile on a tool page 67 → 58 ms;
  * - the popup (its entry and the chunks it imports before its first paint): first render 148 / 110 /
  *   118 → 95 / 90 / 100 ms.
- * Not the matcher, which runs on every page of a site and calls most of its code only on a tool page,
+ * The card script is imported as a module in Chromium (entrypoints/matcher.ts cardHost): streamed,
+ * compiled whole off the main thread. Not the matcher, which runs on every page of a site and calls most of its code only on a tool page,
  * nor the chunks a page imports later (zod). Added once a chunk is minified (the minifier drops
  * comments, a Rollup banner with them), its source map moved down by the line.
  */
