@@ -14,6 +14,8 @@ import { compileHint } from './scripts/compileHint';
  * `optional_host_permissions` (Firefox's MV2 has none of the last, so a site could never be added).
  */
 const LOOPBACK = ['http://localhost/*', 'http://127.0.0.1/*'];
+/** Where a tool site or a PostHog host can be: over https, plain http only on this machine. The card script loads on every site that can be enabled. */
+const SITE_PATTERNS = ['https://*/*', ...LOOPBACK];
 
 // WXT names NODE_ENV after the mode (`localhost`), and Vite and Preact's preset read anything but
 // `production` as a development build: JSX with each element's source file and line, development
@@ -83,7 +85,7 @@ export default defineConfig({
     permissions: ['storage', 'activeTab', 'scripting', 'alarms', 'identity', 'contextMenus', ...(browser === 'firefox' ? [] : ['offscreen'])],
     host_permissions: mode === 'localhost' ? LOOPBACK : [],
     // Tool sites and PostHog hosts over https; plain http only on this machine.
-    optional_host_permissions: ['https://*/*', ...LOOPBACK],
+    optional_host_permissions: SITE_PATTERNS,
     // Only when the user turns on alert notifications.
     optional_permissions: ['notifications'],
     commands: {
@@ -92,7 +94,7 @@ export default defineConfig({
     // The card script, imported by the matcher on a tool page (entrypoints/matcher.ts cardHost): a module
     // the browser compiles off the page's main thread. Behind a dynamic URL, which changes every session,
     // so pages cannot probe for it; no install warning. Firefox has the worker inject it instead.
-    ...(browser !== 'firefox' ? { web_accessible_resources: [{ resources: ['card.js'], matches: ['https://*/*', ...LOOPBACK], use_dynamic_url: true }] } : {}),
+    ...(browser !== 'firefox' ? { web_accessible_resources: [{ resources: ['card.js'], matches: SITE_PATTERNS, use_dynamic_url: true }] } : {}),
     // An organisation's policy (lib/policy/): Chrome checks it against this schema. Firefox reads
     // the same values from policies.json without one, and warns when the manifest declares it.
     ...(browser !== 'firefox' ? { storage: { managed_schema: 'managed_schema.json' } } : {}),
