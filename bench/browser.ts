@@ -4,7 +4,9 @@
  *
  *   npx tsx bench/browser.ts <out.json> [--runs 7] [--only burst]
  *
- * `--only burst` (or a list: `--only main,card,popup,restart`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
+ * BENCH_TRACE_DIR=<dir> keeps every trace there.
+ *
+ * `--only burst` (or a list: `--only main,draw,card,popup,restart`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
  * core busy, to see whether the sharing holds under load).
  */
 import { writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startLocalPostHog } from '../local-posthog/server';
 import { startSampleSite } from '../sample-site/server';
-import { chromiumPath, configureExtension, EXTENSION_DIR, launchWithExtension, QUIET_FLAGS } from '../e2e/harness/chromium';
+import { chromiumPath, configureExtension, EXTENSION_DIR, launchWithExtension, QUIET_FLAGS, type ExtensionBrowser } from '../e2e/harness/chromium';
 import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
 import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
@@ -27,8 +29,8 @@ if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const onlyArg = process.argv.indexOf('--only');
-const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
-const runs = (part: 'main' | 'card' | 'burst' | 'restart' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
+const ONLY = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '') : null;
+const runs = (part: 'main' | 'draw' | 'card' | 'burst' | 'restart' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
 /**
@@ -36,6 +38,7 @@ const CARD_READY = '[data-testid="card-ready"]';
  * (the connection line). When the dashboards list lands, point this at it, e.g. '[data-testid="dashboards-list"] li'.
  */
 export const POPUP_READY_SELECTOR = '[data-testid="popup-status"]';
+const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'disabled-by-default-v8.cpu_profiler'];
 const SETTLE_MS = 1000; // main-thread window: navigation → load + this (+ until the card is ready, if later)
 const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?$/;
 
@@ -212,7 +215,7 @@ function sampledExtension(events: TraceEvent[], pid: number): { jsMs: number; sa
   const byId = new Map<string, { nodes: Map<number, ProfileNode>; samples: number[]; deltas: number[] }>();
   for (const e of events.filter((x) => x.name === 'ProfileChunk' && x.pid === pid).sort((a, b) => a.ts - b.ts)) {
     const id = String((e as unknown as { id?: string }).id);
-    const prof = byId.get(id) ?? { nodes: new Map(), samples: [], deltas: [] };
+    const prof = byId.get(id) ?? { nodes: new Map<number, ProfileNode>(), samples: [] as number[], deltas: [] as number[] };
     byId.set(id, prof);
     const data = (e.args as { data?: { cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] }; timeDeltas?: number[] } }).data;
     for (const n of data?.cpuProfile?.nodes ?? []) prof.nodes.set(n.id, n);
@@ -283,6 +286,13 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     const score = events.filter((e) => e.pid === m.pid && e.tid === m.tid && JSON.stringify(e.args ?? {}).includes(siteUrl)).length;
     if (!best || score > best.score) best = { pid: m.pid, tid: m.tid, score };
   }
+  // A trace without a load names the site nowhere: then the page's thread is the busiest renderer's.
+  if (best?.score === 0) {
+    for (const m of mains) {
+      const score = events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X').reduce((t, e) => t + (e.dur ?? 0), 0);
+      if (best.score === 0 || score > best.score) best = { pid: m.pid, tid: m.tid, score };
+    }
+  }
   if (!best)
     return {
       busyMs: NaN,
@@ -298,7 +308,9 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   const thread = events
     .filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number')
     .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-  const tasks = thread.filter(isTask);
+  // The tracer's own start (V8's sampling profiler set up on this thread, ~100 ms here) is neither the page's work nor the extension's.
+  const profilerStarts = thread.filter((e) => e.name === 'CpuProfiler::StartProfiling');
+  const tasks = thread.filter((t) => isTask(t) && !profilerStarts.some((p) => p.ts >= t.ts && p.ts < t.ts + t.dur!));
   const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
   const ext = thread.filter((e) => !isTask(e) && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
   const extTasks = taskIv.filter(([s, end]) => ext.some((e) => e.ts >= s && e.ts < end));
@@ -329,14 +341,11 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
   const cdp = await context.newCDPSession(page);
   const cardShown = cardOfExtension ? await cardClock(cdp, cardOfExtension) : undefined;
   const events: TraceEvent[] = [];
-  cdp.on('Tracing.dataCollected', (p: { value: TraceEvent[] }) => events.push(...p.value));
+  cdp.on('Tracing.dataCollected', (p) => void events.push(...(p.value as unknown as TraceEvent[])));
   const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
   await cdp.send('Tracing.start', {
     transferMode: 'ReportEvents',
-    traceConfig: {
-      includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'disabled-by-default-v8.cpu_profiler'],
-      recordMode: 'recordAsMuchAsPossible',
-    },
+    traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
   });
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
   // Settle first, then look once: polling the card during the trace would add work to this arm only.
@@ -344,6 +353,55 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
   if (cardShown) await cardShown(30_000);
   await cdp.send('Tracing.end');
   await Promise.race([complete, sleep(20_000)]);
+  await page.close();
+  keepTrace(cardOfExtension ? 'load-with' : 'load-without', events);
+  return events;
+}
+
+/** With BENCH_TRACE_DIR set, each trace is kept there as JSON (Chromium's DevTools opens it). */
+function keepTrace(kind: string, events: TraceEvent[]) {
+  const dir = process.env.BENCH_TRACE_DIR;
+  if (dir) writeFileSync(join(dir, `${kind}-${Date.now()}.json`), JSON.stringify(events));
+}
+
+/**
+ * The card drawn on a tool page that has loaded and settled, where the card was hidden (the site's
+ * prefs): traced from the worker's `card/toggle` (what Alt+Shift+L sends) until the card's figures
+ * are in and SETTLE_MS after. Nothing else happens on that page then, so the whole main thread of
+ * the trace is the card's: its first render, style, layout and paint, without a page load beside it.
+ */
+async function tracedDraw(ext: ExtensionBrowser, url: string) {
+  const page = await ext.context.newPage();
+  const cdp = await ext.context.newCDPSession(page);
+  const cardShown = await cardClock(cdp, ext.extensionId);
+  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  await sleep(SETTLE_MS);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (p) => void events.push(...(p.value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
+  });
+  await ext.worker.evaluate(async (tabUrl) => {
+    const { chrome } = globalThis as unknown as {
+      chrome: { tabs: { query(q: object): Promise<Array<{ id: number }>>; sendMessage(id: number, m: object): Promise<unknown> } };
+    };
+    const [tab] = await chrome.tabs.query({ url: tabUrl });
+    if (tab) await chrome.tabs.sendMessage(tab.id, { type: 'card/toggle' });
+  }, url);
+  // Not looked at during the trace (each look is work on this thread): afterwards, and it must have
+  // been drawn inside it.
+  await sleep(2 * SETTLE_MS);
+  const traceEnd = await page.evaluate(() => performance.now());
+  await cdp.send('Tracing.end');
+  await Promise.race([complete, sleep(20_000)]);
+  keepTrace('draw', events);
+  const drawn = await cardShown(30_000);
+  if (!(drawn.frame < traceEnd)) throw new Error(`The card was not drawn within ${2 * SETTLE_MS} ms of the toggle.`);
+  // Hidden again for the next run (the toggle saved the prefs as shown).
+  await cardOf(page).getByRole('button', { name: 'Hide on this site' }).click();
+  await page.waitForFunction(() => !document.querySelector('tool-lens-card'), undefined, { timeout: 30_000 });
   await page.close();
   return events;
 }
@@ -414,7 +472,14 @@ async function main() {
         ['nonTool', `${site.url}/about`],
         ['tool', toolUrl('news-analyzer')],
       ] as const) {
-        const m = (main[kind] = { withBusy: [], withoutBusy: [], extensionTask: [], extensionScript: [], sampledJs: [], compile: [] });
+        const m: Record<'withBusy' | 'withoutBusy' | 'extensionTask' | 'extensionScript' | 'sampledJs' | 'compile', number[]> = (main[kind] = {
+          withBusy: [],
+          withoutBusy: [],
+          extensionTask: [],
+          extensionScript: [],
+          sampledJs: [],
+          compile: [],
+        });
         const works: { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] } = (workBy[kind] = {
           extension: [],
           pageWith: [],
@@ -449,6 +514,41 @@ async function main() {
       console.error(JSON.stringify(result.mainThreadWork, null, 1));
       save();
       console.error('[browser] main thread done');
+    }
+
+    // 1b. The card drawn on a settled tool page (toggled in): the rendering part without a page load beside it.
+    if (runs('draw')) {
+      const hide = await ext.context.newPage();
+      await hide.goto(toolUrl('news-analyzer'), { waitUntil: 'load' });
+      await cardOf(hide).getByRole('button', { name: 'Hide on this site' }).click();
+      await hide.close();
+      const draws: Array<{ sampledJs: number; work: Breakdown; busy: number }> = [];
+      const drawPlaces: BuiltPlace[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const a = analyseTrace(await tracedDraw(ext, toolUrl('news-analyzer')), site.url);
+        draws.push({ sampledJs: a.sampledJsMs, work: a.page, busy: a.busyMs });
+        drawPlaces.push(...a.places);
+      }
+      // Shown again, as the other parts expect.
+      const show = await ext.context.newPage();
+      await show.goto(toolUrl('news-analyzer'), { waitUntil: 'load' });
+      await ext.worker.evaluate(async () => {
+        const { chrome } = globalThis as unknown as {
+          chrome: { tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> } };
+        };
+        for (const tab of await chrome.tabs.query({}))
+          if (tab.url?.includes('/tools/')) await chrome.tabs.sendMessage(tab.id, { type: 'card/toggle' }).catch(() => undefined);
+      });
+      await cardOf(show).locator(CARD_READY).waitFor({ timeout: 30_000 });
+      await show.close();
+      result.cardDraw = {
+        sampledJs: draws.map((d) => d.sampledJs),
+        busy: draws.map((d) => d.busy),
+        work: Object.fromEntries(WORK_KINDS.map((k) => [k, draws.map((d) => d.work[k])])),
+        functions: placesBySource(drawPlaces, EXTENSION_DIR, RUNS).functions.slice(0, 25),
+      };
+      save();
+      console.error('[browser] draw done');
     }
 
     // 2. DOMContentLoaded → card visible: cold (cache emptied, one query) and cached.

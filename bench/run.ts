@@ -10,7 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { median, p95, type ReadStats } from './common';
-import { mainThreadFigure, WORK_KINDS, type MainThreadWork } from './mainThread';
+import { mainThreadFigure, WORK_KINDS, type MainThreadWork, type WorkKind } from './mainThread';
 import type { FunctionShare, SourceShare } from './sourcePlaces';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -120,7 +120,7 @@ async function main() {
 
   // The browser first, while nothing else runs; then the parser; then the queries.
   log('browser benchmark…');
-  const browser = await child('browser.ts', 'browser.json', ['--runs', String(RUNS)], 540_000);
+  const browser = await child('browser.ts', 'browser.json', ['--runs', String(RUNS)], 660_000);
   // The same 20 tabs while another process keeps a core busy: does one request per tool still hold?
   log('20 tabs over 5 tools again, with a CPU-heavy process running beside the browser…');
   const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
@@ -542,7 +542,30 @@ function workTable(b: R): string {
     lines.push(`| | page without | ${cells(k.pageWithout)} |`);
     lines.push(`| | with − without | ${WORK_KINDS.map((n) => f(k.pageWith[n] - k.pageWithout[n], 1)).join(' | ')} |`);
   }
+  const draw = cardDraw(b);
+  if (draw) {
+    lines.push(`| the card drawn alone on a settled tool page | whole thread | ${WORK_KINDS.map((n) => f(draw.work[n], 1)).join(' | ')} |`);
+    lines.push(
+      '',
+      `The last row is the card toggled in (the worker's \`card/toggle\`, what Alt+Shift+L sends) on a tool page that loaded with it hidden and settled, traced from the toggle to 2 s after, ${draw.runs} runs: nothing else runs on that page then, so the whole thread is the card's first draw, without a page load beside it (bench/browser.ts tracedDraw). Its style + layout + paint: ${f(draw.rendering, 1)} ms; its JavaScript (sampled, what it calls included): ${f(draw.js, 1)} ms; the whole thread: ${f(draw.busy, 1)} ms.`,
+    );
+  }
   return lines.join('\n');
+}
+
+/** The tool page's miss, from the card drawn alone: how much of the target its first draw takes by itself. */
+function drawNote(b: R): string {
+  const draw = cardDraw(b);
+  if (!draw) return '';
+  return ` Drawn alone on a settled tool page (last row of "Main thread, by kind of work"), the card's first draw takes ${f(draw.busy, 1)} ms of main thread: its style + layout + paint ${f(draw.rendering, 1)} ms (style ${f(draw.work.style, 1)}, layout ${f(draw.work.layout, 1)}, paint ${f(draw.work.paint, 1)}), steadier than the difference of two browsers, and its JavaScript ${f(draw.js, 1)} ms.`;
+}
+
+/** The card drawn alone on a settled tool page (bench/browser.ts tracedDraw): medians over its runs. */
+function cardDraw(b: R) {
+  const d = b?.cardDraw as { sampledJs: number[]; busy: number[]; work: Record<WorkKind, number[]> } | undefined;
+  if (!d?.busy?.length) return null;
+  const work = Object.fromEntries(WORK_KINDS.map((k) => [k, median(d.work[k] ?? [])])) as Record<WorkKind, number>;
+  return { runs: d.busy.length, work, js: median(d.sampledJs), busy: median(d.busy), rendering: work.style + work.layout + work.paint };
 }
 
 /** The heaviest sources of a page's sampled JavaScript, in words: "entrypoints/matcher.ts 18.2, preact 17.2, …". */
@@ -650,7 +673,7 @@ function misses(x: { gz: number; gzCard: number; b: R; scale: R; scales: NonNull
   const tlFig = tl ? mainThreadFigure(tl, work?.tool, true) : null;
   if (tlFig && tlFig.total > 30)
     out.push(
-      `- **Main thread on a tool page (${f(tlFig.total, 1)} ms: its JavaScript ${f(tlFig.js, 1)}, compiling ${f(tlFig.compile, 1)}, the card's style + layout + paint ${f(tlFig.rendering, 1)}).** The matcher, then \`card.js\` (${f(x.gzCard, 1)} KB gzip: Preact and the card's components, no zod: the worker's answers are checked in plain code, lib/protocol/cardAnswers.ts) is imported by the matcher as a module, which the browser streams in and compiles whole off the page's main thread (its first line is V8's compile hint \`//# allFunctionsCalledOnLoad\`, scripts/compileHint.ts: the first render calls nearly all of its functions, and compiling each at its first call had been half of that render; injected by the worker, the same file was compiled on the main thread: 20–25 ms of this figure) and the card rendered once with the figures, the standing and the annotations already there (the content script asks for the last two the moment the figures come; whichever is late renders again, each section kept when its figures are the same). What is left is the card's own first render (Preact building its elements in a closed shadow root; the tests of change come with the figures, run by the worker), and the style and layout of the card itself (its first layout in a page shapes all its text); on this machine the frames with and without the extension differ by tens of ms run to run, which the rendering part carries. Its JavaScript by source, ms per run: ${topSources(b, 'tool')} ("The extension's JavaScript, by source" has the functions).`,
+      `- **Main thread on a tool page (${f(tlFig.total, 1)} ms: its JavaScript ${f(tlFig.js, 1)}, compiling ${f(tlFig.compile, 1)}, the card's style + layout + paint ${f(tlFig.rendering, 1)}).** The matcher, then \`card.js\` (${f(x.gzCard, 1)} KB gzip: Preact and the card's components, no zod: the worker's answers are checked in plain code, lib/protocol/cardAnswers.ts) is imported by the matcher as a module, which the browser streams in and compiles whole off the page's main thread (its first line is V8's compile hint \`//# allFunctionsCalledOnLoad\`, scripts/compileHint.ts: the first render calls nearly all of its functions, and compiling each at its first call had been half of that render; injected by the worker, the same file was compiled on the main thread: 20–25 ms of this figure) and the card rendered once with the figures, the standing and the annotations already there (the content script asks for the last two the moment the figures come; whichever is late renders again, each section kept when its figures are the same). What is left is the card's own first render (Preact building its elements in a closed shadow root; the tests of change come with the figures, run by the worker), and the style and layout of the card itself (its first layout in a page shapes all its text); on this machine the frames with and without the extension differ by tens of ms run to run, which the rendering part carries.${drawNote(b)} Its JavaScript by source, ms per run: ${topSources(b, 'tool')} ("The extension's JavaScript, by source" has the functions).`,
     );
   const cached = (b?.cardTiming?.cached ?? []) as Array<{ visible: number }>;
   if (cached.length && median(cached.map((c) => c.visible)) > 50)
