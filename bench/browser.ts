@@ -173,6 +173,9 @@ function kindOf(name: string): WorkKind | null {
   return null;
 }
 
+/** V8's sampling profiler starting on the thread: the tracer's work, counted nowhere. */
+const TRACER_START = 'CpuProfiler::StartProfiling';
+
 const emptyBreakdown = (): Breakdown => Object.fromEntries(WORK_KINDS.map((k) => [k, 0])) as Breakdown;
 
 /**
@@ -181,18 +184,19 @@ const emptyBreakdown = (): Breakdown => Object.fromEntries(WORK_KINDS.map((k) =>
  */
 function breakdown(events: TraceEvent[]): Breakdown {
   const out = emptyBreakdown();
-  const stack: Array<{ end: number; kind: WorkKind; childDur: number; dur: number }> = [];
+  const stack: Array<{ end: number; kind: WorkKind | 'tracer'; childDur: number; dur: number }> = [];
   const close = (until: number) => {
     while (stack.length && stack[stack.length - 1]!.end <= until) {
       const e = stack.pop()!;
-      out[e.kind] += Math.max(0, e.dur - e.childDur) / 1000;
+      if (e.kind !== 'tracer') out[e.kind] += Math.max(0, e.dur - e.childDur) / 1000;
     }
   };
   for (const e of events) {
     close(e.ts);
     const parent = stack[stack.length - 1];
     if (parent) parent.childDur += e.dur!;
-    stack.push({ end: e.ts + e.dur!, kind: kindOf(e.name) ?? parent?.kind ?? 'other', childDur: 0, dur: e.dur! });
+    const kind = e.name === TRACER_START ? 'tracer' : (kindOf(e.name) ?? parent?.kind ?? 'other');
+    stack.push({ end: e.ts + e.dur!, kind, childDur: 0, dur: e.dur! });
   }
   close(Infinity);
   return out;
@@ -308,27 +312,29 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   const thread = events
     .filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number')
     .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-  // The tracer's own start (V8's sampling profiler set up on this thread, ~100 ms here) is neither the page's work nor the extension's.
-  const profilerStarts = thread.filter((e) => e.name === 'CpuProfiler::StartProfiling');
-  const tasks = thread.filter((t) => isTask(t) && !profilerStarts.some((p) => p.ts >= t.ts && p.ts < t.ts + t.dur!));
+  const tasks = thread.filter(isTask);
   const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
   const ext = thread.filter((e) => !isTask(e) && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
   const extTasks = taskIv.filter(([s, end]) => ext.some((e) => e.ts >= s && e.ts < end));
   const inside = (ivs: Array<[number, number]>) => thread.filter((e) => !isTask(e) && ivs.some(([s, end]) => e.ts >= s && e.ts < end));
+  // The tracer's own start (V8's sampling profiler set up on this thread, ~100 ms here, inside whatever
+  // task first runs JavaScript once the trace is on) is neither the page's work nor the extension's.
+  const tracerMs = (ivs: Array<[number, number]>) =>
+    thread.filter((e) => e.name === TRACER_START && ivs.some(([s, end]) => e.ts >= s && e.ts < end)).reduce((t, e) => t + e.dur! / 1000, 0);
   // Time of a task not covered by any named event is 'other'.
   const work = breakdown(inside(extTasks));
-  work.other += Math.max(0, unionLength(extTasks) / 1000 - WORK_KINDS.reduce((t, k) => t + work[k], 0));
+  work.other += Math.max(0, unionLength(extTasks) / 1000 - tracerMs(extTasks) - WORK_KINDS.reduce((t, k) => t + work[k], 0));
   const page = breakdown(inside(taskIv));
-  page.other += Math.max(0, unionLength(taskIv) / 1000 - WORK_KINDS.reduce((t, k) => t + page[k], 0));
+  page.other += Math.max(0, unionLength(taskIv) / 1000 - tracerMs(taskIv) - WORK_KINDS.reduce((t, k) => t + page[k], 0));
   // Compiling the extension's scripts (before they run: no sample holds their frames yet).
   const compile = ext.filter((e) => kindOf(e.name) === 'compile');
   const sampled = sampledExtension(events, best.pid);
   return {
-    busyMs: unionLength(taskIv) / 1000,
+    busyMs: unionLength(taskIv) / 1000 - tracerMs(taskIv),
     sampledJsMs: sampled.jsMs,
     places: sampled.places,
     compileMs: unionLength(compile.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
-    extensionMs: unionLength(extTasks) / 1000,
+    extensionMs: unionLength(extTasks) / 1000 - tracerMs(extTasks),
     extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
     work,
     page,
@@ -383,6 +389,10 @@ async function tracedDraw(ext: ExtensionBrowser, url: string) {
     transferMode: 'ReportEvents',
     traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
   });
+  // A mark in the trace where the card's part starts. V8's profiler starts with the first script the
+  // page runs once the trace is on: this one, not the card's.
+  await page.evaluate((mark) => console.timeStamp(mark), DRAW_MARK);
+  await sleep(200);
   await ext.worker.evaluate(async (tabUrl) => {
     const { chrome } = globalThis as unknown as {
       chrome: { tabs: { query(q: object): Promise<Array<{ id: number }>>; sendMessage(id: number, m: object): Promise<unknown> } };
@@ -397,13 +407,26 @@ async function tracedDraw(ext: ExtensionBrowser, url: string) {
   await cdp.send('Tracing.end');
   await Promise.race([complete, sleep(20_000)]);
   keepTrace('draw', events);
+  const fromToggle = afterDrawMark(events);
   const drawn = await cardShown(30_000);
   if (!(drawn.frame < traceEnd)) throw new Error(`The card was not drawn within ${2 * SETTLE_MS} ms of the toggle.`);
   // Hidden again for the next run (the toggle saved the prefs as shown).
   await cardOf(page).getByRole('button', { name: 'Hide on this site' }).click();
   await page.waitForFunction(() => !document.querySelector('tool-lens-card'), undefined, { timeout: 30_000 });
   await page.close();
-  return events;
+  return fromToggle;
+}
+
+/** The trace's mark before the toggle (console.timeStamp): what ran on the page until then is the bench's, not the card's. */
+const DRAW_MARK = 'tool-lens-bench:toggle';
+
+/** The events after the task that holds DRAW_MARK, on its thread (everything else as it is). */
+function afterDrawMark(events: TraceEvent[]): TraceEvent[] {
+  const mark = events.find((e) => e.name === 'TimeStamp' && (e.args as { data?: { message?: string } })?.data?.message === DRAW_MARK);
+  if (!mark) throw new Error('The trace has no mark before the toggle.');
+  const task = events.find((e) => e.pid === mark.pid && e.tid === mark.tid && e.name === 'RunTask' && e.ts <= mark.ts && e.ts + (e.dur ?? 0) >= mark.ts);
+  const from = task ? task.ts + task.dur! : mark.ts;
+  return events.filter((e) => e.ph !== 'X' || e.pid !== mark.pid || e.tid !== mark.tid || e.ts >= from);
 }
 
 /** DOMContentLoaded → card figures in the DOM, and → the next frame; the page's first contentful paint → that frame (one clock: the page's). */
