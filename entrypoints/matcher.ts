@@ -6,6 +6,7 @@ import { parseCardPrefs } from '../lib/protocol/plainChecks';
 import { parseSiteConfig, siteConfigKey, type SiteConfig } from '../lib/matching/siteConfig';
 import { readMarker, resolveTool, type ToolMatch } from '../lib/matching/toolMatch';
 import { watchLocation } from '../lib/matching/locationWatch';
+import { FIGURES_WAIT_MS, figuresWithin } from '../lib/protocol/earlyFigures';
 import { CARD_HOST_GLOBAL, extensionApi, MATCHER_MARK } from '../lib/protocol/isolatedWorld';
 import type { CardHost } from './card';
 import type { browser } from 'wxt/browser';
@@ -79,6 +80,8 @@ export default defineUnlistedScript(async () => {
     if (!early || !prefs || mine !== generation) return;
     const host = await started.loading;
     if (!host || mine !== generation) return;
+    await figuresWithin(early, FIGURES_WAIT_MS);
+    if (mine !== generation) return;
     const card = await host.mount({
       origin,
       match,
