@@ -15,7 +15,7 @@ let site: SampleSite;
 let browser: ExtensionBrowser;
 let stack: Stack;
 
-type Script = { id: string; matches?: string[]; excludeMatches?: string[] };
+type Script = { id: string; matches?: string[]; excludeMatches?: string[]; runAt?: string };
 type Chrome = { chrome: { scripting: { getRegisteredContentScripts(): Promise<Script[]> } } };
 const registered = () =>
   browser.worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.scripting.getRegisteredContentScripts()) as Script[]);
@@ -88,6 +88,12 @@ describe('sites in the options', () => {
         'tool-lens-card': ['http://localhost//*', 'http://localhost/tools*'],
         'tool-lens-watch': ['http://localhost/*', 'not http://localhost//*', 'not http://localhost/tools*'],
       });
+    // The matcher at document_start (the card script and the figures start while the page loads); the
+    // watcher once the DOM is complete, when it reads the marker, with no listener to wait for it.
+    expect(Object.fromEntries((await registered()).map((s) => [s.id, s.runAt]))).toEqual({
+      'tool-lens-card': 'document_start',
+      'tool-lens-watch': 'document_end',
+    });
 
     const page = await browser.context.newPage();
     await page.goto(`${other}/tools/csv-cleaner`);

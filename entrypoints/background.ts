@@ -70,11 +70,13 @@ export default defineBackground(() => {
   void (browser.storage.local as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
   void (browser.storage.session as AccessLevelArea).setAccessLevel?.({ accessLevel: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' }).catch(() => undefined);
 
-  // document_start: on a tool page the content script starts the card script and the figures while
-  // the page still loads (entrypoints/matcher.ts). A registration left by an earlier version (another
-  // runAt, or another file: content-scripts/content.js before the matcher was an unlisted script)
-  // reads as matching nothing, so the next sync updates it.
-  const RUN_AT = 'document_start';
+  // The matcher at document_start: on a tool page it starts the card script and the figures while
+  // the page still loads (entrypoints/matcher.ts). The watcher at document_end, when the DOM is
+  // complete: it looks for the marker then, and so needs no DOMContentLoaded listener on the many
+  // pages that never name a tool. A registration left by an earlier version (another runAt, or
+  // another file: content-scripts/content.js before the matcher was an unlisted script) reads as
+  // matching nothing, so the next sync updates it.
+  const runAtOf = (id: string) => (id === WATCHER_SCRIPT_ID ? 'document_end' : 'document_start');
   const registration: RegistrationApi = {
     registered: async () => {
       const scripts = await browser.scripting.getRegisteredContentScripts({ ids: [CONTENT_SCRIPT_ID, WATCHER_SCRIPT_ID] });
@@ -82,15 +84,16 @@ export default defineBackground(() => {
         const files = (script.js ?? []).map((file) => file.replace(/^\//, ''));
         return {
           id: script.id,
-          file: script.runAt === RUN_AT && files.length === 1 ? files[0]! : '',
+          file: script.runAt === runAtOf(script.id) && files.length === 1 ? files[0]! : '',
           matches: script.matches ?? [],
           excludeMatches: script.excludeMatches ?? [],
         };
       });
     },
     register: ({ id, file, matches, excludeMatches }) =>
-      browser.scripting.registerContentScripts([{ id, matches, excludeMatches, js: [file], runAt: RUN_AT, persistAcrossSessions: true }]),
-    update: ({ id, file, matches, excludeMatches }) => browser.scripting.updateContentScripts([{ id, matches, excludeMatches, js: [file], runAt: RUN_AT }]),
+      browser.scripting.registerContentScripts([{ id, matches, excludeMatches, js: [file], runAt: runAtOf(id), persistAcrossSessions: true }]),
+    update: ({ id, file, matches, excludeMatches }) =>
+      browser.scripting.updateContentScripts([{ id, matches, excludeMatches, js: [file], runAt: runAtOf(id) }]),
     unregister: (id) => browser.scripting.unregisterContentScripts({ ids: [id] }),
     hasPermission: (pattern) => browser.permissions.contains({ origins: [pattern] }),
   };
