@@ -7,11 +7,12 @@ import type { browser } from 'wxt/browser';
  * The content script on the pages of an enabled site where the site's rules cannot name a tool by
  * the URL (lib/matching/siteRegistration.ts planScripts registers the matcher on the others). Most
  * pages of a site are such pages, so until one names a tool this script uses no extension API at
- * all: registered at document_end, it looks for the page marker once the DOM is complete (no listener
- * to wait for it: bench --only main on /about, 45 loads each, alternated: 2.8 → 1.6 ms median) and follows client-side navigation. When
- * the page carries the marker, or navigates in place (an app may go to a tool page without a load),
- * it asks the worker for the matcher in its frame (`matcher/inject`), which then does the rest:
- * reads the site's rules, names the tool, shows the card, follows later navigation.
+ * all: registered at document_end, it looks for the page marker once the DOM is complete (no
+ * listener to wait for it: bench --only main on /about, 45 loads each, alternated: 2.8 → 1.6 ms
+ * median) and follows client-side navigation. When the page carries the marker, or navigates in
+ * place (an app may go to a tool page without a load), it asks the worker for the matcher in its
+ * frame (`matcher/inject`), which then does the rest: reads the site's rules, names the tool, shows
+ * the card, follows later navigation.
  */
 export default defineUnlistedScript(() => {
   const world = globalThis as Record<string, unknown>;

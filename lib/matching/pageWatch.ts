@@ -23,9 +23,9 @@ export interface PageWatchDeps {
 }
 
 /**
- * Asks for the matcher once: when the page carries the tool marker once its DOM is complete (the watcher runs at document_end; a
- * document still loading is looked at on DOMContentLoaded), or when it
- * navigates in place to another path or query. Stops once the worker says it injected it (the
+ * Asks for the matcher once: when the page carries the tool marker once its DOM is complete (the
+ * watcher runs at document_end; a document still loading is looked at on DOMContentLoaded), or when
+ * it navigates in place to another path or query. Stops once the worker says it injected it (the
  * matcher follows navigation itself), or once the extension is gone; an ask that fails is made again
  * at the next navigation. A navigation that loads another document leaves this page's path as it
  * was, and asks nothing. The extension's API is touched only to ask.
