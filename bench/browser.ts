@@ -341,11 +341,8 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   };
 }
 
-/** A page load traced; with `cardOfExtension`, until that extension's card shows figures. */
-async function traced(context: BrowserContext, url: string, cardOfExtension?: string) {
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  const cardShown = cardOfExtension ? await cardClock(cdp, cardOfExtension) : undefined;
+/** Starts a trace of the page behind `cdp`; `stop()` ends it and gives its events. */
+async function startTrace(cdp: CDPSession): Promise<{ stop: () => Promise<TraceEvent[]> }> {
   const events: TraceEvent[] = [];
   cdp.on('Tracing.dataCollected', (p) => void events.push(...(p.value as unknown as TraceEvent[])));
   const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -353,12 +350,44 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
     transferMode: 'ReportEvents',
     traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
   });
+  return {
+    stop: async () => {
+      await cdp.send('Tracing.end');
+      await Promise.race([complete, sleep(20_000)]);
+      return events;
+    },
+  };
+}
+
+/** What Alt+Shift+L does: the worker tells the tab at `url` to toggle its card. */
+async function toggleCard(ext: ExtensionBrowser, url: string) {
+  await ext.worker.evaluate(async (tabUrl) => {
+    const { chrome } = globalThis as unknown as {
+      chrome: { tabs: { query(q: object): Promise<Array<{ id: number }>>; sendMessage(id: number, m: object): Promise<unknown> } };
+    };
+    const [tab] = await chrome.tabs.query({ url: tabUrl });
+    if (!tab) throw new Error(`no tab at ${tabUrl}`);
+    await chrome.tabs.sendMessage(tab.id, { type: 'card/toggle' });
+  }, url);
+}
+
+/** The card's "Hide on this site" (saved in the site's prefs), and the card gone from the page. */
+async function hideCard(page: Page) {
+  await cardOf(page).getByRole('button', { name: 'Hide on this site' }).click();
+  await page.waitForFunction(() => !document.querySelector('tool-lens-card'), undefined, { timeout: 30_000 });
+}
+
+/** A page load traced; with `cardOfExtension`, until that extension's card shows figures. */
+async function traced(context: BrowserContext, url: string, cardOfExtension?: string) {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  const cardShown = cardOfExtension ? await cardClock(cdp, cardOfExtension) : undefined;
+  const trace = await startTrace(cdp);
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
   // Settle first, then look once: polling the card during the trace would add work to this arm only.
   await sleep(SETTLE_MS);
   if (cardShown) await cardShown(30_000);
-  await cdp.send('Tracing.end');
-  await Promise.race([complete, sleep(20_000)]);
+  const events = await trace.stop();
   await page.close();
   keepTrace(cardOfExtension ? 'load-with' : 'load-without', events);
   return events;
@@ -382,37 +411,23 @@ async function tracedDraw(ext: ExtensionBrowser, url: string) {
   const cardShown = await cardClock(cdp, ext.extensionId);
   await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
   await sleep(SETTLE_MS);
-  const events: TraceEvent[] = [];
-  cdp.on('Tracing.dataCollected', (p) => void events.push(...(p.value as unknown as TraceEvent[])));
-  const complete = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
-  await cdp.send('Tracing.start', {
-    transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: 'recordAsMuchAsPossible' },
-  });
+  const trace = await startTrace(cdp);
   // A mark in the trace where the card's part starts. V8's profiler starts with the first script the
   // page runs once the trace is on: this one, not the card's.
   await page.evaluate((mark) => console.timeStamp(mark), DRAW_MARK);
   await sleep(200);
-  await ext.worker.evaluate(async (tabUrl) => {
-    const { chrome } = globalThis as unknown as {
-      chrome: { tabs: { query(q: object): Promise<Array<{ id: number }>>; sendMessage(id: number, m: object): Promise<unknown> } };
-    };
-    const [tab] = await chrome.tabs.query({ url: tabUrl });
-    if (tab) await chrome.tabs.sendMessage(tab.id, { type: 'card/toggle' });
-  }, url);
+  await toggleCard(ext, url);
   // Not looked at during the trace (each look is work on this thread): afterwards, and it must have
   // been drawn inside it.
   await sleep(2 * SETTLE_MS);
   const traceEnd = await page.evaluate(() => performance.now());
-  await cdp.send('Tracing.end');
-  await Promise.race([complete, sleep(20_000)]);
+  const events = await trace.stop();
   keepTrace('draw', events);
   const fromToggle = afterDrawMark(events);
   const drawn = await cardShown(30_000);
   if (!(drawn.frame < traceEnd)) throw new Error(`The card was not drawn within ${2 * SETTLE_MS} ms of the toggle.`);
   // Hidden again for the next run (the toggle saved the prefs as shown).
-  await cardOf(page).getByRole('button', { name: 'Hide on this site' }).click();
-  await page.waitForFunction(() => !document.querySelector('tool-lens-card'), undefined, { timeout: 30_000 });
+  await hideCard(page);
   await page.close();
   return fromToggle;
 }
@@ -543,7 +558,7 @@ async function main() {
     if (runs('draw')) {
       const hide = await ext.context.newPage();
       await hide.goto(toolUrl('news-analyzer'), { waitUntil: 'load' });
-      await cardOf(hide).getByRole('button', { name: 'Hide on this site' }).click();
+      await hideCard(hide);
       await hide.close();
       const draws: Array<{ sampledJs: number; work: Breakdown; busy: number }> = [];
       const drawPlaces: BuiltPlace[] = [];
@@ -555,13 +570,7 @@ async function main() {
       // Shown again, as the other parts expect.
       const show = await ext.context.newPage();
       await show.goto(toolUrl('news-analyzer'), { waitUntil: 'load' });
-      await ext.worker.evaluate(async () => {
-        const { chrome } = globalThis as unknown as {
-          chrome: { tabs: { query(q: object): Promise<Array<{ id: number; url?: string }>>; sendMessage(id: number, m: object): Promise<unknown> } };
-        };
-        for (const tab of await chrome.tabs.query({}))
-          if (tab.url?.includes('/tools/')) await chrome.tabs.sendMessage(tab.id, { type: 'card/toggle' }).catch(() => undefined);
-      });
+      await toggleCard(ext, show.url());
       await cardOf(show).locator(CARD_READY).waitFor({ timeout: 30_000 });
       await show.close();
       result.cardDraw = {
