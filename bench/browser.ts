@@ -139,6 +139,8 @@ interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** The thread's CPU time in the event (µs): `dur` less the time it waited for a core or on a lock. */
+  tdur?: number;
   pid: number;
   tid: number;
   args?: Record<string, unknown>;
@@ -300,7 +302,9 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   if (!best)
     return {
       busyMs: NaN,
+      busyCpuMs: NaN,
       extensionMs: NaN,
+      extensionCpuMs: NaN,
       extensionScriptMs: NaN,
       sampledJsMs: NaN,
       places: [] as BuiltPlace[],
@@ -319,8 +323,21 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   const inside = (ivs: Array<[number, number]>) => thread.filter((e) => !isTask(e) && ivs.some(([s, end]) => e.ts >= s && e.ts < end));
   // The tracer's own start (V8's sampling profiler set up on this thread, ~100 ms here, inside whatever
   // task first runs JavaScript once the trace is on) is neither the page's work nor the extension's.
-  const tracerMs = (ivs: Array<[number, number]>) =>
-    thread.filter((e) => e.name === TRACER_START && ivs.some(([s, end]) => e.ts >= s && e.ts < end)).reduce((t, e) => t + e.dur! / 1000, 0);
+  const tracerMs = (ivs: Array<[number, number]>, field: 'dur' | 'tdur' = 'dur') =>
+    thread.filter((e) => e.name === TRACER_START && ivs.some(([s, end]) => e.ts >= s && e.ts < end)).reduce((t, e) => t + (e[field] ?? 0) / 1000, 0);
+  // The thread's CPU time in tasks: of the outermost ones (a task event may hold another, as the wall
+  // times' union counts once).
+  const cpuMs = (ts: TraceEvent[]) => {
+    let end = -Infinity;
+    let total = 0;
+    for (const t of ts) {
+      if (t.ts < end) continue;
+      end = t.ts + t.dur!;
+      total += (t.tdur ?? 0) / 1000;
+    }
+    return total;
+  };
+  const extTaskEvents = tasks.filter((t) => ext.some((e) => e.ts >= t.ts && e.ts < t.ts + t.dur!));
   // Time of a task not covered by any named event is 'other'.
   const work = breakdown(inside(extTasks));
   work.other += Math.max(0, unionLength(extTasks) / 1000 - tracerMs(extTasks) - WORK_KINDS.reduce((t, k) => t + work[k], 0));
@@ -331,10 +348,12 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   const sampled = sampledExtension(events, best.pid);
   return {
     busyMs: unionLength(taskIv) / 1000 - tracerMs(taskIv),
+    busyCpuMs: cpuMs(tasks) - tracerMs(taskIv, 'tdur'),
     sampledJsMs: sampled.jsMs,
     places: sampled.places,
     compileMs: unionLength(compile.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
     extensionMs: unionLength(extTasks) / 1000 - tracerMs(extTasks),
+    extensionCpuMs: cpuMs(extTaskEvents) - tracerMs(extTasks, 'tdur'),
     extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
     work,
     page,
@@ -510,8 +529,14 @@ async function main() {
         ['nonTool', `${site.url}/about`],
         ['tool', toolUrl('news-analyzer')],
       ] as const) {
-        const m: Record<'withBusy' | 'withoutBusy' | 'extensionTask' | 'extensionScript' | 'sampledJs' | 'compile', number[]> = (main[kind] = {
+        const m: Record<
+          'withBusy' | 'withoutBusy' | 'withBusyCpu' | 'withoutBusyCpu' | 'extensionTask' | 'extensionTaskCpu' | 'extensionScript' | 'sampledJs' | 'compile',
+          number[]
+        > = (main[kind] = {
           withBusy: [],
+          withBusyCpu: [],
+          withoutBusyCpu: [],
+          extensionTaskCpu: [],
           withoutBusy: [],
           extensionTask: [],
           extensionScript: [],
@@ -528,6 +553,9 @@ async function main() {
           const b = analyseTrace(await traced(plainContext, url), site.url);
           m.withBusy.push(a.busyMs);
           m.extensionTask.push(a.extensionMs);
+          m.extensionTaskCpu.push(a.extensionCpuMs);
+          m.withBusyCpu.push(a.busyCpuMs);
+          m.withoutBusyCpu.push(b.busyCpuMs);
           m.extensionScript.push(a.extensionScriptMs);
           m.sampledJs.push(a.sampledJsMs);
           m.compile.push(a.compileMs);
@@ -560,11 +588,11 @@ async function main() {
       await hide.goto(toolUrl('news-analyzer'), { waitUntil: 'load' });
       await hideCard(hide);
       await hide.close();
-      const draws: Array<{ sampledJs: number; work: Breakdown; busy: number }> = [];
+      const draws: Array<{ sampledJs: number; work: Breakdown; busy: number; busyCpu: number }> = [];
       const drawPlaces: BuiltPlace[] = [];
       for (let i = 0; i < RUNS; i++) {
         const a = analyseTrace(await tracedDraw(ext, toolUrl('news-analyzer')), site.url);
-        draws.push({ sampledJs: a.sampledJsMs, work: a.page, busy: a.busyMs });
+        draws.push({ sampledJs: a.sampledJsMs, work: a.page, busy: a.busyMs, busyCpu: a.busyCpuMs });
         drawPlaces.push(...a.places);
       }
       // Shown again, as the other parts expect.
@@ -576,6 +604,7 @@ async function main() {
       result.cardDraw = {
         sampledJs: draws.map((d) => d.sampledJs),
         busy: draws.map((d) => d.busy),
+        busyCpu: draws.map((d) => d.busyCpu),
         work: Object.fromEntries(WORK_KINDS.map((k) => [k, draws.map((d) => d.work[k])])),
         functions: placesBySource(drawPlaces, EXTENSION_DIR, RUNS).functions.slice(0, 25),
       };

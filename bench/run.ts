@@ -550,7 +550,23 @@ function workTable(b: R): string {
       `The last row is the card toggled in (the worker's \`card/toggle\`, what Alt+Shift+L sends) on a tool page that loaded with it hidden and settled, traced from the toggle to 2 s after, ${draw.runs} runs: nothing else runs on that page then, so the whole thread is the card's first draw, without a page load beside it (bench/browser.ts tracedDraw). Its style + layout + paint: ${f(draw.rendering, 1)} ms; its JavaScript (sampled, what it calls included): ${f(draw.js, 1)} ms; the whole thread: ${f(draw.busy, 1)} ms.`,
     );
   }
+  const running = runningNote(b);
+  if (running) lines.push('', running);
   return lines.join('\n');
+}
+
+/**
+ * How much of the main thread's busy time it ran, by the trace's thread CPU time (each task's `tdur`):
+ * what is left it waited, for one of the machine's cores or on the browser's other processes. Every
+ * figure is wall time, as the goals are; this says how much of it is this machine's contention.
+ */
+function runningNote(b: R): string {
+  const tool = b?.mainThread?.tool as Record<string, number[]> | undefined;
+  if (!tool?.withBusyCpu?.length) return '';
+  const pct = (cpu: number[] | undefined, wall: number[] | undefined) => f((100 * median(cpu ?? [])) / median(wall ?? []));
+  const pair = (cpu: number[] | undefined, wall: number[] | undefined) => `${f(median(cpu ?? []), 1)} of ${f(median(wall ?? []), 1)} ms (${pct(cpu, wall)} %)`;
+  const d = b?.cardDraw as { busy?: number[]; busyCpu?: number[] } | undefined;
+  return `Running or waiting. Of the time the page's main thread is busy, it runs only part: the rest it waits for one of this machine's ${cpus().length} cores, which it shares with the browser's own process, its compositor and network service, the extension's worker, the local servers and the tracer, or it waits on one of them. Thread CPU time (the trace's thread duration of each task, medians) against wall time, tool page: the extension's tasks ${pair(tool.extensionTaskCpu, tool.extensionTask)}; the whole page with the extension ${pair(tool.withBusyCpu, tool.withBusy)}, without ${pair(tool.withoutBusyCpu, tool.withoutBusy)}${d?.busyCpu?.length ? `; the card drawn alone ${pair(d.busyCpu, d.busy)}` : ''}. The figures and their goals are wall time, what the page waits; with cores to spare, less of it is waiting.`;
 }
 
 /** The tool page's miss, from the card drawn alone: how much of the target its first draw takes by itself. */
