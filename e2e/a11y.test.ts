@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
 import { axeCard, axePage, describeViolations, type AxeReport } from './harness/axe';
 import { cardOf as card } from './harness/closedCard';
-import { configureExtension } from './harness/chromium';
+import { cardCollapsedSaved, configureExtension } from './harness/chromium';
 import { compareCounts, compareRates } from '../lib/stats/intervals';
 
 let stack: Stack;
@@ -134,6 +134,10 @@ describe('axe finds nothing', () => {
     await card(page).getByRole('button', { name: 'Collapse' }).click();
     await card(page).locator('.tl-pill').waitFor();
     await expectClean(page, await axeCard(page), true);
+    // Remembered for the site: expanded again, so the next test finds the card it expects.
+    await cardCollapsedSaved(stack.browser, stack.site.url, true);
+    await card(page).locator('.tl-pill').click();
+    await cardCollapsedSaved(stack.browser, stack.site.url, false);
     await page.close();
   });
 

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { formatDuration } from '../lib/helpers/format';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import { configureExtension, type ExtensionBrowser } from './harness/chromium';
+import { cardCollapsedSaved, configureExtension, type ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
 import { cardHost, cardOf as card } from './harness/closedCard';
@@ -305,7 +305,7 @@ describe('metrics card on the sample site', () => {
     await page.close();
   });
 
-  it('switches range and collapses to a pill with Escape', async () => {
+  it("switches range and collapses to a pill with Escape; the site's next pages open it so until it is expanded", async () => {
     const { page } = await openToolSettled('image-compressor');
     const HOUR = 3_600_000;
     // The card's query counts from the server's now() (whole seconds) an hour back, taken when it runs:
@@ -327,7 +327,19 @@ describe('metrics card on the sample site', () => {
       .toSatisfy((shown: number[]) => possibleFunnels().some((funnel) => JSON.stringify(funnel) === JSON.stringify(shown)));
     await page.keyboard.press('Escape');
     await expect(card(page).locator('.tl-pill').textContent()).resolves.toContain('image-compressor');
+    await cardCollapsedSaved(browser, site.url, true);
     await page.close();
+
+    // Another tool of the site opens as its pill, with its own figures in it, and no card behind it.
+    const next = await openTool('csv-cleaner');
+    await expect.poll(() => card(next).locator('[data-testid="card-pill"]').textContent(), { timeout: 30_000 }).toMatch(/csv-cleaner.*p95 \d.*failed/);
+    expect(await card(next).locator('[data-testid="card-ready"]').count()).toBe(0);
+    await card(next).locator('[data-testid="card-pill"]').click();
+    await shownFigures(next);
+    await cardCollapsedSaved(browser, site.url, false);
+    await next.reload();
+    await shownFigures(next);
+    await next.close();
   });
 });
 

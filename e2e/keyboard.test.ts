@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
 import { cardHost, cardOf as card } from './harness/closedCard';
+import { cardCollapsedSaved } from './harness/chromium';
 
 let stack: Stack;
 
@@ -136,6 +137,10 @@ describe('the card with the keyboard', () => {
     await page.keyboard.press('Escape');
     await card(page).locator('[data-testid="card-pill"]').waitFor();
     expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+    // Remembered for the site: expanded again, so the next test finds the card it expects.
+    await cardCollapsedSaved(stack.browser, stack.site.url, true);
+    await card(page).locator('[data-testid="card-pill"]').click();
+    await cardCollapsedSaved(stack.browser, stack.site.url, false);
     await page.close();
   });
 

@@ -131,7 +131,8 @@ export default defineUnlistedScript(async () => {
         },
         'card/toggle': async () => {
           if (prefs?.hidden) {
-            prefs = { ...prefs, hidden: false };
+            // Brought back by the user's own command: expanded, whatever it was when hidden.
+            prefs = { ...prefs, hidden: false, collapsed: false };
             void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
             void update();
           } else {

@@ -58,21 +58,23 @@ export function CardContainer({
   /** Before / after an annotation: its moment; a new range goes back to the range against the one before. */
   const [since, setSince] = useState<number | null>(null);
   const [tab, setTab] = useState<CardTab>('overview');
-  const [collapsed, setCollapsed] = useState(false);
+  const [collapsed, setCollapsed] = useState(prefs.collapsed ?? false);
   /** Every event instead of a sample, once asked for ("Use all data"): for every range after. */
   const [allData, setAllData] = useState(false);
   const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics, initial, allData);
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
-  const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false }));
+  const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false, collapsed }));
 
   const focus = useCardFocus(collapsed);
   // What came with the first figures is for the first range only.
   const standing = useRanking(state.status === 'ready', tool, range, api.loadRanking, initial?.ok ? initialRanking : null);
   const annotations = useAnnotations(state.status === 'ready', range, api.loadAnnotations, initial?.ok ? initialAnnotations : null);
   const { status: copyStatus, copy } = useCopy((text) => (api.copyText ? api.copyText(text) : writeToClipboard(text, focus.rootRef.current!)));
+  /** Collapsed or expanded, however asked (button, pill, Escape, the keyboard command): the site's next page opens so. */
   const collapse = (next: boolean, moveFocus: boolean) => {
     if (moveFocus) focus.moveOnNextRender();
     setCollapsed(next);
+    api.savePrefs({ corner, hidden: false, collapsed: next });
   };
 
   // The keyboard command: the way in from the page, so expanding takes the focus into the card.
@@ -128,7 +130,7 @@ export function CardContainer({
         onRetryTriage={retryTriage}
         onToggleCollapsed={() => collapse(!collapsed, true)}
         onHide={() => {
-          api.savePrefs({ corner, hidden: true });
+          api.savePrefs({ corner, hidden: true, collapsed });
           focus.returnToPage();
           onHide();
         }}

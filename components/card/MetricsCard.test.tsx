@@ -362,11 +362,43 @@ describe('CardContainer', () => {
 
     await act(() => (host.querySelector('[aria-label="Move to the next corner"]') as HTMLButtonElement).click());
     expect(host.querySelector('[data-testid="card-root"]')?.getAttribute('data-corner')).toBe('bottom-left');
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: false, collapsed: false });
 
     await act(() => (host.querySelector('[aria-label="Hide on this site"]') as HTMLButtonElement).click());
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true, collapsed: false });
     expect(onHide).toHaveBeenCalled();
+  });
+
+  it("opens as its pill when the site's prefs say collapsed, and saves every collapse and expand with the corner", async () => {
+    host = document.createElement('div');
+    document.body.append(host);
+    const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links, changes })) });
+    await act(() =>
+      render(
+        <CardContainer tool="pdf-to-text" matchedBy="URL" api={cardApi} prefs={{ corner: 'top-left', hidden: false, collapsed: true }} onHide={vi.fn()} />,
+        host,
+      ),
+    );
+    await act(async () => undefined); // the figures land
+    expect(host.querySelector('[data-testid="card-ready"]')).toBeNull();
+    expect(text('[data-testid="card-pill"]')).toMatch(/pdf-to-text.*p95 .* failed/);
+    expect(cardApi.savePrefs).not.toHaveBeenCalled(); // opening as saved saves nothing
+
+    await act(() => (host.querySelector('[data-testid="card-pill"]') as HTMLButtonElement).click());
+    expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: false });
+
+    await act(() => (host.querySelector('[aria-label="Collapse"]') as HTMLButtonElement).click());
+    expect(host.querySelector('[data-testid="card-pill"]')).not.toBeNull();
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: true });
+
+    // Escape with nothing focused on the page collapses too, and is remembered the same way.
+    await act(() => (host.querySelector('[data-testid="card-pill"]') as HTMLButtonElement).click());
+    (document.activeElement as HTMLElement | null)?.blur();
+    await act(() => void document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
+    expect(host.querySelector('[data-testid="card-pill"]')).not.toBeNull();
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: true });
+    expect(cardApi.savePrefs).toHaveBeenCalledTimes(4);
   });
 
   it('shows figures already at hand in its first render, without loading them again; a new range loads', async () => {
@@ -481,7 +513,7 @@ describe('CardContainer', () => {
     await act(() => void window.dispatchEvent(pointer('pointerup', 10, 10)));
     expect(root().getAttribute('data-corner')).toBe('top-left');
     expect(root().classList.contains('tl-dragging')).toBe(false);
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: false });
 
     await act(() => void header.dispatchEvent(pointer('pointerdown', 10, 10)));
     await act(() => void window.dispatchEvent(pointer('pointerup', 12, 11)));

@@ -144,6 +144,23 @@ export async function configureExtension(
 }
 
 /**
+ * Waits until the worker has stored this site's card as collapsed or expanded (the card saves it
+ * with a message it does not wait for): a test that changes it leaves the next one a known card.
+ */
+export async function cardCollapsedSaved(browser: ExtensionBrowser, origin: string, collapsed: boolean, timeoutMs = 20_000) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    const stored = await browser.worker.evaluate(async (o) => {
+      const { chrome } = globalThis as unknown as ExtensionGlobal;
+      const all = (await chrome.storage.local.get('cardPrefs')).cardPrefs as Record<string, { collapsed?: boolean }> | undefined;
+      return all?.[o]?.collapsed ?? false;
+    }, origin);
+    if (stored === collapsed) return;
+    if (Date.now() > deadline) throw new Error(`The card on ${origin} was not saved as ${collapsed ? 'collapsed' : 'expanded'} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * A page of the extension that Playwright does not list — the side panel is browser UI, not a tab —
  * found among the browser's DevTools targets and evaluated in over the protocol (as a debugger does).
  */

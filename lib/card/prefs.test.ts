@@ -15,6 +15,14 @@ describe('card prefs per site', () => {
     expect(await readCardPrefs(storage, 'https://c.example')).toEqual({ corner: 'bottom-right', hidden: false });
   });
 
+  it('remembers a collapsed card, and reads prefs saved before collapsed existed as expanded', async () => {
+    const storage = memory({ 'https://old.example': { corner: 'top-right', hidden: false } });
+    expect(await readCardPrefs(storage, 'https://old.example')).toStrictEqual({ corner: 'top-right', hidden: false });
+    await writeCardPrefs(storage, 'https://a.example', { corner: 'top-left', hidden: false, collapsed: true });
+    expect(await readCardPrefs(storage, 'https://a.example')).toEqual({ corner: 'top-left', hidden: false, collapsed: true });
+    expect(await readCardPrefs(storage, 'https://old.example')).toStrictEqual({ corner: 'top-right', hidden: false });
+  });
+
   it('survives garbage in storage', async () => {
     const storage = memory({ 'https://a.example': { corner: 'middle', hidden: 'yes' } });
     expect(await readCardPrefs(storage, 'https://a.example')).toEqual({ corner: 'bottom-right', hidden: false });

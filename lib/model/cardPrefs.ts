@@ -1,5 +1,6 @@
 /**
- * Where the card sits on a site, and whether it is hidden: remembered per origin.
+ * Where the card sits on a site, whether it is hidden, and whether it is collapsed to its pill:
+ * remembered per origin.
  */
 import * as z from 'zod/mini';
 
@@ -7,6 +8,8 @@ import * as z from 'zod/mini';
 export const cardPrefsSchema = z.object({
   corner: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']),
   hidden: z.boolean(),
+  /** Shown as its pill: the next page of the site opens it so (and draws only the pill). Prefs saved before it have none: expanded. */
+  collapsed: z.optional(z.boolean()),
 });
 export type CardPrefs = z.infer<typeof cardPrefsSchema>;
 export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };

@@ -10,6 +10,8 @@ const CORNERS: ReadonlyArray<CardPrefs['corner']> = ['bottom-right', 'bottom-lef
 /** The card's prefs as cardPrefsSchema would parse them, or null. */
 export function parseCardPrefs(raw: unknown): CardPrefs | null {
   if (typeof raw !== 'object' || raw === null) return null;
-  const { corner, hidden } = raw as Record<string, unknown>;
-  return CORNERS.includes(corner as CardPrefs['corner']) && typeof hidden === 'boolean' ? { corner: corner as CardPrefs['corner'], hidden } : null;
+  const { corner, hidden, collapsed } = raw as Record<string, unknown>;
+  if (!CORNERS.includes(corner as CardPrefs['corner']) || typeof hidden !== 'boolean') return null;
+  if (collapsed === undefined) return { corner: corner as CardPrefs['corner'], hidden };
+  return typeof collapsed === 'boolean' ? { corner: corner as CardPrefs['corner'], hidden, collapsed } : null;
 }
