@@ -18,7 +18,15 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startLocalPostHog } from '../local-posthog/server';
 import { startSampleSite } from '../sample-site/server';
-import { chromiumPath, configureExtension, EXTENSION_DIR, launchWithExtension, QUIET_FLAGS, type ExtensionBrowser } from '../e2e/harness/chromium';
+import {
+  cardCollapsedSaved,
+  chromiumPath,
+  configureExtension,
+  EXTENSION_DIR,
+  launchWithExtension,
+  QUIET_FLAGS,
+  type ExtensionBrowser,
+} from '../e2e/harness/chromium';
 import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
 import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
@@ -33,6 +41,8 @@ const ONLY = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '') : null;
 const runs = (part: 'main' | 'draw' | 'card' | 'burst' | 'restart' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
+/** The collapsed card's figures (its pill), stamped as the expanded card's are (components/card/MetricsCard.tsx Pill). */
+const PILL_READY = '[data-testid="pill-ready"]';
 /**
  * What "the popup is usable" means. The popup does not list dashboards yet: this is its first render
  * (the connection line). When the dashboards list lands, point this at it, e.g. '[data-testid="dashboards-list"] li'.
@@ -89,7 +99,7 @@ async function startCountingProxy(target: string) {
 const CARD_STAMP = `(() => {
   const host = document.querySelector('tool-lens-card');
   const root = host && chrome.dom.openOrClosedShadowRoot(host);
-  const el = root && root.querySelector(${JSON.stringify(CARD_READY)});
+  const el = root && root.querySelector(${JSON.stringify(`${CARD_READY}, ${PILL_READY}`)});
   return el && el.dataset.frameAt ? { ready: Number(el.dataset.readyAt), frame: Number(el.dataset.frameAt) } : null;
 })()`;
 
@@ -390,6 +400,21 @@ async function toggleCard(ext: ExtensionBrowser, url: string) {
   }, url);
 }
 
+/**
+ * Collapses (or expands) the card on the tool page at `url` as a user does, and waits until the worker
+ * has saved it for the site: the site's next pages open the card so.
+ */
+async function collapseCard(ext: ExtensionBrowser, url: string, collapsed: boolean) {
+  const page = await ext.context.newPage();
+  await page.goto(url, { waitUntil: 'load' });
+  const card = cardOf(page);
+  await card.locator(`${CARD_READY}, ${PILL_READY}`).first().waitFor({ timeout: 30_000 });
+  if (collapsed && (await card.locator(CARD_READY).count())) await card.getByRole('button', { name: 'Collapse' }).click();
+  if (!collapsed && (await card.locator(PILL_READY).count())) await card.locator(PILL_READY).click();
+  await cardCollapsedSaved(ext, new URL(url).origin, collapsed);
+  await page.close();
+}
+
 /** The card's "Hide on this site" (saved in the site's prefs), and the card gone from the page. */
 async function hideCard(page: Page) {
   await cardOf(page).getByRole('button', { name: 'Hide on this site' }).click();
@@ -528,7 +553,10 @@ async function main() {
       for (const [kind, url] of [
         ['nonTool', `${site.url}/about`],
         ['tool', toolUrl('news-analyzer')],
+        // The same page with the card collapsed on the site (the user's choice, remembered): only its pill is drawn.
+        ['toolCollapsed', toolUrl('news-analyzer')],
       ] as const) {
+        if (kind === 'toolCollapsed') await collapseCard(ext, url, true);
         const m: Record<
           'withBusy' | 'withoutBusy' | 'withBusyCpu' | 'withoutBusyCpu' | 'extensionTask' | 'extensionTaskCpu' | 'extensionScript' | 'sampledJs' | 'compile',
           number[]
@@ -549,7 +577,7 @@ async function main() {
           pageWithout: [],
         });
         for (let i = 0; i < RUNS; i++) {
-          const a = analyseTrace(await traced(ext.context, url, kind === 'tool' ? ext.extensionId : undefined), site.url);
+          const a = analyseTrace(await traced(ext.context, url, kind === 'nonTool' ? undefined : ext.extensionId), site.url);
           const b = analyseTrace(await traced(plainContext, url), site.url);
           m.withBusy.push(a.busyMs);
           m.extensionTask.push(a.extensionMs);
@@ -565,6 +593,8 @@ async function main() {
           works.pageWithout.push(b.page);
           (placesBy[kind] ??= []).push(...a.places);
         }
+        // Expanded again, as the other parts expect.
+        if (kind === 'toolCollapsed') await collapseCard(ext, url, false);
       }
       result.mainThread = main;
       // Per kind of work: the median over runs of the extension's tasks, and of the whole thread with and without it.

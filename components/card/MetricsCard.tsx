@@ -88,25 +88,7 @@ function failureRate(metrics: ToolMetrics): string {
 export function MetricsCard(props: MetricsCardProps) {
   const { tool, state, collapsed } = props;
   const health = state.status === 'ready' ? state.metrics.health : null;
-  if (collapsed) {
-    const figures = state.status === 'ready' ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed` : '…';
-    return (
-      // Named by its own text (what is seen is what is said), with the words the eye does not need hidden.
-      <button
-        ref={props.pillRef}
-        class={`tl-pill ${health?.status === 'alert' ? 'tl-alert' : ''}`}
-        type="button"
-        onClick={props.onToggleCollapsed}
-        data-testid="card-pill"
-      >
-        <span class="tl-logo" aria-hidden="true" />
-        <span class="tl-visually-hidden">Show Tool Lens metrics for </span>
-        <span>{tool}</span>
-        <span class="tl-visually-hidden">: </span>
-        <span class="tl-pill-figure">{figures}</span>
-      </button>
-    );
-  }
+  if (collapsed) return <Pill {...props} />;
   return (
     <section
       ref={props.cardRef}
@@ -219,6 +201,33 @@ export function MetricsCard(props: MetricsCardProps) {
         {props.copyStatus}
       </p>
     </section>
+  );
+}
+
+/** The collapsed card: the tool, its p95 and failure rate, a button that expands it. */
+function Pill(props: MetricsCardProps) {
+  const { tool, state } = props;
+  const readyStamp = useReadyStamp();
+  const ready = state.status === 'ready';
+  const figures = ready ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed` : '…';
+  return (
+    // Named by its own text (what is seen is what is said), with the words the eye does not need hidden.
+    <button
+      ref={props.pillRef}
+      class={`tl-pill ${ready && state.metrics.health?.status === 'alert' ? 'tl-alert' : ''}`}
+      type="button"
+      onClick={props.onToggleCollapsed}
+      data-testid="card-pill"
+    >
+      <span class="tl-logo" aria-hidden="true" />
+      <span class="tl-visually-hidden">Show Tool Lens metrics for </span>
+      <span>{tool}</span>
+      <span class="tl-visually-hidden">: </span>
+      {/* Stamped as the expanded card's figures are (useReadyStamp): a card that opens collapsed is timed by its pill. */}
+      <span class="tl-pill-figure" ref={ready ? readyStamp : undefined} data-testid={ready ? 'pill-ready' : undefined}>
+        {figures}
+      </span>
+    </button>
   );
 }
 
