@@ -63,7 +63,17 @@ export function CardContainer({
   const [allData, setAllData] = useState(false);
   const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics, initial, allData);
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
-  const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => api.savePrefs({ corner: next, hidden: false, collapsed }));
+  /**
+   * What the site's next page opens with: each change saves all of it. Kept in a ref, as the listeners
+   * that change it (Escape on the page, a drag's release) were set up in an earlier render.
+   */
+  const shown = useRef({ corner: prefs.corner, collapsed: prefs.collapsed ?? false });
+  const save = (change: Partial<typeof shown.current> & { hidden?: boolean }) => {
+    const { hidden = false, ...rest } = change;
+    shown.current = { ...shown.current, ...rest };
+    api.savePrefs({ ...shown.current, hidden });
+  };
+  const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => save({ corner: next }));
 
   const focus = useCardFocus(collapsed);
   // What came with the first figures is for the first range only.
@@ -74,7 +84,7 @@ export function CardContainer({
   const collapse = (next: boolean, moveFocus: boolean) => {
     if (moveFocus) focus.moveOnNextRender();
     setCollapsed(next);
-    api.savePrefs({ corner, hidden: false, collapsed: next });
+    save({ collapsed: next });
   };
 
   // The keyboard command: the way in from the page, so expanding takes the focus into the card.
@@ -130,7 +140,7 @@ export function CardContainer({
         onRetryTriage={retryTriage}
         onToggleCollapsed={() => collapse(!collapsed, true)}
         onHide={() => {
-          api.savePrefs({ corner, hidden: true, collapsed });
+          save({ hidden: true });
           focus.returnToPage();
           onHide();
         }}

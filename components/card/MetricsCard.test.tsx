@@ -221,6 +221,16 @@ describe('MetricsCard states', () => {
     expect(pill.hasAttribute('aria-label')).toBe(false);
   });
 
+  it('says in the pill why there are no figures, marked, rather than looking as if it still loads', () => {
+    mount({ collapsed: true, state: { status: 'error', error: { kind: 'unauthorized', message: 'PostHog rejected the key' } } });
+    const pill = host.querySelector('.tl-pill')!;
+    expect(pill.textContent).toBe('Show Tool Lens metrics for pdf-to-text: key rejected');
+    expect(pill.classList.contains('tl-alert')).toBe(true);
+    mount({ collapsed: true, state: { status: 'loading' } });
+    expect(host.querySelector('.tl-pill')!.textContent).toBe('Show Tool Lens metrics for pdf-to-text: …');
+    expect(host.querySelector('.tl-pill')!.classList.contains('tl-alert')).toBe(false);
+  });
+
   it('copies a summary with the headline figures, their tests and the links', () => {
     const onCopy = vi.fn();
     mount({ ...ready(), onCopy });
@@ -394,13 +404,15 @@ describe('CardContainer', () => {
     expect(host.querySelector('[data-testid="card-pill"]')).not.toBeNull();
     expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: true });
 
-    // Escape with nothing focused on the page collapses too, and is remembered the same way.
+    // Moved, then Escape with nothing focused on the page: collapsed in the corner it was moved to.
     await act(() => (host.querySelector('[data-testid="card-pill"]') as HTMLButtonElement).click());
+    await act(() => (host.querySelector('[aria-label="Move to the next corner"]') as HTMLButtonElement).click());
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-right', hidden: false, collapsed: false });
     (document.activeElement as HTMLElement | null)?.blur();
     await act(() => void document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
     expect(host.querySelector('[data-testid="card-pill"]')).not.toBeNull();
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: true });
-    expect(cardApi.savePrefs).toHaveBeenCalledTimes(4);
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-right', hidden: false, collapsed: true });
+    expect(cardApi.savePrefs).toHaveBeenCalledTimes(5);
   });
 
   it('shows figures already at hand in its first render, without loading them again; a new range loads', async () => {

@@ -204,17 +204,41 @@ export function MetricsCard(props: MetricsCardProps) {
   );
 }
 
-/** The collapsed card: the tool, its p95 and failure rate, a button that expands it. */
+/** What the pill says when the card could not get figures: a card that opens collapsed must not look like it is still loading. */
+const PILL_FAILURE: Record<Failure['kind'], string> = {
+  not_configured: 'not connected',
+  unauthorized: 'key rejected',
+  forbidden: 'key lacks access',
+  not_found: 'project not found',
+  rate_limited: 'rate limited',
+  server: 'PostHog error',
+  network: 'offline',
+  timeout: 'timed out',
+  bad_response: 'unreadable answer',
+  query_error: 'query error',
+  too_slow: 'too slow',
+  computing: 'computing…',
+  bad_request: 'check the options',
+  extension: 'extension error',
+};
+
+/** The collapsed card: the tool, its p95 and failure rate (or why there are none), a button that expands it. */
 function Pill(props: MetricsCardProps) {
   const { tool, state } = props;
   const readyStamp = useReadyStamp();
   const ready = state.status === 'ready';
-  const figures = ready ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed` : '…';
+  const figures = ready
+    ? `p95 ${formatDuration(state.metrics.latency.current.p95Ms)} · ${failureRate(state.metrics)} failed`
+    : state.status === 'error'
+      ? PILL_FAILURE[state.error.kind]
+      : '…';
+  const alert = (ready && state.metrics.health?.status === 'alert') || state.status === 'error';
   return (
     // Named by its own text (what is seen is what is said), with the words the eye does not need hidden.
     <button
       ref={props.pillRef}
-      class={`tl-pill ${ready && state.metrics.health?.status === 'alert' ? 'tl-alert' : ''}`}
+      class={`tl-pill ${alert ? 'tl-alert' : ''}`}
+      data-state={state.status}
       type="button"
       onClick={props.onToggleCollapsed}
       data-testid="card-pill"
