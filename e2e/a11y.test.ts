@@ -5,12 +5,12 @@
  * fails; what axe leaves for review is checked here by hand (see `reviewed`).
  */
 import { PostHog } from 'posthog-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
 import { axeCard, axePage, describeViolations, type AxeReport } from './harness/axe';
 import { cardOf as card } from './harness/closedCard';
-import { cardCollapsedSaved, configureExtension } from './harness/chromium';
+import { cardCollapsedSaved, configureExtension, editCardPrefs } from './harness/chromium';
 import { compareCounts, compareRates } from '../lib/stats/intervals';
 
 let stack: Stack;
@@ -20,6 +20,8 @@ beforeAll(async () => {
   stack = await startStack({ postHog: { seed: { seed: 11, days: 14, events: 4000 } } });
 });
 afterAll(() => stack?.close());
+// A card collapsed on the site stays so for its next pages: each test starts from an expanded one, even after a failure.
+afterEach(() => (stack ? editCardPrefs(stack.browser, { collapsed: false }) : undefined));
 
 /**
  * What axe could not decide must be decided here. The only kind expected is color-contrast where axe
@@ -134,10 +136,8 @@ describe('axe finds nothing', () => {
     await card(page).getByRole('button', { name: 'Collapse' }).click();
     await card(page).locator('.tl-pill').waitFor();
     await expectClean(page, await axeCard(page), true);
-    // Remembered for the site: expanded again, so the next test finds the card it expects.
+    // Saved for the site before the page goes (afterEach expands it again for the next test).
     await cardCollapsedSaved(stack.browser, stack.site.url, true);
-    await card(page).locator('.tl-pill').click();
-    await cardCollapsedSaved(stack.browser, stack.site.url, false);
     await page.close();
   });
 

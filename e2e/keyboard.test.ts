@@ -3,11 +3,11 @@
  * presses in Chromium — Tab order, a visible focus at every stop, Enter and Space, Escape, the tab
  * list's arrows and Home/End, and where the focus lands when the card collapses, expands and hides.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
 import { cardHost, cardOf as card } from './harness/closedCard';
-import { cardCollapsedSaved } from './harness/chromium';
+import { cardCollapsedSaved, editCardPrefs } from './harness/chromium';
 
 let stack: Stack;
 
@@ -15,6 +15,8 @@ beforeAll(async () => {
   stack = await startStack({ postHog: { seed: { seed: 3, days: 3, events: 2000 } } });
 });
 afterAll(() => stack?.close());
+// A card collapsed on the site stays so for its next pages: each test starts from an expanded one, even after a failure.
+afterEach(() => (stack ? editCardPrefs(stack.browser, { collapsed: false }) : undefined));
 
 interface Stop {
   name: string;
@@ -137,10 +139,8 @@ describe('the card with the keyboard', () => {
     await page.keyboard.press('Escape');
     await card(page).locator('[data-testid="card-pill"]').waitFor();
     expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
-    // Remembered for the site: expanded again, so the next test finds the card it expects.
+    // Saved for the site before the page goes (afterEach expands it again for the next test).
     await cardCollapsedSaved(stack.browser, stack.site.url, true);
-    await card(page).locator('[data-testid="card-pill"]').click();
-    await cardCollapsedSaved(stack.browser, stack.site.url, false);
     await page.close();
   });
 

@@ -160,6 +160,16 @@ export async function cardCollapsedSaved(browser: ExtensionBrowser, origin: stri
   }
 }
 
+/** Changes the stored card prefs of every site, as a test needs them (the card saves them with messages). */
+export async function editCardPrefs(browser: ExtensionBrowser, change: Record<string, unknown>) {
+  await browser.worker.evaluate(async (patch) => {
+    const { chrome } = globalThis as unknown as ExtensionGlobal;
+    const all = (await chrome.storage.local.get('cardPrefs')).cardPrefs as Record<string, object> | undefined;
+    if (!all) return;
+    await chrome.storage.local.set({ cardPrefs: Object.fromEntries(Object.entries(all).map(([origin, prefs]) => [origin, { ...prefs, ...patch }])) });
+  }, change);
+}
+
 /**
  * A page of the extension that Playwright does not list — the side panel is browser UI, not a tab —
  * found among the browser's DevTools targets and evaluated in over the protocol (as a debugger does).
