@@ -241,7 +241,7 @@ function report(x: {
       `${f(fig.total, 1)} ms median (p95 ${f(fig.p95, 1)}): its JavaScript ${f(fig.js, 1)}, compiling its scripts ${f(fig.compile, 1)}, the pill's style + layout + paint ${f(fig.rendering, 1)}`,
       'report (the expanded card: ≤ 30 ms)',
       null,
-      `As the tool page above, ${b!.runs} runs each beside the browser without the extension, after collapsing the card on the site as a user does (the card's prefs remember it per site, components/card/CardContainer.tsx): the matcher, the card script and the figures load as for the expanded card; its first render draws the pill only`,
+      `As the tool page above, ${b!.runs} runs each beside the browser without the extension, after collapsing the card on the site as a user does (the card's prefs remember it per site, components/card/CardContainer.tsx): the matcher, the card script and the figures load as for the expanded card; its first render draws the pill only. Its runs come after the tool page's, not alternated with them`,
     );
   }
 
@@ -571,8 +571,8 @@ function workTable(b: R): string {
 
 /**
  * How much of the main thread's busy time it ran, by the trace's thread CPU time (each task's `tdur`):
- * what is left it waited, for one of the machine's cores or on the browser's other processes. Every
- * figure is wall time, as the goals are; this says how much of it is this machine's contention.
+ * the rest it was not running, waiting for a core or blocked. Every figure is wall time, as the goals
+ * are; this says how much of that time the thread was on a core.
  */
 function runningNote(b: R): string {
   const tool = b?.mainThread?.tool as Record<string, number[]> | undefined;
@@ -580,7 +580,7 @@ function runningNote(b: R): string {
   const pct = (cpu: number[] | undefined, wall: number[] | undefined) => f((100 * median(cpu ?? [])) / median(wall ?? []));
   const pair = (cpu: number[] | undefined, wall: number[] | undefined) => `${f(median(cpu ?? []), 1)} of ${f(median(wall ?? []), 1)} ms (${pct(cpu, wall)} %)`;
   const d = b?.cardDraw as { busy?: number[]; busyCpu?: number[] } | undefined;
-  return `Running or waiting. Of the time the page's main thread is busy, it runs only part: the rest it waits for one of this machine's ${cpus().length} cores, which it shares with the browser's own process, its compositor and network service, the extension's worker, the local servers and the tracer, or it waits on one of them. Thread CPU time (the trace's thread duration of each task, medians) against wall time, tool page: the extension's tasks ${pair(tool.extensionTaskCpu, tool.extensionTask)}; the whole page with the extension ${pair(tool.withBusyCpu, tool.withBusy)}, without ${pair(tool.withoutBusyCpu, tool.withoutBusy)}${d?.busyCpu?.length ? `; the card drawn alone ${pair(d.busyCpu, d.busy)}` : ''}. The figures and their goals are wall time, what the page waits; with cores to spare, less of it is waiting.`;
+  return `Running or not. Of the time the page's main thread is busy in a task, it runs on a core only part: the rest it is not running, waiting for one of this machine's ${cpus().length} cores (which it shares with the browser's own process, its compositor and network service, the extension's worker, the local servers and the tracer) or blocked (on another process, a lock, the disk). Thread CPU time (the trace's thread duration of each task) against wall time, medians of each over the runs (the share is the ratio of the two medians), tool page: the extension's tasks ${pair(tool.extensionTaskCpu, tool.extensionTask)}; the whole page with the extension ${pair(tool.withBusyCpu, tool.withBusy)}, without ${pair(tool.withoutBusyCpu, tool.withoutBusy)}${d?.busyCpu?.length ? `; the card drawn alone on a settled page ${pair(d.busyCpu, d.busy)}` : ''}. The figures and their goals are wall time, what the page waits.`;
 }
 
 /** The tool page's miss, from the card drawn alone: how much of the target its first draw takes by itself. */
