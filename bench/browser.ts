@@ -329,9 +329,11 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     .filter((e) => e.pid === best!.pid && e.tid === best!.tid && e.ph === 'X' && typeof e.dur === 'number')
     .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
   const tasks = thread.filter(isTask);
-  const taskIv = tasks.map((t) => [t.ts, t.ts + t.dur!] as [number, number]);
+  const interval = (t: TraceEvent) => [t.ts, t.ts + t.dur!] as [number, number];
+  const taskIv = tasks.map(interval);
   const ext = thread.filter((e) => !isTask(e) && JSON.stringify(e.args ?? {}).includes('chrome-extension://'));
-  const extTasks = taskIv.filter(([s, end]) => ext.some((e) => e.ts >= s && e.ts < end));
+  const extTaskEvents = tasks.filter((t) => ext.some((e) => e.ts >= t.ts && e.ts < t.ts + t.dur!));
+  const extTasks = extTaskEvents.map(interval);
   const inside = (ivs: Array<[number, number]>) => thread.filter((e) => !isTask(e) && ivs.some(([s, end]) => e.ts >= s && e.ts < end));
   // The tracer's own start (V8's sampling profiler set up on this thread, ~100 ms here, inside whatever
   // task first runs JavaScript once the trace is on) is neither the page's work nor the extension's.
@@ -351,7 +353,6 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     }
     return total;
   };
-  const extTaskEvents = tasks.filter((t) => ext.some((e) => e.ts >= t.ts && e.ts < t.ts + t.dur!));
   // Time of a task not covered by any named event is 'other'.
   const work = breakdown(inside(extTasks));
   work.other += Math.max(0, unionLength(extTasks) / 1000 - tracerMs(extTasks) - WORK_KINDS.reduce((t, k) => t + work[k], 0));
@@ -365,10 +366,10 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     busyCpuMs: cpuMs(tasks) - tracerMs(taskIv, 'tdur'),
     sampledJsMs: sampled.jsMs,
     places: sampled.places,
-    compileMs: unionLength(compile.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
+    compileMs: unionLength(compile.map(interval)) / 1000,
     extensionMs: unionLength(extTasks) / 1000 - tracerMs(extTasks),
     extensionCpuMs: cpuMs(extTaskEvents) - tracerMs(extTasks, 'tdur'),
-    extensionScriptMs: unionLength(ext.map((e) => [e.ts, e.ts + e.dur!] as [number, number])) / 1000,
+    extensionScriptMs: unionLength(ext.map(interval)) / 1000,
     work,
     page,
   };
