@@ -29,7 +29,7 @@ import {
 } from '../e2e/harness/chromium';
 import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
-import { WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
+import { extensionWorlds, WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
 import { placesBySource, type BuiltPlace } from './sourcePlaces';
 
 const out = process.argv[2];
@@ -321,6 +321,7 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
       sampledJsMs: NaN,
       places: [] as BuiltPlace[],
       compileMs: NaN,
+      worldMs: NaN,
       work: emptyBreakdown(),
       page: emptyBreakdown(),
     };
@@ -360,6 +361,7 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
   page.other += Math.max(0, unionLength(taskIv) / 1000 - tracerMs(taskIv) - WORK_KINDS.reduce((t, k) => t + page[k], 0));
   // Compiling the extension's scripts (before they run: no sample holds their frames yet).
   const compile = ext.filter((e) => kindOf(e.name) === 'compile');
+  const world = extensionWorlds(thread as Array<TraceEvent & { dur: number }>);
   const sampled = sampledExtension(events, best.pid);
   return {
     busyMs: unionLength(taskIv) / 1000 - tracerMs(taskIv),
@@ -367,6 +369,7 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     sampledJsMs: sampled.jsMs,
     places: sampled.places,
     compileMs: unionLength(compile.map(interval)) / 1000,
+    worldMs: world.reduce((t, e) => t + e.dur / 1000, 0),
     extensionMs: unionLength(extTasks) / 1000 - tracerMs(extTasks),
     extensionCpuMs: cpuMs(extTaskEvents) - tracerMs(extTasks, 'tdur'),
     extensionScriptMs: unionLength(ext.map(interval)) / 1000,
@@ -567,7 +570,16 @@ async function main() {
         try {
           if (optional) await collapseCard(ext, url, true);
           const m: Record<
-            'withBusy' | 'withoutBusy' | 'withBusyCpu' | 'withoutBusyCpu' | 'extensionTask' | 'extensionTaskCpu' | 'extensionScript' | 'sampledJs' | 'compile',
+            | 'withBusy'
+            | 'withoutBusy'
+            | 'withBusyCpu'
+            | 'withoutBusyCpu'
+            | 'extensionTask'
+            | 'extensionTaskCpu'
+            | 'extensionScript'
+            | 'sampledJs'
+            | 'compile'
+            | 'world',
             number[]
           > = (main[kind] = {
             withBusy: [],
@@ -579,6 +591,7 @@ async function main() {
             extensionScript: [],
             sampledJs: [],
             compile: [],
+            world: [],
           });
           const works: { extension: Breakdown[]; pageWith: Breakdown[]; pageWithout: Breakdown[] } = (workBy[kind] = {
             extension: [],
@@ -599,6 +612,7 @@ async function main() {
             m.extensionScript.push(a.extensionScriptMs);
             m.sampledJs.push(a.sampledJsMs);
             m.compile.push(a.compileMs);
+            m.world.push(a.worldMs);
             m.withoutBusy.push(b.busyMs);
             works.extension.push(a.work);
             works.pageWith.push(a.page);

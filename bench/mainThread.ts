@@ -12,6 +12,8 @@ const RENDERING: WorkKind[] = ['style', 'layout', 'paint'];
 export interface MainThreadRuns {
   sampledJs?: number[];
   compile?: number[];
+  /** Setting up the isolated world its content script runs in (bench/browser.ts extensionWorlds). */
+  world?: number[];
   extensionTask: number[];
   extensionScript: number[];
   withBusy: number[];
@@ -25,13 +27,16 @@ export interface MainThreadWork {
 
 /**
  * The extension's JavaScript (V8's samples whose stack holds its code, what it calls included: a
- * forced layout, DOM calls) + compiling its scripts + on a tool page the card's own rendering: the
+ * forced layout, DOM calls) + compiling its scripts + the browser setting up the isolated world they
+ * run in (which the page pays for the extension alone) + on a tool page the card's own rendering: the
  * page's style, layout and paint with the extension minus without (medians; the card is the only
  * thing the extension draws, and no sample or task of the extension's holds those frames).
  */
 export function mainThreadFigure(runs: MainThreadRuns, work: MainThreadWork | undefined, drawsCard: boolean) {
   const js = median(runs.sampledJs ?? []);
   const compile = median(runs.compile ?? []);
+  // Runs from before the world was counted have none: 0, not unknown.
+  const world = runs.world ? median(runs.world) : 0;
   const rendering =
     drawsCard && work
       ? Math.max(
@@ -39,6 +44,32 @@ export function mainThreadFigure(runs: MainThreadRuns, work: MainThreadWork | un
           RENDERING.reduce((t, k) => t + work.pageWith[k] - work.pageWithout[k], 0),
         )
       : 0;
-  const perRun = (runs.sampledJs ?? []).map((j, i) => j + (runs.compile?.[i] ?? 0) + rendering);
-  return { total: js + compile + rendering, p95: p95(perRun), js, compile, rendering };
+  const perRun = (runs.sampledJs ?? []).map((j, i) => j + (runs.compile?.[i] ?? 0) + (runs.world?.[i] ?? 0) + rendering);
+  return { total: js + compile + world + rendering, p95: p95(perRun), js, compile, world, rendering };
 }
+
+/** A complete ('X') trace event of the page's main thread, sorted by start. */
+export interface WorldEvent {
+  name: string;
+  ts: number;
+  dur: number;
+  args?: unknown;
+}
+
+/**
+ * The isolated world the browser sets up for the extension's content script in this page (a V8
+ * context of its own, with the extension's API: Blink's `LocalWindowProxy::Initialize`), which no
+ * sample of the extension's code holds: it runs before the script's first line. The page's own
+ * world is set up first, when the navigation commits, and the bench's automation world inside it
+ * (nested); any later world whose first script is the extension's is the extension's (at
+ * `document_start` inside the parser's task, at `document_end` inside its last one).
+ */
+export function extensionWorlds<E extends WorldEvent>(thread: E[]): E[] {
+  const inits = thread.filter((e) => e.name === 'LocalWindowProxy::Initialize');
+  const topLevel = inits.filter((w) => !inits.some((o) => o !== w && o.ts <= w.ts && o.ts + o.dur >= w.ts + w.dur));
+  return topLevel.slice(1).filter((w) => {
+    const next = thread.find((e) => e.ts >= w.ts + w.dur && SCRIPT_EVENTS.has(e.name));
+    return next !== undefined && JSON.stringify(next.args ?? {}).includes('chrome-extension://');
+  });
+}
+const SCRIPT_EVENTS = new Set(['EvaluateScript', 'v8.compile', 'v8.compileModule', 'v8.evaluateModule', 'FunctionCall', 'v8.callFunction', 'v8.run']);
