@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { formatDuration } from '../lib/helpers/format';
 import type { LocalPostHog } from '../local-posthog/server';
 import type { SampleSite } from '../sample-site/server';
-import { cardCollapsedSaved, configureExtension, editCardPrefs, type ExtensionBrowser } from './harness/chromium';
+import { cardCollapsedSaved, configureExtension, editCardPrefs, storedCardPrefs, type ExtensionBrowser } from './harness/chromium';
 import { startStack, type Stack } from './stack';
 import { expectedCard, type RawEvent } from './expected';
 import { cardHost, cardOf as card } from './harness/closedCard';
@@ -508,6 +508,26 @@ describe('card behaviour', () => {
     expect(await card(page).locator('[data-testid="card-root"]').getAttribute('data-corner')).toBe('top-right');
     await card(page).getByRole('button', { name: 'Move to the next corner' }).click();
     await page.close();
+  });
+
+  it('keeps what another tab of the site saved: a card moved in one tab stays collapsed as another tab left it', async () => {
+    const [first, second] = [await openTool('csv-cleaner'), await openTool('pdf-to-text')];
+    try {
+      await Promise.all([shownFigures(first), shownFigures(second)]);
+      await card(first).getByRole('button', { name: 'Collapse' }).click();
+      await cardCollapsedSaved(browser, site.url, true);
+      // The second tab's card is still expanded there: moving it saves its corner, and only that.
+      await card(second).getByRole('button', { name: 'Move to the next corner' }).click();
+      await expect.poll(async () => (await storedCardPrefs(browser, site.url))?.corner, { timeout: 20_000 }).toBe('bottom-left');
+      expect(await storedCardPrefs(browser, site.url)).toMatchObject({ corner: 'bottom-left', collapsed: true, hidden: false });
+      const next = await openTool('news-analyzer');
+      await expect.poll(() => card(next).locator('[data-testid="pill-ready"]').count(), { timeout: 30_000 }).toBe(1);
+      expect(await card(next).locator('[data-testid="card-root"]').getAttribute('data-corner')).toBe('bottom-left');
+      await next.close();
+    } finally {
+      await editCardPrefs(browser, { corner: 'bottom-right' });
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 
   it('hides on this site until the keyboard command brings it back', async () => {

@@ -3,7 +3,7 @@ import { CardContainer, type CardApi } from '../components/card/CardContainer';
 import { mountClosedShadowHost } from '../components/card/closedShadowHost';
 import cardCss from '../components/card/card.css?inline';
 import type { ToolMetricsResponse } from '../lib/protocol/messages';
-import type { CardPrefs } from '../lib/model/cardPrefs';
+import type { CardPrefs, CardPrefsChange } from '../lib/model/cardPrefs';
 import { askWorker, cardAnswer, checkedAnswer } from '../lib/protocol/cardAnswers';
 import { DEFAULT_RANGE, type RangeKey } from '../lib/model/ranges';
 import type { ToolMatch } from '../lib/matching/toolMatch';
@@ -23,7 +23,7 @@ export interface CardMount {
    * (unvalidated), and once they came, that range's ranking and annotations (null when the figures failed).
    */
   early: { range: RangeKey; answer: Promise<unknown>; extras: Promise<EarlyExtras | null> } | null;
-  savePrefs: (prefs: CardPrefs) => void;
+  savePrefs: (change: CardPrefsChange) => void;
   onHide: () => void;
 }
 export interface EarlyExtras {
@@ -77,9 +77,9 @@ export default defineUnlistedScript(() => {
           return head ? head.then((answer) => checkedAnswer('annotations/get', answer)) : askWorker({ type: 'annotations/get', range });
         },
         openOptions: () => void askWorker({ type: 'options/open' }),
-        savePrefs: (next) => {
-          currentPrefs = next;
-          savePrefs(next);
+        savePrefs: (change) => {
+          currentPrefs = { ...currentPrefs, ...change };
+          savePrefs(change);
         },
       };
       const { container, remove } = mountClosedShadowHost(cardCss);

@@ -87,9 +87,9 @@ export default defineUnlistedScript(async () => {
       match,
       prefs,
       early,
-      savePrefs: (next) => {
-        prefs = next;
-        void send({ type: 'card-prefs/set', origin, prefs: next }).catch(() => undefined);
+      savePrefs: (change) => {
+        if (prefs) prefs = { ...prefs, ...change };
+        void send({ type: 'card-prefs/set', origin, change }).catch(() => undefined);
       },
       onHide: hide,
     });
@@ -132,8 +132,9 @@ export default defineUnlistedScript(async () => {
         'card/toggle': async () => {
           if (prefs?.hidden) {
             // Brought back by the user's own command: expanded, whatever it was when hidden.
-            prefs = { ...prefs, hidden: false, collapsed: false };
-            void send({ type: 'card-prefs/set', origin, prefs }).catch(() => undefined);
+            const change = { hidden: false, collapsed: false };
+            prefs = { ...prefs, ...change };
+            void send({ type: 'card-prefs/set', origin, change }).catch(() => undefined);
             void update();
           } else {
             current?.toggle();

@@ -72,7 +72,7 @@ const FORGE_JS = `(() => {
     { type: 'tool-metrics/get', tool: 'news-analyzer', range: '7d', refresh: true },
     { type: 'connection/test' },
     { type: 'card/toggle' },
-    { type: 'card-prefs/set', origin: location.origin, prefs: { corner: 'top-left', hidden: true } },
+    { type: 'card-prefs/set', origin: location.origin, change: { corner: 'top-left', hidden: true } },
   ];
   const results = { postMessage: 0, runtime: 'absent', errors: [] };
   // Once while the page loads (before any extension code), and again on demand once the card is up.

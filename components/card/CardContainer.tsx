@@ -1,7 +1,7 @@
 /** The card: range, tab and collapse here; figures, triage and corner in their hooks. Talks to the world only through props. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AnnotationsResponse, RankingResponse, ToolMetricsResponse, TriageResponse } from '../../lib/protocol/messages';
-import type { CardPrefs } from '../../lib/model/cardPrefs';
+import type { CardPrefs, CardPrefsChange } from '../../lib/model/cardPrefs';
 import type { LookupOpened } from './CardTriage';
 import { useRanking } from './useRanking';
 import { useAnnotations } from './useAnnotations';
@@ -22,7 +22,8 @@ export interface CardApi {
   loadRanking?: (range: RangeKey) => Promise<RankingResponse>;
   loadAnnotations?: (range: RangeKey) => Promise<AnnotationsResponse>;
   openOptions: () => void;
-  savePrefs: (prefs: CardPrefs) => void;
+  /** Saves one change of the site's prefs: the fields it names. */
+  savePrefs: (change: CardPrefsChange) => void;
   /** Writes text to the clipboard (rejects with why not). */
   copyText?: (text: string) => Promise<void>;
 }
@@ -64,15 +65,11 @@ export function CardContainer({
   const { state, retryAt, refresh } = useCardMetrics(range, since, api.loadMetrics, initial, allData);
   const { triage, retry: retryTriage } = useTriage(tab === 'triage', range, api.loadTriage);
   /**
-   * What the site's next page opens with: each change saves all of it. Kept in a ref, as the listeners
-   * that change it (Escape on the page, a drag's release) were set up in an earlier render.
+   * What the site's next page opens with: each change saves only what it changed (the worker merges it
+   * into the site's prefs), so a listener set up in an earlier render (Escape on the page, a drag's
+   * release) saves nothing stale, and another tab of the site keeps what it saved.
    */
-  const shown = useRef({ corner: prefs.corner, collapsed: prefs.collapsed ?? false });
-  const save = (change: Partial<typeof shown.current> & { hidden?: boolean }) => {
-    const { hidden = false, ...rest } = change;
-    shown.current = { ...shown.current, ...rest };
-    api.savePrefs({ ...shown.current, hidden });
-  };
+  const save = api.savePrefs;
   const { corner, offset, moveToNext, onDragStart } = useCornerDrag(prefs.corner, (next) => save({ corner: next }));
 
   const focus = useCardFocus(collapsed);

@@ -372,14 +372,14 @@ describe('CardContainer', () => {
 
     await act(() => (host.querySelector('[aria-label="Move to the next corner"]') as HTMLButtonElement).click());
     expect(host.querySelector('[data-testid="card-root"]')?.getAttribute('data-corner')).toBe('bottom-left');
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: false, collapsed: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left' });
 
     await act(() => (host.querySelector('[aria-label="Hide on this site"]') as HTMLButtonElement).click());
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'bottom-left', hidden: true, collapsed: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ hidden: true });
     expect(onHide).toHaveBeenCalled();
   });
 
-  it("opens as its pill when the site's prefs say collapsed, and saves every collapse and expand with the corner", async () => {
+  it("opens as its pill when the site's prefs say collapsed, and saves every collapse, expand and move as that change alone", async () => {
     host = document.createElement('div');
     document.body.append(host);
     const cardApi = api({ loadMetrics: vi.fn(async () => ({ ok: true as const, metrics, links, changes })) });
@@ -398,20 +398,21 @@ describe('CardContainer', () => {
 
     await act(() => (host.querySelector('[data-testid="card-pill"]') as HTMLButtonElement).click());
     expect(host.querySelector('[data-testid="card-ready"]')).not.toBeNull();
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ collapsed: false });
 
     await act(() => (host.querySelector('[aria-label="Collapse"]') as HTMLButtonElement).click());
     expect(host.querySelector('[data-testid="card-pill"]')).not.toBeNull();
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: true });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ collapsed: true });
 
-    // Moved, then Escape with nothing focused on the page: collapsed in the corner it was moved to.
+    // Moved, then Escape with nothing focused on the page (a listener set up before the move): the
+    // collapse alone, so no corner of an earlier render is saved with it.
     await act(() => (host.querySelector('[data-testid="card-pill"]') as HTMLButtonElement).click());
     await act(() => (host.querySelector('[aria-label="Move to the next corner"]') as HTMLButtonElement).click());
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-right', hidden: false, collapsed: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-right' });
     (document.activeElement as HTMLElement | null)?.blur();
     await act(() => void document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
     expect(host.querySelector('[data-testid="card-pill"]')).not.toBeNull();
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-right', hidden: false, collapsed: true });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ collapsed: true });
     expect(cardApi.savePrefs).toHaveBeenCalledTimes(5);
   });
 
@@ -527,7 +528,7 @@ describe('CardContainer', () => {
     await act(() => void window.dispatchEvent(pointer('pointerup', 10, 10)));
     expect(root().getAttribute('data-corner')).toBe('top-left');
     expect(root().classList.contains('tl-dragging')).toBe(false);
-    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left', hidden: false, collapsed: false });
+    expect(cardApi.savePrefs).toHaveBeenLastCalledWith({ corner: 'top-left' });
 
     await act(() => void header.dispatchEvent(pointer('pointerdown', 10, 10)));
     await act(() => void window.dispatchEvent(pointer('pointerup', 12, 11)));

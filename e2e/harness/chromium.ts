@@ -160,6 +160,15 @@ export async function cardCollapsedSaved(browser: ExtensionBrowser, origin: stri
   }
 }
 
+/** The card prefs the worker stored for a site (what its next page opens with), or null. */
+export async function storedCardPrefs(browser: ExtensionBrowser, origin: string): Promise<Record<string, unknown> | null> {
+  return browser.worker.evaluate(async (o) => {
+    const { chrome } = globalThis as unknown as ExtensionGlobal;
+    const all = (await chrome.storage.local.get('cardPrefs')).cardPrefs as Record<string, Record<string, unknown>> | undefined;
+    return all?.[o] ?? null;
+  }, origin);
+}
+
 /** Changes the stored card prefs of every site, as a test needs them (the card saves them with messages). */
 export async function editCardPrefs(browser: ExtensionBrowser, change: Record<string, unknown>) {
   await browser.worker.evaluate(async (patch) => {

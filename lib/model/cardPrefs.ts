@@ -12,4 +12,10 @@ export const cardPrefsSchema = z.object({
   collapsed: z.optional(z.boolean()),
 });
 export type CardPrefs = z.infer<typeof cardPrefsSchema>;
+/**
+ * What one change of the card saves: only the fields it changed, merged into what is stored. With two
+ * tabs of a site open, moving the card in one keeps a collapse saved from the other.
+ */
+export const cardPrefsChangeSchema = z.partial(cardPrefsSchema);
+export type CardPrefsChange = z.infer<typeof cardPrefsChangeSchema>;
 export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };

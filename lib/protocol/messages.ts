@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import { siteConfigSchema } from '../matching/siteRegistration';
 import { alertStateSchema } from '../model/alerts';
-import { cardPrefsSchema } from '../model/cardPrefs';
+import { cardPrefsChangeSchema, cardPrefsSchema } from '../model/cardPrefs';
 import { count } from '../model/checks';
 import { failureSchema } from '../model/failure';
 import { cardLinksSchema, changeTestsSchema, computingSchema, rangeSchema, toolMetricsSchema, triageSchema } from '../model/figures';
@@ -193,7 +193,8 @@ export const MESSAGES = {
   'lookup/open': message('content script', { tool: toolName(), range: rangeSchema }, z.object({ ok: z.boolean(), where: z.enum(['panel', 'tab', 'none']) })),
   /** Card placement and visibility, remembered per site (origin). */
   'card-prefs/get': message('content script', { origin: origin() }, cardPrefsResponse),
-  'card-prefs/set': message('content script', { origin: origin(), prefs: cardPrefsSchema }, cardPrefsResponse),
+  /** The fields one change of the card sets; the worker merges them into the site's stored prefs and answers those. */
+  'card-prefs/set': message('content script', { origin: origin(), change: cardPrefsChangeSchema }, cardPrefsResponse),
   'site/config': message('content script', { origin: origin() }, siteConfigResponse),
   /**
    * The watcher (entrypoints/watcher.ts), on a page whose URL cannot name a tool, asks for the matcher in

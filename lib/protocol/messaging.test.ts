@@ -19,7 +19,14 @@ describe('background message listener', () => {
     expect(listen({ type: 'tool-metrics/get', tool: '', range: '7d' }, popup)).toBeUndefined();
     expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '5y' }, popup)).toBeUndefined();
     expect(listen({ type: 'unknown' }, popup)).toBeUndefined();
+    // A card's change of its prefs names only known fields, each with a value it may have.
+    const site = 'https://tools.example.com';
+    expect(listen({ type: 'card-prefs/set', origin: site, change: { corner: 'middle' } }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'card-prefs/set', origin: site, change: { collapsed: 'yes' } }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'card-prefs/set', origin: site }, contentScript)).toBeUndefined();
     expect(handle).not.toHaveBeenCalled();
+    expect(listen({ type: 'card-prefs/set', origin: site, change: { collapsed: true } }, contentScript)).toBeInstanceOf(Promise);
+    handle.mockClear();
     await expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript)).resolves.toEqual({ ok: true });
     // The handler learns who asked: the card script is injected into the sender's own tab and frame.
     expect(handle).toHaveBeenCalledWith({ type: 'tool-metrics/get', tool: 'a', range: '7d' }, contentScript);
@@ -52,7 +59,7 @@ describe('background message listener', () => {
     const handle = vi.fn(async () => ({ ok: true }));
     const listen = createMessageListener(SELF, handlersFor(handle));
     const elsewhere = 'https://other.example.com';
-    expect(listen({ type: 'card-prefs/set', origin: elsewhere, prefs: { corner: 'top-left', hidden: true } }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'card-prefs/set', origin: elsewhere, change: { corner: 'top-left', hidden: true } }, contentScript)).toBeUndefined();
     expect(listen({ type: 'card-prefs/get', origin: elsewhere }, contentScript)).toBeUndefined();
     expect(listen({ type: 'site/config', origin: elsewhere }, contentScript)).toBeUndefined();
     expect(handle).not.toHaveBeenCalled();

@@ -11,7 +11,7 @@ const ONE_OF_EACH: { [T in Request['type']]: Extract<Request, { type: T }> } = {
   'annotations/get': { type: 'annotations/get', range: '7d' },
   'groups/types': { type: 'groups/types' },
   'card-prefs/get': { type: 'card-prefs/get', origin: 'https://tools.example.com' },
-  'card-prefs/set': { type: 'card-prefs/set', origin: 'https://tools.example.com', prefs: { corner: 'top-left', hidden: false } },
+  'card-prefs/set': { type: 'card-prefs/set', origin: 'https://tools.example.com', change: { corner: 'top-left', hidden: false } },
   'site/config': { type: 'site/config', origin: 'https://tools.example.com' },
   'auto-map/refresh': { type: 'auto-map/refresh' },
   'dashboards/list': { type: 'dashboards/list' },

@@ -105,17 +105,31 @@ describe('worker', () => {
     // A card hidden, then the page reloaded at once: the new page's read comes while the write is under way.
     const hidden = { corner: 'top-left' as const, hidden: true };
     const [, read] = await Promise.all([
-      w.ask({ type: 'card-prefs/set', origin: SITE, prefs: hidden }, contentScript),
+      w.ask({ type: 'card-prefs/set', origin: SITE, change: hidden }, contentScript),
       w.ask({ type: 'card-prefs/get', origin: SITE }, contentScript),
     ]);
     expect(read).toEqual({ prefs: hidden });
     const other = 'https://other.example.com';
     await Promise.all([
-      w.ask({ type: 'card-prefs/set', origin: SITE, prefs: { corner: 'bottom-left', hidden: false } }, contentScript),
-      w.ask({ type: 'card-prefs/set', origin: other, prefs: hidden }, contentScript),
+      w.ask({ type: 'card-prefs/set', origin: SITE, change: { corner: 'bottom-left', hidden: false } }, contentScript),
+      w.ask({ type: 'card-prefs/set', origin: other, change: hidden }, contentScript),
     ]);
     expect(await w.ask({ type: 'card-prefs/get', origin: SITE }, contentScript)).toEqual({ prefs: { corner: 'bottom-left', hidden: false } });
     expect(await w.ask({ type: 'card-prefs/get', origin: other }, contentScript)).toEqual({ prefs: hidden });
+  });
+
+  it("merges each change into the site's prefs: a card moved in one tab keeps the collapse saved from another", async () => {
+    const w = worker();
+    // Nothing stored yet: a change lands on the defaults.
+    expect(await w.ask({ type: 'card-prefs/set', origin: SITE, change: { collapsed: true } }, contentScript)).toEqual({
+      prefs: { corner: 'bottom-right', hidden: false, collapsed: true },
+    });
+    // Another tab of the site, whose card is still expanded, moves it: only its corner changes.
+    expect(await w.ask({ type: 'card-prefs/set', origin: SITE, change: { corner: 'top-left' } }, contentScript)).toEqual({
+      prefs: { corner: 'top-left', hidden: false, collapsed: true },
+    });
+    await w.ask({ type: 'card-prefs/set', origin: SITE, change: { hidden: true } }, contentScript);
+    expect(await w.ask({ type: 'card-prefs/get', origin: SITE }, contentScript)).toEqual({ prefs: { corner: 'top-left', hidden: true, collapsed: true } });
   });
 
   it('sets the alarms at start, at the period in the settings, and clears the alerts alarm without settings', async () => {

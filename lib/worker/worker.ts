@@ -237,7 +237,7 @@ export function createWorker(deps: WorkerDeps) {
     'annotations/get': (r) => project.getAnnotations(r.range),
     'groups/types': () => project.getGroupTypes(),
     'card-prefs/get': (r) => inOrder(async () => ({ prefs: await readCardPrefs(store, r.origin) })),
-    'card-prefs/set': (r) => inOrder(async () => ({ prefs: await writeCardPrefs(store, r.origin, r.prefs) })),
+    'card-prefs/set': (r) => inOrder(async () => ({ prefs: await writeCardPrefs(store, r.origin, r.change) })),
     'site/config': async (r) => ({ config: await sites.configFor(r.origin) }),
     'auto-map/refresh': () => sites.refreshAutoMap(),
     'dashboards/list': async (r) => {
