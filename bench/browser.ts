@@ -175,6 +175,9 @@ function unionLength(intervals: Array<[number, number]>): number {
 
 /** Where main-thread time goes, by the kind of work the trace names (self time, nested events subtracted). */
 function kindOf(name: string): WorkKind | null {
+  // A script world set up (the page's own, or the extension's isolated one), its V8 context deserialized in it.
+  if (name === 'LocalWindowProxy::Initialize') return 'world';
+  if (name === 'V8.DeserializeContext') return null;
   if (/compile|^v8\.parse|ParseScript|ParseFunction|consumeCache|produceCache|V8\.Deserialize/i.test(name)) return 'compile';
   if (name === 'EvaluateScript' || name === 'v8.run' || name === 'v8.evaluateModule' || name === 'v8.executeModule') return 'evaluate';
   if (/^(FunctionCall|v8\.callFunction|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|FireIdleCallback|XHRReadyStateChange|V8\.Execute)$/.test(name))

@@ -3,33 +3,34 @@ import { p95 } from './common';
 import { extensionWorlds, mainThreadFigure, type WorldEvent } from './mainThread';
 
 // Shapes of Chromium 156's traces of the sample site (bench --only main, BENCH_TRACE_DIR): the page's
-// world set up when the navigation commits, with the automation's world nested in it; then, with the
-// extension, a world set up right before its content script's first script event.
+// world set up when the navigation commits (it alone sets the window's document), the automation's
+// world nested in it; with the extension, an isolated world set up in a parser's task after it. A
+// tab may have set one up for its blank page before.
 const init = (ts: number, dur: number): WorldEvent => ({ name: 'LocalWindowProxy::Initialize', ts, dur });
+const setsDocument = (ts: number): WorldEvent => ({ name: 'LocalWindowProxy::UpdateDocumentProperty', ts, dur: 50 });
 const script = (ts: number, url: string): WorldEvent => ({ name: 'EvaluateScript', ts, dur: 500, args: { data: { url } } });
 const EXT = 'chrome-extension://aamoeacmdpeepkcpohomomfdghbhbphn/matcher.js';
 const PAGE = 'http://127.0.0.1:42633/vendor/posthog.js';
+/** The page's world, with the automation's nested in it (which sets no document of its own). */
+const committed = (ts: number) => [init(ts, 30_000), setsDocument(ts + 1_000), init(ts + 5_000, 4_000)];
 
 describe("the extension's isolated world in a page's trace", () => {
-  it('is the world set up for its script at document_end, not the page’s or the automation’s', () => {
-    const page = init(75_300, 42_500);
-    const automation = init(84_400, 13_200);
-    const extension = init(489_400, 5_100);
-    const thread = [page, automation, script(120_000, PAGE), extension, script(494_600, EXT.replace('matcher', 'watcher'))];
+  it('is the isolated world set up after the page’s, at document_end, its script run in a later task', () => {
+    const extension = init(338_800, 6_800);
+    const thread = [...committed(0), script(101_000, PAGE), extension, script(346_000, PAGE), script(354_700, EXT)];
     expect(extensionWorlds(thread)).toEqual([extension]);
   });
 
-  it('is told from the page’s world even when the extension’s script comes first after that one (document_start)', () => {
-    const page = init(60_700, 23_900);
-    const automation = init(66_800, 4_300);
+  it('is told from the page’s world at document_start, and from the blank page’s the tab opened with', () => {
     const extension = init(89_600, 7_200);
-    const thread = [page, automation, extension, script(96_900, EXT), script(300_000, PAGE)];
+    const thread = [init(1_700, 2_200), ...committed(50_000), extension, script(96_900, EXT), script(300_100, PAGE)];
     expect(extensionWorlds(thread)).toEqual([extension]);
   });
 
-  it('is none without the extension, or where a later world runs the page’s own script (a frame of its own)', () => {
-    expect(extensionWorlds([init(0, 20_000), init(5_000, 3_000), script(30_000, PAGE)])).toEqual([]);
-    expect(extensionWorlds([init(0, 20_000), script(30_000, PAGE), init(40_000, 2_000), script(43_000, PAGE)])).toEqual([]);
+  it('is none without the extension, nor a frame’s own world, nor anything when the page’s world is not in the trace', () => {
+    expect(extensionWorlds([init(1_700, 2_200), ...committed(50_000), script(90_000, PAGE)])).toEqual([]);
+    expect(extensionWorlds([...committed(0), init(40_000, 2_000), setsDocument(40_500), script(43_000, PAGE)])).toEqual([]);
+    expect(extensionWorlds([init(89_600, 7_200), script(96_900, EXT)])).toEqual([]);
   });
 });
 

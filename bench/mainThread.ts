@@ -4,7 +4,7 @@
  */
 import { median, p95 } from './common';
 
-export const WORK_KINDS = ['compile', 'evaluate', 'callbacks', 'style', 'layout', 'paint', 'gc', 'other'] as const;
+export const WORK_KINDS = ['world', 'compile', 'evaluate', 'callbacks', 'style', 'layout', 'paint', 'gc', 'other'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 export type Breakdown = Record<WorkKind, number>;
 const RENDERING: WorkKind[] = ['style', 'layout', 'paint'];
@@ -60,16 +60,20 @@ export interface WorldEvent {
  * The isolated world the browser sets up for the extension's content script in this page (a V8
  * context of its own, with the extension's API: Blink's `LocalWindowProxy::Initialize`), which no
  * sample of the extension's code holds: it runs before the script's first line. The page's own
- * world is set up first, when the navigation commits, and the bench's automation world inside it
- * (nested); any later world whose first script is the extension's is the extension's (at
- * `document_start` inside the parser's task, at `document_end` inside its last one).
+ * world is set up when the navigation commits (the only kind that sets the window's `document`:
+ * `LocalWindowProxy::UpdateDocumentProperty`), with the bench's automation world nested in it; an
+ * isolated world set up after it, not nested, is the extension's (at `document_start` in the
+ * parser's task, at `document_end` in its last one, its script evaluated then or in a task after).
+ * One set up before it belongs to the blank page the tab opened with.
  */
 export function extensionWorlds<E extends WorldEvent>(thread: E[]): E[] {
-  const inits = thread.filter((e) => e.name === 'LocalWindowProxy::Initialize');
-  const topLevel = inits.filter((w) => !inits.some((o) => o !== w && o.ts <= w.ts && o.ts + o.dur >= w.ts + w.dur));
-  return topLevel.slice(1).filter((w) => {
-    const next = thread.find((e) => e.ts >= w.ts + w.dur && SCRIPT_EVENTS.has(e.name));
-    return next !== undefined && JSON.stringify(next.args ?? {}).includes('chrome-extension://');
-  });
+  const inits = thread.filter((e) => e.name === INIT);
+  const within = (outer: E, e: E) => e !== outer && e.ts >= outer.ts && e.ts + e.dur <= outer.ts + outer.dur;
+  const topLevel = inits.filter((w) => !inits.some((o) => within(o, w)));
+  // Its own set-up, not a world's nested in it.
+  const setsDocument = (w: E) => thread.some((e) => e.name === SETS_DOCUMENT && within(w, e) && !inits.some((o) => within(w, o) && within(o, e)));
+  const page = topLevel.find(setsDocument);
+  return page ? topLevel.filter((w) => w.ts > page.ts && !setsDocument(w)) : [];
 }
-const SCRIPT_EVENTS = new Set(['EvaluateScript', 'v8.compile', 'v8.compileModule', 'v8.evaluateModule', 'FunctionCall', 'v8.callFunction', 'v8.run']);
+const INIT = 'LocalWindowProxy::Initialize';
+const SETS_DOCUMENT = 'LocalWindowProxy::UpdateDocumentProperty';
