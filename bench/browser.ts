@@ -372,7 +372,7 @@ function analyseTrace(events: TraceEvent[], siteUrl: string) {
     sampledJsMs: sampled.jsMs,
     places: sampled.places,
     compileMs: unionLength(compile.map(interval)) / 1000,
-    worldMs: world.reduce((t, e) => t + e.dur / 1000, 0),
+    worldMs: world ? world.reduce((t, e) => t + e.dur / 1000, 0) : NaN,
     extensionMs: unionLength(extTasks) / 1000 - tracerMs(extTasks),
     extensionCpuMs: cpuMs(extTaskEvents) - tracerMs(extTasks, 'tdur'),
     extensionScriptMs: unionLength(ext.map(interval)) / 1000,

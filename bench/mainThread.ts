@@ -12,7 +12,7 @@ const RENDERING: WorkKind[] = ['style', 'layout', 'paint'];
 export interface MainThreadRuns {
   sampledJs?: number[];
   compile?: number[];
-  /** Setting up the isolated world its content script runs in (bench/browser.ts extensionWorlds). */
+  /** Setting up the isolated world its content script runs in (extensionWorlds below). */
   world?: number[];
   extensionTask: number[];
   extensionScript: number[];
@@ -59,21 +59,22 @@ export interface WorldEvent {
 /**
  * The isolated world the browser sets up for the extension's content script in this page (a V8
  * context of its own, with the extension's API: Blink's `LocalWindowProxy::Initialize`), which no
- * sample of the extension's code holds: it runs before the script's first line. The page's own
- * world is set up when the navigation commits (the only kind that sets the window's `document`:
- * `LocalWindowProxy::UpdateDocumentProperty`), with the bench's automation world nested in it; an
- * isolated world set up after it, not nested, is the extension's (at `document_start` in the
- * parser's task, at `document_end` in its last one, its script evaluated then or in a task after).
- * One set up before it belongs to the blank page the tab opened with.
+ * sample of the extension's code holds: it runs before the script's first line. Of the main frame's
+ * worlds (the event's `IsMainFrame`: an iframe's are its own), only a page's own sets the window's
+ * `document` (`LocalWindowProxy::UpdateDocumentProperty`), the bench's automation world nested in it;
+ * the page's is the last such (the tab's blank page may come before it, with worlds of its own). An
+ * isolated world of the main frame set up after it, not nested in it, is the extension's (at
+ * `document_start` in the parser's task, at `document_end` in its last one, its script evaluated
+ * then or in a task after). Null when the trace holds no page world: unknown, not none.
  */
-export function extensionWorlds<E extends WorldEvent>(thread: E[]): E[] {
-  const inits = thread.filter((e) => e.name === INIT);
+export function extensionWorlds<E extends WorldEvent>(thread: E[]): E[] | null {
+  const inits = thread.filter((e) => e.name === INIT && (e.args as { IsMainFrame?: unknown } | undefined)?.IsMainFrame === true);
   const within = (outer: E, e: E) => e !== outer && e.ts >= outer.ts && e.ts + e.dur <= outer.ts + outer.dur;
   const topLevel = inits.filter((w) => !inits.some((o) => within(o, w)));
   // Its own set-up, not a world's nested in it.
   const setsDocument = (w: E) => thread.some((e) => e.name === SETS_DOCUMENT && within(w, e) && !inits.some((o) => within(w, o) && within(o, e)));
-  const page = topLevel.find(setsDocument);
-  return page ? topLevel.filter((w) => w.ts > page.ts && !setsDocument(w)) : [];
+  const page = topLevel.filter(setsDocument).at(-1);
+  return page ? topLevel.filter((w) => w.ts > page.ts && !setsDocument(w)) : null;
 }
 const INIT = 'LocalWindowProxy::Initialize';
 const SETS_DOCUMENT = 'LocalWindowProxy::UpdateDocumentProperty';

@@ -511,6 +511,8 @@ describe('card behaviour', () => {
   });
 
   it('keeps what another tab of the site saved: a card moved in one tab stays collapsed as another tab left it', async () => {
+    // From the default corner, whatever the tests before left stored.
+    await editCardPrefs(browser, { corner: 'bottom-right' });
     const [first, second] = [await openTool('csv-cleaner'), await openTool('pdf-to-text')];
     try {
       await Promise.all([shownFigures(first), shownFigures(second)]);
@@ -539,8 +541,8 @@ describe('card behaviour', () => {
     await page.waitForLoadState('load');
     await page.waitForTimeout(500);
     expect(await cardHost(page).count()).toBe(0);
-    // Stored as hidden and collapsed (the card never saves both, but storage may hold it): the command
-    // brings the card back expanded all the same.
+    // Stored as hidden and collapsed (a collapse in one tab and a hide in another leave both): the
+    // command brings the card back expanded all the same.
     await editCardPrefs(browser, { collapsed: true });
     await page.reload();
     await page.waitForLoadState('load');

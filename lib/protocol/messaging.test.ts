@@ -19,11 +19,13 @@ describe('background message listener', () => {
     expect(listen({ type: 'tool-metrics/get', tool: '', range: '7d' }, popup)).toBeUndefined();
     expect(listen({ type: 'tool-metrics/get', tool: 'a', range: '5y' }, popup)).toBeUndefined();
     expect(listen({ type: 'unknown' }, popup)).toBeUndefined();
-    // A card's change of its prefs names only known fields, each with a value it may have.
+    // A card's change of its prefs names at least one known field, each with a value it may have.
     const site = 'https://tools.example.com';
     expect(listen({ type: 'card-prefs/set', origin: site, change: { corner: 'middle' } }, contentScript)).toBeUndefined();
     expect(listen({ type: 'card-prefs/set', origin: site, change: { collapsed: 'yes' } }, contentScript)).toBeUndefined();
     expect(listen({ type: 'card-prefs/set', origin: site }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'card-prefs/set', origin: site, change: {} }, contentScript)).toBeUndefined();
+    expect(listen({ type: 'card-prefs/set', origin: site, change: { size: 'large' } }, contentScript)).toBeUndefined();
     expect(handle).not.toHaveBeenCalled();
     expect(listen({ type: 'card-prefs/set', origin: site, change: { collapsed: true } }, contentScript)).toBeInstanceOf(Promise);
     handle.mockClear();
