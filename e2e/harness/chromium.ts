@@ -149,11 +149,7 @@ export async function configureExtension(
  */
 export async function cardCollapsedSaved(browser: ExtensionBrowser, origin: string, collapsed: boolean, timeoutMs = 20_000) {
   for (const deadline = Date.now() + timeoutMs; ;) {
-    const stored = await browser.worker.evaluate(async (o) => {
-      const { chrome } = globalThis as unknown as ExtensionGlobal;
-      const all = (await chrome.storage.local.get('cardPrefs')).cardPrefs as Record<string, { collapsed?: boolean }> | undefined;
-      return all?.[o]?.collapsed ?? false;
-    }, origin);
+    const stored = (await storedCardPrefs(browser, origin))?.collapsed ?? false;
     if (stored === collapsed) return;
     if (Date.now() > deadline) throw new Error(`The card on ${origin} was not saved as ${collapsed ? 'collapsed' : 'expanded'} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
