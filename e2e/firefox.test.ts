@@ -5,7 +5,7 @@
  */
 import { PostHog } from 'posthog-node';
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatDuration } from '../lib/helpers/format';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
@@ -37,6 +37,9 @@ beforeAll(async () => {
   site = await startSampleSite({ postHogUrl: postHog.url, projectApiKey: postHog.projectApiKey });
   firefox = await launchFirefoxWithExtension({ headless: true });
 });
+
+// A failed test prints what Firefox and the add-on last logged (an answer that never came says why there).
+beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(`Firefox's last output:\n${firefox?.recentOutput().join('\n')}`)));
 
 afterAll(async () => {
   await firefox?.close();

@@ -9,7 +9,7 @@
  * this test's own copy of the add-on, which no other suite installs, and is removed after the test.
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalPostHog, type LocalPostHog } from '../local-posthog/server';
 import { startSampleSite, type SampleSite } from '../sample-site/server';
 import { FIREFOX_EXTENSION_DIR, firefoxCard, launchFirefoxWithExtension, type FirefoxExtension } from './harness/firefox';
@@ -39,6 +39,9 @@ beforeAll(async () => {
   });
   firefox = await launchFirefoxWithExtension({ headless: true, extensionDir: extension.dir });
 });
+
+// A failed test prints what Firefox and the add-on last logged (an answer that never came says why there).
+beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(`Firefox's last output:\n${firefox?.recentOutput().join('\n')}`)));
 
 afterAll(async () => {
   await firefox?.close();

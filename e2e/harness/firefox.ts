@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 /** The localhost build (wxt.config.ts): loopback granted at install, for the local PostHog and sample site. */
@@ -30,7 +31,25 @@ export interface FirefoxExtension {
   baseUrl: string;
   /** Opens one of the add-on's pages (options.html, popup.html) in a new tab. */
   openPage(path: string): Promise<Page>;
+  /** Firefox's last lines of output, the add-on's console among them: what a failed test prints. */
+  recentOutput(): string[];
   close(): Promise<void>;
+}
+
+/** How many of Firefox's last output lines are kept. */
+const OUTPUT_LINES = 300;
+
+/** Keeps the last lines a child process writes (both streams are already piped and read by puppeteer). */
+function keepOutput(streams: Array<NodeJS.ReadableStream | null | undefined>): () => string[] {
+  const lines: string[] = [];
+  for (const stream of streams) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > OUTPUT_LINES) lines.shift();
+    });
+  }
+  return () => [...lines];
 }
 
 export async function launchFirefoxWithExtension(options: { headless: boolean; extensionDir?: string }): Promise<FirefoxExtension> {
@@ -51,8 +70,12 @@ export async function launchFirefoxWithExtension(options: { headless: boolean; e
       'browser.shell.checkDefaultBrowser': false,
       'datareporting.policy.dataSubmissionEnabled': false,
       'extensions.getAddons.cache.enabled': false,
+      // The console of pages and of the add-on (its worker's errors) to Firefox's output, kept for a failed test.
+      'devtools.console.stdout.content': true,
+      'devtools.console.stdout.chrome': true,
     },
   });
+  const recentOutput = keepOutput([browser.process()?.stdout, browser.process()?.stderr]);
   try {
     const extensionId = await browser.installExtension(resolve(extensionDir));
     const uuid = await extensionUuid(browser, extensionId);
@@ -68,6 +91,7 @@ export async function launchFirefoxWithExtension(options: { headless: boolean; e
         await page.waitForFunction((base) => location.href.startsWith(base) && document.readyState !== 'loading', { timeout: 30_000 }, baseUrl);
         return page;
       },
+      recentOutput,
       close: () => browser.close(),
     };
   } catch (error) {
