@@ -659,7 +659,16 @@ function scaleTable(scales: NonNullable<R>[]): string {
         `${f(a.events / 1e6)} M → ${f(b.events / 1e6)} M events (${f(b.events / a.events, 0)}×): exact ClickHouse time ${f(b.exactEngine.elapsedMs / a.exactEngine.elapsedMs, 1)}×, rows read ${f(b.exactEngine.rowsRead / a.exactEngine.rowsRead, 1)}×`,
       );
   }
-  return `${lines.join('\n')}\n\nHow time grows with events: ${growth.length ? growth.join('; ') : 'one size only'}. Exact time grows with the events of every tool in the look-back (linear); a sample's with the granules it keeps.`;
+  // What more or less sampling would read, at the biggest size sampled (bench/scale.ts sampledSweep).
+  const swept = [...scales].reverse().find((r) => r.sampledSweep?.length);
+  const sweep = swept
+    ? `\n\nAt ${f(swept.totalRows ?? swept.events)} events, ClickHouse with the round factors either side of the one sent (one run each, after the runs above): ${(
+        swept.sampledSweep as Array<{ factor: number } & ReadStats>
+      )
+        .map((s) => `1 in ${s.factor}${s.factor === swept.sampling?.factor ? ' (sent)' : ''}: ${f(s.rowsRead)} rows, ${f(s.elapsedMs)} ms`)
+        .join('; ')}. A sample reads whole granules: at least the one at each edge of every (day, event) range of every part, whatever the factor.`
+    : '';
+  return `${lines.join('\n')}\n\nHow time grows with events: ${growth.length ? growth.join('; ') : 'one size only'}. Exact time grows with the events of every tool in the look-back (linear); a sample's with the granules it keeps.${sweep}`;
 }
 
 function materializedTable(scales: NonNullable<R>[]): string {

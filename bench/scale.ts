@@ -4,7 +4,8 @@
  * against the local server held to PostHog's API rules (10 s ceiling, 3 queries at once):
  *  - exact: ClickHouse's read statistics, and blocking requests over HTTP (200, or PostHog's 504);
  *  - the card as the extension sends it: sampled when the tool's events pass the threshold
- *    (lib/card/sampling.ts), else exact; its latency over HTTP, within the ceiling or not;
+ *    (lib/card/sampling.ts), else exact; its latency over HTTP, within the ceiling or not; and what
+ *    ClickHouse reads at the round factors either side of the one sent (how far more sampling helps);
  *  - if exact needs more than the ceiling: the same query as an async query, start to answer;
  *  - with `--materialized`: bytes read with `tool_name` materialized and without, same data, and how
  *    many of the granules the card reads hold none of the tool's events (all a filter on a
@@ -18,7 +19,7 @@ import { startLocalPostHog } from '../local-posthog/server';
 import { materializedColumnName } from '../local-posthog/store';
 import { buildCardQuery } from '../lib/card/query';
 import { RANGES, type RangeKey } from '../lib/model/ranges';
-import { sampleFactorFor, SAMPLING } from '../lib/card/sampling';
+import { SAMPLE_FACTORS, sampleFactorFor, SAMPLING } from '../lib/card/sampling';
 import { DEFAULT_METRICS_OPTIONS } from '../lib/settings/settings';
 import { TOOL_EVENTS, TOOL_PROPERTIES } from '../lib/model/events';
 import { createPostHogClient } from '../lib/posthog/client';
@@ -94,6 +95,15 @@ async function main() {
       for (let i = 0; i < SAMPLED_RUNS; i++) runs.push(await post(sampled.request));
       result.sampledHttp = runs;
       log(`sampled 1/${factor}: p50 ${median(runs.map((r) => r.ms)).toFixed(0)} ms, statuses ${runs.map((r) => r.status).join(',')}`);
+      // The factors either side of the one sent, in ClickHouse, on the parts as merged by now: a sample
+      // reads whole granules, one at each edge of every (day, event) range of every part, so past some
+      // factor more sampling saves little.
+      const at = SAMPLE_FACTORS.indexOf(factor as (typeof SAMPLE_FACTORS)[number]);
+      const factors = [SAMPLE_FACTORS[at - 1], factor, SAMPLE_FACTORS[at + 1]].filter((n): n is number => n !== undefined);
+      const sweep: Array<{ factor: number } & ReadStats> = [];
+      for (const n of factors) sweep.push({ factor: n, ...(await engine((await translated(n)).sql)) });
+      result.sampledSweep = sweep;
+      log(`factors: ${sweep.map((s) => `1/${s.factor} ${s.rowsRead} rows ${s.elapsedMs.toFixed(0)} ms`).join('; ')}`);
     }
     save();
 

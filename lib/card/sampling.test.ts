@@ -7,9 +7,10 @@ describe('sampling a huge tool', () => {
   it('is exact at or below the threshold and when nothing is known; else a round factor aiming at the target', () => {
     expect(sampleFactorFor(null)).toBe(1);
     expect(sampleFactorFor(SAMPLE_ABOVE_EVENTS)).toBe(1);
-    expect(sampleFactorFor(2_500_000)).toBe(5); // 2.5 M / 1 M wanted → 5
-    expect(sampleFactorFor(9_000_000)).toBe(10);
-    expect(sampleFactorFor(47_000_000)).toBe(50);
+    expect(sampleFactorFor(2_500_000)).toBe(5); // 2.5 M / 0.5 M wanted → 5
+    expect(sampleFactorFor(2_600_000)).toBe(10); // 5.2 → the next round factor up
+    expect(sampleFactorFor(13_000_000)).toBe(50); // the scale bench's tool on 100 M events: 26 → 50
+    expect(sampleFactorFor(47_000_000)).toBe(100);
     expect(sampleFactorFor(5e12)).toBe(1000);
   });
 
