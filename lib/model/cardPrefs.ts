@@ -16,10 +16,9 @@ export type CardPrefs = z.infer<typeof cardPrefsSchema>;
  * What one change of the card saves: only the fields it changed, merged into what is stored. With two
  * tabs of a site open, moving the card in one keeps a collapse saved from the other.
  */
-export const cardPrefsChangeSchema = z
-  .partial(cardPrefsSchema)
-  .check(
-    z.refine((change) => change.corner !== undefined || change.hidden !== undefined || change.collapsed !== undefined, 'A change names at least one field.'),
-  );
+export const cardPrefsChangeSchema = z.partial(cardPrefsSchema).check(
+  // Checked on the parsed change, unknown fields already dropped: whatever fields the prefs have.
+  z.refine((change) => Object.values(change).some((value) => value !== undefined), 'A change names at least one field.'),
+);
 export type CardPrefsChange = z.infer<typeof cardPrefsChangeSchema>;
 export const DEFAULT_CARD_PREFS: CardPrefs = { corner: 'bottom-right', hidden: false };
