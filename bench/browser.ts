@@ -6,7 +6,7 @@
  *
  * BENCH_TRACE_DIR=<dir> keeps every trace there.
  *
- * `--only burst` (or a list: `--only main,draw,card,popup,restart`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
+ * `--only burst` (or a list: `--only main,draw,card,popup,floor,restart`): the 20 tabs over 5 tools alone (run.ts runs it again while another process keeps a
  * core busy, to see whether the sharing holds under load).
  */
 import { writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ import { cardOf } from '../e2e/harness/closedCard';
 import { median, p95, sleep } from './common';
 import { extensionWorlds, WORK_KINDS, type Breakdown, type WorkKind } from './mainThread';
 import { placesBySource, type BuiltPlace } from './sourcePlaces';
+import { FLOOR_MODULE_PAGE, FLOOR_STATIC_PAGE, writeFloorExtension } from './floorExtension';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: tsx bench/browser.ts <out.json> [--runs N]');
@@ -38,7 +39,7 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '') : null;
-const runs = (part: 'main' | 'draw' | 'card' | 'burst' | 'restart' | 'popup') => ONLY === null || ONLY.split(',').includes(part);
+const runs = (part: 'main' | 'draw' | 'card' | 'burst' | 'restart' | 'popup' | 'floor') => ONLY === null || ONLY.split(',').includes(part);
 const TOOLS = ['news-analyzer', 'pdf-to-text', 'image-compressor', 'audio-transcriber', 'csv-cleaner', 'video-summarizer'];
 const CARD_READY = '[data-testid="card-ready"]';
 /** The collapsed card's figures (its pill), stamped as the expanded card's are (components/card/MetricsCard.tsx Pill). */
@@ -448,6 +449,28 @@ async function traced(context: BrowserContext, url: string, cardOfExtension?: st
   return events;
 }
 
+/**
+ * An extension page opened in a new tab (the popup, or the floor's pages): from navigation start, its
+ * HTML parsed (domInteractive), its module scripts run (DOMContentLoaded), POPUP_READY_SELECTOR's
+ * element in the DOM (a MutationObserver installed before the page's first script) and the frame after.
+ */
+async function timePage(context: BrowserContext, url: string) {
+  const page = await context.newPage();
+  await page.addInitScript(POPUP_OBSERVER);
+  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  await page.locator(POPUP_READY_SELECTOR).first().waitFor({ timeout: 10_000 });
+  await page
+    .waitForFunction(() => (window as unknown as { __toolLensBench?: { frame?: number } }).__toolLensBench?.frame !== undefined, null, { timeout: 5_000 })
+    .catch(() => undefined);
+  const r = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const rec = (window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {};
+    return { ready: rec.ready ?? NaN, frame: rec.frame ?? NaN, parsed: nav?.domInteractive ?? NaN, scripts: nav?.domContentLoadedEventStart ?? NaN };
+  });
+  await page.close();
+  return r;
+}
+
 /** With BENCH_TRACE_DIR set, each trace is kept there as JSON (Chromium's DevTools opens it). */
 function keepTrace(kind: string, events: TraceEvent[]) {
   const dir = process.env.BENCH_TRACE_DIR;
@@ -649,6 +672,52 @@ async function main() {
       console.error('[browser] main thread done');
     }
 
+    // 1a. The floor: an extension that does nothing (bench/floorExtension.ts), in a browser of its own,
+    // measured alternately with Tool Lens on the same page: what any extension pays to run there at all.
+    // Right after the main part, while Tool Lens's browser has opened no more pages than the floor's.
+    if (runs('floor')) {
+      const dir = await mkdtemp(join(tmpdir(), 'tool-lens-bench-floor-'));
+      await writeFloorExtension(dir, site.url, POPUP_READY_SELECTOR);
+      const floor = await launchWithExtension({ headless: true, extensionDir: dir, keepFirstRunTab: true });
+      try {
+        const about = `${site.url}/about`;
+        const nonTool: Record<'toolLens' | 'floor', Array<{ js: number; compile: number; world: number }>> = { toolLens: [], floor: [] };
+        const pages: Record<'toolLens' | 'static' | 'module', Array<{ ready: number; parsed: number }>> = { toolLens: [], static: [], module: [] };
+        const popupUrls = {
+          toolLens: `chrome-extension://${ext.extensionId}/popup.html`,
+          static: `chrome-extension://${floor.extensionId}/${FLOOR_STATIC_PAGE}`,
+          module: `chrome-extension://${floor.extensionId}/${FLOOR_MODULE_PAGE}`,
+        };
+        // One warm-up of each (HTTP and code caches), then alternated.
+        const warm = await floor.context.newPage();
+        await warm.goto(about, { waitUntil: 'load' });
+        await warm.close();
+        for (let i = 0; i <= RUNS; i++) {
+          for (const [who, context] of [
+            ['toolLens', ext.context],
+            ['floor', floor.context],
+          ] as const) {
+            const a = analyseTrace(await traced(context, about), site.url);
+            if (i > 0) nonTool[who].push({ js: a.sampledJsMs, compile: a.compileMs, world: a.worldMs });
+          }
+          for (const [who, context] of [
+            ['toolLens', ext.context],
+            ['static', floor.context],
+            ['module', floor.context],
+          ] as const) {
+            const r = await timePage(context, popupUrls[who]);
+            if (i > 0) pages[who].push(r);
+          }
+        }
+        result.floor = { nonTool, pages };
+        save();
+        console.error('[browser] floor done');
+      } finally {
+        await floor.close().catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
     // 1b. The card drawn on a settled tool page (toggled in): the rendering part without a page load beside it.
     if (runs('draw')) {
       const hide = await ext.context.newPage();
@@ -743,28 +812,13 @@ async function main() {
       const popupParsed: number[] = [];
       const popupScripts: number[] = [];
       for (let i = 0; i <= RUNS; i++) {
-        const page = await ext.context.newPage();
-        await page.addInitScript(POPUP_OBSERVER);
-        await page.goto(popupUrl, { waitUntil: 'load', timeout: 30_000 });
-        await page.locator(POPUP_READY_SELECTOR).first().waitFor({ timeout: 10_000 });
-        await page
-          .waitForFunction(() => (window as unknown as { __toolLensBench?: { frame?: number } }).__toolLensBench?.frame !== undefined, null, { timeout: 5_000 })
-          .catch(() => undefined);
-        const r = await page.evaluate(() => {
-          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-          return {
-            ...((window as unknown as { __toolLensBench?: { ready?: number; frame?: number } }).__toolLensBench ?? {}),
-            parsed: nav?.domInteractive,
-            scripts: nav?.domContentLoadedEventStart,
-          };
-        });
+        const r = await timePage(ext.context, popupUrl);
         if (i > 0) {
-          popup.push(r.ready ?? NaN);
-          popupFrame.push(r.frame ?? NaN);
-          popupParsed.push(r.parsed ?? NaN);
-          popupScripts.push(r.scripts ?? NaN);
+          popup.push(r.ready);
+          popupFrame.push(r.frame);
+          popupParsed.push(r.parsed);
+          popupScripts.push(r.scripts);
         }
-        await page.close();
       }
       result.popup = { selector: POPUP_READY_SELECTOR, ready: popup, frame: popupFrame, parsed: popupParsed, scripts: popupScripts };
       save();

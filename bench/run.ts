@@ -397,6 +397,17 @@ function report(x: {
     `popup.html opened in a tab (the toolbar popup cannot be opened by automation), after one warm-up: time from navigation start to ${pop?.selector ?? ''} in the DOM (MutationObserver). Switch to the dashboards list by changing POPUP_READY_SELECTOR in bench/browser.ts`,
   );
 
+  const floor = floorFigures(b);
+  row(
+    'The floor: an extension that does nothing, alternated with Tool Lens in the same run',
+    floor
+      ? `/about: ${f(floor.page.total, 1)} ms (its isolated world ${f(floor.page.world, 1)}, compiling ${f(floor.page.compile, 1)}) against Tool Lens's ${f(floor.toolLensPage.total, 1)} ms (world ${f(floor.toolLensPage.world, 1)}). An extension page showing the popup's element: static HTML ${f(floor.static.ready)} ms, from one module script ${f(floor.module.ready)} ms, against Tool Lens's popup ${f(floor.popup.ready)} ms (HTML parsed at ${f(floor.static.parsed)} / ${f(floor.module.parsed)} / ${f(floor.popup.parsed)} ms)`
+      : 'not measured',
+    'report (what the 2 ms and 100 ms goals stand on)',
+    null,
+    `bench/floorExtension.ts: an extension whose content script is one statement at \`document_end\` on the sample site (where Tool Lens's watcher runs on /about), and whose pages show the popup's ready element as static HTML or from a module script of one line. In a browser of its own, ${floor?.runs ?? '?'} runs after one warm-up, each alternated with the same measure of Tool Lens in its browser: /about traced and counted as the non-tool row counts it (samples of its code + the compile of its scripts + its isolated world), the pages timed as the popup row times it`,
+  );
+
   const table = [
     '| figure | measured | target | result | how measured |',
     '|---|---|---|---|---|',
@@ -590,6 +601,30 @@ function drawNote(b: R): string {
   return ` Drawn alone on a settled tool page (last row of "Main thread, by kind of work"), the card's first draw takes ${f(draw.busy, 1)} ms of main thread: its style + layout + paint ${f(draw.rendering, 1)} ms (style ${f(draw.work.style, 1)}, layout ${f(draw.work.layout, 1)}, paint ${f(draw.work.paint, 1)}), steadier than the difference of two browsers, and its JavaScript ${f(draw.js, 1)} ms.`;
 }
 
+interface FloorRuns {
+  nonTool: Record<'toolLens' | 'floor', Array<{ js: number; compile: number; world: number }>>;
+  pages: Record<'toolLens' | 'static' | 'module', Array<{ ready: number; parsed: number }>>;
+}
+/** The floor beside Tool Lens (bench/browser.ts --only floor, bench/floorExtension.ts): medians over its runs. */
+function floorFigures(b: R) {
+  const fl = b?.floor as FloorRuns | undefined;
+  if (!fl?.nonTool.floor.length) return null;
+  const page = (rs: FloorRuns['nonTool']['floor']) => ({
+    total: median(rs.map((r) => r.js + r.compile + r.world)),
+    world: median(rs.map((r) => r.world)),
+    compile: median(rs.map((r) => r.compile)),
+  });
+  const opened = (rs: FloorRuns['pages']['static']) => ({ ready: median(rs.map((r) => r.ready)), parsed: median(rs.map((r) => r.parsed)) });
+  return {
+    runs: fl.nonTool.floor.length,
+    page: page(fl.nonTool.floor),
+    toolLensPage: page(fl.nonTool.toolLens),
+    static: opened(fl.pages.static),
+    module: opened(fl.pages.module),
+    popup: opened(fl.pages.toolLens),
+  };
+}
+
 /** The card drawn alone on a settled tool page (bench/browser.ts tracedDraw): medians over its runs. */
 function cardDraw(b: R) {
   const d = b?.cardDraw as { sampledJs: number[]; busy: number[]; work: Record<WorkKind, number[]> } | undefined;
@@ -706,7 +741,12 @@ function misses(x: { gz: number; gzCard: number; b: R; scale: R; scales: NonNull
   const ntFig = nt ? mainThreadFigure(nt, work?.nonTool, false) : null;
   if (ntFig && ntFig.total > 2)
     out.push(
-      `- **Main thread on a non-tool page (${f(ntFig.total, 1)} ms: its JavaScript ${f(ntFig.js, 1)}, compiling ${f(ntFig.compile, 1)}, its isolated world ${f(ntFig.world, 1)}).** A page of an enabled site whose URL the site's rules cannot name a tool by gets the watcher (\`watcher.js\`, registered on the host minus the tool paths, lib/matching/siteRegistration.ts planScripts): it uses no extension API, runs at \`document_end\` and looks for the \`<meta name="tool-lens:tool">\` marker then (no DOMContentLoaded listener), follows client-side navigation, and has the matcher injected only when either names a page. On a site whose own marker selector may match anywhere, with a regex rule, whose tools only a marker names, or before the auto-map table is known, the matcher (${f(x.gz, 1)} KB gzip) runs on every page instead, and reads the site's rules from storage.session at \`document_start\` (the first use of the extension's API in that world). Any content script at all costs the page the isolated world the browser sets up for it (a V8 context of its own with the extension's API, before the script's first line: ${f(ntFig.world, 1)} ms here, ${ntFig.world > ntFig.js + ntFig.compile ? 'more than' : 'beside'} the watcher's own ${f(ntFig.js + ntFig.compile, 1)} ms). Running no script on these pages would instead need the worker to watch every tab's loads and in-page navigations (Chromium's \`tabs.onUpdated\` takes no filter, so every page of every site would wake the worker) or the \`webNavigation\` permission (which warns at install), and a page's marker would be read only after its load. Its JavaScript by source, ms per run: ${topSources(b, 'nonTool')}.`,
+      `- **Main thread on a non-tool page (${f(ntFig.total, 1)} ms: its JavaScript ${f(ntFig.js, 1)}, compiling ${f(ntFig.compile, 1)}, its isolated world ${f(ntFig.world, 1)}).** A page of an enabled site whose URL the site's rules cannot name a tool by gets the watcher (\`watcher.js\`, registered on the host minus the tool paths, lib/matching/siteRegistration.ts planScripts): it uses no extension API, runs at \`document_end\` and looks for the \`<meta name="tool-lens:tool">\` marker then (no DOMContentLoaded listener), follows client-side navigation, and has the matcher injected only when either names a page. On a site whose own marker selector may match anywhere, with a regex rule, whose tools only a marker names, or before the auto-map table is known, the matcher (${f(x.gz, 1)} KB gzip) runs on every page instead, and reads the site's rules from storage.session at \`document_start\` (the first use of the extension's API in that world). Any content script at all costs the page the isolated world the browser sets up for it (a V8 context of its own with the extension's API, before the script's first line: ${f(ntFig.world, 1)} ms here, ${ntFig.world > ntFig.js + ntFig.compile ? 'more than' : 'beside'} the watcher's own ${f(ntFig.js + ntFig.compile, 1)} ms). Running no script on these pages would instead need the worker to watch every tab's loads and in-page navigations (Chromium's \`tabs.onUpdated\` takes no filter, so every page of every site would wake the worker) or the \`webNavigation\` permission (which warns at install), and a page's marker would be read only after its load. Its JavaScript by source, ms per run: ${topSources(b, 'nonTool')}.${(() => {
+        const fl = floorFigures(b);
+        return fl
+          ? ` The floor under the goal, in the same run (bench/floorExtension.ts, alternated with Tool Lens): an extension whose content script is one statement costs /about ${f(fl.page.total, 1)} ms, its isolated world ${f(fl.page.world, 1)} (Tool Lens's watcher ${f(fl.toolLensPage.total, 1)} in those runs)${fl.page.total > 2 ? ': the 2 ms goal is below what any content script costs this page on this machine' : ''}.`
+          : '';
+      })()}`,
     );
   const tl = b?.mainThread?.tool;
   const tlFig = tl ? mainThreadFigure(tl, work?.tool, true) : null;
@@ -766,7 +806,12 @@ function misses(x: { gz: number; gzCard: number; b: R; scale: R; scales: NonNull
   const pop = b?.popup;
   if (pop && median(pop.ready) > 100)
     out.push(
-      `- **Popup first render (${f(median(pop.ready))} ms).** The browser opens the extension page and parses its HTML (domInteractive ${f(median(pop.parsed ?? []))} ms), then loads the first chunk (Preact, the popup's components, settingsAtAGlance: no zod; compiled whole as they load, scripts/compileHint.ts) by ${f(median(pop.scripts ?? []))} ms (DOMContentLoaded); the protocol and the settings' full schema load after the first paint. What is left is the page's opening and the module loading of the browser.`,
+      `- **Popup first render (${f(median(pop.ready))} ms).** The browser opens the extension page and parses its HTML (domInteractive ${f(median(pop.parsed ?? []))} ms), then loads the first chunk (Preact, the popup's components, settingsAtAGlance: no zod; compiled whole as they load, scripts/compileHint.ts) by ${f(median(pop.scripts ?? []))} ms (DOMContentLoaded); the protocol and the settings' full schema load after the first paint. What is left is the page's opening and the module loading of the browser.${(() => {
+        const fl = floorFigures(b);
+        return fl
+          ? ` The floor, in the same run (bench/floorExtension.ts, alternated with the popup): an extension page of static HTML holding the same element has it at ${f(fl.static.ready)} ms, one whose element a module script of one line adds at ${f(fl.module.ready)} ms; the popup in those runs at ${f(fl.popup.ready)} ms, its HTML parsed at ${f(fl.popup.parsed)} ms against ${f(fl.static.parsed)}.`
+          : '';
+      })()}`,
     );
   if (!out.length) out.push('- None: every target is met.');
   return out.join('\n');
