@@ -401,11 +401,15 @@ function report(x: {
   row(
     'The floor: an extension that does nothing, alternated with Tool Lens in the same run',
     floor
-      ? `/about: ${f(floor.page.total, 1)} ms (its isolated world ${f(floor.page.world, 1)}, compiling ${f(floor.page.compile, 1)}) against Tool Lens's ${f(floor.toolLensPage.total, 1)} ms (world ${f(floor.toolLensPage.world, 1)}). An extension page showing the popup's element: static HTML ${f(floor.static.ready)} ms, from one module script ${f(floor.module.ready)} ms, against Tool Lens's popup ${f(floor.popup.ready)} ms (HTML parsed at ${f(floor.static.parsed)} / ${f(floor.module.parsed)} / ${f(floor.popup.parsed)} ms)`
+      ? `/about: ${f(floor.page.total, 1)} ms (its isolated world ${f(floor.page.world, 1)}, compiling ${f(floor.page.compile, 1)}) against Tool Lens's ${f(floor.toolLensPage.total, 1)} ms (world ${f(floor.toolLensPage.world, 1)}). ${
+          floor.pages
+            ? `An extension page showing the popup's element: static HTML ${f(floor.pages.static.ready)} ms, from one module script ${f(floor.pages.module.ready)} ms, against Tool Lens's popup ${f(floor.pages.popup.ready)} ms (HTML parsed at ${f(floor.pages.static.parsed)} / ${f(floor.pages.module.parsed)} / ${f(floor.pages.popup.parsed)} ms)`
+            : "The floor's pages: not measured (the popup's part did not run)"
+        }`
       : 'not measured',
     'report (what the 2 ms and 100 ms goals stand on)',
     null,
-    `bench/floorExtension.ts: an extension whose content script is one statement at \`document_end\` on the sample site (where Tool Lens's watcher runs on /about), and whose pages show the popup's ready element as static HTML or from a module script of one line. In a browser of its own, ${floor?.runs ?? '?'} runs after one warm-up, each alternated with the same measure of Tool Lens in its browser: /about traced and counted as the non-tool row counts it (samples of its code + the compile of its scripts + its isolated world), the pages timed as the popup row times it`,
+    `bench/floorExtension.ts: an extension whose content script is one statement at \`document_end\` on the sample site (where Tool Lens's watcher runs on /about), and whose pages show the popup's ready element as static HTML or from a module script of one line. In a browser of its own, ${floor?.runs ?? '?'} runs after one warm-up, each alternated with the same measure of Tool Lens in its browser: /about traced and counted as the non-tool row counts it (samples of its code + the compile of its scripts + its isolated world), right after the main part; the pages timed as the popup row times it, in the popup's part (after the cards' parts: each opening of the popup checks the alerts, which spends the query budget the cards need)`,
   );
 
   const table = [
@@ -603,9 +607,10 @@ function drawNote(b: R): string {
 
 interface FloorRuns {
   nonTool: Record<'toolLens' | 'floor', Array<{ js: number; compile: number; world: number }>>;
-  pages: Record<'toolLens' | 'static' | 'module', Array<{ ready: number; parsed: number }>>;
+  /** Timed in the popup's part, alternated with its openings (absent when that part did not run). */
+  pages?: Record<'static' | 'module', Array<{ ready: number; parsed: number }>>;
 }
-/** The floor beside Tool Lens (bench/browser.ts --only floor, bench/floorExtension.ts): medians over its runs. */
+/** The floor beside Tool Lens (bench/browser.ts, bench/floorExtension.ts): medians over its runs. */
 function floorFigures(b: R) {
   const fl = b?.floor as FloorRuns | undefined;
   if (!fl?.nonTool.floor.length) return null;
@@ -614,14 +619,20 @@ function floorFigures(b: R) {
     world: median(rs.map((r) => r.world)),
     compile: median(rs.map((r) => r.compile)),
   });
-  const opened = (rs: FloorRuns['pages']['static']) => ({ ready: median(rs.map((r) => r.ready)), parsed: median(rs.map((r) => r.parsed)) });
+  const opened = (rs: Array<{ ready: number; parsed: number }>) => ({ ready: median(rs.map((r) => r.ready)), parsed: median(rs.map((r) => r.parsed)) });
+  const pop = b?.popup as { ready: number[]; parsed?: number[] } | undefined;
   return {
     runs: fl.nonTool.floor.length,
     page: page(fl.nonTool.floor),
     toolLensPage: page(fl.nonTool.toolLens),
-    static: opened(fl.pages.static),
-    module: opened(fl.pages.module),
-    popup: opened(fl.pages.toolLens),
+    pages:
+      fl.pages?.static.length && pop
+        ? {
+            static: opened(fl.pages.static),
+            module: opened(fl.pages.module),
+            popup: { ready: median(pop.ready), parsed: median(pop.parsed ?? []) },
+          }
+        : null,
   };
 }
 
@@ -807,9 +818,9 @@ function misses(x: { gz: number; gzCard: number; b: R; scale: R; scales: NonNull
   if (pop && median(pop.ready) > 100)
     out.push(
       `- **Popup first render (${f(median(pop.ready))} ms).** The browser opens the extension page and parses its HTML (domInteractive ${f(median(pop.parsed ?? []))} ms), then loads the first chunk (Preact, the popup's components, settingsAtAGlance: no zod; compiled whole as they load, scripts/compileHint.ts) by ${f(median(pop.scripts ?? []))} ms (DOMContentLoaded); the protocol and the settings' full schema load after the first paint. What is left is the page's opening and the module loading of the browser.${(() => {
-        const fl = floorFigures(b);
+        const fl = floorFigures(b)?.pages;
         return fl
-          ? ` The floor, in the same run (bench/floorExtension.ts, alternated with the popup): an extension page of static HTML holding the same element has it at ${f(fl.static.ready)} ms, one whose element a module script of one line adds at ${f(fl.module.ready)} ms; the popup in those runs at ${f(fl.popup.ready)} ms, its HTML parsed at ${f(fl.popup.parsed)} ms against ${f(fl.static.parsed)}.`
+          ? ` The floor, in the same run (bench/floorExtension.ts, alternated with the popup): an extension page of static HTML holding the same element has it at ${f(fl.static.ready)} ms, one whose element a module script of one line adds at ${f(fl.module.ready)} ms; the popup's HTML parsed at ${f(fl.popup.parsed)} ms against ${f(fl.static.parsed)}.`
           : '';
       })()}`,
     );
