@@ -1,4 +1,4 @@
-/** Options → Request budget: how many PostHog requests Tool Lens may make, within the key's limit. */
+/** Options → Request budget: how many HogQL queries Tool Lens may send PostHog, within the key's limit. */
 import { BUDGET_LIMITS, DEFAULT_BUDGET, POSTHOG_QUERY_LIMIT_PER_HOUR } from '../../lib/model/limits';
 import { numberOf, type SettingsDraft } from './useSettingsDraft';
 import { SetByOrganisation } from './SetByOrganisation';
@@ -10,11 +10,12 @@ export function BudgetSection({ form }: { form: SettingsDraft }) {
       <legend>Request budget</legend>
       <SetByOrganisation form={form} field="requestBudget" />
       <p class="help" id="requestBudget-help">
-        Every request Tool Lens makes to PostHog (cards, triage, the popup, alerts, auto-mapping) spends from this one budget: up to this many at once, refilled
-        evenly over the hour. PostHog allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so
-        the budget cannot go above the key's limit. If PostHog raised your team's limit (its <code>api_query_rate_limit</code>, set by PostHog or on a
-        self-hosted instance), enter the new limit and the budget may grow up to it. When the budget is spent, cards show their last figures marked stale and
-        say when they will ask again. Default: {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an hour.
+        Every HogQL query Tool Lens sends to PostHog (cards, triage, lookups, alerts, auto-mapping) spends from this one budget: up to this many at once,
+        refilled evenly over the hour; PostHog's other endpoints (the popup's dashboards, annotations) are not under its query limit and spend nothing. PostHog
+        allows each personal API key {POSTHOG_QUERY_LIMIT_PER_HOUR} HogQL queries an hour (answers from its cache count too), so the budget cannot go above the
+        key's limit. If PostHog raised your team's limit (its <code>api_query_rate_limit</code>, set by PostHog or on a self-hosted instance), enter the new
+        limit and the budget may grow up to it. When the budget is spent, cards show their last figures marked stale and say when they will ask again. Default:{' '}
+        {DEFAULT_BUDGET.capacity} at once, {DEFAULT_BUDGET.refillPerHour} an hour.
       </p>
       <div class="grid">
         <label for="budgetCapacity">Requests at once</label>

@@ -70,7 +70,7 @@ function initialDraft(stored: unknown): OptionsFormProps['initial'] {
   };
 }
 
-/** The request budget every PostHog call spends from (cards, popup, alerts), refreshed while the page is open. */
+/** The request budget every HogQL query spends from (cards, triage, alerts), refreshed while the page is open. */
 function Budget() {
   const [summary, setSummary] = useState<string | null>(null);
   useEffect(() => {

@@ -430,15 +430,22 @@ describe('fault matrix (unit)', () => {
     // Every caller spends from the same budget.
     expect(await svc.getTriage('a', '7d')).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
     expect(await svc.fetchAutoMap()).toBeNull();
-    expect((await svc.testConnection()).checks[0]?.detail).toContain('budget is spent');
     expect(await svc.detectProjectSchema()).toMatchObject({ ok: false, error: { message: expect.stringContaining('budget is spent') } });
     expect(mock.requests()).toBe(2);
+    // Only HogQL queries spend it (PostHog's query limit): the connection test still checks the key and
+    // the project (endpoints under PostHog's API-wide limits), and its event count says the budget is spent.
+    mock.pool.intercept({ path: '/api/users/@me/', method: 'GET' }).reply(200, { email: 'pm@example.com' });
+    mock.pool.intercept({ path: '/api/projects/7/', method: 'GET' }).reply(200, { id: 7, name: 'Tools' });
+    const test = await svc.testConnection();
+    expect(test.checks.map((c) => c.ok)).toEqual([true, true, false]);
+    expect(test.checks[2]?.detail).toContain('budget is spent');
+    expect(mock.requests()).toBe(4);
     expect((await svc.budgetStatus()).summary).toMatch(/^0 of 2 PostHog requests left \(60 an hour\); next in 60 s$/);
     clock.t += 60_000;
     mock.pool.intercept(QUERY).reply(200, { results: ROWS });
     const recovered = await svc.getToolMetrics('a', '7d', true);
     expect(recovered.ok && recovered.stale).toBeUndefined();
-    expect(mock.requests()).toBe(3);
+    expect(mock.requests()).toBe(5);
   });
 
   it('keeps the triage tab bounded whatever PostHog sends (100 000 rows)', async () => {

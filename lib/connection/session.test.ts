@@ -65,26 +65,38 @@ describe('PostHog session', () => {
     expect(await session.project()).toBe(`${BASE}|7`);
   });
 
-  it('spends one request from the budget for each request, or one for a whole run', async () => {
+  it('spends one request from the budget for each HogQL query, or one for a whole run; other endpoints spend nothing', async () => {
     const clock = { t: 1_000_000 };
     const budget = createRequestBudget({ now: () => clock.t, options: { capacity: 3, refillPerHour: 1 } });
     const session = createSession({ loadSettings: async () => configured, fetch: mock.fetch, now: () => clock.t, budget });
-    mock.pool.intercept(ME).reply(200, { email: 'pm@example.com' }).times(4);
+    const QUERY = { path: '/api/projects/7/query/', method: 'POST' } as const;
+    mock.pool.intercept(QUERY).reply(200, { results: [] }).times(4);
 
     const once = await session.connect({ spend: 'once' });
     if (!once.ok) throw new Error('not connected');
-    await once.connection.client.me();
-    await once.connection.client.me();
+    await once.connection.client.hogql({ query: 'SELECT 1', values: {} });
+    await once.connection.client.hogql({ query: 'SELECT 1', values: {} });
     expect((await budget.status()).available).toBe(2);
 
     const each = await session.connect();
     if (!each.ok) throw new Error('not connected');
-    await each.connection.client.me();
-    await each.connection.client.me();
+    await each.connection.client.hogql({ query: 'SELECT 1', values: {} });
+    await each.connection.client.hogql({ query: 'SELECT 1', values: {} });
     expect((await budget.status()).available).toBe(0);
-    await expect(each.connection.client.me()).rejects.toMatchObject({ kind: 'rate_limited', message: expect.stringContaining('budget is spent') });
+    await expect(each.connection.client.hogql({ query: 'SELECT 1', values: {} })).rejects.toMatchObject({
+      kind: 'rate_limited',
+      message: expect.stringContaining('budget is spent'),
+    });
     expect(await session.connect({ spend: 'once' })).toMatchObject({ ok: false, error: { kind: 'rate_limited', retryInMs: expect.any(Number) } });
     expect(mock.requests()).toBe(4);
+
+    // PostHog's query limit counts HogQL queries only; its other endpoints (480 a minute, 4,800 an hour:
+    // posthog/rate_limit.py) are sent with the budget spent, and spend nothing.
+    mock.pool.intercept(ME).reply(200, { email: 'pm@example.com' }).times(2);
+    expect((await each.connection.client.me()).email).toBe('pm@example.com');
+    expect((await each.connection.client.me()).email).toBe('pm@example.com');
+    expect(mock.requests()).toBe(6);
+    expect((await budget.status()).available).toBe(0);
   });
 
   it('holds every request back after a 429, and forgets the wait for other settings', async () => {

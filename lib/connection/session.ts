@@ -16,7 +16,8 @@ import { memoryStore, type Store } from '../storage/store';
 import { matchPatternFor } from '../matching/siteRegistration';
 
 /** An async query's status or cancellation: /api/projects/:id/query/:query_id/. */
-const ASYNC_QUERY_PATH = /^\/api\/projects\/[^/]+\/query\/[^/?]+\/(\?|$)/;
+/** POST /query/: a HogQL query, what PostHog's query limit counts (not an async query's status: /query/<id>/). */
+const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?(\?|$)/;
 
 export interface SessionDeps {
   loadSettings: () => Promise<SettingsState>;
@@ -66,14 +67,21 @@ export function createSession(deps: SessionDeps) {
   const retryAfter = deps.retryAfter ?? createRetryAfter({ store, now });
 
   /**
-   * Honour Retry-After, then spend one request from the budget; throws NotSentError instead of sending.
-   * Polling or cancelling an async query spends nothing: PostHog counts those apart from HogQL queries
-   * (query.py get_throttles: the ClickHouse throttles, 240 a minute), and the poll's backoff bounds them.
+   * Honour Retry-After, then, for a HogQL query, spend one request from the budget; throws NotSentError
+   * instead of sending. Only a query (POST …/query/) counts against PostHog's query limit (120 an hour);
+   * its other endpoints (the dashboards list, annotations, group types, the connection test) are under
+   * its API-wide limits, 480 a minute and 4,800 an hour (posthog/rate_limit.py; ../shared/reference
+   * posthog-api.md "Rate limits"), so they spend nothing: every opening of the popup asked for the
+   * dashboards list and spent a query the cards needed. Polling or cancelling an async query spends
+   * nothing either (query.py get_throttles: the ClickHouse throttles, 240 a minute); the poll's backoff
+   * bounds them. A 429 from any endpoint holds every request back (Retry-After).
    */
   async function gate(path: string, method = 'POST', credential: 'key' | 'signIn' = 'key', from: RequestBudget = budget): Promise<void> {
     const limited = await retryAfter.blocked(credential);
     if (limited) throw new NotSentError(limited.message, limited.retryInMs);
-    if ((method === 'GET' || method === 'DELETE') && ASYNC_QUERY_PATH.test(path)) return;
+    if (method === 'POST' && QUERY_PATH.test(path)) await spendOne(from);
+  }
+  async function spendOne(from: RequestBudget): Promise<void> {
     const taken = await from.take();
     if (!taken.ok) throw new NotSentError(taken.message, taken.retryInMs);
   }
@@ -94,7 +102,7 @@ export function createSession(deps: SessionDeps) {
   /**
    * A client for a host and key, after checking the browser lets Tool Lens reach the host.
    * `spend: 'once'` spends one request for a whole run of them (a deliberate click, such as creating
-   * the dashboard: half a dashboard helps nobody); by default each request spends one.
+   * the dashboard: half a dashboard helps nobody); by default each HogQL query spends one (gate).
    */
   async function clientFor(
     target: { baseUrl: string; apiKey: string; projectId: string; credential?: 'key' | 'signIn' },
@@ -105,7 +113,9 @@ export function createSession(deps: SessionDeps) {
     if (denied) return { ok: false, error: denied };
     if (spend === 'once') {
       try {
-        await gate('', 'POST', target.credential, from);
+        const limited = await retryAfter.blocked(target.credential ?? 'key');
+        if (limited) throw new NotSentError(limited.message, limited.retryInMs);
+        await spendOne(from);
       } catch (error) {
         return { ok: false, error: toFailure(error) };
       }

@@ -1,7 +1,9 @@
 /**
- * The request budget: a token bucket shared by every PostHog request Tool Lens makes (cards, the
- * triage tab, auto-mapping, schema detection, the connection test, alerts), so one browser never
- * spends its key's query allowance.
+ * The request budget: a token bucket shared by every HogQL query Tool Lens sends (cards, their
+ * standing, the triage tab, lookups, auto-mapping, schema detection, the connection test's event
+ * count, alerts), so one browser never spends its key's query allowance. PostHog's other endpoints
+ * (the dashboards list, annotations, group types) are not under the query limit and spend nothing
+ * (lib/connection/session.ts gate).
  *
  * PostHog limits HogQL queries per personal API key: 120 an hour (posthog/rate_limit.py
  * HogQLQueryThrottle; a team's `api_query_rate_limit` changes the rate), answered past it with a 429

@@ -56,7 +56,7 @@ export const metricsOptionsSchema = z.object({
   /** A system notification when a tool goes over a threshold (off by default). */
   alertNotifications: z._default(z.boolean(), false),
   schema: z._default(schemaMappingSchema, DEFAULT_SCHEMA),
-  /** The request budget every PostHog request spends from (lib/budget.ts); settings from before it get the default. */
+  /** The request budget every HogQL query spends from (lib/posthog/budget.ts); settings from before it get the default. */
   requestBudget: z._default(
     z.object(
       {
