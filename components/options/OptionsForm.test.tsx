@@ -58,7 +58,9 @@ describe('options form: request budget', () => {
     expect(input('budgetRefillPerHour').value).toBe('60');
     expect(host.querySelector('label[for="budgetCapacity"]')?.textContent).toBe('Requests at once');
     expect(host.querySelector('label[for="budgetRefillPerHour"]')?.textContent).toBe('Requests added per hour');
-    expect(host.querySelector('#requestBudget-help')?.textContent).toMatch(/HogQL query .*cards, triage, lookups, alerts.*dashboards.*spend nothing.*120 HogQL queries an hour.*api_query_rate_limit/);
+    expect(host.querySelector('#requestBudget-help')?.textContent).toMatch(
+      /HogQL query .*cards, triage, lookups, alerts.*dashboards.*spend nothing.*120 HogQL queries an hour.*api_query_rate_limit/,
+    );
     expect(host.querySelector('label[for="queryLimitPerHour"]')?.textContent).toBe("PostHog's query limit for this key (per hour)");
     expect(input('queryLimitPerHour').value).toBe('120');
 
