@@ -15,7 +15,6 @@ import { checkCustomHost, postHogBaseUrl, type Settings, type SettingsState } fr
 import { memoryStore, type Store } from '../storage/store';
 import { matchPatternFor } from '../matching/siteRegistration';
 
-/** An async query's status or cancellation: /api/projects/:id/query/:query_id/. */
 /** POST /query/: a HogQL query, what PostHog's query limit counts (not an async query's status: /query/<id>/). */
 const QUERY_PATH = /^\/api\/(projects|environments)\/[^/]+\/query\/?(\?|$)/;
 
