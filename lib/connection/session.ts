@@ -76,9 +76,12 @@ export function createSession(deps: SessionDeps) {
    * bounds them. A 429 from any endpoint holds every request back (Retry-After).
    */
   async function gate(path: string, method = 'POST', credential: 'key' | 'signIn' = 'key', from: RequestBudget = budget): Promise<void> {
+    await notHeldBack(credential);
+    if (method === 'POST' && QUERY_PATH.test(path)) await spendOne(from);
+  }
+  async function notHeldBack(credential: 'key' | 'signIn'): Promise<void> {
     const limited = await retryAfter.blocked(credential);
     if (limited) throw new NotSentError(limited.message, limited.retryInMs);
-    if (method === 'POST' && QUERY_PATH.test(path)) await spendOne(from);
   }
   async function spendOne(from: RequestBudget): Promise<void> {
     const taken = await from.take();
@@ -112,8 +115,7 @@ export function createSession(deps: SessionDeps) {
     if (denied) return { ok: false, error: denied };
     if (spend === 'once') {
       try {
-        const limited = await retryAfter.blocked(target.credential ?? 'key');
-        if (limited) throw new NotSentError(limited.message, limited.retryInMs);
+        await notHeldBack(target.credential ?? 'key');
         await spendOne(from);
       } catch (error) {
         return { ok: false, error: toFailure(error) };
