@@ -792,8 +792,8 @@ async function main() {
       // The browser's own part: the page's HTML parsed (domInteractive), and its module scripts run (DOMContentLoaded).
       const popupParsed: number[] = [];
       const popupScripts: number[] = [];
-      // The floor's pages alternated with it (not before the cards' parts: each opening of the popup
-      // checks the alerts, which spends the key's query budget the cards need).
+      // The floor's pages alternated with it, here rather than beside /about: Tool Lens's popup keeps its
+      // place after the cards' parts, as before the floor was measured.
       const floorPages: Record<'static' | 'module', Array<{ ready: number; parsed: number }>> = { static: [], module: [] };
       for (let i = 0; i <= RUNS; i++) {
         const r = await timePage(ext.context, popupUrl);

@@ -409,7 +409,7 @@ function report(x: {
       : 'not measured',
     'report (what the 2 ms and 100 ms goals stand on)',
     null,
-    `bench/floorExtension.ts: an extension whose content script is one statement at \`document_end\` on the sample site (where Tool Lens's watcher runs on /about), and whose pages show the popup's ready element as static HTML or from a module script of one line. In a browser of its own, ${floor?.runs ?? '?'} runs after one warm-up, each alternated with the same measure of Tool Lens in its browser: /about traced and counted as the non-tool row counts it (samples of its code + the compile of its scripts + its isolated world), right after the main part; the pages timed as the popup row times it, in the popup's part (after the cards' parts: each opening of the popup checks the alerts, which spends the query budget the cards need)`,
+    `bench/floorExtension.ts: an extension whose content script is one statement at \`document_end\` on the sample site (where Tool Lens's watcher runs on /about), and whose pages show the popup's ready element as static HTML or from a module script of one line. In a browser of its own, ${floor?.runs ?? '?'} runs after one warm-up, each alternated with the same measure of Tool Lens in its browser: /about traced and counted as the non-tool row counts it (samples of its code + the compile of its scripts + its isolated world), right after the main part; the pages timed as the popup row times it, in the popup's part, alternated with the popup's openings`,
   );
 
   const table = [
